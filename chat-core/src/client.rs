@@ -1,0 +1,408 @@
+//! The client side of a connection, shared by the desktop client, the tests and any tool.
+//!
+//! [`connect`] returns at once. A background thread resolves the address, connects, says hello
+//! and synchronises the clock, then reads frames; a second thread writes. The caller talks to them
+//! only through channels: [`Connection::send`] queues a request, [`Connection::events`] yields
+//! what happened. An optional waker is called after every event (the GUI passes
+//! `request_repaint`), so a caller never needs to poll.
+//!
+//! Architecture Invariant: nothing here blocks the caller's thread; the socket belongs to the two
+//! background threads alone.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::clock::{Clock, ClockSample, ClockSync, SystemClock};
+use crate::error::Error;
+use crate::frame::{self, FrameReader};
+use crate::limits::{CLIENT_CONNECT_TIMEOUT, CLOCK_SYNC_SAMPLES, PROTOCOL_VERSION};
+use crate::protocol::{ClientFrame, CloseReason, ErrorCode, Request, ServerFrame, ServerMessage};
+
+/// Called after each event is queued; must be cheap and must not block.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// How to connect.
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// The local clock (a skewed one in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Called after each event.
+    pub waker: Option<Waker>,
+    /// Name and version sent in the hello.
+    pub client_name: String,
+    /// Limit for the TCP connection and each handshake reply.
+    pub timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            clock: Arc::new(SystemClock),
+            waker: None,
+            client_name: format!("chat-core/{}", env!("CARGO_PKG_VERSION")),
+            timeout: CLIENT_CONNECT_TIMEOUT,
+        }
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("clock", &self.clock)
+            .field("client_name", &self.client_name)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Facts learned in the handshake.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The address connected to.
+    pub addr: SocketAddr,
+    /// The server's software name and version.
+    pub server: String,
+    /// The default room's name.
+    pub default_room: String,
+    /// The clock synchronisation's result.
+    pub clock: ClockSync,
+}
+
+/// What happened on the connection, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Hello answered and clock synchronised: requests may now be sent.
+    Connected(Session),
+    /// A frame from the server.
+    Frame(ServerFrame),
+    /// The connection is over; nothing follows.
+    Disconnected(Disconnect),
+}
+
+/// Why a connection ended (or never started).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disconnect {
+    /// The address could not be resolved.
+    Unresolved(String),
+    /// Nothing listens at the address.
+    Refused,
+    /// The server did not answer in time.
+    TimedOut,
+    /// The server speaks another protocol version.
+    VersionMismatch(String),
+    /// The server closed the connection and said why.
+    ServerClosed {
+        /// Why.
+        reason: CloseReason,
+        /// Why, for people.
+        message: String,
+    },
+    /// This side closed it.
+    ClosedByClient,
+    /// The connection broke or the server sent something unreadable.
+    Lost(String),
+}
+
+impl fmt::Display for Disconnect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Disconnect::Unresolved(e) => write!(f, "the server's address could not be found ({e})"),
+            Disconnect::Refused => f.write_str("the server refused the connection: is it running, and is the port right?"),
+            Disconnect::TimedOut => f.write_str("the server did not answer in time"),
+            Disconnect::VersionMismatch(m) => write!(f, "the server speaks another protocol version: {m}"),
+            Disconnect::ServerClosed { message, .. } => write!(f, "the server closed the connection: {message}"),
+            Disconnect::ClosedByClient => f.write_str("disconnected"),
+            Disconnect::Lost(e) => write!(f, "the connection was lost: {e}"),
+        }
+    }
+}
+
+/// What the writer thread is asked to do.
+enum Outgoing {
+    Frame(ClientFrame),
+    Close,
+}
+
+/// A connection to a chat server. Dropping it closes the connection.
+#[derive(Debug)]
+pub struct Connection {
+    outgoing: Sender<Outgoing>,
+    events: Receiver<Event>,
+    next_id: Arc<AtomicU32>,
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outgoing::Frame(frame) => write!(f, "Frame({})", frame.id),
+            Outgoing::Close => f.write_str("Close"),
+        }
+    }
+}
+
+impl Connection {
+    /// Queues a request and returns its id (the `re` of its reply). Requests sent before
+    /// [`Event::Connected`] go out right after the handshake.
+    pub fn send(&self, request: Request) -> u32 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        // A closed writer means the connection is over; the Disconnected event says why.
+        let _ = self.outgoing.send(Outgoing::Frame(ClientFrame { id, request }));
+        id
+    }
+
+    /// Closes the connection; [`Event::Disconnected`] follows.
+    pub fn close(&self) {
+        let _ = self.outgoing.send(Outgoing::Close);
+    }
+
+    /// The events, in order. Ends after [`Event::Disconnected`].
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Connects to `addr` (`host:port`) in the background. Never blocks.
+pub fn connect(addr: &str, options: ClientOptions) -> Connection {
+    let (out_tx, out_rx) = unbounded();
+    let (ev_tx, ev_rx) = unbounded();
+    let next_id = Arc::new(AtomicU32::new(1));
+    let worker = Worker {
+        addr: addr.to_owned(),
+        options,
+        events: ev_tx,
+        next_id: Arc::clone(&next_id),
+    };
+    let spawned = thread::Builder::new()
+        .name("chat-client".into())
+        .spawn(move || worker.run(out_rx));
+    if let Err(e) = spawned {
+        // The worker (and its event sender) was consumed by the failed spawn; report through a
+        // fresh channel so the caller still sees why.
+        let (tx, rx) = unbounded();
+        let _ = tx.send(Event::Disconnected(Disconnect::Lost(format!("cannot start a thread: {e}"))));
+        return Connection { outgoing: out_tx, events: rx, next_id };
+    }
+    Connection { outgoing: out_tx, events: ev_rx, next_id }
+}
+
+struct Worker {
+    addr: String,
+    options: ClientOptions,
+    events: Sender<Event>,
+    next_id: Arc<AtomicU32>,
+}
+
+impl Worker {
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+        if let Some(wake) = &self.options.waker {
+            wake();
+        }
+    }
+
+    fn run(self, outgoing: Receiver<Outgoing>) {
+        let (stream, session) = match self.handshake() {
+            Ok(ok) => ok,
+            Err(reason) => return self.emit(Event::Disconnected(reason)),
+        };
+        let closing = Arc::new(AtomicBool::new(false));
+        let writer = match stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => return self.emit(Event::Disconnected(Disconnect::Lost(e.to_string()))),
+        };
+        let writer_closing = Arc::clone(&closing);
+        let spawned = thread::Builder::new()
+            .name("chat-client-writer".into())
+            .spawn(move || write_loop(writer, outgoing, &writer_closing));
+        if let Err(e) = spawned {
+            return self.emit(Event::Disconnected(Disconnect::Lost(e.to_string())));
+        }
+        self.emit(Event::Connected(session));
+        let reason = self.read_loop(stream, &closing);
+        self.emit(Event::Disconnected(reason));
+    }
+
+    /// Connects, says hello and synchronises the clock.
+    fn handshake(&self) -> Result<(TcpStream, Session), Disconnect> {
+        let timeout = self.options.timeout;
+        let addrs: Vec<SocketAddr> = self
+            .addr
+            .to_socket_addrs()
+            .map_err(|e| Disconnect::Unresolved(e.to_string()))?
+            .collect();
+        let mut last = Disconnect::Unresolved(format!("{} has no address", self.addr));
+        let mut connected = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, timeout) {
+                Ok(s) => {
+                    connected = Some((s, addr));
+                    break;
+                }
+                Err(e) => last = classify(&e),
+            }
+        }
+        let (mut stream, addr) = connected.ok_or(last)?;
+        let setup = stream
+            .set_nodelay(true)
+            .and_then(|()| stream.set_read_timeout(Some(timeout)))
+            .and_then(|()| stream.set_write_timeout(Some(timeout)));
+        setup.map_err(|e| classify(&e))?;
+        let mut reader = FrameReader::new();
+
+        let hello = Request::Hello {
+            version: PROTOCOL_VERSION,
+            client: self.options.client_name.clone(),
+        };
+        let (server, default_room) = match self.exchange(&mut stream, &mut reader, hello)? {
+            ServerMessage::Welcome { server, default_room, .. } => (server, default_room),
+            ServerMessage::Error { code: ErrorCode::VersionMismatch, message, .. } => {
+                return Err(Disconnect::VersionMismatch(message));
+            }
+            other => return Err(unexpected(&other)),
+        };
+
+        let clock = Arc::clone(&self.options.clock);
+        let mut samples = Vec::with_capacity(CLOCK_SYNC_SAMPLES);
+        for _ in 0..CLOCK_SYNC_SAMPLES {
+            let sent_us = clock.now_us();
+            let reply = self.exchange(&mut stream, &mut reader, Request::Clock)?;
+            let received_us = clock.now_us();
+            match reply {
+                ServerMessage::Clock { server_time_us } => samples.push(ClockSample {
+                    sent_us,
+                    server_us: server_time_us,
+                    received_us,
+                }),
+                other => return Err(unexpected(&other)),
+            }
+        }
+        let clock = ClockSync::from_samples(clock, &samples)
+            .ok_or_else(|| Disconnect::Lost("no clock samples".into()))?;
+        stream.set_read_timeout(None).map_err(|e| classify(&e))?;
+        Ok((stream, Session { addr, server, default_room, clock }))
+    }
+
+    /// Sends one request and reads until its reply.
+    fn exchange(
+        &self,
+        stream: &mut TcpStream,
+        reader: &mut FrameReader,
+        request: Request,
+    ) -> Result<ServerMessage, Disconnect> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let bytes = frame::encode(&ClientFrame { id, request }).map_err(lost)?;
+        stream.write_all(&bytes).map_err(|e| classify(&e))?;
+        loop {
+            let body = match reader.read_frame(stream) {
+                Ok(Some(body)) => body,
+                Ok(None) => return Err(Disconnect::Lost("the server closed the connection during the handshake".into())),
+                Err(e) if e.is_timeout() => return Err(Disconnect::TimedOut),
+                Err(e) => return Err(lost(e)),
+            };
+            let reply: ServerFrame = frame::decode(body).map_err(lost)?;
+            if let ServerMessage::Goodbye { reason, message } = reply.message {
+                return Err(Disconnect::ServerClosed { reason, message });
+            }
+            if reply.re == Some(id) {
+                return Ok(reply.message);
+            }
+        }
+    }
+
+    fn read_loop(&self, mut stream: TcpStream, closing: &AtomicBool) -> Disconnect {
+        let mut reader = FrameReader::new();
+        let mut goodbye = None;
+        loop {
+            let result = reader.read_frame(&mut stream);
+            let body = match result {
+                Ok(Some(body)) => body,
+                Ok(None) | Err(_) if closing.load(Ordering::Acquire) => {
+                    return Disconnect::ClosedByClient;
+                }
+                Ok(None) => {
+                    return goodbye.unwrap_or_else(|| {
+                        Disconnect::Lost("the server closed the connection".into())
+                    });
+                }
+                Err(e) => return goodbye.unwrap_or_else(|| lost(e)),
+            };
+            match frame::decode::<ServerFrame>(body) {
+                Ok(frame) => {
+                    if let ServerMessage::Goodbye { reason, message } = &frame.message {
+                        goodbye = Some(Disconnect::ServerClosed {
+                            reason: *reason,
+                            message: message.clone(),
+                        });
+                    }
+                    self.emit(Event::Frame(frame));
+                }
+                Err(e) => {
+                    let _ = stream.shutdown(Shutdown::Both);
+                    return lost(e);
+                }
+            }
+        }
+    }
+}
+
+/// Writes queued frames, as many per system call as are waiting.
+fn write_loop(mut stream: TcpStream, outgoing: Receiver<Outgoing>, closing: &AtomicBool) {
+    let mut buf = Vec::new();
+    'outer: while let Ok(first) = outgoing.recv() {
+        buf.clear();
+        let mut next = Some(first);
+        while let Some(item) = next {
+            match item {
+                Outgoing::Frame(frame) => match frame::encode(&frame) {
+                    Ok(bytes) => buf.extend_from_slice(&bytes),
+                    Err(e) => tracing::warn!("request {} not sent: {e}", frame.id),
+                },
+                Outgoing::Close => {
+                    let _ = stream.write_all(&buf);
+                    break 'outer;
+                }
+            }
+            next = outgoing.try_recv().ok();
+        }
+        if stream.write_all(&buf).is_err() {
+            break;
+        }
+    }
+    closing.store(true, Ordering::Release);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn classify(e: &io::Error) -> Disconnect {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => Disconnect::Refused,
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Disconnect::TimedOut,
+        _ => Disconnect::Lost(e.to_string()),
+    }
+}
+
+fn lost(e: Error) -> Disconnect {
+    match e {
+        Error::Io(io) => classify(&io),
+        other => Disconnect::Lost(other.to_string()),
+    }
+}
+
+fn unexpected(message: &ServerMessage) -> Disconnect {
+    match message {
+        ServerMessage::Error { message, .. } => Disconnect::Lost(message.clone()),
+        other => Disconnect::Lost(format!("unexpected reply {other:?}")),
+    }
+}

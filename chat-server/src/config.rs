@@ -1,0 +1,88 @@
+//! Server settings, with the defaults a small public server should have.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Result, ServerError};
+
+/// Everything the server can be told. [`ServerConfig::new`] gives the defaults for a data
+/// directory; the binary fills it from flags.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on (`host:port`; port 0 picks a free one).
+    pub bind: String,
+    /// Where the account store lives.
+    pub data_dir: PathBuf,
+    /// Name of the room every client lands in.
+    pub default_room: String,
+    /// bcrypt cost (work factor) for new passwords; at least [`MIN_BCRYPT_COST`].
+    pub bcrypt_cost: u32,
+    /// Threads that hash and verify passwords, so logins cannot starve chat traffic.
+    pub hash_workers: usize,
+    /// Password jobs that may wait for a worker before logins are told the server is busy.
+    pub hash_queue: usize,
+    /// Bytes a client's send queue may hold before it is disconnected as a slow consumer.
+    pub max_outbox_bytes: usize,
+    /// Rooms that may exist at once, the default room included.
+    pub max_rooms: usize,
+    /// Time a new connection has to say hello and log in.
+    pub handshake_timeout: Duration,
+    /// Time a blocked write to a client may take before the client is dropped.
+    pub write_timeout: Duration,
+    /// sled's page cache, bytes.
+    pub store_cache_bytes: u64,
+}
+
+/// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
+pub const MIN_BCRYPT_COST: u32 = 10;
+/// Default bcrypt cost.
+pub const DEFAULT_BCRYPT_COST: u32 = 10;
+/// Default listening address.
+pub const DEFAULT_BIND: &str = "0.0.0.0:7878";
+/// Default name of the default room.
+pub const DEFAULT_ROOM: &str = "lobby";
+
+impl ServerConfig {
+    /// The defaults, keeping accounts in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ServerConfig {
+            bind: DEFAULT_BIND.to_owned(),
+            data_dir: data_dir.into(),
+            default_room: DEFAULT_ROOM.to_owned(),
+            bcrypt_cost: DEFAULT_BCRYPT_COST,
+            hash_workers: (cores - 1).max(1),
+            hash_queue: 64,
+            max_outbox_bytes: 1024 * 1024,
+            max_rooms: 500,
+            handshake_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+            store_cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+
+    /// Checks every value; the error says which one is wrong and why.
+    pub fn validate(&self) -> Result<()> {
+        chat_core::validate::room(&self.default_room)
+            .map_err(|e| ServerError::Config(format!("default room {:?}: {e}", self.default_room)))?;
+        if !(MIN_BCRYPT_COST..=31).contains(&self.bcrypt_cost) {
+            return Err(ServerError::Config(format!(
+                "bcrypt cost must be {MIN_BCRYPT_COST} to 31, not {}",
+                self.bcrypt_cost
+            )));
+        }
+        if self.hash_workers == 0 || self.hash_queue == 0 {
+            return Err(ServerError::Config("hash workers and queue must be at least 1".into()));
+        }
+        if self.max_outbox_bytes < chat_core::limits::MAX_FRAME_BYTES {
+            return Err(ServerError::Config(format!(
+                "the send queue must hold at least one frame ({} bytes)",
+                chat_core::limits::MAX_FRAME_BYTES
+            )));
+        }
+        if self.max_rooms == 0 {
+            return Err(ServerError::Config("max rooms must be at least 1".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,399 @@
+//! The shared, in-memory state of the chat: who is online, which rooms exist, who is where.
+//!
+//! Architecture Invariants:
+//! - a logged-in user is in exactly one room; the default room always exists and is never
+//!   deleted;
+//! - a room other than the default one lives exactly as long as its creator's account is online
+//!   (or until deleted);
+//! - the lock is held only to change or read this state and to queue frames into outboxes, never
+//!   across socket I/O or disk access; events are queued under it, so every client sees a room's
+//!   events in the order its state changed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chat_core::limits::MAX_LISTED;
+use chat_core::protocol::{CloseReason, ErrorCode, RoomClosedReason, RoomInfo, ServerMessage};
+use chat_core::validate::room_key;
+
+use crate::outbox::Frame;
+use crate::peer::Peer;
+use crate::wire;
+
+/// A room.
+#[derive(Debug)]
+struct Room {
+    name: String,
+    /// Login name and key of the creator; `None` for the default room.
+    creator: Option<(String, String)>,
+    /// Members, replaced whole on every change so a broadcast can take a cheap snapshot.
+    members: Arc<[Arc<Peer>]>,
+}
+
+impl Room {
+    fn without(&self, id: u64) -> Arc<[Arc<Peer>]> {
+        self.members.iter().filter(|p| p.id != id).cloned().collect()
+    }
+
+    fn with(&self, peer: &Arc<Peer>) -> Arc<[Arc<Peer>]> {
+        self.members.iter().cloned().chain([Arc::clone(peer)]).collect()
+    }
+
+    fn entered(&self) -> ServerMessage {
+        let mut members: Vec<String> = self.members.iter().map(|p| p.name().to_owned()).collect();
+        members.sort_by_key(|m| m.to_lowercase());
+        members.truncate(MAX_LISTED);
+        ServerMessage::Entered {
+            room: self.name.clone(),
+            creator: self.creator.as_ref().map(|(name, _)| name.clone()),
+            members,
+            member_count: u32::try_from(self.members.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn broadcast(&self, frame: &Option<Frame>, except: Option<u64>) {
+        if let Some(frame) = frame {
+            for member in self.members.iter().filter(|p| Some(p.id) != except) {
+                member.send(frame);
+            }
+        }
+    }
+}
+
+/// A logged-in user.
+#[derive(Debug)]
+struct Online {
+    peer: Arc<Peer>,
+    /// Key of the room the user is in.
+    room: String,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// By login key.
+    online: HashMap<String, Online>,
+    /// By room key.
+    rooms: HashMap<String, Room>,
+}
+
+/// The shared chat state. All methods take `&self`; the type is `Sync`.
+#[derive(Debug)]
+pub struct Hub {
+    state: RwLock<State>,
+    default_key: String,
+    max_rooms: usize,
+    /// Set when the room list or a member count changed since the last directory broadcast.
+    directory_changed: AtomicBool,
+}
+
+/// What `login` did to an earlier session of the same account.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Takeover {
+    /// There was none.
+    None,
+    /// It was closed.
+    Closed,
+}
+
+impl Hub {
+    /// A hub with only the default room.
+    pub fn new(default_room: &str, max_rooms: usize) -> Self {
+        let default_key = room_key(default_room);
+        let mut rooms = HashMap::new();
+        rooms.insert(
+            default_key.clone(),
+            Room {
+                name: default_room.to_owned(),
+                creator: None,
+                members: Arc::from(Vec::new()),
+            },
+        );
+        Hub {
+            state: RwLock::new(State {
+                online: HashMap::new(),
+                rooms,
+            }),
+            default_key,
+            max_rooms: max_rooms.max(1),
+            directory_changed: AtomicBool::new(false),
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        // Every change below keeps the state consistent at each step, so a poisoned lock (a
+        // panic elsewhere) still guards valid data.
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn changed(&self) {
+        self.directory_changed.store(true, Ordering::Release);
+    }
+
+    /// Whether the room directory changed since the last call (and clears the flag).
+    pub fn take_directory_change(&self) -> bool {
+        self.directory_changed.swap(false, Ordering::AcqRel)
+    }
+
+    /// Puts a peer that has just logged in into the default room. An earlier session of the
+    /// same account is told why and closed; rooms the account created stay.
+    /// Returns the `entered` message for the peer.
+    pub fn login(&self, peer: &Arc<Peer>) -> Result<(Takeover, ServerMessage), ErrorCode> {
+        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+        let mut state = self.write();
+        let mut takeover = Takeover::None;
+        if let Some(old) = state.online.remove(&login.key) {
+            leave_room(&mut state, &old.peer, &old.room);
+            old.peer.close(
+                CloseReason::TakenOver,
+                "your account logged in from another connection",
+            );
+            takeover = Takeover::Closed;
+        }
+        let default_key = self.default_key.clone();
+        state.online.insert(
+            login.key.clone(),
+            Online {
+                peer: Arc::clone(peer),
+                room: default_key.clone(),
+            },
+        );
+        let entered = join_room(&mut state, peer, &default_key)?;
+        self.changed();
+        Ok((takeover, entered))
+    }
+
+    /// Removes a peer that is going away: it leaves its room, and the rooms its account created
+    /// close (their members move to the default room). Does nothing if the account's current
+    /// session is another one (taken over).
+    pub fn logout(&self, peer: &Peer) {
+        let Some(login) = peer.login() else { return };
+        let mut state = self.write();
+        match state.online.get(&login.key) {
+            Some(online) if online.peer.id == peer.id => {}
+            _ => return,
+        }
+        if let Some(online) = state.online.remove(&login.key) {
+            leave_room(&mut state, &online.peer, &online.room);
+        }
+        let owned: Vec<String> = state
+            .rooms
+            .iter()
+            .filter(|(_, r)| r.creator.as_ref().is_some_and(|(_, key)| *key == login.key))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in owned {
+            self.close_room(&mut state, &key, RoomClosedReason::CreatorLeft);
+        }
+        self.changed();
+    }
+
+    /// `#cR`: creates a room owned by the peer and moves the peer into it.
+    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, ErrorCode> {
+        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+        let key = room_key(name);
+        let mut state = self.write();
+        if state.rooms.contains_key(&key) {
+            return Err(ErrorCode::RoomExists);
+        }
+        if state.rooms.len() >= self.max_rooms {
+            return Err(ErrorCode::TooManyRooms);
+        }
+        state.rooms.insert(
+            key.clone(),
+            Room {
+                name: name.to_owned(),
+                creator: Some((login.name.clone(), login.key.clone())),
+                members: Arc::from(Vec::new()),
+            },
+        );
+        let entered = move_peer(&mut state, peer, &key)?;
+        self.changed();
+        Ok(entered)
+    }
+
+    /// `#gR`: moves the peer into an existing room (no effect if already there).
+    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, ErrorCode> {
+        let key = room_key(name);
+        let mut state = self.write();
+        if !state.rooms.contains_key(&key) {
+            return Err(ErrorCode::RoomNotFound);
+        }
+        let entered = move_peer(&mut state, peer, &key)?;
+        self.changed();
+        Ok(entered)
+    }
+
+    /// `#eR`: back to the default room (no effect if already there).
+    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<ServerMessage, ErrorCode> {
+        let mut state = self.write();
+        let entered = move_peer(&mut state, peer, &self.default_key)?;
+        self.changed();
+        Ok(entered)
+    }
+
+    /// `#dR`: deletes a room the peer created; its members move to the default room.
+    /// Returns the room's name.
+    pub fn delete_room(&self, peer: &Peer, name: &str) -> Result<String, ErrorCode> {
+        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+        let key = room_key(name);
+        if key == self.default_key {
+            return Err(ErrorCode::DefaultRoom);
+        }
+        let mut state = self.write();
+        let room = state.rooms.get(&key).ok_or(ErrorCode::RoomNotFound)?;
+        if !room.creator.as_ref().is_some_and(|(_, k)| *k == login.key) {
+            return Err(ErrorCode::NotRoomCreator);
+        }
+        let name = room.name.clone();
+        self.close_room(&mut state, &key, RoomClosedReason::Deleted);
+        self.changed();
+        Ok(name)
+    }
+
+    /// Removes a room and moves its members to the default room, telling each why.
+    fn close_room(&self, state: &mut State, key: &str, reason: RoomClosedReason) {
+        let Some(room) = state.rooms.remove(key) else { return };
+        let closed = wire::event(ServerMessage::RoomClosed {
+            room: room.name.clone(),
+            reason,
+        });
+        for member in room.members.iter() {
+            if let Some(frame) = &closed {
+                member.send(frame);
+            }
+            let Some(login) = member.login() else { continue };
+            if let Some(online) = state.online.get_mut(&login.key) {
+                online.room = self.default_key.clone();
+            }
+            if let Some(frame) = join_room(state, member, &self.default_key)
+                .ok()
+                .and_then(wire::event)
+            {
+                member.send(&frame);
+            }
+        }
+    }
+
+    /// A room message from the peer to everyone in its room, the peer included.
+    pub fn say(&self, peer: &Peer, text: String) -> Result<(), ErrorCode> {
+        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+        let state = self.read();
+        let online = state.online.get(&login.key).ok_or(ErrorCode::LoginRequired)?;
+        let room = state.rooms.get(&online.room).ok_or(ErrorCode::Internal)?;
+        let frame = wire::event(ServerMessage::Message {
+            room: room.name.clone(),
+            from: login.name.clone(),
+            text,
+        });
+        room.broadcast(&frame, None);
+        Ok(())
+    }
+
+    /// A private message to an online user. Returns the recipient's login as registered, or
+    /// `None` if that user is not online.
+    pub fn private(&self, from: &Peer, to_key: &str, text: &str) -> Result<Option<String>, ErrorCode> {
+        let login = from.login().ok_or(ErrorCode::LoginRequired)?;
+        let state = self.read();
+        let Some(to) = state.online.get(to_key) else {
+            return Ok(None);
+        };
+        if let Some(frame) = wire::event(ServerMessage::Private {
+            from: login.name.clone(),
+            text: text.to_owned(),
+        }) {
+            to.peer.send(&frame);
+        }
+        Ok(Some(to.peer.name().to_owned()))
+    }
+
+    /// Every room: the default one first, then by name.
+    pub fn rooms(&self) -> Vec<RoomInfo> {
+        let state = self.read();
+        let mut rooms: Vec<RoomInfo> = state
+            .rooms
+            .iter()
+            .map(|(key, r)| RoomInfo {
+                name: r.name.clone(),
+                members: u32::try_from(r.members.len()).unwrap_or(u32::MAX),
+                creator: r.creator.as_ref().map(|(name, _)| name.clone()),
+                is_default: *key == self.default_key,
+            })
+            .collect();
+        rooms.sort_by(|a, b| {
+            b.is_default
+                .cmp(&a.is_default)
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        });
+        rooms
+    }
+
+    /// The room name of every online user, by login key.
+    pub fn whereabouts(&self) -> HashMap<String, String> {
+        let state = self.read();
+        state
+            .online
+            .iter()
+            .filter_map(|(key, o)| state.rooms.get(&o.room).map(|r| (key.clone(), r.name.clone())))
+            .collect()
+    }
+
+    /// Every online peer.
+    pub fn online_peers(&self) -> Vec<Arc<Peer>> {
+        self.read().online.values().map(|o| Arc::clone(&o.peer)).collect()
+    }
+
+    /// How many users are online.
+    pub fn online_count(&self) -> usize {
+        self.read().online.len()
+    }
+}
+
+/// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
+/// there already. Returns the `entered` message for the peer.
+fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMessage, ErrorCode> {
+    if !state.rooms.contains_key(to) {
+        return Err(ErrorCode::RoomNotFound);
+    }
+    let from = peer
+        .login()
+        .and_then(|l| state.online.get(&l.key))
+        .map(|o| o.room.clone());
+    if from.as_deref() == Some(to) {
+        return state.rooms.get(to).map(Room::entered).ok_or(ErrorCode::RoomNotFound);
+    }
+    if let Some(from) = &from {
+        leave_room(state, peer, from);
+    }
+    if let Some(online) = peer.login().and_then(|l| state.online.get_mut(&l.key)) {
+        online.room = to.to_owned();
+    }
+    join_room(state, peer, to)
+}
+
+/// Removes a peer from a room's members and tells the others.
+fn leave_room(state: &mut State, peer: &Peer, key: &str) {
+    let Some(room) = state.rooms.get_mut(key) else { return };
+    room.members = room.without(peer.id);
+    let left = wire::event(ServerMessage::Left {
+        room: room.name.clone(),
+        login: peer.name().to_owned(),
+    });
+    room.broadcast(&left, None);
+}
+
+/// Adds a peer to a room's members, tells the others, and returns the peer's `entered` message.
+fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMessage, ErrorCode> {
+    let room = state.rooms.get_mut(key).ok_or(ErrorCode::RoomNotFound)?;
+    let joined = wire::event(ServerMessage::Joined {
+        room: room.name.clone(),
+        login: peer.name().to_owned(),
+    });
+    room.broadcast(&joined, None);
+    room.members = room.with(peer);
+    Ok(room.entered())
+}

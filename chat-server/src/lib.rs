@@ -1,0 +1,28 @@
+//! The chat server as a library: [`start`] a server on any address (port 0 included) and get a
+//! [`ServerHandle`] to stop it. The `chat-server` binary and the desktop client's "host here"
+//! both use this.
+//!
+//! Architecture Invariant: plain threads and `std::net` sockets, no async runtime; no lock is
+//! held across socket I/O or a disk flush.
+
+pub mod config;
+pub mod error;
+mod hub;
+pub mod outbox;
+mod passwords;
+mod peer;
+mod server;
+mod session;
+pub mod store;
+mod wire;
+
+pub use config::ServerConfig;
+pub use error::{Result, ServerError};
+pub use server::{ServerHandle, start};
+
+/// The directory where accounts live by default: the platform's data directory for the app
+/// (`~/.local/share/chat-server` on Linux, `%APPDATA%\chat\chat-server\data` on Windows,
+/// `~/Library/Application Support/org.chat.chat-server` on macOS).
+pub fn default_data_dir() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("org", "chat", "chat-server").map(|d| d.data_dir().join("accounts"))
+}

@@ -1,0 +1,72 @@
+//! `chat-server`: the headless chat server.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chat_server::config::{DEFAULT_BCRYPT_COST, DEFAULT_BIND, DEFAULT_ROOM};
+use chat_server::{ServerConfig, default_data_dir};
+use clap::Parser;
+
+/// A thread-per-client chat server with accounts and rooms.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, env = "CHAT_BIND", default_value = DEFAULT_BIND)]
+    bind: String,
+    /// Directory of the account store [default: the platform's data directory].
+    #[arg(long, env = "CHAT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Name of the room every client lands in.
+    #[arg(long, env = "CHAT_DEFAULT_ROOM", default_value = DEFAULT_ROOM)]
+    default_room: String,
+    /// bcrypt cost for new passwords (10 or more).
+    #[arg(long, env = "CHAT_BCRYPT_COST", default_value_t = DEFAULT_BCRYPT_COST)]
+    bcrypt_cost: u32,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let Some(data_dir) = args.data_dir.or_else(default_data_dir) else {
+        eprintln!("error: no data directory could be determined; pass --data-dir");
+        return ExitCode::FAILURE;
+    };
+    let mut config = ServerConfig::new(data_dir);
+    config.bind = args.bind;
+    config.default_room = args.default_room;
+    config.bcrypt_cost = args.bcrypt_cost;
+
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
+    if let Err(e) = ctrlc::set_handler(move || {
+        let _ = stop_tx.try_send(());
+    }) {
+        eprintln!("error: cannot handle Ctrl-C: {e}");
+        return ExitCode::FAILURE;
+    }
+    let data_dir = config.data_dir.clone();
+    let server = match chat_server::start(config) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Scripts read this line to learn the port.
+    println!("listening on {}", server.local_addr());
+    tracing::info!(data_dir = %data_dir.display(), "accounts stored here");
+    let _ = stop_rx.recv();
+    match server.shutdown() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error during shutdown: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! One client connection, from hello to goodbye: the reader thread's loop and the request
+//! handlers. The writer thread only drains the peer's outbox (see `outbox`).
+//!
+//! A connection goes through three phases: it must say `hello` first, then may only `clock`,
+//! `register`, `login` or `exit` until logged in, then may do everything. A request out of phase
+//! gets a typed error and the connection stays open.
+
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use chat_core::Error as CoreError;
+use chat_core::clock::{SystemClock, system_now_ms, Clock};
+use chat_core::frame::{self, FrameReader};
+use chat_core::limits::{MAX_LISTED, PROTOCOL_VERSION};
+use chat_core::protocol::{
+    ClientFrame, CloseReason, ErrorCode, Field, Registration, Request, ServerMessage, UserInfo,
+};
+use chat_core::validate;
+
+use crate::passwords::PoolError;
+use crate::peer::{Login, Peer};
+use crate::server::Shared;
+use crate::store::{Account, Created};
+use crate::wire;
+
+/// Stack for a client's reader thread: decoding is depth-limited and nothing recurses deeply.
+pub const READER_STACK_BYTES: usize = 256 * 1024;
+/// Stack for a client's writer thread.
+pub const WRITER_STACK_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    AwaitHello,
+    AwaitLogin,
+    LoggedIn,
+}
+
+/// What the loop does after a request.
+enum Next {
+    Continue,
+    Close,
+}
+
+/// A handler's failure: a wire error for the request.
+struct Refusal {
+    code: ErrorCode,
+    message: String,
+    field: Option<Field>,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<CoreError> for Refusal {
+    fn from(e: CoreError) -> Self {
+        Refusal {
+            code: e.code(),
+            field: e.field(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<PoolError> for Refusal {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Busy => Refusal::new(ErrorCode::ServerBusy, e.to_string()),
+            PoolError::Failed(e) => {
+                tracing::error!("password job failed: {e}");
+                Refusal::new(ErrorCode::Internal, "the server could not check the password")
+            }
+        }
+    }
+}
+
+/// Standard message for each hub error code.
+fn hub_refusal(code: ErrorCode) -> Refusal {
+    let message = match code {
+        ErrorCode::RoomExists => "a room with that name already exists",
+        ErrorCode::RoomNotFound => "there is no room with that name",
+        ErrorCode::NotRoomCreator => "only the room's creator can delete it",
+        ErrorCode::DefaultRoom => "the default room cannot be deleted",
+        ErrorCode::TooManyRooms => "the server has as many rooms as it allows; try again later",
+        ErrorCode::LoginRequired => "log in first",
+        _ => "the server could not do that",
+    };
+    Refusal::new(code, message)
+}
+
+type Handled = Result<Next, Refusal>;
+
+struct Session {
+    shared: Arc<Shared>,
+    peer: Arc<Peer>,
+    phase: Phase,
+}
+
+/// Serves one accepted connection until it ends. Runs on the connection's reader thread.
+pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id: u64) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(shared.config.write_timeout));
+    let (Ok(shutdown_handle), Ok(mut writer_stream)) = (stream.try_clone(), stream.try_clone()) else {
+        tracing::warn!(peer = id, %addr, "cannot clone the socket; dropping the connection");
+        return;
+    };
+    let peer = Arc::new(Peer::new(id, addr, shutdown_handle, shared.config.max_outbox_bytes));
+    let writer_peer = Arc::clone(&peer);
+    let writer = thread::Builder::new()
+        .name(format!("client-{id}-out"))
+        .stack_size(WRITER_STACK_BYTES)
+        .spawn(move || {
+            if let Err(e) = writer_peer.outbox.drain_into(&mut writer_stream) {
+                tracing::debug!(peer = writer_peer.id, "write failed: {e}");
+            }
+            let _ = writer_stream.shutdown(Shutdown::Both);
+        });
+    if let Err(e) = writer {
+        tracing::warn!(peer = id, %addr, "cannot start a writer thread ({e}); dropping the connection");
+        return;
+    }
+    shared.register(&peer);
+    tracing::info!(peer = id, %addr, "connected");
+    let mut session = Session {
+        shared: Arc::clone(&shared),
+        peer: Arc::clone(&peer),
+        phase: Phase::AwaitHello,
+    };
+    let why = session.run(stream);
+    shared.hub.logout(&peer);
+    shared.unregister(&peer);
+    peer.outbox.close_with(None);
+    tracing::info!(peer = id, %addr, login = %peer.name(), "disconnected: {why}");
+}
+
+impl Session {
+    /// Reads and handles frames until the connection ends; returns why, for the log.
+    fn run(&mut self, mut stream: TcpStream) -> String {
+        let started = Instant::now();
+        let deadline = started + self.shared.config.handshake_timeout;
+        let _ = stream.set_read_timeout(Some(self.shared.config.handshake_timeout));
+        let mut reader = FrameReader::new();
+        loop {
+            if self.shared.is_shutting_down() {
+                return "server shutting down".into();
+            }
+            let body = match reader.read_frame(&mut stream) {
+                Ok(Some(body)) => body,
+                Ok(None) => return "closed by the client".into(),
+                Err(e) if e.is_timeout() => {
+                    if self.phase != Phase::LoggedIn && Instant::now() >= deadline {
+                        self.peer.close(
+                            CloseReason::HandshakeTimeout,
+                            "hello and login were not completed in time",
+                        );
+                        return "handshake timeout".into();
+                    }
+                    continue;
+                }
+                Err(e @ CoreError::FrameTooLarge { .. }) => {
+                    self.error(None, Refusal::from(e));
+                    self.peer.close(CloseReason::ProtocolError, "frame too large");
+                    return "oversized frame".into();
+                }
+                Err(CoreError::Truncated) => return "closed in the middle of a frame".into(),
+                Err(e) if self.peer.outbox.is_closed() => return format!("closed ({e})"),
+                Err(e) => return format!("read error: {e}"),
+            };
+            let frame: ClientFrame = match frame::decode(body) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    tracing::debug!(peer = self.peer.id, "malformed frame: {e}");
+                    self.error(None, Refusal::from(e));
+                    continue;
+                }
+            };
+            let id = frame.id;
+            match self.handle(id, frame.request) {
+                Ok(Next::Continue) => {}
+                Ok(Next::Close) => return "said goodbye".into(),
+                Err(refusal) => self.error(Some(id), refusal),
+            }
+            if self.phase == Phase::LoggedIn {
+                let _ = stream.set_read_timeout(None);
+            }
+        }
+    }
+
+    fn reply(&self, re: u32, message: ServerMessage) {
+        match wire::frame(Some(re), message) {
+            Some(frame) => {
+                self.peer.send(&frame);
+            }
+            None => self.error(Some(re), Refusal::new(ErrorCode::Internal, "the reply was too large to send")),
+        }
+    }
+
+    fn error(&self, re: Option<u32>, refusal: Refusal) {
+        let message = ServerMessage::Error {
+            code: refusal.code,
+            message: refusal.message,
+            field: refusal.field,
+        };
+        if let Some(frame) = wire::frame(re, message) {
+            self.peer.send(&frame);
+        }
+    }
+
+    fn handle(&mut self, id: u32, request: Request) -> Handled {
+        match (self.phase, request) {
+            (Phase::AwaitHello, Request::Hello { version, client }) => self.hello(id, version, &client),
+            (Phase::AwaitHello, _) => Err(Refusal::new(
+                ErrorCode::HelloRequired,
+                "say hello (with the protocol version) first",
+            )),
+            (_, Request::Hello { .. }) => Err(Refusal::new(ErrorCode::Invalid, "hello was already said")),
+            (_, Request::Clock) => {
+                let server_time_us = SystemClock.now_us();
+                self.reply(id, ServerMessage::Clock { server_time_us });
+                Ok(Next::Continue)
+            }
+            (_, Request::Exit) => {
+                self.peer.close(CloseReason::Exit, "goodbye");
+                Ok(Next::Close)
+            }
+            (Phase::AwaitLogin, Request::Register(r)) => self.register(id, r),
+            (Phase::AwaitLogin, Request::Login { login, password }) => self.login(id, &login, password),
+            (Phase::LoggedIn, Request::Register(_) | Request::Login { .. }) => Err(Refusal::new(
+                ErrorCode::AlreadyLoggedIn,
+                "this connection is already logged in",
+            )),
+            (Phase::AwaitLogin, _) => Err(Refusal::new(ErrorCode::LoginRequired, "log in first")),
+            (Phase::LoggedIn, request) => self.command(id, request),
+        }
+    }
+
+    fn hello(&mut self, id: u32, version: u32, client: &str) -> Handled {
+        if version != PROTOCOL_VERSION {
+            let message = format!("this server speaks protocol version {PROTOCOL_VERSION}, not {version}");
+            self.error(Some(id), Refusal::new(ErrorCode::VersionMismatch, message));
+            self.peer.close(CloseReason::ProtocolError, "protocol version mismatch");
+            return Ok(Next::Close);
+        }
+        tracing::debug!(peer = self.peer.id, client = ?client, "hello");
+        self.phase = Phase::AwaitLogin;
+        self.reply(
+            id,
+            ServerMessage::Welcome {
+                version: PROTOCOL_VERSION,
+                server: format!("chat-server/{}", env!("CARGO_PKG_VERSION")),
+                default_room: self.shared.config.default_room.clone(),
+            },
+        );
+        Ok(Next::Continue)
+    }
+
+    fn register(&mut self, id: u32, r: Registration) -> Handled {
+        validate::registration(&r)?;
+        if self.shared.accounts.get(&r.login).map_err(internal)?.is_some() {
+            return Err(login_taken());
+        }
+        let password_hash = self.shared.passwords.hash(r.password)?;
+        let account = Account {
+            login: r.login,
+            first_names: r.first_names,
+            last_names: r.last_names,
+            password_hash,
+            age: r.age,
+            gender: r.gender,
+            created_ms: system_now_ms(),
+        };
+        match self.shared.accounts.create(&account).map_err(internal)? {
+            Created::Yes => {
+                tracing::info!(peer = self.peer.id, login = ?account.login, "registered");
+                self.reply(id, ServerMessage::Registered { login: account.login });
+                Ok(Next::Continue)
+            }
+            Created::LoginTaken => Err(login_taken()),
+        }
+    }
+
+    fn login(&mut self, id: u32, login: &str, password: chat_core::protocol::Password) -> Handled {
+        let account = if validate::login(login).is_ok() {
+            self.shared.accounts.get(login).map_err(internal)?
+        } else {
+            None
+        };
+        let ok = self
+            .shared
+            .passwords
+            .verify(password, account.as_ref().map(|a| a.password_hash.clone()))?;
+        let Some(account) = account.filter(|_| ok) else {
+            tracing::info!(peer = self.peer.id, addr = %self.peer.addr, login = ?login, "failed login");
+            return Err(Refusal::new(ErrorCode::BadCredentials, "wrong login or password"));
+        };
+        let key = validate::login_key(&account.login);
+        self.peer.set_login(Login {
+            name: account.login.clone(),
+            key,
+        });
+        let (_, entered) = self.shared.hub.login(&self.peer).map_err(hub_refusal)?;
+        self.phase = Phase::LoggedIn;
+        tracing::info!(peer = self.peer.id, login = ?account.login, "logged in");
+        self.reply(id, ServerMessage::LoggedIn { login: account.login });
+        self.event(entered);
+        self.event(ServerMessage::Rooms {
+            rooms: self.shared.hub.rooms(),
+        });
+        Ok(Next::Continue)
+    }
+
+    fn event(&self, message: ServerMessage) {
+        if let Some(frame) = wire::event(message) {
+            self.peer.send(&frame);
+        }
+    }
+
+    fn command(&mut self, id: u32, request: Request) -> Handled {
+        let hub = &self.shared.hub;
+        match request {
+            Request::Say { text } => {
+                validate::text(&text)?;
+                hub.say(&self.peer, text).map_err(hub_refusal)?;
+            }
+            Request::CreateRoom { room } => {
+                validate::room(&room)?;
+                let entered = hub.create_room(&self.peer, &room).map_err(hub_refusal)?;
+                self.reply(id, entered);
+            }
+            Request::EnterRoom { room } => {
+                let entered = hub.enter_room(&self.peer, &room).map_err(hub_refusal)?;
+                self.reply(id, entered);
+            }
+            Request::LeaveRoom => {
+                let entered = hub.leave_room(&self.peer).map_err(hub_refusal)?;
+                self.reply(id, entered);
+            }
+            Request::ListRooms => self.reply(id, ServerMessage::Rooms { rooms: hub.rooms() }),
+            Request::DeleteRoom { room } => {
+                let room = hub.delete_room(&self.peer, &room).map_err(hub_refusal)?;
+                self.reply(id, ServerMessage::RoomDeleted { room });
+            }
+            Request::ShowUsers => {
+                let message = self.users()?;
+                self.reply(id, message);
+            }
+            Request::Private { to, text } => {
+                validate::text(&text)?;
+                let key = validate::login_key(&to);
+                match hub.private(&self.peer, &key, &text).map_err(hub_refusal)? {
+                    Some(to) => self.reply(id, ServerMessage::PrivateSent { to, text }),
+                    None => {
+                        let known = validate::login(&to).is_ok()
+                            && self.shared.accounts.get(&to).map_err(internal)?.is_some();
+                        return Err(if known {
+                            Refusal::new(ErrorCode::UserOffline, format!("{to} is not connected"))
+                        } else {
+                            Refusal::new(ErrorCode::UserNotFound, format!("there is no user called {to:?}"))
+                        });
+                    }
+                }
+            }
+            Request::Hello { .. } | Request::Clock | Request::Register(_) | Request::Login { .. } | Request::Exit => {
+                return Err(Refusal::new(ErrorCode::Internal, "request out of place"));
+            }
+        }
+        Ok(Next::Continue)
+    }
+
+    fn users(&self) -> Result<ServerMessage, Refusal> {
+        let accounts = self.shared.accounts.all().map_err(internal)?;
+        let whereabouts = self.shared.hub.whereabouts();
+        let total = u32::try_from(accounts.len()).unwrap_or(u32::MAX);
+        let mut users: Vec<UserInfo> = accounts
+            .into_iter()
+            .map(|a| {
+                let room = whereabouts.get(&validate::login_key(&a.login)).cloned();
+                UserInfo {
+                    online: room.is_some(),
+                    room,
+                    login: a.login,
+                    first_names: a.first_names,
+                    last_names: a.last_names,
+                }
+            })
+            .collect();
+        users.sort_by(|a, b| {
+            b.online
+                .cmp(&a.online)
+                .then_with(|| a.login.to_lowercase().cmp(&b.login.to_lowercase()))
+        });
+        users.truncate(MAX_LISTED);
+        Ok(ServerMessage::Users { users, total })
+    }
+}
+
+fn login_taken() -> Refusal {
+    Refusal {
+        code: ErrorCode::LoginTaken,
+        message: "that login is taken; choose another".into(),
+        field: Some(Field::Login),
+    }
+}
+
+fn internal(e: crate::error::ServerError) -> Refusal {
+    tracing::error!("{e}");
+    Refusal::new(ErrorCode::Internal, "the server failed; try again")
+}
