@@ -114,10 +114,16 @@ impl fmt::Display for Disconnect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Disconnect::Unresolved(e) => write!(f, "the server's address could not be found ({e})"),
-            Disconnect::Refused => f.write_str("the server refused the connection: is it running, and is the port right?"),
+            Disconnect::Refused => f.write_str(
+                "the server refused the connection: is it running, and is the port right?",
+            ),
             Disconnect::TimedOut => f.write_str("the server did not answer in time"),
-            Disconnect::VersionMismatch(m) => write!(f, "the server speaks another protocol version: {m}"),
-            Disconnect::ServerClosed { message, .. } => write!(f, "the server closed the connection: {message}"),
+            Disconnect::VersionMismatch(m) => {
+                write!(f, "the server speaks another protocol version: {m}")
+            }
+            Disconnect::ServerClosed { message, .. } => {
+                write!(f, "the server closed the connection: {message}")
+            }
             Disconnect::ClosedByClient => f.write_str("disconnected"),
             Disconnect::Lost(e) => write!(f, "the connection was lost: {e}"),
         }
@@ -153,7 +159,9 @@ impl Connection {
     pub fn send(&self, request: Request) -> u32 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         // A closed writer means the connection is over; the Disconnected event says why.
-        let _ = self.outgoing.send(Outgoing::Frame(ClientFrame { id, request }));
+        let _ = self
+            .outgoing
+            .send(Outgoing::Frame(ClientFrame { id, request }));
         id
     }
 
@@ -192,10 +200,20 @@ pub fn connect(addr: &str, options: ClientOptions) -> Connection {
         // The worker (and its event sender) was consumed by the failed spawn; report through a
         // fresh channel so the caller still sees why.
         let (tx, rx) = unbounded();
-        let _ = tx.send(Event::Disconnected(Disconnect::Lost(format!("cannot start a thread: {e}"))));
-        return Connection { outgoing: out_tx, events: rx, next_id };
+        let _ = tx.send(Event::Disconnected(Disconnect::Lost(format!(
+            "cannot start a thread: {e}"
+        ))));
+        return Connection {
+            outgoing: out_tx,
+            events: rx,
+            next_id,
+        };
     }
-    Connection { outgoing: out_tx, events: ev_rx, next_id }
+    Connection {
+        outgoing: out_tx,
+        events: ev_rx,
+        next_id,
+    }
 }
 
 struct Worker {
@@ -267,8 +285,16 @@ impl Worker {
             client: self.options.client_name.clone(),
         };
         let (server, default_room) = match self.exchange(&mut stream, &mut reader, hello)? {
-            ServerMessage::Welcome { server, default_room, .. } => (server, default_room),
-            ServerMessage::Error { code: ErrorCode::VersionMismatch, message, .. } => {
+            ServerMessage::Welcome {
+                server,
+                default_room,
+                ..
+            } => (server, default_room),
+            ServerMessage::Error {
+                code: ErrorCode::VersionMismatch,
+                message,
+                ..
+            } => {
                 return Err(Disconnect::VersionMismatch(message));
             }
             other => return Err(unexpected(&other)),
@@ -292,7 +318,15 @@ impl Worker {
         let clock = ClockSync::from_samples(clock, &samples)
             .ok_or_else(|| Disconnect::Lost("no clock samples".into()))?;
         stream.set_read_timeout(None).map_err(|e| classify(&e))?;
-        Ok((stream, Session { addr, server, default_room, clock }))
+        Ok((
+            stream,
+            Session {
+                addr,
+                server,
+                default_room,
+                clock,
+            },
+        ))
     }
 
     /// Sends one request and reads until its reply.
@@ -308,7 +342,11 @@ impl Worker {
         loop {
             let body = match reader.read_frame(stream) {
                 Ok(Some(body)) => body,
-                Ok(None) => return Err(Disconnect::Lost("the server closed the connection during the handshake".into())),
+                Ok(None) => {
+                    return Err(Disconnect::Lost(
+                        "the server closed the connection during the handshake".into(),
+                    ));
+                }
                 Err(e) if e.is_timeout() => return Err(Disconnect::TimedOut),
                 Err(e) => return Err(lost(e)),
             };

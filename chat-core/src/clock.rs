@@ -122,8 +122,16 @@ mod tests {
     fn the_sample_with_the_smallest_round_trip_wins() {
         // The server is 5 s ahead. A slow sample with asymmetric delay misleads; a fast one does not.
         let samples = [
-            ClockSample { sent_us: 0, server_us: 5_000_000 + 900, received_us: 1_000 },
-            ClockSample { sent_us: 2_000, server_us: 5_002_050, received_us: 2_100 },
+            ClockSample {
+                sent_us: 0,
+                server_us: 5_000_000 + 900,
+                received_us: 1_000,
+            },
+            ClockSample {
+                sent_us: 2_000,
+                server_us: 5_002_050,
+                received_us: 2_100,
+            },
         ];
         let sync = ClockSync::from_samples(Arc::new(SystemClock), &samples).unwrap();
         assert_eq!(sync.round_trip_us, 100);
@@ -133,13 +141,19 @@ mod tests {
 
     #[test]
     fn a_skewed_clock_is_corrected() {
-        let skewed: Arc<dyn Clock> = Arc::new(SkewedClock { skew_us: -42_000_000 });
+        let skewed: Arc<dyn Clock> = Arc::new(SkewedClock {
+            skew_us: -42_000_000,
+        });
         let sent = skewed.now_us();
         let server = SystemClock.now_us();
         let received = skewed.now_us();
         let sync = ClockSync::from_samples(
             skewed,
-            &[ClockSample { sent_us: sent, server_us: server, received_us: received }],
+            &[ClockSample {
+                sent_us: sent,
+                server_us: server,
+                received_us: received,
+            }],
         )
         .unwrap();
         assert!((sync.server_now_us() - SystemClock.now_us()).abs() < 50_000);

@@ -122,7 +122,9 @@ pub fn help_text() -> String {
     for c in COMMANDS {
         out.push_str(&format!("  {:<24} {}\n", c.syntax, c.summary));
     }
-    out.push_str("  Any other text goes to everyone in your room; start it with ## to send a leading #.");
+    out.push_str(
+        "  Any other text goes to everyone in your room; start it with ## to send a leading #.",
+    );
     out
 }
 
@@ -278,14 +280,23 @@ mod tests {
         assert_eq!(ok("#CR Sala"), Command::CreateRoom("Sala".into()));
         assert_eq!(ok("#gr <Sala>"), Command::EnterRoom("Sala".into()));
         assert_eq!(ok("#SHOW USERS"), Command::ShowUsers);
-        assert_eq!(ok("#\\PRIVATE<ana> hi"), Command::Private { to: "ana".into(), text: "hi".into() });
+        assert_eq!(
+            ok("#\\PRIVATE<ana> hi"),
+            Command::Private {
+                to: "ana".into(),
+                text: "hi".into()
+            }
+        );
         assert_eq!(ok("#help"), Command::Help);
     }
 
     #[test]
     fn plain_lines_are_room_messages() {
         assert_eq!(ok("hola a todos"), Command::Say("hola a todos".into()));
-        assert_eq!(ok("  sangría # uno"), Command::Say("  sangría # uno".into()));
+        assert_eq!(
+            ok("  sangría # uno"),
+            Command::Say("  sangría # uno".into())
+        );
         assert_eq!(ok("##hashtag"), Command::Say("#hashtag".into()));
         assert!(parse("   ").is_err());
     }
@@ -293,8 +304,21 @@ mod tests {
     #[test]
     fn unknown_or_malformed_commands_list_the_valid_ones() {
         let err = parse("#fly away").unwrap_err().to_string();
-        assert!(err.contains("#cR <room>") && err.contains("#show users"), "{err}");
-        for bad in ["#cR", "#gR   ", "#dR two words", "#eR now", "#show", "#show rooms", "#\\private", "#\\privateana", "#private ana   "] {
+        assert!(
+            err.contains("#cR <room>") && err.contains("#show users"),
+            "{err}"
+        );
+        for bad in [
+            "#cR",
+            "#gR   ",
+            "#dR two words",
+            "#eR now",
+            "#show",
+            "#show rooms",
+            "#\\private",
+            "#\\privateana",
+            "#private ana   ",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }

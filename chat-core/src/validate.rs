@@ -21,7 +21,7 @@ fn invalid(field: Field, reason: impl Into<String>) -> Error {
 /// [`login_key`]).
 pub fn login(login: &str) -> Result<()> {
     let chars = login.chars().count();
-    if chars < LOGIN_MIN_CHARS || chars > LOGIN_MAX_CHARS {
+    if !(LOGIN_MIN_CHARS..=LOGIN_MAX_CHARS).contains(&chars) {
         return Err(invalid(
             Field::Login,
             format!("must be {LOGIN_MIN_CHARS} to {LOGIN_MAX_CHARS} characters long"),
@@ -125,7 +125,7 @@ pub fn parse_age(text: &str) -> Result<u8> {
 /// `#gR name` is never ambiguous. Room names ignore case for look-ups (see [`room_key`]).
 pub fn room(name: &str) -> Result<()> {
     let chars = name.chars().count();
-    if chars < ROOM_MIN_CHARS || chars > ROOM_MAX_CHARS {
+    if !(ROOM_MIN_CHARS..=ROOM_MAX_CHARS).contains(&chars) {
         return Err(invalid(
             Field::Room,
             format!("must be {ROOM_MIN_CHARS} to {ROOM_MAX_CHARS} characters long"),

@@ -19,17 +19,22 @@ fn request() -> impl Strategy<Value = Request> {
     prop_oneof![
         (any::<u32>(), text()).prop_map(|(version, client)| Request::Hello { version, client }),
         Just(Request::Clock),
-        (text(), text(), text(), text(), any::<u8>(), gender()).prop_map(|(f, l, login, p, age, gender)| {
-            Request::Register(Registration {
-                first_names: f,
-                last_names: l,
-                login,
-                password: Password(p),
-                age,
-                gender,
-            })
+        (text(), text(), text(), text(), any::<u8>(), gender()).prop_map(
+            |(f, l, login, p, age, gender)| {
+                Request::Register(Registration {
+                    first_names: f,
+                    last_names: l,
+                    login,
+                    password: Password(p),
+                    age,
+                    gender,
+                })
+            }
+        ),
+        (text(), text()).prop_map(|(login, p)| Request::Login {
+            login,
+            password: Password(p)
         }),
-        (text(), text()).prop_map(|(login, p)| Request::Login { login, password: Password(p) }),
         text().prop_map(|text| Request::Say { text }),
         text().prop_map(|room| Request::CreateRoom { room }),
         text().prop_map(|room| Request::EnterRoom { room }),
@@ -45,9 +50,24 @@ fn request() -> impl Strategy<Value = Request> {
 fn error_code() -> impl Strategy<Value = ErrorCode> {
     use ErrorCode::*;
     prop::sample::select(vec![
-        VersionMismatch, HelloRequired, LoginRequired, AlreadyLoggedIn, Invalid, LoginTaken,
-        BadCredentials, RoomExists, RoomNotFound, NotRoomCreator, DefaultRoom, UserNotFound,
-        UserOffline, TooManyRooms, Malformed, FrameTooLarge, ServerBusy, Internal,
+        VersionMismatch,
+        HelloRequired,
+        LoginRequired,
+        AlreadyLoggedIn,
+        Invalid,
+        LoginTaken,
+        BadCredentials,
+        RoomExists,
+        RoomNotFound,
+        NotRoomCreator,
+        DefaultRoom,
+        UserNotFound,
+        UserOffline,
+        TooManyRooms,
+        Malformed,
+        FrameTooLarge,
+        ServerBusy,
+        Internal,
     ])
 }
 
@@ -61,45 +81,95 @@ fn field() -> impl Strategy<Value = Option<Field>> {
 fn close_reason() -> impl Strategy<Value = CloseReason> {
     use CloseReason::*;
     prop::sample::select(vec![
-        Exit, TakenOver, SlowConsumer, ProtocolError, ServerShutdown, HandshakeTimeout, IdleTimeout,
+        Exit,
+        TakenOver,
+        SlowConsumer,
+        ProtocolError,
+        ServerShutdown,
+        HandshakeTimeout,
+        IdleTimeout,
     ])
 }
 
 fn server_message() -> impl Strategy<Value = ServerMessage> {
-    let room_info = (text(), any::<u32>(), prop::option::of(text()), any::<bool>()).prop_map(
-        |(name, members, creator, is_default)| RoomInfo { name, members, creator, is_default },
-    );
-    let user_info = (text(), text(), text(), any::<bool>(), prop::option::of(text())).prop_map(
-        |(login, first_names, last_names, online, room)| UserInfo {
+    let room_info = (
+        text(),
+        any::<u32>(),
+        prop::option::of(text()),
+        any::<bool>(),
+    )
+        .prop_map(|(name, members, creator, is_default)| RoomInfo {
+            name,
+            members,
+            creator,
+            is_default,
+        });
+    let user_info = (
+        text(),
+        text(),
+        text(),
+        any::<bool>(),
+        prop::option::of(text()),
+    )
+        .prop_map(|(login, first_names, last_names, online, room)| UserInfo {
             login,
             first_names,
             last_names,
             online,
             room,
-        },
-    );
+        });
     prop_oneof![
         (any::<u32>(), text(), text()).prop_map(|(version, server, default_room)| {
-            ServerMessage::Welcome { version, server, default_room }
+            ServerMessage::Welcome {
+                version,
+                server,
+                default_room,
+            }
         }),
         any::<i64>().prop_map(|server_time_us| ServerMessage::Clock { server_time_us }),
         text().prop_map(|login| ServerMessage::Registered { login }),
         text().prop_map(|login| ServerMessage::LoggedIn { login }),
-        (text(), prop::option::of(text()), prop::collection::vec(text(), 0..5))
-            .prop_map(|(room, creator, members)| ServerMessage::Entered { room, creator, member_count: members.len() as u32, members }),
+        (
+            text(),
+            prop::option::of(text()),
+            prop::collection::vec(text(), 0..5)
+        )
+            .prop_map(|(room, creator, members)| ServerMessage::Entered {
+                room,
+                creator,
+                member_count: members.len() as u32,
+                members
+            }),
         text().prop_map(|room| ServerMessage::RoomDeleted { room }),
         prop::collection::vec(room_info, 0..5).prop_map(|rooms| ServerMessage::Rooms { rooms }),
-        prop::collection::vec(user_info, 0..5).prop_map(|users| ServerMessage::Users { total: users.len() as u32, users }),
+        prop::collection::vec(user_info, 0..5).prop_map(|users| ServerMessage::Users {
+            total: users.len() as u32,
+            users
+        }),
         (text(), text()).prop_map(|(to, text)| ServerMessage::PrivateSent { to, text }),
-        (text(), text(), text()).prop_map(|(room, from, text)| ServerMessage::Message { room, from, text }),
+        (text(), text(), text()).prop_map(|(room, from, text)| ServerMessage::Message {
+            room,
+            from,
+            text
+        }),
         (text(), text()).prop_map(|(from, text)| ServerMessage::Private { from, text }),
         (text(), text()).prop_map(|(room, login)| ServerMessage::Joined { room, login }),
         (text(), text()).prop_map(|(room, login)| ServerMessage::Left { room, login }),
-        (text(), prop::sample::select(vec![RoomClosedReason::Deleted, RoomClosedReason::CreatorLeft]))
+        (
+            text(),
+            prop::sample::select(vec![
+                RoomClosedReason::Deleted,
+                RoomClosedReason::CreatorLeft
+            ])
+        )
             .prop_map(|(room, reason)| ServerMessage::RoomClosed { room, reason }),
-        (error_code(), text(), field())
-            .prop_map(|(code, message, field)| ServerMessage::Error { code, message, field }),
-        (close_reason(), text()).prop_map(|(reason, message)| ServerMessage::Goodbye { reason, message }),
+        (error_code(), text(), field()).prop_map(|(code, message, field)| ServerMessage::Error {
+            code,
+            message,
+            field
+        }),
+        (close_reason(), text())
+            .prop_map(|(reason, message)| ServerMessage::Goodbye { reason, message }),
     ]
 }
 
@@ -152,15 +222,32 @@ proptest! {
 /// The bytes other languages rely on: a map with a "type" key and named fields.
 #[test]
 fn wire_format_is_a_tagged_map_with_named_fields() {
-    let bytes = encode(&ClientFrame { id: 3, request: Request::EnterRoom { room: "sala".into() } }).unwrap();
+    let bytes = encode(&ClientFrame {
+        id: 3,
+        request: Request::EnterRoom {
+            room: "sala".into(),
+        },
+    })
+    .unwrap();
     let body = &bytes[LEN_PREFIX_BYTES..];
-    assert_eq!(&bytes[..LEN_PREFIX_BYTES], &(body.len() as u32).to_be_bytes());
+    assert_eq!(
+        &bytes[..LEN_PREFIX_BYTES],
+        &(body.len() as u32).to_be_bytes()
+    );
     // fixmap of 3 entries: "id": 3, "type": "enter_room", "room": "sala"
     let expected: Vec<u8> = [
         &[0x83][..],
-        &[0xa2], b"id", &[0x03],
-        &[0xa4], b"type", &[0xaa], b"enter_room",
-        &[0xa4], b"room", &[0xa4], b"sala",
+        &[0xa2],
+        b"id",
+        &[0x03],
+        &[0xa4],
+        b"type",
+        &[0xaa],
+        b"enter_room",
+        &[0xa4],
+        b"room",
+        &[0xa4],
+        b"sala",
     ]
     .concat();
     assert_eq!(body, &expected[..]);
@@ -168,17 +255,34 @@ fn wire_format_is_a_tagged_map_with_named_fields() {
     let event = ServerFrame {
         time: 1,
         re: None,
-        message: ServerMessage::Error { code: ErrorCode::RoomNotFound, message: "m".into(), field: None },
+        message: ServerMessage::Error {
+            code: ErrorCode::RoomNotFound,
+            message: "m".into(),
+            field: None,
+        },
     };
     let bytes = encode(&event).unwrap();
     let body = &bytes[LEN_PREFIX_BYTES..];
     let expected: Vec<u8> = [
         &[0x85][..],
-        &[0xa4], b"time", &[0x01],
-        &[0xa4], b"type", &[0xa5], b"error",
-        &[0xa4], b"code", &[0xae], b"room_not_found",
-        &[0xa7], b"message", &[0xa1], b"m",
-        &[0xa5], b"field", &[0xc0],
+        &[0xa4],
+        b"time",
+        &[0x01],
+        &[0xa4],
+        b"type",
+        &[0xa5],
+        b"error",
+        &[0xa4],
+        b"code",
+        &[0xae],
+        b"room_not_found",
+        &[0xa7],
+        b"message",
+        &[0xa1],
+        b"m",
+        &[0xa5],
+        b"field",
+        &[0xc0],
     ]
     .concat();
     assert_eq!(body, &expected[..]);
@@ -186,14 +290,22 @@ fn wire_format_is_a_tagged_map_with_named_fields() {
 
 #[test]
 fn a_message_too_large_for_a_frame_is_not_encoded() {
-    let huge = ClientFrame { id: 1, request: Request::Say { text: "x".repeat(MAX_FRAME_BYTES) } };
+    let huge = ClientFrame {
+        id: 1,
+        request: Request::Say {
+            text: "x".repeat(MAX_FRAME_BYTES),
+        },
+    };
     assert!(matches!(encode(&huge), Err(Error::Encode(_))));
 }
 
 #[test]
 fn unknown_fields_and_types_are_malformed() {
     let body = rmp_like_map(&[("id", 1), ("type", 0)]);
-    assert!(matches!(decode::<ClientFrame>(&body), Err(Error::Malformed(_))));
+    assert!(matches!(
+        decode::<ClientFrame>(&body),
+        Err(Error::Malformed(_))
+    ));
 }
 
 /// A tiny map encoder for hand-made bodies: string keys, small int values (0 encodes the string

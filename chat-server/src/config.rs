@@ -63,8 +63,9 @@ impl ServerConfig {
 
     /// Checks every value; the error says which one is wrong and why.
     pub fn validate(&self) -> Result<()> {
-        chat_core::validate::room(&self.default_room)
-            .map_err(|e| ServerError::Config(format!("default room {:?}: {e}", self.default_room)))?;
+        chat_core::validate::room(&self.default_room).map_err(|e| {
+            ServerError::Config(format!("default room {:?}: {e}", self.default_room))
+        })?;
         if !(MIN_BCRYPT_COST..=31).contains(&self.bcrypt_cost) {
             return Err(ServerError::Config(format!(
                 "bcrypt cost must be {MIN_BCRYPT_COST} to 31, not {}",
@@ -72,7 +73,9 @@ impl ServerConfig {
             )));
         }
         if self.hash_workers == 0 || self.hash_queue == 0 {
-            return Err(ServerError::Config("hash workers and queue must be at least 1".into()));
+            return Err(ServerError::Config(
+                "hash workers and queue must be at least 1".into(),
+            ));
         }
         if self.max_outbox_bytes < chat_core::limits::MAX_FRAME_BYTES {
             return Err(ServerError::Config(format!(

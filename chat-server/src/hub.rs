@@ -33,11 +33,19 @@ struct Room {
 
 impl Room {
     fn without(&self, id: u64) -> Arc<[Arc<Peer>]> {
-        self.members.iter().filter(|p| p.id != id).cloned().collect()
+        self.members
+            .iter()
+            .filter(|p| p.id != id)
+            .cloned()
+            .collect()
     }
 
     fn with(&self, peer: &Arc<Peer>) -> Arc<[Arc<Peer>]> {
-        self.members.iter().cloned().chain([Arc::clone(peer)]).collect()
+        self.members
+            .iter()
+            .cloned()
+            .chain([Arc::clone(peer)])
+            .collect()
     }
 
     fn entered(&self) -> ServerMessage {
@@ -246,7 +254,7 @@ impl Hub {
         }
         let mut state = self.write();
         let room = state.rooms.get(&key).ok_or(ErrorCode::RoomNotFound)?;
-        if !room.creator.as_ref().is_some_and(|(_, k)| *k == login.key) {
+        if room.creator.as_ref().is_none_or(|(_, k)| *k != login.key) {
             return Err(ErrorCode::NotRoomCreator);
         }
         let name = room.name.clone();
@@ -257,7 +265,9 @@ impl Hub {
 
     /// Removes a room and moves its members to the default room, telling each why.
     fn close_room(&self, state: &mut State, key: &str, reason: RoomClosedReason) {
-        let Some(room) = state.rooms.remove(key) else { return };
+        let Some(room) = state.rooms.remove(key) else {
+            return;
+        };
         let closed = wire::event(ServerMessage::RoomClosed {
             room: room.name.clone(),
             reason,
@@ -266,7 +276,9 @@ impl Hub {
             if let Some(frame) = &closed {
                 member.send(frame);
             }
-            let Some(login) = member.login() else { continue };
+            let Some(login) = member.login() else {
+                continue;
+            };
             if let Some(online) = state.online.get_mut(&login.key) {
                 online.room = self.default_key.clone();
             }
@@ -283,7 +295,10 @@ impl Hub {
     pub fn say(&self, peer: &Peer, text: String) -> Result<(), ErrorCode> {
         let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
         let state = self.read();
-        let online = state.online.get(&login.key).ok_or(ErrorCode::LoginRequired)?;
+        let online = state
+            .online
+            .get(&login.key)
+            .ok_or(ErrorCode::LoginRequired)?;
         let room = state.rooms.get(&online.room).ok_or(ErrorCode::Internal)?;
         let frame = wire::event(ServerMessage::Message {
             room: room.name.clone(),
@@ -296,7 +311,12 @@ impl Hub {
 
     /// A private message to an online user. Returns the recipient's login as registered, or
     /// `None` if that user is not online.
-    pub fn private(&self, from: &Peer, to_key: &str, text: &str) -> Result<Option<String>, ErrorCode> {
+    pub fn private(
+        &self,
+        from: &Peer,
+        to_key: &str,
+        text: &str,
+    ) -> Result<Option<String>, ErrorCode> {
         let login = from.login().ok_or(ErrorCode::LoginRequired)?;
         let state = self.read();
         let Some(to) = state.online.get(to_key) else {
@@ -338,13 +358,22 @@ impl Hub {
         state
             .online
             .iter()
-            .filter_map(|(key, o)| state.rooms.get(&o.room).map(|r| (key.clone(), r.name.clone())))
+            .filter_map(|(key, o)| {
+                state
+                    .rooms
+                    .get(&o.room)
+                    .map(|r| (key.clone(), r.name.clone()))
+            })
             .collect()
     }
 
     /// Every online peer.
     pub fn online_peers(&self) -> Vec<Arc<Peer>> {
-        self.read().online.values().map(|o| Arc::clone(&o.peer)).collect()
+        self.read()
+            .online
+            .values()
+            .map(|o| Arc::clone(&o.peer))
+            .collect()
     }
 
     /// How many users are online.
@@ -364,7 +393,11 @@ fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMess
         .and_then(|l| state.online.get(&l.key))
         .map(|o| o.room.clone());
     if from.as_deref() == Some(to) {
-        return state.rooms.get(to).map(Room::entered).ok_or(ErrorCode::RoomNotFound);
+        return state
+            .rooms
+            .get(to)
+            .map(Room::entered)
+            .ok_or(ErrorCode::RoomNotFound);
     }
     if let Some(from) = &from {
         leave_room(state, peer, from);
@@ -377,7 +410,9 @@ fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMess
 
 /// Removes a peer from a room's members and tells the others.
 fn leave_room(state: &mut State, peer: &Peer, key: &str) {
-    let Some(room) = state.rooms.get_mut(key) else { return };
+    let Some(room) = state.rooms.get_mut(key) else {
+        return;
+    };
     room.members = room.without(peer.id);
     let left = wire::event(ServerMessage::Left {
         room: room.name.clone(),

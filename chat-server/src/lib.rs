@@ -24,5 +24,6 @@ pub use server::{ServerHandle, start};
 /// (`~/.local/share/chat-server` on Linux, `%APPDATA%\chat\chat-server\data` on Windows,
 /// `~/Library/Application Support/org.chat.chat-server` on macOS).
 pub fn default_data_dir() -> Option<std::path::PathBuf> {
-    directories::ProjectDirs::from("org", "chat", "chat-server").map(|d| d.data_dir().join("accounts"))
+    directories::ProjectDirs::from("org", "chat", "chat-server")
+        .map(|d| d.data_dir().join("accounts"))
 }

@@ -75,7 +75,9 @@ impl PasswordPool {
     pub fn hash(&self, password: Password) -> Result<String, PoolError> {
         let (reply, rx) = bounded(1);
         self.submit(Job::Hash { password, reply })?;
-        rx.recv().map_err(|_| PoolError::Busy)?.map_err(PoolError::from)
+        rx.recv()
+            .map_err(|_| PoolError::Busy)?
+            .map_err(PoolError::from)
     }
 
     /// Whether `password` matches `hash`; with no hash (unknown login) it does the same work and
@@ -87,7 +89,9 @@ impl PasswordPool {
             hash,
             reply,
         })?;
-        rx.recv().map_err(|_| PoolError::Busy)?.map_err(PoolError::from)
+        rx.recv()
+            .map_err(|_| PoolError::Busy)?
+            .map_err(PoolError::from)
     }
 
     fn submit(&self, job: Job) -> Result<(), PoolError> {
@@ -100,7 +104,8 @@ impl PasswordPool {
 fn run(job: Job, cost: u32, decoy: &OnceLock<String>) {
     match job {
         Job::Hash { password, reply } => {
-            let hashed = bcrypt::non_truncating_hash(password.expose(), cost).map_err(ServerError::from);
+            let hashed =
+                bcrypt::non_truncating_hash(password.expose(), cost).map_err(ServerError::from);
             let _ = reply.send(hashed);
         }
         Job::Verify {
@@ -112,9 +117,8 @@ fn run(job: Job, cost: u32, decoy: &OnceLock<String>) {
                 Some(hash) => bcrypt::non_truncating_verify(password.expose(), &hash)
                     .map_err(ServerError::from),
                 None => {
-                    let decoy = decoy.get_or_init(|| {
-                        bcrypt::hash("decoy password", cost).unwrap_or_default()
-                    });
+                    let decoy = decoy
+                        .get_or_init(|| bcrypt::hash("decoy password", cost).unwrap_or_default());
                     let _ = bcrypt::verify(password.expose(), decoy);
                     Ok(false)
                 }
@@ -133,7 +137,10 @@ mod tests {
         let pool = PasswordPool::start(1, 4, 4).unwrap();
         let hash = pool.hash("correct horse".into()).unwrap();
         assert!(hash.starts_with("$2"));
-        assert!(pool.verify("correct horse".into(), Some(hash.clone())).unwrap());
+        assert!(
+            pool.verify("correct horse".into(), Some(hash.clone()))
+                .unwrap()
+        );
         assert!(!pool.verify("correct horsf".into(), Some(hash)).unwrap());
         assert!(!pool.verify("correct horse".into(), None).unwrap());
     }
@@ -151,6 +158,9 @@ mod tests {
                 .filter(|r| matches!(r, Ok(Err(PoolError::Busy))))
                 .count()
         });
-        assert!(busy >= 1, "six cost-12 hashes on one worker with one slot must overflow");
+        assert!(
+            busy >= 1,
+            "six cost-12 hashes on one worker with one slot must overflow"
+        );
     }
 }

@@ -82,7 +82,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         source,
     })?;
     let addr = listener.local_addr()?;
-    let passwords = PasswordPool::start(config.hash_workers, config.hash_queue, config.bcrypt_cost)?;
+    let passwords =
+        PasswordPool::start(config.hash_workers, config.hash_queue, config.bcrypt_cost)?;
     let shared = Arc::new(Shared {
         hub: Hub::new(&config.default_room, config.max_rooms),
         config,
@@ -101,7 +102,9 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     let directory = thread::Builder::new()
         .name("directory".into())
         .spawn(move || {
-            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = stopped.recv_timeout(DIRECTORY_INTERVAL) {
+            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(DIRECTORY_INTERVAL)
+            {
                 broadcast_directory(&directory_shared);
             }
         })?;
@@ -191,8 +194,12 @@ impl ServerHandle {
         let _ = self.stop_directory.try_send(());
         // Wake the accept loop with a connection of our own.
         let wake = match self.addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.addr.port()),
-            IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.addr.port()),
+            IpAddr::V4(ip) if ip.is_unspecified() => {
+                SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.addr.port())
+            }
+            IpAddr::V6(ip) if ip.is_unspecified() => {
+                SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.addr.port())
+            }
             _ => self.addr,
         };
         let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
@@ -211,7 +218,10 @@ impl ServerHandle {
         while !connections.is_empty() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                tracing::warn!(remaining = connections.len(), "clients still connected after the grace period");
+                tracing::warn!(
+                    remaining = connections.len(),
+                    "clients still connected after the grace period"
+                );
                 break;
             }
             connections = self

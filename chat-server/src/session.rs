@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Instant;
 
 use chat_core::Error as CoreError;
-use chat_core::clock::{SystemClock, system_now_ms, Clock};
+use chat_core::clock::{Clock, SystemClock, system_now_ms};
 use chat_core::frame::{self, FrameReader};
 use chat_core::limits::{MAX_LISTED, PROTOCOL_VERSION};
 use chat_core::protocol::{
@@ -76,7 +76,10 @@ impl From<PoolError> for Refusal {
             PoolError::Busy => Refusal::new(ErrorCode::ServerBusy, e.to_string()),
             PoolError::Failed(e) => {
                 tracing::error!("password job failed: {e}");
-                Refusal::new(ErrorCode::Internal, "the server could not check the password")
+                Refusal::new(
+                    ErrorCode::Internal,
+                    "the server could not check the password",
+                )
             }
         }
     }
@@ -108,11 +111,17 @@ struct Session {
 pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id: u64) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(shared.config.write_timeout));
-    let (Ok(shutdown_handle), Ok(mut writer_stream)) = (stream.try_clone(), stream.try_clone()) else {
+    let (Ok(shutdown_handle), Ok(mut writer_stream)) = (stream.try_clone(), stream.try_clone())
+    else {
         tracing::warn!(peer = id, %addr, "cannot clone the socket; dropping the connection");
         return;
     };
-    let peer = Arc::new(Peer::new(id, addr, shutdown_handle, shared.config.max_outbox_bytes));
+    let peer = Arc::new(Peer::new(
+        id,
+        addr,
+        shutdown_handle,
+        shared.config.max_outbox_bytes,
+    ));
     let writer_peer = Arc::clone(&peer);
     let writer = thread::Builder::new()
         .name(format!("client-{id}-out"))
@@ -167,7 +176,8 @@ impl Session {
                 }
                 Err(e @ CoreError::FrameTooLarge { .. }) => {
                     self.error(None, Refusal::from(e));
-                    self.peer.close(CloseReason::ProtocolError, "frame too large");
+                    self.peer
+                        .close(CloseReason::ProtocolError, "frame too large");
                     return "oversized frame".into();
                 }
                 Err(CoreError::Truncated) => return "closed in the middle of a frame".into(),
@@ -199,7 +209,10 @@ impl Session {
             Some(frame) => {
                 self.peer.send(&frame);
             }
-            None => self.error(Some(re), Refusal::new(ErrorCode::Internal, "the reply was too large to send")),
+            None => self.error(
+                Some(re),
+                Refusal::new(ErrorCode::Internal, "the reply was too large to send"),
+            ),
         }
     }
 
@@ -216,12 +229,16 @@ impl Session {
 
     fn handle(&mut self, id: u32, request: Request) -> Handled {
         match (self.phase, request) {
-            (Phase::AwaitHello, Request::Hello { version, client }) => self.hello(id, version, &client),
+            (Phase::AwaitHello, Request::Hello { version, client }) => {
+                self.hello(id, version, &client)
+            }
             (Phase::AwaitHello, _) => Err(Refusal::new(
                 ErrorCode::HelloRequired,
                 "say hello (with the protocol version) first",
             )),
-            (_, Request::Hello { .. }) => Err(Refusal::new(ErrorCode::Invalid, "hello was already said")),
+            (_, Request::Hello { .. }) => {
+                Err(Refusal::new(ErrorCode::Invalid, "hello was already said"))
+            }
             (_, Request::Clock) => {
                 let server_time_us = SystemClock.now_us();
                 self.reply(id, ServerMessage::Clock { server_time_us });
@@ -232,7 +249,9 @@ impl Session {
                 Ok(Next::Close)
             }
             (Phase::AwaitLogin, Request::Register(r)) => self.register(id, r),
-            (Phase::AwaitLogin, Request::Login { login, password }) => self.login(id, &login, password),
+            (Phase::AwaitLogin, Request::Login { login, password }) => {
+                self.login(id, &login, password)
+            }
             (Phase::LoggedIn, Request::Register(_) | Request::Login { .. }) => Err(Refusal::new(
                 ErrorCode::AlreadyLoggedIn,
                 "this connection is already logged in",
@@ -244,9 +263,11 @@ impl Session {
 
     fn hello(&mut self, id: u32, version: u32, client: &str) -> Handled {
         if version != PROTOCOL_VERSION {
-            let message = format!("this server speaks protocol version {PROTOCOL_VERSION}, not {version}");
+            let message =
+                format!("this server speaks protocol version {PROTOCOL_VERSION}, not {version}");
             self.error(Some(id), Refusal::new(ErrorCode::VersionMismatch, message));
-            self.peer.close(CloseReason::ProtocolError, "protocol version mismatch");
+            self.peer
+                .close(CloseReason::ProtocolError, "protocol version mismatch");
             return Ok(Next::Close);
         }
         tracing::debug!(peer = self.peer.id, client = ?client, "hello");
@@ -264,7 +285,13 @@ impl Session {
 
     fn register(&mut self, id: u32, r: Registration) -> Handled {
         validate::registration(&r)?;
-        if self.shared.accounts.get(&r.login).map_err(internal)?.is_some() {
+        if self
+            .shared
+            .accounts
+            .get(&r.login)
+            .map_err(internal)?
+            .is_some()
+        {
             return Err(login_taken());
         }
         let password_hash = self.shared.passwords.hash(r.password)?;
@@ -280,7 +307,12 @@ impl Session {
         match self.shared.accounts.create(&account).map_err(internal)? {
             Created::Yes => {
                 tracing::info!(peer = self.peer.id, login = ?account.login, "registered");
-                self.reply(id, ServerMessage::Registered { login: account.login });
+                self.reply(
+                    id,
+                    ServerMessage::Registered {
+                        login: account.login,
+                    },
+                );
                 Ok(Next::Continue)
             }
             Created::LoginTaken => Err(login_taken()),
@@ -299,7 +331,10 @@ impl Session {
             .verify(password, account.as_ref().map(|a| a.password_hash.clone()))?;
         let Some(account) = account.filter(|_| ok) else {
             tracing::info!(peer = self.peer.id, addr = %self.peer.addr, login = ?login, "failed login");
-            return Err(Refusal::new(ErrorCode::BadCredentials, "wrong login or password"));
+            return Err(Refusal::new(
+                ErrorCode::BadCredentials,
+                "wrong login or password",
+            ));
         };
         let key = validate::login_key(&account.login);
         self.peer.set_login(Login {
@@ -309,7 +344,12 @@ impl Session {
         let (_, entered) = self.shared.hub.login(&self.peer).map_err(hub_refusal)?;
         self.phase = Phase::LoggedIn;
         tracing::info!(peer = self.peer.id, login = ?account.login, "logged in");
-        self.reply(id, ServerMessage::LoggedIn { login: account.login });
+        self.reply(
+            id,
+            ServerMessage::LoggedIn {
+                login: account.login,
+            },
+        );
         self.event(entered);
         self.event(ServerMessage::Rooms {
             rooms: self.shared.hub.rooms(),
@@ -363,12 +403,19 @@ impl Session {
                         return Err(if known {
                             Refusal::new(ErrorCode::UserOffline, format!("{to} is not connected"))
                         } else {
-                            Refusal::new(ErrorCode::UserNotFound, format!("there is no user called {to:?}"))
+                            Refusal::new(
+                                ErrorCode::UserNotFound,
+                                format!("there is no user called {to:?}"),
+                            )
                         });
                     }
                 }
             }
-            Request::Hello { .. } | Request::Clock | Request::Register(_) | Request::Login { .. } | Request::Exit => {
+            Request::Hello { .. }
+            | Request::Clock
+            | Request::Register(_)
+            | Request::Login { .. }
+            | Request::Exit => {
                 return Err(Refusal::new(ErrorCode::Internal, "request out of place"));
             }
         }

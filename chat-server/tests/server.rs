@@ -1,0 +1,14 @@
+//! Integration tests: a real server on 127.0.0.1 port 0, a real sled store in a temp dir, real
+//! TCP clients. One binary (modules below) so the suite links once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod server {
+    pub mod harness;
+
+    mod accounts;
+    mod clock;
+    mod commands;
+    mod durability;
+    mod robustness;
+    mod rooms;
+}

@@ -1,0 +1,176 @@
+//! Registration and login.
+
+use std::sync::{Arc, Barrier};
+
+use chat_core::protocol::{ErrorCode, Field, Password, Request, ServerMessage};
+
+use super::harness::{Client, TestServer, password, registration};
+
+#[test]
+fn registered_users_log_in_and_land_in_the_default_room() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    assert!(
+        matches!(c.request(Request::Register(registration("Ana"))), ServerMessage::Registered { login } if login == "Ana")
+    );
+    // The login ignores case; the stored spelling is what others see.
+    match c.request(Request::Login {
+        login: "ANA".into(),
+        password: password("Ana"),
+    }) {
+        ServerMessage::LoggedIn { login } => assert_eq!(login, "Ana"),
+        other => panic!("{other:?}"),
+    }
+    let (room, members) = super::harness::entered(
+        &c.expect("entered", |m| matches!(m, ServerMessage::Entered { .. })),
+    );
+    assert_eq!((room.as_str(), members), ("lobby", vec!["Ana".to_string()]));
+}
+
+#[test]
+fn a_taken_login_is_refused_whatever_its_case() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    c.request(Request::Register(registration("ana")));
+    match c.request(Request::Register(registration("ANA"))) {
+        ServerMessage::Error {
+            code: ErrorCode::LoginTaken,
+            field: Some(Field::Login),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn wrong_password_and_unknown_login_get_the_same_error() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    c.request(Request::Register(registration("ana")));
+    let wrong = c.request(Request::Login {
+        login: "ana".into(),
+        password: Password("not her password".into()),
+    });
+    let unknown = c.request(Request::Login {
+        login: "nadie".into(),
+        password: Password("whatever123".into()),
+    });
+    let bad_syntax = c.request(Request::Login {
+        login: "no such login!".into(),
+        password: Password("whatever123".into()),
+    });
+    for reply in [&wrong, &unknown, &bad_syntax] {
+        assert!(
+            matches!(
+                reply,
+                ServerMessage::Error {
+                    code: ErrorCode::BadCredentials,
+                    ..
+                }
+            ),
+            "{reply:?}"
+        );
+    }
+    assert_eq!(wrong, unknown);
+    // The connection still works: the right password now succeeds.
+    c.login("ana");
+}
+
+#[test]
+fn invalid_fields_are_refused_with_the_field_named() {
+    let server = TestServer::start();
+    let mut c = server.client();
+    type Breaker = Box<dyn Fn(&mut chat_core::protocol::Registration)>;
+    let cases: Vec<(Breaker, Field)> = vec![
+        (Box::new(|r| r.first_names = "  ".into()), Field::FirstNames),
+        (
+            Box::new(|r| r.last_names = "x\u{1b}[31m".into()),
+            Field::LastNames,
+        ),
+        (Box::new(|r| r.login = "a b".into()), Field::Login),
+        (
+            Box::new(|r| r.password = Password("short".into())),
+            Field::Password,
+        ),
+        (
+            Box::new(|r| r.password = Password("p".repeat(72))),
+            Field::Password,
+        ),
+        (Box::new(|r| r.age = 7), Field::Age),
+    ];
+    for (break_it, field) in cases {
+        let mut r = registration("valid");
+        break_it(&mut r);
+        match c.request(Request::Register(r)) {
+            ServerMessage::Error {
+                code: ErrorCode::Invalid,
+                field: Some(f),
+                message,
+            } => {
+                assert_eq!(f, field, "{message}");
+                assert!(!message.is_empty());
+            }
+            other => panic!("{field:?}: {other:?}"),
+        }
+    }
+    // Nothing was stored: the login is still free.
+    assert!(matches!(
+        c.request(Request::Register(registration("valid"))),
+        ServerMessage::Registered { .. }
+    ));
+}
+
+#[test]
+fn registrations_survive_a_restart() {
+    let mut server = TestServer::start();
+    server.user("ana");
+    server.restart();
+    let mut c = server.client();
+    c.login("ana");
+    assert_eq!(
+        c.refused(Request::Register(registration("ana"))),
+        ErrorCode::AlreadyLoggedIn
+    );
+}
+
+#[test]
+fn two_clients_racing_for_one_login_exactly_one_wins() {
+    let server = TestServer::start();
+    let addr = server.addr();
+    for round in 0..3 {
+        let login = format!("racer{round}");
+        let barrier = Arc::new(Barrier::new(4));
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let barrier = Arc::clone(&barrier);
+                let login = login.clone();
+                std::thread::spawn(move || {
+                    let mut c = Client::connect(addr);
+                    c.hello();
+                    let mut r = registration(&login);
+                    r.first_names = format!("Racer {i}");
+                    barrier.wait();
+                    c.request(Request::Register(r))
+                })
+            })
+            .collect();
+        let replies: Vec<ServerMessage> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let won = replies
+            .iter()
+            .filter(|m| matches!(m, ServerMessage::Registered { .. }))
+            .count();
+        let lost = replies
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m,
+                    ServerMessage::Error {
+                        code: ErrorCode::LoginTaken,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!((won, lost), (1, 3), "{replies:?}");
+    }
+}

@@ -1,0 +1,282 @@
+//! Bad input and bad peers: each gets a typed error or a closed connection, and everyone else
+//! keeps being served.
+
+use std::io::Write;
+use std::time::Duration;
+
+use chat_core::frame::encode;
+use chat_core::limits::MAX_FRAME_BYTES;
+use chat_core::protocol::{ClientFrame, CloseReason, ErrorCode, Request, ServerMessage};
+
+use super::harness::{Client, TestServer, said};
+
+/// `bytes` as one frame.
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+fn error_code(m: &ServerMessage) -> Option<ErrorCode> {
+    match m {
+        ServerMessage::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+#[test]
+fn requests_before_hello_and_before_login_are_refused_and_the_connection_stays() {
+    let server = TestServer::start();
+    let mut c = Client::connect(server.addr());
+    assert_eq!(c.refused(Request::ListRooms), ErrorCode::HelloRequired);
+    assert_eq!(
+        c.refused(Request::Login {
+            login: "ana".into(),
+            password: "whatever1".into()
+        }),
+        ErrorCode::HelloRequired
+    );
+    c.hello();
+    assert_eq!(
+        c.refused(Request::Say {
+            text: "hola".into()
+        }),
+        ErrorCode::LoginRequired
+    );
+    assert_eq!(
+        c.refused(Request::CreateRoom { room: "x".into() }),
+        ErrorCode::LoginRequired
+    );
+    assert_eq!(c.refused(Request::ShowUsers), ErrorCode::LoginRequired);
+    assert!(matches!(
+        c.request(Request::Clock),
+        ServerMessage::Clock { .. }
+    ));
+}
+
+#[test]
+fn malformed_frames_get_an_error_and_the_connection_keeps_working() {
+    let server = TestServer::start();
+    let mut ana = server.user("ana");
+    let valid = encode(&ClientFrame {
+        id: 1,
+        request: Request::ListRooms,
+    })
+    .unwrap();
+    let mut trailing = valid[4..].to_vec();
+    trailing.extend_from_slice(b"garbage");
+    let bodies: Vec<Vec<u8>> = vec![
+        b"\xc1\xc1\xc1".to_vec(),                       // never-used marker
+        vec![0x91; 60_000],                             // 60k nested arrays
+        vec![0x81, 0xa4, b't', b'y', b'p', b'e', 0x07], // type is not a string
+        trailing,                                       // garbage after a valid message
+        vec![],                                         // empty body
+    ];
+    for body in bodies {
+        ana.send_raw(&framed(&body));
+        let m = ana.expect("malformed error", |m| error_code(m).is_some());
+        assert_eq!(error_code(&m), Some(ErrorCode::Malformed), "{m:?}");
+    }
+    ana.send(Request::Say {
+        text: "sigo aquí".into(),
+    });
+    ana.expect("echo", |m| said(m, "ana", "sigo aquí"));
+}
+
+#[test]
+fn an_oversized_frame_closes_that_connection_only() {
+    let server = TestServer::start();
+    let mut ana = server.user("ana");
+    let mut bob = server.user("bob");
+    let mut prefix = ((MAX_FRAME_BYTES + 1) as u32).to_be_bytes().to_vec();
+    prefix.extend_from_slice(&[0; 16]);
+    bob.send_raw(&prefix);
+    let rest = bob.until_closed();
+    assert!(
+        rest.iter()
+            .any(|m| error_code(m) == Some(ErrorCode::FrameTooLarge)),
+        "{rest:?}"
+    );
+    assert!(rest.iter().any(|m| matches!(
+        m,
+        ServerMessage::Goodbye {
+            reason: CloseReason::ProtocolError,
+            ..
+        }
+    )));
+    ana.send(Request::Say {
+        text: "still fine".into(),
+    });
+    ana.expect("echo", |m| said(m, "ana", "still fine"));
+    // And a huge length claim on a fresh connection before hello.
+    let mut raw = Client::connect(server.addr());
+    raw.send_raw(&u32::MAX.to_be_bytes());
+    assert!(
+        raw.until_closed()
+            .iter()
+            .any(|m| error_code(m) == Some(ErrorCode::FrameTooLarge))
+    );
+}
+
+#[test]
+fn a_truncated_frame_and_a_vanished_peer_leave_the_server_serving() {
+    let server = TestServer::start();
+    let mut ana = server.user("ana");
+    let mut bob = server.user("bob");
+    let valid = encode(&ClientFrame {
+        id: 9,
+        request: Request::ListRooms,
+    })
+    .unwrap();
+    bob.stream.write_all(&valid[..valid.len() - 3]).unwrap();
+    drop(bob);
+    ana.expect(
+        "bob left",
+        |m| matches!(m, ServerMessage::Left { login, .. } if login == "bob"),
+    );
+    server.wait_connections(1);
+}
+
+#[test]
+fn a_wrong_protocol_version_is_refused_clearly() {
+    let server = TestServer::start();
+    let mut c = Client::connect(server.addr());
+    c.send(Request::Hello {
+        version: 999,
+        client: "future".into(),
+    });
+    let rest = c.until_closed();
+    match &rest[0] {
+        ServerMessage::Error {
+            code: ErrorCode::VersionMismatch,
+            message,
+            ..
+        } => assert!(message.contains("999")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_silent_connection_is_dropped_after_the_handshake_deadline() {
+    let server = TestServer::start_with(|c| c.handshake_timeout = Duration::from_millis(300));
+    let mut c = Client::connect(server.addr());
+    let rest = c.until_closed();
+    assert!(
+        rest.iter().any(|m| matches!(
+            m,
+            ServerMessage::Goodbye {
+                reason: CloseReason::HandshakeTimeout,
+                ..
+            }
+        )),
+        "{rest:?}"
+    );
+    // A client that logs in in time stays.
+    let mut ana = server.user("ana");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(matches!(
+        ana.request(Request::ListRooms),
+        ServerMessage::Rooms { .. }
+    ));
+}
+
+#[test]
+fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant;
+
+    let server = TestServer::start();
+    let mut slow = server.user("slow");
+    let mut flooder = server.user("flooder");
+    let mut watcher = server.user("watcher");
+    slow.drain(Duration::from_millis(100));
+
+    // Readers for the two clients that keep up: they count the flood until the final line.
+    let count_until_done = |mut c: Client, counter: Arc<AtomicU64>| {
+        std::thread::spawn(move || {
+            loop {
+                let m = c.expect(
+                    "flood",
+                    |m| matches!(m, ServerMessage::Message { from, .. } if from == "flooder"),
+                );
+                match m {
+                    ServerMessage::Message { text, .. } if text == "done" => {
+                        return counter.load(Ordering::SeqCst);
+                    }
+                    _ => counter.fetch_add(1, Ordering::SeqCst),
+                };
+            }
+        })
+    };
+    let mut writer = flooder.stream.try_clone().unwrap();
+    flooder.drain(Duration::from_millis(100));
+    watcher.drain(Duration::from_millis(100));
+    let (flooder_seen, watcher_seen) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let flooder_reader = count_until_done(flooder, Arc::clone(&flooder_seen));
+    let watcher_reader = count_until_done(watcher, Arc::clone(&watcher_seen));
+
+    const BATCH: u64 = 100;
+    let line = encode(&ClientFrame {
+        id: 1,
+        request: Request::Say {
+            text: "x".repeat(1900),
+        },
+    })
+    .unwrap();
+    let batch: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(line.len() * BATCH as usize)
+        .collect();
+    let mut sent = 0u64;
+    // Send in batches the two readers keep up with, until the server gives up on the client
+    // that never reads (its kernel buffers hold a few MB before its outbox starts to fill).
+    while server.handle().online_count() == 3 {
+        writer.write_all(&batch).unwrap();
+        sent += BATCH;
+        assert!(sent < 50_000, "the slow consumer was never disconnected");
+        let deadline = Instant::now() + super::harness::WAIT;
+        while flooder_seen.load(Ordering::SeqCst) < sent
+            || watcher_seen.load(Ordering::SeqCst) < sent
+        {
+            assert!(Instant::now() < deadline, "the readers fell behind");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    writer
+        .write_all(
+            &encode(&ClientFrame {
+                id: 2,
+                request: Request::Say {
+                    text: "done".into(),
+                },
+            })
+            .unwrap(),
+        )
+        .unwrap();
+
+    assert_eq!(
+        watcher_reader.join().unwrap(),
+        sent,
+        "the watcher lost messages"
+    );
+    assert_eq!(
+        flooder_reader.join().unwrap(),
+        sent,
+        "the sender lost its echoes"
+    );
+    let rest = slow.until_closed();
+    assert!(
+        matches!(
+            rest.last(),
+            Some(ServerMessage::Goodbye {
+                reason: CloseReason::SlowConsumer,
+                ..
+            })
+        ),
+        "{:?}",
+        rest.last()
+    );
+}
