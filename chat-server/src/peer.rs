@@ -82,10 +82,18 @@ impl Peer {
 
     /// Says goodbye after what is already queued, then closes the connection.
     pub fn close(&self, reason: CloseReason, message: &str) {
-        let goodbye = wire::event(ServerMessage::Goodbye {
-            reason,
-            message: message.to_owned(),
-        });
+        self.close_replying(None, reason, message);
+    }
+
+    /// [`Peer::close`], with the goodbye answering request `re` (for `exit`).
+    pub fn close_replying(&self, re: Option<u32>, reason: CloseReason, message: &str) {
+        let goodbye = wire::frame(
+            re,
+            ServerMessage::Goodbye {
+                reason,
+                message: message.to_owned(),
+            },
+        );
         self.outbox.close_with(goodbye);
         // Unblocks the reader thread, which then cleans up; the writer still sends the goodbye.
         let _ = self.socket.shutdown(Shutdown::Read);

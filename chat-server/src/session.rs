@@ -245,7 +245,8 @@ impl Session {
                 Ok(Next::Continue)
             }
             (_, Request::Exit) => {
-                self.peer.close(CloseReason::Exit, "goodbye");
+                self.peer
+                    .close_replying(Some(id), CloseReason::Exit, "goodbye");
                 Ok(Next::Close)
             }
             (Phase::AwaitLogin, Request::Register(r)) => self.register(id, r),

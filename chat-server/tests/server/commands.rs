@@ -212,18 +212,19 @@ fn exit_says_goodbye_and_closes() {
     let server = TestServer::start();
     let mut ana = server.user("ana");
     let mut bob = server.user("bob");
-    ana.send(typed("#exit"));
-    let rest = ana.until_closed();
+    let id = ana.send(typed("#exit"));
+    let bye = ana.expect_frame("goodbye", |f| f.re == Some(id));
     assert!(
-        rest.iter().any(|m| matches!(
-            m,
+        matches!(
+            bye.message,
             ServerMessage::Goodbye {
                 reason: CloseReason::Exit,
                 ..
             }
-        )),
-        "{rest:?}"
+        ),
+        "{bye:?}"
     );
+    ana.until_closed();
     bob.expect(
         "ana left",
         |m| matches!(m, ServerMessage::Left { login, .. } if login == "ana"),

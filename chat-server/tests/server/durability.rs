@@ -88,6 +88,7 @@ fn an_unreadable_store_stops_the_server_with_a_clear_message() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
