@@ -15,8 +15,12 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Name of the room every client lands in.
     pub default_room: String,
-    /// bcrypt cost (work factor) for new passwords; at least [`MIN_BCRYPT_COST`].
+    /// bcrypt cost (work factor) for new passwords; at least [`MIN_BCRYPT_COST`] unless
+    /// `allow_weak_bcrypt`.
     pub bcrypt_cost: u32,
+    /// Accept a cost down to [`MIN_WEAK_BCRYPT_COST`]: for load tests only, where thousands of
+    /// accounts must log in quickly. Such hashes are cheap to crack.
+    pub allow_weak_bcrypt: bool,
     /// Threads that hash and verify passwords, so logins cannot starve chat traffic.
     pub hash_workers: usize,
     /// Password jobs that may wait for a worker before logins are told the server is busy.
@@ -35,6 +39,8 @@ pub struct ServerConfig {
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
 pub const MIN_BCRYPT_COST: u32 = 10;
+/// The lowest bcrypt cost accepted with `allow_weak_bcrypt` (bcrypt's own minimum).
+pub const MIN_WEAK_BCRYPT_COST: u32 = 4;
 /// Default bcrypt cost.
 pub const DEFAULT_BCRYPT_COST: u32 = 10;
 /// Default listening address.
@@ -51,6 +57,7 @@ impl ServerConfig {
             data_dir: data_dir.into(),
             default_room: DEFAULT_ROOM.to_owned(),
             bcrypt_cost: DEFAULT_BCRYPT_COST,
+            allow_weak_bcrypt: false,
             hash_workers: (cores - 1).max(1),
             hash_queue: 64,
             max_outbox_bytes: 1024 * 1024,
@@ -66,10 +73,20 @@ impl ServerConfig {
         chat_core::validate::room(&self.default_room).map_err(|e| {
             ServerError::Config(format!("default room {:?}: {e}", self.default_room))
         })?;
-        if !(MIN_BCRYPT_COST..=31).contains(&self.bcrypt_cost) {
+        let min_cost = if self.allow_weak_bcrypt {
+            MIN_WEAK_BCRYPT_COST
+        } else {
+            MIN_BCRYPT_COST
+        };
+        if !(min_cost..=31).contains(&self.bcrypt_cost) {
             return Err(ServerError::Config(format!(
-                "bcrypt cost must be {MIN_BCRYPT_COST} to 31, not {}",
-                self.bcrypt_cost
+                "bcrypt cost must be {min_cost} to 31, not {}{}",
+                self.bcrypt_cost,
+                if self.allow_weak_bcrypt {
+                    ""
+                } else {
+                    " (lower costs need --allow-weak-bcrypt, for benchmarks only)"
+                }
             )));
         }
         if self.hash_workers == 0 || self.hash_queue == 0 {

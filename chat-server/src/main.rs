@@ -24,6 +24,9 @@ struct Args {
     /// bcrypt cost for new passwords (10 or more).
     #[arg(long, env = "CHAT_BCRYPT_COST", default_value_t = DEFAULT_BCRYPT_COST)]
     bcrypt_cost: u32,
+    /// Accept a bcrypt cost below 10. For load tests only: such hashes are cheap to crack.
+    #[arg(long, env = "CHAT_ALLOW_WEAK_BCRYPT")]
+    allow_weak_bcrypt: bool,
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,14 @@ fn main() -> ExitCode {
     config.bind = args.bind;
     config.default_room = args.default_room;
     config.bcrypt_cost = args.bcrypt_cost;
+    config.allow_weak_bcrypt = args.allow_weak_bcrypt;
+    if config.bcrypt_cost < chat_server::config::MIN_BCRYPT_COST {
+        tracing::warn!(
+            cost = config.bcrypt_cost,
+            "INSECURE: weak bcrypt cost; passwords stored now are cheap to crack. Use only for benchmarks"
+        );
+    }
+    raise_descriptor_limit();
 
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
     if let Err(e) = ctrlc::set_handler(move || {
@@ -70,5 +81,15 @@ fn main() -> ExitCode {
             eprintln!("error during shutdown: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Each client holds one descriptor: lift the soft limit to the hard one so the server is not
+/// capped at the usual 1024 clients.
+fn raise_descriptor_limit() {
+    #[cfg(unix)]
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "open file limit"),
+        Err(e) => tracing::warn!("cannot raise the open file limit: {e}"),
     }
 }

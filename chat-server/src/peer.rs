@@ -3,7 +3,7 @@
 //! peer's own threads touch its socket's data.
 
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chat_core::protocol::{CloseReason, ServerMessage};
 
@@ -20,7 +20,7 @@ pub struct Peer {
     /// Frames waiting to be written.
     pub outbox: Outbox,
     /// A handle on the socket, used only to shut it down.
-    socket: TcpStream,
+    socket: Arc<TcpStream>,
     /// Set once, at login.
     login: OnceLock<Login>,
 }
@@ -36,7 +36,7 @@ pub struct Login {
 
 impl Peer {
     /// A peer with an empty outbox of `max_outbox_bytes`.
-    pub fn new(id: u64, addr: SocketAddr, socket: TcpStream, max_outbox_bytes: usize) -> Self {
+    pub fn new(id: u64, addr: SocketAddr, socket: Arc<TcpStream>, max_outbox_bytes: usize) -> Self {
         Peer {
             id,
             addr,

@@ -111,23 +111,21 @@ struct Session {
 pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id: u64) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(shared.config.write_timeout));
-    let (Ok(shutdown_handle), Ok(mut writer_stream)) = (stream.try_clone(), stream.try_clone())
-    else {
-        tracing::warn!(peer = id, %addr, "cannot clone the socket; dropping the connection");
-        return;
-    };
+    // One descriptor per client, shared by the reader, the writer and whoever shuts it down.
+    let stream = Arc::new(stream);
     let peer = Arc::new(Peer::new(
         id,
         addr,
-        shutdown_handle,
+        Arc::clone(&stream),
         shared.config.max_outbox_bytes,
     ));
     let writer_peer = Arc::clone(&peer);
+    let writer_stream = Arc::clone(&stream);
     let writer = thread::Builder::new()
         .name(format!("client-{id}-out"))
         .stack_size(WRITER_STACK_BYTES)
         .spawn(move || {
-            if let Err(e) = writer_peer.outbox.drain_into(&mut writer_stream) {
+            if let Err(e) = writer_peer.outbox.drain_into(&mut &*writer_stream) {
                 tracing::debug!(peer = writer_peer.id, "write failed: {e}");
             }
             let _ = writer_stream.shutdown(Shutdown::Both);
@@ -143,7 +141,7 @@ pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id
         peer: Arc::clone(&peer),
         phase: Phase::AwaitHello,
     };
-    let why = session.run(stream);
+    let why = session.run(&stream);
     shared.hub.logout(&peer);
     shared.unregister(&peer);
     peer.outbox.close_with(None);
@@ -152,7 +150,8 @@ pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id
 
 impl Session {
     /// Reads and handles frames until the connection ends; returns why, for the log.
-    fn run(&mut self, mut stream: TcpStream) -> String {
+    fn run(&mut self, stream: &TcpStream) -> String {
+        let mut stream = stream;
         let started = Instant::now();
         let deadline = started + self.shared.config.handshake_timeout;
         let _ = stream.set_read_timeout(Some(self.shared.config.handshake_timeout));
