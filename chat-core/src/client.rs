@@ -192,6 +192,7 @@ pub fn connect(addr: &str, options: ClientOptions) -> Connection {
         options,
         events: ev_tx,
         next_id: Arc::clone(&next_id),
+        keepalive: out_tx.clone(),
     };
     let spawned = thread::Builder::new()
         .name("chat-client".into())
@@ -221,6 +222,8 @@ struct Worker {
     options: ClientOptions,
     events: Sender<Event>,
     next_id: Arc<AtomicU32>,
+    /// For answering the server's keep-alive pings from the reader thread.
+    keepalive: Sender<Outgoing>,
 }
 
 impl Worker {
@@ -378,6 +381,20 @@ impl Worker {
                 Err(e) => return goodbye.unwrap_or_else(|| lost(e)),
             };
             match frame::decode::<ServerFrame>(body) {
+                Ok(ServerFrame {
+                    message: ServerMessage::Ping,
+                    ..
+                }) => {
+                    let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                    let _ = self.keepalive.send(Outgoing::Frame(ClientFrame {
+                        id,
+                        request: Request::Ping,
+                    }));
+                }
+                Ok(ServerFrame {
+                    message: ServerMessage::Pong,
+                    ..
+                }) => {}
                 Ok(frame) => {
                     if let ServerMessage::Goodbye { reason, message } = &frame.message {
                         goodbye = Some(Disconnect::ServerClosed {

@@ -83,6 +83,9 @@ pub enum Request {
     },
     /// `#exit`: the server answers [`ServerMessage::Goodbye`] and closes.
     Exit,
+    /// Keep-alive, and the answer to the server's [`ServerMessage::Ping`]. Reply:
+    /// [`ServerMessage::Pong`]. Allowed in every phase after hello.
+    Ping,
 }
 
 /// The fields of a registration.
@@ -279,6 +282,11 @@ pub enum ServerMessage {
         /// The request field at fault, for `invalid` and similar codes.
         field: Option<Field>,
     },
+    /// Event: the server has heard nothing for a while; answer with a `ping` request or any
+    /// other frame, or be disconnected.
+    Ping,
+    /// Reply to `ping`.
+    Pong,
     /// The server is closing this connection; nothing follows.
     Goodbye {
         /// Why.
@@ -344,6 +352,10 @@ pub enum CloseReason {
     HandshakeTimeout,
     /// Nothing was heard from the client for too long.
     IdleTimeout,
+    /// The server, or the client's address, has as many connections as allowed.
+    TooManyConnections,
+    /// The client kept sending faster than allowed.
+    Flood,
 }
 
 /// Machine-readable error codes.
@@ -384,6 +396,9 @@ pub enum ErrorCode {
     FrameTooLarge,
     /// The server is overloaded; try again shortly.
     ServerBusy,
+    /// Too many attempts (failed logins, registrations) from this address or for this account;
+    /// the message says when to try again.
+    RateLimited,
     /// The server failed; the request may be retried.
     Internal,
 }

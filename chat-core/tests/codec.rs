@@ -44,6 +44,7 @@ fn request() -> impl Strategy<Value = Request> {
         Just(Request::ShowUsers),
         (text(), text()).prop_map(|(to, text)| Request::Private { to, text }),
         Just(Request::Exit),
+        Just(Request::Ping),
     ]
 }
 
@@ -67,6 +68,7 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
         Malformed,
         FrameTooLarge,
         ServerBusy,
+        RateLimited,
         Internal,
     ])
 }
@@ -88,6 +90,8 @@ fn close_reason() -> impl Strategy<Value = CloseReason> {
         ServerShutdown,
         HandshakeTimeout,
         IdleTimeout,
+        TooManyConnections,
+        Flood,
     ])
 }
 
@@ -170,6 +174,8 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         }),
         (close_reason(), text())
             .prop_map(|(reason, message)| ServerMessage::Goodbye { reason, message }),
+        Just(ServerMessage::Ping),
+        Just(ServerMessage::Pong),
     ]
 }
 

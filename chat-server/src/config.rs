@@ -35,6 +35,30 @@ pub struct ServerConfig {
     pub write_timeout: Duration,
     /// sled's page cache, bytes.
     pub store_cache_bytes: u64,
+    /// Connections open at once, from everywhere.
+    pub max_connections: usize,
+    /// Connections open at once from one IP address (0: no limit).
+    pub max_connections_per_ip: usize,
+    /// Silence from a logged-in client after which the server sends a `ping`.
+    pub ping_interval: Duration,
+    /// Silence after which a client is disconnected (must exceed `ping_interval`).
+    pub idle_timeout: Duration,
+    /// Requests a client may send at once before flood control delays it.
+    pub flood_burst: u32,
+    /// Sustained requests per second allowed per client (0: no flood control).
+    pub flood_per_second: f64,
+    /// A client delayed by flood control without pause for this long is disconnected.
+    pub flood_kick_after: Duration,
+    /// Rooms one user may have created at once.
+    pub max_rooms_per_user: usize,
+    /// Failed logins (per address and per account) before each further one is delayed.
+    pub login_free_failures: u32,
+    /// Longest delay imposed after failed logins.
+    pub login_backoff_max: Duration,
+    /// Registrations one address may make at once.
+    pub registrations_per_ip: u32,
+    /// Time to earn back one registration for an address.
+    pub registration_refill: Duration,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -65,6 +89,18 @@ impl ServerConfig {
             handshake_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
             store_cache_bytes: 64 * 1024 * 1024,
+            max_connections: 10_000,
+            max_connections_per_ip: 16,
+            ping_interval: Duration::from_secs(90),
+            idle_timeout: Duration::from_secs(150),
+            flood_burst: 20,
+            flood_per_second: 5.0,
+            flood_kick_after: Duration::from_secs(10),
+            max_rooms_per_user: 5,
+            login_free_failures: 3,
+            login_backoff_max: Duration::from_secs(60),
+            registrations_per_ip: 10,
+            registration_refill: Duration::from_secs(60),
         }
     }
 
@@ -99,6 +135,21 @@ impl ServerConfig {
                 "the send queue must hold at least one frame ({} bytes)",
                 chat_core::limits::MAX_FRAME_BYTES
             )));
+        }
+        if self.idle_timeout <= self.ping_interval {
+            return Err(ServerError::Config(
+                "the idle timeout must be longer than the ping interval".into(),
+            ));
+        }
+        if !self.flood_per_second.is_finite() || self.flood_per_second < 0.0 {
+            return Err(ServerError::Config(
+                "flood rate must be 0 (off) or positive".into(),
+            ));
+        }
+        if self.max_connections == 0 || self.max_rooms_per_user == 0 {
+            return Err(ServerError::Config(
+                "max connections and rooms per user must be at least 1".into(),
+            ));
         }
         if self.max_rooms == 0 {
             return Err(ServerError::Config("max rooms must be at least 1".into()));

@@ -21,6 +21,50 @@ use crate::outbox::Frame;
 use crate::peer::Peer;
 use crate::wire;
 
+/// Why the hub refused a change. Nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HubError {
+    /// The connection has not logged in.
+    #[error("log in first")]
+    LoginRequired,
+    /// A room has that name (in any case).
+    #[error("a room with that name already exists")]
+    RoomExists,
+    /// No room has that name.
+    #[error("there is no room with that name")]
+    RoomNotFound,
+    /// Only the creator may delete a room.
+    #[error("only the room's creator can delete it")]
+    NotRoomCreator,
+    /// The default room is permanent.
+    #[error("the default room cannot be deleted")]
+    DefaultRoom,
+    /// The server's room limit is reached.
+    #[error("the server has as many rooms as it allows; try again later")]
+    TooManyRooms,
+    /// The user's room limit is reached.
+    #[error("you have created as many rooms as allowed ({0}); delete one first")]
+    TooManyRoomsForUser(usize),
+    /// An invariant did not hold.
+    #[error("the server could not do that")]
+    Internal,
+}
+
+impl HubError {
+    /// The wire code.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            HubError::LoginRequired => ErrorCode::LoginRequired,
+            HubError::RoomExists => ErrorCode::RoomExists,
+            HubError::RoomNotFound => ErrorCode::RoomNotFound,
+            HubError::NotRoomCreator => ErrorCode::NotRoomCreator,
+            HubError::DefaultRoom => ErrorCode::DefaultRoom,
+            HubError::TooManyRooms | HubError::TooManyRoomsForUser(_) => ErrorCode::TooManyRooms,
+            HubError::Internal => ErrorCode::Internal,
+        }
+    }
+}
+
 /// A room.
 #[derive(Debug)]
 struct Room {
@@ -91,6 +135,7 @@ pub struct Hub {
     state: RwLock<State>,
     default_key: String,
     max_rooms: usize,
+    max_rooms_per_user: usize,
     /// Set when the room list or a member count changed since the last directory broadcast.
     directory_changed: AtomicBool,
 }
@@ -106,7 +151,7 @@ pub enum Takeover {
 
 impl Hub {
     /// A hub with only the default room.
-    pub fn new(default_room: &str, max_rooms: usize) -> Self {
+    pub fn new(default_room: &str, max_rooms: usize, max_rooms_per_user: usize) -> Self {
         let default_key = room_key(default_room);
         let mut rooms = HashMap::new();
         rooms.insert(
@@ -124,6 +169,7 @@ impl Hub {
             }),
             default_key,
             max_rooms: max_rooms.max(1),
+            max_rooms_per_user,
             directory_changed: AtomicBool::new(false),
         }
     }
@@ -150,8 +196,8 @@ impl Hub {
     /// Puts a peer that has just logged in into the default room. An earlier session of the
     /// same account is told why and closed; rooms the account created stay.
     /// Returns the `entered` message for the peer.
-    pub fn login(&self, peer: &Arc<Peer>) -> Result<(Takeover, ServerMessage), ErrorCode> {
-        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+    pub fn login(&self, peer: &Arc<Peer>) -> Result<(Takeover, ServerMessage), HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
         let mut takeover = Takeover::None;
         if let Some(old) = state.online.remove(&login.key) {
@@ -201,15 +247,23 @@ impl Hub {
     }
 
     /// `#cR`: creates a room owned by the peer and moves the peer into it.
-    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, ErrorCode> {
-        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(name);
         let mut state = self.write();
         if state.rooms.contains_key(&key) {
-            return Err(ErrorCode::RoomExists);
+            return Err(HubError::RoomExists);
         }
         if state.rooms.len() >= self.max_rooms {
-            return Err(ErrorCode::TooManyRooms);
+            return Err(HubError::TooManyRooms);
+        }
+        let owned = state
+            .rooms
+            .values()
+            .filter(|r| r.creator.as_ref().is_some_and(|(_, k)| *k == login.key))
+            .count();
+        if owned >= self.max_rooms_per_user {
+            return Err(HubError::TooManyRoomsForUser(self.max_rooms_per_user));
         }
         state.rooms.insert(
             key.clone(),
@@ -225,11 +279,11 @@ impl Hub {
     }
 
     /// `#gR`: moves the peer into an existing room (no effect if already there).
-    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, ErrorCode> {
+    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, HubError> {
         let key = room_key(name);
         let mut state = self.write();
         if !state.rooms.contains_key(&key) {
-            return Err(ErrorCode::RoomNotFound);
+            return Err(HubError::RoomNotFound);
         }
         let entered = move_peer(&mut state, peer, &key)?;
         self.changed();
@@ -237,7 +291,7 @@ impl Hub {
     }
 
     /// `#eR`: back to the default room (no effect if already there).
-    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<ServerMessage, ErrorCode> {
+    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<ServerMessage, HubError> {
         let mut state = self.write();
         let entered = move_peer(&mut state, peer, &self.default_key)?;
         self.changed();
@@ -246,16 +300,16 @@ impl Hub {
 
     /// `#dR`: deletes a room the peer created; its members move to the default room.
     /// Returns the room's name.
-    pub fn delete_room(&self, peer: &Peer, name: &str) -> Result<String, ErrorCode> {
-        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+    pub fn delete_room(&self, peer: &Peer, name: &str) -> Result<String, HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(name);
         if key == self.default_key {
-            return Err(ErrorCode::DefaultRoom);
+            return Err(HubError::DefaultRoom);
         }
         let mut state = self.write();
-        let room = state.rooms.get(&key).ok_or(ErrorCode::RoomNotFound)?;
+        let room = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
         if room.creator.as_ref().is_none_or(|(_, k)| *k != login.key) {
-            return Err(ErrorCode::NotRoomCreator);
+            return Err(HubError::NotRoomCreator);
         }
         let name = room.name.clone();
         self.close_room(&mut state, &key, RoomClosedReason::Deleted);
@@ -292,14 +346,14 @@ impl Hub {
     }
 
     /// A room message from the peer to everyone in its room, the peer included.
-    pub fn say(&self, peer: &Peer, text: String) -> Result<(), ErrorCode> {
-        let login = peer.login().ok_or(ErrorCode::LoginRequired)?;
+    pub fn say(&self, peer: &Peer, text: String) -> Result<(), HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
             .online
             .get(&login.key)
-            .ok_or(ErrorCode::LoginRequired)?;
-        let room = state.rooms.get(&online.room).ok_or(ErrorCode::Internal)?;
+            .ok_or(HubError::LoginRequired)?;
+        let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
         let frame = wire::event(ServerMessage::Message {
             room: room.name.clone(),
             from: login.name.clone(),
@@ -316,8 +370,8 @@ impl Hub {
         from: &Peer,
         to_key: &str,
         text: &str,
-    ) -> Result<Option<String>, ErrorCode> {
-        let login = from.login().ok_or(ErrorCode::LoginRequired)?;
+    ) -> Result<Option<String>, HubError> {
+        let login = from.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let Some(to) = state.online.get(to_key) else {
             return Ok(None);
@@ -384,9 +438,9 @@ impl Hub {
 
 /// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
 /// there already. Returns the `entered` message for the peer.
-fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMessage, ErrorCode> {
+fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMessage, HubError> {
     if !state.rooms.contains_key(to) {
-        return Err(ErrorCode::RoomNotFound);
+        return Err(HubError::RoomNotFound);
     }
     let from = peer
         .login()
@@ -397,7 +451,7 @@ fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMess
             .rooms
             .get(to)
             .map(Room::entered)
-            .ok_or(ErrorCode::RoomNotFound);
+            .ok_or(HubError::RoomNotFound);
     }
     if let Some(from) = &from {
         leave_room(state, peer, from);
@@ -422,8 +476,8 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
 }
 
 /// Adds a peer to a room's members, tells the others, and returns the peer's `entered` message.
-fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMessage, ErrorCode> {
-    let room = state.rooms.get_mut(key).ok_or(ErrorCode::RoomNotFound)?;
+fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMessage, HubError> {
+    let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
     let joined = wire::event(ServerMessage::Joined {
         room: room.name.clone(),
         login: peer.name().to_owned(),

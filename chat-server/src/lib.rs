@@ -14,6 +14,7 @@ mod peer;
 mod server;
 mod session;
 pub mod store;
+mod throttle;
 mod wire;
 
 pub use config::ServerConfig;

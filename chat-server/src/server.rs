@@ -6,6 +6,7 @@
 //! client's outbox).
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -22,10 +23,13 @@ use crate::passwords::PasswordPool;
 use crate::peer::Peer;
 use crate::session::{self, READER_STACK_BYTES};
 use crate::store::Accounts;
+use crate::throttle::{Backoff, KeyedBuckets};
 use crate::wire;
 
 /// How often the room directory is re-sent when it changed.
 pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
+/// How often stale rate-limit entries are forgotten.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits for clients to be told and disconnected.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -39,6 +43,13 @@ pub(crate) struct Shared {
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
     all_gone: Condvar,
     shutting_down: AtomicBool,
+    /// Open connections by address (admitted, not yet closed).
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// Failed logins by address and by account.
+    pub login_ip: Backoff<IpAddr>,
+    pub login_account: Backoff<String>,
+    /// Registrations by address.
+    pub registrations: KeyedBuckets<IpAddr>,
 }
 
 impl Shared {
@@ -60,6 +71,55 @@ impl Shared {
 
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
+    }
+
+    fn per_ip(&self) -> MutexGuard<'_, HashMap<IpAddr, usize>> {
+        self.per_ip.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a new connection in, or says why it is refused.
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
+        let mut per_ip = self.per_ip();
+        let total: usize = per_ip.values().sum();
+        if total >= self.config.max_connections {
+            return Err("the server is full; try again later");
+        }
+        let mine = per_ip.entry(ip).or_insert(0);
+        if self.config.max_connections_per_ip > 0 && *mine >= self.config.max_connections_per_ip {
+            return Err("too many connections from your address");
+        }
+        *mine += 1;
+        Ok(Admission {
+            shared: Arc::clone(self),
+            ip,
+        })
+    }
+
+    /// Forgets stale rate-limit entries.
+    fn sweep(&self) {
+        let now = Instant::now();
+        self.login_ip.sweep(now);
+        self.login_account.sweep(now);
+        self.registrations.sweep(now);
+    }
+}
+
+/// A counted connection; dropping it counts the connection out.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut per_ip = self.shared.per_ip();
+        if let Some(n) = per_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -85,7 +145,18 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     let passwords =
         PasswordPool::start(config.hash_workers, config.hash_queue, config.bcrypt_cost)?;
     let shared = Arc::new(Shared {
-        hub: Hub::new(&config.default_room, config.max_rooms),
+        hub: Hub::new(
+            &config.default_room,
+            config.max_rooms,
+            config.max_rooms_per_user,
+        ),
+        per_ip: Mutex::new(HashMap::new()),
+        login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),
+        login_account: Backoff::new(config.login_free_failures, config.login_backoff_max),
+        registrations: KeyedBuckets::new(
+            config.registrations_per_ip,
+            1.0 / config.registration_refill.as_secs_f64().max(0.001),
+        ),
         config,
         accounts,
         passwords,
@@ -102,10 +173,15 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     let directory = thread::Builder::new()
         .name("directory".into())
         .spawn(move || {
+            let mut last_sweep = Instant::now();
             while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
                 stopped.recv_timeout(DIRECTORY_INTERVAL)
             {
                 broadcast_directory(&directory_shared);
+                if last_sweep.elapsed() >= SWEEP_INTERVAL {
+                    directory_shared.sweep();
+                    last_sweep = Instant::now();
+                }
             }
         })?;
     tracing::info!(%addr, accounts = shared.accounts.len(), "serving");
@@ -137,16 +213,41 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             Ok(a) => a,
             Err(_) => continue,
         };
+        let admission = match shared.admit(addr.ip()) {
+            Ok(a) => a,
+            Err(why) => {
+                tracing::warn!(%addr, "connection refused: {why}");
+                refuse(stream, why);
+                continue;
+            }
+        };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(shared);
         let spawned = thread::Builder::new()
             .name(format!("client-{id}"))
             .stack_size(READER_STACK_BYTES)
-            .spawn(move || session::serve(shared, stream, addr, id));
+            .spawn(move || {
+                session::serve(shared, stream, addr, id);
+                drop(admission);
+            });
         if let Err(e) = spawned {
             tracing::warn!(%addr, "cannot start a client thread: {e}; connection dropped");
         }
     }
+}
+
+/// Tells a refused connection why, without waiting for it, and closes it.
+fn refuse(stream: TcpStream, why: &str) {
+    let goodbye = wire::event(ServerMessage::Goodbye {
+        reason: CloseReason::TooManyConnections,
+        message: why.to_owned(),
+    });
+    if let Some(frame) = goodbye
+        && stream.set_nonblocking(true).is_ok()
+    {
+        let _ = (&stream).write(&frame);
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
 /// Sends the room list to everyone online if it changed since the last time.

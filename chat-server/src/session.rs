@@ -8,21 +8,23 @@
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chat_core::Error as CoreError;
 use chat_core::clock::{Clock, SystemClock, system_now_ms};
 use chat_core::frame::{self, FrameReader};
-use chat_core::limits::{MAX_LISTED, PROTOCOL_VERSION};
+use chat_core::limits::{CLIENT_NAME_MAX_BYTES, MAX_LISTED, PROTOCOL_VERSION};
 use chat_core::protocol::{
     ClientFrame, CloseReason, ErrorCode, Field, Registration, Request, ServerMessage, UserInfo,
 };
 use chat_core::validate;
 
+use crate::hub::HubError;
 use crate::passwords::PoolError;
 use crate::peer::{Login, Peer};
 use crate::server::Shared;
 use crate::store::{Account, Created};
+use crate::throttle::{Flood, FloodVerdict};
 use crate::wire;
 
 /// Stack for a client's reader thread: decoding is depth-limited and nothing recurses deeply.
@@ -85,21 +87,27 @@ impl From<PoolError> for Refusal {
     }
 }
 
-/// Standard message for each hub error code.
-fn hub_refusal(code: ErrorCode) -> Refusal {
-    let message = match code {
-        ErrorCode::RoomExists => "a room with that name already exists",
-        ErrorCode::RoomNotFound => "there is no room with that name",
-        ErrorCode::NotRoomCreator => "only the room's creator can delete it",
-        ErrorCode::DefaultRoom => "the default room cannot be deleted",
-        ErrorCode::TooManyRooms => "the server has as many rooms as it allows; try again later",
-        ErrorCode::LoginRequired => "log in first",
-        _ => "the server could not do that",
-    };
-    Refusal::new(code, message)
+impl From<HubError> for Refusal {
+    fn from(e: HubError) -> Self {
+        Refusal::new(e.code(), e.to_string())
+    }
 }
 
 type Handled = Result<Next, Refusal>;
+
+/// Chat requests pay into flood control; the handshake, keep-alives and `exit` do not (logins and
+/// registrations have limits of their own).
+fn counts_as_flood(request: &Request) -> bool {
+    !matches!(
+        request,
+        Request::Hello { .. }
+            | Request::Clock
+            | Request::Ping
+            | Request::Exit
+            | Request::Register(_)
+            | Request::Login { .. }
+    )
+}
 
 struct Session {
     shared: Arc<Shared>,
@@ -152,25 +160,56 @@ impl Session {
     /// Reads and handles frames until the connection ends; returns why, for the log.
     fn run(&mut self, stream: &TcpStream) -> String {
         let mut stream = stream;
-        let started = Instant::now();
-        let deadline = started + self.shared.config.handshake_timeout;
-        let _ = stream.set_read_timeout(Some(self.shared.config.handshake_timeout));
+        let shared = Arc::clone(&self.shared);
+        let config = &shared.config;
+        let deadline = Instant::now() + config.handshake_timeout;
+        let mut flood = Flood::new(
+            config.flood_burst,
+            config.flood_per_second,
+            config.flood_kick_after,
+            Instant::now(),
+        );
+        let mut last_heard = Instant::now();
+        let mut pinged = false;
         let mut reader = FrameReader::new();
         loop {
             if self.shared.is_shutting_down() {
                 return "server shutting down".into();
             }
+            // Before login the handshake deadline bounds every wait; after it, the keep-alive.
+            let wake_at = if self.phase != Phase::LoggedIn {
+                deadline
+            } else if pinged {
+                last_heard + config.idle_timeout
+            } else {
+                last_heard + config.ping_interval
+            };
+            let wait = wake_at.saturating_duration_since(Instant::now());
+            let _ = stream.set_read_timeout(Some(wait.max(Duration::from_millis(10))));
             let body = match reader.read_frame(&mut stream) {
                 Ok(Some(body)) => body,
                 Ok(None) => return "closed by the client".into(),
                 Err(e) if e.is_timeout() => {
-                    if self.phase != Phase::LoggedIn && Instant::now() >= deadline {
+                    let now = Instant::now();
+                    if now < wake_at {
+                        continue;
+                    }
+                    if self.phase != Phase::LoggedIn {
                         self.peer.close(
                             CloseReason::HandshakeTimeout,
                             "hello and login were not completed in time",
                         );
                         return "handshake timeout".into();
                     }
+                    if pinged {
+                        self.peer.close(
+                            CloseReason::IdleTimeout,
+                            "nothing heard from you for too long",
+                        );
+                        return "idle timeout".into();
+                    }
+                    self.event(ServerMessage::Ping);
+                    pinged = true;
                     continue;
                 }
                 Err(e @ CoreError::FrameTooLarge { .. }) => {
@@ -183,6 +222,8 @@ impl Session {
                 Err(e) if self.peer.outbox.is_closed() => return format!("closed ({e})"),
                 Err(e) => return format!("read error: {e}"),
             };
+            last_heard = Instant::now();
+            pinged = false;
             let frame: ClientFrame = match frame::decode(body) {
                 Ok(frame) => frame,
                 Err(e) => {
@@ -191,14 +232,25 @@ impl Session {
                     continue;
                 }
             };
+            if counts_as_flood(&frame.request) {
+                match flood.check(Instant::now()) {
+                    FloodVerdict::Go => {}
+                    FloodVerdict::Wait(delay) => thread::sleep(delay),
+                    FloodVerdict::Disconnect => {
+                        tracing::warn!(peer = self.peer.id, login = %self.peer.name(), "flooding");
+                        self.peer.close(
+                            CloseReason::Flood,
+                            "you sent too much, too fast, for too long",
+                        );
+                        return "flooding".into();
+                    }
+                }
+            }
             let id = frame.id;
             match self.handle(id, frame.request) {
                 Ok(Next::Continue) => {}
                 Ok(Next::Close) => return "said goodbye".into(),
                 Err(refusal) => self.error(Some(id), refusal),
-            }
-            if self.phase == Phase::LoggedIn {
-                let _ = stream.set_read_timeout(None);
             }
         }
     }
@@ -243,6 +295,10 @@ impl Session {
                 self.reply(id, ServerMessage::Clock { server_time_us });
                 Ok(Next::Continue)
             }
+            (_, Request::Ping) => {
+                self.reply(id, ServerMessage::Pong);
+                Ok(Next::Continue)
+            }
             (_, Request::Exit) => {
                 self.peer
                     .close_replying(Some(id), CloseReason::Exit, "goodbye");
@@ -270,6 +326,15 @@ impl Session {
                 .close(CloseReason::ProtocolError, "protocol version mismatch");
             return Ok(Next::Close);
         }
+        if client.len() > CLIENT_NAME_MAX_BYTES || client.chars().any(char::is_control) {
+            return Err(Refusal {
+                code: ErrorCode::Invalid,
+                message: format!(
+                    "the client name must be at most {CLIENT_NAME_MAX_BYTES} bytes, without control characters"
+                ),
+                field: Some(Field::Client),
+            });
+        }
         tracing::debug!(peer = self.peer.id, client = ?client, "hello");
         self.phase = Phase::AwaitLogin;
         self.reply(
@@ -293,6 +358,16 @@ impl Session {
             .is_some()
         {
             return Err(login_taken());
+        }
+        let ip = self.peer.addr.ip();
+        if let Err(wait) = self.shared.registrations.take(&ip, Instant::now()) {
+            return Err(Refusal::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many new accounts from your address; try again in {}",
+                    seconds(wait)
+                ),
+            ));
         }
         let password_hash = self.shared.passwords.hash(r.password)?;
         let account = Account {
@@ -320,6 +395,20 @@ impl Session {
     }
 
     fn login(&mut self, id: u32, login: &str, password: chat_core::protocol::Password) -> Handled {
+        let ip = self.peer.addr.ip();
+        let key = validate::login_key(login);
+        let now = Instant::now();
+        let blocked = self
+            .shared
+            .login_ip
+            .check(&ip, now)
+            .and_then(|()| self.shared.login_account.check(&key, now));
+        if let Err(wait) = blocked {
+            return Err(Refusal::new(
+                ErrorCode::RateLimited,
+                format!("too many failed logins; try again in {}", seconds(wait)),
+            ));
+        }
         let account = if validate::login(login).is_ok() {
             self.shared.accounts.get(login).map_err(internal)?
         } else {
@@ -331,17 +420,21 @@ impl Session {
             .verify(password, account.as_ref().map(|a| a.password_hash.clone()))?;
         let Some(account) = account.filter(|_| ok) else {
             tracing::info!(peer = self.peer.id, addr = %self.peer.addr, login = ?login, "failed login");
+            let now = Instant::now();
+            self.shared.login_ip.fail(&ip, now);
+            self.shared.login_account.fail(&key, now);
             return Err(Refusal::new(
                 ErrorCode::BadCredentials,
                 "wrong login or password",
             ));
         };
-        let key = validate::login_key(&account.login);
+        self.shared.login_ip.clear(&ip);
+        self.shared.login_account.clear(&key);
         self.peer.set_login(Login {
             name: account.login.clone(),
             key,
         });
-        let (_, entered) = self.shared.hub.login(&self.peer).map_err(hub_refusal)?;
+        let (_, entered) = self.shared.hub.login(&self.peer)?;
         self.phase = Phase::LoggedIn;
         tracing::info!(peer = self.peer.id, login = ?account.login, "logged in");
         self.reply(
@@ -368,24 +461,24 @@ impl Session {
         match request {
             Request::Say { text } => {
                 validate::text(&text)?;
-                hub.say(&self.peer, text).map_err(hub_refusal)?;
+                hub.say(&self.peer, text)?;
             }
             Request::CreateRoom { room } => {
                 validate::room(&room)?;
-                let entered = hub.create_room(&self.peer, &room).map_err(hub_refusal)?;
+                let entered = hub.create_room(&self.peer, &room)?;
                 self.reply(id, entered);
             }
             Request::EnterRoom { room } => {
-                let entered = hub.enter_room(&self.peer, &room).map_err(hub_refusal)?;
+                let entered = hub.enter_room(&self.peer, &room)?;
                 self.reply(id, entered);
             }
             Request::LeaveRoom => {
-                let entered = hub.leave_room(&self.peer).map_err(hub_refusal)?;
+                let entered = hub.leave_room(&self.peer)?;
                 self.reply(id, entered);
             }
             Request::ListRooms => self.reply(id, ServerMessage::Rooms { rooms: hub.rooms() }),
             Request::DeleteRoom { room } => {
-                let room = hub.delete_room(&self.peer, &room).map_err(hub_refusal)?;
+                let room = hub.delete_room(&self.peer, &room)?;
                 self.reply(id, ServerMessage::RoomDeleted { room });
             }
             Request::ShowUsers => {
@@ -395,7 +488,7 @@ impl Session {
             Request::Private { to, text } => {
                 validate::text(&text)?;
                 let key = validate::login_key(&to);
-                match hub.private(&self.peer, &key, &text).map_err(hub_refusal)? {
+                match hub.private(&self.peer, &key, &text)? {
                     Some(to) => self.reply(id, ServerMessage::PrivateSent { to, text }),
                     None => {
                         let known = validate::login(&to).is_ok()
@@ -415,6 +508,7 @@ impl Session {
             | Request::Clock
             | Request::Register(_)
             | Request::Login { .. }
+            | Request::Ping
             | Request::Exit => {
                 return Err(Refusal::new(ErrorCode::Internal, "request out of place"));
             }
@@ -446,6 +540,14 @@ impl Session {
         });
         users.truncate(MAX_LISTED);
         Ok(ServerMessage::Users { users, total })
+    }
+}
+
+/// A wait in whole seconds, for people.
+fn seconds(wait: Duration) -> String {
+    match wait.as_secs_f64().ceil() as u64 {
+        1 => "1 second".into(),
+        n => format!("{n} seconds"),
     }
 }
 

@@ -9,6 +9,7 @@ mod server {
     mod clock;
     mod commands;
     mod durability;
+    mod limits;
     mod robustness;
     mod rooms;
 }

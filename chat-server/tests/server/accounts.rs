@@ -135,7 +135,7 @@ fn registrations_survive_a_restart() {
 
 #[test]
 fn two_clients_racing_for_one_login_exactly_one_wins() {
-    let server = TestServer::start();
+    let server = TestServer::start_with(|c| c.registrations_per_ip = 100);
     let addr = server.addr();
     for round in 0..3 {
         let login = format!("racer{round}");

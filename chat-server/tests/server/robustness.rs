@@ -186,7 +186,8 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::Instant;
 
-    let server = TestServer::start();
+    // Flood control off: this test is about the send queue.
+    let server = TestServer::start_with(|c| c.flood_per_second = 0.0);
     let mut slow = server.user("slow");
     let mut flooder = server.user("flooder");
     let mut watcher = server.user("watcher");

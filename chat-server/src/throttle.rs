@@ -1,0 +1,316 @@
+//! Rate limits: token buckets (flood control, registrations per address) and exponential
+//! backoff after failures (logins per address and per account).
+//!
+//! Every keyed table is bounded: idle entries are swept, and a table that still overflows is
+//! cleared with a warning rather than allowed to grow without bound.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Most keys a table tracks.
+const MAX_KEYS: usize = 100_000;
+/// An entry untouched this long is forgotten.
+const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// A token bucket: `capacity` tokens, refilled at `per_second`.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    capacity: f64,
+    per_second: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn new(capacity: u32, per_second: f64, now: Instant) -> Self {
+        TokenBucket {
+            capacity: f64::from(capacity.max(1)),
+            per_second,
+            tokens: f64::from(capacity.max(1)),
+            last: now,
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.last = now;
+    }
+
+    /// Takes a token, or says how long until one is there.
+    pub fn take(&mut self, now: Instant) -> Result<(), Duration> {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else if self.per_second <= 0.0 {
+            Err(Duration::MAX)
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / self.per_second,
+            ))
+        }
+    }
+
+    /// Whether the bucket is full (an idle key that can be forgotten).
+    fn is_full(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= self.capacity
+    }
+}
+
+/// Flood control for one connection, as IRC servers do it ("fakelag"): a burst is free, then
+/// requests are delayed to the sustained rate; a client that stays over the rate for too long is
+/// disconnected.
+#[derive(Debug)]
+pub struct Flood {
+    bucket: Option<TokenBucket>,
+    throttled_since: Option<Instant>,
+    kick_after: Duration,
+}
+
+/// What to do with a request under flood control.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FloodVerdict {
+    /// Handle it now.
+    Go,
+    /// Handle it after this delay.
+    Wait(Duration),
+    /// The client has been over the limit for too long.
+    Disconnect,
+}
+
+impl Flood {
+    /// `per_second` of 0 turns flood control off.
+    pub fn new(burst: u32, per_second: f64, kick_after: Duration, now: Instant) -> Self {
+        Flood {
+            bucket: (per_second > 0.0).then(|| TokenBucket::new(burst, per_second, now)),
+            throttled_since: None,
+            kick_after,
+        }
+    }
+
+    /// Accounts for one request.
+    pub fn check(&mut self, now: Instant) -> FloodVerdict {
+        let Some(bucket) = &mut self.bucket else {
+            return FloodVerdict::Go;
+        };
+        match bucket.take(now) {
+            Ok(()) => {
+                self.throttled_since = None;
+                FloodVerdict::Go
+            }
+            Err(wait) => {
+                let since = *self.throttled_since.get_or_insert(now);
+                if now.saturating_duration_since(since) >= self.kick_after {
+                    return FloodVerdict::Disconnect;
+                }
+                // The delayed request is paid for now: the bucket is one token in debt, which
+                // the wait repays.
+                bucket.tokens -= 1.0;
+                FloodVerdict::Wait(wait)
+            }
+        }
+    }
+}
+
+/// Token buckets by key (registrations per address).
+#[derive(Debug)]
+pub struct KeyedBuckets<K> {
+    table: Mutex<HashMap<K, TokenBucket>>,
+    capacity: u32,
+    per_second: f64,
+}
+
+impl<K: Hash + Eq + Clone + std::fmt::Debug> KeyedBuckets<K> {
+    /// `capacity` at once per key, refilled at `per_second`.
+    pub fn new(capacity: u32, per_second: f64) -> Self {
+        KeyedBuckets {
+            table: Mutex::new(HashMap::new()),
+            capacity,
+            per_second,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, TokenBucket>> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a token for `key`, or says how long until one is there.
+    pub fn take(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let mut table = self.lock();
+        if !table.contains_key(key) && table.len() >= MAX_KEYS {
+            table.retain(|_, b| !b.is_full(now));
+            if table.len() >= MAX_KEYS {
+                tracing::warn!("rate-limit table full; clearing it");
+                table.clear();
+            }
+        }
+        table
+            .entry(key.clone())
+            .or_insert_with(|| TokenBucket::new(self.capacity, self.per_second, now))
+            .take(now)
+    }
+
+    /// Forgets keys whose buckets are full again.
+    pub fn sweep(&self, now: Instant) {
+        self.lock().retain(|_, b| !b.is_full(now));
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    blocked_until: Instant,
+}
+
+/// Exponential backoff after repeated failures, by key: the first `free` failures cost nothing,
+/// then each one blocks the key for twice as long as the one before (1 s, 2 s, 4 s, … up to `max`).
+#[derive(Debug)]
+pub struct Backoff<K> {
+    table: Mutex<HashMap<K, Failures>>,
+    free: u32,
+    max: Duration,
+}
+
+impl<K: Hash + Eq + Clone> Backoff<K> {
+    /// A tracker with `free` failures before any delay, and delays up to `max`.
+    pub fn new(free: u32, max: Duration) -> Self {
+        Backoff {
+            table: Mutex::new(HashMap::new()),
+            free,
+            max,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, Failures>> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `Err(remaining)` while `key` is blocked.
+    pub fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        match self.lock().get(key) {
+            Some(f) if f.blocked_until > now => Err(f.blocked_until - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a failure for `key`.
+    pub fn fail(&self, key: &K, now: Instant) {
+        let mut table = self.lock();
+        if !table.contains_key(key) && table.len() >= MAX_KEYS {
+            table.retain(|_, f| now.saturating_duration_since(f.last) < FORGET_AFTER);
+            if table.len() >= MAX_KEYS {
+                tracing::warn!("login backoff table full; clearing it");
+                table.clear();
+            }
+        }
+        let f = table.entry(key.clone()).or_insert(Failures {
+            count: 0,
+            last: now,
+            blocked_until: now,
+        });
+        f.count = f.count.saturating_add(1);
+        f.last = now;
+        if f.count > self.free {
+            let exponent = (f.count - self.free - 1).min(20);
+            let delay = Duration::from_secs(1u64 << exponent).min(self.max);
+            f.blocked_until = now + delay;
+        }
+    }
+
+    /// Forgets `key`'s failures (after a success).
+    pub fn clear(&self, key: &K) {
+        self.lock().remove(key);
+    }
+
+    /// Forgets keys with no failure for a while.
+    pub fn sweep(&self, now: Instant) {
+        self.lock()
+            .retain(|_, f| now.saturating_duration_since(f.last) < FORGET_AFTER);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_a_burst_then_the_rate() {
+        let t0 = Instant::now();
+        let mut b = TokenBucket::new(3, 2.0, t0);
+        for _ in 0..3 {
+            b.take(t0).unwrap();
+        }
+        let wait = b.take(t0).unwrap_err();
+        assert!(wait > Duration::from_millis(400) && wait <= Duration::from_millis(500));
+        b.take(t0 + Duration::from_millis(500)).unwrap();
+    }
+
+    #[test]
+    fn flood_control_delays_then_disconnects_sustained_abuse() {
+        let t0 = Instant::now();
+        let mut f = Flood::new(2, 10.0, Duration::from_secs(1), t0);
+        assert_eq!(f.check(t0), FloodVerdict::Go);
+        assert_eq!(f.check(t0), FloodVerdict::Go);
+        // A client that always has another request ready is paced to the rate...
+        let mut now = t0;
+        let mut handled = 2;
+        loop {
+            match f.check(now) {
+                FloodVerdict::Go => {}
+                FloodVerdict::Wait(d) => now += d,
+                FloodVerdict::Disconnect => break,
+            }
+            handled += 1;
+        }
+        // ...and disconnected after a second of it, having had about ten requests handled.
+        assert!(now >= t0 + Duration::from_millis(900), "{:?}", now - t0);
+        assert!((9..=13).contains(&handled), "{handled}");
+
+        // A client that slows down is forgiven.
+        let mut g = Flood::new(1, 10.0, Duration::from_secs(1), t0);
+        assert_eq!(g.check(t0), FloodVerdict::Go);
+        assert!(matches!(g.check(t0), FloodVerdict::Wait(_)));
+        assert_eq!(g.check(t0 + Duration::from_secs(5)), FloodVerdict::Go);
+
+        // Off means off.
+        let mut off = Flood::new(1, 0.0, Duration::from_secs(1), t0);
+        for _ in 0..1000 {
+            assert_eq!(off.check(t0), FloodVerdict::Go);
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_after_the_free_failures_and_clears() {
+        let t0 = Instant::now();
+        let b = Backoff::new(2, Duration::from_secs(60));
+        b.fail(&"ana", t0);
+        b.fail(&"ana", t0);
+        b.check(&"ana", t0).unwrap();
+        b.fail(&"ana", t0);
+        assert_eq!(b.check(&"ana", t0), Err(Duration::from_secs(1)));
+        b.fail(&"ana", t0);
+        assert_eq!(b.check(&"ana", t0), Err(Duration::from_secs(2)));
+        for _ in 0..30 {
+            b.fail(&"ana", t0);
+        }
+        assert_eq!(b.check(&"ana", t0), Err(Duration::from_secs(60)));
+        b.clear(&"ana");
+        b.check(&"ana", t0).unwrap();
+    }
+
+    #[test]
+    fn keyed_buckets_limit_each_key_alone() {
+        let t0 = Instant::now();
+        let k = KeyedBuckets::new(2, 1.0 / 60.0);
+        k.take(&1, t0).unwrap();
+        k.take(&1, t0).unwrap();
+        assert!(k.take(&1, t0).is_err());
+        k.take(&2, t0).unwrap();
+    }
+}
