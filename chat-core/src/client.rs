@@ -24,6 +24,8 @@ use crate::error::Error;
 use crate::frame::{self, FrameReader};
 use crate::limits::{CLIENT_CONNECT_TIMEOUT, CLOCK_SYNC_SAMPLES, PROTOCOL_VERSION};
 use crate::protocol::{ClientFrame, CloseReason, ErrorCode, Request, ServerFrame, ServerMessage};
+use crate::tls::{ClientTls, Trust, Verdict};
+use crate::transport::{FlushHint, Transport, TransportReader, TransportWriter};
 
 /// Called after each event is queued; must be cheap and must not block.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -39,6 +41,8 @@ pub struct ClientOptions {
     pub client_name: String,
     /// Limit for the TCP connection and each handshake reply.
     pub timeout: Duration,
+    /// TLS settings; `None` connects in plain TCP (only to a server started with `--no-tls`).
+    pub tls: Option<ClientTls>,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +52,7 @@ impl Default for ClientOptions {
             waker: None,
             client_name: format!("chat-core/{}", env!("CARGO_PKG_VERSION")),
             timeout: CLIENT_CONNECT_TIMEOUT,
+            tls: Some(ClientTls::default()),
         }
     }
 }
@@ -58,6 +63,7 @@ impl fmt::Debug for ClientOptions {
             .field("clock", &self.clock)
             .field("client_name", &self.client_name)
             .field("timeout", &self.timeout)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -73,6 +79,17 @@ pub struct Session {
     pub default_room: String,
     /// The clock synchronisation's result.
     pub clock: ClockSync,
+    /// How the connection is encrypted; `None` for plain TCP.
+    pub tls: Option<TlsInfo>,
+}
+
+/// The server's certificate, as this connection trusted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// SHA-256 fingerprint of the server's certificate.
+    pub fingerprint: String,
+    /// Why it was trusted.
+    pub trust: Trust,
 }
 
 /// What happened on the connection, in order.
@@ -106,6 +123,16 @@ pub enum Disconnect {
     },
     /// This side closed it.
     ClosedByClient,
+    /// The server's certificate is not the one pinned for this address: the connection was
+    /// refused, as it may be an attacker's.
+    CertificateChanged {
+        /// The fingerprint remembered.
+        expected: String,
+        /// The fingerprint presented now.
+        presented: String,
+    },
+    /// The TLS handshake failed.
+    Tls(String),
     /// The connection broke or the server sent something unreadable.
     Lost(String),
 }
@@ -125,6 +152,16 @@ impl fmt::Display for Disconnect {
                 write!(f, "the server closed the connection: {message}")
             }
             Disconnect::ClosedByClient => f.write_str("disconnected"),
+            Disconnect::CertificateChanged {
+                expected,
+                presented,
+            } => write!(
+                f,
+                "WARNING: the server's certificate changed. It was {expected} and is now {presented}. \
+                 Someone may be intercepting the connection; connect only if the server's operator \
+                 confirms the new fingerprint"
+            ),
+            Disconnect::Tls(e) => write!(f, "secure connection failed: {e}"),
             Disconnect::Lost(e) => write!(f, "the connection was lost: {e}"),
         }
     }
@@ -133,6 +170,8 @@ impl fmt::Display for Disconnect {
 /// What the writer thread is asked to do.
 enum Outgoing {
     Frame(ClientFrame),
+    /// TLS has bytes of its own to send.
+    Flush,
     Close,
 }
 
@@ -148,6 +187,7 @@ impl fmt::Debug for Outgoing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outgoing::Frame(frame) => write!(f, "Frame({})", frame.id),
+            Outgoing::Flush => f.write_str("Flush"),
             Outgoing::Close => f.write_str("Close"),
         }
     }
@@ -235,29 +275,27 @@ impl Worker {
     }
 
     fn run(self, outgoing: Receiver<Outgoing>) {
-        let (stream, session) = match self.handshake() {
+        let (transport, session) = match self.handshake() {
             Ok(ok) => ok,
             Err(reason) => return self.emit(Event::Disconnected(reason)),
         };
         let closing = Arc::new(AtomicBool::new(false));
-        let writer = match stream.try_clone() {
-            Ok(w) => w,
-            Err(e) => return self.emit(Event::Disconnected(Disconnect::Lost(e.to_string()))),
-        };
+        let writer = transport.writer();
         let writer_closing = Arc::clone(&closing);
+        let writer_transport = transport.clone();
         let spawned = thread::Builder::new()
             .name("chat-client-writer".into())
-            .spawn(move || write_loop(writer, outgoing, &writer_closing));
+            .spawn(move || write_loop(writer, &writer_transport, outgoing, &writer_closing));
         if let Err(e) = spawned {
             return self.emit(Event::Disconnected(Disconnect::Lost(e.to_string())));
         }
         self.emit(Event::Connected(session));
-        let reason = self.read_loop(stream, &closing);
+        let reason = self.read_loop(&transport, &closing);
         self.emit(Event::Disconnected(reason));
     }
 
-    /// Connects, says hello and synchronises the clock.
-    fn handshake(&self) -> Result<(TcpStream, Session), Disconnect> {
+    /// Connects, sets up TLS if asked, says hello and synchronises the clock.
+    fn handshake(&self) -> Result<(Transport, Session), Disconnect> {
         let timeout = self.options.timeout;
         let addrs: Vec<SocketAddr> = self
             .addr
@@ -275,39 +313,46 @@ impl Worker {
                 Err(e) => last = classify(&e),
             }
         }
-        let (mut stream, addr) = connected.ok_or(last)?;
+        let (stream, addr) = connected.ok_or(last)?;
         let setup = stream
             .set_nodelay(true)
             .and_then(|()| stream.set_read_timeout(Some(timeout)))
             .and_then(|()| stream.set_write_timeout(Some(timeout)));
         setup.map_err(|e| classify(&e))?;
-        let mut reader = FrameReader::new();
+        let (transport, tls) = match &self.options.tls {
+            None => (Transport::plain(stream), None),
+            Some(tls) => self.secure(stream, tls)?,
+        };
+        let mut reader = transport.reader(None);
+        let mut writer = transport.writer();
+        let mut frames = FrameReader::new();
 
         let hello = Request::Hello {
             version: PROTOCOL_VERSION,
             client: self.options.client_name.clone(),
         };
-        let (server, default_room) = match self.exchange(&mut stream, &mut reader, hello)? {
-            ServerMessage::Welcome {
-                server,
-                default_room,
-                ..
-            } => (server, default_room),
-            ServerMessage::Error {
-                code: ErrorCode::VersionMismatch,
-                message,
-                ..
-            } => {
-                return Err(Disconnect::VersionMismatch(message));
-            }
-            other => return Err(unexpected(&other)),
-        };
+        let (server, default_room) =
+            match self.exchange(&mut writer, &mut reader, &mut frames, hello)? {
+                ServerMessage::Welcome {
+                    server,
+                    default_room,
+                    ..
+                } => (server, default_room),
+                ServerMessage::Error {
+                    code: ErrorCode::VersionMismatch,
+                    message,
+                    ..
+                } => {
+                    return Err(Disconnect::VersionMismatch(message));
+                }
+                other => return Err(unexpected(&other)),
+            };
 
         let clock = Arc::clone(&self.options.clock);
         let mut samples = Vec::with_capacity(CLOCK_SYNC_SAMPLES);
         for _ in 0..CLOCK_SYNC_SAMPLES {
             let sent_us = clock.now_us();
-            let reply = self.exchange(&mut stream, &mut reader, Request::Clock)?;
+            let reply = self.exchange(&mut writer, &mut reader, &mut frames, Request::Clock)?;
             let received_us = clock.now_us();
             match reply {
                 ServerMessage::Clock { server_time_us } => samples.push(ClockSample {
@@ -320,30 +365,98 @@ impl Worker {
         }
         let clock = ClockSync::from_samples(clock, &samples)
             .ok_or_else(|| Disconnect::Lost("no clock samples".into()))?;
-        stream.set_read_timeout(None).map_err(|e| classify(&e))?;
+        transport
+            .socket()
+            .set_read_timeout(None)
+            .map_err(|e| classify(&e))?;
         Ok((
-            stream,
+            transport,
             Session {
                 addr,
                 server,
                 default_room,
                 clock,
+                tls,
             },
         ))
+    }
+
+    /// The TLS handshake, and the pin bookkeeping around it.
+    fn secure(
+        &self,
+        stream: TcpStream,
+        tls: &ClientTls,
+    ) -> Result<(Transport, Option<TlsInfo>), Disconnect> {
+        let tls_error = |e: io::Error| Disconnect::Tls(e.to_string());
+        let (config, verdict) = crate::tls::client_config(tls, &self.addr).map_err(tls_error)?;
+        let name = crate::tls::server_name(&self.addr).map_err(tls_error)?;
+        let conn = rustls::ClientConnection::new(config, name)
+            .map_err(|e| Disconnect::Tls(e.to_string()))?;
+        let result = Transport::tls(stream, conn);
+        let verdict = verdict.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match (result, verdict) {
+            (Ok(transport), Some(Verdict::Trusted { trust, fingerprint })) => {
+                if matches!(trust, Trust::FirstUse | Trust::Replaced) {
+                    tls.known_hosts.set(&self.addr, &fingerprint).map_err(|e| {
+                        Disconnect::Tls(format!("cannot remember the server's certificate: {e}"))
+                    })?;
+                }
+                Ok((transport, Some(TlsInfo { fingerprint, trust })))
+            }
+            (Ok(_), _) => Err(Disconnect::Tls(
+                "the server's certificate was not checked".into(),
+            )),
+            (
+                Err(_),
+                Some(Verdict::Changed {
+                    expected,
+                    presented,
+                }),
+            ) => Err(Disconnect::CertificateChanged {
+                expected,
+                presented,
+            }),
+            (Err(e), _)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Err(Disconnect::TimedOut)
+            }
+            (Err(e), _) if e.kind() == io::ErrorKind::InvalidData => {
+                Err(Disconnect::Tls(format!("{e} (is the server using TLS?)")))
+            }
+            (Err(e), _)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::UnexpectedEof
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                Err(Disconnect::Tls(
+                    "the server closed the connection during the TLS handshake (is it using TLS?)"
+                        .into(),
+                ))
+            }
+            (Err(e), _) => Err(classify(&e)),
+        }
     }
 
     /// Sends one request and reads until its reply.
     fn exchange(
         &self,
-        stream: &mut TcpStream,
-        reader: &mut FrameReader,
+        writer: &mut TransportWriter,
+        reader: &mut TransportReader,
+        frames: &mut FrameReader,
         request: Request,
     ) -> Result<ServerMessage, Disconnect> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let bytes = frame::encode(&ClientFrame { id, request }).map_err(lost)?;
-        stream.write_all(&bytes).map_err(|e| classify(&e))?;
+        writer.write_all(&bytes).map_err(|e| classify(&e))?;
         loop {
-            let body = match reader.read_frame(stream) {
+            let body = match frames.read_frame(reader) {
                 Ok(Some(body)) => body,
                 Ok(None) => {
                     return Err(Disconnect::Lost(
@@ -363,7 +476,12 @@ impl Worker {
         }
     }
 
-    fn read_loop(&self, mut stream: TcpStream, closing: &AtomicBool) -> Disconnect {
+    fn read_loop(&self, transport: &Transport, closing: &AtomicBool) -> Disconnect {
+        let flush = self.keepalive.clone();
+        let hint: FlushHint = Arc::new(move || {
+            let _ = flush.send(Outgoing::Flush);
+        });
+        let mut stream = transport.reader(Some(hint));
         let mut reader = FrameReader::new();
         let mut goodbye = None;
         loop {
@@ -405,7 +523,7 @@ impl Worker {
                     self.emit(Event::Frame(frame));
                 }
                 Err(e) => {
-                    let _ = stream.shutdown(Shutdown::Both);
+                    transport.shutdown(Shutdown::Both);
                     return lost(e);
                 }
             }
@@ -414,7 +532,12 @@ impl Worker {
 }
 
 /// Writes queued frames, as many per system call as are waiting.
-fn write_loop(mut stream: TcpStream, outgoing: Receiver<Outgoing>, closing: &AtomicBool) {
+fn write_loop(
+    mut writer: TransportWriter,
+    transport: &Transport,
+    outgoing: Receiver<Outgoing>,
+    closing: &AtomicBool,
+) {
     let mut buf = Vec::new();
     'outer: while let Ok(first) = outgoing.recv() {
         buf.clear();
@@ -425,19 +548,26 @@ fn write_loop(mut stream: TcpStream, outgoing: Receiver<Outgoing>, closing: &Ato
                     Ok(bytes) => buf.extend_from_slice(&bytes),
                     Err(e) => tracing::warn!("request {} not sent: {e}", frame.id),
                 },
+                Outgoing::Flush => {}
                 Outgoing::Close => {
-                    let _ = stream.write_all(&buf);
+                    let _ = writer.write_all(&buf);
+                    closing.store(true, Ordering::Release);
+                    let _ = writer.close_notify();
                     break 'outer;
                 }
             }
             next = outgoing.try_recv().ok();
         }
-        if stream.write_all(&buf).is_err() {
+        if writer
+            .write_all(&buf)
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
             break;
         }
     }
     closing.store(true, Ordering::Release);
-    let _ = stream.shutdown(Shutdown::Both);
+    transport.shutdown(Shutdown::Both);
 }
 
 fn classify(e: &io::Error) -> Disconnect {

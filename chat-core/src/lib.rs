@@ -11,6 +11,8 @@ pub mod error;
 pub mod frame;
 pub mod limits;
 pub mod protocol;
+pub mod tls;
+pub mod transport;
 pub mod validate;
 
 pub use error::{Error, Result};

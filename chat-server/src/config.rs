@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Result, ServerError};
+use crate::tls::TlsSetting;
 
 /// Everything the server can be told. [`ServerConfig::new`] gives the defaults for a data
 /// directory; the binary fills it from flags.
@@ -11,8 +12,10 @@ use crate::error::{Result, ServerError};
 pub struct ServerConfig {
     /// Address to listen on (`host:port`; port 0 picks a free one).
     pub bind: String,
-    /// Where the account store lives.
+    /// The server's data: the account store in `accounts/`, a self-signed certificate in `tls/`.
     pub data_dir: PathBuf,
+    /// TLS: on with a self-signed certificate by default.
+    pub tls: TlsSetting,
     /// Name of the room every client lands in.
     pub default_room: String,
     /// bcrypt cost (work factor) for new passwords; at least [`MIN_BCRYPT_COST`] unless
@@ -79,6 +82,7 @@ impl ServerConfig {
         ServerConfig {
             bind: DEFAULT_BIND.to_owned(),
             data_dir: data_dir.into(),
+            tls: TlsSetting::SelfSigned,
             default_room: DEFAULT_ROOM.to_owned(),
             bcrypt_cost: DEFAULT_BCRYPT_COST,
             allow_weak_bcrypt: false,
@@ -102,6 +106,11 @@ impl ServerConfig {
             registrations_per_ip: 10,
             registration_refill: Duration::from_secs(60),
         }
+    }
+
+    /// Where the account store lives.
+    pub fn accounts_dir(&self) -> PathBuf {
+        self.data_dir.join("accounts")
     }
 
     /// Checks every value; the error says which one is wrong and why.

@@ -39,6 +39,9 @@ pub enum ServerError {
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The TLS certificate or key could not be loaded or made.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Password hashing failed.
     #[error("password hashing failed: {0}")]
     Hash(#[from] bcrypt::BcryptError),

@@ -15,16 +15,18 @@ mod server;
 mod session;
 pub mod store;
 mod throttle;
+pub mod tls;
 mod wire;
 
 pub use config::ServerConfig;
 pub use error::{Result, ServerError};
 pub use server::{ServerHandle, start};
+pub use tls::TlsSetting;
 
-/// The directory where accounts live by default: the platform's data directory for the app
-/// (`~/.local/share/chat-server` on Linux, `%APPDATA%\chat\chat-server\data` on Windows,
-/// `~/Library/Application Support/org.chat.chat-server` on macOS).
+/// The server's data directory by default (accounts in `accounts/`, the TLS certificate in
+/// `tls/`): the platform's data directory for the app (`~/.local/share/chat-server` on Linux,
+/// `%APPDATA%\chat\chat-server\data` on Windows, `~/Library/Application
+/// Support/org.chat.chat-server` on macOS).
 pub fn default_data_dir() -> Option<std::path::PathBuf> {
-    directories::ProjectDirs::from("org", "chat", "chat-server")
-        .map(|d| d.data_dir().join("accounts"))
+    directories::ProjectDirs::from("org", "chat", "chat-server").map(|d| d.data_dir().to_owned())
 }

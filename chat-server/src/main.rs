@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chat_server::config::{DEFAULT_BCRYPT_COST, DEFAULT_BIND, DEFAULT_ROOM};
-use chat_server::{ServerConfig, default_data_dir};
+use chat_server::{ServerConfig, TlsSetting, default_data_dir};
 use clap::Parser;
 
 /// A thread-per-client chat server with accounts and rooms.
@@ -24,6 +24,20 @@ struct Args {
     /// bcrypt cost for new passwords (10 or more).
     #[arg(long, env = "CHAT_BCRYPT_COST", default_value_t = DEFAULT_BCRYPT_COST)]
     bcrypt_cost: u32,
+    /// Serve TLS with this certificate chain (PEM) instead of the self-signed one.
+    #[arg(
+        long,
+        env = "CHAT_TLS_CERT",
+        requires = "tls_key",
+        conflicts_with = "no_tls"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "CHAT_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Turn TLS off: passwords and messages then cross the network in clear. For local testing.
+    #[arg(long, env = "CHAT_NO_TLS")]
+    no_tls: bool,
     /// Accept a bcrypt cost below 10. For load tests only: such hashes are cheap to crack.
     #[arg(long, env = "CHAT_ALLOW_WEAK_BCRYPT")]
     allow_weak_bcrypt: bool,
@@ -48,6 +62,11 @@ fn main() -> ExitCode {
     config.default_room = args.default_room;
     config.bcrypt_cost = args.bcrypt_cost;
     config.allow_weak_bcrypt = args.allow_weak_bcrypt;
+    config.tls = match (args.no_tls, args.tls_cert, args.tls_key) {
+        (true, _, _) => TlsSetting::Off,
+        (false, Some(cert), Some(key)) => TlsSetting::Files { cert, key },
+        _ => TlsSetting::SelfSigned,
+    };
     if config.bcrypt_cost < chat_server::config::MIN_BCRYPT_COST {
         tracing::warn!(
             cost = config.bcrypt_cost,
@@ -72,7 +91,11 @@ fn main() -> ExitCode {
         }
     };
     // Scripts read this line to learn the port.
-    println!("listening on {}", server.local_addr());
+    announce(&format!("listening on {}", server.local_addr()));
+    match server.tls_fingerprint() {
+        Some(fingerprint) => announce(&format!("TLS certificate {fingerprint}")),
+        None => announce("TLS OFF: traffic is not encrypted"),
+    }
     tracing::info!(data_dir = %data_dir.display(), "accounts stored here");
     let _ = stop_rx.recv();
     match server.shutdown() {
@@ -92,4 +115,12 @@ fn raise_descriptor_limit() {
         Ok(n) => tracing::debug!(limit = n, "open file limit"),
         Err(e) => tracing::warn!("cannot raise the open file limit: {e}"),
     }
+}
+
+/// Prints a line on standard output for scripts. A closed output (the script stopped reading) is
+/// no reason for the server to stop.
+fn announce(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }

@@ -131,7 +131,7 @@ impl Outbox {
             if !self.take(&mut batch) {
                 break Ok(());
             }
-            if let Err(e) = write_batch(sink, &mut batch, &mut buf) {
+            if let Err(e) = write_batch(sink, &mut batch, &mut buf).and_then(|()| sink.flush()) {
                 break Err(e);
             }
             if buf.capacity() > WRITE_CHUNK_BYTES {

@@ -2,8 +2,10 @@
 //! logged in, and an outbox. Anyone may queue a frame for a peer or tell it to go; only the
 //! peer's own threads touch its socket's data.
 
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::{Arc, OnceLock};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::OnceLock;
+
+use chat_core::transport::Transport;
 
 use chat_core::protocol::{CloseReason, ServerMessage};
 
@@ -20,7 +22,7 @@ pub struct Peer {
     /// Frames waiting to be written.
     pub outbox: Outbox,
     /// A handle on the socket, used only to shut it down.
-    socket: Arc<TcpStream>,
+    socket: Transport,
     /// Set once, at login.
     login: OnceLock<Login>,
 }
@@ -36,7 +38,7 @@ pub struct Login {
 
 impl Peer {
     /// A peer with an empty outbox of `max_outbox_bytes`.
-    pub fn new(id: u64, addr: SocketAddr, socket: Arc<TcpStream>, max_outbox_bytes: usize) -> Self {
+    pub fn new(id: u64, addr: SocketAddr, socket: Transport, max_outbox_bytes: usize) -> Self {
         Peer {
             id,
             addr,
@@ -74,7 +76,7 @@ impl Peer {
                     message: "you were not reading messages fast enough".into(),
                 });
                 self.outbox.abort_with(goodbye);
-                let _ = self.socket.shutdown(Shutdown::Read);
+                self.socket.shutdown(Shutdown::Read);
                 false
             }
         }
@@ -96,6 +98,6 @@ impl Peer {
         );
         self.outbox.close_with(goodbye);
         // Unblocks the reader thread, which then cleans up; the writer still sends the goodbye.
-        let _ = self.socket.shutdown(Shutdown::Read);
+        self.socket.shutdown(Shutdown::Read);
     }
 }

@@ -24,6 +24,7 @@ use crate::peer::Peer;
 use crate::session::{self, READER_STACK_BYTES};
 use crate::store::Accounts;
 use crate::throttle::{Backoff, KeyedBuckets};
+use crate::tls::ServerTls;
 use crate::wire;
 
 /// How often the room directory is re-sent when it changed.
@@ -40,6 +41,8 @@ pub(crate) struct Shared {
     pub hub: Hub,
     pub accounts: Accounts,
     pub passwords: PasswordPool,
+    /// TLS configuration, when on.
+    pub tls: Option<ServerTls>,
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
     all_gone: Condvar,
     shutting_down: AtomicBool,
@@ -136,7 +139,16 @@ pub struct ServerHandle {
 /// Opens the store, binds and starts serving. Returns once the server accepts connections.
 pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     config.validate()?;
-    let accounts = Accounts::open(&config.data_dir, config.store_cache_bytes)?;
+    let accounts = Accounts::open(&config.accounts_dir(), config.store_cache_bytes)?;
+    let tls = crate::tls::load(&config.tls, &config.data_dir)?;
+    match &tls {
+        Some(tls) => {
+            tracing::info!(fingerprint = %tls.fingerprint, cert = %tls.cert_path.display(), "TLS on")
+        }
+        None => tracing::warn!(
+            "TLS is OFF: passwords and messages cross the network in clear. Use only on a trusted network or for local testing"
+        ),
+    }
     let listener = TcpListener::bind(&config.bind).map_err(|source| ServerError::Bind {
         addr: config.bind.clone(),
         source,
@@ -160,6 +172,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         config,
         accounts,
         passwords,
+        tls,
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),
@@ -274,6 +287,11 @@ impl ServerHandle {
     /// Users logged in now.
     pub fn online_count(&self) -> usize {
         self.shared.hub.online_count()
+    }
+
+    /// The TLS certificate's fingerprint, when TLS is on.
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(|t| t.fingerprint.as_str())
     }
 
     /// Connections open now, logged in or not.

@@ -5,6 +5,7 @@
 //! `register`, `login` or `exit` until logged in, then may do everything. A request out of phase
 //! gets a typed error and the connection stays open.
 
+use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
@@ -17,9 +18,11 @@ use chat_core::limits::{CLIENT_NAME_MAX_BYTES, MAX_LISTED, PROTOCOL_VERSION};
 use chat_core::protocol::{
     ClientFrame, CloseReason, ErrorCode, Field, Registration, Request, ServerMessage, UserInfo,
 };
+use chat_core::transport::{FlushHint, Transport};
 use chat_core::validate;
 
 use crate::hub::HubError;
+use crate::outbox::Frame;
 use crate::passwords::PoolError;
 use crate::peer::{Login, Peer};
 use crate::server::Shared;
@@ -119,47 +122,121 @@ struct Session {
 pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id: u64) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(shared.config.write_timeout));
+    let _ = stream.set_read_timeout(Some(shared.config.handshake_timeout));
     // One descriptor per client, shared by the reader, the writer and whoever shuts it down.
-    let stream = Arc::new(stream);
+    let transport = match secure(&shared, stream, addr, id) {
+        Some(t) => t,
+        None => return,
+    };
     let peer = Arc::new(Peer::new(
         id,
         addr,
-        Arc::clone(&stream),
+        transport.clone(),
         shared.config.max_outbox_bytes,
     ));
     let writer_peer = Arc::clone(&peer);
-    let writer_stream = Arc::clone(&stream);
+    let mut writer_half = transport.writer();
+    let writer_transport = transport.clone();
     let writer = thread::Builder::new()
         .name(format!("client-{id}-out"))
         .stack_size(WRITER_STACK_BYTES)
         .spawn(move || {
-            if let Err(e) = writer_peer.outbox.drain_into(&mut &*writer_stream) {
+            if let Err(e) = writer_peer.outbox.drain_into(&mut writer_half) {
                 tracing::debug!(peer = writer_peer.id, "write failed: {e}");
+            } else {
+                let _ = writer_half.close_notify();
             }
-            let _ = writer_stream.shutdown(Shutdown::Both);
+            writer_transport.shutdown(Shutdown::Both);
         });
     if let Err(e) = writer {
         tracing::warn!(peer = id, %addr, "cannot start a writer thread ({e}); dropping the connection");
         return;
     }
     shared.register(&peer);
-    tracing::info!(peer = id, %addr, "connected");
+    tracing::info!(peer = id, %addr, tls = transport.is_tls(), "connected");
     let mut session = Session {
         shared: Arc::clone(&shared),
         peer: Arc::clone(&peer),
         phase: Phase::AwaitHello,
     };
-    let why = session.run(&stream);
+    let why = session.run(&transport);
     shared.hub.logout(&peer);
     shared.unregister(&peer);
     peer.outbox.close_with(None);
     tracing::info!(peer = id, %addr, login = %peer.name(), "disconnected: {why}");
 }
 
+/// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// Sets up the transport the server is configured for. A client speaking the other one (TLS to
+/// a plain server, plain to a TLS server) is told, where it can understand, and closed.
+fn secure(shared: &Shared, stream: TcpStream, addr: SocketAddr, id: u64) -> Option<Transport> {
+    let mut first = [0u8; 1];
+    let peeked = match stream.peek(&mut first) {
+        Ok(1) => first[0],
+        Ok(_) => return None,
+        Err(e) => {
+            tracing::debug!(peer = id, %addr, "no first byte: {e}");
+            if shared.tls.is_none()
+                && let Some(frame) = wire::event(ServerMessage::Goodbye {
+                    reason: CloseReason::HandshakeTimeout,
+                    message: "hello and login were not completed in time".into(),
+                })
+            {
+                let _ = (&stream).write_all(&frame);
+            }
+            let _ = stream.shutdown(Shutdown::Both);
+            return None;
+        }
+    };
+    let Some(tls) = &shared.tls else {
+        if peeked == TLS_HANDSHAKE_RECORD {
+            tracing::info!(peer = id, %addr, "a TLS client reached this plain-TCP server; closed");
+            return None;
+        }
+        return Some(Transport::plain(stream));
+    };
+    if peeked != TLS_HANDSHAKE_RECORD {
+        // Our frames start with a length below 16 MiB, so a plain client's first byte is 0: it
+        // can read a plain goodbye.
+        tracing::info!(peer = id, %addr, "a plain client reached this TLS server; closed");
+        if let Some(frame) = wire::event(ServerMessage::Goodbye {
+            reason: CloseReason::ProtocolError,
+            message: "this server requires TLS: connect with encryption turned on".into(),
+        }) {
+            let _ = (&stream).write_all(&frame);
+        }
+        let _ = stream.shutdown(Shutdown::Both);
+        return None;
+    }
+    let conn = match rustls::ServerConnection::new(Arc::clone(&tls.config)) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(peer = id, "TLS setup failed: {e}");
+            return None;
+        }
+    };
+    match Transport::tls(stream, conn) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::info!(peer = id, %addr, "TLS handshake failed: {e}");
+            None
+        }
+    }
+}
+
 impl Session {
     /// Reads and handles frames until the connection ends; returns why, for the log.
-    fn run(&mut self, stream: &TcpStream) -> String {
-        let mut stream = stream;
+    fn run(&mut self, transport: &Transport) -> String {
+        let socket = transport.socket();
+        let flush_peer = Arc::downgrade(&self.peer);
+        let hint: FlushHint = Arc::new(move || {
+            if let Some(peer) = flush_peer.upgrade() {
+                peer.send(&Frame::from(Vec::new()));
+            }
+        });
+        let mut stream = transport.reader(Some(hint));
         let shared = Arc::clone(&self.shared);
         let config = &shared.config;
         let deadline = Instant::now() + config.handshake_timeout;
@@ -185,7 +262,7 @@ impl Session {
                 last_heard + config.ping_interval
             };
             let wait = wake_at.saturating_duration_since(Instant::now());
-            let _ = stream.set_read_timeout(Some(wait.max(Duration::from_millis(10))));
+            let _ = socket.set_read_timeout(Some(wait.max(Duration::from_millis(10))));
             let body = match reader.read_frame(&mut stream) {
                 Ok(Some(body)) => body,
                 Ok(None) => return "closed by the client".into(),

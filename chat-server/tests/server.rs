@@ -12,4 +12,5 @@ mod server {
     mod limits;
     mod robustness;
     mod rooms;
+    mod tls;
 }

@@ -19,6 +19,7 @@ fn a_client_with_a_skewed_clock_learns_the_servers_time() {
             &server.addr().to_string(),
             ClientOptions {
                 clock,
+                tls: None,
                 ..ClientOptions::default()
             },
         );
@@ -49,14 +50,21 @@ fn the_client_connection_reports_refused_and_version_errors_in_words() {
     let server = TestServer::start();
     let addr = server.addr().to_string();
     drop(server);
-    let conn = connect(&addr, ClientOptions::default());
+    let conn = connect(&addr, plain());
     match conn.events().recv_timeout(WAIT).unwrap() {
         Event::Disconnected(Disconnect::Refused) => {}
         other => panic!("{other:?}"),
     }
-    let conn = connect("no-such-host.invalid:7878", ClientOptions::default());
+    let conn = connect("no-such-host.invalid:7878", plain());
     assert!(matches!(
         conn.events().recv_timeout(WAIT).unwrap(),
         Event::Disconnected(Disconnect::Unresolved(_))
     ));
+}
+
+fn plain() -> ClientOptions {
+    ClientOptions {
+        tls: None,
+        ..ClientOptions::default()
+    }
 }

@@ -12,7 +12,7 @@ use super::harness::{Client, registration};
 
 fn spawn_server(data_dir: &Path) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .args(["--bind", "127.0.0.1:0", "--no-tls", "--data-dir"])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -71,14 +71,26 @@ fn acknowledged_registrations_survive_kill_9() {
 #[test]
 fn an_unreadable_store_stops_the_server_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
+    let store = dir.path().join("accounts");
     std::fs::create_dir_all(&store).unwrap();
     std::fs::write(store.join("conf"), b"not a sled configuration").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(&store)
-        .output()
+    // Bounded: a server that wrongly started is killed, and the test fails.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .args(["--bind", "127.0.0.1:0", "--no-tls", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + super::harness::WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server started on a corrupt store");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot open the account store"), "{stderr}");

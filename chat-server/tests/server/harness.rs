@@ -41,6 +41,8 @@ impl TestServer {
     fn launch(dir: &TempDir, configure: fn(&mut ServerConfig)) -> ServerHandle {
         let mut config = ServerConfig::new(dir.path().join("accounts"));
         config.bind = "127.0.0.1:0".into();
+        // The raw protocol clients below speak plain TCP; the tls module tests TLS.
+        config.tls = chat_server::TlsSetting::Off;
         configure(&mut config);
         chat_server::start(config).unwrap()
     }

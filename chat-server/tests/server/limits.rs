@@ -113,7 +113,13 @@ fn a_silent_client_is_pinged_then_dropped_and_a_live_one_stays() {
 
     // The client connection answers pings by itself.
     server.user("live");
-    let conn = connect(&server.addr().to_string(), ClientOptions::default());
+    let conn = connect(
+        &server.addr().to_string(),
+        ClientOptions {
+            tls: None,
+            ..ClientOptions::default()
+        },
+    );
     assert!(matches!(
         conn.events().recv_timeout(WAIT).unwrap(),
         Event::Connected(_)

@@ -1,0 +1,230 @@
+//! A connected byte stream, plain TCP or TLS over TCP, shared by one reader thread and one writer
+//! thread.
+//!
+//! TLS state (rustls) must see both directions, yet a blocking read must never stop the writer.
+//! So the socket is read *outside* the TLS lock, and the lock is held only to decrypt what was
+//! read or to encrypt what is about to be written: memory work, never I/O.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Bytes read from the socket at a time under TLS (one TLS record is at most ~16.7 KiB).
+const TLS_READ_CHUNK_BYTES: usize = 8 * 1024;
+
+/// Called when decrypting produced bytes that must be sent (a key update, an alert): the writer
+/// should call [`TransportWriter::flush`] soon.
+pub type FlushHint = Arc<dyn Fn() + Send + Sync>;
+
+/// TLS over a socket, after the handshake.
+pub struct Tls {
+    conn: Mutex<rustls::Connection>,
+    socket: TcpStream,
+}
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tls")
+            .field("socket", &self.socket)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tls {
+    fn lock(&self) -> MutexGuard<'_, rustls::Connection> {
+        // A panic while holding this lock would leave rustls mid-operation; the connection is
+        // then closed by its owner, so the poisoned state is never used for long.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connected stream; cheap to clone (all clones are the same connection).
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// Plain TCP.
+    Plain(Arc<TcpStream>),
+    /// TLS over TCP.
+    Tls(Arc<Tls>),
+}
+
+impl Transport {
+    /// Plain TCP.
+    pub fn plain(socket: TcpStream) -> Self {
+        Transport::Plain(Arc::new(socket))
+    }
+
+    /// Completes a TLS handshake on `socket` (bounded by its read and write timeouts) and wraps
+    /// the result.
+    pub fn tls(mut socket: TcpStream, conn: impl Into<rustls::Connection>) -> io::Result<Self> {
+        let mut conn = conn.into();
+        while conn.is_handshaking() {
+            conn.complete_io(&mut socket)?;
+        }
+        // Session tickets and the like that the handshake left to send.
+        while conn.wants_write() {
+            conn.write_tls(&mut socket)?;
+        }
+        // Each write is sealed and sent at once, and callers bound what they pass (a send queue
+        // chunk), so rustls need not cap its own buffer.
+        conn.set_buffer_limit(None);
+        Ok(Transport::Tls(Arc::new(Tls {
+            conn: Mutex::new(conn),
+            socket,
+        })))
+    }
+
+    /// The socket, for timeouts and addresses.
+    pub fn socket(&self) -> &TcpStream {
+        match self {
+            Transport::Plain(s) => s,
+            Transport::Tls(t) => &t.socket,
+        }
+    }
+
+    /// Whether the stream is encrypted.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Transport::Tls(_))
+    }
+
+    /// Shuts the socket down (unblocking a reader in `read`).
+    pub fn shutdown(&self, how: Shutdown) {
+        let _ = self.socket().shutdown(how);
+    }
+
+    /// The reading half. `hint` is called when the writer must flush.
+    pub fn reader(&self, hint: Option<FlushHint>) -> TransportReader {
+        TransportReader {
+            transport: self.clone(),
+            raw: Vec::new(),
+            hint,
+        }
+    }
+
+    /// The writing half.
+    pub fn writer(&self) -> TransportWriter {
+        TransportWriter {
+            transport: self.clone(),
+            out: Vec::new(),
+        }
+    }
+}
+
+/// The reading half of a [`Transport`].
+pub struct TransportReader {
+    transport: Transport,
+    raw: Vec<u8>,
+    hint: Option<FlushHint>,
+}
+
+impl fmt::Debug for TransportReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportReader")
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Read for TransportReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let tls = match &self.transport {
+            Transport::Plain(s) => return (&**s).read(buf),
+            Transport::Tls(t) => Arc::clone(t),
+        };
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match tls.lock().reader().read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            if self.raw.len() != TLS_READ_CHUNK_BYTES {
+                self.raw = vec![0; TLS_READ_CHUNK_BYTES];
+            }
+            // Blocking read with the lock released, so the writer can go on.
+            let n = (&tls.socket).read(&mut self.raw)?;
+            let mut conn = tls.lock();
+            let mut data = &self.raw[..n];
+            if n == 0 {
+                // End of stream: let rustls tell a clean close_notify from a truncation.
+                conn.read_tls(&mut data)?;
+            }
+            while !data.is_empty() {
+                conn.read_tls(&mut data)?;
+                conn.process_new_packets()
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            }
+            let must_flush = conn.wants_write();
+            drop(conn);
+            if n == 0 {
+                // Whatever plaintext is left, then EOF (or rustls's verdict on the close).
+                return match tls.lock().reader().read(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                    other => other,
+                };
+            }
+            if must_flush && let Some(hint) = &self.hint {
+                hint();
+            }
+        }
+    }
+}
+
+/// The writing half of a [`Transport`].
+#[derive(Debug)]
+pub struct TransportWriter {
+    transport: Transport,
+    out: Vec<u8>,
+}
+
+impl TransportWriter {
+    /// Encrypts `plaintext` (if any) and everything rustls has pending, under the lock; returns
+    /// the bytes to send.
+    fn seal(&mut self, tls: &Tls, plaintext: &[u8]) -> io::Result<()> {
+        self.out.clear();
+        let mut conn = tls.lock();
+        if !plaintext.is_empty() {
+            conn.writer().write_all(plaintext)?;
+        }
+        while conn.wants_write() {
+            conn.write_tls(&mut self.out)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a TLS close_notify (nothing for plain TCP).
+    pub fn close_notify(&mut self) -> io::Result<()> {
+        if let Transport::Tls(tls) = &self.transport {
+            let tls = Arc::clone(tls);
+            tls.lock().send_close_notify();
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for TransportWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let tls = match &self.transport {
+            Transport::Plain(s) => return (&**s).write(buf),
+            Transport::Tls(t) => Arc::clone(t),
+        };
+        self.seal(&tls, buf)?;
+        (&tls.socket).write_all(&self.out)?;
+        if self.out.capacity() > 64 * 1024 {
+            self.out = Vec::new();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let tls = match &self.transport {
+            Transport::Plain(_) => return Ok(()),
+            Transport::Tls(t) => Arc::clone(t),
+        };
+        self.seal(&tls, &[])?;
+        (&tls.socket).write_all(&self.out)
+    }
+}
