@@ -1,1 +1,56 @@
-fn main() {}
+//! `chat-bench`: drives a chat server on this machine with many clients from a few event-loop
+//! threads and reports what it measured as one JSON object on stdout.
+
+mod cli;
+mod conn;
+mod fanout;
+mod histogram;
+mod idle;
+mod logins;
+mod net;
+mod payload;
+mod run;
+mod session;
+mod usage;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let checked = match &cli.command {
+        Command::Fanout(args) => args.check(),
+        Command::Idle(args) => args.check(),
+        Command::Logins(args) => args.check(),
+    };
+    if let Err(e) = checked {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    match usage::raise_open_file_limit() {
+        Ok(limit) => eprintln!("open file limit: {limit}"),
+        Err(e) => eprintln!("warning: cannot raise the open file limit: {e}"),
+    }
+    let result = match cli.command {
+        Command::Fanout(args) => fanout::run(args),
+        Command::Idle(args) => idle::run(args),
+        Command::Logins(args) => logins::run(args),
+    };
+    match result {
+        Ok((report, clean)) => {
+            println!("{report}");
+            if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

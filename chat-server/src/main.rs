@@ -1,71 +1,135 @@
 //! `chat-server`: the headless chat server.
+//!
+//! Exit codes: 0 after a clean stop (SIGTERM or Ctrl-C: clients told, store flushed) and for a
+//! good `--check-config`; 1 when the server cannot start or fails while stopping; 2 for a bad
+//! command line or configuration.
+
+mod probe;
+mod settings;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chat_server::config::{DEFAULT_BCRYPT_COST, DEFAULT_BIND, DEFAULT_ROOM};
-use chat_server::{ServerConfig, TlsSetting, default_data_dir};
-use clap::Parser;
+use chat_server::config::DEFAULT_BIND;
+use chat_server::{ServerConfig, default_data_dir};
+use clap::{Parser, Subcommand};
+
+use settings::{LogFormat, Settings};
 
 /// A thread-per-client chat server with accounts and rooms.
+///
+/// Every flag can also be set by its environment variable (shown below) or by the key of the
+/// same name in the configuration file (`--max-rooms` is `max_rooms`). A flag or variable wins
+/// over the file; the file wins over the defaults. `RUST_LOG` sets the log level.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Address to listen on; port 0 picks a free port (printed at start).
-    #[arg(long, env = "CHAT_BIND", default_value = DEFAULT_BIND)]
-    bind: String,
-    /// Directory of the account store [default: the platform's data directory].
-    #[arg(long, env = "CHAT_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-    /// Name of the room every client lands in.
-    #[arg(long, env = "CHAT_DEFAULT_ROOM", default_value = DEFAULT_ROOM)]
-    default_room: String,
-    /// bcrypt cost for new passwords (10 or more).
-    #[arg(long, env = "CHAT_BCRYPT_COST", default_value_t = DEFAULT_BCRYPT_COST)]
-    bcrypt_cost: u32,
-    /// Serve TLS with this certificate chain (PEM) instead of the self-signed one.
-    #[arg(
-        long,
-        env = "CHAT_TLS_CERT",
-        requires = "tls_key",
-        conflicts_with = "no_tls"
-    )]
-    tls_cert: Option<PathBuf>,
-    /// The private key (PEM) of --tls-cert.
-    #[arg(long, env = "CHAT_TLS_KEY", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// Turn TLS off: passwords and messages then cross the network in clear. For local testing.
-    #[arg(long, env = "CHAT_NO_TLS")]
-    no_tls: bool,
-    /// Accept a bcrypt cost below 10. For load tests only: such hashes are cheap to crack.
-    #[arg(long, env = "CHAT_ALLOW_WEAK_BCRYPT")]
-    allow_weak_bcrypt: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Read settings from this TOML file (see deploy/chat-server.toml).
+    #[arg(long, env = "CHAT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Check the configuration, print the effective settings and exit (0: good, 2: not).
+    /// Creates nothing and listens on nothing.
+    #[arg(long)]
+    check_config: bool,
+    #[command(flatten)]
+    settings: Settings,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Connect to the running server and exit 0 if it answers, 1 if not (a health check).
+    /// It finds the server through the same settings: `chat-server --config FILE probe`.
+    Probe(probe::ProbeArgs),
+}
+
+/// The process exit code for a bad configuration (the same as clap's for a bad command line).
+const EXIT_CONFIG: u8 = 2;
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let args = Args::parse();
-    let Some(data_dir) = args.data_dir.or_else(default_data_dir) else {
-        eprintln!("error: no data directory could be determined; pass --data-dir");
-        return ExitCode::FAILURE;
+    let file = match &args.config {
+        Some(path) => match Settings::from_file(path) {
+            Ok(file) => file,
+            Err(e) => return config_error(&e),
+        },
+        None => Settings::default(),
     };
-    let mut config = ServerConfig::new(data_dir);
-    config.bind = args.bind;
-    config.default_room = args.default_room;
-    config.bcrypt_cost = args.bcrypt_cost;
-    config.allow_weak_bcrypt = args.allow_weak_bcrypt;
-    config.tls = match (args.no_tls, args.tls_cert, args.tls_key) {
-        (true, _, _) => TlsSetting::Off,
-        (false, Some(cert), Some(key)) => TlsSetting::Files { cert, key },
-        _ => TlsSetting::SelfSigned,
+    let settings = args.settings.over(file);
+    if let Some(Command::Probe(probe)) = &args.command {
+        // The probe finds the server through the server's own settings.
+        let bind = settings.bind.as_deref().unwrap_or(DEFAULT_BIND);
+        let plain = settings.no_tls.unwrap_or(false);
+        return probe::run(probe, probe::Target::local(bind, plain));
+    }
+    let log_format = settings.log_format.unwrap_or_default();
+    let config = match settings.to_config(data_dir_default) {
+        Ok(config) => config,
+        Err(e) => return config_error(&e),
+    };
+    if args.check_config {
+        return check_config(&config, log_format);
+    }
+    init_logging(log_format);
+    serve(config, log_format)
+}
+
+fn config_error(e: &settings::SettingsError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+/// Where the data lives when no `data_dir` is given: the directory systemd made for the service
+/// (`StateDirectory=` sets `$STATE_DIRECTORY`), else the platform's data directory.
+fn data_dir_default() -> Option<PathBuf> {
+    std::env::var_os("STATE_DIRECTORY")
+        .and_then(|dirs| std::env::split_paths(&dirs).next())
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .or_else(default_data_dir)
+}
+
+fn check_config(config: &ServerConfig, log_format: LogFormat) -> ExitCode {
+    match settings::check(config) {
+        Ok(report) => {
+            print!(
+                "# configuration is valid\n{report}{}",
+                Settings::from_config(config, log_format).to_toml()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => config_error(&e),
+    }
+}
+
+/// Logs go to standard error: readable text (coloured only on a terminal) or one JSON object
+/// per line. `RUST_LOG` chooses what is logged (default `info`).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+    }
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, then drains it.
+fn serve(config: ServerConfig, log_format: LogFormat) -> ExitCode {
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        // One line either way: a log collector reads JSON, a person reads text.
+        match log_format {
+            LogFormat::Json => tracing::error!("{what}: {e}"),
+            LogFormat::Text => eprintln!("error: {what}: {e}"),
+        }
+        ExitCode::FAILURE
     };
     if config.bcrypt_cost < chat_server::config::MIN_BCRYPT_COST {
         tracing::warn!(
@@ -79,18 +143,14 @@ fn main() -> ExitCode {
     if let Err(e) = ctrlc::set_handler(move || {
         let _ = stop_tx.try_send(());
     }) {
-        eprintln!("error: cannot handle Ctrl-C: {e}");
-        return ExitCode::FAILURE;
+        return fail("cannot handle SIGTERM and Ctrl-C", &e);
     }
     let data_dir = config.data_dir.clone();
     let server = match chat_server::start(config) {
         Ok(server) => server,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail("cannot start", &e),
     };
-    // Scripts read this line to learn the port.
+    // Scripts read these two lines to learn the port and the certificate.
     announce(&format!("listening on {}", server.local_addr()));
     match server.tls_fingerprint() {
         Some(fingerprint) => announce(&format!("TLS certificate {fingerprint}")),
@@ -98,12 +158,10 @@ fn main() -> ExitCode {
     }
     tracing::info!(data_dir = %data_dir.display(), "accounts stored here");
     let _ = stop_rx.recv();
+    tracing::info!("stop requested");
     match server.shutdown() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error during shutdown: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail("shutdown failed", &e),
     }
 }
 

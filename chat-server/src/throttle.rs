@@ -14,6 +14,23 @@ const MAX_KEYS: usize = 100_000;
 /// An entry untouched this long is forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 
+/// Before `key` is added to a full table: forgets the entries `keep` rejects, and clears the
+/// table (with a warning) if that is not enough, so no table outgrows [`MAX_KEYS`].
+fn make_room<K: Hash + Eq, V>(
+    table: &mut HashMap<K, V>,
+    key: &K,
+    mut keep: impl FnMut(&mut V) -> bool,
+) {
+    if table.contains_key(key) || table.len() < MAX_KEYS {
+        return;
+    }
+    table.retain(|_, v| keep(v));
+    if table.len() >= MAX_KEYS {
+        tracing::warn!("rate-limit table full; clearing it");
+        table.clear();
+    }
+}
+
 /// A token bucket: `capacity` tokens, refilled at `per_second`.
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
@@ -142,13 +159,7 @@ impl<K: Hash + Eq + Clone + std::fmt::Debug> KeyedBuckets<K> {
     /// Takes a token for `key`, or says how long until one is there.
     pub fn take(&self, key: &K, now: Instant) -> Result<(), Duration> {
         let mut table = self.lock();
-        if !table.contains_key(key) && table.len() >= MAX_KEYS {
-            table.retain(|_, b| !b.is_full(now));
-            if table.len() >= MAX_KEYS {
-                tracing::warn!("rate-limit table full; clearing it");
-                table.clear();
-            }
-        }
+        make_room(&mut table, key, |b| !b.is_full(now));
         table
             .entry(key.clone())
             .or_insert_with(|| TokenBucket::new(self.capacity, self.per_second, now))
@@ -202,13 +213,9 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
     /// Records a failure for `key`.
     pub fn fail(&self, key: &K, now: Instant) {
         let mut table = self.lock();
-        if !table.contains_key(key) && table.len() >= MAX_KEYS {
-            table.retain(|_, f| now.saturating_duration_since(f.last) < FORGET_AFTER);
-            if table.len() >= MAX_KEYS {
-                tracing::warn!("login backoff table full; clearing it");
-                table.clear();
-            }
-        }
+        make_room(&mut table, key, |f| {
+            now.saturating_duration_since(f.last) < FORGET_AFTER
+        });
         let f = table.entry(key.clone()).or_insert(Failures {
             count: 0,
             last: now,

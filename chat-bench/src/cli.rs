@@ -1,0 +1,302 @@
+//! The command line: subcommands, their flags, and the checks that keep every run on this machine
+//! and bounded in count and time.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::payload::STAMP_CHARS;
+
+/// Most members, clients or concurrent connections one run may ask for.
+pub const MAX_CLIENTS: usize = 100_000;
+/// Most messages one sender may send in a run.
+pub const MAX_MESSAGES_PER_SENDER: u64 = 10_000_000;
+/// Longest run allowed, whatever `--timeout` says.
+pub const MAX_TIMEOUT_S: u64 = 3_600;
+/// Most event-loop threads.
+pub const MAX_THREADS: usize = 16;
+
+/// Load generator for chat-server: fan-out, idle clients, logins. Prints one JSON object on
+/// stdout per run and progress on stderr. Talks only to loopback addresses.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// N members in one room, K of them sending M messages each; measures deliveries/s and
+    /// latency.
+    Fanout(FanoutArgs),
+    /// N logged-in clients doing nothing; measures the server's memory per client.
+    Idle(IdleArgs),
+    /// C connections logging in and out in a loop for S seconds; measures logins/s.
+    Logins(LoginsArgs),
+}
+
+/// Flags every subcommand shares.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Server address; only loopback (127.0.0.0/8, ::1) is accepted.
+    #[arg(long, default_value = "127.0.0.1:7878", value_parser = parse_loopback)]
+    pub addr: SocketAddr,
+    /// Logins are PREFIX0, PREFIX1, … (registered when they do not exist).
+    #[arg(long, default_value = "bench")]
+    pub prefix: String,
+    /// Password of every benchmark account.
+    #[arg(long, default_value = "bench-password")]
+    pub password: String,
+    /// Give up after this many seconds, report what was measured and exit non-zero.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_S))]
+    pub timeout: u64,
+    /// Event-loop threads the clients are spread over.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    pub threads: u64,
+    /// Most connections logging in at once (the rest wait their turn).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub login_concurrency: u64,
+    /// PID of the server, to report its CPU time, memory and threads from /proc.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+}
+
+impl Common {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+
+    /// The login of client `index`.
+    pub fn login(&self, index: usize) -> String {
+        format!("{}{index}", self.prefix)
+    }
+
+    /// Checks that logins `PREFIX0`..`PREFIX{count-1}` and the password are valid.
+    fn check_accounts(&self, count: usize) -> Result<(), String> {
+        let last = self.login(count.saturating_sub(1));
+        chat_core::validate::login(&last)
+            .map_err(|e| format!("--prefix gives login {last:?}: {e}"))?;
+        chat_core::validate::password(&self.password).map_err(|e| format!("--password: {e}"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FanoutArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Members in the room.
+    #[arg(long, short = 'n')]
+    pub members: usize,
+    /// Members that send (the first K).
+    #[arg(long, short = 'k')]
+    pub senders: usize,
+    /// Messages each sender sends.
+    #[arg(long, short = 'm')]
+    pub messages: u64,
+    /// Most messages of one sender in flight (sent, its own echo not yet back).
+    #[arg(long, default_value_t = 256)]
+    pub window: u64,
+    /// Messages per second over all senders, evenly paced (default: as fast as the window allows).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Characters per message.
+    #[arg(long, default_value_t = 64)]
+    pub size: usize,
+    /// Room the members meet in.
+    #[arg(long, default_value = "bench")]
+    pub room: String,
+}
+
+impl FanoutArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(2..=MAX_CLIENTS).contains(&self.members) {
+            return Err(format!("--members must be 2..={MAX_CLIENTS}"));
+        }
+        if !(1..=self.members).contains(&self.senders) {
+            return Err("--senders must be 1..=--members".into());
+        }
+        if !(1..=MAX_MESSAGES_PER_SENDER).contains(&self.messages) {
+            return Err(format!("--messages must be 1..={MAX_MESSAGES_PER_SENDER}"));
+        }
+        if self.window == 0 {
+            return Err("--window must be at least 1".into());
+        }
+        if let Some(rate) = self.rate
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            return Err("--rate must be a positive number of messages per second".into());
+        }
+        let max = chat_core::limits::TEXT_MAX_CHARS;
+        if !(STAMP_CHARS..=max).contains(&self.size) {
+            return Err(format!("--size must be {STAMP_CHARS}..={max}"));
+        }
+        chat_core::validate::room(&self.room).map_err(|e| format!("--room: {e}"))?;
+        self.common.check_accounts(self.members)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct IdleArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Clients to log in.
+    #[arg(long, short = 'n')]
+    pub clients: usize,
+    /// Seconds to hold the clients once all are logged in.
+    #[arg(long, default_value_t = 5.0)]
+    pub hold: f64,
+}
+
+impl IdleArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_CLIENTS).contains(&self.clients) {
+            return Err(format!("--clients must be 1..={MAX_CLIENTS}"));
+        }
+        if !(self.hold.is_finite() && self.hold >= 0.0 && self.hold < self.common.timeout as f64) {
+            return Err("--hold must be 0 or more seconds and less than --timeout".into());
+        }
+        self.common.check_accounts(self.clients)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LoginsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Connections logging in at once, each with its own account.
+    #[arg(long, short = 'c')]
+    pub concurrency: usize,
+    /// Seconds to keep logging in.
+    #[arg(long, short = 's')]
+    pub seconds: f64,
+}
+
+impl LoginsArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_CLIENTS).contains(&self.concurrency) {
+            return Err(format!("--concurrency must be 1..={MAX_CLIENTS}"));
+        }
+        if !(self.seconds.is_finite()
+            && self.seconds > 0.0
+            && self.seconds < self.common.timeout as f64)
+        {
+            return Err("--seconds must be more than 0 and less than --timeout".into());
+        }
+        self.common.check_accounts(self.concurrency)
+    }
+}
+
+/// Resolves `text` and accepts it only when every address it names is a loopback address.
+pub fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("{text:?} is not a host:port address: {e}"))?
+        .collect();
+    let Some(&first) = addrs.first() else {
+        return Err(format!("{text:?} names no address"));
+    };
+    if let Some(outside) = addrs.iter().find(|a| !is_loopback(a.ip())) {
+        return Err(format!(
+            "{outside} is not a loopback address: chat-bench only drives a server on this machine \
+             (127.0.0.0/8 or ::1)"
+        ));
+    }
+    if first.port() == 0 {
+        return Err("port 0 is not a server's port".into());
+    }
+    Ok(first)
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_addresses_are_accepted() {
+        for ok in [
+            "127.0.0.1:7878",
+            "127.1.2.3:1",
+            "[::1]:7878",
+            "[::ffff:127.0.0.1]:80",
+        ] {
+            assert!(parse_loopback(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn other_addresses_are_refused_with_a_reason() {
+        for bad in [
+            "10.0.0.1:7878",
+            "192.168.1.1:7878",
+            "8.8.8.8:53",
+            "0.0.0.0:7878",
+            "[::]:7878",
+            "[2001:db8::1]:7878",
+            "[::ffff:10.0.0.1]:7878",
+        ] {
+            let err = parse_loopback(bad).expect_err(bad);
+            assert!(err.contains("not a loopback address"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn malformed_addresses_and_port_zero_are_refused() {
+        assert!(parse_loopback("127.0.0.1").is_err());
+        assert!(parse_loopback("127.0.0.1:0").is_err());
+        assert!(parse_loopback("not an address").is_err());
+    }
+
+    #[test]
+    fn a_non_loopback_addr_flag_stops_the_command_line() {
+        let result = Cli::try_parse_from([
+            "chat-bench",
+            "fanout",
+            "--addr",
+            "10.1.1.1:7878",
+            "-n",
+            "3",
+            "-k",
+            "1",
+            "-m",
+            "1",
+        ]);
+        assert!(result.is_err());
+    }
+
+    fn fanout(extra: &[&str]) -> Result<(), String> {
+        let mut argv = vec!["chat-bench", "fanout", "-n", "3", "-k", "1", "-m", "10"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .command
+        {
+            Command::Fanout(args) => args.check(),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fanout_bounds_are_checked() {
+        assert_eq!(fanout(&[]), Ok(()));
+        assert!(fanout(&["-k", "4"]).is_err());
+        assert!(fanout(&["-n", "1"]).is_err());
+        assert!(fanout(&["--size", "10"]).is_err());
+        assert!(fanout(&["--size", "2001"]).is_err());
+        assert!(fanout(&["--rate", "0"]).is_err());
+        assert!(fanout(&["--window", "0"]).is_err());
+        assert!(fanout(&["--timeout", "0"]).is_err());
+        assert!(fanout(&["--room", "no spaces"]).is_err());
+        assert!(fanout(&["--prefix", "a-very-long-prefix-for-a-login-x"]).is_err());
+    }
+}

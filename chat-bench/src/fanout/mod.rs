@@ -1,0 +1,364 @@
+//! `fanout`: N members in one room, the first K send M messages each; every member counts and
+//! times what it receives.
+//!
+//! A *delivery* is one message arriving at one member other than its sender; the sender's own copy
+//! (its *echo*) is counted apart and serves as the sender's acknowledgement for the in-flight
+//! window. The timed phase runs from the moment every member is in the room to the arrival of the
+//! last expected delivery.
+
+mod room;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cli::FanoutArgs;
+use crate::histogram::Histogram;
+use crate::run::{
+    Progress, ServerProbe, StopOnDrop, TICK, join_loops, partition, round3, secs, spawn_loops,
+};
+use crate::usage::own_cpu_seconds;
+
+/// The run's parameters, as the loops read them.
+pub type Plan = FanoutArgs;
+
+impl Plan {
+    /// Logins one loop keeps in progress at once.
+    fn login_limit_per_loop(&self) -> usize {
+        (self.common.login_concurrency / self.common.threads).max(1) as usize
+    }
+
+    /// When the `j`-th message of sender `sender` is due, for a paced run (`--rate`); `None` when
+    /// senders go as fast as their window allows. Sends are spread evenly: the senders take turns.
+    fn due_ns(&self, start_ns: u64, sender: usize, j: u64) -> Option<u64> {
+        let rate = self.rate?;
+        let slot = j as f64 * self.senders as f64 + sender as f64;
+        Some(start_ns + (slot * 1e9 / rate) as u64)
+    }
+
+    fn expected_deliveries(&self) -> u64 {
+        self.senders as u64 * self.messages * (self.members as u64 - 1)
+    }
+}
+
+/// What the coordinator and the loops share.
+#[derive(Debug)]
+pub struct FanoutShared {
+    epoch: Instant,
+    logged_in: AtomicUsize,
+    in_room: AtomicUsize,
+    setup_failed: AtomicUsize,
+    /// Member 0 could not log in or create the room: nobody can enter it.
+    creator_failed: AtomicBool,
+    room_ready: AtomicBool,
+    started: AtomicBool,
+    start_ns: AtomicU64,
+    stop: AtomicBool,
+    received: AtomicU64,
+    echoes: AtomicU64,
+    sent: AtomicU64,
+    disconnects: AtomicU64,
+    loops_done: AtomicUsize,
+}
+
+impl FanoutShared {
+    fn now_ns(&self) -> u64 {
+        self.ns_at(Instant::now())
+    }
+
+    fn ns_at(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn start_ns(&self) -> u64 {
+        self.start_ns.load(Acquire)
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Params {
+    addr: String,
+    members: usize,
+    senders: usize,
+    messages: u64,
+    window: u64,
+    rate: Option<f64>,
+    size: usize,
+    room: String,
+    threads: u64,
+    timeout_s: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Latency {
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    max: f64,
+}
+
+impl Latency {
+    fn of(h: &Histogram) -> Latency {
+        let us = |ns: u64| round3(ns as f64 / 1e3);
+        Latency {
+            p50: us(h.percentile(50.0)),
+            p99: us(h.percentile(99.0)),
+            p999: us(h.percentile(99.9)),
+            max: us(h.max()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FanoutReport {
+    command: &'static str,
+    params: Params,
+    /// `complete`, `timeout`, `stalled` or `setup_failed`.
+    outcome: &'static str,
+    deliveries_per_sec: f64,
+    expected: u64,
+    received: u64,
+    lost: u64,
+    /// The senders' own copies: acknowledgements, not deliveries.
+    echoes: u64,
+    sent: u64,
+    disconnects: u64,
+    login_failures: u64,
+    latency_us: Latency,
+    duration_s: f64,
+    setup_s: f64,
+    bench_cpu_s: f64,
+    bench_cpu_total_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_cpu_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_rss_kb: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_threads: Option<u64>,
+    registered: u64,
+    server_busy: u64,
+    foreign_messages: u64,
+    closes: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    failures: Vec<String>,
+}
+
+/// A run stops making progress when nothing is sent or received for this long (or three paced
+/// intervals, if longer).
+const STALL_AFTER: Duration = Duration::from_secs(10);
+
+/// Runs a fan-out and returns its report and whether it completed cleanly.
+pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
+    let plan = Arc::new(args);
+    let shared = Arc::new(FanoutShared {
+        epoch: Instant::now(),
+        logged_in: AtomicUsize::new(0),
+        in_room: AtomicUsize::new(0),
+        setup_failed: AtomicUsize::new(0),
+        creator_failed: AtomicBool::new(false),
+        room_ready: AtomicBool::new(false),
+        started: AtomicBool::new(false),
+        start_ns: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        received: AtomicU64::new(0),
+        echoes: AtomicU64::new(0),
+        sent: AtomicU64::new(0),
+        disconnects: AtomicU64::new(0),
+        loops_done: AtomicUsize::new(0),
+    });
+    let n = plan.members;
+    let expected = plan.expected_deliveries();
+    let server = ServerProbe(plan.common.server_pid);
+    let deadline = shared.epoch + plan.common.timeout();
+    let stall_after = STALL_AFTER.max(plan.rate.map_or(Duration::ZERO, |r| {
+        Duration::from_secs_f64((3.0 / r).min(3600.0))
+    }));
+
+    let parts = partition(n, plan.common.threads as usize);
+    let loops = parts.len();
+    let handles = {
+        let (plan, shared) = (plan.clone(), shared.clone());
+        spawn_loops(parts, move |part| {
+            room::run(plan.clone(), shared.clone(), part)
+        })?
+    };
+    let stopper = StopOnDrop(&shared.stop);
+
+    let mut progress = Progress::new();
+    let mut outcome = "timeout";
+    let mut at_start = None;
+    let mut last_activity = (0u64, Instant::now());
+    while Instant::now() < deadline {
+        thread::sleep(TICK);
+        let in_room = shared.in_room.load(Relaxed);
+        let failed = shared.setup_failed.load(Relaxed);
+        if !shared.started.load(Relaxed) {
+            if in_room + failed >= n && shared.room_ready.load(Relaxed) {
+                at_start = Some((own_cpu_seconds(), server.sample(), shared.now_ns()));
+                shared.start_ns.store(shared.now_ns(), Release);
+                shared.started.store(true, Release);
+                last_activity = (0, Instant::now());
+                eprintln!("all {in_room} members in the room ({failed} failed); sending");
+            } else if shared.creator_failed.load(Relaxed) {
+                outcome = "setup_failed";
+                break;
+            }
+            progress.tick(|| {
+                let logged_in = shared.logged_in.load(Relaxed);
+                format!("logged in {logged_in}/{n}, in room {in_room}/{n}, failed {failed}")
+            });
+            continue;
+        }
+        if shared.loops_done.load(Relaxed) >= loops {
+            outcome = "complete";
+            break;
+        }
+        let received = shared.received.load(Relaxed);
+        let activity = received + shared.echoes.load(Relaxed) + shared.sent.load(Relaxed);
+        if activity != last_activity.0 {
+            last_activity = (activity, Instant::now());
+        } else if last_activity.1.elapsed() >= stall_after {
+            outcome = "stalled";
+            break;
+        }
+        progress.tick(|| {
+            format!(
+                "received {received}/{expected}, sent {}, disconnects {}",
+                shared.sent.load(Relaxed),
+                shared.disconnects.load(Relaxed)
+            )
+        });
+    }
+    let end_cpu = own_cpu_seconds();
+    let end_server = server.sample();
+    let stopped_ns = shared.now_ns();
+    drop(stopper);
+    let reports = join_loops(handles);
+
+    let mut latency = Histogram::new();
+    let mut total = room::LoopReport::default();
+    let mut finished_ns = Some(0u64);
+    for r in &reports {
+        latency.merge(&r.latency);
+        total.received += r.received;
+        total.echoes += r.echoes;
+        total.sent += r.sent;
+        total.foreign += r.foreign;
+        total.disconnects += r.disconnects;
+        total.login_failures += r.login_failures;
+        total.registered += r.registered;
+        total.server_busy += r.server_busy;
+        for (k, v) in &r.closes {
+            *total.closes.entry(k.clone()).or_default() += v;
+        }
+        total.failures.extend(r.failures.iter().cloned());
+        finished_ns = match (finished_ns, r.finished_ns) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+    }
+    if reports.len() < loops {
+        finished_ns = None;
+    }
+    let start_ns = at_start.map_or(stopped_ns, |(_, _, ns)| ns);
+    let end_ns = match (outcome, finished_ns) {
+        ("complete", Some(ns)) => ns,
+        _ => stopped_ns,
+    };
+    let duration = Duration::from_nanos(end_ns.saturating_sub(start_ns));
+    let (bench_cpu, server_cpu) = match &at_start {
+        Some((cpu0, server0, _)) => (
+            end_cpu - cpu0,
+            server0
+                .zip(end_server)
+                .map(|(a, b)| round3(b.cpu_s - a.cpu_s)),
+        ),
+        None => (0.0, None),
+    };
+    let lost = expected.saturating_sub(total.received);
+    let clean = outcome == "complete" && lost == 0 && total.disconnects == 0;
+    let report = FanoutReport {
+        command: "fanout",
+        params: Params {
+            addr: plan.common.addr.to_string(),
+            members: plan.members,
+            senders: plan.senders,
+            messages: plan.messages,
+            window: plan.window,
+            rate: plan.rate,
+            size: plan.size,
+            room: plan.room.clone(),
+            threads: plan.common.threads,
+            timeout_s: plan.common.timeout,
+        },
+        outcome,
+        deliveries_per_sec: if duration.is_zero() {
+            0.0
+        } else {
+            (total.received as f64 / duration.as_secs_f64()).round()
+        },
+        expected,
+        received: total.received,
+        lost,
+        echoes: total.echoes,
+        sent: total.sent,
+        disconnects: total.disconnects,
+        login_failures: total.login_failures,
+        latency_us: Latency::of(&latency),
+        duration_s: secs(duration),
+        setup_s: secs(Duration::from_nanos(start_ns)),
+        bench_cpu_s: round3(bench_cpu),
+        bench_cpu_total_s: round3(end_cpu),
+        server_cpu_s: server_cpu,
+        server_rss_kb: end_server.map(|s| s.rss_kb),
+        server_threads: end_server.map(|s| s.threads),
+        registered: total.registered,
+        server_busy: total.server_busy,
+        foreign_messages: total.foreign,
+        closes: total.closes,
+        failures: total.failures,
+    };
+    Ok((serde_json::to_string(&report)?, clean))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn plan(extra: &[&str]) -> Plan {
+        let mut argv = vec!["chat-bench", "fanout", "-n", "5", "-k", "2", "-m", "10"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv).expect("valid flags").command {
+            Command::Fanout(args) => args,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn expected_deliveries_leave_out_the_senders_echoes() {
+        assert_eq!(plan(&[]).expected_deliveries(), 2 * 10 * 4);
+    }
+
+    #[test]
+    fn paced_senders_take_turns_at_the_requested_rate() {
+        let p = plan(&["--rate", "1000"]);
+        // 1000 messages/s over 2 senders: one every ms, alternating.
+        assert_eq!(p.due_ns(5, 0, 0), Some(5));
+        assert_eq!(p.due_ns(5, 1, 0), Some(5 + 1_000_000));
+        assert_eq!(p.due_ns(5, 0, 1), Some(5 + 2_000_000));
+        assert_eq!(p.due_ns(5, 1, 3), Some(5 + 7_000_000));
+    }
+
+    #[test]
+    fn unpaced_senders_have_no_due_time() {
+        assert_eq!(plan(&[]).due_ns(0, 0, 7), None);
+    }
+}

@@ -1,0 +1,457 @@
+//! What the signed-in user sees of the server: the rooms, the room they are in and who is in it,
+//! every room's history, private conversations with their unread counts, and the user list.
+//!
+//! Plain data updated by [`Chat::apply`] from server messages; nothing here draws or does I/O,
+//! so the rules (own messages marked, members kept current, counts, bounds) are tested plainly.
+//!
+//! Architecture Invariant: the user is in exactly one room (`room`), and only that room's events
+//! arrive; other rooms' histories are what was seen while the user was in them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chat_core::protocol::{RoomInfo, ServerMessage, UserInfo};
+use chat_core::validate::{login_key, room_key};
+
+use crate::history::{History, Line, LineKind};
+use crate::limits::{MAX_PRIVATE_HISTORY_LINES, MAX_ROOM_HISTORY_LINES};
+
+/// The room the user is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentRoom {
+    /// Its name.
+    pub name: String,
+    /// Its creator; `None` for the default room.
+    pub creator: Option<String>,
+    /// Members' logins, sorted (possibly only the first of many).
+    pub members: Vec<String>,
+    /// How many members it has.
+    pub member_count: u32,
+}
+
+/// A private conversation with one peer.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// The peer's login as last seen.
+    pub peer: String,
+    /// What was said.
+    pub history: History,
+    /// Messages received while its window was closed.
+    pub unread: u32,
+    /// Whether its window is open.
+    pub open: bool,
+}
+
+/// The registered users, as last listed.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    /// Users, online first.
+    pub users: Vec<UserInfo>,
+    /// How many are registered in all.
+    pub total: u32,
+}
+
+/// Everything the main window shows.
+#[derive(Debug, Clone, Default)]
+pub struct Chat {
+    /// The signed-in user's login.
+    pub me: String,
+    /// The room the user is in, once known.
+    pub room: Option<CurrentRoom>,
+    /// Every room, the default one first.
+    pub rooms: Vec<RoomInfo>,
+    /// Room messages that arrived while the user was scrolled away from the bottom.
+    pub unseen: u32,
+    /// The registered users, once asked for.
+    pub directory: Option<Directory>,
+    histories: HashMap<String, History>,
+    /// Why the last room closed, shown in the room the user is moved to next.
+    closed: Option<Line>,
+    conversations: BTreeMap<String, Conversation>,
+}
+
+impl Chat {
+    /// A fresh view for `me`.
+    pub fn new(me: &str) -> Self {
+        Chat {
+            me: me.to_owned(),
+            ..Chat::default()
+        }
+    }
+
+    /// Whether `login` is the signed-in user.
+    pub fn is_me(&self, login: &str) -> bool {
+        login_key(login) == login_key(&self.me)
+    }
+
+    /// The name of the room the user is in.
+    pub fn room_name(&self) -> Option<&str> {
+        self.room.as_ref().map(|r| r.name.as_str())
+    }
+
+    /// Whether the user created the room called `name` (and so may delete it).
+    pub fn created(&self, room: &RoomInfo) -> bool {
+        room.creator.as_deref().is_some_and(|c| self.is_me(c))
+    }
+
+    /// The history of a room, if the user was ever in it.
+    pub fn history(&self, room: &str) -> Option<&History> {
+        self.histories.get(&room_key(room))
+    }
+
+    /// The history of the room the user is in.
+    pub fn current_history(&self) -> Option<&History> {
+        self.room_name().and_then(|r| self.history(r))
+    }
+
+    fn history_mut(&mut self, room: &str) -> &mut History {
+        self.histories
+            .entry(room_key(room))
+            .or_insert_with(|| History::new(MAX_ROOM_HISTORY_LINES))
+    }
+
+    /// Adds a line to the current room's history (local notices, command answers, errors).
+    pub fn note(&mut self, time_ms: i64, kind: LineKind) {
+        let room = self.room_name().unwrap_or_default().to_owned();
+        self.history_mut(&room).push(Line { time_ms, kind });
+    }
+
+    /// Private conversations, by peer.
+    pub fn conversations(&self) -> impl Iterator<Item = &Conversation> {
+        self.conversations.values()
+    }
+
+    /// The conversation with `peer`, if any.
+    pub fn conversation(&self, peer: &str) -> Option<&Conversation> {
+        self.conversations.get(&login_key(peer))
+    }
+
+    /// The conversation with `peer`, created if needed.
+    pub fn conversation_mut(&mut self, peer: &str) -> &mut Conversation {
+        self.conversations
+            .entry(login_key(peer))
+            .or_insert_with(|| Conversation {
+                peer: peer.to_owned(),
+                history: History::new(MAX_PRIVATE_HISTORY_LINES),
+                unread: 0,
+                open: false,
+            })
+    }
+
+    /// Opens the window of a conversation, which marks it read.
+    pub fn open_conversation(&mut self, peer: &str) {
+        let c = self.conversation_mut(peer);
+        c.open = true;
+        c.unread = 0;
+    }
+
+    /// Closes the window of a conversation; its history stays.
+    pub fn close_conversation(&mut self, peer: &str) {
+        if let Some(c) = self.conversations.get_mut(&login_key(peer)) {
+            c.open = false;
+        }
+    }
+
+    /// Unread private messages in all conversations.
+    pub fn unread_private(&self) -> u32 {
+        self.conversations.values().map(|c| c.unread).sum()
+    }
+
+    /// Updates the view with one message from the server, stamped with the server's time.
+    pub fn apply(&mut self, time_ms: i64, message: &ServerMessage) {
+        match message {
+            ServerMessage::Entered {
+                room,
+                creator,
+                members,
+                member_count,
+            } => {
+                self.room = Some(CurrentRoom {
+                    name: room.clone(),
+                    creator: creator.clone(),
+                    members: members.clone(),
+                    member_count: *member_count,
+                });
+                self.unseen = 0;
+                let closed = self.closed.take();
+                let history = self.history_mut(room);
+                history.extend(closed);
+                history.push(Line {
+                    time_ms,
+                    kind: LineKind::Entered(room.clone()),
+                });
+            }
+            ServerMessage::Rooms { rooms } => self.rooms = rooms.clone(),
+            ServerMessage::Message { room, from, text } => {
+                let own = self.is_me(from);
+                self.history_mut(room).push(Line {
+                    time_ms,
+                    kind: LineKind::Message {
+                        from: from.clone(),
+                        text: text.clone(),
+                        own,
+                    },
+                });
+            }
+            ServerMessage::Joined { room, login } => {
+                if let Some(current) = self
+                    .room
+                    .as_mut()
+                    .filter(|r| room_key(&r.name) == room_key(room))
+                    && let Err(at) = current.members.binary_search(login)
+                {
+                    current.members.insert(at, login.clone());
+                    current.member_count = current.member_count.saturating_add(1);
+                }
+                self.history_mut(room).push(Line {
+                    time_ms,
+                    kind: LineKind::Joined(login.clone()),
+                });
+            }
+            ServerMessage::Left { room, login } => {
+                if let Some(current) = self
+                    .room
+                    .as_mut()
+                    .filter(|r| room_key(&r.name) == room_key(room))
+                    && let Ok(at) = current.members.binary_search(login)
+                {
+                    current.members.remove(at);
+                    current.member_count = current.member_count.saturating_sub(1);
+                }
+                self.history_mut(room).push(Line {
+                    time_ms,
+                    kind: LineKind::Left(login.clone()),
+                });
+            }
+            ServerMessage::RoomClosed { room, reason } => {
+                let line = Line {
+                    time_ms,
+                    kind: LineKind::RoomClosed {
+                        room: room.clone(),
+                        reason: *reason,
+                    },
+                };
+                self.history_mut(room).push(line.clone());
+                // The user is about to be moved (an `entered` follows): say why there too.
+                self.closed = Some(line);
+            }
+            ServerMessage::RoomDeleted { room } => {
+                self.note(time_ms, LineKind::RoomDeleted(room.clone()));
+            }
+            ServerMessage::Users { users, total } => {
+                self.directory = Some(Directory {
+                    users: users.clone(),
+                    total: *total,
+                });
+            }
+            ServerMessage::Private { from, text } => {
+                let c = self.conversation_mut(from);
+                c.peer = from.clone();
+                c.history.push(Line {
+                    time_ms,
+                    kind: LineKind::Message {
+                        from: from.clone(),
+                        text: text.clone(),
+                        own: false,
+                    },
+                });
+                if !c.open {
+                    c.unread = c.unread.saturating_add(1);
+                }
+            }
+            ServerMessage::PrivateSent { to, text } => {
+                let me = self.me.clone();
+                let c = self.conversation_mut(to);
+                c.peer = to.clone();
+                c.history.push(Line {
+                    time_ms,
+                    kind: LineKind::Message {
+                        from: me,
+                        text: text.clone(),
+                        own: true,
+                    },
+                });
+            }
+            // Handshake, replies the client routes itself, keep-alives: nothing to show.
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chat_core::protocol::RoomClosedReason;
+
+    use super::*;
+
+    fn entered(room: &str, members: &[&str]) -> ServerMessage {
+        ServerMessage::Entered {
+            room: room.into(),
+            creator: None,
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            member_count: u32::try_from(members.len()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn own_messages_are_marked_regardless_of_case() {
+        let mut chat = Chat::new("Ana");
+        chat.apply(1, &entered("lobby", &["Ana"]));
+        chat.apply(
+            2,
+            &ServerMessage::Message {
+                room: "lobby".into(),
+                from: "ana".into(),
+                text: "hola".into(),
+            },
+        );
+        chat.apply(
+            3,
+            &ServerMessage::Message {
+                room: "lobby".into(),
+                from: "bob".into(),
+                text: "hi".into(),
+            },
+        );
+        let own: Vec<bool> = chat
+            .current_history()
+            .unwrap()
+            .iter()
+            .filter_map(|l| match &l.kind {
+                LineKind::Message { own, .. } => Some(*own),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(own, [true, false]);
+    }
+
+    #[test]
+    fn joins_and_leaves_keep_the_member_list_current() {
+        let mut chat = Chat::new("ana");
+        chat.apply(1, &entered("lobby", &["ana", "carl"]));
+        chat.apply(
+            2,
+            &ServerMessage::Joined {
+                room: "lobby".into(),
+                login: "bob".into(),
+            },
+        );
+        let room = chat.room.clone().unwrap();
+        assert_eq!(room.members, ["ana", "bob", "carl"]);
+        assert_eq!(room.member_count, 3);
+        chat.apply(
+            3,
+            &ServerMessage::Left {
+                room: "lobby".into(),
+                login: "carl".into(),
+            },
+        );
+        let room = chat.room.clone().unwrap();
+        assert_eq!(room.members, ["ana", "bob"]);
+        assert_eq!(room.member_count, 2);
+        // Events about another room leave the member list alone.
+        chat.apply(
+            4,
+            &ServerMessage::Joined {
+                room: "other".into(),
+                login: "dan".into(),
+            },
+        );
+        assert_eq!(chat.room.unwrap().members, ["ana", "bob"]);
+    }
+
+    #[test]
+    fn each_room_keeps_its_own_history() {
+        let mut chat = Chat::new("ana");
+        chat.apply(1, &entered("lobby", &["ana"]));
+        chat.apply(
+            2,
+            &ServerMessage::Message {
+                room: "lobby".into(),
+                from: "bob".into(),
+                text: "a".into(),
+            },
+        );
+        chat.apply(3, &entered("Games", &["ana"]));
+        chat.apply(
+            4,
+            &ServerMessage::RoomClosed {
+                room: "games".into(),
+                reason: RoomClosedReason::CreatorLeft,
+            },
+        );
+        chat.apply(5, &entered("lobby", &["ana"]));
+        assert_eq!(
+            chat.history("LOBBY").unwrap().len(),
+            4,
+            "entered, message, why games closed, entered"
+        );
+        assert_eq!(chat.history("games").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn private_messages_count_as_unread_until_the_conversation_is_opened() {
+        let mut chat = Chat::new("ana");
+        chat.apply(
+            1,
+            &ServerMessage::Private {
+                from: "Bob".into(),
+                text: "psst".into(),
+            },
+        );
+        chat.apply(
+            2,
+            &ServerMessage::Private {
+                from: "bob".into(),
+                text: "again".into(),
+            },
+        );
+        assert_eq!(chat.conversation("BOB").unwrap().unread, 2);
+        assert_eq!(chat.unread_private(), 2);
+        chat.open_conversation("bob");
+        assert_eq!(chat.unread_private(), 0);
+        chat.apply(
+            3,
+            &ServerMessage::Private {
+                from: "bob".into(),
+                text: "seen".into(),
+            },
+        );
+        assert_eq!(chat.unread_private(), 0);
+        chat.apply(
+            4,
+            &ServerMessage::PrivateSent {
+                to: "bob".into(),
+                text: "ok".into(),
+            },
+        );
+        let c = chat.conversation("bob").unwrap();
+        assert_eq!(c.history.len(), 4);
+        assert!(matches!(
+            &c.history.get(3).unwrap().kind,
+            LineKind::Message { own: true, .. }
+        ));
+    }
+
+    #[test]
+    fn only_rooms_one_created_can_be_deleted() {
+        let chat = Chat::new("Ana");
+        let mine = RoomInfo {
+            name: "a".into(),
+            members: 1,
+            creator: Some("ana".into()),
+            is_default: false,
+        };
+        let theirs = RoomInfo {
+            creator: Some("bob".into()),
+            ..mine.clone()
+        };
+        let lobby = RoomInfo {
+            creator: None,
+            is_default: true,
+            ..mine.clone()
+        };
+        assert!(chat.created(&mine));
+        assert!(!chat.created(&theirs));
+        assert!(!chat.created(&lobby));
+    }
+}

@@ -1,0 +1,24 @@
+//! The desktop chat client: an eframe/egui application on top of `chat-core`'s client
+//! connection, with a server it can host inside itself.
+//!
+//! Everything that is not drawing lives in plain modules ([`client`], [`chat`], [`history`],
+//! [`forms`], [`backoff`], [`settings`], [`i18n`]) tested without a window; [`ui`] draws and
+//! returns intents that [`app::ChatApp`] applies after the frame.
+//!
+//! Architecture Invariant: the UI thread never touches a socket and never blocks; the network
+//! threads wake it with `request_repaint`.
+
+pub mod app;
+pub mod autopilot;
+pub mod backoff;
+pub mod chat;
+pub mod client;
+pub mod forms;
+pub mod history;
+pub mod host;
+pub mod i18n;
+pub mod limits;
+pub mod settings;
+pub mod ui;
+
+pub use app::{AppOptions, ChatApp};

@@ -1,0 +1,32 @@
+//! The client's bounds and defaults, in one place, with units in the names.
+
+use std::time::Duration;
+
+/// Lines of history kept per room; older lines are dropped first. Rows are drawn virtualised, so
+/// this bounds memory, not frame time.
+pub const MAX_ROOM_HISTORY_LINES: usize = 20_000;
+
+/// Lines kept per private conversation.
+pub const MAX_PRIVATE_HISTORY_LINES: usize = 5_000;
+
+/// First wait before reconnecting after the connection is lost; it doubles on every failure.
+pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_secs(1);
+
+/// Longest wait between reconnection attempts.
+pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// Server address offered the first time the client starts.
+pub const DEFAULT_ADDRESS: &str = "127.0.0.1:7878";
+
+/// Port offered for hosting a server inside the client.
+pub const DEFAULT_HOST_PORT: u16 = 7878;
+
+/// The smallest window in which the three columns of the main window stay usable, in points.
+pub const MIN_WINDOW_SIZE: [f32; 2] = [720.0, 480.0];
+
+/// The window size of a first start, in points.
+pub const DEFAULT_WINDOW_SIZE: [f32; 2] = [1024.0, 700.0];
+
+/// The identifier shared by the window (Wayland/X11 app id), the `.desktop` file and the
+/// settings folder.
+pub const APP_ID: &str = "chat-gui";

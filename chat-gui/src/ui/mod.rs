@@ -1,0 +1,141 @@
+//! Drawing. Each window or panel has its own module; each reads state and returns the
+//! [`Intent`]s of what the user asked for, which the app applies after the frame. Nothing here
+//! touches the network.
+
+pub mod banner;
+pub mod connect;
+pub mod input;
+pub mod lines;
+pub mod login;
+pub mod members;
+pub mod menu;
+pub mod messages;
+pub mod private;
+pub mod register;
+pub mod rooms;
+pub mod status;
+pub mod users;
+
+use chat_core::protocol::Request;
+
+use crate::i18n::Language;
+use crate::settings::Theme;
+
+/// Something the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// Connect to the address in the connect window.
+    Connect,
+    /// Connect again accepting the server's new certificate (after the warning).
+    TrustNewCertificate,
+    /// Give up connecting.
+    CancelConnect,
+    /// Start a server inside the client.
+    HostStart,
+    /// Stop the hosted server.
+    HostStop,
+    /// Show the register window.
+    ShowRegister,
+    /// Show the login window.
+    ShowLogin,
+    /// Leave this server for the connect window.
+    ChangeServer,
+    /// Send the register form.
+    Register,
+    /// Send the login form.
+    Login,
+    /// Send the main input line (text or a `#` command).
+    SubmitLine,
+    /// A command from a button or menu.
+    Command(Request),
+    /// `#lR` from a menu: the answer is shown in the room.
+    ListRooms,
+    /// Open the users window (and refresh its list).
+    ShowUsers,
+    /// Open the conversation with this user.
+    OpenPrivate(String),
+    /// Close the conversation window with this user.
+    ClosePrivate(String),
+    /// Send the draft of the conversation with this user.
+    SendPrivate(String),
+    /// Log out and return to the login window.
+    Logout,
+    /// Reconnect without waiting.
+    ReconnectNow,
+    /// Switch theme.
+    SetTheme(Theme),
+    /// Switch language.
+    SetLanguage(Language),
+}
+
+/// A text field with a visible label that accessibility (and tests) can find it by.
+pub fn labelled_field(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut String,
+    edit: impl FnOnce(egui::TextEdit<'_>) -> egui::TextEdit<'_>,
+) -> egui::Response {
+    let salt = label.to_owned();
+    let label = ui.label(label);
+    // Named by its label, so messages appearing above it never move its focus.
+    ui.add(edit(egui::TextEdit::singleline(value).id_salt(salt)))
+        .labelled_by(label.id)
+}
+
+/// Whether Enter was pressed while this field had focus (egui drops focus on Enter).
+pub fn submitted(ui: &egui::Ui, response: &egui::Response) -> bool {
+    response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+/// A server time as the rows show it: local wall-clock hours and minutes.
+pub fn clock_time(time_ms: i64, with_seconds: bool) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(time_ms).single() {
+        Some(t) if with_seconds => t.format("%H:%M:%S").to_string(),
+        Some(t) => t.format("%H:%M").to_string(),
+        None => String::from("--:--"),
+    }
+}
+
+/// The colour that marks errors, readable on both themes.
+pub fn error_color(ui: &egui::Ui) -> egui::Color32 {
+    ui.visuals().error_fg_color
+}
+
+/// The colour of this user's own name.
+pub fn own_color(ui: &egui::Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(0x7c, 0xc4, 0xff)
+    } else {
+        egui::Color32::from_rgb(0x0b, 0x5c, 0xad)
+    }
+}
+
+/// A stable colour for another user's name, picked from their login.
+pub fn peer_color(ui: &egui::Ui, login: &str) -> egui::Color32 {
+    const DARK: [egui::Color32; 6] = [
+        egui::Color32::from_rgb(0xff, 0xb8, 0x6c),
+        egui::Color32::from_rgb(0x8b, 0xe9, 0xa0),
+        egui::Color32::from_rgb(0xff, 0x92, 0xc8),
+        egui::Color32::from_rgb(0xd6, 0xb4, 0xff),
+        egui::Color32::from_rgb(0xf1, 0xe3, 0x6b),
+        egui::Color32::from_rgb(0x7f, 0xe3, 0xdb),
+    ];
+    const LIGHT: [egui::Color32; 6] = [
+        egui::Color32::from_rgb(0xa8, 0x4a, 0x00),
+        egui::Color32::from_rgb(0x1d, 0x7a, 0x32),
+        egui::Color32::from_rgb(0xa8, 0x1f, 0x6a),
+        egui::Color32::from_rgb(0x6a, 0x3d, 0xb0),
+        egui::Color32::from_rgb(0x7a, 0x6a, 0x00),
+        egui::Color32::from_rgb(0x00, 0x72, 0x6b),
+    ];
+    let hash = login.to_ascii_lowercase().bytes().fold(0usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    let palette = if ui.visuals().dark_mode {
+        &DARK
+    } else {
+        &LIGHT
+    };
+    palette[hash % palette.len()]
+}

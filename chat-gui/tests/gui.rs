@@ -1,0 +1,16 @@
+//! The desktop client driven through its real interface (egui_kittest, no display) against a
+//! real chat server started in-process on a free port, talking over TCP.
+//!
+//! One test binary with modules: each binary links the whole GUI stack, which costs minutes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod gui {
+    pub mod support;
+
+    mod commands;
+    mod connection;
+    mod forms;
+    mod history;
+    mod private;
+    mod rooms;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Screenshots of the real desktop client, for the README: runs a real chat-server and several
+# chat-gui processes under Xvfb, lets a scripted user (CHAT_GUI_AUTOPILOT, honoured by debug
+# builds only) click through the windows, and captures the client's window into
+# assets/screenshots/{login,register,main,users,private}.png.
+#
+# Needs (Debian/Ubuntu): apt-get install -y xvfb xauth libxcursor1 libxi6 libxkbcommon-x11-0 \
+#   libegl1 libgl1-mesa-dri libglx-mesa0 x11-utils xdotool imagemagick
+# KEEP_LOGS=DIR keeps the server's and clients' logs there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=assets/screenshots
+mkdir -p "$out"
+target=${CARGO_TARGET_DIR:-target}
+
+cargo build -p chat-gui -p chat-server
+gui="$target/debug/chat-gui"
+server="$target/debug/chat-server"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [[ -n "${KEEP_LOGS:-}" ]]; then rm -rf "$KEEP_LOGS"; cp -r "$work" "$KEEP_LOGS"; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ImageMagick 7 calls it `magick import`; Debian's 6 installs `import-im6.q16` too.
+if command -v magick >/dev/null; then import=(magick import); else import=("$(command -v import-im6.q16 || command -v import)"); fi
+
+free_display() {
+    local n
+    for n in $(seq 90 140); do
+        [[ -e /tmp/.X$n-lock || -e /tmp/.X11-unix/X$n ]] || { echo ":$n"; return; }
+    done
+    echo "no free X display" >&2
+    exit 1
+}
+
+start_xvfb() {
+    local display=$1
+    Xvfb "$display" -screen 0 1024x700x24 -nolisten tcp >"$work/xvfb${display#:}.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && return; sleep 0.1; done
+    echo "Xvfb $display did not start" >&2
+    exit 1
+}
+
+# Every client has a display of its own, so no window covers another.
+shots=$(free_display); start_xvfb "$shots"
+bobs=$(free_display); start_xvfb "$bobs"
+carols=$(free_display); start_xvfb "$carols"
+
+"$server" --bind 127.0.0.1:0 --data-dir "$work/server" >"$work/server.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$work/server.log" 2>/dev/null && break; sleep 0.1; done
+addr=$(grep -o "listening on [^ ]*" "$work/server.log" | head -1 | cut -d' ' -f3)
+[[ -n "$addr" ]] || { cat "$work/server.log"; echo "the server did not start" >&2; exit 1; }
+echo "server at $addr"
+
+pw="correct-horse-battery"
+
+# client NAME DISPLAY SCRIPT: a client process with settings of its own, English interface.
+client() {
+    local name=$1 display=$2 script=$3
+    mkdir -p "$work/home-$name"
+    HOME="$work/home-$name" XDG_DATA_HOME="$work/home-$name/data" XDG_CONFIG_HOME="$work/home-$name/config" \
+        LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8 LIBGL_ALWAYS_SOFTWARE=1 DISPLAY="$display" \
+        RUST_LOG=warn CHAT_GUI_AUTOPILOT="address=$addr;$script" \
+        "$gui" >"$work/$name.log" 2>&1 &
+    last_pid=$!
+    # Opening the X display now and then fails under load; try again.
+    sleep 1
+    if ! kill -0 "$last_pid" 2>/dev/null && grep -q XOpenDisplayFailed "$work/$name.log"; then
+        client "$@"
+        return
+    fi
+    pids+=("$last_pid")
+}
+
+# shoot NAME PID: captures the window of process PID.
+shoot() {
+    local name=$1 pid=$2 wid
+    if ! kill -0 "$pid" 2>/dev/null; then echo "the client for $name is not running" >&2; exit 1; fi
+    wid=$(DISPLAY=$shots timeout 30 xdotool search --sync --onlyvisible --pid "$pid" | head -1)
+    DISPLAY=$shots "${import[@]}" -window "$wid" -strip -define png:compression-level=9 "$out/$name.png"
+    echo "wrote $out/$name.png"
+}
+
+stop() { kill "$1" 2>/dev/null || true; }
+
+register() { # LOGIN FIRST LAST AGE
+    echo "connect;register-form;fill-register=$1,$2,$3,$4,$pw,$pw;register;fill-login=$1"
+}
+
+# 1. The register window, with the checks that run as you type (an age too low, a typo).
+client alice-register "$shots" "connect;register-form;fill-register=alice,Alicia,Núñez,9,$pw,${pw}x"
+sleep 5; shoot register "$last_pid"; stop "$last_pid"
+
+# 2. Accounts for everyone, then the login window with the login filled in after registering.
+client bob-register "$bobs" "$(register bob Roberto Gómez 34)"
+client carol-register "$carols" "$(register carol Carolina Restrepo 27)"
+client alice-login "$shots" "$(register alice Alicia Núñez 29);wait=300;fill-login=alice,$pw"
+sleep 7; shoot login "$last_pid"
+for pid in "${pids[@]:5}"; do stop "$pid"; done
+sleep 1
+
+# 3. The main window: three people talking in the lobby, a room of carol's in the list.
+client alice "$shots" "connect;fill-login=alice,$pw;login;wait=5000;say=Hi both! Shall we meet in the project room later?;wait=9000;users;wait=8000;close-users;wait=1500;private=bob,Sure, see you at 4."
+alice=$last_pid
+t0=$SECONDS
+client bob "$bobs" "connect;fill-login=bob,$pw;login;wait=2500;say=Hola a todos, is the server on your laptop?;wait=5000;say=Works great from here :);wait=7000;private=alice,Can you send me the slides before the meeting?"
+client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR proyecto;wait=800;say=#eR;wait=1500;say=Yes, hosted right here. Clock is synced too."
+# at SECONDS: waits until that many seconds after alice started.
+at() { while ((SECONDS - t0 < $1)); do sleep 0.2; done; }
+at 10; shoot main "$alice"
+at 18; shoot users "$alice"
+at 27; shoot private "$alice"
+ls -l "$out"
