@@ -4,11 +4,15 @@
 use std::fs;
 use std::io;
 
+#[cfg(unix)]
 use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
+#[cfg(unix)]
 use nix::sys::time::TimeValLike;
+#[cfg(unix)]
 use nix::unistd::{SysconfVar, sysconf};
 
 /// Raises the soft limit on open files to the hard limit; returns the limit now in force.
+#[cfg(unix)]
 pub fn raise_open_file_limit() -> io::Result<u64> {
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(io::Error::from)?;
     if soft < hard {
@@ -17,7 +21,20 @@ pub fn raise_open_file_limit() -> io::Result<u64> {
     Ok(hard.max(soft))
 }
 
+/// Elsewhere there is no such limit to raise.
+#[cfg(not(unix))]
+pub fn raise_open_file_limit() -> io::Result<u64> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "no open-file limit on this system"))
+}
+
+/// CPU time this process has used; measured on Unix only (0 elsewhere).
+#[cfg(not(unix))]
+pub fn own_cpu_seconds() -> f64 {
+    0.0
+}
+
 /// CPU time (user + system) this process has used, all threads, in seconds.
+#[cfg(unix)]
 pub fn own_cpu_seconds() -> f64 {
     match getrusage(UsageWho::RUSAGE_SELF) {
         Ok(usage) => {
@@ -63,7 +80,14 @@ fn bad(pid: u32, file: &str) -> io::Error {
     )
 }
 
+/// The usual tick rate where `sysconf` is not available (`/proc` is not either).
+#[cfg(not(unix))]
+fn clock_ticks_per_second() -> f64 {
+    100.0
+}
+
 /// `sysconf(_SC_CLK_TCK)`, the unit of the times in `/proc/PID/stat`.
+#[cfg(unix)]
 fn clock_ticks_per_second() -> f64 {
     match sysconf(SysconfVar::CLK_TCK) {
         Ok(Some(ticks)) if ticks > 0 => ticks as f64,

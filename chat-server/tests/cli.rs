@@ -2,9 +2,12 @@
 //! health check, JSON logs and a clean stop on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+#[cfg(unix)]
+use std::process::Stdio;
+use std::process::{Command, Output};
 
 fn chat_server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
