@@ -24,7 +24,10 @@ pub fn raise_open_file_limit() -> io::Result<u64> {
 /// Elsewhere there is no such limit to raise.
 #[cfg(not(unix))]
 pub fn raise_open_file_limit() -> io::Result<u64> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "no open-file limit on this system"))
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no open-file limit on this system",
+    ))
 }
 
 /// CPU time this process has used; measured on Unix only (0 elsewhere).

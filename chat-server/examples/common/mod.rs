@@ -44,7 +44,12 @@ pub fn spawn_server(bin: &Path, data_dir: &Path) -> Result<(Child, SocketAddr), 
             "--allow-weak-bcrypt",
         ])
         // These runs hammer the server from one address on purpose.
-        .args(["--registrations-per-ip", "1000000", "--max-connections-per-ip", "0"])
+        .args([
+            "--registrations-per-ip",
+            "1000000",
+            "--max-connections-per-ip",
+            "0",
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .env("RUST_LOG", "warn")
