@@ -1,5 +1,6 @@
 //! A connected byte stream, plain TCP or TLS over TCP, shared by one reader thread and one writer
-//! thread.
+//! (a thread with [`TransportWriter`], or a writer that seals with [`Transport::seal_into`] and
+//! sends the bytes itself).
 //!
 //! TLS state (rustls) must see both directions, yet a blocking read must never stop the writer.
 //! So the socket is read *outside* the TLS lock, and the lock is held only to decrypt what was
@@ -90,6 +91,37 @@ impl Transport {
     /// Shuts the socket down (unblocking a reader in `read`).
     pub fn shutdown(&self, how: Shutdown) {
         let _ = self.socket().shutdown(how);
+    }
+
+    /// Appends to `out` the bytes that carry `plaintext` on the wire — itself for plain TCP,
+    /// TLS records for TLS, after anything rustls was waiting to send (a key update, an alert).
+    /// Memory work only: for a writer that sends with non-blocking calls of its own.
+    pub fn seal_into(&self, plaintext: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        match self {
+            Transport::Plain(_) => {
+                out.extend_from_slice(plaintext);
+                Ok(())
+            }
+            Transport::Tls(tls) => {
+                let mut conn = tls.lock();
+                if !plaintext.is_empty() {
+                    conn.writer().write_all(plaintext)?;
+                }
+                while conn.wants_write() {
+                    conn.write_tls(out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends a TLS close_notify to `out` (nothing for plain TCP); see [`Transport::seal_into`].
+    pub fn close_notify_into(&self, out: &mut Vec<u8>) -> io::Result<()> {
+        if let Transport::Tls(tls) = self {
+            tls.lock().send_close_notify();
+            self.seal_into(&[], out)?;
+        }
+        Ok(())
     }
 
     /// The reading half. `hint` is called when the writer must flush.

@@ -28,13 +28,16 @@ pub struct ServerConfig {
     pub hash_workers: usize,
     /// Password jobs that may wait for a worker before logins are told the server is busy.
     pub hash_queue: usize,
+    /// Threads that write queued frames to clients' sockets (shared by all clients).
+    pub writer_threads: usize,
     /// Bytes a client's send queue may hold before it is disconnected as a slow consumer.
     pub max_outbox_bytes: usize,
     /// Rooms that may exist at once, the default room included.
     pub max_rooms: usize,
     /// Time a new connection has to say hello and log in.
     pub handshake_timeout: Duration,
-    /// Time a blocked write to a client may take before the client is dropped.
+    /// Time a client's socket may stay full (nothing of what is queued for it can be sent)
+    /// before the client is dropped.
     pub write_timeout: Duration,
     /// sled's page cache, bytes.
     pub store_cache_bytes: u64,
@@ -88,6 +91,7 @@ impl ServerConfig {
             allow_weak_bcrypt: false,
             hash_workers: (cores - 1).max(1),
             hash_queue: 64,
+            writer_threads: cores,
             max_outbox_bytes: 1024 * 1024,
             max_rooms: 500,
             handshake_timeout: Duration::from_secs(60),
@@ -137,6 +141,11 @@ impl ServerConfig {
         if self.hash_workers == 0 || self.hash_queue == 0 {
             return Err(ServerError::Config(
                 "hash workers and queue must be at least 1".into(),
+            ));
+        }
+        if self.writer_threads == 0 {
+            return Err(ServerError::Config(
+                "writer threads must be at least 1".into(),
             ));
         }
         if self.max_outbox_bytes < chat_core::limits::MAX_FRAME_BYTES {

@@ -71,35 +71,64 @@ struct Room {
     name: String,
     /// Login name and key of the creator; `None` for the default room.
     creator: Option<(String, String)>,
-    /// Members, replaced whole on every change so a broadcast can take a cheap snapshot.
-    members: Arc<[Arc<Peer>]>,
+    /// Members, in no particular order.
+    members: Vec<Arc<Peer>>,
+    /// Where each member is in `members`, by peer id: joining and leaving cost O(1), not O(N).
+    slots: HashMap<u64, usize>,
 }
 
 impl Room {
-    fn without(&self, id: u64) -> Arc<[Arc<Peer>]> {
-        self.members
-            .iter()
-            .filter(|p| p.id != id)
-            .cloned()
-            .collect()
+    fn new(name: &str, creator: Option<(String, String)>) -> Self {
+        Room {
+            name: name.to_owned(),
+            creator,
+            members: Vec::new(),
+            slots: HashMap::new(),
+        }
     }
 
-    fn with(&self, peer: &Arc<Peer>) -> Arc<[Arc<Peer>]> {
-        self.members
+    fn remove(&mut self, id: u64) {
+        let Some(slot) = self.slots.remove(&id) else {
+            return;
+        };
+        self.members.swap_remove(slot);
+        if let Some(moved) = self.members.get(slot) {
+            self.slots.insert(moved.id, slot);
+        }
+    }
+
+    fn add(&mut self, peer: &Arc<Peer>) {
+        if self.slots.contains_key(&peer.id) {
+            return;
+        }
+        self.slots.insert(peer.id, self.members.len());
+        self.members.push(Arc::clone(peer));
+    }
+
+    /// The first [`MAX_LISTED`] member names in case-insensitive order, found in O(N) without
+    /// sorting (or allocating for) everyone.
+    fn listed_names(&self) -> Vec<String> {
+        let mut names: Vec<(&str, &str)> = self
+            .members
             .iter()
-            .cloned()
-            .chain([Arc::clone(peer)])
-            .collect()
+            .map(|p| match p.login() {
+                Some(l) => (l.key.as_str(), l.name.as_str()),
+                None => ("-", "-"),
+            })
+            .collect();
+        if names.len() > MAX_LISTED {
+            names.select_nth_unstable(MAX_LISTED);
+            names.truncate(MAX_LISTED);
+        }
+        names.sort_unstable();
+        names.into_iter().map(|(_, name)| name.to_owned()).collect()
     }
 
     fn entered(&self) -> ServerMessage {
-        let mut members: Vec<String> = self.members.iter().map(|p| p.name().to_owned()).collect();
-        members.sort_by_key(|m| m.to_lowercase());
-        members.truncate(MAX_LISTED);
         ServerMessage::Entered {
             room: self.name.clone(),
             creator: self.creator.as_ref().map(|(name, _)| name.clone()),
-            members,
+            members: self.listed_names(),
             member_count: u32::try_from(self.members.len()).unwrap_or(u32::MAX),
         }
     }
@@ -154,14 +183,7 @@ impl Hub {
     pub fn new(default_room: &str, max_rooms: usize, max_rooms_per_user: usize) -> Self {
         let default_key = room_key(default_room);
         let mut rooms = HashMap::new();
-        rooms.insert(
-            default_key.clone(),
-            Room {
-                name: default_room.to_owned(),
-                creator: None,
-                members: Arc::from(Vec::new()),
-            },
-        );
+        rooms.insert(default_key.clone(), Room::new(default_room, None));
         Hub {
             state: RwLock::new(State {
                 online: HashMap::new(),
@@ -267,11 +289,7 @@ impl Hub {
         }
         state.rooms.insert(
             key.clone(),
-            Room {
-                name: name.to_owned(),
-                creator: Some((login.name.clone(), login.key.clone())),
-                members: Arc::from(Vec::new()),
-            },
+            Room::new(name, Some((login.name.clone(), login.key.clone()))),
         );
         let entered = move_peer(&mut state, peer, &key)?;
         self.changed();
@@ -467,7 +485,7 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
     let Some(room) = state.rooms.get_mut(key) else {
         return;
     };
-    room.members = room.without(peer.id);
+    room.remove(peer.id);
     let left = wire::event(ServerMessage::Left {
         room: room.name.clone(),
         login: peer.name().to_owned(),
@@ -483,6 +501,6 @@ fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMes
         login: peer.name().to_owned(),
     });
     room.broadcast(&joined, None);
-    room.members = room.with(peer);
+    room.add(peer);
     Ok(room.entered())
 }

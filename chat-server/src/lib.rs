@@ -17,6 +17,7 @@ pub mod store;
 mod throttle;
 pub mod tls;
 mod wire;
+mod writers;
 
 pub use config::ServerConfig;
 pub use error::{Result, ServerError};

@@ -1,13 +1,16 @@
-//! A client's send queue, bounded in bytes, and the writer that drains it.
+//! A client's send queue, bounded in bytes, and the hand-over to the writer pool.
 //!
-//! Broadcasts push one shared, already-encoded frame (`Arc<[u8]>`) into each member's outbox;
-//! the client's writer thread takes everything queued at once and writes it in as few system calls
-//! as it can. A push never blocks: when the queue is full the push fails and the caller
-//! disconnects the client as a slow consumer, so a room never waits for its slowest member.
+//! Broadcasts push one shared, already-encoded frame (`Arc<[u8]>`) into each member's outbox. A
+//! push never blocks: when the queue is full the push fails and the caller disconnects the client
+//! as a slow consumer, so a room never waits for its slowest member.
+//!
+//! Architecture Invariant: an outbox is *scheduled* from the push that finds it idle until the
+//! writer that took it settles it idle again (or finishes it). While scheduled it is in exactly
+//! one place — the ready queue, a writer's hands, or parked in the poller — so a client's bytes
+//! are written by one writer at a time, in the order they were queued.
 
 use std::collections::VecDeque;
-use std::io::Write;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 /// An encoded frame (length prefix included), shared between every outbox it was pushed to.
 pub type Frame = std::sync::Arc<[u8]>;
@@ -21,31 +24,64 @@ pub enum PushError {
     Closed,
 }
 
+/// What the caller of a successful push (or close) must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Wake {
+    /// Nothing: a writer already has this outbox.
+    No,
+    /// The outbox was idle: put its peer on the ready queue.
+    Schedule,
+}
+
+/// What a writer does with an outbox after a round of sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// More frames arrived: take them too.
+    More,
+    /// The socket is full: wait until it is writable.
+    Park,
+    /// Everything is sent; the outbox is idle until the next push.
+    Idle,
+    /// Closed and everything is sent: shut the socket.
+    Finished,
+}
+
 #[derive(Debug, Default)]
 struct Queue {
     frames: VecDeque<Frame>,
+    /// Bytes in `frames`.
     bytes: usize,
+    /// Bytes a writer has taken but not yet sent.
+    unsent: usize,
     closed: bool,
+    scheduled: bool,
+}
+
+impl Queue {
+    fn wake(&mut self) -> Wake {
+        if self.scheduled {
+            Wake::No
+        } else {
+            self.scheduled = true;
+            Wake::Schedule
+        }
+    }
 }
 
 /// A bounded queue of frames for one client.
 #[derive(Debug)]
 pub struct Outbox {
     queue: Mutex<Queue>,
-    ready: Condvar,
     max_bytes: usize,
 }
 
-/// Frames are copied into one buffer of up to this many bytes per write.
-const WRITE_CHUNK_BYTES: usize = 64 * 1024;
-
 impl Outbox {
-    /// An empty outbox holding at most `max_bytes` (a single larger frame is still accepted into
-    /// an empty queue).
+    /// An empty outbox holding at most `max_bytes`, queued and unsent together (a single larger
+    /// frame is still accepted when nothing is held).
     pub fn new(max_bytes: usize) -> Self {
         Outbox {
             queue: Mutex::new(Queue::default()),
-            ready: Condvar::new(),
             max_bytes,
         }
     }
@@ -56,41 +92,37 @@ impl Outbox {
     }
 
     /// Queues a frame without blocking.
-    pub fn push(&self, frame: Frame) -> Result<(), PushError> {
+    pub fn push(&self, frame: Frame) -> Result<Wake, PushError> {
         let mut q = self.lock();
         if q.closed {
             return Err(PushError::Closed);
         }
-        if q.bytes + frame.len() > self.max_bytes && !q.frames.is_empty() {
+        let held = q.bytes + q.unsent;
+        if held + frame.len() > self.max_bytes && held > 0 {
             return Err(PushError::Full);
         }
         q.bytes += frame.len();
         q.frames.push_back(frame);
-        let was_empty = q.frames.len() == 1;
-        drop(q);
-        if was_empty {
-            self.ready.notify_one();
-        }
-        Ok(())
+        Ok(q.wake())
     }
 
     /// Queues a last frame and closes: the writer sends what is queued, then stops.
-    pub fn close_with(&self, last: Option<Frame>) {
+    pub fn close_with(&self, last: Option<Frame>) -> Wake {
         let mut q = self.lock();
-        if !q.closed {
-            if let Some(frame) = last {
-                q.bytes += frame.len();
-                q.frames.push_back(frame);
-            }
-            q.closed = true;
+        if q.closed {
+            return Wake::No;
         }
-        drop(q);
-        self.ready.notify_one();
+        if let Some(frame) = last {
+            q.bytes += frame.len();
+            q.frames.push_back(frame);
+        }
+        q.closed = true;
+        q.wake()
     }
 
     /// Drops everything queued, queues `last` alone and closes (for a slow consumer, whose
-    /// backlog will never be read in time).
-    pub fn abort_with(&self, last: Option<Frame>) {
+    /// backlog will never be read in time). Bytes a writer already took still go first.
+    pub fn abort_with(&self, last: Option<Frame>) -> Wake {
         let mut q = self.lock();
         q.frames.clear();
         q.bytes = 0;
@@ -99,8 +131,7 @@ impl Outbox {
             q.frames.push_back(frame);
         }
         q.closed = true;
-        drop(q);
-        self.ready.notify_one();
+        q.wake()
     }
 
     /// Whether the outbox was closed.
@@ -108,67 +139,45 @@ impl Outbox {
         self.lock().closed
     }
 
-    /// Waits for frames and moves all of them into `batch`. `false` once closed and empty.
-    fn take(&self, batch: &mut VecDeque<Frame>) -> bool {
+    /// Writer side: moves every queued frame into `batch` (counted as unsent from now on).
+    /// Returns whether the outbox is closed, i.e. whether these are the last frames.
+    pub(crate) fn take(&self, batch: &mut VecDeque<Frame>) -> bool {
         let mut q = self.lock();
-        while q.frames.is_empty() && !q.closed {
-            q = self.ready.wait(q).unwrap_or_else(|p| p.into_inner());
-        }
-        if q.frames.is_empty() {
-            return false;
-        }
         std::mem::swap(&mut q.frames, batch);
+        q.unsent += q.bytes;
         q.bytes = 0;
-        true
+        q.closed
     }
 
-    /// Writes queued frames to `sink` until the outbox is closed and drained, or a write fails.
-    /// Returns the write error, if any; on return the outbox is closed.
-    pub fn drain_into<W: Write>(&self, sink: &mut W) -> std::io::Result<()> {
-        let mut batch = VecDeque::new();
-        let mut buf: Vec<u8> = Vec::new();
-        let result = loop {
-            if !self.take(&mut batch) {
-                break Ok(());
-            }
-            if let Err(e) = write_batch(sink, &mut batch, &mut buf).and_then(|()| sink.flush()) {
-                break Err(e);
-            }
-            if buf.capacity() > WRITE_CHUNK_BYTES {
-                buf = Vec::new();
-            }
-            if batch.capacity() > 1024 {
-                batch = VecDeque::new();
-            }
-        };
-        self.abort_with(None);
-        result
+    /// Writer side, after a round of sending that left `unsent` bytes (`blocked`: the socket
+    /// refused more). Marks the outbox idle when there is nothing left to do.
+    pub(crate) fn settle(&self, unsent: usize, blocked: bool) -> Settled {
+        let mut q = self.lock();
+        q.unsent = unsent;
+        if blocked && unsent > 0 {
+            Settled::Park
+        } else if !q.frames.is_empty() {
+            Settled::More
+        } else if unsent > 0 {
+            Settled::Park
+        } else if q.closed {
+            Settled::Finished
+        } else {
+            q.scheduled = false;
+            Settled::Idle
+        }
     }
-}
 
-fn write_batch<W: Write>(
-    sink: &mut W,
-    batch: &mut VecDeque<Frame>,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<()> {
-    if batch.len() == 1 {
-        if let Some(frame) = batch.pop_front() {
-            sink.write_all(&frame)?;
-        }
-        return Ok(());
+    /// Writer side: the connection is gone; forget everything and refuse further pushes. The
+    /// outbox stays scheduled, so no writer takes it again.
+    pub(crate) fn abandon(&self) {
+        let mut q = self.lock();
+        q.frames = VecDeque::new();
+        q.bytes = 0;
+        q.unsent = 0;
+        q.closed = true;
+        q.scheduled = true;
     }
-    buf.clear();
-    for frame in batch.drain(..) {
-        if buf.len() + frame.len() > WRITE_CHUNK_BYTES && !buf.is_empty() {
-            sink.write_all(buf)?;
-            buf.clear();
-        }
-        buf.extend_from_slice(&frame);
-    }
-    if !buf.is_empty() {
-        sink.write_all(buf)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -180,39 +189,76 @@ mod tests {
         Arc::from(vec![7u8; n])
     }
 
+    /// Takes and "sends" everything, as a writer with an endless socket would.
+    fn drain(outbox: &Outbox) -> (Vec<u8>, Settled) {
+        let mut sink = Vec::new();
+        let mut batch = VecDeque::new();
+        loop {
+            outbox.take(&mut batch);
+            for f in batch.drain(..) {
+                sink.extend_from_slice(&f);
+            }
+            match outbox.settle(0, false) {
+                Settled::More => continue,
+                settled => return (sink, settled),
+            }
+        }
+    }
+
     #[test]
     fn a_full_outbox_refuses_instead_of_blocking() {
         let outbox = Outbox::new(100);
-        outbox.push(frame(60)).unwrap();
+        assert_eq!(outbox.push(frame(60)), Ok(Wake::Schedule));
         assert_eq!(outbox.push(frame(60)), Err(PushError::Full));
-        outbox.push(frame(40)).unwrap();
+        assert_eq!(outbox.push(frame(40)), Ok(Wake::No));
+    }
+
+    #[test]
+    fn bytes_taken_but_not_sent_still_count_against_the_bound() {
+        let outbox = Outbox::new(100);
+        let _ = outbox.push(frame(60)).unwrap();
+        outbox.take(&mut VecDeque::new());
+        assert_eq!(outbox.settle(60, true), Settled::Park);
+        assert_eq!(outbox.push(frame(60)), Err(PushError::Full));
+        assert_eq!(
+            outbox.push(frame(40)),
+            Ok(Wake::No),
+            "still scheduled: parked"
+        );
     }
 
     #[test]
     fn a_frame_larger_than_the_bound_still_fits_an_empty_queue() {
         let outbox = Outbox::new(10);
-        outbox.push(frame(50)).unwrap();
+        let _ = outbox.push(frame(50)).unwrap();
+    }
+
+    #[test]
+    fn only_the_push_that_finds_the_outbox_idle_schedules_it() {
+        let outbox = Outbox::new(1000);
+        assert_eq!(outbox.push(frame(1)), Ok(Wake::Schedule));
+        assert_eq!(outbox.push(frame(1)), Ok(Wake::No));
+        assert_eq!(drain(&outbox), (vec![7, 7], Settled::Idle));
+        assert_eq!(outbox.push(frame(1)), Ok(Wake::Schedule));
     }
 
     #[test]
     fn closing_sends_what_is_queued_then_the_last_frame() {
         let outbox = Outbox::new(1000);
-        outbox.push(frame(3)).unwrap();
-        outbox.push(frame(4)).unwrap();
-        outbox.close_with(Some(frame(5)));
+        let _ = outbox.push(frame(3)).unwrap();
+        let _ = outbox.push(frame(4)).unwrap();
+        assert_eq!(outbox.close_with(Some(frame(5))), Wake::No);
         assert_eq!(outbox.push(frame(1)), Err(PushError::Closed));
-        let mut sink = Vec::new();
-        outbox.drain_into(&mut sink).unwrap();
+        let (sink, settled) = drain(&outbox);
         assert_eq!(sink.len(), 12);
+        assert_eq!(settled, Settled::Finished);
     }
 
     #[test]
     fn aborting_drops_the_backlog() {
         let outbox = Outbox::new(1000);
-        outbox.push(frame(300)).unwrap();
-        outbox.abort_with(Some(frame(2)));
-        let mut sink = Vec::new();
-        outbox.drain_into(&mut sink).unwrap();
-        assert_eq!(sink, vec![7, 7]);
+        let _ = outbox.push(frame(300)).unwrap();
+        let _ = outbox.abort_with(Some(frame(2)));
+        assert_eq!(drain(&outbox), (vec![7, 7], Settled::Finished));
     }
 }

@@ -1,16 +1,18 @@
 //! One connected client as the rest of the server sees it: an id, an address, a login once
 //! logged in, and an outbox. Anyone may queue a frame for a peer or tell it to go; only the
-//! peer's own threads touch its socket's data.
+//! peer's reader thread reads its socket, and only the writer that holds it (see `writers`)
+//! writes to it.
 
 use std::net::{Shutdown, SocketAddr};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use chat_core::transport::Transport;
 
 use chat_core::protocol::{CloseReason, ServerMessage};
 
-use crate::outbox::{Frame, Outbox, PushError};
+use crate::outbox::{Frame, Outbox, PushError, Wake};
 use crate::wire;
+use crate::writers::{ReadyQueue, Unsent};
 
 /// A connected client.
 #[derive(Debug)]
@@ -21,10 +23,16 @@ pub struct Peer {
     pub addr: SocketAddr,
     /// Frames waiting to be written.
     pub outbox: Outbox,
-    /// A handle on the socket, used only to shut it down.
+    /// The socket: shut down by anyone, written by the writer that holds the peer.
     socket: Transport,
     /// Set once, at login.
     login: OnceLock<Login>,
+    /// Bytes taken from the outbox and not yet sent; only the writer holding the peer locks it.
+    unsent: Mutex<Unsent>,
+    /// Where the peer goes when its outbox needs a writer.
+    ready: ReadyQueue,
+    /// This peer, to put on the ready queue.
+    me: Weak<Peer>,
 }
 
 /// A peer's login: as registered, and as a key.
@@ -37,15 +45,50 @@ pub struct Login {
 }
 
 impl Peer {
-    /// A peer with an empty outbox of `max_outbox_bytes`.
-    pub fn new(id: u64, addr: SocketAddr, socket: Transport, max_outbox_bytes: usize) -> Self {
-        Peer {
+    /// A peer with an empty outbox of `max_outbox_bytes`, written by the pool behind `ready`.
+    pub(crate) fn new(
+        id: u64,
+        addr: SocketAddr,
+        socket: Transport,
+        max_outbox_bytes: usize,
+        ready: ReadyQueue,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|me| Peer {
             id,
             addr,
             outbox: Outbox::new(max_outbox_bytes),
             socket,
             login: OnceLock::new(),
+            unsent: Mutex::new(Unsent::default()),
+            ready,
+            me: Weak::clone(me),
+        })
+    }
+
+    /// The socket.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.socket
+    }
+
+    /// The writer's state; see `writers`.
+    pub(crate) fn unsent(&self) -> MutexGuard<'_, Unsent> {
+        // Only the writer holding the peer changes it, one step at a time.
+        self.unsent.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wake(&self, wake: Wake) {
+        if wake == Wake::Schedule
+            && let Some(me) = self.me.upgrade()
+        {
+            self.ready.schedule(me);
         }
+    }
+
+    /// Closes the outbox (after what is queued) and wakes the writer, which sends the rest and
+    /// shuts the socket.
+    pub fn finish(&self) {
+        let wake = self.outbox.close_with(None);
+        self.wake(wake);
     }
 
     /// The login, once logged in.
@@ -67,7 +110,10 @@ impl Peer {
     /// waits for it. Returns whether the frame was queued.
     pub fn send(&self, frame: &Frame) -> bool {
         match self.outbox.push(Frame::clone(frame)) {
-            Ok(()) => true,
+            Ok(wake) => {
+                self.wake(wake);
+                true
+            }
             Err(PushError::Closed) => false,
             Err(PushError::Full) => {
                 tracing::warn!(peer = self.id, login = %self.name(), "send queue full: disconnecting a slow consumer");
@@ -75,7 +121,8 @@ impl Peer {
                     reason: CloseReason::SlowConsumer,
                     message: "you were not reading messages fast enough".into(),
                 });
-                self.outbox.abort_with(goodbye);
+                let wake = self.outbox.abort_with(goodbye);
+                self.wake(wake);
                 self.socket.shutdown(Shutdown::Read);
                 false
             }
@@ -96,7 +143,8 @@ impl Peer {
                 message: message.to_owned(),
             },
         );
-        self.outbox.close_with(goodbye);
+        let wake = self.outbox.close_with(goodbye);
+        self.wake(wake);
         // Unblocks the reader thread, which then cleans up; the writer still sends the goodbye.
         self.socket.shutdown(Shutdown::Read);
     }

@@ -2,8 +2,8 @@
 //!
 //! [`start`] binds, opens the store and returns a [`ServerHandle`] at once; the server runs on
 //! its own threads: one accepting, one broadcasting the room directory, a small pool hashing
-//! passwords, and two per client (a reader that handles requests, a writer that drains the
-//! client's outbox).
+//! passwords, a small pool writing to clients (`writers`), and one reader per client that
+//! handles its requests.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -26,6 +26,7 @@ use crate::store::Accounts;
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
 use crate::wire;
+use crate::writers::WriterPool;
 
 /// How often the room directory is re-sent when it changed.
 pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     pub passwords: PasswordPool,
     /// TLS configuration, when on.
     pub tls: Option<ServerTls>,
+    /// Sends every client's queued frames.
+    pub writers: WriterPool,
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
     all_gone: Condvar,
     shutting_down: AtomicBool,
@@ -156,6 +159,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let passwords =
         PasswordPool::start(config.hash_workers, config.hash_queue, config.bcrypt_cost)?;
+    let writers = WriterPool::start(config.writer_threads, config.write_timeout)?;
     let shared = Arc::new(Shared {
         hub: Hub::new(
             &config.default_room,
@@ -173,6 +177,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         accounts,
         passwords,
         tls,
+        writers,
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),

@@ -1,5 +1,5 @@
 //! One client connection, from hello to goodbye: the reader thread's loop and the request
-//! handlers. The writer thread only drains the peer's outbox (see `outbox`).
+//! handlers. Writing is the writer pool's (see `writers`): handlers only queue frames.
 //!
 //! A connection goes through three phases: it must say `hello` first, then may only `clock`,
 //! `register`, `login` or `exit` until logged in, then may do everything. A request out of phase
@@ -32,8 +32,6 @@ use crate::wire;
 
 /// Stack for a client's reader thread: decoding is depth-limited and nothing recurses deeply.
 pub const READER_STACK_BYTES: usize = 256 * 1024;
-/// Stack for a client's writer thread.
-pub const WRITER_STACK_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -123,35 +121,18 @@ pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(shared.config.write_timeout));
     let _ = stream.set_read_timeout(Some(shared.config.handshake_timeout));
-    // One descriptor per client, shared by the reader, the writer and whoever shuts it down.
+    // One descriptor per client, shared by the reader, the writer pool and whoever shuts it down.
     let transport = match secure(&shared, stream, addr, id) {
         Some(t) => t,
         None => return,
     };
-    let peer = Arc::new(Peer::new(
+    let peer = Peer::new(
         id,
         addr,
         transport.clone(),
         shared.config.max_outbox_bytes,
-    ));
-    let writer_peer = Arc::clone(&peer);
-    let mut writer_half = transport.writer();
-    let writer_transport = transport.clone();
-    let writer = thread::Builder::new()
-        .name(format!("client-{id}-out"))
-        .stack_size(WRITER_STACK_BYTES)
-        .spawn(move || {
-            if let Err(e) = writer_peer.outbox.drain_into(&mut writer_half) {
-                tracing::debug!(peer = writer_peer.id, "write failed: {e}");
-            } else {
-                let _ = writer_half.close_notify();
-            }
-            writer_transport.shutdown(Shutdown::Both);
-        });
-    if let Err(e) = writer {
-        tracing::warn!(peer = id, %addr, "cannot start a writer thread ({e}); dropping the connection");
-        return;
-    }
+        shared.writers.ready(),
+    );
     shared.register(&peer);
     tracing::info!(peer = id, %addr, tls = transport.is_tls(), "connected");
     let mut session = Session {
@@ -162,7 +143,8 @@ pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id
     let why = session.run(&transport);
     shared.hub.logout(&peer);
     shared.unregister(&peer);
-    peer.outbox.close_with(None);
+    // The writer pool sends what is left, then shuts the socket.
+    peer.finish();
     tracing::info!(peer = id, %addr, login = %peer.name(), "disconnected: {why}");
 }
 

@@ -1,0 +1,448 @@
+//! The writer pool: a few threads that send every client's queued frames, and a poller thread
+//! that waits for full sockets to drain. Reading stays one thread per client (`session`).
+//!
+//! A push that finds an outbox idle puts its peer on the ready queue. A writer takes the peer,
+//! moves everything queued into the peer's unsent bytes (sealed into TLS records when
+//! encrypted), and sends them with non-blocking `send` calls — the socket itself stays blocking
+//! for the reader. When the socket is full the peer is *parked*: the poller watches its
+//! descriptor (epoll, one-shot) and puts it back on the ready queue once writable. A peer parked
+//! for longer than `write_timeout` is dropped, as a blocked write would have been.
+//!
+//! Architecture Invariants:
+//! - a peer is held by at most one writer at a time (see `outbox`), so its bytes go out in the
+//!   order they were queued;
+//! - a writer never blocks on a socket (elsewhere than Linux, see [`sys`]) and never holds the
+//!   hub lock.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chat_core::transport::Transport;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+
+use crate::outbox::{Frame, Settled};
+use crate::peer::Peer;
+
+/// Rounds a writer gives one peer before putting it at the back of the ready queue.
+const ROUNDS_PER_TURN: usize = 4;
+/// An idle peer keeps an unsent-bytes buffer up to this size; larger ones are freed.
+const KEEP_BUFFER_BYTES: usize = 4 * 1024;
+/// How often the poller looks for expired parked peers and for the pool's end.
+const POLL_TICK: Duration = Duration::from_millis(100);
+/// How long an idle writer waits before checking whether the pool ended.
+const WRITER_IDLE_CHECK: Duration = Duration::from_millis(500);
+
+/// The queue of peers whose outbox needs a writer. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadyQueue {
+    tx: Sender<Arc<Peer>>,
+}
+
+impl ReadyQueue {
+    /// Puts a peer on the queue. Callers hold the peer's schedule (see `outbox`).
+    pub(crate) fn schedule(&self, peer: Arc<Peer>) {
+        // The queue is unbounded and lives as long as any peer: this cannot fail while the
+        // pool runs; after it ended there is no one to write anyway.
+        let _ = self.tx.send(peer);
+    }
+}
+
+/// Bytes taken from a peer's outbox and not yet sent. Locked only by the writer holding the peer
+/// (or the poller dropping a parked one).
+#[derive(Debug, Default)]
+pub(crate) struct Unsent {
+    bytes: Vec<u8>,
+    /// Bytes of `bytes` already sent.
+    sent: usize,
+    /// A TLS close_notify is queued (after the last frame).
+    notified: bool,
+    /// The descriptor is in the poller's epoll set.
+    registered: bool,
+}
+
+impl Unsent {
+    fn len(&self) -> usize {
+        self.bytes.len() - self.sent
+    }
+
+    /// Sends until everything went or the socket is full. Returns whether it was full.
+    fn send(&mut self, transport: &Transport) -> io::Result<bool> {
+        while self.sent < self.bytes.len() {
+            match sys::send(transport, &self.bytes[self.sent..])? {
+                Some(n) => self.sent += n,
+                None => return Ok(true),
+            }
+        }
+        self.bytes.clear();
+        self.sent = 0;
+        Ok(false)
+    }
+
+    /// Frees what an idle or parked peer need not keep.
+    fn trim(&mut self) {
+        if self.sent > 0 && self.sent * 2 >= self.bytes.len() {
+            self.bytes.drain(..self.sent);
+            self.sent = 0;
+        }
+        if self.bytes.is_empty() && self.bytes.capacity() > KEEP_BUFFER_BYTES {
+            self.bytes = Vec::new();
+        }
+    }
+
+    fn release(&mut self) {
+        self.bytes = Vec::new();
+        self.sent = 0;
+    }
+}
+
+/// Peers waiting for their socket to drain.
+#[derive(Debug, Default)]
+struct Parked {
+    peers: HashMap<u64, (Arc<Peer>, Instant)>,
+    /// The poller ended: nobody would wake a peer parked now.
+    poller_gone: bool,
+}
+
+#[derive(Debug)]
+struct Parking {
+    poller: sys::Poller,
+    parked: Mutex<Parked>,
+    write_timeout: Duration,
+}
+
+impl Parking {
+    fn parked(&self) -> MutexGuard<'_, Parked> {
+        self.parked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Parks a peer whose socket is full, until it is writable or `write_timeout` passed.
+    fn park(&self, peer: &Arc<Peer>, unsent: &mut Unsent) {
+        let mut parked = self.parked();
+        if parked.poller_gone {
+            drop(parked);
+            abandon(peer, unsent);
+            return;
+        }
+        parked.peers.insert(
+            peer.id,
+            (Arc::clone(peer), Instant::now() + self.write_timeout),
+        );
+        drop(parked);
+        if let Err(e) = self
+            .poller
+            .watch(peer.transport(), peer.id, unsent.registered)
+        {
+            tracing::warn!(peer = peer.id, "cannot wait for the socket: {e}");
+            self.parked().peers.remove(&peer.id);
+            abandon(peer, unsent);
+            return;
+        }
+        unsent.registered = true;
+    }
+}
+
+/// The running pool. Dropping it lets its threads end once every parked peer is settled and the
+/// ready queue is empty.
+#[derive(Debug)]
+pub(crate) struct WriterPool {
+    ready: ReadyQueue,
+    stop: Arc<AtomicBool>,
+}
+
+impl WriterPool {
+    /// Starts `threads` writers and the poller. A peer parked longer than `write_timeout` is
+    /// dropped.
+    pub(crate) fn start(threads: usize, write_timeout: Duration) -> io::Result<Self> {
+        let (tx, rx) = unbounded();
+        let ready = ReadyQueue { tx };
+        let stop = Arc::new(AtomicBool::new(false));
+        let parking = Arc::new(Parking {
+            poller: sys::Poller::new()?,
+            parked: Mutex::new(Parked::default()),
+            write_timeout,
+        });
+        for i in 0..threads.max(1) {
+            let (rx, ready, parking, stop) = (
+                rx.clone(),
+                ready.clone(),
+                Arc::clone(&parking),
+                Arc::clone(&stop),
+            );
+            thread::Builder::new()
+                .name(format!("writer-{i}"))
+                .spawn(move || writer_loop(&rx, &ready, &parking, &stop))?;
+        }
+        if sys::Poller::NEEDED {
+            let (ready, stop) = (ready.clone(), Arc::clone(&stop));
+            thread::Builder::new()
+                .name("write-poller".into())
+                .spawn(move || poller_loop(&parking, &ready, &stop))?;
+        } else {
+            parking.parked().poller_gone = true;
+        }
+        Ok(WriterPool { ready, stop })
+    }
+
+    /// The queue new peers are scheduled on.
+    pub(crate) fn ready(&self) -> ReadyQueue {
+        self.ready.clone()
+    }
+}
+
+impl Drop for WriterPool {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+/// A writer's reusable buffers.
+#[derive(Debug, Default)]
+struct Scratch {
+    batch: VecDeque<Frame>,
+    plaintext: Vec<u8>,
+}
+
+fn writer_loop(rx: &Receiver<Arc<Peer>>, ready: &ReadyQueue, parking: &Parking, stop: &AtomicBool) {
+    let mut scratch = Scratch::default();
+    loop {
+        match rx.recv_timeout(WRITER_IDLE_CHECK) {
+            Ok(peer) => {
+                write_peer(&peer, &mut scratch, parking, ready);
+                if scratch.batch.capacity() > 1024 {
+                    scratch.batch = VecDeque::new();
+                }
+                if scratch.plaintext.capacity() > 64 * 1024 {
+                    scratch.plaintext = Vec::new();
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if stop.load(Ordering::Acquire) && parking.parked().poller_gone && rx.is_empty() {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Sends what the peer has queued, for a few rounds at most; then parks it, lets it idle,
+/// finishes it, or puts it back at the end of the ready queue.
+fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, parking: &Parking, ready: &ReadyQueue) {
+    let transport = peer.transport();
+    let mut unsent = peer.unsent();
+    for _ in 0..ROUNDS_PER_TURN {
+        let last = peer.outbox.take(&mut scratch.batch);
+        let sent =
+            stage(transport, scratch, &mut unsent, last).and_then(|()| unsent.send(transport));
+        let blocked = match sent {
+            Ok(blocked) => blocked,
+            Err(e) => {
+                tracing::debug!(peer = peer.id, "write failed: {e}");
+                abandon(peer, &mut unsent);
+                return;
+            }
+        };
+        match peer.outbox.settle(unsent.len(), blocked) {
+            Settled::More => {}
+            Settled::Park => {
+                unsent.trim();
+                parking.park(peer, &mut unsent);
+                return;
+            }
+            Settled::Idle => {
+                unsent.trim();
+                return;
+            }
+            Settled::Finished => {
+                transport.shutdown(Shutdown::Both);
+                unsent.release();
+                return;
+            }
+        }
+    }
+    drop(unsent);
+    ready.schedule(Arc::clone(peer));
+}
+
+/// Appends the taken frames (and, after the last, a TLS close_notify) to the unsent bytes.
+fn stage(
+    transport: &Transport,
+    scratch: &mut Scratch,
+    unsent: &mut Unsent,
+    last: bool,
+) -> io::Result<()> {
+    if transport.is_tls() {
+        scratch.plaintext.clear();
+        for frame in scratch.batch.drain(..) {
+            scratch.plaintext.extend_from_slice(&frame);
+        }
+        // Also collects what the reader's decryption left to send (an empty push wakes us).
+        transport.seal_into(&scratch.plaintext, &mut unsent.bytes)?;
+    } else {
+        for frame in scratch.batch.drain(..) {
+            unsent.bytes.extend_from_slice(&frame);
+        }
+    }
+    if last && !unsent.notified {
+        unsent.notified = true;
+        transport.close_notify_into(&mut unsent.bytes)?;
+    }
+    Ok(())
+}
+
+/// The connection is gone or hopeless: shut it and forget what it had queued.
+fn abandon(peer: &Peer, unsent: &mut Unsent) {
+    peer.outbox.abandon();
+    peer.transport().shutdown(Shutdown::Both);
+    unsent.release();
+}
+
+fn poller_loop(parking: &Parking, ready: &ReadyQueue, stop: &AtomicBool) {
+    let mut woken = Vec::new();
+    let mut last_sweep = Instant::now();
+    loop {
+        if let Err(e) = parking.poller.wait(&mut woken, POLL_TICK) {
+            tracing::error!("waiting for sockets failed: {e}");
+            thread::sleep(POLL_TICK);
+        }
+        for id in woken.drain(..) {
+            let peer = parking.parked().peers.remove(&id);
+            if let Some((peer, _)) = peer {
+                ready.schedule(peer);
+            }
+        }
+        let now = Instant::now();
+        if now.duration_since(last_sweep) >= POLL_TICK {
+            last_sweep = now;
+            let mut expired = Vec::new();
+            parking.parked().peers.retain(|_, (peer, deadline)| {
+                let keep = *deadline > now;
+                if !keep {
+                    expired.push(Arc::clone(peer));
+                }
+                keep
+            });
+            for peer in expired {
+                tracing::debug!(peer = peer.id, "write timed out: dropping the connection");
+                abandon(&peer, &mut peer.unsent());
+            }
+        }
+        if stop.load(Ordering::Acquire) {
+            let mut parked = parking.parked();
+            if parked.peers.is_empty() {
+                parked.poller_gone = true;
+                return;
+            }
+        }
+    }
+}
+
+/// Non-blocking sends and waiting for writability: epoll on Linux.
+#[cfg(target_os = "linux")]
+mod sys {
+    use std::io;
+    use std::os::fd::AsRawFd;
+    use std::time::Duration;
+
+    use chat_core::transport::Transport;
+    use nix::errno::Errno;
+    use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+    use nix::sys::socket::{MsgFlags, send as send_flags};
+
+    /// Sends what the socket takes now: `Some(n)` bytes, or `None` when it is full.
+    pub(super) fn send(transport: &Transport, bytes: &[u8]) -> io::Result<Option<usize>> {
+        let fd = transport.socket().as_raw_fd();
+        loop {
+            match send_flags(fd, bytes, MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL) {
+                Ok(0) if !bytes.is_empty() => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => return Ok(Some(n)),
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// An epoll set of parked sockets, each armed once per park.
+    #[derive(Debug)]
+    pub(super) struct Poller {
+        epoll: Epoll,
+    }
+
+    impl Poller {
+        pub(super) const NEEDED: bool = true;
+
+        pub(super) fn new() -> io::Result<Self> {
+            Ok(Poller {
+                epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
+            })
+        }
+
+        /// Reports `id` once the socket is writable (or failed).
+        pub(super) fn watch(&self, transport: &Transport, id: u64, known: bool) -> io::Result<()> {
+            let mut event = EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT, id);
+            let socket = transport.socket();
+            if known {
+                self.epoll.modify(socket, &mut event)?;
+            } else {
+                self.epoll.add(socket, event)?;
+            }
+            Ok(())
+        }
+
+        /// Waits up to `timeout` and adds the ids of writable sockets to `woken`.
+        pub(super) fn wait(&self, woken: &mut Vec<u64>, timeout: Duration) -> io::Result<()> {
+            let mut events = [EpollEvent::empty(); 64];
+            let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+            match self.epoll.wait(&mut events, EpollTimeout::from(ms)) {
+                Ok(n) => {
+                    woken.extend(events.iter().take(n).map(EpollEvent::data));
+                    Ok(())
+                }
+                Err(Errno::EINTR) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+/// Elsewhere: blocking sends, bounded by the socket's write timeout; a slow client then holds
+/// one writer for up to that long. Nothing is ever parked.
+#[cfg(not(target_os = "linux"))]
+mod sys {
+    use std::io::{self, Write};
+    use std::time::Duration;
+
+    use chat_core::transport::Transport;
+
+    pub(super) fn send(transport: &Transport, bytes: &[u8]) -> io::Result<Option<usize>> {
+        let mut socket = transport.socket();
+        socket.write_all(bytes)?;
+        Ok(Some(bytes.len()))
+    }
+
+    #[derive(Debug)]
+    pub(super) struct Poller;
+
+    impl Poller {
+        pub(super) const NEEDED: bool = false;
+
+        pub(super) fn new() -> io::Result<Self> {
+            Ok(Poller)
+        }
+
+        pub(super) fn watch(&self, _: &Transport, _: u64, _: bool) -> io::Result<()> {
+            Err(io::ErrorKind::Unsupported.into())
+        }
+
+        pub(super) fn wait(&self, _: &mut Vec<u64>, timeout: Duration) -> io::Result<()> {
+            std::thread::sleep(timeout);
+            Ok(())
+        }
+    }
+}
