@@ -143,7 +143,10 @@ impl Outbox {
     /// Returns whether the outbox is closed, i.e. whether these are the last frames.
     pub(crate) fn take(&self, batch: &mut VecDeque<Frame>) -> bool {
         let mut q = self.lock();
-        std::mem::swap(&mut q.frames, batch);
+        // The writer gets the queue's storage and the queue starts again with none: an idle
+        // client keeps no buffer sized by its busiest moment.
+        batch.clear();
+        *batch = std::mem::take(&mut q.frames);
         q.unsent += q.bytes;
         q.bytes = 0;
         q.closed

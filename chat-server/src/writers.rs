@@ -30,8 +30,6 @@ use crate::peer::Peer;
 
 /// Rounds a writer gives one peer before putting it at the back of the ready queue.
 const ROUNDS_PER_TURN: usize = 4;
-/// An idle peer keeps an unsent-bytes buffer up to this size; larger ones are freed.
-const KEEP_BUFFER_BYTES: usize = 4 * 1024;
 /// How often the poller looks for expired parked peers and for the pool's end.
 const POLL_TICK: Duration = Duration::from_millis(100);
 /// How long an idle writer waits before checking whether the pool ended.
@@ -83,13 +81,14 @@ impl Unsent {
         Ok(false)
     }
 
-    /// Frees what an idle or parked peer need not keep.
+    /// Frees what a parked or idle peer need not keep: sent bytes, and an emptied buffer (a
+    /// fresh one per round costs an allocation; keeping one costs memory per idle client).
     fn trim(&mut self) {
         if self.sent > 0 && self.sent * 2 >= self.bytes.len() {
             self.bytes.drain(..self.sent);
             self.sent = 0;
         }
-        if self.bytes.is_empty() && self.bytes.capacity() > KEEP_BUFFER_BYTES {
+        if self.bytes.is_empty() {
             self.bytes = Vec::new();
         }
     }
@@ -213,9 +212,7 @@ fn writer_loop(rx: &Receiver<Arc<Peer>>, ready: &ReadyQueue, parking: &Parking, 
         match rx.recv_timeout(WRITER_IDLE_CHECK) {
             Ok(peer) => {
                 write_peer(&peer, &mut scratch, parking, ready);
-                if scratch.batch.capacity() > 1024 {
-                    scratch.batch = VecDeque::new();
-                }
+                scratch.batch = VecDeque::new();
                 if scratch.plaintext.capacity() > 64 * 1024 {
                     scratch.plaintext = Vec::new();
                 }
