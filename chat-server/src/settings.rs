@@ -110,6 +110,9 @@ pub struct Settings {
     /// Seconds for an address to earn back one registration [default: 60]
     #[arg(long, env = "CHAT_REGISTRATION_REFILL_SECS", value_name = "SECS")]
     pub registration_refill_secs: Option<u64>,
+    /// Threads sending queued frames to clients [default: number of cores]
+    #[arg(long, env = "CHAT_WRITER_THREADS", value_name = "N")]
+    pub writer_threads: Option<usize>,
     /// Threads hashing passwords [default: number of cores - 1, at least 1]
     #[arg(long, env = "CHAT_HASH_WORKERS", value_name = "N")]
     pub hash_workers: Option<usize>,
@@ -182,6 +185,7 @@ impl Settings {
             registration_refill_secs: self
                 .registration_refill_secs
                 .or(under.registration_refill_secs),
+            writer_threads: self.writer_threads.or(under.writer_threads),
             hash_workers: self.hash_workers.or(under.hash_workers),
             hash_queue: self.hash_queue.or(under.hash_queue),
             store_cache_mib: self.store_cache_mib.or(under.store_cache_mib),
@@ -221,6 +225,7 @@ impl Settings {
             login_backoff_max_secs: Some(config.login_backoff_max.as_secs()),
             registrations_per_ip: Some(config.registrations_per_ip),
             registration_refill_secs: Some(config.registration_refill.as_secs()),
+            writer_threads: Some(config.writer_threads),
             hash_workers: Some(config.hash_workers),
             hash_queue: Some(config.hash_queue),
             store_cache_mib: Some(config.store_cache_bytes / MIB),
@@ -276,6 +281,7 @@ impl Settings {
             &mut c.registration_refill,
             self.registration_refill_secs.map(secs),
         );
+        set(&mut c.writer_threads, self.writer_threads);
         set(&mut c.hash_workers, self.hash_workers);
         set(&mut c.hash_queue, self.hash_queue);
         if let Some(mib) = self.store_cache_mib {
@@ -434,7 +440,15 @@ mod tests {
         for (key, value) in &example {
             assert!(keys.contains(key), "example file has unknown key {key}");
             // Machine-dependent or optional values are shown as examples, not defaults.
-            if ["data_dir", "hash_workers", "tls_cert", "tls_key"].contains(&key.as_str()) {
+            if [
+                "data_dir",
+                "hash_workers",
+                "writer_threads",
+                "tls_cert",
+                "tls_key",
+            ]
+            .contains(&key.as_str())
+            {
                 continue;
             }
             assert_eq!(Some(value), all.get(key), "default of {key}");
