@@ -56,6 +56,8 @@ struct Queue {
     unsent: usize,
     closed: bool,
     scheduled: bool,
+    /// Closed, and a writer sent everything (or gave up): nothing more will be written.
+    done: bool,
 }
 
 impl Queue {
@@ -139,6 +141,11 @@ impl Outbox {
         self.lock().closed
     }
 
+    /// Whether the outbox is closed and a writer is through with it.
+    pub fn is_done(&self) -> bool {
+        self.lock().done
+    }
+
     /// Writer side: moves every queued frame into `batch` (counted as unsent from now on).
     /// Returns whether the outbox is closed, i.e. whether these are the last frames.
     pub(crate) fn take(&self, batch: &mut VecDeque<Frame>) -> bool {
@@ -164,6 +171,7 @@ impl Outbox {
         } else if unsent > 0 {
             Settled::Park
         } else if q.closed {
+            q.done = true;
             Settled::Finished
         } else {
             q.scheduled = false;
@@ -180,6 +188,7 @@ impl Outbox {
         q.unsent = 0;
         q.closed = true;
         q.scheduled = true;
+        q.done = true;
     }
 }
 
@@ -206,6 +215,17 @@ mod tests {
                 settled => return (sink, settled),
             }
         }
+    }
+
+    #[test]
+    fn an_outbox_is_done_only_once_its_last_frame_is_sent() {
+        let outbox = Outbox::new(100);
+        assert_eq!(outbox.push(frame(10)), Ok(Wake::Schedule));
+        let _ = outbox.close_with(Some(frame(5)));
+        assert!(outbox.is_closed() && !outbox.is_done());
+        let (sent, settled) = drain(&outbox);
+        assert_eq!((sent.len(), settled), (15, Settled::Finished));
+        assert!(outbox.is_done());
     }
 
     #[test]

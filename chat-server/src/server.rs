@@ -21,7 +21,7 @@ use crate::error::{Result, ServerError};
 use crate::hub::Hub;
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
-use crate::session::{self, READER_STACK_BYTES};
+use crate::session::{self, HANDSHAKE_STACK_BYTES};
 use crate::store::Accounts;
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
@@ -243,11 +243,8 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         let shared = Arc::clone(shared);
         let spawned = thread::Builder::new()
             .name(format!("client-{id}"))
-            .stack_size(READER_STACK_BYTES)
-            .spawn(move || {
-                session::serve(shared, stream, addr, id);
-                drop(admission);
-            });
+            .stack_size(HANDSHAKE_STACK_BYTES)
+            .spawn(move || session::serve(shared, stream, addr, id, admission));
         if let Err(e) = spawned {
             tracing::warn!(%addr, "cannot start a client thread: {e}; connection dropped");
         }
@@ -356,6 +353,17 @@ impl ServerHandle {
                 .0;
         }
         drop(connections);
+        // A reader ends as soon as its socket is shut for reading, which can be before a writer
+        // sent the goodbye: wait for the writers too, or the process could exit first.
+        while peers.iter().any(|p| !p.outbox.is_done()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(2));
+        }
+        drop(peers);
+        // A client thread unregisters just before it ends; wait until each one let go of the
+        // shared state, so that the store is closed when the handle is (a restart reopens it).
+        while Arc::strong_count(&self.shared) > 1 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
         self.shared.accounts.flush()?;
         tracing::info!("stopped; store flushed");
         Ok(())

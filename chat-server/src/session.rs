@@ -18,7 +18,7 @@ use chat_core::limits::{CLIENT_NAME_MAX_BYTES, MAX_LISTED, PROTOCOL_VERSION};
 use chat_core::protocol::{
     ClientFrame, CloseReason, ErrorCode, Field, Registration, Request, ServerMessage, UserInfo,
 };
-use chat_core::transport::{FlushHint, Transport};
+use chat_core::transport::{FlushHint, Transport, TransportReader};
 use chat_core::validate;
 
 use crate::hub::HubError;
@@ -30,8 +30,15 @@ use crate::store::{Account, Created};
 use crate::throttle::{Flood, FloodVerdict};
 use crate::wire;
 
-/// Stack for a client's reader thread: decoding is depth-limited and nothing recurses deeply.
+/// Stack for a logged-in client's reader thread: decoding is depth-limited and nothing recurses
+/// deeply. Only the pages a thread touches count in memory, not this size.
 pub const READER_STACK_BYTES: usize = 256 * 1024;
+
+/// Stack for a connection's first thread, which runs the TLS handshake, hello and login. More
+/// than four times [`READER_STACK_BYTES`], so the C library never hands one of these stacks,
+/// with the pages login touched, to a logged-in client's reader (it reuses a cached stack only
+/// for a request at least a quarter of its size).
+pub const HANDSHAKE_STACK_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -116,8 +123,16 @@ struct Session {
     phase: Phase,
 }
 
-/// Serves one accepted connection until it ends. Runs on the connection's reader thread.
-pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id: u64) {
+/// Serves one accepted connection until it ends. Runs on the connection's first thread, which
+/// hands the connection to a fresh reader thread once the client is logged in (see [`Reading`]).
+/// `guard` is dropped when the connection ends.
+pub(crate) fn serve<G: Send + 'static>(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    addr: SocketAddr,
+    id: u64,
+    guard: G,
+) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(shared.config.write_timeout));
     let _ = stream.set_read_timeout(Some(shared.config.handshake_timeout));
@@ -140,12 +155,95 @@ pub(crate) fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, id
         peer: Arc::clone(&peer),
         phase: Phase::AwaitHello,
     };
-    let why = session.run(&transport);
-    shared.hub.logout(&peer);
-    shared.unregister(&peer);
+    let mut reading = Reading::new(&session, &transport);
+    let why = match session.run(&mut reading) {
+        Ended::Closed(why) => why,
+        Ended::LoggedIn => {
+            // Login touched deep stack (the store, the hash pool, the first broadcasts) and left
+            // freed blocks in this thread's allocator cache. A long-lived idle client should
+            // keep neither: continue on a new thread and let this one end, which returns both.
+            let spawned = thread::Builder::new()
+                .name(format!("reader-{id}"))
+                .stack_size(READER_STACK_BYTES)
+                .spawn(move || {
+                    let why = session.run(&mut reading).into_reason();
+                    end(&session.shared, &session.peer, &why);
+                    drop(guard);
+                });
+            match spawned {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(peer = id, "cannot start a reader thread: {e}; dropped");
+                    peer.close(CloseReason::ServerShutdown, "the server is out of threads");
+                    "out of threads".to_owned()
+                }
+            }
+        }
+    };
+    end(&shared, &peer, &why);
+}
+
+/// A connection's last steps, on whichever thread read it last.
+fn end(shared: &Shared, peer: &Arc<Peer>, why: &str) {
+    shared.hub.logout(peer);
+    shared.unregister(peer);
     // The writer pool sends what is left, then shuts the socket.
     peer.finish();
-    tracing::info!(peer = id, %addr, login = %peer.name(), "disconnected: {why}");
+    tracing::info!(peer = peer.id, addr = %peer.addr, login = %peer.name(), "disconnected: {why}");
+}
+
+/// Why [`Session::run`] returned.
+enum Ended {
+    /// The connection is over, for this reason (for the log).
+    Closed(String),
+    /// The client just logged in; the loop may go on, on another thread.
+    LoggedIn,
+}
+
+impl Ended {
+    fn into_reason(self) -> String {
+        match self {
+            Ended::Closed(why) => why,
+            Ended::LoggedIn => "internal error: logged in twice".to_owned(),
+        }
+    }
+}
+
+/// A connection's reading state, which moves with it from its first thread to its reader thread:
+/// bytes already read (a request pipelined after the login) stay in `frames`.
+struct Reading {
+    stream: TransportReader,
+    frames: FrameReader,
+    flood: Flood,
+    deadline: Instant,
+    last_heard: Instant,
+    pinged: bool,
+}
+
+impl Reading {
+    fn new(session: &Session, transport: &Transport) -> Self {
+        let flush_peer = Arc::downgrade(&session.peer);
+        let hint: FlushHint = Arc::new(move || {
+            if let Some(peer) = flush_peer.upgrade() {
+                peer.send(&Frame::from(Vec::new()));
+            }
+        });
+        let config = &session.shared.config;
+        let now = Instant::now();
+        Reading {
+            stream: transport.reader(Some(hint)),
+            frames: FrameReader::new(),
+            flood: Flood::new(
+                config.flood_burst,
+                config.flood_per_second,
+                config.flood_kick_after,
+                now,
+            ),
+            deadline: now + config.handshake_timeout,
+            last_heard: now,
+            pinged: false,
+        }
+    }
 }
 
 /// The first byte of a TLS handshake record.
@@ -209,45 +307,29 @@ fn secure(shared: &Shared, stream: TcpStream, addr: SocketAddr, id: u64) -> Opti
 }
 
 impl Session {
-    /// Reads and handles frames until the connection ends; returns why, for the log.
-    fn run(&mut self, transport: &Transport) -> String {
-        let socket = transport.socket();
-        let flush_peer = Arc::downgrade(&self.peer);
-        let hint: FlushHint = Arc::new(move || {
-            if let Some(peer) = flush_peer.upgrade() {
-                peer.send(&Frame::from(Vec::new()));
-            }
-        });
-        let mut stream = transport.reader(Some(hint));
+    /// Reads and handles frames until the connection ends, or until the client logs in.
+    fn run(&mut self, r: &mut Reading) -> Ended {
         let shared = Arc::clone(&self.shared);
         let config = &shared.config;
-        let deadline = Instant::now() + config.handshake_timeout;
-        let mut flood = Flood::new(
-            config.flood_burst,
-            config.flood_per_second,
-            config.flood_kick_after,
-            Instant::now(),
-        );
-        let mut last_heard = Instant::now();
-        let mut pinged = false;
-        let mut reader = FrameReader::new();
+        let peer = Arc::clone(&self.peer);
+        let socket = peer.transport().socket();
         loop {
             if self.shared.is_shutting_down() {
-                return "server shutting down".into();
+                return Ended::Closed("server shutting down".into());
             }
             // Before login the handshake deadline bounds every wait; after it, the keep-alive.
             let wake_at = if self.phase != Phase::LoggedIn {
-                deadline
-            } else if pinged {
-                last_heard + config.idle_timeout
+                r.deadline
+            } else if r.pinged {
+                r.last_heard + config.idle_timeout
             } else {
-                last_heard + config.ping_interval
+                r.last_heard + config.ping_interval
             };
             let wait = wake_at.saturating_duration_since(Instant::now());
             let _ = socket.set_read_timeout(Some(wait.max(Duration::from_millis(10))));
-            let body = match reader.read_frame(&mut stream) {
+            let body = match r.frames.read_frame(&mut r.stream) {
                 Ok(Some(body)) => body,
-                Ok(None) => return "closed by the client".into(),
+                Ok(None) => return Ended::Closed("closed by the client".into()),
                 Err(e) if e.is_timeout() => {
                     let now = Instant::now();
                     if now < wake_at {
@@ -258,31 +340,35 @@ impl Session {
                             CloseReason::HandshakeTimeout,
                             "hello and login were not completed in time",
                         );
-                        return "handshake timeout".into();
+                        return Ended::Closed("handshake timeout".into());
                     }
-                    if pinged {
+                    if r.pinged {
                         self.peer.close(
                             CloseReason::IdleTimeout,
                             "nothing heard from you for too long",
                         );
-                        return "idle timeout".into();
+                        return Ended::Closed("idle timeout".into());
                     }
                     self.event(ServerMessage::Ping);
-                    pinged = true;
+                    r.pinged = true;
                     continue;
                 }
                 Err(e @ CoreError::FrameTooLarge { .. }) => {
                     self.error(None, Refusal::from(e));
                     self.peer
                         .close(CloseReason::ProtocolError, "frame too large");
-                    return "oversized frame".into();
+                    return Ended::Closed("oversized frame".into());
                 }
-                Err(CoreError::Truncated) => return "closed in the middle of a frame".into(),
-                Err(e) if self.peer.outbox.is_closed() => return format!("closed ({e})"),
-                Err(e) => return format!("read error: {e}"),
+                Err(CoreError::Truncated) => {
+                    return Ended::Closed("closed in the middle of a frame".into());
+                }
+                Err(e) if self.peer.outbox.is_closed() => {
+                    return Ended::Closed(format!("closed ({e})"));
+                }
+                Err(e) => return Ended::Closed(format!("read error: {e}")),
             };
-            last_heard = Instant::now();
-            pinged = false;
+            r.last_heard = Instant::now();
+            r.pinged = false;
             let frame: ClientFrame = match frame::decode(body) {
                 Ok(frame) => frame,
                 Err(e) => {
@@ -292,7 +378,7 @@ impl Session {
                 }
             };
             if counts_as_flood(&frame.request) {
-                match flood.check(Instant::now()) {
+                match r.flood.check(Instant::now()) {
                     FloodVerdict::Go => {}
                     FloodVerdict::Wait(delay) => thread::sleep(delay),
                     FloodVerdict::Disconnect => {
@@ -301,15 +387,19 @@ impl Session {
                             CloseReason::Flood,
                             "you sent too much, too fast, for too long",
                         );
-                        return "flooding".into();
+                        return Ended::Closed("flooding".into());
                     }
                 }
             }
             let id = frame.id;
+            let was = self.phase;
             match self.handle(id, frame.request) {
                 Ok(Next::Continue) => {}
-                Ok(Next::Close) => return "said goodbye".into(),
+                Ok(Next::Close) => return Ended::Closed("said goodbye".into()),
                 Err(refusal) => self.error(Some(id), refusal),
+            }
+            if was != Phase::LoggedIn && self.phase == Phase::LoggedIn {
+                return Ended::LoggedIn;
             }
         }
     }

@@ -2,9 +2,10 @@
 
 use std::sync::{Arc, Barrier};
 
-use chat_core::protocol::{ErrorCode, Field, Password, Request, ServerMessage};
+use chat_core::frame::encode;
+use chat_core::protocol::{ClientFrame, ErrorCode, Field, Password, Request, ServerMessage};
 
-use super::harness::{Client, TestServer, password, registration};
+use super::harness::{Client, TestServer, entered, password, registration};
 
 #[test]
 fn registered_users_log_in_and_land_in_the_default_room() {
@@ -173,4 +174,48 @@ fn two_clients_racing_for_one_login_exactly_one_wins() {
             .count();
         assert_eq!((won, lost), (1, 3), "{replies:?}");
     }
+}
+
+/// The connection moves to a fresh reader thread once logged in; requests already read with the
+/// login (sent in the same write) must move with it and be answered, in order.
+#[test]
+fn requests_sent_together_with_the_login_are_answered_in_order() {
+    let server = TestServer::start();
+    drop(server.user("pia"));
+    let mut c = server.client();
+    let mut bytes = Vec::new();
+    for (id, request) in [
+        (
+            10,
+            Request::Login {
+                login: "pia".into(),
+                password: password("pia"),
+            },
+        ),
+        (
+            11,
+            Request::CreateRoom {
+                room: "deck".into(),
+            },
+        ),
+        (12, Request::ListRooms),
+    ] {
+        bytes.extend(encode(&ClientFrame { id, request }).unwrap());
+    }
+    c.send_raw(&bytes);
+    let logged = c.expect_frame("logged in", |f| f.re == Some(10));
+    assert!(
+        matches!(logged.message, ServerMessage::LoggedIn { .. }),
+        "{logged:?}"
+    );
+    let created = c.expect_frame("room created", |f| f.re == Some(11));
+    assert_eq!(entered(&created.message).0, "deck");
+    let listed = c.expect_frame("rooms listed", |f| f.re == Some(12));
+    let ServerMessage::Rooms { rooms } = listed.message else {
+        panic!("{listed:?}");
+    };
+    assert!(
+        rooms.iter().any(|r| r.name == "deck" && r.members == 1),
+        "{rooms:?}"
+    );
 }
