@@ -58,8 +58,12 @@ pub struct FrameReader {
     end: usize,
 }
 
-/// Buffer size a reader starts with and shrinks back to.
-const INITIAL_BUFFER_BYTES: usize = 1024;
+/// Buffer size a reader starts with and shrinks back to: an idle connection (most of a server's)
+/// holds this much.
+const INITIAL_BUFFER_BYTES: usize = 256;
+/// A read that fills the buffer doubles it, up to this: a busy connection then reads many
+/// frames per system call.
+const BUSY_BUFFER_BYTES: usize = 4096;
 /// A buffer larger than this is released once empty.
 const SHRINK_ABOVE_BYTES: usize = 16 * 1024;
 
@@ -112,6 +116,10 @@ impl FrameReader {
                 };
             }
             self.end += n;
+            if self.end == self.buf.len() && self.buf.len() < BUSY_BUFFER_BYTES {
+                let grown = (self.buf.len() * 2).min(BUSY_BUFFER_BYTES);
+                self.buf.resize(grown, 0);
+            }
         }
     }
 
@@ -209,6 +217,27 @@ mod tests {
         let mut reader = FrameReader::new();
         let body = reader.read_frame(&mut Trickle(&bytes)).unwrap().unwrap();
         assert_eq!(decode::<ClientFrame>(body).unwrap(), hello());
+    }
+
+    #[test]
+    fn a_busy_stream_grows_the_buffer_and_an_idle_one_keeps_it_small() {
+        let mut idle = FrameReader::new();
+        let one = encode(&hello()).unwrap();
+        idle.read_frame(&mut &one[..]).unwrap().unwrap();
+        assert_eq!(idle.buf.len(), INITIAL_BUFFER_BYTES);
+
+        let mut bytes = Vec::new();
+        for _ in 0..200 {
+            bytes.extend(encode(&hello()).unwrap());
+        }
+        let mut stream = &bytes[..];
+        let mut busy = FrameReader::new();
+        for _ in 0..200 {
+            let body = busy.read_frame(&mut stream).unwrap().unwrap();
+            assert_eq!(decode::<ClientFrame>(body).unwrap(), hello());
+        }
+        assert_eq!(busy.buf.len(), BUSY_BUFFER_BYTES);
+        assert!(busy.read_frame(&mut stream).unwrap().is_none());
     }
 
     #[test]

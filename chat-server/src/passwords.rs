@@ -1,8 +1,13 @@
-//! Password hashing and checking on a small, bounded pool of threads.
+//! Password hashing and checking, with the account lookups that go with them, on a small,
+//! bounded pool of threads.
 //!
 //! bcrypt is slow on purpose (~70 ms at cost 10). Running it on the connection's own thread would
 //! let a storm of logins take every core from chat traffic; here at most `workers` hashes run at
 //! once and at most `queue` wait, and beyond that a login is told the server is busy.
+//!
+//! A login or registration runs here whole (store lookup, hash, store write), not only its hash:
+//! the store keeps per-thread state for every thread that touches it, which the pool's few
+//! long-lived threads pay once instead of every short-lived connection thread.
 
 use std::sync::{Arc, OnceLock};
 use std::thread;
@@ -12,17 +17,7 @@ use crossbeam_channel::{Sender, TrySendError, bounded};
 
 use crate::error::{Result, ServerError};
 
-enum Job {
-    Hash {
-        password: Password,
-        reply: Sender<Result<String>>,
-    },
-    Verify {
-        password: Password,
-        hash: Option<String>,
-        reply: Sender<Result<bool>>,
-    },
-}
+type Job = Box<dyn FnOnce(&Hasher) + Send>;
 
 /// Why a password job did not run.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +28,37 @@ pub enum PoolError {
     /// The job ran and failed.
     #[error(transparent)]
     Failed(#[from] ServerError),
+}
+
+/// What a job gets to hash and verify with, on a pool thread.
+#[derive(Debug)]
+pub struct Hasher {
+    cost: u32,
+    /// Checking an unknown login still costs one verify, against this hash, so that a wrong
+    /// login and a wrong password take the same time.
+    decoy: Arc<OnceLock<String>>,
+}
+
+impl Hasher {
+    /// The bcrypt hash of `password`.
+    pub fn hash(&self, password: &Password) -> Result<String> {
+        Ok(bcrypt::non_truncating_hash(password.expose(), self.cost)?)
+    }
+
+    /// Whether `password` matches `hash`; with no hash (unknown login) it does the same work and
+    /// says no.
+    pub fn verify(&self, password: &Password, hash: Option<&str>) -> Result<bool> {
+        match hash {
+            Some(hash) => Ok(bcrypt::non_truncating_verify(password.expose(), hash)?),
+            None => {
+                let decoy = self
+                    .decoy
+                    .get_or_init(|| bcrypt::hash("decoy password", self.cost).unwrap_or_default());
+                let _ = bcrypt::verify(password.expose(), decoy);
+                Ok(false)
+            }
+        }
+    }
 }
 
 /// A handle on the hashing threads; cheap to clone. The threads end when every handle is gone.
@@ -53,84 +79,56 @@ impl PasswordPool {
     /// Starts `workers` threads hashing at `cost`, with room for `queue` waiting jobs.
     pub fn start(workers: usize, queue: usize, cost: u32) -> Result<Self> {
         let (tx, rx) = bounded::<Job>(queue);
-        // Checking an unknown login still costs one verify, against this hash, so that a wrong
-        // login and a wrong password take the same time.
         let decoy: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
         for i in 0..workers {
             let rx = rx.clone();
-            let decoy = Arc::clone(&decoy);
+            let hasher = Hasher {
+                cost,
+                decoy: Arc::clone(&decoy),
+            };
             thread::Builder::new()
                 .name(format!("password-{i}"))
                 .stack_size(256 * 1024)
                 .spawn(move || {
                     for job in rx {
-                        run(job, cost, &decoy);
+                        job(&hasher);
                     }
                 })?;
         }
         Ok(PasswordPool { jobs: tx })
     }
 
-    /// The bcrypt hash of `password`.
-    pub fn hash(&self, password: Password) -> Result<String, PoolError> {
+    /// Runs `job` on a pool thread and waits for its result, or says busy at once when too many
+    /// jobs wait. `job` must not submit to the pool itself: it would wait for its own thread.
+    pub fn run<T, F>(&self, job: F) -> Result<T, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Hasher) -> T + Send + 'static,
+    {
         let (reply, rx) = bounded(1);
-        self.submit(Job::Hash { password, reply })?;
-        rx.recv()
-            .map_err(|_| PoolError::Busy)?
-            .map_err(PoolError::from)
-    }
-
-    /// Whether `password` matches `hash`; with no hash (unknown login) it does the same work and
-    /// says no.
-    pub fn verify(&self, password: Password, hash: Option<String>) -> Result<bool, PoolError> {
-        let (reply, rx) = bounded(1);
-        self.submit(Job::Verify {
-            password,
-            hash,
-            reply,
-        })?;
-        rx.recv()
-            .map_err(|_| PoolError::Busy)?
-            .map_err(PoolError::from)
-    }
-
-    fn submit(&self, job: Job) -> Result<(), PoolError> {
+        let job: Job = Box::new(move |hasher| {
+            let _ = reply.send(job(hasher));
+        });
         self.jobs.try_send(job).map_err(|e| match e {
             TrySendError::Full(_) | TrySendError::Disconnected(_) => PoolError::Busy,
-        })
-    }
-}
-
-fn run(job: Job, cost: u32, decoy: &OnceLock<String>) {
-    match job {
-        Job::Hash { password, reply } => {
-            let hashed =
-                bcrypt::non_truncating_hash(password.expose(), cost).map_err(ServerError::from);
-            let _ = reply.send(hashed);
-        }
-        Job::Verify {
-            password,
-            hash,
-            reply,
-        } => {
-            let result = match hash {
-                Some(hash) => bcrypt::non_truncating_verify(password.expose(), &hash)
-                    .map_err(ServerError::from),
-                None => {
-                    let decoy = decoy
-                        .get_or_init(|| bcrypt::hash("decoy password", cost).unwrap_or_default());
-                    let _ = bcrypt::verify(password.expose(), decoy);
-                    Ok(false)
-                }
-            };
-            let _ = reply.send(result);
-        }
+        })?;
+        rx.recv().map_err(|_| PoolError::Busy)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl PasswordPool {
+        fn hash(&self, password: Password) -> Result<String, PoolError> {
+            Ok(self.run(move |h| h.hash(&password))??)
+        }
+
+        fn verify(&self, password: Password, hash: Option<String>) -> Result<bool, PoolError> {
+            Ok(self.run(move |h| h.verify(&password, hash.as_deref()))??)
+        }
+    }
 
     #[test]
     fn hashes_verify_and_wrong_passwords_do_not() {

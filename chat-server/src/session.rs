@@ -6,7 +6,7 @@
 //! gets a typed error and the connection stays open.
 
 use std::io::Write;
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ use chat_core::validate;
 
 use crate::hub::HubError;
 use crate::outbox::Frame;
-use crate::passwords::PoolError;
+use crate::passwords::{Hasher, PoolError};
 use crate::peer::{Login, Peer};
 use crate::server::Shared;
 use crate::store::{Account, Created};
@@ -499,48 +499,15 @@ impl Session {
 
     fn register(&mut self, id: u32, r: Registration) -> Handled {
         validate::registration(&r)?;
-        if self
-            .shared
-            .accounts
-            .get(&r.login)
-            .map_err(internal)?
-            .is_some()
-        {
-            return Err(login_taken());
-        }
+        let shared = Arc::clone(&self.shared);
         let ip = self.peer.addr.ip();
-        if let Err(wait) = self.shared.registrations.take(&ip, Instant::now()) {
-            return Err(Refusal::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "too many new accounts from your address; try again in {}",
-                    seconds(wait)
-                ),
-            ));
-        }
-        let password_hash = self.shared.passwords.hash(r.password)?;
-        let account = Account {
-            login: r.login,
-            first_names: r.first_names,
-            last_names: r.last_names,
-            password_hash,
-            age: r.age,
-            gender: r.gender,
-            created_ms: system_now_ms(),
-        };
-        match self.shared.accounts.create(&account).map_err(internal)? {
-            Created::Yes => {
-                tracing::info!(peer = self.peer.id, login = ?account.login, "registered");
-                self.reply(
-                    id,
-                    ServerMessage::Registered {
-                        login: account.login,
-                    },
-                );
-                Ok(Next::Continue)
-            }
-            Created::LoginTaken => Err(login_taken()),
-        }
+        let login = self
+            .shared
+            .passwords
+            .run(move |hasher| create_account(&shared, hasher, ip, r))??;
+        tracing::info!(peer = self.peer.id, login = ?login, "registered");
+        self.reply(id, ServerMessage::Registered { login });
+        Ok(Next::Continue)
     }
 
     fn login(&mut self, id: u32, login: &str, password: chat_core::protocol::Password) -> Handled {
@@ -558,16 +525,18 @@ impl Session {
                 format!("too many failed logins; try again in {}", seconds(wait)),
             ));
         }
-        let account = if validate::login(login).is_ok() {
-            self.shared.accounts.get(login).map_err(internal)?
-        } else {
-            None
-        };
-        let ok = self
-            .shared
-            .passwords
-            .verify(password, account.as_ref().map(|a| a.password_hash.clone()))?;
-        let Some(account) = account.filter(|_| ok) else {
+        let accounts = self.shared.accounts.clone();
+        let known = validate::login(login).is_ok().then(|| login.to_owned());
+        let checked = self.shared.passwords.run(move |hasher| {
+            let account = match known {
+                Some(login) => accounts.get(&login)?,
+                None => None,
+            };
+            let hash = account.as_ref().map(|a| a.password_hash.as_str());
+            let ok = hasher.verify(&password, hash)?;
+            Ok::<_, crate::error::ServerError>(account.filter(|_| ok))
+        })?;
+        let Some(account) = checked.map_err(internal)? else {
             tracing::info!(peer = self.peer.id, addr = %self.peer.addr, login = ?login, "failed login");
             let now = Instant::now();
             self.shared.login_ip.fail(&ip, now);
@@ -689,6 +658,48 @@ impl Session {
         });
         users.truncate(MAX_LISTED);
         Ok(ServerMessage::Users { users, total })
+    }
+}
+
+/// A registration, on a password-pool thread: refuses a taken login before spending a hash or the
+/// address's registration budget, then stores the account (flushed) and returns its login.
+fn create_account(
+    shared: &Shared,
+    hasher: &Hasher,
+    ip: IpAddr,
+    r: Registration,
+) -> Result<String, Refusal> {
+    if shared.accounts.get(&r.login).map_err(internal)?.is_some() {
+        return Err(login_taken());
+    }
+    if let Err(wait) = shared.registrations.take(&ip, Instant::now()) {
+        return Err(Refusal::new(
+            ErrorCode::RateLimited,
+            format!(
+                "too many new accounts from your address; try again in {}",
+                seconds(wait)
+            ),
+        ));
+    }
+    let password_hash = hasher.hash(&r.password).map_err(|e| {
+        tracing::error!("password hashing failed: {e}");
+        Refusal::new(
+            ErrorCode::Internal,
+            "the server could not hash the password",
+        )
+    })?;
+    let account = Account {
+        login: r.login,
+        first_names: r.first_names,
+        last_names: r.last_names,
+        password_hash,
+        age: r.age,
+        gender: r.gender,
+        created_ms: system_now_ms(),
+    };
+    match shared.accounts.create(&account).map_err(internal)? {
+        Created::Yes => Ok(account.login),
+        Created::LoginTaken => Err(login_taken()),
     }
 }
 
