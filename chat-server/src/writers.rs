@@ -15,7 +15,7 @@
 //!   hub lock.
 
 use std::collections::{HashMap, VecDeque};
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -50,52 +50,113 @@ impl ReadyQueue {
     }
 }
 
-/// Bytes taken from a peer's outbox and not yet sent. Locked only by the writer holding the peer
+/// Frames taken from a peer's outbox and not yet sent. Locked only by the writer holding the peer
 /// (or the poller dropping a parked one).
+///
+/// On plain TCP the shared frames themselves wait here and go out in vectored sends: a broadcast
+/// is never copied per member. Under TLS each batch is sealed into `sealed` first.
 #[derive(Debug, Default)]
 pub(crate) struct Unsent {
-    bytes: Vec<u8>,
-    /// Bytes of `bytes` already sent.
-    sent: usize,
+    frames: VecDeque<Frame>,
+    /// Bytes of the first frame already sent.
+    offset: usize,
+    /// Bytes in `frames`, less `offset`.
+    frame_bytes: usize,
+    /// TLS records not yet sent (sealed frames and protocol messages).
+    sealed: Vec<u8>,
+    /// Bytes of `sealed` already sent.
+    sealed_sent: usize,
     /// A TLS close_notify is queued (after the last frame).
     notified: bool,
     /// The descriptor is in the poller's epoll set.
     registered: bool,
 }
 
+/// Frames handed to one vectored send at most (Linux accepts up to 1024).
+const FRAMES_PER_SEND: usize = 64;
+
 impl Unsent {
     fn len(&self) -> usize {
-        self.bytes.len() - self.sent
+        self.frame_bytes + self.sealed.len() - self.sealed_sent
+    }
+
+    /// Takes over a batch of frames (plain TCP), without copying them.
+    fn push_frames(&mut self, batch: &mut VecDeque<Frame>) {
+        self.frame_bytes += batch.iter().map(|f| f.len()).sum::<usize>();
+        if self.frames.is_empty() {
+            // The outbox's own storage becomes ours: no allocation per batch.
+            std::mem::swap(&mut self.frames, batch);
+        } else {
+            self.frames.append(batch);
+        }
     }
 
     /// Sends until everything went or the socket is full. Returns whether it was full.
     fn send(&mut self, transport: &Transport) -> io::Result<bool> {
-        while self.sent < self.bytes.len() {
-            match sys::send(transport, &self.bytes[self.sent..])? {
-                Some(n) => self.sent += n,
+        while self.sealed_sent < self.sealed.len() {
+            match sys::send(transport, &self.sealed[self.sealed_sent..])? {
+                Some(n) => self.sealed_sent += n,
                 None => return Ok(true),
             }
         }
-        self.bytes.clear();
-        self.sent = 0;
+        self.sealed.clear();
+        self.sealed_sent = 0;
+        while !self.frames.is_empty() {
+            let mut slices = [IoSlice::new(&[]); FRAMES_PER_SEND];
+            let mut count = 0;
+            for (i, frame) in self.frames.iter().take(FRAMES_PER_SEND).enumerate() {
+                let skip = if i == 0 { self.offset } else { 0 };
+                slices[i] = IoSlice::new(&frame[skip..]);
+                count += 1;
+            }
+            let Some(mut n) = sys::send_vectored(transport, &slices[..count])? else {
+                return Ok(true);
+            };
+            self.frame_bytes -= n;
+            while n > 0 {
+                let Some(front) = self.frames.front() else {
+                    break;
+                };
+                let rest = front.len() - self.offset;
+                if n >= rest {
+                    n -= rest;
+                    self.offset = 0;
+                    self.frames.pop_front();
+                } else {
+                    self.offset += n;
+                    n = 0;
+                }
+            }
+            // Empty frames (a flush hint) are done as soon as they are reached.
+            while self.frames.front().is_some_and(|f| f.len() == self.offset) {
+                self.frames.pop_front();
+                self.offset = 0;
+            }
+        }
         Ok(false)
     }
 
-    /// Frees what a parked or idle peer need not keep: sent bytes, and an emptied buffer (a
+    /// Frees what a parked or idle peer need not keep: sent TLS bytes, and emptied buffers (a
     /// fresh one per round costs an allocation; keeping one costs memory per idle client).
     fn trim(&mut self) {
-        if self.sent > 0 && self.sent * 2 >= self.bytes.len() {
-            self.bytes.drain(..self.sent);
-            self.sent = 0;
+        if self.sealed_sent > 0 && self.sealed_sent * 2 >= self.sealed.len() {
+            self.sealed.drain(..self.sealed_sent);
+            self.sealed_sent = 0;
         }
-        if self.bytes.is_empty() {
-            self.bytes = Vec::new();
+        if self.sealed.is_empty() {
+            self.sealed = Vec::new();
+        }
+        if self.frames.is_empty() {
+            self.frames = VecDeque::new();
         }
     }
 
     fn release(&mut self) {
-        self.bytes = Vec::new();
-        self.sent = 0;
+        self.frames = VecDeque::new();
+        self.offset = 0;
+        self.frame_bytes = 0;
+        self.sealed = Vec::new();
+        self.sealed_sent = 0;
     }
 }
 
@@ -266,7 +327,8 @@ fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, parking: &Parking, ready:
     ready.schedule(Arc::clone(peer));
 }
 
-/// Appends the taken frames (and, after the last, a TLS close_notify) to the unsent bytes.
+/// Moves the taken frames to the unsent ones (sealed into TLS records when encrypted, with a
+/// close_notify after the last).
 fn stage(
     transport: &Transport,
     scratch: &mut Scratch,
@@ -279,15 +341,13 @@ fn stage(
             scratch.plaintext.extend_from_slice(&frame);
         }
         // Also collects what the reader's decryption left to send (an empty push wakes us).
-        transport.seal_into(&scratch.plaintext, &mut unsent.bytes)?;
-    } else {
-        for frame in scratch.batch.drain(..) {
-            unsent.bytes.extend_from_slice(&frame);
+        transport.seal_into(&scratch.plaintext, &mut unsent.sealed)?;
+        if last && !unsent.notified {
+            unsent.notified = true;
+            transport.close_notify_into(&mut unsent.sealed)?;
         }
-    }
-    if last && !unsent.notified {
-        unsent.notified = true;
-        transport.close_notify_into(&mut unsent.bytes)?;
+    } else {
+        unsent.push_frames(&mut scratch.batch);
     }
     Ok(())
 }
@@ -342,14 +402,14 @@ fn poller_loop(parking: &Parking, ready: &ReadyQueue, stop: &AtomicBool) {
 /// Non-blocking sends and waiting for writability: epoll on Linux.
 #[cfg(target_os = "linux")]
 mod sys {
-    use std::io;
+    use std::io::{self, IoSlice};
     use std::os::fd::AsRawFd;
     use std::time::Duration;
 
     use chat_core::transport::Transport;
     use nix::errno::Errno;
     use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-    use nix::sys::socket::{MsgFlags, send as send_flags};
+    use nix::sys::socket::{MsgFlags, send as send_flags, sendmsg};
 
     /// Sends what the socket takes now: `Some(n)` bytes, or `None` when it is full.
     pub(super) fn send(transport: &Transport, bytes: &[u8]) -> io::Result<Option<usize>> {
@@ -357,6 +417,27 @@ mod sys {
         loop {
             match send_flags(fd, bytes, MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL) {
                 Ok(0) if !bytes.is_empty() => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => return Ok(Some(n)),
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Sends what the socket takes now of `slices`, in order: `Some(n)` bytes, or `None` when it
+    /// is full.
+    pub(super) fn send_vectored(
+        transport: &Transport,
+        slices: &[IoSlice<'_>],
+    ) -> io::Result<Option<usize>> {
+        let fd = transport.socket().as_raw_fd();
+        let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
+        loop {
+            match sendmsg::<()>(fd, slices, &[], flags, None) {
+                Ok(0) if slices.iter().any(|s| !s.is_empty()) => {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
                 Ok(n) => return Ok(Some(n)),
                 Err(Errno::EINTR) => continue,
                 Err(Errno::EAGAIN) => return Ok(None),
@@ -412,7 +493,7 @@ mod sys {
 /// one writer for up to that long. Nothing is ever parked.
 #[cfg(not(target_os = "linux"))]
 mod sys {
-    use std::io::{self, Write};
+    use std::io::{self, IoSlice, Write};
     use std::time::Duration;
 
     use chat_core::transport::Transport;
@@ -421,6 +502,17 @@ mod sys {
         let mut socket = transport.socket();
         socket.write_all(bytes)?;
         Ok(Some(bytes.len()))
+    }
+
+    pub(super) fn send_vectored(
+        transport: &Transport,
+        slices: &[IoSlice<'_>],
+    ) -> io::Result<Option<usize>> {
+        let mut socket = transport.socket();
+        match socket.write_vectored(slices)? {
+            0 if slices.iter().any(|s| !s.is_empty()) => Err(io::ErrorKind::WriteZero.into()),
+            n => Ok(Some(n)),
+        }
     }
 
     #[derive(Debug)]

@@ -281,3 +281,50 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
         rest.last()
     );
 }
+
+/// A member that stops reading makes its socket fill: the server then sends what the socket takes
+/// (often part of a frame), waits until it drains, and resumes mid-frame. Every message must come
+/// out whole and in order once the member reads again.
+#[test]
+fn a_member_that_pauses_reading_gets_every_message_whole_and_in_order() {
+    const MESSAGES: usize = 6_000;
+    let server = TestServer::start_with(|c| {
+        c.flood_per_second = 0.0;
+        c.max_outbox_bytes = 64 * 1024 * 1024;
+    });
+    let mut paused = server.user("paused");
+    let mut talker = server.user("talker");
+    paused.drain(Duration::from_millis(100));
+    talker.drain(Duration::from_millis(100));
+    let text = |i: usize| format!("{i:06}{}", "y".repeat(1_990));
+    let mut bytes = Vec::new();
+    for i in 0..MESSAGES {
+        let say = Request::Say { text: text(i) };
+        bytes.extend(
+            encode(&ClientFrame {
+                id: 1,
+                request: say,
+            })
+            .unwrap(),
+        );
+    }
+    // About 12 MB: more than the kernel buffers of both ends hold while `paused` does not read.
+    let mut writer = talker.stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || writer.write_all(&bytes).unwrap());
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 0..MESSAGES {
+        let m = paused.expect(
+            "the next message",
+            |m| matches!(m, ServerMessage::Message { from, .. } if from == "talker"),
+        );
+        let ServerMessage::Message { text: got, .. } = m else {
+            unreachable!()
+        };
+        assert!(
+            got == text(i),
+            "message {i} came out as {:?}",
+            &got[..6.min(got.len())]
+        );
+    }
+    sender.join().unwrap();
+}
