@@ -180,7 +180,17 @@ impl Chat {
                     kind: LineKind::Entered(room.clone()),
                 });
             }
-            ServerMessage::Rooms { rooms } => self.rooms = rooms.clone(),
+            ServerMessage::Rooms { rooms } => {
+                // Large rooms announce no joins or leaves: their count comes from here.
+                if let Some(current) = self.room.as_mut()
+                    && let Some(info) = rooms
+                        .iter()
+                        .find(|r| room_key(&r.name) == room_key(&current.name))
+                {
+                    current.member_count = info.members;
+                }
+                self.rooms = rooms.clone();
+            }
             ServerMessage::Message { room, from, text } => {
                 let own = self.is_me(from);
                 self.history_mut(room).push(Line {
@@ -357,6 +367,33 @@ mod tests {
             },
         );
         assert_eq!(chat.room.unwrap().members, ["ana", "bob"]);
+    }
+
+    #[test]
+    fn the_room_list_keeps_a_large_rooms_member_count_current() {
+        let mut chat = Chat::new("ana");
+        chat.apply(1, &entered("lobby", &["ana", "bob"]));
+        let list = |lobby: u32| ServerMessage::Rooms {
+            rooms: vec![
+                RoomInfo {
+                    name: "Lobby".into(),
+                    members: lobby,
+                    creator: None,
+                    is_default: true,
+                },
+                RoomInfo {
+                    name: "other".into(),
+                    members: 7,
+                    creator: Some("bob".into()),
+                    is_default: false,
+                },
+            ],
+        };
+        chat.apply(2, &list(350));
+        let room = chat.room.clone().unwrap();
+        assert_eq!((room.member_count, room.members.len()), (350, 2));
+        chat.apply(3, &list(349));
+        assert_eq!(chat.room.unwrap().member_count, 349);
     }
 
     #[test]

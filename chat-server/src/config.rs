@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub flood_kick_after: Duration,
     /// Rooms one user may have created at once.
     pub max_rooms_per_user: usize,
+    /// Largest room whose members are told of each join and leave (`joined`, `left`); larger
+    /// rooms show their member count in the room list instead.
+    pub presence_limit: usize,
     /// Failed logins (per address and per account) before each further one is delayed.
     pub login_free_failures: u32,
     /// Longest delay imposed after failed logins.
@@ -105,6 +108,7 @@ impl ServerConfig {
             flood_per_second: 5.0,
             flood_kick_after: Duration::from_secs(10),
             max_rooms_per_user: 5,
+            presence_limit: 100,
             login_free_failures: 3,
             login_backoff_max: Duration::from_secs(60),
             registrations_per_ip: 10,

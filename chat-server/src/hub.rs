@@ -156,6 +156,9 @@ struct State {
     online: HashMap<String, Online>,
     /// By room key.
     rooms: HashMap<String, Room>,
+    /// Largest room (counting whoever joins or leaves) whose members are told of each join and
+    /// leave; see [`Hub::new`].
+    presence_limit: usize,
 }
 
 /// The shared chat state. All methods take `&self`; the type is `Sync`.
@@ -180,7 +183,16 @@ pub enum Takeover {
 
 impl Hub {
     /// A hub with only the default room.
-    pub fn new(default_room: &str, max_rooms: usize, max_rooms_per_user: usize) -> Self {
+    /// A hub with the default room. Joins and leaves are announced (`joined`, `left`) in rooms of
+    /// at most `presence_limit` members: in a larger room every arrival would cost a frame per
+    /// member (10,000 logins into one room are 50 M frames); there the room list's member count,
+    /// pushed at most twice a second, is what members see.
+    pub fn new(
+        default_room: &str,
+        max_rooms: usize,
+        max_rooms_per_user: usize,
+        presence_limit: usize,
+    ) -> Self {
         let default_key = room_key(default_room);
         let mut rooms = HashMap::new();
         rooms.insert(default_key.clone(), Room::new(default_room, None));
@@ -188,6 +200,7 @@ impl Hub {
             state: RwLock::new(State {
                 online: HashMap::new(),
                 rooms,
+                presence_limit,
             }),
             default_key,
             max_rooms: max_rooms.max(1),
@@ -485,7 +498,11 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
     let Some(room) = state.rooms.get_mut(key) else {
         return;
     };
+    let announce = room.members.len() <= state.presence_limit;
     room.remove(peer.id);
+    if !announce {
+        return;
+    }
     let left = wire::event(ServerMessage::Left {
         room: room.name.clone(),
         login: peer.name().to_owned(),
@@ -496,11 +513,13 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
 /// Adds a peer to a room's members, tells the others, and returns the peer's `entered` message.
 fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMessage, HubError> {
     let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
-    let joined = wire::event(ServerMessage::Joined {
-        room: room.name.clone(),
-        login: peer.name().to_owned(),
-    });
-    room.broadcast(&joined, None);
+    if room.members.len() < state.presence_limit {
+        let joined = wire::event(ServerMessage::Joined {
+            room: room.name.clone(),
+            login: peer.name().to_owned(),
+        });
+        room.broadcast(&joined, None);
+    }
     room.add(peer);
     Ok(room.entered())
 }

@@ -165,6 +165,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             &config.default_room,
             config.max_rooms,
             config.max_rooms_per_user,
+            config.presence_limit,
         ),
         per_ip: Mutex::new(HashMap::new()),
         login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),

@@ -94,6 +94,10 @@ pub struct Settings {
     /// Rooms one user may have created at once [default: 5]
     #[arg(long, env = "CHAT_MAX_ROOMS_PER_USER", value_name = "N")]
     pub max_rooms_per_user: Option<usize>,
+    /// Largest room whose members are told of each join and leave; larger rooms show only their
+    /// member count [default: 100]
+    #[arg(long, env = "CHAT_PRESENCE_LIMIT", value_name = "N")]
+    pub presence_limit: Option<usize>,
     /// Bytes a client's send queue may hold before it is dropped as too slow [default: 1048576]
     #[arg(long, env = "CHAT_MAX_SEND_QUEUE_BYTES", value_name = "BYTES")]
     pub max_send_queue_bytes: Option<usize>,
@@ -178,6 +182,7 @@ impl Settings {
             flood_kick_after_secs: self.flood_kick_after_secs.or(under.flood_kick_after_secs),
             max_rooms: self.max_rooms.or(under.max_rooms),
             max_rooms_per_user: self.max_rooms_per_user.or(under.max_rooms_per_user),
+            presence_limit: self.presence_limit.or(under.presence_limit),
             max_send_queue_bytes: self.max_send_queue_bytes.or(under.max_send_queue_bytes),
             login_free_failures: self.login_free_failures.or(under.login_free_failures),
             login_backoff_max_secs: self.login_backoff_max_secs.or(under.login_backoff_max_secs),
@@ -220,6 +225,7 @@ impl Settings {
             flood_kick_after_secs: Some(config.flood_kick_after.as_secs()),
             max_rooms: Some(config.max_rooms),
             max_rooms_per_user: Some(config.max_rooms_per_user),
+            presence_limit: Some(config.presence_limit),
             max_send_queue_bytes: Some(config.max_outbox_bytes),
             login_free_failures: Some(config.login_free_failures),
             login_backoff_max_secs: Some(config.login_backoff_max.as_secs()),
@@ -270,6 +276,7 @@ impl Settings {
         );
         set(&mut c.max_rooms, self.max_rooms);
         set(&mut c.max_rooms_per_user, self.max_rooms_per_user);
+        set(&mut c.presence_limit, self.presence_limit);
         set(&mut c.max_outbox_bytes, self.max_send_queue_bytes);
         set(&mut c.login_free_failures, self.login_free_failures);
         set(

@@ -2,6 +2,8 @@
 
 use chat_core::protocol::{CloseReason, Request, RoomClosedReason, ServerMessage};
 
+use std::time::Duration;
+
 use super::harness::{TestServer, entered, said};
 
 #[test]
@@ -95,4 +97,42 @@ fn shutdown_tells_every_client() {
             "{rest:?}"
         );
     }
+}
+
+/// Joins and leaves are announced in rooms up to the presence limit; beyond it members follow the
+/// member count in the room list instead of getting a frame per arrival.
+#[test]
+fn joins_and_leaves_are_announced_only_in_rooms_up_to_the_presence_limit() {
+    let server = TestServer::start_with(|c| c.presence_limit = 3);
+    let mut ana = server.user("ana");
+    let _bea = server.user("bea");
+    ana.expect(
+        "bea joined",
+        |m| matches!(m, ServerMessage::Joined { login, .. } if login == "bea"),
+    );
+    let cid = server.user("cid");
+    ana.expect(
+        "cid joined (three members)",
+        |m| matches!(m, ServerMessage::Joined { login, .. } if login == "cid"),
+    );
+    let dan = server.user("dan");
+    // Four members: no `joined`, but the room list catches up with the count.
+    ana.expect("the room list with four members", |m| {
+        matches!(m, ServerMessage::Rooms { rooms } if rooms.iter().any(|r| r.is_default && r.members == 4))
+    });
+    let about_dan = |m: &ServerMessage| matches!(m, ServerMessage::Joined { login, .. } | ServerMessage::Left { login, .. } if login == "dan");
+    let mut seen = ana.drain(Duration::from_millis(200));
+    drop(dan);
+    ana.expect("the room list with three members", |m| {
+        matches!(m, ServerMessage::Rooms { rooms } if rooms.iter().any(|r| r.is_default && r.members == 3))
+    });
+    seen.extend(ana.drain(Duration::from_millis(200)));
+    drop(cid);
+    ana.expect(
+        "cid left (three members before)",
+        |m| matches!(m, ServerMessage::Left { login, .. } if login == "cid"),
+    );
+    seen.extend(ana.drain(Duration::from_millis(200)));
+    let announced: Vec<_> = seen.iter().filter(|m| about_dan(m)).collect();
+    assert!(announced.is_empty(), "{announced:?}");
 }
