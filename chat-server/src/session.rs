@@ -183,7 +183,9 @@ pub(crate) fn serve<G: Send + 'static>(
     end(&shared, &peer, &why);
 }
 
-/// A connection's last steps, on whichever thread read it last.
+/// A connection's last steps, on whichever thread read it last. Out of line, like the other
+/// rare paths of the reader, to keep the frames an idle reader waits in small.
+#[inline(never)]
 fn end(shared: &Shared, peer: &Arc<Peer>, why: &str) {
     shared.hub.logout(peer);
     shared.unregister(peer);
@@ -369,39 +371,41 @@ impl Session {
             };
             r.last_heard = Instant::now();
             r.pinged = false;
-            let frame: ClientFrame = match frame::decode(body) {
-                Ok(frame) => frame,
-                Err(e) => {
-                    tracing::debug!(peer = self.peer.id, "malformed frame: {e}");
-                    self.error(None, Refusal::from(e));
-                    continue;
-                }
-            };
-            if counts_as_flood(&frame.request) {
-                match r.flood.check(Instant::now()) {
-                    FloodVerdict::Go => {}
-                    FloodVerdict::Wait(delay) => thread::sleep(delay),
-                    FloodVerdict::Disconnect => {
-                        tracing::warn!(peer = self.peer.id, login = %self.peer.name(), "flooding");
-                        self.peer.close(
-                            CloseReason::Flood,
-                            "you sent too much, too fast, for too long",
-                        );
-                        return Ended::Closed("flooding".into());
-                    }
-                }
-            }
-            let id = frame.id;
-            let was = self.phase;
-            match self.handle(id, frame.request) {
-                Ok(Next::Continue) => {}
-                Ok(Next::Close) => return Ended::Closed("said goodbye".into()),
-                Err(refusal) => self.error(Some(id), refusal),
-            }
-            if was != Phase::LoggedIn && self.phase == Phase::LoggedIn {
-                return Ended::LoggedIn;
+            if let Some(ended) = self.on_frame(body, &mut r.flood) {
+                return ended;
             }
         }
+    }
+
+    /// Decodes and handles one frame; `Some` when the loop must end (or hand over). Out of line,
+    /// so the frame an idle reader waits in (`run`) holds none of decoding's or handling's locals.
+    #[inline(never)]
+    fn on_frame(&mut self, body: &[u8], flood: &mut Flood) -> Option<Ended> {
+        let frame: ClientFrame = match frame::decode(body) {
+            Ok(frame) => frame,
+            Err(e) => {
+                self.malformed(e);
+                return None;
+            }
+        };
+        if counts_as_flood(&frame.request) {
+            match flood.check(Instant::now()) {
+                FloodVerdict::Go => {}
+                FloodVerdict::Wait(delay) => thread::sleep(delay),
+                FloodVerdict::Disconnect => {
+                    self.flooding();
+                    return Some(Ended::Closed("flooding".into()));
+                }
+            }
+        }
+        let id = frame.id;
+        let was = self.phase;
+        match self.handle(id, frame.request) {
+            Ok(Next::Continue) => {}
+            Ok(Next::Close) => return Some(Ended::Closed("said goodbye".into())),
+            Err(refusal) => self.error(Some(id), refusal),
+        }
+        (was != Phase::LoggedIn && self.phase == Phase::LoggedIn).then_some(Ended::LoggedIn)
     }
 
     fn reply(&self, re: u32, message: ServerMessage) {
@@ -416,6 +420,24 @@ impl Session {
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn malformed(&self, e: CoreError) {
+        tracing::debug!(peer = self.peer.id, "malformed frame: {e}");
+        self.error(None, Refusal::from(e));
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn flooding(&self) {
+        tracing::warn!(peer = self.peer.id, login = %self.peer.name(), "flooding");
+        self.peer.close(
+            CloseReason::Flood,
+            "you sent too much, too fast, for too long",
+        );
+    }
+
+    #[inline(never)]
     fn error(&self, re: Option<u32>, refusal: Refusal) {
         let message = ServerMessage::Error {
             code: refusal.code,
@@ -427,6 +449,10 @@ impl Session {
         }
     }
 
+    /// Dispatches by phase. The handlers stay out of line (`#[inline(never)]`): inlined, all their
+    /// locals would sit in this frame on every request, a keep-alive `ping` included; stack a
+    /// reader touches once stays resident for the life of its connection.
+    #[inline(never)]
     fn handle(&mut self, id: u32, request: Request) -> Handled {
         match (self.phase, request) {
             (Phase::AwaitHello, Request::Hello { version, client }) => {
@@ -466,6 +492,7 @@ impl Session {
         }
     }
 
+    #[inline(never)]
     fn hello(&mut self, id: u32, version: u32, client: &str) -> Handled {
         if version != PROTOCOL_VERSION {
             let message =
@@ -497,6 +524,7 @@ impl Session {
         Ok(Next::Continue)
     }
 
+    #[inline(never)]
     fn register(&mut self, id: u32, r: Registration) -> Handled {
         validate::registration(&r)?;
         let shared = Arc::clone(&self.shared);
@@ -510,6 +538,7 @@ impl Session {
         Ok(Next::Continue)
     }
 
+    #[inline(never)]
     fn login(&mut self, id: u32, login: &str, password: chat_core::protocol::Password) -> Handled {
         let ip = self.peer.addr.ip();
         let key = validate::login_key(login);
@@ -574,6 +603,7 @@ impl Session {
         }
     }
 
+    #[inline(never)]
     fn command(&mut self, id: u32, request: Request) -> Handled {
         let hub = &self.shared.hub;
         match request {
@@ -634,6 +664,7 @@ impl Session {
         Ok(Next::Continue)
     }
 
+    #[inline(never)]
     fn users(&self) -> Result<ServerMessage, Refusal> {
         let accounts = self.shared.accounts.all().map_err(internal)?;
         let whereabouts = self.shared.hub.whereabouts();
