@@ -13,13 +13,116 @@ use serde::{Deserialize, Serialize};
 
 /// A request from a client. The client picks `id`; the server's reply to it (success or error)
 /// carries the same number in `re`. Requests are handled in the order they arrive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Decoded in one pass over the map (see [`WireRequest`]), not through serde's buffering of
+/// flattened, tagged maps: the server decodes one of these per request on each connection's own
+/// thread, and the buffered path needs several kilobytes more stack, which a thread keeps for
+/// the life of its connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClientFrame {
     /// Chosen by the client, echoed in the reply's `re`.
     pub id: u32,
     /// What the client asks.
     #[serde(flatten)]
     pub request: Request,
+}
+
+impl<'de> Deserialize<'de> for ClientFrame {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        WireRequest::deserialize(deserializer)?.into_frame::<D::Error>()
+    }
+}
+
+/// The `type` of a request on the wire.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RequestKind {
+    Hello,
+    Clock,
+    Register,
+    Login,
+    Say,
+    CreateRoom,
+    EnterRoom,
+    LeaveRoom,
+    ListRooms,
+    DeleteRoom,
+    ShowUsers,
+    Private,
+    Exit,
+    Ping,
+}
+
+/// Every field any request carries, read in one pass; [`WireRequest::into_frame`] then checks
+/// that the ones its `type` needs are there. Other fields are ignored, as they always were.
+#[derive(Deserialize)]
+struct WireRequest {
+    id: u32,
+    #[serde(rename = "type")]
+    kind: RequestKind,
+    version: Option<u32>,
+    client: Option<String>,
+    first_names: Option<String>,
+    last_names: Option<String>,
+    login: Option<String>,
+    password: Option<Password>,
+    age: Option<u8>,
+    gender: Option<Gender>,
+    text: Option<String>,
+    room: Option<String>,
+    to: Option<String>,
+}
+
+impl WireRequest {
+    fn into_frame<E: serde::de::Error>(self) -> Result<ClientFrame, E> {
+        fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(field))
+        }
+        let request = match self.kind {
+            RequestKind::Hello => Request::Hello {
+                version: need(self.version, "version")?,
+                client: need(self.client, "client")?,
+            },
+            RequestKind::Clock => Request::Clock,
+            RequestKind::Register => Request::Register(Registration {
+                first_names: need(self.first_names, "first_names")?,
+                last_names: need(self.last_names, "last_names")?,
+                login: need(self.login, "login")?,
+                password: need(self.password, "password")?,
+                age: need(self.age, "age")?,
+                gender: need(self.gender, "gender")?,
+            }),
+            RequestKind::Login => Request::Login {
+                login: need(self.login, "login")?,
+                password: need(self.password, "password")?,
+            },
+            RequestKind::Say => Request::Say {
+                text: need(self.text, "text")?,
+            },
+            RequestKind::CreateRoom => Request::CreateRoom {
+                room: need(self.room, "room")?,
+            },
+            RequestKind::EnterRoom => Request::EnterRoom {
+                room: need(self.room, "room")?,
+            },
+            RequestKind::LeaveRoom => Request::LeaveRoom,
+            RequestKind::ListRooms => Request::ListRooms,
+            RequestKind::DeleteRoom => Request::DeleteRoom {
+                room: need(self.room, "room")?,
+            },
+            RequestKind::ShowUsers => Request::ShowUsers,
+            RequestKind::Private => Request::Private {
+                to: need(self.to, "to")?,
+                text: need(self.text, "text")?,
+            },
+            RequestKind::Exit => Request::Exit,
+            RequestKind::Ping => Request::Ping,
+        };
+        Ok(ClientFrame {
+            id: self.id,
+            request,
+        })
+    }
 }
 
 /// What a client can ask. Before `hello` only `hello` is accepted; before `login` only `hello`,

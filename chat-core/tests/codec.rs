@@ -330,3 +330,34 @@ fn rmp_like_map(entries: &[(&str, u8)]) -> Vec<u8> {
     }
     out
 }
+
+/// A map with the given string fields, as another client might send it.
+fn string_map(entries: &[(&str, &str)]) -> Vec<u8> {
+    let map: std::collections::BTreeMap<&str, &str> = entries.iter().copied().collect();
+    rmp_serde::to_vec_named(&map).unwrap()
+}
+
+#[test]
+fn fields_a_request_does_not_use_are_ignored_and_missing_ones_are_named() {
+    let mut body = string_map(&[("type", "say"), ("text", "hola"), ("colour", "red")]);
+    // `id` as a number: append it to the map by hand (one more entry).
+    body[0] += 1;
+    body.extend_from_slice(&[0xa2, b'i', b'd', 7]);
+    assert_eq!(
+        decode::<ClientFrame>(&body).unwrap(),
+        ClientFrame {
+            id: 7,
+            request: Request::Say {
+                text: "hola".into()
+            }
+        }
+    );
+
+    let mut body = string_map(&[("type", "private"), ("to", "ana")]);
+    body[0] += 1;
+    body.extend_from_slice(&[0xa2, b'i', b'd', 7]);
+    match decode::<ClientFrame>(&body) {
+        Err(Error::Malformed(why)) => assert!(why.contains("text"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -162,11 +162,15 @@ pub(crate) fn serve<G: Send + 'static>(
             // Login touched deep stack (the store, the hash pool, the first broadcasts) and left
             // freed blocks in this thread's allocator cache. A long-lived idle client should
             // keep neither: continue on a new thread and let this one end, which returns both.
+            // Boxed, so the thread's start-up frames carry a pointer rather than copies of the
+            // connection's state: those frames stay on the stack for the connection's life.
+            let mut state = Box::new((session, reading));
             let spawned = thread::Builder::new()
                 .name(format!("reader-{id}"))
                 .stack_size(READER_STACK_BYTES)
                 .spawn(move || {
-                    let why = session.run(&mut reading).into_reason();
+                    let (session, reading) = &mut *state;
+                    let why = session.run(reading).into_reason();
                     end(&session.shared, &session.peer, &why);
                     drop(guard);
                 });
