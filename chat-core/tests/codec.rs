@@ -334,7 +334,7 @@ fn rmp_like_map(entries: &[(&str, u8)]) -> Vec<u8> {
 /// A map with the given string fields, as another client might send it.
 fn string_map(entries: &[(&str, &str)]) -> Vec<u8> {
     let map: std::collections::BTreeMap<&str, &str> = entries.iter().copied().collect();
-    rmp_serde::to_vec_named(&map).unwrap()
+    rmp_serde::to_vec_named(&map).expect("a map of strings encodes")
 }
 
 #[test]
