@@ -360,4 +360,13 @@ fn fields_a_request_does_not_use_are_ignored_and_missing_ones_are_named() {
         Err(Error::Malformed(why)) => assert!(why.contains("text"), "{why}"),
         other => panic!("{other:?}"),
     }
+
+    // A key the protocol defines keeps its type even where this request does not use it.
+    let mut body = string_map(&[("type", "say"), ("text", "hola"), ("age", "old")]);
+    body[0] += 1;
+    body.extend_from_slice(&[0xa2, b'i', b'd', 7]);
+    assert!(matches!(
+        decode::<ClientFrame>(&body),
+        Err(Error::Malformed(_))
+    ));
 }
