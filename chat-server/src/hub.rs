@@ -18,7 +18,7 @@ use chat_core::protocol::{CloseReason, ErrorCode, RoomClosedReason, RoomInfo, Se
 use chat_core::validate::room_key;
 
 use crate::outbox::Frame;
-use crate::peer::Peer;
+use crate::peer::{self, Peer};
 use crate::wire;
 
 /// Why the hub refused a change. Nothing changed.
@@ -135,9 +135,7 @@ impl Room {
 
     fn broadcast(&self, frame: &Option<Frame>, except: Option<u64>) {
         if let Some(frame) = frame {
-            for member in self.members.iter().filter(|p| Some(p.id) != except) {
-                member.send(frame);
-            }
+            peer::broadcast(self.members.iter().filter(|p| Some(p.id) != except), frame);
         }
     }
 }

@@ -49,8 +49,12 @@ pub enum Settled {
 
 #[derive(Debug, Default)]
 struct Queue {
-    frames: VecDeque<Frame>,
-    /// Bytes in `frames`.
+    /// The oldest queued frame. A client that keeps up has at most one frame waiting when a
+    /// writer comes by, so it lives here, and queueing it allocates nothing.
+    first: Option<Frame>,
+    /// Frames queued after `first`, in order.
+    rest: VecDeque<Frame>,
+    /// Bytes in `first` and `rest`.
     bytes: usize,
     /// Bytes a writer has taken but not yet sent.
     unsent: usize,
@@ -59,6 +63,9 @@ struct Queue {
     /// Closed, and a writer sent everything (or gave up): nothing more will be written.
     done: bool,
 }
+
+/// Frames `rest` may keep room for once its client caught up: a burst's storage is given back.
+const KEPT_CAPACITY_FRAMES: usize = 8;
 
 impl Queue {
     fn wake(&mut self) -> Wake {
@@ -69,6 +76,34 @@ impl Queue {
             Wake::Schedule
         }
     }
+
+    fn push_back(&mut self, frame: Frame) {
+        self.bytes += frame.len();
+        if self.first.is_none() {
+            self.first = Some(frame);
+        } else {
+            self.rest.push_back(frame);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn clear(&mut self) {
+        self.first = None;
+        self.rest = VecDeque::new();
+        self.bytes = 0;
+    }
+}
+
+/// What a writer took from an outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Taken {
+    /// The outbox is closed: these are the last frames.
+    pub(crate) last: bool,
+    /// Bytes taken in an earlier round are still unsent (they go first).
+    pub(crate) leftover: bool,
 }
 
 /// A bounded queue of frames for one client.
@@ -103,8 +138,7 @@ impl Outbox {
         if held + frame.len() > self.max_bytes && held > 0 {
             return Err(PushError::Full);
         }
-        q.bytes += frame.len();
-        q.frames.push_back(frame);
+        q.push_back(frame);
         Ok(q.wake())
     }
 
@@ -115,8 +149,7 @@ impl Outbox {
             return Wake::No;
         }
         if let Some(frame) = last {
-            q.bytes += frame.len();
-            q.frames.push_back(frame);
+            q.push_back(frame);
         }
         q.closed = true;
         q.wake()
@@ -126,11 +159,9 @@ impl Outbox {
     /// backlog will never be read in time). Bytes a writer already took still go first.
     pub fn abort_with(&self, last: Option<Frame>) -> Wake {
         let mut q = self.lock();
-        q.frames.clear();
-        q.bytes = 0;
+        q.clear();
         if let Some(frame) = last {
-            q.bytes = frame.len();
-            q.frames.push_back(frame);
+            q.push_back(frame);
         }
         q.closed = true;
         q.wake()
@@ -146,17 +177,24 @@ impl Outbox {
         self.lock().done
     }
 
-    /// Writer side: moves every queued frame into `batch` (counted as unsent from now on).
-    /// Returns whether the outbox is closed, i.e. whether these are the last frames.
-    pub(crate) fn take(&self, batch: &mut VecDeque<Frame>) -> bool {
+    /// Writer side: moves every queued frame into `batch`, which must be empty (they count as
+    /// unsent from now on). The queue and the writer swap storage: under the lock nothing is
+    /// copied or allocated, and a busy client's queue keeps room for its next round; a client
+    /// that caught up gives large storage back (see [`Outbox::settle`]).
+    pub(crate) fn take(&self, batch: &mut VecDeque<Frame>) -> Taken {
+        debug_assert!(batch.is_empty());
         let mut q = self.lock();
-        // The writer gets the queue's storage and the queue starts again with none: an idle
-        // client keeps no buffer sized by its busiest moment.
-        batch.clear();
-        *batch = std::mem::take(&mut q.frames);
+        let leftover = q.unsent > 0;
+        std::mem::swap(&mut q.rest, batch);
+        if let Some(first) = q.first.take() {
+            batch.push_front(first);
+        }
         q.unsent += q.bytes;
         q.bytes = 0;
-        q.closed
+        Taken {
+            last: q.closed,
+            leftover,
+        }
     }
 
     /// Writer side, after a round of sending that left `unsent` bytes (`blocked`: the socket
@@ -166,7 +204,7 @@ impl Outbox {
         q.unsent = unsent;
         if blocked && unsent > 0 {
             Settled::Park
-        } else if !q.frames.is_empty() {
+        } else if !q.is_empty() {
             Settled::More
         } else if unsent > 0 {
             Settled::Park
@@ -175,6 +213,9 @@ impl Outbox {
             Settled::Finished
         } else {
             q.scheduled = false;
+            if q.rest.capacity() > KEPT_CAPACITY_FRAMES {
+                q.rest = VecDeque::new();
+            }
             Settled::Idle
         }
     }
@@ -183,8 +224,7 @@ impl Outbox {
     /// outbox stays scheduled, so no writer takes it again.
     pub(crate) fn abandon(&self) {
         let mut q = self.lock();
-        q.frames = VecDeque::new();
-        q.bytes = 0;
+        q.clear();
         q.unsent = 0;
         q.closed = true;
         q.scheduled = true;
@@ -248,6 +288,32 @@ mod tests {
             Ok(Wake::No),
             "still scheduled: parked"
         );
+    }
+
+    #[test]
+    fn frames_come_out_in_the_order_they_were_queued() {
+        let outbox = Outbox::new(1000);
+        for n in 1..=5u8 {
+            let _ = outbox.push(Arc::from(vec![n])).unwrap();
+        }
+        let mut batch = VecDeque::new();
+        outbox.take(&mut batch);
+        let order: Vec<u8> = batch.iter().map(|f| f[0]).collect();
+        assert_eq!(order, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_writer_is_told_when_bytes_of_an_earlier_round_are_still_unsent() {
+        let outbox = Outbox::new(1000);
+        let _ = outbox.push(frame(10)).unwrap();
+        let mut batch = VecDeque::new();
+        let first = outbox.take(&mut batch);
+        assert!(!first.leftover && !first.last);
+        batch.clear();
+        assert_eq!(outbox.settle(4, true), Settled::Park);
+        let second = outbox.take(&mut batch);
+        assert!(second.leftover, "4 bytes of the first round go first");
+        assert!(batch.is_empty());
     }
 
     #[test]

@@ -35,6 +35,23 @@ pub struct Peer {
     me: Weak<Peer>,
 }
 
+/// Queues one shared frame for every peer of `members`, and hands the peers whose outbox was idle
+/// to the writers in a few batches rather than one by one: a broadcast to a thousand members
+/// costs a few trips through the ready queue, not a thousand.
+pub(crate) fn broadcast<'a>(members: impl IntoIterator<Item = &'a Arc<Peer>>, frame: &Frame) {
+    let mut idle: Vec<Arc<Peer>> = Vec::new();
+    let mut ready = None;
+    for member in members {
+        if member.push(frame).1 == Wake::Schedule {
+            ready.get_or_insert(&member.ready);
+            idle.push(Arc::clone(member));
+        }
+    }
+    if let Some(ready) = ready {
+        ready.schedule_all(idle);
+    }
+}
+
 /// A peer's login: as registered, and as a key.
 #[derive(Debug, Clone)]
 pub struct Login {
@@ -109,12 +126,18 @@ impl Peer {
     /// Queues a frame. A full outbox disconnects the peer as a slow consumer: the room never
     /// waits for it. Returns whether the frame was queued.
     pub fn send(&self, frame: &Frame) -> bool {
+        let (queued, wake) = self.push(frame);
+        self.wake(wake);
+        queued
+    }
+
+    /// Queues a frame without waking a writer: whether it was queued, and whether the caller
+    /// must put the peer on the ready queue. A full outbox disconnects the peer, as in
+    /// [`Peer::send`].
+    fn push(&self, frame: &Frame) -> (bool, Wake) {
         match self.outbox.push(Frame::clone(frame)) {
-            Ok(wake) => {
-                self.wake(wake);
-                true
-            }
-            Err(PushError::Closed) => false,
+            Ok(wake) => (true, wake),
+            Err(PushError::Closed) => (false, Wake::No),
             Err(PushError::Full) => {
                 tracing::warn!(peer = self.id, login = %self.name(), "send queue full: disconnecting a slow consumer");
                 let goodbye = wire::event(ServerMessage::Goodbye {
@@ -122,9 +145,8 @@ impl Peer {
                     message: "you were not reading messages fast enough".into(),
                 });
                 let wake = self.outbox.abort_with(goodbye);
-                self.wake(wake);
                 self.socket.shutdown(Shutdown::Read);
-                false
+                (false, wake)
             }
         }
     }

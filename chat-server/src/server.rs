@@ -276,9 +276,7 @@ fn broadcast_directory(shared: &Shared) {
     }) else {
         return;
     };
-    for peer in shared.hub.online_peers() {
-        peer.send(&frame);
-    }
+    crate::peer::broadcast(&shared.hub.online_peers(), &frame);
 }
 
 impl ServerHandle {

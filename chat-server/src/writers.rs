@@ -35,18 +35,47 @@ const POLL_TICK: Duration = Duration::from_millis(100);
 /// How long an idle writer waits before checking whether the pool ended.
 const WRITER_IDLE_CHECK: Duration = Duration::from_millis(500);
 
+/// Peers a writer takes at once from one broadcast: few enough that every writer gets a share of
+/// a large room, many enough that the ready queue is not where a broadcast's time goes.
+const PEERS_PER_BATCH: usize = 64;
+
+/// What the ready queue carries: one peer, or a batch that one broadcast found idle.
+#[derive(Debug)]
+enum Ready {
+    One(Arc<Peer>),
+    Batch(Vec<Arc<Peer>>),
+}
+
 /// The queue of peers whose outbox needs a writer. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct ReadyQueue {
-    tx: Sender<Arc<Peer>>,
+    tx: Sender<Ready>,
 }
 
 impl ReadyQueue {
     /// Puts a peer on the queue. Callers hold the peer's schedule (see `outbox`).
     pub(crate) fn schedule(&self, peer: Arc<Peer>) {
+        self.put(Ready::One(peer));
+    }
+
+    /// Puts peers on the queue, in batches of [`PEERS_PER_BATCH`]. Callers hold each peer's
+    /// schedule.
+    pub(crate) fn schedule_all(&self, mut peers: Vec<Arc<Peer>>) {
+        while peers.len() > PEERS_PER_BATCH {
+            let rest = peers.split_off(PEERS_PER_BATCH);
+            self.put(Ready::Batch(std::mem::replace(&mut peers, rest)));
+        }
+        match peers.len() {
+            0 => {}
+            1 => self.put(Ready::One(peers.remove(0))),
+            _ => self.put(Ready::Batch(peers)),
+        }
+    }
+
+    fn put(&self, ready: Ready) {
         // The queue is unbounded and lives as long as any peer: this cannot fail while the
         // pool runs; after it ended there is no one to write anyway.
-        let _ = self.tx.send(peer);
+        let _ = self.tx.send(ready);
     }
 }
 
@@ -91,8 +120,17 @@ impl Unsent {
         }
     }
 
-    /// Sends until everything went or the socket is full. Returns whether it was full.
-    fn send(&mut self, transport: &Transport) -> io::Result<bool> {
+    /// Takes over the frames `staged` could not send (this one holds none).
+    fn adopt(&mut self, staged: &mut Unsent) {
+        debug_assert!(self.frames.is_empty());
+        std::mem::swap(&mut self.frames, &mut staged.frames);
+        self.offset = std::mem::take(&mut staged.offset);
+        self.frame_bytes = std::mem::take(&mut staged.frame_bytes);
+    }
+
+    /// Sends until everything went or the socket is full. Returns whether it was full. Frames
+    /// sent whole go to `spent`, for the writer to drop later in one go (see [`Scratch`]).
+    fn send(&mut self, transport: &Transport, spent: &mut Vec<Frame>) -> io::Result<bool> {
         while self.sealed_sent < self.sealed.len() {
             match sys::send(transport, &self.sealed[self.sealed_sent..])? {
                 Some(n) => self.sealed_sent += n,
@@ -101,15 +139,22 @@ impl Unsent {
         }
         self.sealed.clear();
         self.sealed_sent = 0;
-        while !self.frames.is_empty() {
-            let mut slices = [IoSlice::new(&[]); FRAMES_PER_SEND];
-            let mut count = 0;
-            for (i, frame) in self.frames.iter().take(FRAMES_PER_SEND).enumerate() {
-                let skip = if i == 0 { self.offset } else { 0 };
-                slices[i] = IoSlice::new(&frame[skip..]);
-                count += 1;
-            }
-            let Some(mut n) = sys::send_vectored(transport, &slices[..count])? else {
+        while let Some(front) = self.frames.front() {
+            let sent = if self.frames.len() == 1 {
+                // One frame, the usual case at a steady pace: a plain send, which spares building
+                // the array of buffers and the kernel reading a message header.
+                sys::send(transport, &front[self.offset..])?
+            } else {
+                let mut slices = [IoSlice::new(&[]); FRAMES_PER_SEND];
+                let mut count = 0;
+                for (i, frame) in self.frames.iter().take(FRAMES_PER_SEND).enumerate() {
+                    let skip = if i == 0 { self.offset } else { 0 };
+                    slices[i] = IoSlice::new(&frame[skip..]);
+                    count += 1;
+                }
+                sys::send_vectored(transport, &slices[..count])?
+            };
+            let Some(mut n) = sent else {
                 return Ok(true);
             };
             self.frame_bytes -= n;
@@ -121,7 +166,7 @@ impl Unsent {
                 if n >= rest {
                     n -= rest;
                     self.offset = 0;
-                    self.frames.pop_front();
+                    spent.extend(self.frames.pop_front());
                 } else {
                     self.offset += n;
                     n = 0;
@@ -129,7 +174,7 @@ impl Unsent {
             }
             // Empty frames (a flush hint) are done as soon as they are reached.
             while self.frames.front().is_some_and(|f| f.len() == self.offset) {
-                self.frames.pop_front();
+                spent.extend(self.frames.pop_front());
                 self.offset = 0;
             }
         }
@@ -261,22 +306,55 @@ impl Drop for WriterPool {
 }
 
 /// A writer's reusable buffers.
+///
+/// `batch` receives what a peer's outbox held and `direct` sends it: on plain TCP, with nothing
+/// left over from an earlier round, frames go out from the writer's own buffers and the peer's
+/// [`Unsent`] is not touched unless the socket refuses some. Sent frames wait in `spent` until
+/// the writer is through with a ready batch, so the shared frame's reference count, which every
+/// member's copy changes, is changed in a run rather than between two other cores' changes.
 #[derive(Debug, Default)]
 struct Scratch {
     batch: VecDeque<Frame>,
+    direct: Unsent,
+    spent: Vec<Frame>,
     plaintext: Vec<u8>,
 }
 
-fn writer_loop(rx: &Receiver<Arc<Peer>>, ready: &ReadyQueue, parking: &Parking, stop: &AtomicBool) {
+/// Frames a writer keeps room for between ready batches.
+const SCRATCH_KEPT_FRAMES: usize = 4096;
+
+impl Scratch {
+    /// After a ready batch: drops the sent frames and gives back storage a burst left large.
+    fn settle(&mut self) {
+        self.spent.clear();
+        if self.spent.capacity() > SCRATCH_KEPT_FRAMES {
+            self.spent = Vec::new();
+        }
+        if self.batch.capacity() > SCRATCH_KEPT_FRAMES {
+            self.batch = VecDeque::new();
+        }
+        if self.plaintext.capacity() > 64 * 1024 {
+            self.plaintext = Vec::new();
+        }
+    }
+}
+
+fn writer_loop(rx: &Receiver<Ready>, ready: &ReadyQueue, parking: &Parking, stop: &AtomicBool) {
     let mut scratch = Scratch::default();
     loop {
         match rx.recv_timeout(WRITER_IDLE_CHECK) {
-            Ok(peer) => {
+            Ok(Ready::One(peer)) => {
                 write_peer(&peer, &mut scratch, parking, ready);
-                scratch.batch = VecDeque::new();
-                if scratch.plaintext.capacity() > 64 * 1024 {
-                    scratch.plaintext = Vec::new();
+                scratch.settle();
+            }
+            Ok(Ready::Batch(peers)) => {
+                for peer in &peers {
+                    write_peer(peer, &mut scratch, parking, ready);
+                    if scratch.spent.len() >= SCRATCH_KEPT_FRAMES {
+                        scratch.spent.clear();
+                    }
                 }
+                scratch.settle();
             }
             Err(RecvTimeoutError::Timeout) => {
                 if stop.load(Ordering::Acquire) && parking.parked().poller_gone && rx.is_empty() {
@@ -292,38 +370,55 @@ fn writer_loop(rx: &Receiver<Arc<Peer>>, ready: &ReadyQueue, parking: &Parking, 
 /// finishes it, or puts it back at the end of the ready queue.
 fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, parking: &Parking, ready: &ReadyQueue) {
     let transport = peer.transport();
-    let mut unsent = peer.unsent();
     for _ in 0..ROUNDS_PER_TURN {
-        let last = peer.outbox.take(&mut scratch.batch);
-        let sent =
-            stage(transport, scratch, &mut unsent, last).and_then(|()| unsent.send(transport));
+        let taken = peer.outbox.take(&mut scratch.batch);
+        // The peer's unsent bytes, locked only when this round needs them.
+        let mut held = None;
+        let sent = if taken.leftover || transport.is_tls() {
+            let unsent = held.insert(peer.unsent());
+            stage(transport, scratch, unsent, taken.last)
+                .and_then(|()| unsent.send(transport, &mut scratch.spent))
+        } else {
+            scratch.direct.push_frames(&mut scratch.batch);
+            let sent = scratch.direct.send(transport, &mut scratch.spent);
+            if scratch.direct.len() > 0 {
+                held.insert(peer.unsent()).adopt(&mut scratch.direct);
+            }
+            sent
+        };
+        let unsent_bytes = held.as_ref().map_or(0, |u| u.len());
         let blocked = match sent {
             Ok(blocked) => blocked,
             Err(e) => {
                 tracing::debug!(peer = peer.id, "write failed: {e}");
-                abandon(peer, &mut unsent);
+                abandon(peer, held.get_or_insert_with(|| peer.unsent()));
                 return;
             }
         };
-        match peer.outbox.settle(unsent.len(), blocked) {
+        match peer.outbox.settle(unsent_bytes, blocked) {
             Settled::More => {}
             Settled::Park => {
+                // Only after a round that left bytes, which are then held.
+                let unsent = held.get_or_insert_with(|| peer.unsent());
                 unsent.trim();
-                parking.park(peer, &mut unsent);
+                parking.park(peer, unsent);
                 return;
             }
             Settled::Idle => {
-                unsent.trim();
+                if let Some(unsent) = held.as_mut() {
+                    unsent.trim();
+                }
                 return;
             }
             Settled::Finished => {
                 transport.shutdown(Shutdown::Both);
-                unsent.release();
+                if let Some(unsent) = held.as_mut() {
+                    unsent.release();
+                }
                 return;
             }
         }
     }
-    drop(unsent);
     ready.schedule(Arc::clone(peer));
 }
 
