@@ -224,6 +224,8 @@ struct Reading {
     deadline: Instant,
     last_heard: Instant,
     pinged: bool,
+    /// The socket's read timeout now in force (see [`refresh_read_timeout`]).
+    read_timeout: Option<Duration>,
 }
 
 impl Reading {
@@ -248,8 +250,29 @@ impl Reading {
             deadline: now + config.handshake_timeout,
             last_heard: now,
             pinged: false,
+            read_timeout: None,
         }
     }
+}
+
+/// Shortest read timeout set: a deadline that has just passed is handled after this.
+const MIN_READ_WAIT: Duration = Duration::from_millis(10);
+
+/// Makes the socket's read timeout bound the next wait by `wanted`. Setting it is a system call,
+/// and the reader of a busy client comes here for every request, so the timeout in force is kept
+/// while it is neither more than 1/32 too long (the deadline is then missed by that much at
+/// most) nor under half of what is wanted (a read that wakes early only goes round the loop).
+fn refresh_read_timeout(socket: &TcpStream, current: &mut Option<Duration>, wanted: Duration) {
+    if !current.is_some_and(|in_force| timeout_fits(in_force, wanted)) {
+        let _ = socket.set_read_timeout(Some(wanted));
+        *current = Some(wanted);
+    }
+}
+
+/// Whether a read timeout of `in_force` may stand for a wait of `wanted` (see
+/// [`refresh_read_timeout`]).
+fn timeout_fits(in_force: Duration, wanted: Duration) -> bool {
+    in_force <= wanted + wanted / 32 && in_force >= wanted / 2
 }
 
 /// The first byte of a TLS handshake record.
@@ -332,7 +355,7 @@ impl Session {
                 r.last_heard + config.ping_interval
             };
             let wait = wake_at.saturating_duration_since(Instant::now());
-            let _ = socket.set_read_timeout(Some(wait.max(Duration::from_millis(10))));
+            refresh_read_timeout(socket, &mut r.read_timeout, wait.max(MIN_READ_WAIT));
             let body = match r.frames.read_frame(&mut r.stream) {
                 Ok(Some(body)) => body,
                 Ok(None) => return Ended::Closed("closed by the client".into()),
@@ -757,4 +780,23 @@ fn login_taken() -> Refusal {
 fn internal(e: crate::error::ServerError) -> Refusal {
     tracing::error!("{e}");
     Refusal::new(ErrorCode::Internal, "the server failed; try again")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_timeout_stands_while_it_neither_overshoots_nor_wakes_far_too_early() {
+        let s = Duration::from_secs;
+        assert!(timeout_fits(s(90), s(90)));
+        assert!(timeout_fits(s(90), s(88)), "2 s late on a 90 s wait");
+        assert!(!timeout_fits(s(90), s(60)), "the wait got shorter: set it");
+        assert!(timeout_fits(s(60), s(90)), "waking early only loops");
+        assert!(!timeout_fits(s(10), s(90)), "but not nine times over");
+        assert!(!timeout_fits(
+            Duration::from_millis(20),
+            Duration::from_millis(10)
+        ));
+    }
 }
