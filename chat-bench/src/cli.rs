@@ -35,6 +35,12 @@ pub enum Command {
     Idle(IdleArgs),
     /// C connections logging in and out in a loop for S seconds; measures logins/s.
     Logins(LoginsArgs),
+    /// The fan-out latency run with no chat server: a stand-in in this process only writes each
+    /// message to every member. Measures what the kernel and the generator alone cost here.
+    Floor(FloorArgs),
+    /// N threads, each blocked reading a loopback socket as the server's reader threads wait:
+    /// measures what one thread per client costs in memory before any client state.
+    IdleFloor(IdleFloorArgs),
 }
 
 /// Flags every subcommand shares.
@@ -107,6 +113,11 @@ pub struct FanoutArgs {
     /// Room the members meet in.
     #[arg(long, default_value = "bench")]
     pub room: String,
+    /// Let members acknowledge every message at once, as Linux does for a connection that only
+    /// receives (by default members ask for delayed acknowledgements, as a client that also
+    /// talks gets; see the README).
+    #[arg(long)]
+    pub immediate_acks: bool,
 }
 
 impl FanoutArgs {
@@ -134,6 +145,81 @@ impl FanoutArgs {
         }
         chat_core::validate::room(&self.room).map_err(|e| format!("--room: {e}"))?;
         self.common.check_accounts(self.members)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FloorArgs {
+    /// Members, each one connection to the stand-in.
+    #[arg(long, short = 'n')]
+    pub members: usize,
+    /// Messages in all, each written to every member.
+    #[arg(long, short = 'm')]
+    pub messages: u64,
+    /// Messages per second, evenly paced.
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
+    /// Characters per message.
+    #[arg(long, default_value_t = 64)]
+    pub size: usize,
+    /// Threads of the stand-in writing to the members (a server's writer pool).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    pub writers: u64,
+    /// Event-loop threads the members are spread over.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    pub threads: u64,
+    /// Let members acknowledge every message at once (see `fanout --immediate-acks`).
+    #[arg(long)]
+    pub immediate_acks: bool,
+    /// Give up after this many seconds, report what was measured and exit non-zero.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_S))]
+    pub timeout: u64,
+}
+
+impl FloorArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_CLIENTS).contains(&self.members) {
+            return Err(format!("--members must be 1..={MAX_CLIENTS}"));
+        }
+        if !(1..=MAX_MESSAGES_PER_SENDER).contains(&self.messages) {
+            return Err(format!("--messages must be 1..={MAX_MESSAGES_PER_SENDER}"));
+        }
+        if !(self.rate.is_finite() && self.rate > 0.0) {
+            return Err("--rate must be a positive number of messages per second".into());
+        }
+        let max = chat_core::limits::TEXT_MAX_CHARS;
+        if !(STAMP_CHARS..=max).contains(&self.size) {
+            return Err(format!("--size must be {STAMP_CHARS}..={max}"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct IdleFloorArgs {
+    /// Threads (and connections) to hold.
+    #[arg(long, short = 'n')]
+    pub threads: usize,
+    /// Stack reserved per thread, in KiB (the server's reader threads reserve 256).
+    #[arg(long, default_value_t = 256)]
+    pub stack_kib: usize,
+    /// Seconds to hold them once all wait.
+    #[arg(long, default_value_t = 2.0)]
+    pub hold: f64,
+}
+
+impl IdleFloorArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_CLIENTS).contains(&self.threads) {
+            return Err(format!("--threads must be 1..={MAX_CLIENTS}"));
+        }
+        if !(16..=8192).contains(&self.stack_kib) {
+            return Err("--stack-kib must be 16..=8192".into());
+        }
+        if !(self.hold.is_finite() && (0.0..=600.0).contains(&self.hold)) {
+            return Err("--hold must be 0..=600 seconds".into());
+        }
+        Ok(())
     }
 }
 

@@ -2,8 +2,9 @@
 //! socket is writable, frames in read until the socket would block.
 //!
 //! Architecture Invariant: the loop registers sockets edge-triggered, so a readable socket is read
-//! until `WouldBlock` and a write that would block leaves its bytes in `out` until the next
-//! writable event. Nothing here blocks or sleeps.
+//! until it is empty — a read that would block, or a short read when the peer has not closed —
+//! and a write that would block leaves its bytes in `out` until the next writable event. Nothing
+//! here blocks or sleeps.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -11,11 +12,9 @@ use std::ops::Range;
 use std::time::Instant;
 
 use chat_core::frame::{FrameReader, decode, encode};
-use chat_core::limits::MAX_DECODE_DEPTH;
 use chat_core::protocol::{ClientFrame, Request, ServerFrame};
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
-use serde::Deserialize;
 
 /// Bytes read from a socket per system call.
 pub const READ_CHUNK_BYTES: usize = 64 * 1024;
@@ -30,6 +29,10 @@ pub struct Conn {
     written: usize,
     connected: bool,
     next_id: u32,
+    /// Ask for delayed acknowledgements (see [`Conn::ask_for_delayed_acks`]).
+    delayed_acks: bool,
+    /// Reads since delayed acknowledgements were last asked for.
+    reads: u32,
 }
 
 /// One frame as the loop hands it on.
@@ -70,32 +73,64 @@ impl Inbox {
     }
 }
 
-/// The fields of a server frame that tell a `message` event and its text, borrowed from the body.
-/// Other keys are skipped.
-#[derive(Deserialize)]
-struct Peek<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: &'a str,
-    #[serde(default)]
-    re: Option<u32>,
-    #[serde(borrow, default)]
-    text: Option<&'a str>,
-}
-
-/// The text of a `message` event; `None` for every other frame (and for bodies that do not
-/// parse, which the full decoder then reports).
+/// The text of a `message` event, borrowed from the body; `None` for every other frame (and for
+/// bodies this walk does not follow, which the full decoder then reads or reports). A fan-out
+/// receives millions of these, so the map is walked with MessagePack's low-level reader rather
+/// than through serde: its keys are compared in place and the ones not needed skipped.
 fn message_text(body: &[u8]) -> Option<&str> {
-    let mut de = rmp_serde::Deserializer::from_read_ref(body);
-    de.set_max_depth(MAX_DECODE_DEPTH);
-    let peek = Peek::deserialize(&mut de).ok()?;
-    match peek {
-        Peek {
-            kind: "message",
-            re: None,
-            text: Some(text),
-        } => Some(text),
+    let mut rest = body;
+    let entries = rmp::decode::read_map_len(&mut rest).ok()?;
+    let (mut kind, mut text) = (None, None);
+    for _ in 0..entries {
+        let (key, after) = rmp::decode::read_str_from_slice(rest).ok()?;
+        rest = after;
+        match key {
+            "type" | "text" => {
+                let (value, after) = rmp::decode::read_str_from_slice(rest).ok()?;
+                rest = after;
+                if key == "type" {
+                    kind = Some(value);
+                } else {
+                    text = Some(value);
+                }
+            }
+            // A reply, not an event (nil is how an absent `re` could also be written).
+            "re" if rest.first() != Some(&0xc0) => return None,
+            _ => skip_scalar(&mut rest)?,
+        }
+    }
+    match (kind, rest.is_empty()) {
+        (Some("message"), true) => text,
         _ => None,
     }
+}
+
+/// Skips one MessagePack nil, boolean, number or string; `None` for anything else.
+fn skip_scalar(rest: &mut &[u8]) -> Option<()> {
+    use rmp::Marker;
+    let marker = rmp::decode::read_marker(rest).ok()?;
+    let (prefix, len) = match marker {
+        Marker::FixPos(_) | Marker::FixNeg(_) | Marker::Null | Marker::True | Marker::False => {
+            (0, 0)
+        }
+        Marker::U8 | Marker::I8 => (0, 1),
+        Marker::U16 | Marker::I16 => (0, 2),
+        Marker::U32 | Marker::I32 | Marker::F32 => (0, 4),
+        Marker::U64 | Marker::I64 | Marker::F64 => (0, 8),
+        Marker::FixStr(len) => (0, usize::from(len)),
+        Marker::Str8 => (1, usize::from(*rest.first()?)),
+        Marker::Str16 => (
+            2,
+            usize::from(u16::from_be_bytes(rest.get(..2)?.try_into().ok()?)),
+        ),
+        Marker::Str32 => (
+            4,
+            usize::try_from(u32::from_be_bytes(rest.get(..4)?.try_into().ok()?)).ok()?,
+        ),
+        _ => return None,
+    };
+    *rest = rest.get(prefix..)?.get(len..)?;
+    Some(())
 }
 
 /// What reading found.
@@ -111,7 +146,13 @@ pub enum ReadStatus {
 
 impl Conn {
     /// Starts connecting to `addr` and registers the socket with `registry` under `token`.
-    pub fn connect(addr: SocketAddr, registry: &Registry, token: Token) -> io::Result<Conn> {
+    /// `delayed_acks`: see [`Conn::ask_for_delayed_acks`].
+    pub fn connect(
+        addr: SocketAddr,
+        registry: &Registry,
+        token: Token,
+        delayed_acks: bool,
+    ) -> io::Result<Conn> {
         let mut stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         registry.register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)?;
@@ -122,6 +163,8 @@ impl Conn {
             written: 0,
             connected: false,
             next_id: 1,
+            delayed_acks,
+            reads: 0,
         })
     }
 
@@ -181,12 +224,14 @@ impl Conn {
 
     /// Reads one chunk (at most [`READ_CHUNK_BYTES`]) and appends the frames it completes to
     /// `inbox`; `now` is set to when the chunk arrived. A frame that is not a valid server
-    /// message is an error.
+    /// message is an error. `closing`: the readiness event said the peer closed, so a short read
+    /// does not mean the end has been seen.
     pub fn read_chunk(
         &mut self,
         scratch: &mut [u8],
         inbox: &mut Inbox,
         now: &mut Instant,
+        closing: bool,
     ) -> io::Result<ReadStatus> {
         let n = loop {
             match self.stream.read(scratch) {
@@ -200,6 +245,9 @@ impl Conn {
             return Ok(ReadStatus::Closed);
         }
         *now = Instant::now();
+        if self.delayed_acks {
+            self.ask_for_delayed_acks();
+        }
         let mut feed = Feed(&scratch[..n]);
         loop {
             match self.reader.read_frame(&mut feed) {
@@ -212,7 +260,31 @@ impl Conn {
                 Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
             }
         }
-        Ok(ReadStatus::More)
+        // A short read emptied the socket: with edge-triggered readiness, bytes arriving later
+        // raise a new event, so the read that would only say "would block" is not needed. (A
+        // close already queued raises none: then read on until the end.)
+        if n < scratch.len() && !closing {
+            Ok(ReadStatus::Drained)
+        } else {
+            Ok(ReadStatus::More)
+        }
+    }
+
+    /// Puts the socket back in Linux's delayed-acknowledgement ("ping-pong") mode every few
+    /// reads. A member that only receives is acknowledged by Linux at once for every small
+    /// segment it drains, unless the connection looks interactive; on loopback sending that
+    /// acknowledgement and processing it at the server's socket cost the generator about a
+    /// third of its time per message, time the server then lacks on a shared machine. A chat
+    /// client that also talks is in that mode anyway, and acknowledges every second segment.
+    /// The kernel leaves the mode when a delayed acknowledgement times out, hence the
+    /// repetition. Elsewhere than Linux this does nothing.
+    fn ask_for_delayed_acks(&mut self) {
+        const EVERY_READS: u32 = 16;
+        if self.reads.is_multiple_of(EVERY_READS) {
+            #[cfg(target_os = "linux")]
+            let _ = socket2::SockRef::from(&self.stream).set_tcp_quickack(false);
+        }
+        self.reads = self.reads.wrapping_add(1);
     }
 
     /// Takes the socket off the loop; dropping the connection closes it.
@@ -280,6 +352,41 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(inbox.push_body(&[0xc1]).is_err());
+    }
+
+    #[test]
+    fn only_a_message_event_is_read_in_place() {
+        let event = message_frame("stamp");
+        assert_eq!(message_text(body(&event)), Some("stamp"));
+        let reply = encode(&ServerFrame {
+            time: 1,
+            re: Some(3),
+            message: ServerMessage::Message {
+                room: "bench".into(),
+                from: "bench0".into(),
+                text: "stamp".into(),
+            },
+        })
+        .expect("small frame");
+        assert_eq!(
+            message_text(body(&reply)),
+            None,
+            "a reply is decoded in full"
+        );
+        let private = encode(&ServerFrame {
+            time: -5,
+            re: None,
+            message: ServerMessage::Private {
+                from: "bench0".into(),
+                text: "stamp".into(),
+            },
+        })
+        .expect("small frame");
+        assert_eq!(message_text(body(&private)), None);
+        let mut trailing = body(&event).to_vec();
+        trailing.push(0);
+        assert_eq!(message_text(&trailing), None);
+        assert_eq!(message_text(&body(&event)[..10]), None, "cut short");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The event loop one thread runs: many client connections on one `mio::Poll`, timers, and the
 //! hand-off of every frame that arrives to the subcommand's [`Handler`].
 //!
-//! A turn waits for readiness (or the next timer), reads every ready socket until it would block,
+//! A turn waits for readiness (or the next timer), reads every ready socket until it is empty,
 //! gives each frame to the handler, fires due timers, then flushes every connection the handler
 //! queued output on — so requests queued in one turn leave in one write per connection.
 
@@ -54,13 +54,15 @@ pub struct Conns {
     timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
     /// Connections that failed while flushing, reported to the handler after the flush pass.
     failed: Vec<(usize, io::Error)>,
+    /// New connections ask for delayed acknowledgements (see `Conn`).
+    delayed_acks: bool,
 }
 
 impl Conns {
     /// Opens a connection for `client`, replacing any it had.
     pub fn connect(&mut self, client: usize) -> io::Result<()> {
         self.close(client);
-        let conn = Conn::connect(self.addr, &self.registry, Token(client))?;
+        let conn = Conn::connect(self.addr, &self.registry, Token(client), self.delayed_acks)?;
         self.slots[client] = Some(conn);
         self.generation[client] = self.generation[client].wrapping_add(1);
         Ok(())
@@ -72,6 +74,11 @@ impl Conns {
         let id = conn.send(request);
         self.dirty.push(client);
         Some(id)
+    }
+
+    /// Whether connections opened from now on ask for delayed acknowledgements (the default).
+    pub fn set_delayed_acks(&mut self, on: bool) {
+        self.delayed_acks = on;
     }
 
     /// Whether `client` has an open connection.
@@ -135,6 +142,7 @@ impl Net {
                 dirty: Vec::new(),
                 timers: BinaryHeap::new(),
                 failed: Vec::new(),
+                delayed_acks: true,
             },
         })
     }
@@ -151,15 +159,20 @@ impl Net {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
-        let ready: Vec<(usize, bool, bool)> = self
+        let ready: Vec<(usize, bool, bool, bool)> = self
             .events
             .iter()
             .map(|e| {
-                let readable = e.is_readable() || e.is_read_closed() || e.is_error();
-                (e.token().0, readable, e.is_writable())
+                let closing = e.is_read_closed() || e.is_error();
+                (
+                    e.token().0,
+                    e.is_readable() || closing,
+                    closing,
+                    e.is_writable(),
+                )
             })
             .collect();
-        for (client, readable, writable) in ready {
+        for (client, readable, closing, writable) in ready {
             if writable
                 && let Some(conn) = self.conns.slots.get_mut(client).and_then(Option::as_mut)
                 && conn.has_output()
@@ -167,7 +180,7 @@ impl Net {
                 self.conns.dirty.push(client);
             }
             if readable {
-                self.read_all(client, handler);
+                self.read_all(client, closing, handler);
             }
         }
         let now = Instant::now();
@@ -196,8 +209,9 @@ impl Net {
         }
     }
 
-    /// Reads `client`'s socket until it would block, handing each frame to the handler.
-    fn read_all(&mut self, client: usize, handler: &mut impl Handler) {
+    /// Reads `client`'s socket until it is empty, handing each frame to the handler. `closing`:
+    /// the event said the server closed (see [`Conn::read_chunk`]).
+    fn read_all(&mut self, client: usize, closing: bool, handler: &mut impl Handler) {
         let mut at = Instant::now();
         let Some(&generation) = self.conns.generation.get(client) else {
             return;
@@ -206,7 +220,7 @@ impl Net {
             let Some(conn) = self.conns.slots.get_mut(client).and_then(Option::as_mut) else {
                 return;
             };
-            let status = conn.read_chunk(&mut self.scratch, &mut self.inbox, &mut at);
+            let status = conn.read_chunk(&mut self.scratch, &mut self.inbox, &mut at, closing);
             let Inbox { items, texts } = &mut self.inbox;
             for item in items.drain(..) {
                 if self.conns.generation[client] != generation || !self.conns.is_open(client) {

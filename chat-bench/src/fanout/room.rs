@@ -103,6 +103,7 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
             };
         }
     };
+    net.conns.set_delayed_acks(!plan.immediate_acks);
     let k = plan.senders as u64;
     let m = plan.messages;
     let mut lp = RoomLoop {
