@@ -114,6 +114,27 @@ fn highest_in_bucket(index: usize) -> u64 {
     ((mantissa + 1) << shift).saturating_sub(1)
 }
 
+/// A histogram's percentiles for a report, in microseconds.
+#[derive(Debug, serde::Serialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+impl Latency {
+    pub fn of(h: &Histogram) -> Latency {
+        let us = |ns: u64| crate::run::round3(ns as f64 / 1e3);
+        Latency {
+            p50: us(h.percentile(50.0)),
+            p99: us(h.percentile(99.0)),
+            p999: us(h.percentile(99.9)),
+            max: us(h.max()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

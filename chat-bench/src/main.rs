@@ -4,8 +4,10 @@
 mod cli;
 mod conn;
 mod fanout;
+mod floor;
 mod histogram;
 mod idle;
+mod idle_floor;
 mod logins;
 mod net;
 mod payload;
@@ -25,6 +27,8 @@ fn main() -> ExitCode {
         Command::Fanout(args) => args.check(),
         Command::Idle(args) => args.check(),
         Command::Logins(args) => args.check(),
+        Command::Floor(args) => args.check(),
+        Command::IdleFloor(args) => args.check(),
     };
     if let Err(e) = checked {
         eprintln!("error: {e}");
@@ -38,6 +42,8 @@ fn main() -> ExitCode {
         Command::Fanout(args) => fanout::run(args),
         Command::Idle(args) => idle::run(args),
         Command::Logins(args) => logins::run(args),
+        Command::Floor(args) => floor::run(args),
+        Command::IdleFloor(args) => idle_floor::run(args),
     };
     match result {
         Ok((report, clean)) => {

@@ -49,6 +49,16 @@ pub fn own_cpu_seconds() -> f64 {
     }
 }
 
+/// CPU time (user + system) the calling thread has used, in seconds; Linux only (0 elsewhere).
+pub fn thread_cpu_seconds() -> f64 {
+    #[cfg(target_os = "linux")]
+    if let Ok(usage) = getrusage(UsageWho::RUSAGE_THREAD) {
+        let micros = usage.user_time().num_microseconds() + usage.system_time().num_microseconds();
+        return micros as f64 / 1e6;
+    }
+    0.0
+}
+
 /// A reading of another process from `/proc`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProcessSample {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::cli::FanoutArgs;
-use crate::histogram::Histogram;
+use crate::histogram::{Histogram, Latency};
 use crate::run::{
     Progress, ServerProbe, StopOnDrop, TICK, join_loops, partition, round3, secs, spawn_loops,
 };
@@ -92,26 +92,6 @@ struct Params {
     room: String,
     threads: u64,
     timeout_s: u64,
-}
-
-#[derive(Debug, Serialize)]
-struct Latency {
-    p50: f64,
-    p99: f64,
-    p999: f64,
-    max: f64,
-}
-
-impl Latency {
-    fn of(h: &Histogram) -> Latency {
-        let us = |ns: u64| round3(ns as f64 / 1e3);
-        Latency {
-            p50: us(h.percentile(50.0)),
-            p99: us(h.percentile(99.0)),
-            p999: us(h.percentile(99.9)),
-            max: us(h.max()),
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
