@@ -1,5 +1,5 @@
 //! One non-blocking client socket on an event loop: frames out through a buffer flushed when the
-//! socket is writable, frames in read until the socket would block.
+//! socket is writable, frames in read until the socket is empty.
 //!
 //! Architecture Invariant: the loop registers sockets edge-triggered, so a readable socket is read
 //! until it is empty — a read that would block, or a short read when the peer has not closed —
@@ -8,13 +8,14 @@
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
-use std::ops::Range;
 use std::time::Instant;
 
-use chat_core::frame::{FrameReader, decode, encode};
-use chat_core::protocol::{ClientFrame, Request, ServerFrame};
+use chat_core::frame::encode;
+use chat_core::protocol::{ClientFrame, Request};
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
+
+use crate::inbox::{Frames, Inbox};
 
 /// Bytes read from a socket per system call.
 pub const READ_CHUNK_BYTES: usize = 64 * 1024;
@@ -23,7 +24,7 @@ pub const READ_CHUNK_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Conn {
     stream: TcpStream,
-    reader: FrameReader,
+    frames: Frames,
     out: Vec<u8>,
     /// Bytes of `out` already written.
     written: usize,
@@ -33,104 +34,6 @@ pub struct Conn {
     delayed_acks: bool,
     /// Reads since delayed acknowledgements were last asked for.
     reads: u32,
-}
-
-/// One frame as the loop hands it on.
-#[derive(Debug)]
-pub enum Incoming {
-    /// A `message` event: its text, a range of [`Inbox::texts`]. Read without building a
-    /// [`ServerFrame`], because a fan-out receives millions of these.
-    Message(Range<usize>),
-    /// Any other frame, decoded in full.
-    Frame(ServerFrame),
-}
-
-/// The frames of one read, in order, with the texts of its `message` events side by side (so a
-/// message costs no allocation of its own).
-#[derive(Debug, Default)]
-pub struct Inbox {
-    pub items: Vec<Incoming>,
-    pub texts: String,
-}
-
-impl Inbox {
-    fn push_body(&mut self, body: &[u8]) -> Result<(), chat_core::Error> {
-        if let Some(text) = message_text(body) {
-            let start = self.texts.len();
-            self.texts.push_str(text);
-            self.items.push(Incoming::Message(start..self.texts.len()));
-        } else {
-            self.items
-                .push(Incoming::Frame(decode::<ServerFrame>(body)?));
-        }
-        Ok(())
-    }
-
-    /// Forgets the frames handed on.
-    pub fn clear(&mut self) {
-        self.items.clear();
-        self.texts.clear();
-    }
-}
-
-/// The text of a `message` event, borrowed from the body; `None` for every other frame (and for
-/// bodies this walk does not follow, which the full decoder then reads or reports). A fan-out
-/// receives millions of these, so the map is walked with MessagePack's low-level reader rather
-/// than through serde: its keys are compared in place and the ones not needed skipped.
-fn message_text(body: &[u8]) -> Option<&str> {
-    let mut rest = body;
-    let entries = rmp::decode::read_map_len(&mut rest).ok()?;
-    let (mut kind, mut text) = (None, None);
-    for _ in 0..entries {
-        let (key, after) = rmp::decode::read_str_from_slice(rest).ok()?;
-        rest = after;
-        match key {
-            "type" | "text" => {
-                let (value, after) = rmp::decode::read_str_from_slice(rest).ok()?;
-                rest = after;
-                if key == "type" {
-                    kind = Some(value);
-                } else {
-                    text = Some(value);
-                }
-            }
-            // A reply, not an event (nil is how an absent `re` could also be written).
-            "re" if rest.first() != Some(&0xc0) => return None,
-            _ => skip_scalar(&mut rest)?,
-        }
-    }
-    match (kind, rest.is_empty()) {
-        (Some("message"), true) => text,
-        _ => None,
-    }
-}
-
-/// Skips one MessagePack nil, boolean, number or string; `None` for anything else.
-fn skip_scalar(rest: &mut &[u8]) -> Option<()> {
-    use rmp::Marker;
-    let marker = rmp::decode::read_marker(rest).ok()?;
-    let (prefix, len) = match marker {
-        Marker::FixPos(_) | Marker::FixNeg(_) | Marker::Null | Marker::True | Marker::False => {
-            (0, 0)
-        }
-        Marker::U8 | Marker::I8 => (0, 1),
-        Marker::U16 | Marker::I16 => (0, 2),
-        Marker::U32 | Marker::I32 | Marker::F32 => (0, 4),
-        Marker::U64 | Marker::I64 | Marker::F64 => (0, 8),
-        Marker::FixStr(len) => (0, usize::from(len)),
-        Marker::Str8 => (1, usize::from(*rest.first()?)),
-        Marker::Str16 => (
-            2,
-            usize::from(u16::from_be_bytes(rest.get(..2)?.try_into().ok()?)),
-        ),
-        Marker::Str32 => (
-            4,
-            usize::try_from(u32::from_be_bytes(rest.get(..4)?.try_into().ok()?)).ok()?,
-        ),
-        _ => return None,
-    };
-    *rest = rest.get(prefix..)?.get(len..)?;
-    Some(())
 }
 
 /// What reading found.
@@ -158,7 +61,7 @@ impl Conn {
         registry.register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)?;
         Ok(Conn {
             stream,
-            reader: FrameReader::new(),
+            frames: Frames::default(),
             out: Vec::new(),
             written: 0,
             connected: false,
@@ -222,8 +125,8 @@ impl Conn {
         }
     }
 
-    /// Reads one chunk (at most [`READ_CHUNK_BYTES`]) and appends the frames it completes to
-    /// `inbox`; `now` is set to when the chunk arrived. A frame that is not a valid server
+    /// Reads one chunk (at most [`READ_CHUNK_BYTES`]) into `scratch` and appends the frames it
+    /// completes to `inbox` (see [`crate::inbox`]); `now` is set to when the chunk arrived. A frame that is not a valid server
     /// message is an error. `closing`: the readiness event said the peer closed, so a short read
     /// does not mean the end has been seen.
     pub fn read_chunk(
@@ -248,18 +151,9 @@ impl Conn {
         if self.delayed_acks {
             self.ask_for_delayed_acks();
         }
-        let mut feed = Feed(&scratch[..n]);
-        loop {
-            match self.reader.read_frame(&mut feed) {
-                Ok(Some(body)) => inbox
-                    .push_body(body)
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
-                // `Feed` never reports an end, only that it has nothing more.
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => break,
-                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
-            }
-        }
+        self.frames
+            .split(&scratch[..n], inbox)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         // A short read emptied the socket: with edge-triggered readiness, bytes arriving later
         // raise a new event, so the read that would only say "would block" is not needed. (A
         // close already queued raises none: then read on until the end.)
@@ -290,124 +184,5 @@ impl Conn {
     /// Takes the socket off the loop; dropping the connection closes it.
     pub fn deregister(&mut self, registry: &Registry) {
         let _ = registry.deregister(&mut self.stream);
-    }
-}
-
-/// Bytes already read from the socket, handed to [`FrameReader`] as a stream that "would block"
-/// once empty, so a partial frame stays in the reader until the next chunk completes it.
-struct Feed<'a>(&'a [u8]);
-
-impl Read for Feed<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.0.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = buf.len().min(self.0.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chat_core::protocol::ServerMessage;
-
-    fn message_frame(text: &str) -> Vec<u8> {
-        encode(&ServerFrame {
-            time: 1,
-            re: None,
-            message: ServerMessage::Message {
-                room: "bench".into(),
-                from: "bench0".into(),
-                text: text.into(),
-            },
-        })
-        .expect("small frame")
-    }
-
-    fn body(frame: &[u8]) -> &[u8] {
-        &frame[chat_core::limits::LEN_PREFIX_BYTES..]
-    }
-
-    #[test]
-    fn message_events_take_the_fast_path_and_others_decode_in_full() {
-        let mut inbox = Inbox::default();
-        inbox
-            .push_body(body(&message_frame("hi there")))
-            .expect("valid");
-        let rooms = encode(&ServerFrame {
-            time: 2,
-            re: Some(7),
-            message: ServerMessage::Rooms { rooms: Vec::new() },
-        })
-        .expect("small frame");
-        inbox.push_body(body(&rooms)).expect("valid");
-        match &inbox.items[..] {
-            [Incoming::Message(r), Incoming::Frame(f)] => {
-                assert_eq!(&inbox.texts[r.clone()], "hi there");
-                assert_eq!(f.re, Some(7));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(inbox.push_body(&[0xc1]).is_err());
-    }
-
-    #[test]
-    fn only_a_message_event_is_read_in_place() {
-        let event = message_frame("stamp");
-        assert_eq!(message_text(body(&event)), Some("stamp"));
-        let reply = encode(&ServerFrame {
-            time: 1,
-            re: Some(3),
-            message: ServerMessage::Message {
-                room: "bench".into(),
-                from: "bench0".into(),
-                text: "stamp".into(),
-            },
-        })
-        .expect("small frame");
-        assert_eq!(
-            message_text(body(&reply)),
-            None,
-            "a reply is decoded in full"
-        );
-        let private = encode(&ServerFrame {
-            time: -5,
-            re: None,
-            message: ServerMessage::Private {
-                from: "bench0".into(),
-                text: "stamp".into(),
-            },
-        })
-        .expect("small frame");
-        assert_eq!(message_text(body(&private)), None);
-        let mut trailing = body(&event).to_vec();
-        trailing.push(0);
-        assert_eq!(message_text(&trailing), None);
-        assert_eq!(message_text(&body(&event)[..10]), None, "cut short");
-    }
-
-    #[test]
-    fn frames_split_across_chunks_are_reassembled() {
-        let mut bytes = message_frame("one");
-        bytes.extend(message_frame("two"));
-        let mut reader = FrameReader::new();
-        let mut texts = Vec::new();
-        for chunk in bytes.chunks(7) {
-            let mut feed = Feed(chunk);
-            loop {
-                match reader.read_frame(&mut feed) {
-                    Ok(Some(body)) => match decode::<ServerFrame>(body).expect("valid").message {
-                        ServerMessage::Message { text, .. } => texts.push(text),
-                        other => panic!("{other:?}"),
-                    },
-                    Err(e) if e.is_timeout() => break,
-                    other => panic!("{other:?}"),
-                }
-            }
-        }
-        assert_eq!(texts, ["one", "two"]);
     }
 }

@@ -72,7 +72,7 @@ impl Handler for Members<'_> {
         self.report.foreign += 1;
     }
 
-    fn on_message(&mut self, _: &mut Conns, _: usize, text: &str, at: Instant) {
+    fn on_message(&mut self, _: &mut Conns, _: usize, text: &[u8], at: Instant) {
         let Some(stamp) = Stamp::decode(text) else {
             self.report.foreign += 1;
             return;

@@ -150,7 +150,7 @@ impl Handler for IdleLoop<'_> {
         }
     }
 
-    fn on_message(&mut self, _conns: &mut Conns, _local: usize, _text: &str, _at: Instant) {
+    fn on_message(&mut self, _conns: &mut Conns, _local: usize, _text: &[u8], _at: Instant) {
         self.frames += 1;
     }
 

@@ -232,7 +232,7 @@ impl Handler for LoginsLoop<'_> {
         }
     }
 
-    fn on_message(&mut self, _conns: &mut Conns, _slot: usize, _text: &str, _at: Instant) {}
+    fn on_message(&mut self, _conns: &mut Conns, _slot: usize, _text: &[u8], _at: Instant) {}
 
     fn on_closed(&mut self, conns: &mut Conns, slot: usize, why: Closed) {
         match self.slots[slot].stage {

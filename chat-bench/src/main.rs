@@ -8,6 +8,7 @@ mod floor;
 mod histogram;
 mod idle;
 mod idle_floor;
+mod inbox;
 mod logins;
 mod net;
 mod payload;

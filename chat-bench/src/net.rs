@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Request, ServerFrame};
 use mio::{Events, Poll, Registry, Token};
 
-use crate::conn::{Conn, Inbox, Incoming, READ_CHUNK_BYTES, ReadStatus};
+use crate::conn::{Conn, READ_CHUNK_BYTES, ReadStatus};
+use crate::inbox::{Inbox, Incoming};
 
 /// Readiness events taken from the kernel per wait.
 const EVENTS_PER_WAIT: usize = 1024;
@@ -33,8 +34,8 @@ pub enum Closed {
 pub trait Handler {
     /// A frame arrived; `at` is when its bytes were read.
     fn on_frame(&mut self, conns: &mut Conns, client: usize, frame: ServerFrame, at: Instant);
-    /// A `message` event arrived, with this text.
-    fn on_message(&mut self, conns: &mut Conns, client: usize, text: &str, at: Instant);
+    /// A `message` event arrived, with this text (its bytes, not checked to be UTF-8).
+    fn on_message(&mut self, conns: &mut Conns, client: usize, text: &[u8], at: Instant);
     /// The connection is gone (already removed from `conns`).
     fn on_closed(&mut self, conns: &mut Conns, client: usize, why: Closed);
     /// A timer set with [`Conns::after`] is due.
@@ -221,14 +222,14 @@ impl Net {
                 return;
             };
             let status = conn.read_chunk(&mut self.scratch, &mut self.inbox, &mut at, closing);
-            let Inbox { items, texts } = &mut self.inbox;
+            let Inbox { items, copied } = &mut self.inbox;
             for item in items.drain(..) {
                 if self.conns.generation[client] != generation || !self.conns.is_open(client) {
                     break;
                 }
                 match item {
-                    Incoming::Message(range) => {
-                        let text = texts.get(range).unwrap_or_default();
+                    Incoming::Message(text) => {
+                        let text = Inbox::text(copied, &self.scratch, &text);
                         handler.on_message(&mut self.conns, client, text, at);
                     }
                     Incoming::Frame(frame) => handler.on_frame(&mut self.conns, client, frame, at),

@@ -29,9 +29,9 @@ impl Stamp {
         text
     }
 
-    /// Reads the stamp at the start of `text`; `None` when the text is not a benchmark message.
-    pub fn decode(text: &str) -> Option<Stamp> {
-        let bytes = text.as_bytes();
+    /// Reads the stamp at the start of `text` (a message's bytes); `None` when the text is not a
+    /// benchmark message.
+    pub fn decode(bytes: &[u8]) -> Option<Stamp> {
         if bytes.len() < STAMP_CHARS || bytes[16] != b'.' || bytes[25] != b'.' {
             return None;
         }
@@ -69,7 +69,7 @@ mod tests {
         for size in [STAMP_CHARS, 64, 2000] {
             let text = stamp.encode(size);
             assert_eq!(text.chars().count(), size);
-            assert_eq!(Stamp::decode(&text), Some(stamp));
+            assert_eq!(Stamp::decode(text.as_bytes()), Some(stamp));
         }
     }
 
@@ -79,7 +79,7 @@ mod tests {
             sent_ns: u64::MAX,
             sender: u32::MAX,
         };
-        assert_eq!(Stamp::decode(&stamp.encode(64)), Some(stamp));
+        assert_eq!(Stamp::decode(stamp.encode(64).as_bytes()), Some(stamp));
     }
 
     #[test]
@@ -95,9 +95,9 @@ mod tests {
 
     #[test]
     fn foreign_text_is_not_a_stamp() {
-        assert_eq!(Stamp::decode("hello everyone"), None);
-        assert_eq!(Stamp::decode("0000000000000001-00000002.xxxx"), None);
-        assert_eq!(Stamp::decode("000000000000000g.00000002.xxxx"), None);
-        assert_eq!(Stamp::decode(""), None);
+        assert_eq!(Stamp::decode(b"hello everyone"), None);
+        assert_eq!(Stamp::decode(b"0000000000000001-00000002.xxxx"), None);
+        assert_eq!(Stamp::decode(b"000000000000000g.00000002.xxxx"), None);
+        assert_eq!(Stamp::decode(b""), None);
     }
 }

@@ -297,7 +297,7 @@ impl RoomLoop<'_> {
         None
     }
 
-    fn count_message(&mut self, conns: &mut Conns, local: usize, text: &str, at: Instant) {
+    fn count_message(&mut self, conns: &mut Conns, local: usize, text: &[u8], at: Instant) {
         let Some(stamp) = Stamp::decode(text) else {
             self.report.foreign += 1;
             return;
@@ -398,7 +398,9 @@ impl Handler for RoomLoop<'_> {
             _ => {}
         }
         match &frame.message {
-            ServerMessage::Message { text, .. } => self.count_message(conns, local, text, at),
+            ServerMessage::Message { text, .. } => {
+                self.count_message(conns, local, text.as_bytes(), at);
+            }
             ServerMessage::Goodbye { reason, .. } => {
                 *self.report.closes.entry(format!("{reason:?}")).or_default() += 1;
             }
@@ -406,7 +408,7 @@ impl Handler for RoomLoop<'_> {
         }
     }
 
-    fn on_message(&mut self, conns: &mut Conns, local: usize, text: &str, at: Instant) {
+    fn on_message(&mut self, conns: &mut Conns, local: usize, text: &[u8], at: Instant) {
         self.count_message(conns, local, text, at);
     }
 
