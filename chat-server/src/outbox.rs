@@ -64,9 +64,6 @@ struct Queue {
     done: bool,
 }
 
-/// Frames `rest` may keep room for once its client caught up: a burst's storage is given back.
-const KEPT_CAPACITY_FRAMES: usize = 8;
-
 impl Queue {
     fn wake(&mut self) -> Wake {
         if self.scheduled {
@@ -180,14 +177,19 @@ impl Outbox {
     /// Writer side: moves every queued frame into `batch`, which must be empty (they count as
     /// unsent from now on). The queue and the writer swap storage: under the lock nothing is
     /// copied or allocated, and a busy client's queue keeps room for its next round; a client
-    /// that caught up gives large storage back (see [`Outbox::settle`]).
+    /// that caught up gives its storage back (see [`Outbox::settle`]).
     pub(crate) fn take(&self, batch: &mut VecDeque<Frame>) -> Taken {
         debug_assert!(batch.is_empty());
         let mut q = self.lock();
         let leftover = q.unsent > 0;
-        std::mem::swap(&mut q.rest, batch);
-        if let Some(first) = q.first.take() {
-            batch.push_front(first);
+        if q.rest.is_empty() {
+            // The usual case: one frame, into the writer's storage.
+            batch.extend(q.first.take());
+        } else {
+            std::mem::swap(&mut q.rest, batch);
+            if let Some(first) = q.first.take() {
+                batch.push_front(first);
+            }
         }
         q.unsent += q.bytes;
         q.bytes = 0;
@@ -213,9 +215,9 @@ impl Outbox {
             Settled::Finished
         } else {
             q.scheduled = false;
-            if q.rest.capacity() > KEPT_CAPACITY_FRAMES {
-                q.rest = VecDeque::new();
-            }
+            // A client that caught up keeps no storage: most clients are idle most of the time,
+            // and one that keeps up queues a single frame, which needs none.
+            q.rest = VecDeque::new();
             Settled::Idle
         }
     }

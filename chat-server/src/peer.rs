@@ -36,19 +36,18 @@ pub struct Peer {
 }
 
 /// Queues one shared frame for every peer of `members`, and hands the peers whose outbox was idle
-/// to the writers in a few batches rather than one by one: a broadcast to a thousand members
-/// costs a few trips through the ready queue, not a thousand.
+/// to the writers in batches rather than one by one: a broadcast to a thousand members costs a
+/// few trips through the ready queue, not a thousand.
 pub(crate) fn broadcast<'a>(members: impl IntoIterator<Item = &'a Arc<Peer>>, frame: &Frame) {
-    let mut idle: Vec<Arc<Peer>> = Vec::new();
-    let mut ready = None;
+    let mut idle = None;
     for member in members {
         if member.push(frame).1 == Wake::Schedule {
-            ready.get_or_insert(&member.ready);
-            idle.push(Arc::clone(member));
+            idle.get_or_insert_with(|| member.ready.batch())
+                .add(Arc::clone(member));
         }
     }
-    if let Some(ready) = ready {
-        ready.schedule_all(idle);
+    if let Some(idle) = idle {
+        idle.finish();
     }
 }
 

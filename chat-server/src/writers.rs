@@ -58,17 +58,11 @@ impl ReadyQueue {
         self.put(Ready::One(peer));
     }
 
-    /// Puts peers on the queue, in batches of [`PEERS_PER_BATCH`]. Callers hold each peer's
-    /// schedule.
-    pub(crate) fn schedule_all(&self, mut peers: Vec<Arc<Peer>>) {
-        while peers.len() > PEERS_PER_BATCH {
-            let rest = peers.split_off(PEERS_PER_BATCH);
-            self.put(Ready::Batch(std::mem::replace(&mut peers, rest)));
-        }
-        match peers.len() {
-            0 => {}
-            1 => self.put(Ready::One(peers.remove(0))),
-            _ => self.put(Ready::Batch(peers)),
+    /// A batch to put peers in as they are found idle; see [`ReadyBatch`].
+    pub(crate) fn batch(&self) -> ReadyBatch<'_> {
+        ReadyBatch {
+            queue: self,
+            peers: Vec::new(),
         }
     }
 
@@ -76,6 +70,33 @@ impl ReadyQueue {
         // The queue is unbounded and lives as long as any peer: this cannot fail while the
         // pool runs; after it ended there is no one to write anyway.
         let _ = self.tx.send(ready);
+    }
+}
+
+/// Peers found idle by one broadcast, handed to the writers [`PEERS_PER_BATCH`] at a time as the
+/// broadcast goes: the first writer starts on the first members while the rest are still being
+/// queued for. Callers hold each peer's schedule; [`ReadyBatch::finish`] hands on the last few.
+#[derive(Debug)]
+pub(crate) struct ReadyBatch<'a> {
+    queue: &'a ReadyQueue,
+    peers: Vec<Arc<Peer>>,
+}
+
+impl ReadyBatch<'_> {
+    pub(crate) fn add(&mut self, peer: Arc<Peer>) {
+        self.peers.push(peer);
+        if self.peers.len() == PEERS_PER_BATCH {
+            let full = std::mem::replace(&mut self.peers, Vec::with_capacity(PEERS_PER_BATCH));
+            self.queue.put(Ready::Batch(full));
+        }
+    }
+
+    pub(crate) fn finish(mut self) {
+        match self.peers.len() {
+            0 => {}
+            1 => self.queue.put(Ready::One(self.peers.remove(0))),
+            _ => self.queue.put(Ready::Batch(self.peers)),
+        }
     }
 }
 
