@@ -1,18 +1,21 @@
 //! The writer pool: a few threads that send every client's queued frames, and a poller thread
 //! that waits for full sockets to drain. Reading stays one thread per client (`session`).
 //!
-//! A push that finds an outbox idle puts its peer on the ready queue. A writer takes the peer,
-//! moves everything queued into the peer's unsent bytes (sealed into TLS records when
-//! encrypted), and sends them with non-blocking `send` calls — the socket itself stays blocking
-//! for the reader. When the socket is full the peer is *parked*: the poller watches its
-//! descriptor (epoll, one-shot) and puts it back on the ready queue once writable. A peer parked
-//! for longer than `write_timeout` is dropped, as a blocked write would have been.
+//! A push that finds an outbox idle puts its peer on the ready queue (a broadcast puts the idle
+//! members of a room there in batches). A writer takes the peer, takes everything queued, and
+//! sends it with non-blocking `send` calls — the socket itself stays blocking for the reader.
+//! What the socket does not take waits in the peer's [`Unsent`] bytes (where, under TLS,
+//! everything is sealed into records first). When the socket is full the peer is *parked*: the
+//! poller watches its descriptor (epoll, one-shot) and puts it back on the ready queue once
+//! writable. A peer parked for longer than `write_timeout` is dropped, as a blocked write would
+//! have been.
 //!
 //! Architecture Invariants:
 //! - a peer is held by at most one writer at a time (see `outbox`), so its bytes go out in the
 //!   order they were queued;
 //! - a writer never blocks on a socket (elsewhere than Linux, see [`sys`]) and never holds the
-//!   hub lock.
+//!   hub lock;
+//! - only the writer holding a peer, or the poller for a parked one, touches its `Unsent`.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, IoSlice};
