@@ -126,9 +126,9 @@ impl Conn {
     }
 
     /// Reads one chunk (at most [`READ_CHUNK_BYTES`]) into `scratch` and appends the frames it
-    /// completes to `inbox` (see [`crate::inbox`]); `now` is set to when the chunk arrived. A frame that is not a valid server
-    /// message is an error. `closing`: the readiness event said the peer closed, so a short read
-    /// does not mean the end has been seen.
+    /// completes to `inbox` (see [`crate::inbox`]); `now` is set to when the chunk arrived. A
+    /// frame that is not a valid server message is an error. `closing`: the readiness event said
+    /// the peer closed, so a short read does not mean the end has been seen.
     pub fn read_chunk(
         &mut self,
         scratch: &mut [u8],
@@ -148,9 +148,7 @@ impl Conn {
             return Ok(ReadStatus::Closed);
         }
         *now = Instant::now();
-        if self.delayed_acks {
-            self.ask_for_delayed_acks();
-        }
+        self.ask_for_delayed_acks();
         self.frames
             .split(&scratch[..n], inbox)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
@@ -164,9 +162,10 @@ impl Conn {
         }
     }
 
-    /// Puts the socket back in Linux's delayed-acknowledgement ("ping-pong") mode every few
-    /// reads. A member that only receives is acknowledged by Linux at once for every small
-    /// segment it drains, unless the connection looks interactive; on loopback sending those
+    /// Unless the connection was opened without `delayed_acks`, puts the socket back in Linux's
+    /// delayed-acknowledgement ("ping-pong") mode every few reads. A member that only receives
+    /// is acknowledged by Linux at once for every small segment it drains, unless the
+    /// connection looks interactive; on loopback sending those
     /// acknowledgements and processing them at the server's socket is about half of the
     /// generator's time in a latency run, time the server then lacks on a shared machine, and
     /// the delayed mode makes that work about 40 % smaller. A chat client that also talks is in
@@ -175,6 +174,9 @@ impl Conn {
     /// Linux this does nothing.
     fn ask_for_delayed_acks(&mut self) {
         const EVERY_READS: u32 = 16;
+        if !self.delayed_acks {
+            return;
+        }
         if self.reads.is_multiple_of(EVERY_READS) {
             #[cfg(target_os = "linux")]
             let _ = socket2::SockRef::from(&self.stream).set_tcp_quickack(false);

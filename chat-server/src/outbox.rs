@@ -49,8 +49,9 @@ pub enum Settled {
 
 #[derive(Debug, Default)]
 struct Queue {
-    /// The oldest queued frame. A client that keeps up has at most one frame waiting when a
-    /// writer comes by, so it lives here, and queueing it allocates nothing.
+    /// The oldest queued frame; `None` only while `rest` is empty too. A client that keeps up
+    /// has at most one frame waiting when a writer comes by, so it lives here, and queueing it
+    /// allocates nothing.
     first: Option<Frame>,
     /// Frames queued after `first`, in order.
     rest: VecDeque<Frame>,
