@@ -295,7 +295,14 @@ mod tests {
     #[test]
     fn message_events_are_found_in_place_and_others_decode_in_full() {
         let mut chunk = message_frame("hi there");
-        chunk.extend(frame(Some(7), ServerMessage::Rooms { rooms: Vec::new() }));
+        chunk.extend(frame(
+            Some(7),
+            ServerMessage::Rooms {
+                rooms: Vec::new(),
+                total: 0,
+                offset: 0,
+            },
+        ));
         let (mut frames, mut inbox) = (Frames::default(), Inbox::default());
         frames.split(&chunk, &mut inbox).expect("valid");
         assert!(matches!(

@@ -34,6 +34,12 @@ pub enum Command {
         /// The text.
         text: String,
     },
+    /// `#logout`: forget this session (the server revokes its token) and disconnect;
+    /// `#logout all` revokes every session of the account, on every machine.
+    Logout {
+        /// Every session of the account, not only this one.
+        all: bool,
+    },
     /// `#help`: the command list, shown locally.
     Help,
 }
@@ -47,10 +53,11 @@ impl Command {
             Command::EnterRoom(room) => Request::EnterRoom { room },
             Command::LeaveRoom => Request::LeaveRoom,
             Command::Exit => Request::Exit,
-            Command::ListRooms => Request::ListRooms,
+            Command::ListRooms => Request::ListRooms { offset: 0 },
             Command::DeleteRoom(room) => Request::DeleteRoom { room },
-            Command::ShowUsers => Request::ShowUsers,
+            Command::ShowUsers => Request::ShowUsers { offset: 0 },
             Command::Private { to, text } => Request::Private { to, text },
+            Command::Logout { all } => Request::Logout { all },
             Command::Help => return None,
         })
     }
@@ -108,6 +115,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         syntax: "#\\private<user> <text>",
         insert: "#\\private",
         summary: "send a private message to a user in any room",
+    },
+    CommandSpec {
+        syntax: "#logout [all]",
+        insert: "#logout",
+        summary: "sign out here (or everywhere, with all) and disconnect",
     },
     CommandSpec {
         syntax: "#help",
@@ -243,6 +255,11 @@ pub fn parse(line: &str) -> Result<Command> {
             _ => Err(usage("#show users")),
         },
         "private" => private(rest),
+        "logout" => match rest.trim().trim_end_matches('.') {
+            "" => Ok(Command::Logout { all: false }),
+            r if r.eq_ignore_ascii_case("all") => Ok(Command::Logout { all: true }),
+            _ => Err(usage("#logout [all]")),
+        },
         _ => Err(unknown(trimmed)),
     }
 }
@@ -326,7 +343,16 @@ mod tests {
     #[test]
     fn help_is_local_and_everything_else_becomes_a_request() {
         assert_eq!(Command::Help.into_request(), None);
-        assert_eq!(ok("#lR").into_request(), Some(Request::ListRooms));
+        assert_eq!(
+            ok("#lR").into_request(),
+            Some(Request::ListRooms { offset: 0 })
+        );
+        assert_eq!(
+            ok("#logout all").into_request(),
+            Some(Request::Logout { all: true })
+        );
+        assert_eq!(ok("#LOGOUT"), Command::Logout { all: false });
+        assert!(parse("#logout everyone").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 /// Bytes read from the socket at a time under TLS (one TLS record is at most ~16.7 KiB).
 const TLS_READ_CHUNK_BYTES: usize = 8 * 1024;
@@ -68,6 +69,31 @@ impl Transport {
         }
         // Each write is sealed and sent at once, and callers bound what they pass (a send queue
         // chunk), so rustls need not cap its own buffer.
+        conn.set_buffer_limit(None);
+        Ok(Transport::Tls(Arc::new(Tls {
+            conn: Mutex::new(conn),
+            socket,
+        })))
+    }
+
+    /// Completes a TLS handshake on `socket` by `deadline`, however the peer paces its bytes (a
+    /// byte every few seconds does not keep it going), and wraps the result.
+    pub fn tls_until(
+        socket: TcpStream,
+        conn: impl Into<rustls::Connection>,
+        deadline: Instant,
+    ) -> io::Result<Self> {
+        let mut conn = conn.into();
+        let mut bounded = UntilDeadline {
+            socket: &socket,
+            deadline,
+        };
+        while conn.is_handshaking() {
+            conn.complete_io(&mut bounded)?;
+        }
+        while conn.wants_write() {
+            conn.write_tls(&mut bounded)?;
+        }
         conn.set_buffer_limit(None);
         Ok(Transport::Tls(Arc::new(Tls {
             conn: Mutex::new(conn),
@@ -139,6 +165,46 @@ impl Transport {
             transport: self.clone(),
             out: Vec::new(),
         }
+    }
+}
+
+/// A socket whose every read and write must end by `deadline`: each call's timeout is what is
+/// left, and a call after the deadline fails at once with `TimedOut`.
+struct UntilDeadline<'a> {
+    socket: &'a TcpStream,
+    deadline: Instant,
+}
+
+impl UntilDeadline<'_> {
+    fn left(&self) -> io::Result<std::time::Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the TLS handshake took too long",
+            ));
+        }
+        Ok(left)
+    }
+}
+
+impl Read for UntilDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.socket.set_read_timeout(Some(self.left()?))?;
+        let mut socket = self.socket;
+        socket.read(buf)
+    }
+}
+
+impl Write for UntilDeadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.socket.set_write_timeout(Some(self.left()?))?;
+        let mut socket = self.socket;
+        socket.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

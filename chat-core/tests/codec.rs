@@ -39,9 +39,11 @@ fn request() -> impl Strategy<Value = Request> {
         text().prop_map(|room| Request::CreateRoom { room }),
         text().prop_map(|room| Request::EnterRoom { room }),
         Just(Request::LeaveRoom),
-        Just(Request::ListRooms),
+        any::<u32>().prop_map(|offset| Request::ListRooms { offset }),
         text().prop_map(|room| Request::DeleteRoom { room }),
-        Just(Request::ShowUsers),
+        any::<u32>().prop_map(|offset| Request::ShowUsers { offset }),
+        text().prop_map(|token| Request::Resume { token }),
+        any::<bool>().prop_map(|all| Request::Logout { all }),
         (text(), text()).prop_map(|(to, text)| Request::Private { to, text }),
         Just(Request::Exit),
         Just(Request::Ping),
@@ -49,35 +51,11 @@ fn request() -> impl Strategy<Value = Request> {
 }
 
 fn error_code() -> impl Strategy<Value = ErrorCode> {
-    use ErrorCode::*;
-    prop::sample::select(vec![
-        VersionMismatch,
-        HelloRequired,
-        LoginRequired,
-        AlreadyLoggedIn,
-        Invalid,
-        LoginTaken,
-        BadCredentials,
-        RoomExists,
-        RoomNotFound,
-        NotRoomCreator,
-        DefaultRoom,
-        UserNotFound,
-        UserOffline,
-        TooManyRooms,
-        Malformed,
-        FrameTooLarge,
-        ServerBusy,
-        RateLimited,
-        Internal,
-    ])
+    prop::sample::select(ErrorCode::ALL.to_vec())
 }
 
 fn field() -> impl Strategy<Value = Option<Field>> {
-    use Field::*;
-    prop::option::of(prop::sample::select(vec![
-        FirstNames, LastNames, Login, Password, Age, Gender, Room, Text, Client,
-    ]))
+    prop::option::of(prop::sample::select(Field::ALL.to_vec()))
 }
 
 fn close_reason() -> impl Strategy<Value = CloseReason> {
@@ -132,7 +110,13 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         }),
         any::<i64>().prop_map(|server_time_us| ServerMessage::Clock { server_time_us }),
         text().prop_map(|login| ServerMessage::Registered { login }),
-        text().prop_map(|login| ServerMessage::LoggedIn { login }),
+        (text(), prop::option::of((text(), any::<i64>()))).prop_map(|(login, token)| {
+            ServerMessage::LoggedIn {
+                login,
+                token_expires: token.as_ref().map(|t| t.1),
+                token: token.map(|t| t.0),
+            }
+        }),
         (
             text(),
             prop::option::of(text()),
@@ -145,10 +129,19 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
                 members
             }),
         text().prop_map(|room| ServerMessage::RoomDeleted { room }),
-        prop::collection::vec(room_info, 0..5).prop_map(|rooms| ServerMessage::Rooms { rooms }),
-        prop::collection::vec(user_info, 0..5).prop_map(|users| ServerMessage::Users {
-            total: users.len() as u32,
-            users
+        (prop::collection::vec(room_info, 0..5), any::<u32>()).prop_map(|(rooms, offset)| {
+            ServerMessage::Rooms {
+                total: rooms.len() as u32,
+                rooms,
+                offset,
+            }
+        }),
+        (prop::collection::vec(user_info, 0..5), any::<u32>()).prop_map(|(users, offset)| {
+            ServerMessage::Users {
+                total: users.len() as u32,
+                users,
+                offset,
+            }
         }),
         (text(), text()).prop_map(|(to, text)| ServerMessage::PrivateSent { to, text }),
         (text(), text(), text()).prop_map(|(room, from, text)| ServerMessage::Message {
@@ -167,11 +160,20 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
             ])
         )
             .prop_map(|(room, reason)| ServerMessage::RoomClosed { room, reason }),
-        (error_code(), text(), field()).prop_map(|(code, message, field)| ServerMessage::Error {
-            code,
-            message,
-            field
-        }),
+        (
+            error_code(),
+            text(),
+            field(),
+            prop::option::of(any::<u64>())
+        )
+            .prop_map(
+                |(code, message, field, retry_after_ms)| ServerMessage::Error {
+                    code,
+                    message,
+                    field,
+                    retry_after_ms,
+                }
+            ),
         (close_reason(), text())
             .prop_map(|(reason, message)| ServerMessage::Goodbye { reason, message }),
         Just(ServerMessage::Ping),
@@ -261,11 +263,7 @@ fn wire_format_is_a_tagged_map_with_named_fields() {
     let event = ServerFrame {
         time: 1,
         re: None,
-        message: ServerMessage::Error {
-            code: ErrorCode::RoomNotFound,
-            message: "m".into(),
-            field: None,
-        },
+        message: ServerMessage::error(ErrorCode::RoomNotFound, "m"),
     };
     let bytes = encode(&event).unwrap();
     let body = &bytes[LEN_PREFIX_BYTES..];

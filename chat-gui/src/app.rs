@@ -493,10 +493,13 @@ impl ChatApp {
             }
             Intent::SubmitLine => self.submit_line(),
             Intent::Command(request) => self.client.send(request, Pending::Command),
-            Intent::ListRooms => self.client.send(Request::ListRooms, Pending::ListRooms),
+            Intent::ListRooms => self
+                .client
+                .send(Request::ListRooms { offset: 0 }, Pending::ListRooms),
             Intent::ShowUsers => {
                 self.users_open = true;
-                self.client.send(Request::ShowUsers, Pending::ShowUsers);
+                self.client
+                    .send(Request::ShowUsers { offset: 0 }, Pending::ShowUsers);
             }
             Intent::OpenPrivate(peer) => self.client.chat.open_conversation(&peer),
             Intent::ClosePrivate(peer) => self.client.chat.close_conversation(&peer),
@@ -565,10 +568,13 @@ impl ChatApp {
         let time = self.client.server_now_ms();
         match command::parse(&line) {
             Ok(Command::Help) => self.client.chat.note(time, LineKind::Help),
-            Ok(Command::ListRooms) => self.client.send(Request::ListRooms, Pending::ListRooms),
+            Ok(Command::ListRooms) => self
+                .client
+                .send(Request::ListRooms { offset: 0 }, Pending::ListRooms),
             Ok(Command::ShowUsers) => {
                 self.users_open = true;
-                self.client.send(Request::ShowUsers, Pending::ShowUsers);
+                self.client
+                    .send(Request::ShowUsers { offset: 0 }, Pending::ShowUsers);
             }
             Ok(Command::Private { to, text }) => {
                 self.client.chat.conversation_mut(&to);

@@ -180,7 +180,7 @@ impl Chat {
                     kind: LineKind::Entered(room.clone()),
                 });
             }
-            ServerMessage::Rooms { rooms } => {
+            ServerMessage::Rooms { rooms, .. } => {
                 // Large rooms announce no joins or leaves: their count comes from here.
                 if let Some(current) = self.room.as_mut()
                     && let Some(info) = rooms
@@ -247,7 +247,7 @@ impl Chat {
             ServerMessage::RoomDeleted { room } => {
                 self.note(time_ms, LineKind::RoomDeleted(room.clone()));
             }
-            ServerMessage::Users { users, total } => {
+            ServerMessage::Users { users, total, .. } => {
                 self.directory = Some(Directory {
                     users: users.clone(),
                     total: *total,
@@ -388,6 +388,8 @@ mod tests {
                     is_default: false,
                 },
             ],
+            total: 2,
+            offset: 0,
         };
         chat.apply(2, &list(350));
         let room = chat.room.clone().unwrap();

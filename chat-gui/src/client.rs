@@ -376,6 +376,7 @@ impl Client {
                     code,
                     message,
                     field,
+                    ..
                 },
                 pending,
             ) => {
@@ -389,7 +390,7 @@ impl Client {
             (ServerMessage::Registered { login }, _) => {
                 self.feedback.registered = Some(login.clone());
             }
-            (ServerMessage::LoggedIn { login }, pending) => {
+            (ServerMessage::LoggedIn { login, .. }, pending) => {
                 let resume = (pending == Some(Pending::Relogin) && self.chat.is_me(login))
                     .then(|| self.chat.room_name().map(str::to_owned))
                     .flatten();
@@ -533,6 +534,8 @@ mod tests {
                 Some(7),
                 ServerMessage::LoggedIn {
                     login: "ana".into(),
+                    token: None,
+                    token_expires: None,
                 },
             ),
             Instant::now(),
@@ -607,11 +610,7 @@ mod tests {
         );
         c.pending.insert(8, Pending::Private("bob".into()));
         c.pending.insert(9, Pending::Command);
-        let error = |code| ServerMessage::Error {
-            code,
-            message: "no".into(),
-            field: None,
-        };
+        let error = |code| ServerMessage::error(code, "no");
         c.handle(
             frame(Some(8), error(ErrorCode::UserOffline)),
             Instant::now(),
@@ -639,6 +638,7 @@ mod tests {
                     code: ErrorCode::LoginTaken,
                     message: "taken".into(),
                     field: Some(Field::Login),
+                    retry_after_ms: None,
                 },
             ),
             Instant::now(),

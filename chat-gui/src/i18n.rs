@@ -224,7 +224,10 @@ impl Texts {
             Field::Gender => 5,
             Field::Room => 6,
             Field::Text => 7,
-            Field::Client => 8,
+            Field::Client | Field::Version => 8,
+            Field::To => 2,
+            Field::Token => 3,
+            Field::Offset | Field::All | Field::Unknown => 7,
         };
         self.fields[i]
     }
@@ -245,7 +248,7 @@ impl Texts {
             AlreadyLoggedIn => 3,
             Invalid => 4,
             LoginTaken => 5,
-            BadCredentials => 6,
+            BadCredentials | BadToken => 6,
             RoomExists => 7,
             RoomNotFound => 8,
             NotRoomCreator => 9,
@@ -256,7 +259,7 @@ impl Texts {
             Malformed => 14,
             FrameTooLarge => 15,
             ServerBusy => 16,
-            Internal => 17,
+            Internal | Unknown => 17,
             RateLimited => 18,
         };
         self.errors[i]
@@ -338,7 +341,7 @@ impl Texts {
             CloseReason::Exit => self.close_exit,
             CloseReason::TakenOver => self.close_taken_over,
             CloseReason::SlowConsumer => self.close_slow,
-            CloseReason::ProtocolError => self.close_protocol,
+            CloseReason::ProtocolError | CloseReason::Unknown => self.close_protocol,
             CloseReason::ServerShutdown => self.close_shutdown,
             CloseReason::HandshakeTimeout => self.close_handshake,
             CloseReason::IdleTimeout => self.close_idle,
@@ -351,7 +354,9 @@ impl Texts {
     pub fn room_closed(&self, room: &str, reason: RoomClosedReason) -> String {
         match reason {
             RoomClosedReason::Deleted => fill(self.line_closed_deleted, &[&room]),
-            RoomClosedReason::CreatorLeft => fill(self.line_closed_creator_left, &[&room]),
+            RoomClosedReason::CreatorLeft | RoomClosedReason::Unknown => {
+                fill(self.line_closed_creator_left, &[&room])
+            }
         }
     }
 }

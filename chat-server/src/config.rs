@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub registrations_per_ip: u32,
     /// Time to earn back one registration for an address.
     pub registration_refill: Duration,
+    /// How long a session token logs in (`resume`) after the password login that issued it.
+    pub session_lifetime: Duration,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -113,6 +115,7 @@ impl ServerConfig {
             login_backoff_max: Duration::from_secs(60),
             registrations_per_ip: 10,
             registration_refill: Duration::from_secs(60),
+            session_lifetime: Duration::from_secs(30 * 24 * 3600),
         }
     }
 

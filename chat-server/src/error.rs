@@ -28,6 +28,14 @@ pub enum ServerError {
         /// What went wrong decoding it.
         reason: String,
     },
+    /// A stored record could not be written or read back.
+    #[error("stored {what} record is unreadable: {reason}")]
+    CorruptRecord {
+        /// What kind of record.
+        what: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

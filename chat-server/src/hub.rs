@@ -435,10 +435,10 @@ impl Hub {
         rooms
     }
 
-    /// The room name of every online user, by login key.
-    pub fn whereabouts(&self) -> HashMap<String, String> {
+    /// Every online user's login key and room name, by login key.
+    pub fn online_rooms(&self) -> Vec<(String, String)> {
         let state = self.read();
-        state
+        let mut online: Vec<(String, String)> = state
             .online
             .iter()
             .filter_map(|(key, o)| {
@@ -447,7 +447,10 @@ impl Hub {
                     .get(&o.room)
                     .map(|r| (key.clone(), r.name.clone()))
             })
-            .collect()
+            .collect();
+        drop(state);
+        online.sort_unstable();
+        online
     }
 
     /// Every online peer.

@@ -5,7 +5,9 @@
 //! Architecture Invariant: plain threads and `std::net` sockets, no async runtime; no lock is
 //! held across socket I/O or a disk flush.
 
+mod cmd;
 pub mod config;
+mod directory;
 pub mod error;
 mod hub;
 pub mod outbox;
@@ -13,6 +15,7 @@ mod passwords;
 mod peer;
 mod server;
 mod session;
+mod sessions;
 pub mod store;
 mod throttle;
 pub mod tls;

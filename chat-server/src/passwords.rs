@@ -9,8 +9,10 @@
 //! the store keeps per-thread state for every thread that touches it, which the pool's few
 //! long-lived threads pay once instead of every short-lived connection thread.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use chat_core::protocol::Password;
 use crossbeam_channel::{Sender, TrySendError, bounded};
@@ -22,9 +24,12 @@ type Job = Box<dyn FnOnce(&Hasher) + Send>;
 /// Why a password job did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
-    /// Too many jobs are waiting.
+    /// Too many jobs are waiting; the queue should have room again after about `retry_after`.
     #[error("too many logins at once; try again in a moment")]
-    Busy,
+    Busy {
+        /// How long the jobs ahead should take to clear, by the recent pace.
+        retry_after: Duration,
+    },
     /// The job ran and failed.
     #[error(transparent)]
     Failed(#[from] ServerError),
@@ -65,7 +70,14 @@ impl Hasher {
 #[derive(Clone)]
 pub struct PasswordPool {
     jobs: Sender<Job>,
+    workers: usize,
+    /// How long a job has taken lately (a moving average), in microseconds: what a full queue
+    /// tells a refused client to wait.
+    pace_us: Arc<AtomicU64>,
 }
+
+/// Where the pace starts before any job ran: a bcrypt check at cost 10 on a small machine.
+const FIRST_PACE: Duration = Duration::from_millis(80);
 
 impl std::fmt::Debug for PasswordPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,22 +92,34 @@ impl PasswordPool {
     pub fn start(workers: usize, queue: usize, cost: u32) -> Result<Self> {
         let (tx, rx) = bounded::<Job>(queue);
         let decoy: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+        let pace_us = Arc::new(AtomicU64::new(
+            u64::try_from(FIRST_PACE.as_micros()).unwrap_or(u64::MAX),
+        ));
         for i in 0..workers {
             let rx = rx.clone();
             let hasher = Hasher {
                 cost,
                 decoy: Arc::clone(&decoy),
             };
+            let pace = Arc::clone(&pace_us);
             thread::Builder::new()
                 .name(format!("password-{i}"))
                 .stack_size(256 * 1024)
                 .spawn(move || {
                     for job in rx {
+                        let started = Instant::now();
                         job(&hasher);
+                        let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        let before = pace.load(Ordering::Relaxed);
+                        pace.store((before * 7 + took) / 8, Ordering::Relaxed);
                     }
                 })?;
         }
-        Ok(PasswordPool { jobs: tx })
+        Ok(PasswordPool {
+            jobs: tx,
+            workers: workers.max(1),
+            pace_us,
+        })
     }
 
     /// Runs `job` on a pool thread and waits for its result, or says busy at once when too many
@@ -110,9 +134,21 @@ impl PasswordPool {
             let _ = reply.send(job(hasher));
         });
         self.jobs.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) | TrySendError::Disconnected(_) => PoolError::Busy,
+            TrySendError::Full(_) | TrySendError::Disconnected(_) => PoolError::Busy {
+                retry_after: self.clearing_time(),
+            },
         })?;
-        rx.recv().map_err(|_| PoolError::Busy)
+        rx.recv().map_err(|_| PoolError::Busy {
+            retry_after: self.clearing_time(),
+        })
+    }
+
+    /// How long the jobs waiting now should take to clear, at the recent pace.
+    pub fn clearing_time(&self) -> Duration {
+        let waiting = u64::try_from(self.jobs.len()).unwrap_or(u64::MAX);
+        let workers = u64::try_from(self.workers).unwrap_or(1);
+        let pace = self.pace_us.load(Ordering::Relaxed);
+        Duration::from_micros(pace.saturating_mul(waiting + 1) / workers)
     }
 }
 
@@ -153,12 +189,18 @@ mod tests {
             handles
                 .into_iter()
                 .map(|h| h.join())
-                .filter(|r| matches!(r, Ok(Err(PoolError::Busy))))
+                .filter(|r| matches!(r, Ok(Err(PoolError::Busy { .. }))))
                 .count()
         });
         assert!(
             busy >= 1,
             "six cost-12 hashes on one worker with one slot must overflow"
+        );
+        // The refusal says how long to wait: at least one job's time at the pace measured.
+        assert!(
+            pool.clearing_time() >= Duration::from_millis(50),
+            "{:?}",
+            pool.clearing_time()
         );
     }
 }

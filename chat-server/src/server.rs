@@ -17,12 +17,14 @@ use chat_core::protocol::{CloseReason, ServerMessage};
 use crossbeam_channel::{Sender, bounded};
 
 use crate::config::ServerConfig;
+use crate::directory::Directory;
 use crate::error::{Result, ServerError};
 use crate::hub::Hub;
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
 use crate::session::{self, HANDSHAKE_STACK_BYTES};
-use crate::store::Accounts;
+use crate::sessions::Sessions;
+use crate::store::Store;
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
 use crate::wire;
@@ -40,7 +42,12 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub(crate) struct Shared {
     pub config: ServerConfig,
     pub hub: Hub,
-    pub accounts: Accounts,
+    /// Accounts and session tokens on disk.
+    pub store: Store,
+    /// Every registered user's login and names, in memory.
+    pub directory: Directory,
+    /// Session tokens, in memory (and on disk through `store`).
+    pub sessions: Sessions,
     pub passwords: PasswordPool,
     /// TLS configuration, when on.
     pub tls: Option<ServerTls>,
@@ -101,12 +108,15 @@ impl Shared {
         })
     }
 
-    /// Forgets stale rate-limit entries.
+    /// Forgets stale rate-limit entries and expired session tokens.
     fn sweep(&self) {
         let now = Instant::now();
         self.login_ip.sweep(now);
         self.login_account.sweep(now);
         self.registrations.sweep(now);
+        if let Err(e) = self.sessions.sweep(chat_core::clock::system_now_ms()) {
+            tracing::error!("cannot forget expired sessions: {e}");
+        }
     }
 }
 
@@ -142,7 +152,13 @@ pub struct ServerHandle {
 /// Opens the store, binds and starts serving. Returns once the server accepts connections.
 pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     config.validate()?;
-    let accounts = Accounts::open(&config.accounts_dir(), config.store_cache_bytes)?;
+    let store = Store::open(&config.accounts_dir(), config.store_cache_bytes)?;
+    let directory = Directory::new(&store.accounts.all()?);
+    let sessions = Sessions::load(
+        store.sessions.clone(),
+        config.session_lifetime,
+        chat_core::clock::system_now_ms(),
+    )?;
     let tls = crate::tls::load(&config.tls, &config.data_dir)?;
     match &tls {
         Some(tls) => {
@@ -175,7 +191,9 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             1.0 / config.registration_refill.as_secs_f64().max(0.001),
         ),
         config,
-        accounts,
+        store,
+        directory,
+        sessions,
         passwords,
         tls,
         writers,
@@ -203,7 +221,12 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
                 }
             }
         })?;
-    tracing::info!(%addr, accounts = shared.accounts.len(), "serving");
+    tracing::info!(
+        %addr,
+        accounts = shared.directory.len(),
+        sessions = shared.sessions.len(),
+        "serving"
+    );
     Ok(ServerHandle {
         addr,
         shared,
@@ -241,13 +264,30 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             }
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
+        let accepted = Instant::now();
         let shared = Arc::clone(shared);
+        // The stream is shared with the thread only if it starts, so a refusal can still write.
+        let (give, keep) = crossbeam_channel::bounded::<(TcpStream, Admission)>(1);
         let spawned = thread::Builder::new()
             .name(format!("client-{id}"))
             .stack_size(HANDSHAKE_STACK_BYTES)
-            .spawn(move || session::serve(shared, stream, addr, id, admission));
-        if let Err(e) = spawned {
-            tracing::warn!(%addr, "cannot start a client thread: {e}; connection dropped");
+            .spawn(move || {
+                if let Ok((stream, admission)) = keep.recv() {
+                    session::serve(shared, stream, addr, id, accepted, admission);
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                let _ = give.send((stream, admission));
+            }
+            Err(e) => {
+                tracing::warn!(%addr, "cannot start a client thread: {e}; connection refused");
+                refuse(
+                    stream,
+                    "the server cannot take more clients now; try again later",
+                );
+                drop(admission);
+            }
         }
     }
 }
@@ -271,9 +311,7 @@ fn broadcast_directory(shared: &Shared) {
     if !shared.hub.take_directory_change() {
         return;
     }
-    let Some(frame) = wire::event(ServerMessage::Rooms {
-        rooms: shared.hub.rooms(),
-    }) else {
+    let Some(frame) = crate::cmd::rooms_frame(shared, None, 0) else {
         return;
     };
     crate::peer::broadcast(&shared.hub.online_peers(), &frame);
@@ -363,7 +401,7 @@ impl ServerHandle {
         while Arc::strong_count(&self.shared) > 1 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(1));
         }
-        self.shared.accounts.flush()?;
+        self.shared.store.flush()?;
         tracing::info!("stopped; store flushed");
         Ok(())
     }

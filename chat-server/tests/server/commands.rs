@@ -61,7 +61,7 @@ fn create_enter_list_leave_and_delete_rooms() {
 
     // #lR lists every room with member counts and creators, the default room first.
     match eve.request(typed("#lR")) {
-        ServerMessage::Rooms { rooms } => {
+        ServerMessage::Rooms { rooms, .. } => {
             let summary: Vec<_> = rooms
                 .iter()
                 .map(|r| {
@@ -141,7 +141,7 @@ fn show_users_lists_every_registered_user_with_where_they_are() {
     let deadline = std::time::Instant::now() + super::harness::WAIT;
     loop {
         match ana.request(typed("#show users")) {
-            ServerMessage::Users { users, total } => {
+            ServerMessage::Users { users, total, .. } => {
                 assert_eq!(total, 3);
                 let rows: Vec<_> = users
                     .iter()
@@ -240,6 +240,6 @@ fn the_room_directory_is_pushed_when_rooms_change() {
     let mut bob = server.user("bob");
     entered(&ana.request(typed("#cR nueva")));
     bob.expect("directory with nueva", |m| {
-        matches!(m, ServerMessage::Rooms { rooms } if rooms.iter().any(|r| r.name == "nueva" && r.members == 1))
+        matches!(m, ServerMessage::Rooms { rooms, .. } if rooms.iter().any(|r| r.name == "nueva" && r.members == 1))
     });
 }

@@ -28,7 +28,10 @@ fn error_code(m: &ServerMessage) -> Option<ErrorCode> {
 fn requests_before_hello_and_before_login_are_refused_and_the_connection_stays() {
     let server = TestServer::start();
     let mut c = Client::connect(server.addr());
-    assert_eq!(c.refused(Request::ListRooms), ErrorCode::HelloRequired);
+    assert_eq!(
+        c.refused(Request::ListRooms { offset: 0 }),
+        ErrorCode::HelloRequired
+    );
     assert_eq!(
         c.refused(Request::Login {
             login: "ana".into(),
@@ -47,7 +50,10 @@ fn requests_before_hello_and_before_login_are_refused_and_the_connection_stays()
         c.refused(Request::CreateRoom { room: "x".into() }),
         ErrorCode::LoginRequired
     );
-    assert_eq!(c.refused(Request::ShowUsers), ErrorCode::LoginRequired);
+    assert_eq!(
+        c.refused(Request::ShowUsers { offset: 0 }),
+        ErrorCode::LoginRequired
+    );
     assert!(matches!(
         c.request(Request::Clock),
         ServerMessage::Clock { .. }
@@ -60,7 +66,7 @@ fn malformed_frames_get_an_error_and_the_connection_keeps_working() {
     let mut ana = server.user("ana");
     let valid = encode(&ClientFrame {
         id: 1,
-        request: Request::ListRooms,
+        request: Request::ListRooms { offset: 0 },
     })
     .unwrap();
     let mut trailing = valid[4..].to_vec();
@@ -125,7 +131,7 @@ fn a_truncated_frame_and_a_vanished_peer_leave_the_server_serving() {
     let mut bob = server.user("bob");
     let valid = encode(&ClientFrame {
         id: 9,
-        request: Request::ListRooms,
+        request: Request::ListRooms { offset: 0 },
     })
     .unwrap();
     bob.stream.write_all(&valid[..valid.len() - 3]).unwrap();
@@ -175,7 +181,7 @@ fn a_silent_connection_is_dropped_after_the_handshake_deadline() {
     let mut ana = server.user("ana");
     std::thread::sleep(Duration::from_millis(500));
     assert!(matches!(
-        ana.request(Request::ListRooms),
+        ana.request(Request::ListRooms { offset: 0 }),
         ServerMessage::Rooms { .. }
     ));
 }

@@ -32,8 +32,8 @@ fn creator_disconnect_deletes_its_rooms_and_moves_their_members() {
         let (now, _) = entered(&c.expect("moved", |m| matches!(m, ServerMessage::Entered { .. })));
         assert_eq!(now, "lobby");
     }
-    match bob.request(Request::ListRooms) {
-        ServerMessage::Rooms { rooms } => {
+    match bob.request(Request::ListRooms { offset: 0 }) {
+        ServerMessage::Rooms { rooms, .. } => {
             assert_eq!(
                 rooms
                     .iter()
@@ -118,13 +118,13 @@ fn joins_and_leaves_are_announced_only_in_rooms_up_to_the_presence_limit() {
     let dan = server.user("dan");
     // Four members: no `joined`, but the room list catches up with the count.
     ana.expect("the room list with four members", |m| {
-        matches!(m, ServerMessage::Rooms { rooms } if rooms.iter().any(|r| r.is_default && r.members == 4))
+        matches!(m, ServerMessage::Rooms { rooms, .. } if rooms.iter().any(|r| r.is_default && r.members == 4))
     });
     let about_dan = |m: &ServerMessage| matches!(m, ServerMessage::Joined { login, .. } | ServerMessage::Left { login, .. } if login == "dan");
     let mut seen = ana.drain(Duration::from_millis(200));
     drop(dan);
     ana.expect("the room list with three members", |m| {
-        matches!(m, ServerMessage::Rooms { rooms } if rooms.iter().any(|r| r.is_default && r.members == 3))
+        matches!(m, ServerMessage::Rooms { rooms, .. } if rooms.iter().any(|r| r.is_default && r.members == 3))
     });
     seen.extend(ana.drain(Duration::from_millis(200)));
     drop(cid);

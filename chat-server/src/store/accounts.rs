@@ -1,10 +1,8 @@
-//! Accounts on disk, in sled.
+//! Accounts on disk.
 //!
 //! Architecture Invariant: a registration is acknowledged only after `flush()` has returned, so
 //! an acknowledged account survives `kill -9`; and logins are unique regardless of case because
 //! the lowercased login is the key and creation is a compare-and-swap from "absent".
-
-use std::path::Path;
 
 use chat_core::protocol::Gender;
 use serde::{Deserialize, Serialize};
@@ -47,21 +45,8 @@ pub enum Created {
 }
 
 impl Accounts {
-    /// Opens (or creates) the store in `dir`. A store that fails to open is an error, never
-    /// replaced.
-    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self> {
-        let open_err = |source| ServerError::StoreOpen {
-            path: dir.to_owned(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(|e| open_err(sled::Error::Io(e)))?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_bytes)
-            .open()
-            .map_err(open_err)?;
-        let accounts = db.open_tree("accounts").map_err(open_err)?;
-        Ok(Accounts { db, accounts })
+    pub(super) fn new(db: sled::Db, accounts: sled::Tree) -> Self {
+        Accounts { db, accounts }
     }
 
     /// Stores a new account unless its login is taken, and flushes before returning `Yes`.
@@ -115,12 +100,6 @@ impl Accounts {
     pub fn is_empty(&self) -> bool {
         self.accounts.is_empty()
     }
-
-    /// Writes everything to disk.
-    pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
-    }
 }
 
 fn decode(key: &str, bytes: &[u8]) -> Result<Account> {
@@ -133,6 +112,7 @@ fn decode(key: &str, bytes: &[u8]) -> Result<Account> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     fn account(login: &str) -> Account {
         Account {
@@ -150,11 +130,11 @@ mod tests {
     fn logins_are_unique_regardless_of_case_and_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = Accounts::open(dir.path(), 1 << 20).unwrap();
+            let store = Store::open(dir.path(), 1 << 20).unwrap().accounts;
             assert_eq!(store.create(&account("Ana")).unwrap(), Created::Yes);
             assert_eq!(store.create(&account("ANA")).unwrap(), Created::LoginTaken);
         }
-        let store = Accounts::open(dir.path(), 1 << 20).unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap().accounts;
         assert_eq!(store.get("aNa").unwrap().unwrap(), account("Ana"));
         assert_eq!(store.all().unwrap().len(), 1);
         assert!(store.get("bob").unwrap().is_none());
@@ -166,7 +146,7 @@ mod tests {
         let path = dir.path().join("db");
         std::fs::create_dir_all(&path).unwrap();
         std::fs::write(path.join("conf"), b"this is not sled's configuration").unwrap();
-        let err = Accounts::open(&path, 1 << 20).unwrap_err();
+        let err = Store::open(&path, 1 << 20).unwrap_err();
         assert!(matches!(err, ServerError::StoreOpen { .. }), "{err}");
         assert_eq!(
             std::fs::read(path.join("conf")).unwrap(),

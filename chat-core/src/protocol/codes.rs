@@ -1,0 +1,226 @@
+//! The protocol's small vocabularies: error codes, the fields they blame, why a room closed, why
+//! a connection closed.
+//!
+//! Each enum has an `Unknown` variant that any name this build does not know decodes to, so a
+//! client built today still reads the frames of a server that added a code tomorrow.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a room closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomClosedReason {
+    /// Its creator deleted it.
+    Deleted,
+    /// Its creator disconnected.
+    CreatorLeft,
+    /// A reason this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Why the server closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The client asked (`#exit`, `logout`).
+    Exit,
+    /// The same account logged in from another connection.
+    TakenOver,
+    /// The client did not read fast enough and its send queue filled.
+    SlowConsumer,
+    /// The client broke the protocol (wrong version, oversized or truncated frame).
+    ProtocolError,
+    /// The server is shutting down.
+    ServerShutdown,
+    /// Hello and login were not completed in time.
+    HandshakeTimeout,
+    /// Nothing was heard from the client for too long.
+    IdleTimeout,
+    /// The server, or the client's address, has as many connections as allowed.
+    TooManyConnections,
+    /// The client kept sending faster than allowed.
+    Flood,
+    /// A reason this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The hello's protocol version is not the server's. The connection closes.
+    VersionMismatch,
+    /// The first request must be `hello`.
+    HelloRequired,
+    /// This request needs a logged-in connection.
+    LoginRequired,
+    /// `login` or `register` on a connection that is already logged in.
+    AlreadyLoggedIn,
+    /// A field broke a validation rule (`field` says which).
+    Invalid,
+    /// Someone already has that login.
+    LoginTaken,
+    /// Unknown login or wrong password (deliberately indistinguishable).
+    BadCredentials,
+    /// A session token that is unknown, expired or revoked: log in with the password.
+    BadToken,
+    /// A room with that name exists.
+    RoomExists,
+    /// No room has that name.
+    RoomNotFound,
+    /// Only a room's creator may delete it.
+    NotRoomCreator,
+    /// The default room cannot be deleted.
+    DefaultRoom,
+    /// No user has that login.
+    UserNotFound,
+    /// That user is not connected.
+    UserOffline,
+    /// The server has as many rooms as it allows.
+    TooManyRooms,
+    /// The frame was not a valid message.
+    Malformed,
+    /// The frame was larger than allowed. The connection closes.
+    FrameTooLarge,
+    /// The server is overloaded; try again after `retry_after_ms`.
+    ServerBusy,
+    /// Too many attempts (failed logins, registrations) from this address or for this account;
+    /// `retry_after_ms` says when to try again.
+    RateLimited,
+    /// The server failed; the request may be retried.
+    Internal,
+    /// A code this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// Every code the server sends, for tables (translations, documentation) that must cover
+    /// them all.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::VersionMismatch,
+        ErrorCode::HelloRequired,
+        ErrorCode::LoginRequired,
+        ErrorCode::AlreadyLoggedIn,
+        ErrorCode::Invalid,
+        ErrorCode::LoginTaken,
+        ErrorCode::BadCredentials,
+        ErrorCode::BadToken,
+        ErrorCode::RoomExists,
+        ErrorCode::RoomNotFound,
+        ErrorCode::NotRoomCreator,
+        ErrorCode::DefaultRoom,
+        ErrorCode::UserNotFound,
+        ErrorCode::UserOffline,
+        ErrorCode::TooManyRooms,
+        ErrorCode::Malformed,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::ServerBusy,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+    ];
+}
+
+/// Request fields an error can blame: the request's keys, by the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Registration first names.
+    FirstNames,
+    /// Registration last names.
+    LastNames,
+    /// A login (registration, login).
+    Login,
+    /// A password.
+    Password,
+    /// Registration age.
+    Age,
+    /// Registration gender.
+    Gender,
+    /// A room name.
+    Room,
+    /// Message text.
+    Text,
+    /// The hello's client name.
+    Client,
+    /// The hello's protocol version.
+    Version,
+    /// A private message's recipient.
+    To,
+    /// A session token.
+    Token,
+    /// A list's starting row.
+    Offset,
+    /// `logout`'s `all`.
+    All,
+    /// A field this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Field {
+    /// Every field the server may blame.
+    pub const ALL: [Field; 14] = [
+        Field::FirstNames,
+        Field::LastNames,
+        Field::Login,
+        Field::Password,
+        Field::Age,
+        Field::Gender,
+        Field::Room,
+        Field::Text,
+        Field::Client,
+        Field::Version,
+        Field::To,
+        Field::Token,
+        Field::Offset,
+        Field::All,
+    ];
+
+    /// The request key this field is.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::FirstNames => "first_names",
+            Field::LastNames => "last_names",
+            Field::Login => "login",
+            Field::Password => "password",
+            Field::Age => "age",
+            Field::Gender => "gender",
+            Field::Room => "room",
+            Field::Text => "text",
+            Field::Client => "client",
+            Field::Version => "version",
+            Field::To => "to",
+            Field::Token => "token",
+            Field::Offset => "offset",
+            Field::All => "all",
+            Field::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::FirstNames => "first names",
+            Field::LastNames => "last names",
+            Field::Login => "login",
+            Field::Password => "password",
+            Field::Age => "age",
+            Field::Gender => "gender",
+            Field::Room => "room name",
+            Field::Text => "message",
+            Field::Client => "client name",
+            Field::Version => "protocol version",
+            Field::To => "recipient",
+            Field::Token => "session token",
+            Field::Offset => "list position",
+            Field::All => "all",
+            Field::Unknown => "field",
+        })
+    }
+}

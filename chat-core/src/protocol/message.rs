@@ -1,0 +1,207 @@
+//! What the server says: [`ServerFrame`] (a time, maybe a `re`, and a [`ServerMessage`]) and the
+//! rows its lists carry.
+
+use serde::{Deserialize, Serialize};
+
+use super::codes::{CloseReason, ErrorCode, Field, RoomClosedReason};
+
+/// A frame from the server: a reply (with `re`) or an event (without).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerFrame {
+    /// Server time when the frame was made, in milliseconds since the Unix epoch.
+    pub time: i64,
+    /// The `id` of the request this answers; absent on events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub re: Option<u32>,
+    /// What the server says.
+    #[serde(flatten)]
+    pub message: ServerMessage,
+}
+
+/// What the server says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Reply to `hello`.
+    Welcome {
+        /// The server's protocol version.
+        version: u32,
+        /// Server software name and version.
+        server: String,
+        /// Name of the default room, where every client lands after login.
+        default_room: String,
+    },
+    /// Reply to `clock`: the server's time when it answered.
+    Clock {
+        /// Microseconds since the Unix epoch.
+        server_time_us: i64,
+    },
+    /// Reply to `register`: the account is stored durably.
+    Registered {
+        /// The login as stored.
+        login: String,
+    },
+    /// Reply to `login` and `resume`.
+    LoggedIn {
+        /// The login as registered (its original case).
+        login: String,
+        /// A session token: `resume` with it logs in again without the password, until it
+        /// expires or is revoked. Absent from servers that give none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// When the token expires, milliseconds since the Unix epoch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_expires: Option<i64>,
+    },
+    /// You are now in `room` (reply to create/enter/leave, or an event when a room you were in
+    /// is closed, and after login).
+    Entered {
+        /// Room name.
+        room: String,
+        /// Login of its creator; absent for the default room.
+        creator: Option<String>,
+        /// Logins of the members now in it, you included, sorted; at most
+        /// [`crate::limits::MAX_LISTED`] of them.
+        members: Vec<String>,
+        /// How many members the room has (may exceed the length of `members`).
+        member_count: u32,
+    },
+    /// Reply to `delete_room`.
+    RoomDeleted {
+        /// Room name.
+        room: String,
+    },
+    /// Reply to `list_rooms`, and an event sent to every logged-in client whenever the set of
+    /// rooms or their member counts change (at most about twice a second).
+    Rooms {
+        /// Rooms from the `offset`-th on, as many as fit one frame: the default one first,
+        /// then by name.
+        rooms: Vec<RoomInfo>,
+        /// How many rooms there are in all (may exceed `offset` + the length of `rooms`).
+        #[serde(default)]
+        total: u32,
+        /// The position of the first row of `rooms` in the whole list.
+        #[serde(default)]
+        offset: u32,
+    },
+    /// Reply to `show_users`.
+    Users {
+        /// Registered users from the `offset`-th on, as many as fit one frame (at most
+        /// [`crate::limits::MAX_LISTED`]): online ones first, then by login.
+        users: Vec<UserInfo>,
+        /// How many users are registered.
+        total: u32,
+        /// The position of the first row of `users` in the whole list.
+        #[serde(default)]
+        offset: u32,
+    },
+    /// Reply to `private`: the message was delivered to the recipient's connection.
+    PrivateSent {
+        /// Recipient login as registered.
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// Event: a line said in your room.
+    Message {
+        /// Room name.
+        room: String,
+        /// Login of the sender.
+        from: String,
+        /// The text.
+        text: String,
+    },
+    /// Event: a private message to you.
+    Private {
+        /// Login of the sender.
+        from: String,
+        /// The text.
+        text: String,
+    },
+    /// Event: someone entered your room.
+    Joined {
+        /// Room name.
+        room: String,
+        /// Who.
+        login: String,
+    },
+    /// Event: someone left your room (moved, disconnected).
+    Left {
+        /// Room name.
+        room: String,
+        /// Who.
+        login: String,
+    },
+    /// Event: the room you were in is gone; an `entered` event for the default room follows.
+    RoomClosed {
+        /// Room name.
+        room: String,
+        /// Why.
+        reason: RoomClosedReason,
+    },
+    /// A request failed. Nothing changed on the server.
+    Error {
+        /// What went wrong, for programs.
+        code: ErrorCode,
+        /// What went wrong, for people.
+        message: String,
+        /// The request field at fault, for `invalid` and similar codes.
+        field: Option<Field>,
+        /// For `server_busy` and `rate_limited`: how long to wait before trying again, in
+        /// milliseconds. Absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    /// Event: the server has heard nothing for a while; answer with a `ping` request or any
+    /// other frame, or be disconnected.
+    Ping,
+    /// Reply to `ping`.
+    Pong,
+    /// The server is closing this connection; nothing follows.
+    Goodbye {
+        /// Why.
+        reason: CloseReason,
+        /// Why, for people.
+        message: String,
+    },
+}
+
+impl ServerMessage {
+    /// An error with no field and no retry hint.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_ms: None,
+        }
+    }
+}
+
+/// One row of the room list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    /// Room name.
+    pub name: String,
+    /// Members now in it.
+    pub members: u32,
+    /// Login of its creator; absent for the default room.
+    pub creator: Option<String>,
+    /// Whether this is the default room.
+    pub is_default: bool,
+}
+
+/// One row of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// Login as registered.
+    pub login: String,
+    /// First names.
+    pub first_names: String,
+    /// Last names.
+    pub last_names: String,
+    /// Whether the user is connected now.
+    pub online: bool,
+    /// The room the user is in, when online.
+    pub room: Option<String>,
+}

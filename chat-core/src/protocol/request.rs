@@ -1,0 +1,335 @@
+//! What a client asks: [`ClientFrame`] (an id and a [`Request`]) and the request's own types.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A request from a client. The client picks `id`; the server's reply to it (success or error)
+/// carries the same number in `re`. Requests are handled in the order they arrive.
+///
+/// Decoded in one pass over the map (see [`WireRequest`]), not through serde's buffering of
+/// flattened, tagged maps: the server decodes one of these per request on each connection's own
+/// thread, and the buffered path needs several kilobytes more stack, which a thread keeps for
+/// the life of its connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientFrame {
+    /// Chosen by the client, echoed in the reply's `re`.
+    pub id: u32,
+    /// What the client asks.
+    #[serde(flatten)]
+    pub request: Request,
+}
+
+impl<'de> Deserialize<'de> for ClientFrame {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        WireRequest::deserialize(deserializer)?.into_frame::<D::Error>()
+    }
+}
+
+/// The `type` of a request on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RequestKind {
+    Hello,
+    Clock,
+    Register,
+    Login,
+    Resume,
+    Logout,
+    Say,
+    CreateRoom,
+    EnterRoom,
+    LeaveRoom,
+    ListRooms,
+    DeleteRoom,
+    ShowUsers,
+    Private,
+    Exit,
+    Ping,
+}
+
+impl RequestKind {
+    /// Every kind, with its name on the wire and the keys it must carry (besides `id`, `type`).
+    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 16] = [
+        (RequestKind::Hello, "hello", &["version", "client"]),
+        (RequestKind::Clock, "clock", &[]),
+        (
+            RequestKind::Register,
+            "register",
+            &[
+                "first_names",
+                "last_names",
+                "login",
+                "password",
+                "age",
+                "gender",
+            ],
+        ),
+        (RequestKind::Login, "login", &["login", "password"]),
+        (RequestKind::Resume, "resume", &["token"]),
+        (RequestKind::Logout, "logout", &[]),
+        (RequestKind::Say, "say", &["text"]),
+        (RequestKind::CreateRoom, "create_room", &["room"]),
+        (RequestKind::EnterRoom, "enter_room", &["room"]),
+        (RequestKind::LeaveRoom, "leave_room", &[]),
+        (RequestKind::ListRooms, "list_rooms", &[]),
+        (RequestKind::DeleteRoom, "delete_room", &["room"]),
+        (RequestKind::ShowUsers, "show_users", &[]),
+        (RequestKind::Private, "private", &["to", "text"]),
+        (RequestKind::Exit, "exit", &[]),
+        (RequestKind::Ping, "ping", &[]),
+    ];
+}
+
+/// Every field any request carries, read in one pass; [`WireRequest::into_frame`] then checks
+/// that the ones its `type` needs are there. Other fields are ignored, as they always were.
+/// [`super::diagnose`] describes the same keys for people; a test keeps the two in step.
+#[derive(Deserialize)]
+struct WireRequest {
+    id: u32,
+    #[serde(rename = "type")]
+    kind: RequestKind,
+    version: Option<u32>,
+    client: Option<String>,
+    first_names: Option<String>,
+    last_names: Option<String>,
+    login: Option<String>,
+    password: Option<Password>,
+    age: Option<u8>,
+    gender: Option<Gender>,
+    text: Option<String>,
+    room: Option<String>,
+    to: Option<String>,
+    token: Option<String>,
+    offset: Option<u32>,
+    all: Option<bool>,
+}
+
+impl WireRequest {
+    fn into_frame<E: serde::de::Error>(self) -> Result<ClientFrame, E> {
+        fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(field))
+        }
+        let request = match self.kind {
+            RequestKind::Hello => Request::Hello {
+                version: need(self.version, "version")?,
+                client: need(self.client, "client")?,
+            },
+            RequestKind::Clock => Request::Clock,
+            RequestKind::Register => Request::Register(Registration {
+                first_names: need(self.first_names, "first_names")?,
+                last_names: need(self.last_names, "last_names")?,
+                login: need(self.login, "login")?,
+                password: need(self.password, "password")?,
+                age: need(self.age, "age")?,
+                gender: need(self.gender, "gender")?,
+            }),
+            RequestKind::Login => Request::Login {
+                login: need(self.login, "login")?,
+                password: need(self.password, "password")?,
+            },
+            RequestKind::Resume => Request::Resume {
+                token: need(self.token, "token")?,
+            },
+            RequestKind::Logout => Request::Logout {
+                all: self.all.unwrap_or(false),
+            },
+            RequestKind::Say => Request::Say {
+                text: need(self.text, "text")?,
+            },
+            RequestKind::CreateRoom => Request::CreateRoom {
+                room: need(self.room, "room")?,
+            },
+            RequestKind::EnterRoom => Request::EnterRoom {
+                room: need(self.room, "room")?,
+            },
+            RequestKind::LeaveRoom => Request::LeaveRoom,
+            RequestKind::ListRooms => Request::ListRooms {
+                offset: self.offset.unwrap_or(0),
+            },
+            RequestKind::DeleteRoom => Request::DeleteRoom {
+                room: need(self.room, "room")?,
+            },
+            RequestKind::ShowUsers => Request::ShowUsers {
+                offset: self.offset.unwrap_or(0),
+            },
+            RequestKind::Private => Request::Private {
+                to: need(self.to, "to")?,
+                text: need(self.text, "text")?,
+            },
+            RequestKind::Exit => Request::Exit,
+            RequestKind::Ping => Request::Ping,
+        };
+        Ok(ClientFrame {
+            id: self.id,
+            request,
+        })
+    }
+}
+
+/// What a client can ask. Before `hello` only `hello` is accepted; before logging in only
+/// `hello`, `clock`, `register`, `login`, `resume`, `ping` and `exit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// First frame of every connection. Reply: [`super::ServerMessage::Welcome`].
+    Hello {
+        /// Must equal the server's [`crate::limits::PROTOCOL_VERSION`].
+        version: u32,
+        /// Free-form client name and version, for the server's log.
+        client: String,
+    },
+    /// Clock sample for synchronisation. Reply: [`super::ServerMessage::Clock`].
+    Clock,
+    /// Create an account. Reply: [`super::ServerMessage::Registered`], sent only once the account
+    /// is on disk.
+    Register(Registration),
+    /// Log in with a password. Reply: [`super::ServerMessage::LoggedIn`] (with a new session
+    /// token), then [`super::ServerMessage::Entered`] for the default room.
+    Login {
+        /// Login, any case.
+        login: String,
+        /// Password in clear (the transport is what protects it).
+        password: Password,
+    },
+    /// Log in again with the token of an earlier `logged_in`, without the password (and without
+    /// the server's slow password check). Same replies as `login`.
+    Resume {
+        /// The token, as `logged_in` gave it.
+        token: String,
+    },
+    /// Forget this session's token (or, with `all`, every token of the account) and close.
+    /// Reply: [`super::ServerMessage::Goodbye`] (`exit`).
+    Logout {
+        /// Revoke every session token of the account, not only this one's.
+        #[serde(default)]
+        all: bool,
+    },
+    /// A line for everyone in the current room (`Message` event to each member, sender included).
+    /// No reply on success.
+    Say {
+        /// The text.
+        text: String,
+    },
+    /// `#cR`: create a room and enter it. Reply: [`super::ServerMessage::Entered`].
+    CreateRoom {
+        /// Room name.
+        room: String,
+    },
+    /// `#gR`: enter a room. Reply: [`super::ServerMessage::Entered`].
+    EnterRoom {
+        /// Room name, any case.
+        room: String,
+    },
+    /// `#eR`: back to the default room. Reply: [`super::ServerMessage::Entered`].
+    LeaveRoom,
+    /// `#lR`: list rooms, from the `offset`-th on. Reply: [`super::ServerMessage::Rooms`].
+    ListRooms {
+        /// Rows to skip (0: from the start); the reply says how many there are in all.
+        #[serde(default)]
+        offset: u32,
+    },
+    /// `#dR`: delete a room you created. Reply: [`super::ServerMessage::RoomDeleted`].
+    DeleteRoom {
+        /// Room name, any case.
+        room: String,
+    },
+    /// `#show users`: every registered user, from the `offset`-th on. Reply:
+    /// [`super::ServerMessage::Users`].
+    ShowUsers {
+        /// Rows to skip (0: from the start); the reply says how many there are in all.
+        #[serde(default)]
+        offset: u32,
+    },
+    /// `#\private`: a message to one online user. Reply: [`super::ServerMessage::PrivateSent`].
+    Private {
+        /// Recipient login, any case.
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// `#exit`: the server answers [`super::ServerMessage::Goodbye`] and closes.
+    Exit,
+    /// Keep-alive, and the answer to the server's [`super::ServerMessage::Ping`]. Reply:
+    /// [`super::ServerMessage::Pong`]. Allowed in every phase after hello.
+    Ping,
+}
+
+/// The fields of a registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// First names ("nombres").
+    pub first_names: String,
+    /// Last names ("apellidos").
+    pub last_names: String,
+    /// Login, unique regardless of case.
+    pub login: String,
+    /// Password in clear.
+    pub password: Password,
+    /// Age in whole years.
+    pub age: u8,
+    /// Gender.
+    pub gender: Gender,
+}
+
+/// A password. Its `Debug` form hides it, so it never reaches a log by accident.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Password(pub String);
+
+impl Password {
+    /// The password in clear.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<hidden>)")
+    }
+}
+
+impl From<&str> for Password {
+    fn from(s: &str) -> Self {
+        Password(s.to_owned())
+    }
+}
+
+/// Gender, from a small fixed set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Non-binary.
+    NonBinary,
+    /// Another gender.
+    Other,
+    /// Prefer not to say.
+    PreferNotToSay,
+}
+
+impl Gender {
+    /// Every gender, in the order a form offers them.
+    pub const ALL: [Gender; 5] = [
+        Gender::Female,
+        Gender::Male,
+        Gender::NonBinary,
+        Gender::Other,
+        Gender::PreferNotToSay,
+    ];
+
+    /// The name on the wire.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Gender::Female => "female",
+            Gender::Male => "male",
+            Gender::NonBinary => "non_binary",
+            Gender::Other => "other",
+            Gender::PreferNotToSay => "prefer_not_to_say",
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! `register`, `login`, `resume` and `logout`: accounts and sessions.
+//!
+//! Registration and password logins run whole on the password pool (store look-up, bcrypt, store
+//! write), never on a connection thread; the time they wait there is given back to the
+//! connection's handshake deadline. `resume` needs neither bcrypt nor the store: a session token
+//! is checked in memory.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chat_core::clock::system_now_ms;
+use chat_core::protocol::{CloseReason, ErrorCode, Field, Password, Registration, ServerMessage};
+use chat_core::validate;
+
+use super::{Handled, Next, Refusal, internal, rooms_frame};
+use crate::error::ServerError;
+use crate::passwords::Hasher;
+use crate::peer::Login;
+use crate::server::Shared;
+use crate::session::{Phase, Session};
+use crate::sessions::Issued;
+use crate::store::{Account, Created};
+
+/// Creates an account; `registered` only once it is on disk.
+#[inline(never)]
+pub(super) fn register(s: &mut Session, id: u32, r: Registration) -> Handled {
+    validate::registration(&r)?;
+    let shared = Arc::clone(&s.shared);
+    let ip = s.peer.addr.ip();
+    let started = Instant::now();
+    let result = s
+        .shared
+        .passwords
+        .run(move |hasher| create_account(&shared, hasher, ip, r));
+    s.deadline_credit += started.elapsed();
+    let login = result??;
+    tracing::info!(peer = s.peer.id, login = ?login, "registered");
+    s.reply(id, ServerMessage::Registered { login });
+    Ok(Next::Continue)
+}
+
+/// A password login: on success a new session token, the default room and the room list.
+#[inline(never)]
+pub(super) fn login(s: &mut Session, id: u32, login: &str, password: Password) -> Handled {
+    let ip = s.peer.addr.ip();
+    let key = validate::login_key(login);
+    let now = Instant::now();
+    let blocked = s
+        .shared
+        .login_ip
+        .check(&ip, now)
+        .and_then(|()| s.shared.login_account.check(&key, now));
+    if let Err(wait) = blocked {
+        return Err(Refusal::retry(
+            ErrorCode::RateLimited,
+            "too many failed logins",
+            wait,
+        ));
+    }
+    let shared = Arc::clone(&s.shared);
+    let known = validate::login(login).is_ok().then(|| key.clone());
+    let started = Instant::now();
+    let checked = s.shared.passwords.run(move |hasher| {
+        let account = match &known {
+            Some(key) => shared.store.accounts.get(key)?,
+            None => None,
+        };
+        let hash = account.as_ref().map(|a| a.password_hash.as_str());
+        if !hasher.verify(&password, hash)? {
+            return Ok(None);
+        }
+        let Some(account) = account else {
+            return Ok(None);
+        };
+        let issued = shared
+            .sessions
+            .issue(&validate::login_key(&account.login), system_now_ms())?;
+        Ok::<_, ServerError>(Some((account, issued)))
+    });
+    s.deadline_credit += started.elapsed();
+    let Some((account, issued)) = checked?.map_err(internal)? else {
+        tracing::info!(peer = s.peer.id, addr = %s.peer.addr, login = ?login, "failed login");
+        let now = Instant::now();
+        s.shared.login_ip.fail(&ip, now);
+        s.shared.login_account.fail(&key, now);
+        return Err(Refusal::new(
+            ErrorCode::BadCredentials,
+            "wrong login or password",
+        ));
+    };
+    s.shared.login_ip.clear(&ip);
+    s.shared.login_account.clear(&key);
+    enter(s, id, account.login, key, issued)
+}
+
+/// A login with a session token: no password, no bcrypt, no store.
+#[inline(never)]
+pub(super) fn resume(s: &mut Session, id: u32, token: &str) -> Handled {
+    let ip = s.peer.addr.ip();
+    if let Err(wait) = s.shared.login_ip.check(&ip, Instant::now()) {
+        return Err(Refusal::retry(
+            ErrorCode::RateLimited,
+            "too many failed logins",
+            wait,
+        ));
+    }
+    let found = s
+        .shared
+        .sessions
+        .check(token, system_now_ms())
+        .and_then(|(key, expires_ms)| {
+            let person = s.shared.directory.get(&key)?;
+            Some((person.login, key, expires_ms))
+        });
+    let Some((name, key, expires_ms)) = found else {
+        tracing::info!(peer = s.peer.id, addr = %s.peer.addr, "failed resume");
+        s.shared.login_ip.fail(&ip, Instant::now());
+        return Err(Refusal {
+            code: ErrorCode::BadToken,
+            message: "that session has ended; log in with your password".into(),
+            field: Some(Field::Token),
+            retry_after: None,
+        });
+    };
+    let issued = Issued {
+        token: token.to_ascii_lowercase(),
+        expires_ms,
+    };
+    enter(s, id, name, key, issued)
+}
+
+/// The end of every successful login: the account is online, in the default room.
+fn enter(s: &mut Session, id: u32, name: String, key: String, issued: Issued) -> Handled {
+    s.peer.set_login(Login {
+        name: name.clone(),
+        key,
+    });
+    let (_, entered) = s.shared.hub.login(&s.peer)?;
+    s.phase = Phase::LoggedIn;
+    tracing::info!(peer = s.peer.id, login = ?name, "logged in");
+    s.token = Some(issued.token.clone());
+    s.reply(
+        id,
+        ServerMessage::LoggedIn {
+            login: name,
+            token: Some(issued.token),
+            token_expires: Some(issued.expires_ms),
+        },
+    );
+    s.event(entered);
+    if let Some(rooms) = rooms_frame(&s.shared, None, 0) {
+        s.send(&rooms);
+    }
+    Ok(Next::Continue)
+}
+
+/// Revokes this session's token (or all of the account's) on disk, then says goodbye.
+#[inline(never)]
+pub(super) fn logout(s: &mut Session, id: u32, all: bool) -> Handled {
+    let sessions = &s.shared.sessions;
+    let revoked = match (all, s.peer.login(), &s.token) {
+        (true, Some(login), _) => sessions.revoke_all(&login.key),
+        (false, _, Some(token)) => sessions.revoke(token),
+        _ => Ok(()),
+    };
+    revoked.map_err(internal)?;
+    s.token = None;
+    tracing::info!(peer = s.peer.id, login = %s.peer.name(), all, "logged out");
+    s.peer
+        .close_replying(Some(id), CloseReason::Exit, "signed out");
+    Ok(Next::Close)
+}
+
+/// A registration, on a password-pool thread: refuses a taken login before spending a hash or the
+/// address's registration budget, then stores the account (flushed) and returns its login.
+fn create_account(
+    shared: &Shared,
+    hasher: &Hasher,
+    ip: IpAddr,
+    r: Registration,
+) -> Result<String, Refusal> {
+    if shared
+        .store
+        .accounts
+        .get(&r.login)
+        .map_err(internal)?
+        .is_some()
+    {
+        return Err(login_taken());
+    }
+    if let Err(wait) = shared.registrations.take(&ip, Instant::now()) {
+        return Err(Refusal::retry(
+            ErrorCode::RateLimited,
+            "too many new accounts from your address",
+            wait,
+        ));
+    }
+    let password_hash = hasher.hash(&r.password).map_err(|e| {
+        tracing::error!("password hashing failed: {e}");
+        Refusal::new(
+            ErrorCode::Internal,
+            "the server could not hash the password",
+        )
+    })?;
+    let account = Account {
+        login: r.login,
+        first_names: r.first_names,
+        last_names: r.last_names,
+        password_hash,
+        age: r.age,
+        gender: r.gender,
+        created_ms: system_now_ms(),
+    };
+    match shared.store.accounts.create(&account).map_err(internal)? {
+        Created::Yes => {
+            shared.directory.insert(&account);
+            Ok(account.login)
+        }
+        Created::LoginTaken => Err(login_taken()),
+    }
+}
+
+fn login_taken() -> Refusal {
+    Refusal {
+        code: ErrorCode::LoginTaken,
+        message: "that login is taken; choose another".into(),
+        field: Some(Field::Login),
+        retry_after: None,
+    }
+}

@@ -1,0 +1,64 @@
+//! `#show users`: every registered user, online ones first (with their room), then the others,
+//! each group by login; a page at a time, as many rows as fit one frame.
+//!
+//! Built from memory (the hub and the account directory), never from the store: the cost is a
+//! walk to the page asked for, not a read of every account.
+
+use chat_core::limits::MAX_LISTED;
+use chat_core::protocol::{ServerMessage, UserInfo};
+
+use super::{Handled, Next};
+use crate::directory::Person;
+use crate::session::Session;
+use crate::wire::{self, Keep};
+
+#[inline(never)]
+pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {
+    let (rows, total) = page(s, offset as usize);
+    let make = |rows: &[UserInfo]| ServerMessage::Users {
+        users: rows.to_vec(),
+        total,
+        offset,
+    };
+    if let Some((frame, _)) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make) {
+        s.send(&frame);
+    }
+    Ok(Next::Continue)
+}
+
+/// Up to [`MAX_LISTED`] rows from the `offset`-th on, and how many users there are in all.
+fn page(s: &Session, offset: usize) -> (Vec<UserInfo>, u32) {
+    let online = s.shared.hub.online_rooms();
+    let directory = s.shared.directory.read();
+    let total = u32::try_from(directory.len()).unwrap_or(u32::MAX);
+    let row = |p: &Person, room: Option<&String>| UserInfo {
+        login: p.login.clone(),
+        first_names: p.first_names.clone(),
+        last_names: p.last_names.clone(),
+        online: room.is_some(),
+        room: room.cloned(),
+    };
+    let mut rows: Vec<UserInfo> = online
+        .iter()
+        .skip(offset)
+        .filter_map(|(key, room)| directory.get(key).map(|p| row(p, Some(room))))
+        .take(MAX_LISTED)
+        .collect();
+    if rows.len() < MAX_LISTED {
+        let is_online = |key: &str| {
+            online
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .is_ok()
+        };
+        let wanted = MAX_LISTED - rows.len();
+        rows.extend(
+            directory
+                .iter()
+                .filter(|(key, _)| !is_online(key))
+                .skip(offset.saturating_sub(online.len()))
+                .take(wanted)
+                .map(|(_, p)| row(p, None)),
+        );
+    }
+    (rows, total)
+}
