@@ -179,8 +179,10 @@ struct Failures {
     blocked_until: Instant,
 }
 
-/// Exponential backoff after repeated failures, by key: the first `free` failures cost nothing,
-/// then each one blocks the key for twice as long as the one before (1 s, 2 s, 4 s, … up to `max`).
+/// Exponential backoff after repeated failures, by key: the first `free` failures cost nothing;
+/// the failure that uses up the last free one blocks the key for 1 s, and each further one for
+/// twice as long as the one before (2 s, 4 s, … up to `max`). With 3 free failures, the fourth
+/// attempt is the first one delayed.
 #[derive(Debug)]
 pub struct Backoff<K> {
     table: Mutex<HashMap<K, Failures>>,
@@ -223,8 +225,8 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
         });
         f.count = f.count.saturating_add(1);
         f.last = now;
-        if f.count > self.free {
-            let exponent = (f.count - self.free - 1).min(20);
+        if f.count >= self.free.max(1) {
+            let exponent = (f.count - self.free.max(1)).min(20);
             let delay = Duration::from_secs(1u64 << exponent).min(self.max);
             f.blocked_until = now + delay;
         }
@@ -295,10 +297,11 @@ mod tests {
     #[test]
     fn backoff_doubles_after_the_free_failures_and_clears() {
         let t0 = Instant::now();
-        let b = Backoff::new(2, Duration::from_secs(60));
+        let b = Backoff::new(3, Duration::from_secs(60));
         b.fail(&"ana", t0);
         b.fail(&"ana", t0);
         b.check(&"ana", t0).unwrap();
+        // The third failure uses up the free ones: the fourth attempt waits.
         b.fail(&"ana", t0);
         assert_eq!(b.check(&"ana", t0), Err(Duration::from_secs(1)));
         b.fail(&"ana", t0);

@@ -9,8 +9,10 @@ mod server {
     mod clock;
     mod commands;
     mod durability;
+    mod fit;
     mod limits;
     mod robustness;
     mod rooms;
+    mod sessions;
     mod tls;
 }

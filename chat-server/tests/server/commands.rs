@@ -53,7 +53,7 @@ fn create_enter_list_leave_and_delete_rooms() {
     ana.expect("bob's message", |m| said(m, "bob", "solo sala1"));
     eve.send(typed("solo lobby"));
     eve.expect("own echo", |m| said(m, "eve", "solo lobby"));
-    let ana_saw: Vec<_> = ana.drain(std::time::Duration::from_millis(200));
+    let ana_saw: Vec<_> = ana.settle();
     assert!(
         !ana_saw.iter().any(|m| said(m, "eve", "solo lobby")),
         "{ana_saw:?}"
@@ -121,7 +121,7 @@ fn leaving_goes_to_the_default_room_and_does_nothing_there() {
     // #eR in the default room: same room, no join or leave for anyone.
     let (room, _) = entered(&ana.request(typed("#eR.")));
     assert_eq!(room, "lobby");
-    let seen = bob.drain(std::time::Duration::from_millis(200));
+    let seen = bob.settle();
     assert!(
         !seen
             .iter()
@@ -187,7 +187,7 @@ fn private_messages_reach_one_user_in_any_room() {
         }
         bob.expect("private", |m| matches!(m, ServerMessage::Private { from, text } if from == "ana" && text == "¿vienes?"));
     }
-    let seen = eve.drain(std::time::Duration::from_millis(200));
+    let seen = eve.settle();
     assert!(
         !seen
             .iter()

@@ -237,11 +237,19 @@ impl Client {
         self.pending.drain(..).map(|f| f.message).collect()
     }
 
-    /// Everything that arrives within `quiet` (and what was kept), consumed.
-    pub fn drain(&mut self, quiet: Duration) -> Vec<ServerMessage> {
-        let deadline = Instant::now() + quiet;
-        while let Some(f) = self.read_frame(deadline) {
-            self.pending.push_back(f);
+    /// Everything queued for this client until now (and what was kept), consumed: a `ping` is
+    /// sent and everything before its `pong` is returned. The server answers a client's requests
+    /// in order, after whatever it queued for the client before, so once an action elsewhere is
+    /// complete, what it did not send here will never come: absence is proven, not waited for.
+    pub fn settle(&mut self) -> Vec<ServerMessage> {
+        let id = self.send(Request::Ping);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.read_frame(deadline) {
+                Some(f) if f.re == Some(id) => break,
+                Some(f) => self.pending.push_back(f),
+                None => panic!("no pong (closed: {}); got {:?}", self.closed, self.pending),
+            }
         }
         self.pending.drain(..).map(|f| f.message).collect()
     }

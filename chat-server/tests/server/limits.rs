@@ -128,13 +128,26 @@ fn a_silent_client_is_pinged_then_dropped_and_a_live_one_stays() {
         login: "live".into(),
         password: password("live"),
     });
+    // Staying connected for longer than the idle timeout proves the pings were answered.
+    let mut logged_in = false;
     let until = Instant::now() + Duration::from_millis(1500);
     while Instant::now() < until {
-        if let Ok(Event::Disconnected(why)) = conn.events().recv_timeout(Duration::from_millis(50))
-        {
-            panic!("a client that answers pings was dropped: {why}");
+        match conn.events().recv_timeout(Duration::from_millis(50)) {
+            Ok(Event::Disconnected(why)) => {
+                panic!("a client that answers pings was dropped: {why:?}")
+            }
+            Ok(Event::Frame(f)) => match f.message {
+                ServerMessage::LoggedIn { .. } => logged_in = true,
+                ServerMessage::Error { code, .. } => panic!("login refused: {code:?}"),
+                _ => {}
+            },
+            _ => {}
         }
     }
+    assert!(
+        logged_in,
+        "the live client never logged in, so the test proved nothing"
+    );
 }
 
 #[test]
@@ -170,8 +183,8 @@ fn a_client_dribbling_one_byte_at_a_time_is_dropped_at_the_handshake_deadline() 
 
 #[test]
 fn repeated_failed_logins_are_slowed_down() {
+    // The default of 3 free failures: the fourth attempt is the first one delayed.
     let server = TestServer::start_with(|c| {
-        c.login_free_failures = 2;
         c.login_backoff_max = Duration::from_secs(1);
     });
     let mut bystander = server.user("bystander");
@@ -184,6 +197,11 @@ fn repeated_failed_logins_are_slowed_down() {
     for _ in 0..3 {
         assert_eq!(c.refused(wrong()), ErrorCode::BadCredentials);
     }
+    assert_eq!(
+        c.refused(wrong()),
+        ErrorCode::RateLimited,
+        "the fourth attempt"
+    );
     // Now blocked for a second: even the right password waits, and no hash is computed.
     let right = Request::Login {
         login: "victim".into(),
@@ -193,9 +211,11 @@ fn repeated_failed_logins_are_slowed_down() {
         ServerMessage::Error {
             code: ErrorCode::RateLimited,
             message,
+            retry_after_ms: Some(wait),
             ..
         } => {
             assert!(message.contains("try again in 1 second"), "{message}");
+            assert!(wait > 0 && wait <= 1000, "{wait} ms");
         }
         other => panic!("{other:?}"),
     }

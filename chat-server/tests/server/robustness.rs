@@ -197,7 +197,7 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
     let mut slow = server.user("slow");
     let mut flooder = server.user("flooder");
     let mut watcher = server.user("watcher");
-    slow.drain(Duration::from_millis(100));
+    slow.settle();
 
     // Readers for the two clients that keep up: they count the flood until the final line.
     let count_until_done = |mut c: Client, counter: Arc<AtomicU64>| {
@@ -217,8 +217,8 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
         })
     };
     let mut writer = flooder.stream.try_clone().unwrap();
-    flooder.drain(Duration::from_millis(100));
-    watcher.drain(Duration::from_millis(100));
+    flooder.settle();
+    watcher.settle();
     let (flooder_seen, watcher_seen) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let flooder_reader = count_until_done(flooder, Arc::clone(&flooder_seen));
     let watcher_reader = count_until_done(watcher, Arc::clone(&watcher_seen));
@@ -300,8 +300,8 @@ fn a_member_that_pauses_reading_gets_every_message_whole_and_in_order() {
     });
     let mut paused = server.user("paused");
     let mut talker = server.user("talker");
-    paused.drain(Duration::from_millis(100));
-    talker.drain(Duration::from_millis(100));
+    paused.settle();
+    talker.settle();
     let text = |i: usize| format!("{i:06}{}", "y".repeat(1_990));
     let mut bytes = Vec::new();
     for i in 0..MESSAGES {
@@ -333,4 +333,134 @@ fn a_member_that_pauses_reading_gets_every_message_whole_and_in_order() {
         );
     }
     sender.join().unwrap();
+}
+
+/// A hand-made request map, as a client in another language might send it.
+fn raw_request(entries: &[(&str, rmpv_like::V)]) -> Vec<u8> {
+    rmpv_like::map(entries)
+}
+
+/// Values of any type, to send keys with the wrong one.
+mod rmpv_like {
+    #[derive(Clone, serde::Serialize)]
+    #[serde(untagged)]
+    pub enum V {
+        S(&'static str),
+        I(i64),
+    }
+
+    pub fn map(entries: &[(&str, V)]) -> Vec<u8> {
+        let map: std::collections::BTreeMap<&str, V> = entries.iter().cloned().collect();
+        rmp_serde::to_vec_named(&map).unwrap()
+    }
+}
+
+#[test]
+fn a_registration_with_a_bad_value_is_answered_with_its_id_and_the_field_at_fault() {
+    use chat_core::protocol::Field;
+    use rmpv_like::V;
+
+    let server = TestServer::start();
+    let mut c = server.client();
+    let base = |key: &str, value: Option<V>| {
+        let mut entries = vec![
+            ("id", V::I(40)),
+            ("type", V::S("register")),
+            ("first_names", V::S("Ana")),
+            ("last_names", V::S("Ruiz")),
+            ("login", V::S("ana")),
+            ("password", V::S("secret-password")),
+            ("age", V::I(30)),
+            ("gender", V::S("female")),
+        ];
+        entries.retain(|(k, _)| *k != key);
+        if let Some(v) = value {
+            entries.push((Box::leak(key.to_owned().into_boxed_str()), v));
+        }
+        framed(&raw_request(&entries))
+    };
+    for (key, value, field) in [
+        ("gender", Some(V::S("robot")), Field::Gender),
+        ("gender", Some(V::S("Female")), Field::Gender),
+        ("gender", Some(V::S("")), Field::Gender),
+        ("gender", None, Field::Gender),
+        ("age", Some(V::I(300)), Field::Age),
+        ("age", Some(V::I(-1)), Field::Age),
+        ("age", Some(V::S("30")), Field::Age),
+    ] {
+        c.send_raw(&base(key, value));
+        let reply = c.expect_frame("the reply to 40", |f| f.re == Some(40));
+        match reply.message {
+            ServerMessage::Error {
+                code: ErrorCode::Invalid,
+                field: Some(f),
+                message,
+                ..
+            } => {
+                assert_eq!(f, field, "{key}: {message}");
+                assert!(
+                    !message.contains("variant") && !message.contains("marker"),
+                    "{message}"
+                );
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+    // A request of a type nobody knows, with a readable id: answered, as malformed.
+    c.send_raw(&framed(&raw_request(&[
+        ("id", V::I(41)),
+        ("type", V::S("dance")),
+    ])));
+    let reply = c.expect_frame("the reply to 41", |f| f.re == Some(41));
+    assert_eq!(error_code(&reply.message), Some(ErrorCode::Malformed));
+    // Still working.
+    assert!(matches!(
+        c.request(Request::Register(super::harness::registration("ana"))),
+        ServerMessage::Registered { .. }
+    ));
+}
+
+#[test]
+fn a_tls_handshake_dribbled_a_byte_at_a_time_ends_at_the_deadline() {
+    use std::time::Instant;
+
+    let server = TestServer::start_with(|c| {
+        c.tls = chat_server::TlsSetting::SelfSigned;
+        c.handshake_timeout = Duration::from_secs(1);
+    });
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    // The start of a TLS ClientHello record, a byte every 300 ms: each read gets a byte long
+    // before any per-read timeout, so only a deadline for the whole handshake ends it.
+    let hello_start = [
+        0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+    ];
+    let started = Instant::now();
+    let mut closed = false;
+    for byte in hello_start.iter().cycle().take(40) {
+        if stream.write_all(&[*byte]).is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let mut probe = [0u8; 1];
+        stream.set_nonblocking(true).unwrap();
+        match std::io::Read::read(&mut stream, &mut probe) {
+            Ok(0) => {
+                closed = true;
+                break;
+            }
+            Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => {
+                closed = true;
+                break;
+            }
+            _ => {}
+        }
+        stream.set_nonblocking(false).unwrap();
+    }
+    let took = started.elapsed();
+    assert!(closed, "the dribbling handshake was never ended");
+    assert!(
+        took < Duration::from_secs(3),
+        "ended after {took:?}, not at the 1 s deadline"
+    );
 }

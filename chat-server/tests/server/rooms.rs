@@ -2,8 +2,6 @@
 
 use chat_core::protocol::{CloseReason, Request, RoomClosedReason, ServerMessage};
 
-use std::time::Duration;
-
 use super::harness::{TestServer, entered, said};
 
 #[test]
@@ -121,18 +119,18 @@ fn joins_and_leaves_are_announced_only_in_rooms_up_to_the_presence_limit() {
         matches!(m, ServerMessage::Rooms { rooms, .. } if rooms.iter().any(|r| r.is_default && r.members == 4))
     });
     let about_dan = |m: &ServerMessage| matches!(m, ServerMessage::Joined { login, .. } | ServerMessage::Left { login, .. } if login == "dan");
-    let mut seen = ana.drain(Duration::from_millis(200));
+    let mut seen = ana.settle();
     drop(dan);
     ana.expect("the room list with three members", |m| {
         matches!(m, ServerMessage::Rooms { rooms, .. } if rooms.iter().any(|r| r.is_default && r.members == 3))
     });
-    seen.extend(ana.drain(Duration::from_millis(200)));
+    seen.extend(ana.settle());
     drop(cid);
     ana.expect(
         "cid left (three members before)",
         |m| matches!(m, ServerMessage::Left { login, .. } if login == "cid"),
     );
-    seen.extend(ana.drain(Duration::from_millis(200)));
+    seen.extend(ana.settle());
     let announced: Vec<_> = seen.iter().filter(|m| about_dan(m)).collect();
     assert!(announced.is_empty(), "{announced:?}");
 }
