@@ -27,109 +27,187 @@ pub enum LogFormat {
     Json,
 }
 
-/// Every setting an operator may give. `None` means "not given here".
-#[derive(Debug, Clone, Default, PartialEq, clap::Args, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
+/// Defines every setting once: its flag and variable (the `#[arg]`), its key in the file (the
+/// field's name), and how it maps to a [`ServerConfig`] field — `plain(field)` as it is,
+/// `secs(field)` whole seconds of a `Duration`, `mib(field)` MiB of a byte count, or `custom` for
+/// the few handled by hand below (the data directory, TLS, the log format). From this one list
+/// come the struct (clap and serde), [`Settings::over`]'s merge, and both directions of the
+/// conversion to a configuration.
+macro_rules! settings {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident: $ty:ty => $kind:ident $(($field:ident))?
+    ),* $(,)?) => {
+        /// Every setting an operator may give. `None` means "not given here".
+        #[derive(Debug, Clone, Default, PartialEq, clap::Args, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Settings {
+            $( $(#[$meta])* pub $name: Option<$ty>, )*
+        }
+
+        impl Settings {
+            /// Each setting given here, else `under`'s.
+            fn merged(self, under: Settings) -> Settings {
+                Settings { $( $name: self.$name.or(under.$name), )* }
+            }
+
+            /// The settings that map straight to a configuration field, from `config`.
+            fn mapped_from(config: &ServerConfig) -> Settings {
+                Settings { $( $name: from_config!($kind, config $(, $field)?), )* }
+            }
+
+            /// Sets the configuration fields these settings give (not the `custom` ones).
+            fn apply_to(&self, c: &mut ServerConfig) -> Result<(), SettingsError> {
+                $( to_config!($kind, self.$name, c, stringify!($name) $(, $field)?); )*
+                Ok(())
+            }
+        }
+    };
+}
+
+macro_rules! from_config {
+    (plain, $c:expr, $field:ident) => {
+        Some($c.$field.clone())
+    };
+    (secs, $c:expr, $field:ident) => {
+        Some($c.$field.as_secs())
+    };
+    (mib, $c:expr, $field:ident) => {
+        Some($c.$field / MIB)
+    };
+    (custom, $c:expr) => {
+        None
+    };
+}
+
+macro_rules! to_config {
+    (plain, $value:expr, $c:expr, $key:expr, $field:ident) => {
+        if let Some(v) = &$value {
+            $c.$field = v.clone();
+        }
+    };
+    (secs, $value:expr, $c:expr, $key:expr, $field:ident) => {
+        if let Some(v) = $value {
+            $c.$field = Duration::from_secs(v);
+        }
+    };
+    (mib, $value:expr, $c:expr, $key:expr, $field:ident) => {
+        if let Some(v) = $value {
+            $c.$field = v
+                .checked_mul(MIB)
+                .ok_or_else(|| SettingsError(format!("{} {v} is too large", $key)))?;
+        }
+    };
+    (custom, $value:expr, $c:expr, $key:expr) => {};
+}
+
+settings! {
     /// Address to listen on; port 0 picks a free port (printed at start) [default: 0.0.0.0:7878]
     #[arg(long, env = "CHAT_BIND", value_name = "ADDR")]
-    pub bind: Option<String>,
+    bind: String => plain(bind),
     /// Directory of the account store and the self-signed certificate [default: $STATE_DIRECTORY
     /// under systemd, else the platform's data directory]
     #[arg(long, env = "CHAT_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
+    data_dir: PathBuf => custom,
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
-    pub default_room: Option<String>,
+    default_room: String => plain(default_room),
     /// bcrypt cost for new passwords, 10 to 31 [default: 10]
     #[arg(long, env = "CHAT_BCRYPT_COST", value_name = "N")]
-    pub bcrypt_cost: Option<u32>,
+    bcrypt_cost: u32 => plain(bcrypt_cost),
     /// Accept a bcrypt cost below 10. For load tests only: such hashes are cheap to crack
     #[arg(long, env = "CHAT_ALLOW_WEAK_BCRYPT", value_name = "BOOL", num_args = 0..=1,
           require_equals = true, default_missing_value = "true",
           value_parser = BoolishValueParser::new())]
-    pub allow_weak_bcrypt: Option<bool>,
+    allow_weak_bcrypt: bool => plain(allow_weak_bcrypt),
     /// Turn TLS off: passwords and messages then cross the network in clear. For local testing
     #[arg(long, env = "CHAT_NO_TLS", value_name = "BOOL", num_args = 0..=1,
           require_equals = true, default_missing_value = "true",
           value_parser = BoolishValueParser::new())]
-    pub no_tls: Option<bool>,
+    no_tls: bool => custom,
     /// Serve TLS with this certificate chain (PEM, leaf first) instead of the self-signed one
     #[arg(long, env = "CHAT_TLS_CERT", value_name = "PEM")]
-    pub tls_cert: Option<PathBuf>,
+    tls_cert: PathBuf => custom,
     /// The private key (PEM) of --tls-cert
     #[arg(long, env = "CHAT_TLS_KEY", value_name = "PEM")]
-    pub tls_key: Option<PathBuf>,
+    tls_key: PathBuf => custom,
     /// Connections open at once, from everywhere [default: 10000]
     #[arg(long, env = "CHAT_MAX_CONNECTIONS", value_name = "N")]
-    pub max_connections: Option<usize>,
+    max_connections: usize => plain(max_connections),
     /// Connections open at once from one IP address; 0: no limit [default: 16]
     #[arg(long, env = "CHAT_MAX_CONNECTIONS_PER_IP", value_name = "N")]
-    pub max_connections_per_ip: Option<usize>,
-    /// Seconds a new connection has to say hello and log in [default: 60]
+    max_connections_per_ip: usize => plain(max_connections_per_ip),
+    /// Seconds a new connection has to say hello and log in (the TLS handshake included; time
+    /// waiting for the password check is not counted) [default: 60]
     #[arg(long, env = "CHAT_HANDSHAKE_TIMEOUT_SECS", value_name = "SECS")]
-    pub handshake_timeout_secs: Option<u64>,
+    handshake_timeout_secs: u64 => secs(handshake_timeout),
     /// Seconds of silence from a client before the server pings it [default: 90]
     #[arg(long, env = "CHAT_PING_INTERVAL_SECS", value_name = "SECS")]
-    pub ping_interval_secs: Option<u64>,
+    ping_interval_secs: u64 => secs(ping_interval),
     /// Seconds of silence after which a client is disconnected; more than the ping interval
     /// [default: 150]
     #[arg(long, env = "CHAT_IDLE_TIMEOUT_SECS", value_name = "SECS")]
-    pub idle_timeout_secs: Option<u64>,
-    /// Seconds a blocked write to a client may take before the client is dropped [default: 10]
+    idle_timeout_secs: u64 => secs(idle_timeout),
+    /// Seconds a client's socket may stay full before the client is dropped [default: 10]
     #[arg(long, env = "CHAT_WRITE_TIMEOUT_SECS", value_name = "SECS")]
-    pub write_timeout_secs: Option<u64>,
+    write_timeout_secs: u64 => secs(write_timeout),
     /// Requests a client may send at once before flood control slows it [default: 20]
     #[arg(long, env = "CHAT_FLOOD_BURST", value_name = "N")]
-    pub flood_burst: Option<u32>,
+    flood_burst: u32 => plain(flood_burst),
     /// Sustained requests per second allowed per client; 0: no flood control [default: 5.0]
     #[arg(long, env = "CHAT_FLOOD_PER_SECOND", value_name = "RATE")]
-    pub flood_per_second: Option<f64>,
+    flood_per_second: f64 => plain(flood_per_second),
     /// Seconds a client may stay throttled without pause before it is disconnected [default: 10]
     #[arg(long, env = "CHAT_FLOOD_KICK_AFTER_SECS", value_name = "SECS")]
-    pub flood_kick_after_secs: Option<u64>,
+    flood_kick_after_secs: u64 => secs(flood_kick_after),
     /// Rooms that may exist at once, the default room included [default: 500]
     #[arg(long, env = "CHAT_MAX_ROOMS", value_name = "N")]
-    pub max_rooms: Option<usize>,
+    max_rooms: usize => plain(max_rooms),
     /// Rooms one user may have created at once [default: 5]
     #[arg(long, env = "CHAT_MAX_ROOMS_PER_USER", value_name = "N")]
-    pub max_rooms_per_user: Option<usize>,
+    max_rooms_per_user: usize => plain(max_rooms_per_user),
     /// Largest room whose members are told of each join and leave; larger rooms show only their
     /// member count [default: 100]
     #[arg(long, env = "CHAT_PRESENCE_LIMIT", value_name = "N")]
-    pub presence_limit: Option<usize>,
+    presence_limit: usize => plain(presence_limit),
     /// Bytes a client's send queue may hold before it is dropped as too slow [default: 1048576]
     #[arg(long, env = "CHAT_MAX_SEND_QUEUE_BYTES", value_name = "BYTES")]
-    pub max_send_queue_bytes: Option<usize>,
-    /// Failed logins (per address and per account) before each further one is delayed
+    max_send_queue_bytes: usize => plain(max_outbox_bytes),
+    /// Failed logins (per address and per account) before each further attempt is delayed
     /// [default: 3]
     #[arg(long, env = "CHAT_LOGIN_FREE_FAILURES", value_name = "N")]
-    pub login_free_failures: Option<u32>,
+    login_free_failures: u32 => plain(login_free_failures),
     /// Longest delay, in seconds, imposed after failed logins [default: 60]
     #[arg(long, env = "CHAT_LOGIN_BACKOFF_MAX_SECS", value_name = "SECS")]
-    pub login_backoff_max_secs: Option<u64>,
+    login_backoff_max_secs: u64 => secs(login_backoff_max),
     /// Registrations one address may make in a burst [default: 10]
     #[arg(long, env = "CHAT_REGISTRATIONS_PER_IP", value_name = "N")]
-    pub registrations_per_ip: Option<u32>,
+    registrations_per_ip: u32 => plain(registrations_per_ip),
     /// Seconds for an address to earn back one registration [default: 60]
     #[arg(long, env = "CHAT_REGISTRATION_REFILL_SECS", value_name = "SECS")]
-    pub registration_refill_secs: Option<u64>,
+    registration_refill_secs: u64 => secs(registration_refill),
+    /// Days a session token lets a client log in again without its password [default: 30]
+    #[arg(long, env = "CHAT_SESSION_DAYS", value_name = "DAYS")]
+    session_days: u64 => custom,
     /// Threads sending queued frames to clients [default: number of cores]
     #[arg(long, env = "CHAT_WRITER_THREADS", value_name = "N")]
-    pub writer_threads: Option<usize>,
+    writer_threads: usize => plain(writer_threads),
     /// Threads hashing passwords [default: number of cores - 1, at least 1]
     #[arg(long, env = "CHAT_HASH_WORKERS", value_name = "N")]
-    pub hash_workers: Option<usize>,
+    hash_workers: usize => plain(hash_workers),
     /// Password jobs that may wait before logins are told the server is busy [default: 64]
     #[arg(long, env = "CHAT_HASH_QUEUE", value_name = "N")]
-    pub hash_queue: Option<usize>,
+    hash_queue: usize => plain(hash_queue),
     /// Page cache of the account store, MiB [default: 64]
     #[arg(long, env = "CHAT_STORE_CACHE_MIB", value_name = "MIB")]
-    pub store_cache_mib: Option<u64>,
+    store_cache_mib: u64 => mib(store_cache_bytes),
     /// Log format on standard error [default: text]
     #[arg(long, env = "CHAT_LOG_FORMAT", value_name = "FORMAT")]
-    pub log_format: Option<LogFormat>,
+    log_format: LogFormat => custom,
 }
+
+/// Seconds in a day, for `session_days`.
+const DAY_SECS: u64 = 24 * 3600;
 
 /// A setting that cannot be used; the message names the key and the file.
 #[derive(Debug, thiserror::Error)]
@@ -155,47 +233,13 @@ impl Settings {
     /// `no_tls`, `tls_cert`, `tls_key` is given here, `under`'s three are ignored, so a flag
     /// `--no-tls` simply turns off the file's certificate.
     #[must_use]
-    pub fn over(self, under: Settings) -> Settings {
-        let tls_here = self.no_tls.is_some() || self.tls_cert.is_some() || self.tls_key.is_some();
-        let (no_tls, tls_cert, tls_key) = if tls_here {
-            (self.no_tls, self.tls_cert, self.tls_key)
-        } else {
-            (under.no_tls, under.tls_cert, under.tls_key)
-        };
-        Settings {
-            bind: self.bind.or(under.bind),
-            data_dir: self.data_dir.or(under.data_dir),
-            default_room: self.default_room.or(under.default_room),
-            bcrypt_cost: self.bcrypt_cost.or(under.bcrypt_cost),
-            allow_weak_bcrypt: self.allow_weak_bcrypt.or(under.allow_weak_bcrypt),
-            no_tls,
-            tls_cert,
-            tls_key,
-            max_connections: self.max_connections.or(under.max_connections),
-            max_connections_per_ip: self.max_connections_per_ip.or(under.max_connections_per_ip),
-            handshake_timeout_secs: self.handshake_timeout_secs.or(under.handshake_timeout_secs),
-            ping_interval_secs: self.ping_interval_secs.or(under.ping_interval_secs),
-            idle_timeout_secs: self.idle_timeout_secs.or(under.idle_timeout_secs),
-            write_timeout_secs: self.write_timeout_secs.or(under.write_timeout_secs),
-            flood_burst: self.flood_burst.or(under.flood_burst),
-            flood_per_second: self.flood_per_second.or(under.flood_per_second),
-            flood_kick_after_secs: self.flood_kick_after_secs.or(under.flood_kick_after_secs),
-            max_rooms: self.max_rooms.or(under.max_rooms),
-            max_rooms_per_user: self.max_rooms_per_user.or(under.max_rooms_per_user),
-            presence_limit: self.presence_limit.or(under.presence_limit),
-            max_send_queue_bytes: self.max_send_queue_bytes.or(under.max_send_queue_bytes),
-            login_free_failures: self.login_free_failures.or(under.login_free_failures),
-            login_backoff_max_secs: self.login_backoff_max_secs.or(under.login_backoff_max_secs),
-            registrations_per_ip: self.registrations_per_ip.or(under.registrations_per_ip),
-            registration_refill_secs: self
-                .registration_refill_secs
-                .or(under.registration_refill_secs),
-            writer_threads: self.writer_threads.or(under.writer_threads),
-            hash_workers: self.hash_workers.or(under.hash_workers),
-            hash_queue: self.hash_queue.or(under.hash_queue),
-            store_cache_mib: self.store_cache_mib.or(under.store_cache_mib),
-            log_format: self.log_format.or(under.log_format),
+    pub fn over(self, mut under: Settings) -> Settings {
+        if self.no_tls.is_some() || self.tls_cert.is_some() || self.tls_key.is_some() {
+            under.no_tls = None;
+            under.tls_cert = None;
+            under.tls_key = None;
         }
+        self.merged(under)
     }
 
     /// Every value of `config`, as the file would spell it.
@@ -206,36 +250,13 @@ impl Settings {
             TlsSetting::Files { cert, key } => (false, Some(cert.clone()), Some(key.clone())),
         };
         Settings {
-            bind: Some(config.bind.clone()),
             data_dir: Some(config.data_dir.clone()),
-            default_room: Some(config.default_room.clone()),
-            bcrypt_cost: Some(config.bcrypt_cost),
-            allow_weak_bcrypt: Some(config.allow_weak_bcrypt),
             no_tls: Some(no_tls),
             tls_cert,
             tls_key,
-            max_connections: Some(config.max_connections),
-            max_connections_per_ip: Some(config.max_connections_per_ip),
-            handshake_timeout_secs: Some(config.handshake_timeout.as_secs()),
-            ping_interval_secs: Some(config.ping_interval.as_secs()),
-            idle_timeout_secs: Some(config.idle_timeout.as_secs()),
-            write_timeout_secs: Some(config.write_timeout.as_secs()),
-            flood_burst: Some(config.flood_burst),
-            flood_per_second: Some(config.flood_per_second),
-            flood_kick_after_secs: Some(config.flood_kick_after.as_secs()),
-            max_rooms: Some(config.max_rooms),
-            max_rooms_per_user: Some(config.max_rooms_per_user),
-            presence_limit: Some(config.presence_limit),
-            max_send_queue_bytes: Some(config.max_outbox_bytes),
-            login_free_failures: Some(config.login_free_failures),
-            login_backoff_max_secs: Some(config.login_backoff_max.as_secs()),
-            registrations_per_ip: Some(config.registrations_per_ip),
-            registration_refill_secs: Some(config.registration_refill.as_secs()),
-            writer_threads: Some(config.writer_threads),
-            hash_workers: Some(config.hash_workers),
-            hash_queue: Some(config.hash_queue),
-            store_cache_mib: Some(config.store_cache_bytes / MIB),
+            session_days: Some(config.session_lifetime.as_secs() / DAY_SECS),
             log_format: Some(log_format),
+            ..Settings::mapped_from(config)
         }
     }
 
@@ -254,47 +275,12 @@ impl Settings {
             })?;
         let mut c = ServerConfig::new(data_dir);
         c.tls = self.tls()?;
-        let secs = Duration::from_secs;
-        set(&mut c.bind, self.bind.clone());
-        set(&mut c.default_room, self.default_room.clone());
-        set(&mut c.bcrypt_cost, self.bcrypt_cost);
-        set(&mut c.allow_weak_bcrypt, self.allow_weak_bcrypt);
-        set(&mut c.max_connections, self.max_connections);
-        set(&mut c.max_connections_per_ip, self.max_connections_per_ip);
-        set(
-            &mut c.handshake_timeout,
-            self.handshake_timeout_secs.map(secs),
-        );
-        set(&mut c.ping_interval, self.ping_interval_secs.map(secs));
-        set(&mut c.idle_timeout, self.idle_timeout_secs.map(secs));
-        set(&mut c.write_timeout, self.write_timeout_secs.map(secs));
-        set(&mut c.flood_burst, self.flood_burst);
-        set(&mut c.flood_per_second, self.flood_per_second);
-        set(
-            &mut c.flood_kick_after,
-            self.flood_kick_after_secs.map(secs),
-        );
-        set(&mut c.max_rooms, self.max_rooms);
-        set(&mut c.max_rooms_per_user, self.max_rooms_per_user);
-        set(&mut c.presence_limit, self.presence_limit);
-        set(&mut c.max_outbox_bytes, self.max_send_queue_bytes);
-        set(&mut c.login_free_failures, self.login_free_failures);
-        set(
-            &mut c.login_backoff_max,
-            self.login_backoff_max_secs.map(secs),
-        );
-        set(&mut c.registrations_per_ip, self.registrations_per_ip);
-        set(
-            &mut c.registration_refill,
-            self.registration_refill_secs.map(secs),
-        );
-        set(&mut c.writer_threads, self.writer_threads);
-        set(&mut c.hash_workers, self.hash_workers);
-        set(&mut c.hash_queue, self.hash_queue);
-        if let Some(mib) = self.store_cache_mib {
-            c.store_cache_bytes = mib
-                .checked_mul(MIB)
-                .ok_or_else(|| SettingsError(format!("store_cache_mib {mib} is too large")))?;
+        self.apply_to(&mut c)?;
+        if let Some(days) = self.session_days {
+            let secs = days
+                .checked_mul(DAY_SECS)
+                .ok_or_else(|| SettingsError(format!("session_days {days} is too large")))?;
+            c.session_lifetime = Duration::from_secs(secs);
         }
         if c.registration_refill.is_zero() {
             return Err(SettingsError(
@@ -325,12 +311,6 @@ impl Settings {
     /// The settings as a TOML document (keys not given are left out).
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_else(|e| format!("# cannot show the settings: {e}\n"))
-    }
-}
-
-fn set<T>(field: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *field = v;
     }
 }
 
