@@ -150,12 +150,23 @@ impl Transport {
         Ok(())
     }
 
+    /// Readies the socket for a writer that sends without ever waiting, sharing it with a
+    /// reader that does wait. On Unix each send says so itself (`MSG_DONTWAIT`) and nothing
+    /// changes. Windows has no such flag: the socket becomes non-blocking, and its
+    /// [`TransportReader`] waits for data with a poller of its own.
+    pub fn prepare_for_pool(&self) -> io::Result<()> {
+        #[cfg(windows)]
+        self.socket().set_nonblocking(true)?;
+        Ok(())
+    }
+
     /// The reading half. `hint` is called when the writer must flush.
     pub fn reader(&self, hint: Option<FlushHint>) -> TransportReader {
         TransportReader {
             transport: self.clone(),
             raw: Vec::new(),
             hint,
+            waiting: Waiting::default(),
         }
     }
 
@@ -213,6 +224,43 @@ pub struct TransportReader {
     transport: Transport,
     raw: Vec<u8>,
     hint: Option<FlushHint>,
+    waiting: Waiting,
+}
+
+/// How a reader waits for data on a non-blocking socket (Windows; see
+/// [`Transport::prepare_for_pool`]). Elsewhere the socket blocks and this is empty.
+#[derive(Default)]
+struct Waiting {
+    /// The poller, made at the first wait.
+    #[cfg(windows)]
+    wait: Option<windows_wait::ReadWait>,
+    /// The longest wait for data, as `set_read_timeout` said.
+    #[cfg(windows)]
+    timeout: Option<std::time::Duration>,
+}
+
+impl Waiting {
+    /// Reads from the socket itself, waiting for data if it is non-blocking.
+    fn read(&mut self, socket: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+        let mut socket = socket;
+        #[cfg(windows)]
+        loop {
+            match socket.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let wait = match &mut self.wait {
+                        Some(wait) => wait,
+                        None => self.wait.insert(windows_wait::ReadWait::new(socket)?),
+                    };
+                    if !wait.readable(self.timeout)? {
+                        return Err(io::ErrorKind::TimedOut.into());
+                    }
+                }
+                other => return other,
+            }
+        }
+        #[cfg(not(windows))]
+        socket.read(buf)
+    }
 }
 
 impl fmt::Debug for TransportReader {
@@ -223,10 +271,22 @@ impl fmt::Debug for TransportReader {
     }
 }
 
+impl TransportReader {
+    /// Bounds each wait for data, as `TcpStream::set_read_timeout` does (a read that waited this
+    /// long fails with `WouldBlock` or `TimedOut`).
+    pub fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> io::Result<()> {
+        #[cfg(windows)]
+        {
+            self.waiting.timeout = timeout;
+        }
+        self.transport.socket().set_read_timeout(timeout)
+    }
+}
+
 impl Read for TransportReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let tls = match &self.transport {
-            Transport::Plain(s) => return (&**s).read(buf),
+            Transport::Plain(s) => return self.waiting.read(s, buf),
             Transport::Tls(t) => Arc::clone(t),
         };
         if buf.is_empty() {
@@ -242,7 +302,7 @@ impl Read for TransportReader {
                 self.raw = vec![0; TLS_READ_CHUNK_BYTES];
             }
             // Blocking read with the lock released, so the writer can go on.
-            let n = (&tls.socket).read(&mut self.raw)?;
+            let n = self.waiting.read(&tls.socket, &mut self.raw)?;
             let mut conn = tls.lock();
             let mut data = &self.raw[..n];
             if n == 0 {
@@ -324,5 +384,49 @@ impl Write for TransportWriter {
         };
         self.seal(&tls, &[])?;
         (&tls.socket).write_all(&self.out)
+    }
+}
+
+/// Waiting for data on a non-blocking socket, where sends cannot ask not to wait (Windows).
+#[cfg(windows)]
+mod windows_wait {
+    use std::io;
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use mio::{Events, Interest, Poll, Token};
+
+    /// A poller of one socket, through a second handle to it.
+    pub(super) struct ReadWait {
+        poll: Poll,
+        events: Events,
+        source: mio::net::TcpStream,
+    }
+
+    impl ReadWait {
+        pub(super) fn new(socket: &TcpStream) -> io::Result<Self> {
+            let poll = Poll::new()?;
+            let mut source = mio::net::TcpStream::from_std(socket.try_clone()?);
+            poll.registry()
+                .register(&mut source, Token(0), Interest::READABLE)?;
+            Ok(ReadWait {
+                poll,
+                events: Events::with_capacity(1),
+                source,
+            })
+        }
+
+        /// Whether data (or the end of the stream) came within `timeout`.
+        pub(super) fn readable(&mut self, timeout: Option<Duration>) -> io::Result<bool> {
+            // Re-arm: the socket is read through the other handle, which mio does not see.
+            self.poll
+                .registry()
+                .reregister(&mut self.source, Token(0), Interest::READABLE)?;
+            match self.poll.poll(&mut self.events, timeout) {
+                Ok(()) => Ok(!self.events.is_empty()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(true),
+                Err(e) => Err(e),
+            }
+        }
     }
 }

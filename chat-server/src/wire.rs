@@ -43,6 +43,10 @@ pub enum Keep {
     /// The first ones (a page of a list).
     First,
     /// The last ones (the newest of a history).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "room history will keep its newest")
+    )]
     Last,
 }
 

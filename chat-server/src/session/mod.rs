@@ -115,6 +115,10 @@ pub(crate) fn serve<G: Send + 'static>(
     let Some(transport) = secure::secure(&shared, stream, addr, id, deadline) else {
         return;
     };
+    if let Err(e) = transport.prepare_for_pool() {
+        tracing::warn!(peer = id, "cannot ready the socket for the writers: {e}");
+        return;
+    }
     let peer = Peer::new(
         id,
         addr,
@@ -242,9 +246,13 @@ const MIN_READ_WAIT: Duration = Duration::from_millis(10);
 /// and the reader of a busy client comes here for every request, so the timeout in force is kept
 /// while it is neither more than 1/32 too long (the deadline is then missed by that much at
 /// most) nor under half of what is wanted (a read that wakes early only goes round the loop).
-fn refresh_read_timeout(socket: &TcpStream, current: &mut Option<Duration>, wanted: Duration) {
+fn refresh_read_timeout(
+    reader: &mut TransportReader,
+    current: &mut Option<Duration>,
+    wanted: Duration,
+) {
     if !current.is_some_and(|in_force| timeout_fits(in_force, wanted)) {
-        let _ = socket.set_read_timeout(Some(wanted));
+        let _ = reader.set_read_timeout(Some(wanted));
         *current = Some(wanted);
     }
 }
@@ -260,8 +268,6 @@ impl Session {
     fn run(&mut self, r: &mut Reading) -> Ended {
         let shared = Arc::clone(&self.shared);
         let config = &shared.config;
-        let peer = Arc::clone(&self.peer);
-        let socket = peer.transport().socket();
         loop {
             if self.shared.is_shutting_down() {
                 return Ended::Closed("server shutting down".into());
@@ -275,7 +281,7 @@ impl Session {
                 r.last_heard + config.ping_interval
             };
             let wait = wake_at.saturating_duration_since(Instant::now());
-            refresh_read_timeout(socket, &mut r.read_timeout, wait.max(MIN_READ_WAIT));
+            refresh_read_timeout(&mut r.stream, &mut r.read_timeout, wait.max(MIN_READ_WAIT));
             let body = match r.frames.read_frame(&mut r.stream) {
                 Ok(Some(body)) => body,
                 Ok(None) => return Ended::Closed("closed by the client".into()),

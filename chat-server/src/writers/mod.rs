@@ -6,15 +6,14 @@
 //! sends it with non-blocking `send` calls — the socket itself stays blocking for the reader.
 //! What the socket does not take waits in the peer's [`Unsent`] bytes (where, under TLS,
 //! everything is sealed into records first). When the socket is full the peer is *parked*: the
-//! poller watches its descriptor (epoll, one-shot) and puts it back on the ready queue once
-//! writable. A peer parked for longer than `write_timeout` is dropped, as a blocked write would
+//! poller (mio: epoll, kqueue or IOCP, see `sys`) watches its socket and puts it back on the
+//! ready queue once writable. A peer parked for longer than `write_timeout` is dropped, as a blocked write would
 //! have been.
 //!
 //! Architecture Invariants:
 //! - a peer is held by at most one writer at a time (see `outbox`), so its bytes go out in the
 //!   order they were queued;
-//! - a writer never blocks on a socket (elsewhere than Linux, see [`sys`]) and never holds the
-//!   hub lock;
+//! - a writer never blocks on a socket, on any system, and never holds the hub lock;
 //! - only the writer holding a peer, or the poller for a parked one, touches its `Unsent`.
 
 use std::collections::{HashMap, VecDeque};
@@ -27,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use chat_core::transport::Transport;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+
+mod sys;
 
 use crate::outbox::{Frame, Settled};
 use crate::peer::Peer;
@@ -121,8 +122,8 @@ pub(crate) struct Unsent {
     sealed_sent: usize,
     /// A TLS close_notify is queued (after the last frame).
     notified: bool,
-    /// The descriptor is in the poller's epoll set.
-    registered: bool,
+    /// The socket's registration with the poller, once it was first parked.
+    registration: sys::Registration,
 }
 
 /// Frames handed to one vectored send at most (Linux accepts up to 1024).
@@ -221,6 +222,7 @@ impl Unsent {
     }
 
     fn release(&mut self) {
+        self.registration = sys::Registration::default();
         self.frames = VecDeque::new();
         self.offset = 0;
         self.frame_bytes = 0;
@@ -264,14 +266,12 @@ impl Parking {
         drop(parked);
         if let Err(e) = self
             .poller
-            .watch(peer.transport(), peer.id, unsent.registered)
+            .watch(peer.transport(), peer.id, &mut unsent.registration)
         {
             tracing::warn!(peer = peer.id, "cannot wait for the socket: {e}");
             self.parked().peers.remove(&peer.id);
             abandon(peer, unsent);
-            return;
         }
-        unsent.registered = true;
     }
 }
 
@@ -290,8 +290,9 @@ impl WriterPool {
         let (tx, rx) = unbounded();
         let ready = ReadyQueue { tx };
         let stop = Arc::new(AtomicBool::new(false));
+        let (poller, poll_loop) = sys::poller()?;
         let parking = Arc::new(Parking {
-            poller: sys::Poller::new()?,
+            poller,
             parked: Mutex::new(Parked::default()),
             write_timeout,
         });
@@ -306,14 +307,10 @@ impl WriterPool {
                 .name(format!("writer-{i}"))
                 .spawn(move || writer_loop(&rx, &ready, &parking, &stop))?;
         }
-        if sys::Poller::NEEDED {
-            let (ready, stop) = (ready.clone(), Arc::clone(&stop));
-            thread::Builder::new()
-                .name("write-poller".into())
-                .spawn(move || poller_loop(&parking, &ready, &stop))?;
-        } else {
-            parking.parked().poller_gone = true;
-        }
+        let (ready_for_poller, stop_for_poller) = (ready.clone(), Arc::clone(&stop));
+        thread::Builder::new()
+            .name("write-poller".into())
+            .spawn(move || poller_loop(poll_loop, &parking, &ready_for_poller, &stop_for_poller))?;
         Ok(WriterPool { ready, stop })
     }
 
@@ -478,11 +475,16 @@ fn abandon(peer: &Peer, unsent: &mut Unsent) {
     unsent.release();
 }
 
-fn poller_loop(parking: &Parking, ready: &ReadyQueue, stop: &AtomicBool) {
+fn poller_loop(
+    mut poll_loop: sys::PollLoop,
+    parking: &Parking,
+    ready: &ReadyQueue,
+    stop: &AtomicBool,
+) {
     let mut woken = Vec::new();
     let mut last_sweep = Instant::now();
     loop {
-        if let Err(e) = parking.poller.wait(&mut woken, POLL_TICK) {
+        if let Err(e) = poll_loop.wait(&mut woken, POLL_TICK) {
             tracing::error!("waiting for sockets failed: {e}");
             thread::sleep(POLL_TICK);
         }
@@ -514,143 +516,6 @@ fn poller_loop(parking: &Parking, ready: &ReadyQueue, stop: &AtomicBool) {
                 parked.poller_gone = true;
                 return;
             }
-        }
-    }
-}
-
-/// Non-blocking sends and waiting for writability: epoll on Linux.
-#[cfg(target_os = "linux")]
-mod sys {
-    use std::io::{self, IoSlice};
-    use std::os::fd::AsRawFd;
-    use std::time::Duration;
-
-    use chat_core::transport::Transport;
-    use nix::errno::Errno;
-    use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-    use nix::sys::socket::{MsgFlags, send as send_flags, sendmsg};
-
-    /// Sends what the socket takes now: `Some(n)` bytes, or `None` when it is full.
-    pub(super) fn send(transport: &Transport, bytes: &[u8]) -> io::Result<Option<usize>> {
-        let fd = transport.socket().as_raw_fd();
-        loop {
-            match send_flags(fd, bytes, MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL) {
-                Ok(0) if !bytes.is_empty() => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => return Ok(Some(n)),
-                Err(Errno::EINTR) => continue,
-                Err(Errno::EAGAIN) => return Ok(None),
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// Sends what the socket takes now of `slices`, in order: `Some(n)` bytes, or `None` when it
-    /// is full.
-    pub(super) fn send_vectored(
-        transport: &Transport,
-        slices: &[IoSlice<'_>],
-    ) -> io::Result<Option<usize>> {
-        let fd = transport.socket().as_raw_fd();
-        let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
-        loop {
-            match sendmsg::<()>(fd, slices, &[], flags, None) {
-                Ok(0) if slices.iter().any(|s| !s.is_empty()) => {
-                    return Err(io::ErrorKind::WriteZero.into());
-                }
-                Ok(n) => return Ok(Some(n)),
-                Err(Errno::EINTR) => continue,
-                Err(Errno::EAGAIN) => return Ok(None),
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// An epoll set of parked sockets, each armed once per park.
-    #[derive(Debug)]
-    pub(super) struct Poller {
-        epoll: Epoll,
-    }
-
-    impl Poller {
-        pub(super) const NEEDED: bool = true;
-
-        pub(super) fn new() -> io::Result<Self> {
-            Ok(Poller {
-                epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
-            })
-        }
-
-        /// Reports `id` once the socket is writable (or failed).
-        pub(super) fn watch(&self, transport: &Transport, id: u64, known: bool) -> io::Result<()> {
-            let mut event = EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT, id);
-            let socket = transport.socket();
-            if known {
-                self.epoll.modify(socket, &mut event)?;
-            } else {
-                self.epoll.add(socket, event)?;
-            }
-            Ok(())
-        }
-
-        /// Waits up to `timeout` and adds the ids of writable sockets to `woken`.
-        pub(super) fn wait(&self, woken: &mut Vec<u64>, timeout: Duration) -> io::Result<()> {
-            let mut events = [EpollEvent::empty(); 64];
-            let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-            match self.epoll.wait(&mut events, EpollTimeout::from(ms)) {
-                Ok(n) => {
-                    woken.extend(events.iter().take(n).map(EpollEvent::data));
-                    Ok(())
-                }
-                Err(Errno::EINTR) => Ok(()),
-                Err(e) => Err(e.into()),
-            }
-        }
-    }
-}
-
-/// Elsewhere: blocking sends, bounded by the socket's write timeout; a slow client then holds
-/// one writer for up to that long. Nothing is ever parked.
-#[cfg(not(target_os = "linux"))]
-mod sys {
-    use std::io::{self, IoSlice, Write};
-    use std::time::Duration;
-
-    use chat_core::transport::Transport;
-
-    pub(super) fn send(transport: &Transport, bytes: &[u8]) -> io::Result<Option<usize>> {
-        let mut socket = transport.socket();
-        socket.write_all(bytes)?;
-        Ok(Some(bytes.len()))
-    }
-
-    pub(super) fn send_vectored(
-        transport: &Transport,
-        slices: &[IoSlice<'_>],
-    ) -> io::Result<Option<usize>> {
-        let mut socket = transport.socket();
-        match socket.write_vectored(slices)? {
-            0 if slices.iter().any(|s| !s.is_empty()) => Err(io::ErrorKind::WriteZero.into()),
-            n => Ok(Some(n)),
-        }
-    }
-
-    #[derive(Debug)]
-    pub(super) struct Poller;
-
-    impl Poller {
-        pub(super) const NEEDED: bool = false;
-
-        pub(super) fn new() -> io::Result<Self> {
-            Ok(Poller)
-        }
-
-        pub(super) fn watch(&self, _: &Transport, _: u64, _: bool) -> io::Result<()> {
-            Err(io::ErrorKind::Unsupported.into())
-        }
-
-        pub(super) fn wait(&self, _: &mut Vec<u64>, timeout: Duration) -> io::Result<()> {
-            std::thread::sleep(timeout);
-            Ok(())
         }
     }
 }
