@@ -133,10 +133,11 @@ impl Room {
         }
     }
 
-    fn broadcast(&self, frame: &Option<Frame>, except: Option<u64>) {
-        if let Some(frame) = frame {
-            peer::broadcast(self.members.iter().filter(|p| Some(p.id) != except), frame);
-        }
+    /// Queues `frame` for every member; returns the member furthest behind if the sender should
+    /// wait for it (see `peer::broadcast`).
+    fn broadcast(&self, frame: &Option<Frame>) -> Option<Arc<Peer>> {
+        let frame = frame.as_ref()?;
+        peer::broadcast(self.members.iter(), frame)
     }
 }
 
@@ -374,8 +375,9 @@ impl Hub {
         }
     }
 
-    /// A room message from the peer to everyone in its room, the peer included.
-    pub fn say(&self, peer: &Peer, text: String) -> Result<(), HubError> {
+    /// A room message from the peer to everyone in its room, the peer included. Returns a member
+    /// that has fallen far behind, for the sender to wait for.
+    pub fn say(&self, peer: &Peer, text: String) -> Result<Option<Arc<Peer>>, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
@@ -388,30 +390,34 @@ impl Hub {
             from: login.name.clone(),
             text,
         });
-        room.broadcast(&frame, None);
-        Ok(())
+        Ok(room.broadcast(&frame))
     }
 
-    /// A private message to an online user. Returns the recipient's login as registered, or
-    /// `None` if that user is not online.
+    /// A private message to an online user. Returns the recipient's login as registered (and the
+    /// recipient itself if it has fallen far behind, for the sender to wait for), or `None` if
+    /// that user is not online.
     pub fn private(
         &self,
         from: &Peer,
         to_key: &str,
         text: &str,
-    ) -> Result<Option<String>, HubError> {
+    ) -> Result<Option<(String, Option<Arc<Peer>>)>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let Some(to) = state.online.get(to_key) else {
             return Ok(None);
         };
+        let mut behind = None;
         if let Some(frame) = wire::event(ServerMessage::Private {
             from: login.name.clone(),
             text: text.to_owned(),
         }) {
-            to.peer.send(&frame);
+            let pushed = to.peer.send_measured(&frame);
+            if to.peer.outbox.is_pressing(pushed.backlog) {
+                behind = Some(Arc::clone(&to.peer));
+            }
         }
-        Ok(Some(to.peer.name().to_owned()))
+        Ok(Some((to.peer.name().to_owned(), behind)))
     }
 
     /// Every room: the default one first, then by name.
@@ -508,7 +514,7 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
         room: room.name.clone(),
         login: peer.name().to_owned(),
     });
-    room.broadcast(&left, None);
+    room.broadcast(&left);
 }
 
 /// Adds a peer to a room's members, tells the others, and returns the peer's `entered` message.
@@ -519,7 +525,7 @@ fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMes
             room: room.name.clone(),
             login: peer.name().to_owned(),
         });
-        room.broadcast(&joined, None);
+        room.broadcast(&joined);
     }
     room.add(peer);
     Ok(room.entered())

@@ -88,6 +88,14 @@ impl Queue {
         self.first.is_none()
     }
 
+    /// Bytes of the frame just pushed (the last one queued).
+    fn first_len_or_last(&self) -> usize {
+        self.rest
+            .back()
+            .or(self.first.as_ref())
+            .map_or(0, |f| f.len())
+    }
+
     fn clear(&mut self) {
         self.first = None;
         self.rest = VecDeque::new();
@@ -128,6 +136,12 @@ impl Outbox {
 
     /// Queues a frame without blocking.
     pub fn push(&self, frame: Frame) -> Result<Wake, PushError> {
+        self.push_measured(frame).map(|(wake, _)| wake)
+    }
+
+    /// [`Outbox::push`], also saying how many bytes the client now has to catch up on (queued
+    /// and taken but unsent), measured under the same lock.
+    pub fn push_measured(&self, frame: Frame) -> Result<(Wake, usize), PushError> {
         let mut q = self.lock();
         if q.closed {
             return Err(PushError::Closed);
@@ -137,7 +151,24 @@ impl Outbox {
             return Err(PushError::Full);
         }
         q.push_back(frame);
-        Ok(q.wake())
+        Ok((q.wake(), held + q.first_len_or_last()))
+    }
+
+    /// Bytes the client has to catch up on: queued, and taken by a writer but not yet sent.
+    pub fn backlog(&self) -> usize {
+        let q = self.lock();
+        q.bytes + q.unsent
+    }
+
+    /// Whether a backlog is large enough that whoever adds to it should wait for the client: a
+    /// quarter of the queue's bound.
+    pub fn is_pressing(&self, backlog: usize) -> bool {
+        backlog > self.max_bytes / 4
+    }
+
+    /// Whether a backlog is small enough to stop waiting for the client: an eighth of the bound.
+    pub fn is_relieved(&self, backlog: usize) -> bool {
+        backlog <= self.max_bytes / 8
     }
 
     /// Queues a last frame and closes: the writer sends what is queued, then stops.

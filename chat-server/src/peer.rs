@@ -4,6 +4,7 @@
 //! writes to it.
 
 use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use chat_core::transport::Transport;
@@ -33,22 +34,48 @@ pub struct Peer {
     ready: ReadyQueue,
     /// This peer, to put on the ready queue.
     me: Weak<Peer>,
+    /// The backlog at which senders found this peer not reading (0: not found so); see
+    /// `cmd::talk`.
+    stalled_at: AtomicUsize,
 }
 
 /// Queues one shared frame for every peer of `members`, and hands the peers whose outbox was idle
 /// to the writers in batches rather than one by one: a broadcast to a thousand members costs a
-/// few trips through the ready queue, not a thousand.
-pub(crate) fn broadcast<'a>(members: impl IntoIterator<Item = &'a Arc<Peer>>, frame: &Frame) {
+/// few trips through the ready queue, not a thousand. Returns the member furthest behind, if one
+/// is far enough behind that the sender should wait for it (see `Outbox::is_pressing`).
+pub(crate) fn broadcast<'a>(
+    members: impl IntoIterator<Item = &'a Arc<Peer>>,
+    frame: &Frame,
+) -> Option<Arc<Peer>> {
     let mut idle = None;
+    let mut behind: Option<(&Arc<Peer>, usize)> = None;
     for member in members {
-        if member.push(frame).1 == Wake::Schedule {
+        let pushed = member.push(frame);
+        if pushed.wake == Wake::Schedule {
             idle.get_or_insert_with(|| member.ready.batch())
                 .add(Arc::clone(member));
+        }
+        if member.outbox.is_pressing(pushed.backlog)
+            && behind.is_none_or(|(_, most)| pushed.backlog > most)
+        {
+            behind = Some((member, pushed.backlog));
         }
     }
     if let Some(idle) = idle {
         idle.finish();
     }
+    behind.map(|(member, _)| Arc::clone(member))
+}
+
+/// What queueing one frame for a peer did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pushed {
+    /// Whether the frame was queued (not: the peer is leaving, or was just dropped as too slow).
+    pub queued: bool,
+    /// Whether the caller must put the peer on the ready queue.
+    pub wake: Wake,
+    /// Bytes the peer now has to catch up on.
+    pub backlog: usize,
 }
 
 /// A peer's login: as registered, and as a key.
@@ -78,6 +105,7 @@ impl Peer {
             unsent: Mutex::new(Unsent::default()),
             ready,
             me: Weak::clone(me),
+            stalled_at: AtomicUsize::new(0),
         })
     }
 
@@ -107,6 +135,22 @@ impl Peer {
         self.wake(wake);
     }
 
+    /// The backlog at which a sender found this peer not reading, if one did.
+    pub(crate) fn stalled_at(&self) -> Option<usize> {
+        match self.stalled_at.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    /// Records (or clears) that this peer was found not reading at `backlog`.
+    pub(crate) fn set_stalled_at(&self, backlog: Option<usize>) {
+        self.stalled_at.store(
+            backlog.unwrap_or(0).max(usize::from(backlog.is_some())),
+            Ordering::Relaxed,
+        );
+    }
+
     /// The login, once logged in.
     pub fn login(&self) -> Option<&Login> {
         self.login.get()
@@ -125,18 +169,31 @@ impl Peer {
     /// Queues a frame. A full outbox disconnects the peer as a slow consumer: the room never
     /// waits for it. Returns whether the frame was queued.
     pub fn send(&self, frame: &Frame) -> bool {
-        let (queued, wake) = self.push(frame);
-        self.wake(wake);
-        queued
+        self.send_measured(frame).queued
     }
 
-    /// Queues a frame without waking a writer: whether it was queued, and whether the caller
-    /// must put the peer on the ready queue. A full outbox disconnects the peer, as in
-    /// [`Peer::send`].
-    fn push(&self, frame: &Frame) -> (bool, Wake) {
-        match self.outbox.push(Frame::clone(frame)) {
-            Ok(wake) => (true, wake),
-            Err(PushError::Closed) => (false, Wake::No),
+    /// [`Peer::send`], saying how far behind the peer now is.
+    pub(crate) fn send_measured(&self, frame: &Frame) -> Pushed {
+        let pushed = self.push(frame);
+        self.wake(pushed.wake);
+        pushed
+    }
+
+    /// Queues a frame without waking a writer (see [`Pushed`]). A full outbox disconnects the
+    /// peer, as in [`Peer::send`].
+    fn push(&self, frame: &Frame) -> Pushed {
+        let refused = |wake| Pushed {
+            queued: false,
+            wake,
+            backlog: 0,
+        };
+        match self.outbox.push_measured(Frame::clone(frame)) {
+            Ok((wake, backlog)) => Pushed {
+                queued: true,
+                wake,
+                backlog,
+            },
+            Err(PushError::Closed) => refused(Wake::No),
             Err(PushError::Full) => {
                 tracing::warn!(peer = self.id, login = %self.name(), "send queue full: disconnecting a slow consumer");
                 let goodbye = wire::event(ServerMessage::Goodbye {
@@ -145,7 +202,7 @@ impl Peer {
                 });
                 let wake = self.outbox.abort_with(goodbye);
                 self.socket.shutdown(Shutdown::Read);
-                (false, wake)
+                refused(wake)
             }
         }
     }

@@ -15,7 +15,7 @@ use chat_core::validate;
 
 use super::{Handled, Next, Refusal, internal, rooms_frame};
 use crate::error::ServerError;
-use crate::passwords::Hasher;
+use crate::passwords::{Hasher, PoolError};
 use crate::peer::Login;
 use crate::server::Shared;
 use crate::session::{Phase, Session};
@@ -33,7 +33,7 @@ pub(super) fn register(s: &mut Session, id: u32, r: Registration) -> Handled {
         .shared
         .passwords
         .run(move |hasher| create_account(&shared, hasher, ip, r));
-    s.deadline_credit += started.elapsed();
+    credit_wait(s, started, &result);
     let login = result??;
     tracing::info!(peer = s.peer.id, login = ?login, "registered");
     s.reply(id, ServerMessage::Registered { login });
@@ -78,7 +78,7 @@ pub(super) fn login(s: &mut Session, id: u32, login: &str, password: Password) -
             .issue(&validate::login_key(&account.login), system_now_ms())?;
         Ok::<_, ServerError>(Some((account, issued)))
     });
-    s.deadline_credit += started.elapsed();
+    credit_wait(s, started, &checked);
     let Some((account, issued)) = checked?.map_err(internal)? else {
         tracing::info!(peer = s.peer.id, addr = %s.peer.addr, login = ?login, "failed login");
         let now = Instant::now();
@@ -92,6 +92,15 @@ pub(super) fn login(s: &mut Session, id: u32, login: &str, password: Password) -
     s.shared.login_ip.clear(&ip);
     s.shared.login_account.clear(&key);
     enter(s, id, account.login, key, issued)
+}
+
+/// Gives the connection's handshake deadline back the time the password pool took, and the time
+/// a full pool asks the client to wait before trying again: neither is the client's doing.
+fn credit_wait<T>(s: &mut Session, started: Instant, result: &Result<T, PoolError>) {
+    s.deadline_credit += started.elapsed();
+    if let Err(PoolError::Busy { retry_after }) = result {
+        s.deadline_credit += *retry_after;
+    }
 }
 
 /// A login with a session token: no password, no bcrypt, no store.

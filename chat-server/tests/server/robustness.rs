@@ -464,3 +464,60 @@ fn a_tls_handshake_dribbled_a_byte_at_a_time_ends_at_the_deadline() {
         "ended after {took:?}, not at the 1 s deadline"
     );
 }
+
+/// With flood control off, a sender can say lines faster than a member reads them. The member
+/// is not dropped: the sender waits while the member catches up, and every line reaches
+/// everyone, in order.
+#[test]
+fn a_member_that_reads_slowly_slows_an_unthrottled_sender_instead_of_being_dropped() {
+    const MESSAGES: usize = 3_000;
+    let server = TestServer::start_with(|c| {
+        c.flood_per_second = 0.0;
+        c.max_outbox_bytes = 256 * 1024;
+    });
+    let mut reader = server.user("reader");
+    let mut talker = server.user("talker");
+    reader.settle();
+    talker.settle();
+    let text = |i: usize| format!("{i:06}{}", "z".repeat(1_990));
+    let mut bytes = Vec::new();
+    for i in 0..MESSAGES {
+        bytes.extend(
+            encode(&ClientFrame {
+                id: 1,
+                request: Request::Say { text: text(i) },
+            })
+            .unwrap(),
+        );
+    }
+    // About 6 MB at once: far more than the reader's queue (256 KiB) and the kernel's buffers.
+    let mut writer = talker.stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || writer.write_all(&bytes).unwrap());
+    // The talker reads its own echoes on a thread of its own, at full speed.
+    let echoes = std::thread::spawn(move || {
+        for _ in 0..MESSAGES {
+            talker.expect(
+                "echo",
+                |m| matches!(m, ServerMessage::Message { from, .. } if from == "talker"),
+            );
+        }
+        talker
+    });
+    for i in 0..MESSAGES {
+        let m = reader.expect(
+            "the next line",
+            |m| matches!(m, ServerMessage::Message { from, .. } if from == "talker"),
+        );
+        let ServerMessage::Message { text: got, .. } = m else {
+            unreachable!()
+        };
+        assert!(got == text(i), "line {i} out of order or cut");
+        // About 1,000 lines (2 MB) a second: far slower than the server can pass them on.
+        if i % 2 == 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    sender.join().unwrap();
+    let _talker = echoes.join().unwrap();
+    assert_eq!(server.handle().online_count(), 2, "nobody was dropped");
+}
