@@ -2,6 +2,7 @@
 //! and bounded in count and time.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -67,9 +68,44 @@ pub struct Common {
     /// PID of the server, to report its CPU time, memory and threads from /proc.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Speak TLS (the server's default), trusting the certificate the server presents as the
+    /// desktop client does on first use.
+    #[arg(long)]
+    pub tls: bool,
+    /// Spread the clients' source addresses over this many loopback addresses (127.0.1.1, …):
+    /// one address has only about 28,000 ephemeral ports. 0: let the system choose.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub sources: u64,
+    /// How connections are made, filled from the flags above by [`Common::prepare`].
+    #[arg(skip)]
+    pub transport: Transport,
+}
+
+/// How the generator's connections are made.
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    /// TLS configuration, when on.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Source addresses to spread connections over; empty: the system's choice.
+    pub sources: Arc<Vec<IpAddr>>,
 }
 
 impl Common {
+    /// Builds [`Common::transport`] from the flags.
+    pub fn prepare(&mut self) -> Result<(), String> {
+        if self.tls {
+            let trust = chat_core::tls::ClientTls {
+                known_hosts: chat_core::tls::KnownHosts::default(),
+                trust_new_certificate: true,
+            };
+            let (config, _) = chat_core::tls::client_config(&trust, &self.addr.to_string())
+                .map_err(|e| format!("TLS: {e}"))?;
+            self.transport.tls = Some(config);
+        }
+        self.transport.sources = Arc::new(loopback_sources(self.sources as usize));
+        Ok(())
+    }
+
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout)
     }
@@ -233,6 +269,10 @@ pub struct IdleArgs {
     /// Seconds to hold the clients once all are logged in.
     #[arg(long, default_value_t = 5.0)]
     pub hold: f64,
+    /// After the hold, wait for the server to drop every client (restart it meanwhile), then log
+    /// each one back in with its session token, and report how long that took.
+    #[arg(long)]
+    pub reconnect: bool,
 }
 
 impl IdleArgs {
@@ -257,6 +297,9 @@ pub struct LoginsArgs {
     /// Seconds to keep logging in.
     #[arg(long, short = 's')]
     pub seconds: f64,
+    /// Log in with the session token of the warm-up login (`resume`) instead of the password.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 impl LoginsArgs {
@@ -272,6 +315,16 @@ impl LoginsArgs {
         }
         self.common.check_accounts(self.concurrency)
     }
+}
+
+/// `n` loopback addresses to connect from: 127.0.1.1 upwards, skipping .0 and .255.
+pub fn loopback_sources(n: usize) -> Vec<IpAddr> {
+    (0..n)
+        .map(|i| {
+            let (hi, lo) = (1 + i / 254, 1 + i % 254);
+            IpAddr::V4(std::net::Ipv4Addr::new(127, 0, hi as u8, lo as u8))
+        })
+        .collect()
 }
 
 /// Resolves `text` and accepts it only when every address it names is a loopback address.

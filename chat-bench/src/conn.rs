@@ -7,13 +7,15 @@
 //! here blocks or sleeps.
 
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chat_core::frame::encode;
 use chat_core::protocol::{ClientFrame, Request};
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
+use rustls::ClientConnection;
 
 use crate::inbox::{Frames, Inbox};
 
@@ -24,6 +26,9 @@ pub const READ_CHUNK_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Conn {
     stream: TcpStream,
+    /// The TLS session, when the server speaks TLS: `out` is plaintext for it, and what is read
+    /// is decrypted before it is split into frames.
+    tls: Option<Box<ClientConnection>>,
     frames: Frames,
     out: Vec<u8>,
     /// Bytes of `out` already written.
@@ -48,19 +53,35 @@ pub enum ReadStatus {
 }
 
 impl Conn {
-    /// Starts connecting to `addr` and registers the socket with `registry` under `token`.
-    /// `delayed_acks`: see [`Conn::ask_for_delayed_acks`].
+    /// Starts connecting to `addr` (from `source`, when given) and registers the socket with
+    /// `registry` under `token`. `delayed_acks`: see [`Conn::ask_for_delayed_acks`]. `tls`: speak
+    /// TLS with this configuration.
     pub fn connect(
         addr: SocketAddr,
+        source: Option<IpAddr>,
         registry: &Registry,
         token: Token,
         delayed_acks: bool,
+        tls: Option<&Arc<rustls::ClientConfig>>,
     ) -> io::Result<Conn> {
-        let mut stream = TcpStream::connect(addr)?;
+        let mut stream = match source {
+            Some(source) => connect_from(source, addr)?,
+            None => TcpStream::connect(addr)?,
+        };
         stream.set_nodelay(true)?;
         registry.register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)?;
+        let tls = match tls {
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+                let conn =
+                    ClientConnection::new(Arc::clone(config), name).map_err(io::Error::other)?;
+                Some(Box::new(conn))
+            }
+            None => None,
+        };
         Ok(Conn {
             stream,
+            tls,
             frames: Frames::default(),
             out: Vec::new(),
             written: 0,
@@ -81,15 +102,23 @@ impl Conn {
         id
     }
 
-    /// Whether queued bytes are waiting to be written.
+    /// Whether the connection speaks TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Whether queued bytes are waiting to be written (or TLS has records to send).
     pub fn has_output(&self) -> bool {
-        self.written < self.out.len()
+        self.written < self.out.len() || self.tls.as_ref().is_some_and(|t| t.wants_write())
     }
 
     /// Writes queued bytes until none are left or the socket would block.
     pub fn flush(&mut self) -> io::Result<()> {
         if !self.connected && !self.check_connected()? {
             return Ok(());
+        }
+        if self.tls.is_some() {
+            return self.flush_tls();
         }
         while self.written < self.out.len() {
             match self.stream.write(&self.out[self.written..]) {
@@ -106,6 +135,43 @@ impl Conn {
             if self.out.capacity() > READ_CHUNK_BYTES {
                 self.out = Vec::new();
             }
+        }
+        Ok(())
+    }
+
+    /// [`Conn::flush`] under TLS: plaintext into the session as far as it takes it, records out
+    /// until the socket would block.
+    fn flush_tls(&mut self) -> io::Result<()> {
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(());
+        };
+        loop {
+            while self.written < self.out.len() {
+                match tls.writer().write(&self.out[self.written..])? {
+                    0 => break,
+                    n => self.written += n,
+                }
+            }
+            let mut blocked = false;
+            while tls.wants_write() {
+                match tls.write_tls(&mut self.stream) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        blocked = true;
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if blocked || self.written == self.out.len() {
+                break;
+            }
+        }
+        if self.written == self.out.len() {
+            self.out.clear();
+            self.written = 0;
         }
         Ok(())
     }
@@ -136,6 +202,9 @@ impl Conn {
         now: &mut Instant,
         closing: bool,
     ) -> io::Result<ReadStatus> {
+        if self.tls.is_some() {
+            return self.read_chunk_tls(scratch, inbox, now);
+        }
         let n = loop {
             match self.stream.read(scratch) {
                 Ok(n) => break n,
@@ -160,6 +229,65 @@ impl Conn {
         } else {
             Ok(ReadStatus::More)
         }
+    }
+
+    /// [`Conn::read_chunk`] under TLS: records from the socket into the session, then one chunk
+    /// of plaintext into `scratch`. Handshake records the session wants sent are left for
+    /// [`Conn::flush`] (see [`Conn::has_output`]).
+    fn read_chunk_tls(
+        &mut self,
+        scratch: &mut [u8],
+        inbox: &mut Inbox,
+        now: &mut Instant,
+    ) -> io::Result<ReadStatus> {
+        let mut drained = false;
+        let mut closed = false;
+        loop {
+            // The session may have to answer before it reads on (a handshake message): send it
+            // now, as far as the socket takes it.
+            if self.tls.as_ref().is_some_and(|t| t.wants_write()) {
+                self.flush_tls()?;
+            }
+            let Some(tls) = self.tls.as_mut() else {
+                return Ok(ReadStatus::Drained);
+            };
+            if drained || closed || !tls.wants_read() {
+                break;
+            }
+            match tls.read_tls(&mut self.stream) {
+                Ok(0) => closed = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => drained = true,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            tls.process_new_packets()
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        }
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(ReadStatus::Drained);
+        };
+        let n = match tls.reader().read(scratch) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(ReadStatus::Closed),
+            Err(e) => return Err(e),
+        };
+        if n > 0 {
+            *now = Instant::now();
+            self.ask_for_delayed_acks();
+            self.frames
+                .split(&scratch[..n], inbox)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            return Ok(ReadStatus::More);
+        }
+        // Nothing to hand out: the socket is empty, or the session waits for its own records to
+        // go out first (the loop reads again when the socket is writable).
+        Ok(if closed {
+            ReadStatus::Closed
+        } else {
+            ReadStatus::Drained
+        })
     }
 
     /// Unless the connection was opened without `delayed_acks`, puts the socket back in Linux's
@@ -188,4 +316,26 @@ impl Conn {
     pub fn deregister(&mut self, registry: &Registry) {
         let _ = registry.deregister(&mut self.stream);
     }
+}
+
+/// A non-blocking connect from `source` (port chosen by the system): one address has only about
+/// 28,000 ephemeral ports, so runs of more clients spread them over several loopback addresses.
+#[cfg(target_os = "linux")]
+fn connect_from(source: IpAddr, addr: SocketAddr) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&SocketAddr::new(source, 0).into())?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(TcpStream::from_std(socket.into()))
+}
+
+/// Elsewhere the system picks the source address.
+#[cfg(not(target_os = "linux"))]
+fn connect_from(_source: IpAddr, addr: SocketAddr) -> io::Result<TcpStream> {
+    TcpStream::connect(addr)
 }

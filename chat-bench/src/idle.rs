@@ -1,5 +1,6 @@
 //! `idle`: N logged-in clients that only read, to measure what each costs the server in memory
-//! and threads.
+//! and threads; with `--reconnect`, also how fast they all log back in with their session tokens
+//! once a restarted server drops them.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
@@ -20,6 +21,10 @@ use crate::usage::own_cpu_seconds;
 
 /// Timer tag: send the login again after `server_busy`.
 const RETRY_AUTH: u32 = 1;
+/// Timer tag: connect again after a refused reconnect (the server is not back yet).
+const RECONNECT: u32 = 2;
+/// Wait before connecting again after a refused reconnect, plus a per-client spread.
+const RECONNECT_DELAY: Duration = Duration::from_millis(50);
 /// Longest wait for readiness, so a loop notices the stop flag.
 const WAIT: Duration = Duration::from_millis(20);
 
@@ -31,6 +36,25 @@ struct IdleShared {
     frames: AtomicU64,
     server_busy: AtomicU64,
     stop: AtomicBool,
+    /// The hold is over: a dropped client reconnects (`--reconnect`).
+    reconnecting: AtomicBool,
+    dropped: AtomicUsize,
+    relogged: AtomicUsize,
+    /// When the first client was dropped, and when the first one was back (ns since `epoch`).
+    first_drop_ns: AtomicU64,
+    first_back_ns: AtomicU64,
+    epoch: Option<Instant>,
+}
+
+impl IdleShared {
+    fn mark(&self, slot: &AtomicU64) {
+        if let Some(epoch) = self.epoch {
+            let ns = u64::try_from(epoch.elapsed().as_nanos())
+                .unwrap_or(u64::MAX)
+                .max(1);
+            let _ = slot.compare_exchange(0, ns, Relaxed, Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +63,10 @@ enum Stage {
     LoggingIn,
     LoggedIn,
     Gone,
+    /// Dropped by the server, waiting for its turn to reconnect.
+    Waiting,
+    /// Reconnecting with its session token.
+    Resuming,
 }
 
 struct IdleLoop<'a> {
@@ -50,6 +78,9 @@ struct IdleLoop<'a> {
     logging_in: usize,
     frames: u64,
     failures: Vec<String>,
+    tokens: Vec<Option<String>>,
+    /// Dropped clients whose turn to reconnect has come.
+    to_reconnect: Vec<usize>,
 }
 
 fn run_loop(args: Arc<IdleArgs>, shared: Arc<IdleShared>, indices: Vec<usize>) -> Vec<String> {
@@ -61,6 +92,10 @@ fn run_loop(args: Arc<IdleArgs>, shared: Arc<IdleShared>, indices: Vec<usize>) -
             return vec![format!("cannot start an event loop: {e}")];
         }
     };
+    net.conns.set_transport(
+        &args.common.transport,
+        indices.first().copied().unwrap_or(0),
+    );
     let mut lp = IdleLoop {
         args: &args,
         shared: &shared,
@@ -70,6 +105,8 @@ fn run_loop(args: Arc<IdleArgs>, shared: Arc<IdleShared>, indices: Vec<usize>) -
         logging_in: 0,
         frames: 0,
         failures: Vec::new(),
+        tokens: vec![None; n],
+        to_reconnect: Vec::new(),
     };
     let limit = (args.common.login_concurrency / args.common.threads).max(1) as usize;
     let mut next = 0;
@@ -78,6 +115,11 @@ fn run_loop(args: Arc<IdleArgs>, shared: Arc<IdleShared>, indices: Vec<usize>) -
         while next < n && lp.logging_in < limit {
             lp.start(&mut net.conns, next);
             next += 1;
+        }
+        while lp.logging_in < limit
+            && let Some(local) = lp.to_reconnect.pop()
+        {
+            lp.reconnect(&mut net.conns, local);
         }
         net.flush(&mut lp);
         if let Err(e) = net.turn(WAIT, &mut lp) {
@@ -105,9 +147,39 @@ impl IdleLoop<'_> {
         self.auth[local] = Some(Auth::begin(conns, local, account));
     }
 
+    /// Connects a dropped client again and resumes its session.
+    fn reconnect(&mut self, conns: &mut Conns, local: usize) {
+        self.stage[local] = Stage::Resuming;
+        self.logging_in += 1;
+        if conns.connect(local).is_err() {
+            self.retry_later(conns, local);
+            return;
+        }
+        self.auth[local] = Some(match &self.tokens[local] {
+            Some(token) => Auth::resume(conns, local, token),
+            None => Auth::begin(
+                conns,
+                local,
+                Account {
+                    login: &self.logins[local],
+                    password: &self.args.common.password,
+                },
+            ),
+        });
+    }
+
+    /// A reconnect failed (the server is not back yet): try again shortly.
+    fn retry_later(&mut self, conns: &mut Conns, local: usize) {
+        conns.close(local);
+        self.logging_in -= 1;
+        self.stage[local] = Stage::Waiting;
+        let spread = Duration::from_micros((local as u64 % 50) * 1_000);
+        conns.after(RECONNECT_DELAY + spread, local, RECONNECT);
+    }
+
     fn fail(&mut self, conns: &mut Conns, local: usize, why: String) {
         conns.close(local);
-        if self.stage[local] == Stage::LoggingIn {
+        if matches!(self.stage[local], Stage::LoggingIn | Stage::Resuming) {
             self.logging_in -= 1;
         }
         self.stage[local] = Stage::Gone;
@@ -121,11 +193,17 @@ impl IdleLoop<'_> {
 impl Handler for IdleLoop<'_> {
     fn on_frame(&mut self, conns: &mut Conns, local: usize, frame: ServerFrame, _at: Instant) {
         self.frames += 1;
-        if let ServerMessage::Ping = frame.message {
-            conns.send(local, Request::Ping);
-            return;
+        match &frame.message {
+            ServerMessage::Ping => {
+                conns.send(local, Request::Ping);
+                return;
+            }
+            ServerMessage::LoggedIn {
+                token: Some(token), ..
+            } => self.tokens[local] = Some(token.clone()),
+            _ => {}
         }
-        if self.stage[local] != Stage::LoggingIn {
+        if !matches!(self.stage[local], Stage::LoggingIn | Stage::Resuming) {
             return;
         }
         let account = Account {
@@ -143,8 +221,13 @@ impl Handler for IdleLoop<'_> {
             }
             AuthStep::LoggedIn => {
                 self.logging_in -= 1;
+                if self.stage[local] == Stage::Resuming {
+                    self.shared.relogged.fetch_add(1, Relaxed);
+                    self.shared.mark(&self.shared.first_back_ns);
+                } else {
+                    self.shared.logged_in.fetch_add(1, Relaxed);
+                }
                 self.stage[local] = Stage::LoggedIn;
-                self.shared.logged_in.fetch_add(1, Relaxed);
             }
             AuthStep::Failed(why) => self.fail(conns, local, why),
         }
@@ -163,16 +246,28 @@ impl Handler for IdleLoop<'_> {
                 };
                 self.fail(conns, local, why);
             }
+            Stage::LoggedIn if self.shared.reconnecting.load(Acquire) => {
+                conns.close(local);
+                self.stage[local] = Stage::Waiting;
+                self.shared.dropped.fetch_add(1, Relaxed);
+                self.shared.mark(&self.shared.first_drop_ns);
+                self.to_reconnect.push(local);
+            }
             Stage::LoggedIn => {
                 self.stage[local] = Stage::Gone;
                 self.shared.disconnects.fetch_add(1, Relaxed);
             }
-            Stage::NotStarted | Stage::Gone => {}
+            Stage::Resuming => self.retry_later(conns, local),
+            Stage::NotStarted | Stage::Gone | Stage::Waiting => {}
         }
     }
 
     fn on_timer(&mut self, conns: &mut Conns, local: usize, tag: u32) {
-        if tag == RETRY_AUTH && self.stage[local] == Stage::LoggingIn {
+        if tag == RECONNECT && self.stage[local] == Stage::Waiting {
+            self.to_reconnect.push(local);
+            return;
+        }
+        if tag == RETRY_AUTH && matches!(self.stage[local], Stage::LoggingIn | Stage::Resuming) {
             let account = Account {
                 login: &self.logins[local],
                 password: &self.args.common.password,
@@ -215,14 +310,30 @@ struct IdleReport {
     frames_received: u64,
     server_busy: u64,
     bench_cpu_s: f64,
+    /// `--reconnect`: clients dropped by the server, and logged back in with their tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reconnect: Option<ReconnectReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     failures: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReconnectReport {
+    dropped: usize,
+    relogged: usize,
+    /// From the first client dropped to the last one logged back in.
+    since_drop_s: f64,
+    /// From the first client logged back in (the server answering again) to the last.
+    since_first_back_s: f64,
 }
 
 /// Logs the clients in, holds them, and reports the server's memory before and after.
 pub fn run(args: IdleArgs) -> std::io::Result<(String, bool)> {
     let args = Arc::new(args);
-    let shared = Arc::new(IdleShared::default());
+    let shared = Arc::new(IdleShared {
+        epoch: Some(Instant::now()),
+        ..IdleShared::default()
+    });
     let server = ServerProbe(args.common.server_pid);
     let n = args.clients;
     let started = Instant::now();
@@ -241,6 +352,7 @@ pub fn run(args: IdleArgs) -> std::io::Result<(String, bool)> {
     let mut outcome = "timeout";
     let mut login_time = None;
     let mut hold_started = None;
+    let mut after_hold = None;
     while Instant::now() < deadline {
         thread::sleep(TICK);
         let logged_in = shared.logged_in.load(Relaxed);
@@ -254,7 +366,7 @@ pub fn run(args: IdleArgs) -> std::io::Result<(String, bool)> {
                     args.hold
                 );
             }
-            Some(at) if at.elapsed().as_secs_f64() >= args.hold => {
+            Some(at) if at.elapsed().as_secs_f64() >= args.hold && !args.reconnect => {
                 outcome = if failed == 0 {
                     "complete"
                 } else {
@@ -262,15 +374,37 @@ pub fn run(args: IdleArgs) -> std::io::Result<(String, bool)> {
                 };
                 break;
             }
+            Some(at) if at.elapsed().as_secs_f64() >= args.hold => {
+                if !shared.reconnecting.swap(true, Relaxed) {
+                    after_hold = server.sample();
+                    eprintln!("ready: restart the server now; clients log back in when dropped");
+                }
+                if shared.relogged.load(Relaxed) + failed >= logged_in {
+                    outcome = if failed == 0 {
+                        "complete"
+                    } else {
+                        "login_failed"
+                    };
+                    break;
+                }
+            }
             _ => {}
         }
         progress.tick(|| {
             let disconnects = shared.disconnects.load(Relaxed);
-            format!("logged in {logged_in}/{n}, failed {failed}, disconnects {disconnects}")
+            let (dropped, relogged) = (shared.dropped.load(Relaxed), shared.relogged.load(Relaxed));
+            format!(
+                "logged in {logged_in}/{n}, failed {failed}, disconnects {disconnects}, \
+                 dropped {dropped}, back {relogged}"
+            )
         });
     }
     let hold = hold_started.map_or(Duration::ZERO, |at| at.elapsed());
-    let after = server.sample();
+    let after = if args.reconnect {
+        after_hold
+    } else {
+        server.sample()
+    };
     drop(stopper);
     let failures = join_loops(handles).into_iter().flatten().take(5).collect();
 
@@ -301,6 +435,16 @@ pub fn run(args: IdleArgs) -> std::io::Result<(String, bool)> {
         frames_received: shared.frames.load(Relaxed),
         server_busy: shared.server_busy.load(Relaxed),
         bench_cpu_s: round3(own_cpu_seconds()),
+        reconnect: args.reconnect.then(|| {
+            let at = |slot: &AtomicU64| Duration::from_nanos(slot.load(Relaxed));
+            let end = started.elapsed();
+            ReconnectReport {
+                dropped: shared.dropped.load(Relaxed),
+                relogged: shared.relogged.load(Relaxed),
+                since_drop_s: secs(end.saturating_sub(at(&shared.first_drop_ns))),
+                since_first_back_s: secs(end.saturating_sub(at(&shared.first_back_ns))),
+            }
+        }),
         failures,
     };
     let clean = outcome == "complete" && disconnects == 0;

@@ -1,6 +1,7 @@
-//! `logins`: C connections, each in a loop of connect, `hello`, `login`, `exit`, for S seconds.
-//! Every account is logged in once (and registered if needed) before the clock starts, so the
-//! timed cycles measure logins only.
+//! `logins`: C connections, each in a loop of connect, `hello`, `login` (or `resume` with the
+//! session token, `--resume`), `exit`, for S seconds. Every account is logged in once with its
+//! password (and registered if needed) before the clock starts, so the timed cycles measure
+//! logins only.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -51,6 +52,8 @@ enum Stage {
 #[derive(Debug)]
 struct Slot {
     login: String,
+    /// The session token of the last login.
+    token: Option<String>,
     stage: Stage,
     auth: Option<Auth>,
     warm: bool,
@@ -85,6 +88,10 @@ fn run_loop(args: Arc<LoginsArgs>, shared: Arc<LoginsShared>, indices: Vec<usize
             return counts;
         }
     };
+    net.conns.set_transport(
+        &args.common.transport,
+        indices.first().copied().unwrap_or(0),
+    );
     let mut lp = LoginsLoop {
         args: &args,
         shared: &shared,
@@ -92,6 +99,7 @@ fn run_loop(args: Arc<LoginsArgs>, shared: Arc<LoginsShared>, indices: Vec<usize
             .iter()
             .map(|&i| Slot {
                 login: args.common.login(i),
+                token: None,
                 stage: Stage::Idle,
                 auth: None,
                 warm: false,
@@ -147,7 +155,10 @@ impl LoginsLoop<'_> {
             login: &s.login,
             password: &self.args.common.password,
         };
-        s.auth = Some(Auth::begin(conns, slot, account));
+        s.auth = Some(match &s.token {
+            Some(token) if self.args.resume && s.warm => Auth::resume(conns, slot, token),
+            _ => Auth::begin(conns, slot, account),
+        });
     }
 
     /// A cycle ended without a login: count it and start again shortly (or give the slot up when
@@ -202,6 +213,12 @@ impl LoginsLoop<'_> {
 
 impl Handler for LoginsLoop<'_> {
     fn on_frame(&mut self, conns: &mut Conns, slot: usize, frame: ServerFrame, _at: Instant) {
+        if let ServerMessage::LoggedIn {
+            token: Some(token), ..
+        } = &frame.message
+        {
+            self.slots[slot].token = Some(token.clone());
+        }
         match self.slots[slot].stage {
             Stage::LoggingIn => {
                 let s = &mut self.slots[slot];
@@ -282,6 +299,8 @@ struct LoginsReport {
     addr: String,
     threads: u64,
     concurrency: usize,
+    /// Logged in with session tokens (`resume`) rather than passwords.
+    resume: bool,
     /// `complete`, `timeout` or `warmup_failed`.
     outcome: &'static str,
     logins_per_sec: f64,
@@ -385,6 +404,7 @@ pub fn run(args: LoginsArgs) -> std::io::Result<(String, bool)> {
         addr: args.common.addr.to_string(),
         threads: args.common.threads,
         concurrency: c,
+        resume: args.resume,
         outcome,
         logins_per_sec: round3(ok as f64 / duration.as_secs_f64().max(1e-9)),
         ok,

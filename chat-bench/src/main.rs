@@ -23,11 +23,11 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let checked = match &cli.command {
-        Command::Fanout(args) => args.check(),
-        Command::Idle(args) => args.check(),
-        Command::Logins(args) => args.check(),
+    let mut cli = Cli::parse();
+    let checked = match &mut cli.command {
+        Command::Fanout(args) => args.check().and_then(|()| args.common.prepare()),
+        Command::Idle(args) => args.check().and_then(|()| args.common.prepare()),
+        Command::Logins(args) => args.check().and_then(|()| args.common.prepare()),
         Command::Floor(args) => args.check(),
         Command::IdleFloor(args) => args.check(),
     };

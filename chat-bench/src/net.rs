@@ -8,7 +8,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::{Request, ServerFrame};
@@ -57,13 +58,30 @@ pub struct Conns {
     failed: Vec<(usize, io::Error)>,
     /// New connections ask for delayed acknowledgements (see `Conn`).
     delayed_acks: bool,
+    /// New connections speak TLS with this configuration.
+    tls: Option<Arc<rustls::ClientConfig>>,
+    /// Source addresses new connections are spread over (client index modulo their number);
+    /// empty: the system's choice.
+    sources: Arc<Vec<IpAddr>>,
+    source_offset: usize,
 }
 
 impl Conns {
     /// Opens a connection for `client`, replacing any it had.
     pub fn connect(&mut self, client: usize) -> io::Result<()> {
         self.close(client);
-        let conn = Conn::connect(self.addr, &self.registry, Token(client), self.delayed_acks)?;
+        let source = match self.sources.len() {
+            0 => None,
+            n => self.sources.get((client + self.source_offset) % n).copied(),
+        };
+        let conn = Conn::connect(
+            self.addr,
+            source,
+            &self.registry,
+            Token(client),
+            self.delayed_acks,
+            self.tls.as_ref(),
+        )?;
         self.slots[client] = Some(conn);
         self.generation[client] = self.generation[client].wrapping_add(1);
         Ok(())
@@ -80,6 +98,15 @@ impl Conns {
     /// Whether connections opened from now on ask for delayed acknowledgements (the default).
     pub fn set_delayed_acks(&mut self, on: bool) {
         self.delayed_acks = on;
+    }
+
+    /// How connections opened from now on connect: TLS or not, and from which addresses
+    /// (`offset`: this loop's first client's index in the whole run, so that the run as a whole
+    /// spreads evenly).
+    pub fn set_transport(&mut self, transport: &crate::cli::Transport, offset: usize) {
+        self.tls = transport.tls.clone();
+        self.sources = Arc::clone(&transport.sources);
+        self.source_offset = offset;
     }
 
     /// Whether `client` has an open connection.
@@ -144,6 +171,9 @@ impl Net {
                 timers: BinaryHeap::new(),
                 failed: Vec::new(),
                 delayed_acks: true,
+                tls: None,
+                sources: Arc::new(Vec::new()),
+                source_offset: 0,
             },
         })
     }
@@ -174,13 +204,15 @@ impl Net {
             })
             .collect();
         for (client, readable, closing, writable) in ready {
-            if writable
-                && let Some(conn) = self.conns.slots.get_mut(client).and_then(Option::as_mut)
-                && conn.has_output()
-            {
-                self.conns.dirty.push(client);
+            let mut tls = false;
+            if let Some(conn) = self.conns.slots.get_mut(client).and_then(Option::as_mut) {
+                tls = conn.is_tls();
+                if writable && conn.has_output() {
+                    self.conns.dirty.push(client);
+                }
             }
-            if readable {
+            // A TLS session that waited for its own records to go out reads on once they can.
+            if readable || (writable && tls) {
                 self.read_all(client, closing, handler);
             }
         }
@@ -239,6 +271,12 @@ impl Net {
             if self.conns.generation[client] != generation {
                 // The handler closed or replaced this connection; what was read is moot.
                 return;
+            }
+            // A TLS handshake answers what it read.
+            if let Some(conn) = self.conns.slots.get(client).and_then(Option::as_ref)
+                && conn.has_output()
+            {
+                self.conns.dirty.push(client);
             }
             let why = match status {
                 Ok(ReadStatus::More) => continue,

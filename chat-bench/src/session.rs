@@ -29,6 +29,8 @@ enum AuthState {
     LoggingIn { id: u32 },
     /// `register` sent, reply awaited.
     Registering { id: u32 },
+    /// `resume` sent, reply awaited.
+    Resuming { id: u32 },
     /// `server_busy` came back; the same request goes again when the caller's timer fires.
     Busy { register: bool },
     /// Logged in.
@@ -106,6 +108,27 @@ impl Auth {
         }
     }
 
+    /// Queues `hello` and `resume` with a session token on `client`'s fresh connection; a token
+    /// the server no longer knows falls back to the password.
+    pub fn resume(conns: &mut Conns, client: usize, token: &str) -> Auth {
+        conns.send(
+            client,
+            Request::Hello {
+                version: PROTOCOL_VERSION,
+                client: CLIENT_NAME.into(),
+            },
+        );
+        match conns.send(
+            client,
+            Request::Resume {
+                token: token.to_owned(),
+            },
+        ) {
+            Some(id) => Auth::new(AuthState::Resuming { id }),
+            None => Auth::new(AuthState::Busy { register: false }),
+        }
+    }
+
     /// Sends again what `server_busy` refused.
     pub fn retry(&mut self, conns: &mut Conns, client: usize, account: Account<'_>) {
         if let AuthState::Busy { register } = self.state {
@@ -132,9 +155,10 @@ impl Auth {
         account: Account<'_>,
         frame: &ServerFrame,
     ) -> AuthStep {
-        let (pending, register) = match self.state {
-            AuthState::LoggingIn { id } => (id, false),
-            AuthState::Registering { id } => (id, true),
+        let (pending, register, resuming) = match self.state {
+            AuthState::LoggingIn { id } => (id, false, false),
+            AuthState::Registering { id } => (id, true, false),
+            AuthState::Resuming { id } => (id, false, true),
             AuthState::Busy { .. } | AuthState::Done => return AuthStep::Pending,
         };
         if frame.re != Some(pending) {
@@ -156,6 +180,15 @@ impl Auth {
                     self.state = AuthState::LoggingIn { id };
                 }
                 AuthStep::Registered
+            }
+            ServerMessage::Error {
+                code: ErrorCode::BadToken,
+                ..
+            } if resuming => {
+                if let Some(id) = conns.send(client, account.login_request()) {
+                    self.state = AuthState::LoggingIn { id };
+                }
+                AuthStep::Pending
             }
             ServerMessage::Error { code, message, .. } => match (code, register) {
                 (ErrorCode::ServerBusy, _) => {

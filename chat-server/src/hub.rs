@@ -171,6 +171,15 @@ pub struct Hub {
     directory_changed: AtomicBool,
 }
 
+/// A private message queued for its recipient.
+#[derive(Debug)]
+pub struct Delivered {
+    /// The recipient's login as registered.
+    pub to: String,
+    /// The recipient, if it has fallen far behind (for the sender to wait for).
+    pub behind: Option<Arc<Peer>>,
+}
+
 /// What `login` did to an earlier session of the same account.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Takeover {
@@ -393,15 +402,14 @@ impl Hub {
         Ok(room.broadcast(&frame))
     }
 
-    /// A private message to an online user. Returns the recipient's login as registered (and the
-    /// recipient itself if it has fallen far behind, for the sender to wait for), or `None` if
-    /// that user is not online.
+    /// A private message to an online user. Returns what became of it, or `None` if that user is
+    /// not online.
     pub fn private(
         &self,
         from: &Peer,
         to_key: &str,
         text: &str,
-    ) -> Result<Option<(String, Option<Arc<Peer>>)>, HubError> {
+    ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let Some(to) = state.online.get(to_key) else {
@@ -417,7 +425,10 @@ impl Hub {
                 behind = Some(Arc::clone(&to.peer));
             }
         }
-        Ok(Some((to.peer.name().to_owned(), behind)))
+        Ok(Some(Delivered {
+            to: to.peer.name().to_owned(),
+            behind,
+        }))
     }
 
     /// Every room: the default one first, then by name.

@@ -16,6 +16,7 @@ mod peer;
 mod server;
 mod session;
 mod sessions;
+mod spares;
 pub mod store;
 mod throttle;
 pub mod tls;

@@ -22,8 +22,9 @@ use crate::error::{Result, ServerError};
 use crate::hub::Hub;
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
-use crate::session::{self, HANDSHAKE_STACK_BYTES};
+use crate::session::{self, HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
 use crate::sessions::Sessions;
+use crate::spares::{Job, Spares};
 use crate::store::Store;
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
@@ -36,6 +37,13 @@ pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits for clients to be told and disconnected.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Threads kept waiting for the next connection's first steps (each keeps the stack pages a
+/// login touched, a few tens of kB).
+const SPARE_HANDSHAKE_THREADS: usize = 64;
+/// Reader threads kept waiting for the next logged-in client (each keeps two stack pages).
+const SPARE_READERS: usize = 256;
+/// How long a spare thread waits before it ends.
+const SPARE_LINGER: Duration = Duration::from_secs(10);
 
 /// What every connection thread shares.
 #[derive(Debug)]
@@ -53,6 +61,10 @@ pub(crate) struct Shared {
     pub tls: Option<ServerTls>,
     /// Sends every client's queued frames.
     pub writers: WriterPool,
+    /// Threads for connections' first steps (TLS, hello, login), kept for reuse.
+    pub handshakes: Spares,
+    /// Threads for logged-in clients' readers, kept for reuse.
+    pub readers: Spares,
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
     all_gone: Condvar,
     shutting_down: AtomicBool,
@@ -197,6 +209,13 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         passwords,
         tls,
         writers,
+        handshakes: Spares::new(
+            "client",
+            HANDSHAKE_STACK_BYTES,
+            SPARE_HANDSHAKE_THREADS,
+            SPARE_LINGER,
+        ),
+        readers: Spares::new("reader", READER_STACK_BYTES, SPARE_READERS, SPARE_LINGER),
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),
@@ -265,29 +284,20 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         let accepted = Instant::now();
-        let shared = Arc::clone(shared);
-        // The stream is shared with the thread only if it starts, so a refusal can still write.
-        let (give, keep) = crossbeam_channel::bounded::<(TcpStream, Admission)>(1);
-        let spawned = thread::Builder::new()
-            .name(format!("client-{id}"))
-            .stack_size(HANDSHAKE_STACK_BYTES)
-            .spawn(move || {
-                if let Ok((stream, admission)) = keep.recv() {
-                    session::serve(shared, stream, addr, id, accepted, admission);
-                }
-            });
-        match spawned {
-            Ok(_) => {
-                let _ = give.send((stream, admission));
-            }
-            Err(e) => {
-                tracing::warn!(%addr, "cannot start a client thread: {e}; connection refused");
+        let session_shared = Arc::clone(shared);
+        let job: Job = Box::new(move |own_thread| {
+            if own_thread {
+                session::serve(session_shared, stream, addr, id, accepted, admission);
+            } else {
                 refuse(
                     stream,
                     "the server cannot take more clients now; try again later",
                 );
                 drop(admission);
             }
+        });
+        if let Err(e) = shared.handshakes.run(job) {
+            tracing::warn!(%addr, "cannot start a client thread: {e}; connection refused");
         }
     }
 }

@@ -104,6 +104,10 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
         }
     };
     net.conns.set_delayed_acks(!plan.immediate_acks);
+    net.conns.set_transport(
+        &plan.common.transport,
+        indices.first().copied().unwrap_or(0),
+    );
     let k = plan.senders as u64;
     let m = plan.messages;
     let mut lp = RoomLoop {

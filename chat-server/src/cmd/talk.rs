@@ -14,6 +14,7 @@ use chat_core::protocol::{ErrorCode, ServerMessage};
 use chat_core::validate;
 
 use super::{Handled, Next, Refusal};
+use crate::hub::Delivered;
 use crate::peer::Peer;
 use crate::session::Session;
 
@@ -84,7 +85,7 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
     }
     let key = validate::login_key(to);
     match s.shared.hub.private(&s.peer, &key, &text)? {
-        Some((to, behind)) => {
+        Some(Delivered { to, behind }) => {
             s.reply(id, ServerMessage::PrivateSent { to, text });
             if let Some(behind) = behind {
                 yield_to(&behind);

@@ -26,6 +26,7 @@ use crate::cmd::{self, Next, Refusal};
 use crate::outbox::Frame;
 use crate::peer::Peer;
 use crate::server::Shared;
+use crate::spares::Job;
 use crate::throttle::{Flood, FloodVerdict};
 use crate::wire;
 
@@ -141,30 +142,29 @@ pub(crate) fn serve<G: Send + 'static>(
         Ended::LoggedIn => {
             // Login touched deep stack (the store, the hash pool, the first broadcasts) and left
             // freed blocks in this thread's allocator cache. A long-lived idle client should
-            // keep neither: continue on a new thread and let this one end, which returns both.
+            // keep neither: continue on a reader thread (a spare one, or a new one, with a small
+            // stack) while this one goes back to wait for the next connection's first steps.
             // Boxed, so the thread's start-up frames carry a pointer rather than copies of the
             // connection's state: those frames stay on the stack for the connection's life.
             let mut state = Box::new((session, reading));
-            let spawned = thread::Builder::new()
-                .name(format!("reader-{id}"))
-                .stack_size(READER_STACK_BYTES)
-                .spawn(move || {
-                    let (session, reading) = &mut *state;
-                    let why = session.run(reading).into_reason();
-                    end(&session.shared, &session.peer, &why);
-                    drop(guard);
-                });
-            match spawned {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(peer = id, "cannot start a reader thread: {e}; dropped");
-                    peer.close(
+            let job: Job = Box::new(move |own_thread| {
+                let (session, reading) = &mut *state;
+                let why = if own_thread {
+                    session.run(reading).into_reason()
+                } else {
+                    session.peer.close(
                         CloseReason::TooManyConnections,
                         "the server cannot take more clients now; try again later",
                     );
                     "out of threads".to_owned()
-                }
+                };
+                end(&session.shared, &session.peer, &why);
+                drop(guard);
+            });
+            if let Err(e) = shared.readers.run(job) {
+                tracing::warn!(peer = id, "cannot start a reader thread: {e}; dropped");
             }
+            return;
         }
     };
     end(&shared, &peer, &why);
@@ -270,6 +270,10 @@ impl Session {
         let config = &shared.config;
         loop {
             if self.shared.is_shutting_down() {
+                // Shutdown may not have seen this connection (it was changing threads): say
+                // goodbye here too (a second goodbye is never queued).
+                self.peer
+                    .close(CloseReason::ServerShutdown, "the server is shutting down");
                 return Ended::Closed("server shutting down".into());
             }
             // Before login the handshake deadline bounds every wait; after it, the keep-alive.
