@@ -81,6 +81,16 @@ pub struct Common {
     pub transport: Transport,
 }
 
+/// How paced senders share out their sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Evenly spread: one sender after the other.
+    Spread,
+    /// All at once, then a pause.
+    Together,
+}
+
 /// How the generator's connections are made.
 #[derive(Debug, Clone, Default)]
 pub struct Transport {
@@ -143,6 +153,11 @@ pub struct FanoutArgs {
     /// Messages per second over all senders, evenly paced (default: as fast as the window allows).
     #[arg(long)]
     pub rate: Option<f64>,
+    /// With `--rate`: `spread`, senders take turns evenly; `together`, every sender sends its
+    /// next message at the same instant (a burst of K messages, K × (N − 1) deliveries, then a
+    /// pause), as a class does when a question is asked.
+    #[arg(long, value_enum, default_value_t = Phase::Spread)]
+    pub phase: Phase,
     /// Characters per message.
     #[arg(long, default_value_t = 64)]
     pub size: usize,
@@ -195,6 +210,10 @@ pub struct FloorArgs {
     /// Messages per second, evenly paced.
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
+    /// Messages sent at the same instant, in one write to each member (the floor of `fanout
+    /// --phase together` with this many senders); the rate counts each of them.
+    #[arg(long, default_value_t = 1)]
+    pub burst: u64,
     /// Characters per message.
     #[arg(long, default_value_t = 64)]
     pub size: usize,
@@ -226,6 +245,9 @@ impl FloorArgs {
         let max = chat_core::limits::TEXT_MAX_CHARS;
         if !(STAMP_CHARS..=max).contains(&self.size) {
             return Err(format!("--size must be {STAMP_CHARS}..={max}"));
+        }
+        if !(1..=1000).contains(&self.burst) {
+            return Err("--burst must be 1..=1000".into());
         }
         Ok(())
     }

@@ -215,6 +215,7 @@ struct Params {
     members: usize,
     messages: u64,
     rate: f64,
+    burst: u64,
     size: usize,
     writers: u64,
     threads: u64,
@@ -294,7 +295,7 @@ pub fn run(args: FloorArgs) -> io::Result<(String, bool)> {
         let interval = Duration::from_secs_f64(1.0 / args.rate);
         let mut progress = Progress::new();
         outcome = "timeout";
-        for j in 0..args.messages {
+        for j in (0..args.messages).step_by(args.burst as usize) {
             let due = start + interval.mul_f64(j as f64);
             let now = Instant::now();
             if due > deadline {
@@ -307,7 +308,9 @@ pub fn run(args: FloorArgs) -> io::Result<(String, bool)> {
                 sent_ns: shared.ns_at(Instant::now()),
                 sender: 0,
             };
-            let frame = message_frame(stamp.encode(args.size))?;
+            let one = message_frame(stamp.encode(args.size))?;
+            let together = args.burst.min(args.messages - j) as usize;
+            let frame: Arc<[u8]> = one.repeat(together).into();
             for tx in &senders {
                 let _ = tx.send(Arc::clone(&frame));
             }
@@ -361,6 +364,7 @@ pub fn run(args: FloorArgs) -> io::Result<(String, bool)> {
             members: n,
             messages: args.messages,
             rate: args.rate,
+            burst: args.burst,
             size: args.size,
             writers: args.writers,
             threads: args.threads,

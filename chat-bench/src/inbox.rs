@@ -309,7 +309,10 @@ mod tests {
             inbox.items[0],
             Incoming::Message(TextAt::Chunk(_))
         ));
-        assert_eq!(texts(&inbox, &chunk), ["hi there", "Rooms { rooms: [], total: 0, offset: 0 }"]);
+        assert_eq!(
+            texts(&inbox, &chunk),
+            ["hi there", "Rooms { rooms: [], total: 0, offset: 0 }"]
+        );
         assert!(inbox.copied.is_empty());
     }
 

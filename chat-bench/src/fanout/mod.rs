@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::cli::FanoutArgs;
+use crate::cli::{FanoutArgs, Phase};
 use crate::histogram::{Histogram, Latency};
 use crate::run::{
     Progress, ServerProbe, StopOnDrop, TICK, join_loops, partition, round3, secs, spawn_loops,
@@ -34,10 +34,15 @@ impl Plan {
     }
 
     /// When the `j`-th message of sender `sender` is due, for a paced run (`--rate`); `None` when
-    /// senders go as fast as their window allows. Sends are spread evenly: the senders take turns.
+    /// senders go as fast as their window allows. Sends are spread evenly (the senders take
+    /// turns), or all senders send their `j`-th message together (`--phase together`).
     fn due_ns(&self, start_ns: u64, sender: usize, j: u64) -> Option<u64> {
         let rate = self.rate?;
-        let slot = j as f64 * self.senders as f64 + sender as f64;
+        let turn = match self.phase {
+            Phase::Spread => sender as f64,
+            Phase::Together => 0.0,
+        };
+        let slot = j as f64 * self.senders as f64 + turn;
         Some(start_ns + (slot * 1e9 / rate) as u64)
     }
 
@@ -88,10 +93,12 @@ struct Params {
     messages: u64,
     window: u64,
     rate: Option<f64>,
+    phase: Phase,
     size: usize,
     room: String,
     threads: u64,
     timeout_s: u64,
+    tls: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -271,10 +278,12 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
             messages: plan.messages,
             window: plan.window,
             rate: plan.rate,
+            phase: plan.phase,
             size: plan.size,
             room: plan.room.clone(),
             threads: plan.common.threads,
             timeout_s: plan.common.timeout,
+            tls: plan.common.tls,
         },
         outcome,
         deliveries_per_sec: if duration.is_zero() {
@@ -335,6 +344,16 @@ mod tests {
         assert_eq!(p.due_ns(5, 1, 0), Some(5 + 1_000_000));
         assert_eq!(p.due_ns(5, 0, 1), Some(5 + 2_000_000));
         assert_eq!(p.due_ns(5, 1, 3), Some(5 + 7_000_000));
+    }
+
+    #[test]
+    fn senders_in_phase_send_together() {
+        let p = plan(&["--rate", "1000", "--phase", "together"]);
+        // 1000 messages/s from 2 senders: both every 2 ms, at the same instant.
+        assert_eq!(p.due_ns(5, 0, 0), Some(5));
+        assert_eq!(p.due_ns(5, 1, 0), Some(5));
+        assert_eq!(p.due_ns(5, 0, 3), Some(5 + 6_000_000));
+        assert_eq!(p.due_ns(5, 1, 3), Some(5 + 6_000_000));
     }
 
     #[test]
