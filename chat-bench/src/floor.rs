@@ -204,6 +204,7 @@ fn message_frame(text: String) -> io::Result<Arc<[u8]>> {
             room: "floor".into(),
             from: "floor".into(),
             text,
+            id: 0,
         },
     })
     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;

@@ -242,6 +242,7 @@ mod tests {
                 room: "bench".into(),
                 from: "bench0".into(),
                 text: text.into(),
+                id: 0,
             },
         )
     }
@@ -270,6 +271,7 @@ mod tests {
                 room: "bench".into(),
                 from: "bench0".into(),
                 text: "stamp".into(),
+                id: 0,
             },
         );
         assert_eq!(message_text(&reply[LEN_PREFIX_BYTES..]), None, "a reply");
@@ -278,6 +280,8 @@ mod tests {
             ServerMessage::Private {
                 from: "bench0".into(),
                 text: "stamp".into(),
+                stored: false,
+                id: 0,
             },
         );
         assert_eq!(message_text(&private[LEN_PREFIX_BYTES..]), None);

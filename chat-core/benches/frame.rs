@@ -17,6 +17,7 @@ fn message(len: usize) -> ServerFrame {
             room: "lobby".into(),
             from: "ana".into(),
             text: "x".repeat(len),
+            id: 123_456,
         },
     }
 }

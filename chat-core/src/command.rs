@@ -40,6 +40,10 @@ pub enum Command {
         /// Every session of the account, not only this one.
         all: bool,
     },
+    /// `#away [text]`: tell others you are away.
+    Away(Option<String>),
+    /// `#back`: you are back.
+    Back,
     /// `#help`: the command list, shown locally.
     Help,
 }
@@ -58,6 +62,8 @@ impl Command {
             Command::ShowUsers => Request::ShowUsers { offset: 0 },
             Command::Private { to, text } => Request::Private { to, text },
             Command::Logout { all } => Request::Logout { all },
+            Command::Away(text) => Request::Away { text },
+            Command::Back => Request::Back,
             Command::Help => return None,
         })
     }
@@ -115,6 +121,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         syntax: "#\\private<user> <text>",
         insert: "#\\private",
         summary: "send a private message to a user in any room",
+    },
+    CommandSpec {
+        syntax: "#away [text]",
+        insert: "#away ",
+        summary: "tell others you are away, with an optional message",
+    },
+    CommandSpec {
+        syntax: "#back",
+        insert: "#back",
+        summary: "you are back",
     },
     CommandSpec {
         syntax: "#logout [all]",
@@ -255,6 +271,14 @@ pub fn parse(line: &str) -> Result<Command> {
             _ => Err(usage("#show users")),
         },
         "private" => private(rest),
+        "away" => match rest.trim() {
+            "" => Ok(Command::Away(None)),
+            text => {
+                validate::text(text)?;
+                Ok(Command::Away(Some(text.to_owned())))
+            }
+        },
+        "back" => no_argument(rest, Command::Back, "#back"),
         "logout" => match rest.trim().trim_end_matches('.') {
             "" => Ok(Command::Logout { all: false }),
             r if r.eq_ignore_ascii_case("all") => Ok(Command::Logout { all: true }),
@@ -353,6 +377,13 @@ mod tests {
         );
         assert_eq!(ok("#LOGOUT"), Command::Logout { all: false });
         assert!(parse("#logout everyone").is_err());
+        assert_eq!(ok("#away"), Command::Away(None));
+        assert_eq!(
+            ok("#away  at lunch "),
+            Command::Away(Some("at lunch".into()))
+        );
+        assert_eq!(ok("#back"), Command::Back);
+        assert!(parse("#back soon").is_err());
     }
 
     #[test]

@@ -59,3 +59,6 @@ pub const CLIENT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most rows a list (members of a room, users) carries, so that one list always fits a frame;
 /// the reply also says how many there are in all.
 pub const MAX_LISTED: usize = 500;
+
+/// Most private messages a `private_history` reply looks at (the newest that fit are sent).
+pub const CONVERSATION_PAGE: usize = 200;

@@ -43,6 +43,13 @@ fn request() -> impl Strategy<Value = Request> {
         text().prop_map(|room| Request::DeleteRoom { room }),
         any::<u32>().prop_map(|offset| Request::ShowUsers { offset }),
         text().prop_map(|token| Request::Resume { token }),
+        (text(), prop::option::of(any::<u64>()))
+            .prop_map(|(room, before)| Request::History { room, before }),
+        (text(), prop::option::of(any::<u64>()))
+            .prop_map(|(with, before)| Request::PrivateHistory { with, before }),
+        prop::option::of(text()).prop_map(|text| Request::Away { text }),
+        Just(Request::Back),
+        text().prop_map(|to| Request::Typing { to }),
         any::<bool>().prop_map(|all| Request::Logout { all }),
         (text(), text()).prop_map(|(to, text)| Request::Private { to, text }),
         Just(Request::Exit),
@@ -56,6 +63,34 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
 
 fn field() -> impl Strategy<Value = Option<Field>> {
     prop::option::of(prop::sample::select(Field::ALL.to_vec()))
+}
+
+fn presence() -> impl Strategy<Value = Presence> {
+    prop::sample::select(vec![Presence::Online, Presence::Away, Presence::Offline])
+}
+
+fn said() -> impl Strategy<Value = Said> {
+    (text(), text(), text(), any::<i64>(), any::<u64>()).prop_map(|(room, from, text, time, id)| {
+        Said {
+            room,
+            from,
+            text,
+            time,
+            id,
+        }
+    })
+}
+
+fn private_said() -> impl Strategy<Value = PrivateSaid> {
+    (text(), text(), text(), any::<i64>(), any::<u64>()).prop_map(|(from, to, text, time, id)| {
+        PrivateSaid {
+            from,
+            to,
+            text,
+            time,
+            id,
+        }
+    })
 }
 
 fn close_reason() -> impl Strategy<Value = CloseReason> {
@@ -92,14 +127,20 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         text(),
         any::<bool>(),
         prop::option::of(text()),
+        presence(),
+        prop::option::of(text()),
     )
-        .prop_map(|(login, first_names, last_names, online, room)| UserInfo {
-            login,
-            first_names,
-            last_names,
-            online,
-            room,
-        });
+        .prop_map(
+            |(login, first_names, last_names, online, room, presence, away_text)| UserInfo {
+                login,
+                first_names,
+                last_names,
+                online,
+                room,
+                presence,
+                away_text,
+            },
+        );
     prop_oneof![
         (any::<u32>(), text(), text()).prop_map(|(version, server, default_room)| {
             ServerMessage::Welcome {
@@ -120,13 +161,21 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         (
             text(),
             prop::option::of(text()),
-            prop::collection::vec(text(), 0..5)
+            prop::collection::vec(text(), 0..5),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(said(), 0..3),
+            any::<bool>(),
         )
-            .prop_map(|(room, creator, members)| ServerMessage::Entered {
-                room,
-                creator,
-                member_count: members.len() as u32,
-                members
+            .prop_map(|(room, creator, members, away, history, more_history)| {
+                ServerMessage::Entered {
+                    room,
+                    creator,
+                    member_count: members.len() as u32,
+                    members,
+                    away,
+                    history,
+                    more_history,
+                }
             }),
         text().prop_map(|room| ServerMessage::RoomDeleted { room }),
         (prop::collection::vec(room_info, 0..5), any::<u32>()).prop_map(|(rooms, offset)| {
@@ -144,13 +193,56 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
             }
         }),
         (text(), text()).prop_map(|(to, text)| ServerMessage::PrivateSent { to, text }),
-        (text(), text(), text()).prop_map(|(room, from, text)| ServerMessage::Message {
-            room,
-            from,
-            text
+        (text(), text(), text(), any::<u64>()).prop_map(|(room, from, text, id)| {
+            ServerMessage::Message {
+                room,
+                from,
+                text,
+                id,
+            }
         }),
-        (text(), text()).prop_map(|(from, text)| ServerMessage::Private { from, text }),
-        (text(), text()).prop_map(|(room, login)| ServerMessage::Joined { room, login }),
+        (text(), text(), any::<bool>(), any::<u64>()).prop_map(|(from, text, stored, id)| {
+            ServerMessage::Private {
+                from,
+                text,
+                stored,
+                id,
+            }
+        }),
+        (text(), text()).prop_map(|(to, text)| ServerMessage::PrivateStored { to, text }),
+        any::<u64>().prop_map(|count| ServerMessage::PrivateDropped { count }),
+        (text(), prop::collection::vec(said(), 0..3), any::<bool>()).prop_map(
+            |(room, messages, more)| ServerMessage::History {
+                room,
+                messages,
+                more
+            }
+        ),
+        (
+            text(),
+            prop::collection::vec(private_said(), 0..3),
+            any::<bool>()
+        )
+            .prop_map(|(with, messages, more)| ServerMessage::PrivateHistory {
+                with,
+                messages,
+                more
+            }),
+        (text(), presence(), prop::option::of(text())).prop_map(|(login, presence, text)| {
+            ServerMessage::Presence {
+                login,
+                presence,
+                text,
+            }
+        }),
+        (text(), any::<i64>()).prop_map(|(from, until)| ServerMessage::Typing { from, until }),
+        (text(), text(), presence()).prop_map(|(room, login, presence)| {
+            ServerMessage::Joined {
+                room,
+                login,
+                presence,
+            }
+        }),
         (text(), text()).prop_map(|(room, login)| ServerMessage::Left { room, login }),
         (
             text(),

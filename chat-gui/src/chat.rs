@@ -164,6 +164,7 @@ impl Chat {
                 creator,
                 members,
                 member_count,
+                ..
             } => {
                 self.room = Some(CurrentRoom {
                     name: room.clone(),
@@ -191,7 +192,9 @@ impl Chat {
                 }
                 self.rooms = rooms.clone();
             }
-            ServerMessage::Message { room, from, text } => {
+            ServerMessage::Message {
+                room, from, text, ..
+            } => {
                 let own = self.is_me(from);
                 self.history_mut(room).push(Line {
                     time_ms,
@@ -202,7 +205,7 @@ impl Chat {
                     },
                 });
             }
-            ServerMessage::Joined { room, login } => {
+            ServerMessage::Joined { room, login, .. } => {
                 if let Some(current) = self
                     .room
                     .as_mut()
@@ -253,7 +256,7 @@ impl Chat {
                     total: *total,
                 });
             }
-            ServerMessage::Private { from, text } => {
+            ServerMessage::Private { from, text, .. } => {
                 let c = self.conversation_mut(from);
                 c.peer = from.clone();
                 c.history.push(Line {
@@ -299,6 +302,9 @@ mod tests {
             creator: None,
             members: members.iter().map(|m| (*m).to_owned()).collect(),
             member_count: u32::try_from(members.len()).unwrap(),
+            away: Vec::new(),
+            history: Vec::new(),
+            more_history: false,
         }
     }
 
@@ -312,6 +318,7 @@ mod tests {
                 room: "lobby".into(),
                 from: "ana".into(),
                 text: "hola".into(),
+                id: 0,
             },
         );
         chat.apply(
@@ -320,6 +327,7 @@ mod tests {
                 room: "lobby".into(),
                 from: "bob".into(),
                 text: "hi".into(),
+                id: 0,
             },
         );
         let own: Vec<bool> = chat
@@ -343,6 +351,7 @@ mod tests {
             &ServerMessage::Joined {
                 room: "lobby".into(),
                 login: "bob".into(),
+                presence: chat_core::protocol::Presence::Online,
             },
         );
         let room = chat.room.clone().unwrap();
@@ -364,6 +373,7 @@ mod tests {
             &ServerMessage::Joined {
                 room: "other".into(),
                 login: "dan".into(),
+                presence: chat_core::protocol::Presence::Online,
             },
         );
         assert_eq!(chat.room.unwrap().members, ["ana", "bob"]);
@@ -408,6 +418,7 @@ mod tests {
                 room: "lobby".into(),
                 from: "bob".into(),
                 text: "a".into(),
+                id: 0,
             },
         );
         chat.apply(3, &entered("Games", &["ana"]));
@@ -435,6 +446,8 @@ mod tests {
             &ServerMessage::Private {
                 from: "Bob".into(),
                 text: "psst".into(),
+                stored: false,
+                id: 0,
             },
         );
         chat.apply(
@@ -442,6 +455,8 @@ mod tests {
             &ServerMessage::Private {
                 from: "bob".into(),
                 text: "again".into(),
+                stored: false,
+                id: 0,
             },
         );
         assert_eq!(chat.conversation("BOB").unwrap().unread, 2);
@@ -453,6 +468,8 @@ mod tests {
             &ServerMessage::Private {
                 from: "bob".into(),
                 text: "seen".into(),
+                stored: false,
+                id: 0,
             },
         );
         assert_eq!(chat.unread_private(), 0);

@@ -227,7 +227,8 @@ impl Texts {
             Field::Client | Field::Version => 8,
             Field::To => 2,
             Field::Token => 3,
-            Field::Offset | Field::All | Field::Unknown => 7,
+            Field::Offset | Field::All | Field::Before | Field::Unknown => 7,
+            Field::With => 2,
         };
         self.fields[i]
     }

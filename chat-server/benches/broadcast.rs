@@ -19,6 +19,7 @@ fn message() -> ServerFrame {
             room: "lobby".into(),
             from: "ana".into(),
             text: "x".repeat(64),
+            id: 0,
         },
     }
 }

@@ -70,6 +70,12 @@ pub struct ServerConfig {
     pub registration_refill: Duration,
     /// How long a session token logs in (`resume`) after the password login that issued it.
     pub session_lifetime: Duration,
+    /// Lines a created room keeps in memory (and that entering it shows).
+    pub history_per_room: usize,
+    /// Lines the default room keeps, on disk (they survive a restart).
+    pub default_room_history: usize,
+    /// Time without input after which a user is shown away.
+    pub away_after: Duration,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -116,6 +122,9 @@ impl ServerConfig {
             registrations_per_ip: 10,
             registration_refill: Duration::from_secs(60),
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
+            history_per_room: 200,
+            default_room_history: 1_000,
+            away_after: Duration::from_secs(600),
         }
     }
 
@@ -178,6 +187,16 @@ impl ServerConfig {
         }
         if self.max_rooms == 0 {
             return Err(ServerError::Config("max rooms must be at least 1".into()));
+        }
+        if self.history_per_room > 100_000 || self.default_room_history > 100_000 {
+            return Err(ServerError::Config(
+                "room history is kept in memory: at most 100,000 lines a room".into(),
+            ));
+        }
+        if self.away_after.is_zero() {
+            return Err(ServerError::Config(
+                "the idle time before away must be at least 1 second".into(),
+            ));
         }
         Ok(())
     }

@@ -16,10 +16,11 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{CloseReason, ServerMessage};
 use crossbeam_channel::{Sender, bounded};
 
+use crate::archive::Archive;
 use crate::config::ServerConfig;
 use crate::directory::Directory;
 use crate::error::{Result, ServerError};
-use crate::hub::Hub;
+use crate::hub::{HistoryLimits, Hub};
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
 use crate::session::{self, HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     pub directory: Directory,
     /// Session tokens, in memory (and on disk through `store`).
     pub sessions: Sessions,
+    /// The writer of what was said (room history, private messages).
+    pub archive: Archive,
     pub passwords: PasswordPool,
     /// TLS configuration, when on.
     pub tls: Option<ServerTls>,
@@ -171,6 +174,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         config.session_lifetime,
         chat_core::clock::system_now_ms(),
     )?;
+    let default_lines = store.said.room_lines()?;
+    let archive = Archive::start(store.said.clone(), config.default_room_history)?;
     let tls = crate::tls::load(&config.tls, &config.data_dir)?;
     match &tls {
         Some(tls) => {
@@ -194,6 +199,11 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             config.max_rooms,
             config.max_rooms_per_user,
             config.presence_limit,
+            HistoryLimits {
+                per_room: config.history_per_room,
+                default_room: config.default_room_history,
+            },
+            default_lines,
         ),
         per_ip: Mutex::new(HashMap::new()),
         login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),
@@ -206,6 +216,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         store,
         directory,
         sessions,
+        archive,
         passwords,
         tls,
         writers,
@@ -411,6 +422,7 @@ impl ServerHandle {
         while Arc::strong_count(&self.shared) > 1 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(1));
         }
+        self.shared.archive.stop();
         self.shared.store.flush()?;
         tracing::info!("stopped; store flushed");
         Ok(())

@@ -186,6 +186,15 @@ settings! {
     /// Seconds for an address to earn back one registration [default: 60]
     #[arg(long, env = "CHAT_REGISTRATION_REFILL_SECS", value_name = "SECS")]
     registration_refill_secs: u64 => secs(registration_refill),
+    /// Lines a created room keeps (and entering it shows) [default: 200]
+    #[arg(long, env = "CHAT_HISTORY_PER_ROOM", value_name = "LINES")]
+    history_per_room: usize => plain(history_per_room),
+    /// Lines the default room keeps, on disk: they survive a restart [default: 1000]
+    #[arg(long, env = "CHAT_DEFAULT_ROOM_HISTORY", value_name = "LINES")]
+    default_room_history: usize => plain(default_room_history),
+    /// Seconds without input after which a user is shown away [default: 600]
+    #[arg(long, env = "CHAT_AWAY_AFTER_SECS", value_name = "SECS")]
+    away_after_secs: u64 => secs(away_after),
     /// Days a session token lets a client log in again without its password [default: 30]
     #[arg(long, env = "CHAT_SESSION_DAYS", value_name = "DAYS")]
     session_days: u64 => custom,

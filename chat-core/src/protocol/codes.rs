@@ -21,6 +21,21 @@ pub enum RoomClosedReason {
     Unknown,
 }
 
+/// Whether someone is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Connected and active.
+    Online,
+    /// Connected, but said so (`away`) or idle for a while.
+    Away,
+    /// Not connected.
+    Offline,
+    /// A state this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
 /// Why the server closes a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +172,10 @@ pub enum Field {
     Offset,
     /// `logout`'s `all`.
     All,
+    /// A history request's starting point.
+    Before,
+    /// The other person of a conversation.
+    With,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,
@@ -164,7 +183,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 16] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -179,6 +198,8 @@ impl Field {
         Field::Token,
         Field::Offset,
         Field::All,
+        Field::Before,
+        Field::With,
     ];
 
     /// The request key this field is.
@@ -198,6 +219,8 @@ impl Field {
             Field::Token => "token",
             Field::Offset => "offset",
             Field::All => "all",
+            Field::Before => "before",
+            Field::With => "with",
             Field::Unknown => "unknown",
         }
     }
@@ -220,6 +243,8 @@ impl fmt::Display for Field {
             Field::Token => "session token",
             Field::Offset => "list position",
             Field::All => "all",
+            Field::Before => "history position",
+            Field::With => "conversation partner",
             Field::Unknown => "field",
         })
     }

@@ -34,11 +34,13 @@ enum Kind {
     Age,
     Gender,
     TrueOrFalse,
+    /// A whole number of 64 bits (a line's number).
+    Number,
 }
 
 /// Every key a request may carry besides `id` and `type`, with what it must hold. A key the
 /// protocol defines keeps its type whatever the request's `type`, as the strict decoder requires.
-const KEYS: [(&str, Kind, Field); 14] = [
+const KEYS: [(&str, Kind, Field); 16] = [
     ("version", Kind::WholeNumber, Field::Version),
     ("client", Kind::Text, Field::Client),
     ("first_names", Kind::Text, Field::FirstNames),
@@ -53,6 +55,8 @@ const KEYS: [(&str, Kind, Field); 14] = [
     ("token", Kind::Text, Field::Token),
     ("offset", Kind::WholeNumber, Field::Offset),
     ("all", Kind::TrueOrFalse, Field::All),
+    ("before", Kind::Number, Field::Before),
+    ("with", Kind::Text, Field::With),
 ];
 
 /// Longest piece of a peer's text quoted back in a message.
@@ -132,6 +136,7 @@ fn fits(want: Kind, value: &Loose) -> bool {
     match (want, value) {
         (Kind::Text, Loose::Text(_)) | (Kind::TrueOrFalse, Loose::Bool(_)) => true,
         (Kind::WholeNumber, Loose::Int(n)) => u32::try_from(*n).is_ok(),
+        (Kind::Number, Loose::Int(n)) => u64::try_from(*n).is_ok(),
         (Kind::Age, Loose::Int(n)) => u8::try_from(*n).is_ok(),
         (Kind::Gender, Loose::Text(name)) => crate::protocol::Gender::ALL
             .iter()
@@ -145,6 +150,7 @@ fn rule(want: Kind, field: Field, value: &Loose) -> String {
     match want {
         Kind::Text => format!("the {field} must be text, not {got}"),
         Kind::WholeNumber => format!("the {field} must be a whole number from 0 to 4294967295"),
+        Kind::Number => format!("the {field} must be a whole number, 0 or more"),
         Kind::Age => {
             format!(
                 "the age must be a whole number of years from {AGE_MIN_YEARS} to {AGE_MAX_YEARS}"
@@ -391,6 +397,7 @@ mod tests {
                 Kind::Age => V::I(30),
                 Kind::Gender => V::S("other"),
                 Kind::TrueOrFalse => V::B(true),
+                Kind::Number => V::I(7),
             };
             let mut entries = vec![("id", V::I(1)), ("type", V::S(name))];
             entries.extend(needed.iter().map(|k| (*k, value(k))));

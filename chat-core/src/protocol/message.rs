@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::codes::{CloseReason, ErrorCode, Field, RoomClosedReason};
+use super::codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
 
 /// A frame from the server: a reply (with `re`) or an event (without).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +65,15 @@ pub enum ServerMessage {
         members: Vec<String>,
         /// How many members the room has (may exceed the length of `members`).
         member_count: u32,
+        /// Logins of the members of `members` who are away.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        away: Vec<String>,
+        /// The newest lines said in the room, oldest first: as many as fit in this frame.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        history: Vec<Said>,
+        /// Whether earlier lines exist than the first of `history` (ask with `history`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more_history: bool,
     },
     /// Reply to `delete_room`.
     RoomDeleted {
@@ -110,6 +119,10 @@ pub enum ServerMessage {
         from: String,
         /// The text.
         text: String,
+        /// The line's number in the room, increasing (for `history`'s `before`); 0 from servers
+        /// that number nothing.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        id: u64,
     },
     /// Event: a private message to you.
     Private {
@@ -117,6 +130,62 @@ pub enum ServerMessage {
         from: String,
         /// The text.
         text: String,
+        /// Kept for you while you were offline: the frame's `time` is when it was sent.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        stored: bool,
+        /// The message's number in the conversation, increasing (for `private_history`).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        id: u64,
+    },
+    /// Reply to `private` when the recipient is offline: the message is on disk and will be
+    /// delivered at the recipient's next login.
+    PrivateStored {
+        /// Recipient login as registered.
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// Event after login: private messages kept for you were more than the server keeps; this
+    /// many of the oldest were dropped.
+    PrivateDropped {
+        /// How many.
+        count: u64,
+    },
+    /// Reply to `history`: earlier lines of a room.
+    History {
+        /// Room name.
+        room: String,
+        /// Lines before the one asked for, oldest first: the newest that fit in this frame.
+        messages: Vec<Said>,
+        /// Whether still earlier lines exist.
+        more: bool,
+    },
+    /// Reply to `private_history`: earlier messages of a conversation.
+    PrivateHistory {
+        /// The other person, as registered.
+        with: String,
+        /// Messages before the one asked for, oldest first: the newest that fit in this frame.
+        messages: Vec<PrivateSaid>,
+        /// Whether still earlier messages exist.
+        more: bool,
+    },
+    /// Event: someone's presence changed (someone in your room, or someone you wrote to or who
+    /// wrote to you); also the reply to `away` and `back`, for yourself.
+    Presence {
+        /// Who.
+        login: String,
+        /// Now.
+        presence: Presence,
+        /// The away message, when away and one was given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// Event: someone is typing a private message to you.
+    Typing {
+        /// Who.
+        from: String,
+        /// Until when (server time, ms) unless renewed; a message from them ends it sooner.
+        until: i64,
     },
     /// Event: someone entered your room.
     Joined {
@@ -124,6 +193,9 @@ pub enum ServerMessage {
         room: String,
         /// Who.
         login: String,
+        /// Whether they are online or away.
+        #[serde(default = "online", skip_serializing_if = "is_online")]
+        presence: Presence,
     },
     /// Event: someone left your room (moved, disconnected).
     Left {
@@ -166,6 +238,48 @@ pub enum ServerMessage {
     },
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn online() -> Presence {
+    Presence::Online
+}
+
+fn is_online(p: &Presence) -> bool {
+    *p == Presence::Online
+}
+
+/// A line said in a room, as kept in its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    /// Room name.
+    pub room: String,
+    /// Login of the sender.
+    pub from: String,
+    /// The text.
+    pub text: String,
+    /// When it was said, server time, ms since the Unix epoch.
+    pub time: i64,
+    /// Its number in the room.
+    pub id: u64,
+}
+
+/// A private message, as kept in a conversation's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateSaid {
+    /// Login of the sender.
+    pub from: String,
+    /// Login of the recipient.
+    pub to: String,
+    /// The text.
+    pub text: String,
+    /// When it was sent, server time, ms since the Unix epoch.
+    pub time: i64,
+    /// Its number in the conversation.
+    pub id: u64,
+}
+
 impl ServerMessage {
     /// An error with no field and no retry hint.
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -204,4 +318,14 @@ pub struct UserInfo {
     pub online: bool,
     /// The room the user is in, when online.
     pub room: Option<String>,
+    /// Online, away or offline.
+    #[serde(default = "offline")]
+    pub presence: Presence,
+    /// The away message, when away and one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away_text: Option<String>,
+}
+
+fn offline() -> Presence {
+    Presence::Offline
 }

@@ -17,7 +17,7 @@ mod diagnose;
 mod message;
 mod request;
 
-pub use codes::{CloseReason, ErrorCode, Field, RoomClosedReason};
+pub use codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
 pub use diagnose::{Diagnosis, diagnose};
-pub use message::{RoomInfo, ServerFrame, ServerMessage, UserInfo};
+pub use message::{PrivateSaid, RoomInfo, Said, ServerFrame, ServerMessage, UserInfo};
 pub use request::{ClientFrame, Gender, Password, Registration, Request};

@@ -46,11 +46,16 @@ pub(crate) enum RequestKind {
     Private,
     Exit,
     Ping,
+    History,
+    PrivateHistory,
+    Away,
+    Back,
+    Typing,
 }
 
 impl RequestKind {
     /// Every kind, with its name on the wire and the keys it must carry (besides `id`, `type`).
-    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 16] = [
+    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 21] = [
         (RequestKind::Hello, "hello", &["version", "client"]),
         (RequestKind::Clock, "clock", &[]),
         (
@@ -78,6 +83,11 @@ impl RequestKind {
         (RequestKind::Private, "private", &["to", "text"]),
         (RequestKind::Exit, "exit", &[]),
         (RequestKind::Ping, "ping", &[]),
+        (RequestKind::History, "history", &["room"]),
+        (RequestKind::PrivateHistory, "private_history", &["with"]),
+        (RequestKind::Away, "away", &[]),
+        (RequestKind::Back, "back", &[]),
+        (RequestKind::Typing, "typing", &["to"]),
     ];
 }
 
@@ -103,6 +113,8 @@ struct WireRequest {
     token: Option<String>,
     offset: Option<u32>,
     all: Option<bool>,
+    before: Option<u64>,
+    with: Option<String>,
 }
 
 impl WireRequest {
@@ -159,6 +171,19 @@ impl WireRequest {
             },
             RequestKind::Exit => Request::Exit,
             RequestKind::Ping => Request::Ping,
+            RequestKind::History => Request::History {
+                room: need(self.room, "room")?,
+                before: self.before,
+            },
+            RequestKind::PrivateHistory => Request::PrivateHistory {
+                with: need(self.with, "with")?,
+                before: self.before,
+            },
+            RequestKind::Away => Request::Away { text: self.text },
+            RequestKind::Back => Request::Back,
+            RequestKind::Typing => Request::Typing {
+                to: need(self.to, "to")?,
+            },
         };
         Ok(ClientFrame {
             id: self.id,
@@ -253,6 +278,37 @@ pub enum Request {
     /// Keep-alive, and the answer to the server's [`super::ServerMessage::Ping`]. Reply:
     /// [`super::ServerMessage::Pong`]. Allowed in every phase after hello.
     Ping,
+    /// Earlier lines of the room you are in. Reply: [`super::ServerMessage::History`].
+    History {
+        /// The room (the one you are in).
+        room: String,
+        /// Lines before this `id` (none: the newest).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
+    },
+    /// Earlier messages of your conversation with a user. Reply:
+    /// [`super::ServerMessage::PrivateHistory`].
+    PrivateHistory {
+        /// The other person's login.
+        with: String,
+        /// Messages before this `id` (none: the newest).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
+    },
+    /// `#away [text]`: you are away. Reply: [`super::ServerMessage::Presence`].
+    Away {
+        /// Why, for others.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// `#back`: you are back. Reply: [`super::ServerMessage::Presence`].
+    Back,
+    /// You are typing a private message to `to`. No reply on success; the server passes it on
+    /// at most once every 3 seconds.
+    Typing {
+        /// Recipient login.
+        to: String,
+    },
 }
 
 /// The fields of a registration.

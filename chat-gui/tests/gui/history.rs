@@ -18,6 +18,7 @@ fn a_hundred_thousand_messages_stay_bounded_and_draw_quickly() {
             room: "lobby".into(),
             from: "bot".into(),
             text: format!("line number {n}"),
+            id: 0,
         };
         chat.apply(1_700_000_000_000 + n, &message);
     }

@@ -20,7 +20,8 @@ use crate::peer::Login;
 use crate::server::Shared;
 use crate::session::{Phase, Session};
 use crate::sessions::Issued;
-use crate::store::{Account, Created};
+use crate::store::{Account, Created, KeptMessages};
+use crate::wire;
 
 /// Creates an account; `registered` only once it is on disk.
 #[inline(never)]
@@ -161,7 +162,49 @@ fn enter(s: &mut Session, id: u32, name: String, key: String, issued: Issued) ->
     if let Some(rooms) = rooms_frame(&s.shared, None, 0) {
         s.send(&rooms);
     }
+    deliver_kept(s);
     Ok(Next::Continue)
+}
+
+/// Private messages kept while the user was offline: `private` events with `stored: true` and
+/// their own time, oldest first, then `private_dropped` if some had to go. They are forgotten
+/// once queued for the connection (a crash before that delivers them again, never loses them).
+fn deliver_kept(s: &Session) {
+    let Some(key) = s.peer.login().map(|l| l.key.clone()) else {
+        return;
+    };
+    let KeptMessages {
+        messages: kept,
+        dropped,
+    } = match s.shared.archive.kept_for(&key) {
+        Ok(Some(found)) => found,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(login = %s.peer.name(), "cannot read kept messages: {e}");
+            return;
+        }
+    };
+    let mut up_to = 0;
+    for (seq, kept) in kept {
+        up_to = up_to.max(seq);
+        let said = kept.said;
+        if let Some(frame) = wire::frame_at(
+            said.time,
+            None,
+            ServerMessage::Private {
+                from: said.from,
+                text: said.text,
+                stored: true,
+                id: said.id,
+            },
+        ) {
+            s.send(&frame);
+        }
+    }
+    if dropped > 0 {
+        s.event(ServerMessage::PrivateDropped { count: dropped });
+    }
+    s.shared.archive.delivered_kept(&key, up_to);
 }
 
 /// Revokes this session's token (or all of the account's) on disk, then says goodbye.

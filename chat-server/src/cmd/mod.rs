@@ -1,6 +1,7 @@
 //! What each request does, one module per family (mini-redis's `cmd/` shape): `hello`,
 //! `account` (register, login, resume, logout), `rooms` (the course's room commands), `talk`
-//! (room and private messages), `users` (`#show users`).
+//! (room and private messages), `history` (earlier lines and messages), `presence` (away,
+//! back, typing), `users` (`#show users`).
 //!
 //! A handler gets the [`Session`] and the request's fields, queues its reply (or returns a
 //! [`Refusal`], which the reader sends as the `error` reply), and says whether the connection
@@ -10,6 +11,8 @@
 
 mod account;
 mod hello;
+mod history;
+mod presence;
 mod rooms;
 mod talk;
 mod users;
@@ -186,6 +189,11 @@ fn logged_in(s: &mut Session, id: u32, request: Request) -> Handled {
         Request::DeleteRoom { room } => rooms::delete(s, id, &room),
         Request::ShowUsers { offset } => users::show(s, id, offset),
         Request::Logout { all } => account::logout(s, id, all),
+        Request::History { room, before } => history::room(s, id, &room, before),
+        Request::PrivateHistory { with, before } => history::conversation(s, id, &with, before),
+        Request::Away { text } => presence::away(s, id, text),
+        Request::Back => presence::back(s, id),
+        Request::Typing { to } => presence::typing(s, &to),
         Request::Hello { .. }
         | Request::Clock
         | Request::Register(_)

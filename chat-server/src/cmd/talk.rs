@@ -10,10 +10,11 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{ErrorCode, ServerMessage};
+use chat_core::clock::system_now_ms;
+use chat_core::protocol::{ErrorCode, PrivateSaid, ServerMessage};
 use chat_core::validate;
 
-use super::{Handled, Next, Refusal};
+use super::{Handled, Next, Refusal, internal};
 use crate::hub::Delivered;
 use crate::peer::Peer;
 use crate::session::Session;
@@ -27,11 +28,16 @@ const STALLED_AFTER: Duration = Duration::from_secs(1);
 /// Longest a sender waits after one line.
 const MAX_YIELD: Duration = Duration::from_secs(2);
 
-/// No reply on success: the sender gets its own line as a `message` event, like everyone.
+/// No reply on success: the sender gets its own line as a `message` event, like everyone. The
+/// line joins the room's history (the default room's is written to disk too).
 #[inline(never)]
 pub(super) fn say(s: &mut Session, text: String) -> Handled {
     validate::text(&text)?;
-    if let Some(behind) = s.shared.hub.say(&s.peer, text)? {
+    let spoken = s.shared.hub.say(&s.peer, text)?;
+    if spoken.in_default_room {
+        s.shared.archive.room_line(spoken.said);
+    }
+    if let Some(behind) = spoken.behind {
         yield_to(&behind);
     }
     Ok(Next::Continue)
@@ -73,6 +79,9 @@ fn yield_to(behind: &Peer) {
     }
 }
 
+/// A private message: delivered if the recipient is online (`private_sent`), else kept on disk
+/// for its next login (`private_stored`, sent once it is on disk). Either way the conversation
+/// keeps it.
 #[inline(never)]
 pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handled {
     validate::text(&text)?;
@@ -84,21 +93,39 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
         ));
     }
     let key = validate::login_key(to);
-    match s.shared.hub.private(&s.peer, &key, &text)? {
+    let Some(recipient) = s.shared.directory.get(&key) else {
+        return Err(Refusal::new(
+            ErrorCode::UserNotFound,
+            format!("there is no user called {to:?}"),
+        ));
+    };
+    let from = s.peer.name().to_owned();
+    let message_id = s.shared.archive.next_private_id();
+    let said = PrivateSaid {
+        from,
+        to: recipient.login.clone(),
+        text: text.clone(),
+        time: system_now_ms(),
+        id: message_id,
+    };
+    match s.shared.hub.private(&s.peer, &key, &text, message_id)? {
         Some(Delivered { to, behind }) => {
+            s.shared.archive.private(said);
             s.reply(id, ServerMessage::PrivateSent { to, text });
             if let Some(behind) = behind {
                 yield_to(&behind);
             }
-            Ok(Next::Continue)
         }
-        None if s.shared.directory.get(&key).is_some() => Err(Refusal::new(
-            ErrorCode::UserOffline,
-            format!("{to} is not connected"),
-        )),
-        None => Err(Refusal::new(
-            ErrorCode::UserNotFound,
-            format!("there is no user called {to:?}"),
-        )),
+        None => {
+            s.shared.archive.keep_offline(said).map_err(internal)?;
+            s.reply(
+                id,
+                ServerMessage::PrivateStored {
+                    to: recipient.login,
+                    text,
+                },
+            );
+        }
     }
+    Ok(Next::Continue)
 }

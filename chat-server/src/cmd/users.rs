@@ -5,10 +5,11 @@
 //! walk to the page asked for, not a read of every account.
 
 use chat_core::limits::MAX_LISTED;
-use chat_core::protocol::{ServerMessage, UserInfo};
+use chat_core::protocol::{Presence, ServerMessage, UserInfo};
 
 use super::{Handled, Next};
 use crate::directory::Person;
+use crate::hub::OnlineUser;
 use crate::session::Session;
 use crate::wire::{self, Keep};
 
@@ -28,28 +29,26 @@ pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {
 
 /// Up to [`MAX_LISTED`] rows from the `offset`-th on, and how many users there are in all.
 fn page(s: &Session, offset: usize) -> (Vec<UserInfo>, u32) {
-    let online = s.shared.hub.online_rooms();
+    let online = s.shared.hub.online_users();
     let directory = s.shared.directory.read();
     let total = u32::try_from(directory.len()).unwrap_or(u32::MAX);
-    let row = |p: &Person, room: Option<&String>| UserInfo {
+    let row = |p: &Person, on: Option<&OnlineUser>| UserInfo {
         login: p.login.clone(),
         first_names: p.first_names.clone(),
         last_names: p.last_names.clone(),
-        online: room.is_some(),
-        room: room.cloned(),
+        online: on.is_some(),
+        room: on.map(|o| o.room.clone()),
+        presence: on.map_or(Presence::Offline, |o| o.presence),
+        away_text: on.and_then(|o| o.away_text.clone()),
     };
     let mut rows: Vec<UserInfo> = online
         .iter()
         .skip(offset)
-        .filter_map(|(key, room)| directory.get(key).map(|p| row(p, Some(room))))
+        .filter_map(|o| directory.get(&o.key).map(|p| row(p, Some(o))))
         .take(MAX_LISTED)
         .collect();
     if rows.len() < MAX_LISTED {
-        let is_online = |key: &str| {
-            online
-                .binary_search_by(|(k, _)| k.as_str().cmp(key))
-                .is_ok()
-        };
+        let is_online = |key: &str| online.binary_search_by(|o| o.key.as_str().cmp(key)).is_ok();
         let wanted = MAX_LISTED - rows.len();
         rows.extend(
             directory

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use chat_core::Error as CoreError;
 use chat_core::frame::{self, FrameReader};
-use chat_core::protocol::{self as wire_protocol, ClientFrame, CloseReason, ServerMessage};
+use chat_core::protocol::{
+    self as wire_protocol, ClientFrame, CloseReason, Request, ServerMessage,
+};
 use chat_core::transport::{FlushHint, Transport, TransportReader};
 
 use crate::cmd::{self, Next, Refusal};
@@ -208,6 +210,7 @@ struct Reading {
     deadline: Instant,
     last_heard: Instant,
     pinged: bool,
+    idle: Idle,
     /// The socket's read timeout now in force (see [`refresh_read_timeout`]).
     read_timeout: Option<Duration>,
 }
@@ -234,9 +237,20 @@ impl Reading {
             deadline,
             last_heard: now,
             pinged: false,
+            idle: Idle {
+                last_input: now,
+                away: false,
+            },
             read_timeout: None,
         }
     }
+}
+
+/// When the client last did something (a request other than a keep-alive or a clock sample),
+/// and whether it was marked away for lack of input.
+struct Idle {
+    last_input: Instant,
+    away: bool,
 }
 
 /// Shortest read timeout set: a deadline that has just passed is handled after this.
@@ -276,13 +290,21 @@ impl Session {
                     .close(CloseReason::ServerShutdown, "the server is shutting down");
                 return Ended::Closed("server shutting down".into());
             }
-            // Before login the handshake deadline bounds every wait; after it, the keep-alive.
+            // Before login the handshake deadline bounds every wait; after it, the keep-alive
+            // and the time to be shown away.
             let wake_at = if self.phase != Phase::LoggedIn {
                 r.deadline
-            } else if r.pinged {
-                r.last_heard + config.idle_timeout
             } else {
-                r.last_heard + config.ping_interval
+                let keepalive = if r.pinged {
+                    r.last_heard + config.idle_timeout
+                } else {
+                    r.last_heard + config.ping_interval
+                };
+                if r.idle.away {
+                    keepalive
+                } else {
+                    keepalive.min(r.idle.last_input + config.away_after)
+                }
             };
             let wait = wake_at.saturating_duration_since(Instant::now());
             refresh_read_timeout(&mut r.stream, &mut r.read_timeout, wait.max(MIN_READ_WAIT));
@@ -300,6 +322,11 @@ impl Session {
                             "hello and login were not completed in time",
                         );
                         return Ended::Closed("handshake timeout".into());
+                    }
+                    if !r.idle.away && now >= r.idle.last_input + config.away_after {
+                        self.went_idle();
+                        r.idle.away = true;
+                        continue;
                     }
                     if r.pinged {
                         self.peer.close(
@@ -328,7 +355,7 @@ impl Session {
             };
             r.last_heard = Instant::now();
             r.pinged = false;
-            let ended = self.on_frame(body, &mut r.flood);
+            let ended = self.on_frame(body, &mut r.flood, &mut r.idle);
             r.deadline += std::mem::take(&mut self.deadline_credit);
             if let Some(ended) = ended {
                 return ended;
@@ -339,7 +366,7 @@ impl Session {
     /// Decodes and handles one frame; `Some` when the loop must end (or hand over). Out of line,
     /// so the frame an idle reader waits in (`run`) holds none of decoding's or handling's locals.
     #[inline(never)]
-    fn on_frame(&mut self, body: &[u8], flood: &mut Flood) -> Option<Ended> {
+    fn on_frame(&mut self, body: &[u8], flood: &mut Flood, idle: &mut Idle) -> Option<Ended> {
         let frame: ClientFrame = match frame::decode(body) {
             Ok(frame) => frame,
             Err(e) => {
@@ -355,6 +382,13 @@ impl Session {
                     self.flooding();
                     return Some(Ended::Closed("flooding".into()));
                 }
+            }
+        }
+        if !matches!(frame.request, Request::Ping | Request::Clock) {
+            idle.last_input = Instant::now();
+            if idle.away {
+                idle.away = false;
+                self.came_back();
             }
         }
         let id = frame.id;
@@ -384,6 +418,24 @@ impl Session {
                 },
             ),
             None => self.error(None, Refusal::from(e)),
+        }
+    }
+
+    /// No input for `away_after`: the user is shown away (and told, as by `#away`).
+    #[cold]
+    #[inline(never)]
+    fn went_idle(&self) {
+        if let Ok(Some(presence)) = self.shared.hub.set_away(&self.peer, None, true) {
+            self.event(presence);
+        }
+    }
+
+    /// Input after being shown away for lack of it: back (unless the user said `#away`).
+    #[cold]
+    #[inline(never)]
+    fn came_back(&self) {
+        if let Ok(Some(presence)) = self.shared.hub.set_back(&self.peer, true) {
+            self.event(presence);
         }
     }
 

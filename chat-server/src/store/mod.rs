@@ -1,4 +1,5 @@
-//! What the server keeps on disk, in one sled database: accounts and session tokens.
+//! What the server keeps on disk, in one sled database: accounts, session tokens, and what was
+//! said (see `said`).
 //!
 //! Architecture Invariants:
 //! - a write the server acknowledges (a registration, a session token, a revocation) is
@@ -6,11 +7,13 @@
 //! - a store that fails to open stops the server; it is never replaced or repaired silently.
 
 mod accounts;
+mod said;
 mod sessions;
 
 use std::path::Path;
 
 pub use accounts::{Account, Accounts, Created};
+pub use said::{CONVERSATION_KEPT, Kept, KeptMessages, OFFLINE_PER_RECIPIENT, SaidStore};
 pub use sessions::{SessionRecord, SessionStore, TokenHash};
 
 use crate::error::{Result, ServerError};
@@ -23,6 +26,8 @@ pub struct Store {
     pub accounts: Accounts,
     /// Session tokens (their hashes).
     pub sessions: SessionStore,
+    /// What was said: the default room's history, kept and past private messages.
+    pub said: SaidStore,
 }
 
 impl Store {
@@ -40,10 +45,12 @@ impl Store {
             .map_err(open_err)?;
         let accounts = Accounts::new(db.clone(), db.open_tree("accounts").map_err(open_err)?);
         let sessions = SessionStore::new(db.clone(), db.open_tree("sessions").map_err(open_err)?);
+        let said = SaidStore::open(&db).map_err(open_err)?;
         Ok(Store {
             db,
             accounts,
             sessions,
+            said,
         })
     }
 

@@ -1,4 +1,6 @@
-//! The shared, in-memory state of the chat: who is online, which rooms exist, who is where.
+//! The shared, in-memory state of the chat: who is online (and whether away), which rooms exist,
+//! who is where, and what was said in each room lately (`room`). Presence, away messages and
+//! typing notices are in `presence`.
 //!
 //! Architecture Invariants:
 //! - a logged-in user is in exactly one room; the default room always exists and is never
@@ -7,19 +9,28 @@
 //!   (or until deleted);
 //! - the lock is held only to change or read this state and to queue frames into outboxes, never
 //!   across socket I/O or disk access; events are queued under it, so every client sees a room's
-//!   events in the order its state changed.
+//!   events in the order its state changed;
+//! - locks are taken in the order hub → a room's lines → outboxes.
+
+mod presence;
+mod room;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
 
 use chat_core::limits::MAX_LISTED;
-use chat_core::protocol::{CloseReason, ErrorCode, RoomClosedReason, RoomInfo, ServerMessage};
+use chat_core::protocol::{
+    CloseReason, ErrorCode, Presence, RoomClosedReason, RoomInfo, Said, ServerMessage,
+};
 use chat_core::validate::room_key;
 
-use crate::outbox::Frame;
-use crate::peer::{self, Peer};
+pub use presence::Away;
+
+use crate::peer::Peer;
 use crate::wire;
+use room::Room;
 
 /// Why the hub refused a change. Nothing changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +56,9 @@ pub enum HubError {
     /// The user's room limit is reached.
     #[error("you have created as many rooms as allowed ({0}); delete one first")]
     TooManyRoomsForUser(usize),
+    /// History of a room the user is not in.
+    #[error("you can read the history of the room you are in only")]
+    NotInRoom,
     /// An invariant did not hold.
     #[error("the server could not do that")]
     Internal,
@@ -60,84 +74,9 @@ impl HubError {
             HubError::NotRoomCreator => ErrorCode::NotRoomCreator,
             HubError::DefaultRoom => ErrorCode::DefaultRoom,
             HubError::TooManyRooms | HubError::TooManyRoomsForUser(_) => ErrorCode::TooManyRooms,
+            HubError::NotInRoom => ErrorCode::Invalid,
             HubError::Internal => ErrorCode::Internal,
         }
-    }
-}
-
-/// A room.
-#[derive(Debug)]
-struct Room {
-    name: String,
-    /// Login name and key of the creator; `None` for the default room.
-    creator: Option<(String, String)>,
-    /// Members, in no particular order.
-    members: Vec<Arc<Peer>>,
-    /// Where each member is in `members`, by peer id: joining and leaving cost O(1), not O(N).
-    slots: HashMap<u64, usize>,
-}
-
-impl Room {
-    fn new(name: &str, creator: Option<(String, String)>) -> Self {
-        Room {
-            name: name.to_owned(),
-            creator,
-            members: Vec::new(),
-            slots: HashMap::new(),
-        }
-    }
-
-    fn remove(&mut self, id: u64) {
-        let Some(slot) = self.slots.remove(&id) else {
-            return;
-        };
-        self.members.swap_remove(slot);
-        if let Some(moved) = self.members.get(slot) {
-            self.slots.insert(moved.id, slot);
-        }
-    }
-
-    fn add(&mut self, peer: &Arc<Peer>) {
-        if self.slots.contains_key(&peer.id) {
-            return;
-        }
-        self.slots.insert(peer.id, self.members.len());
-        self.members.push(Arc::clone(peer));
-    }
-
-    /// The first [`MAX_LISTED`] member names in case-insensitive order, found in O(N) without
-    /// sorting (or allocating for) everyone.
-    fn listed_names(&self) -> Vec<String> {
-        let mut names: Vec<(&str, &str)> = self
-            .members
-            .iter()
-            .map(|p| match p.login() {
-                Some(l) => (l.key.as_str(), l.name.as_str()),
-                None => ("-", "-"),
-            })
-            .collect();
-        if names.len() > MAX_LISTED {
-            names.select_nth_unstable(MAX_LISTED);
-            names.truncate(MAX_LISTED);
-        }
-        names.sort_unstable();
-        names.into_iter().map(|(_, name)| name.to_owned()).collect()
-    }
-
-    fn entered(&self) -> ServerMessage {
-        ServerMessage::Entered {
-            room: self.name.clone(),
-            creator: self.creator.as_ref().map(|(name, _)| name.clone()),
-            members: self.listed_names(),
-            member_count: u32::try_from(self.members.len()).unwrap_or(u32::MAX),
-        }
-    }
-
-    /// Queues `frame` for every member; returns the member furthest behind if the sender should
-    /// wait for it (see `peer::broadcast`).
-    fn broadcast(&self, frame: &Option<Frame>) -> Option<Arc<Peer>> {
-        let frame = frame.as_ref()?;
-        peer::broadcast(self.members.iter(), frame)
     }
 }
 
@@ -147,6 +86,23 @@ struct Online {
     peer: Arc<Peer>,
     /// Key of the room the user is in.
     room: String,
+    /// Away, and why, when away.
+    away: Option<Away>,
+    /// Login keys of the users this one exchanged private messages with in this session, newest
+    /// last: they are told of this user's presence changes.
+    partners: Vec<String>,
+    /// When a typing notice to each recipient was last passed on.
+    typing_sent: Vec<(String, Instant)>,
+}
+
+impl Online {
+    fn presence(&self) -> Presence {
+        if self.away.is_some() {
+            Presence::Away
+        } else {
+            Presence::Online
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -160,6 +116,15 @@ struct State {
     presence_limit: usize,
 }
 
+/// How much history rooms keep.
+#[derive(Debug, Clone)]
+pub struct HistoryLimits {
+    /// Lines a created room keeps (and that `entered` may carry).
+    pub per_room: usize,
+    /// Lines the default room keeps.
+    pub default_room: usize,
+}
+
 /// The shared chat state. All methods take `&self`; the type is `Sync`.
 #[derive(Debug)]
 pub struct Hub {
@@ -167,6 +132,7 @@ pub struct Hub {
     default_key: String,
     max_rooms: usize,
     max_rooms_per_user: usize,
+    history: HistoryLimits,
     /// Set when the room list or a member count changed since the last directory broadcast.
     directory_changed: AtomicBool,
 }
@@ -180,6 +146,30 @@ pub struct Delivered {
     pub behind: Option<Arc<Peer>>,
 }
 
+/// A room line, said.
+#[derive(Debug)]
+pub struct Spoken {
+    /// The line, as the room's history keeps it.
+    pub said: Arc<Said>,
+    /// Whether it was said in the default room (whose history is kept on disk).
+    pub in_default_room: bool,
+    /// A member far behind, for the sender to wait for.
+    pub behind: Option<Arc<Peer>>,
+}
+
+/// One row of [`Hub::online_users`].
+#[derive(Debug, Clone)]
+pub struct OnlineUser {
+    /// Login key.
+    pub key: String,
+    /// Room name.
+    pub room: String,
+    /// Online or away.
+    pub presence: Presence,
+    /// The away message.
+    pub away_text: Option<String>,
+}
+
 /// What `login` did to an earlier session of the same account.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Takeover {
@@ -190,20 +180,25 @@ pub enum Takeover {
 }
 
 impl Hub {
-    /// A hub with only the default room.
-    /// A hub with the default room. Joins and leaves are announced (`joined`, `left`) in rooms of
-    /// at most `presence_limit` members: in a larger room every arrival would cost a frame per
-    /// member (10,000 logins into one room are 50 M frames); there the room list's member count,
-    /// pushed at most twice a second, is what members see.
+    /// A hub with the default room, whose history starts with `default_lines` (oldest first).
+    /// Joins and leaves are announced (`joined`, `left`) in rooms of at most `presence_limit`
+    /// members: in a larger room every arrival would cost a frame per member (10,000 logins into
+    /// one room are 50 M frames); there the room list's member count, pushed at most twice a
+    /// second, is what members see.
     pub fn new(
         default_room: &str,
         max_rooms: usize,
         max_rooms_per_user: usize,
         presence_limit: usize,
+        history: HistoryLimits,
+        default_lines: Vec<Said>,
     ) -> Self {
         let default_key = room_key(default_room);
         let mut rooms = HashMap::new();
-        rooms.insert(default_key.clone(), Room::new(default_room, None));
+        rooms.insert(
+            default_key.clone(),
+            Room::new(default_room, None, history.default_room, default_lines),
+        );
         Hub {
             state: RwLock::new(State {
                 online: HashMap::new(),
@@ -213,6 +208,7 @@ impl Hub {
             default_key,
             max_rooms: max_rooms.max(1),
             max_rooms_per_user,
+            history,
             directory_changed: AtomicBool::new(false),
         }
     }
@@ -257,16 +253,19 @@ impl Hub {
             Online {
                 peer: Arc::clone(peer),
                 room: default_key.clone(),
+                away: None,
+                partners: Vec::new(),
+                typing_sent: Vec::new(),
             },
         );
-        let entered = join_room(&mut state, peer, &default_key)?;
+        let entered = self.join_room(&mut state, peer, &default_key)?;
         self.changed();
         Ok((takeover, entered))
     }
 
-    /// Removes a peer that is going away: it leaves its room, and the rooms its account created
-    /// close (their members move to the default room). Does nothing if the account's current
-    /// session is another one (taken over).
+    /// Removes a peer that is going away: it leaves its room, the users it wrote to are told it
+    /// went offline, and the rooms its account created close (their members move to the default
+    /// room). Does nothing if the account's current session is another one (taken over).
     pub fn logout(&self, peer: &Peer) {
         let Some(login) = peer.login() else { return };
         let mut state = self.write();
@@ -276,6 +275,7 @@ impl Hub {
         }
         if let Some(online) = state.online.remove(&login.key) {
             leave_room(&mut state, &online.peer, &online.room);
+            presence::tell_partners(&state, &online, &login.name, Presence::Offline, None);
         }
         let owned: Vec<String> = state
             .rooms
@@ -310,9 +310,14 @@ impl Hub {
         }
         state.rooms.insert(
             key.clone(),
-            Room::new(name, Some((login.name.clone(), login.key.clone()))),
+            Room::new(
+                name,
+                Some((login.name.clone(), login.key.clone())),
+                self.history.per_room,
+                Vec::new(),
+            ),
         );
-        let entered = move_peer(&mut state, peer, &key)?;
+        let entered = self.move_peer(&mut state, peer, &key)?;
         self.changed();
         Ok(entered)
     }
@@ -324,7 +329,7 @@ impl Hub {
         if !state.rooms.contains_key(&key) {
             return Err(HubError::RoomNotFound);
         }
-        let entered = move_peer(&mut state, peer, &key)?;
+        let entered = self.move_peer(&mut state, peer, &key)?;
         self.changed();
         Ok(entered)
     }
@@ -332,7 +337,8 @@ impl Hub {
     /// `#eR`: back to the default room (no effect if already there).
     pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<ServerMessage, HubError> {
         let mut state = self.write();
-        let entered = move_peer(&mut state, peer, &self.default_key)?;
+        let default_key = self.default_key.clone();
+        let entered = self.move_peer(&mut state, peer, &default_key)?;
         self.changed();
         Ok(entered)
     }
@@ -356,7 +362,8 @@ impl Hub {
         Ok(name)
     }
 
-    /// Removes a room and moves its members to the default room, telling each why.
+    /// Removes a room and moves its members to the default room, telling each why. Its history
+    /// goes with it.
     fn close_room(&self, state: &mut State, key: &str, reason: RoomClosedReason) {
         let Some(room) = state.rooms.remove(key) else {
             return;
@@ -375,7 +382,8 @@ impl Hub {
             if let Some(online) = state.online.get_mut(&login.key) {
                 online.room = self.default_key.clone();
             }
-            if let Some(frame) = join_room(state, member, &self.default_key)
+            if let Some(frame) = self
+                .join_room(state, member, &self.default_key)
                 .ok()
                 .and_then(wire::event)
             {
@@ -384,9 +392,9 @@ impl Hub {
         }
     }
 
-    /// A room message from the peer to everyone in its room, the peer included. Returns a member
-    /// that has fallen far behind, for the sender to wait for.
-    pub fn say(&self, peer: &Peer, text: String) -> Result<Option<Arc<Peer>>, HubError> {
+    /// A room message from the peer to everyone in its room, the peer included, kept in the
+    /// room's history.
+    pub fn say(&self, peer: &Peer, text: String) -> Result<Spoken, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
@@ -394,41 +402,83 @@ impl Hub {
             .get(&login.key)
             .ok_or(HubError::LoginRequired)?;
         let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
-        let frame = wire::event(ServerMessage::Message {
+        let time = chat_core::clock::system_now_ms();
+        let (said, behind) = room.say(&login.name, text, time);
+        Ok(Spoken {
+            said,
+            in_default_room: online.room == self.default_key,
+            behind,
+        })
+    }
+
+    /// Lines said in the peer's room before line `before` (the newest when `None`), as many as
+    /// fit one frame: the `history` reply.
+    pub fn history(
+        &self,
+        peer: &Peer,
+        room: &str,
+        before: Option<u64>,
+    ) -> Result<ServerMessage, HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
+        let state = self.read();
+        let online = state
+            .online
+            .get(&login.key)
+            .ok_or(HubError::LoginRequired)?;
+        if room_key(room) != online.room {
+            return Err(HubError::NotInRoom);
+        }
+        let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
+        let budget = wire::room_for_rows(ServerMessage::History {
             room: room.name.clone(),
-            from: login.name.clone(),
-            text,
+            messages: Vec::new(),
+            more: true,
         });
-        Ok(room.broadcast(&frame))
+        let (messages, more) = room.lines().newest(before, budget, usize::MAX);
+        Ok(ServerMessage::History {
+            room: room.name.clone(),
+            messages,
+            more,
+        })
     }
 
     /// A private message to an online user. Returns what became of it, or `None` if that user is
-    /// not online.
+    /// not online. The two become each other's partners (told of presence changes).
     pub fn private(
         &self,
         from: &Peer,
         to_key: &str,
         text: &str,
+        id: u64,
     ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
-        let state = self.read();
-        let Some(to) = state.online.get(to_key) else {
+        let mut state = self.write();
+        let Some(to) = state.online.get_mut(to_key) else {
             return Ok(None);
         };
+        presence::add_partner(&mut to.partners, &login.key);
         let mut behind = None;
         if let Some(frame) = wire::event(ServerMessage::Private {
             from: login.name.clone(),
             text: text.to_owned(),
+            stored: false,
+            id,
         }) {
             let pushed = to.peer.send_measured(&frame);
             if to.peer.outbox.is_pressing(pushed.backlog) {
                 behind = Some(Arc::clone(&to.peer));
             }
         }
-        Ok(Some(Delivered {
+        let delivered = Delivered {
             to: to.peer.name().to_owned(),
             behind,
-        }))
+        };
+        if let Some(me) = state.online.get_mut(&login.key) {
+            presence::add_partner(&mut me.partners, to_key);
+            // The message ends the typing notice: the next one goes through at once.
+            me.typing_sent.retain(|(k, _)| k != to_key);
+        }
+        Ok(Some(delivered))
     }
 
     /// Every room: the default one first, then by name.
@@ -452,21 +502,23 @@ impl Hub {
         rooms
     }
 
-    /// Every online user's login key and room name, by login key.
-    pub fn online_rooms(&self) -> Vec<(String, String)> {
+    /// Every online user, by login key.
+    pub fn online_users(&self) -> Vec<OnlineUser> {
         let state = self.read();
-        let mut online: Vec<(String, String)> = state
+        let mut online: Vec<OnlineUser> = state
             .online
             .iter()
             .filter_map(|(key, o)| {
-                state
-                    .rooms
-                    .get(&o.room)
-                    .map(|r| (key.clone(), r.name.clone()))
+                state.rooms.get(&o.room).map(|r| OnlineUser {
+                    key: key.clone(),
+                    room: r.name.clone(),
+                    presence: o.presence(),
+                    away_text: o.away.as_ref().and_then(|a| a.text.clone()),
+                })
             })
             .collect();
         drop(state);
-        online.sort_unstable();
+        online.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         online
     }
 
@@ -483,32 +535,97 @@ impl Hub {
     pub fn online_count(&self) -> usize {
         self.read().online.len()
     }
-}
 
-/// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
-/// there already. Returns the `entered` message for the peer.
-fn move_peer(state: &mut State, peer: &Arc<Peer>, to: &str) -> Result<ServerMessage, HubError> {
-    if !state.rooms.contains_key(to) {
-        return Err(HubError::RoomNotFound);
+    /// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
+    /// there already. Returns the `entered` message for the peer.
+    fn move_peer(
+        &self,
+        state: &mut State,
+        peer: &Arc<Peer>,
+        to: &str,
+    ) -> Result<ServerMessage, HubError> {
+        if !state.rooms.contains_key(to) {
+            return Err(HubError::RoomNotFound);
+        }
+        let from = peer
+            .login()
+            .and_then(|l| state.online.get(&l.key))
+            .map(|o| o.room.clone());
+        if from.as_deref() == Some(to) {
+            return self.entered(state, to);
+        }
+        if let Some(from) = &from {
+            leave_room(state, peer, from);
+        }
+        if let Some(online) = peer.login().and_then(|l| state.online.get_mut(&l.key)) {
+            online.room = to.to_owned();
+        }
+        self.join_room(state, peer, to)
     }
-    let from = peer
-        .login()
-        .and_then(|l| state.online.get(&l.key))
-        .map(|o| o.room.clone());
-    if from.as_deref() == Some(to) {
-        return state
-            .rooms
-            .get(to)
-            .map(Room::entered)
-            .ok_or(HubError::RoomNotFound);
+
+    /// Adds a peer to a room's members, tells the others, and returns the peer's `entered`
+    /// message.
+    fn join_room(
+        &self,
+        state: &mut State,
+        peer: &Arc<Peer>,
+        key: &str,
+    ) -> Result<ServerMessage, HubError> {
+        let presence = peer
+            .login()
+            .and_then(|l| state.online.get(&l.key))
+            .map_or(Presence::Online, Online::presence);
+        let limit = state.presence_limit;
+        let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
+        if room.members.len() < limit {
+            let joined = wire::event(ServerMessage::Joined {
+                room: room.name.clone(),
+                login: peer.name().to_owned(),
+                presence,
+            });
+            room.broadcast(&joined);
+        }
+        room.add(peer);
+        self.entered(state, key)
     }
-    if let Some(from) = &from {
-        leave_room(state, peer, from);
+
+    /// The `entered` message for room `key`: its members (those away named apart) and the
+    /// newest lines of its history that fit the frame.
+    fn entered(&self, state: &State, key: &str) -> Result<ServerMessage, HubError> {
+        let room = state.rooms.get(key).ok_or(HubError::RoomNotFound)?;
+        let members = room.listed_names();
+        let away = room
+            .members
+            .iter()
+            .filter_map(|p| {
+                let login = p.login()?;
+                let online = state.online.get(&login.key)?;
+                online.away.is_some().then(|| login.name.clone())
+            })
+            .take(MAX_LISTED)
+            .collect();
+        let mut entered = ServerMessage::Entered {
+            room: room.name.clone(),
+            creator: room.creator.as_ref().map(|(name, _)| name.clone()),
+            members,
+            member_count: u32::try_from(room.members.len()).unwrap_or(u32::MAX),
+            away,
+            history: Vec::new(),
+            more_history: true,
+        };
+        let budget = wire::room_for_rows(entered.clone());
+        let (lines, more) = room.lines().newest(None, budget, self.history.per_room);
+        if let ServerMessage::Entered {
+            history,
+            more_history,
+            ..
+        } = &mut entered
+        {
+            *history = lines;
+            *more_history = more;
+        }
+        Ok(entered)
     }
-    if let Some(online) = peer.login().and_then(|l| state.online.get_mut(&l.key)) {
-        online.room = to.to_owned();
-    }
-    join_room(state, peer, to)
 }
 
 /// Removes a peer from a room's members and tells the others.
@@ -526,18 +643,4 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
         login: peer.name().to_owned(),
     });
     room.broadcast(&left);
-}
-
-/// Adds a peer to a room's members, tells the others, and returns the peer's `entered` message.
-fn join_room(state: &mut State, peer: &Arc<Peer>, key: &str) -> Result<ServerMessage, HubError> {
-    let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
-    if room.members.len() < state.presence_limit {
-        let joined = wire::event(ServerMessage::Joined {
-            room: room.name.clone(),
-            login: peer.name().to_owned(),
-        });
-        room.broadcast(&joined);
-    }
-    room.add(peer);
-    Ok(room.entered())
 }

@@ -1,0 +1,259 @@
+//! The archive thread: the one writer of what was said (`store::said`), so reader threads never
+//! touch the store.
+//!
+//! Room lines of the default room and messages delivered to online users are written without
+//! waiting (sled writes them to disk within half a second; a crash loses at most that much of
+//! the history). A message kept for an offline user is acknowledged (`private_stored`) only once
+//! it is on disk: the thread applies every job waiting, flushes once for all that need it, then
+//! answers them (one disk flush for many messages when they come together).
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+
+use chat_core::protocol::{PrivateSaid, Said};
+use chat_core::validate::login_key;
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+use crate::error::{Result, ServerError};
+use crate::store::{Kept, KeptMessages, SaidStore};
+
+/// Jobs that may wait for the archive thread; beyond this, senders wait (back pressure).
+const QUEUE: usize = 64 * 1024;
+/// Jobs applied before one flush.
+const BATCH: usize = 1024;
+
+enum Job {
+    RoomLine(Arc<Said>),
+    Private(PrivateSaid),
+    KeepOffline {
+        recipient_key: String,
+        said: PrivateSaid,
+        done: Sender<Result<()>>,
+    },
+    Offline {
+        recipient_key: String,
+        reply: Sender<Result<KeptMessages>>,
+    },
+    Forget {
+        recipient_key: String,
+        up_to: u64,
+    },
+    Conversation {
+        a: String,
+        b: String,
+        before: Option<u64>,
+        limit: usize,
+        reply: Sender<Result<(Vec<PrivateSaid>, bool)>>,
+    },
+    /// Write what is queued and end (the store can then be opened again).
+    Stop,
+}
+
+/// A handle on the archive thread; the thread ends when the last handle is dropped, after
+/// writing what was queued.
+#[derive(Debug)]
+pub(crate) struct Archive {
+    jobs: Sender<Job>,
+    /// The next private message id (kept messages are numbered by it too).
+    next_private: AtomicU64,
+    /// Login keys with messages kept for them (so a login without any costs no round trip).
+    waiting: Mutex<HashSet<String>>,
+    thread: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("archive job")
+    }
+}
+
+fn gone() -> ServerError {
+    ServerError::Io(std::io::Error::other("the archive thread ended"))
+}
+
+impl Archive {
+    /// Starts the thread over `store`, keeping the default room's newest `room_keep` lines.
+    pub(crate) fn start(store: SaidStore, room_keep: usize) -> Result<Self> {
+        let next_private = AtomicU64::new(store.last_private_id()? + 1);
+        let waiting = Mutex::new(store.recipients_waiting()?.into_iter().collect());
+        let (jobs, rx) = bounded(QUEUE);
+        let thread = thread::Builder::new()
+            .name("archive".into())
+            .spawn(move || archive_loop(&store, &rx, room_keep))?;
+        Ok(Archive {
+            jobs,
+            next_private,
+            waiting,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    fn waiting(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn send(&self, job: Job) {
+        // Only fails once the thread ended, at shutdown; the job is then moot.
+        let _ = self.jobs.send(job);
+    }
+
+    /// A number for a new private message, increasing.
+    pub(crate) fn next_private_id(&self) -> u64 {
+        self.next_private.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Writes a default-room line (not waited for).
+    pub(crate) fn room_line(&self, said: Arc<Said>) {
+        self.send(Job::RoomLine(said));
+    }
+
+    /// Adds a delivered private message to its conversation (not waited for).
+    pub(crate) fn private(&self, said: PrivateSaid) {
+        self.send(Job::Private(said));
+    }
+
+    /// Keeps a private message for an offline recipient, and adds it to the conversation;
+    /// returns once both are on disk.
+    pub(crate) fn keep_offline(&self, said: PrivateSaid) -> Result<()> {
+        let recipient_key = login_key(&said.to);
+        let (done, wait) = bounded(1);
+        self.send(Job::KeepOffline {
+            recipient_key: recipient_key.clone(),
+            said,
+            done,
+        });
+        wait.recv().map_err(|_| gone())??;
+        self.waiting().insert(recipient_key);
+        Ok(())
+    }
+
+    /// The messages kept for a user who just logged in (oldest first, with their sequence
+    /// numbers) and how many were dropped; `None` when there are none.
+    pub(crate) fn kept_for(&self, recipient_key: &str) -> Result<Option<KeptMessages>> {
+        if !self.waiting().contains(recipient_key) {
+            return Ok(None);
+        }
+        let (reply, wait) = bounded(1);
+        self.send(Job::Offline {
+            recipient_key: recipient_key.to_owned(),
+            reply,
+        });
+        Ok(Some(wait.recv().map_err(|_| gone())??))
+    }
+
+    /// Forgets a user's kept messages up to `up_to`, once handed to the user's connection.
+    pub(crate) fn delivered_kept(&self, recipient_key: &str, up_to: u64) {
+        self.waiting().remove(recipient_key);
+        self.send(Job::Forget {
+            recipient_key: recipient_key.to_owned(),
+            up_to,
+        });
+    }
+
+    /// Up to `limit` messages between `a` and `b` (login keys) before `before`, oldest first,
+    /// and whether earlier ones exist.
+    pub(crate) fn conversation(
+        &self,
+        a: &str,
+        b: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<PrivateSaid>, bool)> {
+        let (reply, wait) = bounded(1);
+        self.send(Job::Conversation {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            before,
+            limit,
+            reply,
+        });
+        wait.recv().map_err(|_| gone())?
+    }
+
+    /// Writes what is queued and waits for the thread to end, letting go of the store.
+    pub(crate) fn stop(&self) {
+        self.send(Job::Stop);
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut stop = false;
+    while !stop && let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // Durable jobs wait for one flush after the whole batch.
+        let mut after_flush: Vec<(Sender<Result<()>>, Result<()>)> = Vec::new();
+        for job in batch.drain(..) {
+            match job {
+                Job::RoomLine(said) => {
+                    if let Err(e) = store.add_room_line(&said, room_keep) {
+                        tracing::error!("cannot keep a room line: {e}");
+                    }
+                }
+                Job::Private(said) => {
+                    if let Err(e) = store.add_private(&said) {
+                        tracing::error!("cannot keep a private message: {e}");
+                    }
+                }
+                Job::KeepOffline {
+                    recipient_key,
+                    said,
+                    done,
+                } => {
+                    let seq = said.id;
+                    let kept = store
+                        .add_private(&said)
+                        .and_then(|()| store.keep_offline(&recipient_key, &Kept { said }, seq));
+                    after_flush.push((done, kept));
+                }
+                Job::Offline {
+                    recipient_key,
+                    reply,
+                } => {
+                    let _ = reply.send(store.offline_for(&recipient_key));
+                }
+                Job::Forget {
+                    recipient_key,
+                    up_to,
+                } => {
+                    if let Err(e) = store.forget_offline(&recipient_key, up_to) {
+                        tracing::error!("cannot forget delivered messages: {e}");
+                    }
+                }
+                Job::Conversation {
+                    a,
+                    b,
+                    before,
+                    limit,
+                    reply,
+                } => {
+                    let _ = reply.send(store.conversation(&a, &b, before, limit));
+                }
+                Job::Stop => stop = true,
+            }
+        }
+        if after_flush.is_empty() && !stop {
+            continue;
+        }
+        let flushed = store.flush();
+        for (done, result) in after_flush {
+            let result = match (&flushed, result) {
+                (Err(e), _) => Err(ServerError::Io(std::io::Error::other(e.to_string()))),
+                (Ok(()), result) => result,
+            };
+            let _ = done.send(result);
+        }
+    }
+}

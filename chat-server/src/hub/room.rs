@@ -1,0 +1,223 @@
+//! A room: its members, and the lines said in it (its history).
+//!
+//! Architecture Invariant: a room's lines are numbered and broadcast under its `lines` lock, so
+//! every member receives the room's lines in the same order, the order of their numbers, and
+//! the history holds them in that order too.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chat_core::limits::MAX_LISTED;
+use chat_core::protocol::{Said, ServerMessage};
+
+use crate::outbox::Frame;
+use crate::peer::{self, Peer};
+use crate::wire;
+
+/// A line of the history, with the bytes it takes in a frame (measured once, when said).
+#[derive(Debug, Clone)]
+pub(super) struct Line {
+    pub said: Arc<Said>,
+    pub bytes: usize,
+}
+
+/// The numbered lines of a room, the newest `keep` of them.
+#[derive(Debug)]
+pub(super) struct Lines {
+    pub lines: VecDeque<Line>,
+    pub next_id: u64,
+    pub keep: usize,
+}
+
+impl Lines {
+    fn push(&mut self, said: Said) -> Arc<Said> {
+        let said = Arc::new(said);
+        let bytes = wire::encoded_len(&*said);
+        self.lines.push_back(Line {
+            said: Arc::clone(&said),
+            bytes,
+        });
+        while self.lines.len() > self.keep {
+            self.lines.pop_front();
+        }
+        said
+    }
+
+    /// The newest lines before `before` (all when `None`) that fit in `budget` bytes, at most
+    /// `max` of them, oldest first; and whether earlier lines exist.
+    pub fn newest(&self, before: Option<u64>, budget: usize, max: usize) -> (Vec<Said>, bool) {
+        let end = match before {
+            Some(id) => self.lines.partition_point(|l| l.said.id < id),
+            None => self.lines.len(),
+        };
+        let mut used = 0;
+        let mut start = end;
+        while start > 0 && end - start < max {
+            let line = &self.lines[start - 1];
+            if used + line.bytes > budget {
+                break;
+            }
+            used += line.bytes;
+            start -= 1;
+        }
+        let said = self
+            .lines
+            .range(start..end)
+            .map(|l| Said::clone(&l.said))
+            .collect();
+        (said, start > 0)
+    }
+}
+
+/// A room.
+#[derive(Debug)]
+pub(super) struct Room {
+    pub name: String,
+    /// Login name and key of the creator; `None` for the default room.
+    pub creator: Option<(String, String)>,
+    /// Members, in no particular order.
+    pub members: Vec<Arc<Peer>>,
+    /// Where each member is in `members`, by peer id: joining and leaving cost O(1), not O(N).
+    slots: HashMap<u64, usize>,
+    lines: Mutex<Lines>,
+}
+
+impl Room {
+    /// A room keeping its newest `keep` lines, starting with `said` (oldest first).
+    pub fn new(
+        name: &str,
+        creator: Option<(String, String)>,
+        keep: usize,
+        said: Vec<Said>,
+    ) -> Self {
+        let mut lines = Lines {
+            lines: VecDeque::new(),
+            next_id: said.last().map_or(1, |s| s.id + 1),
+            keep,
+        };
+        for s in said {
+            lines.push(s);
+        }
+        Room {
+            name: name.to_owned(),
+            creator,
+            members: Vec::new(),
+            slots: HashMap::new(),
+            lines: Mutex::new(lines),
+        }
+    }
+
+    pub fn lines(&self) -> MutexGuard<'_, Lines> {
+        // Each change leaves the lines consistent, so a poisoned lock guards valid data.
+        self.lines.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn remove(&mut self, id: u64) {
+        let Some(slot) = self.slots.remove(&id) else {
+            return;
+        };
+        self.members.swap_remove(slot);
+        if let Some(moved) = self.members.get(slot) {
+            self.slots.insert(moved.id, slot);
+        }
+    }
+
+    pub fn add(&mut self, peer: &Arc<Peer>) {
+        if self.slots.contains_key(&peer.id) {
+            return;
+        }
+        self.slots.insert(peer.id, self.members.len());
+        self.members.push(Arc::clone(peer));
+    }
+
+    /// The first [`MAX_LISTED`] member names in case-insensitive order, found in O(N) without
+    /// sorting (or allocating for) everyone.
+    pub fn listed_names(&self) -> Vec<String> {
+        let mut names: Vec<(&str, &str)> = self
+            .members
+            .iter()
+            .map(|p| match p.login() {
+                Some(l) => (l.key.as_str(), l.name.as_str()),
+                None => ("-", "-"),
+            })
+            .collect();
+        if names.len() > MAX_LISTED {
+            names.select_nth_unstable(MAX_LISTED);
+            names.truncate(MAX_LISTED);
+        }
+        names.sort_unstable();
+        names.into_iter().map(|(_, name)| name.to_owned()).collect()
+    }
+
+    /// Queues `frame` for every member; returns the member furthest behind if the sender should
+    /// wait for it (see `peer::broadcast`).
+    pub fn broadcast(&self, frame: &Option<Frame>) -> Option<Arc<Peer>> {
+        let frame = frame.as_ref()?;
+        peer::broadcast(self.members.iter(), frame)
+    }
+
+    /// Numbers a line, keeps it, and queues it for every member, all under the lines lock (see
+    /// the module's invariant). Returns the line and a member far behind, if one is.
+    pub fn say(&self, from: &str, text: String, time: i64) -> (Arc<Said>, Option<Arc<Peer>>) {
+        let mut lines = self.lines();
+        let id = lines.next_id;
+        lines.next_id += 1;
+        let frame = wire::frame_at(
+            time,
+            None,
+            ServerMessage::Message {
+                room: self.name.clone(),
+                from: from.to_owned(),
+                text: text.clone(),
+                id,
+            },
+        );
+        let said = lines.push(Said {
+            room: self.name.clone(),
+            from: from.to_owned(),
+            text,
+            time,
+            id,
+        });
+        let behind = self.broadcast(&frame);
+        (said, behind)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn said(id: u64, text: &str) -> Said {
+        Said {
+            room: "r".into(),
+            from: "ana".into(),
+            text: text.into(),
+            time: 1,
+            id,
+        }
+    }
+
+    #[test]
+    fn the_newest_lines_that_fit_come_oldest_first_and_say_if_more_exist() {
+        let room = Room::new("r", None, 5, (1..=8).map(|i| said(i, "x")).collect());
+        let lines = room.lines();
+        assert_eq!(lines.lines.len(), 5, "only the newest five are kept");
+        assert_eq!(lines.next_id, 9);
+        let (all, more) = lines.newest(None, usize::MAX, usize::MAX);
+        assert_eq!(
+            all.iter().map(|s| s.id).collect::<Vec<_>>(),
+            [4, 5, 6, 7, 8]
+        );
+        assert!(!more);
+        let (page, more) = lines.newest(Some(7), usize::MAX, 2);
+        assert_eq!(page.iter().map(|s| s.id).collect::<Vec<_>>(), [5, 6]);
+        assert!(more);
+        let one = lines.lines[0].bytes;
+        let (fit, more) = lines.newest(None, one * 2 + 1, usize::MAX);
+        assert_eq!(fit.iter().map(|s| s.id).collect::<Vec<_>>(), [7, 8]);
+        assert!(more);
+        assert_eq!(lines.newest(Some(4), usize::MAX, 9), (vec![], false));
+    }
+}

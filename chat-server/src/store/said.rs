@@ -1,0 +1,281 @@
+//! What was said, on disk: the default room's history, private messages kept for offline users,
+//! and each conversation's last messages.
+//!
+//! Trees (keys are bytes; numbers big-endian, so keys sort as the numbers do):
+//! - `room_lines`: line id (u64) → `Said`; the default room only, the newest
+//!   `default_room_history`.
+//! - `offline`: recipient's login key, 0, sequence (u64) → `Kept`; at most
+//!   [`OFFLINE_PER_RECIPIENT`] per recipient.
+//! - `offline_dropped`: recipient's login key → how many kept messages were dropped (u64).
+//! - `conversations`: the two login keys in order, separated and ended by 0, then the message id
+//!   (u64) → `PrivateSaid`; at most [`CONVERSATION_KEPT`] per pair.
+//! - `meta`: `private_id` → the highest private message id written (u64).
+//!
+//! Only the archive thread (`archive`) writes here.
+
+use chat_core::protocol::{PrivateSaid, Said};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ServerError};
+
+/// Private messages kept for one offline recipient; beyond it the oldest go.
+pub const OFFLINE_PER_RECIPIENT: usize = 1_000;
+/// Private messages kept per conversation (pair of users).
+pub const CONVERSATION_KEPT: usize = 500;
+
+/// A private message kept for an offline recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    /// The message, as the conversation keeps it.
+    pub said: PrivateSaid,
+}
+
+/// What a recipient finds kept at login.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeptMessages {
+    /// The messages, oldest first, with their sequence numbers.
+    pub messages: Vec<(u64, Kept)>,
+    /// How many older ones were dropped (beyond [`OFFLINE_PER_RECIPIENT`]).
+    pub dropped: u64,
+}
+
+/// The trees of what was said.
+#[derive(Debug, Clone)]
+pub struct SaidStore {
+    db: sled::Db,
+    room_lines: sled::Tree,
+    offline: sled::Tree,
+    offline_dropped: sled::Tree,
+    conversations: sled::Tree,
+    meta: sled::Tree,
+}
+
+fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
+    rmp_serde::to_vec_named(value).map_err(|e| ServerError::CorruptRecord {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(what: &'static str, bytes: &[u8]) -> Result<T> {
+    rmp_serde::from_slice(bytes).map_err(|e| ServerError::CorruptRecord {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn number(bytes: &[u8]) -> u64 {
+    let mut n = [0u8; 8];
+    let tail = &bytes[bytes.len().saturating_sub(8)..];
+    n[8 - tail.len()..].copy_from_slice(tail);
+    u64::from_be_bytes(n)
+}
+
+/// The key prefix of a recipient's kept messages.
+fn offline_prefix(login_key: &str) -> Vec<u8> {
+    let mut key = login_key.as_bytes().to_vec();
+    key.push(0);
+    key
+}
+
+/// The key prefix of the conversation between two login keys (in either order).
+pub fn conversation_prefix(a: &str, b: &str) -> Vec<u8> {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    let mut key = Vec::with_capacity(first.len() + second.len() + 2);
+    key.extend_from_slice(first.as_bytes());
+    key.push(0);
+    key.extend_from_slice(second.as_bytes());
+    key.push(0);
+    key
+}
+
+impl SaidStore {
+    pub(super) fn open(db: &sled::Db) -> sled::Result<Self> {
+        Ok(SaidStore {
+            db: db.clone(),
+            room_lines: db.open_tree("room_lines")?,
+            offline: db.open_tree("offline")?,
+            offline_dropped: db.open_tree("offline_dropped")?,
+            conversations: db.open_tree("conversations")?,
+            meta: db.open_tree("meta")?,
+        })
+    }
+
+    /// Writes everything to disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The default room's stored lines, oldest first. Unreadable ones are skipped and logged.
+    pub fn room_lines(&self) -> Result<Vec<Said>> {
+        let mut out = Vec::new();
+        for item in self.room_lines.iter() {
+            let (_, v) = item?;
+            match decode::<Said>("room line", &v) {
+                Ok(said) => out.push(said),
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds a default-room line and forgets lines beyond the newest `keep`.
+    pub fn add_room_line(&self, said: &Said, keep: usize) -> Result<()> {
+        self.room_lines
+            .insert(said.id.to_be_bytes(), encode("room line", said)?)?;
+        let mut extra = self.room_lines.len().saturating_sub(keep);
+        while extra > 0 {
+            match self.room_lines.pop_min()? {
+                Some(_) => extra -= 1,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// The highest private message id ever written (0: none).
+    pub fn last_private_id(&self) -> Result<u64> {
+        Ok(self.meta.get(b"private_id")?.map_or(0, |v| number(&v)))
+    }
+
+    /// Adds a message to its conversation (keeping the newest [`CONVERSATION_KEPT`]) and notes
+    /// its id as the highest written.
+    pub fn add_private(&self, said: &PrivateSaid) -> Result<()> {
+        let from = chat_core::validate::login_key(&said.from);
+        let to = chat_core::validate::login_key(&said.to);
+        let prefix = conversation_prefix(&from, &to);
+        let mut key = prefix.clone();
+        key.extend_from_slice(&said.id.to_be_bytes());
+        self.conversations
+            .insert(key, encode("private message", said)?)?;
+        let last = self.last_private_id()?;
+        if said.id > last {
+            self.meta.insert(b"private_id", &said.id.to_be_bytes())?;
+        }
+        let count = self.conversations.scan_prefix(&prefix).count();
+        if count > CONVERSATION_KEPT {
+            let old: Vec<sled::IVec> = self
+                .conversations
+                .scan_prefix(&prefix)
+                .keys()
+                .take(count - CONVERSATION_KEPT)
+                .collect::<sled::Result<_>>()?;
+            for key in old {
+                self.conversations.remove(key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` messages of the conversation of `a` and `b` before id `before` (all when
+    /// `None`), oldest first, and whether earlier ones exist.
+    pub fn conversation(
+        &self,
+        a: &str,
+        b: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<PrivateSaid>, bool)> {
+        let prefix = conversation_prefix(a, b);
+        let mut end = prefix.clone();
+        end.extend_from_slice(&before.unwrap_or(u64::MAX).to_be_bytes());
+        let mut newest_first = Vec::new();
+        let mut more = false;
+        for item in self.conversations.range(prefix.clone()..end).rev() {
+            let (_, v) = item?;
+            if newest_first.len() == limit {
+                more = true;
+                break;
+            }
+            match decode::<PrivateSaid>("private message", &v) {
+                Ok(said) => newest_first.push(said),
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        newest_first.reverse();
+        Ok((newest_first, more))
+    }
+
+    /// Keeps a message for an offline recipient; when the recipient already has
+    /// [`OFFLINE_PER_RECIPIENT`], the oldest is dropped and counted. Not flushed here.
+    pub fn keep_offline(&self, recipient_key: &str, kept: &Kept, seq: u64) -> Result<()> {
+        let prefix = offline_prefix(recipient_key);
+        let mut key = prefix.clone();
+        key.extend_from_slice(&seq.to_be_bytes());
+        self.offline.insert(key, encode("kept message", kept)?)?;
+        let held = self.offline.scan_prefix(&prefix).count();
+        let mut dropped = 0u64;
+        for item in self
+            .offline
+            .scan_prefix(&prefix)
+            .keys()
+            .take(held.saturating_sub(OFFLINE_PER_RECIPIENT))
+        {
+            self.offline.remove(item?)?;
+            dropped += 1;
+        }
+        if dropped > 0 {
+            let before = self
+                .offline_dropped
+                .get(recipient_key)?
+                .map_or(0, |v| number(&v));
+            self.offline_dropped
+                .insert(recipient_key, &(before + dropped).to_be_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Login keys with messages kept for them.
+    pub fn recipients_waiting(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for item in self.offline.iter().keys() {
+            let key = item?;
+            let login = key.split(|b| *b == 0).next().unwrap_or_default();
+            let login = String::from_utf8_lossy(login).into_owned();
+            if out.last() != Some(&login) {
+                out.push(login);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A recipient's kept messages, oldest first, with their sequence numbers, and how many were
+    /// dropped. Nothing is removed: see [`SaidStore::forget_offline`].
+    pub fn offline_for(&self, recipient_key: &str) -> Result<KeptMessages> {
+        let mut out = Vec::new();
+        for item in self.offline.scan_prefix(offline_prefix(recipient_key)) {
+            let (k, v) = item?;
+            match decode::<Kept>("kept message", &v) {
+                Ok(kept) => out.push((number(&k), kept)),
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        let dropped = self
+            .offline_dropped
+            .get(recipient_key)?
+            .map_or(0, |v| number(&v));
+        Ok(KeptMessages {
+            messages: out,
+            dropped,
+        })
+    }
+
+    /// Removes a recipient's kept messages up to sequence `up_to`, and its dropped count, once
+    /// they were handed to the recipient's connection.
+    pub fn forget_offline(&self, recipient_key: &str, up_to: u64) -> Result<()> {
+        let prefix = offline_prefix(recipient_key);
+        let mut end = prefix.clone();
+        end.extend_from_slice(&up_to.to_be_bytes());
+        let keys: Vec<sled::IVec> = self
+            .offline
+            .range(prefix..=end)
+            .keys()
+            .collect::<sled::Result<_>>()?;
+        for key in keys {
+            self.offline.remove(key)?;
+        }
+        self.offline_dropped.remove(recipient_key)?;
+        Ok(())
+    }
+}
