@@ -206,7 +206,7 @@ pub struct Texts {
     // Field names, genders, command summaries, error codes.
     pub fields: [&'static str; 9],
     pub genders: [&'static str; 5],
-    pub command_summaries: [&'static str; 9],
+    pub command_summaries: [&'static str; 12],
     pub errors: [&'static str; 19],
     /// Known English validation reasons and their translation (`{n}` stands for a number).
     pub reasons: &'static [(&'static str, &'static str)],
@@ -505,6 +505,9 @@ pub static EN: Texts = Texts {
         "delete a room you created",
         "list every user of the system",
         "send a private message to a user in any room",
+        "tell others you are away, with an optional message",
+        "you are back",
+        "sign out here (or everywhere, with all) and disconnect",
         "show this list",
     ],
     errors: [
@@ -680,6 +683,9 @@ pub static ES: Texts = Texts {
         "eliminar una sala que usted creó",
         "listar todos los usuarios del sistema",
         "enviar un mensaje privado a un usuario en cualquier sala",
+        "avisar a los demás que está ausente, con un mensaje opcional",
+        "avisar que volvió",
+        "cerrar la sesión aquí (o en todas partes, con all) y desconectarse",
         "mostrar esta lista",
     ],
     errors: [

@@ -13,6 +13,7 @@ mod server {
     mod limits;
     mod robustness;
     mod rooms;
+    mod said;
     mod sessions;
     mod tls;
 }

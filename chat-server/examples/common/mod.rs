@@ -111,6 +111,31 @@ impl Raw {
     }
 }
 
+impl Raw {
+    /// Every event that comes before the reply to a `ping` sent now: all the server queued for
+    /// this client so far.
+    pub fn events(&mut self) -> Result<Vec<ServerMessage>, Failure> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.stream.write_all(&encode(&ClientFrame {
+            id,
+            request: Request::Ping,
+        })?)?;
+        let mut events = Vec::new();
+        loop {
+            let body = self
+                .reader
+                .read_frame(&mut self.stream)?
+                .ok_or("connection closed")?;
+            let frame: ServerFrame = decode(body)?;
+            if frame.re == Some(id) {
+                return Ok(events);
+            }
+            events.push(frame.message);
+        }
+    }
+}
+
 /// Threads, open descriptors and resident memory of a process (Linux).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcStats {
