@@ -3,9 +3,10 @@
 //! touches the network.
 
 pub mod banner;
+pub mod confirm;
 pub mod connect;
+pub mod header;
 pub mod input;
-pub mod lines;
 pub mod login;
 pub mod members;
 pub mod menu;
@@ -13,11 +14,14 @@ pub mod messages;
 pub mod private;
 pub mod register;
 pub mod rooms;
+pub mod row;
 pub mod status;
+pub mod theme;
 pub mod users;
 
 use chat_core::protocol::Request;
 
+use crate::composer::Target;
 use crate::i18n::Language;
 use crate::settings::Theme;
 
@@ -44,20 +48,30 @@ pub enum Intent {
     Register,
     /// Send the login form.
     Login,
-    /// Send the main input line (text or a `#` command).
-    SubmitLine,
+    /// Send what is typed to this target (text, or in a room a `#` command).
+    Submit(Target),
     /// A command from a button or menu.
     Command(Request),
     /// `#lR` from a menu: the answer is shown in the room.
     ListRooms,
+    /// Open the dialog that names a new room.
+    NewRoom,
+    /// Ask before deleting this room.
+    AskDeleteRoom(String),
+    /// The user confirmed deleting this room.
+    DeleteRoom(String),
+    /// The user did not want to delete it after all.
+    KeepRoom,
     /// Open the users window (and refresh its list).
     ShowUsers,
-    /// Open the conversation with this user.
+    /// Open the conversation with this user (and put the keyboard in it).
     OpenPrivate(String),
-    /// Close the conversation window with this user.
+    /// Close the conversation with this user.
     ClosePrivate(String),
-    /// Send the draft of the conversation with this user.
-    SendPrivate(String),
+    /// Show the room again in the main window (after a docked conversation).
+    ShowRoom,
+    /// Show conversations in the main window (`true`) or in windows of their own.
+    DockConversations(bool),
     /// Log out and return to the login window.
     Logout,
     /// Reconnect without waiting.
@@ -100,6 +114,15 @@ pub fn clock_time(time_ms: i64, with_seconds: bool) -> String {
 /// The colour that marks errors, readable on both themes.
 pub fn error_color(ui: &egui::Ui) -> egui::Color32 {
     ui.visuals().error_fg_color
+}
+
+/// The colour that marks success (connected, logged in again), readable on both themes.
+pub fn success_color(ui: &egui::Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(0x6f, 0xd0, 0x8c)
+    } else {
+        egui::Color32::from_rgb(0x1a, 0x7f, 0x37)
+    }
 }
 
 /// The colour of this user's own name.
