@@ -6,7 +6,8 @@
 //! `address=HOST:PORT`, `connect`, `register-form`, `fill-register=LOGIN,FIRST,LAST,AGE,PASSWORD,CONFIRM`,
 //! `register`, `fill-login=LOGIN[,PASSWORD]`, `login`, `say=TEXT`, `users`, `close-users`, `open-private=LOGIN`,
 //! `private=LOGIN,TEXT`, `wait=MILLISECONDS`, `theme=light|dark`, `language=en|es`, `type=TEXT` (into
-//! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`.
+//! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`,
+//! `close-private=LOGIN`, `escape` (closes menus, pickers and questions).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -52,6 +53,10 @@ pub enum Step {
     AskDelete(String),
     /// Show conversations in the main window (`true`) or in windows of their own.
     Dock(bool),
+    /// Close a private conversation.
+    ClosePrivate(String),
+    /// Close menus, pickers, windows and questions, as Escape and clicks elsewhere do.
+    Escape,
 }
 
 impl Step {
@@ -136,6 +141,8 @@ impl Autopilot {
                 ("emoji-picker", _) => Step::EmojiPicker,
                 ("ask-delete", _) => Step::AskDelete(arg),
                 ("dock", _) => Step::Dock(arg == "on"),
+                ("close-private", _) => Step::ClosePrivate(arg),
+                ("escape", _) => Step::Escape,
                 _ => return Err(format!("unknown step {raw:?}")),
             };
             steps.push_back(step);

@@ -473,6 +473,8 @@ impl Client {
     }
 
     fn disconnected(&mut self, why: Disconnect, now: Instant) {
+        // The window words the reason in its language; the system's details go to the log.
+        tracing::info!(addr = %self.addr, "disconnected: {why}");
         let was_in_session = self.in_session();
         self.connection = None;
         self.pending.clear();

@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 
 use chat_core::protocol::{ErrorCode, Field, RoomInfo};
-use chat_core::validate::login_key;
 
 use crate::commands::Cmd;
 
@@ -105,7 +104,8 @@ pub const GROUP_GAP_MS: i64 = 5 * 60 * 1000;
 pub fn continues_group(previous: &Line, line: &Line) -> bool {
     match (&previous.kind, &line.kind) {
         (LineKind::Message { from: a, .. }, LineKind::Message { from: b, .. }) => {
-            login_key(a) == login_key(b)
+            // Logins are equal ignoring ASCII case (`login_key`), compared without allocating.
+            a.eq_ignore_ascii_case(b)
                 && (0..GROUP_GAP_MS).contains(&(line.time_ms - previous.time_ms))
         }
         _ => false,

@@ -436,7 +436,7 @@ impl ChatApp {
             .clone()
             .or_else(host::default_data_dir)
         else {
-            self.host = Host::Failed(self.texts().host_no_folder.to_owned());
+            self.host = Host::NoDataFolder;
             return;
         };
         let ip = self

@@ -85,6 +85,12 @@ impl ChatApp {
             }
             Step::AskDelete(room) => self.apply(Intent::AskDeleteRoom(room)),
             Step::Dock(on) => self.apply(Intent::DockConversations(on)),
+            Step::ClosePrivate(peer) => self.apply(Intent::ClosePrivate(peer)),
+            Step::Escape => {
+                egui::Popup::close_all(ctx);
+                self.apply(Intent::KeepRoom);
+                self.users_open = false;
+            }
             Step::Wait(_) => {}
             Step::Theme(name) => {
                 let theme = if name == "light" {

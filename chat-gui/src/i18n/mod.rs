@@ -156,6 +156,7 @@ pub struct Texts {
     pub message_hint: &'static str,
     pub message_input: &'static str,
     pub input_keys: &'static str,
+    pub input_keys_private: &'static str,
     pub new_messages: &'static str,
     pub members_more: &'static str,
     pub default_room_mark: &'static str,
@@ -268,13 +269,14 @@ impl Texts {
         }
     }
 
-    /// Why a connection ended, in words.
+    /// Why a connection ended, in words. The system's own description of a failure (in
+    /// English) is logged where it happens, not shown.
     pub fn disconnect(&self, why: &Disconnect) -> String {
         match why {
-            Disconnect::Unresolved(e) => fill(self.why_unresolved, &[e]),
+            Disconnect::Unresolved(_) => self.why_unresolved.to_owned(),
             Disconnect::Refused => self.why_refused.to_owned(),
             Disconnect::TimedOut => self.why_timed_out.to_owned(),
-            Disconnect::VersionMismatch(m) => fill(self.why_version, &[m]),
+            Disconnect::VersionMismatch(_) => self.why_version.to_owned(),
             Disconnect::ServerClosed { reason, .. } => {
                 fill(self.why_closed, &[&(self.close_reason)(*reason)])
             }
@@ -283,8 +285,8 @@ impl Texts {
                 expected,
                 presented,
             } => fill(self.why_cert_changed, &[expected, presented]),
-            Disconnect::Tls(e) => fill(self.why_tls, &[e]),
-            Disconnect::Lost(e) => fill(self.why_lost, &[e]),
+            Disconnect::Tls(_) => self.why_tls.to_owned(),
+            Disconnect::Lost(_) => self.why_lost.to_owned(),
         }
     }
 

@@ -98,7 +98,7 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
             ui.add(egui::Spinner::new());
             ui.label(t.host_starting);
         }
-        Host::Idle | Host::Failed(_) => {
+        Host::Idle | Host::Failed(_) | Host::NoDataFolder => {
             labelled_field(ui, t.port, view.host_port, |e| e.desired_width(70.0));
             let port_ok = view.host_port.trim().parse::<u16>().is_ok_and(|p| p > 0);
             if ui
@@ -118,8 +118,12 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
                 ui.label(RichText::new(fill(t.host_running, &[&addr])).strong());
             }
         }
-        Host::Failed(e) => {
-            ui.label(RichText::new(fill(t.host_failed, &[e])).color(error_color(ui)));
+        Host::Failed(_) => {
+            let port = view.host_port.trim();
+            ui.label(RichText::new(fill(t.host_failed, &[&port])).color(error_color(ui)));
+        }
+        Host::NoDataFolder => {
+            ui.label(RichText::new(t.host_no_folder).color(error_color(ui)));
         }
         Host::Idle | Host::Starting(_) => {}
     }

@@ -168,7 +168,12 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     {
         response.request_focus();
     }
-    ui.label(RichText::new(t.input_keys).small().weak());
+    let keys = if matches!(target, Target::Room) {
+        t.input_keys
+    } else {
+        t.input_keys_private
+    };
+    ui.label(RichText::new(keys).small().weak());
     intents
 }
 
@@ -274,8 +279,11 @@ fn complete_word(text: &mut String, cursor: usize, names: Names<'_>) -> Option<u
 
 /// The emoji button and its picker; returns the emoji picked this frame.
 fn emoji_button(ui: &mut Ui, t: &Texts, box_id: egui::Id) -> Option<&'static str> {
+    let face = RichText::new("😊")
+        .size(17.0)
+        .color(ui.visuals().strong_text_color());
     let button = ui
-        .add(egui::Button::new(RichText::new("😊").size(18.0)).frame(false))
+        .add(egui::Button::new(face).min_size(egui::vec2(34.0, 30.0)))
         .on_hover_text(t.emoji)
         .accessible_name(t.emoji);
     let mut picked = None;

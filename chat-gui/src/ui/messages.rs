@@ -25,6 +25,8 @@ pub struct View {
     timeline: Timeline,
     /// The viewport's height at the last frame.
     viewport_height: f32,
+    /// The scroll offset at the end of the last frame.
+    offset: f32,
     /// The history's end (as a sequence number) at the last frame, to count arrivals.
     seen_end: Option<u64>,
 }
@@ -53,9 +55,8 @@ pub fn show(
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
     let look = Look::of(ui);
-    let scroll_id = ui.make_persistent_id(("messages", salt));
-    let previous_offset =
-        egui::scroll_area::State::load(ui.ctx(), scroll_id).map_or(0.0, |s| s.clamped_offset().y);
+    // Where the user left the view: last frame's offset, with that frame's wheel and drags.
+    let previous_offset = view.offset;
     let viewport_height = if view.viewport_height > 0.0 {
         view.viewport_height
     } else {
@@ -140,7 +141,12 @@ pub fn show(
     let inner = output.inner_rect.height();
     let now = output.state.clamped_offset().y;
     view.viewport_height = inner;
-    view.timeline.follow = now + inner >= content - 2.0;
+    view.offset = now;
+    // Following stops only when the user scrolls up, not when the view's height changed under
+    // an offset set for the old one.
+    let moved_up = now < offset - 0.5;
+    let at_bottom = now + inner >= content - 2.0;
+    view.timeline.follow = at_bottom || (view.timeline.follow && !moved_up);
     if let Some(unseen) = unseen {
         if view.timeline.follow {
             *unseen = 0;

@@ -63,4 +63,8 @@ fn logging_out_returns_to_the_login_window_with_the_login_remembered() {
         Some("")
     );
     assert_eq!(h.state().settings.last_login, "lena");
+    assert!(
+        field(&h, "Password").unwrap().is_focused(),
+        "the keyboard waits in the password field"
+    );
 }

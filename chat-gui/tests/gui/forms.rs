@@ -34,6 +34,12 @@ fn registering_validates_as_you_type_then_logs_in_to_the_default_room() {
         field(&h, "Login").and_then(|n| n.value()).as_deref(),
         Some("alice")
     );
+    // A mistyped password: the refusal replaces the news of the account.
+    type_into(&mut h, "Password", "not-it-at-all");
+    enter(&mut h);
+    wait_for_text(&mut h, "Wrong login or password.");
+    assert!(!shows(&h, "Account alice created"));
+    set_field(&mut h, "Password", "");
     type_into(&mut h, "Password", PASSWORD);
     enter(&mut h);
     wait_for_text(&mut h, "You are in lobby");
