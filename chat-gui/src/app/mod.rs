@@ -81,7 +81,8 @@ pub struct ChatApp {
     waker: Option<chat_core::client::Waker>,
     autopilot: Option<Autopilot>,
     theme_applied: Option<crate::settings::Theme>,
-    style_applied: bool,
+    /// The fonts to install at the first frame; `None` once installed.
+    fonts: Option<egui::FontDefinitions>,
     title: String,
 }
 
@@ -126,7 +127,7 @@ impl ChatApp {
             waker: None,
             autopilot: None,
             theme_applied: None,
-            style_applied: false,
+            fonts: Some(ui::theme::fonts()),
             title: String::new(),
         }
     }
@@ -143,7 +144,9 @@ impl ChatApp {
             known_hosts,
             ..AppOptions::default()
         };
-        ChatApp::new(settings, options)
+        let mut app = ChatApp::new(settings, options);
+        app.fonts = Some(ui::theme::fonts_of_this_system());
+        app
     }
 
     /// Lets a script drive the app (demonstrations, screenshots).
@@ -192,9 +195,8 @@ impl ChatApp {
             self.client.set_waker(Arc::clone(&waker));
             self.waker = Some(waker);
         }
-        if !self.style_applied {
-            ui::theme::apply(ctx);
-            self.style_applied = true;
+        if let Some(fonts) = self.fonts.take() {
+            ui::theme::apply(ctx, fonts);
         }
         if self.theme_applied != Some(self.settings.theme) {
             ctx.set_theme(self.settings.theme.preference());

@@ -66,7 +66,7 @@ pub static EN: Texts = Texts {
     message_hint: "Message {0}",
     message_input: "Message",
     input_keys: "Enter sends · Shift+Enter new line · Tab completes · # commands",
-    input_keys_private: "Enter sends · Shift+Enter new line · Tab completes · : emoji",
+    input_keys_private: "Enter sends · Shift+Enter new line · :name: for emoji",
     new_messages: "{0} new messages",
     members_more: "and {0} more",
     default_room_mark: "default room",

@@ -66,7 +66,7 @@ pub static ES: Texts = Texts {
     message_hint: "Mensaje para {0}",
     message_input: "Mensaje",
     input_keys: "Intro envía · Mayús+Intro nueva línea · Tab completa · # comandos",
-    input_keys_private: "Intro envía · Mayús+Intro nueva línea · Tab completa · : emoji",
+    input_keys_private: "Intro envía · Mayús+Intro nueva línea · :nombre: para emoji",
     new_messages: "{0} mensajes nuevos",
     members_more: "y {0} más",
     default_room_mark: "sala por defecto",

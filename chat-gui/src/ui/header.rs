@@ -18,6 +18,7 @@ pub fn room(ui: &mut Ui, t: &Texts, room: &CurrentRoom, mine: bool) -> Vec<Inten
         };
         ui.label(RichText::new(format!("{who} · {}", (t.member_count)(room.member_count))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.add_space(10.0);
             if mine && ui.button(t.delete_room).clicked() {
                 intents.push(Intent::AskDeleteRoom(room.name.clone()));
             }
@@ -33,6 +34,7 @@ pub fn conversation(ui: &mut Ui, t: &Texts, peer: &str, room: &str) -> Vec<Inten
         ui.label(RichText::new(format!("@ {peer}")).heading().strong());
         ui.label(RichText::new(fill(t.private_with, &[&peer])).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.add_space(10.0);
             if ui.button("✕").on_hover_text(t.close).clicked() {
                 intents.push(Intent::ClosePrivate(peer.to_owned()));
             }

@@ -22,7 +22,8 @@ pub fn show(
     ui.label(RichText::new(fill(t.connected_to, &[&server])).weak());
     if let Some(login) = notice {
         ui.add_space(6.0);
-        ui.label(RichText::new(fill(t.registered, &[&login])).strong());
+        let text = RichText::new(fill(t.registered, &[&login]));
+        ui.label(text.color(crate::ui::success_color(ui)));
     }
     ui.add_space(12.0);
     let login = labelled_field(ui, t.login, &mut form.login, |e| {

@@ -134,23 +134,34 @@ pub fn own_color(ui: &egui::Ui) -> egui::Color32 {
     }
 }
 
-/// A stable colour for another user's name, picked from their login.
+/// A stable colour for another user's name, picked from their login; ten per theme, so few
+/// people in a room share one, and none of them the blue of one's own name.
 pub fn peer_color(ui: &egui::Ui, login: &str) -> egui::Color32 {
-    const DARK: [egui::Color32; 6] = [
-        egui::Color32::from_rgb(0xff, 0xb8, 0x6c),
-        egui::Color32::from_rgb(0x8b, 0xe9, 0xa0),
-        egui::Color32::from_rgb(0xff, 0x92, 0xc8),
-        egui::Color32::from_rgb(0xd6, 0xb4, 0xff),
-        egui::Color32::from_rgb(0xf1, 0xe3, 0x6b),
-        egui::Color32::from_rgb(0x7f, 0xe3, 0xdb),
+    use egui::Color32;
+    const DARK: [Color32; 10] = [
+        Color32::from_rgb(0xff, 0xb8, 0x6c),
+        Color32::from_rgb(0x8b, 0xe9, 0xa0),
+        Color32::from_rgb(0xff, 0x92, 0xc8),
+        Color32::from_rgb(0xd6, 0xb4, 0xff),
+        Color32::from_rgb(0xf1, 0xe3, 0x6b),
+        Color32::from_rgb(0x7f, 0xe3, 0xdb),
+        Color32::from_rgb(0xff, 0x9e, 0x94),
+        Color32::from_rgb(0xc5, 0xe4, 0x78),
+        Color32::from_rgb(0xff, 0xd0, 0xa0),
+        Color32::from_rgb(0xe6, 0xc8, 0x8a),
     ];
-    const LIGHT: [egui::Color32; 6] = [
-        egui::Color32::from_rgb(0xa8, 0x4a, 0x00),
-        egui::Color32::from_rgb(0x1d, 0x7a, 0x32),
-        egui::Color32::from_rgb(0xa8, 0x1f, 0x6a),
-        egui::Color32::from_rgb(0x6a, 0x3d, 0xb0),
-        egui::Color32::from_rgb(0x7a, 0x6a, 0x00),
-        egui::Color32::from_rgb(0x00, 0x72, 0x6b),
+    // On a light background: dark enough for small text (contrast 4.5:1 or more).
+    const LIGHT: [Color32; 10] = [
+        Color32::from_rgb(0xa8, 0x4a, 0x00),
+        Color32::from_rgb(0x1d, 0x7a, 0x32),
+        Color32::from_rgb(0xa8, 0x1f, 0x6a),
+        Color32::from_rgb(0x6a, 0x3d, 0xb0),
+        Color32::from_rgb(0x74, 0x65, 0x00),
+        Color32::from_rgb(0x00, 0x72, 0x6b),
+        Color32::from_rgb(0xb3, 0x26, 0x1e),
+        Color32::from_rgb(0x4e, 0x6a, 0x00),
+        Color32::from_rgb(0x8a, 0x4f, 0x00),
+        Color32::from_rgb(0x6d, 0x4c, 0x41),
     ];
     let hash = login.to_ascii_lowercase().bytes().fold(0usize, |h, b| {
         h.wrapping_mul(31).wrapping_add(usize::from(b))

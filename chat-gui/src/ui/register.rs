@@ -46,7 +46,13 @@ pub fn show(
         .show(ui, |ui| {
             let mut row =
                 |ui: &mut Ui, label: &str, value: &mut String, input: Input, secret: bool| {
-                    let l = ui.label(label);
+                    // The label beside its field, above the rule under it.
+                    let l = ui
+                        .vertical(|ui| {
+                            ui.add_space(4.0);
+                            ui.label(label)
+                        })
+                        .inner;
                     ui.vertical(|ui| {
                         let edit = egui::TextEdit::singleline(value)
                             .id_salt(("register", input_key(input)))

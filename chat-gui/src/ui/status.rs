@@ -18,12 +18,16 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
             Phase::LoggedIn => fill(t.status_logged_in, &[&client.chat.me, &addr]),
             Phase::Reconnecting { .. } => fill(t.status_reconnecting, &[&addr]),
         };
+        // Green when connected, amber while getting there, grey when not trying: being offline
+        // before connecting is no error.
         let dot = match client.phase() {
             Phase::LoggedIn | Phase::Connected | Phase::LoggingIn => {
                 egui::Color32::from_rgb(0x3c, 0xb3, 0x71)
             }
-            Phase::Connecting => egui::Color32::from_rgb(0xe0, 0xa8, 0x2e),
-            Phase::Offline | Phase::Reconnecting { .. } => ui.visuals().error_fg_color,
+            Phase::Connecting | Phase::Reconnecting { .. } => {
+                egui::Color32::from_rgb(0xe0, 0xa8, 0x2e)
+            }
+            Phase::Offline => ui.visuals().weak_text_color(),
         };
         let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         ui.painter().circle_filled(rect.center(), 4.5, dot);

@@ -10,15 +10,49 @@ use egui::{Color32, FontData, FontDefinitions, FontFamily, FontId, Stroke, TextS
 /// scripts that neither egui's text font nor its emoji fonts have.
 const SYMBOLS_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-/// Applies the look (fonts, and both the light and the dark style) to `ctx`.
-pub fn apply(ctx: &egui::Context) {
-    ctx.set_fonts(fonts());
+/// Where Linux systems keep the colour emoji font (Debian/Ubuntu, Fedora, Arch).
+const SYSTEM_COLOR_EMOJI: &[&str] = &[
+    "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    "/usr/share/fonts/google-noto-color-emoji/NotoColorEmoji.ttf",
+    "/usr/share/fonts/noto/NotoColorEmoji.ttf",
+];
+
+/// Applies the look (`fonts`, and both the light and the dark style) to `ctx`.
+pub fn apply(ctx: &egui::Context, fonts: FontDefinitions) {
+    ctx.set_fonts(fonts);
     for theme in [egui::Theme::Dark, egui::Theme::Light] {
         ctx.style_mut_of(theme, |style| tune(style, theme));
     }
 }
 
-/// egui's fonts (text, monospace, emoji) with DejaVu Sans after them.
+/// [`fonts`], with the system's colour emoji font (where there is one) before egui's
+/// monochrome emoji, so every emoji is drawn alike, in colour. Characters no font here has are
+/// looked up among the system's fonts when they first show (eframe's system font provider).
+pub fn fonts_of_this_system() -> FontDefinitions {
+    let mut fonts = fonts();
+    let Some(data) = SYSTEM_COLOR_EMOJI
+        .iter()
+        .find_map(|path| std::fs::read(path).ok())
+    else {
+        return fonts;
+    };
+    fonts.font_data.insert(
+        "SystemColorEmoji".to_owned(),
+        Arc::new(FontData::from_owned(data)),
+    );
+    for family in [FontFamily::Proportional, FontFamily::Monospace] {
+        let chain = fonts.families.entry(family).or_default();
+        let at = chain
+            .iter()
+            .position(|name| name == "NotoEmoji-Regular")
+            .unwrap_or(chain.len());
+        chain.insert(at, "SystemColorEmoji".to_owned());
+    }
+    fonts
+}
+
+/// egui's fonts (text, monospace, emoji) with DejaVu Sans after them: the same on every
+/// machine (the tests draw with these).
 pub fn fonts() -> FontDefinitions {
     let mut fonts = FontDefinitions::default();
     fonts.font_data.insert(
@@ -50,6 +84,9 @@ fn tune(style: &mut egui::Style, theme: egui::Theme) {
     style.spacing.interact_size.y = 26.0;
     let v = &mut style.visuals;
     v.weak_text_alpha = 0.72;
+    // A steady cursor: a blinking one repaints the window twice a second, all day, in a client
+    // that otherwise repaints once a second (its clock).
+    v.text_cursor.blink = false;
     match theme {
         egui::Theme::Dark => {
             v.widgets.noninteractive.fg_stroke.color = Color32::from_gray(226);
