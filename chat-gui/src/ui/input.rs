@@ -92,10 +92,14 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
         let width = (ui.available_width() - send_width).max(80.0);
         #[allow(clippy::cast_precision_loss)]
         let max_height = row_height * INPUT_MAX_ROWS as f32 + 12.0;
+        // The box is as tall as its text was last frame, up to `INPUT_MAX_ROWS`, even where the
+        // panel around it is still as short as it was: panels take their size from their content.
+        let height_id = id.with("text-height");
+        let last_height = ui.data(|d| d.get_temp::<f32>(height_id)).unwrap_or(0.0);
         egui::ScrollArea::vertical()
             .id_salt(id.with("scroll"))
             .max_height(max_height)
-            .min_scrolled_height(row_height + 12.0)
+            .min_scrolled_height(last_height.clamp(row_height + 12.0, max_height))
             .max_width(width)
             .show(ui, |ui| {
                 let edit = egui::TextEdit::multiline(&mut draft.text)
@@ -103,7 +107,9 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
                     .desired_width(width - 8.0)
                     .hint_text(hint.as_str())
                     .margin(egui::Margin::symmetric(8, 6))
-                    .return_key(egui::KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter));
+                    .return_key(egui::KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
+                    // Tab completes (taken above) instead of moving the keyboard elsewhere.
+                    .lock_focus(true);
                 let popup = egui::CompletionPopup::new(id).max_height(260.0);
                 let shown = ui.add_enabled_ui(enabled, |ui| {
                     popup.show(ui, edit, |query| suggestions(t, names, query))
@@ -133,6 +139,12 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
         .response
         .clone()
         .accessible_name(name);
+    let height_id = id.with("text-height");
+    let height = response.rect.height();
+    if ui.data(|d| d.get_temp::<f32>(height_id)) != Some(height) {
+        ui.data_mut(|d| d.insert_temp(height_id, height));
+        ui.ctx().request_repaint();
+    }
     ui.data_mut(|d| d.insert_temp(popup_open_id, output.is_open));
 
     if tab {

@@ -78,9 +78,11 @@ impl Look {
             warn: v.warn_fg_color,
             good: crate::ui::success_color(ui),
             own: own_color(ui),
-            card: v
-                .faint_bg_color
-                .gamma_multiply(if v.dark_mode { 3.0 } else { 1.5 }),
+            card: if v.dark_mode {
+                Color32::from_gray(44)
+            } else {
+                Color32::from_gray(228)
+            },
             hover: v.faint_bg_color,
             dark: v.dark_mode,
             row_height,

@@ -66,6 +66,14 @@ fn shift_enter_starts_a_line_and_enter_sends_each_line() {
     field(&ana, "Message").unwrap().type_text("second line");
     ana.step();
     assert_eq!(value(&ana, "Message"), "first line\nsecond line");
+    ana.step();
+    // The box grew to show both lines: it needs no scroll bar.
+    let text_box = field(&ana, "Message").unwrap().rect().expand(12.0);
+    let bars = ana
+        .query_all_by_role(egui::accesskit::Role::ScrollBar)
+        .filter(|bar| bar.rect().intersects(text_box))
+        .count();
+    assert_eq!(bars, 0, "the two lines scroll in a box one line tall");
     enter(&mut ana);
     wait_until(&mut bob, "both lines", |h| {
         text_node(h, "first line").is_some() && text_node(h, "second line").is_some()
@@ -112,6 +120,10 @@ fn tab_completes_commands_and_logins() {
     ana.key_press(Key::Tab);
     ana.step();
     assert_eq!(value(&ana, "Message"), "thanks finn ");
+    assert!(
+        field(&ana, "Message").unwrap().is_focused(),
+        "Tab completed in place and left the keyboard in the box"
+    );
 
     // Up brings back the last line sent.
     enter(&mut ana);
