@@ -112,9 +112,19 @@ enum Parts {
         icon: Arc<Galley>,
         body: Arc<Galley>,
     },
-    Card {
-        body: Arc<Galley>,
-    },
+    Card(Card),
+}
+
+/// A card: a title, then a table of two columns (what to type, what it does; a room, who is
+/// in it), each entry's second column wrapping within its own column, then a closing line.
+#[derive(Debug, Clone)]
+struct Card {
+    title: Arc<Galley>,
+    rows: Vec<(Arc<Galley>, Arc<Galley>)>,
+    footer: Option<Arc<Galley>>,
+    /// Where the second column starts, from the card's text.
+    column: f32,
+    size: Vec2,
 }
 
 #[derive(Debug, Clone)]
@@ -180,7 +190,8 @@ pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, widt
         return Row {
             height: 0.0,
             top: 0.0,
-            parts: Parts::Card {
+            parts: Parts::Notice {
+                icon: painter.layout_job(LayoutJob::default()),
                 body: painter.layout_job(LayoutJob::default()),
             },
         };
@@ -212,8 +223,8 @@ pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, widt
                 },
             }
         }
-        LineKind::Help => card(painter, help_job(t, look, text_w)),
-        LineKind::RoomList(rooms) => card(painter, rooms_job(t, look, rooms, text_w)),
+        LineKind::Help => card(painter, look, help_card(t), text_w),
+        LineKind::RoomList(rooms) => card(painter, look, rooms_card(t, rooms), text_w),
         kind => {
             let (icon, color, text) = notice(t, look, kind);
             let mut job = job(&text, &look.body, color, text_w);
@@ -255,12 +266,60 @@ fn header(ui: &Ui, t: &Texts, look: &Look, from: &str, own: bool, wrap: f32) -> 
     }
 }
 
-fn card(painter: &egui::Painter, job: LayoutJob) -> Row {
-    let body = painter.layout_job(job);
+/// What a card says: its title, its entries (first and second column), its closing line.
+struct CardText {
+    title: String,
+    rows: Vec<(String, String)>,
+    footer: Option<String>,
+}
+
+/// Lays out a card `wrap` wide: the first column as wide as its widest entry, the second
+/// wrapping in the rest.
+fn card(painter: &egui::Painter, look: &Look, text: CardText, wrap: f32) -> Row {
+    let inner = (wrap - 2.0 * CARD_MARGIN).max(80.0);
+    let title = painter.layout_job(job(&text.title, &look.body, look.text, inner));
+    let firsts: Vec<Arc<Galley>> = text
+        .rows
+        .iter()
+        .map(|(first, _)| painter.layout_job(job(first, &look.mono, look.text, f32::INFINITY)))
+        .collect();
+    let widest = firsts.iter().map(|g| g.size().x).fold(0.0, f32::max);
+    let column = (widest + 16.0).min(inner * 0.5);
+    let rows: Vec<(Arc<Galley>, Arc<Galley>)> = firsts
+        .into_iter()
+        .zip(&text.rows)
+        .map(|(first, (_, second))| {
+            let second = job(second, &look.body, look.weak, (inner - column).max(60.0));
+            (first, painter.layout_job(second))
+        })
+        .collect();
+    let footer = text
+        .footer
+        .map(|f| painter.layout_job(job(&f, &look.body, look.weak, inner)));
+    let mut height = title.size().y + 4.0;
+    for (first, second) in &rows {
+        height += first.size().y.max(second.size().y) + 2.0;
+    }
+    if let Some(footer) = &footer {
+        height += 4.0 + footer.size().y;
+    }
+    let width = rows
+        .iter()
+        .map(|(_, second)| column + second.size().x)
+        .chain(std::iter::once(title.size().x))
+        .chain(footer.iter().map(|f| f.size().x))
+        .fold(0.0, f32::max);
+    let size = vec2(width, height);
     Row {
-        height: 2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + body.size().y,
+        height: 2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + height,
         top: NOTICE_PAD,
-        parts: Parts::Card { body },
+        parts: Parts::Card(Card {
+            title,
+            rows,
+            footer,
+            column,
+            size,
+        }),
     }
 }
 
@@ -293,63 +352,38 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
     }
 }
 
-/// `#help`: each command's syntax in a column, then what it does.
-fn help_job(t: &Texts, look: &Look, wrap: f32) -> LayoutJob {
-    let mut job = job(&format!("{}\n", t.line_help), &look.body, look.text, wrap);
-    let widest = Cmd::ALL
-        .iter()
-        .map(|c| (t.command)(*c).syntax.chars().count())
-        .max()
-        .unwrap_or(0);
-    for cmd in Cmd::ALL {
-        let text = (t.command)(cmd);
-        let pad = widest - text.syntax.chars().count();
-        job.append(
-            &format!("{}{}  ", text.syntax, " ".repeat(pad)),
-            0.0,
-            format(&look.mono, look.text),
-        );
-        job.append(
-            &format!("{}\n", text.summary),
-            0.0,
-            format(&look.body, look.weak),
-        );
+/// `#help`: each command's syntax, then what it does.
+fn help_card(t: &Texts) -> CardText {
+    CardText {
+        title: t.line_help.to_owned(),
+        rows: Cmd::ALL
+            .iter()
+            .map(|cmd| {
+                let text = (t.command)(*cmd);
+                (text.syntax.to_owned(), text.summary.to_owned())
+            })
+            .collect(),
+        footer: Some(t.line_help_footer.to_owned()),
     }
-    job.append(t.line_help_footer, 0.0, format(&look.body, look.weak));
-    job
 }
 
 /// `#lR`: each room, its member count and who created it.
-fn rooms_job(
-    t: &Texts,
-    look: &Look,
-    rooms: &[chat_core::protocol::RoomInfo],
-    wrap: f32,
-) -> LayoutJob {
-    let mut job = job(t.line_room_list, &look.body, look.text, wrap);
-    let widest = rooms
-        .iter()
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    for room in rooms {
-        let pad = widest - room.name.chars().count();
-        job.append(
-            &format!("\n{}{}  ", room.name, " ".repeat(pad)),
-            0.0,
-            format(&look.mono, look.text),
-        );
-        let who = match &room.creator {
-            Some(creator) => fill(t.created_by, &[creator]),
-            None => t.default_room_mark.to_owned(),
-        };
-        job.append(
-            &format!("{} · {who}", (t.member_count)(room.members)),
-            0.0,
-            format(&look.body, look.weak),
-        );
+fn rooms_card(t: &Texts, rooms: &[chat_core::protocol::RoomInfo]) -> CardText {
+    CardText {
+        title: t.line_room_list.to_owned(),
+        rows: rooms
+            .iter()
+            .map(|room| {
+                let who = match &room.creator {
+                    Some(creator) => fill(t.created_by, &[creator]),
+                    None => t.default_room_mark.to_owned(),
+                };
+                let members = (t.member_count)(room.members);
+                (room.name.clone(), format!("{members} · {who}"))
+            })
+            .collect(),
+        footer: None,
     }
-    job
 }
 
 /// Draws `row` with its top-left corner at `at`, `width` wide. Clicking a sender's name asks
@@ -412,13 +446,23 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
             ui.painter().galley(icon_at, Arc::clone(icon), look.weak);
             place(ui, pos2(text_x, y), body, false);
         }
-        Parts::Card { body } => {
-            let card = Rect::from_min_size(
+        Parts::Card(card) => {
+            let back = Rect::from_min_size(
                 pos2(text_x - CARD_MARGIN, y),
-                body.size() + Vec2::splat(2.0 * CARD_MARGIN),
+                card.size + Vec2::splat(2.0 * CARD_MARGIN),
             );
-            ui.painter().rect_filled(card, 6.0, look.card);
-            place(ui, pos2(text_x, y + CARD_MARGIN), body, false);
+            ui.painter().rect_filled(back, 6.0, look.card);
+            let mut at = y + CARD_MARGIN;
+            place(ui, pos2(text_x, at), &card.title, false);
+            at += card.title.size().y + 4.0;
+            for (first, second) in &card.rows {
+                place(ui, pos2(text_x, at), first, false);
+                place(ui, pos2(text_x + card.column, at), second, false);
+                at += first.size().y.max(second.size().y) + 2.0;
+            }
+            if let Some(footer) = &card.footer {
+                place(ui, pos2(text_x, at + 4.0), footer, false);
+            }
         }
     }
     intents
