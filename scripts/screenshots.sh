@@ -2,7 +2,8 @@
 # Screenshots of the real desktop client, for the README: runs a real chat-server and several
 # chat-gui processes under Xvfb, lets a scripted user (CHAT_GUI_AUTOPILOT, honoured by debug
 # builds only) click through the windows, and captures the client's window into
-# assets/screenshots/{login,register,main,users,private}.png.
+# assets/screenshots/: connect, register, login, main-dark, main-light, users, private, emoji,
+# delete.
 #
 # Needs (Debian/Ubuntu): apt-get install -y xvfb xauth libxcursor1 libxi6 libxkbcommon-x11-0 \
 #   libegl1 libgl1-mesa-dri libglx-mesa0 x11-utils xdotool imagemagick
@@ -85,6 +86,9 @@ shoot() {
     local name=$1 pid=$2 wid
     if ! kill -0 "$pid" 2>/dev/null; then echo "the client for $name is not running" >&2; exit 1; fi
     wid=$(DISPLAY=$shots timeout 30 xdotool search --sync --onlyvisible --pid "$pid" | head -1)
+    # The pointer rests on the empty part of the left column, hovering nothing.
+    DISPLAY=$shots xdotool mousemove 100 450
+    sleep 0.5
     DISPLAY=$shots "${import[@]}" -window "$wid" -strip -define png:compression-level=9 "$out/$name.png"
     echo "wrote $out/$name.png"
 }
@@ -95,27 +99,37 @@ register() { # LOGIN FIRST LAST AGE
     echo "connect;register-form;fill-register=$1,$2,$3,$4,$pw,$pw;register;fill-login=$1"
 }
 
-# 1. The register window, with the checks that run as you type (an age too low, a typo).
+# 1. The connect window.
+client connect "$shots" "wait=100"
+sleep 4; shoot connect "$last_pid"; stop "$last_pid"
+
+# 2. The register window, with the checks that run as you type (an age too low, a typo).
 client alice-register "$shots" "connect;register-form;fill-register=alice,Alicia,Núñez,9,$pw,${pw}x"
 sleep 5; shoot register "$last_pid"; stop "$last_pid"
 
-# 2. Accounts for everyone, then the login window with the login filled in after registering.
+# 3. Accounts for everyone, then the login window with the login filled in after registering.
+first=${#pids[@]}
 client bob-register "$bobs" "$(register bob Roberto Gómez 34)"
 client carol-register "$carols" "$(register carol Carolina Restrepo 27)"
-client alice-login "$shots" "$(register alice Alicia Núñez 29);wait=300;fill-login=alice,$pw"
+client alice-login "$shots" "$(register alice Alicia Núñez 29);wait=300"
 sleep 7; shoot login "$last_pid"
-for pid in "${pids[@]:5}"; do stop "$pid"; done
+for pid in "${pids[@]:$first}"; do stop "$pid"; done
 sleep 1
 
-# 3. The main window: three people talking in the lobby, a room of carol's in the list.
-client alice "$shots" "connect;fill-login=alice,$pw;login;wait=5000;say=Hi both! Shall we meet in the project room later?;wait=9000;users;wait=8000;close-users;wait=1500;private=bob,Sure, see you at 4."
+# 4. The main window: three people talking in the lobby, then a private conversation, the emoji
+# picker, the question before deleting a room, and the light theme.
+long="Notes for Friday: chapter three covers clock synchronisation (Cristian's algorithm and NTP), then we compare both on the course server and write up what we measured."
+client alice "$shots" "connect;fill-login=alice,$pw;login;wait=5000;say=Hi both! Shall we meet in the project room later? 🙂;wait=9000;users;wait=6000;close-users;wait=1500;private=bob,Sure, see you at 4.;wait=6000;close-private=bob;type=Good idea :tada: see you all at 4 ;emoji-picker;wait=6000;escape;type=;say=#cR repaso;wait=1500;ask-delete=repaso;wait=6000;escape;say=#eR;theme=light"
 alice=$last_pid
 t0=$SECONDS
-client bob "$bobs" "connect;fill-login=bob,$pw;login;wait=2500;say=Hola a todos, is the server on your laptop?;wait=5000;say=Works great from here :);wait=7000;private=alice,Can you send me the slides before the meeting?"
-client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR proyecto;wait=800;say=#eR;wait=1500;say=Yes, hosted right here. Clock is synced too."
+client bob "$bobs" "connect;fill-login=bob,$pw;login;wait=2500;say=Hola a todos 👋;say=is the server on your laptop?;wait=5000;say=Works great from here 👍 ✓;wait=7000;private=alice,Can you send me the slides before the meeting? 📚"
+client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR proyecto;wait=800;say=#eR;wait=1500;say=Yes, hosted right here → clock synced too.;wait=1500;say=$long"
 # at SECONDS: waits until that many seconds after alice started.
 at() { while ((SECONDS - t0 < $1)); do sleep 0.2; done; }
-at 10; shoot main "$alice"
-at 18; shoot users "$alice"
-at 27; shoot private "$alice"
+at 13; shoot main-dark "$alice"
+at 19; shoot users "$alice"
+at 26; shoot private "$alice"
+at 32; shoot emoji "$alice"
+at 40; shoot delete "$alice"
+at 47; shoot main-light "$alice"
 ls -l "$out"

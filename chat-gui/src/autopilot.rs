@@ -5,7 +5,9 @@
 //! Script: steps separated by `;`, each `name` or `name=arg,arg`:
 //! `address=HOST:PORT`, `connect`, `register-form`, `fill-register=LOGIN,FIRST,LAST,AGE,PASSWORD,CONFIRM`,
 //! `register`, `fill-login=LOGIN[,PASSWORD]`, `login`, `say=TEXT`, `users`, `close-users`, `open-private=LOGIN`,
-//! `private=LOGIN,TEXT`, `wait=MILLISECONDS`, `theme=light|dark`, `language=en|es`.
+//! `private=LOGIN,TEXT`, `wait=MILLISECONDS`, `theme=light|dark`, `language=en|es`, `type=TEXT` (into
+//! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`,
+//! `close-private=LOGIN`, `escape` (closes menus, pickers and questions).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -43,6 +45,18 @@ pub enum Step {
     Theme(String),
     /// Switch language (`en` or `es`).
     Language(String),
+    /// Type into the room's message box without sending.
+    Type(String),
+    /// Open the emoji picker of the room's message box.
+    EmojiPicker,
+    /// Ask to delete a room (the confirmation shows).
+    AskDelete(String),
+    /// Show conversations in the main window (`true`) or in windows of their own.
+    Dock(bool),
+    /// Close a private conversation.
+    ClosePrivate(String),
+    /// Close menus, pickers, windows and questions, as Escape and clicks elsewhere do.
+    Escape,
 }
 
 impl Step {
@@ -62,7 +76,13 @@ impl Step {
     pub fn needs_session(&self) -> bool {
         matches!(
             self,
-            Step::Say(_) | Step::Users | Step::OpenPrivate(_) | Step::Private(..)
+            Step::Say(_)
+                | Step::Users
+                | Step::OpenPrivate(_)
+                | Step::Private(..)
+                | Step::Type(_)
+                | Step::EmojiPicker
+                | Step::AskDelete(_)
         )
     }
 }
@@ -117,6 +137,12 @@ impl Autopilot {
                 )),
                 ("theme", _) => Step::Theme(arg),
                 ("language", _) => Step::Language(arg),
+                ("type", _) => Step::Type(arg),
+                ("emoji-picker", _) => Step::EmojiPicker,
+                ("ask-delete", _) => Step::AskDelete(arg),
+                ("dock", _) => Step::Dock(arg == "on"),
+                ("close-private", _) => Step::ClosePrivate(arg),
+                ("escape", _) => Step::Escape,
                 _ => return Err(format!("unknown step {raw:?}")),
             };
             steps.push_back(step);

@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_core::protocol::{RoomInfo, ServerMessage, UserInfo};
+use chat_core::protocol::{RoomClosedReason, RoomInfo, ServerMessage, UserInfo};
 use chat_core::validate::{login_key, room_key};
 
-use crate::history::{History, Line, LineKind};
+use crate::history::{Closure, History, Line, LineKind};
 use crate::limits::{MAX_PRIVATE_HISTORY_LINES, MAX_ROOM_HISTORY_LINES};
 
 /// The room the user is in.
@@ -64,8 +64,10 @@ pub struct Chat {
     /// The registered users, once asked for.
     pub directory: Option<Directory>,
     histories: HashMap<String, History>,
-    /// Why the last room closed, shown in the room the user is moved to next.
-    closed: Option<Line>,
+    /// The room that last closed under the user and why, said in the room they are moved to.
+    closed: Option<(String, Closure)>,
+    /// A room whose deletion by this user was already said (the reply comes after the move).
+    deletion_said: Option<String>,
     conversations: BTreeMap<String, Conversation>,
 }
 
@@ -173,12 +175,16 @@ impl Chat {
                     member_count: *member_count,
                 });
                 self.unseen = 0;
-                let closed = self.closed.take();
-                let history = self.history_mut(room);
-                history.extend(closed);
-                history.push(Line {
+                let after = self.closed.take();
+                if let Some((closed, Closure::DeletedByMe)) = &after {
+                    self.deletion_said = Some(room_key(closed));
+                }
+                self.history_mut(room).push(Line {
                     time_ms,
-                    kind: LineKind::Entered(room.clone()),
+                    kind: LineKind::Entered {
+                        room: room.clone(),
+                        after,
+                    },
                 });
             }
             ServerMessage::Rooms { rooms, .. } => {
@@ -191,6 +197,7 @@ impl Chat {
                     current.member_count = info.members;
                 }
                 self.rooms = rooms.clone();
+                self.forget_closed_rooms();
             }
             ServerMessage::Message {
                 room, from, text, ..
@@ -210,7 +217,7 @@ impl Chat {
                     .room
                     .as_mut()
                     .filter(|r| room_key(&r.name) == room_key(room))
-                    && let Err(at) = current.members.binary_search(login)
+                    && let Err(at) = member_position(&current.members, login)
                 {
                     current.members.insert(at, login.clone());
                     current.member_count = current.member_count.saturating_add(1);
@@ -225,7 +232,7 @@ impl Chat {
                     .room
                     .as_mut()
                     .filter(|r| room_key(&r.name) == room_key(room))
-                    && let Ok(at) = current.members.binary_search(login)
+                    && let Ok(at) = member_position(&current.members, login)
                 {
                     current.members.remove(at);
                     current.member_count = current.member_count.saturating_sub(1);
@@ -236,18 +243,33 @@ impl Chat {
                 });
             }
             ServerMessage::RoomClosed { room, reason } => {
-                let line = Line {
+                let mine = self
+                    .room
+                    .as_ref()
+                    .filter(|r| room_key(&r.name) == room_key(room))
+                    .and_then(|r| r.creator.as_deref())
+                    .is_some_and(|c| self.is_me(c));
+                let closure = match reason {
+                    RoomClosedReason::Deleted if mine => Closure::DeletedByMe,
+                    RoomClosedReason::Deleted => Closure::Deleted,
+                    RoomClosedReason::CreatorLeft | RoomClosedReason::Unknown => {
+                        Closure::CreatorLeft
+                    }
+                };
+                self.history_mut(room).push(Line {
                     time_ms,
                     kind: LineKind::RoomClosed {
                         room: room.clone(),
-                        reason: *reason,
+                        closure,
                     },
-                };
-                self.history_mut(room).push(line.clone());
-                // The user is about to be moved (an `entered` follows): say why there too.
-                self.closed = Some(line);
+                });
+                // The user is about to be moved (an `entered` follows): say why there.
+                self.closed = Some((room.clone(), closure));
             }
-            ServerMessage::RoomDeleted { room } => {
+            // Deleting the room one is in was said with the move; say it once.
+            ServerMessage::RoomDeleted { room }
+                if self.deletion_said.take().as_deref() != Some(room_key(room).as_str()) =>
+            {
                 self.note(time_ms, LineKind::RoomDeleted(room.clone()));
             }
             ServerMessage::Users { users, total, .. } => {
@@ -288,6 +310,36 @@ impl Chat {
             _ => {}
         }
     }
+}
+
+impl Chat {
+    /// Users listed in a room that no longer exists were moved to the default room with
+    /// everyone else in it: show them there rather than in a room that is gone.
+    fn forget_closed_rooms(&mut self) {
+        let Some(directory) = self.directory.as_mut() else {
+            return;
+        };
+        let Some(default) = self.rooms.iter().find(|r| r.is_default) else {
+            return;
+        };
+        for user in &mut directory.users {
+            if let Some(room) = &user.room
+                && !self
+                    .rooms
+                    .iter()
+                    .any(|r| room_key(&r.name) == room_key(room))
+            {
+                user.room = Some(default.name.clone());
+            }
+        }
+    }
+}
+
+/// Where `login` is, or would go, in a member list sorted as the server sorts it: by login
+/// ignoring ASCII case.
+fn member_position(members: &[String], login: &str) -> Result<usize, usize> {
+    let key = login_key(login);
+    members.binary_search_by(|m| login_key(m).cmp(&key))
 }
 
 #[cfg(test)]
@@ -430,12 +482,139 @@ mod tests {
             },
         );
         chat.apply(5, &entered("lobby", &["ana"]));
+        let lobby = chat.history("LOBBY").unwrap();
+        assert_eq!(lobby.len(), 3, "entered, message, entered again");
         assert_eq!(
-            chat.history("LOBBY").unwrap().len(),
-            4,
-            "entered, message, why games closed, entered"
+            lobby.get(2).unwrap().kind,
+            LineKind::Entered {
+                room: "lobby".into(),
+                after: Some(("games".into(), Closure::CreatorLeft))
+            },
+            "why games closed is said with the move"
         );
         assert_eq!(chat.history("games").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn mixed_case_logins_leave_the_member_list() {
+        let mut chat = Chat::new("ana");
+        // The server sorts members by login ignoring case.
+        chat.apply(1, &entered("lobby", &["ana", "Bob", "carl", "Dora"]));
+        for (t, login) in [(2, "Bob"), (3, "Dora")] {
+            chat.apply(
+                t,
+                &ServerMessage::Left {
+                    room: "lobby".into(),
+                    login: login.into(),
+                },
+            );
+        }
+        assert_eq!(chat.room.clone().unwrap().members, ["ana", "carl"]);
+        chat.apply(
+            4,
+            &ServerMessage::Joined {
+                room: "lobby".into(),
+                login: "Beto".into(),
+                presence: chat_core::protocol::Presence::Online,
+            },
+        );
+        assert_eq!(chat.room.unwrap().members, ["ana", "Beto", "carl"]);
+    }
+
+    #[test]
+    fn deleting_the_room_one_is_in_is_said_once() {
+        let mut chat = Chat::new("ana");
+        chat.apply(
+            1,
+            &ServerMessage::Entered {
+                room: "games".into(),
+                creator: Some("Ana".into()),
+                members: vec!["ana".into()],
+                member_count: 1,
+                away: Vec::new(),
+                history: Vec::new(),
+                more_history: false,
+            },
+        );
+        // The server's order: the closing, the move, then the reply to `delete_room`.
+        chat.apply(
+            2,
+            &ServerMessage::RoomClosed {
+                room: "games".into(),
+                reason: RoomClosedReason::Deleted,
+            },
+        );
+        chat.apply(3, &entered("lobby", &["ana"]));
+        chat.apply(
+            4,
+            &ServerMessage::RoomDeleted {
+                room: "games".into(),
+            },
+        );
+        let lobby: Vec<LineKind> = chat
+            .history("lobby")
+            .unwrap()
+            .iter()
+            .map(|l| l.kind.clone())
+            .collect();
+        assert_eq!(
+            lobby,
+            [LineKind::Entered {
+                room: "lobby".into(),
+                after: Some(("games".into(), Closure::DeletedByMe))
+            }]
+        );
+        // Deleting a room one is not in is said when the reply comes.
+        chat.apply(
+            5,
+            &ServerMessage::RoomDeleted {
+                room: "other".into(),
+            },
+        );
+        assert_eq!(chat.history("lobby").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn users_of_a_closed_room_are_shown_in_the_default_room() {
+        let mut chat = Chat::new("ana");
+        let user = |login: &str, room: &str| UserInfo {
+            login: login.into(),
+            first_names: "F".into(),
+            last_names: "L".into(),
+            online: true,
+            room: Some(room.into()),
+            presence: chat_core::protocol::Presence::Offline,
+            away_text: None,
+        };
+        chat.apply(
+            1,
+            &ServerMessage::Users {
+                users: vec![user("ana", "lobby"), user("bob", "games")],
+                total: 2,
+                offset: 0,
+            },
+        );
+        chat.apply(
+            2,
+            &ServerMessage::Rooms {
+                rooms: vec![RoomInfo {
+                    name: "lobby".into(),
+                    members: 2,
+                    creator: None,
+                    is_default: true,
+                }],
+                total: 0,
+                offset: 0,
+            },
+        );
+        let rooms: Vec<Option<String>> = chat
+            .directory
+            .unwrap()
+            .users
+            .into_iter()
+            .map(|u| u.room)
+            .collect();
+        assert_eq!(rooms, [Some("lobby".into()), Some("lobby".into())]);
     }
 
     #[test]

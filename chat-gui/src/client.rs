@@ -92,6 +92,9 @@ pub struct Client {
     addr: String,
     phase: Phase,
     last: Option<Disconnect>,
+    /// Why the session's connection was lost, kept while reconnecting: later failed attempts
+    /// say only that the server cannot be reached yet.
+    lost: Option<Disconnect>,
     connection: Option<Connection>,
     session: Option<Session>,
     credentials: Option<Credentials>,
@@ -130,6 +133,7 @@ impl Client {
             addr: String::new(),
             phase: Phase::Offline,
             last: None,
+            lost: None,
             connection: None,
             session: None,
             credentials: None,
@@ -171,6 +175,11 @@ impl Client {
     /// Why the last connection ended, if it did.
     pub fn last_disconnect(&self) -> Option<&Disconnect> {
         self.last.as_ref()
+    }
+
+    /// Why the logged-in session's connection was lost, while reconnecting.
+    pub fn lost_because(&self) -> Option<&Disconnect> {
+        self.lost.as_ref()
     }
 
     /// The server address in use.
@@ -232,12 +241,26 @@ impl Client {
         self.connection = Some(client::connect(&self.addr, options));
     }
 
-    /// Queues a request, remembering what it was for; requests without a connection are dropped.
+    /// Queues a request, remembering what it was for until its reply or error arrives; requests
+    /// without a connection are dropped.
     pub fn send(&mut self, request: Request, pending: Pending) {
         if let Some(connection) = &self.connection {
             let id = connection.send(request);
             self.pending.insert(id, pending);
         }
+    }
+
+    /// Says a line in the room. A successful `say` has no reply, so nothing is remembered for
+    /// it: an error that comes back for it is shown in the room like any unclaimed error.
+    pub fn say(&mut self, text: String) {
+        if let Some(connection) = &self.connection {
+            connection.send(Request::Say { text });
+        }
+    }
+
+    /// Requests waiting for their reply.
+    pub fn pending_requests(&self) -> usize {
+        self.pending.len()
     }
 
     /// Registers an account (the connection stays logged out).
@@ -380,9 +403,9 @@ impl Client {
                 },
                 pending,
             ) => {
+                tracing::debug!(?code, ?field, message, "request refused");
                 let refusal = Refusal {
                     code: *code,
-                    message: message.clone(),
                     field: *field,
                 };
                 self.refused(time, refusal, pending);
@@ -402,8 +425,9 @@ impl Client {
                 }
                 self.phase = Phase::LoggedIn;
                 self.backoff.reset();
+                self.lost = None;
                 if pending == Some(Pending::Relogin) {
-                    self.chat.note(time, LineKind::Connection(true));
+                    self.chat.note(time, LineKind::ConnectionBack);
                 }
                 let default = self.session.as_ref().map(|s| room_key(&s.default_room));
                 if let Some(room) = resume.filter(|r| Some(room_key(r)) != default) {
@@ -450,6 +474,8 @@ impl Client {
     }
 
     fn disconnected(&mut self, why: Disconnect, now: Instant) {
+        // The window words the reason in its language; the system's details go to the log.
+        tracing::info!(addr = %self.addr, "disconnected: {why}");
         let was_in_session = self.in_session();
         self.connection = None;
         self.pending.clear();
@@ -478,7 +504,8 @@ impl Client {
         if was_in_session && recoverable && self.credentials.is_some() {
             if matches!(self.phase, Phase::LoggedIn) {
                 let time = self.server_now_ms();
-                self.chat.note(time, LineKind::Connection(false));
+                self.chat.note(time, LineKind::ConnectionLost);
+                self.lost = Some(why.clone());
             }
             let delay = self.backoff.next_delay();
             self.phase = Phase::Reconnecting {
@@ -488,6 +515,7 @@ impl Client {
         } else {
             self.session = None;
             self.credentials = None;
+            self.lost = None;
             self.phase = Phase::Offline;
         }
         self.last = Some(why);
@@ -518,10 +546,22 @@ mod tests {
         })
     }
 
-    /// A client that believes it logged in as `ana` (no socket involved).
-    fn logged_in() -> Client {
+    /// A client with a real connection object whose requests go nowhere: a port nothing
+    /// listens on, so what it queues and remembers can be checked without a server.
+    fn connected_to_nothing() -> Client {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
         let mut c = Client::new(None);
-        c.addr = "127.0.0.1:9".into();
+        c.addr = format!("127.0.0.1:{port}");
+        c.open();
+        c
+    }
+
+    /// A client that believes it logged in as `ana`.
+    fn logged_in() -> Client {
+        let mut c = connected_to_nothing();
         c.handle(Event::Connected(session()), Instant::now());
         c.credentials = Some(Credentials {
             login: "ana".into(),
@@ -578,9 +618,48 @@ mod tests {
             attempt: 1,
             retry_at: None,
         };
+        c.open();
         c.handle(Event::Connected(session()), Instant::now());
         assert_eq!(c.phase(), &Phase::LoggingIn);
-        assert!(c.in_session() || c.connection.is_none());
+        assert_eq!(
+            c.pending.values().collect::<Vec<_>>(),
+            [&Pending::Relogin],
+            "the login is sent again by itself"
+        );
+        assert!(
+            c.in_session(),
+            "the main window stays while logging in again"
+        );
+    }
+
+    #[test]
+    fn saying_lines_leaves_nothing_waiting_for_a_reply() {
+        let mut c = logged_in();
+        for n in 0..100 {
+            c.say(format!("line {n}"));
+        }
+        assert_eq!(c.pending_requests(), 0);
+        c.send(Request::ListRooms { offset: 0 }, Pending::ListRooms);
+        assert_eq!(
+            c.pending_requests(),
+            1,
+            "requests with a reply are remembered"
+        );
+    }
+
+    #[test]
+    fn the_reason_for_losing_the_session_outlives_failed_attempts() {
+        let mut c = logged_in();
+        let shutdown = Disconnect::ServerClosed {
+            reason: CloseReason::ServerShutdown,
+            message: "bye".into(),
+        };
+        c.handle(Event::Disconnected(shutdown.clone()), Instant::now());
+        c.reconnect_now();
+        c.handle(Event::Disconnected(Disconnect::Refused), Instant::now());
+        assert!(matches!(c.phase(), Phase::Reconnecting { attempt: 2, .. }));
+        assert_eq!(c.lost_because(), Some(&shutdown));
+        assert_eq!(c.last_disconnect(), Some(&Disconnect::Refused));
     }
 
     #[test]

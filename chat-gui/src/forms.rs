@@ -56,8 +56,9 @@ impl Default for RegisterForm {
 /// Why a register field is not acceptable yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// A rule of `chat-core` (its reason, in English).
-    Rule(String),
+    /// It breaks its field's rule (`chat-core`'s, the server's own); the interface words the
+    /// rule from the field.
+    Rule,
     /// The confirmation differs from the password.
     Mismatch,
 }
@@ -77,10 +78,8 @@ impl RegisterForm {
     pub fn problems(&self, all: bool) -> Vec<(Input, Problem)> {
         let mut out = Vec::new();
         let mut check = |input: Input, typed: &str, result: chat_core::Result<()>| {
-            if (all || !typed.is_empty())
-                && let Err(chat_core::Error::Invalid { reason, .. }) = result
-            {
-                out.push((input, Problem::Rule(reason)));
+            if (all || !typed.is_empty()) && result.is_err() {
+                out.push((input, Problem::Rule));
             }
         };
         check(

@@ -24,6 +24,8 @@ pub enum Host {
     Running(ServerHandle),
     /// The last start failed, with the reason.
     Failed(String),
+    /// This system has no folder for the program's data, where the accounts would be kept.
+    NoDataFolder,
 }
 
 impl Host {
@@ -63,6 +65,7 @@ impl Host {
                 Some(addr)
             }
             Err(e) => {
+                tracing::warn!("the hosted server did not start: {e}");
                 *self = Host::Failed(e);
                 None
             }

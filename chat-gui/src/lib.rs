@@ -2,8 +2,9 @@
 //! connection, with a server it can host inside itself.
 //!
 //! Everything that is not drawing lives in plain modules ([`client`], [`chat`], [`history`],
-//! [`forms`], [`backoff`], [`settings`], [`i18n`]) tested without a window; [`ui`] draws and
-//! returns intents that [`app::ChatApp`] applies after the frame.
+//! [`timeline`], [`composer`], [`commands`], [`emoji`], [`forms`], [`backoff`], [`settings`],
+//! [`i18n`]) tested without a window; [`ui`] draws and returns intents that [`app::ChatApp`]
+//! applies after the frame.
 //!
 //! Architecture Invariant: the UI thread never touches a socket and never blocks; the network
 //! threads wake it with `request_repaint`.
@@ -12,13 +13,18 @@ pub mod app;
 pub mod autopilot;
 pub mod backoff;
 pub mod chat;
+pub mod cli;
 pub mod client;
+pub mod commands;
+pub mod composer;
+pub mod emoji;
 pub mod forms;
 pub mod history;
 pub mod host;
 pub mod i18n;
 pub mod limits;
 pub mod settings;
+pub mod timeline;
 pub mod ui;
 
 pub use app::{AppOptions, ChatApp};

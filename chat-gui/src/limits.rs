@@ -30,3 +30,13 @@ pub const DEFAULT_WINDOW_SIZE: [f32; 2] = [1024.0, 700.0];
 /// The identifier shared by the window (Wayland/X11 app id), the `.desktop` file and the
 /// settings folder.
 pub const APP_ID: &str = "chat-gui";
+
+/// Lines of one typed text sent at once, one message each: well inside the server's burst of 20
+/// requests, so a pasted paragraph never trips flood control.
+pub const MAX_LINES_PER_SEND: usize = 10;
+
+/// Rows the message box grows to before it scrolls.
+pub const INPUT_MAX_ROWS: usize = 6;
+
+/// The size of a private conversation's window the first time one opens, in points.
+pub const PRIVATE_WINDOW_SIZE: [f32; 2] = [520.0, 440.0];

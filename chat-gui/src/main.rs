@@ -8,6 +8,8 @@ use chat_gui::limits::{APP_ID, DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE};
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icon-256.png");
 
 fn main() -> eframe::Result {
+    // Before anything opens a window: `--help` and `--version` work without a display.
+    chat_gui::cli::Cli::read();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

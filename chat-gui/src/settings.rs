@@ -46,6 +46,8 @@ pub struct Settings {
     pub theme: Theme,
     /// The interface language; `None` follows the system locale.
     pub language: Option<Language>,
+    /// Private conversations show in the main window instead of windows of their own.
+    pub dock_private: bool,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             host_port: DEFAULT_HOST_PORT,
             theme: Theme::System,
             language: None,
+            dock_private: false,
         }
     }
 }

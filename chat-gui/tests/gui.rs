@@ -7,8 +7,11 @@
 mod gui {
     pub mod support;
 
+    mod cli;
     mod commands;
+    mod composer;
     mod connection;
+    mod errors;
     mod forms;
     mod history;
     mod private;

@@ -2,6 +2,9 @@
 
 use egui::{RichText, Ui};
 
+use chat_core::client::Disconnect;
+use chat_core::protocol::CloseReason;
+
 use crate::host::Host;
 use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, error_color, labelled_field, submitted};
@@ -14,10 +17,8 @@ pub struct ConnectView<'a> {
     pub host_port: &'a mut String,
     /// Whether a connection attempt is under way.
     pub connecting: bool,
-    /// Why the last connection failed, in words.
-    pub error: Option<String>,
-    /// The failure was a changed certificate: offer to trust the new one.
-    pub certificate_changed: bool,
+    /// How the last connection ended, if one did.
+    pub last: Option<&'a Disconnect>,
     /// The hosted server.
     pub host: &'a Host,
 }
@@ -52,16 +53,33 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
             }
         }
     });
-    if let Some(error) = &view.error {
-        ui.add_space(6.0);
-        let text = RichText::new(error).color(error_color(ui));
-        ui.label(if view.certificate_changed {
-            text.strong()
-        } else {
-            text
-        });
-        if view.certificate_changed && ui.button(t.trust_new_certificate).clicked() {
-            intents.push(Intent::TrustNewCertificate);
+    match view.last {
+        None => {}
+        // Leaving was the user's wish: a farewell, not an error.
+        Some(
+            Disconnect::ClosedByClient
+            | Disconnect::ServerClosed {
+                reason: CloseReason::Exit,
+                ..
+            },
+        ) => {
+            ui.add_space(6.0);
+            ui.label(t.left_server);
+        }
+        Some(why @ Disconnect::CertificateChanged { .. }) => {
+            ui.add_space(6.0);
+            ui.label(
+                RichText::new(t.disconnect(why))
+                    .color(error_color(ui))
+                    .strong(),
+            );
+            if ui.button(t.trust_new_certificate).clicked() {
+                intents.push(Intent::TrustNewCertificate);
+            }
+        }
+        Some(why) => {
+            ui.add_space(6.0);
+            ui.label(RichText::new(t.disconnect(why)).color(error_color(ui)));
         }
     }
     ui.add_space(18.0);
@@ -80,7 +98,7 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
             ui.add(egui::Spinner::new());
             ui.label(t.host_starting);
         }
-        Host::Idle | Host::Failed(_) => {
+        Host::Idle | Host::Failed(_) | Host::NoDataFolder => {
             labelled_field(ui, t.port, view.host_port, |e| e.desired_width(70.0));
             let port_ok = view.host_port.trim().parse::<u16>().is_ok_and(|p| p > 0);
             if ui
@@ -100,8 +118,12 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
                 ui.label(RichText::new(fill(t.host_running, &[&addr])).strong());
             }
         }
-        Host::Failed(e) => {
-            ui.label(RichText::new(fill(t.host_failed, &[e])).color(error_color(ui)));
+        Host::Failed(_) => {
+            let port = view.host_port.trim();
+            ui.label(RichText::new(fill(t.host_failed, &[&port])).color(error_color(ui)));
+        }
+        Host::NoDataFolder => {
+            ui.label(RichText::new(t.host_no_folder).color(error_color(ui)));
         }
         Host::Idle | Host::Starting(_) => {}
     }

@@ -1,87 +1,370 @@
-//! The input line at the bottom of the main window. Plain text goes to the room; a line starting
-//! with `#` is a command, and while one is being typed the matching commands are listed above the
-//! line (Tab completes the first).
+//! The message box of a room or private conversation: several lines (Enter sends, Shift+Enter
+//! starts a new line; the box grows to a few rows, then scrolls), Up brings back the last text
+//! sent, Tab completes commands, room names and logins, `:` offers emoji by name, and a button
+//! opens the emoji picker.
+//!
+//! Each box has an id of its own, so keys go to the box that has focus and to no other: text
+//! typed in a private conversation can never reach the room.
 
-use egui::{RichText, Ui};
+use egui::text::{CCursor, CCursorRange};
+use egui::{Key, Modifiers, RichText, Ui};
 
-use crate::i18n::{Texts, fill};
+use crate::commands::{self, Cmd, Slot};
+use crate::composer::{Draft, Target};
+use crate::emoji;
+use crate::i18n::Texts;
+use crate::limits::INPUT_MAX_ROWS;
 use crate::ui::Intent;
 
-/// Draws the input line and its command hints.
-pub fn show(ui: &mut Ui, t: &Texts, room: &str, line: &mut String, enabled: bool) -> Vec<Intent> {
+/// Most suggestions shown at once.
+const MAX_SUGGESTIONS: usize = 8;
+
+/// Names the box can complete.
+#[derive(Debug, Clone, Copy)]
+pub struct Names<'a> {
+    /// Logins (room members, users listed, conversations).
+    pub logins: &'a [String],
+    /// Room names.
+    pub rooms: &'a [String],
+}
+
+/// One message box.
+pub struct Composer<'a> {
+    /// Where its text goes.
+    pub target: Target,
+    /// Its accessible name (read by screen readers, found by tests).
+    pub name: String,
+    /// Grey text shown while empty.
+    pub hint: String,
+    /// Whether sending is possible (logged in).
+    pub enabled: bool,
+    /// Its text.
+    pub draft: &'a mut Draft,
+    /// What Tab and the suggestions complete.
+    pub names: Names<'a>,
+    /// Take keyboard focus this frame (a conversation was just opened).
+    pub focus: bool,
+    /// Take keyboard focus when nothing has it and this box was the one used last.
+    pub default_focus: bool,
+}
+
+/// The id of the text box of `target`, stable across frames.
+pub fn box_id(target: &Target) -> egui::Id {
+    egui::Id::unique(("message-box", target))
+}
+
+/// Draws the box and returns what the user asked for.
+pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
-    let hints = chat_core::command::completions(line);
-    if !hints.is_empty() {
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(t.commands_hint).small().weak());
-            for spec in &hints {
-                let summary = chat_core::command::COMMANDS
-                    .iter()
-                    .position(|c| c.syntax == spec.syntax)
-                    .and_then(|i| t.command_summaries.get(i))
-                    .copied()
-                    .unwrap_or(spec.summary);
-                ui.horizontal(|ui| {
-                    if ui
-                        .add(egui::Button::new(RichText::new(spec.syntax).monospace()).frame(false))
-                        .clicked()
-                    {
-                        *line = spec.insert.to_owned();
-                    }
-                    ui.label(RichText::new(summary).weak());
-                });
+    let Composer {
+        target,
+        name,
+        hint,
+        enabled,
+        draft,
+        names,
+        focus,
+        default_focus,
+    } = composer;
+    let id = box_id(&target);
+    let popup_open_id = id.with("suggestions-open");
+    let popup_was_open = ui.data(|d| d.get_temp::<bool>(popup_open_id).unwrap_or(false));
+    let has_focus = ui.memory(|m| m.has_focus(id));
+
+    // Keys this box acts on itself, taken before the text box sees them. While suggestions
+    // show, Enter, Tab and the arrows are theirs.
+    let (mut send, mut tab, mut recall) = (false, false, false);
+    if has_focus && !popup_was_open {
+        ui.input_mut(|i| {
+            send = take_key(i, Key::Enter);
+            tab = take_key(i, Key::Tab);
+            if draft.text.is_empty() {
+                recall = take_key(i, Key::ArrowUp);
             }
         });
     }
-    let tab = ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Tab));
-    let mut send = false;
+
+    let row_height = ui.text_style_height(&egui::TextStyle::Body);
+    let mut output = None;
     ui.horizontal(|ui| {
-        let button_width = 80.0;
-        let label = ui.label(t.message_input);
-        let response = ui
-            .add_enabled(
-                enabled,
-                egui::TextEdit::singleline(line)
-                    // A fixed id: the hints above appear and vanish, which must not move focus.
-                    .id(egui::Id::unique("message-input"))
-                    .hint_text(fill(t.message_hint, &[&room]))
-                    .desired_width(ui.available_width() - button_width),
-            )
-            .labelled_by(label.id);
-        if tab
-            && response.has_focus()
-            && let Some(first) = hints.first()
-            && !line.starts_with(first.insert)
-        {
-            *line = first.insert.to_owned();
-            if let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), response.id) {
-                let end = egui::text::CCursor::new(line.chars().count());
-                state
-                    .cursor
-                    .set_char_range(Some(egui::text::CCursorRange::one(end)));
-                state.store(ui.ctx(), response.id);
-            }
+        let picked = emoji_button(ui, t, id);
+        let send_width = 84.0;
+        let width = (ui.available_width() - send_width).max(80.0);
+        #[allow(clippy::cast_precision_loss)]
+        let max_height = row_height * INPUT_MAX_ROWS as f32 + 12.0;
+        // The box is as tall as its text was last frame, up to `INPUT_MAX_ROWS`, even where the
+        // panel around it is still as short as it was: panels take their size from their content.
+        let height_id = id.with("text-height");
+        let last_height = ui.data(|d| d.get_temp::<f32>(height_id)).unwrap_or(0.0);
+        egui::ScrollArea::vertical()
+            .id_salt(id.with("scroll"))
+            .max_height(max_height)
+            .min_scrolled_height(last_height.clamp(row_height + 12.0, max_height))
+            .max_width(width)
+            .show(ui, |ui| {
+                let edit = egui::TextEdit::multiline(&mut draft.text)
+                    .desired_rows(1)
+                    .desired_width(width - 8.0)
+                    .hint_text(hint.as_str())
+                    .margin(egui::Margin::symmetric(8, 6))
+                    .return_key(egui::KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
+                    // Tab completes (taken above) instead of moving the keyboard elsewhere.
+                    .lock_focus(true);
+                let popup = egui::CompletionPopup::new(id).max_height(260.0);
+                let shown = ui.add_enabled_ui(enabled, |ui| {
+                    popup.show(ui, edit, |query| suggestions(t, names, query))
+                });
+                output = Some(shown.inner);
+            });
+        if let (Some(glyph), Some(out)) = (picked, output.as_ref()) {
+            let at = out.text_edit.cursor_range.map(|r| r.primary.index.0);
+            let cursor = insert_at(&mut draft.text, at, glyph);
+            set_cursor(ui.ctx(), id, cursor);
+            ui.memory_mut(|m| m.request_focus(id));
         }
-        if crate::ui::submitted(ui, &response) {
+        let button = ui.add_enabled(
+            enabled && !draft.text.trim().is_empty(),
+            egui::Button::new(t.send).min_size(egui::vec2(send_width - 8.0, row_height + 12.0)),
+        );
+        if button.clicked() {
             send = true;
-            response.request_focus();
-        }
-        if ui
-            .add_enabled(
-                enabled && !line.trim().is_empty(),
-                egui::Button::new(t.send),
-            )
-            .clicked()
-        {
-            send = true;
-        }
-        if !response.has_focus() && enabled && ui.memory(|m| m.focused().is_none()) {
-            response.request_focus();
         }
     });
-    if send && !line.trim().is_empty() {
-        intents.push(Intent::SubmitLine);
+    let Some(output) = output else {
+        return intents;
+    };
+    let response = output
+        .text_edit
+        .response
+        .response
+        .clone()
+        .accessible_name(name);
+    let height_id = id.with("text-height");
+    let height = response.rect.height();
+    if ui.data(|d| d.get_temp::<f32>(height_id)) != Some(height) {
+        ui.data_mut(|d| d.insert_temp(height_id, height));
+        ui.ctx().request_repaint();
     }
+    ui.data_mut(|d| d.insert_temp(popup_open_id, output.is_open));
+
+    if tab {
+        let cursor = output
+            .text_edit
+            .cursor_range
+            .map_or(draft.text.chars().count(), |r| r.primary.index.0);
+        if let Some(at) = complete_word(&mut draft.text, cursor, names) {
+            set_cursor(ui.ctx(), id, at);
+        }
+    }
+    if recall && let Some(last) = &draft.last_sent {
+        draft.text = last.clone();
+        set_cursor(ui.ctx(), id, draft.text.chars().count());
+    }
+    if send && enabled && !draft.text.trim().is_empty() {
+        intents.push(Intent::Submit(target.clone()));
+        response.request_focus();
+    }
+    // With nothing focused (after a click on the background), the keyboard goes back to the box
+    // used last, never to another one: text meant for a conversation must not reach the room.
+    let last_id = egui::Id::unique("message-box-used-last");
+    if response.has_focus() {
+        ui.data_mut(|d| d.insert_temp(last_id, target.clone()));
+    }
+    let used_last = ui
+        .data(|d| d.get_temp::<Target>(last_id))
+        .is_none_or(|last| last == target);
+    let nothing_focused = ui.memory(|m| m.focused().is_none());
+    if enabled
+        && !response.has_focus()
+        && (focus || (default_focus && used_last && nothing_focused))
+    {
+        response.request_focus();
+    }
+    let keys = if matches!(target, Target::Room) {
+        t.input_keys
+    } else {
+        t.input_keys_private
+    };
+    ui.label(RichText::new(keys).small().weak());
     intents
+}
+
+/// Takes the presses of `key` with no modifier held (so Shift+Enter still reaches the box).
+fn take_key(input: &mut egui::InputState, key: Key) -> bool {
+    let before = input.events.len();
+    input.events.retain(|e| {
+        !matches!(e, egui::Event::Key { key: k, pressed: true, modifiers, .. }
+            if *k == key && modifiers.is_none())
+    });
+    before != input.events.len()
+}
+
+/// Inserts `text` at char `at` (the end when `None`); returns the char index after it.
+fn insert_at(into: &mut String, at: Option<usize>, text: &str) -> usize {
+    let at = at.unwrap_or(usize::MAX).min(into.chars().count());
+    let byte = into.char_indices().nth(at).map_or(into.len(), |(b, _)| b);
+    into.insert_str(byte, text);
+    at + text.chars().count()
+}
+
+fn set_cursor(ctx: &egui::Context, id: egui::Id, at: usize) {
+    let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(CCursorRange::one(CCursor::new(at))));
+    state.store(ctx, id);
+}
+
+/// What the word before the cursor can become, for the suggestions under the box.
+fn suggestions(
+    t: &Texts,
+    names: Names<'_>,
+    query: &egui::CompletionQuery<'_>,
+) -> Vec<egui::Suggestion> {
+    let before: String = query.text.chars().take(query.word_range.end.0).collect();
+    match commands::slot(&before, query.word) {
+        Slot::Command(word) => commands::matching_commands(&word)
+            .into_iter()
+            .map(|cmd| command_suggestion(t, cmd))
+            .collect(),
+        Slot::Room(word) => commands::matching(&word, names.rooms.iter().map(String::as_str))
+            .into_iter()
+            .take(MAX_SUGGESTIONS)
+            .map(|room| egui::Suggestion::new(format!("{room} ")))
+            .collect(),
+        Slot::Login(word) => {
+            let at = if query.word.starts_with('@') { "@" } else { "" };
+            commands::matching(&word, names.logins.iter().map(String::as_str))
+                .into_iter()
+                .take(MAX_SUGGESTIONS)
+                .map(|login| egui::Suggestion::new(format!("{at}{login} ")))
+                .collect()
+        }
+        Slot::Emoji(code) => emoji::search(&code, MAX_SUGGESTIONS)
+            .into_iter()
+            .map(|e| egui::Suggestion::new(e.glyph).content(format!("{}   :{}:", e.glyph, e.code)))
+            .collect(),
+        Slot::Word(_) | Slot::Nothing => Vec::new(),
+    }
+}
+
+fn command_suggestion(t: &Texts, cmd: Cmd) -> egui::Suggestion {
+    let text = (t.command)(cmd);
+    egui::Suggestion::new(cmd.insert())
+        .content(RichText::new(text.syntax).monospace())
+        .description(text.summary)
+}
+
+/// Tab with no suggestions showing: completes the word before char `cursor` to the first
+/// command, room or login it starts, as chat programs complete names. Returns the new cursor.
+fn complete_word(text: &mut String, cursor: usize, names: Names<'_>) -> Option<usize> {
+    let before: String = text.chars().take(cursor).collect();
+    let word_start = before
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map_or(0, |(b, c)| b + c.len_utf8());
+    let word = &before[word_start..];
+    let logins = names.logins.iter().map(String::as_str);
+    let replacement = match commands::slot(&before, word) {
+        Slot::Command(w) => commands::matching_commands(&w)
+            .first()
+            .map(|c| c.insert().to_owned()),
+        Slot::Room(w) => commands::matching(&w, names.rooms.iter().map(String::as_str))
+            .first()
+            .map(|r| format!("{r} ")),
+        Slot::Login(w) => commands::matching(&w, logins).first().map(|l| {
+            let at = if word.starts_with('@') { "@" } else { "" };
+            format!("{at}{l} ")
+        }),
+        Slot::Word(w) => commands::matching(&w, logins)
+            .first()
+            .map(|l| format!("{l} ")),
+        Slot::Emoji(code) => emoji::search(&code, 1).first().map(|e| e.glyph.to_owned()),
+        Slot::Nothing => None,
+    }?;
+    let after: String = text.chars().skip(cursor).collect();
+    let head = &before[..word_start];
+    let new_cursor = head.chars().count() + replacement.chars().count();
+    *text = format!("{head}{replacement}{after}");
+    Some(new_cursor)
+}
+
+/// The emoji button and its picker; returns the emoji picked this frame.
+fn emoji_button(ui: &mut Ui, t: &Texts, box_id: egui::Id) -> Option<&'static str> {
+    let face = RichText::new("😊")
+        .size(17.0)
+        .color(ui.visuals().strong_text_color());
+    let button = ui
+        .add(egui::Button::new(face).min_size(egui::vec2(34.0, 30.0)))
+        .on_hover_text(t.emoji)
+        .accessible_name(t.emoji);
+    let mut picked = None;
+    egui::Popup::from_toggle_button_response(&button)
+        .id(box_id.with("emoji-picker"))
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+        .show(|ui| {
+            ui.set_max_width(330.0);
+            egui::ScrollArea::vertical()
+                .max_height(260.0)
+                .show(ui, |ui| {
+                    egui::Grid::new(box_id.with("emoji-grid"))
+                        .spacing([2.0, 2.0])
+                        .show(ui, |ui| {
+                            for (i, e) in emoji::EMOJI.iter().enumerate() {
+                                let b = ui
+                                    .add(
+                                        egui::Button::new(RichText::new(e.glyph).size(20.0))
+                                            .frame(false)
+                                            .min_size(egui::vec2(30.0, 30.0)),
+                                    )
+                                    .on_hover_text(format!(":{}:", e.code));
+                                if b.clicked() {
+                                    picked = Some(e.glyph);
+                                }
+                                if i % 10 == 9 {
+                                    ui.end_row();
+                                }
+                            }
+                        });
+                });
+        });
+    if picked.is_some() {
+        egui::Popup::close_id(ui.ctx(), box_id.with("emoji-picker"));
+    }
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_completes_the_word_before_the_cursor() {
+        let logins = ["finn".to_owned(), "Fiona".to_owned()];
+        let rooms = ["games".to_owned()];
+        let names = Names {
+            logins: &logins,
+            rooms: &rooms,
+        };
+        let mut text = "hi fi and".to_owned();
+        assert_eq!(complete_word(&mut text, 5, names), Some(8));
+        assert_eq!(text, "hi finn  and");
+        let mut text = "#gR ga".to_owned();
+        assert_eq!(complete_word(&mut text, 6, names), Some(10));
+        assert_eq!(text, "#gR games ");
+        let mut text = "#c".to_owned();
+        complete_word(&mut text, 2, names);
+        assert_eq!(text, "#cR ");
+        let mut text = "zz".to_owned();
+        assert_eq!(complete_word(&mut text, 2, names), None);
+        assert_eq!(text, "zz");
+    }
+
+    #[test]
+    fn an_emoji_goes_where_the_cursor_is() {
+        let mut text = "año nuevo".to_owned();
+        assert_eq!(insert_at(&mut text, Some(3), " 🎉"), 5);
+        assert_eq!(text, "año 🎉 nuevo");
+        assert_eq!(insert_at(&mut text, None, "!"), 12);
+    }
 }

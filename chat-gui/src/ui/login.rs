@@ -22,7 +22,8 @@ pub fn show(
     ui.label(RichText::new(fill(t.connected_to, &[&server])).weak());
     if let Some(login) = notice {
         ui.add_space(6.0);
-        ui.label(RichText::new(fill(t.registered, &[&login])).strong());
+        let text = RichText::new(fill(t.registered, &[&login]));
+        ui.label(text.color(crate::ui::success_color(ui)));
     }
     ui.add_space(12.0);
     let login = labelled_field(ui, t.login, &mut form.login, |e| {
@@ -32,23 +33,19 @@ pub fn show(
     let password = labelled_field(ui, t.password, &mut form.password, |e| {
         e.password(true).desired_width(f32::INFINITY)
     });
-    if form.login.is_empty() && !login.has_focus() && !password.has_focus() {
-        login.request_focus();
-    } else if notice.is_some()
-        && form.password.is_empty()
-        && !password.has_focus()
-        && !login.has_focus()
-    {
-        password.request_focus();
+    // The keyboard goes to the first field still to fill: after logging out, or after
+    // registering, that is the password.
+    if ui.memory(|m| m.focused().is_none()) {
+        if form.login.is_empty() {
+            login.request_focus();
+        } else if form.password.is_empty() {
+            password.request_focus();
+        }
     }
     let enter = submitted(ui, &login) || submitted(ui, &password);
     if let Some(r) = refusal {
         ui.add_space(6.0);
-        let text = match r.code {
-            chat_core::protocol::ErrorCode::Invalid => t.reason(&r.message),
-            code => t.error(code).to_owned(),
-        };
-        ui.label(RichText::new(text).color(error_color(ui)));
+        ui.label(RichText::new(t.refusal(r)).color(error_color(ui)));
     }
     ui.add_space(8.0);
     ui.horizontal(|ui| {

@@ -8,25 +8,15 @@ use crate::i18n::{Language, Texts};
 use crate::settings::{Settings, Theme};
 use crate::ui::Intent;
 
-/// Draws the menu bar. `new_room` opens the new-room dialog when set.
-pub fn show(
-    ui: &mut Ui,
-    t: &Texts,
-    chat: &Chat,
-    settings: &Settings,
-    new_room: &mut Option<String>,
-) -> Vec<Intent> {
+/// Draws the menu bar.
+pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, settings: &Settings) -> Vec<Intent> {
     let mut intents = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button(t.menu_room, |ui| {
             if ui.button(t.new_room).clicked() {
-                *new_room = Some(String::new());
+                intents.push(Intent::NewRoom);
             }
-            if ui
-                .button("#lR")
-                .on_hover_text(t.command_summaries[4])
-                .clicked()
-            {
+            if ui.button(t.list_rooms).clicked() {
                 intents.push(Intent::ListRooms);
             }
             let in_default = chat
@@ -46,9 +36,7 @@ pub fn show(
             if let Some(room) = own
                 && ui.button(t.delete_room).clicked()
             {
-                intents.push(Intent::Command(Request::DeleteRoom {
-                    room: room.name.clone(),
-                }));
+                intents.push(Intent::AskDeleteRoom(room.name.clone()));
             }
         });
         ui.menu_button(t.menu_view, |ui| {
@@ -62,6 +50,11 @@ pub fn show(
                 if ui.radio(settings.theme == theme, name).clicked() {
                     intents.push(Intent::SetTheme(theme));
                 }
+            }
+            ui.separator();
+            let mut docked = settings.dock_private;
+            if ui.checkbox(&mut docked, t.dock).changed() {
+                intents.push(Intent::DockConversations(docked));
             }
             ui.separator();
             ui.label(t.language);
@@ -108,11 +101,13 @@ pub fn new_room_dialog(ctx: &egui::Context, t: &Texts, name: &mut Option<String>
                 response.request_focus();
             }
             let check = chat_core::validate::room(value);
-            if let (false, Err(chat_core::Error::Invalid { reason, .. })) =
-                (value.is_empty(), &check)
-            {
-                ui.label(egui::RichText::new(t.reason(reason)).color(crate::ui::error_color(ui)));
-            }
+            let rule = (t.field_rule)(chat_core::protocol::Field::Room);
+            let broken = !value.is_empty() && check.is_err();
+            ui.label(egui::RichText::new(rule).small().color(if broken {
+                crate::ui::error_color(ui)
+            } else {
+                ui.visuals().weak_text_color()
+            }));
             let enter = crate::ui::submitted(ui, &response);
             ui.horizontal(|ui| {
                 if ui

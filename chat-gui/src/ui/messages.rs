@@ -1,74 +1,251 @@
-//! The centre of the main window: the current room's lines, drawn virtualised (only the rows on
-//! screen are laid out) so a room with a hundred thousand lines scrolls at full frame rate. The
-//! view follows the bottom unless the user scrolled up; then it counts what they have not seen.
+//! The lines of a room or private conversation, newest at the bottom, drawn virtualised: only
+//! the lines on screen are laid out, so a history of ten thousand wrapped lines scrolls and
+//! resizes at full frame rate. [`crate::timeline`] keeps where each line sits; this module
+//! measures the lines about to be seen, keeps the view still while it does, and draws them.
+//!
+//! The view follows the newest line until the user scrolls up; then it counts what arrived
+//! meanwhile and offers a button back. A short history sits at the bottom, next to the input,
+//! as in any chat.
 
-use egui::Ui;
+use egui::{Ui, pos2};
 
 use crate::history::History;
 use crate::i18n::{Texts, fill};
-use crate::ui::lines::line_row;
+use crate::timeline::Timeline;
+use crate::ui::Intent;
+use crate::ui::row::{self, Look};
 
-/// What the view remembers between frames.
+/// Points of lines laid out beyond the top and bottom of the view, so a line is usually
+/// measured before it shows.
+const OVERSCAN: f32 = 200.0;
+
+/// What a view remembers between frames.
 #[derive(Debug, Default)]
-pub struct ScrollState {
-    /// The next frame jumps to the newest line.
-    pub jump_to_bottom: bool,
-    /// Lines in the history at the last frame, and of which room.
-    seen: (String, usize),
+pub struct View {
+    timeline: Timeline,
+    /// The viewport's height at the last frame.
+    viewport_height: f32,
+    /// The scroll offset at the end of the last frame.
+    offset: f32,
+    /// The history's end (as a sequence number) at the last frame, to count arrivals.
+    seen_end: Option<u64>,
 }
 
-/// Draws `history` and updates `unseen`, the count of lines that arrived while scrolled up.
+impl View {
+    /// Scrolls to the newest line and follows it again.
+    pub fn follow(&mut self) {
+        self.timeline.follow = true;
+    }
+
+    /// Whether the view is at the newest line.
+    pub fn is_following(&self) -> bool {
+        self.timeline.follow
+    }
+}
+
+/// Draws `history` in the rest of `ui`. `unseen` counts the lines that arrived while the user
+/// was scrolled up (for rooms); `salt` keeps each history's scroll position apart.
 pub fn show(
     ui: &mut Ui,
     t: &Texts,
-    room: &str,
-    history: Option<&History>,
-    unseen: &mut u32,
-    state: &mut ScrollState,
-) {
-    let Some(history) = history else {
-        return;
+    salt: &str,
+    history: &History,
+    view: &mut View,
+    unseen: Option<&mut u32>,
+) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let look = Look::of(ui);
+    // Where the user left the view: last frame's offset, with that frame's wheel and drags.
+    let previous_offset = view.offset;
+    let viewport_height = if view.viewport_height > 0.0 {
+        view.viewport_height
+    } else {
+        ui.available_height()
     };
-    let row_height = ui
-        .text_style_height(&egui::TextStyle::Body)
-        .max(ui.text_style_height(&egui::TextStyle::Monospace))
-        .max(ui.spacing().interact_size.y * 0.9);
-    let mut area = egui::ScrollArea::vertical()
-        .id_salt(("messages", room))
+
+    // Where the view was, by last frame's geometry, before anything moves.
+    let anchor = if view.timeline.follow {
+        None
+    } else {
+        view.timeline.anchor_at(previous_offset)
+    };
+    let width = (ui.available_width() - ui.spacing().scroll.allocated_width()).max(120.0);
+    let end = history.dropped() + history.len() as u64;
+    let arrived = view.seen_end.map_or(0, |seen| end.saturating_sub(seen));
+    view.seen_end = Some(end);
+    sync(&look, history, &mut view.timeline, width);
+
+    // Measure what will be on screen, then place the view so the anchored line has not moved.
+    let anchor_index = anchor.and_then(|a| view.timeline.index_of(a));
+    match anchor_index {
+        None => measure_up_from_end(ui, t, &look, history, &mut view.timeline, viewport_height),
+        Some(i) => measure_from(
+            ui,
+            t,
+            &look,
+            history,
+            &mut view.timeline,
+            i,
+            viewport_height,
+        ),
+    }
+    view.timeline.relayout();
+    let total = view.timeline.total();
+    let max_offset = (total - viewport_height).max(0.0);
+    let offset = match anchor {
+        Some(a) => view
+            .timeline
+            .offset_of(a)
+            .unwrap_or(max_offset)
+            .clamp(0.0, max_offset),
+        None => max_offset,
+    };
+
+    let output = egui::ScrollArea::vertical()
+        .id_salt(("messages", salt))
         .auto_shrink([false, false])
-        .stick_to_bottom(true);
-    if state.jump_to_bottom {
-        // The content's full height: an offset past it would make the row range overflow.
-        #[allow(clippy::cast_precision_loss)]
-        let height = (row_height + ui.spacing().item_spacing.y) * history.len() as f32;
-        area = area.vertical_scroll_offset(height);
-        state.jump_to_bottom = false;
-    }
-    let output = area.show_rows(ui, row_height, history.len(), |ui, rows| {
-        for line in rows.filter_map(|i| history.get(i)) {
-            line_row(ui, t, line);
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+        .vertical_scroll_offset(offset)
+        .show_viewport(ui, |ui, viewport| {
+            let inner_width = ui.max_rect().width();
+            if (inner_width - view.timeline.width()).abs() >= 0.5 {
+                // The scroll bar took other room than guessed: heights are for another width.
+                sync(&look, history, &mut view.timeline, inner_width);
+                view.timeline.relayout();
+                ui.ctx().request_repaint();
+            }
+            let total = view.timeline.total();
+            // A short history sits at the bottom, next to the input.
+            let pad = (viewport.height() - total).max(0.0);
+            ui.set_min_height(total + pad);
+            ui.set_min_width(inner_width);
+            let origin = ui.max_rect().min;
+            let visible = view
+                .timeline
+                .visible(viewport.min.y - pad, viewport.max.y - pad);
+            let mut moved = false;
+            for i in visible {
+                let row = row::layout(ui, t, &look, history, i, inner_width);
+                moved |= view.timeline.measured(i, row.height);
+                let at = pos2(origin.x, origin.y + pad + view.timeline.top(i));
+                intents.extend(row::paint(ui, t, &look, &row, at, inner_width));
+            }
+            if moved {
+                // A line turned out another height than assumed: place the rest anew.
+                view.timeline.relayout();
+                ui.ctx().request_repaint();
+            }
+        });
+
+    let content = output.content_size.y;
+    let inner = output.inner_rect.height();
+    let now = output.state.clamped_offset().y;
+    view.viewport_height = inner;
+    view.offset = now;
+    // Following stops only when the user scrolls up, not when the view's height changed under
+    // an offset set for the old one.
+    let moved_up = now < offset - 0.5;
+    let at_bottom = now + inner >= content - 2.0;
+    view.timeline.follow = at_bottom || (view.timeline.follow && !moved_up);
+    if let Some(unseen) = unseen {
+        if view.timeline.follow {
+            *unseen = 0;
+        } else {
+            *unseen = unseen.saturating_add(u32::try_from(arrived).unwrap_or(u32::MAX));
         }
-    });
-    let bottom = output.state.clamped_offset().y + output.inner_rect.height();
-    let at_bottom = bottom >= output.content_size.y - row_height;
-    let len = history.len();
-    let (seen_room, seen_len) = &state.seen;
-    if at_bottom {
-        *unseen = 0;
-    } else if seen_room == room && len > *seen_len {
-        *unseen = unseen.saturating_add(u32::try_from(len - seen_len).unwrap_or(u32::MAX));
+        if *unseen > 0 {
+            let rect = output.inner_rect;
+            let pos = pos2(rect.center().x, rect.bottom() - 12.0);
+            egui::Area::new(ui.scope_id().with(("new-messages", salt)))
+                .fixed_pos(pos)
+                .pivot(egui::Align2::CENTER_BOTTOM)
+                .show(ui.ctx(), |ui| {
+                    if ui.button(fill(t.new_messages, &[unseen])).clicked() {
+                        view.follow();
+                    }
+                });
+        }
     }
-    state.seen = (room.to_owned(), len);
-    if *unseen > 0 {
-        let rect = output.inner_rect;
-        let pos = egui::pos2(rect.center().x, rect.bottom() - 36.0);
-        egui::Area::new(egui::Id::unique("new-messages"))
-            .fixed_pos(pos)
-            .pivot(egui::Align2::CENTER_TOP)
-            .show(ui.ctx(), |ui| {
-                if ui.button(fill(t.new_messages, &[unseen])).clicked() {
-                    state.jump_to_bottom = true;
-                }
-            });
+    intents
+}
+
+/// The lines of a private conversation.
+pub fn conversation(
+    ui: &mut Ui,
+    t: &Texts,
+    conversation: &crate::chat::Conversation,
+    view: &mut View,
+) -> Vec<Intent> {
+    let salt = format!(
+        "private:{}",
+        chat_core::validate::login_key(&conversation.peer)
+    );
+    show(ui, t, &salt, &conversation.history, view, None)
+}
+
+/// Brings the timeline up to date with the history at `width`.
+fn sync(look: &Look, history: &History, timeline: &mut Timeline, width: f32) {
+    timeline.sync(history.dropped(), history.len(), width, |i, w| {
+        row::estimate(look, history, i, w)
+    });
+}
+
+/// Measures the newest lines, upward, until they fill the view.
+fn measure_up_from_end(
+    ui: &Ui,
+    t: &Texts,
+    look: &Look,
+    history: &History,
+    timeline: &mut Timeline,
+    height: f32,
+) {
+    let mut filled = 0.0;
+    for i in (0..timeline.len()).rev() {
+        if filled > height + OVERSCAN {
+            break;
+        }
+        filled += measure(ui, t, look, history, timeline, i);
+    }
+}
+
+/// The height of line `i`, laid out if it was not measured at this width yet.
+fn measure(
+    ui: &Ui,
+    t: &Texts,
+    look: &Look,
+    history: &History,
+    timeline: &mut Timeline,
+    i: usize,
+) -> f32 {
+    if !timeline.is_measured(i) {
+        let row = row::layout(ui, t, look, history, i, timeline.width());
+        timeline.measured(i, row.height);
+    }
+    timeline.height(i)
+}
+
+/// Measures a little above line `first` and from it down until the view is filled.
+fn measure_from(
+    ui: &Ui,
+    t: &Texts,
+    look: &Look,
+    history: &History,
+    timeline: &mut Timeline,
+    first: usize,
+    height: f32,
+) {
+    let mut above = 0.0;
+    for i in (0..first).rev() {
+        if above > OVERSCAN {
+            break;
+        }
+        above += measure(ui, t, look, history, timeline, i);
+    }
+    let mut filled = 0.0;
+    for i in first..timeline.len() {
+        if filled > height + OVERSCAN {
+            break;
+        }
+        filled += measure(ui, t, look, history, timeline, i);
     }
 }

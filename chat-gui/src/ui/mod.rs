@@ -3,9 +3,10 @@
 //! touches the network.
 
 pub mod banner;
+pub mod confirm;
 pub mod connect;
+pub mod header;
 pub mod input;
-pub mod lines;
 pub mod login;
 pub mod members;
 pub mod menu;
@@ -13,11 +14,14 @@ pub mod messages;
 pub mod private;
 pub mod register;
 pub mod rooms;
+pub mod row;
 pub mod status;
+pub mod theme;
 pub mod users;
 
 use chat_core::protocol::Request;
 
+use crate::composer::Target;
 use crate::i18n::Language;
 use crate::settings::Theme;
 
@@ -44,20 +48,30 @@ pub enum Intent {
     Register,
     /// Send the login form.
     Login,
-    /// Send the main input line (text or a `#` command).
-    SubmitLine,
+    /// Send what is typed to this target (text, or in a room a `#` command).
+    Submit(Target),
     /// A command from a button or menu.
     Command(Request),
     /// `#lR` from a menu: the answer is shown in the room.
     ListRooms,
+    /// Open the dialog that names a new room.
+    NewRoom,
+    /// Ask before deleting this room.
+    AskDeleteRoom(String),
+    /// The user confirmed deleting this room.
+    DeleteRoom(String),
+    /// The user did not want to delete it after all.
+    KeepRoom,
     /// Open the users window (and refresh its list).
     ShowUsers,
-    /// Open the conversation with this user.
+    /// Open the conversation with this user (and put the keyboard in it).
     OpenPrivate(String),
-    /// Close the conversation window with this user.
+    /// Close the conversation with this user.
     ClosePrivate(String),
-    /// Send the draft of the conversation with this user.
-    SendPrivate(String),
+    /// Show the room again in the main window (after a docked conversation).
+    ShowRoom,
+    /// Show conversations in the main window (`true`) or in windows of their own.
+    DockConversations(bool),
     /// Log out and return to the login window.
     Logout,
     /// Reconnect without waiting.
@@ -102,6 +116,15 @@ pub fn error_color(ui: &egui::Ui) -> egui::Color32 {
     ui.visuals().error_fg_color
 }
 
+/// The colour that marks success (connected, logged in again), readable on both themes.
+pub fn success_color(ui: &egui::Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(0x6f, 0xd0, 0x8c)
+    } else {
+        egui::Color32::from_rgb(0x1a, 0x7f, 0x37)
+    }
+}
+
 /// The colour of this user's own name.
 pub fn own_color(ui: &egui::Ui) -> egui::Color32 {
     if ui.visuals().dark_mode {
@@ -111,23 +134,34 @@ pub fn own_color(ui: &egui::Ui) -> egui::Color32 {
     }
 }
 
-/// A stable colour for another user's name, picked from their login.
+/// A stable colour for another user's name, picked from their login; ten per theme, so few
+/// people in a room share one, and none of them the blue of one's own name.
 pub fn peer_color(ui: &egui::Ui, login: &str) -> egui::Color32 {
-    const DARK: [egui::Color32; 6] = [
-        egui::Color32::from_rgb(0xff, 0xb8, 0x6c),
-        egui::Color32::from_rgb(0x8b, 0xe9, 0xa0),
-        egui::Color32::from_rgb(0xff, 0x92, 0xc8),
-        egui::Color32::from_rgb(0xd6, 0xb4, 0xff),
-        egui::Color32::from_rgb(0xf1, 0xe3, 0x6b),
-        egui::Color32::from_rgb(0x7f, 0xe3, 0xdb),
+    use egui::Color32;
+    const DARK: [Color32; 10] = [
+        Color32::from_rgb(0xff, 0xb8, 0x6c),
+        Color32::from_rgb(0x8b, 0xe9, 0xa0),
+        Color32::from_rgb(0xff, 0x92, 0xc8),
+        Color32::from_rgb(0xd6, 0xb4, 0xff),
+        Color32::from_rgb(0xf1, 0xe3, 0x6b),
+        Color32::from_rgb(0x7f, 0xe3, 0xdb),
+        Color32::from_rgb(0xff, 0x9e, 0x94),
+        Color32::from_rgb(0xc5, 0xe4, 0x78),
+        Color32::from_rgb(0xff, 0xd0, 0xa0),
+        Color32::from_rgb(0xe6, 0xc8, 0x8a),
     ];
-    const LIGHT: [egui::Color32; 6] = [
-        egui::Color32::from_rgb(0xa8, 0x4a, 0x00),
-        egui::Color32::from_rgb(0x1d, 0x7a, 0x32),
-        egui::Color32::from_rgb(0xa8, 0x1f, 0x6a),
-        egui::Color32::from_rgb(0x6a, 0x3d, 0xb0),
-        egui::Color32::from_rgb(0x7a, 0x6a, 0x00),
-        egui::Color32::from_rgb(0x00, 0x72, 0x6b),
+    // On a light background: dark enough for small text (contrast 4.5:1 or more).
+    const LIGHT: [Color32; 10] = [
+        Color32::from_rgb(0xa8, 0x4a, 0x00),
+        Color32::from_rgb(0x1d, 0x7a, 0x32),
+        Color32::from_rgb(0xa8, 0x1f, 0x6a),
+        Color32::from_rgb(0x6a, 0x3d, 0xb0),
+        Color32::from_rgb(0x74, 0x65, 0x00),
+        Color32::from_rgb(0x00, 0x72, 0x6b),
+        Color32::from_rgb(0xb3, 0x26, 0x1e),
+        Color32::from_rgb(0x4e, 0x6a, 0x00),
+        Color32::from_rgb(0x8a, 0x4f, 0x00),
+        Color32::from_rgb(0x6d, 0x4c, 0x41),
     ];
     let hash = login.to_ascii_lowercase().bytes().fold(0usize, |h, b| {
         h.wrapping_mul(31).wrapping_add(usize::from(b))

@@ -1,77 +1,65 @@
-//! One window per private conversation: its lines and an input line.
-
-use egui::RichText;
+//! A private conversation in a window of its own: the same lines and message box as a room, at a
+//! size that fits a conversation, resizable (egui remembers the size and place per
+//! conversation). Opening it brings it to the front with the keyboard in its box.
 
 use crate::chat::Conversation;
 use crate::i18n::{Texts, fill};
-use crate::ui::Intent;
-use crate::ui::lines::line_row;
+use crate::limits::PRIVATE_WINDOW_SIZE;
+use crate::ui::{Intent, input, messages};
 
-/// Draws the window of an open conversation; `draft` is the line being typed, and `index`
-/// staggers the windows of several conversations open at once.
-pub fn show(
-    ctx: &egui::Context,
-    t: &Texts,
-    conversation: &Conversation,
-    draft: &mut String,
-    online: bool,
-    index: usize,
-) -> Vec<Intent> {
+/// What one conversation window shows and edits.
+pub struct Window<'a> {
+    /// The conversation.
+    pub conversation: &'a Conversation,
+    /// Its message box (when it takes the keyboard, the window comes to the front).
+    pub composer: input::Composer<'a>,
+    /// Its lines' view.
+    pub view: &'a mut messages::View,
+    /// Its place among the open windows, to stagger them.
+    pub index: usize,
+}
+
+/// Draws the window of an open conversation.
+pub fn show(ctx: &egui::Context, t: &Texts, window: Window<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
+    let Window {
+        conversation,
+        composer,
+        view,
+        index,
+    } = window;
     let peer = &conversation.peer;
+    let key = chat_core::validate::login_key(peer);
+    let id = egui::Id::unique(("private-window", &key));
+    if composer.focus {
+        ctx.move_to_top(egui::LayerId::new(egui::Order::Middle, id));
+    }
     let mut open = true;
     egui::Window::new(fill(t.private_title, &[peer]))
-        .id(egui::Id::unique((
-            "private",
-            chat_core::validate::login_key(peer),
-        )))
+        .id(id)
         .open(&mut open)
-        .default_size([380.0, 300.0])
+        .default_size(PRIVATE_WINDOW_SIZE)
+        .min_size([320.0, 240.0])
+        .resizable(true)
+        .collapsible(false)
         .pivot(egui::Align2::CENTER_CENTER)
-        .default_pos(ctx.content_rect().center() + egui::vec2(60.0, 40.0) + stagger(index))
-        .min_height(200.0)
+        .default_pos(ctx.content_rect().center() + stagger(index))
         .show(ctx, |ui| {
-            egui::Panel::bottom(egui::Id::unique(("private-input", peer.as_str())))
-                .show_separator_line(true)
-                .show(ui, |ui| {
-                    ui.add_space(4.0);
-                    ui.horizontal(|ui| {
-                        let label = ui.label(RichText::new(fill(t.private_hint, &[peer])).weak());
-                        let response = ui
-                            .add_enabled(
-                                online,
-                                egui::TextEdit::singleline(draft)
-                                    .desired_width(ui.available_width() - 70.0),
-                            )
-                            .labelled_by(label.id);
-                        let enter = crate::ui::submitted(ui, &response);
-                        if enter {
-                            response.request_focus();
-                        }
-                        let click = ui
-                            .add_enabled(
-                                online && !draft.trim().is_empty(),
-                                egui::Button::new(t.send),
-                            )
-                            .clicked();
-                        if (enter || click) && !draft.trim().is_empty() {
-                            intents.push(Intent::SendPrivate(peer.clone()));
-                        }
-                    });
-                });
-            let history = &conversation.history;
-            let row_height = ui
-                .text_style_height(&egui::TextStyle::Body)
-                .max(ui.spacing().interact_size.y * 0.9);
-            egui::ScrollArea::vertical()
-                .id_salt(("private-lines", peer.as_str()))
-                .auto_shrink([false, false])
-                .stick_to_bottom(true)
-                .show_rows(ui, row_height, history.len(), |ui, rows| {
-                    for line in rows.filter_map(|i| history.get(i)) {
-                        line_row(ui, t, line);
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(fill(t.private_with, &[peer])).weak());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.small_button("⊟").on_hover_text(t.dock).clicked() {
+                        intents.push(Intent::DockConversations(true));
                     }
                 });
+            });
+            egui::Panel::bottom(id.with("box"))
+                .show_separator_line(true)
+                .show(ui, |ui| {
+                    ui.add_space(6.0);
+                    intents.extend(input::show(ui, t, composer));
+                });
+            intents.extend(messages::conversation(ui, t, conversation, view));
         });
     if !open {
         intents.push(Intent::ClosePrivate(peer.clone()));
@@ -81,5 +69,5 @@ pub fn show(
 
 #[allow(clippy::cast_precision_loss)]
 fn stagger(index: usize) -> egui::Vec2 {
-    egui::Vec2::splat((index % 6) as f32 * 24.0)
+    egui::vec2(80.0, 30.0) + egui::Vec2::splat((index % 6) as f32 * 28.0)
 }

@@ -1,5 +1,6 @@
-//! The register window: every field checked as it is typed, with the reason beside the field;
-//! the server's refusals (a taken login) appear the same way.
+//! The register window: under each field its rule, always shown, so the form never moves while
+//! typing; a field that breaks its rule turns the rule into a warning. The server's refusals (a
+//! taken login) appear the same way, under the field they are about.
 
 use chat_core::protocol::{Field, Gender};
 use egui::{RichText, Ui};
@@ -9,57 +10,68 @@ use crate::history::Refusal;
 use crate::i18n::Texts;
 use crate::ui::{Intent, error_color};
 
+/// Width of the fields and of the rules under them.
+const FIELD_WIDTH: f32 = 300.0;
+
 /// Draws the register window. `show_all` blames empty fields too (after a submit attempt).
 pub fn show(
     ui: &mut Ui,
     t: &Texts,
     form: &mut RegisterForm,
     show_all: bool,
-    busy: bool,
     refusal: Option<&Refusal>,
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
     ui.heading(t.register_title);
     ui.add_space(10.0);
     let problems = form.problems(show_all);
-    let problem_of = |input: Input| -> Option<String> {
-        let local = problems
-            .iter()
-            .find(|(i, _)| *i == input)
-            .map(|(_, p)| match p {
-                Problem::Rule(reason) => t.reason(reason),
-                Problem::Mismatch => t.passwords_differ.to_owned(),
-            });
-        local.or_else(|| {
-            let r = refusal?;
-            (Input::Field(r.field?) == input).then(|| match r.code {
-                chat_core::protocol::ErrorCode::Invalid => {
-                    t.reason(r.message.split(": ").last().unwrap_or_default())
-                }
-                code => t.error(code).to_owned(),
-            })
-        })
+    // What to say under an input, and whether it is a problem.
+    let note_of = |input: Input| -> (String, bool) {
+        if let Some(r) = refusal.filter(|r| r.field.map(Input::Field) == Some(input)) {
+            return (t.refusal(r), true);
+        }
+        let problem = problems.iter().find(|(i, _)| *i == input).map(|(_, p)| p);
+        match (input, problem) {
+            (Input::Confirm, Some(Problem::Mismatch)) => (t.passwords_differ.to_owned(), true),
+            (Input::Confirm, _) => (String::new(), false),
+            (Input::Field(field), problem) => ((t.field_rule)(field), problem.is_some()),
+        }
     };
     let mut enter = false;
+    let small = ui.text_style_height(&egui::TextStyle::Small);
     egui::Grid::new("register")
         .num_columns(2)
-        .spacing([12.0, 6.0])
-        .min_col_width(120.0)
+        .spacing([12.0, 4.0])
+        .min_col_width(110.0)
         .show(ui, |ui| {
             let mut row =
                 |ui: &mut Ui, label: &str, value: &mut String, input: Input, secret: bool| {
-                    let l = ui.label(label);
+                    // The label beside its field, above the rule under it.
+                    let l = ui
+                        .vertical(|ui| {
+                            ui.add_space(4.0);
+                            ui.label(label)
+                        })
+                        .inner;
                     ui.vertical(|ui| {
                         let edit = egui::TextEdit::singleline(value)
-                            .id_salt(("register", label))
+                            .id_salt(("register", input_key(input)))
                             .password(secret)
-                            .desired_width(260.0);
+                            .desired_width(FIELD_WIDTH);
                         let response = ui.add(edit).labelled_by(l.id);
                         enter |=
                             response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        if let Some(problem) = problem_of(input) {
-                            ui.label(RichText::new(problem).color(error_color(ui)));
-                        }
+                        let (note, problem) = note_of(input);
+                        // Two lines are kept for every note, so nothing moves as they change.
+                        ui.allocate_ui(egui::vec2(FIELD_WIDTH, 2.0 * small + 2.0), |ui| {
+                            ui.set_min_height(2.0 * small + 2.0);
+                            let text = if problem {
+                                RichText::new(format!("⚠ {note}")).color(error_color(ui))
+                            } else {
+                                RichText::new(note).weak()
+                            };
+                            ui.label(text.small());
+                        });
                     });
                     ui.end_row();
                 };
@@ -101,11 +113,11 @@ pub fn show(
             row(ui, t.age, &mut form.age, Input::Field(Field::Age), false);
             let l = ui.label(t.gender);
             egui::ComboBox::from_id_salt("gender")
-                .selected_text(t.gender(form.gender))
-                .width(260.0)
+                .selected_text((t.gender_name)(form.gender))
+                .width(FIELD_WIDTH)
                 .show_ui(ui, |ui| {
                     for g in Gender::ALL {
-                        ui.selectable_value(&mut form.gender, g, t.gender(g));
+                        ui.selectable_value(&mut form.gender, g, (t.gender_name)(g));
                     }
                 })
                 .response
@@ -114,13 +126,11 @@ pub fn show(
         });
     if let Some(r) = refusal.filter(|r| r.field.is_none()) {
         ui.add_space(6.0);
-        ui.label(RichText::new(t.error(r.code)).color(error_color(ui)));
+        ui.label(RichText::new(t.refusal(r)).color(error_color(ui)));
     }
     ui.add_space(10.0);
     ui.horizontal(|ui| {
-        if busy {
-            ui.add(egui::Spinner::new());
-        } else if ui.button(t.create_account).clicked() || enter {
+        if ui.button(t.create_account).clicked() || enter {
             intents.push(Intent::Register);
         }
         ui.add_space(12.0);
@@ -129,4 +139,17 @@ pub fn show(
         }
     });
     intents
+}
+
+/// A name for an input that does not change with the language, so switching it keeps focus.
+fn input_key(input: Input) -> &'static str {
+    match input {
+        Input::Field(Field::FirstNames) => "first_names",
+        Input::Field(Field::LastNames) => "last_names",
+        Input::Field(Field::Login) => "login",
+        Input::Field(Field::Password) => "password",
+        Input::Field(Field::Age) => "age",
+        Input::Field(_) => "other",
+        Input::Confirm => "confirm",
+    }
 }

@@ -1,50 +1,55 @@
-//! The left panel: every room with its member count (the default room first, the current one
-//! highlighted), room actions, and the private conversations with their unread counts.
+//! The left column: every room with its member count (the default room first, the current one
+//! highlighted), and the private conversations with their unread counts. Clicking a room enters
+//! it; clicking a conversation opens it (in the main pane when conversations are docked).
 
 use chat_core::protocol::Request;
+use chat_core::validate::{login_key, room_key};
 use egui::{RichText, Ui};
 
 use crate::chat::Chat;
 use crate::i18n::{Texts, fill};
 use crate::ui::Intent;
 
-/// Draws the rooms panel.
-pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, new_room: &mut Option<String>) -> Vec<Intent> {
+/// Draws the column; `shown` is the conversation in the main pane, if one is.
+pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, shown: Option<&str>) -> Vec<Intent> {
     let mut intents = Vec::new();
+    ui.add_space(6.0);
+    ui.label(RichText::new(t.rooms).heading());
     ui.add_space(4.0);
-    ui.heading(t.rooms);
-    ui.add_space(4.0);
-    let current = chat.room_name().map(chat_core::validate::room_key);
+    let current = chat.room_name().map(room_key);
     egui::ScrollArea::vertical()
         .id_salt("rooms")
-        .max_height(ui.available_height() * 0.55)
+        .max_height(ui.available_height() * 0.5)
         .show(ui, |ui| {
-            // Full-width rows, names at the left.
             ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
                 for room in &chat.rooms {
-                    let here = current.as_deref()
-                        == Some(chat_core::validate::room_key(&room.name).as_str());
-                    let mut label = format!("{} ({})", room.name, room.members);
-                    if here && chat.unseen > 0 {
-                        label.push_str(&format!(" [{}]", chat.unseen));
-                    }
-                    let text = if room.is_default {
-                        RichText::new(label).strong()
-                    } else {
-                        RichText::new(label)
+                    let here = current.as_deref() == Some(room_key(&room.name).as_str());
+                    let name = RichText::new(format!("# {}", room.name));
+                    let name = if here { name.strong() } else { name };
+                    let hover = match &room.creator {
+                        Some(creator) => fill(t.created_by, &[creator]),
+                        None => t.default_room_mark.to_owned(),
                     };
-                    let hover = if room.is_default {
-                        t.default_room_mark.to_owned()
-                    } else {
-                        fill(t.created_by, &[&room.creator.as_deref().unwrap_or("?")])
-                    };
+                    let count = RichText::new(room.members.to_string()).weak();
                     let response = ui
-                        .add(egui::Button::selectable(here, text))
-                        .on_hover_text(hover);
-                    if response.clicked() && !here {
-                        intents.push(Intent::Command(Request::EnterRoom {
-                            room: room.name.clone(),
-                        }));
+                        .add(
+                            egui::Button::selectable(here && shown.is_none(), name)
+                                .right_text(count),
+                        )
+                        .accessible_name(format!(
+                            "{}, {}",
+                            room.name,
+                            (t.member_count)(room.members)
+                        ))
+                        .on_hover_text(format!("{hover} · {}", (t.member_count)(room.members)));
+                    if response.clicked() {
+                        intents.push(if here {
+                            Intent::ShowRoom
+                        } else {
+                            Intent::Command(Request::EnterRoom {
+                                room: room.name.clone(),
+                            })
+                        });
                     }
                     response.context_menu(|ui| {
                         if !here && ui.button(t.enter).clicked() {
@@ -53,61 +58,56 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, new_room: &mut Option<String>) 
                             }));
                         }
                         if chat.created(room) && ui.button(t.delete_room).clicked() {
-                            intents.push(Intent::Command(Request::DeleteRoom {
-                                room: room.name.clone(),
-                            }));
+                            intents.push(Intent::AskDeleteRoom(room.name.clone()));
                         }
                     });
                 }
             });
         });
     ui.add_space(6.0);
-    if ui.button(t.new_room).clicked() {
-        *new_room = Some(String::new());
-    }
-    let here = chat
-        .rooms
-        .iter()
-        .find(|r| Some(chat_core::validate::room_key(&r.name)) == current);
-    if here.is_some_and(|r| !r.is_default) && ui.button(t.leave_room).clicked() {
-        intents.push(Intent::Command(Request::LeaveRoom));
-    }
-    if let Some(room) = here.filter(|r| chat.created(r))
-        && ui.button(t.delete_room).clicked()
-    {
-        intents.push(Intent::Command(Request::DeleteRoom {
-            room: room.name.clone(),
-        }));
-    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(t.new_room).clicked() {
+            intents.push(Intent::NewRoom);
+        }
+        let in_other = chat
+            .rooms
+            .iter()
+            .any(|r| Some(room_key(&r.name)) == current && !r.is_default);
+        if in_other && ui.button(t.leave_room).clicked() {
+            intents.push(Intent::Command(Request::LeaveRoom));
+        }
+    });
     ui.add_space(10.0);
     ui.separator();
-    ui.label(RichText::new(t.conversations).strong());
+    ui.label(RichText::new(t.conversations).heading());
+    ui.add_space(4.0);
     let mut any = false;
-    for c in chat.conversations() {
-        any = true;
-        let label = if c.unread > 0 {
-            format!("{} ({})", c.peer, c.unread)
-        } else {
-            c.peer.clone()
-        };
-        let text = if c.unread > 0 {
-            RichText::new(label).strong()
-        } else {
-            RichText::new(label)
-        };
-        let button = egui::Button::selectable(c.open, text)
-            .right_text("")
-            .min_size(egui::vec2(ui.available_width(), 0.0));
-        if ui.add(button).clicked() {
-            intents.push(if c.open {
-                Intent::ClosePrivate(c.peer.clone())
+    ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
+        for c in chat.conversations() {
+            any = true;
+            let selected = c.open && shown.is_none_or(|key| key == login_key(&c.peer));
+            let name = RichText::new(format!("@ {}", c.peer));
+            let (name, badge, label) = if c.unread > 0 {
+                let badge = RichText::new(format!(" {} ", c.unread))
+                    .strong()
+                    .color(egui::Color32::WHITE)
+                    .background_color(ui.visuals().selection.bg_fill);
+                let label = format!("{}, {}", c.peer, fill(t.unread, &[&c.unread]));
+                (name.strong(), badge, label)
             } else {
-                Intent::OpenPrivate(c.peer.clone())
-            });
+                (name, RichText::new(""), c.peer.clone())
+            };
+            let response = ui
+                .add(egui::Button::selectable(selected, name).right_text(badge))
+                .accessible_name(label)
+                .on_hover_text(fill(t.write_to, &[&c.peer]));
+            if response.clicked() {
+                intents.push(Intent::OpenPrivate(c.peer.clone()));
+            }
         }
-    }
+    });
     if !any {
-        ui.label(RichText::new(t.no_conversations).weak().small());
+        ui.label(RichText::new(t.no_conversations).weak());
     }
     intents
 }

@@ -18,12 +18,16 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
             Phase::LoggedIn => fill(t.status_logged_in, &[&client.chat.me, &addr]),
             Phase::Reconnecting { .. } => fill(t.status_reconnecting, &[&addr]),
         };
+        // Green when connected, amber while getting there, grey when not trying: being offline
+        // before connecting is no error.
         let dot = match client.phase() {
             Phase::LoggedIn | Phase::Connected | Phase::LoggingIn => {
                 egui::Color32::from_rgb(0x3c, 0xb3, 0x71)
             }
-            Phase::Connecting => egui::Color32::from_rgb(0xe0, 0xa8, 0x2e),
-            Phase::Offline | Phase::Reconnecting { .. } => ui.visuals().error_fg_color,
+            Phase::Connecting | Phase::Reconnecting { .. } => {
+                egui::Color32::from_rgb(0xe0, 0xa8, 0x2e)
+            }
+            Phase::Offline => ui.visuals().weak_text_color(),
         };
         let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         ui.painter().circle_filled(rect.center(), 4.5, dot);
@@ -32,11 +36,13 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
             ui.separator();
             match &session.tls {
                 Some(tls) => {
-                    ui.label(t.encrypted).on_hover_text(format!(
-                        "{}\n{}",
-                        t.trust(&tls.trust),
-                        tls.fingerprint
-                    ));
+                    ui.label(format!("🔒 {}", t.encrypted)).on_hover_ui(|ui| {
+                        ui.label(t.trust(&tls.trust));
+                        ui.label(egui::RichText::new(t.fingerprint).weak());
+                        ui.label(
+                            egui::RichText::new(fingerprint_lines(&tls.fingerprint)).monospace(),
+                        );
+                    });
                 }
                 None => {
                     ui.label(RichText::new(t.not_encrypted).color(ui.visuals().warn_fg_color));
@@ -53,9 +59,9 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
             ui.separator();
             ui.label(
                 RichText::new(format!(
-                    "{} {:+.1} ms ± {:.1} · {} {:.1} ms",
+                    "{} {} ms ± {:.1} · {} {:.1} ms",
                     t.offset,
-                    ms(sync.offset_us),
+                    signed_ms(sync.offset_us),
                     ms(sync.error_us),
                     t.round_trip,
                     ms(sync.round_trip_us)
@@ -69,4 +75,50 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
 #[allow(clippy::cast_precision_loss)]
 fn ms(us: i64) -> f64 {
     us as f64 / 1000.0
+}
+
+/// Microseconds as signed milliseconds to a tenth, never `-0.0`.
+fn signed_ms(us: i64) -> String {
+    let tenths = (ms(us) * 10.0).round();
+    if tenths == 0.0 {
+        "0.0".to_owned()
+    } else {
+        format!("{:+.1}", tenths / 10.0)
+    }
+}
+
+/// A fingerprint (`SHA256:AB:CD:…`) in lines of eight bytes, broken between bytes, never inside
+/// one.
+fn fingerprint_lines(fingerprint: &str) -> String {
+    let (scheme, hex) = fingerprint.split_once(':').unwrap_or(("", fingerprint));
+    let bytes: Vec<&str> = hex.split(':').collect();
+    let lines: Vec<String> = bytes.chunks(8).map(|c| c.join(":")).collect();
+    if scheme.is_empty() {
+        lines.join("\n")
+    } else {
+        format!("{scheme}\n{}", lines.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_offsets_never_read_minus_zero() {
+        assert_eq!(signed_ms(-40), "0.0");
+        assert_eq!(signed_ms(40), "0.0");
+        assert_eq!(signed_ms(-1_260), "-1.3");
+        assert_eq!(signed_ms(2_000), "+2.0");
+    }
+
+    #[test]
+    fn fingerprints_break_between_bytes() {
+        let hex: Vec<String> = (0..32).map(|b| format!("{b:02X}")).collect();
+        let text = fingerprint_lines(&format!("SHA256:{}", hex.join(":")));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!(lines[1], "00:01:02:03:04:05:06:07");
+        assert!(lines.iter().skip(1).all(|l| l.len() == 23));
+    }
 }

@@ -49,9 +49,7 @@ fn a_changed_certificate_is_refused_with_a_warning_until_the_user_trusts_it() {
 
 #[test]
 fn logging_out_returns_to_the_login_window_with_the_login_remembered() {
-    let server = TestServer::start();
-    server.register("lena");
-    let mut h = signed_in(&server, "lena");
+    let (_server, [mut h]) = together(["lena"]);
     click(&mut h, "Log out");
     wait_until(&mut h, "the login window", |h| {
         field(h, "Password").is_some()
@@ -65,4 +63,8 @@ fn logging_out_returns_to_the_login_window_with_the_login_remembered() {
         Some("")
     );
     assert_eq!(h.state().settings.last_login, "lena");
+    assert!(
+        field(&h, "Password").unwrap().is_focused(),
+        "the keyboard waits in the password field"
+    );
 }

@@ -11,18 +11,19 @@ fn registering_validates_as_you_type_then_logs_in_to_the_default_room() {
     wait_for_text(&mut h, "Confirm password");
 
     // A login too short is refused beside the field before anything is sent.
+    // The rule shows under the field all along; a login too short turns it into a warning
+    // before anything is sent.
+    assert!(shows(&h, "3 to 32 characters"));
     type_into(&mut h, "Login", "al");
-    wait_for_text(&mut h, "must be 3 to 32 characters long");
+    wait_for_text(&mut h, "⚠ 3 to 32 characters");
     type_into(&mut h, "Login", "ice");
-    wait_until(&mut h, "the login error to go", |h| {
-        !shows(h, "must be 3 to 32")
-    });
+    wait_until(&mut h, "the warning to go", |h| !shows(h, "⚠ 3 to 32"));
 
     type_into(&mut h, "First names", "Alicia María");
     type_into(&mut h, "Last names", "Núñez");
     type_into(&mut h, "Password", PASSWORD);
     type_into(&mut h, "Confirm password", "something-else");
-    wait_for_text(&mut h, "the passwords do not match");
+    wait_for_text(&mut h, "The passwords do not match.");
     set_field(&mut h, "Confirm password", PASSWORD);
     type_into(&mut h, "Age", "29");
     click(&mut h, "Create account");
@@ -33,6 +34,12 @@ fn registering_validates_as_you_type_then_logs_in_to_the_default_room() {
         field(&h, "Login").and_then(|n| n.value()).as_deref(),
         Some("alice")
     );
+    // A mistyped password: the refusal replaces the news of the account.
+    type_into(&mut h, "Password", "not-it-at-all");
+    enter(&mut h);
+    wait_for_text(&mut h, "Wrong login or password.");
+    assert!(!shows(&h, "Account alice created"));
+    set_field(&mut h, "Password", "");
     type_into(&mut h, "Password", PASSWORD);
     enter(&mut h);
     wait_for_text(&mut h, "You are in lobby");
@@ -42,7 +49,7 @@ fn registering_validates_as_you_type_then_logs_in_to_the_default_room() {
         "the status bar shows the server clock"
     );
     assert!(shows(&h, "round trip"));
-    assert!(shows(&h, "lobby (1)"), "the room list counts members");
+    assert!(shows(&h, "lobby, 1 member"), "the room list counts members");
 }
 
 #[test]
@@ -59,7 +66,7 @@ fn the_server_refuses_a_taken_login_beside_the_field() {
     type_into(&mut h, "Confirm password", PASSWORD);
     type_into(&mut h, "Age", "40");
     click(&mut h, "Create account");
-    wait_for_text(&mut h, "that login is taken");
+    wait_for_text(&mut h, "That login is taken; choose another.");
 }
 
 #[test]
@@ -71,7 +78,7 @@ fn a_wrong_password_is_refused_inline() {
     set_field(&mut h, "Login", "bruno");
     type_into(&mut h, "Password", "not-the-password");
     enter(&mut h);
-    wait_for_text(&mut h, "wrong login or password");
+    wait_for_text(&mut h, "Wrong login or password.");
     assert!(field(&h, "Password").is_some());
 }
 

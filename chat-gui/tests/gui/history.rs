@@ -9,9 +9,7 @@ use super::support::*;
 
 #[test]
 fn a_hundred_thousand_messages_stay_bounded_and_draw_quickly() {
-    let server = TestServer::start();
-    server.register("kim");
-    let mut h = signed_in(&server, "kim");
+    let (_server, [mut h]) = together(["kim"]);
     let chat = &mut h.state_mut().client.chat;
     for n in 0..100_000 {
         let message = ServerMessage::Message {

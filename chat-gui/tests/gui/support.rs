@@ -109,9 +109,14 @@ pub fn gui(addr: &str) -> Gui {
 }
 
 pub fn gui_with(addr: &str, options: AppOptions) -> Gui {
+    gui_in(addr, Language::English, options)
+}
+
+/// A client window in `language`.
+pub fn gui_in(addr: &str, language: Language, options: AppOptions) -> Gui {
     let settings = Settings {
         address: addr.to_owned(),
-        language: Some(Language::English),
+        language: Some(language),
         theme: chat_gui::settings::Theme::Dark,
         ..Settings::default()
     };
@@ -173,13 +178,16 @@ pub fn field<'a>(h: &'a Gui, label: &'a str) -> Option<egui_kittest::Node<'a>> {
     h.query_all_by_label(label).find(|n| {
         matches!(
             n.accesskit_node().role(),
-            Role::TextInput | Role::PasswordInput
+            Role::TextInput | Role::MultilineTextInput | Role::PasswordInput
         )
     })
 }
 
-/// Focuses the field labelled `label` and types `text` into it, as a user would.
+/// Focuses the field labelled `label` (once it shows) and types `text` into it, as a user would.
 pub fn type_into(h: &mut Gui, label: &str, text: &str) {
+    wait_until(h, &format!("the field {label:?}"), |h| {
+        field(h, label).is_some()
+    });
     field(h, label).expect(label).focus();
     h.step();
     field(h, label).expect(label).type_text(text);
@@ -223,8 +231,37 @@ pub fn signed_in(server: &TestServer, login: &str) -> Gui {
     h
 }
 
-/// Types a line into the main input and sends it with Enter.
+/// A server with these accounts, each logged in through a window of its own, in this order.
+pub fn together<const N: usize>(logins: [&str; N]) -> (TestServer, [Gui; N]) {
+    let server = TestServer::start();
+    for login in logins {
+        server.register(login);
+    }
+    let windows = logins.map(|login| signed_in(&server, login));
+    (server, windows)
+}
+
+/// Types a line into the room's message box and sends it with Enter.
 pub fn say(h: &mut Gui, line: &str) {
     type_into(h, "Message", line);
     enter(h);
+}
+
+/// The text in the field labelled `label`.
+pub fn value(h: &Gui, label: &str) -> String {
+    field(h, label)
+        .and_then(|n| n.value())
+        .unwrap_or_else(|| panic!("no field {label:?}"))
+}
+
+/// The shown text that is exactly `text` (a whole message, not cut), if any.
+pub fn text_node<'a>(h: &'a Gui, text: &'a str) -> Option<egui_kittest::Node<'a>> {
+    h.query_all_by_label_contains(text)
+        .find(|n| n.value().as_deref() == Some(text))
+}
+
+/// Whether a button labelled exactly `label` is shown (a member, a user, a command).
+pub fn shows_button(h: &Gui, label: &str) -> bool {
+    h.query_all_by_label(label)
+        .any(|n| n.accesskit_node().role() == Role::Button)
 }

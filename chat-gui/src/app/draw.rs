@@ -1,0 +1,354 @@
+//! Puts the windows and panels of the current phase on screen and collects what the user asked
+//! for. Each panel is drawn by its own `ui` module; this file only arranges them and hands each
+//! the state it shows.
+
+use chat_core::validate::{login_key, room_key};
+
+use super::{ChatApp, Form, Pane};
+use crate::client::Phase;
+use std::collections::HashMap;
+
+use crate::composer::{Draft, Target};
+use crate::forms::RegisterForm;
+use crate::i18n::{Texts, fill};
+use crate::settings::Settings;
+use crate::ui::{self, Intent, input, messages};
+
+impl ChatApp {
+    pub(super) fn draw(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
+        let t = self.texts();
+        let mut intents = Vec::new();
+        egui::Panel::bottom("status").show(ui, |ui| ui::status::show(ui, t, &self.client));
+        if self.client.in_session() {
+            intents.extend(self.draw_main(ui, t));
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        ui.add_space((ui.available_height() * 0.08).min(48.0));
+                        ui.vertical_centered(|ui| {
+                            ui.set_max_width(480.0);
+                            ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                                intents.extend(self.draw_form(ui, t));
+                            });
+                        });
+                    });
+            });
+            intents.extend(language_corner(ui.ctx(), &self.settings));
+        }
+        intents
+    }
+
+    fn draw_form(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
+        match self.client.phase() {
+            Phase::Offline | Phase::Connecting => {
+                let last = self.client.last_disconnect();
+                let view = ui::connect::ConnectView {
+                    address: &mut self.settings.address,
+                    host_port: &mut self.host_port,
+                    connecting: *self.client.phase() == Phase::Connecting,
+                    last,
+                    host: &self.host,
+                };
+                ui::connect::show(ui, t, view)
+            }
+            Phase::Connected | Phase::LoggingIn | Phase::LoggedIn | Phase::Reconnecting { .. } => {
+                match self.form {
+                    Form::Login => ui::login::show(
+                        ui,
+                        t,
+                        &mut self.login,
+                        self.client.addr(),
+                        *self.client.phase() == Phase::LoggingIn,
+                        self.registered.as_deref(),
+                        self.client.feedback.login.as_ref(),
+                    ),
+                    Form::Register => {
+                        let before = self.register.clone();
+                        let intents = ui::register::show(
+                            ui,
+                            t,
+                            &mut self.register,
+                            self.register_tried,
+                            self.client.feedback.register.as_ref(),
+                        );
+                        if changed(&before, &self.register) {
+                            self.client.feedback.register = None;
+                        }
+                        intents
+                    }
+                }
+            }
+        }
+    }
+
+    fn draw_main(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("menu").show(ui, |ui| {
+            intents.extend(ui::menu::show(ui, t, &self.client.chat, &self.settings));
+            if let Phase::Reconnecting { attempt, retry_at } = self.client.phase().clone() {
+                let why = self
+                    .client
+                    .lost_because()
+                    .map(|d| t.disconnect(d))
+                    .unwrap_or_default();
+                intents.extend(ui::banner::show(ui, t, &why, attempt, retry_at));
+                ui.add_space(4.0);
+            }
+        });
+        let shown = match &self.pane {
+            Pane::Room => None,
+            Pane::Conversation(key) => Some(key.clone()),
+        };
+        egui::Panel::left("rooms")
+            .resizable(true)
+            .default_size(210.0)
+            .size_range(160.0..=340.0)
+            .show(ui, |ui| {
+                intents.extend(ui::rooms::show(ui, t, &self.client.chat, shown.as_deref()));
+            });
+        egui::Panel::right("members")
+            .resizable(true)
+            .default_size(170.0)
+            .size_range(130.0..=300.0)
+            .show(ui, |ui| {
+                intents.extend(ui::members::show(ui, t, &self.client.chat))
+            });
+        let online = *self.client.phase() == Phase::LoggedIn;
+        let logins = completion_logins(&self.client.chat);
+        let rooms: Vec<String> = self
+            .client
+            .chat
+            .rooms
+            .iter()
+            .map(|r| r.name.clone())
+            .collect();
+        let names = input::Names {
+            logins: &logins,
+            rooms: &rooms,
+        };
+        let focus = self.focus.take();
+        let boxes = Boxes {
+            names,
+            online,
+            focus: &focus,
+        };
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(0))
+            .show(ui, |ui| match &shown {
+                Some(key) => intents.extend(self.draw_docked(ui, t, key, boxes)),
+                None => intents.extend(self.draw_room(ui, t, boxes)),
+            });
+        intents.extend(ui::users::show(
+            &ctx,
+            t,
+            &self.client.chat,
+            &mut self.users_open,
+        ));
+        if !self.settings.dock_private {
+            intents.extend(self.draw_windows(&ctx, t, boxes));
+        }
+        intents.extend(ui::menu::new_room_dialog(&ctx, t, &mut self.new_room));
+        if let Some(room) = &self.delete_asked {
+            let default = self.client.session().map(|s| s.default_room.clone());
+            intents.extend(ui::confirm::delete_room(&ctx, t, room, default.as_deref()));
+        }
+        intents
+    }
+
+    /// The room: its header, its lines, its message box.
+    fn draw_room(&mut self, ui: &mut egui::Ui, t: &'static Texts, boxes: Boxes<'_>) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let chat = &mut self.client.chat;
+        let Some(room) = chat.room.clone() else {
+            return intents;
+        };
+        let mine = chat
+            .rooms
+            .iter()
+            .any(|r| room_key(&r.name) == room_key(&room.name) && chat.created(r));
+        intents.extend(ui::header::room(ui, t, &room, mine));
+        let composer = boxes.composer(
+            &mut self.drafts,
+            Target::Room,
+            t.message_input.to_owned(),
+            fill(t.message_hint, &[&room.name]),
+        );
+        intents.extend(message_box(ui, t, composer));
+        let salt = format!("room:{}", room_key(&room.name));
+        if let Some(history) = chat.current_history() {
+            let view = self.views.entry(Target::Room).or_default();
+            let mut unseen = chat.unseen;
+            intents.extend(messages::show(
+                ui,
+                t,
+                &salt,
+                history,
+                view,
+                Some(&mut unseen),
+            ));
+            chat.unseen = unseen;
+        }
+        intents
+    }
+
+    /// A conversation shown in the main pane.
+    fn draw_docked(
+        &mut self,
+        ui: &mut egui::Ui,
+        t: &'static Texts,
+        key: &str,
+        boxes: Boxes<'_>,
+    ) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let room = self.client.chat.room_name().unwrap_or_default().to_owned();
+        let Some(conversation) = self.client.chat.conversation(key) else {
+            return intents;
+        };
+        let peer = conversation.peer.clone();
+        intents.extend(ui::header::conversation(ui, t, &peer, &room));
+        let target = Target::Private(key.to_owned());
+        let label = fill(t.private_hint, &[&peer]);
+        let composer = boxes.composer(&mut self.drafts, target.clone(), label.clone(), label);
+        intents.extend(message_box(ui, t, composer));
+        let view = self.views.entry(target).or_default();
+        intents.extend(messages::conversation(ui, t, conversation, view));
+        intents
+    }
+
+    /// Conversations in windows of their own.
+    fn draw_windows(
+        &mut self,
+        ctx: &egui::Context,
+        t: &'static Texts,
+        boxes: Boxes<'_>,
+    ) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let open: Vec<String> = self
+            .client
+            .chat
+            .conversations()
+            .filter(|c| c.open)
+            .map(|c| login_key(&c.peer))
+            .collect();
+        for (index, key) in open.into_iter().enumerate() {
+            let Some(conversation) = self.client.chat.conversation(&key) else {
+                continue;
+            };
+            let target = Target::Private(key.clone());
+            let label = fill(t.private_hint, &[&conversation.peer]);
+            let window = ui::private::Window {
+                conversation,
+                composer: boxes.composer(&mut self.drafts, target.clone(), label.clone(), label),
+                view: self.views.entry(target).or_default(),
+                index,
+            };
+            intents.extend(ui::private::show(ctx, t, window));
+        }
+        intents
+    }
+}
+
+/// What every message box of a frame shares.
+#[derive(Clone, Copy)]
+struct Boxes<'a> {
+    names: input::Names<'a>,
+    online: bool,
+    /// The box that takes the keyboard this frame, if one does.
+    focus: &'a Option<Target>,
+}
+
+impl<'a> Boxes<'a> {
+    /// The message box of `target`, named `label` for screen readers, showing `hint` while
+    /// empty.
+    fn composer<'d>(
+        self,
+        drafts: &'d mut HashMap<Target, Draft>,
+        target: Target,
+        label: String,
+        hint: String,
+    ) -> input::Composer<'d>
+    where
+        'a: 'd,
+    {
+        input::Composer {
+            focus: *self.focus == Some(target.clone()),
+            draft: drafts.entry(target.clone()).or_default(),
+            target,
+            name: label,
+            hint,
+            enabled: self.online,
+            names: self.names,
+            default_focus: true,
+        }
+    }
+}
+
+/// The message box at the bottom of the main pane, over the lines.
+fn message_box(ui: &mut egui::Ui, t: &Texts, composer: input::Composer<'_>) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    egui::Panel::bottom(egui::Id::unique(("message-box-panel", &composer.target)))
+        .show_separator_line(true)
+        .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(10, 8)))
+        .show(ui, |ui| intents.extend(input::show(ui, t, composer)));
+    intents
+}
+
+/// Logins Tab can complete: the room's members, everyone listed, the conversations.
+fn completion_logins(chat: &crate::chat::Chat) -> Vec<String> {
+    let mut logins: Vec<String> = Vec::new();
+    let members = chat.room.iter().flat_map(|r| r.members.iter().cloned());
+    let listed = chat
+        .directory
+        .iter()
+        .flat_map(|d| d.users.iter().map(|u| u.login.clone()));
+    let peers = chat.conversations().map(|c| c.peer.clone());
+    for login in members.chain(peers).chain(listed) {
+        if !chat.is_me(&login) && !logins.iter().any(|l| login_key(l) == login_key(&login)) {
+            logins.push(login);
+        }
+    }
+    logins
+}
+
+fn changed(a: &RegisterForm, b: &RegisterForm) -> bool {
+    a.first_names != b.first_names
+        || a.last_names != b.last_names
+        || a.login != b.login
+        || a.password != b.password
+        || a.confirm != b.confirm
+        || a.age != b.age
+        || a.gender != b.gender
+}
+
+/// The theme and language switch in the corner of the windows before login.
+fn language_corner(ctx: &egui::Context, settings: &Settings) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    egui::Area::new(egui::Id::unique("corner-settings"))
+        .anchor(egui::Align2::RIGHT_TOP, [-10.0, 10.0])
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                for language in crate::i18n::Language::ALL {
+                    if ui
+                        .selectable_label(settings.language() == language, language.name())
+                        .clicked()
+                    {
+                        intents.push(Intent::SetLanguage(language));
+                    }
+                }
+                ui.separator();
+                let t = settings.language().texts();
+                let (label, theme) = if ui.visuals().dark_mode {
+                    (t.theme_light, crate::settings::Theme::Light)
+                } else {
+                    (t.theme_dark, crate::settings::Theme::Dark)
+                };
+                if ui.button(label).clicked() {
+                    intents.push(Intent::SetTheme(theme));
+                }
+            });
+        });
+    intents
+}

@@ -1,0 +1,110 @@
+//! Applies the scripted user's steps ([`crate::autopilot`]) as the same intents the mouse and
+//! keyboard produce, each once the window it needs is showing.
+
+use std::time::{Duration, Instant};
+
+use super::{ChatApp, Form};
+use crate::autopilot::Step;
+use crate::client::Phase;
+use crate::composer::Target;
+use crate::forms::{LoginForm, RegisterForm};
+use crate::ui::Intent;
+
+impl ChatApp {
+    /// Applies the autopilot's next step once the window it needs is showing.
+    pub(super) fn drive(&mut self, ctx: &egui::Context) {
+        let Some(pilot) = &mut self.autopilot else {
+            return;
+        };
+        if pilot.is_done() {
+            self.autopilot = None;
+            return;
+        }
+        ctx.request_repaint_after(Duration::from_millis(100));
+        let now = Instant::now();
+        let Some(step) = pilot.peek(now).cloned() else {
+            return;
+        };
+        let phase = self.client.phase().clone();
+        let ready = if step.needs_forms() {
+            phase == Phase::Connected
+                && match step {
+                    Step::FillLogin(..) | Step::Login => self.form == Form::Login,
+                    Step::FillRegister(_) | Step::Register => self.form == Form::Register,
+                    _ => true,
+                }
+        } else if step.needs_session() {
+            phase == Phase::LoggedIn
+        } else {
+            true
+        };
+        if !ready {
+            return;
+        }
+        pilot.advance(now);
+        tracing::debug!(?step, "autopilot");
+        self.take_step(ctx, step);
+    }
+
+    fn take_step(&mut self, ctx: &egui::Context, step: Step) {
+        match step {
+            Step::Address(a) => self.settings.address = a,
+            Step::Connect => self.apply(Intent::Connect),
+            Step::RegisterForm => self.apply(Intent::ShowRegister),
+            Step::FillRegister([login, first, last, age, password, confirm]) => {
+                self.register = RegisterForm {
+                    first_names: first,
+                    last_names: last,
+                    login,
+                    password,
+                    confirm,
+                    age,
+                    gender: chat_core::protocol::Gender::PreferNotToSay,
+                };
+            }
+            Step::Register => self.apply(Intent::Register),
+            Step::FillLogin(login, password) => self.login = LoginForm { login, password },
+            Step::Login => self.apply(Intent::Login),
+            Step::Say(text) => {
+                self.drafts.entry(Target::Room).or_default().text = text;
+                self.apply(Intent::Submit(Target::Room));
+            }
+            Step::Type(text) => self.drafts.entry(Target::Room).or_default().text = text,
+            Step::Users => self.apply(Intent::ShowUsers),
+            Step::CloseUsers => self.users_open = false,
+            Step::OpenPrivate(peer) => self.apply(Intent::OpenPrivate(peer)),
+            Step::Private(peer, text) => {
+                self.apply(Intent::OpenPrivate(peer.clone()));
+                let target = Target::Private(chat_core::validate::login_key(&peer));
+                self.drafts.entry(target.clone()).or_default().text = text;
+                self.apply(Intent::Submit(target));
+            }
+            Step::EmojiPicker => {
+                let id = crate::ui::input::box_id(&Target::Room).with("emoji-picker");
+                egui::Popup::open_id(ctx, id);
+            }
+            Step::AskDelete(room) => self.apply(Intent::AskDeleteRoom(room)),
+            Step::Dock(on) => self.apply(Intent::DockConversations(on)),
+            Step::ClosePrivate(peer) => self.apply(Intent::ClosePrivate(peer)),
+            Step::Escape => {
+                egui::Popup::close_all(ctx);
+                self.apply(Intent::KeepRoom);
+                self.users_open = false;
+            }
+            Step::Wait(_) => {}
+            Step::Theme(name) => {
+                let theme = if name == "light" {
+                    crate::settings::Theme::Light
+                } else {
+                    crate::settings::Theme::Dark
+                };
+                self.apply(Intent::SetTheme(theme));
+            }
+            Step::Language(code) => {
+                if let Some(language) = crate::i18n::Language::from_locale(&code) {
+                    self.apply(Intent::SetLanguage(language));
+                }
+            }
+        }
+    }
+}

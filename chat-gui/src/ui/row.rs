@@ -1,0 +1,479 @@
+//! One line of a room or conversation: laid out once into galleys (which gives its exact height
+//! for [`crate::timeline`]) and then drawn, shared by rooms and private conversations.
+//!
+//! People's lines read like a modern chat: the first line of a sender's group carries a coloured
+//! initial, their name and the time; the lines after it sit under it in the same text column,
+//! wrapped, at full contrast. The program's notices (joins, moves, refusals, the connection) are
+//! set apart: an icon in the initials' column, smaller and dimmer text, their own colour.
+//! Answers to `#help` and `#lR` are cards with one entry a line.
+
+use std::sync::Arc;
+
+use egui::text::{LayoutJob, TextFormat};
+use egui::{Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Ui, Vec2, pos2, vec2};
+
+use crate::commands::Cmd;
+use crate::history::{History, LineKind};
+use crate::i18n::{Texts, fill};
+use crate::ui::{Intent, clock_time, own_color, peer_color};
+
+/// Width of the column of initials and notice icons, left of the text.
+pub const GUTTER: f32 = 56.0;
+/// Space right of the text.
+const RIGHT_PAD: f32 = 14.0;
+/// Diameter of a sender's initial.
+const AVATAR: f32 = 34.0;
+/// Space above the first line of a group.
+const GROUP_PAD: f32 = 10.0;
+/// Space above a line that continues a group.
+const LINE_PAD: f32 = 2.0;
+/// Space above and below a notice.
+const NOTICE_PAD: f32 = 5.0;
+/// Inner margin of a card.
+const CARD_MARGIN: f32 = 8.0;
+
+/// Fonts and colours of rows, read from the style once a frame.
+#[derive(Debug, Clone)]
+pub struct Look {
+    body: FontId,
+    small: FontId,
+    mono: FontId,
+    text: Color32,
+    weak: Color32,
+    error: Color32,
+    warn: Color32,
+    good: Color32,
+    own: Color32,
+    card: Color32,
+    hover: Color32,
+    dark: bool,
+    /// Height of a row of body text.
+    pub row_height: f32,
+    /// Average width of a character of body text, for estimates.
+    pub char_width: f32,
+}
+
+impl Look {
+    /// The look of rows in this `ui`'s style.
+    pub fn of(ui: &Ui) -> Look {
+        let style = ui.style();
+        let body = egui::TextStyle::Body.resolve(style);
+        let small = egui::TextStyle::Small.resolve(style);
+        let mono = egui::TextStyle::Monospace.resolve(style);
+        let (row_height, char_width) = ui.fonts_mut(|f| {
+            let sample = "the quick brown fox jumps over a lazy dog, THEN IT";
+            let width: f32 = sample.chars().map(|c| f.glyph_width(&body, c)).sum();
+            #[allow(clippy::cast_precision_loss)]
+            let per_char = width / sample.chars().count() as f32;
+            (f.row_height(&body), per_char)
+        });
+        let v = &style.visuals;
+        Look {
+            body,
+            small,
+            mono,
+            text: v.text_color(),
+            weak: v.weak_text_color(),
+            error: v.error_fg_color,
+            warn: v.warn_fg_color,
+            good: crate::ui::success_color(ui),
+            own: own_color(ui),
+            card: if v.dark_mode {
+                Color32::from_gray(44)
+            } else {
+                Color32::from_gray(228)
+            },
+            hover: v.faint_bg_color,
+            dark: v.dark_mode,
+            row_height,
+            char_width,
+        }
+    }
+}
+
+/// One line, laid out.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Its height, spacing included.
+    pub height: f32,
+    top: f32,
+    parts: Parts,
+}
+
+#[derive(Debug, Clone)]
+enum Parts {
+    Message {
+        header: Option<Header>,
+        body: Arc<Galley>,
+        time: Arc<Galley>,
+        full_time: String,
+    },
+    Notice {
+        icon: Arc<Galley>,
+        body: Arc<Galley>,
+    },
+    Card(Card),
+}
+
+/// A card: a title, then a table of two columns (what to type, what it does; a room, who is
+/// in it), each entry's second column wrapping within its own column, then a closing line.
+#[derive(Debug, Clone)]
+struct Card {
+    title: Arc<Galley>,
+    rows: Vec<(Arc<Galley>, Arc<Galley>)>,
+    footer: Option<Arc<Galley>>,
+    /// Where the second column starts, from the card's text.
+    column: f32,
+    size: Vec2,
+}
+
+#[derive(Debug, Clone)]
+struct Header {
+    from: String,
+    own: bool,
+    name: Arc<Galley>,
+    initial: Arc<Galley>,
+    color: Color32,
+}
+
+fn format(font: &FontId, color: Color32) -> TextFormat {
+    TextFormat::simple(font.clone(), color)
+}
+
+fn job(text: &str, font: &FontId, color: Color32, wrap: f32) -> LayoutJob {
+    let mut job = LayoutJob::simple(text.to_owned(), font.clone(), color, wrap);
+    job.wrap.max_width = wrap;
+    job
+}
+
+/// The width text wraps at in a row `width` wide.
+pub fn text_width(width: f32) -> f32 {
+    (width - GUTTER - RIGHT_PAD).max(40.0)
+}
+
+/// A guess of line `i`'s height without laying it out: its length over the width.
+pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
+    let Some(line) = history.get(i) else {
+        return 0.0;
+    };
+    let text_w = text_width(width);
+    let rows = |chars: usize| {
+        #[allow(clippy::cast_precision_loss)]
+        let wide = chars as f32 * look.char_width;
+        (wide / text_w).ceil().max(1.0)
+    };
+    match &line.kind {
+        LineKind::Message { text, .. } => {
+            let body = rows(text.chars().count()) * look.row_height;
+            if history.starts_group(i) {
+                GROUP_PAD + look.row_height + 2.0 + body
+            } else {
+                LINE_PAD + body
+            }
+        }
+        LineKind::Help => card_height(look, Cmd::ALL.len() + 2),
+        LineKind::RoomList(rooms) => card_height(look, rooms.len() + 1),
+        _ => 2.0 * NOTICE_PAD + look.row_height,
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn card_height(look: &Look, rows: usize) -> f32 {
+    2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + rows as f32 * look.row_height
+}
+
+/// Lays out line `i` of `history` for a row `width` wide.
+pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, width: f32) -> Row {
+    let painter = ui.painter();
+    let text_w = text_width(width);
+    let Some(line) = history.get(i) else {
+        return Row {
+            height: 0.0,
+            top: 0.0,
+            parts: Parts::Notice {
+                icon: painter.layout_job(LayoutJob::default()),
+                body: painter.layout_job(LayoutJob::default()),
+            },
+        };
+    };
+    match &line.kind {
+        LineKind::Message { from, text, own } => {
+            let body = painter.layout_job(job(text, &look.body, look.text, text_w));
+            let time = painter.layout_job(job(
+                &clock_time(line.time_ms, false),
+                &look.small,
+                look.weak,
+                f32::INFINITY,
+            ));
+            let header = history
+                .starts_group(i)
+                .then(|| header(ui, t, look, from, *own, text_w));
+            let (top, header_h) = match &header {
+                Some(h) => (GROUP_PAD, h.name.size().y + 2.0),
+                None => (LINE_PAD, 0.0),
+            };
+            Row {
+                height: top + header_h + body.size().y,
+                top,
+                parts: Parts::Message {
+                    header,
+                    body,
+                    time,
+                    full_time: clock_time(line.time_ms, true),
+                },
+            }
+        }
+        LineKind::Help => card(painter, look, help_card(t), text_w),
+        LineKind::RoomList(rooms) => card(painter, look, rooms_card(t, rooms), text_w),
+        kind => {
+            let (icon, color, text) = notice(t, look, kind);
+            let mut job = job(&text, &look.body, color, text_w);
+            job.append(
+                &format!("   {}", clock_time(line.time_ms, false)),
+                0.0,
+                format(&look.small, look.weak),
+            );
+            let body = painter.layout_job(job);
+            let icon = painter.layout_job(self::job(icon, &look.body, color, f32::INFINITY));
+            Row {
+                height: 2.0 * NOTICE_PAD + body.size().y,
+                top: NOTICE_PAD,
+                parts: Parts::Notice { icon, body },
+            }
+        }
+    }
+}
+
+fn header(ui: &Ui, t: &Texts, look: &Look, from: &str, own: bool, wrap: f32) -> Header {
+    let painter = ui.painter();
+    let color = if own { look.own } else { peer_color(ui, from) };
+    let mut name = job(from, &look.body, color, wrap);
+    if own {
+        name.append(&format!(" ({})", t.you), 0.0, format(&look.body, look.weak));
+    }
+    let initial: String = from.chars().next().unwrap_or('?').to_uppercase().collect();
+    let on_color = if look.dark {
+        Color32::from_gray(20)
+    } else {
+        Color32::WHITE
+    };
+    Header {
+        from: from.to_owned(),
+        own,
+        name: painter.layout_job(name),
+        initial: painter.layout_job(job(&initial, &look.body, on_color, f32::INFINITY)),
+        color,
+    }
+}
+
+/// What a card says: its title, its entries (first and second column), its closing line.
+struct CardText {
+    title: String,
+    rows: Vec<(String, String)>,
+    footer: Option<String>,
+}
+
+/// Lays out a card `wrap` wide: the first column as wide as its widest entry, the second
+/// wrapping in the rest.
+fn card(painter: &egui::Painter, look: &Look, text: CardText, wrap: f32) -> Row {
+    let inner = (wrap - 2.0 * CARD_MARGIN).max(80.0);
+    let title = painter.layout_job(job(&text.title, &look.body, look.text, inner));
+    let firsts: Vec<Arc<Galley>> = text
+        .rows
+        .iter()
+        .map(|(first, _)| painter.layout_job(job(first, &look.mono, look.text, f32::INFINITY)))
+        .collect();
+    let widest = firsts.iter().map(|g| g.size().x).fold(0.0, f32::max);
+    let column = (widest + 16.0).min(inner * 0.5);
+    let rows: Vec<(Arc<Galley>, Arc<Galley>)> = firsts
+        .into_iter()
+        .zip(&text.rows)
+        .map(|(first, (_, second))| {
+            let second = job(second, &look.body, look.weak, (inner - column).max(60.0));
+            (first, painter.layout_job(second))
+        })
+        .collect();
+    let footer = text
+        .footer
+        .map(|f| painter.layout_job(job(&f, &look.body, look.weak, inner)));
+    let mut height = title.size().y + 4.0;
+    for (first, second) in &rows {
+        height += first.size().y.max(second.size().y) + 2.0;
+    }
+    if let Some(footer) = &footer {
+        height += 4.0 + footer.size().y;
+    }
+    let width = rows
+        .iter()
+        .map(|(_, second)| column + second.size().x)
+        .chain(std::iter::once(title.size().x))
+        .chain(footer.iter().map(|f| f.size().x))
+        .fold(0.0, f32::max);
+    let size = vec2(width, height);
+    Row {
+        height: 2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + height,
+        top: NOTICE_PAD,
+        parts: Parts::Card(Card {
+            title,
+            rows,
+            footer,
+            column,
+            size,
+        }),
+    }
+}
+
+/// The icon, colour and words of a notice.
+fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, String) {
+    match kind {
+        LineKind::Joined(who) => ("→", look.weak, fill(t.line_joined, &[who])),
+        LineKind::Left(who) => ("←", look.weak, fill(t.line_left, &[who])),
+        LineKind::Entered { room, after: None } => ("⌂", look.weak, fill(t.line_entered, &[room])),
+        LineKind::Entered {
+            room,
+            after: Some((closed, closure)),
+        } => (
+            "⌂",
+            look.weak,
+            fill(t.line_moved, &[&t.room_closed(closed, *closure), room]),
+        ),
+        LineKind::RoomClosed { room, closure } => ("✖", look.weak, t.room_closed(room, *closure)),
+        LineKind::RoomDeleted(room) => ("✖", look.weak, fill(t.line_you_deleted, &[room])),
+        LineKind::Refused(refusal) => ("⚠", look.error, t.refusal(refusal)),
+        LineKind::UnknownCommand(word) => ("⚠", look.error, fill(t.unknown_command, &[word])),
+        LineKind::Usage(cmd) => ("⚠", look.error, fill(t.usage, &[&(t.command)(*cmd).syntax])),
+        LineKind::TooManyLines(max) => ("⚠", look.error, fill(t.too_many_lines, &[max])),
+        LineKind::ConnectionLost => ("⚠", look.warn, t.line_lost.to_owned()),
+        LineKind::ConnectionBack => ("✓", look.good, t.line_back.to_owned()),
+        // Drawn as messages and cards, not notices.
+        LineKind::Message { text, .. } => ("", look.text, text.clone()),
+        LineKind::Help => ("", look.text, t.line_help.to_owned()),
+        LineKind::RoomList(_) => ("", look.text, t.line_room_list.to_owned()),
+    }
+}
+
+/// `#help`: each command's syntax, then what it does.
+fn help_card(t: &Texts) -> CardText {
+    CardText {
+        title: t.line_help.to_owned(),
+        rows: Cmd::ALL
+            .iter()
+            .map(|cmd| {
+                let text = (t.command)(*cmd);
+                (text.syntax.to_owned(), text.summary.to_owned())
+            })
+            .collect(),
+        footer: Some(t.line_help_footer.to_owned()),
+    }
+}
+
+/// `#lR`: each room, its member count and who created it.
+fn rooms_card(t: &Texts, rooms: &[chat_core::protocol::RoomInfo]) -> CardText {
+    CardText {
+        title: t.line_room_list.to_owned(),
+        rows: rooms
+            .iter()
+            .map(|room| {
+                let who = match &room.creator {
+                    Some(creator) => fill(t.created_by, &[creator]),
+                    None => t.default_room_mark.to_owned(),
+                };
+                let members = (t.member_count)(room.members);
+                (room.name.clone(), format!("{members} · {who}"))
+            })
+            .collect(),
+        footer: None,
+    }
+}
+
+/// Draws `row` with its top-left corner at `at`, `width` wide. Clicking a sender's name asks
+/// to write to them privately.
+pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f32) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let rect = Rect::from_min_size(at, vec2(width, row.height));
+    let hovered = ui.rect_contains_pointer(rect) && ui.ui_contains_pointer();
+    let text_x = at.x + GUTTER;
+    let y = at.y + row.top;
+    match &row.parts {
+        Parts::Message {
+            header,
+            body,
+            time,
+            full_time,
+        } => {
+            if hovered {
+                let band = Rect::from_min_max(pos2(rect.left(), y - 1.0), rect.max);
+                ui.painter().rect_filled(band, 4.0, look.hover);
+            }
+            let mut body_y = y;
+            if let Some(h) = header {
+                let center = pos2(at.x + GUTTER / 2.0, y + AVATAR / 2.0);
+                ui.painter().circle_filled(center, AVATAR / 2.0, h.color);
+                ui.painter().galley(
+                    center - h.initial.size() / 2.0,
+                    Arc::clone(&h.initial),
+                    look.text,
+                );
+                let name = place(ui, pos2(text_x, y), &h.name, !h.own);
+                if !h.own {
+                    let name = name.on_hover_text(fill(t.write_to, &[&h.from]));
+                    if name.clicked() {
+                        intents.push(Intent::OpenPrivate(h.from.clone()));
+                    }
+                }
+                let time_at = pos2(
+                    text_x + h.name.size().x + 10.0,
+                    y + (h.name.size().y - time.size().y) / 2.0 + 1.0,
+                );
+                place(ui, time_at, time, false).on_hover_text(full_time);
+                body_y += h.name.size().y + 2.0;
+            } else if hovered {
+                let pos = pos2(
+                    text_x - 8.0,
+                    body_y + (look.row_height - time.size().y) / 2.0,
+                );
+                let painter = ui.painter();
+                let r = Align2::RIGHT_TOP.anchor_size(pos, time.size());
+                painter.galley(r.min, Arc::clone(time), look.weak);
+            }
+            place(ui, pos2(text_x, body_y), body, false);
+        }
+        Parts::Notice { icon, body } => {
+            let icon_at = pos2(
+                at.x + (GUTTER - icon.size().x) / 2.0,
+                y + (look.row_height - icon.size().y) / 2.0,
+            );
+            ui.painter().galley(icon_at, Arc::clone(icon), look.weak);
+            place(ui, pos2(text_x, y), body, false);
+        }
+        Parts::Card(card) => {
+            let back = Rect::from_min_size(
+                pos2(text_x - CARD_MARGIN, y),
+                card.size + Vec2::splat(2.0 * CARD_MARGIN),
+            );
+            ui.painter().rect_filled(back, 6.0, look.card);
+            let mut at = y + CARD_MARGIN;
+            place(ui, pos2(text_x, at), &card.title, false);
+            at += card.title.size().y + 4.0;
+            for (first, second) in &card.rows {
+                place(ui, pos2(text_x, at), first, false);
+                place(ui, pos2(text_x + card.column, at), second, false);
+                at += first.size().y.max(second.size().y) + 2.0;
+            }
+            if let Some(footer) = &card.footer {
+                place(ui, pos2(text_x, at + 4.0), footer, false);
+            }
+        }
+    }
+    intents
+}
+
+/// Puts a laid-out text at `at` as a selectable label (clickable when `click`).
+fn place(ui: &mut Ui, at: Pos2, galley: &Arc<Galley>, click: bool) -> egui::Response {
+    let rect = Rect::from_min_size(at, galley.size());
+    let mut label = egui::Label::new(Arc::clone(galley)).selectable(!click);
+    if click {
+        label = label.sense(Sense::click());
+    }
+    ui.place(rect, label)
+}
