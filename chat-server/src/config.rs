@@ -76,6 +76,10 @@ pub struct ServerConfig {
     pub default_room_history: usize,
     /// Time without input after which a user is shown away.
     pub away_after: Duration,
+    /// Where IRC clients connect in plain text (`host:port`); off when `None`.
+    pub irc_bind: Option<String>,
+    /// Where IRC clients connect with TLS (the server's certificate); off when `None`.
+    pub irc_tls_bind: Option<String>,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -125,6 +129,8 @@ impl ServerConfig {
             history_per_room: 200,
             default_room_history: 1_000,
             away_after: Duration::from_secs(600),
+            irc_bind: None,
+            irc_tls_bind: None,
         }
     }
 

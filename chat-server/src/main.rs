@@ -152,6 +152,12 @@ fn serve(config: ServerConfig, log_format: LogFormat) -> ExitCode {
     };
     // Scripts read these two lines to learn the port and the certificate.
     announce(&format!("listening on {}", server.local_addr()));
+    if let Some(addr) = server.irc_addr() {
+        announce(&format!("irc listening on {addr}"));
+    }
+    if let Some(addr) = server.irc_tls_addr() {
+        announce(&format!("irc tls listening on {addr}"));
+    }
     match server.tls_fingerprint() {
         Some(fingerprint) => announce(&format!("TLS certificate {fingerprint}")),
         None => announce("TLS OFF: traffic is not encrypted"),

@@ -4,13 +4,15 @@
 //! writes to it.
 
 use std::net::{Shutdown, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use chat_core::transport::Transport;
 
 use chat_core::protocol::{CloseReason, ServerMessage};
 
+use crate::event::Event;
+use crate::irc::{self, Caps};
 use crate::outbox::{Frame, Outbox, PushError, Wake};
 use crate::wire;
 use crate::writers::{ReadyQueue, Unsent};
@@ -37,20 +39,37 @@ pub struct Peer {
     /// The backlog at which senders found this peer not reading (0: not found so); see
     /// `cmd::talk`.
     stalled_at: AtomicUsize,
+    /// Whether the client speaks IRC (else the native protocol).
+    irc: bool,
+    /// An IRC client's capabilities (set while it registers).
+    caps: AtomicU16,
 }
 
-/// Queues one shared frame for every peer of `members`, and hands the peers whose outbox was idle
-/// to the writers in batches rather than one by one: a broadcast to a thousand members costs a
-/// few trips through the ready queue, not a thousand. Returns the member furthest behind, if one
-/// is far enough behind that the sender should wait for it (see `Outbox::is_pressing`).
+/// How a peer's frames are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The frames of `docs/PROTOCOL.md`.
+    Native,
+    /// IRC lines, with these capabilities.
+    Irc(Caps),
+}
+
+/// Queues one event for every peer of `members` (written once per protocol, see `event`), and
+/// hands the peers whose outbox was idle to the writers in batches rather than one by one: a
+/// broadcast to a thousand members costs a few trips through the ready queue, not a thousand.
+/// Returns the member furthest behind, if one is far enough behind that the sender should wait
+/// for it (see `Outbox::is_pressing`).
 pub(crate) fn broadcast<'a>(
     members: impl IntoIterator<Item = &'a Arc<Peer>>,
-    frame: &Frame,
+    event: &Event,
 ) -> Option<Arc<Peer>> {
     let mut idle = None;
     let mut behind: Option<(&Arc<Peer>, usize)> = None;
     for member in members {
-        let pushed = member.push(frame);
+        let Some(frame) = event.frame_for(member) else {
+            continue;
+        };
+        let pushed = member.push(&frame);
         if pushed.wake == Wake::Schedule {
             idle.get_or_insert_with(|| member.ready.batch())
                 .add(Arc::clone(member));
@@ -88,13 +107,15 @@ pub struct Login {
 }
 
 impl Peer {
-    /// A peer with an empty outbox of `max_outbox_bytes`, written by the pool behind `ready`.
+    /// A peer with an empty outbox of `max_outbox_bytes`, written by the pool behind `ready`,
+    /// speaking IRC when `irc`.
     pub(crate) fn new(
         id: u64,
         addr: SocketAddr,
         socket: Transport,
         max_outbox_bytes: usize,
         ready: ReadyQueue,
+        irc: bool,
     ) -> Arc<Self> {
         Arc::new_cyclic(|me| Peer {
             id,
@@ -106,7 +127,52 @@ impl Peer {
             ready,
             me: Weak::clone(me),
             stalled_at: AtomicUsize::new(0),
+            irc,
+            caps: AtomicU16::new(0),
         })
+    }
+
+    /// How this peer's frames are written.
+    pub fn protocol(&self) -> Protocol {
+        if self.irc {
+            Protocol::Irc(Caps::from_bits(self.caps.load(Ordering::Relaxed)))
+        } else {
+            Protocol::Native
+        }
+    }
+
+    /// Sets an IRC client's capabilities.
+    pub(crate) fn set_caps(&self, caps: Caps) {
+        self.caps.store(caps.bits(), Ordering::Relaxed);
+    }
+
+    /// Queues an event, written in this peer's protocol. Returns what the push did (nothing
+    /// queued when the protocol shows nothing of the event).
+    pub(crate) fn event(&self, event: &Event) -> Pushed {
+        match event.frame_for(self) {
+            Some(frame) => self.send_measured(&frame),
+            None => Pushed {
+                queued: false,
+                wake: Wake::No,
+                backlog: 0,
+            },
+        }
+    }
+
+    /// A goodbye in this peer's protocol (`re`: the request it answers, native only).
+    fn goodbye(&self, re: Option<u32>, reason: CloseReason, message: &str) -> Option<Frame> {
+        if self.irc {
+            let line =
+                chat_core::irc::Line::new("ERROR", &[&irc::render::closing(reason, message)]);
+            return Some(Frame::from(chat_core::irc::to_string(&line).into_bytes()));
+        }
+        wire::frame(
+            re,
+            ServerMessage::Goodbye {
+                reason,
+                message: message.to_owned(),
+            },
+        )
     }
 
     /// The socket.
@@ -196,10 +262,11 @@ impl Peer {
             Err(PushError::Closed) => refused(Wake::No),
             Err(PushError::Full) => {
                 tracing::warn!(peer = self.id, login = %self.name(), "send queue full: disconnecting a slow consumer");
-                let goodbye = wire::event(ServerMessage::Goodbye {
-                    reason: CloseReason::SlowConsumer,
-                    message: "you were not reading messages fast enough".into(),
-                });
+                let goodbye = self.goodbye(
+                    None,
+                    CloseReason::SlowConsumer,
+                    "you were not reading messages fast enough",
+                );
                 let wake = self.outbox.abort_with(goodbye);
                 self.socket.shutdown(Shutdown::Read);
                 refused(wake)
@@ -214,13 +281,7 @@ impl Peer {
 
     /// [`Peer::close`], with the goodbye answering request `re` (for `exit`).
     pub fn close_replying(&self, re: Option<u32>, reason: CloseReason, message: &str) {
-        let goodbye = wire::frame(
-            re,
-            ServerMessage::Goodbye {
-                reason,
-                message: message.to_owned(),
-            },
-        );
+        let goodbye = self.goodbye(re, reason, message);
         let wake = self.outbox.close_with(goodbye);
         self.wake(wake);
         // Unblocks the reader thread, which then cleans up; the writer still sends the goodbye.

@@ -154,14 +154,36 @@ impl Drop for Admission {
     }
 }
 
+/// What a listener's connections speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listening {
+    /// The native protocol (TLS or plain as configured).
+    Native,
+    /// IRC, plain or TLS.
+    Irc { tls: bool },
+}
+
 /// A running server. Dropping it shuts the server down.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    irc_addr: Option<SocketAddr>,
+    irc_tls_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
+    /// Each listener's address and accept thread.
+    accepts: Vec<(SocketAddr, JoinHandle<()>)>,
     directory: Option<JoinHandle<()>>,
     stop_directory: Sender<()>,
+}
+
+/// Binds `addr` for `what` (for the error message).
+fn bind(addr: &str) -> Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).map_err(|source| ServerError::Bind {
+        addr: addr.to_owned(),
+        source,
+    })?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
 }
 
 /// Opens the store, binds and starts serving. Returns once the server accepts connections.
@@ -185,11 +207,14 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             "TLS is OFF: passwords and messages cross the network in clear. Use only on a trusted network or for local testing"
         ),
     }
-    let listener = TcpListener::bind(&config.bind).map_err(|source| ServerError::Bind {
-        addr: config.bind.clone(),
-        source,
-    })?;
-    let addr = listener.local_addr()?;
+    let (listener, addr) = bind(&config.bind)?;
+    let irc = config.irc_bind.as_deref().map(bind).transpose()?;
+    if config.irc_tls_bind.is_some() && tls.is_none() {
+        return Err(ServerError::Config(
+            "irc_tls_bind needs TLS: remove no_tls, or use irc_bind".into(),
+        ));
+    }
+    let irc_tls = config.irc_tls_bind.as_deref().map(bind).transpose()?;
     let passwords =
         PasswordPool::start(config.hash_workers, config.hash_queue, config.bcrypt_cost)?;
     let writers = WriterPool::start(config.writer_threads, config.write_timeout)?;
@@ -231,10 +256,27 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),
     });
-    let accept_shared = Arc::clone(&shared);
-    let accept = thread::Builder::new()
-        .name("accept".into())
-        .spawn(move || accept_loop(&listener, &accept_shared))?;
+    let next_id = Arc::new(AtomicU64::new(1));
+    let mut accepts = Vec::new();
+    let listeners = [
+        Some((listener, addr, Listening::Native)),
+        irc.map(|(l, a)| (l, a, Listening::Irc { tls: false })),
+        irc_tls.map(|(l, a)| (l, a, Listening::Irc { tls: true })),
+    ];
+    let (irc_addr, irc_tls_addr) = (
+        listeners[1].as_ref().map(|l| l.1),
+        listeners[2].as_ref().map(|l| l.1),
+    );
+    for (listener, local, kind) in listeners.into_iter().flatten() {
+        let (accept_shared, ids) = (Arc::clone(&shared), Arc::clone(&next_id));
+        let accept = thread::Builder::new()
+            .name(match kind {
+                Listening::Native => "accept".into(),
+                Listening::Irc { .. } => "accept-irc".into(),
+            })
+            .spawn(move || accept_loop(&listener, &accept_shared, kind, &ids))?;
+        accepts.push((local, accept));
+    }
     let (stop_directory, stopped) = bounded::<()>(1);
     let directory_shared = Arc::clone(&shared);
     let directory = thread::Builder::new()
@@ -259,15 +301,16 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     );
     Ok(ServerHandle {
         addr,
+        irc_addr,
+        irc_tls_addr,
         shared,
-        accept: Some(accept),
+        accepts,
         directory: Some(directory),
         stop_directory,
     })
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    let next_id = AtomicU64::new(1);
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, kind: Listening, next_id: &AtomicU64) {
     for stream in listener.incoming() {
         if shared.is_shutting_down() {
             break;
@@ -289,20 +332,25 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             Ok(a) => a,
             Err(why) => {
                 tracing::warn!(%addr, "connection refused: {why}");
-                refuse(stream, why);
+                refuse(stream, why, kind);
                 continue;
             }
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         let accepted = Instant::now();
         let session_shared = Arc::clone(shared);
-        let job: Job = Box::new(move |own_thread| {
-            if own_thread {
+        let job: Job = Box::new(move |own_thread| match (own_thread, kind) {
+            (true, Listening::Native) => {
                 session::serve(session_shared, stream, addr, id, accepted, admission);
-            } else {
+            }
+            (true, Listening::Irc { tls }) => {
+                crate::irc::serve(session_shared, stream, addr, id, accepted, tls, admission);
+            }
+            (false, _) => {
                 refuse(
                     stream,
                     "the server cannot take more clients now; try again later",
+                    kind,
                 );
                 drop(admission);
             }
@@ -313,12 +361,22 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
     }
 }
 
-/// Tells a refused connection why, without waiting for it, and closes it.
-fn refuse(stream: TcpStream, why: &str) {
-    let goodbye = wire::event(ServerMessage::Goodbye {
-        reason: CloseReason::TooManyConnections,
-        message: why.to_owned(),
-    });
+/// Tells a refused connection why, in its protocol where it can be read before TLS, without
+/// waiting for it, and closes it.
+fn refuse(stream: TcpStream, why: &str, kind: Listening) {
+    let goodbye = match kind {
+        Listening::Native => wire::event(ServerMessage::Goodbye {
+            reason: CloseReason::TooManyConnections,
+            message: why.to_owned(),
+        }),
+        Listening::Irc { tls: false } => {
+            let line = chat_core::irc::Line::new("ERROR", &[&format!("Closing link: {why}")]);
+            Some(crate::outbox::Frame::from(
+                chat_core::irc::to_string(&line).into_bytes(),
+            ))
+        }
+        Listening::Irc { tls: true } => None,
+    };
     if let Some(frame) = goodbye
         && stream.set_nonblocking(true).is_ok()
     {
@@ -335,13 +393,25 @@ fn broadcast_directory(shared: &Shared) {
     let Some(frame) = crate::cmd::rooms_frame(shared, None, 0) else {
         return;
     };
-    crate::peer::broadcast(&shared.hub.online_peers(), &frame);
+    // Written for native clients only: IRC has no room list that follows changes.
+    let event = crate::event::Event::native_only(frame);
+    crate::peer::broadcast(&shared.hub.online_peers(), &event);
 }
 
 impl ServerHandle {
     /// The address the server listens on (with the real port when bound to port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where IRC clients connect in plain text, when the gateway is on.
+    pub fn irc_addr(&self) -> Option<SocketAddr> {
+        self.irc_addr
+    }
+
+    /// Where IRC clients connect with TLS, when on.
+    pub fn irc_tls_addr(&self) -> Option<SocketAddr> {
+        self.irc_tls_addr
     }
 
     /// Users logged in now.
@@ -371,18 +441,18 @@ impl ServerHandle {
         }
         tracing::info!("shutting down");
         let _ = self.stop_directory.try_send(());
-        // Wake the accept loop with a connection of our own.
-        let wake = match self.addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => {
-                SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.addr.port())
-            }
-            IpAddr::V6(ip) if ip.is_unspecified() => {
-                SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.addr.port())
-            }
-            _ => self.addr,
-        };
-        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-        if let Some(accept) = self.accept.take() {
+        // Wake each accept loop with a connection of our own.
+        for (addr, accept) in self.accepts.drain(..) {
+            let wake = match addr.ip() {
+                IpAddr::V4(ip) if ip.is_unspecified() => {
+                    SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+                }
+                IpAddr::V6(ip) if ip.is_unspecified() => {
+                    SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+                }
+                _ => addr,
+            };
+            let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
             let _ = accept.join();
         }
         if let Some(directory) = self.directory.take() {

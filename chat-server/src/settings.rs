@@ -29,8 +29,9 @@ pub enum LogFormat {
 
 /// Defines every setting once: its flag and variable (the `#[arg]`), its key in the file (the
 /// field's name), and how it maps to a [`ServerConfig`] field — `plain(field)` as it is,
-/// `secs(field)` whole seconds of a `Duration`, `mib(field)` MiB of a byte count, or `custom` for
-/// the few handled by hand below (the data directory, TLS, the log format). From this one list
+/// `opt(field)` an optional one, `secs(field)` whole seconds of a `Duration`, `mib(field)` MiB of
+/// a byte count, or `custom` for the few handled by hand below (the data directory, TLS, the log
+/// format). From this one list
 /// come the struct (clap and serde), [`Settings::over`]'s merge, and both directions of the
 /// conversion to a configuration.
 macro_rules! settings {
@@ -75,6 +76,9 @@ macro_rules! from_config {
     (mib, $c:expr, $field:ident) => {
         Some($c.$field / MIB)
     };
+    (opt, $c:expr, $field:ident) => {
+        $c.$field.clone()
+    };
     (custom, $c:expr) => {
         None
     };
@@ -98,6 +102,11 @@ macro_rules! to_config {
                 .ok_or_else(|| SettingsError(format!("{} {v} is too large", $key)))?;
         }
     };
+    (opt, $value:expr, $c:expr, $key:expr, $field:ident) => {
+        if let Some(v) = &$value {
+            $c.$field = Some(v.clone());
+        }
+    };
     (custom, $value:expr, $c:expr, $key:expr) => {};
 }
 
@@ -109,6 +118,12 @@ settings! {
     /// under systemd, else the platform's data directory]
     #[arg(long, env = "CHAT_DATA_DIR", value_name = "DIR")]
     data_dir: PathBuf => custom,
+    /// Also speak IRC on this address (irssi, WeeChat, HexChat…), plain text [default: off]
+    #[arg(long, env = "CHAT_IRC_BIND", value_name = "ADDR")]
+    irc_bind: String => opt(irc_bind),
+    /// Also speak IRC with TLS (the server's certificate) on this address [default: off]
+    #[arg(long, env = "CHAT_IRC_TLS_BIND", value_name = "ADDR")]
+    irc_tls_bind: String => opt(irc_tls_bind),
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
     default_room: String => plain(default_room),
@@ -429,7 +444,8 @@ mod tests {
         let all: toml::Table =
             toml::from_str(&Settings::from_config(&defaults, LogFormat::Text).to_toml()).unwrap();
         let mut keys: Vec<_> = all.keys().cloned().collect();
-        keys.extend(["tls_cert".to_owned(), "tls_key".to_owned()]);
+        // Optional settings are absent from the defaults.
+        keys.extend(["tls_cert", "tls_key", "irc_bind", "irc_tls_bind"].map(str::to_owned));
         for key in &keys {
             assert!(example.contains_key(key), "example file lacks {key}");
         }
@@ -442,6 +458,8 @@ mod tests {
                 "writer_threads",
                 "tls_cert",
                 "tls_key",
+                "irc_bind",
+                "irc_tls_bind",
             ]
             .contains(&key.as_str())
             {

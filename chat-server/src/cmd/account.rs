@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chat_core::clock::system_now_ms;
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Password, Registration, ServerMessage};
@@ -15,13 +15,14 @@ use chat_core::validate;
 
 use super::{Handled, Next, Refusal, internal, rooms_frame};
 use crate::error::ServerError;
+use crate::event::Event;
 use crate::passwords::{Hasher, PoolError};
 use crate::peer::Login;
+use crate::peer::Peer;
 use crate::server::Shared;
 use crate::session::{Phase, Session};
 use crate::sessions::Issued;
 use crate::store::{Account, Created, KeptMessages};
-use crate::wire;
 
 /// Creates an account; `registered` only once it is on disk.
 #[inline(never)]
@@ -44,27 +45,55 @@ pub(super) fn register(s: &mut Session, id: u32, r: Registration) -> Handled {
 /// A password login: on success a new session token, the default room and the room list.
 #[inline(never)]
 pub(super) fn login(s: &mut Session, id: u32, login: &str, password: Password) -> Handled {
-    let ip = s.peer.addr.ip();
+    let checked = check_password(&s.shared, s.peer.addr.ip(), login, password, true);
+    s.deadline_credit += checked.waited;
+    let (account, issued) = checked.result?;
+    let key = validate::login_key(&account.login);
+    let Some(issued) = issued else {
+        return Err(Refusal::new(ErrorCode::Internal, "no session was issued"));
+    };
+    enter(s, id, account.login, key, issued)
+}
+
+/// The outcome of [`check_password`], and how long it waited for the password pool (which the
+/// connection's handshake deadline does not count).
+pub(crate) struct Checked {
+    pub result: Result<(Account, Option<Issued>), Refusal>,
+    pub waited: Duration,
+}
+
+/// Checks a login and password for any protocol: failed logins slow the address and the account
+/// down; the check runs whole on the password pool (store look-up, bcrypt) and, with
+/// `issue_token`, issues a session token there too.
+pub(crate) fn check_password(
+    shared: &Arc<Shared>,
+    ip: IpAddr,
+    login: &str,
+    password: Password,
+    issue_token: bool,
+) -> Checked {
     let key = validate::login_key(login);
     let now = Instant::now();
-    let blocked = s
-        .shared
+    let blocked = shared
         .login_ip
         .check(&ip, now)
-        .and_then(|()| s.shared.login_account.check(&key, now));
+        .and_then(|()| shared.login_account.check(&key, now));
     if let Err(wait) = blocked {
-        return Err(Refusal::retry(
-            ErrorCode::RateLimited,
-            "too many failed logins",
-            wait,
-        ));
+        return Checked {
+            result: Err(Refusal::retry(
+                ErrorCode::RateLimited,
+                "too many failed logins",
+                wait,
+            )),
+            waited: Duration::ZERO,
+        };
     }
-    let shared = Arc::clone(&s.shared);
+    let pool_shared = Arc::clone(shared);
     let known = validate::login(login).is_ok().then(|| key.clone());
     let started = Instant::now();
-    let checked = s.shared.passwords.run(move |hasher| {
+    let checked = shared.passwords.run(move |hasher| {
         let account = match &known {
-            Some(key) => shared.store.accounts.get(key)?,
+            Some(key) => pool_shared.store.accounts.get(key)?,
             None => None,
         };
         let hash = account.as_ref().map(|a| a.password_hash.as_str());
@@ -74,25 +103,41 @@ pub(super) fn login(s: &mut Session, id: u32, login: &str, password: Password) -
         let Some(account) = account else {
             return Ok(None);
         };
-        let issued = shared
-            .sessions
-            .issue(&validate::login_key(&account.login), system_now_ms())?;
+        let issued = if issue_token {
+            Some(
+                pool_shared
+                    .sessions
+                    .issue(&validate::login_key(&account.login), system_now_ms())?,
+            )
+        } else {
+            None
+        };
         Ok::<_, ServerError>(Some((account, issued)))
     });
-    credit_wait(s, started, &checked);
-    let Some((account, issued)) = checked?.map_err(internal)? else {
-        tracing::info!(peer = s.peer.id, addr = %s.peer.addr, login = ?login, "failed login");
-        let now = Instant::now();
-        s.shared.login_ip.fail(&ip, now);
-        s.shared.login_account.fail(&key, now);
-        return Err(Refusal::new(
-            ErrorCode::BadCredentials,
-            "wrong login or password",
-        ));
+    let mut waited = started.elapsed();
+    if let Err(PoolError::Busy { retry_after }) = &checked {
+        waited += *retry_after;
+    }
+    let result = match checked {
+        Err(e) => Err(Refusal::from(e)),
+        Ok(Err(e)) => Err(internal(e)),
+        Ok(Ok(None)) => {
+            tracing::info!(%ip, login = ?login, "failed login");
+            let now = Instant::now();
+            shared.login_ip.fail(&ip, now);
+            shared.login_account.fail(&key, now);
+            Err(Refusal::new(
+                ErrorCode::BadCredentials,
+                "wrong login or password",
+            ))
+        }
+        Ok(Ok(Some(found))) => {
+            shared.login_ip.clear(&ip);
+            shared.login_account.clear(&key);
+            Ok(found)
+        }
     };
-    s.shared.login_ip.clear(&ip);
-    s.shared.login_account.clear(&key);
-    enter(s, id, account.login, key, issued)
+    Checked { result, waited }
 }
 
 /// Gives the connection's handshake deadline back the time the password pool took, and the time
@@ -170,17 +215,22 @@ fn enter(s: &mut Session, id: u32, name: String, key: String, issued: Issued) ->
 /// their own time, oldest first, then `private_dropped` if some had to go. They are forgotten
 /// once queued for the connection (a crash before that delivers them again, never loses them).
 fn deliver_kept(s: &Session) {
-    let Some(key) = s.peer.login().map(|l| l.key.clone()) else {
+    deliver_kept_to(&s.shared, &s.peer);
+}
+
+/// [`deliver_kept`] for a peer of any protocol.
+pub(crate) fn deliver_kept_to(shared: &Shared, peer: &Peer) {
+    let Some(key) = peer.login().map(|l| l.key.clone()) else {
         return;
     };
     let KeptMessages {
         messages: kept,
         dropped,
-    } = match s.shared.archive.kept_for(&key) {
+    } = match shared.archive.kept_for(&key) {
         Ok(Some(found)) => found,
         Ok(None) => return,
         Err(e) => {
-            tracing::error!(login = %s.peer.name(), "cannot read kept messages: {e}");
+            tracing::error!(login = %peer.name(), "cannot read kept messages: {e}");
             return;
         }
     };
@@ -188,23 +238,22 @@ fn deliver_kept(s: &Session) {
     for (seq, kept) in kept {
         up_to = up_to.max(seq);
         let said = kept.said;
-        if let Some(frame) = wire::frame_at(
+        peer.event(&Event::at(
             said.time,
-            None,
             ServerMessage::Private {
                 from: said.from,
                 text: said.text,
                 stored: true,
                 id: said.id,
             },
-        ) {
-            s.send(&frame);
-        }
+        ));
     }
     if dropped > 0 {
-        s.event(ServerMessage::PrivateDropped { count: dropped });
+        peer.event(&Event::new(ServerMessage::PrivateDropped {
+            count: dropped,
+        }));
     }
-    s.shared.archive.delivered_kept(&key, up_to);
+    shared.archive.delivered_kept(&key, up_to);
 }
 
 /// Revokes this session's token (or all of the account's) on disk, then says goodbye.

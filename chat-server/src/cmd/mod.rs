@@ -14,7 +14,7 @@ mod hello;
 mod history;
 mod presence;
 mod rooms;
-mod talk;
+pub(crate) mod talk;
 mod users;
 
 use std::time::Duration;
@@ -23,6 +23,7 @@ use chat_core::Error as CoreError;
 use chat_core::clock::{Clock, SystemClock};
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Request, ServerMessage};
 
+pub(crate) use account::{check_password, deliver_kept_to};
 pub(crate) use rooms::rooms_frame;
 
 use crate::hub::HubError;

@@ -49,7 +49,7 @@ pub(super) fn say(s: &mut Session, text: String) -> Handled {
 /// stopped (its queue then fills and it is dropped as a slow consumer).
 #[cold]
 #[inline(never)]
-fn yield_to(behind: &Peer) {
+pub(crate) fn yield_to(behind: &Peer) {
     let started = Instant::now();
     let mut last = behind.outbox.backlog();
     if let Some(stalled_at) = behind.stalled_at() {

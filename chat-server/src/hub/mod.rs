@@ -28,6 +28,7 @@ use chat_core::validate::room_key;
 
 pub use presence::Away;
 
+use crate::event::Event;
 use crate::peer::Peer;
 use crate::wire;
 use room::Room;
@@ -168,6 +169,19 @@ pub struct OnlineUser {
     pub presence: Presence,
     /// The away message.
     pub away_text: Option<String>,
+}
+
+/// A room as seen from outside.
+#[derive(Debug, Clone)]
+pub struct RoomView {
+    /// Its name.
+    pub name: String,
+    /// Its creator's login (none for the default room).
+    pub creator: Option<String>,
+    /// Its members' logins, sorted, at most [`MAX_LISTED`].
+    pub members: Vec<String>,
+    /// Whether it is the default room.
+    pub is_default: bool,
 }
 
 /// What `login` did to an earlier session of the same account.
@@ -368,26 +382,20 @@ impl Hub {
         let Some(room) = state.rooms.remove(key) else {
             return;
         };
-        let closed = wire::event(ServerMessage::RoomClosed {
+        let closed = Event::new(ServerMessage::RoomClosed {
             room: room.name.clone(),
             reason,
         });
         for member in room.members.iter() {
-            if let Some(frame) = &closed {
-                member.send(frame);
-            }
+            member.event(&closed);
             let Some(login) = member.login() else {
                 continue;
             };
             if let Some(online) = state.online.get_mut(&login.key) {
                 online.room = self.default_key.clone();
             }
-            if let Some(frame) = self
-                .join_room(state, member, &self.default_key)
-                .ok()
-                .and_then(wire::event)
-            {
-                member.send(&frame);
+            if let Ok(entered) = self.join_room(state, member, &self.default_key) {
+                member.event(&Event::new(entered));
             }
         }
     }
@@ -403,7 +411,7 @@ impl Hub {
             .ok_or(HubError::LoginRequired)?;
         let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
         let time = chat_core::clock::system_now_ms();
-        let (said, behind) = room.say(&login.name, text, time);
+        let (said, behind) = room.say(peer, text, time);
         Ok(Spoken {
             said,
             in_default_room: online.room == self.default_key,
@@ -458,16 +466,15 @@ impl Hub {
         };
         presence::add_partner(&mut to.partners, &login.key);
         let mut behind = None;
-        if let Some(frame) = wire::event(ServerMessage::Private {
+        let event = Event::new(ServerMessage::Private {
             from: login.name.clone(),
             text: text.to_owned(),
             stored: false,
             id,
-        }) {
-            let pushed = to.peer.send_measured(&frame);
-            if to.peer.outbox.is_pressing(pushed.backlog) {
-                behind = Some(Arc::clone(&to.peer));
-            }
+        });
+        let pushed = to.peer.event(&event);
+        if to.peer.outbox.is_pressing(pushed.backlog) {
+            behind = Some(Arc::clone(&to.peer));
         }
         let delivered = Delivered {
             to: to.peer.name().to_owned(),
@@ -520,6 +527,38 @@ impl Hub {
         drop(state);
         online.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         online
+    }
+
+    /// The name of the room the peer is in.
+    pub fn room_of(&self, peer: &Peer) -> Option<String> {
+        let login = peer.login()?;
+        let state = self.read();
+        let online = state.online.get(&login.key)?;
+        state.rooms.get(&online.room).map(|r| r.name.clone())
+    }
+
+    /// A room as others may see it, found by name in any case.
+    pub fn room_view(&self, name: &str) -> Option<RoomView> {
+        let state = self.read();
+        let room = state.rooms.get(&room_key(name))?;
+        Some(RoomView {
+            name: room.name.clone(),
+            creator: room.creator.as_ref().map(|(name, _)| name.clone()),
+            members: room.listed_names(),
+            is_default: room_key(name) == self.default_key,
+        })
+    }
+
+    /// An online user, by login key.
+    pub fn online_user(&self, key: &str) -> Option<OnlineUser> {
+        let state = self.read();
+        let online = state.online.get(key)?;
+        Some(OnlineUser {
+            key: key.to_owned(),
+            room: state.rooms.get(&online.room)?.name.clone(),
+            presence: online.presence(),
+            away_text: online.away.as_ref().and_then(|a| a.text.clone()),
+        })
     }
 
     /// Every online peer.
@@ -578,7 +617,7 @@ impl Hub {
         let limit = state.presence_limit;
         let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
         if room.members.len() < limit {
-            let joined = wire::event(ServerMessage::Joined {
+            let joined = Event::new(ServerMessage::Joined {
                 room: room.name.clone(),
                 login: peer.name().to_owned(),
                 presence,
@@ -638,7 +677,7 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
     if !announce {
         return;
     }
-    let left = wire::event(ServerMessage::Left {
+    let left = Event::new(ServerMessage::Left {
         room: room.name.clone(),
         login: peer.name().to_owned(),
     });

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Presence, ServerMessage};
 
 use super::{Hub, HubError, Online, State};
+use crate::event::Event;
 use crate::peer::Peer;
-use crate::wire;
 
 /// Partners remembered per user (the newest).
 const MAX_PARTNERS: usize = 32;
@@ -48,13 +48,11 @@ pub(super) fn tell_partners(
     presence: Presence,
     text: Option<&str>,
 ) {
-    let Some(frame) = wire::event(ServerMessage::Presence {
+    let event = Event::new(ServerMessage::Presence {
         login: name.to_owned(),
         presence,
         text: text.map(str::to_owned),
-    }) else {
-        return;
-    };
+    });
     let in_room = |peer: &Peer| {
         peer.login()
             .and_then(|l| state.online.get(&l.key))
@@ -68,7 +66,7 @@ pub(super) fn tell_partners(
         if let Some(partner) = state.online.get(key)
             && !(room_told && in_room(&partner.peer))
         {
-            partner.peer.send(&frame);
+            partner.peer.event(&event);
         }
     }
 }
@@ -144,15 +142,13 @@ impl Hub {
         if let Some(room) = state.rooms.get(&online.room)
             && room.members.len() <= state.presence_limit
         {
-            let frame = wire::event(ServerMessage::Presence {
+            let event = Event::new(ServerMessage::Presence {
                 login: name.to_owned(),
                 presence,
                 text: text.map(str::to_owned),
             });
-            if let Some(frame) = &frame {
-                for member in room.members.iter().filter(|p| p.id != online.peer.id) {
-                    member.send(frame);
-                }
+            for member in room.members.iter().filter(|p| p.id != online.peer.id) {
+                member.event(&event);
             }
         }
         tell_partners(state, online, name, presence, text);
@@ -183,12 +179,10 @@ impl Hub {
             return Ok(());
         };
         let lasts = i64::try_from(TYPING_LASTS.as_millis()).unwrap_or(i64::MAX);
-        if let Some(frame) = wire::event(ServerMessage::Typing {
+        to.peer.event(&Event::new(ServerMessage::Typing {
             from: login.name.clone(),
             until: chat_core::clock::system_now_ms() + lasts,
-        }) {
-            to.peer.send(&frame);
-        }
+        }));
         Ok(())
     }
 }

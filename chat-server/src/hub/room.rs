@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chat_core::limits::MAX_LISTED;
 use chat_core::protocol::{Said, ServerMessage};
 
-use crate::outbox::Frame;
+use crate::event::Event;
 use crate::peer::{self, Peer};
 use crate::wire;
 
@@ -149,37 +149,36 @@ impl Room {
         names.into_iter().map(|(_, name)| name.to_owned()).collect()
     }
 
-    /// Queues `frame` for every member; returns the member furthest behind if the sender should
+    /// Queues `event` for every member; returns the member furthest behind if the sender should
     /// wait for it (see `peer::broadcast`).
-    pub fn broadcast(&self, frame: &Option<Frame>) -> Option<Arc<Peer>> {
-        let frame = frame.as_ref()?;
-        peer::broadcast(self.members.iter(), frame)
+    pub fn broadcast(&self, event: &Event) -> Option<Arc<Peer>> {
+        peer::broadcast(self.members.iter(), event)
     }
 
     /// Numbers a line, keeps it, and queues it for every member, all under the lines lock (see
     /// the module's invariant). Returns the line and a member far behind, if one is.
-    pub fn say(&self, from: &str, text: String, time: i64) -> (Arc<Said>, Option<Arc<Peer>>) {
+    pub fn say(&self, from: &Peer, text: String, time: i64) -> (Arc<Said>, Option<Arc<Peer>>) {
         let mut lines = self.lines();
         let id = lines.next_id;
         lines.next_id += 1;
-        let frame = wire::frame_at(
+        let event = Event::at(
             time,
-            None,
             ServerMessage::Message {
                 room: self.name.clone(),
-                from: from.to_owned(),
+                from: from.name().to_owned(),
                 text: text.clone(),
                 id,
             },
-        );
+        )
+        .sent_by(from.id);
         let said = lines.push(Said {
             room: self.name.clone(),
-            from: from.to_owned(),
+            from: from.name().to_owned(),
             text,
             time,
             id,
         });
-        let behind = self.broadcast(&frame);
+        let behind = self.broadcast(&event);
         (said, behind)
     }
 }

@@ -128,6 +128,7 @@ pub(crate) fn serve<G: Send + 'static>(
         transport.clone(),
         shared.config.max_outbox_bytes,
         shared.writers.ready(),
+        false,
     );
     shared.register(&peer);
     tracing::info!(peer = id, %addr, tls = transport.is_tls(), "connected");
@@ -260,7 +261,7 @@ const MIN_READ_WAIT: Duration = Duration::from_millis(10);
 /// and the reader of a busy client comes here for every request, so the timeout in force is kept
 /// while it is neither more than 1/32 too long (the deadline is then missed by that much at
 /// most) nor under half of what is wanted (a read that wakes early only goes round the loop).
-fn refresh_read_timeout(
+pub(crate) fn refresh_read_timeout(
     reader: &mut TransportReader,
     current: &mut Option<Duration>,
     wanted: Duration,
