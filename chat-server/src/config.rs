@@ -80,6 +80,9 @@ pub struct ServerConfig {
     pub irc_bind: Option<String>,
     /// Where IRC clients connect with TLS (the server's certificate); off when `None`.
     pub irc_tls_bind: Option<String>,
+    /// Let IRC clients without an account in, as guests under a nick no account uses. Off by
+    /// default: every user of the system is then an account.
+    pub irc_guests: bool,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -131,6 +134,7 @@ impl ServerConfig {
             away_after: Duration::from_secs(600),
             irc_bind: None,
             irc_tls_bind: None,
+            irc_guests: false,
         }
     }
 

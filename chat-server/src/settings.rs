@@ -124,6 +124,12 @@ settings! {
     /// Also speak IRC with TLS (the server's certificate) on this address [default: off]
     #[arg(long, env = "CHAT_IRC_TLS_BIND", value_name = "ADDR")]
     irc_tls_bind: String => opt(irc_tls_bind),
+    /// Let IRC clients without an account in as guests, under a nick that is no account's
+    /// login. Guests are gone when they leave: nothing is kept for them [default: false]
+    #[arg(long, env = "CHAT_IRC_GUESTS", value_name = "BOOL", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true",
+          value_parser = BoolishValueParser::new())]
+    irc_guests: bool => plain(irc_guests),
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
     default_room: String => plain(default_room),

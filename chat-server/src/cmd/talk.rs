@@ -100,6 +100,8 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
         ));
     };
     let from = s.peer.name().to_owned();
+    // Nothing is kept for IRC guests (see `Directory::admit_guest`).
+    let keep = !recipient.guest;
     let message_id = s.shared.archive.next_private_id();
     let said = PrivateSaid {
         from,
@@ -110,11 +112,19 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
     };
     match s.shared.hub.private(&s.peer, &key, &text, message_id)? {
         Some(Delivered { to, behind }) => {
-            s.shared.archive.private(said);
+            if keep {
+                s.shared.archive.private(said);
+            }
             s.reply(id, ServerMessage::PrivateSent { to, text });
             if let Some(behind) = behind {
                 yield_to(&behind);
             }
+        }
+        None if !keep => {
+            return Err(Refusal::new(
+                ErrorCode::UserNotFound,
+                format!("{} was a guest and has left", recipient.login),
+            ));
         }
         None => {
             s.shared.archive.keep_offline(said).map_err(internal)?;

@@ -176,6 +176,9 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
         }
         return;
     };
+    // Nothing is kept for guests: a conversation kept under a guest's name would be read by
+    // whoever registers that name later.
+    let keep = !s.guest && !recipient.guest;
     let id = s.shared.archive.next_private_id();
     let said = PrivateSaid {
         from: s.nick.clone(),
@@ -186,7 +189,9 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
     };
     match s.shared.hub.private(&s.peer, &key, &text, id) {
         Ok(Some(Delivered { to, behind })) => {
-            s.shared.archive.private(said);
+            if keep {
+                s.shared.archive.private(said);
+            }
             if s.caps.contains(Caps::ECHO_MESSAGE) {
                 let mut out = String::new();
                 render::privmsg(&mut out, &s.nick, &to, &text, said_time(), s.caps);
@@ -194,6 +199,11 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
             }
             if let Some(behind) = behind {
                 talk::yield_to(&behind);
+            }
+        }
+        Ok(None) if !keep => {
+            if !notice {
+                s.numeric("401", &[target, "No such nick"]);
             }
         }
         Ok(None) => match s.shared.archive.keep_offline(said) {
@@ -491,11 +501,17 @@ fn whois(s: &mut IrcSession, line: &Line) {
         ),
         Some(person) => {
             let real = format!("{} {}", person.first_names, person.last_names);
+            let real = real.trim();
             let login = person.login;
             render::push(
                 &mut out,
-                &render::numeric("311", &s.nick, &[&login, &login, SERVER, "*", &real]),
+                &render::numeric("311", &s.nick, &[&login, &login, SERVER, "*", real]),
             );
+            let account = if person.guest {
+                render::numeric("320", &s.nick, &[&login, "is a guest"])
+            } else {
+                render::numeric("330", &s.nick, &[&login, &login, "is logged in as"])
+            };
             match s.shared.hub.online_user(&key) {
                 Some(user) => {
                     render::push(
@@ -506,6 +522,7 @@ fn whois(s: &mut IrcSession, line: &Line) {
                         &mut out,
                         &render::numeric("312", &s.nick, &[&login, SERVER, "chat"]),
                     );
+                    render::push(&mut out, &account);
                     if user.presence == Presence::Away {
                         let why = user.away_text.unwrap_or_else(|| "Away".into());
                         render::push(&mut out, &render::numeric("301", &s.nick, &[&login, &why]));

@@ -5,6 +5,9 @@
 //! A client must log in to register: `PASS login:password` (or `PASS password` with the login as
 //! nick), or SASL PLAIN. Without valid credentials it gets `464` with a hint where accounts are
 //! made, then `ERROR`, and never a half-registered session. The nick is the login.
+//!
+//! With `irc_guests` on, a client that gives no credentials registers as a guest under its nick,
+//! if no account and no other guest has that name (else `433`, and it may pick another).
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -53,7 +56,11 @@ pub(crate) struct IrcSession {
     /// The nick the client asked for (before registration); the login after.
     pub nick: String,
     user: bool,
+    /// The real name `USER` gave.
+    real_name: String,
     pass: Option<String>,
+    /// Logged in as a guest (no account).
+    pub guest: bool,
     pub caps: Caps,
     /// `CAP LS` or `CAP REQ` came and `CAP END` not yet: registration waits.
     negotiating: bool,
@@ -170,7 +177,9 @@ pub(crate) fn serve<G: Send + 'static>(
         registered: false,
         nick: String::new(),
         user: false,
+        real_name: String::new(),
         pass: None,
+        guest: false,
         caps: Caps::NONE,
         negotiating: false,
         sasl: Sasl::Idle,
@@ -216,7 +225,7 @@ pub(crate) fn serve<G: Send + 'static>(
                     );
                     "out of threads".to_owned()
                 };
-                end(&session.shared, &session.peer, &why);
+                end(&session.shared, &session.peer, session.guest, &why);
                 drop(guard);
             });
             if let Err(e) = shared.readers.run(job) {
@@ -225,12 +234,17 @@ pub(crate) fn serve<G: Send + 'static>(
             return;
         }
     };
-    end(&shared, &peer, &why);
+    end(&shared, &peer, session.guest, &why);
 }
 
 #[inline(never)]
-fn end(shared: &Shared, peer: &Arc<Peer>, why: &str) {
+fn end(shared: &Shared, peer: &Arc<Peer>, guest: bool, why: &str) {
     shared.hub.logout(peer);
+    if guest {
+        shared
+            .directory
+            .remove_guest(&validate::login_key(peer.name()));
+    }
     shared.unregister(peer);
     peer.finish();
     tracing::info!(peer = peer.id, addr = %peer.addr, login = %peer.name(), "IRC client disconnected: {why}");
@@ -371,6 +385,7 @@ impl IrcSession {
                     self.numeric("461", &["USER", "Not enough parameters"]);
                 } else {
                     self.user = true;
+                    self.real_name = line.param(3).to_owned();
                 }
             }
             "AUTHENTICATE" => self.authenticate(line),
@@ -556,6 +571,29 @@ impl IrcSession {
                 };
                 self.check(&login, &password)
             }
+            (_, None) if self.shared.config.irc_guests => {
+                if !self
+                    .shared
+                    .directory
+                    .admit_guest(&self.nick, &self.real_name)
+                {
+                    let nick = std::mem::take(&mut self.nick);
+                    self.numeric("433", &[&nick, "Nickname is already in use"]);
+                    if self
+                        .shared
+                        .directory
+                        .get(&validate::login_key(&nick))
+                        .is_some_and(|p| !p.guest)
+                    {
+                        self.notice(&format!(
+                            "{nick} is an account: log in with PASS {nick}:password, or choose another nick"
+                        ));
+                    }
+                    return None;
+                }
+                self.guest = true;
+                Ok(self.nick.clone())
+            }
             (_, None) => Err(Refusal::new(
                 ErrorCode::BadCredentials,
                 "a password is required",
@@ -584,6 +622,12 @@ impl IrcSession {
         let entered = match self.shared.hub.login(&self.peer) {
             Ok((_, entered)) => entered,
             Err(e) => {
+                if self.guest {
+                    self.shared
+                        .directory
+                        .remove_guest(&validate::login_key(&name));
+                    self.guest = false;
+                }
                 self.peer.close(CloseReason::ProtocolError, &e.to_string());
                 return Some(Ended::Closed("hub refused the login".into()));
             }
@@ -597,7 +641,9 @@ impl IrcSession {
             self.send_line(&render::line(Some(&mask(&asked)), "NICK", &[&name]));
         }
         self.peer.event(&Event::new(entered));
-        native_cmd::deliver_kept_to(&self.shared, &self.peer);
+        if !self.guest {
+            native_cmd::deliver_kept_to(&self.shared, &self.peer);
+        }
         Some(Ended::LoggedIn)
     }
 

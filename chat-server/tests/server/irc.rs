@@ -425,3 +425,78 @@ fn bad_lines_are_answered_and_the_connection_keeps_working() {
     tito.send("LUSERS");
     tito.expect_command("251");
 }
+
+#[test]
+fn guests_join_under_a_free_nick_and_leave_nothing_behind() {
+    let server = TestServer::start_with(|c| {
+        c.irc_bind = Some("127.0.0.1:0".into());
+        c.irc_guests = true;
+    });
+    let addr = irc_addr(&server);
+    let mut nina = server.user("nina");
+    // No credentials: a guest, listed with the real name USER gave.
+    let mut gus = Irc::connect(addr);
+    gus.send("NICK gus");
+    gus.send("USER gus 0 * :Gus Invitado");
+    gus.expect_command("001");
+    gus.expect_command("366");
+    match nina.request(Request::ShowUsers { offset: 0 }) {
+        ServerMessage::Users { users, .. } => {
+            let gus = users.iter().find(|u| u.login == "gus").expect("gus listed");
+            assert_eq!(gus.first_names, "Gus Invitado");
+        }
+        other => panic!("{other:?}"),
+    }
+    // An account's name, or a guest's, is refused with 433; another nick is then fine.
+    for taken in ["nina", "GUS"] {
+        let mut other = Irc::connect(addr);
+        other.send(&format!("NICK {taken}"));
+        other.send("USER x 0 * :X");
+        other.expect("433", |l| l.command == "433" && l.param(1) == taken);
+        other.send("NICK otro");
+        other.expect_command("001");
+        other.send("QUIT");
+        other.until_closed();
+    }
+    // Private messages reach a guest while it is online, both ways.
+    nina.request(Request::Private {
+        to: "gus".into(),
+        text: "hola".into(),
+    });
+    let got = gus.expect("nina's private", |l| {
+        l.command == "PRIVMSG" && l.param(0) == "gus"
+    });
+    assert_eq!(got.param(1), "hola");
+    gus.send("PRIVMSG nina :qué tal");
+    nina.expect(
+        "gus's private",
+        |m| matches!(m, ServerMessage::Private { from, .. } if from == "gus"),
+    );
+    // Gone: not listed, and nothing is kept for it.
+    gus.send("QUIT :adiós");
+    gus.until_closed();
+    nina.settle();
+    let refused = nina.refused(Request::Private {
+        to: "gus".into(),
+        text: "¿sigues?".into(),
+    });
+    assert_eq!(refused, chat_core::protocol::ErrorCode::UserNotFound);
+    match nina.request(Request::ShowUsers { offset: 0 }) {
+        ServerMessage::Users { users, .. } => {
+            assert!(!users.iter().any(|u| u.login == "gus"), "{users:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match nina.request(Request::PrivateHistory {
+        with: "gus".into(),
+        before: None,
+    }) {
+        ServerMessage::Error { code, .. } => {
+            assert_eq!(code, chat_core::protocol::ErrorCode::UserNotFound)
+        }
+        ServerMessage::PrivateHistory { messages, .. } => {
+            assert!(messages.is_empty(), "{messages:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

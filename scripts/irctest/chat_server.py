@@ -1,0 +1,300 @@
+"""irctest controller for chat-server's IRC gateway.
+
+irctest (https://github.com/progval/irctest) is an IRC conformance suite run by pytest; a
+*controller* tells it how to start the server under test and how to make accounts. This one
+starts the real ``chat-server`` binary for each test:
+
+    chat-server --bind 127.0.0.1:0 --irc-bind 127.0.0.1:<irctest's port> --data-dir <temp dir>
+                --no-tls --bcrypt-cost 4 --allow-weak-bcrypt --irc-guests <generous limits>
+
+reads the native port from the ``listening on ADDR`` line it prints on standard output, and
+makes accounts (``registerUser``) with the native protocol's ``hello`` and ``register`` requests
+(docs/PROTOCOL.md), since IRC has no command for it here. IRC clients log in with SASL PLAIN or
+``PASS login:password``; clients without credentials (most of irctest) come in as guests, which
+needs ``--irc-guests`` (the controller adds it when ``chat-server --help`` lists it).
+
+Run it from an irctest checkout (its ``conftest.py`` must be the one pytest loads)::
+
+    cd irctest
+    python3 -m venv venv && venv/bin/pip install -r requirements.txt msgpack
+    PYTHONPATH=/path/to/chat/scripts/irctest venv/bin/pytest --controller chat_server \\
+        -m 'not implementation-specific and not deprecated' \\
+        irctest/server_tests/connection_registration.py irctest/server_tests/join.py ...
+
+Environment:
+
+``CHAT_SERVER_BIN``
+    the server binary (default: ``target/debug/chat-server`` of this repository). It is copied
+    to a temporary directory once per pytest run, so a rebuild during the run changes nothing.
+``IRCTEST_DEBUG_LOGS=1``
+    irctest's own switch: the server's log (standard error) is shown with the test output.
+
+Other ``CHAT_*`` variables are removed from the server's environment, so that a developer's
+settings (``CHAT_CONFIG``, ``CHAT_BIND``...) cannot change what is tested.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+from pathlib import Path
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from typing import Any, Dict, Optional, Set, Tuple, Type
+
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
+from irctest.runner import ImplementationChoice, NotImplementedByController
+from irctest.specifications import Capabilities, OptionalBehaviors
+
+try:
+    import msgpack
+except ImportError as e:  # pragma: no cover - a setup error, said plainly
+    raise ImportError(
+        "the chat-server controller needs msgpack: pip install msgpack"
+    ) from e
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_BIN = REPO / "target" / "debug" / "chat-server"
+
+#: Seconds to wait for the server to print its ports.
+START_TIMEOUT = 30.0
+#: Seconds to wait for a reply of the native protocol.
+REPLY_TIMEOUT = 20.0
+
+#: Limits raised so that irctest's many clients, channels and failed logins from one address
+#: are not slowed or refused; what each flag does is in ``chat-server --help``.
+GENEROUS_LIMITS = [
+    "--max-connections-per-ip", "0",
+    "--flood-per-second", "0",
+    "--max-rooms", "10000",
+    "--max-rooms-per-user", "1000",
+    "--registrations-per-ip", "100000",
+    "--login-free-failures", "100000",
+    "--hash-workers", "1",
+    "--writer-threads", "2",
+]  # fmt: skip
+
+
+@functools.lru_cache(maxsize=None)
+def server_binary() -> Path:
+    """The server binary, copied once per run to a directory removed at exit."""
+    source = Path(os.environ.get("CHAT_SERVER_BIN", DEFAULT_BIN))
+    if not source.is_file():
+        raise FileNotFoundError(
+            f"no chat-server binary at {source}: build it (cargo build -p chat-server) "
+            "or set CHAT_SERVER_BIN"
+        )
+    where = Path(tempfile.mkdtemp(prefix="irctest-chat-bin-"))
+    atexit.register(shutil.rmtree, where, ignore_errors=True)
+    copy = where / "chat-server"
+    shutil.copy2(source, copy)
+    return copy
+
+
+@functools.lru_cache(maxsize=None)
+def binary_flags() -> str:
+    """The server's ``--help``, to see which optional flags this build has."""
+    return subprocess.run(
+        [server_binary(), "--help"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=server_environment(),
+        timeout=30,
+        check=True,
+    ).stdout.decode(errors="replace")
+
+
+def server_environment() -> Dict[str, str]:
+    """This process's environment without ``CHAT_*`` settings."""
+    return {k: v for (k, v) in os.environ.items() if not k.startswith("CHAT_")}
+
+
+class NativeClient:
+    """Just enough of the native protocol (docs/PROTOCOL.md) to make accounts."""
+
+    def __init__(self, address: Tuple[str, int]):
+        self.sock = socket.create_connection(address, timeout=REPLY_TIMEOUT)
+        self.next_id = 1
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _exact(self, n: int) -> bytes:
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("the server closed the native connection")
+            buf += chunk
+        return buf
+
+    def request(self, **fields: Any) -> Dict[str, Any]:
+        """Sends a request and returns its reply, passing over events."""
+        request_id = self.next_id
+        self.next_id += 1
+        body = msgpack.packb({"id": request_id, **fields})
+        self.sock.sendall(struct.pack(">I", len(body)) + body)
+        while True:
+            (length,) = struct.unpack(">I", self._exact(4))
+            frame = msgpack.unpackb(self._exact(length))
+            if frame.get("type") == "goodbye":
+                raise ConnectionError(f"the server said goodbye: {frame}")
+            if frame.get("re") == request_id:
+                return frame
+
+
+class ChatServerController(BaseServerController, DirectoryBasedController):
+    software_name = "chat-server"
+    supported_sasl_mechanisms: Set[str] = {"PLAIN"}
+    supports_sts = False
+    _port_wait_interval = 0.02
+
+    # What the server offers in CAP LS (chat-server/src/irc/caps.rs); draft/chathistory and
+    # sasl are offered too but have no entry in irctest's list.
+    capabilities = frozenset(
+        (
+            Capabilities.AWAY_NOTIFY,
+            Capabilities.BATCH,
+            Capabilities.ECHO_MESSAGE,
+            Capabilities.MESSAGE_TAGS,
+            Capabilities.SERVER_TIME,
+        )
+    )
+
+    optional_behaviors = frozenset((OptionalBehaviors.CAP_REQ_MINUS,))
+
+    # Tokens the server sends in 005 (IrcSession::isupport in chat-server/src/irc/session.rs).
+    isupport = {
+        "CASEMAPPING": "ascii",
+        "CHANTYPES": "#",
+        "PREFIX": "",
+        "UTF8ONLY": None,
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.native_address: Optional[Tuple[str, int]] = None
+        self.log_path: Optional[Path] = None
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: Optional[str],
+        ssl: bool,
+        run_services: bool,
+        faketime: Optional[str],
+        websocket_hostname: Optional[str],
+        websocket_port: Optional[int],
+    ) -> None:
+        if password is not None:
+            raise NotImplementedByController(
+                "server password (chat-server's PASS is an account's password)"
+            )
+        if ssl:
+            raise NotImplementedByController("TLS")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        assert self.proc is None
+        self.hostname = hostname
+        self.port = port
+        self.create_config()
+        assert self.directory
+        data_dir = self.directory / "data"
+        data_dir.mkdir()
+
+        command = [
+            str(server_binary()),
+            "--bind", "127.0.0.1:0",
+            "--irc-bind", f"{hostname}:{port}",
+            "--data-dir", str(data_dir),
+            "--no-tls",
+            "--bcrypt-cost", "4",
+            "--allow-weak-bcrypt",
+            *GENEROUS_LIMITS,
+        ]  # fmt: skip
+        if "--irc-guests" in binary_flags():
+            command.append("--irc-guests")
+
+        env = server_environment()
+        env.setdefault("RUST_LOG", "info" if self.debug_mode else "warn")
+        self.log_path = self.directory / "stdout.log"
+        with self.log_path.open("wb") as stdout:
+            self.proc = self.execute(
+                command,
+                proc_name="chat-server",
+                stdout=stdout,
+                stderr=None if self.debug_mode else subprocess.DEVNULL,
+                env=env,
+            )
+        self.native_address = self._wait_for_native_port()
+
+    def _wait_for_native_port(self) -> Tuple[str, int]:
+        """Waits for the server's ``listening on HOST:PORT`` line."""
+        assert self.log_path
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            text = self.log_path.read_text(errors="replace")
+            found = re.search(r"^listening on (\S+):(\d+)$", text, re.MULTILINE)
+            if found:
+                return (found.group(1).strip("[]"), int(found.group(2)))
+            self.check_is_alive()
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"chat-server did not say where it listens; its output:\n{text}"
+                )
+            time.sleep(0.02)
+
+    def wait_for_services(self) -> None:
+        # Accounts are part of the server: nothing else to start or wait for.
+        pass
+
+    def registerUser(
+        self,
+        case: Any,
+        username: str,
+        password: Optional[str] = None,
+    ) -> None:
+        """Makes an account over the native protocol (``hello``, then ``register``)."""
+        assert password is not None, "chat-server accounts need a password"
+        assert self.native_address, "the server is not running"
+        client = NativeClient(self.native_address)
+        try:
+            welcome = client.request(
+                type="hello", version=1, client="irctest-controller"
+            )
+            if welcome.get("type") != "welcome":
+                raise AssertionError(f"hello was answered with {welcome}")
+            reply = client.request(
+                type="register",
+                first_names="Irc",
+                last_names="Test",
+                login=username,
+                password=password,
+                age=30,
+                gender="prefer_not_to_say",
+            )
+            client.request(type="exit")
+        finally:
+            client.close()
+        if reply.get("type") == "registered":
+            return
+        if reply.get("code") == "invalid" and reply.get("field") in ("login", "password"):
+            # The account rules (docs/PROTOCOL.md, "Field rules") refuse what the test chose:
+            # logins are 3-32 of A-Z a-z 0-9 . _ - and passwords 8-71 bytes.
+            raise ImplementationChoice(
+                f"chat-server refuses the {reply['field']} of account {username!r} "
+                f"({len(password.encode())}-byte password): {reply.get('message')}"
+            )
+        raise AssertionError(f"registering {username!r} failed: {reply}")
+
+
+def get_irctest_controller_class() -> Type[ChatServerController]:
+    return ChatServerController
