@@ -10,6 +10,7 @@ mod server {
     mod commands;
     mod durability;
     mod fit;
+    mod ii;
     mod irc;
     mod limits;
     mod robustness;

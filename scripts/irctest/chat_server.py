@@ -76,8 +76,6 @@ GENEROUS_LIMITS = [
     "--max-rooms-per-user", "1000",
     "--registrations-per-ip", "100000",
     "--login-free-failures", "100000",
-    "--hash-workers", "1",
-    "--writer-threads", "2",
 ]  # fmt: skip
 
 
@@ -143,10 +141,10 @@ class NativeClient:
         while True:
             (length,) = struct.unpack(">I", self._exact(4))
             frame = msgpack.unpackb(self._exact(length))
-            if frame.get("type") == "goodbye":
-                raise ConnectionError(f"the server said goodbye: {frame}")
             if frame.get("re") == request_id:
                 return frame
+            if frame.get("type") == "goodbye":
+                raise ConnectionError(f"the server said goodbye: {frame}")
 
 
 class ChatServerController(BaseServerController, DirectoryBasedController):
@@ -234,7 +232,13 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
                 stderr=None if self.debug_mode else subprocess.DEVNULL,
                 env=env,
             )
-        self.native_address = self._wait_for_native_port()
+        try:
+            self.native_address = self._wait_for_native_port()
+        except BaseException:
+            # unittest skips tearDown when setUp fails: clean up here.
+            self.kill()
+            self.directory = None
+            raise
 
     def _wait_for_native_port(self) -> Tuple[str, int]:
         """Waits for the server's ``listening on HOST:PORT`` line."""
@@ -245,7 +249,12 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
             found = re.search(r"^listening on (\S+):(\d+)$", text, re.MULTILINE)
             if found:
                 return (found.group(1).strip("[]"), int(found.group(2)))
-            self.check_is_alive()
+            assert self.proc
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"chat-server exited ({self.proc.returncode}) before listening; "
+                    f"its output:\n{text}"
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"chat-server did not say where it listens; its output:\n{text}"
