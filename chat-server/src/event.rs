@@ -17,8 +17,9 @@ use crate::outbox::Frame;
 use crate::peer::{Peer, Protocol};
 use crate::wire;
 
-/// The ways of writing an event to IRC clients: with or without message tags.
-const IRC_WAYS: usize = 2;
+/// The ways of writing an event to IRC clients: without tags, with its time only
+/// (`server-time`), with its time and number (`message-tags`).
+const IRC_WAYS: usize = 3;
 
 /// An event and its encodings.
 #[derive(Debug)]
@@ -32,6 +33,10 @@ pub(crate) struct Event {
     irc: [OnceLock<Option<Frame>>; IRC_WAYS],
     /// Whether IRC clients see this event at all.
     for_irc: bool,
+    /// Messages shown as IRC `NOTICE`s.
+    notice: bool,
+    /// A `left` that is the user disconnecting, and why (an IRC `QUIT`).
+    quit: Option<String>,
 }
 
 impl Event {
@@ -47,8 +52,29 @@ impl Event {
             message,
             origin: None,
             native: OnceLock::new(),
-            irc: [OnceLock::new(), OnceLock::new()],
+            irc: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
             for_irc: true,
+            notice: false,
+            quit: None,
+        }
+    }
+
+    /// The same event, shown as a `NOTICE` to IRC clients when `notice` (it was sent as one).
+    pub fn noticed(mut self, notice: bool) -> Self {
+        self.notice = notice;
+        self
+    }
+
+    /// The same `left`, shown as a `QUIT` with this message to IRC clients.
+    pub fn quitting(mut self, why: &str) -> Self {
+        self.quit = Some(why.to_owned());
+        self
+    }
+
+    fn style(&self) -> irc::render::Style<'_> {
+        irc::render::Style {
+            notice: self.notice,
+            quit: self.quit.as_deref(),
         }
     }
 
@@ -81,17 +107,25 @@ impl Event {
                     return None;
                 }
                 if irc::render::names_recipient(&self.message) {
-                    return irc::render::event(&self.message, self.time, caps, peer.name());
+                    return irc::render::event(
+                        &self.message,
+                        self.time,
+                        caps,
+                        peer.name(),
+                        self.style(),
+                    );
                 }
-                // Clients that take tags get the line's time as one; the others, none.
-                let tagged = caps.tagged();
-                let way = if tagged {
-                    Caps::SERVER_TIME
+                let (i, way) = if caps.contains(Caps::MESSAGE_TAGS) {
+                    (2, Caps::SERVER_TIME.with(Caps::MESSAGE_TAGS))
+                } else if caps.tagged() {
+                    (1, Caps::SERVER_TIME)
                 } else {
-                    Caps::NONE
+                    (0, Caps::NONE)
                 };
-                self.irc[usize::from(tagged)]
-                    .get_or_init(|| irc::render::event(&self.message, self.time, way, ""))
+                self.irc[i]
+                    .get_or_init(|| {
+                        irc::render::event(&self.message, self.time, way, "", self.style())
+                    })
                     .clone()
             }
         }

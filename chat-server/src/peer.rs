@@ -43,6 +43,8 @@ pub struct Peer {
     irc: bool,
     /// An IRC client's capabilities (set while it registers).
     caps: AtomicU16,
+    /// What the user said on leaving (IRC `QUIT :message`), shown to IRC clients.
+    quit: OnceLock<String>,
 }
 
 /// How a peer's frames are written.
@@ -129,7 +131,18 @@ impl Peer {
             stalled_at: AtomicUsize::new(0),
             irc,
             caps: AtomicU16::new(0),
+            quit: OnceLock::new(),
         })
+    }
+
+    /// Notes what the user said on leaving (the first time only).
+    pub fn set_quit_message(&self, message: String) {
+        let _ = self.quit.set(message);
+    }
+
+    /// What IRC clients see as this user's `QUIT` message.
+    pub fn quit_message(&self) -> &str {
+        self.quit.get().map_or("Quit", String::as_str)
     }
 
     /// How this peer's frames are written.

@@ -33,7 +33,7 @@ const MAX_YIELD: Duration = Duration::from_secs(2);
 #[inline(never)]
 pub(super) fn say(s: &mut Session, text: String) -> Handled {
     validate::text(&text)?;
-    let spoken = s.shared.hub.say(&s.peer, text)?;
+    let spoken = s.shared.hub.say(&s.peer, text, false)?;
     if spoken.in_default_room {
         s.shared.archive.room_line(spoken.said);
     }
@@ -110,7 +110,11 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
         time: system_now_ms(),
         id: message_id,
     };
-    match s.shared.hub.private(&s.peer, &key, &text, message_id)? {
+    match s
+        .shared
+        .hub
+        .private(&s.peer, &key, &text, message_id, false)?
+    {
         Some(Delivered { to, behind }) => {
             if keep {
                 s.shared.archive.private(said);

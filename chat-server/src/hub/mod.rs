@@ -254,7 +254,7 @@ impl Hub {
         let mut state = self.write();
         let mut takeover = Takeover::None;
         if let Some(old) = state.online.remove(&login.key) {
-            leave_room(&mut state, &old.peer, &old.room);
+            leave_room(&mut state, &old.peer, &old.room, true);
             old.peer.close(
                 CloseReason::TakenOver,
                 "your account logged in from another connection",
@@ -288,7 +288,7 @@ impl Hub {
             _ => return,
         }
         if let Some(online) = state.online.remove(&login.key) {
-            leave_room(&mut state, &online.peer, &online.room);
+            leave_room(&mut state, &online.peer, &online.room, true);
             presence::tell_partners(&state, &online, &login.name, Presence::Offline, None);
         }
         let owned: Vec<String> = state
@@ -401,8 +401,8 @@ impl Hub {
     }
 
     /// A room message from the peer to everyone in its room, the peer included, kept in the
-    /// room's history.
-    pub fn say(&self, peer: &Peer, text: String) -> Result<Spoken, HubError> {
+    /// room's history. `notice`: sent as an IRC `NOTICE` (shown as one to IRC clients).
+    pub fn say(&self, peer: &Peer, text: String, notice: bool) -> Result<Spoken, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
@@ -411,7 +411,7 @@ impl Hub {
             .ok_or(HubError::LoginRequired)?;
         let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
         let time = chat_core::clock::system_now_ms();
-        let (said, behind) = room.say(peer, text, time);
+        let (said, behind) = room.say(peer, text, time, notice);
         Ok(Spoken {
             said,
             in_default_room: online.room == self.default_key,
@@ -458,6 +458,7 @@ impl Hub {
         to_key: &str,
         text: &str,
         id: u64,
+        notice: bool,
     ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
@@ -471,7 +472,8 @@ impl Hub {
             text: text.to_owned(),
             stored: false,
             id,
-        });
+        })
+        .noticed(notice);
         let pushed = to.peer.event(&event);
         if to.peer.outbox.is_pressing(pushed.backlog) {
             behind = Some(Arc::clone(&to.peer));
@@ -594,7 +596,7 @@ impl Hub {
             return self.entered(state, to);
         }
         if let Some(from) = &from {
-            leave_room(state, peer, from);
+            leave_room(state, peer, from, false);
         }
         if let Some(online) = peer.login().and_then(|l| state.online.get_mut(&l.key)) {
             online.room = to.to_owned();
@@ -667,8 +669,9 @@ impl Hub {
     }
 }
 
-/// Removes a peer from a room's members and tells the others.
-fn leave_room(state: &mut State, peer: &Peer, key: &str) {
+/// Removes a peer from a room's members and tells the others; `quitting`: it is disconnecting
+/// (IRC clients see a `QUIT`).
+fn leave_room(state: &mut State, peer: &Peer, key: &str, quitting: bool) {
     let Some(room) = state.rooms.get_mut(key) else {
         return;
     };
@@ -677,9 +680,12 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str) {
     if !announce {
         return;
     }
-    let left = Event::new(ServerMessage::Left {
+    let mut left = Event::new(ServerMessage::Left {
         room: room.name.clone(),
         login: peer.name().to_owned(),
     });
+    if quitting {
+        left = left.quitting(peer.quit_message());
+    }
     room.broadcast(&left);
 }

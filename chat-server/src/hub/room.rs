@@ -157,7 +157,13 @@ impl Room {
 
     /// Numbers a line, keeps it, and queues it for every member, all under the lines lock (see
     /// the module's invariant). Returns the line and a member far behind, if one is.
-    pub fn say(&self, from: &Peer, text: String, time: i64) -> (Arc<Said>, Option<Arc<Peer>>) {
+    pub fn say(
+        &self,
+        from: &Peer,
+        text: String,
+        time: i64,
+        notice: bool,
+    ) -> (Arc<Said>, Option<Arc<Peer>>) {
         let mut lines = self.lines();
         let id = lines.next_id;
         lines.next_id += 1;
@@ -170,7 +176,8 @@ impl Room {
                 id,
             },
         )
-        .sent_by(from.id);
+        .sent_by(from.id)
+        .noticed(notice);
         let said = lines.push(Said {
             room: self.name.clone(),
             from: from.name().to_owned(),

@@ -9,6 +9,8 @@ pub const OFFERED: &[(&str, Caps)] = &[
     ("away-notify", Caps::AWAY_NOTIFY),
     ("draft/chathistory", Caps::CHATHISTORY),
     ("batch", Caps::BATCH),
+    ("multi-prefix", Caps::MULTI_PREFIX),
+    ("userhost-in-names", Caps::USERHOST_IN_NAMES),
 ];
 
 /// A set of capabilities.
@@ -32,6 +34,10 @@ impl Caps {
     pub const CHATHISTORY: Caps = Caps(1 << 5);
     /// `BATCH` around history.
     pub const BATCH: Caps = Caps(1 << 6);
+    /// Every prefix of a member in `NAMES` (there are none here: accepted, changes nothing).
+    pub const MULTI_PREFIX: Caps = Caps(1 << 7);
+    /// `NAMES` as `nick!user@host`.
+    pub const USERHOST_IN_NAMES: Caps = Caps(1 << 8);
 
     /// The bits.
     pub fn bits(self) -> u16 {

@@ -11,7 +11,7 @@ use chat_core::protocol::{CloseReason, Presence, PrivateSaid, ServerMessage};
 use chat_core::validate;
 
 use super::caps::Caps;
-use super::render::{self, SERVER, channel, topic};
+use super::render::{self, MsgId, SERVER, Text, channel, topic};
 use super::session::{Ended, IrcSession};
 use crate::cmd::talk;
 use crate::event::Event;
@@ -21,9 +21,13 @@ use crate::hub::{Delivered, HubError};
 #[inline(never)]
 pub(crate) fn handle(s: &mut IrcSession, line: &Line) -> Option<Ended> {
     match line.command.as_str() {
-        "PING" => s.send_line(&render::line(None, "PONG", &[SERVER, line.param(0)])),
+        "PING" => ping(s, line),
         "PONG" => {}
         "QUIT" => {
+            s.peer.set_quit_message(match line.param(0) {
+                "" => "Quit".to_owned(),
+                why => format!("Quit: {why}"),
+            });
             s.peer.close(CloseReason::Exit, "client quit");
             return Some(Ended::Closed("quit".into()));
         }
@@ -32,7 +36,7 @@ pub(crate) fn handle(s: &mut IrcSession, line: &Line) -> Option<Ended> {
         "JOIN" => join(s, line),
         "PART" => part(s, line),
         "NAMES" => names(s, line),
-        "LIST" => list(s),
+        "LIST" => list(s, line),
         "TOPIC" => topic_cmd(s, line),
         "WHO" => who(s, line),
         "WHOIS" => whois(s, line),
@@ -67,6 +71,7 @@ pub(crate) fn handle(s: &mut IrcSession, line: &Line) -> Option<Ended> {
             }
         }
         "USER" | "PASS" => s.numeric("462", &["You may not reregister"]),
+        "AUTHENTICATE" if s.guest => s.numeric("462", &["You may not reregister"]),
         "AUTHENTICATE" => s.numeric("907", &["You have already authenticated"]),
         other => s.numeric("421", &[other, "Unknown command"]),
     }
@@ -148,7 +153,7 @@ fn say(s: &mut IrcSession, line: &Line) {
             }
             return;
         }
-        match s.shared.hub.say(&s.peer, text) {
+        match s.shared.hub.say(&s.peer, text, notice) {
             Ok(spoken) => {
                 if spoken.in_default_room {
                     s.shared.archive.room_line(spoken.said);
@@ -187,15 +192,13 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
         time: chat_core::clock::system_now_ms(),
         id,
     };
-    match s.shared.hub.private(&s.peer, &key, &text, id) {
+    match s.shared.hub.private(&s.peer, &key, &text, id, notice) {
         Ok(Some(Delivered { to, behind })) => {
             if keep {
                 s.shared.archive.private(said);
             }
             if s.caps.contains(Caps::ECHO_MESSAGE) {
-                let mut out = String::new();
-                render::privmsg(&mut out, &s.nick, &to, &text, said_time(), s.caps);
-                s.send_text(out);
+                echo(s, &to, &text, id, notice);
             }
             if let Some(behind) = behind {
                 talk::yield_to(&behind);
@@ -209,16 +212,7 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
         Ok(None) => match s.shared.archive.keep_offline(said) {
             Ok(()) => {
                 if s.caps.contains(Caps::ECHO_MESSAGE) {
-                    let mut out = String::new();
-                    render::privmsg(
-                        &mut out,
-                        &s.nick,
-                        &recipient.login,
-                        &text,
-                        said_time(),
-                        s.caps,
-                    );
-                    s.send_text(out);
+                    echo(s, &recipient.login, &text, id, notice);
                 }
                 if !notice {
                     s.notice(&format!(
@@ -236,8 +230,23 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
     }
 }
 
-fn said_time() -> i64 {
-    chat_core::clock::system_now_ms()
+/// A private message's copy for its sender (`echo-message`).
+fn echo(s: &IrcSession, to: &str, text: &str, id: u64, notice: bool) {
+    let mut out = String::new();
+    render::privmsg(
+        &mut out,
+        &Text {
+            from: &s.nick,
+            target: to,
+            text,
+            time: chat_core::clock::system_now_ms(),
+            id: Some(MsgId::Private(id)),
+            notice,
+            batch: None,
+        },
+        s.caps,
+    );
+    s.send_text(out);
 }
 
 /// `TAGMSG nick` with `+typing`: a typing notice.
@@ -367,17 +376,37 @@ fn names(s: &mut IrcSession, line: &Line) {
         .and_then(|name| s.shared.hub.room_view(name))
         .map(|v| v.members)
         .unwrap_or_default();
-    render::names(&mut out, &s.nick, &target, &members);
+    render::names(&mut out, &s.nick, &target, &members, s.caps);
     s.send_text(out);
 }
 
-fn list(s: &mut IrcSession) {
+/// `PING token`: `PONG` with the token (`461` without one). Before registration too.
+pub(crate) fn ping(s: &IrcSession, line: &Line) {
+    if line.params.is_empty() {
+        s.numeric("461", &["PING", "Not enough parameters"]);
+    } else {
+        s.send_line(&render::line(None, "PONG", &[SERVER, line.param(0)]));
+    }
+}
+
+/// `LIST`, or `LIST #a,#b` for those rooms only.
+fn list(s: &mut IrcSession, line: &Line) {
+    let wanted: Vec<String> = line
+        .param(0)
+        .split(',')
+        .filter_map(|c| c.strip_prefix('#'))
+        .map(validate::room_key)
+        .collect();
     let mut out = String::new();
     render::push(
         &mut out,
         &render::numeric("321", &s.nick, &["Channel", "Users  Name"]),
     );
-    for room in s.shared.hub.rooms() {
+    let rooms = s.shared.hub.rooms();
+    let shown = rooms
+        .iter()
+        .filter(|r| line.params.is_empty() || wanted.contains(&validate::room_key(&r.name)));
+    for room in shown {
         render::push(
             &mut out,
             &render::numeric(
@@ -704,27 +733,26 @@ fn history(s: &mut IrcSession, line: &Line) {
             &render::line(None, "BATCH", &["+history", "chathistory", &channel(room)]),
         );
     }
-    let caps = s.caps.with(Caps::SERVER_TIME);
+    // History lines always carry their time, and their number with message tags or a batch.
+    let caps = if batched {
+        s.caps.with(Caps::SERVER_TIME).with(Caps::MESSAGE_TAGS)
+    } else {
+        s.caps.with(Caps::SERVER_TIME)
+    };
     for said in &history[history.len() - take..] {
-        let mut one = String::new();
         render::privmsg(
-            &mut one,
-            &said.from,
-            &channel(&said.room),
-            &said.text,
-            said.time,
+            &mut out,
+            &Text {
+                from: &said.from,
+                target: &channel(&said.room),
+                text: &said.text,
+                time: said.time,
+                id: Some(MsgId::Room(said.id)),
+                notice: false,
+                batch: batched.then_some("history"),
+            },
             caps,
         );
-        for piece in one.split_inclusive("\r\n") {
-            if batched {
-                out.push_str("@batch=history;msgid=");
-                out.push_str(&said.id.to_string());
-                out.push(';');
-                out.push_str(piece.trim_start_matches('@'));
-            } else {
-                out.push_str(piece);
-            }
-        }
     }
     if batched {
         render::push(&mut out, &render::line(None, "BATCH", &["-history"]));

@@ -85,14 +85,69 @@ pub fn names_recipient(message: &ServerMessage) -> bool {
     )
 }
 
-/// A room line as `PRIVMSG`s (several when the text is longer than a line holds).
-pub fn privmsg(out: &mut String, from: &str, target: &str, text: &str, time: i64, caps: Caps) {
-    let source = mask(from);
-    for piece in irc::split_text(text, TEXT_PER_LINE) {
-        let mut line = line(Some(&source), "PRIVMSG", &[target, piece]);
-        stamp(&mut line, time, caps);
+/// One message to show as `PRIVMSG` (or `NOTICE`) lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Text<'a> {
+    /// Who said it.
+    pub from: &'a str,
+    /// The channel, or the nick it is for.
+    pub target: &'a str,
+    pub text: &'a str,
+    /// When it was said (ms since the epoch).
+    pub time: i64,
+    /// Its `msgid` tag: a room line's number (`CHATHISTORY BEFORE msgid=…` takes it), or `p`
+    /// and a private message's.
+    pub id: Option<MsgId>,
+    /// Sent as `NOTICE` (which clients and bots never answer automatically).
+    pub notice: bool,
+    /// The `batch` it is part of.
+    pub batch: Option<&'a str>,
+}
+
+/// A message's number, as a `msgid` tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsgId {
+    /// A room line (numbered within its room).
+    Room(u64),
+    /// A private message.
+    Private(u64),
+}
+
+impl std::fmt::Display for MsgId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MsgId::Room(id) => write!(f, "{id}"),
+            MsgId::Private(id) => write!(f, "p{id}"),
+        }
+    }
+}
+
+/// A message as `PRIVMSG`s (several when the text is longer than a line holds).
+pub fn privmsg(out: &mut String, t: &Text<'_>, caps: Caps) {
+    let source = mask(t.from);
+    let command = if t.notice { "NOTICE" } else { "PRIVMSG" };
+    for piece in irc::split_text(t.text, TEXT_PER_LINE) {
+        let mut line = line(Some(&source), command, &[t.target, piece]);
+        if let Some(batch) = t.batch {
+            line.tags.push(("batch".into(), Some(batch.to_owned())));
+        }
+        if let Some(id) = t.id
+            && caps.contains(Caps::MESSAGE_TAGS)
+        {
+            line.tags.push(("msgid".into(), Some(id.to_string())));
+        }
+        stamp(&mut line, t.time, caps);
         push(out, &line);
     }
+}
+
+/// How an event shows on IRC beyond its message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style<'a> {
+    /// Messages as `NOTICE`.
+    pub notice: bool,
+    /// A `left` that is the user disconnecting: a `QUIT` with this message.
+    pub quit: Option<&'a str>,
 }
 
 /// The lines of entering a room: the `JOIN`, its topic (who created it) and its names.
@@ -102,11 +157,12 @@ pub fn entered(
     room: &str,
     creator: Option<&str>,
     members: &[String],
+    caps: Caps,
 ) {
     let chan = channel(room);
     push(out, &line(Some(&mask(nick)), "JOIN", &[&chan]));
     push(out, &numeric("332", nick, &[&chan, &topic(creator)]));
-    names(out, nick, &chan, members);
+    names(out, nick, &chan, members, caps);
 }
 
 /// A room's topic: who created it.
@@ -117,10 +173,18 @@ pub fn topic(creator: Option<&str>) -> String {
     }
 }
 
-/// `353` lines of names (as many as fit a line each), then `366`.
-pub fn names(out: &mut String, nick: &str, chan: &str, members: &[String]) {
+/// `353` lines of names (as many as fit a line each), then `366`; masks with
+/// `userhost-in-names`.
+pub fn names(out: &mut String, nick: &str, chan: &str, members: &[String], caps: Caps) {
     let mut batch = String::new();
     for member in members {
+        let masked;
+        let member = if caps.contains(Caps::USERHOST_IN_NAMES) {
+            masked = mask(member);
+            &masked
+        } else {
+            member
+        };
         if batch.len() + member.len() + 1 > TEXT_PER_LINE {
             push(out, &numeric("353", nick, &["=", chan, &batch]));
             batch.clear();
@@ -154,33 +218,70 @@ pub fn closing(reason: CloseReason, message: &str) -> String {
 
 /// An event as IRC lines for a client with `caps` whose nick is `nick` (empty for events that
 /// name no recipient); `None` when IRC shows nothing of it.
-pub fn event(message: &ServerMessage, time: i64, caps: Caps, nick: &str) -> Option<Frame> {
+pub fn event(
+    message: &ServerMessage,
+    time: i64,
+    caps: Caps,
+    nick: &str,
+    style: Style<'_>,
+) -> Option<Frame> {
     let mut out = String::new();
     match message {
         ServerMessage::Message {
-            room, from, text, ..
-        } => privmsg(&mut out, from, &channel(room), text, time, caps),
+            room,
+            from,
+            text,
+            id,
+        } => privmsg(
+            &mut out,
+            &Text {
+                from,
+                target: &channel(room),
+                text,
+                time,
+                id: Some(MsgId::Room(*id)),
+                notice: style.notice,
+                batch: None,
+            },
+            caps,
+        ),
         ServerMessage::Joined { room, login, .. } => {
             push(
                 &mut out,
                 &line(Some(&mask(login)), "JOIN", &[&channel(room)]),
             );
         }
-        ServerMessage::Left { room, login } => {
-            push(
+        ServerMessage::Left { room, login } => match style.quit {
+            Some(why) => push(&mut out, &line(Some(&mask(login)), "QUIT", &[why])),
+            None => push(
                 &mut out,
                 &line(Some(&mask(login)), "PART", &[&channel(room)]),
-            );
-        }
+            ),
+        },
         ServerMessage::Private {
-            from, text, stored, ..
+            from,
+            text,
+            stored,
+            id,
         } => {
             let text = if *stored && !caps.tagged() {
                 format!("[{}] {text}", &server_time(time)[..16].replace('T', " "))
             } else {
                 text.clone()
             };
-            privmsg(&mut out, from, nick, &text, time, caps);
+            privmsg(
+                &mut out,
+                &Text {
+                    from,
+                    target: nick,
+                    text: &text,
+                    time,
+                    id: Some(MsgId::Private(*id)),
+                    notice: style.notice,
+                    batch: None,
+                },
+                caps,
+            );
         }
         ServerMessage::PrivateDropped { count } => {
             let text = format!(
@@ -228,7 +329,7 @@ pub fn event(message: &ServerMessage, time: i64, caps: Caps, nick: &str) -> Opti
             creator,
             members,
             ..
-        } => entered(&mut out, nick, room, creator.as_deref(), members),
+        } => entered(&mut out, nick, room, creator.as_deref(), members, caps),
         ServerMessage::Ping => push(&mut out, &Line::new("PING", &[SERVER])),
         ServerMessage::Goodbye { reason, message } => {
             push(&mut out, &Line::new("ERROR", &[&closing(*reason, message)]));
@@ -263,6 +364,7 @@ mod tests {
             0,
             Caps::NONE,
             "",
+            Style::default(),
         )
         .unwrap();
         let lines: Vec<&str> = std::str::from_utf8(&frame)

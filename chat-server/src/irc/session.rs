@@ -35,6 +35,8 @@ use crate::throttle::{Flood, FloodVerdict};
 const SASL_CHUNK: usize = 400;
 /// Longest SASL message accepted (a login, a password and separators, in base64).
 const SASL_MAX: usize = 1_024;
+/// Bytes of tags a client may send, `@` included.
+const CLIENT_TAGS_BYTES: usize = 4_095;
 /// Shortest read timeout set.
 const MIN_READ_WAIT: Duration = Duration::from_millis(10);
 
@@ -44,6 +46,8 @@ enum Sasl {
     Idle,
     /// `AUTHENTICATE PLAIN` accepted: base64 chunks expected.
     Receiving(String),
+    /// The message grew too long and was refused: its remaining chunks are ignored.
+    Discarding,
     /// Authenticated as this login.
     Done(String),
 }
@@ -319,6 +323,13 @@ impl IrcSession {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
+        // IRCv3 gives a client's tags 4,094 bytes (with `@` and the space, 4,096).
+        if bytes.first() == Some(&b'@')
+            && bytes.iter().position(|b| *b == b' ').unwrap_or(bytes.len()) > CLIENT_TAGS_BYTES
+        {
+            self.numeric("417", &["Input line was too long"]);
+            return None;
+        }
         let line = match irc::parse(bytes) {
             Ok(line) => line,
             Err(irc::LineError::TooLong) => {
@@ -381,7 +392,7 @@ impl IrcSession {
                 }
             }
             "USER" => {
-                if line.params.len() < 4 {
+                if line.params.len() < 4 || line.param(3).is_empty() {
                     self.numeric("461", &["USER", "Not enough parameters"]);
                 } else {
                     self.user = true;
@@ -389,7 +400,7 @@ impl IrcSession {
                 }
             }
             "AUTHENTICATE" => self.authenticate(line),
-            "PING" => self.send_line(&render::line(None, "PONG", &[SERVER, line.param(0)])),
+            "PING" => commands::ping(self, line),
             "PONG" => {}
             "QUIT" => {
                 self.peer.close(CloseReason::Exit, "client quit");
@@ -480,13 +491,22 @@ impl IrcSession {
                 self.sasl = Sasl::Receiving(String::new());
                 self.send_line(&Line::new("AUTHENTICATE", &["+"]));
             }
+            Sasl::Receiving(_) if arg.len() > SASL_CHUNK => {
+                self.sasl = Sasl::Idle;
+                self.numeric("905", &["SASL message too long"]);
+            }
             Sasl::Receiving(buffer) => {
                 if arg != "+" {
                     buffer.push_str(arg);
                 }
                 if buffer.len() > SASL_MAX {
-                    self.sasl = Sasl::Idle;
-                    self.numeric("905", &["SASL message too long"]);
+                    // Refused; the chunks still coming are not new attempts.
+                    self.sasl = if arg.len() == SASL_CHUNK {
+                        Sasl::Discarding
+                    } else {
+                        Sasl::Idle
+                    };
+                    self.numeric("904", &["SASL authentication failed"]);
                     return;
                 }
                 if arg.len() == SASL_CHUNK {
@@ -495,6 +515,11 @@ impl IrcSession {
                 let encoded = std::mem::take(buffer);
                 self.sasl = Sasl::Idle;
                 self.sasl_plain(&encoded);
+            }
+            Sasl::Discarding => {
+                if arg.len() < SASL_CHUNK {
+                    self.sasl = Sasl::Idle;
+                }
             }
             Sasl::Done(_) => {}
         }
@@ -671,6 +696,8 @@ impl IrcSession {
             format!("NICKLEN={}", chat_core::limits::LOGIN_MAX_CHARS),
             format!("CHANNELLEN={room_len}"),
             "CASEMAPPING=ascii".to_owned(),
+            // Client tags are not passed on, but for typing notices.
+            "CLIENTTAGDENY=*,-typing".to_owned(),
             "NETWORK=chat".to_owned(),
             "CHANMODES=,,,nt".to_owned(),
             "PREFIX=".to_owned(),
@@ -679,8 +706,11 @@ impl IrcSession {
             format!("CHATHISTORY={}", chat_core::limits::MAX_LISTED),
             format!("AWAYLEN={}", chat_core::limits::TEXT_MAX_CHARS),
         ];
-        let mut params: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        params.push("are supported by this server");
-        self.numeric("005", &params);
+        // At most 13 tokens a line, as clients expect.
+        for chunk in tokens.chunks(13) {
+            let mut params: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            params.push("are supported by this server");
+            self.numeric("005", &params);
+        }
     }
 }

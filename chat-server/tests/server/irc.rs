@@ -500,3 +500,66 @@ fn guests_join_under_a_free_nick_and_leave_nothing_behind() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn notices_stay_notices_quits_are_quits_and_lines_carry_their_number() {
+    let server = server();
+    for login in ["uma", "vito"] {
+        registered(&server, login);
+    }
+    let addr = irc_addr(&server);
+    let mut uma = Irc::connect(addr);
+    uma.send("CAP REQ :message-tags");
+    uma.send("PASS uma:password-uma");
+    uma.send("NICK uma");
+    // USER needs a real name.
+    uma.send("USER uma 0 * :");
+    uma.expect("461 for USER", |l| {
+        l.command == "461" && l.param(1) == "USER"
+    });
+    uma.send("USER uma 0 * :Uma");
+    uma.send("CAP END");
+    uma.expect_command("001");
+    uma.expect_command("366");
+    let mut vito = Irc::register(addr, "vito");
+    uma.expect("vito joins", |l| {
+        l.command == "JOIN" && l.param(0) == "#lobby"
+    });
+    // A NOTICE reaches the room as a NOTICE, with the line's number for tag-aware clients.
+    vito.send("NOTICE #lobby :aviso");
+    let notice = uma.expect("the notice", |l| {
+        l.command == "NOTICE" && l.param(0) == "#lobby"
+    });
+    assert_eq!(notice.param(1), "aviso");
+    assert!(notice.tag("msgid").is_some(), "{notice:?}");
+    assert!(notice.tag("time").is_some(), "{notice:?}");
+    vito.send("PRIVMSG uma :directo");
+    let private = uma.expect("the private", |l| {
+        l.command == "PRIVMSG" && l.param(0) == "uma"
+    });
+    assert!(
+        private.tag("msgid").is_some_and(|id| id.starts_with('p')),
+        "{private:?}"
+    );
+    // PING needs a token; LIST takes channels.
+    vito.send("PING");
+    vito.expect("461 for PING", |l| {
+        l.command == "461" && l.param(1) == "PING"
+    });
+    vito.send("LIST #nada");
+    vito.expect_command("321");
+    vito.expect_command("323");
+    assert!(
+        !vito.settle().iter().any(|l| l.command == "322"),
+        "no such room: nothing listed"
+    );
+    // Leaving the server is a QUIT with its message, not a PART.
+    vito.send("QUIT :hasta luego");
+    vito.until_closed();
+    let quit = uma.expect("vito quits", |l| {
+        l.source.as_deref().unwrap_or("").starts_with("vito!")
+            && matches!(l.command.as_str(), "QUIT" | "PART")
+    });
+    assert_eq!(quit.command, "QUIT");
+    assert_eq!(quit.param(0), "Quit: hasta luego");
+}
