@@ -102,7 +102,8 @@ mod tests {
     fn capabilities_are_found_by_name_and_listed_back() {
         assert_eq!(Caps::named("SASL"), Some(Caps::SASL));
         assert_eq!(Caps::named("echo-message"), Some(Caps::ECHO_MESSAGE));
-        assert_eq!(Caps::named("multi-prefix"), None);
+        assert_eq!(Caps::named("multi-prefix"), Some(Caps::MULTI_PREFIX));
+        assert_eq!(Caps::named("account-tag"), None);
         let set = Caps::NONE.with(Caps::SERVER_TIME).with(Caps::AWAY_NOTIFY);
         assert_eq!(set.names(), ["server-time", "away-notify"]);
         assert!(set.tagged());
