@@ -169,6 +169,12 @@ pub struct FanoutArgs {
     /// talks gets; see the README).
     #[arg(long)]
     pub immediate_acks: bool,
+    /// `--addr` is an IRC port (chat-server's `--irc-bind`, or an IRC daemon): members register
+    /// with NICK and USER under their login and no password (chat-server needs `--irc-guests`),
+    /// JOIN #ROOM and PRIVMSG it. IRC sends no echo: a sender's window is acknowledged by the
+    /// deliveries at one other member (see `fanout/room/irc.rs`). `--size` is at most 290.
+    #[arg(long)]
+    pub irc: bool,
 }
 
 impl FanoutArgs {
@@ -190,9 +196,14 @@ impl FanoutArgs {
         {
             return Err("--rate must be a positive number of messages per second".into());
         }
-        let max = chat_core::limits::TEXT_MAX_CHARS;
+        let max = if self.irc {
+            crate::irc::TEXT_MAX_BYTES
+        } else {
+            chat_core::limits::TEXT_MAX_CHARS
+        };
         if !(STAMP_CHARS..=max).contains(&self.size) {
-            return Err(format!("--size must be {STAMP_CHARS}..={max}"));
+            let irc = if self.irc { " with --irc" } else { "" };
+            return Err(format!("--size must be {STAMP_CHARS}..={max}{irc}"));
         }
         chat_core::validate::room(&self.room).map_err(|e| format!("--room: {e}"))?;
         self.common.check_accounts(self.members)
@@ -459,5 +470,12 @@ mod tests {
         assert!(fanout(&["--timeout", "0"]).is_err());
         assert!(fanout(&["--room", "no spaces"]).is_err());
         assert!(fanout(&["--prefix", "a-very-long-prefix-for-a-login-x"]).is_err());
+    }
+
+    #[test]
+    fn an_irc_message_fits_one_line() {
+        assert_eq!(fanout(&["--irc", "--size", "290"]), Ok(()));
+        assert!(fanout(&["--irc", "--size", "291"]).is_err());
+        assert_eq!(fanout(&["--size", "291"]), Ok(()));
     }
 }

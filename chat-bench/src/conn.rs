@@ -1,5 +1,5 @@
-//! One non-blocking client socket on an event loop: frames out through a buffer flushed when the
-//! socket is writable, frames in read until the socket is empty.
+//! One non-blocking client socket on an event loop: frames (or IRC lines) out through a buffer
+//! flushed when the socket is writable, frames (or lines) in read until the socket is empty.
 //!
 //! Architecture Invariant: the loop registers sockets edge-triggered, so a readable socket is read
 //! until it is empty — a read that would block, or a short read when the peer has not closed —
@@ -18,9 +18,36 @@ use mio::{Interest, Registry, Token};
 use rustls::ClientConnection;
 
 use crate::inbox::{Frames, Inbox};
+use crate::irc::Lines;
 
 /// Bytes read from a socket per system call.
 pub const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// What a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Wire {
+    /// The chat protocol: length-prefixed MessagePack frames.
+    #[default]
+    Native,
+    /// IRC lines (see [`crate::irc`]).
+    Irc,
+}
+
+/// How the bytes read are cut: frames or lines.
+#[derive(Debug)]
+enum Framing {
+    Native(Frames),
+    Irc(Lines),
+}
+
+impl Framing {
+    fn split(&mut self, chunk: &[u8], inbox: &mut Inbox) -> Result<(), String> {
+        match self {
+            Framing::Native(frames) => frames.split(chunk, inbox),
+            Framing::Irc(lines) => lines.split(chunk, inbox),
+        }
+    }
+}
 
 /// A client connection.
 #[derive(Debug)]
@@ -29,7 +56,7 @@ pub struct Conn {
     /// The TLS session, when the server speaks TLS: `out` is plaintext for it, and what is read
     /// is decrypted before it is split into frames.
     tls: Option<Box<ClientConnection>>,
-    frames: Frames,
+    framing: Framing,
     out: Vec<u8>,
     /// Bytes of `out` already written.
     written: usize,
@@ -55,7 +82,7 @@ pub enum ReadStatus {
 impl Conn {
     /// Starts connecting to `addr` (from `source`, when given) and registers the socket with
     /// `registry` under `token`. `delayed_acks`: see [`Conn::ask_for_delayed_acks`]. `tls`: speak
-    /// TLS with this configuration.
+    /// TLS with this configuration. `wire`: what the server speaks.
     pub fn connect(
         addr: SocketAddr,
         source: Option<IpAddr>,
@@ -63,6 +90,7 @@ impl Conn {
         token: Token,
         delayed_acks: bool,
         tls: Option<&Arc<rustls::ClientConfig>>,
+        wire: Wire,
     ) -> io::Result<Conn> {
         let mut stream = match source {
             Some(source) => connect_from(source, addr)?,
@@ -82,7 +110,10 @@ impl Conn {
         Ok(Conn {
             stream,
             tls,
-            frames: Frames::default(),
+            framing: match wire {
+                Wire::Native => Framing::Native(Frames::default()),
+                Wire::Irc => Framing::Irc(Lines::default()),
+            },
             out: Vec::new(),
             written: 0,
             connected: false,
@@ -100,6 +131,11 @@ impl Conn {
             .expect("requests built by the bench are valid and smaller than a frame");
         self.out.extend_from_slice(&frame);
         id
+    }
+
+    /// Queues bytes as they are (IRC lines). Call [`Conn::flush`] to send.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
     }
 
     /// Whether the connection speaks TLS.
@@ -218,7 +254,7 @@ impl Conn {
         }
         *now = Instant::now();
         self.ask_for_delayed_acks();
-        self.frames
+        self.framing
             .split(&scratch[..n], inbox)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         // A short read emptied the socket: with edge-triggered readiness, bytes arriving later
@@ -276,7 +312,7 @@ impl Conn {
         if n > 0 {
             *now = Instant::now();
             self.ask_for_delayed_acks();
-            self.frames
+            self.framing
                 .split(&scratch[..n], inbox)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             return Ok(ReadStatus::More);

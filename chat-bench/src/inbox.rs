@@ -12,6 +12,7 @@
 use std::ops::Range;
 
 use chat_core::frame::decode;
+use chat_core::irc::Line;
 use chat_core::limits::{LEN_PREFIX_BYTES, MAX_FRAME_BYTES};
 use chat_core::protocol::ServerFrame;
 
@@ -24,13 +25,15 @@ pub enum TextAt {
     Copied(Range<usize>),
 }
 
-/// One frame as the loop hands it on.
+/// One frame (or IRC line) as the loop hands it on.
 #[derive(Debug)]
 pub enum Incoming {
-    /// A `message` event, by where its text is.
+    /// A `message` event (or a channel `PRIVMSG`), by where its text is.
     Message(TextAt),
     /// Any other frame, decoded in full.
     Frame(ServerFrame),
+    /// Any other IRC line, parsed in full (see [`crate::irc`]).
+    Line(Box<Line>),
 }
 
 /// The frames of one chunk, in order.
@@ -256,6 +259,7 @@ mod tests {
                     String::from_utf8_lossy(Inbox::text(&inbox.copied, chunk, at)).into_owned()
                 }
                 Incoming::Frame(f) => format!("{:?}", f.message),
+                Incoming::Line(line) => format!("{line:?}"),
             })
             .collect()
     }

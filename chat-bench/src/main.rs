@@ -9,6 +9,7 @@ mod histogram;
 mod idle;
 mod idle_floor;
 mod inbox;
+mod irc;
 mod logins;
 mod net;
 mod payload;

@@ -12,10 +12,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chat_core::irc::Line;
 use chat_core::protocol::{Request, ServerFrame};
 use mio::{Events, Poll, Registry, Token};
 
-use crate::conn::{Conn, READ_CHUNK_BYTES, ReadStatus};
+use crate::conn::{Conn, READ_CHUNK_BYTES, ReadStatus, Wire};
 use crate::inbox::{Inbox, Incoming};
 
 /// Readiness events taken from the kernel per wait.
@@ -41,6 +42,11 @@ pub trait Handler {
     fn on_closed(&mut self, conns: &mut Conns, client: usize, why: Closed);
     /// A timer set with [`Conns::after`] is due.
     fn on_timer(&mut self, conns: &mut Conns, client: usize, tag: u32);
+    /// An IRC line other than a channel `PRIVMSG` arrived (connections opened with
+    /// [`Wire::Irc`] only; channel messages go to `on_message`).
+    fn on_line(&mut self, conns: &mut Conns, client: usize, line: &Line, at: Instant) {
+        let _ = (conns, client, line, at);
+    }
 }
 
 /// The connections of one loop, by client index, and the timers the handler set.
@@ -64,6 +70,8 @@ pub struct Conns {
     /// empty: the system's choice.
     sources: Arc<Vec<IpAddr>>,
     source_offset: usize,
+    /// What new connections speak.
+    wire: Wire,
 }
 
 impl Conns {
@@ -81,6 +89,7 @@ impl Conns {
             Token(client),
             self.delayed_acks,
             self.tls.as_ref(),
+            self.wire,
         )?;
         self.slots[client] = Some(conn);
         self.generation[client] = self.generation[client].wrapping_add(1);
@@ -93,6 +102,21 @@ impl Conns {
         let id = conn.send(request);
         self.dirty.push(client);
         Some(id)
+    }
+
+    /// Queues `text` as it is (whole IRC lines) on `client`'s connection; `false` when it has none.
+    pub fn send_text(&mut self, client: usize, text: &str) -> bool {
+        let Some(conn) = self.slots.get_mut(client).and_then(Option::as_mut) else {
+            return false;
+        };
+        conn.send_bytes(text.as_bytes());
+        self.dirty.push(client);
+        true
+    }
+
+    /// What connections opened from now on speak (the chat protocol unless told).
+    pub fn set_wire(&mut self, wire: Wire) {
+        self.wire = wire;
     }
 
     /// Whether connections opened from now on ask for delayed acknowledgements (the default).
@@ -174,6 +198,7 @@ impl Net {
                 tls: None,
                 sources: Arc::new(Vec::new()),
                 source_offset: 0,
+                wire: Wire::Native,
             },
         })
     }
@@ -265,6 +290,7 @@ impl Net {
                         handler.on_message(&mut self.conns, client, text, at);
                     }
                     Incoming::Frame(frame) => handler.on_frame(&mut self.conns, client, frame, at),
+                    Incoming::Line(line) => handler.on_line(&mut self.conns, client, &line, at),
                 }
             }
             self.inbox.clear();

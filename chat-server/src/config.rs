@@ -83,6 +83,8 @@ pub struct ServerConfig {
     /// Let IRC clients without an account in, as guests under a nick no account uses. Off by
     /// default: every user of the system is then an account.
     pub irc_guests: bool,
+    /// The server's name on IRC (in numerics, `PONG`, users' masks); `chat` when `None`.
+    pub irc_server_name: Option<String>,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -135,6 +137,7 @@ impl ServerConfig {
             irc_bind: None,
             irc_tls_bind: None,
             irc_guests: false,
+            irc_server_name: None,
         }
     }
 
@@ -148,6 +151,19 @@ impl ServerConfig {
         chat_core::validate::room(&self.default_room).map_err(|e| {
             ServerError::Config(format!("default room {:?}: {e}", self.default_room))
         })?;
+        if let Some(name) = &self.irc_server_name {
+            let fits = !name.is_empty()
+                && name.len() <= 63
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            if !fits {
+                return Err(ServerError::Config(format!(
+                    "irc_server_name {name:?}: use a host name (letters, digits, dots and \
+                     dashes, at most 63)"
+                )));
+            }
+        }
         let min_cost = if self.allow_weak_bcrypt {
             MIN_WEAK_BCRYPT_COST
         } else {

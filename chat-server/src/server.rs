@@ -189,6 +189,9 @@ fn bind(addr: &str) -> Result<(TcpListener, SocketAddr)> {
 /// Opens the store, binds and starts serving. Returns once the server accepts connections.
 pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     config.validate()?;
+    if let Some(name) = &config.irc_server_name {
+        crate::irc::render::name_server(name);
+    }
     let store = Store::open(&config.accounts_dir(), config.store_cache_bytes)?;
     let directory = Directory::new(&store.accounts.all()?);
     let sessions = Sessions::load(

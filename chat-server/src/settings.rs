@@ -130,6 +130,9 @@ settings! {
           require_equals = true, default_missing_value = "true",
           value_parser = BoolishValueParser::new())]
     irc_guests: bool => plain(irc_guests),
+    /// The server's name as IRC clients see it, usually its host name [default: chat]
+    #[arg(long, env = "CHAT_IRC_SERVER_NAME", value_name = "NAME")]
+    irc_server_name: String => opt(irc_server_name),
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
     default_room: String => plain(default_room),
@@ -451,7 +454,16 @@ mod tests {
             toml::from_str(&Settings::from_config(&defaults, LogFormat::Text).to_toml()).unwrap();
         let mut keys: Vec<_> = all.keys().cloned().collect();
         // Optional settings are absent from the defaults.
-        keys.extend(["tls_cert", "tls_key", "irc_bind", "irc_tls_bind"].map(str::to_owned));
+        keys.extend(
+            [
+                "tls_cert",
+                "tls_key",
+                "irc_bind",
+                "irc_tls_bind",
+                "irc_server_name",
+            ]
+            .map(str::to_owned),
+        );
         for key in &keys {
             assert!(example.contains_key(key), "example file lacks {key}");
         }
@@ -466,6 +478,7 @@ mod tests {
                 "tls_key",
                 "irc_bind",
                 "irc_tls_bind",
+                "irc_server_name",
             ]
             .contains(&key.as_str())
             {

@@ -3,8 +3,9 @@
 //!
 //! A *delivery* is one message arriving at one member other than its sender; the sender's own copy
 //! (its *echo*) is counted apart and serves as the sender's acknowledgement for the in-flight
-//! window. The timed phase runs from the moment every member is in the room to the arrival of the
-//! last expected delivery.
+//! window. On an IRC port (`--irc`) there is no echo, and a delivery to one chosen member
+//! acknowledges instead (see `room::irc`). The timed phase runs from the moment every member is
+//! in the room to the arrival of the last expected delivery.
 
 mod room;
 
@@ -44,6 +45,17 @@ impl Plan {
         };
         let slot = j as f64 * self.senders as f64 + turn;
         Some(start_ns + (slot * 1e9 / rate) as u64)
+    }
+
+    /// Event loops to spread the members over. On an IRC port every loop needs two members or
+    /// more, so that each sender's acknowledging member is in its loop (see `room::irc`).
+    fn loops(&self) -> usize {
+        let threads = self.common.threads as usize;
+        if self.irc {
+            threads.min(self.members / 2)
+        } else {
+            threads
+        }
     }
 
     fn expected_deliveries(&self) -> u64 {
@@ -99,6 +111,7 @@ struct Params {
     threads: u64,
     timeout_s: u64,
     tls: bool,
+    irc: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,7 +124,7 @@ struct FanoutReport {
     expected: u64,
     received: u64,
     lost: u64,
-    /// The senders' own copies: acknowledgements, not deliveries.
+    /// The senders' own copies: acknowledgements, not deliveries (none on IRC).
     echoes: u64,
     sent: u64,
     disconnects: u64,
@@ -166,7 +179,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         Duration::from_secs_f64((3.0 / r).min(3600.0))
     }));
 
-    let parts = partition(n, plan.common.threads as usize);
+    let parts = partition(n, plan.loops());
     let loops = parts.len();
     let handles = {
         let (plan, shared) = (plan.clone(), shared.clone());
@@ -284,6 +297,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
             threads: plan.common.threads,
             timeout_s: plan.common.timeout,
             tls: plan.common.tls,
+            irc: plan.irc,
         },
         outcome,
         deliveries_per_sec: if duration.is_zero() {
@@ -354,6 +368,13 @@ mod tests {
         assert_eq!(p.due_ns(5, 1, 0), Some(5));
         assert_eq!(p.due_ns(5, 0, 3), Some(5 + 6_000_000));
         assert_eq!(p.due_ns(5, 1, 3), Some(5 + 6_000_000));
+    }
+
+    #[test]
+    fn every_irc_loop_holds_two_members_or_more() {
+        assert_eq!(plan(&["--threads", "4"]).loops(), 4);
+        assert_eq!(plan(&["--threads", "4", "--irc"]).loops(), 2);
+        assert_eq!(plan(&["--threads", "2", "--irc"]).loops(), 2);
     }
 
     #[test]

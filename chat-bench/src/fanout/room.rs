@@ -1,14 +1,19 @@
 //! One event-loop thread of a fan-out run: logs its share of the members in, brings them into the
-//! room, sends for its senders, and counts and times every message its members receive.
+//! room, sends for its senders, and counts and times every message its members receive. What is
+//! particular to an IRC port (`--irc`) is in `irc`.
+
+mod irc;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::time::{Duration, Instant};
 
+use chat_core::irc::Line;
 use chat_core::protocol::{ErrorCode, Request, ServerFrame, ServerMessage};
 
 use super::{FanoutShared, Plan};
+use crate::conn::Wire;
 use crate::histogram::Histogram;
 use crate::net::{Closed, Conns, Handler, Net};
 use crate::payload::Stamp;
@@ -34,7 +39,7 @@ enum Stage {
     LoggingIn,
     /// Logged in; the room does not exist yet.
     AwaitRoom,
-    /// `create_room` or `enter_room` sent with this id.
+    /// `create_room` or `enter_room` sent with this id (IRC: `JOIN` sent, id 0).
     Entering(u32),
     InRoom,
     Gone,
@@ -49,7 +54,11 @@ struct Member {
     stage: Stage,
     attempts: u32,
     sent: u64,
-    echoes: u64,
+    /// This sender's messages known to have arrived, which free its window: its own echoes
+    /// (chat protocol), or its deliveries at the member that acknowledges for it (IRC).
+    acked: u64,
+    /// IRC: the sender (local index) whose deliveries to this member free that sender's window.
+    acks_for: Option<usize>,
 }
 
 /// What one loop measured.
@@ -86,6 +95,8 @@ struct RoomLoop<'a> {
     expected_echoes: u64,
     /// Senders among `members`, by local index.
     senders: Vec<usize>,
+    /// `#room`, for IRC.
+    channel: String,
     /// Counts last added to the shared totals: received, echoes, sent.
     published: (u64, u64, u64),
 }
@@ -104,6 +115,8 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
         }
     };
     net.conns.set_delayed_acks(!plan.immediate_acks);
+    net.conns
+        .set_wire(if plan.irc { Wire::Irc } else { Wire::Native });
     net.conns.set_transport(
         &plan.common.transport,
         indices.first().copied().unwrap_or(0),
@@ -117,7 +130,11 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
             .iter()
             .map(|&i| if i < plan.senders { (k - 1) * m } else { k * m })
             .sum(),
-        expected_echoes: indices.iter().filter(|&&i| i < plan.senders).count() as u64 * m,
+        expected_echoes: if plan.irc {
+            0
+        } else {
+            indices.iter().filter(|&&i| i < plan.senders).count() as u64 * m
+        },
         senders: (0..indices.len())
             .filter(|&l| indices[l] < plan.senders)
             .collect(),
@@ -130,15 +147,20 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
                 stage: Stage::NotStarted,
                 attempts: 0,
                 sent: 0,
-                echoes: 0,
+                acked: 0,
+                acks_for: None,
             })
             .collect(),
+        channel: format!("#{}", plan.room),
         report: LoopReport::default(),
         started: false,
         room_ready: false,
         logging_in: 0,
         published: (0, 0, 0),
     };
+    if plan.irc {
+        lp.choose_ackers();
+    }
     let login_limit = plan.login_limit_per_loop();
     let mut next_to_start = 0;
     let mut done_told = false;
@@ -199,6 +221,10 @@ impl RoomLoop<'_> {
             self.setup_failed(conns, local, format!("connect: {e}"));
             return;
         }
+        if self.plan.irc {
+            self.register_irc(conns, local);
+            return;
+        }
         let auth = Auth::begin(conns, local, self.account(local));
         self.members[local].auth = Some(auth);
     }
@@ -234,6 +260,10 @@ impl RoomLoop<'_> {
         self.logging_in -= 1;
         self.shared.logged_in.fetch_add(1, Relaxed);
         if self.members[local].index == 0 {
+            if self.plan.irc {
+                self.join(conns, local);
+                return;
+            }
             let room = self.plan.room.clone();
             self.request_room(conns, local, Request::CreateRoom { room });
         } else if self.room_ready {
@@ -244,6 +274,10 @@ impl RoomLoop<'_> {
     }
 
     fn enter(&mut self, conns: &mut Conns, local: usize) {
+        if self.plan.irc {
+            self.join(conns, local);
+            return;
+        }
         let room = self.plan.room.clone();
         self.request_room(conns, local, Request::EnterRoom { room });
     }
@@ -283,7 +317,7 @@ impl RoomLoop<'_> {
         if member.stage != Stage::InRoom {
             return None;
         }
-        while member.sent < plan.messages && member.sent - member.echoes < plan.window {
+        while member.sent < plan.messages && member.sent - member.acked < plan.window {
             if let Some(due) = plan.due_ns(self.shared.start_ns(), member.index, member.sent)
                 && due > now_ns
             {
@@ -294,7 +328,13 @@ impl RoomLoop<'_> {
                 sender: u32::try_from(member.index).unwrap_or(u32::MAX),
             }
             .encode(plan.size);
-            conns.send(local, Request::Say { text })?;
+            if plan.irc {
+                if !conns.send_text(local, &crate::irc::privmsg(&self.channel, &text)) {
+                    return None;
+                }
+            } else {
+                conns.send(local, Request::Say { text })?;
+            }
             member.sent += 1;
             self.report.sent += 1;
         }
@@ -307,7 +347,7 @@ impl RoomLoop<'_> {
             return;
         };
         if stamp.sender as usize == self.members[local].index {
-            self.members[local].echoes += 1;
+            self.members[local].acked += 1;
             self.report.echoes += 1;
             if self.started {
                 self.fill_window(conns, local, self.shared.now_ns());
@@ -318,6 +358,14 @@ impl RoomLoop<'_> {
             self.report
                 .latency
                 .record(at_ns.saturating_sub(stamp.sent_ns));
+            if let Some(sender) = self.members[local].acks_for
+                && self.members[sender].index == stamp.sender as usize
+            {
+                self.members[sender].acked += 1;
+                if self.started {
+                    self.fill_window(conns, sender, self.shared.now_ns());
+                }
+            }
         }
         if self.report.received.is_multiple_of(PUBLISH_EVERY) {
             // A loop starved of CPU may spend long in one turn: keep the coordinator informed.
@@ -331,17 +379,20 @@ impl RoomLoop<'_> {
         }
     }
 
+    /// The member is in the room; when it is the first, the others may come in.
+    fn entered(&mut self, local: usize) {
+        self.members[local].stage = Stage::InRoom;
+        self.shared.in_room.fetch_add(1, Relaxed);
+        if self.members[local].index == 0 {
+            self.shared
+                .room_ready
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
     fn on_room_reply(&mut self, conns: &mut Conns, local: usize, message: &ServerMessage) {
         match message {
-            ServerMessage::Entered { .. } => {
-                self.members[local].stage = Stage::InRoom;
-                self.shared.in_room.fetch_add(1, Relaxed);
-                if self.members[local].index == 0 {
-                    self.shared
-                        .room_ready
-                        .store(true, std::sync::atomic::Ordering::Release);
-                }
-            }
+            ServerMessage::Entered { .. } => self.entered(local),
             ServerMessage::Error {
                 code: ErrorCode::RoomExists,
                 ..
@@ -414,6 +465,10 @@ impl Handler for RoomLoop<'_> {
 
     fn on_message(&mut self, conns: &mut Conns, local: usize, text: &[u8], at: Instant) {
         self.count_message(conns, local, text, at);
+    }
+
+    fn on_line(&mut self, conns: &mut Conns, local: usize, line: &Line, at: Instant) {
+        self.on_irc_line(conns, local, line, at);
     }
 
     fn on_closed(&mut self, conns: &mut Conns, local: usize, why: Closed) {

@@ -11,7 +11,7 @@ use chat_core::protocol::{CloseReason, Presence, PrivateSaid, ServerMessage};
 use chat_core::validate;
 
 use super::caps::Caps;
-use super::render::{self, MsgId, SERVER, Text, channel, topic};
+use super::render::{self, MsgId, Text, channel, server, topic};
 use super::session::{Ended, IrcSession};
 use crate::cmd::talk;
 use crate::event::Event;
@@ -51,7 +51,7 @@ pub(crate) fn handle(s: &mut IrcSession, line: &Line) -> Option<Ended> {
                 "351",
                 &[
                     &format!("chat-server-{}", env!("CARGO_PKG_VERSION")),
-                    SERVER,
+                    server(),
                     "",
                 ],
             );
@@ -385,7 +385,7 @@ pub(crate) fn ping(s: &IrcSession, line: &Line) {
     if line.params.is_empty() {
         s.numeric("461", &["PING", "Not enough parameters"]);
     } else {
-        s.send_line(&render::line(None, "PONG", &[SERVER, line.param(0)]));
+        s.send_line(&render::line(None, "PONG", &[server(), line.param(0)]));
     }
 }
 
@@ -474,8 +474,8 @@ fn who_row(s: &IrcSession, out: &mut String, chan: &str, login: &str) {
             &[
                 chan,
                 login,
-                SERVER,
-                SERVER,
+                server(),
+                server(),
                 login,
                 if away { "G" } else { "H" },
                 &format!("0 {real}"),
@@ -534,7 +534,7 @@ fn whois(s: &mut IrcSession, line: &Line) {
             let login = person.login;
             render::push(
                 &mut out,
-                &render::numeric("311", &s.nick, &[&login, &login, SERVER, "*", real]),
+                &render::numeric("311", &s.nick, &[&login, &login, server(), "*", real]),
             );
             let account = if person.guest {
                 render::numeric("320", &s.nick, &[&login, "is a guest"])
@@ -549,7 +549,7 @@ fn whois(s: &mut IrcSession, line: &Line) {
                     );
                     render::push(
                         &mut out,
-                        &render::numeric("312", &s.nick, &[&login, SERVER, "chat"]),
+                        &render::numeric("312", &s.nick, &[&login, server(), "chat"]),
                     );
                     render::push(&mut out, &account);
                     if user.presence == Presence::Away {
@@ -602,7 +602,7 @@ pub(crate) fn motd(s: &IrcSession) {
         &render::numeric(
             "375",
             &s.nick,
-            &[&format!("- {SERVER} Message of the day -")],
+            &[&format!("- {} Message of the day -", server())],
         ),
     );
     for text in lines {

@@ -7,8 +7,24 @@ use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, ServerMessage
 use super::caps::Caps;
 use crate::outbox::Frame;
 
-/// The server's name in lines it sends, and the host part of every user's mask.
-pub const SERVER: &str = "chat";
+/// The server's name in lines it sends (and the host part of every user's mask) unless
+/// `irc_server_name` says otherwise.
+pub const DEFAULT_SERVER_NAME: &str = "chat";
+
+static SERVER_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the server on IRC, once per process (the first server started names it; the default
+/// is [`DEFAULT_SERVER_NAME`]).
+pub fn name_server(name: &str) {
+    let _ = SERVER_NAME.set(name.to_owned());
+}
+
+/// The server's name on IRC.
+pub fn server() -> &'static str {
+    SERVER_NAME
+        .get()
+        .map_or(DEFAULT_SERVER_NAME, String::as_str)
+}
 
 /// Bytes of text one `PRIVMSG` carries: a line's 512 less the longest rest of it (the source
 /// `login!login@chat` with 32-byte logins, the command, a channel of 32 characters of up to 4
@@ -22,13 +38,13 @@ pub fn channel(room: &str) -> String {
 
 /// A user's mask, `login!login@chat`.
 pub fn mask(login: &str) -> String {
-    format!("{login}!{login}@{SERVER}")
+    format!("{login}!{login}@{}", server())
 }
 
 /// A line from `source` (a mask, or the server when `None`).
 pub fn line(source: Option<&str>, command: &str, params: &[&str]) -> Line {
     let mut line = Line::new(command, params);
-    line.source = Some(source.unwrap_or(SERVER).to_owned());
+    line.source = Some(source.unwrap_or(server()).to_owned());
     line
 }
 
@@ -330,7 +346,7 @@ pub fn event(
             members,
             ..
         } => entered(&mut out, nick, room, creator.as_deref(), members, caps),
-        ServerMessage::Ping => push(&mut out, &Line::new("PING", &[SERVER])),
+        ServerMessage::Ping => push(&mut out, &Line::new("PING", &[server()])),
         ServerMessage::Goodbye { reason, message } => {
             push(&mut out, &Line::new("ERROR", &[&closing(*reason, message)]));
         }

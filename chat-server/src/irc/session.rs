@@ -21,7 +21,7 @@ use chat_core::validate;
 
 use super::caps::{Caps, OFFERED};
 use super::commands;
-use super::render::{self, SERVER, mask, numeric};
+use super::render::{self, mask, numeric, server};
 use crate::cmd::{self as native_cmd, Refusal};
 use crate::event::Event;
 use crate::outbox::Frame;
@@ -302,7 +302,7 @@ impl IrcSession {
                             .close(CloseReason::IdleTimeout, "no reply to PING");
                         return Ended::Closed("idle timeout".into());
                     }
-                    self.send_line(&Line::new("PING", &[SERVER]));
+                    self.send_line(&Line::new("PING", &[server()]));
                     r.pinged = true;
                     continue;
                 }
@@ -679,10 +679,10 @@ impl IrcSession {
         self.numeric("001", &[&format!("Welcome to chat, {}", mask(&nick))]);
         self.numeric(
             "002",
-            &[&format!("Your host is {SERVER}, running {version}")],
+            &[&format!("Your host is {}, running {version}", server())],
         );
         self.numeric("003", &["This server speaks IRC and the chat protocol"]);
-        self.numeric("004", &[SERVER, &version, "i", "nt"]);
+        self.numeric("004", &[server(), &version, "i", "nt"]);
         self.isupport();
         commands::motd(self);
     }
