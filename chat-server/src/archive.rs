@@ -17,7 +17,7 @@ use chat_core::validate::login_key;
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::error::{Result, ServerError};
-use crate::store::{Kept, KeptMessages, SaidStore};
+use crate::store::{Kept, KeptMessages, MailStore, SaidStore};
 
 /// Jobs that may wait for the archive thread; beyond this, senders wait (back pressure).
 const QUEUE: usize = 64 * 1024;
@@ -179,6 +179,27 @@ impl Archive {
         if let Some(thread) = thread {
             let _ = thread.join();
         }
+    }
+}
+
+/// This machine's mailbox: kept messages in sled, written by the archive thread with their
+/// conversations.
+impl MailStore for Archive {
+    fn keep(&self, said: &PrivateSaid) -> Result<()> {
+        self.keep_offline(said.clone())
+    }
+
+    fn kept_for(&self, recipient_key: &str) -> Result<Option<KeptMessages>> {
+        Archive::kept_for(self, recipient_key)
+    }
+
+    fn delivered(&self, recipient_key: &str, up_to: u64) -> Result<()> {
+        self.delivered_kept(recipient_key, up_to);
+        Ok(())
+    }
+
+    fn is_local(&self) -> bool {
+        true
     }
 }
 

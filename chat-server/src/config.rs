@@ -85,6 +85,10 @@ pub struct ServerConfig {
     pub irc_guests: bool,
     /// The server's name on IRC (in numerics, `PONG`, users' masks); `chat` when `None`.
     pub irc_server_name: Option<String>,
+    /// Accounts, session tokens and kept messages in this PostgreSQL database
+    /// (`postgres://user@host:port/db`) instead of the sled store: what the nodes of a cluster
+    /// share.
+    pub accounts_url: Option<String>,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -138,6 +142,7 @@ impl ServerConfig {
             irc_tls_bind: None,
             irc_guests: false,
             irc_server_name: None,
+            accounts_url: None,
         }
     }
 

@@ -53,6 +53,18 @@ pub enum ServerError {
     /// Password hashing failed.
     #[error("password hashing failed: {0}")]
     Hash(#[from] bcrypt::BcryptError),
+    /// A database the server relies on (PostgreSQL, Redis) cannot be reached now; worth trying
+    /// again.
+    #[error("{what} is unreachable: {reason}")]
+    Unavailable {
+        /// Which.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A database refused a statement.
+    #[error("database error: {0}")]
+    Database(String),
     /// Another system error.
     #[error("{0}")]
     Io(#[from] io::Error),

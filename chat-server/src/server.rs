@@ -26,7 +26,7 @@ use crate::peer::Peer;
 use crate::session::{self, HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
 use crate::sessions::Sessions;
 use crate::spares::{Job, Spares};
-use crate::store::Store;
+use crate::store::{AccountStore, LocalTokens, MailStore, Store, TokenStore};
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
 use crate::wire;
@@ -51,14 +51,18 @@ const SPARE_LINGER: Duration = Duration::from_secs(10);
 pub(crate) struct Shared {
     pub config: ServerConfig,
     pub hub: Hub,
-    /// Accounts and session tokens on disk.
+    /// This machine's sled store (what was said; accounts and tokens unless shared).
     pub store: Store,
+    /// Where accounts live (sled, or PostgreSQL shared by a cluster's nodes).
+    pub accounts: Arc<dyn AccountStore>,
+    /// Where private messages for offline users wait.
+    pub mail: Arc<dyn MailStore>,
     /// Every registered user's login and names, in memory.
     pub directory: Directory,
     /// Session tokens, in memory (and on disk through `store`).
     pub sessions: Sessions,
     /// The writer of what was said (room history, private messages).
-    pub archive: Archive,
+    pub archive: Arc<Archive>,
     pub passwords: PasswordPool,
     /// TLS configuration, when on.
     pub tls: Option<ServerTls>,
@@ -121,6 +125,17 @@ impl Shared {
             shared: Arc::clone(self),
             ip,
         })
+    }
+
+    /// Keeps a private message for its offline recipient, durably, and in the conversation.
+    pub fn keep_offline(&self, said: chat_core::protocol::PrivateSaid) -> Result<()> {
+        if self.mail.is_local() {
+            // The archive keeps it with the conversation.
+            return self.mail.keep(&said);
+        }
+        self.mail.keep(&said)?;
+        self.archive.private(said);
+        Ok(())
     }
 
     /// Forgets stale rate-limit entries and expired session tokens.
@@ -186,6 +201,38 @@ fn bind(addr: &str) -> Result<(TcpListener, SocketAddr)> {
     Ok((listener, local))
 }
 
+/// Accounts, session tokens and kept messages: in this machine's sled store, or in PostgreSQL
+/// with `accounts_url`.
+#[allow(clippy::type_complexity, reason = "three handles, named at the call")]
+fn open_shared_stores(
+    config: &ServerConfig,
+    store: &Store,
+    archive: &Arc<Archive>,
+) -> Result<(
+    Arc<dyn AccountStore>,
+    Arc<dyn TokenStore>,
+    Arc<dyn MailStore>,
+)> {
+    match &config.accounts_url {
+        None => {
+            let tokens =
+                LocalTokens::load(store.sessions.clone(), chat_core::clock::system_now_ms())?;
+            let mail: Arc<dyn MailStore> = Arc::clone(archive) as Arc<dyn MailStore>;
+            Ok((Arc::new(store.accounts.clone()), Arc::new(tokens), mail))
+        }
+        #[cfg(feature = "cluster")]
+        Some(url) => {
+            let pg = Arc::new(crate::store::Postgres::connect(url)?);
+            tracing::info!(at = ?pg, "accounts, sessions and kept messages in PostgreSQL");
+            Ok((pg.clone(), pg.clone(), pg))
+        }
+        #[cfg(not(feature = "cluster"))]
+        Some(_) => Err(ServerError::Config(
+            "accounts in PostgreSQL need a build with the `cluster` feature".into(),
+        )),
+    }
+}
+
 /// Opens the store, binds and starts serving. Returns once the server accepts connections.
 pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     config.validate()?;
@@ -193,14 +240,14 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         crate::irc::render::name_server(name);
     }
     let store = Store::open(&config.accounts_dir(), config.store_cache_bytes)?;
-    let directory = Directory::new(&store.accounts.all()?);
-    let sessions = Sessions::load(
-        store.sessions.clone(),
-        config.session_lifetime,
-        chat_core::clock::system_now_ms(),
-    )?;
     let default_lines = store.said.room_lines()?;
-    let archive = Archive::start(store.said.clone(), config.default_room_history)?;
+    let archive = Arc::new(Archive::start(
+        store.said.clone(),
+        config.default_room_history,
+    )?);
+    let (accounts, tokens, mail) = open_shared_stores(&config, &store, &archive)?;
+    let directory = Directory::new(&accounts.all()?);
+    let sessions = Sessions::new(tokens, config.session_lifetime);
     let tls = crate::tls::load(&config.tls, &config.data_dir)?;
     match &tls {
         Some(tls) => {
@@ -242,6 +289,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         ),
         config,
         store,
+        accounts,
+        mail,
         directory,
         sessions,
         archive,

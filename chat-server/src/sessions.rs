@@ -5,22 +5,19 @@
 //! random bits handed out in `logged_in`; the client keeps it (never the password) and presents
 //! it after a reconnect. Checking it is a hash and a table look-up.
 //!
-//! Only the token's SHA-256 is kept, in memory for look-ups and on disk (flushed before the token
-//! is handed out, and before a revocation is acknowledged), with the account and an expiry.
-//!
-//! Architecture Invariant: a token is usable only while its record is in the table; the table and
-//! the disk change together, disk first, so a token that was revoked never comes back after a
-//! crash and one that was handed out is never lost by one.
+//! Only the token's SHA-256 is kept, with the account and an expiry, in a [`TokenStore`]: this
+//! machine's (memory and sled, `LocalTokens`) or one the nodes of a cluster share. A token is
+//! written there before it is handed out, and removed there before a revocation is
+//! acknowledged.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ring::digest::{SHA256, digest};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::error::{Result, ServerError};
-use crate::store::{SessionRecord, SessionStore, TokenHash};
+use crate::store::{SessionRecord, TokenHash, TokenStore};
 
 /// Random bytes in a token (256 bits).
 const TOKEN_BYTES: usize = 32;
@@ -38,47 +35,30 @@ pub struct Issued {
     pub expires_ms: i64,
 }
 
-/// The token table.
+/// Issues, checks and revokes tokens.
 #[derive(Debug)]
 pub struct Sessions {
-    table: Mutex<HashMap<TokenHash, SessionRecord>>,
-    store: SessionStore,
+    store: Arc<dyn TokenStore>,
     lifetime: Duration,
     random: SystemRandom,
 }
 
 impl Sessions {
-    /// Loads every stored token that has not expired.
-    pub fn load(store: SessionStore, lifetime: Duration, now_ms: i64) -> Result<Self> {
-        let mut table = HashMap::new();
-        let mut expired = Vec::new();
-        for (hash, record) in store.all()? {
-            if record.expires_ms > now_ms {
-                table.insert(hash, record);
-            } else {
-                expired.push(hash);
-            }
-        }
-        store.remove(&expired)?;
-        Ok(Sessions {
-            table: Mutex::new(table),
+    /// Tokens in `store`, each valid for `lifetime` from its issue.
+    pub fn new(store: Arc<dyn TokenStore>, lifetime: Duration) -> Self {
+        Sessions {
             store,
             lifetime,
             random: SystemRandom::new(),
-        })
+        }
     }
 
-    fn table(&self) -> MutexGuard<'_, HashMap<TokenHash, SessionRecord>> {
-        // Every change below leaves the table consistent, so a poisoned lock guards valid data.
-        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    /// Tokens held now, if the store counts them cheaply.
+    pub fn len(&self) -> Option<usize> {
+        self.store.count()
     }
 
-    /// Tokens held now.
-    pub fn len(&self) -> usize {
-        self.table().len()
-    }
-
-    /// Issues a token for the account, on disk before it is returned. Touches the store: call it
+    /// Issues a token for the account, stored before it is returned. Touches the store: call it
     /// where store work belongs (the password pool).
     pub fn issue(&self, login_key: &str, now_ms: i64) -> Result<Issued> {
         let mut bytes = [0u8; TOKEN_BYTES];
@@ -93,78 +73,42 @@ impl Sessions {
             created_ms: now_ms,
             expires_ms: now_ms.saturating_add(lifetime_ms),
         };
-        let oldest = {
-            let table = self.table();
-            let mut mine: Vec<(&TokenHash, &SessionRecord)> = table
-                .iter()
-                .filter(|(_, r)| r.login_key == login_key)
-                .collect();
-            if mine.len() >= MAX_TOKENS_PER_ACCOUNT {
-                mine.sort_by_key(|(_, r)| r.created_ms);
-                mine.iter()
-                    .take(mine.len() + 1 - MAX_TOKENS_PER_ACCOUNT)
-                    .map(|(h, _)| **h)
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        };
-        self.revoke_hashes(&oldest)?;
-        self.store.insert(&hash, &record)?;
-        let expires_ms = record.expires_ms;
-        self.table().insert(hash, record);
-        Ok(Issued { token, expires_ms })
+        self.store.insert(&hash, &record, MAX_TOKENS_PER_ACCOUNT)?;
+        Ok(Issued {
+            token,
+            expires_ms: record.expires_ms,
+        })
     }
 
-    /// The login key a token stands for, if it is known and has not expired. Memory only.
-    pub fn check(&self, token: &str, now_ms: i64) -> Option<(String, i64)> {
-        let hash = parse(token)?;
-        let table = self.table();
-        let record = table.get(&hash)?;
-        (record.expires_ms > now_ms).then(|| (record.login_key.clone(), record.expires_ms))
+    /// The login key a token stands for, if it is known and has not expired. On this machine's
+    /// store, memory only.
+    pub fn check(&self, token: &str, now_ms: i64) -> Result<Option<(String, i64)>> {
+        let Some(hash) = parse(token) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .get(&hash)?
+            .filter(|r| r.expires_ms > now_ms)
+            .map(|r| (r.login_key, r.expires_ms)))
     }
 
     /// Revokes one token (unknown ones are ignored).
     pub fn revoke(&self, token: &str) -> Result<()> {
         match parse(token) {
-            Some(hash) => self.revoke_hashes(&[hash]),
+            Some(hash) => self.store.remove(&[hash]),
             None => Ok(()),
         }
     }
 
     /// Revokes every token of an account.
     pub fn revoke_all(&self, login_key: &str) -> Result<()> {
-        let hashes: Vec<TokenHash> = self
-            .table()
-            .iter()
-            .filter(|(_, r)| r.login_key == login_key)
-            .map(|(h, _)| *h)
-            .collect();
-        self.revoke_hashes(&hashes)
+        self.store.remove_account(login_key)
     }
 
-    /// Forgets tokens that expired (on disk too).
+    /// Forgets tokens that expired (in the store too).
     pub fn sweep(&self, now_ms: i64) -> Result<()> {
-        let expired: Vec<TokenHash> = self
-            .table()
-            .iter()
-            .filter(|(_, r)| r.expires_ms <= now_ms)
-            .map(|(h, _)| *h)
-            .collect();
-        self.revoke_hashes(&expired)
-    }
-
-    /// Disk first: if the removal fails, the tokens stay usable and the caller reports it.
-    fn revoke_hashes(&self, hashes: &[TokenHash]) -> Result<()> {
-        if hashes.is_empty() {
-            return Ok(());
-        }
-        self.store.remove(hashes)?;
-        let mut table = self.table();
-        for hash in hashes {
-            table.remove(hash);
-        }
-        Ok(())
+        self.store.sweep(now_ms)
     }
 }
 
@@ -202,13 +146,20 @@ fn parse(token: &str) -> Option<TokenHash> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{LocalTokens, Store};
 
     const DAY_MS: i64 = 24 * 3600 * 1000;
 
     fn open(dir: &std::path::Path) -> Sessions {
         let store = Store::open(dir, 1 << 20).unwrap();
-        Sessions::load(store.sessions, Duration::from_secs(30 * 24 * 3600), 0).unwrap()
+        let tokens = LocalTokens::load(store.sessions, 0).unwrap();
+        Sessions::new(Arc::new(tokens), Duration::from_secs(30 * 24 * 3600))
+    }
+
+    impl Sessions {
+        fn check_ok(&self, token: &str, now_ms: i64) -> Option<(String, i64)> {
+            self.check(token, now_ms).unwrap()
+        }
     }
 
     #[test]
@@ -222,23 +173,26 @@ mod tests {
             assert_eq!(kept.token.len(), 64);
             assert_ne!(kept.token, revoked.token);
             assert_eq!(kept.expires_ms, 1_000 + 30 * DAY_MS);
-            assert_eq!(sessions.check(&kept.token, 2_000).unwrap().0, "ana");
+            assert_eq!(sessions.check_ok(&kept.token, 2_000).unwrap().0, "ana");
             assert_eq!(
-                sessions.check(&kept.token.to_uppercase(), 2_000).unwrap().0,
+                sessions
+                    .check_ok(&kept.token.to_uppercase(), 2_000)
+                    .unwrap()
+                    .0,
                 "ana"
             );
             sessions.revoke(&revoked.token).unwrap();
-            assert!(sessions.check(&revoked.token, 2_000).is_none());
+            assert!(sessions.check_ok(&revoked.token, 2_000).is_none());
             assert!(
-                sessions.check(&kept.token, kept.expires_ms).is_none(),
+                sessions.check_ok(&kept.token, kept.expires_ms).is_none(),
                 "expired"
             );
         }
         let sessions = open(dir.path());
-        assert_eq!(sessions.check(&kept.token, 2_000).unwrap().0, "ana");
-        assert!(sessions.check(&revoked.token, 2_000).is_none());
+        assert_eq!(sessions.check_ok(&kept.token, 2_000).unwrap().0, "ana");
+        assert!(sessions.check_ok(&revoked.token, 2_000).is_none());
         for bad in ["", "zz", &"g".repeat(64), &kept.token[1..]] {
-            assert!(sessions.check(bad, 2_000).is_none(), "{bad:?}");
+            assert!(sessions.check_ok(bad, 2_000).is_none(), "{bad:?}");
         }
     }
 
@@ -250,12 +204,12 @@ mod tests {
         let a2 = sessions.issue("ana", 2).unwrap();
         let b = sessions.issue("bob", 3).unwrap();
         sessions.revoke_all("ana").unwrap();
-        assert!(sessions.check(&a1.token, 10).is_none());
-        assert!(sessions.check(&a2.token, 10).is_none());
-        assert!(sessions.check(&b.token, 10).is_some());
+        assert!(sessions.check_ok(&a1.token, 10).is_none());
+        assert!(sessions.check_ok(&a2.token, 10).is_none());
+        assert!(sessions.check_ok(&b.token, 10).is_some());
         drop(sessions);
         let sessions = open(dir.path());
-        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions.len().unwrap(), 1);
     }
 
     #[test]
@@ -266,8 +220,8 @@ mod tests {
         for t in 1..MAX_TOKENS_PER_ACCOUNT as i64 + 5 {
             sessions.issue("ana", t).unwrap();
         }
-        assert_eq!(sessions.len(), MAX_TOKENS_PER_ACCOUNT);
-        assert!(sessions.check(&first.token, 100).is_none());
+        assert_eq!(sessions.len().unwrap(), MAX_TOKENS_PER_ACCOUNT);
+        assert!(sessions.check_ok(&first.token, 100).is_none());
     }
 
     #[test]
@@ -277,8 +231,8 @@ mod tests {
             let sessions = open(dir.path());
             sessions.issue("ana", 0).unwrap();
             sessions.sweep(31 * DAY_MS).unwrap();
-            assert_eq!(sessions.len(), 0);
+            assert_eq!(sessions.len().unwrap(), 0);
         }
-        assert_eq!(open(dir.path()).len(), 0);
+        assert_eq!(open(dir.path()).len(), Some(0));
     }
 }

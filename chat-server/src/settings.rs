@@ -133,6 +133,11 @@ settings! {
     /// The server's name as IRC clients see it, usually its host name [default: chat]
     #[arg(long, env = "CHAT_IRC_SERVER_NAME", value_name = "NAME")]
     irc_server_name: String => opt(irc_server_name),
+    /// Keep accounts, session tokens and kept private messages in PostgreSQL
+    /// (`postgres://user@host:port/db`) instead of this machine's store: what the nodes of a
+    /// cluster share [default: off]
+    #[arg(long = "accounts", env = "CHAT_ACCOUNTS", value_name = "URL")]
+    accounts: String => opt(accounts_url),
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
     default_room: String => plain(default_room),
@@ -461,6 +466,7 @@ mod tests {
                 "irc_bind",
                 "irc_tls_bind",
                 "irc_server_name",
+                "accounts",
             ]
             .map(str::to_owned),
         );
@@ -479,6 +485,7 @@ mod tests {
                 "irc_bind",
                 "irc_tls_bind",
                 "irc_server_name",
+                "accounts",
             ]
             .contains(&key.as_str())
             {

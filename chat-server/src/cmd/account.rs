@@ -2,8 +2,8 @@
 //!
 //! Registration and password logins run whole on the password pool (store look-up, bcrypt, store
 //! write), never on a connection thread; the time they wait there is given back to the
-//! connection's handshake deadline. `resume` needs neither bcrypt nor the store: a session token
-//! is checked in memory.
+//! connection's handshake deadline. `resume` needs no bcrypt: a session token is checked in memory
+//! (or, when nodes share their tokens, with one indexed query).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -93,7 +93,7 @@ pub(crate) fn check_password(
     let started = Instant::now();
     let checked = shared.passwords.run(move |hasher| {
         let account = match &known {
-            Some(key) => pool_shared.store.accounts.get(key)?,
+            Some(key) => pool_shared.accounts.get(key)?,
             None => None,
         };
         let hash = account.as_ref().map(|a| a.password_hash.as_str());
@@ -164,6 +164,7 @@ pub(super) fn resume(s: &mut Session, id: u32, token: &str) -> Handled {
         .shared
         .sessions
         .check(token, system_now_ms())
+        .map_err(internal)?
         .and_then(|(key, expires_ms)| {
             let person = s.shared.directory.get(&key)?;
             Some((person.login, key, expires_ms))
@@ -226,7 +227,7 @@ pub(crate) fn deliver_kept_to(shared: &Shared, peer: &Peer) {
     let KeptMessages {
         messages: kept,
         dropped,
-    } = match shared.archive.kept_for(&key) {
+    } = match shared.mail.kept_for(&key) {
         Ok(Some(found)) => found,
         Ok(None) => return,
         Err(e) => {
@@ -253,7 +254,10 @@ pub(crate) fn deliver_kept_to(shared: &Shared, peer: &Peer) {
             count: dropped,
         }));
     }
-    shared.archive.delivered_kept(&key, up_to);
+    if let Err(e) = shared.mail.delivered(&key, up_to) {
+        // They are delivered again at the next login: never lost, at worst twice.
+        tracing::error!(login = %peer.name(), "cannot forget delivered messages: {e}");
+    }
 }
 
 /// Revokes this session's token (or all of the account's) on disk, then says goodbye.
@@ -281,13 +285,7 @@ fn create_account(
     ip: IpAddr,
     r: Registration,
 ) -> Result<String, Refusal> {
-    if shared
-        .store
-        .accounts
-        .get(&r.login)
-        .map_err(internal)?
-        .is_some()
-    {
+    if shared.accounts.get(&r.login).map_err(internal)?.is_some() {
         return Err(login_taken());
     }
     if let Err(wait) = shared.registrations.take(&ip, Instant::now()) {
@@ -313,7 +311,7 @@ fn create_account(
         gender: r.gender,
         created_ms: system_now_ms(),
     };
-    match shared.store.accounts.create(&account).map_err(internal)? {
+    match shared.accounts.create(&account).map_err(internal)? {
         Created::Yes => {
             shared.directory.insert(&account);
             Ok(account.login)

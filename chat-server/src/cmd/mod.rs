@@ -215,6 +215,17 @@ pub(crate) fn seconds(wait: Duration) -> String {
 
 /// The server failed: logged, and the client told to retry.
 pub(crate) fn internal(e: crate::error::ServerError) -> Refusal {
+    if let crate::error::ServerError::Unavailable { what, .. } = &e {
+        tracing::warn!("{e}");
+        return Refusal::retry(
+            ErrorCode::ServerBusy,
+            &format!("{what} is unreachable for a moment"),
+            UNAVAILABLE_RETRY,
+        );
+    }
     tracing::error!("{e}");
     Refusal::new(ErrorCode::Internal, "the server failed; try again")
 }
+
+/// How long a client is asked to wait when a database is unreachable.
+const UNAVAILABLE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);

@@ -131,7 +131,7 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
             ));
         }
         None => {
-            s.shared.archive.keep_offline(said).map_err(internal)?;
+            s.shared.keep_offline(said).map_err(internal)?;
             s.reply(
                 id,
                 ServerMessage::PrivateStored {

@@ -209,7 +209,7 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
                 s.numeric("401", &[target, "No such nick"]);
             }
         }
-        Ok(None) => match s.shared.archive.keep_offline(said) {
+        Ok(None) => match s.shared.keep_offline(said) {
             Ok(()) => {
                 if s.caps.contains(Caps::ECHO_MESSAGE) {
                     echo(s, &recipient.login, &text, id, notice);

@@ -1,20 +1,30 @@
 //! What the server keeps on disk, in one sled database: accounts, session tokens, and what was
 //! said (see `said`).
 //!
+//! Accounts, session tokens and private messages kept for offline users are reached through
+//! three small traits ([`AccountStore`], [`TokenStore`], [`MailStore`]): sled on this machine
+//! by default, or PostgreSQL (`postgres`) when the nodes of a cluster must share them.
+//!
 //! Architecture Invariants:
 //! - a write the server acknowledges (a registration, a session token, a revocation) is
 //!   acknowledged only after `flush()` returned, so it survives `kill -9`;
 //! - a store that fails to open stops the server; it is never replaced or repaired silently.
 
 mod accounts;
+#[cfg(feature = "cluster")]
+mod postgres;
 mod said;
 mod sessions;
 
 use std::path::Path;
 
 pub use accounts::{Account, Accounts, Created};
+#[cfg(feature = "cluster")]
+pub use postgres::Postgres;
 pub use said::{CONVERSATION_KEPT, Kept, KeptMessages, OFFLINE_PER_RECIPIENT, SaidStore};
-pub use sessions::{SessionRecord, SessionStore, TokenHash};
+pub use sessions::{LocalTokens, SessionRecord, SessionStore, TokenHash};
+
+use chat_core::protocol::PrivateSaid;
 
 use crate::error::{Result, ServerError};
 
@@ -58,5 +68,63 @@ impl Store {
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
         Ok(())
+    }
+}
+
+/// Where accounts live.
+pub trait AccountStore: Send + Sync + std::fmt::Debug {
+    /// Stores a new account unless its login is taken (in any case); durable before `Yes`.
+    fn create(&self, account: &Account) -> Result<Created>;
+    /// The account with this login (any case).
+    fn get(&self, login: &str) -> Result<Option<Account>>;
+    /// Every account, ordered by login key.
+    fn all(&self) -> Result<Vec<Account>>;
+}
+
+impl AccountStore for Accounts {
+    fn create(&self, account: &Account) -> Result<Created> {
+        Accounts::create(self, account)
+    }
+
+    fn get(&self, login: &str) -> Result<Option<Account>> {
+        Accounts::get(self, login)
+    }
+
+    fn all(&self) -> Result<Vec<Account>> {
+        Accounts::all(self)
+    }
+}
+
+/// Where session tokens (their hashes) live.
+pub trait TokenStore: Send + Sync + std::fmt::Debug {
+    /// Stores a token, then drops the account's oldest beyond `keep`; durable before it returns.
+    fn insert(&self, hash: &TokenHash, record: &SessionRecord, keep: usize) -> Result<()>;
+    /// A token's record, if it is stored (expired or not).
+    fn get(&self, hash: &TokenHash) -> Result<Option<SessionRecord>>;
+    /// Removes tokens; durable before it returns.
+    fn remove(&self, hashes: &[TokenHash]) -> Result<()>;
+    /// Removes every token of an account; durable before it returns.
+    fn remove_account(&self, login_key: &str) -> Result<()>;
+    /// Removes tokens expired at `now_ms`.
+    fn sweep(&self, now_ms: i64) -> Result<()>;
+    /// Tokens held (for the start-up log); `None` when counting would cost a query.
+    fn count(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// Where private messages for offline users wait.
+pub trait MailStore: Send + Sync + std::fmt::Debug {
+    /// Keeps a message for its offline recipient; durable before it returns.
+    fn keep(&self, said: &PrivateSaid) -> Result<()>;
+    /// The messages kept for a user (oldest first, with their sequence numbers) and how many
+    /// were dropped; `None` when there are none.
+    fn kept_for(&self, recipient_key: &str) -> Result<Option<KeptMessages>>;
+    /// Forgets a user's kept messages up to `up_to`, once handed to the user's connection.
+    fn delivered(&self, recipient_key: &str, up_to: u64) -> Result<()>;
+    /// Whether this store is the machine's own (the archive keeps conversations with the kept
+    /// messages), rather than shared by nodes.
+    fn is_local(&self) -> bool {
+        false
     }
 }

@@ -52,7 +52,13 @@ impl RoomLoop<'_> {
     }
 
     /// An IRC line other than a channel `PRIVMSG` found in place.
-    pub(super) fn on_irc_line(&mut self, conns: &mut Conns, local: usize, line: &Line, at: Instant) {
+    pub(super) fn on_irc_line(
+        &mut self,
+        conns: &mut Conns,
+        local: usize,
+        line: &Line,
+        at: Instant,
+    ) {
         let stage = self.members[local].stage;
         match line.command.as_str() {
             "PING" => {
@@ -89,7 +95,9 @@ impl RoomLoop<'_> {
     fn keep_failure(&mut self, local: usize, line: &Line) {
         if self.report.failures.len() < FAILURES_KEPT {
             let who = &self.members[local].login;
-            self.report.failures.push(format!("{who}: {}", describe(line)));
+            self.report
+                .failures
+                .push(format!("{who}: {}", describe(line)));
         }
     }
 }

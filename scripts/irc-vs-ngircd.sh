@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Fan-out through chat-server's IRC port against ngircd, with the same generator (chat-bench
+# fanout --irc), and the native port's same runs beside them:
+#
+#   N=100,  10 senders × 5000 messages, window 256      (deliveries/s)
+#   N=1000, 10 senders × 500 messages,  window 256      (deliveries/s)
+#   N=1000, 10 senders × 100 messages at 100 messages/s (100k deliveries/s: p50, p99)
+#
+# the commands of docs/PERFORMANCE.md. Every run gets a freshly started server (and a fresh data
+# directory); within a round the servers take turns on each case, so a slow half hour hits all
+# of them. Prints one line per run, then the medians and the ratios ours/ngircd; the JSON reports
+# are kept in $OUT (default: a temporary directory, printed at the end).
+#
+#   scripts/irc-vs-ngircd.sh [ROUNDS]        (default 3)
+#
+# Environment: S and B name other chat-server and chat-bench binaries (then nothing is built);
+# NGIRCD another ngircd; BASE_B a second chat-bench whose native runs are added as "native-base"
+# (to check that a generator change leaves the native figures alone); CASES a subset of
+# "n100 n1000 p99"; SERVERS a subset of "native irc ngircd".
+#
+# ngircd runs as a throwaway process (-n, a temporary configuration, a free loopback port) with
+# every limit its configuration can lift lifted: MaxConnectionsIP = 0, MaxConnections = 0,
+# MaxJoins = 0, and MaxPenaltyTime = 0, which caps every penalty under 10 s (command penalties,
+# the 3-commands-per-pass and bytes-per-second throttles) at 0 s. What its configuration cannot
+# change (compiled in): a client's commands are handled 3 per pass of the event loop (10 with
+# user mode +F, which only an IRC operator can set), at most 2 KiB of a client's input is read
+# ahead, and a client whose output queue passes 32 KiB after a flush is disconnected
+# ("Write buffer space exhausted").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+cases=${CASES:-n100 n1000 p99}
+servers=${SERVERS:-native irc ngircd}
+NGIRCD=${NGIRCD:-/usr/sbin/ngircd}
+if [ -z "${S:-}${B:-}" ]; then
+  cargo build --release -p chat-server -p chat-bench
+fi
+S=${S:-target/release/chat-server}
+B=${B:-target/release/chat-bench}
+[ -n "${BASE_B:-}" ] && servers="$servers native-base"
+tmp=$(mktemp -d)
+OUT=${OUT:-$tmp/reports}
+mkdir -p "$OUT"
+server=""
+stop_server() {
+  if [ -n "$server" ]; then
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=""
+  fi
+}
+trap 'stop_server; rm -rf "$tmp/data" "$tmp/ngircd"' EXIT
+ulimit -n "$(ulimit -Hn)"
+
+# Waits until $1 (a log file) has a line matching $2; fails if the server died.
+wait_for() {
+  for _ in $(seq 200); do
+    grep -q "$2" "$1" 2>/dev/null && return
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "the server did not start:" >&2
+  cat "$1" >&2
+  exit 1
+}
+
+# Starts chat-server with both ports; sets $server, $native_addr, $irc_addr.
+start_chat() {
+  rm -rf "$tmp/data"
+  "$S" --bind 127.0.0.1:0 --irc-bind 127.0.0.1:0 --irc-guests --data-dir "$tmp/data" --no-tls \
+    --bcrypt-cost 4 --allow-weak-bcrypt --max-connections 50000 --max-connections-per-ip 0 \
+    --flood-per-second 0 --registrations-per-ip 1000000 --login-free-failures 1000000 \
+    >"$tmp/chat.out" 2>"$tmp/chat.log" &
+  server=$!
+  wait_for "$tmp/chat.out" '^irc listening on'
+  native_addr=$(sed -n 's/^listening on //p' "$tmp/chat.out")
+  irc_addr=$(sed -n 's/^irc listening on //p' "$tmp/chat.out")
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts ngircd on a free port; sets $server and $irc_addr.
+start_ngircd() {
+  local port dir=$tmp/ngircd
+  port=$(free_port)
+  rm -rf "$dir"
+  mkdir -p "$dir/include"
+  cat >"$dir/ngircd.conf" <<EOF
+[Global]
+Name = bench.ngircd.local
+Info = chat-bench reference
+AdminInfo1 = chat-bench
+AdminInfo2 = loopback
+AdminEMail = bench@localhost
+Listen = 127.0.0.1
+Ports = $port
+MotdPhrase = bench
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxNickLength = 30
+MaxPenaltyTime = 0
+PingTimeout = 600
+PongTimeout = 120
+[Options]
+DNS = no
+Ident = no
+PAM = no
+IncludeDir = $dir/include
+EOF
+  "$NGIRCD" -n --config "$dir/ngircd.conf" >"$dir/ngircd.log" 2>&1 &
+  server=$!
+  wait_for "$dir/ngircd.log" 'Now listening on'
+  irc_addr=127.0.0.1:$port
+}
+
+case_flags() {
+  case $1 in
+    n100) echo "-n 100 -k 10 -m 5000 --threads 2 --timeout 300" ;;
+    n1000) echo "-n 1000 -k 10 -m 500 --threads 2 --timeout 300" ;;
+    p99) echo "-n 1000 -k 10 -m 100 --rate 100 --threads 2 --timeout 300" ;;
+  esac
+}
+
+# Runs one case against one server; appends a line to $tmp/runs.tsv.
+run_one() {
+  local round=$1 case=$2 who=$3 bench=$B addr flags report load
+  case $who in
+    native | native-base) start_chat; addr=$native_addr; flags="" ;;
+    irc) start_chat; addr=$irc_addr; flags="--irc" ;;
+    ngircd) start_ngircd; addr=$irc_addr; flags="--irc" ;;
+  esac
+  [ "$who" = native-base ] && bench=$BASE_B
+  report=$OUT/$case-$who-$round.json
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  # shellcheck disable=SC2046
+  "$bench" fanout --addr "$addr" $(case_flags "$case") $flags --server-pid "$server" \
+    >"$report" 2>"$OUT/$case-$who-$round.log" || true
+  stop_server
+  jq -r --arg who "$who" --arg case "$case" --arg round "$round" --arg load "$load" \
+    '[$case, $who, $round, .params.members, .deliveries_per_sec, .latency_us.p50,
+      .latency_us.p99, .outcome, .lost, .disconnects, (.server_cpu_s // "-"),
+      .bench_cpu_s, $load] | @tsv' "$report" >>"$tmp/runs.tsv" ||
+    printf '%s\t%s\t%s\t-\t0\t0\t0\tno-report\t-\t-\t-\t-\t%s\n' \
+      "$case" "$who" "$round" "$load" >>"$tmp/runs.tsv"
+  tail -n 1 "$tmp/runs.tsv" >&2
+}
+
+: >"$tmp/runs.tsv"
+echo "load before: $(cat /proc/loadavg)" >&2
+for round in $(seq "$rounds"); do
+  for case in $cases; do
+    for who in $servers; do
+      run_one "$round" "$case" "$who"
+    done
+  done
+done
+echo "load after: $(cat /proc/loadavg)" >&2
+cp "$tmp/runs.tsv" "$OUT/runs.tsv"
+
+echo
+echo "Every run (latency in ms; cpu in s over the timed phase; load: 1-min load average before):"
+{
+  printf 'case\tserver\tround\tN\tdeliveries/s\tp50\tp99\toutcome\tlost\tdisc\tserver_cpu\tbench_cpu\tload\n'
+  awk -F'\t' -v OFS='\t' '{ $5 = sprintf("%.2f M", $5 / 1e6); $6 = sprintf("%.2f", $6 / 1000);
+    $7 = sprintf("%.2f", $7 / 1000); print }' "$tmp/runs.tsv"
+} | column -t -s $'\t'
+
+# Median of the values of column $3 for case $1 and server $2.
+median() {
+  awk -F'\t' -v c="$1" -v w="$2" -v col="$3" '$1 == c && $2 == w { print $col }' "$tmp/runs.tsv" |
+    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
+      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# $1 / $2 with $3 as the printf format; "-" when $2 is 0.
+ratio() {
+  awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'
+}
+
+echo
+echo "Medians (server | N | deliveries/s | p50 | p99), and ours/ngircd:"
+{
+  printf 'case\tserver\tN\tdeliveries/s\tp50 ms\tp99 ms\n'
+  for case in $cases; do
+    n=$(case_flags "$case" | awk '{ print $2 }')
+    for who in $servers; do
+      printf '%s\t%s\t%s\t%s M\t%s\t%s\n' "$case" "$who" "$n" \
+        "$(ratio "$(median "$case" "$who" 5)" 1000000 %.2f)" \
+        "$(ratio "$(median "$case" "$who" 6)" 1000 %.2f)" \
+        "$(ratio "$(median "$case" "$who" 7)" 1000 %.2f)"
+    done
+  done
+} | column -t -s $'\t'
+if [[ " $servers " == *" irc "* && " $servers " == *" ngircd "* ]]; then
+  echo
+  for case in $cases; do
+    if [ "$case" = p99 ]; then
+      echo "$case: p99 ngircd/ours $(ratio "$(median "$case" ngircd 7)" "$(median "$case" irc 7)" %.2f)x"
+    else
+      echo "$case: deliveries/s ours (IRC port)/ngircd $(ratio "$(median "$case" irc 5)" "$(median "$case" ngircd 5)" %.2f)x"
+    fi
+  done
+fi
+echo
+echo "reports: $OUT"
