@@ -127,6 +127,29 @@ impl Shared {
         })
     }
 
+    /// The user with this login key: from the directory, or, when accounts are shared with other
+    /// servers, from the account store (someone registered elsewhere since this one started),
+    /// then remembered.
+    pub fn person(&self, key: &str) -> Option<crate::directory::Person> {
+        if let Some(person) = self.directory.get(key) {
+            return Some(person);
+        }
+        if self.accounts.is_local() {
+            return None;
+        }
+        match self.accounts.get(key) {
+            Ok(Some(account)) => {
+                self.directory.insert(&account);
+                self.directory.get(key)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("cannot look an account up: {e}");
+                None
+            }
+        }
+    }
+
     /// Keeps a private message for its offline recipient, durably, and in the conversation.
     pub fn keep_offline(&self, said: chat_core::protocol::PrivateSaid) -> Result<()> {
         if self.mail.is_local() {

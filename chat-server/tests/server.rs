@@ -9,10 +9,12 @@ mod server {
     mod clock;
     mod commands;
     mod durability;
+    pub mod engines;
     mod fit;
     mod ii;
     mod irc;
     mod limits;
+    mod postgres;
     mod robustness;
     mod rooms;
     mod said;

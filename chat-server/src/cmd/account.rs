@@ -166,7 +166,7 @@ pub(super) fn resume(s: &mut Session, id: u32, token: &str) -> Handled {
         .check(token, system_now_ms())
         .map_err(internal)?
         .and_then(|(key, expires_ms)| {
-            let person = s.shared.directory.get(&key)?;
+            let person = s.shared.person(&key)?;
             Some((person.login, key, expires_ms))
         });
     let Some((name, key, expires_ms)) = found else {

@@ -23,7 +23,7 @@ pub(super) fn conversation(s: &mut Session, id: u32, with: &str, before: Option<
     let key = validate::login_key(with);
     let partner = validate::login(with)
         .ok()
-        .and_then(|()| s.shared.directory.get(&key))
+        .and_then(|()| s.shared.person(&key))
         .ok_or_else(|| Refusal::new(ErrorCode::UserNotFound, "there is no user with that login"))?;
     let me = s.peer.login().map(|l| l.key.clone()).unwrap_or_default();
     let (messages, older) = s

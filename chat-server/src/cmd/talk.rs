@@ -93,7 +93,7 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
         ));
     }
     let key = validate::login_key(to);
-    let Some(recipient) = s.shared.directory.get(&key) else {
+    let Some(recipient) = s.shared.person(&key) else {
         return Err(Refusal::new(
             ErrorCode::UserNotFound,
             format!("there is no user called {to:?}"),

@@ -174,7 +174,7 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
     let key = validate::login_key(target);
     let recipient = validate::login(target)
         .ok()
-        .and_then(|()| s.shared.directory.get(&key));
+        .and_then(|()| s.shared.person(&key));
     let Some(recipient) = recipient else {
         if !notice {
             s.numeric("401", &[target, "No such nick"]);
@@ -521,7 +521,7 @@ fn whois(s: &mut IrcSession, line: &Line) {
     let key = validate::login_key(target);
     let person = validate::login(target)
         .ok()
-        .and_then(|()| s.shared.directory.get(&key));
+        .and_then(|()| s.shared.person(&key));
     let mut out = String::new();
     match person {
         None => render::push(
@@ -655,7 +655,7 @@ fn ison(s: &mut IrcSession, line: &Line) {
         .filter_map(|nick| {
             let key = validate::login_key(nick);
             s.shared.hub.online_user(&key)?;
-            s.shared.directory.get(&key).map(|p| p.login)
+            s.shared.person(&key).map(|p| p.login)
         })
         .collect();
     s.numeric("303", &[&online.join(" ")]);

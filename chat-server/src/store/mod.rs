@@ -79,6 +79,11 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
     fn get(&self, login: &str) -> Result<Option<Account>>;
     /// Every account, ordered by login key.
     fn all(&self) -> Result<Vec<Account>>;
+    /// Whether this machine alone writes the store (so the directory loaded at start, plus this
+    /// server's registrations, is every account).
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 impl AccountStore for Accounts {
@@ -92,6 +97,10 @@ impl AccountStore for Accounts {
 
     fn all(&self) -> Result<Vec<Account>> {
         Accounts::all(self)
+    }
+
+    fn is_local(&self) -> bool {
+        true
     }
 }
 

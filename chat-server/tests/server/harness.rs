@@ -20,7 +20,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub struct TestServer {
     pub handle: Option<ServerHandle>,
     pub dir: TempDir,
-    configure: fn(&mut ServerConfig),
+    configure: Box<dyn Fn(&mut ServerConfig)>,
 }
 
 impl TestServer {
@@ -28,17 +28,17 @@ impl TestServer {
         Self::start_with(|_| {})
     }
 
-    pub fn start_with(configure: fn(&mut ServerConfig)) -> Self {
+    pub fn start_with(configure: impl Fn(&mut ServerConfig) + 'static) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let handle = Self::launch(&dir, configure);
+        let handle = Self::launch(&dir, &configure);
         TestServer {
             handle: Some(handle),
             dir,
-            configure,
+            configure: Box::new(configure),
         }
     }
 
-    fn launch(dir: &TempDir, configure: fn(&mut ServerConfig)) -> ServerHandle {
+    fn launch(dir: &TempDir, configure: &dyn Fn(&mut ServerConfig)) -> ServerHandle {
         let mut config = ServerConfig::new(dir.path().join("accounts"));
         config.bind = "127.0.0.1:0".into();
         // The raw protocol clients below speak plain TCP; the tls module tests TLS.
@@ -58,7 +58,7 @@ impl TestServer {
     /// Stops the server (flushing the store) and starts a new one on the same store.
     pub fn restart(&mut self) {
         self.handle.take().unwrap().shutdown().unwrap();
-        self.handle = Some(Self::launch(&self.dir, self.configure));
+        self.handle = Some(Self::launch(&self.dir, &self.configure));
     }
 
     /// A client that has said hello.

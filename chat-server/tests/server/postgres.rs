@@ -1,0 +1,136 @@
+//! Accounts, session tokens and kept messages in a real PostgreSQL (`--accounts`), shared by two
+//! servers as nodes of a cluster share them; and what a PostgreSQL restart or crash does.
+
+use chat_core::protocol::{ErrorCode, Request, ServerMessage};
+
+use super::engines::Postgres;
+use super::harness::{TestServer, password, registration};
+
+/// A server whose accounts are in `pg`.
+fn server_on(pg: &Postgres) -> TestServer {
+    let url = pg.url();
+    TestServer::start_with(move |c| {
+        c.accounts_url = Some(url.clone());
+        c.bcrypt_cost = 4;
+        c.allow_weak_bcrypt = true;
+    })
+}
+
+/// Logs in with the password and returns the session token.
+fn token_of(server: &TestServer, login: &str) -> String {
+    let mut c = server.client();
+    match c.request(Request::Login {
+        login: login.into(),
+        password: password(login),
+    }) {
+        ServerMessage::LoggedIn {
+            token: Some(token), ..
+        } => token,
+        other => panic!("login: {other:?}"),
+    }
+}
+
+#[test]
+fn two_servers_share_accounts_tokens_and_kept_messages() {
+    let Some(pg) = Postgres::start() else { return };
+    let a = server_on(&pg);
+    let b = server_on(&pg);
+    // Registered on A: B knows the login is taken, and logs the user in.
+    let mut c = a.client();
+    assert!(matches!(
+        c.request(Request::Register(registration("ada"))),
+        ServerMessage::Registered { .. }
+    ));
+    let mut again = b.client();
+    assert_eq!(
+        again.refused(Request::Register(registration("ADA"))),
+        ErrorCode::LoginTaken
+    );
+    b.client().login("ada");
+    // A token issued by A resumes on B; logging out everywhere on B ends it on A too.
+    let token = token_of(&a, "ada");
+    let mut resumed = b.client();
+    match resumed.request(Request::Resume {
+        token: token.clone(),
+    }) {
+        ServerMessage::LoggedIn { login, .. } => assert_eq!(login, "ada"),
+        other => panic!("resume on B: {other:?}"),
+    }
+    resumed.send(Request::Logout { all: true });
+    resumed.until_closed();
+    let mut late = a.client();
+    assert_eq!(late.refused(Request::Resume { token }), ErrorCode::BadToken);
+    // A message kept on A for an offline user is delivered at its login on B, once.
+    let mut bea = a.user("bea");
+    bea.send(Request::Exit);
+    bea.until_closed();
+    let mut ada = a.client();
+    ada.login("ada");
+    match ada.request(Request::Private {
+        to: "bea".into(),
+        text: "te espero".into(),
+    }) {
+        ServerMessage::PrivateStored { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    let mut bea = b.client();
+    bea.login("bea");
+    bea.expect("the kept message", |m| {
+        matches!(m, ServerMessage::Private { from, text, stored: true, .. } if from == "ada" && text == "te espero")
+    });
+    bea.send(Request::Exit);
+    bea.until_closed();
+    let mut bea = a.client();
+    bea.login("bea");
+    let rest = bea.settle();
+    assert!(
+        !rest
+            .iter()
+            .any(|m| matches!(m, ServerMessage::Private { stored: true, .. })),
+        "delivered once: {rest:?}"
+    );
+}
+
+#[test]
+fn a_postgresql_outage_gives_retryable_errors_and_open_sessions_keep_chatting() {
+    let Some(pg) = Postgres::start() else { return };
+    let server = server_on(&pg);
+    let mut ana = server.user("ana");
+    let mut luis = server.user("luis");
+    luis.settle();
+    // Registered, acknowledged: then PostgreSQL dies without a shutdown.
+    let mut c = server.client();
+    assert!(matches!(
+        c.request(Request::Register(registration("cleo"))),
+        ServerMessage::Registered { .. }
+    ));
+    pg.kill();
+    // Logins fail with an error worth retrying, never a wrong answer.
+    let mut d = server.client();
+    match d.request(Request::Login {
+        login: "cleo".into(),
+        password: password("cleo"),
+    }) {
+        ServerMessage::Error {
+            code,
+            retry_after_ms,
+            ..
+        } => {
+            assert_eq!(code, ErrorCode::ServerBusy);
+            assert!(retry_after_ms.is_some());
+        }
+        other => panic!("login with the database down: {other:?}"),
+    }
+    // Those logged in keep chatting.
+    ana.send(Request::Say {
+        text: "¿seguimos?".into(),
+    });
+    luis.expect(
+        "ana's line",
+        |m| matches!(m, ServerMessage::Message { text, .. } if text == "¿seguimos?"),
+    );
+    // PostgreSQL is back: the acknowledged registration is there, and logins work again.
+    pg.up();
+    let mut e = server.client();
+    e.login("cleo");
+}
