@@ -89,6 +89,10 @@ pub struct ServerConfig {
     /// (`postgres://user@host:port/db`) instead of the sled store: what the nodes of a cluster
     /// share.
     pub accounts_url: Option<String>,
+    /// Join the cluster whose Redis is here (`redis://host:port`); a single server when `None`.
+    pub cluster_url: Option<String>,
+    /// This node's name in the cluster (unique); the host name and port when `None`.
+    pub node_name: Option<String>,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -143,6 +147,8 @@ impl ServerConfig {
             irc_guests: false,
             irc_server_name: None,
             accounts_url: None,
+            cluster_url: None,
+            node_name: None,
         }
     }
 
@@ -168,6 +174,13 @@ impl ServerConfig {
                      dashes, at most 63)"
                 )));
             }
+        }
+        if self.cluster_url.is_some() && self.accounts_url.is_none() {
+            return Err(ServerError::Config(
+                "a node of a cluster keeps its accounts where the other nodes see them: give \
+                 accounts = \"postgres://…\" (--accounts) with cluster (--cluster)"
+                    .into(),
+            ));
         }
         let min_cost = if self.allow_weak_bcrypt {
             MIN_WEAK_BCRYPT_COST

@@ -68,6 +68,15 @@ impl Directory {
             .insert(key, Person::from(account));
     }
 
+    /// Adds a user registered on another node of the cluster.
+    pub fn insert_person(&self, person: Person) {
+        let key = chat_core::validate::login_key(&person.login);
+        self.people
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, person);
+    }
+
     /// Lists an IRC guest under `login` while it is online, unless the name is an account's or
     /// another guest's (then `false`). Checked and taken under one lock, so two guests cannot
     /// both get a name.

@@ -6,6 +6,9 @@
 //! held across socket I/O or a disk flush.
 
 mod archive;
+mod bus;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod cmd;
 pub mod config;
 mod directory;

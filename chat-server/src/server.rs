@@ -212,6 +212,9 @@ pub struct ServerHandle {
     accepts: Vec<(SocketAddr, JoinHandle<()>)>,
     directory: Option<JoinHandle<()>>,
     stop_directory: Sender<()>,
+    /// This node's membership of a cluster, if any.
+    #[cfg(feature = "cluster")]
+    cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// Binds `addr` for `what` (for the error message).
@@ -222,6 +225,20 @@ fn bind(addr: &str) -> Result<(TcpListener, SocketAddr)> {
     })?;
     let local = listener.local_addr()?;
     Ok((listener, local))
+}
+
+/// A node's name when none is given: the host's name and the port clients connect to, unique
+/// on a network of machines with distinct names.
+#[cfg(feature = "cluster")]
+fn default_node_name(config: &ServerConfig) -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into());
+    let port = config.bind.rsplit(':').next().unwrap_or("0");
+    format!("{host}:{port}")
 }
 
 /// Accounts, session tokens and kept messages: in this machine's sled store, or in PostgreSQL
@@ -269,6 +286,19 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         config.default_room_history,
     )?);
     let (accounts, tokens, mail) = open_shared_stores(&config, &store, &archive)?;
+    #[cfg(feature = "cluster")]
+    let cluster = match &config.cluster_url {
+        Some(url) => {
+            let node = config
+                .node_name
+                .clone()
+                .unwrap_or_else(|| default_node_name(&config));
+            let cluster = crate::cluster::Cluster::connect(url, &node)?;
+            tracing::info!(%node, "a node of the cluster at {url}");
+            Some(cluster)
+        }
+        None => None,
+    };
     let directory = Directory::new(&accounts.all()?);
     let sessions = Sessions::new(tokens, config.session_lifetime);
     let tls = crate::tls::load(&config.tls, &config.data_dir)?;
@@ -331,6 +361,13 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),
     });
+    #[cfg(feature = "cluster")]
+    if let Some(cluster) = &cluster {
+        shared
+            .hub
+            .join_cluster(Arc::clone(cluster) as Arc<dyn crate::bus::Bus>);
+        cluster.run(&shared)?;
+    }
     let next_id = Arc::new(AtomicU64::new(1));
     let mut accepts = Vec::new();
     let listeners = [
@@ -382,6 +419,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         accepts,
         directory: Some(directory),
         stop_directory,
+        #[cfg(feature = "cluster")]
+        cluster,
     })
 }
 
@@ -479,6 +518,12 @@ impl ServerHandle {
         self.addr
     }
 
+    /// This node's view of its cluster (`None` for a single server).
+    #[cfg(feature = "cluster")]
+    pub fn cluster_status(&self) -> Option<crate::cluster::ClusterStatus> {
+        self.cluster.as_ref().map(|c| c.status())
+    }
+
     /// Where IRC clients connect in plain text, when the gateway is on.
     pub fn irc_addr(&self) -> Option<SocketAddr> {
         self.irc_addr
@@ -562,6 +607,11 @@ impl ServerHandle {
             thread::sleep(Duration::from_millis(2));
         }
         drop(peers);
+        // The cluster hears of this node's users leaving, then the node stops talking to it.
+        #[cfg(feature = "cluster")]
+        if let Some(cluster) = self.cluster.take() {
+            cluster.stop();
+        }
         // A client thread unregisters just before it ends; wait until each one let go of the
         // shared state, so that the store is closed when the handle is (a restart reopens it).
         while Arc::strong_count(&self.shared) > 1 && Instant::now() < deadline {

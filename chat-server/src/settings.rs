@@ -138,6 +138,13 @@ settings! {
     /// cluster share [default: off]
     #[arg(long = "accounts", env = "CHAT_ACCOUNTS", value_name = "URL")]
     accounts: String => opt(accounts_url),
+    /// Be a node of the cluster whose Redis is here (`redis://host:port`): rooms, users and
+    /// what is said are shared with the other nodes (needs `--accounts`) [default: off]
+    #[arg(long = "cluster", env = "CHAT_CLUSTER", value_name = "URL")]
+    cluster: String => opt(cluster_url),
+    /// This node's name in the cluster, unique among its nodes [default: host name and port]
+    #[arg(long, env = "CHAT_NODE_NAME", value_name = "NAME")]
+    node_name: String => opt(node_name),
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
     default_room: String => plain(default_room),
@@ -467,6 +474,8 @@ mod tests {
                 "irc_tls_bind",
                 "irc_server_name",
                 "accounts",
+                "cluster",
+                "node_name",
             ]
             .map(str::to_owned),
         );
@@ -486,6 +495,8 @@ mod tests {
                 "irc_tls_bind",
                 "irc_server_name",
                 "accounts",
+                "cluster",
+                "node_name",
             ]
             .contains(&key.as_str())
             {

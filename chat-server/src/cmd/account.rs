@@ -314,6 +314,11 @@ fn create_account(
     match shared.accounts.create(&account).map_err(internal)? {
         Created::Yes => {
             shared.directory.insert(&account);
+            shared.hub.publish(|| crate::bus::BusEvent::Registered {
+                login: account.login.clone(),
+                first_names: account.first_names.clone(),
+                last_names: account.last_names.clone(),
+            });
             Ok(account.login)
         }
         Created::LoginTaken => Err(login_taken()),

@@ -20,7 +20,6 @@ mod users;
 use std::time::Duration;
 
 use chat_core::Error as CoreError;
-use chat_core::clock::{Clock, SystemClock};
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Request, ServerMessage};
 
 pub(crate) use account::{check_password, deliver_kept_to};
@@ -147,7 +146,7 @@ pub(crate) fn handle(s: &mut Session, id: u32, request: Request) -> Handled {
             Err(Refusal::new(ErrorCode::Invalid, "hello was already said"))
         }
         (_, Request::Clock) => {
-            let server_time_us = SystemClock.now_us();
+            let server_time_us = s.shared.hub.now_us();
             s.reply(id, ServerMessage::Clock { server_time_us });
             Ok(Next::Continue)
         }

@@ -33,7 +33,10 @@ const MAX_YIELD: Duration = Duration::from_secs(2);
 #[inline(never)]
 pub(super) fn say(s: &mut Session, text: String) -> Handled {
     validate::text(&text)?;
-    let spoken = s.shared.hub.say(&s.peer, text, false)?;
+    let Some(spoken) = s.shared.hub.say(&s.peer, text, false)? else {
+        // Published to the cluster: delivered (the sender's copy too) as it comes back.
+        return Ok(Next::Continue);
+    };
     if spoken.in_default_room {
         s.shared.archive.room_line(spoken.said);
     }

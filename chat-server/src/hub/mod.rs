@@ -13,11 +13,12 @@
 //! - locks are taken in the order hub → a room's lines → outboxes.
 
 mod presence;
+mod remote;
 mod room;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use chat_core::limits::MAX_LISTED;
@@ -28,6 +29,7 @@ use chat_core::validate::room_key;
 
 pub use presence::Away;
 
+use crate::bus::{Bus, BusEvent};
 use crate::event::Event;
 use crate::peer::Peer;
 use crate::wire;
@@ -60,6 +62,9 @@ pub enum HubError {
     /// History of a room the user is not in.
     #[error("you can read the history of the room you are in only")]
     NotInRoom,
+    /// The cluster cannot be reached: the change would not be seen on other nodes.
+    #[error("the other servers cannot be reached for a moment; try again")]
+    ClusterUnreachable,
     /// An invariant did not hold.
     #[error("the server could not do that")]
     Internal,
@@ -76,6 +81,7 @@ impl HubError {
             HubError::DefaultRoom => ErrorCode::DefaultRoom,
             HubError::TooManyRooms | HubError::TooManyRoomsForUser(_) => ErrorCode::TooManyRooms,
             HubError::NotInRoom => ErrorCode::Invalid,
+            HubError::ClusterUnreachable => ErrorCode::ServerBusy,
             HubError::Internal => ErrorCode::Internal,
         }
     }
@@ -106,10 +112,26 @@ impl Online {
     }
 }
 
+/// A user online on another node of the cluster.
+#[derive(Debug, Clone)]
+struct Remote {
+    /// The node.
+    node: String,
+    /// Its session there: a later login elsewhere replaces it.
+    session: u64,
+    /// Login as registered.
+    name: String,
+    /// Key of the room it is in.
+    room: String,
+    away: Option<Away>,
+}
+
 #[derive(Debug, Default)]
 struct State {
-    /// By login key.
+    /// By login key: this node's users.
     online: HashMap<String, Online>,
+    /// By login key: users on other nodes of the cluster.
+    remote: HashMap<String, Remote>,
     /// By room key.
     rooms: HashMap<String, Room>,
     /// Largest room (counting whoever joins or leaves) whose members are told of each join and
@@ -136,6 +158,8 @@ pub struct Hub {
     history: HistoryLimits,
     /// Set when the room list or a member count changed since the last directory broadcast.
     directory_changed: AtomicBool,
+    /// The cluster this node belongs to, if any.
+    bus: OnceLock<Arc<dyn Bus>>,
 }
 
 /// A private message queued for its recipient.
@@ -216,6 +240,7 @@ impl Hub {
         Hub {
             state: RwLock::new(State {
                 online: HashMap::new(),
+                remote: HashMap::new(),
                 rooms,
                 presence_limit,
             }),
@@ -224,6 +249,7 @@ impl Hub {
             max_rooms_per_user,
             history,
             directory_changed: AtomicBool::new(false),
+            bus: OnceLock::new(),
         }
     }
 
@@ -239,6 +265,34 @@ impl Hub {
 
     fn changed(&self) {
         self.directory_changed.store(true, Ordering::Release);
+    }
+
+    /// Makes this hub a node of a cluster: from now on its changes are published on `bus`, and
+    /// room lines are delivered as they come back from it.
+    pub(crate) fn join_cluster(&self, bus: Arc<dyn Bus>) {
+        let _ = self.bus.set(bus);
+    }
+
+    /// The cluster, if this hub is a node of one.
+    fn bus(&self) -> Option<&Arc<dyn Bus>> {
+        self.bus.get()
+    }
+
+    /// Tells the other nodes (no effect on a single server).
+    pub(crate) fn publish(&self, event: impl FnOnce() -> BusEvent) {
+        if let Some(bus) = self.bus() {
+            bus.publish(event(), None);
+        }
+    }
+
+    /// Now, µs since the epoch: cluster time on a node (the course's clock sync then gives
+    /// every client the cluster's clock), else this machine's.
+    pub(crate) fn now_us(&self) -> i64 {
+        let local = chat_core::clock::Clock::now_us(&chat_core::clock::SystemClock);
+        match self.bus() {
+            Some(bus) => local + (bus.now_ms() - chat_core::clock::system_now_ms()) * 1_000,
+            None => local,
+        }
     }
 
     /// Whether the room directory changed since the last call (and clears the flag).
@@ -261,6 +315,8 @@ impl Hub {
             );
             takeover = Takeover::Closed;
         }
+        // Online on another node: that session ends when the node hears of this login.
+        remote::forget_user(&mut state, &login.key, true);
         let default_key = self.default_key.clone();
         state.online.insert(
             login.key.clone(),
@@ -274,7 +330,20 @@ impl Hub {
         );
         let entered = self.join_room(&mut state, peer, &default_key)?;
         self.changed();
+        self.publish(|| BusEvent::LoggedIn {
+            login: login.name.clone(),
+            session: peer.id,
+            room: self.default_name(&state),
+        });
         Ok((takeover, entered))
+    }
+
+    fn default_name(&self, state: &State) -> String {
+        state
+            .rooms
+            .get(&self.default_key)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
     }
 
     /// Removes a peer that is going away: it leaves its room, the users it wrote to are told it
@@ -291,6 +360,11 @@ impl Hub {
             leave_room(&mut state, &online.peer, &online.room, true);
             presence::tell_partners(&state, &online, &login.name, Presence::Offline, None);
         }
+        self.publish(|| BusEvent::LoggedOut {
+            login: login.name.clone(),
+            session: peer.id,
+            quit: peer.quit_message().to_owned(),
+        });
         let owned: Vec<String> = state
             .rooms
             .iter()
@@ -298,7 +372,7 @@ impl Hub {
             .map(|(k, _)| k.clone())
             .collect();
         for key in owned {
-            self.close_room(&mut state, &key, RoomClosedReason::CreatorLeft);
+            self.close_room(&mut state, &key, RoomClosedReason::CreatorLeft, true);
         }
         self.changed();
     }
@@ -307,20 +381,24 @@ impl Hub {
     pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(name);
+        self.may_create(&self.read(), &login.key, &key)?;
+        // On a node, the name is claimed across the cluster first (without holding the lock).
+        if let Some(bus) = self.bus() {
+            match bus.claim_room(&key, &login.name) {
+                Ok(true) => {}
+                Ok(false) => return Err(HubError::RoomExists),
+                Err(e) => {
+                    tracing::warn!("cannot claim a room name: {e}");
+                    return Err(HubError::ClusterUnreachable);
+                }
+            }
+        }
         let mut state = self.write();
-        if state.rooms.contains_key(&key) {
-            return Err(HubError::RoomExists);
-        }
-        if state.rooms.len() >= self.max_rooms {
-            return Err(HubError::TooManyRooms);
-        }
-        let owned = state
-            .rooms
-            .values()
-            .filter(|r| r.creator.as_ref().is_some_and(|(_, k)| *k == login.key))
-            .count();
-        if owned >= self.max_rooms_per_user {
-            return Err(HubError::TooManyRoomsForUser(self.max_rooms_per_user));
+        if let Err(e) = self.may_create(&state, &login.key, &key) {
+            if let Some(bus) = self.bus() {
+                bus.release_room(&key);
+            }
+            return Err(e);
         }
         state.rooms.insert(
             key.clone(),
@@ -331,9 +409,32 @@ impl Hub {
                 Vec::new(),
             ),
         );
+        self.publish(|| BusEvent::RoomCreated {
+            room: name.to_owned(),
+            creator: login.name.clone(),
+        });
         let entered = self.move_peer(&mut state, peer, &key)?;
         self.changed();
         Ok(entered)
+    }
+
+    /// Whether the user `login_key` may create room `key` now.
+    fn may_create(&self, state: &State, login_key: &str, key: &str) -> Result<(), HubError> {
+        if state.rooms.contains_key(key) {
+            return Err(HubError::RoomExists);
+        }
+        if state.rooms.len() >= self.max_rooms {
+            return Err(HubError::TooManyRooms);
+        }
+        let owned = state
+            .rooms
+            .values()
+            .filter(|r| r.creator.as_ref().is_some_and(|(_, k)| k == login_key))
+            .count();
+        if owned >= self.max_rooms_per_user {
+            return Err(HubError::TooManyRoomsForUser(self.max_rooms_per_user));
+        }
+        Ok(())
     }
 
     /// `#gR`: moves the peer into an existing room (no effect if already there).
@@ -371,17 +472,37 @@ impl Hub {
             return Err(HubError::NotRoomCreator);
         }
         let name = room.name.clone();
-        self.close_room(&mut state, &key, RoomClosedReason::Deleted);
+        self.close_room(&mut state, &key, RoomClosedReason::Deleted, true);
         self.changed();
         Ok(name)
     }
 
     /// Removes a room and moves its members to the default room, telling each why. Its history
-    /// goes with it.
-    fn close_room(&self, state: &mut State, key: &str, reason: RoomClosedReason) {
+    /// goes with it. `publish`: the room closed here (not on another node), so the cluster is
+    /// told and its name freed.
+    fn close_room(&self, state: &mut State, key: &str, reason: RoomClosedReason, publish: bool) {
         let Some(room) = state.rooms.remove(key) else {
             return;
         };
+        if publish && let Some(bus) = self.bus() {
+            bus.publish(
+                BusEvent::RoomClosed {
+                    room: room.name.clone(),
+                    reason,
+                },
+                None,
+            );
+            bus.release_room(key);
+        }
+        // Members on other nodes are moved by their nodes; the mirror follows at once.
+        for member_key in room.remote.keys() {
+            if let Some(remote) = state.remote.get_mut(member_key) {
+                remote.room = self.default_key.clone();
+            }
+        }
+        if let Some(default) = state.rooms.get_mut(&self.default_key) {
+            default.remote.extend(room.remote.clone());
+        }
         let closed = Event::new(ServerMessage::RoomClosed {
             room: room.name.clone(),
             reason,
@@ -402,7 +523,16 @@ impl Hub {
 
     /// A room message from the peer to everyone in its room, the peer included, kept in the
     /// room's history. `notice`: sent as an IRC `NOTICE` (shown as one to IRC clients).
-    pub fn say(&self, peer: &Peer, text: String, notice: bool) -> Result<Spoken, HubError> {
+    ///
+    /// On a node of a cluster the line is published instead, and every node (this one too)
+    /// delivers it as it comes back, in the cluster's order: `Ok(None)`. If it cannot be
+    /// published, the sender is told.
+    pub fn say(
+        &self,
+        peer: &Arc<Peer>,
+        text: String,
+        notice: bool,
+    ) -> Result<Option<Spoken>, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
@@ -410,13 +540,27 @@ impl Hub {
             .get(&login.key)
             .ok_or(HubError::LoginRequired)?;
         let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
+        if let Some(bus) = self.bus() {
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            let event = BusEvent::Said {
+                room: room.name.clone(),
+                from: login.name.clone(),
+                text: text.clone(),
+                time: bus.now_ms(),
+                notice,
+            };
+            bus.publish(event, Some(not_sent(peer, text)));
+            return Ok(None);
+        }
         let time = chat_core::clock::system_now_ms();
         let (said, behind) = room.say(peer, text, time, notice);
-        Ok(Spoken {
+        Ok(Some(Spoken {
             said,
             in_default_room: online.room == self.default_key,
             behind,
-        })
+        }))
     }
 
     /// Lines said in the peer's room before line `before` (the newest when `None`), as many as
@@ -454,7 +598,7 @@ impl Hub {
     /// not online. The two become each other's partners (told of presence changes).
     pub fn private(
         &self,
-        from: &Peer,
+        from: &Arc<Peer>,
         to_key: &str,
         text: &str,
         id: u64,
@@ -462,6 +606,31 @@ impl Hub {
     ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
+        if !state.online.contains_key(to_key)
+            && let Some(remote) = state.remote.get(to_key)
+            && let Some(bus) = self.bus()
+        {
+            // On another node: published, delivered there.
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            let to = remote.name.clone();
+            bus.publish(
+                BusEvent::Private {
+                    to: to.clone(),
+                    from: login.name.clone(),
+                    text: text.to_owned(),
+                    id,
+                    time: bus.now_ms(),
+                    notice,
+                },
+                Some(not_sent(from, text.to_owned())),
+            );
+            if let Some(me) = state.online.get_mut(&login.key) {
+                presence::add_partner(&mut me.partners, to_key);
+            }
+            return Ok(Some(Delivered { to, behind: None }));
+        }
         let Some(to) = state.online.get_mut(to_key) else {
             return Ok(None);
         };
@@ -498,7 +667,7 @@ impl Hub {
             .iter()
             .map(|(key, r)| RoomInfo {
                 name: r.name.clone(),
-                members: u32::try_from(r.members.len()).unwrap_or(u32::MAX),
+                members: u32::try_from(r.member_count()).unwrap_or(u32::MAX),
                 creator: r.creator.as_ref().map(|(name, _)| name.clone()),
                 is_default: *key == self.default_key,
             })
@@ -526,6 +695,14 @@ impl Hub {
                 })
             })
             .collect();
+        online.extend(state.remote.iter().filter_map(|(key, r)| {
+            state.rooms.get(&r.room).map(|room| OnlineUser {
+                key: key.clone(),
+                room: room.name.clone(),
+                presence: presence_of(r.away.as_ref()),
+                away_text: r.away.as_ref().and_then(|a| a.text.clone()),
+            })
+        }));
         drop(state);
         online.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         online
@@ -554,7 +731,15 @@ impl Hub {
     /// An online user, by login key.
     pub fn online_user(&self, key: &str) -> Option<OnlineUser> {
         let state = self.read();
-        let online = state.online.get(key)?;
+        let Some(online) = state.online.get(key) else {
+            let remote = state.remote.get(key)?;
+            return Some(OnlineUser {
+                key: key.to_owned(),
+                room: state.rooms.get(&remote.room)?.name.clone(),
+                presence: presence_of(remote.away.as_ref()),
+                away_text: remote.away.as_ref().and_then(|a| a.text.clone()),
+            });
+        };
         Some(OnlineUser {
             key: key.to_owned(),
             room: state.rooms.get(&online.room)?.name.clone(),
@@ -601,7 +786,15 @@ impl Hub {
         if let Some(online) = peer.login().and_then(|l| state.online.get_mut(&l.key)) {
             online.room = to.to_owned();
         }
-        self.join_room(state, peer, to)
+        let entered = self.join_room(state, peer, to)?;
+        if let Some(room) = state.rooms.get(to) {
+            self.publish(|| BusEvent::Moved {
+                login: peer.name().to_owned(),
+                session: peer.id,
+                room: room.name.clone(),
+            });
+        }
+        Ok(entered)
     }
 
     /// Adds a peer to a room's members, tells the others, and returns the peer's `entered`
@@ -618,7 +811,7 @@ impl Hub {
             .map_or(Presence::Online, Online::presence);
         let limit = state.presence_limit;
         let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
-        if room.members.len() < limit {
+        if room.member_count() < limit {
             let joined = Event::new(ServerMessage::Joined {
                 room: room.name.clone(),
                 login: peer.name().to_owned(),
@@ -643,13 +836,17 @@ impl Hub {
                 let online = state.online.get(&login.key)?;
                 online.away.is_some().then(|| login.name.clone())
             })
+            .chain(room.remote.keys().filter_map(|key| {
+                let remote = state.remote.get(key)?;
+                remote.away.is_some().then(|| remote.name.clone())
+            }))
             .take(MAX_LISTED)
             .collect();
         let mut entered = ServerMessage::Entered {
             room: room.name.clone(),
             creator: room.creator.as_ref().map(|(name, _)| name.clone()),
             members,
-            member_count: u32::try_from(room.members.len()).unwrap_or(u32::MAX),
+            member_count: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
             away,
             history: Vec::new(),
             more_history: true,
@@ -675,7 +872,7 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str, quitting: bool) {
     let Some(room) = state.rooms.get_mut(key) else {
         return;
     };
-    let announce = room.members.len() <= state.presence_limit;
+    let announce = room.member_count() <= state.presence_limit;
     room.remove(peer.id);
     if !announce {
         return;
@@ -688,4 +885,32 @@ fn leave_room(state: &mut State, peer: &Peer, key: &str, quitting: bool) {
         left = left.quitting(peer.quit_message());
     }
     room.broadcast(&left);
+}
+
+/// Online or away.
+fn presence_of(away: Option<&Away>) -> Presence {
+    if away.is_some() {
+        Presence::Away
+    } else {
+        Presence::Online
+    }
+}
+
+/// What tells a sender its line or message did not reach the cluster.
+fn not_sent(peer: &Arc<Peer>, text: String) -> crate::bus::Failed {
+    let peer = Arc::downgrade(peer);
+    Box::new(move || {
+        if let Some(peer) = peer.upgrade() {
+            let shown: String = text.chars().take(40).collect();
+            peer.event(&Event::new(ServerMessage::Error {
+                code: ErrorCode::ServerBusy,
+                message: format!(
+                    "not sent: \u{201c}{shown}\u{201d}: the other servers cannot be reached \
+                     for a moment; try again"
+                ),
+                field: None,
+                retry_after_ms: Some(2_000),
+            }));
+        }
+    })
 }

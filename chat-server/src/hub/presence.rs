@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Presence, ServerMessage};
 
 use super::{Hub, HubError, Online, State};
+use crate::bus::BusEvent;
 use crate::event::Event;
 use crate::peer::Peer;
 
@@ -61,7 +62,7 @@ pub(super) fn tell_partners(
     let room_told = state
         .rooms
         .get(&online.room)
-        .is_some_and(|r| r.members.len() <= state.presence_limit);
+        .is_some_and(|r| r.member_count() <= state.presence_limit);
     for key in &online.partners {
         if let Some(partner) = state.online.get(key)
             && !(room_told && in_room(&partner.peer))
@@ -101,6 +102,10 @@ impl Hub {
             Presence::Away,
             text.as_deref(),
         );
+        self.publish(|| BusEvent::Presence {
+            login: login.name.clone(),
+            away: Some(text.clone()),
+        });
         Ok(Some(ServerMessage::Presence {
             login: login.name.clone(),
             presence: Presence::Away,
@@ -127,6 +132,10 @@ impl Hub {
             Some(_) => online.away = None,
         }
         self.tell(&state, &login.key, &login.name, Presence::Online, None);
+        self.publish(|| BusEvent::Presence {
+            login: login.name.clone(),
+            away: None,
+        });
         Ok(Some(ServerMessage::Presence {
             login: login.name.clone(),
             presence: Presence::Online,
@@ -140,7 +149,7 @@ impl Hub {
             return;
         };
         if let Some(room) = state.rooms.get(&online.room)
-            && room.members.len() <= state.presence_limit
+            && room.member_count() <= state.presence_limit
         {
             let event = Event::new(ServerMessage::Presence {
                 login: name.to_owned(),

@@ -4,7 +4,7 @@
 //! every member receives the room's lines in the same order, the order of their numbers, and
 //! the history holds them in that order too.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_core::limits::MAX_LISTED;
@@ -75,8 +75,10 @@ pub(super) struct Room {
     pub name: String,
     /// Login name and key of the creator; `None` for the default room.
     pub creator: Option<(String, String)>,
-    /// Members, in no particular order.
+    /// Members connected to this node, in no particular order.
     pub members: Vec<Arc<Peer>>,
+    /// Members on other nodes of a cluster: login key → login.
+    pub remote: BTreeMap<String, String>,
     /// Where each member is in `members`, by peer id: joining and leaving cost O(1), not O(N).
     slots: HashMap<u64, usize>,
     lines: Mutex<Lines>,
@@ -102,6 +104,7 @@ impl Room {
             name: name.to_owned(),
             creator,
             members: Vec::new(),
+            remote: BTreeMap::new(),
             slots: HashMap::new(),
             lines: Mutex::new(lines),
         }
@@ -130,8 +133,13 @@ impl Room {
         self.members.push(Arc::clone(peer));
     }
 
-    /// The first [`MAX_LISTED`] member names in case-insensitive order, found in O(N) without
-    /// sorting (or allocating for) everyone.
+    /// Members on every node.
+    pub fn member_count(&self) -> usize {
+        self.members.len() + self.remote.len()
+    }
+
+    /// The first [`MAX_LISTED`] member names in case-insensitive order (on every node), found
+    /// in O(N) without sorting (or allocating for) everyone.
     pub fn listed_names(&self) -> Vec<String> {
         let mut names: Vec<(&str, &str)> = self
             .members
@@ -140,6 +148,7 @@ impl Room {
                 Some(l) => (l.key.as_str(), l.name.as_str()),
                 None => ("-", "-"),
             })
+            .chain(self.remote.iter().map(|(k, n)| (k.as_str(), n.as_str())))
             .collect();
         if names.len() > MAX_LISTED {
             names.select_nth_unstable(MAX_LISTED);
@@ -153,6 +162,29 @@ impl Room {
     /// wait for it (see `peer::broadcast`).
     pub fn broadcast(&self, event: &Event) -> Option<Arc<Peer>> {
         peer::broadcast(self.members.iter(), event)
+    }
+
+    /// Keeps a line numbered elsewhere (by the cluster, in its order) and queues it for this
+    /// node's members, under the lines lock. `origin`: the sender's connection, if on this node.
+    pub fn deliver(&self, said: Said, origin: Option<u64>, notice: bool) -> Arc<Said> {
+        let mut lines = self.lines();
+        lines.next_id = lines.next_id.max(said.id + 1);
+        let mut event = Event::at(
+            said.time,
+            ServerMessage::Message {
+                room: self.name.clone(),
+                from: said.from.clone(),
+                text: said.text.clone(),
+                id: said.id,
+            },
+        )
+        .noticed(notice);
+        if let Some(origin) = origin {
+            event = event.sent_by(origin);
+        }
+        let said = lines.push(said);
+        self.broadcast(&event);
+        said
     }
 
     /// Numbers a line, keeps it, and queues it for every member, all under the lines lock (see

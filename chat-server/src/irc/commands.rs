@@ -154,7 +154,7 @@ fn say(s: &mut IrcSession, line: &Line) {
             return;
         }
         match s.shared.hub.say(&s.peer, text, notice) {
-            Ok(spoken) => {
+            Ok(Some(spoken)) => {
                 if spoken.in_default_room {
                     s.shared.archive.room_line(spoken.said);
                 }
@@ -162,6 +162,8 @@ fn say(s: &mut IrcSession, line: &Line) {
                     talk::yield_to(&behind);
                 }
             }
+            // Published to the cluster: delivered as it comes back.
+            Ok(None) => {}
             Err(e) => s.notice(&e.to_string()),
         }
         return;

@@ -347,6 +347,9 @@ pub fn event(
             ..
         } => entered(&mut out, nick, room, creator.as_deref(), members, caps),
         ServerMessage::Ping => push(&mut out, &Line::new("PING", &[server()])),
+        ServerMessage::Error { message, .. } => {
+            push(&mut out, &line(None, "NOTICE", &[nick, message]));
+        }
         ServerMessage::Goodbye { reason, message } => {
             push(&mut out, &Line::new("ERROR", &[&closing(*reason, message)]));
         }

@@ -1,0 +1,134 @@
+//! What the nodes of a cluster tell each other, and what the hub needs of the cluster: a
+//! [`Bus`] (`cluster` implements it over Redis). Without a cluster the hub has no bus and
+//! behaves as a single server.
+
+use chat_core::protocol::RoomClosedReason;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+/// Runs when an event could not be published (tells its sender).
+pub(crate) type Failed = Box<dyn FnOnce() + Send>;
+
+/// The cluster, as the hub sees it.
+pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
+    /// Queues an event for the other nodes; `failed` runs if it cannot be published. Never
+    /// blocks.
+    fn publish(&self, event: BusEvent, failed: Option<Failed>);
+    /// Whether events can be published now.
+    fn is_up(&self) -> bool;
+    /// Claims a room name for a new room: `Ok(false)` if the name is taken on some node. Waits
+    /// for the cluster (about a second at most).
+    fn claim_room(&self, room_key: &str, creator: &str) -> Result<bool>;
+    /// Frees a closed room's name.
+    fn release_room(&self, room_key: &str);
+    /// Now, in cluster time (ms since the epoch).
+    fn now_ms(&self) -> i64;
+}
+
+/// A user online on a node, as a snapshot lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAt {
+    pub login: String,
+    /// The session (the node's connection id): a later login elsewhere replaces it.
+    pub session: u64,
+    /// Room name.
+    pub room: String,
+    /// Away, with or without a message.
+    pub away: Option<Option<String>>,
+}
+
+/// A room a node's user created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomAt {
+    pub name: String,
+    pub creator: String,
+}
+
+/// What happened on a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum BusEvent {
+    /// The node (re)joined: the others answer with a snapshot.
+    Hello,
+    /// The node is alive; `offset_ms`: its clock's offset to the cluster's (Redis `TIME`).
+    Beat { offset_ms: i64 },
+    /// Everything about the node's users: whoever it lists replaces what others knew of it.
+    Snapshot {
+        users: Vec<UserAt>,
+        rooms: Vec<RoomAt>,
+    },
+    /// Logged in (in the default room); ends that account's session on any other node.
+    LoggedIn {
+        login: String,
+        session: u64,
+        room: String,
+    },
+    /// Moved to another room.
+    Moved {
+        login: String,
+        session: u64,
+        room: String,
+    },
+    /// Logged out or disconnected; `quit`: what IRC clients see.
+    LoggedOut {
+        login: String,
+        session: u64,
+        quit: String,
+    },
+    /// Away (`Some`) or back (`None`).
+    Presence {
+        login: String,
+        away: Option<Option<String>>,
+    },
+    /// A room was created (its name is claimed in [`ROOMS_KEY`] first).
+    RoomCreated { room: String, creator: String },
+    /// A room was deleted or closed.
+    RoomClosed {
+        room: String,
+        reason: RoomClosedReason,
+    },
+    /// A room line; its id is the event's number.
+    Said {
+        room: String,
+        from: String,
+        text: String,
+        time: i64,
+        notice: bool,
+    },
+    /// A private message for a user on another node.
+    Private {
+        to: String,
+        from: String,
+        text: String,
+        id: u64,
+        time: i64,
+        notice: bool,
+    },
+    /// An account was made (every node's directory lists it).
+    Registered {
+        login: String,
+        first_names: String,
+        last_names: String,
+    },
+}
+
+/// An event and the node it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub node: String,
+    pub event: BusEvent,
+}
+
+impl Envelope {
+    /// Its bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        // Owned strings and numbers always encode.
+        rmp_serde::to_vec_named(self).unwrap_or_default()
+    }
+
+    /// An envelope from its bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        rmp_serde::from_slice(bytes).map_err(|e| e.to_string())
+    }
+}
