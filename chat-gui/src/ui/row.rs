@@ -287,7 +287,7 @@ pub fn layout(
                 Some(h) => (GROUP_PAD, h.name.size().y + 2.0),
                 None => (LINE_PAD, 0.0),
             };
-            let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 2.0);
+            let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
             Row {
                 height: top + header_h + body.size().y + note_h,
                 top,
