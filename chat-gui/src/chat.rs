@@ -242,6 +242,14 @@ impl Chat {
                 }
                 let me = self.me.clone();
                 let h = self.history_mut(room);
+                // A room's numbers only grow while it lives: lines numbered at or above the
+                // newest it now has are from an earlier room of the same name.
+                let room_newest = history.last().map(|s| s.id);
+                if h.newest_id()
+                    .is_some_and(|held| room_newest.is_none_or(|n| n < held))
+                {
+                    h.forget_numbers();
+                }
                 if h.newest_id().is_none() && *more_history {
                     h.earlier = Earlier::More;
                 }
@@ -686,6 +694,39 @@ mod tests {
         );
         assert_eq!(chat.history("lobby").unwrap().len(), 9);
         assert!(chat.take_arrivals().is_empty(), "history is no arrival");
+    }
+
+    #[test]
+    fn a_room_made_again_under_the_same_name_shows_its_new_lines() {
+        let mut chat = Chat::new("ana");
+        let room = |history: Vec<Said>| ServerMessage::Entered {
+            room: "proyecto".into(),
+            creator: Some("bob".into()),
+            members: vec!["ana".into()],
+            member_count: 1,
+            away: Vec::new(),
+            history,
+            more_history: false,
+        };
+        chat.apply(1, &room(vec![said(1, "old one"), said(2, "old two")]));
+        // The room closed and bob made it again: numbered from 1, nothing said yet.
+        chat.apply(2, &room(Vec::new()));
+        let line = |id, text: &str| ServerMessage::Message {
+            room: "proyecto".into(),
+            from: "bob".into(),
+            text: text.into(),
+            id,
+        };
+        chat.apply(3, &line(1, "new one"));
+        chat.apply(4, &line(2, "new two"));
+        chat.apply(5, &line(2, "new two"));
+        let texts: Vec<String> = chat
+            .history("proyecto")
+            .unwrap()
+            .iter()
+            .filter_map(|l| l.said().map(|(_, t)| t.to_owned()))
+            .collect();
+        assert_eq!(texts, ["old one", "old two", "new one", "new two"]);
     }
 
     #[test]

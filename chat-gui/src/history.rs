@@ -256,6 +256,17 @@ impl History {
         added
     }
 
+    /// Forgets the server's numbers of the lines held: they belonged to an earlier life of the
+    /// room (a room of the same name closed and was made again, numbered from the start), so
+    /// they must neither hide new lines nor be asked for pages before.
+    pub fn forget_numbers(&mut self) {
+        for line in &mut self.lines {
+            line.id = None;
+        }
+        self.ids.clear();
+        self.earlier = Earlier::None;
+    }
+
     /// The number of the newest numbered line held.
     pub fn newest_id(&self) -> Option<u64> {
         self.lines.iter().rev().find_map(|l| l.id)
