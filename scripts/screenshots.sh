@@ -53,6 +53,7 @@ start_xvfb() {
 shots=$(free_display); start_xvfb "$shots"
 bobs=$(free_display); start_xvfb "$bobs"
 carols=$(free_display); start_xvfb "$carols"
+dans=$(free_display); start_xvfb "$dans"
 
 "$server" --bind 127.0.0.1:0 --data-dir "$work/server" >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -111,7 +112,8 @@ sleep 5; shoot register "$last_pid"; stop "$last_pid"
 first=${#pids[@]}
 client bob-register "$bobs" "$(register bob Roberto Gómez 34)"
 client carol-register "$carols" "$(register carol Carolina Restrepo 27)"
-client alice-login "$shots" "$(register alice Alicia Núñez 29);wait=300"
+client dan-register "$dans" "$(register dan Daniel Osorio 31)"
+client alice-login "$shots" "$(register alice Alicia Núñez 29);keep-signed-in;wait=300"
 sleep 7; shoot login "$last_pid"
 for pid in "${pids[@]:$first}"; do stop "$pid"; done
 sleep 1
@@ -122,14 +124,25 @@ long="Notes for Friday: chapter three covers clock synchronisation (Cristian's a
 client alice "$shots" "connect;fill-login=alice,$pw;login;wait=5000;say=Hi both! Shall we meet in the project room later? 🙂;wait=9000;users;wait=6000;close-users;wait=1500;private=bob,Sure, see you at 4.;wait=6000;close-private=bob;type=Good idea :tada: see you all at 4 ;emoji-picker;wait=6000;escape;type=;say=#cR repaso;wait=1500;ask-delete=repaso;wait=6000;escape;say=#eR;theme=light"
 alice=$last_pid
 t0=$SECONDS
-client bob "$bobs" "connect;fill-login=bob,$pw;login;wait=2500;say=Hola a todos 👋;say=is the server on your laptop?;wait=5000;say=Works great from here 👍 ✓;wait=7000;private=alice,Can you send me the slides before the meeting? 📚"
-client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR proyecto;wait=800;say=#eR;wait=1500;say=Yes, hosted right here → clock synced too.;wait=1500;say=$long"
+client bob "$bobs" "connect;fill-login=bob,$pw;login;wait=2500;say=Hola a todos 👋;say=is the server on your laptop?;wait=5000;say=Works great from here 👍 ✓;wait=7000;private=alice,Can you send me the slides before the meeting? 📚;wait=15000;private=dan,Welcome to the course chat! The notes from Monday are in the shared folder 📁"
+client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR proyecto;wait=800;say=#eR;wait=1500;say=Yes, hosted right here → clock synced too.;wait=1500;say=$long;wait=25000;away=at the library"
 # at SECONDS: waits until that many seconds after alice started.
 at() { while ((SECONDS - t0 < $1)); do sleep 0.2; done; }
-at 13; shoot main-dark "$alice"
+at 11; shoot main-dark "$alice"
 at 19; shoot users "$alice"
 at 26; shoot private "$alice"
 at 32; shoot emoji "$alice"
 at 40; shoot delete "$alice"
 at 47; shoot main-light "$alice"
+stop "$alice"
+
+# 5. Someone who arrives after the discussion: the room's earlier lines above their divider,
+# carol away (an amber dot), a private message kept for him while he was offline (unread),
+# then finding "clock" in the room, then that private message.
+client dan "$shots" "connect;fill-login=dan,$pw;login;wait=9000;find=clock;wait=6000;escape;open-private=bob"
+dan=$last_pid
+t0=$SECONDS
+at 7; shoot history "$dan"
+at 12; shoot find "$dan"
+at 21; shoot kept "$dan"
 ls -l "$out"

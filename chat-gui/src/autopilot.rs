@@ -7,7 +7,9 @@
 //! `register`, `fill-login=LOGIN[,PASSWORD]`, `login`, `say=TEXT`, `users`, `close-users`, `open-private=LOGIN`,
 //! `private=LOGIN,TEXT`, `wait=MILLISECONDS`, `theme=light|dark`, `language=en|es`, `type=TEXT` (into
 //! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`,
-//! `close-private=LOGIN`, `escape` (closes menus, pickers and questions).
+//! `close-private=LOGIN`, `escape` (closes menus, pickers and questions), `keep-signed-in` (ticks
+//! the login window's box), `find=TEXT` (the find bar over the main pane), `search=TEXT` (the
+//! search window), `away=TEXT` (away with that message), `back`.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -57,6 +59,16 @@ pub enum Step {
     ClosePrivate(String),
     /// Close menus, pickers, windows and questions, as Escape and clicks elsewhere do.
     Escape,
+    /// Tick "keep me signed in".
+    KeepSignedIn,
+    /// Open the find bar over the main pane, looking for this.
+    Find(String),
+    /// Open the search window, looking for this.
+    Search(String),
+    /// Be away with this message.
+    Away(String),
+    /// Be back.
+    Back,
 }
 
 impl Step {
@@ -65,6 +77,7 @@ impl Step {
         matches!(
             self,
             Step::RegisterForm
+                | Step::KeepSignedIn
                 | Step::FillRegister(_)
                 | Step::Register
                 | Step::FillLogin(..)
@@ -83,6 +96,10 @@ impl Step {
                 | Step::Type(_)
                 | Step::EmojiPicker
                 | Step::AskDelete(_)
+                | Step::Find(_)
+                | Step::Search(_)
+                | Step::Away(_)
+                | Step::Back
         )
     }
 }
@@ -143,6 +160,11 @@ impl Autopilot {
                 ("dock", _) => Step::Dock(arg == "on"),
                 ("close-private", _) => Step::ClosePrivate(arg),
                 ("escape", _) => Step::Escape,
+                ("keep-signed-in", _) => Step::KeepSignedIn,
+                ("find", _) => Step::Find(arg),
+                ("search", _) => Step::Search(arg),
+                ("away", _) => Step::Away(arg),
+                ("back", _) => Step::Back,
                 _ => return Err(format!("unknown step {raw:?}")),
             };
             steps.push_back(step);

@@ -1,12 +1,15 @@
 //! The connection's life as the user experiences it: connecting, logging in, losing the
-//! connection, waiting, reconnecting and logging in again without retyping the password.
+//! connection, waiting, reconnecting and resuming the session without the password.
 //!
 //! [`Client`] owns the [`Connection`] (whose threads own the socket) and turns its events into
 //! state: the [`Phase`], form feedback and the [`Chat`]. The UI thread calls [`Client::pump`]
-//! when it is woken and [`Client::tick`] to learn when a reconnection is due; neither blocks.
+//! when it is woken and [`Client::tick`] to learn when a reconnection or a retry is due;
+//! neither blocks.
 //!
-//! Architecture Invariant: the password lives only here, in memory, for the session; it is never
-//! written to the settings or a log (`Password`'s `Debug` hides it).
+//! Architecture Invariant: the password is held only while a login with it is under way (to
+//! retry when the server says it is busy) and dropped when `logged_in` arrives or the login is
+//! refused for good; it is never written to the settings or a log (`Password`'s `Debug` hides
+//! it). After that the session token is what logs in again: `resume` after a reconnection.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,13 +17,14 @@ use std::time::{Duration, Instant};
 
 use chat_core::client::{self, ClientOptions, Connection, Disconnect, Event, Session, Waker};
 use chat_core::clock::{Clock, ClockSync, SystemClock};
-use chat_core::protocol::{CloseReason, Password, Request, ServerFrame, ServerMessage};
+use chat_core::protocol::{CloseReason, ErrorCode, Password, Request, ServerFrame, ServerMessage};
 use chat_core::tls::{ClientTls, KnownHosts};
-use chat_core::validate::room_key;
+use chat_core::validate::{login_key, room_key};
 
 use crate::backoff::Backoff;
-use crate::chat::Chat;
-use crate::history::{LineKind, Refusal};
+use crate::chat::{Chat, FirstPage};
+use crate::composer::Target;
+use crate::history::{Earlier, Line, LineKind, Refusal};
 use crate::limits::{RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY};
 
 /// Where the connection stands.
@@ -32,7 +36,7 @@ pub enum Phase {
     Connecting,
     /// Connected, not logged in: the login and register forms.
     Connected,
-    /// Login sent, waiting for the answer.
+    /// Login (or resume) sent, waiting for the answer.
     LoggingIn,
     /// Logged in: the main window.
     LoggedIn,
@@ -53,38 +57,97 @@ pub enum Pending {
     Register(String),
     /// A login typed by the user.
     Login,
-    /// The automatic login after a reconnection.
+    /// The automatic resume after a reconnection (the main window stays).
     Relogin,
-    /// Re-entering the room the user was in before the connection was lost.
+    /// Resuming a session kept from an earlier run (the login window waits).
     Resume,
+    /// Re-entering the room the user was in before the connection was lost.
+    ReEnter,
     /// `#lR`: the answer is shown as a line.
     ListRooms,
     /// `#show users`: the answer opens the users window.
     ShowUsers,
     /// A private message to this peer.
     Private(String),
+    /// A page of the current room's history.
+    History,
+    /// A page of the conversation with this peer (login key).
+    PrivateHistory(String),
+    /// Logging out.
+    Logout,
     /// Any other command; errors are shown in the room.
     Command,
+}
+
+/// A session token of the signed-in user: what logs in again without the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken {
+    /// The login as registered.
+    pub login: String,
+    /// The token.
+    pub token: String,
+    /// When it expires, ms since the Unix epoch (server time); `None` if not said.
+    pub expires_ms: Option<i64>,
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A token logs in as its user: keep it out of logs like a password.
+        f.debug_struct("SessionToken")
+            .field("login", &self.login)
+            .field("expires_ms", &self.expires_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the last login failed, and when it can be tried again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginProblem {
+    /// What the server said.
+    pub refusal: Refusal,
+    /// When the server said to try again (`server_busy`, `rate_limited`).
+    pub retry_at: Option<Instant>,
+    /// Whether the client will try again by itself then.
+    pub retrying: bool,
+}
+
+/// What happened to the session token, for the settings to follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenNews {
+    /// The server gave this token (at a login or resume).
+    Issued(SessionToken),
+    /// The token is no longer valid (refused, or logged out): forget it.
+    Ended,
 }
 
 /// Answers the forms show.
 #[derive(Debug, Clone, Default)]
 pub struct Feedback {
     /// Why the last login failed.
-    pub login: Option<Refusal>,
+    pub login: Option<LoginProblem>,
     /// Why the last registration failed.
     pub register: Option<Refusal>,
     /// The login just registered, to prefill the login form.
     pub registered: Option<String>,
     /// The users window was asked for and its list arrived.
     pub users_arrived: bool,
+    /// News of the session token, for the settings.
+    pub token: Option<TokenNews>,
 }
 
-/// The login and password of the session, for logging in again after a reconnection.
-#[derive(Clone)]
-struct Credentials {
+/// A login with the password, under way.
+struct LoginAttempt {
     login: String,
     password: Password,
+}
+
+/// Something to send again when the server said when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// The login with the password (the server was busy).
+    Login,
+    /// Resuming with the token.
+    Resume,
 }
 
 /// The client's side of one server.
@@ -97,7 +160,13 @@ pub struct Client {
     lost: Option<Disconnect>,
     connection: Option<Connection>,
     session: Option<Session>,
-    credentials: Option<Credentials>,
+    token: Option<SessionToken>,
+    attempt: Option<LoginAttempt>,
+    retry: Option<(Instant, Retry)>,
+    /// Resume with the token as soon as the connection is up (a session kept from before).
+    resume_when_connected: bool,
+    /// The login under way is the automatic one after a reconnection: the main window stays.
+    relogin: bool,
     pending: HashMap<u32, Pending>,
     backoff: Backoff,
     logging_out: bool,
@@ -136,7 +205,11 @@ impl Client {
             lost: None,
             connection: None,
             session: None,
-            credentials: None,
+            token: None,
+            attempt: None,
+            retry: None,
+            resume_when_connected: false,
+            relogin: false,
             pending: HashMap::new(),
             backoff: Backoff::new(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY),
             logging_out: false,
@@ -205,11 +278,29 @@ impl Client {
         }
     }
 
+    /// Whether a password is held in memory (only while a login with it is under way).
+    pub fn holds_password(&self) -> bool {
+        self.attempt.is_some()
+    }
+
+    /// The session token held in memory, if logged in (or resuming).
+    pub fn token(&self) -> Option<&SessionToken> {
+        self.token.as_ref()
+    }
+
+    /// The login whose kept session is being resumed (no password typed), while it is.
+    pub fn resuming_login(&self) -> Option<&str> {
+        (self.phase == Phase::LoggingIn && !self.relogin)
+            .then_some(self.token.as_ref())
+            .flatten()
+            .map(|t| t.login.as_str())
+    }
+
     /// Whether the main window is what the user should see (logged in, or getting back there).
     pub fn in_session(&self) -> bool {
         match self.phase {
             Phase::LoggedIn | Phase::Reconnecting { .. } => true,
-            Phase::LoggingIn => self.pending.values().any(|p| *p == Pending::Relogin),
+            Phase::LoggingIn => self.relogin,
             _ => false,
         }
     }
@@ -217,12 +308,24 @@ impl Client {
     /// Starts connecting to `addr` (`host:port`); returns at once.
     pub fn connect(&mut self, addr: &str) {
         self.addr = addr.trim().to_owned();
-        self.credentials = None;
+        self.token = None;
+        self.attempt = None;
+        self.retry = None;
+        self.resume_when_connected = false;
+        self.relogin = false;
         self.logging_out = false;
         self.backoff.reset();
         self.last = None;
         self.phase = Phase::Connecting;
         self.open();
+    }
+
+    /// Connects to `addr` and resumes the session of `token` (kept from an earlier run) as soon
+    /// as connected, without the password.
+    pub fn resume(&mut self, addr: &str, token: SessionToken) {
+        self.connect(addr);
+        self.token = Some(token);
+        self.resume_when_connected = true;
     }
 
     fn open(&mut self) {
@@ -258,6 +361,17 @@ impl Client {
         }
     }
 
+    /// Tells `peer` the user is typing to them. No reply on success, so nothing is remembered.
+    pub fn typing(&mut self, peer: &str) {
+        if self.phase == Phase::LoggedIn
+            && let Some(connection) = &self.connection
+        {
+            connection.send(Request::Typing {
+                to: peer.to_owned(),
+            });
+        }
+    }
+
     /// Requests waiting for their reply.
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
@@ -271,29 +385,61 @@ impl Client {
         self.send(Request::Register(registration), Pending::Register(login));
     }
 
-    /// Logs in; the credentials are kept in memory to log in again after a reconnection.
+    /// Logs in with the password, which is held only until the answer (to retry if the server
+    /// is busy).
     pub fn login(&mut self, login: &str, password: Password) {
         self.feedback.login = None;
-        self.credentials = Some(Credentials {
+        self.retry = None;
+        self.attempt = Some(LoginAttempt {
             login: login.to_owned(),
-            password: password.clone(),
+            password,
         });
-        self.phase = Phase::LoggingIn;
-        self.send(
-            Request::Login {
-                login: login.to_owned(),
-                password,
-            },
-            Pending::Login,
-        );
+        self.send_login();
     }
 
-    /// Leaves the session: says goodbye, forgets the password, and opens a fresh connection so
-    /// the login form is ready.
-    pub fn logout(&mut self) {
-        self.credentials = None;
+    fn send_login(&mut self) {
+        let Some(attempt) = &self.attempt else {
+            return;
+        };
+        let request = Request::Login {
+            login: attempt.login.clone(),
+            password: attempt.password.clone(),
+        };
+        self.phase = Phase::LoggingIn;
+        self.send(request, Pending::Login);
+    }
+
+    fn send_resume(&mut self) {
+        let Some(token) = &self.token else {
+            return;
+        };
+        let request = Request::Resume {
+            token: token.token.clone(),
+        };
+        self.phase = Phase::LoggingIn;
+        let pending = if self.relogin {
+            Pending::Relogin
+        } else {
+            Pending::Resume
+        };
+        self.send(request, pending);
+    }
+
+    /// Leaves the session: the server forgets its token (`all`: every session of the account,
+    /// on every machine), and a fresh connection opens so the login form is ready.
+    pub fn logout(&mut self, all: bool) {
+        self.token = None;
+        self.attempt = None;
+        self.retry = None;
+        self.relogin = false;
+        self.feedback.token = Some(TokenNews::Ended);
         self.logging_out = true;
-        self.send(Request::Exit, Pending::Command);
+        if self.phase == Phase::LoggedIn {
+            self.send(Request::Logout { all }, Pending::Logout);
+        } else {
+            // Not logged in on this connection: nothing for the server to revoke here.
+            self.connection = None;
+        }
         if self.connection.is_none() {
             self.finish_logout();
         }
@@ -308,7 +454,11 @@ impl Client {
 
     /// Drops the connection and any reconnection: back to the connect window.
     pub fn disconnect(&mut self) {
-        self.credentials = None;
+        self.token = None;
+        self.attempt = None;
+        self.retry = None;
+        self.relogin = false;
+        self.resume_when_connected = false;
         self.logging_out = false;
         self.connection = None;
         self.session = None;
@@ -328,6 +478,80 @@ impl Client {
         }
     }
 
+    /// Opens the conversation with `peer` and, the first time, asks for the messages the server
+    /// keeps of it. Asked before anything is sent to them, so what the user sends next comes
+    /// after that page and is never in it.
+    pub fn open_conversation(&mut self, peer: &str) {
+        self.chat.open_conversation(peer);
+        self.ask_first_page(peer);
+    }
+
+    fn ask_first_page(&mut self, peer: &str) {
+        if self.phase != Phase::LoggedIn {
+            return;
+        }
+        let c = self.chat.conversation_mut(peer);
+        if c.first_page != FirstPage::NotAsked {
+            return;
+        }
+        c.first_page = FirstPage::Asked;
+        let with = c.peer.clone();
+        self.send(
+            Request::PrivateHistory { with, before: None },
+            Pending::PrivateHistory(login_key(peer)),
+        );
+    }
+
+    /// Asks for the page of lines before the oldest held in `target`, if the server keeps
+    /// earlier ones and none is on its way.
+    pub fn load_earlier(&mut self, target: &Target) {
+        if self.phase != Phase::LoggedIn {
+            return;
+        }
+        match target {
+            Target::Room => {
+                let Some(room) = self.chat.room_name().map(str::to_owned) else {
+                    return;
+                };
+                let Some(h) = self.chat.current_history_mut() else {
+                    return;
+                };
+                let Some(before) = h.oldest_id().filter(|_| h.earlier == Earlier::More) else {
+                    return;
+                };
+                h.earlier = Earlier::Loading;
+                self.send(
+                    Request::History {
+                        room,
+                        before: Some(before),
+                    },
+                    Pending::History,
+                );
+            }
+            Target::Private(key) => {
+                let Some(c) = self.chat.conversation(key) else {
+                    return;
+                };
+                let Some(before) = c
+                    .history
+                    .oldest_id()
+                    .filter(|_| c.history.earlier == Earlier::More)
+                else {
+                    return;
+                };
+                let with = c.peer.clone();
+                self.chat.conversation_mut(key).history.earlier = Earlier::Loading;
+                self.send(
+                    Request::PrivateHistory {
+                        with,
+                        before: Some(before),
+                    },
+                    Pending::PrivateHistory(key.clone()),
+                );
+            }
+        }
+    }
+
     /// Handles every event waiting on the connection. Returns whether anything happened.
     pub fn pump(&mut self, now: Instant) -> bool {
         let mut events = Vec::new();
@@ -341,9 +565,23 @@ impl Client {
         any
     }
 
-    /// Starts a reconnection that is due; returns how long until the next one is, so the UI can
-    /// ask to be woken then.
+    /// Starts a reconnection or a retry that is due; returns how long until the next one is,
+    /// so the UI can ask to be woken then.
     pub fn tick(&mut self, now: Instant) -> Option<Duration> {
+        if let Some((at, what)) = self.retry {
+            if at > now {
+                return Some(at - now);
+            }
+            self.retry = None;
+            if let Some(problem) = &mut self.feedback.login {
+                problem.retry_at = None;
+            }
+            match what {
+                Retry::Login => self.send_login(),
+                Retry::Resume => self.send_resume(),
+            }
+            return None;
+        }
         let Phase::Reconnecting {
             attempt,
             retry_at: Some(at),
@@ -367,7 +605,7 @@ impl Client {
     pub fn handle(&mut self, event: Event, now: Instant) {
         match event {
             Event::Connected(session) => self.connected(session),
-            Event::Frame(frame) => self.frame(frame),
+            Event::Frame(frame) => self.frame(frame, now),
             Event::Disconnected(why) => self.disconnected(why, now),
         }
     }
@@ -375,22 +613,17 @@ impl Client {
     fn connected(&mut self, session: Session) {
         self.session = Some(session);
         self.last = None;
-        match (&self.phase, self.credentials.clone()) {
-            (Phase::Reconnecting { .. }, Some(c)) => {
-                self.phase = Phase::LoggingIn;
-                self.send(
-                    Request::Login {
-                        login: c.login,
-                        password: c.password,
-                    },
-                    Pending::Relogin,
-                );
-            }
-            _ => self.phase = Phase::Connected,
+        let reconnecting = matches!(self.phase, Phase::Reconnecting { .. });
+        if self.token.is_some() && (reconnecting || self.resume_when_connected) {
+            self.resume_when_connected = false;
+            self.relogin = reconnecting;
+            self.send_resume();
+        } else {
+            self.phase = Phase::Connected;
         }
     }
 
-    fn frame(&mut self, frame: ServerFrame) {
+    fn frame(&mut self, frame: ServerFrame, now: Instant) {
         let pending = frame.re.and_then(|re| self.pending.remove(&re));
         let time = frame.time;
         match (&frame.message, pending) {
@@ -399,7 +632,7 @@ impl Client {
                     code,
                     message,
                     field,
-                    ..
+                    retry_after_ms,
                 },
                 pending,
             ) => {
@@ -408,32 +641,20 @@ impl Client {
                     code: *code,
                     field: *field,
                 };
-                self.refused(time, refusal, pending);
+                let retry_at = retry_after_ms.map(|ms| now + Duration::from_millis(ms));
+                self.refused(time, refusal, retry_at, pending);
             }
             (ServerMessage::Registered { login }, _) => {
                 self.feedback.registered = Some(login.clone());
             }
-            (ServerMessage::LoggedIn { login, .. }, pending) => {
-                let resume = (pending == Some(Pending::Relogin) && self.chat.is_me(login))
-                    .then(|| self.chat.room_name().map(str::to_owned))
-                    .flatten();
-                if !self.chat.is_me(login) || self.chat.me.is_empty() {
-                    self.chat = Chat::new(login);
-                }
-                if let Some(c) = &mut self.credentials {
-                    c.login = login.clone();
-                }
-                self.phase = Phase::LoggedIn;
-                self.backoff.reset();
-                self.lost = None;
-                if pending == Some(Pending::Relogin) {
-                    self.chat.note(time, LineKind::ConnectionBack);
-                }
-                let default = self.session.as_ref().map(|s| room_key(&s.default_room));
-                if let Some(room) = resume.filter(|r| Some(room_key(r)) != default) {
-                    self.send(Request::EnterRoom { room }, Pending::Resume);
-                }
-            }
+            (
+                ServerMessage::LoggedIn {
+                    login,
+                    token,
+                    token_expires,
+                },
+                pending,
+            ) => self.logged_in(time, login, token.as_deref(), *token_expires, pending),
             (ServerMessage::Rooms { .. }, Some(Pending::ListRooms)) => {
                 self.chat.apply(time, &frame.message);
                 let rooms = self.chat.rooms.clone();
@@ -443,29 +664,133 @@ impl Client {
                 self.chat.apply(time, &frame.message);
                 self.feedback.users_arrived = true;
             }
-            (message, _) => self.chat.apply(time, message),
+            (message, _) => {
+                self.chat.apply(time, message);
+                if let ServerMessage::Private { from, .. } = message {
+                    // A conversation that starts with their message shows what came before.
+                    self.ask_first_page(from);
+                }
+            }
         }
     }
 
-    fn refused(&mut self, time: i64, refusal: Refusal, pending: Option<Pending>) {
+    fn logged_in(
+        &mut self,
+        time: i64,
+        login: &str,
+        token: Option<&str>,
+        expires_ms: Option<i64>,
+        pending: Option<Pending>,
+    ) {
+        // The password has done its work.
+        self.attempt = None;
+        self.retry = None;
+        let again = pending == Some(Pending::Relogin) && self.chat.is_me(login);
+        let room_before = again
+            .then(|| self.chat.room_name().map(str::to_owned))
+            .flatten();
+        if !self.chat.is_me(login) || self.chat.me.is_empty() {
+            self.chat = Chat::new(login);
+        }
+        if let Some(token) = token {
+            let token = SessionToken {
+                login: login.to_owned(),
+                token: token.to_owned(),
+                expires_ms,
+            };
+            if self.token.as_ref() != Some(&token) {
+                self.feedback.token = Some(TokenNews::Issued(token.clone()));
+            }
+            self.token = Some(token);
+        }
+        self.phase = Phase::LoggedIn;
+        self.relogin = false;
+        self.feedback.login = None;
+        self.backoff.reset();
+        self.lost = None;
+        self.chat.pages_lost();
+        if again {
+            self.chat.note(time, LineKind::ConnectionBack);
+        }
+        let default = self.session.as_ref().map(|s| room_key(&s.default_room));
+        if let Some(room) = room_before.filter(|r| Some(room_key(r)) != default) {
+            self.send(Request::EnterRoom { room }, Pending::ReEnter);
+        }
+        let asked: Vec<String> = self
+            .chat
+            .conversations()
+            .filter(|c| c.first_page == FirstPage::NotAsked)
+            .map(|c| c.peer.clone())
+            .collect();
+        for peer in asked {
+            self.ask_first_page(&peer);
+        }
+    }
+
+    fn refused(
+        &mut self,
+        time: i64,
+        refusal: Refusal,
+        retry_at: Option<Instant>,
+        pending: Option<Pending>,
+    ) {
+        let busy = matches!(refusal.code, ErrorCode::ServerBusy | ErrorCode::RateLimited);
         match pending {
             Some(Pending::Register(_)) => self.feedback.register = Some(refusal),
-            Some(Pending::Login | Pending::Relogin) => {
-                // A refused automatic login (the password changed, say) needs the user.
-                self.credentials = None;
+            Some(Pending::Login) => {
+                // A busy server is asked again when it says; other refusals need the user.
+                let retrying = refusal.code == ErrorCode::ServerBusy && retry_at.is_some();
+                if let (true, Some(at)) = (retrying, retry_at) {
+                    self.retry = Some((at, Retry::Login));
+                } else {
+                    self.attempt = None;
+                    self.phase = Phase::Connected;
+                }
+                self.feedback.login = Some(LoginProblem {
+                    refusal,
+                    retry_at,
+                    retrying,
+                });
+            }
+            Some(Pending::Relogin | Pending::Resume) if busy && retry_at.is_some() => {
+                if let Some(at) = retry_at {
+                    self.retry = Some((at, Retry::Resume));
+                }
+                self.feedback.login = Some(LoginProblem {
+                    refusal,
+                    retry_at,
+                    retrying: true,
+                });
+            }
+            Some(Pending::Relogin | Pending::Resume) => {
+                // The token is no longer valid: the password is needed.
+                self.token = None;
+                self.relogin = false;
+                self.feedback.token = Some(TokenNews::Ended);
                 self.chat = Chat::default();
                 self.phase = Phase::Connected;
-                self.feedback.login = Some(refusal);
+                self.feedback.login = Some(LoginProblem {
+                    refusal,
+                    retry_at: None,
+                    retrying: false,
+                });
             }
-            Some(Pending::Resume) => {}
+            Some(Pending::ReEnter | Pending::Logout) => {}
+            Some(Pending::History) => {
+                if let Some(h) = self.chat.current_history_mut() {
+                    h.earlier = Earlier::None;
+                }
+            }
+            Some(Pending::PrivateHistory(key)) => {
+                let c = self.chat.conversation_mut(&key);
+                c.first_page = FirstPage::Arrived;
+                c.history.earlier = Earlier::None;
+            }
             Some(Pending::Private(peer)) => {
                 self.chat
                     .conversation_mut(&peer)
                     .history
-                    .push(crate::history::Line {
-                        time_ms: time,
-                        kind: LineKind::Refused(refusal),
-                    });
+                    .push(Line::new(time, LineKind::Refused(refusal)));
             }
             Some(Pending::ListRooms | Pending::ShowUsers | Pending::Command) | None => {
                 self.chat.note(time, LineKind::Refused(refusal));
@@ -479,6 +804,8 @@ impl Client {
         let was_in_session = self.in_session();
         self.connection = None;
         self.pending.clear();
+        self.retry = None;
+        self.attempt = None;
         if self.logging_out {
             self.finish_logout();
             return;
@@ -501,7 +828,7 @@ impl Client {
             | Disconnect::CertificateChanged { .. }
             | Disconnect::Tls(_) => false,
         };
-        if was_in_session && recoverable && self.credentials.is_some() {
+        if was_in_session && recoverable && self.token.is_some() {
             if matches!(self.phase, Phase::LoggedIn) {
                 let time = self.server_now_ms();
                 self.chat.note(time, LineKind::ConnectionLost);
@@ -514,7 +841,9 @@ impl Client {
             };
         } else {
             self.session = None;
-            self.credentials = None;
+            self.token = None;
+            self.relogin = false;
+            self.resume_when_connected = false;
             self.lost = None;
             self.phase = Phase::Offline;
         }
@@ -559,28 +888,118 @@ mod tests {
         c
     }
 
-    /// A client that believes it logged in as `ana`.
-    fn logged_in() -> Client {
+    /// A client at the login window, connected to nothing.
+    fn at_login_window() -> Client {
         let mut c = connected_to_nothing();
         c.handle(Event::Connected(session()), Instant::now());
-        c.credentials = Some(Credentials {
-            login: "ana".into(),
-            password: Password::from("secret-pass"),
-        });
-        c.phase = Phase::LoggingIn;
-        c.pending.insert(7, Pending::Login);
-        c.handle(
-            frame(
-                Some(7),
-                ServerMessage::LoggedIn {
-                    login: "ana".into(),
-                    token: None,
-                    token_expires: None,
-                },
-            ),
-            Instant::now(),
-        );
         c
+    }
+
+    /// The only request the client waits an answer for, and its id.
+    fn only_pending(c: &Client) -> (u32, Pending) {
+        assert_eq!(c.pending.len(), 1, "{:?}", c.pending);
+        let (id, p) = c.pending.iter().next().unwrap();
+        (*id, p.clone())
+    }
+
+    fn logged_in_reply(login: &str) -> ServerMessage {
+        ServerMessage::LoggedIn {
+            login: login.into(),
+            token: Some("t0k3n".into()),
+            token_expires: Some(2_000_000_000_000),
+        }
+    }
+
+    /// A client that believes it logged in as `ana`.
+    fn logged_in() -> Client {
+        let mut c = at_login_window();
+        c.login("ana", Password::from("secret-pass"));
+        let (id, _) = only_pending(&c);
+        c.handle(frame(Some(id), logged_in_reply("ana")), Instant::now());
+        c
+    }
+
+    fn busy(code: chat_core::protocol::ErrorCode, ms: u64) -> ServerMessage {
+        ServerMessage::Error {
+            code,
+            message: "wait".into(),
+            field: None,
+            retry_after_ms: Some(ms),
+        }
+    }
+
+    #[test]
+    fn the_password_is_dropped_when_logged_in_and_the_token_kept() {
+        let mut c = at_login_window();
+        c.login("ana", Password::from("secret-pass"));
+        assert!(c.holds_password());
+        let (id, pending) = only_pending(&c);
+        assert_eq!(pending, Pending::Login);
+        c.handle(frame(Some(id), logged_in_reply("Ana")), Instant::now());
+        assert!(!c.holds_password());
+        assert_eq!(c.token().map(|t| t.token.as_str()), Some("t0k3n"));
+        assert!(matches!(
+            c.feedback.token,
+            Some(TokenNews::Issued(ref t)) if t.login == "Ana"
+        ));
+        assert!(
+            !format!("{:?}", c.token()).contains("t0k3n"),
+            "the token stays out of logs"
+        );
+    }
+
+    #[test]
+    fn a_busy_server_is_asked_again_when_it_says() {
+        use chat_core::protocol::ErrorCode;
+        let mut c = at_login_window();
+        c.login("ana", Password::from("secret-pass"));
+        let (id, _) = only_pending(&c);
+        let now = Instant::now();
+        c.handle(frame(Some(id), busy(ErrorCode::ServerBusy, 2_500)), now);
+        let problem = c.feedback.login.clone().unwrap();
+        assert!(problem.retrying);
+        assert_eq!(problem.retry_at, Some(now + Duration::from_millis(2_500)));
+        assert!(c.holds_password(), "kept to try again");
+        assert_eq!(c.tick(now), Some(Duration::from_millis(2_500)));
+        assert_eq!(c.pending_requests(), 0);
+        assert_eq!(c.tick(now + Duration::from_secs(3)), None);
+        assert_eq!(only_pending(&c).1, Pending::Login, "sent again by itself");
+
+        // Too many failures: the user is told when, and nothing is retried.
+        let (id, _) = only_pending(&c);
+        c.handle(frame(Some(id), busy(ErrorCode::RateLimited, 8_000)), now);
+        assert!(!c.feedback.login.clone().unwrap().retrying);
+        assert!(!c.holds_password());
+        assert_eq!(c.phase(), &Phase::Connected);
+        assert_eq!(c.tick(now + Duration::from_secs(60)), None);
+        assert_eq!(c.pending_requests(), 0);
+    }
+
+    #[test]
+    fn a_refused_token_goes_back_to_the_login_window() {
+        use chat_core::protocol::{ErrorCode, Field};
+        let mut c = logged_in();
+        c.handle(Event::Disconnected(Disconnect::Refused), Instant::now());
+        c.reconnect_now();
+        c.handle(Event::Connected(session()), Instant::now());
+        let (id, pending) = only_pending(&c);
+        assert_eq!(pending, Pending::Relogin);
+        c.feedback.token = None;
+        let refusal = ServerMessage::Error {
+            code: ErrorCode::BadToken,
+            message: "expired".into(),
+            field: Some(Field::Token),
+            retry_after_ms: None,
+        };
+        c.handle(frame(Some(id), refusal), Instant::now());
+        assert_eq!(c.phase(), &Phase::Connected);
+        assert!(!c.in_session());
+        assert!(c.token().is_none());
+        assert_eq!(c.feedback.token, Some(TokenNews::Ended));
+        assert_eq!(
+            c.feedback.login.as_ref().map(|p| p.refusal.code),
+            Some(ErrorCode::BadToken)
+        );
     }
 
     #[test]
@@ -594,7 +1013,8 @@ mod tests {
         );
         assert!(c.in_session());
         assert_eq!(c.tick(now), Some(RECONNECT_FIRST_DELAY));
-        assert!(c.credentials.is_some());
+        assert!(c.token().is_some());
+        assert!(!c.holds_password());
     }
 
     #[test]
@@ -607,11 +1027,11 @@ mod tests {
         c.handle(Event::Disconnected(why.clone()), Instant::now());
         assert_eq!(c.phase(), &Phase::Offline);
         assert_eq!(c.last_disconnect(), Some(&why));
-        assert!(c.credentials.is_none());
+        assert!(c.token().is_none());
     }
 
     #[test]
-    fn reconnecting_logs_in_again_with_the_remembered_password() {
+    fn reconnecting_resumes_the_session_with_its_token() {
         let mut c = logged_in();
         c.handle(Event::Disconnected(Disconnect::Refused), Instant::now());
         c.phase = Phase::Reconnecting {
@@ -624,7 +1044,7 @@ mod tests {
         assert_eq!(
             c.pending.values().collect::<Vec<_>>(),
             [&Pending::Relogin],
-            "the login is sent again by itself"
+            "the session is resumed by itself"
         );
         assert!(
             c.in_session(),

@@ -11,6 +11,8 @@ pub struct LoginForm {
     pub login: String,
     /// Password; kept only while the window is shown.
     pub password: String,
+    /// "Keep me signed in": keep the session (never the password) for the next start.
+    pub keep_signed_in: bool,
 }
 
 impl LoginForm {

@@ -1,9 +1,17 @@
-//! A bounded, append-only list of lines: one per room and one per private conversation.
+//! A bounded list of lines: one per room and one per private conversation.
 //!
 //! Lines hold what happened, not how it is worded, so switching the language rewords old lines
 //! too. When full, the oldest line is dropped: memory stays bounded however long a room lives.
+//! New lines go at the end; pages of earlier lines the server keeps go at the front
+//! ([`History::prepend`]).
+//!
+//! Architecture Invariant: a line the server numbered (`id`) is held at most once. Lines that
+//! come again (re-entering a room, a reconnection, a page that overlaps) are recognised by their
+//! number and skipped, so nothing is shown twice. Each line keeps its sequence number
+//! ([`History::seq_of`]) for as long as it is held, whatever is added before or after it: views
+//! and search results point at lines by it.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use chat_core::protocol::{ErrorCode, Field, RoomInfo};
 
@@ -14,8 +22,52 @@ use crate::commands::Cmd;
 pub struct Line {
     /// Server time, ms since the Unix epoch.
     pub time_ms: i64,
+    /// The server's number for a line said in a room or conversation (increasing within it);
+    /// `None` for the program's notices and for lines the server did not number.
+    pub id: Option<u64>,
     /// What happened.
     pub kind: LineKind,
+}
+
+impl Line {
+    /// A line the server did not number: a notice, or a line of one's own not yet numbered.
+    pub fn new(time_ms: i64, kind: LineKind) -> Line {
+        Line {
+            time_ms,
+            id: None,
+            kind,
+        }
+    }
+
+    /// A line the server numbered `id` (0 means "not numbered", as older servers send).
+    pub fn numbered(time_ms: i64, id: u64, kind: LineKind) -> Line {
+        Line {
+            time_ms,
+            id: (id != 0).then_some(id),
+            kind,
+        }
+    }
+
+    /// The text said, for lines people said.
+    pub fn said(&self) -> Option<(&str, &str)> {
+        match &self.kind {
+            LineKind::Message { from, text, .. } => Some((from, text)),
+            _ => None,
+        }
+    }
+}
+
+/// How a private message travelled, when not the usual way (delivered at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Delivered as it was sent (and every room line).
+    #[default]
+    Direct,
+    /// One's own message to someone offline: kept by the server until they log in.
+    Kept,
+    /// A message kept for this user while they were offline, delivered at login; its time is
+    /// when it was sent.
+    WhileAway,
 }
 
 /// What a line says.
@@ -29,7 +81,19 @@ pub enum LineKind {
         text: String,
         /// Whether this client's user wrote it.
         own: bool,
+        /// How it travelled (private messages kept for later).
+        delivery: Delivery,
     },
+    /// Below this line: now. Above it: lines said before the user came in (room history or a
+    /// conversation's earlier messages), which scrolling up pages further back.
+    EarlierAbove,
+    /// Private messages kept for the user while offline were more than the server keeps: this
+    /// many of the oldest were lost.
+    KeptDropped(u64),
+    /// A conversation or room was saved to this file.
+    Saved(String),
+    /// Saving to a file failed (the system's reason is logged).
+    SaveFailed(String),
     /// Someone entered the room.
     Joined(String),
     /// Someone left the room.
@@ -112,12 +176,31 @@ pub fn continues_group(previous: &Line, line: &Line) -> bool {
     }
 }
 
+/// Whether earlier lines than those held can be asked of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Earlier {
+    /// None are known to exist.
+    #[default]
+    None,
+    /// The server said it keeps earlier lines.
+    More,
+    /// A page was asked for and has not arrived.
+    Loading,
+}
+
+/// The sequence number of the first line of a new history: far from zero, so pages of earlier
+/// lines can be numbered below it.
+const FIRST_SEQ: u64 = 1 << 40;
+
 /// A bounded list of lines.
 #[derive(Debug, Clone)]
 pub struct History {
     lines: VecDeque<Line>,
     cap: usize,
-    dropped: u64,
+    first_seq: u64,
+    ids: HashSet<u64>,
+    /// Whether earlier lines exist on the server, or are being fetched.
+    pub earlier: Earlier,
 }
 
 impl History {
@@ -126,17 +209,77 @@ impl History {
         History {
             lines: VecDeque::new(),
             cap: cap.max(1),
-            dropped: 0,
+            first_seq: FIRST_SEQ,
+            ids: HashSet::new(),
+            earlier: Earlier::None,
         }
     }
 
-    /// Appends a line, dropping the oldest when full.
-    pub fn push(&mut self, line: Line) {
-        if self.lines.len() == self.cap {
-            self.lines.pop_front();
-            self.dropped += 1;
+    /// Appends a line, dropping the oldest when full. A numbered line already held is skipped;
+    /// returns whether the line was added.
+    pub fn push(&mut self, line: Line) -> bool {
+        if let Some(id) = line.id
+            && !self.ids.insert(id)
+        {
+            return false;
+        }
+        if self.lines.len() == self.cap
+            && let Some(gone) = self.lines.pop_front()
+        {
+            self.first_seq += 1;
+            if let Some(id) = gone.id {
+                self.ids.remove(&id);
+            }
         }
         self.lines.push_back(line);
+        true
+    }
+
+    /// Puts earlier lines (oldest first) before the first line held, skipping those already
+    /// held; never beyond the bound (the oldest of them go first). Lines already held keep
+    /// their sequence numbers. Returns how many were added.
+    pub fn prepend(&mut self, lines: Vec<Line>) -> usize {
+        let room = self.cap - self.lines.len();
+        let fresh: Vec<Line> = lines
+            .into_iter()
+            .filter(|l| l.id.is_none_or(|id| !self.ids.contains(&id)))
+            .collect();
+        let skip = fresh.len().saturating_sub(room);
+        let added = fresh.len() - skip;
+        for line in fresh.into_iter().skip(skip).rev() {
+            if let Some(id) = line.id {
+                self.ids.insert(id);
+            }
+            self.lines.push_front(line);
+            self.first_seq -= 1;
+        }
+        added
+    }
+
+    /// Forgets the server's numbers of the lines held: they belonged to an earlier life of the
+    /// room (a room of the same name closed and was made again, numbered from the start), so
+    /// they must neither hide new lines nor be asked for pages before.
+    pub fn forget_numbers(&mut self) {
+        for line in &mut self.lines {
+            line.id = None;
+        }
+        self.ids.clear();
+        self.earlier = Earlier::None;
+    }
+
+    /// The number of the newest numbered line held.
+    pub fn newest_id(&self) -> Option<u64> {
+        self.lines.iter().rev().find_map(|l| l.id)
+    }
+
+    /// The number of the oldest numbered line held: what to ask for lines before.
+    pub fn oldest_id(&self) -> Option<u64> {
+        self.lines.iter().find_map(|l| l.id)
+    }
+
+    /// Whether a line numbered `id` is held.
+    pub fn holds(&self, id: u64) -> bool {
+        self.ids.contains(&id)
     }
 
     /// Appends lines in order.
@@ -166,10 +309,26 @@ impl History {
         self.lines.iter()
     }
 
-    /// Lines dropped because the history was full: the sequence number of the first line held
-    /// (each line's number stays the same while older lines are dropped).
-    pub fn dropped(&self) -> u64 {
-        self.dropped
+    /// The sequence number of the first line held. Each line's number stays the same while
+    /// older lines are dropped or earlier ones put before it.
+    pub fn first_seq(&self) -> u64 {
+        self.first_seq
+    }
+
+    /// The sequence number of the `i`-th line held.
+    pub fn seq_of(&self, i: usize) -> u64 {
+        self.first_seq + i as u64
+    }
+
+    /// The index of the line with sequence number `seq`, if still held.
+    pub fn index_of_seq(&self, seq: u64) -> Option<usize> {
+        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        (i < self.lines.len()).then_some(i)
+    }
+
+    /// The sequence number one past the newest line: it grows by one per line added at the end.
+    pub fn end_seq(&self) -> u64 {
+        self.first_seq + self.lines.len() as u64
     }
 
     /// Whether the `i`-th line held starts a group (a notice, or a message that does not
@@ -190,14 +349,20 @@ mod tests {
     use super::*;
 
     fn say(n: i64) -> Line {
-        Line {
-            time_ms: n,
-            kind: LineKind::Message {
+        Line::numbered(
+            n,
+            u64::try_from(n).unwrap() + 1,
+            LineKind::Message {
                 from: "ana".into(),
                 text: n.to_string(),
                 own: false,
+                delivery: Delivery::Direct,
             },
-        }
+        )
+    }
+
+    fn times(h: &History) -> Vec<i64> {
+        h.iter().map(|l| l.time_ms).collect()
     }
 
     #[test]
@@ -207,21 +372,41 @@ mod tests {
             h.push(say(n));
         }
         assert_eq!(h.len(), 3);
-        assert_eq!(h.dropped(), 2);
-        let times: Vec<i64> = h.iter().map(|l| l.time_ms).collect();
-        assert_eq!(times, [2, 3, 4]);
+        assert_eq!(h.first_seq(), FIRST_SEQ + 2);
+        assert_eq!(times(&h), [2, 3, 4]);
         assert_eq!(h.get(0).map(|l| l.time_ms), Some(2));
+        assert!(!h.holds(1), "a dropped line's number is forgotten");
+    }
+
+    #[test]
+    fn numbered_lines_are_held_once_and_pages_go_before_keeping_numbers() {
+        let mut h = History::new(10);
+        assert!(h.push(say(5)));
+        assert!(h.push(say(6)));
+        assert!(!h.push(say(6)), "the same line again is skipped");
+        let seq_of_5 = h.seq_of(0);
+        // A page of earlier lines that overlaps what is held.
+        assert_eq!(h.prepend(vec![say(3), say(4), say(5)]), 2);
+        assert_eq!(times(&h), [3, 4, 5, 6]);
+        assert_eq!(h.index_of_seq(seq_of_5), Some(2), "line 5 kept its number");
+        assert_eq!((h.oldest_id(), h.newest_id()), (Some(4), Some(7)));
+        // Never beyond the bound: the oldest of a page go first.
+        let mut small = History::new(3);
+        small.push(say(9));
+        assert_eq!(small.prepend((0..5).map(say).collect()), 2);
+        assert_eq!(times(&small), [3, 4, 9]);
     }
 
     fn said(from: &str, time_ms: i64) -> Line {
-        Line {
+        Line::new(
             time_ms,
-            kind: LineKind::Message {
+            LineKind::Message {
                 from: from.into(),
                 text: "x".into(),
                 own: false,
+                delivery: Delivery::Direct,
             },
-        }
+        )
     }
 
     #[test]
@@ -230,10 +415,7 @@ mod tests {
         h.push(said("ana", 0));
         h.push(said("ANA", 1_000));
         h.push(said("bob", 2_000));
-        h.push(Line {
-            time_ms: 3_000,
-            kind: LineKind::Joined("carl".into()),
-        });
+        h.push(Line::new(3_000, LineKind::Joined("carl".into())));
         h.push(said("bob", 4_000));
         h.push(said("bob", 4_000 + GROUP_GAP_MS));
         let starts: Vec<bool> = (0..h.len()).map(|i| h.starts_group(i)).collect();

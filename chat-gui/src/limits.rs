@@ -40,3 +40,13 @@ pub const INPUT_MAX_ROWS: usize = 6;
 
 /// The size of a private conversation's window the first time one opens, in points.
 pub const PRIVATE_WINDOW_SIZE: [f32; 2] = [520.0, 440.0];
+
+/// Least time between two typing notices to the same person: the server passes on at most one
+/// every 3 s, and each lasts 6 s.
+pub const TYPING_NOTICE_EVERY: Duration = Duration::from_secs(3);
+
+/// Most results the search across every room and conversation lists.
+pub const MAX_SEARCH_RESULTS: usize = 200;
+
+/// Points from the top of the lines at which scrolling up asks for the page before them.
+pub const LOAD_EARLIER_WITHIN_POINTS: f32 = 120.0;

@@ -1,8 +1,12 @@
-//! What the client remembers between runs: the server address, the last login, the theme and
-//! the language. Saved through eframe's storage; never the password.
+//! What the client remembers between runs: the server address, the last login, the theme, the
+//! language, whether to notify, and (when the user asked to stay signed in) a session token per
+//! server. Saved through eframe's storage; never the password.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::SessionToken;
 use crate::i18n::Language;
 use crate::limits::{DEFAULT_ADDRESS, DEFAULT_HOST_PORT};
 
@@ -32,6 +36,26 @@ impl Theme {
     }
 }
 
+/// A session kept so the next start logs in by itself: the token, never the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptSession {
+    /// The login as registered.
+    pub login: String,
+    /// The session token the server gave.
+    pub token: String,
+    /// When it expires, ms since the Unix epoch; `None` if the server did not say.
+    #[serde(default)]
+    pub expires_ms: Option<i64>,
+}
+
+impl std::fmt::Debug for KeptSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptSession")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Settings that survive restarts. `#[serde(default)]` lets an older settings file load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -48,6 +72,12 @@ pub struct Settings {
     pub language: Option<Language>,
     /// Private conversations show in the main window instead of windows of their own.
     pub dock_private: bool,
+    /// "Keep me signed in": the session of each server is kept in `sessions`.
+    pub keep_signed_in: bool,
+    /// Kept sessions, by server address (only while `keep_signed_in`).
+    pub sessions: BTreeMap<String, KeptSession>,
+    /// Desktop notifications for private messages and mentions.
+    pub notifications: bool,
 }
 
 impl Default for Settings {
@@ -59,6 +89,9 @@ impl Default for Settings {
             theme: Theme::System,
             language: None,
             dock_private: false,
+            keep_signed_in: false,
+            sessions: BTreeMap::new(),
+            notifications: true,
         }
     }
 }
@@ -70,6 +103,40 @@ impl Settings {
     /// The language in effect.
     pub fn language(&self) -> Language {
         self.language.unwrap_or_else(Language::from_environment)
+    }
+
+    /// The session kept for `addr` that has not expired by `now_ms` (ms since the epoch).
+    pub fn kept_session(&self, addr: &str, now_ms: i64) -> Option<SessionToken> {
+        let kept = self.sessions.get(addr.trim())?;
+        if kept.expires_ms.is_some_and(|at| at <= now_ms) {
+            return None;
+        }
+        Some(SessionToken {
+            login: kept.login.clone(),
+            token: kept.token.clone(),
+            expires_ms: kept.expires_ms,
+        })
+    }
+
+    /// Keeps `token` for `addr`, if the user asked to stay signed in.
+    pub fn keep_session(&mut self, addr: &str, token: &SessionToken) {
+        if !self.keep_signed_in {
+            self.forget_session(addr);
+            return;
+        }
+        self.sessions.insert(
+            addr.trim().to_owned(),
+            KeptSession {
+                login: token.login.clone(),
+                token: token.token.clone(),
+                expires_ms: token.expires_ms,
+            },
+        );
+    }
+
+    /// Forgets the session kept for `addr` (logged out, or refused by the server).
+    pub fn forget_session(&mut self, addr: &str) {
+        self.sessions.remove(addr.trim());
     }
 }
 
@@ -86,6 +153,26 @@ mod tests {
         assert_eq!(s.address, "chat.example:7878");
         assert_eq!(s.host_port, DEFAULT_HOST_PORT);
         assert_eq!(s.theme, Theme::System);
+    }
+
+    #[test]
+    fn a_session_is_kept_only_when_asked_and_until_it_expires() {
+        let token = SessionToken {
+            login: "ana".into(),
+            token: "secret-token".into(),
+            expires_ms: Some(1_000),
+        };
+        let mut s = Settings::default();
+        s.keep_session("host:7878", &token);
+        assert!(s.kept_session("host:7878", 0).is_none(), "not asked to");
+        s.keep_signed_in = true;
+        s.keep_session(" host:7878 ", &token);
+        assert_eq!(s.kept_session("host:7878", 999), Some(token));
+        assert!(s.kept_session("host:7878", 1_000).is_none(), "expired");
+        assert!(s.kept_session("other:7878", 0).is_none(), "one per server");
+        assert!(!format!("{s:?}").contains("secret-token"));
+        s.forget_session("host:7878");
+        assert!(s.sessions.is_empty());
     }
 
     #[test]

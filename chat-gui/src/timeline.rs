@@ -128,9 +128,9 @@ impl Timeline {
         usize::try_from(i).ok().filter(|i| *i < self.entries.len())
     }
 
-    /// Follows the history: lines dropped at the front go, new lines at the back get an
-    /// estimate. A new `width` forgets every measurement and estimates again. `estimate(i, width)`
-    /// is the guess for line `i` of the history.
+    /// Follows the history: lines dropped at the front go, earlier lines put at the front and
+    /// new lines at the back get an estimate. A new `width` forgets every measurement and
+    /// estimates again. `estimate(i, width)` is the guess for line `i` of the history.
     pub fn sync(
         &mut self,
         first_seq: u64,
@@ -138,14 +138,31 @@ impl Timeline {
         width: f32,
         estimate: impl Fn(usize, f32) -> f32,
     ) {
-        let dropped = first_seq.saturating_sub(self.first_seq);
-        let dropped = usize::try_from(dropped).unwrap_or(usize::MAX);
-        self.entries.drain(..dropped.min(self.entries.len()));
-        if dropped > 0
-            && let Some(first) = self.entries.front_mut()
-        {
-            // The new first line has nothing above it to join: its height may change.
-            first.measured = None;
+        if first_seq < self.first_seq && !self.entries.is_empty() {
+            // Earlier lines were put before the first one (a page of history).
+            let added = usize::try_from(self.first_seq - first_seq)
+                .unwrap_or(usize::MAX)
+                .min(len);
+            if let Some(old_first) = self.entries.front_mut() {
+                // It may now join the group of the line above it: its height may change.
+                old_first.measured = None;
+            }
+            for i in (0..added).rev() {
+                self.entries.push_front(Entry {
+                    measured: None,
+                    estimated: estimate(i, width),
+                });
+            }
+        } else {
+            let dropped = first_seq.saturating_sub(self.first_seq);
+            let dropped = usize::try_from(dropped).unwrap_or(usize::MAX);
+            self.entries.drain(..dropped.min(self.entries.len()));
+            if dropped > 0
+                && let Some(first) = self.entries.front_mut()
+            {
+                // The new first line has nothing above it to join: its height may change.
+                first.measured = None;
+            }
         }
         self.first_seq = first_seq;
         self.entries.truncate(len);
@@ -284,5 +301,25 @@ mod tests {
         assert_eq!(t.offset_of(anchor), Some(5.0));
         t.sync(5, 9, 200.0, guess);
         assert_eq!(t.offset_of(anchor), None, "its line is gone");
+    }
+
+    #[test]
+    fn earlier_lines_put_in_front_do_not_move_the_view() {
+        let mut t = Timeline::default();
+        t.sync(100, 10, 400.0, guess);
+        t.relayout();
+        // The view shows line 100 (the first) from its top: the user scrolled to the top.
+        let anchor = t.anchor_at(0.0).unwrap();
+        assert_eq!(anchor.seq, 100);
+        // A page of five earlier lines arrives.
+        t.sync(95, 15, 400.0, guess);
+        t.relayout();
+        assert_eq!(t.len(), 15);
+        assert_eq!(t.index_of(anchor), Some(5));
+        assert_eq!(
+            t.offset_of(anchor),
+            Some(100.0),
+            "the same line stays at the top of the view, the page above it"
+        );
     }
 }

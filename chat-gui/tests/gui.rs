@@ -7,13 +7,18 @@
 mod gui {
     pub mod support;
 
+    mod alerts;
     mod cli;
     mod commands;
     mod composer;
     mod connection;
     mod errors;
+    mod find;
     mod forms;
     mod history;
+    mod kept;
+    mod presence;
     mod private;
     mod rooms;
+    mod sessions;
 }

@@ -55,15 +55,16 @@ impl ChatApp {
             }
             Phase::Connected | Phase::LoggingIn | Phase::LoggedIn | Phase::Reconnecting { .. } => {
                 match self.form {
-                    Form::Login => ui::login::show(
-                        ui,
-                        t,
-                        &mut self.login,
-                        self.client.addr(),
-                        *self.client.phase() == Phase::LoggingIn,
-                        self.registered.as_deref(),
-                        self.client.feedback.login.as_ref(),
-                    ),
+                    Form::Login => {
+                        let view = ui::login::LoginView {
+                            server: self.client.addr(),
+                            busy: *self.client.phase() == Phase::LoggingIn,
+                            resuming: self.client.resuming_login(),
+                            registered: self.registered.as_deref(),
+                            problem: self.client.feedback.login.as_ref(),
+                        };
+                        ui::login::show(ui, t, &mut self.login, view)
+                    }
                     Form::Register => {
                         let before = self.register.clone();
                         let intents = ui::register::show(
@@ -86,8 +87,19 @@ impl ChatApp {
     fn draw_main(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
         let mut intents = Vec::new();
         let ctx = ui.ctx().clone();
+        let pane_target = match &self.pane {
+            Pane::Room => Target::Room,
+            Pane::Conversation(key) => Target::Private(key.clone()),
+        };
         egui::Panel::top("menu").show(ui, |ui| {
-            intents.extend(ui::menu::show(ui, t, &self.client.chat, &self.settings));
+            intents.extend(ui::menu::show(
+                ui,
+                t,
+                &self.client.chat,
+                &self.settings,
+                &mut self.away_text,
+                &pane_target,
+            ));
             if let Phase::Reconnecting { attempt, retry_at } = self.client.phase().clone() {
                 let why = self
                     .client
@@ -150,6 +162,14 @@ impl ChatApp {
         if !self.settings.dock_private {
             intents.extend(self.draw_windows(&ctx, t, boxes));
         }
+        let search_focus = std::mem::take(&mut self.search_focus);
+        intents.extend(ui::search::show(
+            &ctx,
+            t,
+            &self.client.chat,
+            &mut self.search,
+            search_focus,
+        ));
         intents.extend(ui::menu::new_room_dialog(&ctx, t, &mut self.new_room));
         if let Some(room) = &self.delete_asked {
             let default = self.client.session().map(|s| s.default_room.clone());
@@ -170,6 +190,7 @@ impl ChatApp {
             .iter()
             .any(|r| room_key(&r.name) == room_key(&room.name) && chat.created(r));
         intents.extend(ui::header::room(ui, t, &room, mine));
+        let highlight = find_bar(ui, t, &mut self.find, &Target::Room, &mut intents);
         let composer = boxes.composer(
             &mut self.drafts,
             Target::Room,
@@ -181,14 +202,18 @@ impl ChatApp {
         if let Some(history) = chat.current_history() {
             let view = self.views.entry(Target::Room).or_default();
             let mut unseen = chat.unseen;
-            intents.extend(messages::show(
-                ui,
-                t,
-                &salt,
+            let lines = messages::Lines {
+                target: &Target::Room,
+                salt: &salt,
                 history,
-                view,
-                Some(&mut unseen),
-            ));
+                highlight: highlight
+                    .as_ref()
+                    .map(|(query, current)| messages::Highlight {
+                        query,
+                        current: *current,
+                    }),
+            };
+            intents.extend(messages::show(ui, t, lines, view, Some(&mut unseen)));
             chat.unseen = unseen;
         }
         intents
@@ -208,14 +233,33 @@ impl ChatApp {
             return intents;
         };
         let peer = conversation.peer.clone();
-        intents.extend(ui::header::conversation(ui, t, &peer, &room));
+        let status = self.peer_status(t, &peer);
+        intents.extend(ui::header::conversation(ui, t, &peer, &room, &status));
         let target = Target::Private(key.to_owned());
+        let highlight = find_bar(ui, t, &mut self.find, &target, &mut intents);
         let label = fill(t.private_hint, &[&peer]);
         let composer = boxes.composer(&mut self.drafts, target.clone(), label.clone(), label);
         intents.extend(message_box(ui, t, composer));
         let view = self.views.entry(target).or_default();
-        intents.extend(messages::conversation(ui, t, conversation, view));
+        let highlight = highlight
+            .as_ref()
+            .map(|(query, current)| messages::Highlight {
+                query,
+                current: *current,
+            });
+        intents.extend(messages::conversation(ui, t, conversation, view, highlight));
         intents
+    }
+
+    /// How the peer of a conversation is doing: typing, away, online.
+    fn peer_status(
+        &self,
+        t: &'static Texts,
+        peer: &str,
+    ) -> (String, chat_core::protocol::Presence) {
+        let presence = &self.client.chat.presence;
+        let typing = presence.is_typing(peer, self.client.server_now_ms());
+        ui::header::peer_status(t, peer, presence.of(peer), typing)
     }
 
     /// Conversations in windows of their own.
@@ -239,16 +283,39 @@ impl ChatApp {
             };
             let target = Target::Private(key.clone());
             let label = fill(t.private_hint, &[&conversation.peer]);
+            let status = self.peer_status(t, &conversation.peer);
+            let find = self
+                .find
+                .as_mut()
+                .filter(|bar| bar.target == target)
+                .map(|bar| (&mut bar.finder, std::mem::take(&mut bar.focus)));
             let window = ui::private::Window {
                 conversation,
                 composer: boxes.composer(&mut self.drafts, target.clone(), label.clone(), label),
                 view: self.views.entry(target).or_default(),
                 index,
+                status,
+                find,
             };
             intents.extend(ui::private::show(ctx, t, window));
         }
         intents
     }
+}
+
+/// The find bar, if it is open over `target`'s lines; returns what it highlights (the query
+/// and the current match).
+fn find_bar(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    find: &mut Option<super::FindBar>,
+    target: &Target,
+    intents: &mut Vec<Intent>,
+) -> Option<(String, Option<u64>)> {
+    let bar = find.as_mut().filter(|bar| bar.target == *target)?;
+    let focus = std::mem::take(&mut bar.focus);
+    intents.extend(ui::find::bar(ui, t, &mut bar.finder, focus));
+    Some((bar.finder.query.clone(), bar.finder.current_seq()))
 }
 
 /// What every message box of a frame shares.

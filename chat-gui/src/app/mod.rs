@@ -3,11 +3,16 @@
 //! Each frame: handle what arrived on the connection (the network thread woke us), start a due
 //! reconnection, draw the screen for the current phase (collecting [`Intent`]s), then apply the
 //! intents. The UI thread never blocks: sends are queued to the connection's writer thread.
-//! Drawing is in [`draw`], sending typed text in [`send`], the scripted user in [`pilot`].
+//! Drawing is in [`draw`], sending typed text in [`send`], kept sessions and logging out in
+//! [`session`], finding, searching and saving copies in [`lines`], notifications in [`alerts`],
+//! the scripted user in [`pilot`].
 
+mod alerts;
 mod draw;
+mod lines;
 mod pilot;
 mod send;
+mod session;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,11 +25,29 @@ use chat_core::validate::login_key;
 use crate::autopilot::Autopilot;
 use crate::client::{Client, Pending};
 use crate::composer::{Draft, Target};
+use crate::export::Saved;
+use crate::find::{Finder, Found};
 use crate::forms::{LoginForm, RegisterForm};
 use crate::host::{self, Host};
 use crate::i18n::Texts;
+use crate::notify::{Desktop, Notifier};
 use crate::settings::Settings;
 use crate::ui::{self, Intent};
+
+/// Where save dialogs' threads report how saving a copy of some lines ended.
+type SavedChannel = (
+    crossbeam_channel::Sender<(Target, Saved)>,
+    crossbeam_channel::Receiver<(Target, Saved)>,
+);
+
+/// The find bar: over which lines, what it looks for.
+#[derive(Debug, Clone)]
+struct FindBar {
+    target: Target,
+    finder: Finder,
+    /// Its field takes the keyboard next frame.
+    focus: bool,
+}
 
 /// Which form a connected, logged-out client shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +107,22 @@ pub struct ChatApp {
     /// The fonts to install at the first frame; `None` once installed.
     fonts: Option<egui::FontDefinitions>,
     title: String,
+    /// Shows desktop notifications.
+    notifier: Box<dyn Notifier>,
+    find: Option<FindBar>,
+    /// The search window's query, while it is open.
+    search: Option<String>,
+    search_focus: bool,
+    /// A search result in a room being entered, shown once the user is in it.
+    pending_jump: Option<Found>,
+    /// When a typing notice last went to each peer (by login key).
+    typing_sent: HashMap<String, Instant>,
+    /// What the save dialogs' threads report.
+    saved: SavedChannel,
+    /// The away message typed in the status menu.
+    away_text: String,
+    /// Whether the first frame's work (resuming a kept session) is done.
+    started: bool,
 }
 
 impl std::fmt::Debug for ChatApp {
@@ -108,6 +147,7 @@ impl ChatApp {
             login: LoginForm {
                 login: settings.last_login.clone(),
                 password: String::new(),
+                keep_signed_in: settings.keep_signed_in,
             },
             settings,
             client,
@@ -129,7 +169,21 @@ impl ChatApp {
             theme_applied: None,
             fonts: Some(ui::theme::fonts()),
             title: String::new(),
+            notifier: Box::new(Desktop::default()),
+            find: None,
+            search: None,
+            search_focus: false,
+            pending_jump: None,
+            typing_sent: HashMap::new(),
+            saved: crossbeam_channel::unbounded(),
+            away_text: String::new(),
+            started: false,
         }
+    }
+
+    /// Shows notifications through `notifier` instead of the desktop's (tests record them).
+    pub fn set_notifier(&mut self, notifier: Box<dyn Notifier>) {
+        self.notifier = notifier;
     }
 
     /// The app eframe starts: settings from its storage.
@@ -202,8 +256,15 @@ impl ChatApp {
             ctx.set_theme(self.settings.theme.preference());
             self.theme_applied = Some(self.settings.theme);
         }
+        if !std::mem::replace(&mut self.started, true) {
+            self.resume_kept_session();
+        }
         let now = Instant::now();
         self.client.pump(now);
+        self.follow_token();
+        self.alert(ctx);
+        self.collect_saved();
+        self.jump_when_there();
         if let Some(due) = self.client.tick(now) {
             // The banner counts seconds down; wake at least once a second.
             ctx.request_repaint_after(due.min(Duration::from_secs(1)));
@@ -226,7 +287,9 @@ impl ChatApp {
 
     /// Draws the window and applies what the user asked for.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
-        let intents = self.draw(ui);
+        let mut intents = self.shortcuts(ui.ctx());
+        self.refresh_find();
+        intents.extend(self.draw(ui));
         for intent in intents {
             self.apply(intent);
         }
@@ -258,6 +321,7 @@ impl ChatApp {
             self.login = LoginForm {
                 login: login.clone(),
                 password: String::new(),
+                keep_signed_in: self.login.keep_signed_in,
             };
             self.register = RegisterForm::default();
             self.register_tried = false;
@@ -287,6 +351,11 @@ impl ChatApp {
         {
             self.pane = Pane::Room;
         }
+        if !self.client.in_session() {
+            self.find = None;
+            self.search = None;
+            self.pending_jump = None;
+        }
     }
 
     /// Opens the conversation with `peer` where conversations show and gives its box the
@@ -302,7 +371,7 @@ impl ChatApp {
             }
             self.pane = Pane::Conversation(key.clone());
         }
-        self.client.chat.open_conversation(peer);
+        self.client.open_conversation(peer);
         self.focus = Some(Target::Private(key));
     }
 
@@ -311,7 +380,7 @@ impl ChatApp {
         match intent {
             Intent::Connect => {
                 self.registered = None;
-                self.client.connect(&self.settings.address);
+                self.connect();
             }
             Intent::TrustNewCertificate => self.client.trust_new_certificate(),
             Intent::CancelConnect | Intent::ChangeServer => self.client.disconnect(),
@@ -339,6 +408,10 @@ impl ChatApp {
                 if self.login.ready() {
                     let login = self.login.login.trim().to_owned();
                     self.settings.last_login = login.clone();
+                    self.settings.keep_signed_in = self.login.keep_signed_in;
+                    if !self.login.keep_signed_in {
+                        self.settings.forget_session(self.client.addr());
+                    }
                     self.registered = None;
                     self.client
                         .login(&login, Password(self.login.password.clone()));
@@ -382,14 +455,26 @@ impl ChatApp {
             }
             Intent::ShowRoom => self.show_room(),
             Intent::DockConversations(dock) => self.dock(dock),
-            Intent::Logout => {
-                self.users_open = false;
-                self.drafts.clear();
-                self.views.clear();
-                self.pane = Pane::Room;
-                self.form = Form::Login;
-                self.client.logout();
+            Intent::Logout { all } => self.logout(all),
+            Intent::SetAway(text) => self.client.send(Request::Away { text }, Pending::Command),
+            Intent::SetBack => self.client.send(Request::Back, Pending::Command),
+            Intent::LoadEarlier(target) => self.client.load_earlier(&target),
+            Intent::Typed(target) => self.typed(&target),
+            Intent::OpenFind(target) => self.open_find(target),
+            Intent::FindOlder => self.step_find(false),
+            Intent::FindNewer => self.step_find(true),
+            Intent::CloseFind => {
+                if let Some(bar) = self.find.take() {
+                    self.focus = Some(bar.target);
+                }
             }
+            Intent::OpenSearch => {
+                self.search.get_or_insert_with(String::new);
+                self.search_focus = true;
+            }
+            Intent::JumpTo(found) => self.jump_to(found),
+            Intent::Export(target) => self.export(target),
+            Intent::SetNotifications(on) => self.settings.notifications = on,
             Intent::ReconnectNow => self.client.reconnect_now(),
             Intent::SetTheme(theme) => self.settings.theme = theme,
             Intent::SetLanguage(language) => self.settings.language = Some(language),

@@ -29,7 +29,9 @@ impl ChatApp {
         let ready = if step.needs_forms() {
             phase == Phase::Connected
                 && match step {
-                    Step::FillLogin(..) | Step::Login => self.form == Form::Login,
+                    Step::FillLogin(..) | Step::Login | Step::KeepSignedIn => {
+                        self.form == Form::Login
+                    }
                     Step::FillRegister(_) | Step::Register => self.form == Form::Register,
                     _ => true,
                 }
@@ -63,7 +65,30 @@ impl ChatApp {
                 };
             }
             Step::Register => self.apply(Intent::Register),
-            Step::FillLogin(login, password) => self.login = LoginForm { login, password },
+            Step::FillLogin(login, password) => {
+                self.login = LoginForm {
+                    login,
+                    password,
+                    keep_signed_in: self.login.keep_signed_in,
+                }
+            }
+            Step::KeepSignedIn => self.login.keep_signed_in = true,
+            Step::Find(text) => {
+                let target = match &self.pane {
+                    super::Pane::Room => Target::Room,
+                    super::Pane::Conversation(key) => Target::Private(key.clone()),
+                };
+                self.apply(Intent::OpenFind(target));
+                if let Some(bar) = &mut self.find {
+                    bar.finder.query = text;
+                }
+            }
+            Step::Search(text) => {
+                self.apply(Intent::OpenSearch);
+                self.search = Some(text);
+            }
+            Step::Away(text) => self.apply(Intent::SetAway(Some(text))),
+            Step::Back => self.apply(Intent::SetBack),
             Step::Login => self.apply(Intent::Login),
             Step::Say(text) => {
                 self.drafts.entry(Target::Room).or_default().text = text;
@@ -90,6 +115,8 @@ impl ChatApp {
                 egui::Popup::close_all(ctx);
                 self.apply(Intent::KeepRoom);
                 self.users_open = false;
+                self.find = None;
+                self.search = None;
             }
             Step::Wait(_) => {}
             Step::Theme(name) => {

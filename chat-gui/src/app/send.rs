@@ -88,6 +88,8 @@ impl ChatApp {
                 self.client
                     .send(Request::ShowUsers { offset: 0 }, Pending::ShowUsers);
             }
+            // Logging out forgets the kept session too, as the menu does.
+            Ok(Command::Logout { all }) => self.logout(all),
             Ok(Command::Private { to, text }) => {
                 self.open_private(&to);
                 self.client.send(
@@ -124,7 +126,7 @@ impl ChatApp {
     }
 
     /// Adds a notice to the room or to the conversation `target` names.
-    fn notice(&mut self, target: &Target, kind: LineKind) {
+    pub(super) fn notice(&mut self, target: &Target, kind: LineKind) {
         let time_ms = self.client.server_now_ms();
         match target {
             Target::Room => self.client.chat.note(time_ms, kind),
@@ -134,7 +136,7 @@ impl ChatApp {
                         .chat
                         .conversation_mut(&peer)
                         .history
-                        .push(Line { time_ms, kind });
+                        .push(Line::new(time_ms, kind));
                 }
             }
         }

@@ -5,7 +5,7 @@ use chat_core::limits::{
     NAME_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_MAX_CHARS, ROOM_MIN_CHARS,
     TEXT_MAX_CHARS,
 };
-use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender};
+use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender, Presence};
 
 use super::{CommandText, Texts};
 use crate::commands::Cmd;
@@ -145,6 +145,42 @@ pub static EN: Texts = Texts {
     trust_pinned: "same certificate as before",
     trust_first_use: "certificate trusted on first use",
     trust_replaced: "new certificate accepted",
+    keep_signed_in: "Keep me signed in on this computer",
+    keep_signed_in_hint: "Remembers your session (never your password) until you log out.",
+    resuming: "Signing you in as {0}…",
+    retry_in: "Try again in {0} s.",
+    retrying_in: "Trying again by itself in {0} s…",
+    log_out_everywhere: "Log out everywhere",
+    log_out_everywhere_hint: "Ends your sessions on every computer, this one included.",
+    menu_status: "Status",
+    away_message: "Away message",
+    set_away: "Set away",
+    away_says: "away: {0}",
+    earlier_messages: "Earlier messages",
+    loading_earlier: "Loading earlier messages…",
+    kept_for_later: "Kept by the server: delivered when they log in",
+    sent_while_away: "Sent while you were away · {0}",
+    line_kept_dropped: "{0} older private messages kept for you were lost: the server keeps at most 1,000.",
+    typing: "{0} is typing…",
+    find: "Find",
+    find_count: "{0} of {1}",
+    find_none: "No matches",
+    find_older: "Earlier match",
+    find_newer: "Later match",
+    find_here: "Find in this conversation (Ctrl+F)",
+    search_all: "Search everything (Ctrl+Shift+F)",
+    search_title: "Search every room and conversation",
+    search_field: "Search for",
+    search_found: "{0} found",
+    search_none: "Nothing found in what this program has seen.",
+    export: "Save a copy…",
+    export_title: "Save a copy of {0}",
+    line_saved: "Saved to {0}",
+    line_save_failed: "Could not save to {0}",
+    notifications: "Desktop notifications",
+    notify_private: "{0} (private)",
+    notify_mention: "{0} in {1}",
+    notify_kept: "While you were away",
     error,
     field,
     field_rule,
@@ -152,6 +188,8 @@ pub static EN: Texts = Texts {
     command,
     close_reason,
     member_count,
+    presence,
+    kept_summary,
 };
 
 fn error(code: ErrorCode) -> &'static str {
@@ -289,5 +327,22 @@ fn member_count(n: u32) -> String {
         "1 member".to_owned()
     } else {
         format!("{n} members")
+    }
+}
+
+fn presence(presence: Presence) -> &'static str {
+    match presence {
+        Presence::Online => "online",
+        Presence::Away => "away",
+        Presence::Offline => "offline",
+        Presence::Unknown => "presence unknown",
+    }
+}
+
+fn kept_summary(count: usize, from: &str) -> String {
+    if count == 1 {
+        format!("1 private message from {from}")
+    } else {
+        format!("{count} private messages from {from}")
     }
 }

@@ -5,7 +5,7 @@ use chat_core::limits::{
     NAME_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_MAX_CHARS, ROOM_MIN_CHARS,
     TEXT_MAX_CHARS,
 };
-use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender};
+use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender, Presence};
 
 use super::{CommandText, Texts};
 use crate::commands::Cmd;
@@ -145,6 +145,42 @@ pub static ES: Texts = Texts {
     trust_pinned: "el mismo certificado de antes",
     trust_first_use: "certificado aceptado en el primer uso",
     trust_replaced: "nuevo certificado aceptado",
+    keep_signed_in: "Mantener la sesión iniciada en este equipo",
+    keep_signed_in_hint: "Recuerda su sesión (nunca su contraseña) hasta que cierre sesión.",
+    resuming: "Iniciando su sesión como {0}…",
+    retry_in: "Vuelva a intentarlo en {0} s.",
+    retrying_in: "Se intentará de nuevo solo en {0} s…",
+    log_out_everywhere: "Cerrar sesión en todas partes",
+    log_out_everywhere_hint: "Cierra sus sesiones en todos los equipos, también en este.",
+    menu_status: "Estado",
+    away_message: "Mensaje de ausencia",
+    set_away: "Marcar ausente",
+    away_says: "ausente: {0}",
+    earlier_messages: "Mensajes anteriores",
+    loading_earlier: "Cargando mensajes anteriores…",
+    kept_for_later: "Guardado por el servidor: se entrega cuando inicie sesión",
+    sent_while_away: "Enviado mientras no estaba · {0}",
+    line_kept_dropped: "Se perdieron {0} mensajes privados antiguos guardados para usted: el servidor guarda como mucho 1.000.",
+    typing: "{0} está escribiendo…",
+    find: "Buscar",
+    find_count: "{0} de {1}",
+    find_none: "Sin resultados",
+    find_older: "Resultado anterior",
+    find_newer: "Resultado siguiente",
+    find_here: "Buscar en esta conversación (Ctrl+F)",
+    search_all: "Buscar en todo (Ctrl+Mayús+F)",
+    search_title: "Buscar en todas las salas y conversaciones",
+    search_field: "Buscar",
+    search_found: "{0} encontrados",
+    search_none: "No se encontró nada en lo que este programa ha visto.",
+    export: "Guardar una copia…",
+    export_title: "Guardar una copia de {0}",
+    line_saved: "Guardado en {0}",
+    line_save_failed: "No se pudo guardar en {0}",
+    notifications: "Notificaciones del escritorio",
+    notify_private: "{0} (privado)",
+    notify_mention: "{0} en {1}",
+    notify_kept: "Mientras no estaba",
     error,
     field,
     field_rule,
@@ -152,6 +188,8 @@ pub static ES: Texts = Texts {
     command,
     close_reason,
     member_count,
+    presence,
+    kept_summary,
 };
 
 fn error(code: ErrorCode) -> &'static str {
@@ -291,5 +329,22 @@ fn member_count(n: u32) -> String {
         "1 miembro".to_owned()
     } else {
         format!("{n} miembros")
+    }
+}
+
+fn presence(presence: Presence) -> &'static str {
+    match presence {
+        Presence::Online => "en línea",
+        Presence::Away => "ausente",
+        Presence::Offline => "desconectado",
+        Presence::Unknown => "estado desconocido",
+    }
+}
+
+fn kept_summary(count: usize, from: &str) -> String {
+    if count == 1 {
+        format!("1 mensaje privado de {from}")
+    } else {
+        format!("{count} mensajes privados de {from}")
     }
 }

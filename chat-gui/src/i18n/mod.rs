@@ -14,7 +14,7 @@ mod en;
 mod es;
 
 use chat_core::client::Disconnect;
-use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender};
+use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender, Presence};
 use serde::{Deserialize, Serialize};
 
 use crate::commands::Cmd;
@@ -240,6 +240,43 @@ pub struct Texts {
     pub trust_pinned: &'static str,
     pub trust_first_use: &'static str,
     pub trust_replaced: &'static str,
+    // Sessions, history, presence, find, saving, notifications.
+    pub keep_signed_in: &'static str,
+    pub keep_signed_in_hint: &'static str,
+    pub resuming: &'static str,
+    pub retry_in: &'static str,
+    pub retrying_in: &'static str,
+    pub log_out_everywhere: &'static str,
+    pub log_out_everywhere_hint: &'static str,
+    pub menu_status: &'static str,
+    pub away_message: &'static str,
+    pub set_away: &'static str,
+    pub away_says: &'static str,
+    pub earlier_messages: &'static str,
+    pub loading_earlier: &'static str,
+    pub kept_for_later: &'static str,
+    pub sent_while_away: &'static str,
+    pub line_kept_dropped: &'static str,
+    pub typing: &'static str,
+    pub find: &'static str,
+    pub find_count: &'static str,
+    pub find_none: &'static str,
+    pub find_older: &'static str,
+    pub find_newer: &'static str,
+    pub find_here: &'static str,
+    pub search_all: &'static str,
+    pub search_title: &'static str,
+    pub search_field: &'static str,
+    pub search_found: &'static str,
+    pub search_none: &'static str,
+    pub export: &'static str,
+    pub export_title: &'static str,
+    pub line_saved: &'static str,
+    pub line_save_failed: &'static str,
+    pub notifications: &'static str,
+    pub notify_private: &'static str,
+    pub notify_mention: &'static str,
+    pub notify_kept: &'static str,
     // Texts keyed by an enum: exhaustive matches in each language's file.
     /// What an error code means.
     pub error: fn(ErrorCode) -> &'static str,
@@ -255,6 +292,10 @@ pub struct Texts {
     pub close_reason: fn(CloseReason) -> &'static str,
     /// "1 member", "3 members".
     pub member_count: fn(u32) -> String,
+    /// Online, away, offline.
+    pub presence: fn(Presence) -> &'static str,
+    /// "3 private messages from bob, carl".
+    pub kept_summary: fn(usize, &str) -> String,
 }
 
 impl Texts {
@@ -499,7 +540,29 @@ mod tests {
     }
 
     #[test]
+    fn every_presence_has_a_text_in_both_languages() {
+        let all = [
+            Presence::Online,
+            Presence::Away,
+            Presence::Offline,
+            Presence::Unknown,
+        ];
+        // An exhaustive match: a presence added to `chat-core` must join the list above.
+        for p in all {
+            match p {
+                Presence::Online | Presence::Away | Presence::Offline | Presence::Unknown => {}
+            }
+        }
+        all_worded(&all, |t, p| (t.presence)(p).to_owned());
+    }
+
+    #[test]
     fn counts_agree_in_number() {
+        assert_eq!((EN.kept_summary)(1, "bob"), "1 private message from bob");
+        assert_eq!(
+            (ES.kept_summary)(3, "bob, eva"),
+            "3 mensajes privados de bob, eva"
+        );
         assert_eq!((EN.member_count)(1), "1 member");
         assert_eq!((EN.member_count)(3), "3 members");
         assert_eq!((ES.member_count)(1), "1 miembro");

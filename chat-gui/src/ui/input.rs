@@ -53,6 +53,15 @@ pub fn box_id(target: &Target) -> egui::Id {
     egui::Id::unique(("message-box", target))
 }
 
+/// The message box that had the keyboard last, if any.
+pub fn used_last(ctx: &egui::Context) -> Option<Target> {
+    ctx.data(|d| d.get_temp::<Target>(used_last_id()))
+}
+
+fn used_last_id() -> egui::Id {
+    egui::Id::unique("message-box-used-last")
+}
+
 /// Draws the box and returns what the user asked for.
 pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
@@ -160,13 +169,16 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
         draft.text = last.clone();
         set_cursor(ui.ctx(), id, draft.text.chars().count());
     }
+    if response.changed() && !draft.text.trim().is_empty() {
+        intents.push(Intent::Typed(target.clone()));
+    }
     if send && enabled && !draft.text.trim().is_empty() {
         intents.push(Intent::Submit(target.clone()));
         response.request_focus();
     }
     // With nothing focused (after a click on the background), the keyboard goes back to the box
     // used last, never to another one: text meant for a conversation must not reach the room.
-    let last_id = egui::Id::unique("message-box-used-last");
+    let last_id = used_last_id();
     if response.has_focus() {
         ui.data_mut(|d| d.insert_temp(last_id, target.clone()));
     }

@@ -1,26 +1,43 @@
-//! The login window: login and password; Enter submits; refusals shown inline.
+//! The login window: login and password, "keep me signed in"; Enter submits; refusals shown
+//! inline, with when to try again when the server said; while a kept session resumes, a
+//! spinner instead.
+
+use std::time::Instant;
 
 use egui::{RichText, Ui};
 
+use crate::client::LoginProblem;
 use crate::forms::LoginForm;
-use crate::history::Refusal;
 use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, error_color, labelled_field, submitted};
 
+/// What the login window shows besides its fields.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginView<'a> {
+    /// The server's address.
+    pub server: &'a str,
+    /// A login is under way.
+    pub busy: bool,
+    /// The login whose kept session is being resumed, if one is.
+    pub resuming: Option<&'a str>,
+    /// The login just registered, to say so.
+    pub registered: Option<&'a str>,
+    /// Why the last login failed.
+    pub problem: Option<&'a LoginProblem>,
+}
+
+/// Seconds left until `at`, rounded up.
+fn seconds_until(at: Instant) -> u64 {
+    let left = at.saturating_duration_since(Instant::now());
+    left.as_secs() + u64::from(left.subsec_nanos() > 0)
+}
+
 /// Draws the login window.
-pub fn show(
-    ui: &mut Ui,
-    t: &Texts,
-    form: &mut LoginForm,
-    server: &str,
-    busy: bool,
-    notice: Option<&str>,
-    refusal: Option<&Refusal>,
-) -> Vec<Intent> {
+pub fn show(ui: &mut Ui, t: &Texts, form: &mut LoginForm, view: LoginView<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
     ui.heading(t.login_title);
-    ui.label(RichText::new(fill(t.connected_to, &[&server])).weak());
-    if let Some(login) = notice {
+    ui.label(RichText::new(fill(t.connected_to, &[&view.server])).weak());
+    if let Some(login) = view.registered {
         ui.add_space(6.0);
         let text = RichText::new(fill(t.registered, &[&login]));
         ui.label(text.color(crate::ui::success_color(ui)));
@@ -35,21 +52,39 @@ pub fn show(
     });
     // The keyboard goes to the first field still to fill: after logging out, or after
     // registering, that is the password.
-    if ui.memory(|m| m.focused().is_none()) {
+    if ui.memory(|m| m.focused().is_none()) && view.resuming.is_none() {
         if form.login.is_empty() {
             login.request_focus();
         } else if form.password.is_empty() {
             password.request_focus();
         }
     }
+    ui.add_space(4.0);
+    ui.checkbox(&mut form.keep_signed_in, t.keep_signed_in)
+        .on_hover_text(t.keep_signed_in_hint);
     let enter = submitted(ui, &login) || submitted(ui, &password);
-    if let Some(r) = refusal {
+    if let Some(problem) = view.problem {
         ui.add_space(6.0);
-        ui.label(RichText::new(t.refusal(r)).color(error_color(ui)));
+        ui.label(RichText::new(t.refusal(&problem.refusal)).color(error_color(ui)));
+        if let Some(at) = problem.retry_at {
+            let secs = seconds_until(at);
+            let when = if problem.retrying {
+                fill(t.retrying_in, &[&secs])
+            } else {
+                fill(t.retry_in, &[&secs])
+            };
+            ui.label(RichText::new(when).color(error_color(ui)));
+            // The seconds count down.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs(1));
+        }
     }
     ui.add_space(8.0);
     ui.horizontal(|ui| {
-        if busy {
+        if let Some(who) = view.resuming {
+            ui.add(egui::Spinner::new());
+            ui.label(fill(t.resuming, &[&who]));
+        } else if view.busy {
             ui.add(egui::Spinner::new());
             ui.label(t.logging_in);
         } else if ui

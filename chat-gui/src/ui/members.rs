@@ -1,10 +1,11 @@
-//! The right panel: who is in the current room. Clicking someone opens a private conversation.
+//! The right panel: who is in the current room, each with a dot for their presence (green
+//! online, amber away). Clicking someone opens a private conversation.
 
 use egui::{RichText, Ui};
 
 use crate::chat::Chat;
 use crate::i18n::{Texts, fill};
-use crate::ui::{Intent, own_color, peer_color};
+use crate::ui::{Intent, own_color, peer_color, presence_words, with_dot};
 
 /// Draws the members panel.
 pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat) -> Vec<Intent> {
@@ -22,20 +23,26 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat) -> Vec<Intent> {
             // Every row a full-width button of one height, so the list reads evenly.
             ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
                 for member in &room.members {
+                    let status = chat.presence.of(member);
+                    let presence =
+                        status.map_or(chat_core::protocol::Presence::Online, |s| s.presence);
+                    let words = presence_words(t, member, status);
                     if chat.is_me(member) {
                         let me = format!("{member} ({})", t.you);
-                        let text = RichText::new(me).color(own_color(ui));
+                        let text = with_dot(ui, presence, &me, own_color(ui));
                         ui.add(
                             egui::Button::new(text)
                                 .frame(false)
                                 .sense(egui::Sense::hover()),
-                        );
+                        )
+                        .on_hover_text(&words);
                         continue;
                     }
-                    let text = RichText::new(member).color(peer_color(ui, member));
+                    let text = with_dot(ui, presence, member, peer_color(ui, member));
                     if ui
                         .add(egui::Button::new(text).frame(false))
-                        .on_hover_text(fill(t.write_to, &[member]))
+                        .accessible_name(member.as_str())
+                        .on_hover_text(format!("{words}\n{}", fill(t.write_to, &[member])))
                         .clicked()
                     {
                         intents.push(Intent::OpenPrivate(member.clone()));

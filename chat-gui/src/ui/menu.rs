@@ -1,15 +1,25 @@
-//! The main window's menu bar: room actions, users, view settings and logging out.
+//! The main window's menu bar: room actions, finding, users, view settings, the user's status
+//! (online, away with a message) and logging out.
 
-use chat_core::protocol::Request;
+use chat_core::protocol::{Presence, Request};
 use egui::Ui;
 
 use crate::chat::Chat;
-use crate::i18n::{Language, Texts};
+use crate::composer::Target;
+use crate::i18n::{Language, Texts, fill};
 use crate::settings::{Settings, Theme};
 use crate::ui::Intent;
 
-/// Draws the menu bar.
-pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, settings: &Settings) -> Vec<Intent> {
+/// Draws the menu bar. `away_text` is what is typed as the away message; `shown` is what the
+/// main pane shows (for finding in it and saving it).
+pub fn show(
+    ui: &mut Ui,
+    t: &Texts,
+    chat: &Chat,
+    settings: &Settings,
+    away_text: &mut String,
+    shown: &Target,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button(t.menu_room, |ui| {
@@ -38,6 +48,16 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, settings: &Settings) -> Vec<Int
             {
                 intents.push(Intent::AskDeleteRoom(room.name.clone()));
             }
+            ui.separator();
+            if ui.button(t.find_here).clicked() {
+                intents.push(Intent::OpenFind(shown.clone()));
+            }
+            if ui.button(t.search_all).clicked() {
+                intents.push(Intent::OpenSearch);
+            }
+            if ui.button(t.export).clicked() {
+                intents.push(Intent::Export(shown.clone()));
+            }
         });
         ui.menu_button(t.menu_view, |ui| {
             ui.label(t.theme);
@@ -56,6 +76,10 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, settings: &Settings) -> Vec<Int
             if ui.checkbox(&mut docked, t.dock).changed() {
                 intents.push(Intent::DockConversations(docked));
             }
+            let mut notify = settings.notifications;
+            if ui.checkbox(&mut notify, t.notifications).changed() {
+                intents.push(Intent::SetNotifications(notify));
+            }
             ui.separator();
             ui.label(t.language);
             for language in Language::ALL {
@@ -72,12 +96,78 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, settings: &Settings) -> Vec<Int
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(t.log_out).clicked() {
-                intents.push(Intent::Logout);
+                intents.push(Intent::Logout { all: false });
             }
-            ui.label(egui::RichText::new(&chat.me).strong());
+            intents.extend(status_menu(ui, t, chat, away_text));
         });
     });
     intents
+}
+
+/// The user's name with their presence, opening a menu to change it and to log out
+/// everywhere.
+fn status_menu(ui: &mut Ui, t: &Texts, chat: &Chat, away_text: &mut String) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let status = chat.presence.of(&chat.me);
+    let presence = match status.map(|s| s.presence) {
+        Some(Presence::Away) => Presence::Away,
+        _ => Presence::Online,
+    };
+    let mut title = crate::ui::with_dot(ui, presence, &chat.me, ui.visuals().strong_text_color());
+    let words = match status.and_then(|s| s.text.as_deref()) {
+        Some(text) if presence == Presence::Away => fill(t.away_says, &[&text]),
+        _ => (t.presence)(presence).to_owned(),
+    };
+    title.append(
+        &format!(" · {words} ⏷"),
+        0.0,
+        egui::TextFormat::simple(
+            egui::TextStyle::Button.resolve(ui.style()),
+            ui.visuals().weak_text_color(),
+        ),
+    );
+    let response = ui.menu_button(title, |ui| {
+        ui.set_min_width(240.0);
+        ui.label(egui::RichText::new(t.menu_status).weak());
+        if ui
+            .radio(presence == Presence::Online, (t.presence)(Presence::Online))
+            .clicked()
+        {
+            intents.push(Intent::SetBack);
+            ui.close();
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .radio(presence == Presence::Away, (t.presence)(Presence::Away))
+                .clicked()
+            {
+                intents.push(Intent::SetAway(away_message(away_text)));
+                ui.close();
+            }
+        });
+        let field =
+            crate::ui::labelled_field(ui, t.away_message, away_text, |e| e.desired_width(220.0));
+        if ui.button(t.set_away).clicked() || crate::ui::submitted(ui, &field) {
+            intents.push(Intent::SetAway(away_message(away_text)));
+            ui.close();
+        }
+        ui.separator();
+        if ui
+            .button(t.log_out_everywhere)
+            .on_hover_text(t.log_out_everywhere_hint)
+            .clicked()
+        {
+            intents.push(Intent::Logout { all: true });
+        }
+    });
+    response.response.on_hover_text(t.menu_status);
+    intents
+}
+
+/// The away message typed, if any.
+fn away_message(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// The dialog that names a new room, checked as it is typed.

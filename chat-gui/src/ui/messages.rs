@@ -5,15 +5,19 @@
 //!
 //! The view follows the newest line until the user scrolls up; then it counts what arrived
 //! meanwhile and offers a button back. A short history sits at the bottom, next to the input,
-//! as in any chat.
+//! as in any chat. Scrolled to the top, it asks for the page of lines before (the server keeps
+//! them); the page goes above without moving what is on screen. It can be sent to a line
+//! (a find result), which it shows a third of the way down.
 
 use egui::{Ui, pos2};
 
-use crate::history::History;
+use crate::composer::Target;
+use crate::history::{Earlier, History};
 use crate::i18n::{Texts, fill};
-use crate::timeline::Timeline;
+use crate::limits::LOAD_EARLIER_WITHIN_POINTS;
+use crate::timeline::{Anchor, Timeline};
 use crate::ui::Intent;
-use crate::ui::row::{self, Look};
+use crate::ui::row::{self, Look, Mark};
 
 /// Points of lines laid out beyond the top and bottom of the view, so a line is usually
 /// measured before it shows.
@@ -29,9 +33,16 @@ pub struct View {
     offset: f32,
     /// The history's end (as a sequence number) at the last frame, to count arrivals.
     seen_end: Option<u64>,
+    /// A line to bring into view next frame, by sequence number.
+    jump: Option<u64>,
 }
 
 impl View {
+    /// Shows the line with sequence number `seq` next frame (and stops following the newest).
+    pub fn reveal(&mut self, seq: u64) {
+        self.jump = Some(seq);
+    }
+
     /// Scrolls to the newest line and follows it again.
     pub fn follow(&mut self) {
         self.timeline.follow = true;
@@ -43,16 +54,43 @@ impl View {
     }
 }
 
-/// Draws `history` in the rest of `ui`. `unseen` counts the lines that arrived while the user
-/// was scrolled up (for rooms); `salt` keeps each history's scroll position apart.
+/// What the find bar highlights in a view.
+#[derive(Debug, Clone, Copy)]
+pub struct Highlight<'a> {
+    /// The text looked for.
+    pub query: &'a str,
+    /// The line of the match shown now, by sequence number.
+    pub current: Option<u64>,
+}
+
+/// The lines one view shows.
+#[derive(Clone, Copy)]
+pub struct Lines<'a> {
+    /// Whose lines (a page of earlier ones is asked for this target).
+    pub target: &'a Target,
+    /// Keeps each history's scroll position apart.
+    pub salt: &'a str,
+    /// The lines.
+    pub history: &'a History,
+    /// What the find bar highlights, if it is open over this view.
+    pub highlight: Option<Highlight<'a>>,
+}
+
+/// Draws the lines in the rest of `ui`. `unseen` counts the lines that arrived while the user
+/// was scrolled up (for rooms).
 pub fn show(
     ui: &mut Ui,
     t: &Texts,
-    salt: &str,
-    history: &History,
+    lines: Lines<'_>,
     view: &mut View,
     unseen: Option<&mut u32>,
 ) -> Vec<Intent> {
+    let Lines {
+        target,
+        salt,
+        history,
+        highlight,
+    } = lines;
     let mut intents = Vec::new();
     let look = Look::of(ui);
     // Where the user left the view: last frame's offset, with that frame's wheel and drags.
@@ -63,14 +101,25 @@ pub fn show(
         ui.available_height()
     };
 
-    // Where the view was, by last frame's geometry, before anything moves.
-    let anchor = if view.timeline.follow {
+    // Where the view was, by last frame's geometry, before anything moves; or the line it was
+    // sent to, a third of the way down.
+    let jump = view
+        .jump
+        .take()
+        .filter(|seq| history.index_of_seq(*seq).is_some());
+    let anchor = if let Some(seq) = jump {
+        view.timeline.follow = false;
+        Some(Anchor {
+            seq,
+            into: -viewport_height / 3.0,
+        })
+    } else if view.timeline.follow {
         None
     } else {
         view.timeline.anchor_at(previous_offset)
     };
     let width = (ui.available_width() - ui.spacing().scroll.allocated_width()).max(120.0);
-    let end = history.dropped() + history.len() as u64;
+    let end = history.end_seq();
     let arrived = view.seen_end.map_or(0, |seen| end.saturating_sub(seen));
     view.seen_end = Some(end);
     sync(&look, history, &mut view.timeline, width);
@@ -125,7 +174,11 @@ pub fn show(
                 .visible(viewport.min.y - pad, viewport.max.y - pad);
             let mut moved = false;
             for i in visible {
-                let row = row::layout(ui, t, &look, history, i, inner_width);
+                let mark = highlight.filter(|h| !h.query.is_empty()).map(|h| Mark {
+                    query: h.query,
+                    current: h.current == Some(history.seq_of(i)),
+                });
+                let row = row::layout(ui, t, &look, history, i, inner_width, mark);
                 moved |= view.timeline.measured(i, row.height);
                 let at = pos2(origin.x, origin.y + pad + view.timeline.top(i));
                 intents.extend(row::paint(ui, t, &look, &row, at, inner_width));
@@ -147,6 +200,27 @@ pub fn show(
     let moved_up = now < offset - 0.5;
     let at_bottom = now + inner >= content - 2.0;
     view.timeline.follow = at_bottom || (view.timeline.follow && !moved_up);
+    match history.earlier {
+        Earlier::More if now <= LOAD_EARLIER_WITHIN_POINTS && !history.is_empty() => {
+            intents.push(Intent::LoadEarlier(target.clone()));
+        }
+        Earlier::Loading => {
+            let rect = output.inner_rect;
+            egui::Area::new(ui.scope_id().with(("loading-earlier", salt)))
+                .fixed_pos(pos2(rect.center().x, rect.top() + 8.0))
+                .pivot(egui::Align2::CENTER_TOP)
+                .interactable(false)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.add(egui::Spinner::new());
+                            ui.label(t.loading_earlier);
+                        });
+                    });
+                });
+        }
+        Earlier::More | Earlier::None => {}
+    }
     if let Some(unseen) = unseen {
         if view.timeline.follow {
             *unseen = 0;
@@ -175,17 +249,23 @@ pub fn conversation(
     t: &Texts,
     conversation: &crate::chat::Conversation,
     view: &mut View,
+    highlight: Option<Highlight<'_>>,
 ) -> Vec<Intent> {
-    let salt = format!(
-        "private:{}",
-        chat_core::validate::login_key(&conversation.peer)
-    );
-    show(ui, t, &salt, &conversation.history, view, None)
+    let key = chat_core::validate::login_key(&conversation.peer);
+    let salt = format!("private:{key}");
+    let target = Target::Private(key);
+    let lines = Lines {
+        target: &target,
+        salt: &salt,
+        history: &conversation.history,
+        highlight,
+    };
+    show(ui, t, lines, view, None)
 }
 
 /// Brings the timeline up to date with the history at `width`.
 fn sync(look: &Look, history: &History, timeline: &mut Timeline, width: f32) {
-    timeline.sync(history.dropped(), history.len(), width, |i, w| {
+    timeline.sync(history.first_seq(), history.len(), width, |i, w| {
         row::estimate(look, history, i, w)
     });
 }
@@ -218,7 +298,7 @@ fn measure(
     i: usize,
 ) -> f32 {
     if !timeline.is_measured(i) {
-        let row = row::layout(ui, t, look, history, i, timeline.width());
+        let row = row::layout(ui, t, look, history, i, timeline.width(), None);
         timeline.measured(i, row.height);
     }
     timeline.height(i)

@@ -5,6 +5,7 @@
 pub mod banner;
 pub mod confirm;
 pub mod connect;
+pub mod find;
 pub mod header;
 pub mod input;
 pub mod login;
@@ -15,6 +16,7 @@ pub mod private;
 pub mod register;
 pub mod rooms;
 pub mod row;
+pub mod search;
 pub mod status;
 pub mod theme;
 pub mod users;
@@ -72,14 +74,109 @@ pub enum Intent {
     ShowRoom,
     /// Show conversations in the main window (`true`) or in windows of their own.
     DockConversations(bool),
-    /// Log out and return to the login window.
-    Logout,
+    /// Log out (the server forgets the session; `all`: every session of the account) and
+    /// return to the login window.
+    Logout {
+        /// On every computer, not only this one.
+        all: bool,
+    },
+    /// Tell others the user is away, with an optional message.
+    SetAway(Option<String>),
+    /// The user is back.
+    SetBack,
+    /// The lines of this target were scrolled to their top: ask for the page before them.
+    LoadEarlier(Target),
+    /// The text in this target's box changed (the user is typing).
+    Typed(Target),
+    /// Open the find bar over these lines (Ctrl+F opens it over the ones in use).
+    OpenFind(Target),
+    /// Show the earlier match of the find bar.
+    FindOlder,
+    /// Show the later match of the find bar.
+    FindNewer,
+    /// Close the find bar.
+    CloseFind,
+    /// Open the window that searches every room and conversation (Ctrl+Shift+F).
+    OpenSearch,
+    /// Show this line found by the search.
+    JumpTo(crate::find::Found),
+    /// Save a copy of this room's or conversation's lines to a file.
+    Export(Target),
+    /// Turn desktop notifications on or off.
+    SetNotifications(bool),
     /// Reconnect without waiting.
     ReconnectNow,
     /// Switch theme.
     SetTheme(Theme),
     /// Switch language.
     SetLanguage(Language),
+}
+
+/// The colour of a presence dot: green online, amber away, grey offline.
+pub fn presence_color(ui: &egui::Ui, presence: chat_core::protocol::Presence) -> egui::Color32 {
+    use chat_core::protocol::Presence;
+    match presence {
+        Presence::Online => egui::Color32::from_rgb(0x3c, 0xb3, 0x71),
+        Presence::Away => egui::Color32::from_rgb(0xe0, 0xa8, 0x2e),
+        Presence::Offline | Presence::Unknown => ui.visuals().weak_text_color(),
+    }
+}
+
+/// The dot of a presence: filled when connected, a ring when offline, a faint ring when not
+/// known.
+pub fn presence_glyph(presence: chat_core::protocol::Presence) -> &'static str {
+    use chat_core::protocol::Presence;
+    match presence {
+        Presence::Online | Presence::Away => "●",
+        Presence::Offline | Presence::Unknown => "○",
+    }
+}
+
+/// A name preceded by its presence dot, as one text (for buttons and labels).
+pub fn with_dot(
+    ui: &egui::Ui,
+    presence: chat_core::protocol::Presence,
+    name: &str,
+    color: egui::Color32,
+) -> egui::text::LayoutJob {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let mut job = egui::text::LayoutJob::default();
+    let mut dot_color = presence_color(ui, presence);
+    if presence == chat_core::protocol::Presence::Unknown {
+        dot_color = dot_color.gamma_multiply(0.4);
+    }
+    job.append(
+        presence_glyph(presence),
+        0.0,
+        egui::TextFormat::simple(font.clone(), dot_color),
+    );
+    job.append(name, 6.0, egui::TextFormat::simple(font, color));
+    job
+}
+
+/// Who someone is and their presence in words, for hover texts and screen readers.
+pub fn presence_words(
+    t: &crate::i18n::Texts,
+    login: &str,
+    status: Option<&crate::presence::Status>,
+) -> String {
+    match status {
+        Some(crate::presence::Status {
+            presence: chat_core::protocol::Presence::Away,
+            text: Some(text),
+        }) => format!("{login}, {}", crate::i18n::fill(t.away_says, &[text])),
+        Some(s) => format!("{login}, {}", (t.presence)(s.presence)),
+        None => login.to_owned(),
+    }
+}
+
+/// A server time with its date, for lines that may be days old.
+pub fn date_time(time_ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(time_ms).single() {
+        Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        None => String::from("----------"),
+    }
 }
 
 /// A text field with a visible label that accessibility (and tests) can find it by.

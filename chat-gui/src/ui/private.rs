@@ -3,6 +3,8 @@
 //! conversation). Opening it brings it to the front with the keyboard in its box.
 
 use crate::chat::Conversation;
+use crate::composer::Target;
+use crate::find::Finder;
 use crate::i18n::{Texts, fill};
 use crate::limits::PRIVATE_WINDOW_SIZE;
 use crate::ui::{Intent, input, messages};
@@ -17,6 +19,10 @@ pub struct Window<'a> {
     pub view: &'a mut messages::View,
     /// Its place among the open windows, to stagger them.
     pub index: usize,
+    /// How the peer is doing (typing, away, online), as the header says it.
+    pub status: (String, chat_core::protocol::Presence),
+    /// The find bar, when open over this conversation, and whether it takes the keyboard.
+    pub find: Option<(&'a mut Finder, bool)>,
 }
 
 /// Draws the window of an open conversation.
@@ -27,6 +33,8 @@ pub fn show(ctx: &egui::Context, t: &Texts, window: Window<'_>) -> Vec<Intent> {
         composer,
         view,
         index,
+        status,
+        find,
     } = window;
     let peer = &conversation.peer;
     let key = chat_core::validate::login_key(peer);
@@ -46,20 +54,43 @@ pub fn show(ctx: &egui::Context, t: &Texts, window: Window<'_>) -> Vec<Intent> {
         .default_pos(ctx.content_rect().center() + stagger(index))
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(fill(t.private_with, &[peer])).weak());
+                let (words, presence) = &status;
+                if words.is_empty() {
+                    ui.label(egui::RichText::new(fill(t.private_with, &[peer])).weak());
+                } else {
+                    ui.label(
+                        egui::RichText::new(crate::ui::presence_glyph(*presence))
+                            .color(crate::ui::presence_color(ui, *presence)),
+                    );
+                    ui.label(egui::RichText::new(words).weak());
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.small_button("⊟").on_hover_text(t.dock).clicked() {
                         intents.push(Intent::DockConversations(true));
                     }
+                    if ui.small_button(t.export).clicked() {
+                        intents.push(Intent::Export(Target::Private(key.clone())));
+                    }
+                    if ui.small_button(t.find).on_hover_text(t.find_here).clicked() {
+                        intents.push(Intent::OpenFind(Target::Private(key.clone())));
+                    }
                 });
             });
+            let mut highlight = None;
+            if let Some((finder, focus)) = find {
+                intents.extend(crate::ui::find::bar(ui, t, finder, focus));
+                highlight = Some(messages::Highlight {
+                    query: &finder.query,
+                    current: finder.current_seq(),
+                });
+            }
             egui::Panel::bottom(id.with("box"))
                 .show_separator_line(true)
                 .show(ui, |ui| {
                     ui.add_space(6.0);
                     intents.extend(input::show(ui, t, composer));
                 });
-            intents.extend(messages::conversation(ui, t, conversation, view));
+            intents.extend(messages::conversation(ui, t, conversation, view, highlight));
         });
     if !open {
         intents.push(Intent::ClosePrivate(peer.clone()));

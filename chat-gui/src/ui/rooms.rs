@@ -86,21 +86,30 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, shown: Option<&str>) -> Vec<Int
         for c in chat.conversations() {
             any = true;
             let selected = c.open && shown.is_none_or(|key| key == login_key(&c.peer));
-            let name = RichText::new(format!("@ {}", c.peer));
-            let (name, badge, label) = if c.unread > 0 {
+            let presence = chat.presence.presence(&c.peer);
+            let mut name = crate::ui::with_dot(ui, presence, &c.peer, ui.visuals().text_color());
+            let (badge, label) = if c.unread > 0 {
+                if let Some(last) = name.sections.last_mut() {
+                    last.format.color = ui.visuals().strong_text_color();
+                }
                 let badge = RichText::new(format!(" {} ", c.unread))
                     .strong()
                     .color(egui::Color32::WHITE)
                     .background_color(ui.visuals().selection.bg_fill);
                 let label = format!("{}, {}", c.peer, fill(t.unread, &[&c.unread]));
-                (name.strong(), badge, label)
+                (badge, label)
             } else {
-                (name, RichText::new(""), c.peer.clone())
+                (RichText::new(""), c.peer.clone())
             };
+            let status = chat.presence.of(&c.peer);
             let response = ui
                 .add(egui::Button::selectable(selected, name).right_text(badge))
                 .accessible_name(label)
-                .on_hover_text(fill(t.write_to, &[&c.peer]));
+                .on_hover_text(format!(
+                    "{}\n{}",
+                    crate::ui::presence_words(t, &c.peer, status),
+                    fill(t.write_to, &[&c.peer])
+                ));
             if response.clicked() {
                 intents.push(Intent::OpenPrivate(c.peer.clone()));
             }

@@ -13,9 +13,9 @@ use egui::text::{LayoutJob, TextFormat};
 use egui::{Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Ui, Vec2, pos2, vec2};
 
 use crate::commands::Cmd;
-use crate::history::{History, LineKind};
+use crate::history::{Delivery, History, LineKind};
 use crate::i18n::{Texts, fill};
-use crate::ui::{Intent, clock_time, own_color, peer_color};
+use crate::ui::{Intent, clock_time, date_time, own_color, peer_color};
 
 /// Width of the column of initials and notice icons, left of the text.
 pub const GUTTER: f32 = 56.0;
@@ -46,6 +46,8 @@ pub struct Look {
     own: Color32,
     card: Color32,
     hover: Color32,
+    found: Color32,
+    found_current: Color32,
     dark: bool,
     /// Height of a row of body text.
     pub row_height: f32,
@@ -84,6 +86,16 @@ impl Look {
                 Color32::from_gray(228)
             },
             hover: v.faint_bg_color,
+            found: if v.dark_mode {
+                Color32::from_rgb(0x5c, 0x4b, 0x12)
+            } else {
+                Color32::from_rgb(0xff, 0xe9, 0x8f)
+            },
+            found_current: if v.dark_mode {
+                Color32::from_rgb(0xb3, 0x6b, 0x00)
+            } else {
+                Color32::from_rgb(0xff, 0xa9, 0x3a)
+            },
             dark: v.dark_mode,
             row_height,
             char_width,
@@ -105,9 +117,13 @@ enum Parts {
     Message {
         header: Option<Header>,
         body: Arc<Galley>,
+        /// How it travelled, when that is worth saying (kept for later, sent while away).
+        note: Option<Arc<Galley>>,
         time: Arc<Galley>,
         full_time: String,
     },
+    /// A rule across the row with words in its middle.
+    Divider(Arc<Galley>),
     Notice {
         icon: Arc<Galley>,
         body: Arc<Galley>,
@@ -151,6 +167,15 @@ pub fn text_width(width: f32) -> f32 {
     (width - GUTTER - RIGHT_PAD).max(40.0)
 }
 
+/// What the find bar looks for, to highlight in a line.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark<'a> {
+    /// The text looked for.
+    pub query: &'a str,
+    /// Whether this line holds the match shown now.
+    pub current: bool,
+}
+
 /// A guess of line `i`'s height without laying it out: its length over the width.
 pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
     let Some(line) = history.get(i) else {
@@ -163,8 +188,11 @@ pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
         (wide / text_w).ceil().max(1.0)
     };
     match &line.kind {
-        LineKind::Message { text, .. } => {
-            let body = rows(text.chars().count()) * look.row_height;
+        LineKind::Message { text, delivery, .. } => {
+            let mut body = rows(text.chars().count()) * look.row_height;
+            if *delivery != Delivery::Direct {
+                body += look.row_height;
+            }
             if history.starts_group(i) {
                 GROUP_PAD + look.row_height + 2.0 + body
             } else {
@@ -182,8 +210,41 @@ fn card_height(look: &Look, rows: usize) -> f32 {
     2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + rows as f32 * look.row_height
 }
 
-/// Lays out line `i` of `history` for a row `width` wide.
-pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, width: f32) -> Row {
+/// The text of a message with the matches of `mark` highlighted.
+fn body_job(text: &str, look: &Look, wrap: f32, mark: Option<Mark<'_>>) -> LayoutJob {
+    let Some(mark) = mark else {
+        return job(text, &look.body, look.text, wrap);
+    };
+    let mut out = LayoutJob::default();
+    out.wrap.max_width = wrap;
+    let plain = format(&look.body, look.text);
+    let mut found = plain.clone();
+    found.background = if mark.current {
+        look.found_current
+    } else {
+        look.found
+    };
+    let mut at = 0;
+    for range in crate::find::ranges(text, mark.query) {
+        out.append(&text[at..range.start], 0.0, plain.clone());
+        out.append(&text[range.clone()], 0.0, found.clone());
+        at = range.end;
+    }
+    out.append(&text[at..], 0.0, plain);
+    out
+}
+
+/// Lays out line `i` of `history` for a row `width` wide; `mark` highlights what the find bar
+/// looks for.
+pub fn layout(
+    ui: &Ui,
+    t: &Texts,
+    look: &Look,
+    history: &History,
+    i: usize,
+    width: f32,
+    mark: Option<Mark<'_>>,
+) -> Row {
     let painter = ui.painter();
     let text_w = text_width(width);
     let Some(line) = history.get(i) else {
@@ -197,8 +258,22 @@ pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, widt
         };
     };
     match &line.kind {
-        LineKind::Message { from, text, own } => {
-            let body = painter.layout_job(job(text, &look.body, look.text, text_w));
+        LineKind::Message {
+            from,
+            text,
+            own,
+            delivery,
+        } => {
+            let body = painter.layout_job(body_job(text, look, text_w, mark));
+            let note = match delivery {
+                Delivery::Direct => None,
+                Delivery::Kept => Some(format!("⏳ {}", t.kept_for_later)),
+                Delivery::WhileAway => Some(format!(
+                    "✉ {}",
+                    fill(t.sent_while_away, &[&date_time(line.time_ms)])
+                )),
+            }
+            .map(|n| painter.layout_job(job(&n, &look.small, look.weak, text_w)));
             let time = painter.layout_job(job(
                 &clock_time(line.time_ms, false),
                 &look.small,
@@ -212,12 +287,14 @@ pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, widt
                 Some(h) => (GROUP_PAD, h.name.size().y + 2.0),
                 None => (LINE_PAD, 0.0),
             };
+            let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
             Row {
-                height: top + header_h + body.size().y,
+                height: top + header_h + body.size().y + note_h,
                 top,
                 parts: Parts::Message {
                     header,
                     body,
+                    note,
                     time,
                     full_time: clock_time(line.time_ms, true),
                 },
@@ -225,6 +302,19 @@ pub fn layout(ui: &Ui, t: &Texts, look: &Look, history: &History, i: usize, widt
         }
         LineKind::Help => card(painter, look, help_card(t), text_w),
         LineKind::RoomList(rooms) => card(painter, look, rooms_card(t, rooms), text_w),
+        LineKind::EarlierAbove => {
+            let label = painter.layout_job(job(
+                &format!("↑ {}", t.earlier_messages),
+                &look.small,
+                look.weak,
+                f32::INFINITY,
+            ));
+            Row {
+                height: 2.0 * NOTICE_PAD + look.row_height,
+                top: NOTICE_PAD,
+                parts: Parts::Divider(label),
+            }
+        }
         kind => {
             let (icon, color, text) = notice(t, look, kind);
             let mut job = job(&text, &look.body, color, text_w);
@@ -345,6 +435,10 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
         LineKind::TooManyLines(max) => ("⚠", look.error, fill(t.too_many_lines, &[max])),
         LineKind::ConnectionLost => ("⚠", look.warn, t.line_lost.to_owned()),
         LineKind::ConnectionBack => ("✓", look.good, t.line_back.to_owned()),
+        LineKind::KeptDropped(count) => ("⚠", look.warn, fill(t.line_kept_dropped, &[count])),
+        LineKind::Saved(path) => ("✓", look.good, fill(t.line_saved, &[path])),
+        LineKind::SaveFailed(path) => ("⚠", look.error, fill(t.line_save_failed, &[path])),
+        LineKind::EarlierAbove => ("", look.weak, t.earlier_messages.to_owned()),
         // Drawn as messages and cards, not notices.
         LineKind::Message { text, .. } => ("", look.text, text.clone()),
         LineKind::Help => ("", look.text, t.line_help.to_owned()),
@@ -398,6 +492,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
         Parts::Message {
             header,
             body,
+            note,
             time,
             full_time,
         } => {
@@ -437,6 +532,27 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
                 painter.galley(r.min, Arc::clone(time), look.weak);
             }
             place(ui, pos2(text_x, body_y), body, false);
+            if let Some(note) = note {
+                place(ui, pos2(text_x, body_y + body.size().y + 2.0), note, false);
+            }
+        }
+        Parts::Divider(label) => {
+            let mid_y = y + look.row_height / 2.0;
+            let center_x = at.x + width / 2.0;
+            let half = label.size().x / 2.0 + 10.0;
+            let stroke = egui::Stroke::new(1.0, look.weak.gamma_multiply(0.5));
+            let painter = ui.painter();
+            painter.hline((text_x)..=(center_x - half), mid_y, stroke);
+            painter.hline(
+                (center_x + half)..=(at.x + width - RIGHT_PAD),
+                mid_y,
+                stroke,
+            );
+            let label_at = pos2(
+                center_x - label.size().x / 2.0,
+                mid_y - label.size().y / 2.0,
+            );
+            place(ui, label_at, label, false);
         }
         Parts::Notice { icon, body } => {
             let icon_at = pos2(

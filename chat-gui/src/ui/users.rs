@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use crate::chat::Chat;
 use crate::i18n::{Texts, fill};
-use crate::ui::{Intent, own_color};
+use crate::ui::{Intent, own_color, presence_color, presence_glyph};
 
 /// Draws the users window while `open`.
 pub fn show(ctx: &egui::Context, t: &Texts, chat: &Chat, open: &mut bool) -> Vec<Intent> {
@@ -65,9 +65,30 @@ fn user_row(
         intents.push(Intent::OpenPrivate(user.login.clone()));
     }
     ui.label(name);
-    match (&user.room, user.online) {
-        (Some(room), true) => ui.label(format!("{} · {}", t.online, fill(t.in_room, &[room]))),
-        (_, true) => ui.label(t.online),
-        (_, false) => ui.label(RichText::new(t.offline).weak()),
+    let status = chat.presence.of(&user.login);
+    let presence = status.map_or(user.presence, |s| s.presence);
+    let presence = match presence {
+        chat_core::protocol::Presence::Unknown if user.online => {
+            chat_core::protocol::Presence::Online
+        }
+        chat_core::protocol::Presence::Unknown => chat_core::protocol::Presence::Offline,
+        known => known,
     };
+    let mut words = match status.and_then(|s| s.text.as_deref()) {
+        Some(text) if presence == chat_core::protocol::Presence::Away => {
+            fill(t.away_says, &[&text])
+        }
+        _ => (t.presence)(presence).to_owned(),
+    };
+    if let (Some(room), true) = (&user.room, user.online) {
+        words = format!("{words} · {}", fill(t.in_room, &[room]));
+    }
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(presence_glyph(presence)).color(presence_color(ui, presence)));
+        if user.online {
+            ui.label(words);
+        } else {
+            ui.label(RichText::new(words).weak());
+        }
+    });
 }

@@ -100,7 +100,7 @@ fn a_docked_conversation_takes_the_main_pane_and_the_keyboard() {
     finn.state_mut()
         .apply(chat_gui::ui::Intent::DockConversations(true));
     click_containing(&mut finn, "eva, 1 unread");
-    wait_for_text(&mut finn, "Private conversation with eva");
+    wait_for_text(&mut finn, "Back to lobby");
     assert!(
         !shows(&finn, "Private: eva"),
         "no window: the main pane shows it"

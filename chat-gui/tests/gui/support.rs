@@ -30,8 +30,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    /// A server whose configuration `tweak` changes first (smaller history pages, say).
+    pub fn start_with(tweak: impl Fn(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let handle = start_server_at(dir.path().to_path_buf(), "127.0.0.1:0");
+        let handle = start_server_with(dir.path().to_path_buf(), "127.0.0.1:0", &tweak);
         let addr = handle.local_addr().to_string();
         TestServer {
             handle: Some(handle),
@@ -84,9 +89,14 @@ impl TestServer {
 
 /// Starts a server keeping its data (accounts, certificate) in `dir`.
 pub fn start_server_at(dir: PathBuf, bind: &str) -> ServerHandle {
+    start_server_with(dir, bind, &|_| {})
+}
+
+fn start_server_with(dir: PathBuf, bind: &str, tweak: &dyn Fn(&mut ServerConfig)) -> ServerHandle {
     let mut config = ServerConfig::new(dir);
     config.bind = bind.into();
     config.default_room = "lobby".into();
+    tweak(&mut config);
     // The port may still be held by the previous server's last connections for a moment.
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -108,6 +118,44 @@ pub fn gui(addr: &str) -> Gui {
     gui_with(addr, AppOptions::default())
 }
 
+/// A client window with these settings (English, dark), not yet connected.
+pub fn gui_with_settings(settings: Settings) -> Gui {
+    let settings = Settings {
+        language: Some(Language::English),
+        theme: chat_gui::settings::Theme::Dark,
+        ..settings
+    };
+    harness(ChatApp::new(settings, AppOptions::default()))
+}
+
+fn harness(app: ChatApp) -> Gui {
+    Harness::builder()
+        .with_size([1024.0, 700.0])
+        .with_max_steps(12)
+        .build_ui_state(|ui, app: &mut ChatApp| app.show(ui), app)
+}
+
+/// Notifications a client asked for, instead of showing them on the desktop.
+#[derive(Clone, Default)]
+pub struct Recorded(pub std::sync::Arc<std::sync::Mutex<Vec<chat_gui::notify::Shown>>>);
+
+impl Recorded {
+    /// Makes `h` hand its notifications to this record.
+    pub fn attach(&self, h: &mut Gui) {
+        h.state_mut().set_notifier(Box::new(self.clone()));
+    }
+
+    pub fn all(&self) -> Vec<chat_gui::notify::Shown> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl chat_gui::notify::Notifier for Recorded {
+    fn show(&mut self, notification: chat_gui::notify::Shown) {
+        self.0.lock().unwrap().push(notification);
+    }
+}
+
 pub fn gui_with(addr: &str, options: AppOptions) -> Gui {
     gui_in(addr, Language::English, options)
 }
@@ -120,11 +168,7 @@ pub fn gui_in(addr: &str, language: Language, options: AppOptions) -> Gui {
         theme: chat_gui::settings::Theme::Dark,
         ..Settings::default()
     };
-    let app = ChatApp::new(settings, options);
-    Harness::builder()
-        .with_size([1024.0, 700.0])
-        .with_max_steps(12)
-        .build_ui_state(|ui, app: &mut ChatApp| app.show(ui), app)
+    harness(ChatApp::new(settings, options))
 }
 
 /// Steps the window until `done` holds, or fails after [`PATIENCE`] saying what was awaited.

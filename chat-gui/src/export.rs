@@ -1,0 +1,139 @@
+//! A room's or conversation's lines as a text file: one line per message, `[time] from: text`,
+//! UTF-8, oldest first, as a record of a discussion. Notices of the program are left out.
+//!
+//! The formatting is plain and tested here; the save dialog and the writing happen on a helper
+//! thread ([`save_with_dialog`]) so the window never waits on the dialog or the disk.
+
+use std::path::PathBuf;
+
+use chrono::TimeZone;
+
+use crate::history::History;
+
+/// The transcript of `history`, times written in the time zone `tz`.
+pub fn transcript<Tz: TimeZone>(history: &History, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let mut out = String::new();
+    for line in history.iter() {
+        let Some((from, text)) = line.said() else {
+            continue;
+        };
+        let time = tz.timestamp_millis_opt(line.time_ms).single().map_or_else(
+            || "????-??-?? ??:??".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        );
+        out.push_str(&format!("[{time}] {from}: {text}\n"));
+    }
+    out
+}
+
+/// A file name for the transcript of `name` (a room or a login): only characters every system
+/// accepts in a file name.
+pub fn file_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    if safe.is_empty() {
+        "chat.txt".to_owned()
+    } else {
+        format!("{safe}.txt")
+    }
+}
+
+/// How saving ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// Written to this file.
+    To(PathBuf),
+    /// The user closed the dialog without choosing a file.
+    Cancelled,
+    /// Writing failed; the file that was chosen.
+    Failed(PathBuf),
+}
+
+/// Writes `text` to `path`.
+pub fn write(path: &std::path::Path, text: &str) -> Saved {
+    match std::fs::write(path, text.as_bytes()) {
+        Ok(()) => Saved::To(path.to_path_buf()),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "saving the transcript failed: {e}");
+            Saved::Failed(path.to_path_buf())
+        }
+    }
+}
+
+/// Asks where to save `text` (proposing `suggested`) and writes it, on a helper thread; `done`
+/// gets the outcome (and should wake the window).
+pub fn save_with_dialog(
+    suggested: String,
+    title: String,
+    text: String,
+    done: impl FnOnce(Saved) + Send + 'static,
+) {
+    let started = std::thread::Builder::new()
+        .name("save-dialog".into())
+        .spawn(move || {
+            let dialog = rfd::AsyncFileDialog::new()
+                .set_title(title)
+                .set_file_name(suggested)
+                .add_filter("Text", &["txt"]);
+            let Some(file) = pollster::block_on(dialog.save_file()) else {
+                done(Saved::Cancelled);
+                return;
+            };
+            done(write(file.path(), &text));
+        });
+    if let Err(e) = started {
+        tracing::warn!("no thread for the save dialog: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Delivery, Line, LineKind};
+
+    #[test]
+    fn a_transcript_has_one_line_per_message_with_time_and_sender() {
+        let mut h = History::new(10);
+        let said = |t, from: &str, text: &str| {
+            Line::new(
+                t,
+                LineKind::Message {
+                    from: from.into(),
+                    text: text.into(),
+                    own: false,
+                    delivery: Delivery::Direct,
+                },
+            )
+        };
+        h.push(said(1_764_669_600_000, "ana", "¿Empezamos? 🙂"));
+        h.push(Line::new(1_764_669_630_000, LineKind::Joined("bob".into())));
+        h.push(said(1_764_669_660_000, "bob", "yes: chapter 3"));
+        let text = transcript(&h, &chrono::Utc);
+        assert_eq!(
+            text,
+            "[2025-12-02 10:00] ana: ¿Empezamos? 🙂\n[2025-12-02 10:01] bob: yes: chapter 3\n"
+        );
+        let bogota = chrono::FixedOffset::west_opt(5 * 3600).unwrap();
+        assert!(transcript(&h, &bogota).starts_with("[2025-12-02 05:00] ana"));
+    }
+
+    #[test]
+    fn file_names_keep_only_safe_characters() {
+        assert_eq!(file_name("lobby"), "lobby.txt");
+        assert_eq!(file_name("sala común"), "sala_común.txt");
+        assert_eq!(file_name("../etc"), "_etc.txt");
+        assert_eq!(file_name(""), "chat.txt");
+    }
+}
