@@ -7,6 +7,7 @@ mod server {
 
     mod accounts;
     mod clock;
+    mod cluster;
     mod commands;
     mod durability;
     pub mod engines;

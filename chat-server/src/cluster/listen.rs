@@ -5,6 +5,7 @@
 //! A node is judged gone only while this node hears its own beats: if this node cannot hear
 //! Redis, it knows nothing about the others.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -178,7 +179,9 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
     }
 }
 
-/// Forgets nodes that stopped beating (only while this node hears its own beats).
+/// Forgets nodes that stopped beating, only while this node hears its own beats; after a
+/// spell of not hearing itself, every node gets a full [`GONE_AFTER`] to be heard again (they
+/// were cut off from Redis too, and reconnect at their own pace).
 fn check_liveness(cluster: &Cluster, shared: &Weak<Shared>) {
     let gone: Vec<String> = {
         let mut seen = cluster.seen();
@@ -186,6 +189,14 @@ fn check_liveness(cluster: &Cluster, shared: &Weak<Shared>) {
             .get(&cluster.node)
             .is_some_and(|s| s.last.elapsed() < GONE_AFTER);
         if !hearing_myself {
+            cluster.deaf.store(true, Ordering::Release);
+            return;
+        }
+        if cluster.deaf.swap(false, Ordering::AcqRel) {
+            let now = Instant::now();
+            for other in seen.values_mut() {
+                other.last = other.last.max(now);
+            }
             return;
         }
         let gone: Vec<String> = seen

@@ -106,6 +106,8 @@ pub(crate) struct Cluster {
     sync: Mutex<Option<redis::Connection>>,
     /// Other nodes heard from.
     seen: Mutex<HashMap<String, Seen>>,
+    /// This node stopped hearing its own beats (Redis unreachable) since the last check.
+    deaf: AtomicBool,
     stop: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -152,6 +154,7 @@ impl Cluster {
             highest: AtomicU64::new(0),
             sync: Mutex::new(Some(con)),
             seen: Mutex::new(HashMap::new()),
+            deaf: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
         }))

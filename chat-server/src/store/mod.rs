@@ -28,6 +28,9 @@ use chat_core::protocol::PrivateSaid;
 
 use crate::error::{Result, ServerError};
 
+/// How long opening waits for another holder of the store's lock to let go.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The database and its trees. Cheap to clone (sled's handles are shared).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -48,11 +51,26 @@ impl Store {
             source,
         };
         std::fs::create_dir_all(dir).map_err(|e| open_err(sled::Error::Io(e)))?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_bytes)
-            .open()
-            .map_err(open_err)?;
+        // sled's file lock outlives a closed database for a moment (its flusher thread lets go
+        // of it last): a store just closed in this process, or by a server that is stopping,
+        // is waited for briefly; one held by a running server is an error after that.
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let db = loop {
+            match sled::Config::new()
+                .path(dir)
+                .cache_capacity(cache_bytes)
+                .open()
+            {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(open_err(e)),
+            }
+        };
         let accounts = Accounts::new(db.clone(), db.open_tree("accounts").map_err(open_err)?);
         let sessions = SessionStore::new(db.clone(), db.open_tree("sessions").map_err(open_err)?);
         let said = SaidStore::open(&db).map_err(open_err)?;

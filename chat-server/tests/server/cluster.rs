@@ -1,0 +1,415 @@
+//! Three nodes of a cluster over a real Redis, with accounts in a real PostgreSQL: every rule
+//! of the course across nodes, and what a node killed with `kill -9`, a Redis restarted or
+//! paused do.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chat_core::protocol::{CloseReason, ErrorCode, Request, RoomClosedReason, ServerMessage};
+
+use super::engines::{Postgres, Redis};
+use super::harness::{Client, TestServer, WAIT, entered, registration, said};
+
+/// Redis, PostgreSQL and three nodes on them.
+struct Cluster {
+    redis: Redis,
+    pg: Postgres,
+    nodes: Vec<TestServer>,
+}
+
+fn node(redis: &Redis, pg: &Postgres, name: &str) -> TestServer {
+    let (redis, pg, name) = (redis.url(), pg.url(), name.to_owned());
+    TestServer::start_with(move |c| {
+        c.cluster_url = Some(redis.clone());
+        c.accounts_url = Some(pg.clone());
+        c.node_name = Some(name.clone());
+        c.bcrypt_cost = 4;
+        c.allow_weak_bcrypt = true;
+    })
+}
+
+impl Cluster {
+    fn start() -> Option<Self> {
+        let redis = Redis::start()?;
+        let pg = Postgres::start()?;
+        let nodes = ["n1", "n2", "n3"]
+            .iter()
+            .map(|name| node(&redis, &pg, name))
+            .collect();
+        let cluster = Cluster { redis, pg, nodes };
+        cluster.wait_for_nodes(3);
+        Some(cluster)
+    }
+
+    /// Waits until every node hears the other `n - 1`.
+    fn wait_for_nodes(&self, n: usize) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let heard = self
+                .nodes
+                .iter()
+                .all(|node| node.handle().cluster_status().unwrap().nodes.len() + 1 >= n);
+            if heard {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the nodes did not find each other"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Waits until `check` holds for what `client` is told; `what` says what for a failure.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "waited for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn users(client: &mut Client) -> Vec<(String, Option<String>)> {
+    match client.request(Request::ShowUsers { offset: 0 }) {
+        ServerMessage::Users { users, .. } => {
+            users.into_iter().map(|u| (u.login, u.room)).collect()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn room_members(client: &mut Client, room: &str) -> Option<u32> {
+    match client.request(Request::ListRooms { offset: 0 }) {
+        ServerMessage::Rooms { rooms, .. } => {
+            rooms.iter().find(|r| r.name == room).map(|r| r.members)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_rule_of_the_course_holds_across_three_nodes() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let [n1, n2, n3] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
+    let mut ana = n1.user("ana");
+    let mut ben = n2.user("ben");
+    let mut cai = n3.user("cai");
+    // #show users on any node lists everyone, and where they are.
+    eventually("everyone listed on n3", || {
+        let listed = users(&mut cai);
+        ["ana", "ben", "cai"]
+            .iter()
+            .all(|l| listed.contains(&(l.to_string(), Some("lobby".into()))))
+    });
+    // One namespace of rooms: a name made on n1 is taken on n2, in any case.
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    assert_eq!(
+        ben.refused(Request::CreateRoom {
+            room: "AULA".into()
+        }),
+        ErrorCode::RoomExists
+    );
+    // Entering a room made on another node (once n2 has heard of it: nodes agree within a
+    // round trip through Redis); #lR counts members on every node.
+    eventually("n2 sees ana in aula", || {
+        room_members(&mut ben, "aula") == Some(1)
+    });
+    let (room, members) = entered(&ben.request(Request::EnterRoom {
+        room: "aula".into(),
+    }));
+    assert_eq!(room, "aula");
+    assert!(members.contains(&"ana".to_owned()), "{members:?}");
+    eventually("n3 counts two in aula", || {
+        room_members(&mut cai, "aula") == Some(2)
+    });
+    // Members on different nodes see the room's lines in the same order.
+    for i in 0..20 {
+        ana.send(Request::Say {
+            text: format!("ana {i}"),
+        });
+        ben.send(Request::Say {
+            text: format!("ben {i}"),
+        });
+    }
+    let order = |c: &mut Client| -> Vec<String> {
+        let mut seen = Vec::new();
+        while seen.len() < 40 {
+            if let ServerMessage::Message { text, .. } = c.expect(
+                "a line",
+                |m| matches!(m, ServerMessage::Message { room, .. } if room == "aula"),
+            ) {
+                seen.push(text);
+            }
+        }
+        seen
+    };
+    let (at_ana, at_ben) = (order(&mut ana), order(&mut ben));
+    assert_eq!(at_ana, at_ben, "one order for every member");
+    // Private messages reach a user on any node.
+    cai.request(Request::Private {
+        to: "ana".into(),
+        text: "desde n3".into(),
+    });
+    ana.expect("cai's private", |m| {
+        matches!(m, ServerMessage::Private { from, text, .. } if from == "cai" && text == "desde n3")
+    });
+    // Logging in on n1 ends the session on n3.
+    let mut cai_again = n1.client();
+    cai_again.login("cai");
+    let rest = cai.until_closed();
+    assert!(
+        rest.iter().any(|m| matches!(
+            m,
+            ServerMessage::Goodbye {
+                reason: CloseReason::TakenOver,
+                ..
+            }
+        )),
+        "{rest:?}"
+    );
+    // The creator's session ends on n1: the room closes for its member on n2.
+    ana.send(Request::Exit);
+    ana.until_closed();
+    ben.expect("aula closed", |m| {
+        matches!(m, ServerMessage::RoomClosed { room, reason: RoomClosedReason::CreatorLeft } if room == "aula")
+    });
+    let back = ben.expect("back in the lobby", |m| {
+        matches!(m, ServerMessage::Entered { .. })
+    });
+    assert_eq!(entered(&back).0, "lobby");
+    eventually("ana offline everywhere", || {
+        !users(&mut cai_again)
+            .iter()
+            .any(|(l, room)| l == "ana" && room.is_some())
+    });
+    // A room line said on one node is in the default room's history on another.
+    ben.send(Request::Say {
+        text: "para la historia".into(),
+    });
+    ben.expect("own line back", |m| said(m, "ben", "para la historia"));
+    let mut late = n3.client();
+    late.login("ana");
+    let history = match late.request(Request::History {
+        room: "lobby".into(),
+        before: None,
+    }) {
+        ServerMessage::History { messages, .. } => messages,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        history.iter().any(|s| s.text == "para la historia"),
+        "{history:?}"
+    );
+    // Clocks: every node is on cluster time.
+    let status = n1.handle().cluster_status().unwrap();
+    assert!(status.skew_ms.abs() < 100, "{status:?}");
+}
+
+#[test]
+fn a_room_name_made_on_two_nodes_at_once_has_exactly_one_winner() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    for round in 0..10 {
+        let name = format!("duelo{round}");
+        let mut a = cluster.nodes[0].user(&format!("alba{round}"));
+        let mut b = cluster.nodes[1].user(&format!("blas{round}"));
+        let (na, nb) = (name.clone(), name.clone());
+        // The clients stay connected until both answered: a creator leaving closes its room.
+        let ta = std::thread::spawn(move || {
+            let reply = a.request(Request::CreateRoom { room: na });
+            (reply, a)
+        });
+        let tb = std::thread::spawn(move || {
+            let reply = b.request(Request::CreateRoom { room: nb });
+            (reply, b)
+        });
+        let ((ra, _a), (rb, _b)) = (ta.join().unwrap(), tb.join().unwrap());
+        let results = [ra, rb];
+        let won = results
+            .iter()
+            .filter(|m| matches!(m, ServerMessage::Entered { .. }))
+            .count();
+        let lost = results
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m,
+                    ServerMessage::Error {
+                        code: ErrorCode::RoomExists,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!((won, lost), (1, 1), "{results:?}");
+    }
+}
+
+/// A node as its own process (so that it can be killed with `kill -9`).
+struct NodeProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl NodeProcess {
+    fn start(redis: &Redis, pg: &Postgres, name: &str, dir: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+            .args(["--bind", "127.0.0.1:0", "--no-tls", "--data-dir"])
+            .arg(dir)
+            .args(["--cluster", &redis.url(), "--accounts", &pg.url()])
+            .args([
+                "--node-name",
+                name,
+                "--bcrypt-cost",
+                "4",
+                "--allow-weak-bcrypt",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next().expect("the node printed its address").unwrap();
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                break addr.trim().parse().unwrap();
+            }
+        };
+        // Keep reading its output so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        NodeProcess { child, addr }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut doomed = NodeProcess::start(&cluster.redis, &cluster.pg, "doomed", dir.path());
+    let mut dora = Client::connect(doomed.addr);
+    dora.hello();
+    dora.request(Request::Register(registration("dora")));
+    dora.login("dora");
+    dora.request(Request::CreateRoom {
+        room: "taller".into(),
+    });
+    let mut eva = cluster.nodes[0].user("eva");
+    eventually("taller known on n1", || {
+        room_members(&mut eva, "taller") == Some(1)
+    });
+    eva.request(Request::EnterRoom {
+        room: "taller".into(),
+    });
+    let killed = Instant::now();
+    doomed.child.kill().unwrap();
+    let _ = doomed.child.wait();
+    eva.expect(
+        "taller closed",
+        |m| matches!(m, ServerMessage::RoomClosed { room, .. } if room == "taller"),
+    );
+    eva.expect(
+        "moved to the lobby",
+        |m| matches!(m, ServerMessage::Entered { room, .. } if room == "lobby"),
+    );
+    assert!(
+        killed.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        killed.elapsed()
+    );
+    assert!(
+        !users(&mut eva)
+            .iter()
+            .any(|(l, room)| l == "dora" && room.is_some()),
+        "dora is offline"
+    );
+    // Its users log in again on another node (a new session there).
+    let mut dora = cluster.nodes[1].client();
+    dora.login("dora");
+}
+
+#[test]
+fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
+    let Some(mut cluster) = Cluster::start() else {
+        return;
+    };
+    let mut fede = cluster.nodes[0].user("fede");
+    let mut gala = cluster.nodes[1].user("gala");
+    fede.request(Request::CreateRoom {
+        room: "club".into(),
+    });
+    gala.request(Request::EnterRoom {
+        room: "club".into(),
+    });
+    // Redis dies: a line said now gets an error its sender sees, never silence.
+    cluster.redis.kill();
+    std::thread::sleep(Duration::from_millis(1_500));
+    fede.send(Request::Say {
+        text: "¿hay alguien?".into(),
+    });
+    fede.expect("not sent", |m| {
+        matches!(
+            m,
+            ServerMessage::Error {
+                code: ErrorCode::ServerBusy,
+                ..
+            }
+        )
+    });
+    // Back, empty: nodes rejoin, publish their state again, and chat goes on; no room twice.
+    cluster.redis.up();
+    eventually("the nodes rejoined", || {
+        cluster
+            .nodes
+            .iter()
+            .all(|n| n.handle().cluster_status().unwrap().up)
+    });
+    cluster.wait_for_nodes(3);
+    eventually("a line goes through again", || {
+        fede.send(Request::Say {
+            text: "de vuelta".into(),
+        });
+        let got = gala.settle();
+        got.iter().any(|m| said(m, "fede", "de vuelta"))
+    });
+    let mut hugo = cluster.nodes[2].user("hugo");
+    eventually("club listed once, with both", || {
+        match hugo.request(Request::ListRooms { offset: 0 }) {
+            ServerMessage::Rooms { rooms, .. } => {
+                rooms.iter().filter(|r| r.name == "club").count() == 1
+                    && rooms.iter().any(|r| r.name == "club" && r.members == 2)
+            }
+            _ => false,
+        }
+    });
+    // Paused for two seconds: nobody crashes, and it works afterwards.
+    cluster.redis.pause();
+    std::thread::sleep(Duration::from_secs(2));
+    cluster.redis.resume();
+    eventually("a line goes through after the pause", || {
+        gala.send(Request::Say {
+            text: "sigo aquí".into(),
+        });
+        fede.settle().iter().any(|m| said(m, "gala", "sigo aquí"))
+    });
+    assert_eq!(cluster.nodes[0].handle().online_count(), 1);
+}
