@@ -294,15 +294,37 @@ impl Worker {
         self.emit(Event::Disconnected(reason));
     }
 
-    /// Connects, sets up TLS if asked, says hello and synchronises the clock.
+    /// Connects to the first server of the list that answers (`host:port`, or several separated
+    /// by commas: the nodes of a cluster, tried in turn), sets up TLS if asked, says hello and
+    /// synchronises the clock.
     fn handshake(&self) -> Result<(Transport, Session), Disconnect> {
+        let mut last = Disconnect::Unresolved(format!("{} has no address", self.addr));
+        for server in servers(&self.addr) {
+            match self.handshake_with(server) {
+                Ok(done) => return Ok(done),
+                // Another node may answer; anything else (a changed certificate, another
+                // protocol version) is for the user to see.
+                Err(
+                    e @ (Disconnect::Unresolved(_)
+                    | Disconnect::Refused
+                    | Disconnect::TimedOut
+                    | Disconnect::Lost(_)),
+                ) => {
+                    last = e;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    fn handshake_with(&self, server: &str) -> Result<(Transport, Session), Disconnect> {
         let timeout = self.options.timeout;
-        let addrs: Vec<SocketAddr> = self
-            .addr
+        let addrs: Vec<SocketAddr> = server
             .to_socket_addrs()
             .map_err(|e| Disconnect::Unresolved(e.to_string()))?
             .collect();
-        let mut last = Disconnect::Unresolved(format!("{} has no address", self.addr));
+        let mut last = Disconnect::Unresolved(format!("{server} has no address"));
         let mut connected = None;
         for addr in addrs {
             match TcpStream::connect_timeout(&addr, timeout) {
@@ -321,7 +343,7 @@ impl Worker {
         setup.map_err(|e| classify(&e))?;
         let (transport, tls) = match &self.options.tls {
             None => (Transport::plain(stream), None),
-            Some(tls) => self.secure(stream, tls)?,
+            Some(tls) => secure(stream, tls, server)?,
         };
         let mut reader = transport.reader(None);
         let mut writer = transport.writer();
@@ -380,70 +402,78 @@ impl Worker {
             },
         ))
     }
+}
 
-    /// The TLS handshake, and the pin bookkeeping around it.
-    fn secure(
-        &self,
-        stream: TcpStream,
-        tls: &ClientTls,
-    ) -> Result<(Transport, Option<TlsInfo>), Disconnect> {
-        let tls_error = |e: io::Error| Disconnect::Tls(e.to_string());
-        let (config, verdict) = crate::tls::client_config(tls, &self.addr).map_err(tls_error)?;
-        let name = crate::tls::server_name(&self.addr).map_err(tls_error)?;
-        let conn = rustls::ClientConnection::new(config, name)
-            .map_err(|e| Disconnect::Tls(e.to_string()))?;
-        let result = Transport::tls(stream, conn);
-        let verdict = verdict.lock().unwrap_or_else(|p| p.into_inner()).take();
-        match (result, verdict) {
-            (Ok(transport), Some(Verdict::Trusted { trust, fingerprint })) => {
-                if matches!(trust, Trust::FirstUse | Trust::Replaced) {
-                    tls.known_hosts.set(&self.addr, &fingerprint).map_err(|e| {
-                        Disconnect::Tls(format!("cannot remember the server's certificate: {e}"))
-                    })?;
-                }
-                Ok((transport, Some(TlsInfo { fingerprint, trust })))
+/// The servers in `addr`: one `host:port`, or several separated by commas.
+pub fn servers(addr: &str) -> impl Iterator<Item = &str> {
+    addr.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The TLS handshake with `server`, and the pin bookkeeping around it (each server of a list
+/// has its own certificate, pinned on first use).
+fn secure(
+    stream: TcpStream,
+    tls: &ClientTls,
+    server: &str,
+) -> Result<(Transport, Option<TlsInfo>), Disconnect> {
+    let tls_error = |e: io::Error| Disconnect::Tls(e.to_string());
+    let (config, verdict) = crate::tls::client_config(tls, server).map_err(tls_error)?;
+    let name = crate::tls::server_name(server).map_err(tls_error)?;
+    let conn =
+        rustls::ClientConnection::new(config, name).map_err(|e| Disconnect::Tls(e.to_string()))?;
+    let result = Transport::tls(stream, conn);
+    let verdict = verdict.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match (result, verdict) {
+        (Ok(transport), Some(Verdict::Trusted { trust, fingerprint })) => {
+            if matches!(trust, Trust::FirstUse | Trust::Replaced) {
+                tls.known_hosts.set(server, &fingerprint).map_err(|e| {
+                    Disconnect::Tls(format!("cannot remember the server's certificate: {e}"))
+                })?;
             }
-            (Ok(_), _) => Err(Disconnect::Tls(
-                "the server's certificate was not checked".into(),
-            )),
-            (
-                Err(_),
-                Some(Verdict::Changed {
-                    expected,
-                    presented,
-                }),
-            ) => Err(Disconnect::CertificateChanged {
+            Ok((transport, Some(TlsInfo { fingerprint, trust })))
+        }
+        (Ok(_), _) => Err(Disconnect::Tls(
+            "the server's certificate was not checked".into(),
+        )),
+        (
+            Err(_),
+            Some(Verdict::Changed {
                 expected,
                 presented,
             }),
-            (Err(e), _)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-                ) =>
-            {
-                Err(Disconnect::TimedOut)
-            }
-            (Err(e), _) if e.kind() == io::ErrorKind::InvalidData => {
-                Err(Disconnect::Tls(format!("{e} (is the server using TLS?)")))
-            }
-            (Err(e), _)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::UnexpectedEof
-                        | io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                ) =>
-            {
-                Err(Disconnect::Tls(
-                    "the server closed the connection during the TLS handshake (is it using TLS?)"
-                        .into(),
-                ))
-            }
-            (Err(e), _) => Err(classify(&e)),
+        ) => Err(Disconnect::CertificateChanged {
+            expected,
+            presented,
+        }),
+        (Err(e), _)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Err(Disconnect::TimedOut)
         }
+        (Err(e), _) if e.kind() == io::ErrorKind::InvalidData => {
+            Err(Disconnect::Tls(format!("{e} (is the server using TLS?)")))
+        }
+        (Err(e), _)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+            ) =>
+        {
+            Err(Disconnect::Tls(
+                "the server closed the connection during the TLS handshake (is it using TLS?)"
+                    .into(),
+            ))
+        }
+        (Err(e), _) => Err(classify(&e)),
     }
+}
 
+impl Worker {
     /// Sends one request and reads until its reply.
     fn exchange(
         &self,

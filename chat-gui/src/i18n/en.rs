@@ -15,7 +15,7 @@ pub static EN: Texts = Texts {
     connect_title: "Connect to a chat server",
     connect_intro: "Type the address of the server (host:port), or host one here for others.",
     address: "Server address",
-    address_hint: "host:port, e.g. 192.168.1.20:7878",
+    address_hint: "host:port, e.g. 192.168.1.20:7878 (a cluster: several, separated by commas)",
     connect: "Connect",
     connecting: "Connecting…",
     cancel: "Cancel",

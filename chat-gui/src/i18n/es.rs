@@ -15,7 +15,7 @@ pub static ES: Texts = Texts {
     connect_title: "Conectarse a un servidor de chat",
     connect_intro: "Escriba la dirección del servidor (host:puerto), o aloje uno aquí para otros.",
     address: "Dirección del servidor",
-    address_hint: "host:puerto, p. ej. 192.168.1.20:7878",
+    address_hint: "host:puerto, p. ej. 192.168.1.20:7878 (un clúster: varios, separados por comas)",
     connect: "Conectar",
     connecting: "Conectando…",
     cancel: "Cancelar",

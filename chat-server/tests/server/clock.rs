@@ -68,3 +68,23 @@ fn plain() -> ClientOptions {
         ..ClientOptions::default()
     }
 }
+
+#[test]
+fn a_list_of_servers_connects_to_the_first_that_answers() {
+    let gone = TestServer::start();
+    let gone_addr = gone.addr().to_string();
+    drop(gone);
+    let server = TestServer::start();
+    let list = format!("{gone_addr}, no-such-host.invalid:7878 ,{}", server.addr());
+    let conn = connect(&list, plain());
+    match conn.events().recv_timeout(WAIT).unwrap() {
+        Event::Connected(session) => assert_eq!(session.addr, server.addr()),
+        other => panic!("{other:?}"),
+    }
+    // None answers: the last reason is reported.
+    let conn = connect(&format!("{gone_addr},{gone_addr}"), plain());
+    assert!(matches!(
+        conn.events().recv_timeout(WAIT).unwrap(),
+        Event::Disconnected(chat_core::client::Disconnect::Refused)
+    ));
+}

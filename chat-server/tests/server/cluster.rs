@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{CloseReason, ErrorCode, Request, RoomClosedReason, ServerMessage};
 
 use super::engines::{Postgres, Redis};
-use super::harness::{Client, TestServer, WAIT, entered, registration, said};
+use super::harness::{Client, TestServer, WAIT, entered, password, registration, said};
 
 /// Redis, PostgreSQL and three nodes on them.
 struct Cluster {
@@ -309,7 +309,15 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
     let mut dora = Client::connect(doomed.addr);
     dora.hello();
     dora.request(Request::Register(registration("dora")));
-    dora.login("dora");
+    let token = match dora.request(Request::Login {
+        login: "dora".into(),
+        password: password("dora"),
+    }) {
+        ServerMessage::LoggedIn {
+            token: Some(token), ..
+        } => token,
+        other => panic!("{other:?}"),
+    };
     dora.request(Request::CreateRoom {
         room: "taller".into(),
     });
@@ -342,9 +350,36 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
             .any(|(l, room)| l == "dora" && room.is_some()),
         "dora is offline"
     );
-    // Its users log in again on another node (a new session there).
-    let mut dora = cluster.nodes[1].client();
-    dora.login("dora");
+    // Its users' clients try the next server of their list and resume their session there,
+    // without a password.
+    let list = format!("{}, {}", doomed.addr, cluster.nodes[1].addr());
+    let conn = chat_core::client::connect(
+        &list,
+        chat_core::client::ClientOptions {
+            tls: None,
+            ..Default::default()
+        },
+    );
+    match conn.events().recv_timeout(WAIT).unwrap() {
+        chat_core::client::Event::Connected(session) => {
+            assert_eq!(session.addr, cluster.nodes[1].addr());
+        }
+        other => panic!("{other:?}"),
+    }
+    let id = conn.send(Request::Resume { token });
+    loop {
+        match conn.events().recv_timeout(WAIT).unwrap() {
+            chat_core::client::Event::Frame(f) if f.re == Some(id) => {
+                assert!(
+                    matches!(&f.message, ServerMessage::LoggedIn { login, .. } if login == "dora"),
+                    "{f:?}"
+                );
+                break;
+            }
+            chat_core::client::Event::Frame(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 #[test]
