@@ -404,6 +404,10 @@ impl Worker {
     }
 }
 
+/// Keep-alive pings whose `pong` is awaited, at most (older ones are forgotten: their answer,
+/// if it comes, goes to the application, which ignores an unknown `re`).
+const KEEPALIVES_REMEMBERED: usize = 16;
+
 /// The servers in `addr`: one `host:port`, or several separated by commas.
 pub fn servers(addr: &str) -> impl Iterator<Item = &str> {
     addr.split(',').map(str::trim).filter(|s| !s.is_empty())
@@ -514,6 +518,7 @@ impl Worker {
         let mut stream = transport.reader(Some(hint));
         let mut reader = FrameReader::new();
         let mut goodbye = None;
+        let mut keepalives = std::collections::VecDeque::new();
         loop {
             let result = reader.read_frame(&mut stream);
             let body = match result {
@@ -534,15 +539,24 @@ impl Worker {
                     ..
                 }) => {
                     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                    keepalives.push_back(id);
+                    if keepalives.len() > KEEPALIVES_REMEMBERED {
+                        keepalives.pop_front();
+                    }
                     let _ = self.keepalive.send(Outgoing::Frame(ClientFrame {
                         id,
                         request: Request::Ping,
                     }));
                 }
+                // The answers to this connection's own keep-alives; a `pong` the application
+                // asked for (a `ping` round trip: every event before it has arrived) goes on.
                 Ok(ServerFrame {
+                    re: Some(re),
                     message: ServerMessage::Pong,
                     ..
-                }) => {}
+                }) if keepalives.contains(&re) => {
+                    keepalives.retain(|k| *k != re);
+                }
                 Ok(frame) => {
                     if let ServerMessage::Goodbye { reason, message } = &frame.message {
                         goodbye = Some(Disconnect::ServerClosed {

@@ -192,7 +192,11 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
                 offset,
             }
         }),
-        (text(), text()).prop_map(|(to, text)| ServerMessage::PrivateSent { to, text }),
+        (text(), text(), any::<u64>()).prop_map(|(to, text, id)| ServerMessage::PrivateSent {
+            to,
+            text,
+            id
+        }),
         (text(), text(), text(), any::<u64>()).prop_map(|(room, from, text, id)| {
             ServerMessage::Message {
                 room,
@@ -209,7 +213,11 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
                 id,
             }
         }),
-        (text(), text()).prop_map(|(to, text)| ServerMessage::PrivateStored { to, text }),
+        (text(), text(), any::<u64>()).prop_map(|(to, text, id)| ServerMessage::PrivateStored {
+            to,
+            text,
+            id
+        }),
         any::<u64>().prop_map(|count| ServerMessage::PrivateDropped { count }),
         (text(), prop::collection::vec(said(), 0..3), any::<bool>()).prop_map(
             |(room, messages, more)| ServerMessage::History {

@@ -439,8 +439,12 @@ impl Chat {
                     });
                 }
             }
-            ServerMessage::PrivateSent { to, text } => self.own_private(time_ms, to, text, false),
-            ServerMessage::PrivateStored { to, text } => self.own_private(time_ms, to, text, true),
+            ServerMessage::PrivateSent { to, text, .. } => {
+                self.own_private(time_ms, to, text, false)
+            }
+            ServerMessage::PrivateStored { to, text, .. } => {
+                self.own_private(time_ms, to, text, true)
+            }
             ServerMessage::PrivateDropped { count } => {
                 self.note(time_ms, LineKind::KeptDropped(*count));
             }
@@ -747,6 +751,7 @@ mod tests {
             &ServerMessage::PrivateStored {
                 to: "carl".into(),
                 text: "see you tomorrow".into(),
+                id: 8,
             },
         );
         let page = |id: u64, from: &str, text: &str| PrivateSaid {
@@ -1079,6 +1084,7 @@ mod tests {
             &ServerMessage::PrivateSent {
                 to: "bob".into(),
                 text: "ok".into(),
+                id: 9,
             },
         );
         let c = chat.conversation("bob").unwrap();

@@ -110,6 +110,10 @@ pub enum ServerMessage {
         to: String,
         /// The text.
         text: String,
+        /// The message's number, as the conversation's history (`private_history`) shows it
+        /// (0 from servers older than this field).
+        #[serde(default)]
+        id: u64,
     },
     /// Event: a line said in your room.
     Message {
@@ -144,6 +148,10 @@ pub enum ServerMessage {
         to: String,
         /// The text.
         text: String,
+        /// The message's number, as the conversation's history shows it (0 from older
+        /// servers).
+        #[serde(default)]
+        id: u64,
     },
     /// Event after login: private messages kept for you were more than the server keeps; this
     /// many of the oldest were dropped.

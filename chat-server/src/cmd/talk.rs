@@ -122,7 +122,14 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
             if keep {
                 s.shared.archive.private(said);
             }
-            s.reply(id, ServerMessage::PrivateSent { to, text });
+            s.reply(
+                id,
+                ServerMessage::PrivateSent {
+                    to,
+                    text,
+                    id: message_id,
+                },
+            );
             if let Some(behind) = behind {
                 yield_to(&behind);
             }
@@ -140,6 +147,7 @@ pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handl
                 ServerMessage::PrivateStored {
                     to: recipient.login,
                     text,
+                    id: message_id,
                 },
             );
         }

@@ -17,7 +17,7 @@ mod remote;
 mod room;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -160,6 +160,8 @@ pub struct Hub {
     directory_changed: AtomicBool,
     /// The cluster this node belongs to, if any.
     bus: OnceLock<Arc<dyn Bus>>,
+    /// The next room line's number, for every room (see `Room::say`).
+    line_ids: AtomicU64,
 }
 
 /// A private message queued for its recipient.
@@ -231,6 +233,7 @@ impl Hub {
         history: HistoryLimits,
         default_lines: Vec<Said>,
     ) -> Self {
+        let first_id = default_lines.last().map_or(1, |s| s.id + 1);
         let default_key = room_key(default_room);
         let mut rooms = HashMap::new();
         rooms.insert(
@@ -250,6 +253,7 @@ impl Hub {
             history,
             directory_changed: AtomicBool::new(false),
             bus: OnceLock::new(),
+            line_ids: AtomicU64::new(first_id),
         }
     }
 
@@ -555,7 +559,7 @@ impl Hub {
             return Ok(None);
         }
         let time = chat_core::clock::system_now_ms();
-        let (said, behind) = room.say(peer, text, time, notice);
+        let (said, behind) = room.say(peer, text, time, notice, &self.line_ids);
         Ok(Some(Spoken {
             said,
             in_default_room: online.room == self.default_key,

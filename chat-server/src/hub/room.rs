@@ -5,6 +5,7 @@
 //! the history holds them in that order too.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_core::limits::MAX_LISTED;
@@ -189,16 +190,22 @@ impl Room {
 
     /// Numbers a line, keeps it, and queues it for every member, all under the lines lock (see
     /// the module's invariant). Returns the line and a member far behind, if one is.
+    ///
+    /// Its number comes from `ids`, the server's one counter for every room: a number is never
+    /// used twice, even by a room made again under the same name (a client holding the old
+    /// room's lines can tell them apart). Taken under the lines lock, so each room's numbers
+    /// grow in the order of its lines.
     pub fn say(
         &self,
         from: &Peer,
         text: String,
         time: i64,
         notice: bool,
+        ids: &AtomicU64,
     ) -> (Arc<Said>, Option<Arc<Peer>>) {
         let mut lines = self.lines();
-        let id = lines.next_id;
-        lines.next_id += 1;
+        let id = ids.fetch_add(1, Ordering::Relaxed).max(lines.next_id);
+        lines.next_id = id + 1;
         let event = Event::at(
             time,
             ServerMessage::Message {

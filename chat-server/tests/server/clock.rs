@@ -88,3 +88,24 @@ fn a_list_of_servers_connects_to_the_first_that_answers() {
         Event::Disconnected(chat_core::client::Disconnect::Refused)
     ));
 }
+
+#[test]
+fn a_ping_sent_through_the_client_connection_gets_its_pong() {
+    let server = TestServer::start();
+    let conn = connect(&server.addr().to_string(), plain());
+    assert!(matches!(
+        conn.events().recv_timeout(WAIT).unwrap(),
+        Event::Connected(_)
+    ));
+    let id = conn.send(chat_core::protocol::Request::Ping);
+    loop {
+        match conn.events().recv_timeout(WAIT).unwrap() {
+            Event::Frame(f) if f.re == Some(id) => {
+                assert_eq!(f.message, chat_core::protocol::ServerMessage::Pong);
+                break;
+            }
+            Event::Frame(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -180,7 +180,7 @@ fn private_messages_reach_one_user_in_any_room() {
         "#private BOB ¿vienes?",
     ] {
         match ana.request(typed(line)) {
-            ServerMessage::PrivateSent { to, text } => {
+            ServerMessage::PrivateSent { to, text, .. } => {
                 assert_eq!((to.as_str(), text.as_str()), ("bob", "¿vienes?"))
             }
             other => panic!("{line}: {other:?}"),

@@ -166,7 +166,7 @@ fn a_private_message_to_someone_offline_is_kept_and_delivered_at_the_next_login_
             to: "BOB".into(),
             text: text.into(),
         }) {
-            ServerMessage::PrivateStored { to, text: t } => {
+            ServerMessage::PrivateStored { to, text: t, .. } => {
                 assert_eq!((to.as_str(), t.as_str()), ("bob", text))
             }
             other => panic!("{other:?}"),
