@@ -221,3 +221,41 @@ fn requests_sent_together_with_the_login_are_answered_in_order() {
         "{rooms:?}"
     );
 }
+
+#[test]
+fn a_thousand_concurrent_registrations_of_one_login_make_exactly_one_account() {
+    const CLIENTS: usize = 1_000;
+    let server = TestServer::start_with(|c| {
+        c.bcrypt_cost = 4;
+        c.allow_weak_bcrypt = true;
+        c.max_connections = 2 * CLIENTS;
+        c.max_connections_per_ip = 0;
+        c.registrations_per_ip = 10 * CLIENTS as u32;
+        c.hash_queue = 2 * CLIENTS;
+    });
+    let mut clients: Vec<Client> = (0..CLIENTS).map(|_| server.client()).collect();
+    // Every request is on the wire before any reply is read.
+    let ids: Vec<u32> = clients
+        .iter_mut()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut r = registration("uno");
+            r.first_names = format!("Candidato {i}");
+            c.send(Request::Register(r))
+        })
+        .collect();
+    let mut registered = 0;
+    let mut taken = 0;
+    for (c, id) in clients.iter_mut().zip(ids) {
+        match c.expect_frame("the reply", |f| f.re == Some(id)).message {
+            ServerMessage::Registered { .. } => registered += 1,
+            ServerMessage::Error {
+                code: ErrorCode::LoginTaken,
+                ..
+            } => taken += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((registered, taken), (1, CLIENTS - 1));
+    server.client().login("uno");
+}
