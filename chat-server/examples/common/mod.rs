@@ -112,6 +112,11 @@ impl Raw {
 }
 
 impl Raw {
+    /// The socket and what was read from it but not yet taken, for driving it directly.
+    pub fn into_parts(self) -> (TcpStream, FrameReader) {
+        (self.stream, self.reader)
+    }
+
     /// Every event that comes before the reply to a `ping` sent now: all the server queued for
     /// this client so far.
     pub fn events(&mut self) -> Result<Vec<ServerMessage>, Failure> {

@@ -68,6 +68,29 @@ impl Accounts {
         }
     }
 
+    /// Stores many new accounts with one flush (an import, or seeding a benchmark); those whose
+    /// login is taken are skipped. Returns how many were stored.
+    pub fn create_all(&self, accounts: &[Account]) -> Result<usize> {
+        let mut stored = 0;
+        for account in accounts {
+            let key = chat_core::validate::login_key(&account.login);
+            let value =
+                rmp_serde::to_vec_named(account).map_err(|e| ServerError::CorruptAccount {
+                    login: key.clone(),
+                    reason: e.to_string(),
+                })?;
+            if self
+                .accounts
+                .compare_and_swap(key.as_bytes(), None as Option<&[u8]>, Some(value))?
+                .is_ok()
+            {
+                stored += 1;
+            }
+        }
+        self.db.flush()?;
+        Ok(stored)
+    }
+
     /// The account with this login (any case).
     pub fn get(&self, login: &str) -> Result<Option<Account>> {
         let key = chat_core::validate::login_key(login);
