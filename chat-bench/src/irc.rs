@@ -39,7 +39,7 @@ impl Lines {
     pub fn split(&mut self, chunk: &[u8], inbox: &mut Inbox) -> Result<(), String> {
         let mut pos = 0;
         if !self.partial.is_empty() {
-            let Some(end) = chunk.iter().position(|&b| b == b'\n') else {
+            let Some(end) = find_byte(chunk, b'\n') else {
                 return self.keep(chunk);
             };
             self.keep(&chunk[..end])?;
@@ -49,7 +49,7 @@ impl Lines {
             self.partial.clear();
             pos = end + 1;
         }
-        while let Some(len) = chunk[pos..].iter().position(|&b| b == b'\n') {
+        while let Some(len) = find_byte(&chunk[pos..], b'\n') {
             let end = pos + len;
             let line = pos..if end > pos && chunk[end - 1] == b'\r' {
                 end - 1
@@ -136,7 +136,7 @@ pub fn privmsg_text(line: &[u8]) -> Option<Range<usize>> {
     let text = match line.get(pos)? {
         b':' => pos + 1..line.len(),
         b' ' => return None,
-        _ if line[pos..].contains(&b' ') => return None,
+        _ if find_byte(&line[pos..], b' ').is_some() => return None,
         _ => pos..line.len(),
     };
     (!text.is_empty()).then_some(text)
@@ -144,8 +144,15 @@ pub fn privmsg_text(line: &[u8]) -> Option<Range<usize>> {
 
 /// The position after the space that ends the word starting at `pos`.
 fn after_space(line: &[u8], pos: usize) -> Option<usize> {
-    let space = line.get(pos..)?.iter().position(|&b| b == b' ')?;
+    let space = find_byte(line.get(pos..)?, b' ')?;
     Some(pos + space + 1)
+}
+
+/// Where `needle` first occurs in `bytes`: a member scans every byte it receives for line ends
+/// and spaces, and a byte at a time that scan took two thirds of the 110 ns a line cost (38 ns
+/// with `memchr`).
+fn find_byte(bytes: &[u8], needle: u8) -> Option<usize> {
+    memchr::memchr(needle, bytes)
 }
 
 /// What a member sends to register: a nick (the member's login) and a user, no password.
@@ -215,6 +222,28 @@ mod tests {
             Some(b":)".to_vec())
         );
         assert_eq!(text(b"PRIVMSG #b :hi"), Some(b"hi".to_vec()));
+    }
+
+    #[test]
+    fn a_byte_is_found_at_its_first_place_wherever_it_lies() {
+        for len in 0..40 {
+            for at in 0..len {
+                for extra in [None, Some(at + 1), Some(len - 1)] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b'\n';
+                    if let Some(e) = extra.filter(|&e| e < len) {
+                        bytes[e] = b'\n';
+                    }
+                    // Bytes just above and below the needle must not be taken for it.
+                    if at > 0 {
+                        bytes[at - 1] = b'\n' + 1;
+                    }
+                    assert_eq!(find_byte(&bytes, b'\n'), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(find_byte(&vec![0x8a; len], b'\n'), None);
+            assert_eq!(find_byte(&vec![b'\t'; len], b'\n'), None);
+        }
     }
 
     #[test]

@@ -290,7 +290,7 @@ impl Net {
                         handler.on_message(&mut self.conns, client, text, at);
                     }
                     Incoming::Frame(frame) => handler.on_frame(&mut self.conns, client, frame, at),
-                    Incoming::Line(line) => handler.on_line(&mut self.conns, client, &line, at),
+                    Incoming::Line(line) => hand_line(handler, &mut self.conns, client, line, at),
                 }
             }
             self.inbox.clear();
@@ -317,4 +317,17 @@ impl Net {
             return;
         }
     }
+}
+
+/// Gives an IRC line to the handler and drops it, out of line, so that [`Net::read_all`]'s loop,
+/// which every message of the chat protocol goes through, stays as small as it was.
+#[inline(never)]
+fn hand_line(
+    handler: &mut impl Handler,
+    conns: &mut Conns,
+    client: usize,
+    line: Box<Line>,
+    at: Instant,
+) {
+    handler.on_line(conns, client, &line, at);
 }

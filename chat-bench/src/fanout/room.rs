@@ -358,13 +358,8 @@ impl RoomLoop<'_> {
             self.report
                 .latency
                 .record(at_ns.saturating_sub(stamp.sent_ns));
-            if let Some(sender) = self.members[local].acks_for
-                && self.members[sender].index == stamp.sender as usize
-            {
-                self.members[sender].acked += 1;
-                if self.started {
-                    self.fill_window(conns, sender, self.shared.now_ns());
-                }
+            if self.members[local].acks_for.is_some() {
+                self.acknowledge(conns, local, stamp.sender);
             }
         }
         if self.report.received.is_multiple_of(PUBLISH_EVERY) {
