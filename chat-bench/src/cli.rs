@@ -50,6 +50,11 @@ pub struct Common {
     /// Server address; only loopback (127.0.0.0/8, ::1) is accepted.
     #[arg(long, default_value = "127.0.0.1:7878", value_parser = parse_loopback)]
     pub addr: SocketAddr,
+    /// Another node of the same cluster (repeatable): clients connect to `--addr` and these in
+    /// turn (client 0 to `--addr`, client 1 to the first `--also`, …), so a room's members are
+    /// spread over every node.
+    #[arg(long, value_parser = parse_loopback)]
+    pub also: Vec<SocketAddr>,
     /// Logins are PREFIX0, PREFIX1, … (registered when they do not exist).
     #[arg(long, default_value = "bench")]
     pub prefix: String,
@@ -98,6 +103,8 @@ pub struct Transport {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Source addresses to spread connections over; empty: the system's choice.
     pub sources: Arc<Vec<IpAddr>>,
+    /// Servers to spread connections over (client index modulo their number); empty: `--addr`.
+    pub servers: Arc<Vec<SocketAddr>>,
 }
 
 impl Common {
@@ -113,6 +120,10 @@ impl Common {
             self.transport.tls = Some(config);
         }
         self.transport.sources = Arc::new(loopback_sources(self.sources as usize));
+        if !self.also.is_empty() {
+            let servers = std::iter::once(self.addr).chain(self.also.iter().copied());
+            self.transport.servers = Arc::new(servers.collect());
+        }
         Ok(())
     }
 

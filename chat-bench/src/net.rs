@@ -70,6 +70,8 @@ pub struct Conns {
     /// empty: the system's choice.
     sources: Arc<Vec<IpAddr>>,
     source_offset: usize,
+    /// Nodes new connections are spread over, like `sources`; empty: `addr`.
+    servers: Arc<Vec<SocketAddr>>,
     /// What new connections speak.
     wire: Wire,
 }
@@ -82,8 +84,12 @@ impl Conns {
             0 => None,
             n => self.sources.get((client + self.source_offset) % n).copied(),
         };
+        let addr = match self.servers.len() {
+            0 => self.addr,
+            n => self.servers[(client + self.source_offset) % n],
+        };
         let conn = Conn::connect(
-            self.addr,
+            addr,
             source,
             &self.registry,
             Token(client),
@@ -130,6 +136,7 @@ impl Conns {
     pub fn set_transport(&mut self, transport: &crate::cli::Transport, offset: usize) {
         self.tls = transport.tls.clone();
         self.sources = Arc::clone(&transport.sources);
+        self.servers = Arc::clone(&transport.servers);
         self.source_offset = offset;
     }
 
@@ -198,6 +205,7 @@ impl Net {
                 tls: None,
                 sources: Arc::new(Vec::new()),
                 source_offset: 0,
+                servers: Arc::new(Vec::new()),
                 wire: Wire::Native,
             },
         })

@@ -21,7 +21,7 @@ fn main() -> Result<(), Failure> {
     let cycles: u64 = std::env::args().nth(1).map_or(Ok(10_000), |a| a.parse())?;
     let bin = server_binary()?;
     let dir = std::env::temp_dir().join(format!("chat-churn-{}", std::process::id()));
-    let (mut child, addr) = spawn_server(&bin, &dir)?;
+    let (mut child, addr) = spawn_server(&bin, &dir, &[])?;
     let pid = child.id();
 
     // Accounts exist before the baseline, so the baseline includes the store's caches.

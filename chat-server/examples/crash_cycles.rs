@@ -222,7 +222,7 @@ fn main() -> Result<(), Failure> {
     let mut lost = 0;
     let mut opened = 0;
     for cycle in 0..cycles {
-        let (mut child, addr) = spawn_server(&bin, &dir)?;
+        let (mut child, addr) = spawn_server(&bin, &dir, &[])?;
         opened += 1;
         // Everything acknowledged before this start must be there (tokens sampled; kept
         // messages at the end, as reading them delivers them).
@@ -254,7 +254,7 @@ fn main() -> Result<(), Failure> {
         }
     }
     // A last start: the store opens and holds everything, every token and kept message too.
-    let (mut child, addr) = spawn_server(&bin, &dir)?;
+    let (mut child, addr) = spawn_server(&bin, &dir, &[])?;
     opened += 1;
     let acked = lock(&acked)?;
     lost += check(addr, &acked, 1, true)?;

@@ -32,8 +32,12 @@ pub fn server_binary() -> Result<PathBuf, Failure> {
 }
 
 /// Starts the server on a free loopback port, plain TCP, with a fast (benchmark-only) bcrypt cost
-/// and no per-address limits.
-pub fn spawn_server(bin: &Path, data_dir: &Path) -> Result<(Child, SocketAddr), Failure> {
+/// and no per-address limits; `extra` flags are added.
+pub fn spawn_server(
+    bin: &Path,
+    data_dir: &Path,
+    extra: &[&str],
+) -> Result<(Child, SocketAddr), Failure> {
     let mut child = Command::new(bin)
         .args([
             "--bind",
@@ -52,6 +56,7 @@ pub fn spawn_server(bin: &Path, data_dir: &Path) -> Result<(Child, SocketAddr), 
         ])
         .arg("--data-dir")
         .arg(data_dir)
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -2,7 +2,7 @@
 //! each group by login; a page at a time, as many rows as fit one frame.
 //!
 //! Built from memory (the hub and the account directory), never from the store: the cost is a
-//! walk to the page asked for, not a read of every account.
+//! few binary searches to the page asked for and the rows it holds, not a read of every account.
 
 use chat_core::limits::MAX_LISTED;
 use chat_core::protocol::{Presence, ServerMessage, UserInfo};
@@ -48,15 +48,13 @@ fn page(s: &Session, offset: usize) -> (Vec<UserInfo>, u32) {
         .take(MAX_LISTED)
         .collect();
     if rows.len() < MAX_LISTED {
-        let is_online = |key: &str| online.binary_search_by(|o| o.key.as_str().cmp(key)).is_ok();
+        let keys: Vec<&str> = online.iter().map(|o| o.key.as_str()).collect();
         let wanted = MAX_LISTED - rows.len();
         rows.extend(
             directory
-                .iter()
-                .filter(|(key, _)| !is_online(key))
-                .skip(offset.saturating_sub(online.len()))
+                .offline(&keys, offset.saturating_sub(online.len()))
                 .take(wanted)
-                .map(|(_, p)| row(p, None)),
+                .map(|p| row(p, None)),
         );
     }
     (rows, total)
