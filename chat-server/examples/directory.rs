@@ -22,9 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chat_core::frame::{decode, encode};
-use chat_core::protocol::{ClientFrame, Gender, Password, Request, ServerFrame, ServerMessage};
-use chat_server::store::{Account, Store};
-use common::{Failure, Raw, server_binary, spawn_server};
+use chat_core::protocol::{ClientFrame, Request, ServerFrame, ServerMessage};
+use common::{Failure, Raw, login, seed, server_binary, spawn_server};
 
 const PASSWORD: &str = "directory-password";
 const ASKERS: usize = 50;
@@ -35,7 +34,7 @@ fn main() -> Result<(), Failure> {
     let accounts: usize = std::env::args().nth(1).map_or(Ok(100_000), |a| a.parse())?;
     let bin = server_binary()?;
     let dir = std::env::temp_dir().join(format!("chat-directory-{accounts}"));
-    seed(&dir, accounts)?;
+    seed(&dir, accounts, PASSWORD)?;
     let (mut child, addr) = spawn_server(&bin, &dir, &["--flood-per-second", "0"])?;
     let measured = measure(addr);
     // The server goes whatever happened: a later run needs the store's lock.
@@ -58,55 +57,12 @@ fn main() -> Result<(), Failure> {
 type Measured = ((f64, f64), f64, (f64, f64), (f64, f64));
 
 fn measure(addr: SocketAddr) -> Result<Measured, Failure> {
-    let mut one = login(addr, "user000000")?;
+    let mut one = login(addr, "user000000", PASSWORD)?;
     let page = time_pages(&mut one, 200)?;
     let alone = chat_p99(addr)?;
     let paced = chat_with_askers(addr, 10, Some(Duration::from_millis(200)))?;
     let busy = chat_with_askers(addr, 10 + ASKERS, None)?;
     Ok((page, alone, paced, busy))
-}
-
-/// Writes `n` accounts into the store under `dir` once (kept for later runs).
-fn seed(dir: &std::path::Path, n: usize) -> Result<(), Failure> {
-    let marker = dir.join("seeded");
-    if marker.exists() {
-        return Ok(());
-    }
-    let started = Instant::now();
-    let hash = bcrypt::hash(PASSWORD, 4)?;
-    let store = Store::open(&dir.join("accounts"), 64 << 20)?;
-    let accounts: Vec<Account> = (0..n)
-        .map(|i| Account {
-            login: format!("user{i:06}"),
-            first_names: format!("Nombre {i}"),
-            last_names: format!("Apellido Número {i}"),
-            password_hash: hash.clone(),
-            age: 20,
-            gender: Gender::PreferNotToSay,
-            created_ms: 0,
-        })
-        .collect();
-    for chunk in accounts.chunks(10_000) {
-        store.accounts.create_all(chunk)?;
-    }
-    drop(store);
-    std::fs::write(&marker, b"")?;
-    eprintln!(
-        "seeded {n} accounts in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-fn login(addr: SocketAddr, user: &str) -> Result<Raw, Failure> {
-    let mut raw = Raw::connect(addr)?;
-    match raw.request(Request::Login {
-        login: user.into(),
-        password: Password(PASSWORD.into()),
-    })? {
-        ServerMessage::LoggedIn { .. } => Ok(raw),
-        other => Err(format!("login {user}: {other:?}").into()),
-    }
 }
 
 fn percentile(mut ms: Vec<f64>, p: f64) -> f64 {
@@ -134,8 +90,8 @@ fn time_pages(raw: &mut Raw, n: usize) -> Result<(f64, f64), Failure> {
 
 /// A line every 5 ms for one phase from one user to another: p99 from send to arrival (ms).
 fn chat_p99(addr: SocketAddr) -> Result<f64, Failure> {
-    let sender = login(addr, "user000001")?;
-    let receiver = login(addr, "user000002")?;
+    let sender = login(addr, "user000001", PASSWORD)?;
+    let receiver = login(addr, "user000002", PASSWORD)?;
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
     let done = Arc::new(AtomicBool::new(false));
@@ -200,7 +156,7 @@ fn chat_with_askers(
     let pages = Arc::new(AtomicU64::new(0));
     let mut askers = Vec::new();
     for i in 0..ASKERS {
-        let mut raw = login(addr, &format!("user{:06}", first + i))?;
+        let mut raw = login(addr, &format!("user{:06}", first + i), PASSWORD)?;
         let (stop, pages) = (Arc::clone(&stop), Arc::clone(&pages));
         askers.push(std::thread::spawn(move || {
             let mut offset = 0u32;

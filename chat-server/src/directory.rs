@@ -231,7 +231,16 @@ mod tests {
         let accounts: Vec<Account> = logins.iter().rev().map(|l| account(l)).collect();
         let directory = Directory::new(&accounts);
         // Online: some listed users, runs of neighbours, the ends, and one not listed yet.
-        let online = ["u00", "u01", "u02", "u17", "u30", "u31", "u59", "zz-not-listed"];
+        let online = [
+            "u00",
+            "u01",
+            "u02",
+            "u17",
+            "u30",
+            "u31",
+            "u59",
+            "zz-not-listed",
+        ];
         let view = directory.read();
         let walk: Vec<&str> = logins
             .iter()
@@ -246,7 +255,10 @@ mod tests {
             assert_eq!(page, walk.get(skip..).unwrap_or(&[]), "skip {skip}");
         }
         let none: Vec<&str> = view.offline(&[], 10).map(|p| p.login.as_str()).collect();
-        assert_eq!(none, logins[10..].iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            none,
+            logins[10..].iter().map(String::as_str).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod config;
 mod directory;
 pub mod error;
 mod event;
+mod gate;
 mod hub;
 mod irc;
 pub mod outbox;

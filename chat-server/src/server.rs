@@ -20,6 +20,7 @@ use crate::archive::Archive;
 use crate::config::ServerConfig;
 use crate::directory::Directory;
 use crate::error::{Result, ServerError};
+use crate::gate::Gate;
 use crate::hub::{HistoryLimits, Hub};
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
@@ -72,6 +73,8 @@ pub(crate) struct Shared {
     pub handshakes: Spares,
     /// Threads for logged-in clients' readers, kept for reuse.
     pub readers: Spares,
+    /// Connections handling a frame before login, at most one per core.
+    pub first_steps: Gate,
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
     all_gone: Condvar,
     shutting_down: AtomicBool,
@@ -357,6 +360,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             SPARE_LINGER,
         ),
         readers: Spares::new("reader", READER_STACK_BYTES, SPARE_READERS, SPARE_LINGER),
+        first_steps: Gate::new(thread::available_parallelism().map_or(2, usize::from)),
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),

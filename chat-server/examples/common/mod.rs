@@ -6,10 +6,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chat_core::frame::{FrameReader, decode, encode};
-use chat_core::protocol::{ClientFrame, Request, ServerFrame, ServerMessage};
+use chat_core::protocol::{ClientFrame, Gender, Password, Request, ServerFrame, ServerMessage};
+use chat_server::store::{Account, Store};
 
 pub type Failure = Box<dyn std::error::Error>;
 
@@ -72,6 +73,51 @@ pub fn spawn_server(
     Ok((child, addr))
 }
 
+/// Writes accounts `user000000`… (`n` of them, all with `password`) straight into the store
+/// under `dir`, with one flush per 10,000; once (a marker file keeps them for later runs).
+pub fn seed(dir: &Path, n: usize, password: &str) -> Result<(), Failure> {
+    let marker = dir.join("seeded");
+    if marker.exists() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let hash = bcrypt::hash(password, 4)?;
+    let store = Store::open(&dir.join("accounts"), 64 << 20)?;
+    let accounts: Vec<Account> = (0..n)
+        .map(|i| Account {
+            login: format!("user{i:06}"),
+            first_names: format!("Nombre {i}"),
+            last_names: format!("Apellido Número {i}"),
+            password_hash: hash.clone(),
+            age: 20,
+            gender: Gender::PreferNotToSay,
+            created_ms: 0,
+        })
+        .collect();
+    for chunk in accounts.chunks(10_000) {
+        store.accounts.create_all(chunk)?;
+    }
+    drop(store);
+    std::fs::write(&marker, b"")?;
+    eprintln!(
+        "seeded {n} accounts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A client logged in as `user`.
+pub fn login(addr: SocketAddr, user: &str, password: &str) -> Result<Raw, Failure> {
+    let mut raw = Raw::connect(addr)?;
+    match raw.request(Request::Login {
+        login: user.into(),
+        password: Password(password.into()),
+    })? {
+        ServerMessage::LoggedIn { .. } => Ok(raw),
+        other => Err(format!("login {user}: {other:?}").into()),
+    }
+}
+
 /// A blocking protocol client for scripts.
 pub struct Raw {
     stream: TcpStream,
@@ -117,6 +163,11 @@ impl Raw {
 }
 
 impl Raw {
+    /// The socket, to write frames built by the caller (replies are then read by [`Raw::events`]).
+    pub fn stream_mut(&mut self) -> &mut TcpStream {
+        &mut self.stream
+    }
+
     /// The socket and what was read from it but not yet taken, for driving it directly.
     pub fn into_parts(self) -> (TcpStream, FrameReader) {
         (self.stream, self.reader)

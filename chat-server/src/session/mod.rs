@@ -394,6 +394,16 @@ impl Session {
         }
         let id = frame.id;
         let was = self.phase;
+        // Before login, behind the gate (see `gate`), except password checks: they wait for the
+        // password pool, whose queue bounds them.
+        let shared = Arc::clone(&self.shared);
+        let _pass = (was != Phase::LoggedIn
+            && !matches!(frame.request, Request::Login { .. } | Request::Register(_)))
+        .then(|| {
+            let (pass, waited) = shared.first_steps.enter();
+            self.deadline_credit += waited;
+            pass
+        });
         match cmd::handle(self, id, frame.request) {
             Ok(Next::Continue) => {}
             Ok(Next::Close) => return Some(Ended::Closed("said goodbye".into())),
