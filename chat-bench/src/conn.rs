@@ -304,6 +304,9 @@ impl Conn {
             return Ok(ReadStatus::Drained);
         };
         let n = match tls.reader().read(scratch) {
+            // rustls says "no data yet" with WouldBlock: 0 is the peer's close_notify, after
+            // which the session wants nothing more read and the socket's end is never looked at.
+            Ok(0) if !scratch.is_empty() => return Ok(ReadStatus::Closed),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(ReadStatus::Closed),
