@@ -176,7 +176,10 @@ impl<K: Hash + Eq + Clone + std::fmt::Debug> KeyedBuckets<K> {
 struct Failures {
     count: u32,
     last: Instant,
-    blocked_until: Instant,
+    /// Set only once the free failures are used up. A fresh entry must not carry a time: a
+    /// `check` that read the clock a moment before another thread's first failure would take the
+    /// entry's creation time for a block.
+    blocked_until: Option<Instant>,
 }
 
 /// Exponential backoff after repeated failures, by key: the first `free` failures cost nothing;
@@ -207,7 +210,10 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
     /// `Err(remaining)` while `key` is blocked.
     pub fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
         match self.lock().get(key) {
-            Some(f) if f.blocked_until > now => Err(f.blocked_until - now),
+            Some(Failures {
+                blocked_until: Some(until),
+                ..
+            }) if *until > now => Err(*until - now),
             _ => Ok(()),
         }
     }
@@ -221,14 +227,14 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
         let f = table.entry(key.clone()).or_insert(Failures {
             count: 0,
             last: now,
-            blocked_until: now,
+            blocked_until: None,
         });
         f.count = f.count.saturating_add(1);
         f.last = now;
         if f.count >= self.free.max(1) {
             let exponent = (f.count - self.free.max(1)).min(20);
             let delay = Duration::from_secs(1u64 << exponent).min(self.max);
-            f.blocked_until = now + delay;
+            f.blocked_until = Some(now + delay);
         }
     }
 
@@ -312,6 +318,17 @@ mod tests {
         assert_eq!(b.check(&"ana", t0), Err(Duration::from_secs(60)));
         b.clear(&"ana");
         b.check(&"ana", t0).unwrap();
+    }
+
+    #[test]
+    fn a_free_failure_blocks_no_one_who_read_the_clock_just_before_it() {
+        // One thread reads the clock to check a login; another records the first failure of
+        // the same address a moment later; then the first one checks.
+        let checked_at = Instant::now();
+        let failed_at = checked_at + Duration::from_millis(1);
+        let b = Backoff::new(1_000_000, Duration::from_secs(60));
+        b.fail(&"127.0.0.1", failed_at);
+        assert_eq!(b.check(&"127.0.0.1", checked_at), Ok(()));
     }
 
     #[test]
