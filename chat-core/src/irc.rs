@@ -27,7 +27,7 @@ pub enum LineError {
     /// A NUL, CR or LF byte inside the line, or bytes that are not UTF-8.
     #[error("line is not UTF-8 text")]
     NotText,
-    /// No command.
+    /// No command, or one that is not letters and digits.
     #[error("no command")]
     NoCommand,
     /// More than [`MAX_PARAMS`] parameters.
@@ -105,7 +105,9 @@ pub fn parse(line: &[u8]) -> Result<Line, LineError> {
         rest = after.trim_start_matches(' ');
     }
     let (command, mut params) = rest.split_once(' ').unwrap_or((rest, ""));
-    if command.is_empty() {
+    // A command is letters or a three-digit numeric; anything else (`@x`, `:x`) would be read
+    // back as tags or a source once written.
+    if command.is_empty() || !command.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(LineError::NoCommand);
     }
     message.command = command.to_ascii_uppercase();
@@ -314,6 +316,10 @@ mod tests {
     fn bad_lines_are_refused_by_reason() {
         assert_eq!(parse(b""), Err(LineError::NoCommand));
         assert_eq!(parse(b":ana"), Err(LineError::NoCommand));
+        // Found by fuzzing: empty tags, then a "command" that would be written back as tags.
+        assert_eq!(parse(b"@ @\x11 @"), Err(LineError::NoCommand));
+        assert_eq!(parse(b"JO:IN #a"), Err(LineError::NoCommand));
+        assert!(parse(b"001 ana :Welcome").is_ok());
         assert_eq!(parse(b"PRIVMSG #a :\0"), Err(LineError::NotText));
         assert_eq!(parse(&[b'P', 0xff, 0xfe]), Err(LineError::NotText));
         let many = format!("CMD {}", "p ".repeat(16));
