@@ -131,7 +131,7 @@ resume() {
   start_server plain
   for how in password resume; do
     report=$OUT/resume-$how-$1.json
-    local flags=(-c 100 -s 10 --timeout 300)
+    local flags=(-c 100 -s 10 --threads 2 --timeout 300)
     [ "$how" = resume ] && flags+=(--resume)
     "$B" logins --addr "$addr" "${flags[@]}" --server-pid "$server" \
       >"$report" 2>"$OUT/resume-$how-$1.log" || true
