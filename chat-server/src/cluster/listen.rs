@@ -12,12 +12,14 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::Said;
 
 use super::keys;
-use super::{Cluster, GONE_AFTER, REDIS_TIMEOUT, Seen};
+use super::{BEAT_EVERY, Cluster, GONE_AFTER, REDIS_TIMEOUT, Seen};
 use crate::bus::{BusEvent, Envelope};
 use crate::server::Shared;
 
 /// How long one wait for a message lasts (the liveness check runs between waits).
 const POLL: Duration = Duration::from_millis(100);
+/// A node that has not heard its own beat for this long is deaf (two beats' time).
+const HEARD_MYSELF_WITHIN: Duration = BEAT_EVERY.saturating_mul(2);
 /// How often nodes' liveness is checked.
 const CHECK_EVERY: Duration = Duration::from_millis(250);
 
@@ -28,8 +30,10 @@ pub(super) fn run(cluster: &Arc<Cluster>, shared: &Weak<Shared>) {
             Ok(con) => con,
             Err(_) => {
                 attempt += 1;
+                // Unreachable: this node hears nobody, itself included, so nobody's silence
+                // means anything until it hears itself again.
+                cluster.deaf.store(true, Ordering::Release);
                 std::thread::sleep(POLL * u32::try_from(attempt.min(10)).unwrap_or(10));
-                check_liveness(cluster, shared);
                 continue;
             }
         };
@@ -44,7 +48,11 @@ pub(super) fn run(cluster: &Arc<Cluster>, shared: &Weak<Shared>) {
         }
         if attempt > 0 {
             // Events were missed while away: everyone's state again, ours included (the others
-            // may have given this node up meanwhile).
+            // may have given this node up meanwhile). This node was deaf, however short the
+            // outage: the others' silence meanwhile says nothing, so they get a full
+            // `GONE_AFTER` from now to be heard again (a node that reconnects a moment later
+            // than this one is not given up).
+            cluster.deaf.store(true, Ordering::Release);
             resync(cluster, shared);
         }
         let mut last_seq = 0u64;
@@ -185,9 +193,11 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
 fn check_liveness(cluster: &Cluster, shared: &Weak<Shared>) {
     let gone: Vec<String> = {
         let mut seen = cluster.seen();
+        // Deaf as soon as a beat of our own is overdue, not after `GONE_AFTER`: another node's
+        // last beat may have come up to a beat before ours, and would look gone first.
         let hearing_myself = seen
             .get(&cluster.node)
-            .is_some_and(|s| s.last.elapsed() < GONE_AFTER);
+            .is_some_and(|s| s.last.elapsed() < HEARD_MYSELF_WITHIN);
         if !hearing_myself {
             cluster.deaf.store(true, Ordering::Release);
             return;
