@@ -11,6 +11,8 @@
 # docs/DEPLOY.md). Needs release builds; S and B name other binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 clients=${1:-40000}
 S=${S:-target/release/chat-server}
 B=${B:-target/release/chat-bench}
@@ -29,11 +31,7 @@ echo "kernel.pid_max=$(sysctl -n kernel.pid_max) kernel.threads-max=$(sysctl -n 
   --registrations-per-ip 100000000 --login-free-failures 1000000 --hash-queue 100000 \
   >"$dir/server.out" 2>"$dir/server.log" &
 server=$!
-for _ in $(seq 100); do
-  grep -q '^listening on' "$dir/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-addr=$(sed -n 's/^listening on //p' "$dir/server.out")
+addr=$(listening_address "$dir/server.out" "$server" "$dir/server.log")
 sources=$(( clients / 20000 + 1 ))
 "$B" idle --addr "$addr" -n "$clients" --hold 10 --threads 2 --sources "$sources" \
   --login-concurrency 500 --timeout 900 --server-pid "$server" \

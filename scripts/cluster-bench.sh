@@ -14,6 +14,8 @@
 # binaries, PG_BIN another PostgreSQL (default: the newest under /usr/lib/postgresql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 rounds=${1:-3}
 S=${S:-target/release/chat-server}
 B=${B:-target/release/chat-bench}
@@ -90,17 +92,9 @@ start_node() {
     --node-name "node$k")
   "$S" "${flags[@]}" "$@" >"$dir/out" 2>"$dir/log" &
   nodes+=($!)
-  for _ in $(seq 200); do
-    if grep -q '^listening on' "$dir/out" 2>/dev/null; then
-      addrs+=("$(sed -n 's/^listening on //p' "$dir/out")")
-      return
-    fi
-    kill -0 "${nodes[-1]}" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "node $k did not start:" >&2
-  cat "$dir/log" >&2
-  exit 1
+  local addr
+  addr=$(listening_address "$dir/out" "${nodes[-1]}" "$dir/log") || exit 1
+  addrs+=("$addr")
 }
 
 # Starts the nodes of case $1 with extra flags $2…; sets $addrs.

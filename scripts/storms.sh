@@ -17,6 +17,8 @@
 # binaries; reports are kept in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 rounds=${1:-3}
 shift || true
 tests=${*:-burst tls history idle resume chat}
@@ -48,17 +50,7 @@ start_server() {
   # shellcheck disable=SC2086
   "$S" "${flags[@]}" $SERVER_EXTRA "$@" >"$tmp/server.out" 2>"$tmp/server.log" &
   server=$!
-  for _ in $(seq 200); do
-    if grep -q '^listening on' "$tmp/server.out" 2>/dev/null; then
-      addr=$(sed -n 's/^listening on //p' "$tmp/server.out")
-      return
-    fi
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "the server did not start:" >&2
-  cat "$tmp/server.log" >&2
-  exit 1
+  addr=$(listening_address "$tmp/server.out" "$server" "$tmp/server.log") || exit 1
 }
 
 : >"$tmp/runs.tsv"

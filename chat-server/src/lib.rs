@@ -5,6 +5,7 @@
 //! Architecture Invariant: plain threads and `std::net` sockets, no async runtime; no lock is
 //! held across socket I/O or a disk flush.
 
+mod accept;
 mod archive;
 mod bus;
 #[cfg(feature = "cluster")]

@@ -6,16 +6,16 @@
 //! handles its requests.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{CloseReason, ServerMessage};
+use chat_core::protocol::CloseReason;
 use crossbeam_channel::{Sender, bounded};
 
+use crate::accept::{Listening, accept_loop};
 use crate::archive::Archive;
 use crate::config::ServerConfig;
 use crate::directory::Directory;
@@ -24,13 +24,12 @@ use crate::gate::Gate;
 use crate::hub::{HistoryLimits, Hub};
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
-use crate::session::{self, HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
+use crate::session::{HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
 use crate::sessions::Sessions;
-use crate::spares::{Job, Spares};
+use crate::spares::Spares;
 use crate::store::{AccountStore, LocalTokens, MailStore, Store, TokenStore};
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
-use crate::wire;
 use crate::writers::WriterPool;
 
 /// How often the room directory is re-sent when it changed.
@@ -113,7 +112,7 @@ impl Shared {
     }
 
     /// Counts a new connection in, or says why it is refused.
-    fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
+    pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
         let mut per_ip = self.per_ip();
         let total: usize = per_ip.values().sum();
         if total >= self.config.max_connections {
@@ -193,15 +192,6 @@ impl Drop for Admission {
             }
         }
     }
-}
-
-/// What a listener's connections speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Listening {
-    /// The native protocol (TLS or plain as configured).
-    Native,
-    /// IRC, plain or TLS.
-    Irc { tls: bool },
 }
 
 /// A running server. Dropping it shuts the server down.
@@ -426,81 +416,6 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         #[cfg(feature = "cluster")]
         cluster,
     })
-}
-
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, kind: Listening, next_id: &AtomicU64) {
-    for stream in listener.incoming() {
-        if shared.is_shutting_down() {
-            break;
-        }
-        let stream = match stream {
-            Ok(s) => s,
-            Err(e) => {
-                // Out of descriptors or memory: back off instead of spinning.
-                tracing::warn!("accept failed: {e}");
-                thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-        };
-        let addr = match stream.peer_addr() {
-            Ok(a) => a,
-            Err(_) => continue,
-        };
-        let admission = match shared.admit(addr.ip()) {
-            Ok(a) => a,
-            Err(why) => {
-                tracing::warn!(%addr, "connection refused: {why}");
-                refuse(stream, why, kind);
-                continue;
-            }
-        };
-        let id = next_id.fetch_add(1, Ordering::Relaxed);
-        let accepted = Instant::now();
-        let session_shared = Arc::clone(shared);
-        let job: Job = Box::new(move |own_thread| match (own_thread, kind) {
-            (true, Listening::Native) => {
-                session::serve(session_shared, stream, addr, id, accepted, admission);
-            }
-            (true, Listening::Irc { tls }) => {
-                crate::irc::serve(session_shared, stream, addr, id, accepted, tls, admission);
-            }
-            (false, _) => {
-                refuse(
-                    stream,
-                    "the server cannot take more clients now; try again later",
-                    kind,
-                );
-                drop(admission);
-            }
-        });
-        if let Err(e) = shared.handshakes.run(job) {
-            tracing::warn!(%addr, "cannot start a client thread: {e}; connection refused");
-        }
-    }
-}
-
-/// Tells a refused connection why, in its protocol where it can be read before TLS, without
-/// waiting for it, and closes it.
-fn refuse(stream: TcpStream, why: &str, kind: Listening) {
-    let goodbye = match kind {
-        Listening::Native => wire::event(ServerMessage::Goodbye {
-            reason: CloseReason::TooManyConnections,
-            message: why.to_owned(),
-        }),
-        Listening::Irc { tls: false } => {
-            let line = chat_core::irc::Line::new("ERROR", &[&format!("Closing link: {why}")]);
-            Some(crate::outbox::Frame::from(
-                chat_core::irc::to_string(&line).into_bytes(),
-            ))
-        }
-        Listening::Irc { tls: true } => None,
-    };
-    if let Some(frame) = goodbye
-        && stream.set_nonblocking(true).is_ok()
-    {
-        let _ = (&stream).write(&frame);
-    }
-    let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
 /// Sends the room list to everyone online if it changed since the last time.

@@ -396,10 +396,11 @@ impl Session {
         let was = self.phase;
         // Before login, behind the gate (see `gate`), except password checks: they wait for the
         // password pool, whose queue bounds them.
-        let shared = Arc::clone(&self.shared);
-        let _pass = (was != Phase::LoggedIn
+        // (The `Arc` is cloned only then: a logged-in reader's frames pay nothing for the gate.)
+        let gated = (was != Phase::LoggedIn
             && !matches!(frame.request, Request::Login { .. } | Request::Register(_)))
-        .then(|| {
+        .then(|| Arc::clone(&self.shared));
+        let _pass = gated.as_ref().map(|shared| {
             let (pass, waited) = shared.first_steps.enter();
             self.deadline_credit += waited;
             pass
