@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
-use chat_core::limits::MAX_LISTED;
 use chat_core::protocol::{
     CloseReason, ErrorCode, Presence, RoomClosedReason, RoomInfo, Said, ServerMessage,
 };
@@ -204,7 +203,7 @@ pub struct RoomView {
     pub name: String,
     /// Its creator's login (none for the default room).
     pub creator: Option<String>,
-    /// Its members' logins, sorted, at most [`MAX_LISTED`].
+    /// Its members' logins, sorted, at most [`chat_core::limits::MAX_LISTED`].
     pub members: Vec<String>,
     /// Whether it is the default room.
     pub is_default: bool,
@@ -499,13 +498,17 @@ impl Hub {
             bus.release_room(key);
         }
         // Members on other nodes are moved by their nodes; the mirror follows at once.
-        for member_key in room.remote.keys() {
+        let mut moved = Vec::new();
+        for (member_key, name) in room.remote_members() {
             if let Some(remote) = state.remote.get_mut(member_key) {
                 remote.room = self.default_key.clone();
+                moved.push((member_key, name, remote.away.is_some()));
             }
         }
         if let Some(default) = state.rooms.get_mut(&self.default_key) {
-            default.remote.extend(room.remote.clone());
+            for (key, name, away) in moved {
+                default.add_remote(key, name, away);
+            }
         }
         let closed = Event::new(ServerMessage::RoomClosed {
             room: room.name.clone(),
@@ -823,7 +826,7 @@ impl Hub {
             });
             room.broadcast(&joined);
         }
-        room.add(peer);
+        room.add(peer, presence == Presence::Away);
         self.entered(state, key)
     }
 
@@ -832,20 +835,7 @@ impl Hub {
     fn entered(&self, state: &State, key: &str) -> Result<ServerMessage, HubError> {
         let room = state.rooms.get(key).ok_or(HubError::RoomNotFound)?;
         let members = room.listed_names();
-        let away = room
-            .members
-            .iter()
-            .filter_map(|p| {
-                let login = p.login()?;
-                let online = state.online.get(&login.key)?;
-                online.away.is_some().then(|| login.name.clone())
-            })
-            .chain(room.remote.keys().filter_map(|key| {
-                let remote = state.remote.get(key)?;
-                remote.away.is_some().then(|| remote.name.clone())
-            }))
-            .take(MAX_LISTED)
-            .collect();
+        let away = room.listed_away();
         let mut entered = ServerMessage::Entered {
             room: room.name.clone(),
             creator: room.creator.as_ref().map(|(name, _)| name.clone()),

@@ -95,6 +95,10 @@ impl Hub {
             text: text.clone(),
             idle,
         });
+        let room = online.room.clone();
+        if let Some(room) = state.rooms.get_mut(&room) {
+            room.set_away(&login.key, Some(peer.id), true);
+        }
         self.tell(
             &state,
             &login.key,
@@ -130,6 +134,10 @@ impl Hub {
             None => return Ok(None),
             Some(away) if only_idle && !away.idle => return Ok(None),
             Some(_) => online.away = None,
+        }
+        let room = online.room.clone();
+        if let Some(room) = state.rooms.get_mut(&room) {
+            room.set_away(&login.key, Some(peer.id), false);
         }
         self.tell(&state, &login.key, &login.name, Presence::Online, None);
         self.publish(|| BusEvent::Presence {

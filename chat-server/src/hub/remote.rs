@@ -20,7 +20,7 @@ pub(super) fn forget_user(state: &mut State, key: &str, quit: bool) -> Option<Re
     let limit = state.presence_limit;
     if let Some(room) = state.rooms.get_mut(&remote.room) {
         let announce = quit && room.member_count() <= limit;
-        room.remote.remove(key);
+        room.remove_remote(key);
         if announce {
             room.broadcast(
                 &Event::new(ServerMessage::Left {
@@ -51,7 +51,7 @@ fn place(state: &mut State, user_key: &str, name: &str, key: &str, away: bool) {
             },
         }));
     }
-    room.remote.insert(user_key.to_owned(), name.to_owned());
+    room.add_remote(user_key, name, away);
 }
 
 impl Hub {
@@ -123,10 +123,14 @@ impl Hub {
         let away = user.away.clone().map(|text| Away { text, idle: false });
         match state.remote.get(key) {
             Some(r) if r.room == room => {
+                let is_away = away.is_some();
                 if let Some(r) = state.remote.get_mut(key) {
                     r.node = node.to_owned();
                     r.session = user.session;
                     r.away = away;
+                }
+                if let Some(room) = state.rooms.get_mut(&room) {
+                    room.set_away(key, None, is_away);
                 }
                 return;
             }
@@ -134,7 +138,7 @@ impl Hub {
                 if let Some(old) = state.remote.get(key).map(|r| r.room.clone())
                     && let Some(old_room) = state.rooms.get_mut(&old)
                 {
-                    old_room.remote.remove(key);
+                    old_room.remove_remote(key);
                     if old_room.member_count() < state.presence_limit {
                         old_room.broadcast(&Event::new(ServerMessage::Left {
                             room: old_room.name.clone(),
@@ -217,7 +221,7 @@ impl Hub {
             let limit = state.presence_limit;
             if let Some(room) = state.rooms.get_mut(&remote.room) {
                 let announce = room.member_count() <= limit;
-                room.remote.remove(&key);
+                room.remove_remote(&key);
                 if announce {
                     room.broadcast(
                         &Event::new(ServerMessage::Left {
@@ -245,8 +249,12 @@ impl Hub {
             Some(text) => (Presence::Away, text),
             None => (Presence::Online, None),
         };
+        let limit = state.presence_limit;
+        if let Some(room) = state.rooms.get_mut(&room) {
+            room.set_away(&key, None, presence == Presence::Away);
+        }
         if let Some(room) = state.rooms.get(&room)
-            && room.member_count() <= state.presence_limit
+            && room.member_count() <= limit
         {
             room.broadcast(&Event::new(ServerMessage::Presence {
                 login: name,
