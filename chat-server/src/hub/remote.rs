@@ -3,6 +3,7 @@
 //! nodes' events arrive (`cluster::listen`). This node's own users are told what they would be
 //! told if everyone were here: joins, leaves, presence, closed rooms, and room lines.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, Said, ServerMessage};
@@ -91,11 +92,12 @@ impl Hub {
         for room in rooms {
             add_room(&mut state, &room.name, &room.creator, self.history.per_room);
         }
-        let listed: Vec<String> = users.iter().map(|u| login_key(&u.login)).collect();
+        // A set: a node of 13,000 users checked against a list was 169 M comparisons under the lock.
+        let listed: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
         let stale: Vec<String> = state
             .remote
             .iter()
-            .filter(|(key, r)| r.node == node && !listed.contains(key))
+            .filter(|(key, r)| r.node == node && !listed.contains(*key))
             .map(|(key, _)| key.clone())
             .collect();
         for key in stale {
