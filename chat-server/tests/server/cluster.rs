@@ -392,9 +392,14 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     fede.request(Request::CreateRoom {
         room: "club".into(),
     });
-    gala.request(Request::EnterRoom {
-        room: "club".into(),
+    // The room reaches gala's node through Redis: she enters once it has.
+    eventually("club reached gala's node", || {
+        room_members(&mut gala, "club") == Some(1)
     });
+    let (room, _) = entered(&gala.request(Request::EnterRoom {
+        room: "club".into(),
+    }));
+    assert_eq!(room, "club");
     // Redis dies: a line said now gets an error its sender sees, never silence.
     cluster.redis.kill();
     std::thread::sleep(Duration::from_millis(1_500));
