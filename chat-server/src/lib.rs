@@ -8,6 +8,7 @@
 mod accept;
 mod archive;
 mod bus;
+mod ceiling;
 #[cfg(feature = "cluster")]
 mod cluster;
 mod cmd;

@@ -184,28 +184,6 @@ fn raise_descriptor_limit(max_connections: usize) {
         Ok(n) => tracing::debug!(limit = n, "open file limit"),
         Err(e) => tracing::warn!("cannot raise the open file limit: {e}"),
     }
-    warn_thread_ceiling(max_connections);
-}
-
-/// Each client is a thread, and each thread four memory mappings (stacks and guard pages): with
-/// Linux's default `vm.max_map_count` a process holds about 16,300 threads. Past it clients are
-/// refused cleanly; say so at start, where an operator raising `max_connections` looks.
-fn warn_thread_ceiling(max_connections: usize) {
-    #[cfg(target_os = "linux")]
-    if let Some(maps) = std::fs::read_to_string("/proc/sys/vm/max_map_count")
-        .ok()
-        .and_then(|t| t.trim().parse::<usize>().ok())
-        && max_connections > maps / 4
-    {
-        tracing::warn!(
-            max_connections,
-            vm_max_map_count = maps,
-            "about {} clients fit under vm.max_map_count (4 per client); raise it to reach max_connections (docs/DEPLOY.md)",
-            maps / 4
-        );
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = max_connections;
 }
 
 /// Prints a line on standard output for scripts. A closed output (the script stopped reading) is

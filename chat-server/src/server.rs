@@ -43,6 +43,33 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 const SPARE_HANDSHAKE_THREADS: usize = 64;
 /// Reader threads kept waiting for the next logged-in client (each keeps two stack pages).
 const SPARE_READERS: usize = 256;
+/// How far below normal priority a connection's first steps run (its handshake and login): in a
+/// storm of arrivals the cores go to the chat of those logged in first. Its reader, once logged
+/// in, runs at normal priority (readers are started apart for that).
+const FIRST_STEPS_NICE: i32 = 10;
+/// Threads beyond one per client, for the thread budget: those waiting for reuse, the server's
+/// own (accept loops, writers, password pool, archive, store), and a connection's two threads
+/// for a moment at login.
+const OTHER_THREADS: usize = SPARE_HANDSHAKE_THREADS + SPARE_READERS + 128;
+
+/// `max_connections`, or fewer if this process cannot start that many client threads (see
+/// `ceiling`): past the budget clients are refused with a goodbye, before the kernel refuses a
+/// thread in a way that would end the process.
+fn thread_budget(max_connections: usize) -> usize {
+    match crate::ceiling::clients_that_fit(OTHER_THREADS) {
+        Some(fit) if fit < max_connections => {
+            tracing::warn!(
+                max_connections,
+                clients = fit,
+                "this process can start threads for about {fit} clients (each thread takes {} of the mappings vm.max_map_count allows); clients past that are refused; raise vm.max_map_count to reach max_connections (docs/DEPLOY.md)",
+                crate::ceiling::MAPS_PER_THREAD
+            );
+            fit
+        }
+        _ => max_connections,
+    }
+}
+
 /// How long a spare thread waits before it ends.
 const SPARE_LINGER: Duration = Duration::from_secs(10);
 
@@ -77,8 +104,11 @@ pub(crate) struct Shared {
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
     all_gone: Condvar,
     shutting_down: AtomicBool,
-    /// Open connections by address (admitted, not yet closed).
-    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// Open connections (admitted, not yet closed), by address and in all.
+    per_ip: Mutex<Open>,
+    /// The most connections admitted at once: `max_connections`, or fewer if this process
+    /// cannot start more threads (`ceiling`).
+    max_connections: usize,
     /// Failed logins by address and by account.
     pub login_ip: Backoff<IpAddr>,
     pub login_account: Backoff<String>,
@@ -107,22 +137,22 @@ impl Shared {
         self.shutting_down.load(Ordering::Acquire)
     }
 
-    fn per_ip(&self) -> MutexGuard<'_, HashMap<IpAddr, usize>> {
+    fn per_ip(&self) -> MutexGuard<'_, Open> {
         self.per_ip.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Counts a new connection in, or says why it is refused.
     pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
-        let mut per_ip = self.per_ip();
-        let total: usize = per_ip.values().sum();
-        if total >= self.config.max_connections {
+        let mut open = self.per_ip();
+        if open.total >= self.max_connections {
             return Err("the server is full; try again later");
         }
-        let mine = per_ip.entry(ip).or_insert(0);
+        let mine = open.by_ip.entry(ip).or_insert(0);
         if self.config.max_connections_per_ip > 0 && *mine >= self.config.max_connections_per_ip {
             return Err("too many connections from your address");
         }
         *mine += 1;
+        open.total += 1;
         Ok(Admission {
             shared: Arc::clone(self),
             ip,
@@ -182,13 +212,22 @@ pub(crate) struct Admission {
     ip: IpAddr,
 }
 
+/// Open connections by address, and their sum (kept, so admitting one never adds them up).
+#[derive(Debug, Default)]
+struct Open {
+    by_ip: HashMap<IpAddr, usize>,
+    total: usize,
+}
+
 impl Drop for Admission {
     fn drop(&mut self) {
-        let mut per_ip = self.shared.per_ip();
-        if let Some(n) = per_ip.get_mut(&self.ip) {
+        let mut guard = self.shared.per_ip();
+        let open = &mut *guard;
+        if let Some(n) = open.by_ip.get_mut(&self.ip) {
             *n -= 1;
+            open.total -= 1;
             if *n == 0 {
-                per_ip.remove(&self.ip);
+                open.by_ip.remove(&self.ip);
             }
         }
     }
@@ -326,7 +365,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             },
             default_lines,
         ),
-        per_ip: Mutex::new(HashMap::new()),
+        per_ip: Mutex::new(Open::default()),
+        max_connections: thread_budget(config.max_connections),
         login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),
         login_account: Backoff::new(config.login_free_failures, config.login_backoff_max),
         registrations: KeyedBuckets::new(
@@ -348,8 +388,10 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             HANDSHAKE_STACK_BYTES,
             SPARE_HANDSHAKE_THREADS,
             SPARE_LINGER,
-        ),
-        readers: Spares::new("reader", READER_STACK_BYTES, SPARE_READERS, SPARE_LINGER),
+        )
+        .lower_priority(FIRST_STEPS_NICE),
+        readers: Spares::new("reader", READER_STACK_BYTES, SPARE_READERS, SPARE_LINGER)
+            .started_apart(),
         first_steps: Gate::new(thread::available_parallelism().map_or(2, usize::from)),
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),

@@ -7,6 +7,12 @@
 //!
 //! The number of waiting threads is bounded, and each waits at most `linger`, so an idle server
 //! keeps few. Dropping the `Spares` lets the waiting threads end at once.
+//!
+//! A family may run at a lower priority ([`Spares::lower_priority`]: the first steps of a
+//! connection, so a storm of arrivals yields the cores to the chat of those logged in), and may
+//! have its new threads started by a thread of its own ([`Spares::started_apart`]: readers,
+//! which a lower-priority first-steps thread asks for, and which would otherwise inherit its
+//! priority for good, since an unprivileged thread cannot raise its priority again).
 
 use std::io;
 use std::sync::Arc;
@@ -27,6 +33,8 @@ pub(crate) struct Spares {
     /// Zero capacity: a send succeeds only when a spare thread is waiting for it.
     jobs: Sender<Job>,
     shared: Arc<SpareState>,
+    /// With `started_apart`: the thread that starts new threads for jobs no waiting one took.
+    starter: Option<Sender<Job>>,
 }
 
 #[derive(Debug)]
@@ -39,6 +47,8 @@ struct SpareState {
     max_waiting: usize,
     linger: Duration,
     next: AtomicU64,
+    /// Added to the nice value of each thread of the family (Linux; 0: unchanged).
+    nice: i32,
 }
 
 impl Spares {
@@ -61,40 +71,58 @@ impl Spares {
                 max_waiting,
                 linger,
                 next: AtomicU64::new(1),
+                nice: 0,
             }),
+            starter: None,
         }
     }
 
+    /// The family's threads run `nice` steps below normal priority (on Linux; elsewhere as is).
+    pub(crate) fn lower_priority(mut self, nice: i32) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.shared) {
+            state.nice = nice;
+        }
+        self
+    }
+
+    /// New threads of the family are started by a thread of its own, at the priority of the
+    /// thread that calls this, whoever asks for them later. If that thread cannot be started,
+    /// new threads start on the asker's thread as before.
+    pub(crate) fn started_apart(mut self) -> Self {
+        let (starter, jobs) = crossbeam_channel::unbounded::<Job>();
+        let state = Arc::clone(&self.shared);
+        let spawned = thread::Builder::new()
+            .name(format!("{}-starter", state.name))
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                for job in jobs {
+                    if let Err(e) = start(&state, job) {
+                        tracing::warn!("cannot start a {} thread: {e}", state.name);
+                    }
+                }
+            });
+        if spawned.is_ok() {
+            self.starter = Some(starter);
+        }
+        self
+    }
+
     /// Runs `job` on a waiting thread, or on a new one. If no thread can be started (the system
-    /// is out of threads or memory), runs `job(false)` here and returns the error.
+    /// is out of threads or memory), runs `job(false)` here and returns the error (with
+    /// `started_apart`, on the starter's thread, which logs it).
     pub(crate) fn run(&self, job: Job) -> io::Result<()> {
         let job = match self.jobs.try_send(job) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => job,
         };
-        let (hand, take) = bounded::<Job>(1);
-        let state = Arc::clone(&self.shared);
-        let n = state.next.fetch_add(1, Ordering::Relaxed);
-        let spawned = thread::Builder::new()
-            .name(format!("{}-{n}", state.name))
-            .stack_size(state.stack_bytes)
-            .spawn(move || {
-                if let Ok(job) = take.recv() {
-                    job(true);
-                }
-                state.serve();
-            });
-        match spawned {
-            Ok(_) => {
-                // The thread waits on the other end: this cannot fail.
-                let _ = hand.send(job);
-                Ok(())
-            }
-            Err(e) => {
-                job(false);
-                Err(e)
-            }
-        }
+        let job = match &self.starter {
+            Some(starter) => match starter.send(job) {
+                Ok(()) => return Ok(()),
+                Err(back) => back.into_inner(),
+            },
+            None => job,
+        };
+        start(&self.shared, job)
     }
 
     /// Threads waiting for a job now.
@@ -102,6 +130,49 @@ impl Spares {
     fn waiting(&self) -> usize {
         self.shared.waiting.load(Ordering::Relaxed)
     }
+}
+
+/// Starts a thread of the family for `job`; it then waits for further jobs (`serve`).
+fn start(shared: &Arc<SpareState>, job: Job) -> io::Result<()> {
+    let (hand, take) = bounded::<Job>(1);
+    let state = Arc::clone(shared);
+    let n = state.next.fetch_add(1, Ordering::Relaxed);
+    let spawned = thread::Builder::new()
+        .name(format!("{}-{n}", state.name))
+        .stack_size(state.stack_bytes)
+        .spawn(move || {
+            lower_priority(state.nice);
+            if let Ok(job) = take.recv() {
+                job(true);
+            }
+            state.serve();
+        });
+    match spawned {
+        Ok(_) => {
+            // The thread waits on the other end: this cannot fail.
+            let _ = hand.send(job);
+            Ok(())
+        }
+        Err(e) => {
+            job(false);
+            Err(e)
+        }
+    }
+}
+
+/// Lowers the calling thread's priority by `nice` steps. On Linux a thread has its own nice
+/// value; elsewhere it would be the whole process's, so nothing is done.
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        let tid = rustix::thread::gettid();
+        let now = rustix::process::getpriority_process(Some(tid)).unwrap_or(0);
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), now + nice) {
+            tracing::debug!("cannot lower a thread's priority: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 impl SpareState {
@@ -180,5 +251,35 @@ mod tests {
         wait_until("the waiting ones end", || {
             state.waiting.load(Ordering::Relaxed) == 0
         });
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_lower_priority_thread_asking_for_a_reader_started_apart_gets_one_at_normal_priority() {
+        fn nice() -> i32 {
+            rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap()
+        }
+        let normal = nice();
+        let readers =
+            Arc::new(Spares::new("reader", 64 * 1024, 4, Duration::from_secs(5)).started_apart());
+        let first = Spares::new("first", 64 * 1024, 4, Duration::from_secs(5)).lower_priority(5);
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let asked = Arc::clone(&readers);
+        first
+            .run(Box::new(move |_| {
+                let reader_tx = tx.clone();
+                asked
+                    .run(Box::new(move |_| {
+                        reader_tx.send(("reader", nice())).unwrap()
+                    }))
+                    .unwrap();
+                tx.send(("first", nice())).unwrap();
+            }))
+            .unwrap();
+        let mut seen: Vec<(&str, i32)> = (0..2)
+            .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [("first", (normal + 5).min(19)), ("reader", normal)]);
     }
 }
