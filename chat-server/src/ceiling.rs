@@ -38,6 +38,7 @@ pub fn clients_that_fit(other_threads: usize) -> Option<usize> {
 }
 
 /// Clients that fit in `max_maps` mappings with `used_maps` taken and `other_threads` to run.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn fit(max_maps: usize, used_maps: usize, other_threads: usize) -> usize {
     let free = max_maps.saturating_sub(used_maps.saturating_add(SPARE_MAPS));
     (free / MAPS_PER_THREAD).saturating_sub(other_threads)

@@ -155,6 +155,8 @@ pub(crate) fn handle(s: &mut Session, id: u32, request: Request) -> Handled {
             Ok(Next::Continue)
         }
         (_, Request::Exit) => {
+            // Gone from the chat before the client sees its goodbye.
+            s.shared.hub.logout(&s.peer);
             s.peer
                 .close_replying(Some(id), CloseReason::Exit, "goodbye");
             Ok(Next::Close)

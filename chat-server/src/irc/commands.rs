@@ -28,6 +28,8 @@ pub(crate) fn handle(s: &mut IrcSession, line: &Line) -> Option<Ended> {
                 "" => "Quit".to_owned(),
                 why => format!("Quit: {why}"),
             });
+            // Gone from the chat before the client sees its connection close.
+            super::session::leave(&s.shared, &s.peer, s.guest);
             s.peer.close(CloseReason::Exit, "client quit");
             return Some(Ended::Closed("quit".into()));
         }

@@ -90,6 +90,16 @@ struct Reading {
     read_timeout: Option<Duration>,
 }
 
+/// Takes the user out of the chat (offline, a guest's nick free again); done again does nothing.
+pub(super) fn leave(shared: &Shared, peer: &Arc<Peer>, guest: bool) {
+    shared.hub.logout(peer);
+    if guest {
+        shared
+            .directory
+            .remove_guest(&validate::login_key(peer.name()));
+    }
+}
+
 impl IrcSession {
     /// Queues IRC text (whole lines with CR LF) for the client.
     pub fn send_text(&self, text: String) {
@@ -243,12 +253,7 @@ pub(crate) fn serve<G: Send + 'static>(
 
 #[inline(never)]
 fn end(shared: &Shared, peer: &Arc<Peer>, guest: bool, why: &str) {
-    shared.hub.logout(peer);
-    if guest {
-        shared
-            .directory
-            .remove_guest(&validate::login_key(peer.name()));
-    }
+    leave(shared, peer, guest);
     shared.unregister(peer);
     peer.finish();
     tracing::info!(peer = peer.id, addr = %peer.addr, login = %peer.name(), "IRC client disconnected: {why}");
