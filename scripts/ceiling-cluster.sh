@@ -24,16 +24,10 @@ PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
 tmp=$(mktemp -d)
 ulimit -n "$(ulimit -Hn)"
 
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 cleanup() {
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
-  as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg/data" -m fast stop >/dev/null 2>&1 || true
+  stop_postgres "$tmp/pg"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -41,21 +35,8 @@ trap cleanup EXIT
 echo "vm.max_map_count=$(sysctl -n vm.max_map_count) kernel.pid_max=$(sysctl -n kernel.pid_max)" \
   "open files=$(ulimit -n) tasks running=$(ps -eLf | wc -l)" >&2
 
-pg_port=$(free_port)
-mkdir -p "$tmp/pg"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$tmp/pg" && chmod 755 "$tmp"
-as_pg "$PG_BIN/initdb" -D "$tmp/pg/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/data/log" -w \
-  -o "-p $pg_port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-accounts=postgres://postgres@127.0.0.1:$pg_port/postgres
-
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-  >"$tmp/redis.log" 2>&1 &
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
-  sleep 0.1
-done
+start_postgres "$tmp/pg" fsync=off
+start_redis_server "$tmp/redis.log"
 
 addrs=()
 pids=()

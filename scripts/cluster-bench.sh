@@ -27,13 +27,6 @@ nodes=()
 redis=""
 ulimit -n "$(ulimit -Hn)"
 
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 stop_nodes() {
   for pid in "${nodes[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -49,32 +42,17 @@ stop_redis() {
 cleanup() {
   stop_nodes
   stop_redis
-  as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg/data" -m fast stop >/dev/null 2>&1 || true
+  stop_postgres "$tmp/pg"
   rm -rf "$tmp/pg" "$tmp"/node*
 }
 trap cleanup EXIT
 
 # PostgreSQL, once for the batch.
-pg_port=$(free_port)
-mkdir -p "$tmp/pg"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$tmp/pg" && chmod 755 "$tmp"
-as_pg "$PG_BIN/initdb" -D "$tmp/pg/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/data/log" -w \
-  -o "-p $pg_port -k $tmp/pg/data -c listen_addresses=127.0.0.1" start >/dev/null
-accounts=postgres://postgres@127.0.0.1:$pg_port/postgres
+start_postgres "$tmp/pg"
 
 start_redis() {
   stop_redis
-  redis_port=$(free_port)
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-    >"$tmp/redis.log" 2>&1 &
-  redis=$!
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && return
-    sleep 0.05
-  done
-  echo "redis-server did not start" >&2
-  exit 1
+  start_redis_server "$tmp/redis.log" || exit 1
 }
 
 # Starts node $1 (0, 1, 2) of kind $2 (single, cluster) with extra flags $3…; appends its

@@ -38,6 +38,8 @@
 # measured no different: ngircd's one thread is then busy all the time anyway.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 rounds=${1:-3}
 cases=${CASES:-n100 n1000 p99}
 servers=${SERVERS:-native irc ngircd}
@@ -86,10 +88,6 @@ start_chat() {
   wait_for "$tmp/chat.out" '^irc listening on .*:[0-9]'
   native_addr=$(sed -n 's/^listening on //p' "$tmp/chat.out")
   irc_addr=$(sed -n 's/^irc listening on //p' "$tmp/chat.out")
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # Starts ngircd on a free port; sets $server and $irc_addr.

@@ -1,6 +1,7 @@
 //! The shared, in-memory state of the chat: who is online (and whether away), which rooms exist,
 //! who is where, and what was said in each room lately (`room`). Presence, away messages and
-//! typing notices are in `presence`.
+//! typing notices are in `presence`; what is said (room lines, private messages) in `talk`;
+//! the read-only views others ask for (room lists, who is online) in `views`.
 //!
 //! Architecture Invariants:
 //! - a logged-in user is in exactly one room; the default room always exists and is never
@@ -15,6 +16,8 @@
 mod presence;
 mod remote;
 mod room;
+mod talk;
+mod views;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,11 +25,13 @@ use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use chat_core::protocol::{
-    CloseReason, ErrorCode, Presence, RoomClosedReason, RoomInfo, Said, ServerMessage,
+    CloseReason, ErrorCode, Presence, RoomClosedReason, Said, ServerMessage,
 };
 use chat_core::validate::room_key;
 
 pub use presence::Away;
+pub use talk::Delivered;
+pub use views::OnlineUser;
 
 use crate::bus::{Bus, BusEvent};
 use crate::event::Event;
@@ -161,52 +166,6 @@ pub struct Hub {
     bus: OnceLock<Arc<dyn Bus>>,
     /// The next room line's number, for every room (see `Room::say`).
     line_ids: AtomicU64,
-}
-
-/// A private message queued for its recipient.
-#[derive(Debug)]
-pub struct Delivered {
-    /// The recipient's login as registered.
-    pub to: String,
-    /// The recipient, if it has fallen far behind (for the sender to wait for).
-    pub behind: Option<Arc<Peer>>,
-}
-
-/// A room line, said.
-#[derive(Debug)]
-pub struct Spoken {
-    /// The line, as the room's history keeps it.
-    pub said: Arc<Said>,
-    /// Whether it was said in the default room (whose history is kept on disk).
-    pub in_default_room: bool,
-    /// A member far behind, for the sender to wait for.
-    pub behind: Option<Arc<Peer>>,
-}
-
-/// One row of [`Hub::online_users`].
-#[derive(Debug, Clone)]
-pub struct OnlineUser {
-    /// Login key.
-    pub key: String,
-    /// Room name.
-    pub room: String,
-    /// Online or away.
-    pub presence: Presence,
-    /// The away message.
-    pub away_text: Option<String>,
-}
-
-/// A room as seen from outside.
-#[derive(Debug, Clone)]
-pub struct RoomView {
-    /// Its name.
-    pub name: String,
-    /// Its creator's login (none for the default room).
-    pub creator: Option<String>,
-    /// Its members' logins, sorted, at most [`chat_core::limits::MAX_LISTED`].
-    pub members: Vec<String>,
-    /// Whether it is the default room.
-    pub is_default: bool,
 }
 
 /// What `login` did to an earlier session of the same account.
@@ -528,247 +487,6 @@ impl Hub {
         }
     }
 
-    /// A room message from the peer to everyone in its room, the peer included, kept in the
-    /// room's history. `notice`: sent as an IRC `NOTICE` (shown as one to IRC clients).
-    ///
-    /// On a node of a cluster the line is published instead, and every node (this one too)
-    /// delivers it as it comes back, in the cluster's order: `Ok(None)`. If it cannot be
-    /// published, the sender is told.
-    pub fn say(
-        &self,
-        peer: &Arc<Peer>,
-        text: String,
-        notice: bool,
-    ) -> Result<Option<Spoken>, HubError> {
-        let login = peer.login().ok_or(HubError::LoginRequired)?;
-        let state = self.read();
-        let online = state
-            .online
-            .get(&login.key)
-            .ok_or(HubError::LoginRequired)?;
-        let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
-        if let Some(bus) = self.bus() {
-            if !bus.is_up() {
-                return Err(HubError::ClusterUnreachable);
-            }
-            let event = BusEvent::Said {
-                room: room.name.clone(),
-                from: login.name.clone(),
-                text: text.clone(),
-                time: bus.now_ms(),
-                notice,
-            };
-            bus.publish(event, Some(not_sent(peer, text)));
-            return Ok(None);
-        }
-        let time = chat_core::clock::system_now_ms();
-        let (said, behind) = room.say(peer, text, time, notice, &self.line_ids);
-        Ok(Some(Spoken {
-            said,
-            in_default_room: online.room == self.default_key,
-            behind,
-        }))
-    }
-
-    /// Lines said in the peer's room before line `before` (the newest when `None`), as many as
-    /// fit one frame: the `history` reply.
-    pub fn history(
-        &self,
-        peer: &Peer,
-        room: &str,
-        before: Option<u64>,
-    ) -> Result<ServerMessage, HubError> {
-        let login = peer.login().ok_or(HubError::LoginRequired)?;
-        let state = self.read();
-        let online = state
-            .online
-            .get(&login.key)
-            .ok_or(HubError::LoginRequired)?;
-        if room_key(room) != online.room {
-            return Err(HubError::NotInRoom);
-        }
-        let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
-        let budget = wire::room_for_rows(ServerMessage::History {
-            room: room.name.clone(),
-            messages: Vec::new(),
-            more: true,
-        });
-        let (messages, more) = room.lines().newest(before, budget, usize::MAX);
-        Ok(ServerMessage::History {
-            room: room.name.clone(),
-            messages,
-            more,
-        })
-    }
-
-    /// A private message to an online user. Returns what became of it, or `None` if that user is
-    /// not online. The two become each other's partners (told of presence changes).
-    pub fn private(
-        &self,
-        from: &Arc<Peer>,
-        to_key: &str,
-        text: &str,
-        id: u64,
-        notice: bool,
-    ) -> Result<Option<Delivered>, HubError> {
-        let login = from.login().ok_or(HubError::LoginRequired)?;
-        let mut state = self.write();
-        if !state.online.contains_key(to_key)
-            && let Some(remote) = state.remote.get(to_key)
-            && let Some(bus) = self.bus()
-        {
-            // On another node: published, delivered there.
-            if !bus.is_up() {
-                return Err(HubError::ClusterUnreachable);
-            }
-            let to = remote.name.clone();
-            bus.publish(
-                BusEvent::Private {
-                    to: to.clone(),
-                    from: login.name.clone(),
-                    text: text.to_owned(),
-                    id,
-                    time: bus.now_ms(),
-                    notice,
-                },
-                Some(not_sent(from, text.to_owned())),
-            );
-            if let Some(me) = state.online.get_mut(&login.key) {
-                presence::add_partner(&mut me.partners, to_key);
-            }
-            return Ok(Some(Delivered { to, behind: None }));
-        }
-        let Some(to) = state.online.get_mut(to_key) else {
-            return Ok(None);
-        };
-        presence::add_partner(&mut to.partners, &login.key);
-        let mut behind = None;
-        let event = Event::new(ServerMessage::Private {
-            from: login.name.clone(),
-            text: text.to_owned(),
-            stored: false,
-            id,
-        })
-        .noticed(notice);
-        let pushed = to.peer.event(&event);
-        if to.peer.outbox.is_pressing(pushed.backlog) {
-            behind = Some(Arc::clone(&to.peer));
-        }
-        let delivered = Delivered {
-            to: to.peer.name().to_owned(),
-            behind,
-        };
-        if let Some(me) = state.online.get_mut(&login.key) {
-            presence::add_partner(&mut me.partners, to_key);
-            // The message ends the typing notice: the next one goes through at once.
-            me.typing_sent.retain(|(k, _)| k != to_key);
-        }
-        Ok(Some(delivered))
-    }
-
-    /// Every room: the default one first, then by name.
-    pub fn rooms(&self) -> Vec<RoomInfo> {
-        let state = self.read();
-        let mut rooms: Vec<RoomInfo> = state
-            .rooms
-            .iter()
-            .map(|(key, r)| RoomInfo {
-                name: r.name.clone(),
-                members: u32::try_from(r.member_count()).unwrap_or(u32::MAX),
-                creator: r.creator.as_ref().map(|(name, _)| name.clone()),
-                is_default: *key == self.default_key,
-            })
-            .collect();
-        rooms.sort_by(|a, b| {
-            b.is_default
-                .cmp(&a.is_default)
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-        });
-        rooms
-    }
-
-    /// Every online user, by login key.
-    pub fn online_users(&self) -> Vec<OnlineUser> {
-        let state = self.read();
-        let mut online: Vec<OnlineUser> = state
-            .online
-            .iter()
-            .filter_map(|(key, o)| {
-                state.rooms.get(&o.room).map(|r| OnlineUser {
-                    key: key.clone(),
-                    room: r.name.clone(),
-                    presence: o.presence(),
-                    away_text: o.away.as_ref().and_then(|a| a.text.clone()),
-                })
-            })
-            .collect();
-        online.extend(state.remote.iter().filter_map(|(key, r)| {
-            state.rooms.get(&r.room).map(|room| OnlineUser {
-                key: key.clone(),
-                room: room.name.clone(),
-                presence: presence_of(r.away.as_ref()),
-                away_text: r.away.as_ref().and_then(|a| a.text.clone()),
-            })
-        }));
-        drop(state);
-        online.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        online
-    }
-
-    /// The name of the room the peer is in.
-    pub fn room_of(&self, peer: &Peer) -> Option<String> {
-        let login = peer.login()?;
-        let state = self.read();
-        let online = state.online.get(&login.key)?;
-        state.rooms.get(&online.room).map(|r| r.name.clone())
-    }
-
-    /// A room as others may see it, found by name in any case.
-    pub fn room_view(&self, name: &str) -> Option<RoomView> {
-        let state = self.read();
-        let room = state.rooms.get(&room_key(name))?;
-        Some(RoomView {
-            name: room.name.clone(),
-            creator: room.creator.as_ref().map(|(name, _)| name.clone()),
-            members: room.listed_names(),
-            is_default: room_key(name) == self.default_key,
-        })
-    }
-
-    /// An online user, by login key.
-    pub fn online_user(&self, key: &str) -> Option<OnlineUser> {
-        let state = self.read();
-        let Some(online) = state.online.get(key) else {
-            let remote = state.remote.get(key)?;
-            return Some(OnlineUser {
-                key: key.to_owned(),
-                room: state.rooms.get(&remote.room)?.name.clone(),
-                presence: presence_of(remote.away.as_ref()),
-                away_text: remote.away.as_ref().and_then(|a| a.text.clone()),
-            });
-        };
-        Some(OnlineUser {
-            key: key.to_owned(),
-            room: state.rooms.get(&online.room)?.name.clone(),
-            presence: online.presence(),
-            away_text: online.away.as_ref().and_then(|a| a.text.clone()),
-        })
-    }
-
-    /// Every online peer.
-    pub fn online_peers(&self) -> Vec<Arc<Peer>> {
-        self.read()
-            .online
-            .values()
-            .map(|o| Arc::clone(&o.peer))
-            .collect()
-    }
-
-    /// How many users are online.
-    pub fn online_count(&self) -> usize {
-        self.read().online.len()
-    }
-
     /// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
     /// there already. Returns the `entered` message for the peer.
     fn move_peer(
@@ -888,23 +606,4 @@ fn presence_of(away: Option<&Away>) -> Presence {
     } else {
         Presence::Online
     }
-}
-
-/// What tells a sender its line or message did not reach the cluster.
-fn not_sent(peer: &Arc<Peer>, text: String) -> crate::bus::Failed {
-    let peer = Arc::downgrade(peer);
-    Box::new(move || {
-        if let Some(peer) = peer.upgrade() {
-            let shown: String = text.chars().take(40).collect();
-            peer.event(&Event::new(ServerMessage::Error {
-                code: ErrorCode::ServerBusy,
-                message: format!(
-                    "not sent: \u{201c}{shown}\u{201d}: the other servers cannot be reached \
-                     for a moment; try again"
-                ),
-                field: None,
-                retry_after_ms: Some(2_000),
-            }));
-        }
-    })
 }

@@ -84,18 +84,17 @@ struct Roster {
 }
 
 impl Roster {
-    fn insert(&mut self, place: Place, name: &str, away: bool) {
-        if away {
-            self.away.insert(place.clone());
-        } else {
-            self.away.remove(&place);
-        }
-        self.names.insert(place, name.to_owned());
+    /// Adds (or renames) a member; whether it is new.
+    fn insert(&mut self, place: Place, name: &str, away: bool) -> bool {
+        let new = self.names.insert(place.clone(), name.to_owned()).is_none();
+        self.set_away(place, away);
+        new
     }
 
-    fn remove(&mut self, place: &Place) {
-        self.names.remove(place);
+    /// Removes a member; whether it was there.
+    fn remove(&mut self, place: &Place) -> bool {
         self.away.remove(place);
+        self.names.remove(place).is_some()
     }
 
     fn set_away(&mut self, place: Place, away: bool) {
@@ -118,8 +117,8 @@ pub(super) struct Room {
     pub creator: Option<(String, String)>,
     /// Members connected to this node, in no particular order.
     pub members: Vec<Arc<Peer>>,
-    /// Members on other nodes of a cluster: login key → login.
-    remote: BTreeMap<String, String>,
+    /// How many members are on other nodes of a cluster (they are in the roster).
+    remote: usize,
     /// Where each member is in `members`, by peer id: joining and leaving cost O(1), not O(N).
     slots: HashMap<u64, usize>,
     roster: Roster,
@@ -146,7 +145,7 @@ impl Room {
             name: name.to_owned(),
             creator,
             members: Vec::new(),
-            remote: BTreeMap::new(),
+            remote: 0,
             slots: HashMap::new(),
             roster: Roster::default(),
             lines: Mutex::new(lines),
@@ -182,19 +181,25 @@ impl Room {
 
     /// Adds (or renames) a member on another node of the cluster.
     pub fn add_remote(&mut self, key: &str, name: &str, away: bool) {
-        self.remote.insert(key.to_owned(), name.to_owned());
-        self.roster.insert((key.to_owned(), None), name, away);
+        if self.roster.insert((key.to_owned(), None), name, away) {
+            self.remote += 1;
+        }
     }
 
     /// Removes a member on another node.
     pub fn remove_remote(&mut self, key: &str) {
-        self.roster.remove(&(key.to_owned(), None));
-        self.remote.remove(key);
+        if self.roster.remove(&(key.to_owned(), None)) {
+            self.remote -= 1;
+        }
     }
 
     /// Members on other nodes: login key and login.
     pub fn remote_members(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.remote.iter()
+        self.roster
+            .names
+            .iter()
+            .filter(|((_, here), _)| here.is_none())
+            .map(|((key, _), name)| (key, name))
     }
 
     /// A member (`id`: its connection here, `None`: on another node) is away or back.
@@ -204,7 +209,7 @@ impl Room {
 
     /// Members on every node.
     pub fn member_count(&self) -> usize {
-        self.members.len() + self.remote.len()
+        self.members.len() + self.remote
     }
 
     /// The first [`MAX_LISTED`] member names in case-insensitive order (on every node).
