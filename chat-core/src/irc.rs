@@ -151,7 +151,8 @@ fn unescape_tag(value: &str) -> String {
     out
 }
 
-fn escape_tag(value: &str, out: &mut String) {
+/// Appends a tag's value to `out`, escaped as IRCv3 message tags require.
+pub fn escape_tag(value: &str, out: &mut String) {
     for c in value.chars() {
         match c {
             ';' => out.push_str("\\:"),
