@@ -41,11 +41,16 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Threads kept waiting for the next connection's first steps (each keeps the stack pages a
 /// login touched, a few tens of kB).
 const SPARE_HANDSHAKE_THREADS: usize = 64;
-/// Reader threads kept waiting for the next logged-in client (each keeps two stack pages).
+/// Reader threads kept waiting for the next logged-in client (each keeps two stack pages), fresh
+/// ones and settled ones together.
 const SPARE_READERS: usize = 256;
-/// How far below normal priority a connection's first steps run (its handshake and login): in a
-/// storm of arrivals the cores go to the chat of those logged in first. Its reader, once logged
-/// in, runs at normal priority (readers are started apart for that).
+/// Of [`SPARE_READERS`], those kept for clients that settled in: one such hand-over per
+/// connection, against one fresh reader per login.
+const SPARE_SETTLED_READERS: usize = 64;
+/// How far below normal priority a connection's first steps run (its handshake and login), and
+/// its reading until it settles in (its first request beyond keep-alives and `exit`): in a storm
+/// of arrivals the cores go to the chat of those logged in first. A client that settled in is
+/// read at normal priority (those readers are started apart for that).
 const FIRST_STEPS_NICE: i32 = 10;
 /// Threads beyond one per client, for the thread budget: those waiting for reuse, the server's
 /// own (accept loops, writers, password pool, archive, store), and a connection's two threads
@@ -97,8 +102,12 @@ pub(crate) struct Shared {
     pub writers: WriterPool,
     /// Threads for connections' first steps (TLS, hello, login), kept for reuse.
     pub handshakes: Spares,
-    /// Threads for logged-in clients' readers, kept for reuse.
+    /// Threads for logged-in clients' readers, kept for reuse: at normal priority, for clients
+    /// that settled in (see `session`) and for IRC clients.
     pub readers: Spares,
+    /// Readers of clients that just logged in, at the first steps' lower priority: a client that
+    /// logs in and leaves again, as in a storm of reconnections, is done with entirely there.
+    pub fresh_readers: Spares,
     /// Connections handling a frame before login, at most one per core.
     pub first_steps: Gate,
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
@@ -390,8 +399,20 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             SPARE_LINGER,
         )
         .lower_priority(FIRST_STEPS_NICE),
-        readers: Spares::new("reader", READER_STACK_BYTES, SPARE_READERS, SPARE_LINGER)
-            .started_apart(),
+        readers: Spares::new(
+            "reader",
+            READER_STACK_BYTES,
+            SPARE_SETTLED_READERS,
+            SPARE_LINGER,
+        )
+        .started_apart(),
+        fresh_readers: Spares::new(
+            "fresh",
+            READER_STACK_BYTES,
+            SPARE_READERS - SPARE_SETTLED_READERS,
+            SPARE_LINGER,
+        )
+        .lower_priority(FIRST_STEPS_NICE),
         first_steps: Gate::new(thread::available_parallelism().map_or(2, usize::from)),
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),

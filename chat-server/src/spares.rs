@@ -9,10 +9,11 @@
 //! keeps few. Dropping the `Spares` lets the waiting threads end at once.
 //!
 //! A family may run at a lower priority ([`Spares::lower_priority`]: the first steps of a
-//! connection, so a storm of arrivals yields the cores to the chat of those logged in), and may
-//! have its new threads started by a thread of its own ([`Spares::started_apart`]: readers,
-//! which a lower-priority first-steps thread asks for, and which would otherwise inherit its
-//! priority for good, since an unprivileged thread cannot raise its priority again).
+//! connection and its fresh reader, so a storm of arrivals yields the cores to the chat of those
+//! logged in), and may have its new threads started by a thread of its own
+//! ([`Spares::started_apart`]: the readers of clients that settled in, which a lower-priority
+//! thread asks for, and which would otherwise inherit its priority for good, since an
+//! unprivileged thread cannot raise its priority again).
 
 use std::io;
 use std::sync::Arc;
@@ -47,8 +48,9 @@ struct SpareState {
     max_waiting: usize,
     linger: Duration,
     next: AtomicU64,
-    /// Added to the nice value of each thread of the family (Linux; 0: unchanged).
-    nice: i32,
+    /// The nice value each thread of the family runs at, at least (Linux; `None`: inherited
+    /// from whoever started it).
+    nice: Option<i32>,
 }
 
 impl Spares {
@@ -71,16 +73,18 @@ impl Spares {
                 max_waiting,
                 linger,
                 next: AtomicU64::new(1),
-                nice: 0,
+                nice: None,
             }),
             starter: None,
         }
     }
 
-    /// The family's threads run `nice` steps below normal priority (on Linux; elsewhere as is).
+    /// The family's threads run `nice` steps below the priority of the thread that calls this
+    /// (on Linux; elsewhere as is), whichever thread starts them: one started by a thread already
+    /// that low is not lowered further.
     pub(crate) fn lower_priority(mut self, nice: i32) -> Self {
         if let Some(state) = Arc::get_mut(&mut self.shared) {
-            state.nice = nice;
+            state.nice = Some(current_nice() + nice);
         }
         self
     }
@@ -160,14 +164,22 @@ fn start(shared: &Arc<SpareState>, job: Job) -> io::Result<()> {
     }
 }
 
-/// Lowers the calling thread's priority by `nice` steps. On Linux a thread has its own nice
-/// value; elsewhere it would be the whole process's, so nothing is done.
-fn lower_priority(nice: i32) {
+/// The calling thread's nice value (Linux; elsewhere 0).
+fn current_nice() -> i32 {
     #[cfg(target_os = "linux")]
-    if nice > 0 {
+    let nice = rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap_or(0);
+    #[cfg(not(target_os = "linux"))]
+    let nice = 0;
+    nice
+}
+
+/// Lowers the calling thread's priority to nice value `nice` if it runs higher. On Linux a thread
+/// has its own nice value; elsewhere it would be the whole process's, so nothing is done.
+fn lower_priority(nice: Option<i32>) {
+    #[cfg(target_os = "linux")]
+    if let Some(nice) = nice.filter(|&nice| nice > current_nice()) {
         let tid = rustix::thread::gettid();
-        let now = rustix::process::getpriority_process(Some(tid)).unwrap_or(0);
-        if let Err(e) = rustix::process::setpriority_process(Some(tid), now + nice) {
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
             tracing::debug!("cannot lower a thread's priority: {e}");
         }
     }
@@ -262,9 +274,12 @@ mod tests {
         let normal = nice();
         let readers =
             Arc::new(Spares::new("reader", 64 * 1024, 4, Duration::from_secs(5)).started_apart());
+        // Lowered as far as the first steps, and started by them: not lowered twice.
+        let fresh =
+            Arc::new(Spares::new("fresh", 64 * 1024, 4, Duration::from_secs(5)).lower_priority(5));
         let first = Spares::new("first", 64 * 1024, 4, Duration::from_secs(5)).lower_priority(5);
         let (tx, rx) = crossbeam_channel::unbounded();
-        let asked = Arc::clone(&readers);
+        let (asked, fresh_asked) = (Arc::clone(&readers), Arc::clone(&fresh));
         first
             .run(Box::new(move |_| {
                 let reader_tx = tx.clone();
@@ -273,13 +288,21 @@ mod tests {
                         reader_tx.send(("reader", nice())).unwrap()
                     }))
                     .unwrap();
+                let fresh_tx = tx.clone();
+                fresh_asked
+                    .run(Box::new(move |_| fresh_tx.send(("fresh", nice())).unwrap()))
+                    .unwrap();
                 tx.send(("first", nice())).unwrap();
             }))
             .unwrap();
-        let mut seen: Vec<(&str, i32)> = (0..2)
+        let mut seen: Vec<(&str, i32)> = (0..3)
             .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
             .collect();
         seen.sort_unstable();
-        assert_eq!(seen, [("first", (normal + 5).min(19)), ("reader", normal)]);
+        let lowered = (normal + 5).min(19);
+        assert_eq!(
+            seen,
+            [("first", lowered), ("fresh", lowered), ("reader", normal)]
+        );
     }
 }

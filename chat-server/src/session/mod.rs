@@ -28,7 +28,7 @@ use crate::cmd::{self, Next, Refusal};
 use crate::outbox::Frame;
 use crate::peer::Peer;
 use crate::server::Shared;
-use crate::spares::Job;
+use crate::spares::{Job, Spares};
 use crate::throttle::{Flood, FloodVerdict};
 use crate::wire;
 
@@ -147,30 +147,57 @@ pub(crate) fn serve<G: Send + 'static>(
             // freed blocks in this thread's allocator cache. A long-lived idle client should
             // keep neither: continue on a reader thread (a spare one, or a new one, with a small
             // stack) while this one goes back to wait for the next connection's first steps.
-            // Boxed, so the thread's start-up frames carry a pointer rather than copies of the
-            // connection's state: those frames stay on the stack for the connection's life.
-            let mut state = Box::new((session, reading));
-            let job: Job = Box::new(move |own_thread| {
-                let (session, reading) = &mut *state;
-                let why = if own_thread {
-                    session.run(reading).into_reason()
-                } else {
-                    session.peer.close(
-                        CloseReason::TooManyConnections,
-                        "the server cannot take more clients now; try again later",
-                    );
-                    "out of threads".to_owned()
-                };
-                end(&session.shared, &session.peer, &why);
-                drop(guard);
-            });
-            if let Err(e) = shared.readers.run(job) {
-                tracing::warn!(peer = id, "cannot start a reader thread: {e}; dropped");
-            }
+            // A fresh reader, at this thread's priority, until the client settles in.
+            let family = if SETTLING {
+                &shared.fresh_readers
+            } else {
+                reading.settled = true;
+                &shared.readers
+            };
+            hand_over(family, session, reading, guard);
             return;
         }
+        Ended::Settled => "internal error: settled before login".to_owned(),
     };
     end(&shared, &peer, &why);
+}
+
+/// Whether a client's reading moves to a normal-priority thread once it settles in: only where
+/// threads have priorities of their own (Linux); elsewhere the first reader is the only one.
+const SETTLING: bool = cfg!(target_os = "linux");
+
+/// Moves a logged-in connection to a thread of `family`, which reads it from there on (and hands
+/// it on again, to a normal-priority reader, when it settles in). Boxed, so the thread's start-up
+/// frames carry a pointer rather than copies of the connection's state: those frames stay on
+/// the stack for the connection's life.
+fn hand_over<G: Send + 'static>(family: &Spares, session: Session, reading: Reading, guard: G) {
+    let id = session.peer.id;
+    let mut state = Box::new((session, reading));
+    let job: Job = Box::new(move |own_thread| {
+        let ended = {
+            let (session, reading) = &mut *state;
+            if own_thread {
+                session.run(reading)
+            } else {
+                session.peer.close(
+                    CloseReason::TooManyConnections,
+                    "the server cannot take more clients now; try again later",
+                );
+                Ended::Closed("out of threads".to_owned())
+            }
+        };
+        let (session, reading) = *state;
+        if let Ended::Settled = ended {
+            let shared = Arc::clone(&session.shared);
+            hand_over(&shared.readers, session, reading, guard);
+            return;
+        }
+        end(&session.shared, &session.peer, &ended.into_reason());
+        drop(guard);
+    });
+    if let Err(e) = family.run(job) {
+        tracing::warn!(peer = id, "cannot start a reader thread: {e}; dropped");
+    }
 }
 
 /// A connection's last steps, on whichever thread read it last. Out of line, like the other
@@ -190,6 +217,9 @@ enum Ended {
     Closed(String),
     /// The client just logged in; the loop may go on, on another thread.
     LoggedIn,
+    /// The client settled in: it asked for something beyond keep-alives and `exit` (see
+    /// [`settles`]); the loop goes on, on a normal-priority thread.
+    Settled,
 }
 
 impl Ended {
@@ -197,6 +227,7 @@ impl Ended {
         match self {
             Ended::Closed(why) => why,
             Ended::LoggedIn => "internal error: logged in twice".to_owned(),
+            Ended::Settled => "internal error: settled twice".to_owned(),
         }
     }
 }
@@ -214,6 +245,8 @@ struct Reading {
     idle: Idle,
     /// The socket's read timeout now in force (see [`refresh_read_timeout`]).
     read_timeout: Option<Duration>,
+    /// Logged in and asked for more than keep-alives (see [`settles`]): read at normal priority.
+    settled: bool,
 }
 
 impl Reading {
@@ -243,6 +276,7 @@ impl Reading {
                 away: false,
             },
             read_timeout: None,
+            settled: false,
         }
     }
 }
@@ -356,7 +390,7 @@ impl Session {
             };
             r.last_heard = Instant::now();
             r.pinged = false;
-            let ended = self.on_frame(body, &mut r.flood, &mut r.idle);
+            let ended = self.on_frame(body, &mut r.flood, &mut r.idle, &mut r.settled);
             r.deadline += std::mem::take(&mut self.deadline_credit);
             if let Some(ended) = ended {
                 return ended;
@@ -367,7 +401,13 @@ impl Session {
     /// Decodes and handles one frame; `Some` when the loop must end (or hand over). Out of line,
     /// so the frame an idle reader waits in (`run`) holds none of decoding's or handling's locals.
     #[inline(never)]
-    fn on_frame(&mut self, body: &[u8], flood: &mut Flood, idle: &mut Idle) -> Option<Ended> {
+    fn on_frame(
+        &mut self,
+        body: &[u8],
+        flood: &mut Flood,
+        idle: &mut Idle,
+        settled: &mut bool,
+    ) -> Option<Ended> {
         let frame: ClientFrame = match frame::decode(body) {
             Ok(frame) => frame,
             Err(e) => {
@@ -394,6 +434,7 @@ impl Session {
         }
         let id = frame.id;
         let was = self.phase;
+        let settles = was == Phase::LoggedIn && !*settled && settles(&frame.request);
         // Before login, behind the gate (see `gate`), except password checks: they wait for the
         // password pool, whose queue bounds them.
         // (The `Arc` is cloned only then: a logged-in reader's frames pay nothing for the gate.)
@@ -409,6 +450,10 @@ impl Session {
             Ok(Next::Continue) => {}
             Ok(Next::Close) => return Some(Ended::Closed("said goodbye".into())),
             Err(refusal) => self.error(Some(id), refusal),
+        }
+        if settles {
+            *settled = true;
+            return Some(Ended::Settled);
         }
         (was != Phase::LoggedIn && self.phase == Phase::LoggedIn).then_some(Ended::LoggedIn)
     }
@@ -462,9 +507,34 @@ impl Session {
     }
 }
 
+/// Whether a logged-in client asking for `request` settled in, and is read from then on at
+/// normal priority: anything but keep-alives, clock samples and leaving. A client that logs in
+/// and leaves (a storm of reconnections, a script) never does, and stays below the chat of
+/// those who did.
+fn settles(request: &Request) -> bool {
+    !matches!(
+        request,
+        Request::Ping | Request::Clock | Request::Exit | Request::Logout { .. }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_settles_in_with_its_first_request_beyond_keep_alives_and_leaving() {
+        for quiet in [
+            Request::Ping,
+            Request::Clock,
+            Request::Exit,
+            Request::Logout { all: true },
+        ] {
+            assert!(!settles(&quiet), "{quiet:?}");
+        }
+        assert!(settles(&Request::Say { text: "hi".into() }));
+        assert!(settles(&Request::LeaveRoom));
+    }
 
     #[test]
     fn a_read_timeout_stands_while_it_neither_overshoots_nor_wakes_far_too_early() {
