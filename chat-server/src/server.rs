@@ -402,7 +402,12 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         readers: Spares::new(
             "reader",
             READER_STACK_BYTES,
-            SPARE_SETTLED_READERS,
+            // Without settling (see `session`), every reader is one of these.
+            if crate::session::SETTLING {
+                SPARE_SETTLED_READERS
+            } else {
+                SPARE_READERS
+            },
             SPARE_LINGER,
         )
         .started_apart(),

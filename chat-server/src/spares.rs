@@ -84,7 +84,8 @@ impl Spares {
     /// that low is not lowered further.
     pub(crate) fn lower_priority(mut self, nice: i32) -> Self {
         if let Some(state) = Arc::get_mut(&mut self.shared) {
-            state.nice = Some(current_nice() + nice);
+            // 19 is the lowest priority there is.
+            state.nice = Some((current_nice() + nice).min(19));
         }
         self
     }

@@ -154,7 +154,7 @@ pub(crate) fn serve<G: Send + 'static>(
                 reading.settled = true;
                 &shared.readers
             };
-            hand_over(family, session, reading, guard);
+            hand_over(family, Box::new((session, reading)), guard);
             return;
         }
         Ended::Settled => "internal error: settled before login".to_owned(),
@@ -164,15 +164,14 @@ pub(crate) fn serve<G: Send + 'static>(
 
 /// Whether a client's reading moves to a normal-priority thread once it settles in: only where
 /// threads have priorities of their own (Linux); elsewhere the first reader is the only one.
-const SETTLING: bool = cfg!(target_os = "linux");
+pub(crate) const SETTLING: bool = cfg!(target_os = "linux");
 
 /// Moves a logged-in connection to a thread of `family`, which reads it from there on (and hands
-/// it on again, to a normal-priority reader, when it settles in). Boxed, so the thread's start-up
-/// frames carry a pointer rather than copies of the connection's state: those frames stay on
-/// the stack for the connection's life.
-fn hand_over<G: Send + 'static>(family: &Spares, session: Session, reading: Reading, guard: G) {
-    let id = session.peer.id;
-    let mut state = Box::new((session, reading));
+/// it on again, to a normal-priority reader, when it settles in). Boxed, and kept boxed across
+/// hand-overs, so the frames a reader waits in carry a pointer rather than copies of the
+/// connection's state: those frames stay on the stack for the connection's life.
+fn hand_over<G: Send + 'static>(family: &Spares, mut state: Box<(Session, Reading)>, guard: G) {
+    let id = state.0.peer.id;
     let job: Job = Box::new(move |own_thread| {
         let ended = {
             let (session, reading) = &mut *state;
@@ -186,13 +185,12 @@ fn hand_over<G: Send + 'static>(family: &Spares, session: Session, reading: Read
                 Ended::Closed("out of threads".to_owned())
             }
         };
-        let (session, reading) = *state;
         if let Ended::Settled = ended {
-            let shared = Arc::clone(&session.shared);
-            hand_over(&shared.readers, session, reading, guard);
+            let shared = Arc::clone(&state.0.shared);
+            hand_over(&shared.readers, state, guard);
             return;
         }
-        end(&session.shared, &session.peer, &ended.into_reason());
+        end(&state.0.shared, &state.0.peer, &ended.into_reason());
         drop(guard);
     });
     if let Err(e) = family.run(job) {
