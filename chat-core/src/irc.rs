@@ -165,6 +165,12 @@ pub fn escape_tag(value: &str, out: &mut String) {
     }
 }
 
+/// Whether a line's last parameter must be written after ` :` (it is empty, holds a space, or
+/// starts with a colon).
+pub fn last_needs_colon(param: &str) -> bool {
+    param.is_empty() || param.contains(' ') || param.starts_with(':')
+}
+
 /// Writes `line` with its CR LF. The last parameter is written after ` :` when it needs to be
 /// (empty, holds a space, or starts with a colon); others must not hold spaces.
 pub fn write(line: &Line, out: &mut String) {
@@ -188,7 +194,7 @@ pub fn write(line: &Line, out: &mut String) {
     out.push_str(&line.command);
     for (i, param) in line.params.iter().enumerate() {
         let last = i + 1 == line.params.len();
-        if last && (param.is_empty() || param.contains(' ') || param.starts_with(':')) {
+        if last && last_needs_colon(param) {
             let _ = write!(out, " :{param}");
         } else {
             let _ = write!(out, " {param}");

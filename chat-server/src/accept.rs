@@ -75,7 +75,7 @@ pub(crate) fn accept_loop(
                 drop(admission);
             }
         });
-        if let Err(e) = shared.handshakes.run(job) {
+        if let Err(e) = shared.threads.handshakes.run(job) {
             tracing::warn!(%addr, "cannot start a client thread: {e}; connection refused");
         }
     }

@@ -27,6 +27,7 @@ mod session;
 mod sessions;
 mod spares;
 pub mod store;
+mod threads;
 mod throttle;
 pub mod tls;
 mod wire;

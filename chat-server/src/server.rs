@@ -24,10 +24,9 @@ use crate::gate::Gate;
 use crate::hub::{HistoryLimits, Hub};
 use crate::passwords::PasswordPool;
 use crate::peer::Peer;
-use crate::session::{HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
 use crate::sessions::Sessions;
-use crate::spares::Spares;
 use crate::store::{AccountStore, LocalTokens, MailStore, Store, TokenStore};
+use crate::threads::{self, ConnectionThreads};
 use crate::throttle::{Backoff, KeyedBuckets};
 use crate::tls::ServerTls;
 use crate::writers::WriterPool;
@@ -38,46 +37,6 @@ pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits for clients to be told and disconnected.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Threads kept waiting for the next connection's first steps (each keeps the stack pages a
-/// login touched, a few tens of kB).
-const SPARE_HANDSHAKE_THREADS: usize = 64;
-/// Reader threads kept waiting for the next logged-in client (each keeps two stack pages), fresh
-/// ones and settled ones together.
-const SPARE_READERS: usize = 256;
-/// Of [`SPARE_READERS`], those kept for clients that settled in: one such hand-over per
-/// connection, against one fresh reader per login.
-const SPARE_SETTLED_READERS: usize = 64;
-/// How far below normal priority a connection's first steps run (its handshake and login), and
-/// its reading until it settles in (its first request beyond keep-alives and `exit`): in a storm
-/// of arrivals the cores go to the chat of those logged in first. A client that settled in is
-/// read at normal priority (those readers are started apart for that).
-const FIRST_STEPS_NICE: i32 = 10;
-/// Threads beyond one per client, for the thread budget: those waiting for reuse, the server's
-/// own (accept loops, writers, password pool, archive, store), and a connection's two threads
-/// for a moment at login.
-const OTHER_THREADS: usize = SPARE_HANDSHAKE_THREADS + SPARE_READERS + 128;
-
-/// `max_connections`, or fewer if this process cannot start that many client threads (see
-/// `ceiling`): past the budget clients are refused with a goodbye, before the kernel refuses a
-/// thread in a way that would end the process.
-fn thread_budget(max_connections: usize) -> usize {
-    match crate::ceiling::clients_that_fit(OTHER_THREADS) {
-        Some(fit) if fit < max_connections => {
-            tracing::warn!(
-                max_connections,
-                clients = fit,
-                "this process can start threads for about {fit} clients (each thread takes {} of the mappings vm.max_map_count allows); clients past that are refused; raise vm.max_map_count to reach max_connections (docs/DEPLOY.md)",
-                crate::ceiling::MAPS_PER_THREAD
-            );
-            fit
-        }
-        _ => max_connections,
-    }
-}
-
-/// How long a spare thread waits before it ends.
-const SPARE_LINGER: Duration = Duration::from_secs(10);
-
 /// What every connection thread shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -100,14 +59,8 @@ pub(crate) struct Shared {
     pub tls: Option<ServerTls>,
     /// Sends every client's queued frames.
     pub writers: WriterPool,
-    /// Threads for connections' first steps (TLS, hello, login), kept for reuse.
-    pub handshakes: Spares,
-    /// Threads for logged-in clients' readers, kept for reuse: at normal priority, for clients
-    /// that settled in (see `session`) and for IRC clients.
-    pub readers: Spares,
-    /// Readers of clients that just logged in, at the first steps' lower priority: a client that
-    /// logs in and leaves again, as in a storm of reconnections, is done with entirely there.
-    pub fresh_readers: Spares,
+    /// The threads connections run on.
+    pub threads: ConnectionThreads,
     /// Connections handling a frame before login, at most one per core.
     pub first_steps: Gate,
     connections: Mutex<HashMap<u64, Arc<Peer>>>,
@@ -375,7 +328,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             default_lines,
         ),
         per_ip: Mutex::new(Open::default()),
-        max_connections: thread_budget(config.max_connections),
+        max_connections: threads::thread_budget(config.max_connections),
         login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),
         login_account: Backoff::new(config.login_free_failures, config.login_backoff_max),
         registrations: KeyedBuckets::new(
@@ -392,32 +345,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         passwords,
         tls,
         writers,
-        handshakes: Spares::new(
-            "client",
-            HANDSHAKE_STACK_BYTES,
-            SPARE_HANDSHAKE_THREADS,
-            SPARE_LINGER,
-        )
-        .lower_priority(FIRST_STEPS_NICE),
-        readers: Spares::new(
-            "reader",
-            READER_STACK_BYTES,
-            // Without settling (see `session`), every reader is one of these.
-            if crate::session::SETTLING {
-                SPARE_SETTLED_READERS
-            } else {
-                SPARE_READERS
-            },
-            SPARE_LINGER,
-        )
-        .started_apart(),
-        fresh_readers: Spares::new(
-            "fresh",
-            READER_STACK_BYTES,
-            SPARE_READERS - SPARE_SETTLED_READERS,
-            SPARE_LINGER,
-        )
-        .lower_priority(FIRST_STEPS_NICE),
+        threads: ConnectionThreads::new(),
         first_steps: Gate::new(thread::available_parallelism().map_or(2, usize::from)),
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),

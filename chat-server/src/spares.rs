@@ -269,9 +269,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_lower_priority_thread_asking_for_a_reader_started_apart_gets_one_at_normal_priority() {
-        fn nice() -> i32 {
-            rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap()
-        }
+        let nice = current_nice;
         let normal = nice();
         let readers =
             Arc::new(Spares::new("reader", 64 * 1024, 4, Duration::from_secs(5)).started_apart());

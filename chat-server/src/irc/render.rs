@@ -158,8 +158,11 @@ pub fn privmsg(out: &mut String, t: &Text<'_>, caps: Caps) {
         ] {
             out.push_str(part);
         }
-        let colon = piece.is_empty() || piece.contains(' ') || piece.starts_with(':');
-        out.push_str(if colon { " :" } else { " " });
+        out.push_str(if irc::last_needs_colon(piece) {
+            " :"
+        } else {
+            " "
+        });
         out.push_str(piece);
         out.push_str("\r\n");
     }

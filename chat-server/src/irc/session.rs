@@ -242,7 +242,7 @@ pub(crate) fn serve<G: Send + 'static>(
                 end(&session.shared, &session.peer, session.guest, &why);
                 drop(guard);
             });
-            if let Err(e) = shared.readers.run(job) {
+            if let Err(e) = shared.threads.readers.run(job) {
                 tracing::warn!(peer = id, "cannot start a reader thread: {e}; dropped");
             }
             return;

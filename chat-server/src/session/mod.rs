@@ -29,6 +29,7 @@ use crate::outbox::Frame;
 use crate::peer::Peer;
 use crate::server::Shared;
 use crate::spares::{Job, Spares};
+use crate::threads::SETTLING;
 use crate::throttle::{Flood, FloodVerdict};
 use crate::wire;
 
@@ -149,10 +150,10 @@ pub(crate) fn serve<G: Send + 'static>(
             // stack) while this one goes back to wait for the next connection's first steps.
             // A fresh reader, at this thread's priority, until the client settles in.
             let family = if SETTLING {
-                &shared.fresh_readers
+                &shared.threads.fresh_readers
             } else {
                 reading.settled = true;
-                &shared.readers
+                &shared.threads.readers
             };
             hand_over(family, Box::new((session, reading)), guard);
             return;
@@ -161,10 +162,6 @@ pub(crate) fn serve<G: Send + 'static>(
     };
     end(&shared, &peer, &why);
 }
-
-/// Whether a client's reading moves to a normal-priority thread once it settles in: only where
-/// threads have priorities of their own (Linux); elsewhere the first reader is the only one.
-pub(crate) const SETTLING: bool = cfg!(target_os = "linux");
 
 /// Moves a logged-in connection to a thread of `family`, which reads it from there on (and hands
 /// it on again, to a normal-priority reader, when it settles in). Boxed, and kept boxed across
@@ -187,7 +184,7 @@ fn hand_over<G: Send + 'static>(family: &Spares, mut state: Box<(Session, Readin
         };
         if let Ended::Settled = ended {
             let shared = Arc::clone(&state.0.shared);
-            hand_over(&shared.readers, state, guard);
+            hand_over(&shared.threads.readers, state, guard);
             return;
         }
         end(&state.0.shared, &state.0.peer, &ended.into_reason());
