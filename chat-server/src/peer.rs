@@ -15,7 +15,7 @@ use crate::event::Event;
 use crate::irc::{self, Caps};
 use crate::outbox::{Frame, Outbox, PushError, Wake};
 use crate::wire;
-use crate::writers::{ReadyQueue, Unsent};
+use crate::writers::{ReadyQueue, Unsent, WriteHere};
 
 /// A connected client.
 #[derive(Debug)]
@@ -64,6 +64,7 @@ pub enum Protocol {
 pub(crate) fn broadcast<'a>(
     members: impl IntoIterator<Item = &'a Arc<Peer>>,
     event: &Event,
+    mut here: Option<&mut WriteHere>,
 ) -> Option<Arc<Peer>> {
     let mut idle = None;
     let mut behind: Option<(&Arc<Peer>, usize)> = None;
@@ -73,8 +74,12 @@ pub(crate) fn broadcast<'a>(
         };
         let pushed = member.push(&frame);
         if pushed.wake == Wake::Schedule {
-            idle.get_or_insert_with(|| member.ready.batch())
-                .add(Arc::clone(member));
+            match here.as_deref_mut() {
+                Some(here) => here.add(Arc::clone(member)),
+                None => idle
+                    .get_or_insert_with(|| member.ready.batch())
+                    .add(Arc::clone(member)),
+            }
         }
         if member.outbox.is_pressing(pushed.backlog)
             && behind.is_none_or(|(_, most)| pushed.backlog > most)
@@ -186,6 +191,11 @@ impl Peer {
                 message: message.to_owned(),
             },
         )
+    }
+
+    /// The queue this peer is scheduled on.
+    pub(crate) fn ready_queue(&self) -> &ReadyQueue {
+        &self.ready
     }
 
     /// The socket.

@@ -424,7 +424,7 @@ fn broadcast_directory(shared: &Shared) {
     };
     // Written for native clients only: IRC has no room list that follows changes.
     let event = crate::event::Event::native_only(frame);
-    crate::peer::broadcast(&shared.hub.online_peers(), &event);
+    crate::peer::broadcast(&shared.hub.online_peers(), &event, None);
 }
 
 impl ServerHandle {

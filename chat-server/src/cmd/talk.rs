@@ -37,6 +37,7 @@ pub(super) fn say(s: &mut Session, text: String) -> Handled {
         // Published to the cluster: delivered (the sender's copy too) as it comes back.
         return Ok(Next::Continue);
     };
+    spoken.write.now();
     if spoken.in_default_room {
         s.shared.archive.room_line(spoken.said);
     }

@@ -12,6 +12,7 @@ use crate::bus::BusEvent;
 use crate::event::Event;
 use crate::peer::Peer;
 use crate::wire;
+use crate::writers::WriteHere;
 
 /// A private message queued for its recipient.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct Spoken {
     pub in_default_room: bool,
     /// A member far behind, for the sender to wait for.
     pub behind: Option<Arc<Peer>>,
+    /// Members the sender's thread writes to itself (see `Room::say`): call `now` first.
+    pub write: WriteHere,
 }
 
 impl Hub {
@@ -68,11 +71,12 @@ impl Hub {
             return Ok(None);
         }
         let time = chat_core::clock::system_now_ms();
-        let (said, behind) = room.say(peer, text, time, notice, &self.line_ids);
+        let (said, behind, write) = room.say(peer, text, time, notice, &self.line_ids);
         Ok(Some(Spoken {
             said,
             in_default_room: online.room == self.default_key,
             behind,
+            write,
         }))
     }
 

@@ -157,6 +157,7 @@ fn say(s: &mut IrcSession, line: &Line) {
         }
         match s.shared.hub.say(&s.peer, text, notice) {
             Ok(Some(spoken)) => {
+                spoken.write.now();
                 if spoken.in_default_room {
                     s.shared.archive.room_line(spoken.said);
                 }

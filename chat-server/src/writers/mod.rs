@@ -54,6 +54,7 @@ enum Ready {
 #[derive(Debug, Clone)]
 pub(crate) struct ReadyQueue {
     tx: Sender<Ready>,
+    parking: Arc<Parking>,
 }
 
 impl ReadyQueue {
@@ -70,10 +71,62 @@ impl ReadyQueue {
         }
     }
 
+    /// A queue no writer serves: what is put on it is never written (for tests of what other
+    /// threads write).
+    #[cfg(test)]
+    pub(crate) fn unserved() -> io::Result<Self> {
+        let (tx, _) = unbounded();
+        let (poller, _) = sys::poller()?;
+        Ok(Self {
+            tx,
+            parking: Arc::new(Parking {
+                poller,
+                parked: Mutex::new(Parked::default()),
+                write_timeout: Duration::from_secs(1),
+            }),
+        })
+    }
+
     fn put(&self, ready: Ready) {
         // The queue is unbounded and lives as long as any peer: this cannot fail while the
         // pool runs; after it ended there is no one to write anyway.
         let _ = self.tx.send(ready);
+    }
+}
+
+/// Peers found idle whose frames the thread that queued them writes itself, once it let go of
+/// every lock (see [`write_here`]); any left when this is dropped are written then.
+#[derive(Debug, Default)]
+pub(crate) struct WriteHere {
+    peers: Vec<Arc<Peer>>,
+}
+
+impl WriteHere {
+    /// Adds a peer whose schedule the caller holds.
+    pub(crate) fn add(&mut self, peer: Arc<Peer>) {
+        self.peers.push(peer);
+    }
+
+    /// Writes them now.
+    pub(crate) fn now(mut self) {
+        self.write();
+    }
+
+    fn write(&mut self) {
+        if self.peers.is_empty() {
+            return;
+        }
+        let mut scratch = Scratch::default();
+        for peer in self.peers.drain(..) {
+            let ready = peer.ready_queue();
+            write_peer(&peer, &mut scratch, &ready.parking, ready);
+        }
+    }
+}
+
+impl Drop for WriteHere {
+    fn drop(&mut self) {
+        self.write();
     }
 }
 
@@ -288,7 +341,6 @@ impl WriterPool {
     /// dropped.
     pub(crate) fn start(threads: usize, write_timeout: Duration) -> io::Result<Self> {
         let (tx, rx) = unbounded();
-        let ready = ReadyQueue { tx };
         let stop = Arc::new(AtomicBool::new(false));
         let (poller, poll_loop) = sys::poller()?;
         let parking = Arc::new(Parking {
@@ -296,6 +348,10 @@ impl WriterPool {
             parked: Mutex::new(Parked::default()),
             write_timeout,
         });
+        let ready = ReadyQueue {
+            tx,
+            parking: Arc::clone(&parking),
+        };
         for i in 0..threads.max(1) {
             let (rx, ready, parking, stop) = (
                 rx.clone(),
