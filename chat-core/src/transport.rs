@@ -165,6 +165,8 @@ impl Transport {
         TransportReader {
             transport: self.clone(),
             raw: Vec::new(),
+            fed: 0,
+            read: 0,
             hint,
             waiting: Waiting::default(),
         }
@@ -222,7 +224,10 @@ impl Write for UntilDeadline<'_> {
 /// The reading half of a [`Transport`].
 pub struct TransportReader {
     transport: Transport,
+    /// Bytes read from the socket under TLS; `raw[fed..read]` are not yet given to rustls.
     raw: Vec<u8>,
+    fed: usize,
+    read: usize,
     hint: Option<FlushHint>,
     waiting: Waiting,
 }
@@ -284,6 +289,10 @@ impl TransportReader {
 }
 
 impl Read for TransportReader {
+    /// Under TLS, rustls holds at most 16 KiB of decrypted bytes and refuses more records while
+    /// it does: so the plaintext is handed out before more of what was read is given to it, and
+    /// what it did not take yet waits in `raw`. (Feeding a whole socket read at once failed with
+    /// "received plaintext buffer full" when a peer sent faster than it was read.)
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let tls = match &self.transport {
             Transport::Plain(s) => return self.waiting.read(s, buf),
@@ -298,31 +307,37 @@ impl Read for TransportReader {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Err(e),
             }
-            if self.raw.len() != TLS_READ_CHUNK_BYTES {
-                self.raw = vec![0; TLS_READ_CHUNK_BYTES];
+            if self.fed == self.read {
+                if self.raw.len() != TLS_READ_CHUNK_BYTES {
+                    self.raw = vec![0; TLS_READ_CHUNK_BYTES];
+                }
+                // Blocking read with the lock released, so the writer can go on.
+                let n = self.waiting.read(&tls.socket, &mut self.raw)?;
+                (self.fed, self.read) = (0, n);
+                if n == 0 {
+                    // End of stream: let rustls tell a clean close_notify from a truncation,
+                    // after whatever plaintext is left.
+                    let mut conn = tls.lock();
+                    conn.read_tls(&mut io::empty())?;
+                    return match conn.reader().read(buf) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                        other => other,
+                    };
+                }
             }
-            // Blocking read with the lock released, so the writer can go on.
-            let n = self.waiting.read(&tls.socket, &mut self.raw)?;
             let mut conn = tls.lock();
-            let mut data = &self.raw[..n];
-            if n == 0 {
-                // End of stream: let rustls tell a clean close_notify from a truncation.
-                conn.read_tls(&mut data)?;
-            }
-            while !data.is_empty() {
-                conn.read_tls(&mut data)?;
-                conn.process_new_packets()
+            while self.fed < self.read {
+                let mut data = &self.raw[self.fed..self.read];
+                self.fed += conn.read_tls(&mut data)?;
+                let state = conn
+                    .process_new_packets()
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                if state.plaintext_bytes_to_read() > 0 || state.peer_has_closed() {
+                    break;
+                }
             }
             let must_flush = conn.wants_write();
             drop(conn);
-            if n == 0 {
-                // Whatever plaintext is left, then EOF (or rustls's verdict on the close).
-                return match tls.lock().reader().read(buf) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
-                    other => other,
-                };
-            }
             if must_flush && let Some(hint) = &self.hint {
                 hint();
             }
@@ -428,5 +443,90 @@ mod windows_wait {
                 Err(e) => Err(e),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::thread;
+
+    use rustls::RootCertStore;
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+
+    use super::*;
+
+    /// Both ends of a TLS connection over loopback TCP (server, client).
+    fn tls_pair() -> (Transport, Transport) {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert = made.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server_config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .unwrap();
+        let mut roots = RootCertStore::empty();
+        roots.add(cert).unwrap();
+        let client_config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let conn = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
+            Transport::tls(socket, conn).unwrap()
+        });
+        let name = ServerName::try_from("localhost").unwrap();
+        let conn = rustls::ClientConnection::new(Arc::new(client_config), name).unwrap();
+        let client = Transport::tls(TcpStream::connect(addr).unwrap(), conn).unwrap();
+        (server.join().unwrap(), client)
+    }
+
+    #[test]
+    fn a_peer_that_sends_faster_than_it_is_read_loses_nothing_and_is_not_dropped() {
+        let (server, client) = tls_pair();
+        // 4 MiB sent while nobody reads, a full-size record then small ones (as a busy room's
+        // lines come): one socket read can then complete more than rustls's 16 KiB of
+        // plaintext.
+        let sent: Vec<u8> = (0..4 << 20).map(|i: u32| (i % 251) as u8).collect();
+        let writer = {
+            let sent = sent.clone();
+            thread::spawn(move || {
+                let mut writer = client.writer();
+                let mut rest = &sent[..];
+                for size in [16 * 1024, 100, 100, 100, 5000, 100].into_iter().cycle() {
+                    let (record, after) = rest.split_at(size.min(rest.len()));
+                    if record.is_empty() {
+                        break;
+                    }
+                    writer.write_all(record).unwrap();
+                    rest = after;
+                }
+                writer.close_notify().unwrap();
+                // Kept open until the reader is done: closing a socket with unread bytes (the
+                // server's session tickets) would reset the connection.
+                client
+            })
+        };
+        thread::sleep(std::time::Duration::from_millis(200));
+        let mut reader = server.reader(None);
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1000];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("after {} bytes: {e}", got.len()),
+            }
+        }
+        drop(writer.join().unwrap());
+        assert_eq!(got.len(), sent.len());
+        assert!(got == sent, "the bytes arrived changed");
     }
 }
