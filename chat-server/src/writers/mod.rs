@@ -10,9 +10,12 @@
 //! ready queue once writable. A peer parked for longer than `write_timeout` is dropped, as a blocked write would
 //! have been.
 //!
+//! A sender's own thread may write a quiet room's members itself ([`WriteHere`]), with the same
+//! code and the same rules as a writer.
+//!
 //! Architecture Invariants:
-//! - a peer is held by at most one writer at a time (see `outbox`), so its bytes go out in the
-//!   order they were queued;
+//! - a peer is held by at most one writer (or one [`WriteHere`]) at a time (see `outbox`), so
+//!   its bytes go out in the order they were queued;
 //! - a writer never blocks on a socket, on any system, and never holds the hub lock;
 //! - only the writer holding a peer, or the poller for a parked one, touches its `Unsent`.
 
