@@ -59,6 +59,8 @@ struct Member {
     acked: u64,
     /// IRC: the sender (local index) whose deliveries to this member free that sender's window.
     acks_for: Option<usize>,
+    /// The server said goodbye (counted in `closes` by its reason).
+    told_goodbye: bool,
 }
 
 /// What one loop measured.
@@ -149,6 +151,7 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
                 sent: 0,
                 acked: 0,
                 acks_for: None,
+                told_goodbye: false,
             })
             .collect(),
         channel: format!("#{}", plan.room),
@@ -452,6 +455,7 @@ impl Handler for RoomLoop<'_> {
                 self.count_message(conns, local, text.as_bytes(), at);
             }
             ServerMessage::Goodbye { reason, .. } => {
+                self.members[local].told_goodbye = true;
                 *self.report.closes.entry(format!("{reason:?}")).or_default() += 1;
             }
             _ => {}
@@ -467,12 +471,23 @@ impl Handler for RoomLoop<'_> {
     }
 
     fn on_closed(&mut self, conns: &mut Conns, local: usize, why: Closed) {
-        if let Closed::Failed(e) = &why {
-            *self
-                .report
-                .closes
-                .entry(format!("error: {}", e.kind()))
-                .or_default() += 1;
+        match &why {
+            Closed::Failed(e) => {
+                *self
+                    .report
+                    .closes
+                    .entry(format!("error: {}", e.kind()))
+                    .or_default() += 1;
+            }
+            // So that a run that lost a member says how, even when no goodbye came first.
+            Closed::ByServer if !self.members[local].told_goodbye => {
+                *self
+                    .report
+                    .closes
+                    .entry("closed without a goodbye".to_owned())
+                    .or_default() += 1;
+            }
+            Closed::ByServer => {}
         }
         match self.members[local].stage {
             Stage::LoggingIn | Stage::AwaitRoom | Stage::Entering(_) => {
