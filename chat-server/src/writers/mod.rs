@@ -57,6 +57,7 @@ enum Ready {
 #[derive(Debug, Clone)]
 pub(crate) struct ReadyQueue {
     tx: Sender<Ready>,
+    /// Where writers park peers whose socket is full.
     parking: Arc<Parking>,
 }
 
@@ -110,26 +111,21 @@ impl WriteHere {
         self.peers.push(peer);
     }
 
-    /// Writes them now.
-    pub(crate) fn now(mut self) {
-        self.write();
-    }
-
-    fn write(&mut self) {
-        if self.peers.is_empty() {
-            return;
-        }
-        let mut scratch = Scratch::default();
-        for peer in self.peers.drain(..) {
-            let ready = peer.ready_queue();
-            write_peer(&peer, &mut scratch, &ready.parking, ready);
-        }
+    /// Writes them now (dropping does the same; this names the moment).
+    pub(crate) fn now(self) {
+        drop(self);
     }
 }
 
 impl Drop for WriteHere {
     fn drop(&mut self) {
-        self.write();
+        if self.peers.is_empty() {
+            return;
+        }
+        let mut scratch = Scratch::default();
+        for peer in self.peers.drain(..) {
+            write_peer(&peer, &mut scratch, peer.ready_queue());
+        }
     }
 }
 
@@ -346,30 +342,24 @@ impl WriterPool {
         let (tx, rx) = unbounded();
         let stop = Arc::new(AtomicBool::new(false));
         let (poller, poll_loop) = sys::poller()?;
-        let parking = Arc::new(Parking {
-            poller,
-            parked: Mutex::new(Parked::default()),
-            write_timeout,
-        });
         let ready = ReadyQueue {
             tx,
-            parking: Arc::clone(&parking),
+            parking: Arc::new(Parking {
+                poller,
+                parked: Mutex::new(Parked::default()),
+                write_timeout,
+            }),
         };
         for i in 0..threads.max(1) {
-            let (rx, ready, parking, stop) = (
-                rx.clone(),
-                ready.clone(),
-                Arc::clone(&parking),
-                Arc::clone(&stop),
-            );
+            let (rx, ready, stop) = (rx.clone(), ready.clone(), Arc::clone(&stop));
             thread::Builder::new()
                 .name(format!("writer-{i}"))
-                .spawn(move || writer_loop(&rx, &ready, &parking, &stop))?;
+                .spawn(move || writer_loop(&rx, &ready, &stop))?;
         }
         let (ready_for_poller, stop_for_poller) = (ready.clone(), Arc::clone(&stop));
         thread::Builder::new()
             .name("write-poller".into())
-            .spawn(move || poller_loop(poll_loop, &parking, &ready_for_poller, &stop_for_poller))?;
+            .spawn(move || poller_loop(poll_loop, &ready_for_poller, &stop_for_poller))?;
         Ok(WriterPool { ready, stop })
     }
 
@@ -419,17 +409,17 @@ impl Scratch {
     }
 }
 
-fn writer_loop(rx: &Receiver<Ready>, ready: &ReadyQueue, parking: &Parking, stop: &AtomicBool) {
+fn writer_loop(rx: &Receiver<Ready>, ready: &ReadyQueue, stop: &AtomicBool) {
     let mut scratch = Scratch::default();
     loop {
         match rx.recv_timeout(WRITER_IDLE_CHECK) {
             Ok(Ready::One(peer)) => {
-                write_peer(&peer, &mut scratch, parking, ready);
+                write_peer(&peer, &mut scratch, ready);
                 scratch.settle();
             }
             Ok(Ready::Batch(peers)) => {
                 for peer in &peers {
-                    write_peer(peer, &mut scratch, parking, ready);
+                    write_peer(peer, &mut scratch, ready);
                     if scratch.spent.len() >= SCRATCH_KEPT_FRAMES {
                         scratch.spent.clear();
                     }
@@ -437,7 +427,10 @@ fn writer_loop(rx: &Receiver<Ready>, ready: &ReadyQueue, parking: &Parking, stop
                 scratch.settle();
             }
             Err(RecvTimeoutError::Timeout) => {
-                if stop.load(Ordering::Acquire) && parking.parked().poller_gone && rx.is_empty() {
+                if stop.load(Ordering::Acquire)
+                    && ready.parking.parked().poller_gone
+                    && rx.is_empty()
+                {
                     return;
                 }
             }
@@ -448,7 +441,7 @@ fn writer_loop(rx: &Receiver<Ready>, ready: &ReadyQueue, parking: &Parking, stop
 
 /// Sends what the peer has queued, for a few rounds at most; then parks it, lets it idle,
 /// finishes it, or puts it back at the end of the ready queue.
-fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, parking: &Parking, ready: &ReadyQueue) {
+fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, ready: &ReadyQueue) {
     let transport = peer.transport();
     for _ in 0..ROUNDS_PER_TURN {
         let taken = peer.outbox.take(&mut scratch.batch);
@@ -481,7 +474,7 @@ fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, parking: &Parking, ready:
                 // Only after a round that left bytes, which are then held.
                 let unsent = held.get_or_insert_with(|| peer.unsent());
                 unsent.trim();
-                parking.park(peer, unsent);
+                ready.parking.park(peer, unsent);
                 return;
             }
             Settled::Idle => {
@@ -534,12 +527,8 @@ fn abandon(peer: &Peer, unsent: &mut Unsent) {
     unsent.release();
 }
 
-fn poller_loop(
-    mut poll_loop: sys::PollLoop,
-    parking: &Parking,
-    ready: &ReadyQueue,
-    stop: &AtomicBool,
-) {
+fn poller_loop(mut poll_loop: sys::PollLoop, ready: &ReadyQueue, stop: &AtomicBool) {
+    let parking = &*ready.parking;
     let mut woken = Vec::new();
     let mut last_sweep = Instant::now();
     loop {
