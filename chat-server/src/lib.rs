@@ -2,38 +2,34 @@
 //! [`ServerHandle`] to stop it. The `chat-server` binary and the desktop client's "host here"
 //! both use this.
 //!
+//! The layout, from the top down (docs/ARCHITECTURE.md draws it):
+//! - `server` starts everything and stops it;
+//! - `protocols` — what a client says and how it is answered, once per protocol (`native`,
+//!   `irc`), on the one connection driver of `connection`;
+//! - `cluster` — what the nodes of a cluster tell each other;
+//! - `shared` — the state every thread holds;
+//! - `chat` — the rooms, who is where, what is said; `delivery` — events on their way to
+//!   clients (peers, outboxes, the writer pool); `accounts` and `store` — who may log in and
+//!   what is kept on disk.
+//!
 //! Architecture Invariant: plain threads and `std::net` sockets, no async runtime; no lock is
-//! held across socket I/O or a disk flush.
+//! held across socket I/O or a disk flush; a module never imports one that imports it back.
 
-mod accept;
-mod archive;
-mod bus;
-mod ceiling;
-#[cfg(feature = "cluster")]
+mod accounts;
+mod chat;
 mod cluster;
-mod cmd;
 pub mod config;
-mod directory;
+mod connection;
+mod delivery;
 pub mod error;
-mod event;
-mod gate;
-mod hub;
-mod irc;
-pub mod outbox;
-mod passwords;
-mod peer;
+mod protocols;
 mod server;
-mod session;
-mod sessions;
-mod spares;
+mod shared;
 pub mod store;
-mod threads;
-mod throttle;
-pub mod tls;
-mod wire;
-mod writers;
 
 pub use config::ServerConfig;
+pub use connection::tls;
+pub use delivery::outbox;
 pub use error::{Result, ServerError};
 pub use server::{ServerHandle, start};
 pub use tls::TlsSetting;

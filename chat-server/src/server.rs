@@ -1,35 +1,36 @@
-//! The accept loop, the shared state every connection holds, and a designed shutdown.
+//! Starting the server and stopping it, by design.
 //!
 //! [`start`] binds, opens the store and returns a [`ServerHandle`] at once; the server runs on
-//! its own threads: one accepting, one broadcasting the room directory, a small pool hashing
-//! passwords, a small pool writing to clients (`writers`), and one reader per client that
-//! handles its requests.
+//! its own threads: one accepting per listener, one broadcasting the room directory, a small
+//! pool hashing passwords, a small pool writing to clients (`writers`), and one reader per
+//! client that handles its requests. Shutdown tells every client, waits for the writers to
+//! send the goodbyes, and flushes the store.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::CloseReason;
 use crossbeam_channel::{Sender, bounded};
 
-use crate::accept::{Listening, accept_loop};
-use crate::archive::Archive;
+use crate::accounts::directory::Directory;
+use crate::accounts::passwords::PasswordPool;
+use crate::accounts::throttle::{Backoff, KeyedBuckets};
+use crate::accounts::tokens::Sessions;
+use crate::chat::hub::{HistoryLimits, Hub};
 use crate::config::ServerConfig;
-use crate::directory::Directory;
+use crate::connection::accept::{Listening, accept_loop};
+use crate::connection::gate::Gate;
+use crate::connection::threads::{self, ConnectionThreads};
+use crate::delivery::peer::Peer;
+use crate::delivery::writers::WriterPool;
 use crate::error::{Result, ServerError};
-use crate::gate::Gate;
-use crate::hub::{HistoryLimits, Hub};
-use crate::passwords::PasswordPool;
-use crate::peer::Peer;
-use crate::sessions::Sessions;
+use crate::shared::{Open, Shared};
+use crate::store::archive::Archive;
 use crate::store::{AccountStore, LocalTokens, MailStore, Store, TokenStore};
-use crate::threads::{self, ConnectionThreads};
-use crate::throttle::{Backoff, KeyedBuckets};
-use crate::tls::ServerTls;
-use crate::writers::WriterPool;
 
 /// How often the room directory is re-sent when it changed.
 pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
@@ -37,163 +38,6 @@ pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits for clients to be told and disconnected.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// What every connection thread shares.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub config: ServerConfig,
-    pub hub: Hub,
-    /// This machine's sled store (what was said; accounts and tokens unless shared).
-    pub store: Store,
-    /// Where accounts live (sled, or PostgreSQL shared by a cluster's nodes).
-    pub accounts: Arc<dyn AccountStore>,
-    /// Where private messages for offline users wait.
-    pub mail: Arc<dyn MailStore>,
-    /// Every registered user's login and names, in memory.
-    pub directory: Directory,
-    /// Session tokens, in memory (and on disk through `store`).
-    pub sessions: Sessions,
-    /// The writer of what was said (room history, private messages).
-    pub archive: Arc<Archive>,
-    pub passwords: PasswordPool,
-    /// TLS configuration, when on.
-    pub tls: Option<ServerTls>,
-    /// Sends every client's queued frames.
-    pub writers: WriterPool,
-    /// The threads connections run on.
-    pub threads: ConnectionThreads,
-    /// Connections handling a frame before login, at most one per core.
-    pub first_steps: Gate,
-    connections: Mutex<HashMap<u64, Arc<Peer>>>,
-    all_gone: Condvar,
-    shutting_down: AtomicBool,
-    /// Open connections (admitted, not yet closed), by address and in all.
-    per_ip: Mutex<Open>,
-    /// The most connections admitted at once: `max_connections`, or fewer if this process
-    /// cannot start more threads (`ceiling`).
-    max_connections: usize,
-    /// Failed logins by address and by account.
-    pub login_ip: Backoff<IpAddr>,
-    pub login_account: Backoff<String>,
-    /// Registrations by address.
-    pub registrations: KeyedBuckets<IpAddr>,
-}
-
-impl Shared {
-    fn connections(&self) -> MutexGuard<'_, HashMap<u64, Arc<Peer>>> {
-        self.connections.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn register(&self, peer: &Arc<Peer>) {
-        self.connections().insert(peer.id, Arc::clone(peer));
-    }
-
-    pub fn unregister(&self, peer: &Peer) {
-        let mut connections = self.connections();
-        connections.remove(&peer.id);
-        if connections.is_empty() {
-            self.all_gone.notify_all();
-        }
-    }
-
-    pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::Acquire)
-    }
-
-    fn per_ip(&self) -> MutexGuard<'_, Open> {
-        self.per_ip.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Counts a new connection in, or says why it is refused.
-    pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
-        let mut open = self.per_ip();
-        if open.total >= self.max_connections {
-            return Err("the server is full; try again later");
-        }
-        let mine = open.by_ip.entry(ip).or_insert(0);
-        if self.config.max_connections_per_ip > 0 && *mine >= self.config.max_connections_per_ip {
-            return Err("too many connections from your address");
-        }
-        *mine += 1;
-        open.total += 1;
-        Ok(Admission {
-            shared: Arc::clone(self),
-            ip,
-        })
-    }
-
-    /// The user with this login key: from the directory, or, when accounts are shared with other
-    /// servers, from the account store (someone registered elsewhere since this one started),
-    /// then remembered.
-    pub fn person(&self, key: &str) -> Option<crate::directory::Person> {
-        if let Some(person) = self.directory.get(key) {
-            return Some(person);
-        }
-        if self.accounts.is_local() {
-            return None;
-        }
-        match self.accounts.get(key) {
-            Ok(Some(account)) => {
-                self.directory.insert(&account);
-                self.directory.get(key)
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!("cannot look an account up: {e}");
-                None
-            }
-        }
-    }
-
-    /// Keeps a private message for its offline recipient, durably, and in the conversation.
-    pub fn keep_offline(&self, said: chat_core::protocol::PrivateSaid) -> Result<()> {
-        if self.mail.is_local() {
-            // The archive keeps it with the conversation.
-            return self.mail.keep(&said);
-        }
-        self.mail.keep(&said)?;
-        self.archive.private(said);
-        Ok(())
-    }
-
-    /// Forgets stale rate-limit entries and expired session tokens.
-    fn sweep(&self) {
-        let now = Instant::now();
-        self.login_ip.sweep(now);
-        self.login_account.sweep(now);
-        self.registrations.sweep(now);
-        if let Err(e) = self.sessions.sweep(chat_core::clock::system_now_ms()) {
-            tracing::error!("cannot forget expired sessions: {e}");
-        }
-    }
-}
-
-/// A counted connection; dropping it counts the connection out.
-#[derive(Debug)]
-pub(crate) struct Admission {
-    shared: Arc<Shared>,
-    ip: IpAddr,
-}
-
-/// Open connections by address, and their sum (kept, so admitting one never adds them up).
-#[derive(Debug, Default)]
-struct Open {
-    by_ip: HashMap<IpAddr, usize>,
-    total: usize,
-}
-
-impl Drop for Admission {
-    fn drop(&mut self) {
-        let mut guard = self.shared.per_ip();
-        let open = &mut *guard;
-        if let Some(n) = open.by_ip.get_mut(&self.ip) {
-            *n -= 1;
-            open.total -= 1;
-            if *n == 0 {
-                open.by_ip.remove(&self.ip);
-            }
-        }
-    }
-}
 
 /// A running server. Dropping it shuts the server down.
 #[derive(Debug)]
@@ -208,7 +52,7 @@ pub struct ServerHandle {
     stop_directory: Sender<()>,
     /// This node's membership of a cluster, if any.
     #[cfg(feature = "cluster")]
-    cluster: Option<Arc<crate::cluster::Cluster>>,
+    cluster: Option<Arc<crate::cluster::redis::Cluster>>,
 }
 
 /// Binds `addr` for `what` (for the error message).
@@ -271,7 +115,7 @@ fn open_shared_stores(
 pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     config.validate()?;
     if let Some(name) = &config.irc_server_name {
-        crate::irc::render::name_server(name);
+        crate::protocols::irc::render::name_server(name);
     }
     let store = Store::open(&config.accounts_dir(), config.store_cache_bytes)?;
     let default_lines = store.said.room_lines()?;
@@ -287,7 +131,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
                 .node_name
                 .clone()
                 .unwrap_or_else(|| default_node_name(&config));
-            let cluster = crate::cluster::Cluster::connect(url, &node)?;
+            let cluster = crate::cluster::redis::Cluster::connect(url, &node)?;
             tracing::info!(%node, "a node of the cluster at {url}");
             Some(cluster)
         }
@@ -295,7 +139,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     };
     let directory = Directory::new(&accounts.all()?);
     let sessions = Sessions::new(tokens, config.session_lifetime);
-    let tls = crate::tls::load(&config.tls, &config.data_dir)?;
+    let tls = crate::connection::tls::load(&config.tls, &config.data_dir)?;
     match &tls {
         Some(tls) => {
             tracing::info!(fingerprint = %tls.fingerprint, cert = %tls.cert_path.display(), "TLS on")
@@ -355,7 +199,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     if let Some(cluster) = &cluster {
         shared
             .hub
-            .join_cluster(Arc::clone(cluster) as Arc<dyn crate::bus::Bus>);
+            .join_cluster(Arc::clone(cluster) as Arc<dyn crate::cluster::bus::Bus>);
         cluster.run(&shared)?;
     }
     let next_id = Arc::new(AtomicU64::new(1));
@@ -419,12 +263,12 @@ fn broadcast_directory(shared: &Shared) {
     if !shared.hub.take_directory_change() {
         return;
     }
-    let Some(frame) = crate::cmd::rooms_frame(shared, None, 0) else {
+    let Some(frame) = crate::protocols::native::rooms_frame(shared, None, 0) else {
         return;
     };
     // Written for native clients only: IRC has no room list that follows changes.
-    let event = crate::event::Event::native_only(frame);
-    crate::peer::broadcast(&shared.hub.online_peers(), &event, None);
+    let event = crate::delivery::event::Event::native_only(frame);
+    crate::delivery::peer::broadcast(&shared.hub.online_peers(), &event, None);
 }
 
 impl ServerHandle {
@@ -435,7 +279,7 @@ impl ServerHandle {
 
     /// This node's view of its cluster (`None` for a single server).
     #[cfg(feature = "cluster")]
-    pub fn cluster_status(&self) -> Option<crate::cluster::ClusterStatus> {
+    pub fn cluster_status(&self) -> Option<crate::cluster::redis::ClusterStatus> {
         self.cluster.as_ref().map(|c| c.status())
     }
 

@@ -11,6 +11,7 @@
 //! - a store that fails to open stops the server; it is never replaced or repaired silently.
 
 mod accounts;
+pub(crate) mod archive;
 #[cfg(feature = "cluster")]
 mod postgres;
 mod said;

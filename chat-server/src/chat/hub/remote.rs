@@ -1,0 +1,370 @@
+//! The rest of the cluster, as this node's hub mirrors it: users online on other nodes (the
+//! room each is in, whether away), rooms created there, and their lines, applied as the other
+//! nodes' events arrive (`cluster::listen`). This node's own users are told what they would be
+//! told if everyone were here: joins, leaves, presence, closed rooms, and room lines.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, Said, ServerMessage};
+use chat_core::validate::{login_key, room_key};
+
+use super::room::Room;
+use super::{Away, Hub, Remote, State, leave_room, presence};
+use crate::cluster::bus::{RoomAt, UserAt};
+use crate::delivery::event::Event;
+
+/// Removes a remote user from the mirror and its room's members; `quit`: tell that room's members
+/// on this node it left (an IRC `QUIT` with this message).
+pub(super) fn forget_user(state: &mut State, key: &str, quit: bool) -> Option<Remote> {
+    let remote = state.remote.remove(key)?;
+    let limit = state.presence_limit;
+    if let Some(room) = state.rooms.get_mut(&remote.room) {
+        let announce = quit && room.member_count() <= limit;
+        room.remove_remote(key);
+        if announce {
+            room.broadcast(
+                &Event::new(ServerMessage::Left {
+                    room: room.name.clone(),
+                    login: remote.name.clone(),
+                })
+                .quitting("Quit"),
+            );
+        }
+    }
+    Some(remote)
+}
+
+/// Puts a remote user in room `key`, telling that room's members on this node.
+fn place(state: &mut State, user_key: &str, name: &str, key: &str, away: bool) {
+    let limit = state.presence_limit;
+    let Some(room) = state.rooms.get_mut(key) else {
+        return;
+    };
+    if room.member_count() < limit {
+        room.broadcast(&Event::new(ServerMessage::Joined {
+            room: room.name.clone(),
+            login: name.to_owned(),
+            presence: if away {
+                Presence::Away
+            } else {
+                Presence::Online
+            },
+        }));
+    }
+    room.add_remote(user_key, name, away);
+}
+
+impl Hub {
+    /// This node's users and the rooms they created, for the other nodes.
+    pub(crate) fn snapshot(&self) -> (Vec<UserAt>, Vec<RoomAt>) {
+        let state = self.read();
+        let users = state
+            .online
+            .values()
+            .filter_map(|o| {
+                let login = o.peer.login()?;
+                Some(UserAt {
+                    login: login.name.clone(),
+                    session: o.peer.id,
+                    room: state.rooms.get(&o.room)?.name.clone(),
+                    away: o.away.as_ref().map(|a| a.text.clone()),
+                })
+            })
+            .collect();
+        let rooms = state
+            .rooms
+            .values()
+            .filter_map(|r| {
+                let (creator, key) = r.creator.as_ref()?;
+                state.online.contains_key(key).then(|| RoomAt {
+                    name: r.name.clone(),
+                    creator: creator.clone(),
+                })
+            })
+            .collect();
+        (users, rooms)
+    }
+
+    /// A node's whole state: it replaces whatever this node knew of that node's users.
+    pub(crate) fn apply_snapshot(&self, node: &str, users: Vec<UserAt>, rooms: Vec<RoomAt>) {
+        let mut state = self.write();
+        for room in rooms {
+            add_room(&mut state, &room.name, &room.creator, self.history.per_room);
+        }
+        // A set: a node of 13,000 users checked against a list was 169 M comparisons under the lock.
+        let listed: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
+        let stale: Vec<String> = state
+            .remote
+            .iter()
+            .filter(|(key, r)| r.node == node && !listed.contains(*key))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale {
+            forget_user(&mut state, &key, true);
+        }
+        for user in users {
+            let key = login_key(&user.login);
+            if state.online.contains_key(&key) {
+                // Logged in here since: this node's session is the newer one.
+                continue;
+            }
+            self.put_remote(&mut state, node, &key, &user);
+        }
+        self.changed();
+    }
+
+    /// Adds or moves a remote user as `user` says.
+    fn put_remote(&self, state: &mut State, node: &str, key: &str, user: &UserAt) {
+        let room = room_key(&user.room);
+        let room = if state.rooms.contains_key(&room) {
+            room
+        } else {
+            self.default_key.clone()
+        };
+        let away = user.away.clone().map(|text| Away { text, idle: false });
+        match state.remote.get(key) {
+            Some(r) if r.room == room => {
+                let is_away = away.is_some();
+                if let Some(r) = state.remote.get_mut(key) {
+                    r.node = node.to_owned();
+                    r.session = user.session;
+                    r.away = away;
+                }
+                if let Some(room) = state.rooms.get_mut(&room) {
+                    room.set_away(key, None, is_away);
+                }
+                return;
+            }
+            Some(_) => {
+                if let Some(old) = state.remote.get(key).map(|r| r.room.clone())
+                    && let Some(old_room) = state.rooms.get_mut(&old)
+                {
+                    old_room.remove_remote(key);
+                    if old_room.member_count() < state.presence_limit {
+                        old_room.broadcast(&Event::new(ServerMessage::Left {
+                            room: old_room.name.clone(),
+                            login: user.login.clone(),
+                        }));
+                    }
+                }
+            }
+            None => {}
+        }
+        place(state, key, &user.login, &room, away.is_some());
+        state.remote.insert(
+            key.to_owned(),
+            Remote {
+                node: node.to_owned(),
+                session: user.session,
+                name: user.login.clone(),
+                room,
+                away,
+            },
+        );
+    }
+
+    /// `login` logged in on `node`: a session of that account here ends (taken over), and the
+    /// user is in `room` there.
+    pub(crate) fn remote_logged_in(&self, node: &str, login: &str, session: u64, room: &str) {
+        let key = login_key(login);
+        let mut state = self.write();
+        if let Some(old) = state.online.remove(&key) {
+            leave_room(&mut state, &old.peer, &old.room, true);
+            old.peer.close(
+                CloseReason::TakenOver,
+                "your account logged in on another server",
+            );
+        }
+        let user = UserAt {
+            login: login.to_owned(),
+            session,
+            room: room.to_owned(),
+            away: None,
+        };
+        self.put_remote(&mut state, node, &key, &user);
+        self.changed();
+    }
+
+    /// `login` moved to `room` on `node`.
+    pub(crate) fn remote_moved(&self, node: &str, login: &str, session: u64, room: &str) {
+        let key = login_key(login);
+        let mut state = self.write();
+        let away = match state.remote.get(&key) {
+            Some(r) if r.session == session => r.away.as_ref().map(|a| a.text.clone()),
+            // An older session's news, or a user this node does not know yet: a snapshot or
+            // the login event says more.
+            Some(_) => return,
+            None => None,
+        };
+        let user = UserAt {
+            login: login.to_owned(),
+            session,
+            room: room.to_owned(),
+            away,
+        };
+        self.put_remote(&mut state, node, &key, &user);
+        self.changed();
+    }
+
+    /// `login`'s session `session` on `node` ended: offline (unless it logged in again since),
+    /// and the rooms it created close.
+    pub(crate) fn remote_logged_out(&self, node: &str, login: &str, session: u64, quit: &str) {
+        let key = login_key(login);
+        let mut state = self.write();
+        let current = state
+            .remote
+            .get(&key)
+            .is_some_and(|r| r.node == node && r.session == session);
+        if !current {
+            return;
+        }
+        if let Some(remote) = state.remote.remove(&key) {
+            let limit = state.presence_limit;
+            if let Some(room) = state.rooms.get_mut(&remote.room) {
+                let announce = room.member_count() <= limit;
+                room.remove_remote(&key);
+                if announce {
+                    room.broadcast(
+                        &Event::new(ServerMessage::Left {
+                            room: room.name.clone(),
+                            login: remote.name.clone(),
+                        })
+                        .quitting(quit),
+                    );
+                }
+            }
+        }
+        self.changed();
+    }
+
+    /// `login` is away (`Some`, with or without a message) or back (`None`).
+    pub(crate) fn remote_presence(&self, login: &str, away: Option<Option<String>>) {
+        let key = login_key(login);
+        let mut state = self.write();
+        let Some(remote) = state.remote.get_mut(&key) else {
+            return;
+        };
+        remote.away = away.clone().map(|text| Away { text, idle: false });
+        let (name, room) = (remote.name.clone(), remote.room.clone());
+        let (presence, text) = match away {
+            Some(text) => (Presence::Away, text),
+            None => (Presence::Online, None),
+        };
+        let limit = state.presence_limit;
+        if let Some(room) = state.rooms.get_mut(&room) {
+            room.set_away(&key, None, presence == Presence::Away);
+        }
+        if let Some(room) = state.rooms.get(&room)
+            && room.member_count() <= limit
+        {
+            room.broadcast(&Event::new(ServerMessage::Presence {
+                login: name,
+                presence,
+                text,
+            }));
+        }
+    }
+
+    /// A room created on another node.
+    pub(crate) fn remote_room_created(&self, name: &str, creator: &str) {
+        let mut state = self.write();
+        add_room(&mut state, name, creator, self.history.per_room);
+        self.changed();
+    }
+
+    /// A room deleted or closed on another node: this node's members of it move to the default
+    /// room and are told why.
+    pub(crate) fn remote_room_closed(&self, name: &str, reason: RoomClosedReason) {
+        let key = room_key(name);
+        if key == self.default_key {
+            return;
+        }
+        let mut state = self.write();
+        self.close_room(&mut state, &key, reason, false);
+        self.changed();
+    }
+
+    /// A room line in the cluster's order (numbered by it): kept and delivered to this node's
+    /// members of the room. Returns it when it belongs to the default room's history on disk.
+    pub(crate) fn deliver_said(&self, said: Said, notice: bool) -> Option<Arc<Said>> {
+        let key = room_key(&said.room);
+        let state = self.read();
+        let room = state.rooms.get(&key)?;
+        let origin = state.online.get(&login_key(&said.from)).map(|o| o.peer.id);
+        let said = room.deliver(said, origin, notice);
+        (key == self.default_key).then_some(said)
+    }
+
+    /// A private message from another node for a user of this one.
+    pub(crate) fn remote_private(
+        &self,
+        to: &str,
+        from: &str,
+        text: &str,
+        id: u64,
+        time: i64,
+        notice: bool,
+    ) {
+        let mut state = self.write();
+        let Some(online) = state.online.get_mut(&login_key(to)) else {
+            return;
+        };
+        presence::add_partner(&mut online.partners, &login_key(from));
+        online.peer.event(
+            &Event::at(
+                time,
+                ServerMessage::Private {
+                    from: from.to_owned(),
+                    text: text.to_owned(),
+                    stored: false,
+                    id,
+                },
+            )
+            .noticed(notice),
+        );
+    }
+
+    /// A node stopped beating: its users are offline, and the rooms they created close (this
+    /// node's members of them move to the default room). Returns the closed rooms' keys.
+    pub(crate) fn forget_node(&self, node: &str) -> Vec<String> {
+        let mut state = self.write();
+        let gone: Vec<String> = state
+            .remote
+            .iter()
+            .filter(|(_, r)| r.node == node)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &gone {
+            forget_user(&mut state, key, true);
+        }
+        let closing: Vec<String> = state
+            .rooms
+            .iter()
+            .filter(|(_, r)| {
+                r.creator
+                    .as_ref()
+                    .is_some_and(|(_, creator)| gone.contains(creator))
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &closing {
+            self.close_room(&mut state, key, RoomClosedReason::CreatorLeft, false);
+        }
+        self.changed();
+        closing
+    }
+}
+
+/// Adds a room created on another node, unless this node has it.
+fn add_room(state: &mut State, name: &str, creator: &str, keep: usize) {
+    let key = room_key(name);
+    state.rooms.entry(key).or_insert_with(|| {
+        Room::new(
+            name,
+            Some((creator.to_owned(), login_key(creator))),
+            keep,
+            Vec::new(),
+        )
+    });
+}

@@ -1,0 +1,197 @@
+//! What is said: room lines (kept in the room's history, published first on a node of a
+//! cluster), a room's earlier lines, and private messages (with their conversations and
+//! presence partners).
+
+use std::sync::Arc;
+
+use chat_core::protocol::{ErrorCode, Said, ServerMessage};
+use chat_core::validate::room_key;
+
+use super::{Hub, HubError, presence};
+use crate::cluster::bus::BusEvent;
+use crate::delivery::event::Event;
+use crate::delivery::peer::Peer;
+use crate::delivery::writers::WriteHere;
+use crate::protocols::native::wire;
+
+/// A private message queued for its recipient.
+#[derive(Debug)]
+pub struct Delivered {
+    /// The recipient's login as registered.
+    pub to: String,
+    /// The recipient, if it has fallen far behind (for the sender to wait for).
+    pub behind: Option<Arc<Peer>>,
+}
+
+/// A room line, said.
+#[derive(Debug)]
+pub struct Spoken {
+    /// The line, as the room's history keeps it.
+    pub said: Arc<Said>,
+    /// Whether it was said in the default room (whose history is kept on disk).
+    pub in_default_room: bool,
+    /// A member far behind, for the sender to wait for.
+    pub behind: Option<Arc<Peer>>,
+    /// Members the sender's thread writes to itself (see `Room::say`): call `now` first.
+    pub write: WriteHere,
+}
+
+impl Hub {
+    /// A room message from the peer to everyone in its room, the peer included, kept in the
+    /// room's history. `notice`: sent as an IRC `NOTICE` (shown as one to IRC clients).
+    ///
+    /// On a node of a cluster the line is published instead, and every node (this one too)
+    /// delivers it as it comes back, in the cluster's order: `Ok(None)`. If it cannot be
+    /// published, the sender is told.
+    pub fn say(
+        &self,
+        peer: &Arc<Peer>,
+        text: String,
+        notice: bool,
+    ) -> Result<Option<Spoken>, HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
+        let state = self.read();
+        let online = state
+            .online
+            .get(&login.key)
+            .ok_or(HubError::LoginRequired)?;
+        let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
+        if let Some(bus) = self.bus() {
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            let event = BusEvent::Said {
+                room: room.name.clone(),
+                from: login.name.clone(),
+                text: text.clone(),
+                time: bus.now_ms(),
+                notice,
+            };
+            bus.publish(event, Some(not_sent(peer, text)));
+            return Ok(None);
+        }
+        let time = chat_core::clock::system_now_ms();
+        let (said, behind, write) = room.say(peer, text, time, notice, &self.line_ids);
+        Ok(Some(Spoken {
+            said,
+            in_default_room: online.room == self.default_key,
+            behind,
+            write,
+        }))
+    }
+
+    /// Lines said in the peer's room before line `before` (the newest when `None`), as many as
+    /// fit one frame: the `history` reply.
+    pub fn history(
+        &self,
+        peer: &Peer,
+        room: &str,
+        before: Option<u64>,
+    ) -> Result<ServerMessage, HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
+        let state = self.read();
+        let online = state
+            .online
+            .get(&login.key)
+            .ok_or(HubError::LoginRequired)?;
+        if room_key(room) != online.room {
+            return Err(HubError::NotInRoom);
+        }
+        let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
+        let budget = wire::room_for_rows(ServerMessage::History {
+            room: room.name.clone(),
+            messages: Vec::new(),
+            more: true,
+        });
+        let (messages, more) = room.lines().newest(before, budget, usize::MAX);
+        Ok(ServerMessage::History {
+            room: room.name.clone(),
+            messages,
+            more,
+        })
+    }
+
+    /// A private message to an online user. Returns what became of it, or `None` if that user is
+    /// not online. The two become each other's partners (told of presence changes).
+    pub fn private(
+        &self,
+        from: &Arc<Peer>,
+        to_key: &str,
+        text: &str,
+        id: u64,
+        notice: bool,
+    ) -> Result<Option<Delivered>, HubError> {
+        let login = from.login().ok_or(HubError::LoginRequired)?;
+        let mut state = self.write();
+        if !state.online.contains_key(to_key)
+            && let Some(remote) = state.remote.get(to_key)
+            && let Some(bus) = self.bus()
+        {
+            // On another node: published, delivered there.
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            let to = remote.name.clone();
+            bus.publish(
+                BusEvent::Private {
+                    to: to.clone(),
+                    from: login.name.clone(),
+                    text: text.to_owned(),
+                    id,
+                    time: bus.now_ms(),
+                    notice,
+                },
+                Some(not_sent(from, text.to_owned())),
+            );
+            if let Some(me) = state.online.get_mut(&login.key) {
+                presence::add_partner(&mut me.partners, to_key);
+            }
+            return Ok(Some(Delivered { to, behind: None }));
+        }
+        let Some(to) = state.online.get_mut(to_key) else {
+            return Ok(None);
+        };
+        presence::add_partner(&mut to.partners, &login.key);
+        let mut behind = None;
+        let event = Event::new(ServerMessage::Private {
+            from: login.name.clone(),
+            text: text.to_owned(),
+            stored: false,
+            id,
+        })
+        .noticed(notice);
+        let pushed = to.peer.event(&event);
+        if to.peer.outbox.is_pressing(pushed.backlog) {
+            behind = Some(Arc::clone(&to.peer));
+        }
+        let delivered = Delivered {
+            to: to.peer.name().to_owned(),
+            behind,
+        };
+        if let Some(me) = state.online.get_mut(&login.key) {
+            presence::add_partner(&mut me.partners, to_key);
+            // The message ends the typing notice: the next one goes through at once.
+            me.typing_sent.retain(|(k, _)| k != to_key);
+        }
+        Ok(Some(delivered))
+    }
+}
+
+/// What tells a sender its line or message did not reach the cluster.
+fn not_sent(peer: &Arc<Peer>, text: String) -> crate::cluster::bus::Failed {
+    let peer = Arc::downgrade(peer);
+    Box::new(move || {
+        if let Some(peer) = peer.upgrade() {
+            let shown: String = text.chars().take(40).collect();
+            peer.event(&Event::new(ServerMessage::Error {
+                code: ErrorCode::ServerBusy,
+                message: format!(
+                    "not sent: \u{201c}{shown}\u{201d}: the other servers cannot be reached \
+                     for a moment; try again"
+                ),
+                field: None,
+                retry_after_ms: Some(2_000),
+            }));
+        }
+    })
+}

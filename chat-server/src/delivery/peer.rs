@@ -1,0 +1,313 @@
+//! One connected client as the rest of the server sees it: an id, an address, a login once
+//! logged in, and an outbox. Anyone may queue a frame for a peer or tell it to go; only the
+//! peer's reader thread reads its socket, and only the writer that holds it (see `writers`)
+//! writes to it.
+
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+
+use chat_core::transport::Transport;
+
+use chat_core::protocol::{CloseReason, ServerMessage};
+
+use crate::delivery::event::Event;
+use crate::delivery::outbox::{Frame, Outbox, PushError, Wake};
+use crate::delivery::writers::{ReadyQueue, Unsent, WriteHere};
+use crate::protocols::irc::{self, Caps};
+use crate::protocols::native::wire;
+
+/// A connected client.
+#[derive(Debug)]
+pub struct Peer {
+    /// Unique for the server's lifetime.
+    pub id: u64,
+    /// Remote address.
+    pub addr: SocketAddr,
+    /// Frames waiting to be written.
+    pub outbox: Outbox,
+    /// The socket: shut down by anyone, written by the writer that holds the peer.
+    socket: Transport,
+    /// Set once, at login.
+    login: OnceLock<Login>,
+    /// Bytes taken from the outbox and not yet sent; only the writer holding the peer locks it.
+    unsent: Mutex<Unsent>,
+    /// Where the peer goes when its outbox needs a writer.
+    ready: ReadyQueue,
+    /// This peer, to put on the ready queue.
+    me: Weak<Peer>,
+    /// The backlog at which senders found this peer not reading (0: not found so); see
+    /// `cmd::talk`.
+    stalled_at: AtomicUsize,
+    /// Whether the client speaks IRC (else the native protocol).
+    irc: bool,
+    /// An IRC client's capabilities (set while it registers).
+    caps: AtomicU16,
+    /// What the user said on leaving (IRC `QUIT :message`), shown to IRC clients.
+    quit: OnceLock<String>,
+}
+
+/// How a peer's frames are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The frames of `docs/PROTOCOL.md`.
+    Native,
+    /// IRC lines, with these capabilities.
+    Irc(Caps),
+}
+
+/// Queues one event for every peer of `members` (written once per protocol, see `event`), and
+/// hands the peers whose outbox was idle to the writers in batches rather than one by one: a
+/// broadcast to a thousand members costs a few trips through the ready queue, not a thousand.
+/// Returns the member furthest behind, if one is far enough behind that the sender should wait
+/// for it (see `Outbox::is_pressing`).
+pub(crate) fn broadcast<'a>(
+    members: impl IntoIterator<Item = &'a Arc<Peer>>,
+    event: &Event,
+    mut here: Option<&mut WriteHere>,
+) -> Option<Arc<Peer>> {
+    let mut idle = None;
+    let mut behind: Option<(&Arc<Peer>, usize)> = None;
+    for member in members {
+        let Some(frame) = event.frame_for(member) else {
+            continue;
+        };
+        let pushed = member.push(&frame);
+        if pushed.wake == Wake::Schedule {
+            match here.as_deref_mut() {
+                Some(here) => here.add(Arc::clone(member)),
+                None => idle
+                    .get_or_insert_with(|| member.ready.batch())
+                    .add(Arc::clone(member)),
+            }
+        }
+        if member.outbox.is_pressing(pushed.backlog)
+            && behind.is_none_or(|(_, most)| pushed.backlog > most)
+        {
+            behind = Some((member, pushed.backlog));
+        }
+    }
+    if let Some(idle) = idle {
+        idle.finish();
+    }
+    behind.map(|(member, _)| Arc::clone(member))
+}
+
+/// What queueing one frame for a peer did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pushed {
+    /// Whether the frame was queued (not: the peer is leaving, or was just dropped as too slow).
+    pub queued: bool,
+    /// Whether the caller must put the peer on the ready queue.
+    pub wake: Wake,
+    /// Bytes the peer now has to catch up on.
+    pub backlog: usize,
+}
+
+/// A peer's login: as registered, and as a key.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// As registered.
+    pub name: String,
+    /// Lowercased, for look-ups.
+    pub key: String,
+}
+
+impl Peer {
+    /// A peer with an empty outbox of `max_outbox_bytes`, written by the pool behind `ready`,
+    /// speaking IRC when `irc`.
+    pub(crate) fn new(
+        id: u64,
+        addr: SocketAddr,
+        socket: Transport,
+        max_outbox_bytes: usize,
+        ready: ReadyQueue,
+        irc: bool,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|me| Peer {
+            id,
+            addr,
+            outbox: Outbox::new(max_outbox_bytes),
+            socket,
+            login: OnceLock::new(),
+            unsent: Mutex::new(Unsent::default()),
+            ready,
+            me: Weak::clone(me),
+            stalled_at: AtomicUsize::new(0),
+            irc,
+            caps: AtomicU16::new(0),
+            quit: OnceLock::new(),
+        })
+    }
+
+    /// Notes what the user said on leaving (the first time only).
+    pub fn set_quit_message(&self, message: String) {
+        let _ = self.quit.set(message);
+    }
+
+    /// What IRC clients see as this user's `QUIT` message.
+    pub fn quit_message(&self) -> &str {
+        self.quit.get().map_or("Quit", String::as_str)
+    }
+
+    /// How this peer's frames are written.
+    pub fn protocol(&self) -> Protocol {
+        if self.irc {
+            Protocol::Irc(Caps::from_bits(self.caps.load(Ordering::Relaxed)))
+        } else {
+            Protocol::Native
+        }
+    }
+
+    /// Sets an IRC client's capabilities.
+    pub(crate) fn set_caps(&self, caps: Caps) {
+        self.caps.store(caps.bits(), Ordering::Relaxed);
+    }
+
+    /// Queues an event, written in this peer's protocol. Returns what the push did (nothing
+    /// queued when the protocol shows nothing of the event).
+    pub(crate) fn event(&self, event: &Event) -> Pushed {
+        match event.frame_for(self) {
+            Some(frame) => self.send_measured(&frame),
+            None => Pushed {
+                queued: false,
+                wake: Wake::No,
+                backlog: 0,
+            },
+        }
+    }
+
+    /// A goodbye in this peer's protocol (`re`: the request it answers, native only).
+    fn goodbye(&self, re: Option<u32>, reason: CloseReason, message: &str) -> Option<Frame> {
+        if self.irc {
+            let line =
+                chat_core::irc::Line::new("ERROR", &[&irc::render::closing(reason, message)]);
+            return Some(Frame::from(chat_core::irc::to_string(&line).into_bytes()));
+        }
+        wire::frame(
+            re,
+            ServerMessage::Goodbye {
+                reason,
+                message: message.to_owned(),
+            },
+        )
+    }
+
+    /// The queue this peer is scheduled on.
+    pub(crate) fn ready_queue(&self) -> &ReadyQueue {
+        &self.ready
+    }
+
+    /// The socket.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.socket
+    }
+
+    /// The writer's state; see `writers`.
+    pub(crate) fn unsent(&self) -> MutexGuard<'_, Unsent> {
+        // Only the writer holding the peer changes it, one step at a time.
+        self.unsent.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wake(&self, wake: Wake) {
+        if wake == Wake::Schedule
+            && let Some(me) = self.me.upgrade()
+        {
+            self.ready.schedule(me);
+        }
+    }
+
+    /// Closes the outbox (after what is queued) and wakes the writer, which sends the rest and
+    /// shuts the socket.
+    pub fn finish(&self) {
+        let wake = self.outbox.close_with(None);
+        self.wake(wake);
+    }
+
+    /// The backlog at which a sender found this peer not reading, if one did.
+    pub(crate) fn stalled_at(&self) -> Option<usize> {
+        match self.stalled_at.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    /// Records (or clears) that this peer was found not reading at `backlog`.
+    pub(crate) fn set_stalled_at(&self, backlog: Option<usize>) {
+        self.stalled_at.store(
+            backlog.unwrap_or(0).max(usize::from(backlog.is_some())),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The login, once logged in.
+    pub fn login(&self) -> Option<&Login> {
+        self.login.get()
+    }
+
+    /// Records the login; a connection logs in at most once.
+    pub fn set_login(&self, login: Login) -> bool {
+        self.login.set(login).is_ok()
+    }
+
+    /// The login name for logs and events (`-` before login).
+    pub fn name(&self) -> &str {
+        self.login().map_or("-", |l| l.name.as_str())
+    }
+
+    /// Queues a frame. A full outbox disconnects the peer as a slow consumer: the room never
+    /// waits for it. Returns whether the frame was queued.
+    pub fn send(&self, frame: &Frame) -> bool {
+        self.send_measured(frame).queued
+    }
+
+    /// [`Peer::send`], saying how far behind the peer now is.
+    pub(crate) fn send_measured(&self, frame: &Frame) -> Pushed {
+        let pushed = self.push(frame);
+        self.wake(pushed.wake);
+        pushed
+    }
+
+    /// Queues a frame without waking a writer (see [`Pushed`]). A full outbox disconnects the
+    /// peer, as in [`Peer::send`].
+    fn push(&self, frame: &Frame) -> Pushed {
+        let refused = |wake| Pushed {
+            queued: false,
+            wake,
+            backlog: 0,
+        };
+        match self.outbox.push_measured(Frame::clone(frame)) {
+            Ok((wake, backlog)) => Pushed {
+                queued: true,
+                wake,
+                backlog,
+            },
+            Err(PushError::Closed) => refused(Wake::No),
+            Err(PushError::Full) => {
+                tracing::warn!(peer = self.id, login = %self.name(), "send queue full: disconnecting a slow consumer");
+                let goodbye = self.goodbye(
+                    None,
+                    CloseReason::SlowConsumer,
+                    "you were not reading messages fast enough",
+                );
+                let wake = self.outbox.abort_with(goodbye);
+                self.socket.shutdown(Shutdown::Read);
+                refused(wake)
+            }
+        }
+    }
+
+    /// Says goodbye after what is already queued, then closes the connection.
+    pub fn close(&self, reason: CloseReason, message: &str) {
+        self.close_replying(None, reason, message);
+    }
+
+    /// [`Peer::close`], with the goodbye answering request `re` (for `exit`).
+    pub fn close_replying(&self, re: Option<u32>, reason: CloseReason, message: &str) {
+        let goodbye = self.goodbye(re, reason, message);
+        let wake = self.outbox.close_with(goodbye);
+        self.wake(wake);
+        // Unblocks the reader thread, which then cleans up; the writer still sends the goodbye.
+        self.socket.shutdown(Shutdown::Read);
+    }
+}

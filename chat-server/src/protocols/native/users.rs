@@ -1,0 +1,61 @@
+//! `#show users`: every registered user, online ones first (with their room), then the others,
+//! each group by login; a page at a time, as many rows as fit one frame.
+//!
+//! Built from memory (the hub and the account directory), never from the store: the cost is a
+//! few binary searches to the page asked for and the rows it holds, not a read of every account.
+
+use chat_core::limits::MAX_LISTED;
+use chat_core::protocol::{Presence, ServerMessage, UserInfo};
+
+use super::{Handled, Next};
+use crate::accounts::directory::Person;
+use crate::chat::hub::OnlineUser;
+use crate::connection::Session;
+use crate::protocols::native::wire::{self, Keep};
+
+#[inline(never)]
+pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {
+    let (rows, total) = page(s, offset as usize);
+    let make = |rows: &[UserInfo]| ServerMessage::Users {
+        users: rows.to_vec(),
+        total,
+        offset,
+    };
+    if let Some((frame, _)) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make) {
+        s.send(&frame);
+    }
+    Ok(Next::Continue)
+}
+
+/// Up to [`MAX_LISTED`] rows from the `offset`-th on, and how many users there are in all.
+fn page(s: &Session, offset: usize) -> (Vec<UserInfo>, u32) {
+    let online = s.shared.hub.online_users();
+    let directory = s.shared.directory.read();
+    let total = u32::try_from(directory.len()).unwrap_or(u32::MAX);
+    let row = |p: &Person, on: Option<&OnlineUser>| UserInfo {
+        login: p.login.clone(),
+        first_names: p.first_names.clone(),
+        last_names: p.last_names.clone(),
+        online: on.is_some(),
+        room: on.map(|o| o.room.clone()),
+        presence: on.map_or(Presence::Offline, |o| o.presence),
+        away_text: on.and_then(|o| o.away_text.clone()),
+    };
+    let mut rows: Vec<UserInfo> = online
+        .iter()
+        .skip(offset)
+        .filter_map(|o| directory.get(&o.key).map(|p| row(p, Some(o))))
+        .take(MAX_LISTED)
+        .collect();
+    if rows.len() < MAX_LISTED {
+        let keys: Vec<&str> = online.iter().map(|o| o.key.as_str()).collect();
+        let wanted = MAX_LISTED - rows.len();
+        rows.extend(
+            directory
+                .offline(&keys, offset.saturating_sub(online.len()))
+                .take(wanted)
+                .map(|p| row(p, None)),
+        );
+    }
+    (rows, total)
+}

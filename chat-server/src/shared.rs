@@ -1,0 +1,183 @@
+//! What every thread of the server holds: the chat's state, the stores, the pools and the
+//! connection table, behind one `Arc`. This module sits at the bottom of the server: every
+//! part above it (connections, protocols, the cluster, `server`) reaches the rest through it,
+//! and it imports none of them.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::accounts::directory::Directory;
+use crate::accounts::passwords::PasswordPool;
+use crate::accounts::throttle::{Backoff, KeyedBuckets};
+use crate::accounts::tokens::Sessions;
+use crate::chat::hub::Hub;
+use crate::config::ServerConfig;
+use crate::connection::gate::Gate;
+use crate::connection::threads::ConnectionThreads;
+use crate::connection::tls::ServerTls;
+use crate::delivery::peer::Peer;
+use crate::delivery::writers::WriterPool;
+use crate::error::Result;
+use crate::store::archive::Archive;
+use crate::store::{AccountStore, MailStore, Store};
+
+/// What every connection thread shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: ServerConfig,
+    pub hub: Hub,
+    /// This machine's sled store (what was said; accounts and tokens unless shared).
+    pub store: Store,
+    /// Where accounts live (sled, or PostgreSQL shared by a cluster's nodes).
+    pub accounts: Arc<dyn AccountStore>,
+    /// Where private messages for offline users wait.
+    pub mail: Arc<dyn MailStore>,
+    /// Every registered user's login and names, in memory.
+    pub directory: Directory,
+    /// Session tokens, in memory (and on disk through `store`).
+    pub sessions: Sessions,
+    /// The writer of what was said (room history, private messages).
+    pub archive: Arc<Archive>,
+    pub passwords: PasswordPool,
+    /// TLS configuration, when on.
+    pub tls: Option<ServerTls>,
+    /// Sends every client's queued frames.
+    pub writers: WriterPool,
+    /// The threads connections run on.
+    pub threads: ConnectionThreads,
+    /// Connections handling a frame before login, at most one per core.
+    pub first_steps: Gate,
+    pub(crate) connections: Mutex<HashMap<u64, Arc<Peer>>>,
+    pub(crate) all_gone: Condvar,
+    pub(crate) shutting_down: AtomicBool,
+    /// Open connections (admitted, not yet closed), by address and in all.
+    pub(crate) per_ip: Mutex<Open>,
+    /// The most connections admitted at once: `max_connections`, or fewer if this process
+    /// cannot start more threads (`ceiling`).
+    pub(crate) max_connections: usize,
+    /// Failed logins by address and by account.
+    pub login_ip: Backoff<IpAddr>,
+    pub login_account: Backoff<String>,
+    /// Registrations by address.
+    pub registrations: KeyedBuckets<IpAddr>,
+}
+
+impl Shared {
+    pub(crate) fn connections(&self) -> MutexGuard<'_, HashMap<u64, Arc<Peer>>> {
+        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn register(&self, peer: &Arc<Peer>) {
+        self.connections().insert(peer.id, Arc::clone(peer));
+    }
+
+    pub fn unregister(&self, peer: &Peer) {
+        let mut connections = self.connections();
+        connections.remove(&peer.id);
+        if connections.is_empty() {
+            self.all_gone.notify_all();
+        }
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    fn per_ip(&self) -> MutexGuard<'_, Open> {
+        self.per_ip.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a new connection in, or says why it is refused.
+    pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
+        let mut open = self.per_ip();
+        if open.total >= self.max_connections {
+            return Err("the server is full; try again later");
+        }
+        let mine = open.by_ip.entry(ip).or_insert(0);
+        if self.config.max_connections_per_ip > 0 && *mine >= self.config.max_connections_per_ip {
+            return Err("too many connections from your address");
+        }
+        *mine += 1;
+        open.total += 1;
+        Ok(Admission {
+            shared: Arc::clone(self),
+            ip,
+        })
+    }
+
+    /// The user with this login key: from the directory, or, when accounts are shared with other
+    /// servers, from the account store (someone registered elsewhere since this one started),
+    /// then remembered.
+    pub fn person(&self, key: &str) -> Option<crate::accounts::directory::Person> {
+        if let Some(person) = self.directory.get(key) {
+            return Some(person);
+        }
+        if self.accounts.is_local() {
+            return None;
+        }
+        match self.accounts.get(key) {
+            Ok(Some(account)) => {
+                self.directory.insert(&account);
+                self.directory.get(key)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("cannot look an account up: {e}");
+                None
+            }
+        }
+    }
+
+    /// Keeps a private message for its offline recipient, durably, and in the conversation.
+    pub fn keep_offline(&self, said: chat_core::protocol::PrivateSaid) -> Result<()> {
+        if self.mail.is_local() {
+            // The archive keeps it with the conversation.
+            return self.mail.keep(&said);
+        }
+        self.mail.keep(&said)?;
+        self.archive.private(said);
+        Ok(())
+    }
+
+    /// Forgets stale rate-limit entries and expired session tokens.
+    pub(crate) fn sweep(&self) {
+        let now = Instant::now();
+        self.login_ip.sweep(now);
+        self.login_account.sweep(now);
+        self.registrations.sweep(now);
+        if let Err(e) = self.sessions.sweep(chat_core::clock::system_now_ms()) {
+            tracing::error!("cannot forget expired sessions: {e}");
+        }
+    }
+}
+
+/// A counted connection; dropping it counts the connection out.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+}
+
+/// Open connections by address, and their sum (kept, so admitting one never adds them up).
+#[derive(Debug, Default)]
+pub(crate) struct Open {
+    by_ip: HashMap<IpAddr, usize>,
+    total: usize,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut guard = self.shared.per_ip();
+        let open = &mut *guard;
+        if let Some(n) = open.by_ip.get_mut(&self.ip) {
+            *n -= 1;
+            open.total -= 1;
+            if *n == 0 {
+                open.by_ip.remove(&self.ip);
+            }
+        }
+    }
+}
