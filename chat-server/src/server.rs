@@ -267,7 +267,7 @@ fn broadcast_directory(shared: &Shared) {
         return;
     };
     // Written for native clients only: IRC has no room list that follows changes.
-    let event = crate::delivery::event::Event::native_only(frame);
+    let event = crate::delivery::event::Event::written_as(crate::protocols::ways::NATIVE, frame);
     crate::delivery::peer::broadcast(&shared.hub.online_peers(), &event, None);
 }
 

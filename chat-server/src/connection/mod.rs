@@ -135,7 +135,7 @@ pub(crate) fn serve<G: Send + 'static>(
         transport.clone(),
         shared.config.max_outbox_bytes,
         shared.writers.ready(),
-        false,
+        &crate::protocols::native::render::NativeRender,
     );
     shared.register(&peer);
     tracing::info!(peer = id, %addr, tls = transport.is_tls(), "connected");

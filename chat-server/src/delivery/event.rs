@@ -1,11 +1,11 @@
-//! An event on its way to clients, written in each client's protocol at most once.
+//! An event on its way to clients, written in each way of writing it at most once.
 //!
-//! The hub speaks in [`ServerMessage`]s. A connection's protocol is how those are written: the
-//! native frames of `docs/PROTOCOL.md`, or IRC lines (`irc::render`). An [`Event`] keeps the
-//! message and the bytes of each way of writing it once written, so a room message to a thousand
-//! members is encoded once per protocol (and IRC tag variant), not once per member. Events whose
-//! IRC lines name their recipient (a private message, an `entered`) are written per IRC
-//! recipient.
+//! The chat speaks in [`ServerMessage`]s: the vocabulary of what happened (a line said, a user
+//! who joined, a room that closed). A protocol writes them for its clients (`peer::Render`):
+//! the native frames of `docs/PROTOCOL.md`, IRC lines. An [`Event`] keeps the message and the
+//! bytes of each way of writing it once written, so a room message to a thousand members is
+//! encoded once per way (the native frame; IRC with and without tags), not once per member.
+//! Which way is whose is the protocols' business (`protocols::ways`); events only keep them.
 
 use std::sync::OnceLock;
 
@@ -13,13 +13,9 @@ use chat_core::clock::system_now_ms;
 use chat_core::protocol::ServerMessage;
 
 use crate::delivery::outbox::Frame;
-use crate::delivery::peer::{Peer, Protocol};
-use crate::protocols::irc::{self, Caps};
-use crate::protocols::native::wire;
 
-/// The ways of writing an event to IRC clients: without tags, with its time only
-/// (`server-time`), with its time and number (`message-tags`).
-const IRC_WAYS: usize = 3;
+/// Ways of writing one event that are kept at once (enough for every protocol's ways).
+pub(crate) const WAYS: usize = 8;
 
 /// An event and its encodings.
 #[derive(Debug)]
@@ -29,11 +25,10 @@ pub(crate) struct Event {
     /// The client the event comes from (an IRC client without `echo-message` does not get its
     /// own room lines back).
     origin: Option<u64>,
-    native: OnceLock<Option<Frame>>,
-    irc: [OnceLock<Option<Frame>>; IRC_WAYS],
-    /// Whether IRC clients see this event at all.
-    for_irc: bool,
-    /// Messages shown as IRC `NOTICE`s.
+    written: [OnceLock<Option<Frame>>; WAYS],
+    /// Written already, in this way only: nobody else gets it.
+    only: Option<usize>,
+    /// Said as a notice (an IRC `NOTICE`): some protocols show it so.
     notice: bool,
     /// A `left` that is the user disconnecting, and why (an IRC `QUIT`).
     quit: Option<String>,
@@ -51,41 +46,36 @@ impl Event {
             time,
             message,
             origin: None,
-            native: OnceLock::new(),
-            irc: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            for_irc: true,
+            written: Default::default(),
+            only: None,
             notice: false,
             quit: None,
         }
     }
 
-    /// The same event, shown as a `NOTICE` to IRC clients when `notice` (it was sent as one).
+    /// An event already written the `way`-th way (a list fitted to a frame), for the clients
+    /// written that way only.
+    pub fn written_as(way: usize, frame: Frame) -> Self {
+        let event = Event {
+            only: Some(way),
+            ..Self::new(ServerMessage::Pong)
+        };
+        if let Some(slot) = event.written.get(way) {
+            let _ = slot.set(Some(frame));
+        }
+        event
+    }
+
+    /// The same event, said as a notice when `notice` (an IRC `NOTICE`).
     pub fn noticed(mut self, notice: bool) -> Self {
         self.notice = notice;
         self
     }
 
-    /// The same `left`, shown as a `QUIT` with this message to IRC clients.
+    /// The same `left`, shown as a `QUIT` with this message where a protocol has one.
     pub fn quitting(mut self, why: &str) -> Self {
         self.quit = Some(why.to_owned());
         self
-    }
-
-    fn style(&self) -> irc::render::Style<'_> {
-        irc::render::Style {
-            notice: self.notice,
-            quit: self.quit.as_deref(),
-        }
-    }
-
-    /// An event for native clients only, already encoded (a list fitted to a frame).
-    pub fn native_only(frame: Frame) -> Self {
-        let event = Event {
-            for_irc: false,
-            ..Self::new(ServerMessage::Pong)
-        };
-        let _ = event.native.set(Some(frame));
-        event
     }
 
     /// The same event, coming from client `id`.
@@ -94,40 +84,43 @@ impl Event {
         self
     }
 
-    /// The bytes for `peer`, or `None` when its protocol shows nothing of this event.
-    pub fn frame_for(&self, peer: &Peer) -> Option<Frame> {
-        match peer.protocol() {
-            Protocol::Native => self
-                .native
-                .get_or_init(|| wire::frame_at(self.time, None, self.message.clone()))
-                .clone(),
-            Protocol::Irc(_) if !self.for_irc => None,
-            Protocol::Irc(caps) => {
-                if self.origin == Some(peer.id) && !caps.contains(Caps::ECHO_MESSAGE) {
-                    return None;
-                }
-                if irc::render::names_recipient(&self.message) {
-                    return irc::render::event(
-                        &self.message,
-                        self.time,
-                        caps,
-                        peer.name(),
-                        self.style(),
-                    );
-                }
-                let (i, way) = if caps.contains(Caps::MESSAGE_TAGS) {
-                    (2, Caps::SERVER_TIME.with(Caps::MESSAGE_TAGS))
-                } else if caps.tagged() {
-                    (1, Caps::SERVER_TIME)
-                } else {
-                    (0, Caps::NONE)
-                };
-                self.irc[i]
-                    .get_or_init(|| {
-                        irc::render::event(&self.message, self.time, way, "", self.style())
-                    })
-                    .clone()
-            }
+    /// When it happened, ms since the epoch.
+    pub fn time(&self) -> i64 {
+        self.time
+    }
+
+    /// What happened.
+    pub fn message(&self) -> &ServerMessage {
+        &self.message
+    }
+
+    /// The client it comes from, if one.
+    pub fn origin(&self) -> Option<u64> {
+        self.origin
+    }
+
+    /// Whether it was said as a notice.
+    pub fn is_notice(&self) -> bool {
+        self.notice
+    }
+
+    /// Why the user left, when the event is a disconnection.
+    pub fn quit(&self) -> Option<&str> {
+        self.quit.as_deref()
+    }
+
+    /// The bytes of the `way`-th way of writing this event, written by `write` the first time
+    /// they are asked for. `None` for an event already written another way only, or one that
+    /// `write` leaves out.
+    pub fn written(&self, way: usize, write: impl FnOnce() -> Option<Frame>) -> Option<Frame> {
+        if self.only.is_some_and(|only| only != way) {
+            return None;
         }
+        self.written.get(way)?.get_or_init(write).clone()
+    }
+
+    /// Whether the event was written one way for one kind of client only.
+    pub fn is_written_only(&self) -> bool {
+        self.only.is_some()
     }
 }

@@ -1,21 +1,30 @@
 //! One connected client as the rest of the server sees it: an id, an address, a login once
 //! logged in, and an outbox. Anyone may queue a frame for a peer or tell it to go; only the
 //! peer's reader thread reads its socket, and only the writer that holds it (see `writers`)
-//! writes to it.
+//! writes to it. How its frames are written is its protocol's [`Render`].
 
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
+use chat_core::protocol::CloseReason;
 use chat_core::transport::Transport;
-
-use chat_core::protocol::{CloseReason, ServerMessage};
 
 use crate::delivery::event::Event;
 use crate::delivery::outbox::{Frame, Outbox, PushError, Wake};
-use crate::delivery::writers::{ReadyQueue, Unsent, WriteHere};
-use crate::protocols::irc::{self, Caps};
-use crate::protocols::native::wire;
+use crate::delivery::writers::{ReadyQueue, Recipient, Unsent, WriteHere};
+
+/// How a protocol writes for its clients: each event, and the last words before a close. A
+/// protocol module implements it once (a unit struct); every peer of that protocol points at it.
+pub(crate) trait Render: Send + Sync + std::fmt::Debug {
+    /// The bytes of `event` for `peer`, or `None` when this protocol shows nothing of it. Bytes
+    /// that do not depend on the recipient are written once per event (`Event::written`).
+    fn event(&self, event: &Event, peer: &Peer) -> Option<Frame>;
+
+    /// A goodbye saying why the connection closes (`re`: the request it answers, where the
+    /// protocol numbers requests).
+    fn goodbye(&self, re: Option<u32>, reason: CloseReason, message: &str) -> Option<Frame>;
+}
 
 /// A connected client.
 #[derive(Debug)]
@@ -39,21 +48,12 @@ pub struct Peer {
     /// The backlog at which senders found this peer not reading (0: not found so); see
     /// `cmd::talk`.
     stalled_at: AtomicUsize,
-    /// Whether the client speaks IRC (else the native protocol).
-    irc: bool,
-    /// An IRC client's capabilities (set while it registers).
-    caps: AtomicU16,
+    /// How this peer's protocol writes.
+    render: &'static dyn Render,
+    /// What the client asked its protocol for (IRC capabilities), as the protocol counts it.
+    options: AtomicU16,
     /// What the user said on leaving (IRC `QUIT :message`), shown to IRC clients.
     quit: OnceLock<String>,
-}
-
-/// How a peer's frames are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// The frames of `docs/PROTOCOL.md`.
-    Native,
-    /// IRC lines, with these capabilities.
-    Irc(Caps),
 }
 
 /// Queues one event for every peer of `members` (written once per protocol, see `event`), and
@@ -69,16 +69,16 @@ pub(crate) fn broadcast<'a>(
     let mut idle = None;
     let mut behind: Option<(&Arc<Peer>, usize)> = None;
     for member in members {
-        let Some(frame) = event.frame_for(member) else {
+        let Some(frame) = member.render.event(event, member) else {
             continue;
         };
         let pushed = member.push(&frame);
         if pushed.wake == Wake::Schedule {
             match here.as_deref_mut() {
-                Some(here) => here.add(Arc::clone(member)),
+                Some(here) => here.add(Arc::clone(member) as _),
                 None => idle
                     .get_or_insert_with(|| member.ready.batch())
-                    .add(Arc::clone(member)),
+                    .add(Arc::clone(member) as _),
             }
         }
         if member.outbox.is_pressing(pushed.backlog)
@@ -114,15 +114,15 @@ pub struct Login {
 }
 
 impl Peer {
-    /// A peer with an empty outbox of `max_outbox_bytes`, written by the pool behind `ready`,
-    /// speaking IRC when `irc`.
+    /// A peer with an empty outbox of `max_outbox_bytes`, written by the pool behind `ready`, in
+    /// the way `render` writes.
     pub(crate) fn new(
         id: u64,
         addr: SocketAddr,
         socket: Transport,
         max_outbox_bytes: usize,
         ready: ReadyQueue,
-        irc: bool,
+        render: &'static dyn Render,
     ) -> Arc<Self> {
         Arc::new_cyclic(|me| Peer {
             id,
@@ -134,8 +134,8 @@ impl Peer {
             ready,
             me: Weak::clone(me),
             stalled_at: AtomicUsize::new(0),
-            irc,
-            caps: AtomicU16::new(0),
+            render,
+            options: AtomicU16::new(0),
             quit: OnceLock::new(),
         })
     }
@@ -150,24 +150,20 @@ impl Peer {
         self.quit.get().map_or("Quit", String::as_str)
     }
 
-    /// How this peer's frames are written.
-    pub fn protocol(&self) -> Protocol {
-        if self.irc {
-            Protocol::Irc(Caps::from_bits(self.caps.load(Ordering::Relaxed)))
-        } else {
-            Protocol::Native
-        }
+    /// What the client asked its protocol for (IRC capabilities).
+    pub fn options(&self) -> u16 {
+        self.options.load(Ordering::Relaxed)
     }
 
-    /// Sets an IRC client's capabilities.
-    pub(crate) fn set_caps(&self, caps: Caps) {
-        self.caps.store(caps.bits(), Ordering::Relaxed);
+    /// Records what the client asked its protocol for.
+    pub(crate) fn set_options(&self, options: u16) {
+        self.options.store(options, Ordering::Relaxed);
     }
 
     /// Queues an event, written in this peer's protocol. Returns what the push did (nothing
     /// queued when the protocol shows nothing of the event).
     pub(crate) fn event(&self, event: &Event) -> Pushed {
-        match event.frame_for(self) {
+        match self.render.event(event, self) {
             Some(frame) => self.send_measured(&frame),
             None => Pushed {
                 queued: false,
@@ -177,36 +173,9 @@ impl Peer {
         }
     }
 
-    /// A goodbye in this peer's protocol (`re`: the request it answers, native only).
+    /// A goodbye in this peer's protocol (`re`: the request it answers).
     fn goodbye(&self, re: Option<u32>, reason: CloseReason, message: &str) -> Option<Frame> {
-        if self.irc {
-            let line =
-                chat_core::irc::Line::new("ERROR", &[&irc::render::closing(reason, message)]);
-            return Some(Frame::from(chat_core::irc::to_string(&line).into_bytes()));
-        }
-        wire::frame(
-            re,
-            ServerMessage::Goodbye {
-                reason,
-                message: message.to_owned(),
-            },
-        )
-    }
-
-    /// The queue this peer is scheduled on.
-    pub(crate) fn ready_queue(&self) -> &ReadyQueue {
-        &self.ready
-    }
-
-    /// The socket.
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.socket
-    }
-
-    /// The writer's state; see `writers`.
-    pub(crate) fn unsent(&self) -> MutexGuard<'_, Unsent> {
-        // Only the writer holding the peer changes it, one step at a time.
-        self.unsent.lock().unwrap_or_else(|p| p.into_inner())
+        self.render.goodbye(re, reason, message)
     }
 
     fn wake(&self, wake: Wake) {
@@ -309,5 +278,28 @@ impl Peer {
         self.wake(wake);
         // Unblocks the reader thread, which then cleans up; the writer still sends the goodbye.
         self.socket.shutdown(Shutdown::Read);
+    }
+}
+
+impl Recipient for Peer {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    fn transport(&self) -> &Transport {
+        &self.socket
+    }
+
+    fn unsent(&self) -> MutexGuard<'_, Unsent> {
+        // Only the writer holding the peer changes it, one step at a time.
+        self.unsent.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn ready_queue(&self) -> &ReadyQueue {
+        &self.ready
     }
 }

@@ -7,3 +7,12 @@
 
 pub(crate) mod irc;
 pub(crate) mod native;
+
+/// The ways of writing an event that `delivery::event::Event` keeps once written, by protocol:
+/// each protocol's renderer uses its own.
+pub(crate) mod ways {
+    /// A native frame.
+    pub const NATIVE: usize = 0;
+    /// IRC lines without tags, with `server-time` only, and with every tag.
+    pub const IRC: [usize; 3] = [1, 2, 3];
+}

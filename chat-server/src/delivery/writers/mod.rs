@@ -1,5 +1,7 @@
 //! The writer pool: a few threads that send every client's queued frames, and a poller thread
-//! that waits for full sockets to drain. Reading stays one thread per client (`session`).
+//! that waits for full sockets to drain. Reading stays one thread per client (`connection`).
+//! The writers know a client only as a [`Recipient`]: its queue, its socket and its unsent
+//! bytes, nothing of who it is or what protocol it speaks.
 //!
 //! A push that finds an outbox idle puts its peer on the ready queue (a broadcast puts the idle
 //! members of a room there in batches). A writer takes the peer, takes everything queued, and
@@ -32,8 +34,22 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 mod sys;
 
-use crate::delivery::outbox::{Frame, Settled};
-use crate::delivery::peer::Peer;
+use crate::delivery::outbox::{Frame, Outbox, Settled};
+
+/// What a writer needs of a client: its send queue, its socket, the bytes the socket has not
+/// taken yet, and the queue it is scheduled on. A connected peer (`peer`) is one.
+pub(crate) trait Recipient: Send + Sync + std::fmt::Debug {
+    /// Unique for the server's lifetime.
+    fn id(&self) -> u64;
+    fn outbox(&self) -> &Outbox;
+    fn transport(&self) -> &Transport;
+    /// Only the writer holding the recipient locks it (see [`Unsent`]).
+    fn unsent(&self) -> MutexGuard<'_, Unsent>;
+    fn ready_queue(&self) -> &ReadyQueue;
+}
+
+/// A recipient as the ready queue, the writers and the poller hold it.
+pub(crate) type Held = Arc<dyn Recipient>;
 
 /// Rounds a writer gives one peer before putting it at the back of the ready queue.
 const ROUNDS_PER_TURN: usize = 4;
@@ -49,8 +65,8 @@ const PEERS_PER_BATCH: usize = 64;
 /// What the ready queue carries: one peer, or a batch that one broadcast found idle.
 #[derive(Debug)]
 enum Ready {
-    One(Arc<Peer>),
-    Batch(Vec<Arc<Peer>>),
+    One(Held),
+    Batch(Vec<Held>),
 }
 
 /// The queue of peers whose outbox needs a writer. Cheap to clone.
@@ -63,7 +79,7 @@ pub(crate) struct ReadyQueue {
 
 impl ReadyQueue {
     /// Puts a peer on the queue. Callers hold the peer's schedule (see `outbox`).
-    pub(crate) fn schedule(&self, peer: Arc<Peer>) {
+    pub(crate) fn schedule(&self, peer: Held) {
         self.put(Ready::One(peer));
     }
 
@@ -102,12 +118,12 @@ impl ReadyQueue {
 /// every lock (see [`write_here`]); any left when this is dropped are written then.
 #[derive(Debug, Default)]
 pub(crate) struct WriteHere {
-    peers: Vec<Arc<Peer>>,
+    peers: Vec<Held>,
 }
 
 impl WriteHere {
     /// Adds a peer whose schedule the caller holds.
-    pub(crate) fn add(&mut self, peer: Arc<Peer>) {
+    pub(crate) fn add(&mut self, peer: Held) {
         self.peers.push(peer);
     }
 
@@ -135,11 +151,11 @@ impl Drop for WriteHere {
 #[derive(Debug)]
 pub(crate) struct ReadyBatch<'a> {
     queue: &'a ReadyQueue,
-    peers: Vec<Arc<Peer>>,
+    peers: Vec<Held>,
 }
 
 impl ReadyBatch<'_> {
-    pub(crate) fn add(&mut self, peer: Arc<Peer>) {
+    pub(crate) fn add(&mut self, peer: Held) {
         self.peers.push(peer);
         if self.peers.len() == PEERS_PER_BATCH {
             let full = std::mem::replace(&mut self.peers, Vec::with_capacity(PEERS_PER_BATCH));
@@ -286,7 +302,7 @@ impl Unsent {
 /// Peers waiting for their socket to drain.
 #[derive(Debug, Default)]
 struct Parked {
-    peers: HashMap<u64, (Arc<Peer>, Instant)>,
+    peers: HashMap<u64, (Held, Instant)>,
     /// The poller ended: nobody would wake a peer parked now.
     poller_gone: bool,
 }
@@ -304,25 +320,25 @@ impl Parking {
     }
 
     /// Parks a peer whose socket is full, until it is writable or `write_timeout` passed.
-    fn park(&self, peer: &Arc<Peer>, unsent: &mut Unsent) {
+    fn park(&self, peer: &Held, unsent: &mut Unsent) {
         let mut parked = self.parked();
         if parked.poller_gone {
             drop(parked);
-            abandon(peer, unsent);
+            abandon(&**peer, unsent);
             return;
         }
         parked.peers.insert(
-            peer.id,
+            peer.id(),
             (Arc::clone(peer), Instant::now() + self.write_timeout),
         );
         drop(parked);
         if let Err(e) = self
             .poller
-            .watch(peer.transport(), peer.id, &mut unsent.registration)
+            .watch(peer.transport(), peer.id(), &mut unsent.registration)
         {
-            tracing::warn!(peer = peer.id, "cannot wait for the socket: {e}");
-            self.parked().peers.remove(&peer.id);
-            abandon(peer, unsent);
+            tracing::warn!(peer = peer.id(), "cannot wait for the socket: {e}");
+            self.parked().peers.remove(&peer.id());
+            abandon(&**peer, unsent);
         }
     }
 }
@@ -441,10 +457,10 @@ fn writer_loop(rx: &Receiver<Ready>, ready: &ReadyQueue, stop: &AtomicBool) {
 
 /// Sends what the peer has queued, for a few rounds at most; then parks it, lets it idle,
 /// finishes it, or puts it back at the end of the ready queue.
-fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, ready: &ReadyQueue) {
+fn write_peer(peer: &Held, scratch: &mut Scratch, ready: &ReadyQueue) {
     let transport = peer.transport();
     for _ in 0..ROUNDS_PER_TURN {
-        let taken = peer.outbox.take(&mut scratch.batch);
+        let taken = peer.outbox().take(&mut scratch.batch);
         // The peer's unsent bytes, locked only when this round needs them.
         let mut held = None;
         let sent = if taken.leftover || transport.is_tls() {
@@ -463,12 +479,12 @@ fn write_peer(peer: &Arc<Peer>, scratch: &mut Scratch, ready: &ReadyQueue) {
         let blocked = match sent {
             Ok(blocked) => blocked,
             Err(e) => {
-                tracing::debug!(peer = peer.id, "write failed: {e}");
-                abandon(peer, held.get_or_insert_with(|| peer.unsent()));
+                tracing::debug!(peer = peer.id(), "write failed: {e}");
+                abandon(&**peer, held.get_or_insert_with(|| peer.unsent()));
                 return;
             }
         };
-        match peer.outbox.settle(unsent_bytes, blocked) {
+        match peer.outbox().settle(unsent_bytes, blocked) {
             Settled::More => {}
             Settled::Park => {
                 // Only after a round that left bytes, which are then held.
@@ -521,8 +537,8 @@ fn stage(
 }
 
 /// The connection is gone or hopeless: shut it and forget what it had queued.
-fn abandon(peer: &Peer, unsent: &mut Unsent) {
-    peer.outbox.abandon();
+fn abandon(peer: &dyn Recipient, unsent: &mut Unsent) {
+    peer.outbox().abandon();
     peer.transport().shutdown(Shutdown::Both);
     unsent.release();
 }
@@ -554,8 +570,8 @@ fn poller_loop(mut poll_loop: sys::PollLoop, ready: &ReadyQueue, stop: &AtomicBo
                 keep
             });
             for peer in expired {
-                tracing::debug!(peer = peer.id, "write timed out: dropping the connection");
-                abandon(&peer, &mut peer.unsent());
+                tracing::debug!(peer = peer.id(), "write timed out: dropping the connection");
+                abandon(&*peer, &mut peer.unsent());
             }
         }
         if stop.load(Ordering::Acquire) {

@@ -12,5 +12,3 @@ pub mod render;
 mod session;
 
 pub(crate) use session::serve;
-
-pub use caps::Caps;

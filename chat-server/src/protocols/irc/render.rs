@@ -5,7 +5,10 @@ use chat_core::irc::{self, Line};
 use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, ServerMessage};
 
 use super::caps::Caps;
+use crate::delivery::event::Event;
 use crate::delivery::outbox::Frame;
+use crate::delivery::peer::{Peer, Render};
+use crate::protocols::ways;
 
 /// The server's name in lines it sends (and the host part of every user's mask) unless
 /// `irc_server_name` says otherwise.
@@ -491,5 +494,44 @@ mod tests {
             .map(|l| chat_core::irc::parse(l.as_bytes()).unwrap().params[1].clone())
             .collect();
         assert_eq!(rebuilt, text);
+    }
+}
+
+/// How the IRC port writes for its clients (see `peer::Render`).
+#[derive(Debug)]
+pub(crate) struct IrcRender;
+
+impl Render for IrcRender {
+    fn event(&self, event: &Event, peer: &Peer) -> Option<Frame> {
+        if event.is_written_only() {
+            return None;
+        }
+        let caps = Caps::from_bits(peer.options());
+        if event.origin() == Some(peer.id) && !caps.contains(Caps::ECHO_MESSAGE) {
+            return None;
+        }
+        let style = Style {
+            notice: event.is_notice(),
+            quit: event.quit(),
+        };
+        if names_recipient(event.message()) {
+            return self::event(event.message(), event.time(), caps, peer.name(), style);
+        }
+        let [plain, timed, tagged] = ways::IRC;
+        let (way, shown) = if caps.contains(Caps::MESSAGE_TAGS) {
+            (tagged, Caps::SERVER_TIME.with(Caps::MESSAGE_TAGS))
+        } else if caps.tagged() {
+            (timed, Caps::SERVER_TIME)
+        } else {
+            (plain, Caps::NONE)
+        };
+        event.written(way, || {
+            self::event(event.message(), event.time(), shown, "", style)
+        })
+    }
+
+    fn goodbye(&self, _re: Option<u32>, reason: CloseReason, message: &str) -> Option<Frame> {
+        let line = Line::new("ERROR", &[&closing(reason, message)]);
+        Some(Frame::from(irc::to_string(&line).into_bytes()))
     }
 }

@@ -181,7 +181,7 @@ pub(crate) fn serve<G: Send + 'static>(
         transport.clone(),
         shared.config.max_outbox_bytes,
         shared.writers.ready(),
-        true,
+        &super::render::IrcRender,
     );
     shared.register(&peer);
     tracing::info!(peer = id, %addr, tls, "IRC client connected");
@@ -463,7 +463,7 @@ impl IrcSession {
                 }
                 if ok {
                     self.caps = caps;
-                    self.peer.set_caps(caps);
+                    self.peer.set_options(caps.bits());
                     self.send_line(&reply("ACK", asked));
                 } else {
                     self.send_line(&reply("NAK", asked));

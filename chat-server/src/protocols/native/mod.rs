@@ -13,6 +13,7 @@ mod account;
 mod hello;
 mod history;
 mod presence;
+pub(crate) mod render;
 mod rooms;
 pub(crate) mod talk;
 mod users;
