@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::limits::{LEN_PREFIX_BYTES, MAX_DECODE_DEPTH, MAX_FRAME_BYTES};
+use crate::protocol::{ServerFrame, ServerMessage};
 
 /// Encodes `message` as a whole frame: length prefix followed by the MessagePack body, with
 /// structs as maps (named fields) so other languages can read them.
@@ -156,6 +157,45 @@ impl FrameReader {
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
+    }
+}
+
+/// Bytes of `value` encoded as frames encode it, counted without keeping them.
+pub fn encoded_len<T: Serialize>(value: &T) -> usize {
+    let mut counter = Counter(0);
+    match rmp_serde::encode::write_named(&mut counter, value) {
+        Ok(()) => counter.0,
+        // Cannot happen with a counter; count it as too large to fit.
+        Err(_) => usize::MAX / 2,
+    }
+}
+
+/// Bytes left in one frame for the rows of a list, when the frame without them would carry
+/// `message`: the largest stamp and `re` counted, and room for the list's array header to grow
+/// and for a `more` flag.
+pub fn room_for_rows(message: ServerMessage) -> usize {
+    let empty = ServerFrame {
+        time: i64::MAX,
+        re: Some(u32::MAX),
+        message,
+    };
+    (MAX_FRAME_BYTES + LEN_PREFIX_BYTES).saturating_sub(encoded_len(&empty) + ROOM_FOR_FLAGS)
+}
+
+/// Bytes kept free besides the rows: an array header's growth (4) and a `more` flag (16).
+const ROOM_FOR_FLAGS: usize = 20;
+
+/// Counts the bytes written to it.
+struct Counter(usize);
+
+impl io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::connection::tls::TlsSetting;
 use crate::error::{Result, ServerError};
+use crate::tls::TlsSetting;
 
 /// Everything the server can be told. [`ServerConfig::new`] gives the defaults for a data
 /// directory; the binary fills it from flags.

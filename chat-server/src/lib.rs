@@ -17,6 +17,7 @@
 
 mod accounts;
 mod chat;
+#[cfg(feature = "cluster")]
 mod cluster;
 pub mod config;
 mod connection;
@@ -24,11 +25,13 @@ mod delivery;
 pub mod error;
 mod protocols;
 mod server;
+mod service;
 mod shared;
 pub mod store;
+mod threads;
+pub mod tls;
 
 pub use config::ServerConfig;
-pub use connection::tls;
 pub use delivery::outbox;
 pub use error::{Result, ServerError};
 pub use server::{ServerHandle, start};

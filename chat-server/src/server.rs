@@ -22,15 +22,18 @@ use crate::accounts::throttle::{Backoff, KeyedBuckets};
 use crate::accounts::tokens::Sessions;
 use crate::chat::hub::{HistoryLimits, Hub};
 use crate::config::ServerConfig;
-use crate::connection::accept::{Listening, accept_loop};
-use crate::connection::gate::Gate;
-use crate::connection::threads::{self, ConnectionThreads};
+use crate::connection::accept::accept_loop;
+use crate::connection::{Protocol, Security};
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::{Result, ServerError};
+use crate::protocols::irc::IrcSession;
+use crate::protocols::native::Session;
 use crate::shared::{Open, Shared};
 use crate::store::archive::Archive;
 use crate::store::{AccountStore, LocalTokens, MailStore, Store, TokenStore};
+use crate::threads::families::{self, ConnectionThreads};
+use crate::threads::gate::Gate;
 
 /// How often the room directory is re-sent when it changed.
 pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
@@ -52,7 +55,7 @@ pub struct ServerHandle {
     stop_directory: Sender<()>,
     /// This node's membership of a cluster, if any.
     #[cfg(feature = "cluster")]
-    cluster: Option<Arc<crate::cluster::redis::Cluster>>,
+    cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// Binds `addr` for `what` (for the error message).
@@ -131,7 +134,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
                 .node_name
                 .clone()
                 .unwrap_or_else(|| default_node_name(&config));
-            let cluster = crate::cluster::redis::Cluster::connect(url, &node)?;
+            let cluster = crate::cluster::Cluster::connect(url, &node)?;
             tracing::info!(%node, "a node of the cluster at {url}");
             Some(cluster)
         }
@@ -139,7 +142,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     };
     let directory = Directory::new(&accounts.all()?);
     let sessions = Sessions::new(tokens, config.session_lifetime);
-    let tls = crate::connection::tls::load(&config.tls, &config.data_dir)?;
+    let tls = crate::tls::load(&config.tls, &config.data_dir)?;
     match &tls {
         Some(tls) => {
             tracing::info!(fingerprint = %tls.fingerprint, cert = %tls.cert_path.display(), "TLS on")
@@ -172,7 +175,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             default_lines,
         ),
         per_ip: Mutex::new(Open::default()),
-        max_connections: threads::thread_budget(config.max_connections),
+        max_connections: families::thread_budget(config.max_connections),
         login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),
         login_account: Backoff::new(config.login_free_failures, config.login_backoff_max),
         registrations: KeyedBuckets::new(
@@ -190,7 +193,9 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         tls,
         writers,
         threads: ConnectionThreads::new(),
-        first_steps: Gate::new(thread::available_parallelism().map_or(2, usize::from)),
+        first_steps: Arc::new(Gate::new(
+            thread::available_parallelism().map_or(2, usize::from),
+        )),
         connections: Mutex::new(HashMap::new()),
         all_gone: Condvar::new(),
         shutting_down: AtomicBool::new(false),
@@ -199,29 +204,41 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     if let Some(cluster) = &cluster {
         shared
             .hub
-            .join_cluster(Arc::clone(cluster) as Arc<dyn crate::cluster::bus::Bus>);
+            .join_cluster(Arc::clone(cluster) as Arc<dyn crate::chat::bus::Bus>);
         cluster.run(&shared)?;
     }
     let next_id = Arc::new(AtomicU64::new(1));
-    let mut accepts = Vec::new();
-    let listeners = [
-        Some((listener, addr, Listening::Native)),
-        irc.map(|(l, a)| (l, a, Listening::Irc { tls: false })),
-        irc_tls.map(|(l, a)| (l, a, Listening::Irc { tls: true })),
-    ];
-    let (irc_addr, irc_tls_addr) = (
-        listeners[1].as_ref().map(|l| l.1),
-        listeners[2].as_ref().map(|l| l.1),
-    );
-    for (listener, local, kind) in listeners.into_iter().flatten() {
-        let (accept_shared, ids) = (Arc::clone(&shared), Arc::clone(&next_id));
-        let accept = thread::Builder::new()
-            .name(match kind {
-                Listening::Native => "accept".into(),
-                Listening::Irc { .. } => "accept-irc".into(),
-            })
-            .spawn(move || accept_loop(&listener, &accept_shared, kind, &ids))?;
-        accepts.push((local, accept));
+    let irc_addr = irc.as_ref().map(|(_, a)| *a);
+    let irc_tls_addr = irc_tls.as_ref().map(|(_, a)| *a);
+    let mut accepts = vec![listen::<Session>(
+        "accept",
+        listener,
+        addr,
+        &shared,
+        Security::AsConfigured,
+        &next_id,
+    )?];
+    if let Some((listener, local)) = irc {
+        let plain = Security::Plain;
+        accepts.push(listen::<IrcSession>(
+            "accept-irc",
+            listener,
+            local,
+            &shared,
+            plain,
+            &next_id,
+        )?);
+    }
+    if let Some((listener, local)) = irc_tls {
+        let tls = Security::Tls;
+        accepts.push(listen::<IrcSession>(
+            "accept-irc",
+            listener,
+            local,
+            &shared,
+            tls,
+            &next_id,
+        )?);
     }
     let (stop_directory, stopped) = bounded::<()>(1);
     let directory_shared = Arc::clone(&shared);
@@ -258,6 +275,22 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     })
 }
 
+/// Starts the thread accepting `P` on `listener`.
+fn listen<P: Protocol>(
+    name: &str,
+    listener: TcpListener,
+    local: SocketAddr,
+    shared: &Arc<Shared>,
+    security: Security,
+    next_id: &Arc<AtomicU64>,
+) -> Result<(SocketAddr, JoinHandle<()>)> {
+    let (shared, ids) = (Arc::clone(shared), Arc::clone(next_id));
+    let accept = thread::Builder::new()
+        .name(name.into())
+        .spawn(move || accept_loop::<P>(&listener, &shared, security, &ids))?;
+    Ok((local, accept))
+}
+
 /// Sends the room list to everyone online if it changed since the last time.
 fn broadcast_directory(shared: &Shared) {
     if !shared.hub.take_directory_change() {
@@ -279,7 +312,7 @@ impl ServerHandle {
 
     /// This node's view of its cluster (`None` for a single server).
     #[cfg(feature = "cluster")]
-    pub fn cluster_status(&self) -> Option<crate::cluster::redis::ClusterStatus> {
+    pub fn cluster_status(&self) -> Option<crate::cluster::ClusterStatus> {
         self.cluster.as_ref().map(|c| c.status())
     }
 

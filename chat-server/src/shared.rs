@@ -15,14 +15,14 @@ use crate::accounts::throttle::{Backoff, KeyedBuckets};
 use crate::accounts::tokens::Sessions;
 use crate::chat::hub::Hub;
 use crate::config::ServerConfig;
-use crate::connection::gate::Gate;
-use crate::connection::threads::ConnectionThreads;
-use crate::connection::tls::ServerTls;
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::Result;
 use crate::store::archive::Archive;
 use crate::store::{AccountStore, MailStore, Store};
+use crate::threads::families::ConnectionThreads;
+use crate::threads::gate::Gate;
+use crate::tls::ServerTls;
 
 /// What every connection thread shares.
 #[derive(Debug)]
@@ -49,7 +49,7 @@ pub(crate) struct Shared {
     /// The threads connections run on.
     pub threads: ConnectionThreads,
     /// Connections handling a frame before login, at most one per core.
-    pub first_steps: Gate,
+    pub first_steps: Arc<Gate>,
     pub(crate) connections: Mutex<HashMap<u64, Arc<Peer>>>,
     pub(crate) all_gone: Condvar,
     pub(crate) shutting_down: AtomicBool,

@@ -8,27 +8,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{CloseReason, ServerMessage};
+use chat_core::protocol::CloseReason;
 
-use crate::connection;
-use crate::connection::spares::Job;
-use crate::protocols::native::wire;
+use super::{Protocol, Security, serve};
 use crate::shared::Shared;
+use crate::threads::spares::Job;
 
-/// What a listener's connections speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Listening {
-    /// The native protocol (TLS or plain as configured).
-    Native,
-    /// IRC, plain or TLS.
-    Irc { tls: bool },
-}
-
-/// Accepts connections on `listener` until the server shuts down.
-pub(crate) fn accept_loop(
+/// Accepts connections speaking `P` on `listener`, with `security`, until the server shuts
+/// down. Connection ids come from `next_id`, shared by every listener.
+pub(crate) fn accept_loop<P: Protocol>(
     listener: &TcpListener,
     shared: &Arc<Shared>,
-    kind: Listening,
+    security: Security,
     next_id: &AtomicU64,
 ) {
     for stream in listener.incoming() {
@@ -51,34 +42,30 @@ pub(crate) fn accept_loop(
         let admission = match shared.admit(addr.ip()) {
             Ok(a) => a,
             Err(why) => {
-                tracing::warn!(%addr, "connection refused: {why}");
-                refuse(stream, why, kind);
+                tracing::warn!(%addr, protocol = P::NAME, "connection refused: {why}");
+                refuse::<P>(stream, why, security);
                 continue;
             }
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         let accepted = Instant::now();
         let session_shared = Arc::clone(shared);
-        let job: Job = Box::new(move |own_thread| match (own_thread, kind) {
-            (true, Listening::Native) => {
-                connection::serve(session_shared, stream, addr, id, accepted, admission);
-            }
-            (true, Listening::Irc { tls }) => {
-                crate::protocols::irc::serve(
+        let job: Job = Box::new(move |own_thread| {
+            if own_thread {
+                serve::<P, _>(
                     session_shared,
                     stream,
                     addr,
                     id,
                     accepted,
-                    tls,
+                    security,
                     admission,
                 );
-            }
-            (false, _) => {
-                refuse(
+            } else {
+                refuse::<P>(
                     stream,
                     "the server cannot take more clients now; try again later",
-                    kind,
+                    security,
                 );
                 drop(admission);
             }
@@ -91,19 +78,12 @@ pub(crate) fn accept_loop(
 
 /// Tells a refused connection why, in its protocol where it can be read before TLS, without
 /// waiting for it, and closes it.
-fn refuse(stream: TcpStream, why: &str, kind: Listening) {
-    let goodbye = match kind {
-        Listening::Native => wire::event(ServerMessage::Goodbye {
-            reason: CloseReason::TooManyConnections,
-            message: why.to_owned(),
-        }),
-        Listening::Irc { tls: false } => {
-            let line = chat_core::irc::Line::new("ERROR", &[&format!("Closing link: {why}")]);
-            Some(crate::delivery::outbox::Frame::from(
-                chat_core::irc::to_string(&line).into_bytes(),
-            ))
+fn refuse<P: Protocol>(stream: TcpStream, why: &str, security: Security) {
+    let goodbye = match security {
+        Security::Tls => None,
+        Security::AsConfigured | Security::Plain => {
+            P::RENDER.goodbye(None, CloseReason::TooManyConnections, why)
         }
-        Listening::Irc { tls: true } => None,
     };
     if let Some(frame) = goodbye
         && stream.set_nonblocking(true).is_ok()

@@ -1,69 +1,99 @@
 //! The first bytes of a connection: plain or TLS, and the TLS handshake, all within the
 //! connection's handshake deadline.
 //!
-//! A client that speaks the other transport (TLS to a plain server, plain to a TLS server) is
-//! told, where it can understand, and closed.
+//! A client that speaks the other transport (TLS to a plain port, plain to a TLS one) is told,
+//! where it can understand, and closed.
 
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use chat_core::protocol::{CloseReason, ServerMessage};
+use chat_core::protocol::CloseReason;
 use chat_core::transport::Transport;
 
-use crate::protocols::native::wire;
+use crate::delivery::peer::Render;
 use crate::shared::Shared;
 
 /// The first byte of a TLS handshake record.
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
-/// Sets up the transport the server is configured for, by `deadline`.
+/// What a listener's connections must use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Security {
+    /// TLS when the server has a certificate, else plain; a client using the other one is told
+    /// and closed (the native port).
+    AsConfigured,
+    /// Plain text (an IRC port).
+    Plain,
+    /// TLS (an IRC TLS port).
+    Tls,
+}
+
+/// Sets up the transport `security` asks for, by `deadline`. `render` writes the goodbye of a
+/// client that came with the wrong one.
 pub(super) fn secure(
     shared: &Shared,
     stream: TcpStream,
     addr: SocketAddr,
     id: u64,
     deadline: Instant,
+    security: Security,
+    render: &dyn Render,
 ) -> Option<Transport> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    let _ = stream.set_read_timeout(Some(left.max(std::time::Duration::from_millis(1))));
-    let mut first = [0u8; 1];
-    let peeked = match stream.peek(&mut first) {
-        Ok(1) => first[0],
-        Ok(_) => return None,
-        Err(e) => {
-            tracing::debug!(peer = id, %addr, "no first byte: {e}");
-            if shared.tls.is_none() {
+    let tls = match security {
+        Security::Plain => return Some(Transport::plain(stream)),
+        Security::Tls => {
+            let Some(tls) = &shared.tls else {
+                tracing::error!(peer = id, "a TLS port without a certificate");
+                return None;
+            };
+            tls
+        }
+        Security::AsConfigured => {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let _ = stream.set_read_timeout(Some(left.max(Duration::from_millis(1))));
+            let mut first = [0u8; 1];
+            let peeked = match stream.peek(&mut first) {
+                Ok(1) => first[0],
+                Ok(_) => return None,
+                Err(e) => {
+                    tracing::debug!(peer = id, %addr, "no first byte: {e}");
+                    if shared.tls.is_none() {
+                        say_goodbye(
+                            &stream,
+                            render,
+                            CloseReason::HandshakeTimeout,
+                            "hello and login were not completed in time",
+                        );
+                    }
+                    let _ = stream.shutdown(Shutdown::Both);
+                    return None;
+                }
+            };
+            let Some(tls) = &shared.tls else {
+                if peeked == TLS_HANDSHAKE_RECORD {
+                    tracing::info!(peer = id, %addr, "a TLS client reached this plain-TCP server; closed");
+                    return None;
+                }
+                return Some(Transport::plain(stream));
+            };
+            if peeked != TLS_HANDSHAKE_RECORD {
+                // Native frames start with a length below 16 MiB, so a plain client's first
+                // byte is 0: it can read a plain goodbye.
+                tracing::info!(peer = id, %addr, "a plain client reached this TLS server; closed");
                 say_goodbye(
                     &stream,
-                    CloseReason::HandshakeTimeout,
-                    "hello and login were not completed in time",
+                    render,
+                    CloseReason::ProtocolError,
+                    "this server requires TLS: connect with encryption turned on",
                 );
+                let _ = stream.shutdown(Shutdown::Both);
+                return None;
             }
-            let _ = stream.shutdown(Shutdown::Both);
-            return None;
+            tls
         }
     };
-    let Some(tls) = &shared.tls else {
-        if peeked == TLS_HANDSHAKE_RECORD {
-            tracing::info!(peer = id, %addr, "a TLS client reached this plain-TCP server; closed");
-            return None;
-        }
-        return Some(Transport::plain(stream));
-    };
-    if peeked != TLS_HANDSHAKE_RECORD {
-        // Our frames start with a length below 16 MiB, so a plain client's first byte is 0: it
-        // can read a plain goodbye.
-        tracing::info!(peer = id, %addr, "a plain client reached this TLS server; closed");
-        say_goodbye(
-            &stream,
-            CloseReason::ProtocolError,
-            "this server requires TLS: connect with encryption turned on",
-        );
-        let _ = stream.shutdown(Shutdown::Both);
-        return None;
-    }
     let conn = match rustls::ServerConnection::new(Arc::clone(&tls.config)) {
         Ok(c) => c,
         Err(e) => {
@@ -87,11 +117,8 @@ pub(super) fn secure(
     }
 }
 
-fn say_goodbye(stream: &TcpStream, reason: CloseReason, message: &str) {
-    if let Some(frame) = wire::event(ServerMessage::Goodbye {
-        reason,
-        message: message.into(),
-    }) {
+fn say_goodbye(stream: &TcpStream, render: &dyn Render, reason: CloseReason, message: &str) {
+    if let Some(frame) = render.goodbye(None, reason, message) {
         let mut stream = stream;
         let _ = stream.write_all(&frame);
     }

@@ -111,6 +111,8 @@ pub struct Login {
     pub name: String,
     /// Lowercased, for look-ups.
     pub key: String,
+    /// A guest (an IRC client let in without an account): nothing is kept for or from it.
+    pub guest: bool,
 }
 
 impl Peer {

@@ -1,6 +1,6 @@
 //! The shared, in-memory state of the chat: who is online (and whether away), which rooms exist,
 //! who is where, and what was said in each room lately (`room`). Presence, away messages and
-//! typing notices are in `presence`; what is said (room lines, private messages) in `talk`;
+//! typing notices are in `presence`; what is said (room lines, private messages) in `said`;
 //! the read-only views others ask for (room lists, who is online) in `views`.
 //!
 //! Architecture Invariants:
@@ -16,7 +16,7 @@
 mod presence;
 mod remote;
 mod room;
-mod talk;
+mod said;
 mod views;
 
 use std::collections::HashMap;
@@ -24,19 +24,19 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
+use chat_core::frame::room_for_rows;
 use chat_core::protocol::{
     CloseReason, ErrorCode, Presence, RoomClosedReason, Said, ServerMessage,
 };
 use chat_core::validate::room_key;
 
 pub use presence::Away;
-pub use talk::Delivered;
+pub use said::{Delivered, Page};
 pub use views::OnlineUser;
 
-use crate::cluster::bus::{Bus, BusEvent};
+use crate::chat::bus::{Bus, BusEvent};
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
-use crate::protocols::native::wire;
 use room::Room;
 
 /// Why the hub refused a change. Nothing changed.
@@ -152,6 +152,40 @@ pub struct HistoryLimits {
     pub default_room: usize,
 }
 
+/// A room as a user who enters it sees it: who is there (the first names of each list, and how
+/// many in all) and its newest lines, as many as one frame carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entered {
+    /// The room's name.
+    pub room: String,
+    /// Its creator's login (none for the default room).
+    pub creator: Option<String>,
+    /// Its members' logins, the first ones in login order.
+    pub members: Vec<String>,
+    /// How many members it has.
+    pub member_count: u32,
+    /// Those of `members` who are away.
+    pub away: Vec<String>,
+    /// Its newest lines, oldest first.
+    pub history: Vec<Said>,
+    /// Whether earlier lines exist.
+    pub more_history: bool,
+}
+
+impl From<Entered> for ServerMessage {
+    fn from(e: Entered) -> Self {
+        ServerMessage::Entered {
+            room: e.room,
+            creator: e.creator,
+            members: e.members,
+            member_count: e.member_count,
+            away: e.away,
+            history: e.history,
+            more_history: e.more_history,
+        }
+    }
+}
+
 /// The shared chat state. All methods take `&self`; the type is `Sync`.
 #[derive(Debug)]
 pub struct Hub {
@@ -264,8 +298,8 @@ impl Hub {
 
     /// Puts a peer that has just logged in into the default room. An earlier session of the
     /// same account is told why and closed; rooms the account created stay.
-    /// Returns the `entered` message for the peer.
-    pub fn login(&self, peer: &Arc<Peer>) -> Result<(Takeover, ServerMessage), HubError> {
+    /// Returns the room as the peer sees it entering.
+    pub fn login(&self, peer: &Arc<Peer>) -> Result<(Takeover, Entered), HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
         let mut takeover = Takeover::None;
@@ -340,7 +374,7 @@ impl Hub {
     }
 
     /// `#cR`: creates a room owned by the peer and moves the peer into it.
-    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, HubError> {
+    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(name);
         self.may_create(&self.read(), &login.key, &key)?;
@@ -400,7 +434,7 @@ impl Hub {
     }
 
     /// `#gR`: moves the peer into an existing room (no effect if already there).
-    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<ServerMessage, HubError> {
+    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
         let key = room_key(name);
         let mut state = self.write();
         if !state.rooms.contains_key(&key) {
@@ -412,7 +446,7 @@ impl Hub {
     }
 
     /// `#eR`: back to the default room (no effect if already there).
-    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<ServerMessage, HubError> {
+    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<Entered, HubError> {
         let mut state = self.write();
         let default_key = self.default_key.clone();
         let entered = self.move_peer(&mut state, peer, &default_key)?;
@@ -482,19 +516,19 @@ impl Hub {
                 online.room = self.default_key.clone();
             }
             if let Ok(entered) = self.join_room(state, member, &self.default_key) {
-                member.event(&Event::new(entered));
+                member.event(&Event::new(entered.into()));
             }
         }
     }
 
     /// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
-    /// there already. Returns the `entered` message for the peer.
+    /// there already. Returns the room as the peer sees it entering.
     fn move_peer(
         &self,
         state: &mut State,
         peer: &Arc<Peer>,
         to: &str,
-    ) -> Result<ServerMessage, HubError> {
+    ) -> Result<Entered, HubError> {
         if !state.rooms.contains_key(to) {
             return Err(HubError::RoomNotFound);
         }
@@ -522,14 +556,14 @@ impl Hub {
         Ok(entered)
     }
 
-    /// Adds a peer to a room's members, tells the others, and returns the peer's `entered`
-    /// message.
+    /// Adds a peer to a room's members, tells the others, and returns the room as the peer sees
+    /// it entering.
     fn join_room(
         &self,
         state: &mut State,
         peer: &Arc<Peer>,
         key: &str,
-    ) -> Result<ServerMessage, HubError> {
+    ) -> Result<Entered, HubError> {
         let presence = peer
             .login()
             .and_then(|l| state.online.get(&l.key))
@@ -548,32 +582,23 @@ impl Hub {
         self.entered(state, key)
     }
 
-    /// The `entered` message for room `key`: its members (those away named apart) and the
-    /// newest lines of its history that fit the frame.
-    fn entered(&self, state: &State, key: &str) -> Result<ServerMessage, HubError> {
+    /// Room `key` as one entering it sees it: its members (those away named apart) and the
+    /// newest lines of its history that fit the frame that carries them.
+    fn entered(&self, state: &State, key: &str) -> Result<Entered, HubError> {
         let room = state.rooms.get(key).ok_or(HubError::RoomNotFound)?;
-        let members = room.listed_names();
-        let away = room.listed_away();
-        let mut entered = ServerMessage::Entered {
+        let mut entered = Entered {
             room: room.name.clone(),
             creator: room.creator.as_ref().map(|(name, _)| name.clone()),
-            members,
+            members: room.listed_names(),
             member_count: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
-            away,
+            away: room.listed_away(),
             history: Vec::new(),
             more_history: true,
         };
-        let budget = wire::room_for_rows(entered.clone());
+        let budget = room_for_rows(entered.clone().into());
         let (lines, more) = room.lines().newest(None, budget, self.history.per_room);
-        if let ServerMessage::Entered {
-            history,
-            more_history,
-            ..
-        } = &mut entered
-        {
-            *history = lines;
-            *more_history = more;
-        }
+        entered.history = lines;
+        entered.more_history = more;
         Ok(entered)
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Presence, ServerMessage};
 
 use super::{Hub, HubError, Online, State};
-use crate::cluster::bus::BusEvent;
+use crate::chat::bus::BusEvent;
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 
@@ -74,14 +74,13 @@ pub(super) fn tell_partners(
 
 impl Hub {
     /// Marks the peer away (`idle`: by the server, for lack of input) and tells those who should
-    /// know. Returns the `presence` message for the peer, or `None` for an idle mark on a user
-    /// already away (nothing changes then).
+    /// know. Returns whether anything changed: an idle mark on a user already away does not.
     pub fn set_away(
         &self,
         peer: &Peer,
         text: Option<String>,
         idle: bool,
-    ) -> Result<Option<ServerMessage>, HubError> {
+    ) -> Result<bool, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
         let online = state
@@ -89,7 +88,7 @@ impl Hub {
             .get_mut(&login.key)
             .ok_or(HubError::LoginRequired)?;
         if idle && online.away.is_some() {
-            return Ok(None);
+            return Ok(false);
         }
         online.away = Some(Away {
             text: text.clone(),
@@ -110,20 +109,12 @@ impl Hub {
             login: login.name.clone(),
             away: Some(text.clone()),
         });
-        Ok(Some(ServerMessage::Presence {
-            login: login.name.clone(),
-            presence: Presence::Away,
-            text,
-        }))
+        Ok(true)
     }
 
     /// Marks the peer back (`only_idle`: only if the server had marked it away for lack of
-    /// input). Returns the `presence` message for the peer, or `None` if nothing changed.
-    pub fn set_back(
-        &self,
-        peer: &Peer,
-        only_idle: bool,
-    ) -> Result<Option<ServerMessage>, HubError> {
+    /// input). Returns whether anything changed.
+    pub fn set_back(&self, peer: &Peer, only_idle: bool) -> Result<bool, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
         let online = state
@@ -131,8 +122,8 @@ impl Hub {
             .get_mut(&login.key)
             .ok_or(HubError::LoginRequired)?;
         match &online.away {
-            None => return Ok(None),
-            Some(away) if only_idle && !away.idle => return Ok(None),
+            None => return Ok(false),
+            Some(away) if only_idle && !away.idle => return Ok(false),
             Some(_) => online.away = None,
         }
         let room = online.room.clone();
@@ -144,11 +135,7 @@ impl Hub {
             login: login.name.clone(),
             away: None,
         });
-        Ok(Some(ServerMessage::Presence {
-            login: login.name.clone(),
-            presence: Presence::Online,
-            text: None,
-        }))
+        Ok(true)
     }
 
     /// Tells the user's room (if small) and partners of its presence.

@@ -11,7 +11,7 @@ use chat_core::validate::{login_key, room_key};
 
 use super::room::Room;
 use super::{Away, Hub, Remote, State, leave_room, presence};
-use crate::cluster::bus::{RoomAt, UserAt};
+use crate::chat::bus::{RoomAt, UserAt};
 use crate::delivery::event::Event;
 
 /// Removes a remote user from the mirror and its room's members; `quit`: tell that room's members

@@ -15,7 +15,6 @@ use chat_core::protocol::{Said, ServerMessage};
 use crate::delivery::event::Event;
 use crate::delivery::peer::{self, Peer};
 use crate::delivery::writers::WriteHere;
-use crate::protocols::native::wire;
 
 /// A line said in a room of at most this many members (here) is written to them by the sender's
 /// own thread rather than handed to the writers: one thread fewer to wake before it goes out, which
@@ -47,7 +46,7 @@ pub(super) struct Lines {
 impl Lines {
     fn push(&mut self, said: Said) -> Arc<Said> {
         let said = Arc::new(said);
-        let bytes = wire::encoded_len(&*said);
+        let bytes = chat_core::frame::encoded_len(&*said);
         self.lines.push_back(Line {
             said: Arc::clone(&said),
             bytes,
@@ -446,6 +445,7 @@ mod tests {
                 peer.set_login(Login {
                     key: name.clone(),
                     name,
+                    guest: false,
                 });
                 room.add(&peer, false);
                 (peer, client)

@@ -1,10 +1,10 @@
-//! `hello`: the first request of every connection.
+//! `hello`: the first request of every native connection.
 
 use chat_core::limits::{CLIENT_NAME_MAX_BYTES, PROTOCOL_VERSION};
 use chat_core::protocol::{CloseReason, ErrorCode, Field, ServerMessage};
 
-use super::{Handled, Next, Refusal};
-use crate::connection::{Phase, Session};
+use super::session::{Handled, Next, Phase, Session};
+use crate::service::refusal::Refusal;
 
 /// Checks the protocol version (another one: `version_mismatch`, then `goodbye`
 /// `protocol_error`) and the client's name.

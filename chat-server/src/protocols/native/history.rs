@@ -2,46 +2,41 @@
 //! of a conversation), a frame's worth at a time.
 
 use chat_core::limits::CONVERSATION_PAGE;
-use chat_core::protocol::{ErrorCode, PrivateSaid, ServerMessage};
-use chat_core::validate;
+use chat_core::protocol::{PrivateSaid, ServerMessage};
 
-use super::{Handled, Next, Refusal, internal};
-use crate::connection::Session;
-use crate::protocols::native::wire::{self, Keep};
+use super::session::{Handled, Next, Session};
+use super::wire::{self, Keep};
+use crate::service::talk;
 
 #[inline(never)]
 pub(super) fn room(s: &mut Session, id: u32, room: &str, before: Option<u64>) -> Handled {
-    let history = s.shared.hub.history(&s.peer, room, before)?;
-    s.reply(id, history);
+    let page = talk::room_history(s, room, before)?;
+    s.reply(
+        id,
+        ServerMessage::History {
+            room: page.room,
+            messages: page.lines,
+            more: page.more,
+        },
+    );
     Ok(Next::Continue)
 }
 
-/// Read from the store by the archive thread: a conversation survives the session, so logging
-/// in on another machine shows it.
 #[inline(never)]
 pub(super) fn conversation(s: &mut Session, id: u32, with: &str, before: Option<u64>) -> Handled {
-    let key = validate::login_key(with);
-    let partner = validate::login(with)
-        .ok()
-        .and_then(|()| s.shared.person(&key))
-        .ok_or_else(|| Refusal::new(ErrorCode::UserNotFound, "there is no user with that login"))?;
-    let me = s.peer.login().map(|l| l.key.clone()).unwrap_or_default();
-    let (messages, older) = s
-        .shared
-        .archive
-        .conversation(&me, &key, before, CONVERSATION_PAGE)
-        .map_err(internal)?;
+    let found = talk::conversation(s, with, before, CONVERSATION_PAGE)?;
     let make = |rows: &[PrivateSaid]| ServerMessage::PrivateHistory {
-        with: partner.login.clone(),
+        with: found.with.clone(),
         messages: rows.to_vec(),
         more: true,
     };
-    let n = wire::fitting(&messages, usize::MAX, Keep::Last, 0, make);
-    let more = older || n < messages.len();
+    let messages = &found.messages;
+    let n = wire::fitting(messages, usize::MAX, Keep::Last, 0, make);
+    let more = found.more || n < messages.len();
     s.reply(
         id,
         ServerMessage::PrivateHistory {
-            with: partner.login.clone(),
+            with: found.with.clone(),
             messages: messages[messages.len() - n..].to_vec(),
             more,
         },

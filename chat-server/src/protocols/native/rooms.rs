@@ -4,31 +4,30 @@ use chat_core::limits::MAX_LISTED;
 use chat_core::protocol::{RoomInfo, ServerMessage};
 use chat_core::validate;
 
-use super::{Handled, Next};
-use crate::connection::Session;
+use super::session::{Handled, Next, Session};
+use super::wire::{self, Keep};
 use crate::delivery::outbox::Frame;
-use crate::protocols::native::wire::{self, Keep};
 use crate::shared::Shared;
 
 #[inline(never)]
 pub(super) fn create(s: &mut Session, id: u32, room: &str) -> Handled {
     validate::room(room)?;
     let entered = s.shared.hub.create_room(&s.peer, room)?;
-    s.reply(id, entered);
+    s.reply(id, entered.into());
     Ok(Next::Continue)
 }
 
 #[inline(never)]
 pub(super) fn enter(s: &mut Session, id: u32, room: &str) -> Handled {
     let entered = s.shared.hub.enter_room(&s.peer, room)?;
-    s.reply(id, entered);
+    s.reply(id, entered.into());
     Ok(Next::Continue)
 }
 
 #[inline(never)]
 pub(super) fn leave(s: &mut Session, id: u32) -> Handled {
     let entered = s.shared.hub.leave_room(&s.peer)?;
-    s.reply(id, entered);
+    s.reply(id, entered.into());
     Ok(Next::Continue)
 }
 

@@ -7,11 +7,10 @@
 use chat_core::limits::MAX_LISTED;
 use chat_core::protocol::{Presence, ServerMessage, UserInfo};
 
-use super::{Handled, Next};
+use super::session::{Handled, Next, Session};
+use super::wire::{self, Keep};
 use crate::accounts::directory::Person;
 use crate::chat::hub::OnlineUser;
-use crate::connection::Session;
-use crate::protocols::native::wire::{self, Keep};
 
 #[inline(never)]
 pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {

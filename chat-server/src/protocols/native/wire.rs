@@ -5,10 +5,10 @@
 //! [`fitted`], which takes as many rows as fit and lets the message say how many there are in
 //! all; nothing a peer does can make the server fail to answer.
 
-use std::io;
 use std::sync::Arc;
 
 use chat_core::clock::system_now_ms;
+pub use chat_core::frame::encoded_len;
 use chat_core::limits::{LEN_PREFIX_BYTES, MAX_FRAME_BYTES};
 use chat_core::protocol::{ServerFrame, ServerMessage};
 use serde::Serialize;
@@ -98,43 +98,6 @@ pub fn fitted<T: Serialize>(
         Keep::Last => &rows[rows.len() - n..],
     };
     frame(re, make(chosen)).map(|f| (f, n))
-}
-
-/// Bytes left in a frame for the rows of a list, when the frame without them is `message`: the
-/// frame's largest stamp and `re` counted, and room for the array header to grow.
-pub fn room_for_rows(message: ServerMessage) -> usize {
-    let empty = ServerFrame {
-        time: i64::MAX,
-        re: Some(u32::MAX),
-        message,
-    };
-    (MAX_FRAME_BYTES + LEN_PREFIX_BYTES).saturating_sub(encoded_len(&empty) + ROOM_FOR_FLAGS)
-}
-
-/// Bytes kept free besides the rows: an array header's growth (4) and a `more` flag (16).
-const ROOM_FOR_FLAGS: usize = 20;
-
-/// Bytes of `value` encoded as the protocol encodes it, counted without keeping them.
-pub fn encoded_len<T: Serialize>(value: &T) -> usize {
-    let mut counter = Counter(0);
-    match rmp_serde::encode::write_named(&mut counter, value) {
-        Ok(()) => counter.0,
-        // Cannot happen with a counter; count it as too large to fit.
-        Err(_) => usize::MAX / 2,
-    }
-}
-
-struct Counter(usize);
-
-impl io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::keys;
 use super::{BEAT_EVERY, Cluster, Outgoing, REDIS_TIMEOUT};
-use crate::cluster::bus::BusEvent;
+use crate::chat::bus::BusEvent;
 use crate::shared::Shared;
 
 /// Events published in one round trip at most.

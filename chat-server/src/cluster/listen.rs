@@ -13,7 +13,7 @@ use chat_core::protocol::Said;
 
 use super::keys;
 use super::{BEAT_EVERY, Cluster, GONE_AFTER, REDIS_TIMEOUT, Seen};
-use crate::cluster::bus::{BusEvent, Envelope};
+use crate::chat::bus::{BusEvent, Envelope};
 use crate::shared::Shared;
 
 /// How long one wait for a message lasts (the liveness check runs between waits).

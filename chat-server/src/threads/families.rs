@@ -5,8 +5,17 @@
 
 use std::time::Duration;
 
-use crate::connection::spares::Spares;
-use crate::connection::{HANDSHAKE_STACK_BYTES, READER_STACK_BYTES};
+use crate::threads::spares::Spares;
+
+/// Stack for a logged-in client's reader thread: decoding is depth-limited and nothing recurses
+/// deeply. Only the pages a thread touches count in memory, not this size.
+pub const READER_STACK_BYTES: usize = 256 * 1024;
+
+/// Stack for a connection's first thread, which runs the TLS handshake, hello and login. More
+/// than four times [`READER_STACK_BYTES`], so the C library never hands one of these stacks,
+/// with the pages login touched, to a logged-in client's reader (it reuses a cached stack only
+/// for a request at least a quarter of its size).
+pub const HANDSHAKE_STACK_BYTES: usize = 2 * 1024 * 1024;
 
 /// Whether a client's reading moves to a normal-priority thread once it settles in (its first
 /// request beyond keep-alives, clock samples and leaving): only where threads have priorities of
@@ -42,8 +51,7 @@ pub(crate) struct ConnectionThreads {
     /// Readers of clients that just logged in, at the first steps' priority: a client that logs
     /// in and leaves again, as in a storm of reconnections, is done with entirely there.
     pub fresh_readers: Spares,
-    /// Readers at normal priority: of clients that settled in (see `session`), and of IRC
-    /// clients.
+    /// Readers at normal priority: of clients that settled in (see `connection`).
     pub readers: Spares,
 }
 
@@ -85,13 +93,13 @@ impl ConnectionThreads {
 /// `ceiling`): past the budget clients are refused with a goodbye, before the kernel refuses a
 /// thread in a way that would end the process.
 pub(crate) fn thread_budget(max_connections: usize) -> usize {
-    match crate::connection::ceiling::clients_that_fit(OTHER_THREADS) {
+    match crate::threads::ceiling::clients_that_fit(OTHER_THREADS) {
         Some(fit) if fit < max_connections => {
             tracing::warn!(
                 max_connections,
                 clients = fit,
                 "this process can start threads for about {fit} clients (each thread takes {} of the mappings vm.max_map_count allows); clients past that are refused; raise vm.max_map_count to reach max_connections (docs/DEPLOY.md)",
-                crate::connection::ceiling::MAPS_PER_THREAD
+                crate::threads::ceiling::MAPS_PER_THREAD
             );
             fit
         }

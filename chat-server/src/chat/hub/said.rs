@@ -4,15 +4,15 @@
 
 use std::sync::Arc;
 
+use chat_core::frame::room_for_rows;
 use chat_core::protocol::{ErrorCode, Said, ServerMessage};
 use chat_core::validate::room_key;
 
 use super::{Hub, HubError, presence};
-use crate::cluster::bus::BusEvent;
+use crate::chat::bus::BusEvent;
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriteHere;
-use crate::protocols::native::wire;
 
 /// A private message queued for its recipient.
 #[derive(Debug)]
@@ -21,6 +21,17 @@ pub struct Delivered {
     pub to: String,
     /// The recipient, if it has fallen far behind (for the sender to wait for).
     pub behind: Option<Arc<Peer>>,
+}
+
+/// A page of a room's earlier lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The room's name.
+    pub room: String,
+    /// The lines, oldest first.
+    pub lines: Vec<Said>,
+    /// Whether lines before these exist.
+    pub more: bool,
 }
 
 /// A room line, said.
@@ -81,13 +92,8 @@ impl Hub {
     }
 
     /// Lines said in the peer's room before line `before` (the newest when `None`), as many as
-    /// fit one frame: the `history` reply.
-    pub fn history(
-        &self,
-        peer: &Peer,
-        room: &str,
-        before: Option<u64>,
-    ) -> Result<ServerMessage, HubError> {
+    /// fit the frame of a `history` reply.
+    pub fn history(&self, peer: &Peer, room: &str, before: Option<u64>) -> Result<Page, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
@@ -98,15 +104,15 @@ impl Hub {
             return Err(HubError::NotInRoom);
         }
         let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
-        let budget = wire::room_for_rows(ServerMessage::History {
+        let budget = room_for_rows(ServerMessage::History {
             room: room.name.clone(),
             messages: Vec::new(),
             more: true,
         });
-        let (messages, more) = room.lines().newest(before, budget, usize::MAX);
-        Ok(ServerMessage::History {
+        let (lines, more) = room.lines().newest(before, budget, usize::MAX);
+        Ok(Page {
             room: room.name.clone(),
-            messages,
+            lines,
             more,
         })
     }
@@ -178,7 +184,7 @@ impl Hub {
 }
 
 /// What tells a sender its line or message did not reach the cluster.
-fn not_sent(peer: &Arc<Peer>, text: String) -> crate::cluster::bus::Failed {
+fn not_sent(peer: &Arc<Peer>, text: String) -> crate::chat::bus::Failed {
     let peer = Arc::downgrade(peer);
     Box::new(move || {
         if let Some(peer) = peer.upgrade() {

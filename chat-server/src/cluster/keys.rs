@@ -9,7 +9,7 @@
 //! The counter lives in Redis memory: a Redis restarted empty would start again at 1, so each
 //! call passes the highest number its node has seen, and the script never goes below it.
 
-use crate::cluster::bus::Envelope;
+use crate::chat::bus::Envelope;
 
 /// The channel every node subscribes to.
 pub const CHANNEL: &str = "chat:bus";
@@ -48,7 +48,7 @@ pub fn decode(payload: &[u8]) -> Result<(u64, Envelope), String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::cluster::bus::BusEvent;
+    use crate::chat::bus::BusEvent;
 
     #[test]
     fn a_published_event_reads_back_with_its_number() {

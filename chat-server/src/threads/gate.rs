@@ -9,7 +9,7 @@
 //! never while waiting for the network, so a slow client cannot hold it; password checks leave
 //! it before they wait for the password pool, whose queue bounds them already.
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// A counting semaphore; `Sync`.
@@ -21,8 +21,8 @@ pub(crate) struct Gate {
 
 /// A place behind the gate, given back on drop.
 #[derive(Debug)]
-pub(crate) struct Pass<'a> {
-    gate: &'a Gate,
+pub(crate) struct Pass {
+    gate: Arc<Gate>,
 }
 
 impl Gate {
@@ -40,18 +40,23 @@ impl Gate {
     }
 
     /// Waits for a place; returns it and how long the wait took.
-    pub fn enter(&self) -> (Pass<'_>, Duration) {
+    pub fn enter(self: &Arc<Self>) -> (Pass, Duration) {
         let started = Instant::now();
         let mut free = self.lock();
         while *free == 0 {
             free = self.opened.wait(free).unwrap_or_else(|p| p.into_inner());
         }
         *free -= 1;
-        (Pass { gate: self }, started.elapsed())
+        (
+            Pass {
+                gate: Arc::clone(self),
+            },
+            started.elapsed(),
+        )
     }
 }
 
-impl Drop for Pass<'_> {
+impl Drop for Pass {
     fn drop(&mut self) {
         *self.gate.lock() += 1;
         self.gate.opened.notify_one();
@@ -62,7 +67,6 @@ impl Drop for Pass<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]

@@ -1,0 +1,277 @@
+//! Saying things, for every protocol: a line to your room, a private message (kept for its
+//! recipient while offline), the earlier lines of your room and of a conversation, and
+//! presence (away, back, typing, and being marked away for lack of input).
+//!
+//! A line that leaves a recipient far behind (its send queue over a quarter full) makes the
+//! sender wait, reading nothing more, while that recipient catches up: senders are slowed to
+//! the pace of the slowest reader that is still reading, as IRC daemons slow a flood by reading
+//! it no faster than they can pass it on, instead of the reader being dropped. A recipient that
+//! reads nothing at all is not waited for long; its queue fills and it is dropped with
+//! `slow_consumer` (or its socket stays full past the write timeout), and the room goes on.
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chat_core::clock::system_now_ms;
+use chat_core::protocol::{ErrorCode, PrivateSaid};
+use chat_core::validate;
+
+use super::conn::Conn;
+use super::refusal::{Refusal, internal};
+use crate::chat::hub::{Delivered, Page};
+use crate::delivery::peer::Peer;
+
+/// How often a waiting sender looks at the recipient's queue.
+const YIELD_TICK: Duration = Duration::from_millis(1);
+/// A recipient whose queue did not shrink for this long is not reading: stop waiting. A reader
+/// that is reading frees its kernel buffer, which can hold a few MB, before the writer is told
+/// the socket takes more and the queue visibly shrinks: this is long enough for that.
+const STALLED_AFTER: Duration = Duration::from_secs(1);
+/// Longest a sender waits after one line.
+const MAX_YIELD: Duration = Duration::from_secs(2);
+
+/// A line to the sender's room (`notice`: said as an IRC `NOTICE`). Every member gets it, the
+/// sender included, as a `message` event; it joins the room's history (the default room's is
+/// written to disk too). On a node of a cluster it is published, and delivered as it comes back.
+#[inline(never)]
+pub(crate) fn say(conn: &Conn, text: String, notice: bool) -> Result<(), Refusal> {
+    validate::text(&text)?;
+    let Some(spoken) = conn.shared.hub.say(&conn.peer, text, notice)? else {
+        // Published to the cluster: delivered (the sender's copy too) as it comes back.
+        return Ok(());
+    };
+    spoken.write.now();
+    if spoken.in_default_room {
+        conn.shared.archive.room_line(spoken.said);
+    }
+    if let Some(behind) = spoken.behind {
+        yield_to(&behind);
+    }
+    Ok(())
+}
+
+/// What became of a private message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Private {
+    /// Queued for its recipient, online now.
+    Delivered,
+    /// On disk, for the recipient's next login.
+    Kept,
+}
+
+/// A private message, sent.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    pub private: Private,
+    /// The recipient's login as registered.
+    pub to: String,
+    /// The message's number.
+    pub id: u64,
+    /// When it was sent, ms since the epoch.
+    pub time: i64,
+    /// The recipient, if far behind: the sender waits for it once answered ([`Sent::pace`]).
+    behind: Option<Arc<Peer>>,
+}
+
+impl Sent {
+    /// Waits while a recipient far behind catches up (see [`yield_to`]); call it after the
+    /// sender was told its message went.
+    pub fn pace(self) {
+        if let Some(behind) = self.behind {
+            yield_to(&behind);
+        }
+    }
+}
+
+/// A private message from the connection's user to `to` (`notice`: said as an IRC `NOTICE`):
+/// delivered if the recipient is online, else kept on disk for its next login (once on disk).
+/// Either way the conversation keeps it. Nothing is kept for or from a guest (an IRC client
+/// without an account): a conversation kept under a guest's name would be read by whoever
+/// registers that name later.
+#[inline(never)]
+pub(crate) fn private(conn: &Conn, to: &str, text: String, notice: bool) -> Result<Sent, Refusal> {
+    validate::text(&text)?;
+    if validate::login(to).is_err() {
+        // No such login can exist; and a peer's long text is not echoed back.
+        return Err(Refusal::new(
+            ErrorCode::UserNotFound,
+            "there is no user with that login",
+        ));
+    }
+    let (shared, peer) = (&conn.shared, &conn.peer);
+    let key = validate::login_key(to);
+    let Some(recipient) = shared.person(&key) else {
+        return Err(Refusal::new(
+            ErrorCode::UserNotFound,
+            format!("there is no user called {to:?}"),
+        ));
+    };
+    let keep = !recipient.guest && !peer.login().is_some_and(|l| l.guest);
+    let id = shared.archive.next_private_id();
+    let said = PrivateSaid {
+        from: peer.name().to_owned(),
+        to: recipient.login.clone(),
+        text,
+        time: system_now_ms(),
+        id,
+    };
+    let time = said.time;
+    match shared.hub.private(peer, &key, &said.text, id, notice)? {
+        Some(Delivered { to, behind }) => {
+            if keep {
+                shared.archive.private(said);
+            }
+            Ok(Sent {
+                private: Private::Delivered,
+                to,
+                id,
+                time,
+                behind,
+            })
+        }
+        None if !keep => Err(Refusal::new(
+            ErrorCode::UserNotFound,
+            format!("{} was a guest and has left", recipient.login),
+        )),
+        None => {
+            shared.keep_offline(said).map_err(internal)?;
+            Ok(Sent {
+                private: Private::Kept,
+                to: recipient.login,
+                id,
+                time,
+                behind: None,
+            })
+        }
+    }
+}
+
+/// The lines said in the connection's room before line `before` (the newest when `None`), as
+/// many as one reply carries.
+#[inline(never)]
+pub(crate) fn room_history(conn: &Conn, room: &str, before: Option<u64>) -> Result<Page, Refusal> {
+    Ok(conn.shared.hub.history(&conn.peer, room, before)?)
+}
+
+/// A page of a conversation's earlier messages.
+#[derive(Debug)]
+pub(crate) struct Conversation {
+    /// The other user's login as registered.
+    pub with: String,
+    /// Oldest first.
+    pub messages: Vec<PrivateSaid>,
+    /// Whether earlier messages exist.
+    pub more: bool,
+}
+
+/// The messages of the connection's user and `with` before message `before` (the newest when
+/// `None`), at most `page` of them. Read from the store (by the archive's thread): a
+/// conversation survives the session, so logging in on another machine shows it.
+#[inline(never)]
+pub(crate) fn conversation(
+    conn: &Conn,
+    with: &str,
+    before: Option<u64>,
+    page: usize,
+) -> Result<Conversation, Refusal> {
+    let key = validate::login_key(with);
+    let partner = validate::login(with)
+        .ok()
+        .and_then(|()| conn.shared.person(&key))
+        .ok_or_else(|| Refusal::new(ErrorCode::UserNotFound, "there is no user with that login"))?;
+    let me = conn.peer.login().map(|l| l.key.clone()).unwrap_or_default();
+    let (messages, more) = conn
+        .shared
+        .archive
+        .conversation(&me, &key, before, page)
+        .map_err(internal)?;
+    Ok(Conversation {
+        with: partner.login,
+        messages,
+        more,
+    })
+}
+
+/// The user says it is away (with a message, or none when `text` is blank). Returns whether
+/// that changed anything.
+#[inline(never)]
+pub(crate) fn away(conn: &Conn, text: Option<String>) -> Result<(Option<String>, bool), Refusal> {
+    let text = text.filter(|t| !t.trim().is_empty());
+    if let Some(text) = &text {
+        validate::text(text)?;
+    }
+    let changed = conn.shared.hub.set_away(&conn.peer, text.clone(), false)?;
+    Ok((text, changed))
+}
+
+/// The user says it is back. Returns whether it was away.
+#[inline(never)]
+pub(crate) fn back(conn: &Conn) -> Result<bool, Refusal> {
+    Ok(conn.shared.hub.set_back(&conn.peer, false)?)
+}
+
+/// The user is typing to `to`: passed on, at most every few seconds (see `hub::presence`).
+#[inline(never)]
+pub(crate) fn typing(conn: &Conn, to: &str) -> Result<(), Refusal> {
+    validate::login(to)?;
+    conn.shared
+        .hub
+        .typing(&conn.peer, &validate::login_key(to), Instant::now())?;
+    Ok(())
+}
+
+/// No input for a while: the user is shown away (as if it said so, without a message).
+/// Returns whether that changed anything.
+#[cold]
+#[inline(never)]
+pub(crate) fn went_idle(conn: &Conn) -> bool {
+    conn.shared
+        .hub
+        .set_away(&conn.peer, None, true)
+        .unwrap_or(false)
+}
+
+/// Input after being shown away for lack of it: back, unless the user had said it is away.
+/// Returns whether that changed anything.
+#[cold]
+#[inline(never)]
+pub(crate) fn came_back(conn: &Conn) -> bool {
+    conn.shared.hub.set_back(&conn.peer, true).unwrap_or(false)
+}
+
+/// Waits while `behind` catches up: until its backlog is small again, it stops draining, it
+/// leaves, or [`MAX_YIELD`] passed. A recipient found not draining is marked, and not waited for
+/// again until its queue has shrunk: one sender pause, not one per line, for a reader that
+/// stopped (its queue then fills and it is dropped as a slow consumer).
+#[cold]
+#[inline(never)]
+fn yield_to(behind: &Peer) {
+    let started = Instant::now();
+    let mut last = behind.outbox.backlog();
+    if let Some(stalled_at) = behind.stalled_at() {
+        if last >= stalled_at {
+            return;
+        }
+        behind.set_stalled_at(None);
+    }
+    let mut progressed = started;
+    loop {
+        if behind.outbox.is_relieved(last) || behind.outbox.is_closed() {
+            return;
+        }
+        thread::sleep(YIELD_TICK);
+        let now = Instant::now();
+        let backlog = behind.outbox.backlog();
+        if backlog < last {
+            progressed = now;
+        } else if now - progressed > STALLED_AFTER {
+            behind.set_stalled_at(Some(backlog));
+            return;
+        }
+        if now - started > MAX_YIELD {
+            return;
+        }
+        last = backlog;
+    }
+}
