@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::clock::ServerClock;
 use crate::error::{Result, ServerError};
 use crate::tls::TlsSetting;
 
@@ -93,6 +94,8 @@ pub struct ServerConfig {
     pub cluster_url: Option<String>,
     /// This node's name in the cluster (unique); the host name and port when `None`.
     pub node_name: Option<String>,
+    /// The time the server reads (see `clock`): the real clock; tests drive one ahead.
+    pub clock: ServerClock,
 }
 
 /// The lowest bcrypt cost accepted (about 70 ms per hash on a 2-core machine).
@@ -149,6 +152,7 @@ impl ServerConfig {
             accounts_url: None,
             cluster_url: None,
             node_name: None,
+            clock: ServerClock::real(),
         }
     }
 

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod chat;
+pub mod clock;
 #[cfg(feature = "cluster")]
 mod cluster;
 pub mod config;
@@ -31,6 +32,7 @@ pub mod store;
 mod threads;
 pub mod tls;
 
+pub use clock::ServerClock;
 pub use config::ServerConfig;
 pub use delivery::outbox;
 pub use error::{Result, ServerError};

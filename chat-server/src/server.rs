@@ -96,8 +96,7 @@ fn open_shared_stores(
 )> {
     match &config.accounts_url {
         None => {
-            let tokens =
-                LocalTokens::load(store.sessions.clone(), chat_core::clock::system_now_ms())?;
+            let tokens = LocalTokens::load(store.sessions.clone(), config.clock.now_ms())?;
             let mail: Arc<dyn MailStore> = Arc::clone(archive) as Arc<dyn MailStore>;
             Ok((Arc::new(store.accounts.clone()), Arc::new(tokens), mail))
         }
@@ -173,6 +172,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
                 default_room: config.default_room_history,
             },
             default_lines,
+            config.clock.clone(),
         ),
         per_ip: Mutex::new(Open::default()),
         max_connections: families::thread_budget(config.max_connections),

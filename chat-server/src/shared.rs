@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Instant;
 
 use crate::accounts::directory::Directory;
 use crate::accounts::passwords::PasswordPool;
@@ -144,11 +143,11 @@ impl Shared {
 
     /// Forgets stale rate-limit entries and expired session tokens.
     pub(crate) fn sweep(&self) {
-        let now = Instant::now();
+        let now = self.config.clock.now();
         self.login_ip.sweep(now);
         self.login_account.sweep(now);
         self.registrations.sweep(now);
-        if let Err(e) = self.sessions.sweep(chat_core::clock::system_now_ms()) {
+        if let Err(e) = self.sessions.sweep(self.config.clock.now_ms()) {
             tracing::error!("cannot forget expired sessions: {e}");
         }
     }

@@ -68,6 +68,8 @@ struct Idle {
 }
 
 impl<D: Decoder> Reading<D> {
+    /// The reading state of a connection whose handshake must be done by `deadline` (on the
+    /// real clock).
     pub(super) fn new(conn: &Conn, transport: &Transport, deadline: Instant) -> Self {
         // When the reader's decryption leaves bytes to send (a TLS key update), an empty frame
         // wakes a writer to send them.
@@ -78,7 +80,7 @@ impl<D: Decoder> Reading<D> {
             }
         });
         let config = &conn.shared.config;
-        let now = Instant::now();
+        let now = config.clock.now();
         Reading {
             stream: transport.reader(Some(hint)),
             decoder: D::default(),
@@ -88,7 +90,7 @@ impl<D: Decoder> Reading<D> {
                 config.flood_kick_after,
                 now,
             ),
-            deadline,
+            deadline: config.clock.read(deadline),
             last_heard: now,
             pinged: false,
             idle: Idle {
@@ -105,6 +107,7 @@ impl<D: Decoder> Reading<D> {
 pub(super) fn run<P: Protocol>(p: &mut P, r: &mut Reading<P::Decoder>) -> Ended {
     let shared = Arc::clone(&p.conn().shared);
     let config = &shared.config;
+    let clock = &config.clock;
     loop {
         if shared.is_shutting_down() {
             // Shutdown may not have seen this connection (it was changing threads): say
@@ -131,7 +134,7 @@ pub(super) fn run<P: Protocol>(p: &mut P, r: &mut Reading<P::Decoder>) -> Ended 
                 keepalive.min(r.idle.last_input + config.away_after)
             }
         };
-        let wait = wake_at.saturating_duration_since(Instant::now());
+        let wait = clock.wait_for(wake_at.saturating_duration_since(clock.now()));
         refresh_read_timeout(&mut r.stream, &mut r.read_timeout, wait.max(MIN_READ_WAIT));
         let unit = match r.decoder.read(&mut r.stream) {
             Read::Unit(unit) => unit,
@@ -152,7 +155,7 @@ pub(super) fn run<P: Protocol>(p: &mut P, r: &mut Reading<P::Decoder>) -> Ended 
             }
             Read::Failed(e) => return Ended::Closed(format!("read error: {e}")),
         };
-        r.last_heard = Instant::now();
+        r.last_heard = clock.now();
         r.pinged = false;
         let ended = on_unit(p, unit, &mut r.flood, &mut r.idle, &mut r.settled);
         r.deadline += std::mem::take(&mut p.conn_mut().deadline_credit);
@@ -170,12 +173,12 @@ fn timed_out<P: Protocol>(
     wake_at: Instant,
     logged_in: bool,
 ) -> Option<Ended> {
-    let now = Instant::now();
+    let conn = p.conn();
+    let config = &conn.shared.config;
+    let now = config.clock.now();
     if now < wake_at {
         return None;
     }
-    let conn = p.conn();
-    let config = &conn.shared.config;
     if !logged_in {
         conn.peer.close(CloseReason::HandshakeTimeout, P::LATE);
         return Some(Ended::Closed("handshake timeout".into()));
@@ -208,8 +211,9 @@ fn on_unit<P: Protocol>(
 ) -> Option<Ended> {
     let request = p.decode(unit)?;
     let traits = p.traits(&request);
+    let now = p.conn().shared.config.clock.now();
     if traits.flood {
-        match flood.check(Instant::now()) {
+        match flood.check(now) {
             FloodVerdict::Go => {}
             FloodVerdict::Wait(delay) => thread::sleep(delay),
             FloodVerdict::Disconnect => {
@@ -219,7 +223,7 @@ fn on_unit<P: Protocol>(
         }
     }
     if traits.input {
-        idle.last_input = Instant::now();
+        idle.last_input = now;
         if idle.away {
             idle.away = false;
             if talk::came_back(p.conn()) {

@@ -12,7 +12,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chat_core::clock::system_now_ms;
 use chat_core::protocol::{ErrorCode, Field, Password, Registration, ServerMessage};
 use chat_core::validate;
 
@@ -58,7 +57,8 @@ pub(crate) fn check_password(
     let shared = Arc::clone(&conn.shared);
     let ip = conn.peer.addr.ip();
     let key = validate::login_key(login);
-    let now = Instant::now();
+    let clock = &shared.config.clock;
+    let now = clock.now();
     let blocked = shared
         .login_ip
         .check(&ip, now)
@@ -87,11 +87,10 @@ pub(crate) fn check_password(
             return Ok(None);
         };
         let issued = if issue_token {
-            Some(
-                pool_shared
-                    .sessions
-                    .issue(&validate::login_key(&account.login), system_now_ms())?,
-            )
+            Some(pool_shared.sessions.issue(
+                &validate::login_key(&account.login),
+                pool_shared.config.clock.now_ms(),
+            )?)
         } else {
             None
         };
@@ -103,7 +102,7 @@ pub(crate) fn check_password(
         Ok(Err(e)) => Err(internal(e)),
         Ok(Ok(None)) => {
             tracing::info!(%ip, login = ?login, "failed login");
-            let now = Instant::now();
+            let now = clock.now();
             shared.login_ip.fail(&ip, now);
             shared.login_account.fail(&key, now);
             Err(Refusal::new(
@@ -133,7 +132,8 @@ fn credit_wait<T>(conn: &mut Conn, started: Instant, result: &Result<T, PoolErro
 pub(crate) fn resume(conn: &Conn, token: &str) -> Result<(String, String, Issued), Refusal> {
     let shared = &conn.shared;
     let ip = conn.peer.addr.ip();
-    if let Err(wait) = shared.login_ip.check(&ip, Instant::now()) {
+    let clock = &shared.config.clock;
+    if let Err(wait) = shared.login_ip.check(&ip, clock.now()) {
         return Err(Refusal::retry(
             ErrorCode::RateLimited,
             "too many failed logins",
@@ -142,7 +142,7 @@ pub(crate) fn resume(conn: &Conn, token: &str) -> Result<(String, String, Issued
     }
     let found = shared
         .sessions
-        .check(token, system_now_ms())
+        .check(token, clock.now_ms())
         .map_err(internal)?
         .and_then(|(key, expires_ms)| {
             let person = shared.person(&key)?;
@@ -150,7 +150,7 @@ pub(crate) fn resume(conn: &Conn, token: &str) -> Result<(String, String, Issued
         });
     let Some((name, key, expires_ms)) = found else {
         tracing::info!(peer = conn.peer.id, addr = %conn.peer.addr, "failed resume");
-        shared.login_ip.fail(&ip, Instant::now());
+        shared.login_ip.fail(&ip, clock.now());
         return Err(Refusal {
             code: ErrorCode::BadToken,
             message: "that session has ended; log in with your password".into(),
@@ -261,7 +261,7 @@ fn create_account(
     if shared.accounts.get(&r.login).map_err(internal)?.is_some() {
         return Err(login_taken());
     }
-    if let Err(wait) = shared.registrations.take(&ip, Instant::now()) {
+    if let Err(wait) = shared.registrations.take(&ip, shared.config.clock.now()) {
         return Err(Refusal::retry(
             ErrorCode::RateLimited,
             "too many new accounts from your address",
@@ -282,7 +282,7 @@ fn create_account(
         password_hash,
         age: r.age,
         gender: r.gender,
-        created_ms: system_now_ms(),
+        created_ms: shared.config.clock.now_ms(),
     };
     match shared.accounts.create(&account).map_err(internal)? {
         Created::Yes => {

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_core::clock::system_now_ms;
 use chat_core::protocol::{ErrorCode, PrivateSaid};
 use chat_core::validate;
 
@@ -113,7 +112,7 @@ pub(crate) fn private(conn: &Conn, to: &str, text: String, notice: bool) -> Resu
         from: peer.name().to_owned(),
         to: recipient.login.clone(),
         text,
-        time: system_now_ms(),
+        time: shared.config.clock.now_ms(),
         id,
     };
     let time = said.time;
@@ -215,9 +214,11 @@ pub(crate) fn back(conn: &Conn) -> Result<bool, Refusal> {
 #[inline(never)]
 pub(crate) fn typing(conn: &Conn, to: &str) -> Result<(), Refusal> {
     validate::login(to)?;
-    conn.shared
-        .hub
-        .typing(&conn.peer, &validate::login_key(to), Instant::now())?;
+    conn.shared.hub.typing(
+        &conn.peer,
+        &validate::login_key(to),
+        conn.shared.config.clock.now(),
+    )?;
     Ok(())
 }
 

@@ -402,7 +402,9 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     assert_eq!(room, "club");
     // Redis dies: a line said now gets an error its sender sees, never silence.
     cluster.redis.kill();
-    std::thread::sleep(Duration::from_millis(1_500));
+    eventually("fede's node noticed", || {
+        !cluster.nodes[0].handle().cluster_status().unwrap().up
+    });
     fede.send(Request::Say {
         text: "¿hay alguien?".into(),
     });
@@ -441,7 +443,8 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
             _ => false,
         }
     });
-    // Paused for two seconds: nobody crashes, and it works afterwards.
+    // Paused for two seconds (the fault itself, not a wait for something): nobody crashes, and
+    // it works afterwards.
     cluster.redis.pause();
     std::thread::sleep(Duration::from_secs(2));
     cluster.redis.resume();

@@ -10,16 +10,18 @@ use chat_core::limits::PROTOCOL_VERSION;
 use chat_core::protocol::{
     ClientFrame, Gender, Password, Registration, Request, ServerFrame, ServerMessage,
 };
-use chat_server::{ServerConfig, ServerHandle};
+use chat_server::{ServerClock, ServerConfig, ServerHandle};
 use tempfile::TempDir;
 
 /// How long a test waits for something the server should send.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// A server on a free loopback port with its own store.
+/// A server on a free loopback port with its own store, on a clock the test drives.
 pub struct TestServer {
     pub handle: Option<ServerHandle>,
     pub dir: TempDir,
+    /// The server's clock: [`TestServer::advance`] crosses a deadline without waiting for it.
+    pub clock: ServerClock,
     configure: Box<dyn Fn(&mut ServerConfig)>,
 }
 
@@ -30,17 +32,24 @@ impl TestServer {
 
     pub fn start_with(configure: impl Fn(&mut ServerConfig) + 'static) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let handle = Self::launch(&dir, &configure);
+        let clock = ServerClock::driven();
+        let handle = Self::launch(&dir, &clock, &configure);
         TestServer {
             handle: Some(handle),
             dir,
+            clock,
             configure: Box::new(configure),
         }
     }
 
-    fn launch(dir: &TempDir, configure: &dyn Fn(&mut ServerConfig)) -> ServerHandle {
+    fn launch(
+        dir: &TempDir,
+        clock: &ServerClock,
+        configure: &dyn Fn(&mut ServerConfig),
+    ) -> ServerHandle {
         let mut config = ServerConfig::new(dir.path().join("accounts"));
         config.bind = "127.0.0.1:0".into();
+        config.clock = clock.clone();
         // The raw protocol clients below speak plain TCP; the tls module tests TLS.
         config.tls = chat_server::TlsSetting::Off;
         configure(&mut config);
@@ -58,7 +67,13 @@ impl TestServer {
     /// Stops the server (flushing the store) and starts a new one on the same store.
     pub fn restart(&mut self) {
         self.handle.take().unwrap().shutdown().unwrap();
-        self.handle = Some(Self::launch(&self.dir, &self.configure));
+        self.handle = Some(Self::launch(&self.dir, &self.clock, &self.configure));
+    }
+
+    /// Moves the server's clock ahead: its deadlines, expiries and rate limits see the time
+    /// pass at once.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
     }
 
     /// A client that has said hello.

@@ -223,7 +223,7 @@ fn repeated_failed_logins_are_slowed_down() {
         text: "sin problema".into(),
     });
     bystander.expect("echo", |m| said(m, "bystander", "sin problema"));
-    std::thread::sleep(Duration::from_millis(1100));
+    server.advance(Duration::from_millis(1100));
     assert!(matches!(c.request(right), ServerMessage::LoggedIn { .. }));
 }
 

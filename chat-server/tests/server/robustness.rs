@@ -2,13 +2,13 @@
 //! keeps being served.
 
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chat_core::frame::encode;
 use chat_core::limits::MAX_FRAME_BYTES;
 use chat_core::protocol::{ClientFrame, CloseReason, ErrorCode, Request, ServerMessage};
 
-use super::harness::{Client, TestServer, said};
+use super::harness::{Client, TestServer, WAIT, said};
 
 /// `bytes` as one frame.
 fn framed(body: &[u8]) -> Vec<u8> {
@@ -177,9 +177,9 @@ fn a_silent_connection_is_dropped_after_the_handshake_deadline() {
         )),
         "{rest:?}"
     );
-    // A client that logs in in time stays.
+    // A client that logs in in time stays, long after the deadline.
     let mut ana = server.user("ana");
-    std::thread::sleep(Duration::from_millis(500));
+    server.advance(Duration::from_secs(60));
     assert!(matches!(
         ana.request(Request::ListRooms { offset: 0 }),
         ServerMessage::Rooms { .. }
@@ -317,7 +317,25 @@ fn a_member_that_pauses_reading_gets_every_message_whole_and_in_order() {
     // About 12 MB: more than the kernel buffers of both ends hold while `paused` does not read.
     let mut writer = talker.stream.try_clone().unwrap();
     let sender = std::thread::spawn(move || writer.write_all(&bytes).unwrap());
-    std::thread::sleep(Duration::from_millis(500));
+    // Until `paused`'s socket is full (it holds bytes, and no more than a tick ago) while the
+    // talker is still sending: the writers then meet a full socket and must resume mid-frame.
+    let deadline = Instant::now() + WAIT;
+    paused.stream.set_nonblocking(true).unwrap();
+    let mut peeked = vec![0u8; 4 << 20];
+    let mut held = 0;
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = paused.stream.peek(&mut peeked).unwrap_or(0);
+        if now >= 16 * 1024 && now == held && !sender.is_finished() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "paused's socket never filled ({now} bytes)"
+        );
+        held = now;
+    }
+    paused.stream.set_nonblocking(false).unwrap();
     for i in 0..MESSAGES {
         let m = paused.expect(
             "the next message",

@@ -35,6 +35,7 @@ pub use said::{Delivered, Page};
 pub use views::OnlineUser;
 
 use crate::chat::bus::{Bus, BusEvent};
+use crate::clock::ServerClock;
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 use room::Room;
@@ -200,6 +201,8 @@ pub struct Hub {
     bus: OnceLock<Arc<dyn Bus>>,
     /// The next room line's number, for every room (see `Room::say`).
     line_ids: AtomicU64,
+    /// The time the hub reads.
+    clock: ServerClock,
 }
 
 /// What `login` did to an earlier session of the same account.
@@ -224,6 +227,7 @@ impl Hub {
         presence_limit: usize,
         history: HistoryLimits,
         default_lines: Vec<Said>,
+        clock: ServerClock,
     ) -> Self {
         let first_id = default_lines.last().map_or(1, |s| s.id + 1);
         let default_key = room_key(default_room);
@@ -246,6 +250,7 @@ impl Hub {
             directory_changed: AtomicBool::new(false),
             bus: OnceLock::new(),
             line_ids: AtomicU64::new(first_id),
+            clock,
         }
     }
 
@@ -284,7 +289,7 @@ impl Hub {
     /// Now, µs since the epoch: cluster time on a node (the course's clock sync then gives
     /// every client the cluster's clock), else this machine's.
     pub(crate) fn now_us(&self) -> i64 {
-        let local = chat_core::clock::Clock::now_us(&chat_core::clock::SystemClock);
+        let local = self.clock.now_us();
         match self.bus() {
             Some(bus) => local + (bus.now_ms() - chat_core::clock::system_now_ms()) * 1_000,
             None => local,

@@ -185,7 +185,7 @@ impl Hub {
         let lasts = i64::try_from(TYPING_LASTS.as_millis()).unwrap_or(i64::MAX);
         to.peer.event(&Event::new(ServerMessage::Typing {
             from: login.name.clone(),
-            until: chat_core::clock::system_now_ms() + lasts,
+            until: self.clock.now_ms() + lasts,
         }));
         Ok(())
     }

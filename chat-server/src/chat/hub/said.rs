@@ -81,7 +81,7 @@ impl Hub {
             bus.publish(event, Some(not_sent(peer, text)));
             return Ok(None);
         }
-        let time = chat_core::clock::system_now_ms();
+        let time = self.clock.now_ms();
         let (said, behind, write) = room.say(peer, text, time, notice, &self.line_ids);
         Ok(Some(Spoken {
             said,

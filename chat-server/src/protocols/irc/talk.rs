@@ -1,8 +1,6 @@
 //! Saying things over IRC: `PRIVMSG` and `NOTICE` to your room or to a user, and `TAGMSG` with
 //! `+typing`, on the talk service.
 
-use std::time::Instant;
-
 use chat_core::irc::Line;
 use chat_core::protocol::ErrorCode;
 use chat_core::validate;
@@ -147,10 +145,11 @@ pub(super) fn tagmsg(s: &mut IrcSession, line: &Line) {
         && !target.starts_with('#')
         && validate::login(target).is_ok()
     {
-        let _ = s
-            .shared
-            .hub
-            .typing(&s.peer, &validate::login_key(target), Instant::now());
+        let _ = s.shared.hub.typing(
+            &s.peer,
+            &validate::login_key(target),
+            s.shared.config.clock.now(),
+        );
     }
 }
 
