@@ -37,6 +37,7 @@ pub use config::ServerConfig;
 pub use delivery::outbox;
 pub use error::{Result, ServerError};
 pub use server::{ServerHandle, start};
+pub use shared::ConnectionCounts;
 pub use tls::TlsSetting;
 
 /// The server's data directory by default (accounts in `accounts/`, the TLS certificate in

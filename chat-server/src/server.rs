@@ -182,6 +182,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             config.registrations_per_ip,
             1.0 / config.registration_refill.as_secs_f64().max(0.001),
         ),
+        counts: Default::default(),
         config,
         store,
         accounts,
@@ -334,6 +335,11 @@ impl ServerHandle {
     /// The TLS certificate's fingerprint, when TLS is on.
     pub fn tls_fingerprint(&self) -> Option<&str> {
         self.shared.tls.as_ref().map(|t| t.fingerprint.as_str())
+    }
+
+    /// What connections did so far (requests behind the first-steps gate, clients settled in).
+    pub fn counts(&self) -> crate::shared::ConnectionCounts {
+        self.shared.counts.snapshot()
     }
 
     /// Connections open now, logged in or not.

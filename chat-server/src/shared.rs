@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::accounts::directory::Directory;
@@ -62,6 +62,37 @@ pub(crate) struct Shared {
     pub login_account: Backoff<String>,
     /// Registrations by address.
     pub registrations: KeyedBuckets<IpAddr>,
+    /// What connections did, counted.
+    pub counts: Counts,
+}
+
+/// What connections did, counted as it happens (relaxed atomics: each is one add where it
+/// happens, never on a logged-in client's path but for its one settling in).
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    /// Requests handled behind the first-steps gate.
+    pub gated: AtomicU64,
+    /// Connections that settled in (moved to a normal-priority reader).
+    pub settled: AtomicU64,
+}
+
+/// A snapshot of [`Counts`], for operators and tests (`ServerHandle::counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionCounts {
+    /// Requests handled behind the first-steps gate (before login), every protocol.
+    pub gated: u64,
+    /// Connections that settled in: asked for more than keep-alives after login, and were
+    /// moved to a normal-priority reader.
+    pub settled: u64,
+}
+
+impl Counts {
+    pub fn snapshot(&self) -> ConnectionCounts {
+        ConnectionCounts {
+            gated: self.gated.load(Ordering::Relaxed),
+            settled: self.settled.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl Shared {

@@ -237,6 +237,7 @@ fn on_unit<P: Protocol>(
     // they wait for the password pool, whose queue bounds them.
     if !was_logged_in && traits.gated {
         p.conn_mut().enter_gate();
+        count(&p.conn().shared.counts.gated);
     }
     let step = p.handle(request);
     p.conn_mut().leave_gate();
@@ -245,9 +246,14 @@ fn on_unit<P: Protocol>(
     }
     if settles {
         *settled = true;
+        count(&p.conn().shared.counts.settled);
         return Some(Ended::Settled);
     }
     (!was_logged_in && p.logged_in()).then_some(Ended::LoggedIn)
+}
+
+fn count(counter: &std::sync::atomic::AtomicU64) {
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 #[cold]
