@@ -63,7 +63,7 @@ row() {
   tail -n 1 "$tmp/runs.tsv" >&2
 }
 
-FANOUT='.deliveries_per_sec, .latency_us.p50 / 1000, .latency_us.p99 / 1000, .outcome, .lost, .disconnects'
+FANOUT='.deliveries_per_sec, .latency_us.p50 / 1000, .latency_us.p99 / 1000, .outcome, .lost, .disconnects, (.server_cpu_us_per_delivery // "-")'
 
 # A fan-out run: test $1, case $2, round $3, TLS (tls|plain) $4, chat-bench flags $5….
 fanout() {
@@ -165,7 +165,8 @@ done
 echo "load after: $(cat /proc/loadavg)" >&2
 cp "$tmp/runs.tsv" "$OUT/runs.tsv"
 echo
-echo "Every run: fan-out and chat (deliveries/s, p50 ms, p99 ms, outcome, lost, disconnects);"
+echo "Every run: fan-out and chat (deliveries/s, p50 ms, p99 ms, outcome, lost, disconnects, the"
+echo "server's CPU µs per delivery);"
 echo "idle (kB per client, login s, outcome, disconnects); logins (per s, p50 ms, p99 ms, outcome,"
 echo "failed, server_busy):"
 column -t -s $'\t' "$tmp/runs.tsv"
