@@ -276,7 +276,7 @@ if [[ " $servers " == *" irc "* && " $servers " == *" ngircd "* ]]; then
       for acks in $acks_modes; do
         line="$line $acks acks $(ratio "$(median "$case" ngircd "$acks" 16)" "$(median "$case" irc "$acks" 16)" %.2f)x;"
       done
-      echo "$line"
+      echo "${line%;}"
     fi
   done
 fi
