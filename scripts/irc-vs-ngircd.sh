@@ -81,7 +81,9 @@ wait_for() {
 
 # Starts chat-server with both ports; sets $server, $native_addr, $irc_addr.
 start_chat() {
-  rm -rf "$tmp/data"
+  # The shell truncates chat.out in the child it forks, maybe after wait_for has read the last
+  # server's lines: remove it first.
+  rm -rf "$tmp/data" "$tmp/chat.out"
   "$S" --bind 127.0.0.1:0 --irc-bind 127.0.0.1:0 --irc-guests --data-dir "$tmp/data" --no-tls \
     --bcrypt-cost 4 --allow-weak-bcrypt --max-connections 50000 --max-connections-per-ip 0 \
     --flood-per-second 0 --registrations-per-ip 1000000 --login-free-failures 1000000 \

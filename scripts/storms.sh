@@ -42,7 +42,9 @@ start_server() {
   local tls=$1
   shift
   stop_server
-  rm -rf "$tmp/data"
+  # The shell truncates server.out in the child it forks, maybe after listening_address has read
+  # the last server's address: remove it first.
+  rm -rf "$tmp/data" "$tmp/server.out"
   local flags=(--bind 127.0.0.1:0 --data-dir "$tmp/data" --bcrypt-cost 4 --allow-weak-bcrypt
     --max-connections 50000 --max-connections-per-ip 0 --flood-per-second 0
     --registrations-per-ip 1000000 --login-free-failures 1000000 --hash-queue 10000)
