@@ -93,6 +93,13 @@ also_flags() {
   for a in "${addrs[@]:1}"; do printf -- '--also %s ' "$a"; done
 }
 
+# --server-pid for every node: chat-bench adds up their CPU time (Redis and PostgreSQL not
+# included).
+pid_flags() {
+  local pid
+  for pid in "${nodes[@]}"; do printf -- '--server-pid %s ' "$pid"; done
+}
+
 : >"$tmp/runs.tsv"
 # Fan-out at cost 4 (the logins are setup, not timed).
 fanout() {
@@ -104,13 +111,13 @@ fanout() {
   start_case "$case" --bcrypt-cost 4 --allow-weak-bcrypt
   report=$OUT/$test-$case-$round.json
   # shellcheck disable=SC2046,SC2086
-  "$B" fanout --addr "${addrs[0]}" $(also_flags) $flags --login-concurrency 100 \
+  "$B" fanout --addr "${addrs[0]}" $(also_flags) $flags --login-concurrency 100 $(pid_flags) \
     >"$report" 2>"$OUT/$test-$case-$round.log" || true
   stop_nodes
   jq -r --arg t "$test" --arg c "$case" --arg r "$round" \
     '[$t, $c, $r, .deliveries_per_sec, .latency_us.p50, .latency_us.p99, .outcome, .lost,
-      .disconnects] | @tsv' "$report" >>"$tmp/runs.tsv" 2>/dev/null ||
-    printf '%s\t%s\t%s\t0\t0\t0\tno-report\t-\t-\n' "$test" "$case" "$round" >>"$tmp/runs.tsv"
+      .disconnects, (.server_cpu_us_per_delivery // "-")] | @tsv' "$report" >>"$tmp/runs.tsv" 2>/dev/null ||
+    printf '%s\t%s\t%s\t0\t0\t0\tno-report\t-\t-\t-\n' "$test" "$case" "$round" >>"$tmp/runs.tsv"
   tail -n 1 "$tmp/runs.tsv" >&2
 }
 
@@ -124,9 +131,9 @@ logins() {
     >"$report" 2>"$OUT/logins-$case-$round.log" || true
   stop_nodes
   jq -r --arg c "$case" --arg r "$round" \
-    '["logins", $c, $r, .logins_per_sec, .latency_ms.p50, .latency_ms.p99, .outcome, "-", "-"]
+    '["logins", $c, $r, .logins_per_sec, .latency_ms.p50, .latency_ms.p99, .outcome, "-", "-", "-"]
       | @tsv' "$report" >>"$tmp/runs.tsv" 2>/dev/null ||
-    printf 'logins\t%s\t%s\t0\t0\t0\tno-report\t-\t-\n' "$case" "$round" >>"$tmp/runs.tsv"
+    printf 'logins\t%s\t%s\t0\t0\t0\tno-report\t-\t-\t-\n' "$case" "$round" >>"$tmp/runs.tsv"
   tail -n 1 "$tmp/runs.tsv" >&2
 }
 
@@ -141,9 +148,10 @@ echo "load after: $(cat /proc/loadavg)" >&2
 cp "$tmp/runs.tsv" "$OUT/runs.tsv"
 
 echo
-echo "Every run (fan-out: deliveries/s, latency p50/p99 in ms; logins: logins/s, p50/p99 in ms):"
+echo "Every run (fan-out: deliveries/s, latency p50/p99 in ms, the nodes' CPU µs per delivery;"
+echo "logins: logins/s, p50/p99 in ms):"
 {
-  printf 'test\tcase\tround\trate\tp50\tp99\toutcome\tlost\tdisc\n'
+  printf 'test\tcase\tround\trate\tp50\tp99\toutcome\tlost\tdisc\tserver_us\n'
   awk -F'\t' -v OFS='\t' '$1 != "logins" { $4 = sprintf("%.2f M", $4 / 1e6);
     $5 = sprintf("%.2f", $5 / 1000); $6 = sprintf("%.2f", $6 / 1000) }
     $1 == "logins" { $4 = sprintf("%.1f", $4) } { print }' "$tmp/runs.tsv"

@@ -9,7 +9,9 @@
 # the commands of docs/PERFORMANCE.md. Every run gets a freshly started server (and a fresh data
 # directory); within a round the servers take turns on each case, so a slow half hour hits all
 # of them. Prints one line per run, then the medians and the ratios ours/ngircd; the JSON reports
-# are kept in $OUT (default: a temporary directory, printed at the end).
+# are kept in $OUT (default: a temporary directory, printed at the end). Beside deliveries/s each
+# run gives the server's CPU time per delivery (µs, read from /proc by chat-bench --server-pid):
+# unlike deliveries/s, it does not depend on how much CPU the generator takes per protocol.
 #
 #   scripts/irc-vs-ngircd.sh [ROUNDS]        (default 3)
 #
@@ -79,7 +81,9 @@ wait_for() {
 
 # Starts chat-server with both ports; sets $server, $native_addr, $irc_addr.
 start_chat() {
-  rm -rf "$tmp/data"
+  # The shell truncates chat.out in the child it forks, maybe after wait_for has read the last
+  # server's lines: remove it first.
+  rm -rf "$tmp/data" "$tmp/chat.out"
   "$S" --bind 127.0.0.1:0 --irc-bind 127.0.0.1:0 --irc-guests --data-dir "$tmp/data" --no-tls \
     --bcrypt-cost 4 --allow-weak-bcrypt --max-connections 50000 --max-connections-per-ip 0 \
     --flood-per-second 0 --registrations-per-ip 1000000 --login-free-failures 1000000 \
@@ -178,8 +182,8 @@ run_one() {
     --arg wall "$wall" --arg others "$others" \
     '[$case, $who, $acks, $round, .params.members, .deliveries_per_sec, .latency_us.p50,
       .latency_us.p99, .outcome, .lost, .disconnects, (.server_cpu_s // "-"), .bench_cpu_s,
-      $wall, $others] | @tsv' "$report" >>"$tmp/runs.tsv" ||
-    printf '%s\t%s\t%s\t%s\t-\t0\t0\t0\tno-report\t-\t-\t-\t-\t%s\t%s\n' \
+      $wall, $others, (.server_cpu_us_per_delivery // "-")] | @tsv' "$report" >>"$tmp/runs.tsv" ||
+    printf '%s\t%s\t%s\t%s\t-\t0\t0\t0\tno-report\t-\t-\t-\t-\t%s\t%s\t-\n' \
       "$case" "$who" "$acks" "$round" "$wall" "$others" >>"$tmp/runs.tsv"
   tail -n 1 "$tmp/runs.tsv" >&2
 }
@@ -200,9 +204,10 @@ cp "$tmp/runs.tsv" "$OUT/runs.tsv"
 
 echo
 echo "Every run (latency in ms; server and bench cpu in s over the timed phase; wall and others"
-echo "(the rest of the machine's CPU) in s over the whole run, setup included):"
+echo "(the rest of the machine's CPU) in s over the whole run, setup included; server_us: the"
+echo "server's CPU per delivery in µs):"
 {
-  printf 'case\tserver\tacks\tround\tN\tdeliveries/s\tp50\tp99\toutcome\tlost\tdisc\tserver_cpu\tbench_cpu\twall\tothers\n'
+  printf 'case\tserver\tacks\tround\tN\tdeliveries/s\tp50\tp99\toutcome\tlost\tdisc\tserver_cpu\tbench_cpu\twall\tothers\tserver_us\n'
   awk -F'\t' -v OFS='\t' '{ $6 = sprintf("%.2f M", $6 / 1e6); $7 = sprintf("%.2f", $7 / 1000);
     $8 = sprintf("%.2f", $8 / 1000); print }' "$tmp/runs.tsv"
 } | column -t -s $'\t'
@@ -220,22 +225,24 @@ values() {
     '$1 == c && $2 == w && $3 == a { printf "%s" f, (n++ ? ", " : ""), $col / d }' "$tmp/runs.tsv"
 }
 
-# $1 / $2 with format $3; "-" when $2 is 0.
+# $1 / $2 with format $3; "-" when $2 is 0 or $1 is "-".
 ratio() {
-  awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'
+  awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (b == 0 || a == "-") print "-"; else printf f "\n", a / b }'
 }
 
 echo
 echo "Medians (and every run):"
 {
-  printf 'server\tacks\tN\tdeliveries/s\tp50 ms\tp99 ms\n'
+  printf 'server\tacks\tN\tdeliveries/s\tserver µs/delivery\tp50 ms\tp99 ms\n'
   for case in $cases; do
     n=$(case_flags "$case" | awk '{ print $2 }')
     for acks in $acks_modes; do
       for who in $servers; do
-        printf '%s\t%s\t%s\t%s M (%s)\t%s\t%s (%s)\n' "$who" "$acks" "$n$([ "$case" = p99 ] && echo ', 100k/s')" \
+        printf '%s\t%s\t%s\t%s M (%s)\t%s (%s)\t%s\t%s (%s)\n' "$who" "$acks" "$n$([ "$case" = p99 ] && echo ', 100k/s')" \
           "$(ratio "$(median "$case" "$who" "$acks" 6)" 1000000 %.2f)" \
           "$(values "$case" "$who" "$acks" 6 1000000 %.2f)" \
+          "$(ratio "$(median "$case" "$who" "$acks" 16)" 1 %.3f)" \
+          "$(values "$case" "$who" "$acks" 16 1 %.3f)" \
           "$(ratio "$(median "$case" "$who" "$acks" 7)" 1000 %.2f)" \
           "$(ratio "$(median "$case" "$who" "$acks" 8)" 1000 %.2f)" \
           "$(values "$case" "$who" "$acks" 8 1000 %.2f)"
@@ -267,6 +274,11 @@ if [[ " $servers " == *" irc "* && " $servers " == *" ngircd "* ]]; then
         line="$line $acks acks $(ratio "$(median "$case" irc "$acks" 6)" "$(median "$case" ngircd "$acks" 6)" %.2f)x;"
       done
       echo "$line each at its best $(ratio "$(best "$case" irc 6 max)" "$(best "$case" ngircd 6 max)" %.2f)x"
+      line="$case server CPU per delivery, ngircd/ours:"
+      for acks in $acks_modes; do
+        line="$line $acks acks $(ratio "$(median "$case" ngircd "$acks" 16)" "$(median "$case" irc "$acks" 16)" %.2f)x;"
+      done
+      echo "${line%;}"
     fi
   done
 fi

@@ -42,7 +42,9 @@ start_server() {
   local tls=$1
   shift
   stop_server
-  rm -rf "$tmp/data"
+  # The shell truncates server.out in the child it forks, maybe after listening_address has read
+  # the last server's address: remove it first.
+  rm -rf "$tmp/data" "$tmp/server.out"
   local flags=(--bind 127.0.0.1:0 --data-dir "$tmp/data" --bcrypt-cost 4 --allow-weak-bcrypt
     --max-connections 50000 --max-connections-per-ip 0 --flood-per-second 0
     --registrations-per-ip 1000000 --login-free-failures 1000000 --hash-queue 10000)
@@ -63,7 +65,7 @@ row() {
   tail -n 1 "$tmp/runs.tsv" >&2
 }
 
-FANOUT='.deliveries_per_sec, .latency_us.p50 / 1000, .latency_us.p99 / 1000, .outcome, .lost, .disconnects'
+FANOUT='.deliveries_per_sec, .latency_us.p50 / 1000, .latency_us.p99 / 1000, .outcome, .lost, .disconnects, (.server_cpu_us_per_delivery // "-")'
 
 # A fan-out run: test $1, case $2, round $3, TLS (tls|plain) $4, chat-bench flags $5….
 fanout() {
@@ -165,7 +167,8 @@ done
 echo "load after: $(cat /proc/loadavg)" >&2
 cp "$tmp/runs.tsv" "$OUT/runs.tsv"
 echo
-echo "Every run: fan-out and chat (deliveries/s, p50 ms, p99 ms, outcome, lost, disconnects);"
+echo "Every run: fan-out and chat (deliveries/s, p50 ms, p99 ms, outcome, lost, disconnects, the"
+echo "server's CPU µs per delivery);"
 echo "idle (kB per client, login s, outcome, disconnects); logins (per s, p50 ms, p99 ms, outcome,"
 echo "failed, server_busy):"
 column -t -s $'\t' "$tmp/runs.tsv"

@@ -70,9 +70,10 @@ pub struct Common {
     /// Most connections logging in at once (the rest wait their turn).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub login_concurrency: u64,
-    /// PID of the server, to report its CPU time, memory and threads from /proc.
+    /// PID of the server, to report its CPU time, memory and threads from /proc (Linux).
+    /// Repeatable: the figures of several processes (a cluster's nodes) are added up.
     #[arg(long)]
-    pub server_pid: Option<u32>,
+    pub server_pid: Vec<u32>,
     /// Speak TLS (the server's default), trusting the certificate the server presents as the
     /// desktop client does on first use.
     #[arg(long)]

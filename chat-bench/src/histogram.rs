@@ -1,24 +1,26 @@
-//! A log-linear latency histogram: fixed memory, constant-time recording, under 1 % error.
+//! Latency histograms: the `hdrhistogram` crate, with the exact maximum kept beside it, and the
+//! percentiles a report prints.
 //!
-//! Values below [`SUB_BUCKETS`] are counted exactly. Above that, every power of two is split into
-//! [`SUB_BUCKETS`]` / 2` equal buckets, so a bucket is never wider than 1/64 of its lower bound. A
-//! percentile is reported as the highest value its bucket holds (never below the truth, at most
-//! 1.6 % above it), clamped to the largest value recorded.
+//! Values are nanoseconds, counted to three significant digits: every value up to 2,047 exactly,
+//! larger ones in buckets no wider than 1/1,024 of their lower bound. A percentile is the highest
+//! value of the bucket that holds the value of that rank (never below the truth, at most 0.1 %
+//! above it), clamped to the largest value recorded; the maximum is exact. Values above
+//! [`HIGHEST_NS`] (no run lasts that long) are counted as [`HIGHEST_NS`], but still set the
+//! maximum.
 
-/// Exactly counted values, and twice the number of buckets per power of two above them.
-const SUB_BUCKETS: u64 = 128;
-/// `log2(SUB_BUCKETS)`.
-const SUB_BUCKET_BITS: u32 = 7;
-/// Buckets per power of two above the exact range.
-const HALF: u64 = SUB_BUCKETS / 2;
-/// Enough buckets for every `u64`.
-const BUCKETS: usize = ((64 - SUB_BUCKET_BITS as usize + 1) * HALF as usize) + HALF as usize;
+use hdrhistogram::Histogram as Hdr;
 
-/// Counts of values (nanoseconds, in this program) by bucket.
+use crate::cli::MAX_TIMEOUT_S;
+
+/// The largest value told apart from larger ones: the longest run allowed.
+const HIGHEST_NS: u64 = MAX_TIMEOUT_S * 1_000_000_000;
+/// Significant decimal digits every value keeps.
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Counts of values (nanoseconds, in this program), and the largest one.
 #[derive(Clone)]
 pub struct Histogram {
-    counts: Vec<u64>,
-    count: u64,
+    counts: Hdr<u64>,
     max: u64,
 }
 
@@ -31,7 +33,7 @@ impl Default for Histogram {
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Histogram")
-            .field("count", &self.count)
+            .field("count", &self.counts.len())
             .field("max", &self.max)
             .finish_non_exhaustive()
     }
@@ -41,32 +43,30 @@ impl Histogram {
     /// An empty histogram.
     pub fn new() -> Self {
         Self {
-            counts: vec![0; BUCKETS],
-            count: 0,
+            counts: Hdr::new_with_bounds(1, HIGHEST_NS, SIGNIFICANT_DIGITS)
+                .expect("constant bounds: 1 <= HIGHEST_NS / 2, 3 digits <= 5"),
             max: 0,
         }
     }
 
     /// Counts one value.
     pub fn record(&mut self, value: u64) {
-        self.counts[bucket_of(value)] += 1;
-        self.count += 1;
+        self.counts.saturating_record(value);
         self.max = self.max.max(value);
     }
 
     /// Adds every value counted by `other`.
     pub fn merge(&mut self, other: &Histogram) {
-        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
-            *mine += theirs;
-        }
-        self.count += other.count;
+        self.counts
+            .add(&other.counts)
+            .expect("histograms made by `new` share their bounds");
         self.max = self.max.max(other.max);
     }
 
     /// How many values were recorded.
     #[cfg(test)]
     pub fn count(&self) -> u64 {
-        self.count
+        self.counts.len()
     }
 
     /// The largest value recorded (0 when empty).
@@ -76,42 +76,13 @@ impl Histogram {
 
     /// The value below or at which `percent` of the recorded values lie (0 when empty).
     pub fn percentile(&self, percent: f64) -> u64 {
-        if self.count == 0 {
+        if self.counts.is_empty() {
             return 0;
         }
-        let wanted = ((percent.clamp(0.0, 100.0) / 100.0) * self.count as f64).ceil() as u64;
-        let rank = wanted.max(1);
-        let mut seen = 0;
-        for (index, &n) in self.counts.iter().enumerate() {
-            seen += n;
-            if seen >= rank {
-                return highest_in_bucket(index).min(self.max);
-            }
-        }
-        self.max
+        self.counts
+            .value_at_percentile(percent.clamp(0.0, 100.0))
+            .min(self.max)
     }
-}
-
-/// The bucket that counts `value`.
-fn bucket_of(value: u64) -> usize {
-    if value < SUB_BUCKETS {
-        return value as usize;
-    }
-    let msb = 63 - value.leading_zeros();
-    let shift = msb + 1 - SUB_BUCKET_BITS;
-    let mantissa = value >> shift;
-    (u64::from(shift) * HALF + mantissa) as usize
-}
-
-/// The largest value that lands in bucket `index`.
-fn highest_in_bucket(index: usize) -> u64 {
-    let index = index as u64;
-    if index < SUB_BUCKETS {
-        return index;
-    }
-    let shift = index / HALF - 1;
-    let mantissa = index % HALF + HALF;
-    ((mantissa + 1) << shift).saturating_sub(1)
 }
 
 /// A histogram's percentiles for a report, in microseconds.
@@ -142,52 +113,52 @@ mod tests {
     #[test]
     fn small_values_are_exact() {
         let mut h = Histogram::new();
-        for v in 1..=100 {
+        for v in 1..=2000 {
             h.record(v);
         }
-        assert_eq!(h.count(), 100);
-        assert_eq!(h.percentile(50.0), 50);
-        assert_eq!(h.percentile(99.0), 99);
-        assert_eq!(h.percentile(100.0), 100);
-        assert_eq!(h.max(), 100);
+        assert_eq!(h.count(), 2000);
+        assert_eq!(h.percentile(50.0), 1000);
+        assert_eq!(h.percentile(99.0), 1980);
+        assert_eq!(h.percentile(100.0), 2000);
+        assert_eq!(h.max(), 2000);
     }
 
     #[test]
-    fn large_values_are_within_two_percent_and_never_below_the_truth() {
+    fn large_values_are_within_a_tenth_of_a_percent_and_never_below_the_truth() {
         let mut h = Histogram::new();
         for v in 1..=100_000u64 {
-            h.record(v * 1_000);
+            h.record(v * 1_000 + 7);
         }
         for (percent, truth) in [
-            (50.0, 50_000_000u64),
-            (99.0, 99_000_000),
-            (99.9, 99_900_000),
+            (50.0, 50_000_007u64),
+            (99.0, 99_000_007),
+            (99.9, 99_900_007),
         ] {
             let got = h.percentile(percent);
             assert!(got >= truth, "p{percent}: {got} < {truth}");
             assert!(
-                got as f64 <= truth as f64 * 1.02,
+                got as f64 <= truth as f64 * 1.001,
                 "p{percent}: {got} vs {truth}"
             );
         }
-        assert_eq!(h.percentile(100.0), 100_000_000);
+        // The top bucket is cut at the exact maximum.
+        assert_eq!(h.percentile(100.0), 100_000_007);
+        assert_eq!(h.max(), 100_000_007);
     }
 
     #[test]
-    fn every_value_lands_in_a_bucket_that_holds_it() {
-        let mut v = 1u64;
-        while v < u64::MAX / 3 {
-            for probe in [v, v + 1, v * 3 / 2] {
-                let b = bucket_of(probe);
-                assert!(b < BUCKETS);
-                assert!(highest_in_bucket(b) >= probe, "{probe} above its bucket");
-                if b > 0 {
-                    assert!(highest_in_bucket(b - 1) < probe, "{probe} below its bucket");
-                }
-            }
-            v *= 3;
-        }
-        assert!(bucket_of(u64::MAX) < BUCKETS);
+    fn values_beyond_the_range_are_counted_and_set_the_exact_maximum() {
+        let mut h = Histogram::new();
+        h.record(5);
+        h.record(u64::MAX);
+        assert_eq!(h.count(), 2);
+        assert_eq!(h.max(), u64::MAX);
+        assert_eq!(h.percentile(50.0), 5);
+        let top = h.percentile(100.0);
+        assert!(
+            (HIGHEST_NS..=HIGHEST_NS + HIGHEST_NS / 1000).contains(&top),
+            "{top}"
+        );
     }
 
     #[test]
@@ -208,5 +179,18 @@ mod tests {
         let h = Histogram::new();
         assert_eq!(h.percentile(99.0), 0);
         assert_eq!(h.max(), 0);
+        let latency = Latency::of(&h);
+        assert_eq!((latency.p50, latency.max), (0.0, 0.0));
+    }
+
+    #[test]
+    fn latency_is_reported_in_microseconds() {
+        let mut h = Histogram::new();
+        h.record(1_500);
+        h.record(2_000_000);
+        let latency = Latency::of(&h);
+        assert_eq!(latency.p50, 1.5);
+        assert_eq!(latency.max, 2_000.0);
+        assert!((2_000.0..=2_002.0).contains(&latency.p99), "{latency:?}");
     }
 }

@@ -334,7 +334,7 @@ pub fn run(args: IdleArgs) -> std::io::Result<(String, bool)> {
         epoch: Some(Instant::now()),
         ..IdleShared::default()
     });
-    let server = ServerProbe(args.common.server_pid);
+    let server = ServerProbe(args.common.server_pid.clone());
     let n = args.clients;
     let started = Instant::now();
     let deadline = started + args.common.timeout();

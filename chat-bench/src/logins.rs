@@ -322,7 +322,7 @@ struct LoginsReport {
 pub fn run(args: LoginsArgs) -> std::io::Result<(String, bool)> {
     let args = Arc::new(args);
     let shared = Arc::new(LoginsShared::default());
-    let server = ServerProbe(args.common.server_pid);
+    let server = ServerProbe(args.common.server_pid.clone());
     let c = args.concurrency;
     let began = Instant::now();
     let deadline = began + args.common.timeout();

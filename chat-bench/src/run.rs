@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::usage::ProcessSample;
+use crate::usage::{CpuClock, CpuReading, ProcessSample};
 
 /// How often the coordinator looks at the shared counters.
 pub const TICK: Duration = Duration::from_millis(2);
@@ -55,22 +55,72 @@ pub fn join_loops<T>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
         .collect()
 }
 
-/// The server's process, when its pid was given.
-#[derive(Debug, Clone, Copy)]
-pub struct ServerProbe(pub Option<u32>);
+/// The server's processes, when their pids were given (`--server-pid`, repeatable).
+#[derive(Debug, Clone)]
+pub struct ServerProbe(pub Vec<u32>);
+
+/// The server's CPU time over a window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServerCpu {
+    pub seconds: f64,
+    /// How it was counted: in nanoseconds if it was for every process, else in clock ticks.
+    pub clock: CpuClock,
+}
 
 impl ServerProbe {
-    /// Reads the server's CPU, memory and threads now; `None` without a pid or when `/proc` could
-    /// not be read (said on stderr).
+    /// Reads the server's CPU, memory and threads now, added up over its processes; `None`
+    /// without a pid or when `/proc` could not be read (said on stderr).
     pub fn sample(&self) -> Option<ProcessSample> {
-        let pid = self.0?;
-        match ProcessSample::read(pid) {
-            Ok(sample) => Some(sample),
-            Err(e) => {
-                eprintln!("chat-bench: cannot read server process {pid}: {e}");
-                None
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut total = ProcessSample {
+            cpu_s: 0.0,
+            rss_kb: 0,
+            threads: 0,
+        };
+        for &pid in &self.0 {
+            let sample = ProcessSample::read(pid)
+                .map_err(|e| eprintln!("chat-bench: cannot read server process {pid}: {e}"))
+                .ok()?;
+            total.cpu_s += sample.cpu_s;
+            total.rss_kb += sample.rss_kb;
+            total.threads += sample.threads;
+        }
+        Some(total)
+    }
+
+    /// Reads the CPU time of each of the server's processes now, to subtract from a later
+    /// reading ([`ServerProbe::cpu_between`]); `None` as for [`ServerProbe::sample`].
+    pub fn cpu(&self) -> Option<Vec<CpuReading>> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0
+            .iter()
+            .map(|&pid| {
+                CpuReading::read(pid)
+                    .map_err(|e| eprintln!("chat-bench: cannot read server process {pid}: {e}"))
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// The CPU time all the server's processes used from `start` to `end` (two [`ServerProbe::cpu`]
+    /// readings).
+    pub fn cpu_between(start: &[CpuReading], end: &[CpuReading]) -> ServerCpu {
+        let mut total = ServerCpu {
+            seconds: 0.0,
+            clock: CpuClock::Schedstat,
+        };
+        for (a, b) in start.iter().zip(end) {
+            let (seconds, clock) = a.seconds_until(b);
+            total.seconds += seconds;
+            if clock == CpuClock::Stat {
+                total.clock = CpuClock::Stat;
             }
         }
+        total
     }
 }
 

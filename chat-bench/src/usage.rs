@@ -1,6 +1,7 @@
 //! What the operating system says about this process and the server's: CPU time, resident memory,
 //! threads, and the open-file limit that bounds how many clients one run can hold.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 
@@ -86,6 +87,89 @@ impl ProcessSample {
     }
 }
 
+/// How a process's CPU time over a window was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CpuClock {
+    /// Nanoseconds: each thread's run time, `/proc/PID/task/TID/schedstat`, added up.
+    Schedstat,
+    /// Clock ticks (usually 10 ms): `utime + stime` of `/proc/PID/stat`.
+    Stat,
+}
+
+/// The CPU time a process has used so far, read two ways, to subtract from a later reading.
+///
+/// `/proc/PID/stat` counts every thread, those that have ended included, but in clock ticks, each
+/// reading up to two ticks short (user and system time are truncated apart). The threads' own
+/// `schedstat` counts nanoseconds, but only for the threads living at the reading: one that ends
+/// between two readings takes its time with it. [`CpuReading::seconds_until`] uses the
+/// nanoseconds when the two agree within the ticks' resolution, the ticks otherwise.
+#[derive(Debug, Clone)]
+pub struct CpuReading {
+    /// `utime + stime`, in clock ticks.
+    ticks: u64,
+    /// Each living thread's time on a CPU, in ns, by thread id; `None` when it could not be read.
+    threads_ns: Option<HashMap<u32, u64>>,
+}
+
+impl CpuReading {
+    /// Reads `/proc/PID/stat`, then `/proc/PID/task/*/schedstat`.
+    pub fn read(pid: u32) -> io::Result<CpuReading> {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        let ticks = parse_stat_cpu_ticks(&stat).ok_or_else(|| bad(pid, "stat"))?;
+        Ok(CpuReading {
+            ticks,
+            threads_ns: read_threads_ns(pid).ok(),
+        })
+    }
+
+    /// CPU seconds used from this reading to `later`, and how they were counted.
+    pub fn seconds_until(&self, later: &CpuReading) -> (f64, CpuClock) {
+        self.seconds_until_at(later, clock_ticks_per_second())
+    }
+
+    fn seconds_until_at(&self, later: &CpuReading, ticks_per_s: f64) -> (f64, CpuClock) {
+        let stat_s = later.ticks.saturating_sub(self.ticks) as f64 / ticks_per_s;
+        if let (Some(before), Some(after)) = (&self.threads_ns, &later.threads_ns) {
+            let ns: u64 = after
+                .iter()
+                .map(|(tid, &ns)| ns.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+                .sum();
+            let schedstat_s = ns as f64 / 1e9;
+            if (schedstat_s - stat_s).abs() <= 2.0 / ticks_per_s {
+                return (schedstat_s, CpuClock::Schedstat);
+            }
+        }
+        (stat_s, CpuClock::Stat)
+    }
+}
+
+/// The run time of every thread of `pid` now, in ns, by thread id. A thread that ends while the
+/// list is read is left out, as if it had ended just before.
+fn read_threads_ns(pid: u32) -> io::Result<HashMap<u32, u64>> {
+    let mut threads = HashMap::new();
+    for entry in fs::read_dir(format!("/proc/{pid}/task"))? {
+        let entry = entry?;
+        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        match fs::read_to_string(entry.path().join("schedstat")) {
+            Ok(text) => {
+                let ns = parse_schedstat_ns(&text).ok_or_else(|| bad(pid, "task/*/schedstat"))?;
+                threads.insert(tid, ns);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(threads)
+}
+
+/// The time on a CPU (first field, ns) of a `schedstat` line: "run_ns wait_ns timeslices".
+fn parse_schedstat_ns(schedstat: &str) -> Option<u64> {
+    schedstat.split_whitespace().next()?.parse().ok()
+}
+
 fn bad(pid: u32, file: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
@@ -150,6 +234,72 @@ mod tests {
     }
 
     #[test]
+    fn schedstat_gives_the_run_time_in_nanoseconds() {
+        assert_eq!(
+            parse_schedstat_ns("83615324 340144470 260\n"),
+            Some(83_615_324)
+        );
+        assert_eq!(parse_schedstat_ns(""), None);
+        assert_eq!(parse_schedstat_ns("x 1 2"), None);
+    }
+
+    fn reading(ticks: u64, threads: &[(u32, u64)]) -> CpuReading {
+        CpuReading {
+            ticks,
+            threads_ns: Some(threads.iter().copied().collect()),
+        }
+    }
+
+    #[test]
+    fn threads_nanoseconds_are_used_when_they_agree_with_the_ticks() {
+        let before = reading(100, &[(1, 5_000_000), (2, 1_000_000_000)]);
+        // Thread 3 started in the window: all of its time counts.
+        let after = reading(
+            251,
+            &[(1, 505_000_000), (2, 1_900_000_000), (3, 123_456_789)],
+        );
+        let (s, clock) = before.seconds_until_at(&after, 100.0);
+        assert_eq!(clock, CpuClock::Schedstat);
+        assert!((s - 1.523_456_789).abs() < 1e-9, "{s}");
+    }
+
+    #[test]
+    fn the_ticks_are_used_when_a_thread_ended_in_the_window() {
+        // Thread 2 ran 0.9 s and ended: the ticks saw it, the living threads cannot.
+        let before = reading(100, &[(1, 0), (2, 0)]);
+        let after = reading(200, &[(1, 100_000_000)]);
+        assert_eq!(
+            before.seconds_until_at(&after, 100.0),
+            (1.0, CpuClock::Stat)
+        );
+        let unreadable = CpuReading {
+            ticks: 150,
+            threads_ns: None,
+        };
+        assert_eq!(
+            before.seconds_until_at(&unreadable, 100.0),
+            (0.5, CpuClock::Stat)
+        );
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn this_process_cpu_can_be_read() {
+        let before = CpuReading::read(std::process::id()).expect("own /proc entry");
+        let threads = before.threads_ns.as_ref().expect("own schedstat");
+        assert!(threads.contains_key(&std::process::id()));
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < std::time::Duration::from_millis(50) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let after = CpuReading::read(std::process::id()).expect("own /proc entry");
+        let (s, _) = before.seconds_until(&after);
+        assert!(s > 0.0 && s < 10.0, "{s}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
     fn this_process_can_be_read() {
         let sample = ProcessSample::read(std::process::id()).expect("own /proc entry");
         assert!(sample.rss_kb > 0);

@@ -23,7 +23,7 @@ use crate::histogram::{Histogram, Latency};
 use crate::run::{
     Progress, ServerProbe, StopOnDrop, TICK, join_loops, partition, round3, secs, spawn_loops,
 };
-use crate::usage::own_cpu_seconds;
+use crate::usage::{CpuClock, own_cpu_seconds};
 
 /// The run's parameters, as the loops read them.
 pub type Plan = FanoutArgs;
@@ -134,8 +134,17 @@ struct FanoutReport {
     setup_s: f64,
     bench_cpu_s: f64,
     bench_cpu_total_s: f64,
+    /// The server's CPU time (user + system, every thread; with several `--server-pid`, every
+    /// process) over the timed phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     server_cpu_s: Option<f64>,
+    /// `server_cpu_s` per delivery received, in µs: what a delivery costs the server, whatever
+    /// the generator costs beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_cpu_us_per_delivery: Option<f64>,
+    /// How `server_cpu_s` was counted: `schedstat` (ns) or `stat` (clock ticks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_cpu_clock: Option<CpuClock>,
     #[serde(skip_serializing_if = "Option::is_none")]
     server_rss_kb: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,7 +182,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
     });
     let n = plan.members;
     let expected = plan.expected_deliveries();
-    let server = ServerProbe(plan.common.server_pid);
+    let server = ServerProbe(plan.common.server_pid.clone());
     let deadline = shared.epoch + plan.common.timeout();
     let stall_after = STALL_AFTER.max(plan.rate.map_or(Duration::ZERO, |r| {
         Duration::from_secs_f64((3.0 / r).min(3600.0))
@@ -199,7 +208,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         let failed = shared.setup_failed.load(Relaxed);
         if !shared.started.load(Relaxed) {
             if in_room + failed >= n && shared.room_ready.load(Relaxed) {
-                at_start = Some((own_cpu_seconds(), server.sample(), shared.now_ns()));
+                at_start = Some((own_cpu_seconds(), server.cpu(), shared.now_ns()));
                 shared.start_ns.store(shared.now_ns(), Release);
                 shared.started.store(true, Release);
                 last_activity = (0, Instant::now());
@@ -235,6 +244,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         });
     }
     let end_cpu = own_cpu_seconds();
+    let end_server_cpu = server.cpu();
     let end_server = server.sample();
     let stopped_ns = shared.now_ns();
     drop(stopper);
@@ -265,7 +275,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
     if reports.len() < loops {
         finished_ns = None;
     }
-    let start_ns = at_start.map_or(stopped_ns, |(_, _, ns)| ns);
+    let start_ns = at_start.as_ref().map_or(stopped_ns, |&(_, _, ns)| ns);
     let end_ns = match (outcome, finished_ns) {
         ("complete", Some(ns)) => ns,
         _ => stopped_ns,
@@ -275,8 +285,9 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         Some((cpu0, server0, _)) => (
             end_cpu - cpu0,
             server0
-                .zip(end_server)
-                .map(|(a, b)| round3(b.cpu_s - a.cpu_s)),
+                .as_deref()
+                .zip(end_server_cpu.as_deref())
+                .map(|(a, b)| ServerProbe::cpu_between(a, b)),
         ),
         None => (0.0, None),
     };
@@ -317,7 +328,11 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         setup_s: secs(Duration::from_nanos(start_ns)),
         bench_cpu_s: round3(bench_cpu),
         bench_cpu_total_s: round3(end_cpu),
-        server_cpu_s: server_cpu,
+        server_cpu_s: server_cpu.map(|c| round3(c.seconds)),
+        server_cpu_us_per_delivery: server_cpu
+            .filter(|_| total.received > 0)
+            .map(|c| round3(c.seconds * 1e6 / total.received as f64)),
+        server_cpu_clock: server_cpu.map(|c| c.clock),
         server_rss_kb: end_server.map(|s| s.rss_kb),
         server_threads: end_server.map(|s| s.threads),
         registered: total.registered,

@@ -2,9 +2,10 @@
 //!
 //! Both are Debian packages (`postgresql`, `redis-server`; `.ci/run` installs them). PostgreSQL
 //! refuses to run as root, so as root its commands run as the `postgres` user (`runuser`).
-//! Without the programs a test says so and passes, unless `CHAT_REAL_CLIENTS=1` (set by
-//! `.ci/run`) makes that a failure.
+//! Without the programs a test says on standard error that it did not run, and passes, unless it
+//! must run (see [`must_run`]): then it fails.
 
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,16 +25,37 @@ pub fn available(program: &Path) -> bool {
     if program.exists() {
         return true;
     }
-    assert!(
-        std::env::var_os("CHAT_REAL_CLIENTS").is_none(),
-        "CHAT_REAL_CLIENTS is set but {} is not installed",
-        program.display()
-    );
-    eprintln!(
-        "{} is not installed: this test did not run",
-        program.display()
-    );
+    missing(&program.display().to_string());
     false
+}
+
+/// Whether a test that needs an outside program must run rather than pass without it: when
+/// `CHAT_REAL_CLIENTS` is set (`.ci/run` sets it, after installing the programs), or `CI` is set
+/// on Linux (GitHub Actions sets `CI=true`; its Linux job runs `.ci/run`). Windows and macOS
+/// runners have `CI` too but not the programs, so there a test still passes without them. A value
+/// of `0` or `false`, or an empty one, counts as unset.
+pub fn must_run() -> bool {
+    let set = |name: &str| {
+        std::env::var(name).is_ok_and(|v| {
+            let v = v.trim();
+            !(v.is_empty() || v == "0" || v.eq_ignore_ascii_case("false"))
+        })
+    };
+    set("CHAT_REAL_CLIENTS") || (cfg!(target_os = "linux") && set("CI"))
+}
+
+/// `what` is not installed: fails the test if it must run, else says (past the test harness's
+/// capture of `eprintln!`, so that `cargo test` shows it) that the test did not run.
+pub fn missing(what: &str) {
+    assert!(
+        !must_run(),
+        "{what} is not installed, and this test must run here (CHAT_REAL_CLIENTS, or CI on Linux)"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT RUN: {what} is not installed, so this test passed without running \
+         (CHAT_REAL_CLIENTS=1 or CI on Linux makes that a failure)"
+    );
 }
 
 fn wait_for_port(port: u16, what: &str) {
