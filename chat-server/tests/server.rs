@@ -15,6 +15,7 @@ mod server {
     mod ii;
     mod irc;
     mod limits;
+    mod parity;
     mod postgres;
     mod robustness;
     mod rooms;

@@ -4,7 +4,7 @@
 //! A client that speaks the other transport (TLS to a plain port, plain to a TLS one) is told,
 //! where it can understand, and closed.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,12 +51,9 @@ pub(super) fn secure(
             tls
         }
         Security::AsConfigured => {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let _ = stream.set_read_timeout(Some(left.max(Duration::from_millis(1))));
-            let mut first = [0u8; 1];
-            let peeked = match stream.peek(&mut first) {
-                Ok(1) => first[0],
-                Ok(_) => return None,
+            let peeked = match first_byte(shared, &stream, deadline) {
+                Ok(Some(byte)) => byte,
+                Ok(None) => return None,
                 Err(e) => {
                     tracing::debug!(peer = id, %addr, "no first byte: {e}");
                     if shared.tls.is_none() {
@@ -113,6 +110,28 @@ pub(super) fn secure(
             // The socket went with the failed handshake and is closed.
             tracing::info!(peer = id, %addr, "TLS handshake failed: {e}");
             None
+        }
+    }
+}
+
+/// The connection's first byte, left in the socket, by `deadline` (as the server's clock reads
+/// it; the real clock's instant). `None` if the client closed first.
+fn first_byte(shared: &Shared, stream: &TcpStream, deadline: Instant) -> io::Result<Option<u8>> {
+    let clock = &shared.config.clock;
+    let deadline = clock.read(deadline);
+    let mut first = [0u8; 1];
+    loop {
+        let left = clock.wait_for(deadline.saturating_duration_since(clock.now()));
+        stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+        match stream.peek(&mut first) {
+            Ok(1) => return Ok(Some(first[0])),
+            Ok(_) => return Ok(None),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) && clock.now() < deadline => {}
+            Err(e) => return Err(e),
         }
     }
 }
