@@ -18,7 +18,7 @@ use crossbeam_channel::{Sender, bounded};
 
 use crate::accounts::directory::Directory;
 use crate::accounts::passwords::PasswordPool;
-use crate::accounts::throttle::{Backoff, KeyedBuckets};
+use crate::accounts::throttle::{FailedLogins, KeyedBuckets};
 use crate::accounts::tokens::Sessions;
 use crate::chat::hub::{HistoryLimits, Hub};
 use crate::config::ServerConfig;
@@ -176,8 +176,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         ),
         per_ip: Mutex::new(Open::default()),
         max_connections: families::thread_budget(config.max_connections),
-        login_ip: Backoff::new(config.login_free_failures, config.login_backoff_max),
-        login_account: Backoff::new(config.login_free_failures, config.login_backoff_max),
+        login_ip: FailedLogins::new(config.login_free_failures, config.login_backoff_max),
+        login_account: FailedLogins::new(config.login_free_failures, config.login_backoff_max),
         registrations: KeyedBuckets::new(
             config.registrations_per_ip,
             1.0 / config.registration_refill.as_secs_f64().max(0.001),

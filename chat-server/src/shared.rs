@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::accounts::directory::Directory;
 use crate::accounts::passwords::PasswordPool;
-use crate::accounts::throttle::{Backoff, KeyedBuckets};
+use crate::accounts::throttle::{FailedLogins, KeyedBuckets};
 use crate::accounts::tokens::Sessions;
 use crate::chat::hub::Hub;
 use crate::config::ServerConfig;
@@ -58,8 +58,8 @@ pub(crate) struct Shared {
     /// cannot start more threads (`ceiling`).
     pub(crate) max_connections: usize,
     /// Failed logins by address and by account.
-    pub login_ip: Backoff<IpAddr>,
-    pub login_account: Backoff<String>,
+    pub login_ip: FailedLogins<IpAddr>,
+    pub login_account: FailedLogins<String>,
     /// Registrations by address.
     pub registrations: KeyedBuckets<IpAddr>,
     /// What connections did, counted.

@@ -140,7 +140,7 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
     supports_sts = False
     _port_wait_interval = 0.02
 
-    # What the server offers in CAP LS (chat-server/src/irc/caps.rs); draft/chathistory and
+    # What the server offers in CAP LS (chat-server/src/protocols/irc/caps.rs); draft/chathistory and
     # sasl are offered too but have no entry in irctest's list.
     capabilities = frozenset(
         (
@@ -154,7 +154,7 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
 
     optional_behaviors = frozenset((OptionalBehaviors.CAP_REQ_MINUS,))
 
-    # Tokens the server sends in 005 (IrcSession::isupport in chat-server/src/irc/session.rs).
+    # Tokens the server sends in 005 (IrcSession::isupport in chat-server/src/protocols/irc/welcome.rs).
     isupport = {
         "CASEMAPPING": "ascii",
         "CHANTYPES": "#",

@@ -1,5 +1,5 @@
-//! Rate limits: token buckets (flood control, registrations per address) and exponential
-//! backoff after failures (logins per address and per account).
+//! Rate limits: token buckets (registrations per address; flood control, in `connection`, is
+//! one) and exponential backoff after failed logins (per address and per account).
 //!
 //! Every keyed table is bounded: idle entries are swept, and a table that still overflows is
 //! cleared with a warning rather than allowed to grow without bound.
@@ -72,65 +72,15 @@ impl TokenBucket {
         }
     }
 
+    /// Takes a token the bucket does not have: it is in debt until refilled.
+    pub fn owe_one(&mut self) {
+        self.tokens -= 1.0;
+    }
+
     /// Whether the bucket is full (an idle key that can be forgotten).
     fn is_full(&mut self, now: Instant) -> bool {
         self.refill(now);
         self.tokens >= self.capacity
-    }
-}
-
-/// Flood control for one connection, as IRC servers do it ("fakelag"): a burst is free, then
-/// requests are delayed to the sustained rate; a client that stays over the rate for too long is
-/// disconnected.
-#[derive(Debug)]
-pub struct Flood {
-    bucket: Option<TokenBucket>,
-    throttled_since: Option<Instant>,
-    kick_after: Duration,
-}
-
-/// What to do with a request under flood control.
-#[derive(Debug, PartialEq, Eq)]
-pub enum FloodVerdict {
-    /// Handle it now.
-    Go,
-    /// Handle it after this delay.
-    Wait(Duration),
-    /// The client has been over the limit for too long.
-    Disconnect,
-}
-
-impl Flood {
-    /// `per_second` of 0 turns flood control off.
-    pub fn new(burst: u32, per_second: f64, kick_after: Duration, now: Instant) -> Self {
-        Flood {
-            bucket: (per_second > 0.0).then(|| TokenBucket::new(burst, per_second, now)),
-            throttled_since: None,
-            kick_after,
-        }
-    }
-
-    /// Accounts for one request.
-    pub fn check(&mut self, now: Instant) -> FloodVerdict {
-        let Some(bucket) = &mut self.bucket else {
-            return FloodVerdict::Go;
-        };
-        match bucket.take(now) {
-            Ok(()) => {
-                self.throttled_since = None;
-                FloodVerdict::Go
-            }
-            Err(wait) => {
-                let since = *self.throttled_since.get_or_insert(now);
-                if now.saturating_duration_since(since) >= self.kick_after {
-                    return FloodVerdict::Disconnect;
-                }
-                // The delayed request is paid for now: the bucket is one token in debt, which
-                // the wait repays.
-                bucket.tokens -= 1.0;
-                FloodVerdict::Wait(wait)
-            }
-        }
     }
 }
 
@@ -187,16 +137,16 @@ struct Failures {
 /// twice as long as the one before (2 s, 4 s, … up to `max`). With 3 free failures, the fourth
 /// attempt is the first one delayed.
 #[derive(Debug)]
-pub struct Backoff<K> {
+pub struct FailedLogins<K> {
     table: Mutex<HashMap<K, Failures>>,
     free: u32,
     max: Duration,
 }
 
-impl<K: Hash + Eq + Clone> Backoff<K> {
+impl<K: Hash + Eq + Clone> FailedLogins<K> {
     /// A tracker with `free` failures before any delay, and delays up to `max`.
     pub fn new(free: u32, max: Duration) -> Self {
-        Backoff {
+        FailedLogins {
             table: Mutex::new(HashMap::new()),
             free,
             max,
@@ -267,43 +217,9 @@ mod tests {
     }
 
     #[test]
-    fn flood_control_delays_then_disconnects_sustained_abuse() {
+    fn failed_logins_double_the_wait_after_the_free_failures_and_clears() {
         let t0 = Instant::now();
-        let mut f = Flood::new(2, 10.0, Duration::from_secs(1), t0);
-        assert_eq!(f.check(t0), FloodVerdict::Go);
-        assert_eq!(f.check(t0), FloodVerdict::Go);
-        // A client that always has another request ready is paced to the rate...
-        let mut now = t0;
-        let mut handled = 2;
-        loop {
-            match f.check(now) {
-                FloodVerdict::Go => {}
-                FloodVerdict::Wait(d) => now += d,
-                FloodVerdict::Disconnect => break,
-            }
-            handled += 1;
-        }
-        // ...and disconnected after a second of it, having had about ten requests handled.
-        assert!(now >= t0 + Duration::from_millis(900), "{:?}", now - t0);
-        assert!((9..=13).contains(&handled), "{handled}");
-
-        // A client that slows down is forgiven.
-        let mut g = Flood::new(1, 10.0, Duration::from_secs(1), t0);
-        assert_eq!(g.check(t0), FloodVerdict::Go);
-        assert!(matches!(g.check(t0), FloodVerdict::Wait(_)));
-        assert_eq!(g.check(t0 + Duration::from_secs(5)), FloodVerdict::Go);
-
-        // Off means off.
-        let mut off = Flood::new(1, 0.0, Duration::from_secs(1), t0);
-        for _ in 0..1000 {
-            assert_eq!(off.check(t0), FloodVerdict::Go);
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_after_the_free_failures_and_clears() {
-        let t0 = Instant::now();
-        let b = Backoff::new(3, Duration::from_secs(60));
+        let b = FailedLogins::new(3, Duration::from_secs(60));
         b.fail(&"ana", t0);
         b.fail(&"ana", t0);
         b.check(&"ana", t0).unwrap();
@@ -326,7 +242,7 @@ mod tests {
         // the same address a moment later; then the first one checks.
         let checked_at = Instant::now();
         let failed_at = checked_at + Duration::from_millis(1);
-        let b = Backoff::new(1_000_000, Duration::from_secs(60));
+        let b = FailedLogins::new(1_000_000, Duration::from_secs(60));
         b.fail(&"127.0.0.1", failed_at);
         assert_eq!(b.check(&"127.0.0.1", checked_at), Ok(()));
     }

@@ -65,7 +65,7 @@ impl Sessions {
         self.random
             .fill(&mut bytes)
             .map_err(|_| ServerError::Io(std::io::Error::other("no random numbers")))?;
-        let token = hex(&bytes);
+        let token = hex::encode(bytes);
         let hash = hash_of(&bytes);
         let lifetime_ms = i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX);
         let record = SessionRecord {
@@ -118,27 +118,10 @@ fn hash_of(bytes: &[u8]) -> TokenHash {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
-}
-
 /// A token's hash, if the text is a token at all (64 hexadecimal digits, any case).
 fn parse(token: &str) -> Option<TokenHash> {
-    if token.len() != TOKEN_BYTES * 2 {
-        return None;
-    }
     let mut bytes = [0u8; TOKEN_BYTES];
-    for (i, pair) in token.as_bytes().chunks(2).enumerate() {
-        let digit = |c: u8| char::from(c).to_digit(16);
-        let (hi, lo) = (digit(pair[0])?, digit(pair[1])?);
-        bytes[i] = u8::try_from(hi * 16 + lo).ok()?;
-    }
+    hex::decode_to_slice(token, &mut bytes).ok()?;
     Some(hash_of(&bytes))
 }
 

@@ -17,6 +17,7 @@
 //! its protocol; a protocol module holds only what its wire format makes different.
 
 pub(crate) mod accept;
+mod flood;
 mod protocol;
 mod reading;
 mod secure;

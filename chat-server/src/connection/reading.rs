@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::CloseReason;
 use chat_core::transport::{FlushHint, Transport, TransportReader};
 
+use super::flood::{Flood, FloodVerdict};
 use super::protocol::{Decoder, Protocol, Read, Step};
-use crate::accounts::throttle::{Flood, FloodVerdict};
 use crate::delivery::outbox::Frame;
 use crate::service::conn::Conn;
 use crate::service::talk;

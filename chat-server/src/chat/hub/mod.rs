@@ -1,7 +1,12 @@
 //! The shared, in-memory state of the chat: who is online (and whether away), which rooms exist,
-//! who is where, and what was said in each room lately (`room`). Presence, away messages and
-//! typing notices are in `presence`; what is said (room lines, private messages) in `said`;
-//! the read-only views others ask for (room lists, who is online) in `views`.
+//! who is where, and what was said in each room lately (`room`). Logging in and out is here;
+//! moving between rooms (create, enter, leave, delete, a room closing) in `moving`; presence,
+//! away messages and typing notices in `presence`; what is said (room lines, private messages)
+//! in `said`; the read-only views others ask for (room lists, who is online) in `views`; the
+//! mirror of the other nodes of a cluster in `remote`.
+//!
+//! The hub answers in domain types (`Entered`, `Page`, `Delivered`), never in frames; what it
+//! tells members as it changes goes out as `Event`s, which each protocol writes its own way.
 //!
 //! Architecture Invariants:
 //! - a logged-in user is in exactly one room; the default room always exists and is never
@@ -13,6 +18,7 @@
 //!   events in the order its state changed;
 //! - locks are taken in the order hub → a room's lines → outboxes.
 
+mod moving;
 mod presence;
 mod remote;
 mod room;
@@ -24,20 +30,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
-use chat_core::frame::room_for_rows;
-use chat_core::protocol::{
-    CloseReason, ErrorCode, Presence, RoomClosedReason, Said, ServerMessage,
-};
+use chat_core::protocol::{CloseReason, ErrorCode, Presence, RoomClosedReason, Said};
 use chat_core::validate::room_key;
 
+pub use moving::Entered;
 pub use presence::Away;
 pub use said::{Delivered, Page};
 pub use views::OnlineUser;
 
 use crate::chat::bus::{Bus, BusEvent};
 use crate::clock::ServerClock;
-use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
+use moving::leave_room;
 use room::Room;
 
 /// Why the hub refused a change. Nothing changed.
@@ -151,40 +155,6 @@ pub struct HistoryLimits {
     pub per_room: usize,
     /// Lines the default room keeps.
     pub default_room: usize,
-}
-
-/// A room as a user who enters it sees it: who is there (the first names of each list, and how
-/// many in all) and its newest lines, as many as one frame carries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entered {
-    /// The room's name.
-    pub room: String,
-    /// Its creator's login (none for the default room).
-    pub creator: Option<String>,
-    /// Its members' logins, the first ones in login order.
-    pub members: Vec<String>,
-    /// How many members it has.
-    pub member_count: u32,
-    /// Those of `members` who are away.
-    pub away: Vec<String>,
-    /// Its newest lines, oldest first.
-    pub history: Vec<Said>,
-    /// Whether earlier lines exist.
-    pub more_history: bool,
-}
-
-impl From<Entered> for ServerMessage {
-    fn from(e: Entered) -> Self {
-        ServerMessage::Entered {
-            room: e.room,
-            creator: e.creator,
-            members: e.members,
-            member_count: e.member_count,
-            away: e.away,
-            history: e.history,
-            more_history: e.more_history,
-        }
-    }
 }
 
 /// The shared chat state. All methods take `&self`; the type is `Sync`.
@@ -377,256 +347,6 @@ impl Hub {
         }
         self.changed();
     }
-
-    /// `#cR`: creates a room owned by the peer and moves the peer into it.
-    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
-        let login = peer.login().ok_or(HubError::LoginRequired)?;
-        let key = room_key(name);
-        self.may_create(&self.read(), &login.key, &key)?;
-        // On a node, the name is claimed across the cluster first (without holding the lock).
-        if let Some(bus) = self.bus() {
-            match bus.claim_room(&key, &login.name) {
-                Ok(true) => {}
-                Ok(false) => return Err(HubError::RoomExists),
-                Err(e) => {
-                    tracing::warn!("cannot claim a room name: {e}");
-                    return Err(HubError::ClusterUnreachable);
-                }
-            }
-        }
-        let mut state = self.write();
-        if let Err(e) = self.may_create(&state, &login.key, &key) {
-            if let Some(bus) = self.bus() {
-                bus.release_room(&key);
-            }
-            return Err(e);
-        }
-        state.rooms.insert(
-            key.clone(),
-            Room::new(
-                name,
-                Some((login.name.clone(), login.key.clone())),
-                self.history.per_room,
-                Vec::new(),
-            ),
-        );
-        self.publish(|| BusEvent::RoomCreated {
-            room: name.to_owned(),
-            creator: login.name.clone(),
-        });
-        let entered = self.move_peer(&mut state, peer, &key)?;
-        self.changed();
-        Ok(entered)
-    }
-
-    /// Whether the user `login_key` may create room `key` now.
-    fn may_create(&self, state: &State, login_key: &str, key: &str) -> Result<(), HubError> {
-        if state.rooms.contains_key(key) {
-            return Err(HubError::RoomExists);
-        }
-        if state.rooms.len() >= self.max_rooms {
-            return Err(HubError::TooManyRooms);
-        }
-        let owned = state
-            .rooms
-            .values()
-            .filter(|r| r.creator.as_ref().is_some_and(|(_, k)| k == login_key))
-            .count();
-        if owned >= self.max_rooms_per_user {
-            return Err(HubError::TooManyRoomsForUser(self.max_rooms_per_user));
-        }
-        Ok(())
-    }
-
-    /// `#gR`: moves the peer into an existing room (no effect if already there).
-    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
-        let key = room_key(name);
-        let mut state = self.write();
-        if !state.rooms.contains_key(&key) {
-            return Err(HubError::RoomNotFound);
-        }
-        let entered = self.move_peer(&mut state, peer, &key)?;
-        self.changed();
-        Ok(entered)
-    }
-
-    /// `#eR`: back to the default room (no effect if already there).
-    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<Entered, HubError> {
-        let mut state = self.write();
-        let default_key = self.default_key.clone();
-        let entered = self.move_peer(&mut state, peer, &default_key)?;
-        self.changed();
-        Ok(entered)
-    }
-
-    /// `#dR`: deletes a room the peer created; its members move to the default room.
-    /// Returns the room's name.
-    pub fn delete_room(&self, peer: &Peer, name: &str) -> Result<String, HubError> {
-        let login = peer.login().ok_or(HubError::LoginRequired)?;
-        let key = room_key(name);
-        if key == self.default_key {
-            return Err(HubError::DefaultRoom);
-        }
-        let mut state = self.write();
-        let room = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
-        if room.creator.as_ref().is_none_or(|(_, k)| *k != login.key) {
-            return Err(HubError::NotRoomCreator);
-        }
-        let name = room.name.clone();
-        self.close_room(&mut state, &key, RoomClosedReason::Deleted, true);
-        self.changed();
-        Ok(name)
-    }
-
-    /// Removes a room and moves its members to the default room, telling each why. Its history
-    /// goes with it. `publish`: the room closed here (not on another node), so the cluster is
-    /// told and its name freed.
-    fn close_room(&self, state: &mut State, key: &str, reason: RoomClosedReason, publish: bool) {
-        let Some(room) = state.rooms.remove(key) else {
-            return;
-        };
-        if publish && let Some(bus) = self.bus() {
-            bus.publish(
-                BusEvent::RoomClosed {
-                    room: room.name.clone(),
-                    reason,
-                },
-                None,
-            );
-            bus.release_room(key);
-        }
-        // Members on other nodes are moved by their nodes; the mirror follows at once.
-        let mut moved = Vec::new();
-        for (member_key, name) in room.remote_members() {
-            if let Some(remote) = state.remote.get_mut(member_key) {
-                remote.room = self.default_key.clone();
-                moved.push((member_key, name, remote.away.is_some()));
-            }
-        }
-        if let Some(default) = state.rooms.get_mut(&self.default_key) {
-            for (key, name, away) in moved {
-                default.add_remote(key, name, away);
-            }
-        }
-        let closed = Event::new(ServerMessage::RoomClosed {
-            room: room.name.clone(),
-            reason,
-        });
-        for member in room.members.iter() {
-            member.event(&closed);
-            let Some(login) = member.login() else {
-                continue;
-            };
-            if let Some(online) = state.online.get_mut(&login.key) {
-                online.room = self.default_key.clone();
-            }
-            if let Ok(entered) = self.join_room(state, member, &self.default_key) {
-                member.event(&Event::new(entered.into()));
-            }
-        }
-    }
-
-    /// Moves an online peer to room `to` (which must exist). No effect, and no events, if it is
-    /// there already. Returns the room as the peer sees it entering.
-    fn move_peer(
-        &self,
-        state: &mut State,
-        peer: &Arc<Peer>,
-        to: &str,
-    ) -> Result<Entered, HubError> {
-        if !state.rooms.contains_key(to) {
-            return Err(HubError::RoomNotFound);
-        }
-        let from = peer
-            .login()
-            .and_then(|l| state.online.get(&l.key))
-            .map(|o| o.room.clone());
-        if from.as_deref() == Some(to) {
-            return self.entered(state, to);
-        }
-        if let Some(from) = &from {
-            leave_room(state, peer, from, false);
-        }
-        if let Some(online) = peer.login().and_then(|l| state.online.get_mut(&l.key)) {
-            online.room = to.to_owned();
-        }
-        let entered = self.join_room(state, peer, to)?;
-        if let Some(room) = state.rooms.get(to) {
-            self.publish(|| BusEvent::Moved {
-                login: peer.name().to_owned(),
-                session: peer.id,
-                room: room.name.clone(),
-            });
-        }
-        Ok(entered)
-    }
-
-    /// Adds a peer to a room's members, tells the others, and returns the room as the peer sees
-    /// it entering.
-    fn join_room(
-        &self,
-        state: &mut State,
-        peer: &Arc<Peer>,
-        key: &str,
-    ) -> Result<Entered, HubError> {
-        let presence = peer
-            .login()
-            .and_then(|l| state.online.get(&l.key))
-            .map_or(Presence::Online, Online::presence);
-        let limit = state.presence_limit;
-        let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
-        if room.member_count() < limit {
-            let joined = Event::new(ServerMessage::Joined {
-                room: room.name.clone(),
-                login: peer.name().to_owned(),
-                presence,
-            });
-            room.broadcast(&joined);
-        }
-        room.add(peer, presence == Presence::Away);
-        self.entered(state, key)
-    }
-
-    /// Room `key` as one entering it sees it: its members (those away named apart) and the
-    /// newest lines of its history that fit the frame that carries them.
-    fn entered(&self, state: &State, key: &str) -> Result<Entered, HubError> {
-        let room = state.rooms.get(key).ok_or(HubError::RoomNotFound)?;
-        let mut entered = Entered {
-            room: room.name.clone(),
-            creator: room.creator.as_ref().map(|(name, _)| name.clone()),
-            members: room.listed_names(),
-            member_count: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
-            away: room.listed_away(),
-            history: Vec::new(),
-            more_history: true,
-        };
-        let budget = room_for_rows(entered.clone().into());
-        let (lines, more) = room.lines().newest(None, budget, self.history.per_room);
-        entered.history = lines;
-        entered.more_history = more;
-        Ok(entered)
-    }
-}
-
-/// Removes a peer from a room's members and tells the others; `quitting`: it is disconnecting
-/// (IRC clients see a `QUIT`).
-fn leave_room(state: &mut State, peer: &Peer, key: &str, quitting: bool) {
-    let Some(room) = state.rooms.get_mut(key) else {
-        return;
-    };
-    let announce = room.member_count() <= state.presence_limit;
-    room.remove(peer.id);
-    if !announce {
-        return;
-    }
-    let mut left = Event::new(ServerMessage::Left {
-        room: room.name.clone(),
-        login: peer.name().to_owned(),
-    });
-    if quitting {
-        left = left.quitting(peer.quit_message());
-    }
-    room.broadcast(&left);
 }
 
 /// Online or away.

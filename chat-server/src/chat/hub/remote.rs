@@ -9,8 +9,9 @@ use std::sync::Arc;
 use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, Said, ServerMessage};
 use chat_core::validate::{login_key, room_key};
 
+use super::moving::leave_room;
 use super::room::Room;
-use super::{Away, Hub, Remote, State, leave_room, presence};
+use super::{Away, Hub, Remote, State, presence};
 use crate::chat::bus::{RoomAt, UserAt};
 use crate::delivery::event::Event;
 
