@@ -70,6 +70,23 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
+/// How many processes have `dir` as their working directory (Linux's /proc).
+fn running_in(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd == dir))
+        .count()
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -197,8 +214,12 @@ impl Postgres {
                 std::thread::sleep(Duration::from_millis(20));
             }
             // Its backends end when they notice the postmaster is gone; a new postmaster
-            // refuses to start while they hold the shared memory.
-            std::thread::sleep(Duration::from_millis(500));
+            // refuses to start while they hold the shared memory. They run in the data
+            // directory: wait until no process does.
+            let data = self.data().canonicalize().unwrap_or_else(|_| self.data());
+            while running_in(&data) > 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 
