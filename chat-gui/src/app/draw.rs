@@ -2,13 +2,13 @@
 //! for. Each panel is drawn by its own `ui` module; this file only arranges them and hands each
 //! the state it shows.
 
-use chat_core::validate::{login_key, room_key};
-
-use super::{ChatApp, Form, Pane};
-use crate::client::Phase;
 use std::collections::HashMap;
 
-use crate::composer::{Draft, Target};
+use chat_core::validate::{login_key, room_key};
+use chat_model::client::Phase;
+use chat_model::composer::{Draft, Target};
+
+use super::{ChatApp, Form, Pane};
 use crate::forms::RegisterForm;
 use crate::i18n::{Texts, fill};
 use crate::settings::Settings;
@@ -364,7 +364,7 @@ fn message_box(ui: &mut egui::Ui, t: &Texts, composer: input::Composer<'_>) -> V
 }
 
 /// Logins Tab can complete: the room's members, everyone listed, the conversations.
-fn completion_logins(chat: &crate::chat::Chat) -> Vec<String> {
+fn completion_logins(chat: &chat_model::chat::Chat) -> Vec<String> {
     let mut logins: Vec<String> = Vec::new();
     let members = chat.room.iter().flat_map(|r| r.members.iter().cloned());
     let listed = chat

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use chat_model::client::Phase;
+use chat_model::composer::Target;
+
 use super::{ChatApp, Form};
 use crate::autopilot::Step;
-use crate::client::Phase;
-use crate::composer::Target;
 use crate::forms::{LoginForm, RegisterForm};
 use crate::ui::Intent;
 

@@ -1,9 +1,9 @@
 //! The status bar: connection state, the server's clock (the synchronised time, not the local
 //! one), and the measured offset and round trip.
 
+use chat_model::client::{Client, Phase};
 use egui::{RichText, Ui};
 
-use crate::client::{Client, Phase};
 use crate::i18n::{Texts, fill};
 use crate::ui::clock_time;
 
