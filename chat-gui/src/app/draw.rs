@@ -42,45 +42,47 @@ impl ChatApp {
 
     fn draw_form(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
         match self.client.phase() {
-            Phase::Offline | Phase::Connecting => {
+            Phase::Offline | Phase::Connecting { .. } => {
                 let last = self.client.last_disconnect();
                 let view = ui::connect::ConnectView {
                     address: &mut self.settings.address,
                     host_port: &mut self.host_port,
-                    connecting: *self.client.phase() == Phase::Connecting,
+                    connecting: matches!(self.client.phase(), Phase::Connecting { .. }),
                     last,
                     host: &self.host,
                 };
                 ui::connect::show(ui, t, view)
             }
-            Phase::Connected | Phase::LoggingIn | Phase::LoggedIn | Phase::Reconnecting { .. } => {
-                match self.form {
-                    Form::Login => {
-                        let view = ui::login::LoginView {
-                            server: self.client.addr(),
-                            busy: *self.client.phase() == Phase::LoggingIn,
-                            resuming: self.client.resuming_login(),
-                            registered: self.registered.as_deref(),
-                            problem: self.client.feedback.login.as_ref(),
-                        };
-                        ui::login::show(ui, t, &mut self.login, view)
-                    }
-                    Form::Register => {
-                        let before = self.register.clone();
-                        let intents = ui::register::show(
-                            ui,
-                            t,
-                            &mut self.register,
-                            self.register_tried,
-                            self.client.feedback.register.as_ref(),
-                        );
-                        if changed(&before, &self.register) {
-                            self.client.feedback.register = None;
-                        }
-                        intents
-                    }
+            Phase::Connected
+            | Phase::LoggingIn(_)
+            | Phase::LoggedIn
+            | Phase::LoggingOut
+            | Phase::Reconnecting { .. } => match self.form {
+                Form::Login => {
+                    let view = ui::login::LoginView {
+                        server: self.client.addr(),
+                        busy: matches!(self.client.phase(), Phase::LoggingIn(_)),
+                        resuming: self.client.resuming_login(),
+                        registered: self.registered.as_deref(),
+                        problem: self.client.feedback.login.as_ref(),
+                    };
+                    ui::login::show(ui, t, &mut self.login, view)
                 }
-            }
+                Form::Register => {
+                    let before = self.register.clone();
+                    let intents = ui::register::show(
+                        ui,
+                        t,
+                        &mut self.register,
+                        self.register_tried,
+                        self.client.feedback.register.as_ref(),
+                    );
+                    if changed(&before, &self.register) {
+                        self.client.feedback.register = None;
+                    }
+                    intents
+                }
+            },
         }
     }
 
@@ -100,7 +102,7 @@ impl ChatApp {
                 &mut self.away_text,
                 &pane_target,
             ));
-            if let Phase::Reconnecting { attempt, retry_at } = self.client.phase().clone() {
+            if let Phase::Reconnecting { attempt, retry_at } = *self.client.phase() {
                 let why = self
                     .client
                     .lost_because()
@@ -128,7 +130,7 @@ impl ChatApp {
             .show(ui, |ui| {
                 intents.extend(ui::members::show(ui, t, &self.client.chat))
             });
-        let online = *self.client.phase() == Phase::LoggedIn;
+        let online = self.client.phase().is_logged_in();
         let logins = completion_logins(&self.client.chat);
         let rooms: Vec<String> = self
             .client

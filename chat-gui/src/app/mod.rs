@@ -339,9 +339,7 @@ impl ChatApp {
             self.delete_asked = None;
             self.new_room = None;
         }
-        if *self.client.phase() == chat_model::client::Phase::LoggedIn
-            && !self.login.password.is_empty()
-        {
+        if self.client.phase().is_logged_in() && !self.login.password.is_empty() {
             // Logged in: the typed password is no longer needed on screen.
             self.settings.last_login = self.client.chat.me.clone();
             self.login.password.clear();

@@ -26,9 +26,9 @@ impl ChatApp {
         let Some(step) = pilot.peek(now).cloned() else {
             return;
         };
-        let phase = self.client.phase().clone();
+        let phase = self.client.phase();
         let ready = if step.needs_forms() {
-            phase == Phase::Connected
+            *phase == Phase::Connected
                 && match step {
                     Step::FillLogin(..) | Step::Login | Step::KeepSignedIn => {
                         self.form == Form::Login
@@ -37,7 +37,7 @@ impl ChatApp {
                     _ => true,
                 }
         } else if step.needs_session() {
-            phase == Phase::LoggedIn
+            phase.is_logged_in()
         } else {
             true
         };
