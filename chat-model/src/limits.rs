@@ -10,10 +10,11 @@ pub const MAX_ROOM_HISTORY_LINES: usize = 20_000;
 /// Lines kept per private conversation.
 pub const MAX_PRIVATE_HISTORY_LINES: usize = 5_000;
 
-/// First wait before reconnecting after the connection is lost; it doubles on every failure.
+/// The longest first wait before reconnecting after the connection is lost (the wait is drawn
+/// between zero and it); it doubles on every failure.
 pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_secs(1);
 
-/// Longest wait between reconnection attempts.
+/// The longest wait between reconnection attempts, however many failed.
 pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// Lines of one typed text sent at once, one message each: well inside the server's burst of 20

@@ -11,7 +11,7 @@ use chat_core::protocol::{CloseReason, Password, Request, ServerFrame, ServerMes
 
 use super::*;
 use crate::history::LineKind;
-use crate::limits::RECONNECT_FIRST_DELAY;
+use crate::limits::{RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY};
 
 fn session() -> Session {
     Session {
@@ -165,13 +165,22 @@ fn a_refused_token_goes_back_to_the_login_window() {
 fn a_lost_connection_waits_with_backoff_and_keeps_the_main_window() {
     let mut c = logged_in();
     assert_eq!(c.phase(), &Phase::LoggedIn);
+    // The wait is drawn (full jitter) between zero and the first ceiling; a copy of the client's
+    // seeded backoff draws the same one.
+    c.backoff = Backoff::with_rng(
+        RECONNECT_FIRST_DELAY,
+        RECONNECT_MAX_DELAY,
+        fastrand::Rng::with_seed(25),
+    );
+    let delay = c.backoff.clone().next_delay();
+    assert!(Duration::ZERO < delay && delay <= RECONNECT_FIRST_DELAY);
     let now = Instant::now();
     c.handle(Event::Disconnected(Disconnect::Lost("reset".into())), now);
     assert!(
-        matches!(c.phase(), Phase::Reconnecting { attempt: 1, retry_at: Some(at) } if *at == now + RECONNECT_FIRST_DELAY)
+        matches!(c.phase(), Phase::Reconnecting { attempt: 1, retry_at: Some(at) } if *at == now + delay)
     );
     assert!(c.in_session());
-    assert_eq!(c.tick(now), Some(RECONNECT_FIRST_DELAY));
+    assert_eq!(c.tick(now), Some(delay));
     assert!(c.token().is_some());
     assert!(!c.holds_password());
 }
