@@ -1,19 +1,7 @@
-//! The client's bounds and defaults, in one place, with units in the names.
+//! The desktop client's bounds and defaults, in one place, with units in the names. The model's
+//! (history lengths, reconnection delays) are in `chat_model::limits`.
 
 use std::time::Duration;
-
-/// Lines of history kept per room; older lines are dropped first. Rows are drawn virtualised, so
-/// this bounds memory, not frame time.
-pub const MAX_ROOM_HISTORY_LINES: usize = 20_000;
-
-/// Lines kept per private conversation.
-pub const MAX_PRIVATE_HISTORY_LINES: usize = 5_000;
-
-/// First wait before reconnecting after the connection is lost; it doubles on every failure.
-pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_secs(1);
-
-/// Longest wait between reconnection attempts.
-pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// Server address offered the first time the client starts.
 pub const DEFAULT_ADDRESS: &str = "127.0.0.1:7878";
@@ -30,10 +18,6 @@ pub const DEFAULT_WINDOW_SIZE: [f32; 2] = [1024.0, 700.0];
 /// The identifier shared by the window (Wayland/X11 app id), the `.desktop` file and the
 /// settings folder.
 pub const APP_ID: &str = "chat-gui";
-
-/// Lines of one typed text sent at once, one message each: well inside the server's burst of 20
-/// requests, so a pasted paragraph never trips flood control.
-pub const MAX_LINES_PER_SEND: usize = 10;
 
 /// Rows the message box grows to before it scrolls.
 pub const INPUT_MAX_ROWS: usize = 6;

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use chat_model::client::SessionToken;
 use serde::{Deserialize, Serialize};
 
-use crate::client::SessionToken;
 use crate::i18n::Language;
 use crate::limits::{DEFAULT_ADDRESS, DEFAULT_HOST_PORT};
 

@@ -1,10 +1,12 @@
 //! Desktop notifications: after each batch of events, the lines that arrived are weighed by
-//! [`crate::notify::decide`] against what the user is looking at, worded in the interface's
+//! [`chat_model::notify::decide`] against what the user is looking at, worded in the interface's
 //! language, and handed to the notifier; the taskbar flashes when the window is not focused.
+
+use chat_model::notify::{Alert, Situation, decide};
 
 use super::{ChatApp, Pane};
 use crate::i18n::fill;
-use crate::notify::{Alert, Shown, Situation, decide};
+use crate::notifier::Shown;
 
 impl ChatApp {
     /// What the user is looking at, for the notification rules.

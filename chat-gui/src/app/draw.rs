@@ -2,13 +2,13 @@
 //! for. Each panel is drawn by its own `ui` module; this file only arranges them and hands each
 //! the state it shows.
 
-use chat_core::validate::{login_key, room_key};
-
-use super::{ChatApp, Form, Pane};
-use crate::client::Phase;
 use std::collections::HashMap;
 
-use crate::composer::{Draft, Target};
+use chat_core::validate::{login_key, room_key};
+use chat_model::client::Phase;
+use chat_model::composer::{Draft, Target};
+
+use super::{ChatApp, Form, Pane};
 use crate::forms::RegisterForm;
 use crate::i18n::{Texts, fill};
 use crate::settings::Settings;
@@ -42,45 +42,47 @@ impl ChatApp {
 
     fn draw_form(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
         match self.client.phase() {
-            Phase::Offline | Phase::Connecting => {
+            Phase::Offline | Phase::Connecting { .. } => {
                 let last = self.client.last_disconnect();
                 let view = ui::connect::ConnectView {
                     address: &mut self.settings.address,
                     host_port: &mut self.host_port,
-                    connecting: *self.client.phase() == Phase::Connecting,
+                    connecting: matches!(self.client.phase(), Phase::Connecting { .. }),
                     last,
                     host: &self.host,
                 };
                 ui::connect::show(ui, t, view)
             }
-            Phase::Connected | Phase::LoggingIn | Phase::LoggedIn | Phase::Reconnecting { .. } => {
-                match self.form {
-                    Form::Login => {
-                        let view = ui::login::LoginView {
-                            server: self.client.addr(),
-                            busy: *self.client.phase() == Phase::LoggingIn,
-                            resuming: self.client.resuming_login(),
-                            registered: self.registered.as_deref(),
-                            problem: self.client.feedback.login.as_ref(),
-                        };
-                        ui::login::show(ui, t, &mut self.login, view)
-                    }
-                    Form::Register => {
-                        let before = self.register.clone();
-                        let intents = ui::register::show(
-                            ui,
-                            t,
-                            &mut self.register,
-                            self.register_tried,
-                            self.client.feedback.register.as_ref(),
-                        );
-                        if changed(&before, &self.register) {
-                            self.client.feedback.register = None;
-                        }
-                        intents
-                    }
+            Phase::Connected
+            | Phase::LoggingIn(_)
+            | Phase::LoggedIn
+            | Phase::LoggingOut
+            | Phase::Reconnecting { .. } => match self.form {
+                Form::Login => {
+                    let view = ui::login::LoginView {
+                        server: self.client.addr(),
+                        busy: matches!(self.client.phase(), Phase::LoggingIn(_)),
+                        resuming: self.client.resuming_login(),
+                        registered: self.registered.as_deref(),
+                        problem: self.client.feedback.login.as_ref(),
+                    };
+                    ui::login::show(ui, t, &mut self.login, view)
                 }
-            }
+                Form::Register => {
+                    let before = self.register.clone();
+                    let intents = ui::register::show(
+                        ui,
+                        t,
+                        &mut self.register,
+                        self.register_tried,
+                        self.client.feedback.register.as_ref(),
+                    );
+                    if changed(&before, &self.register) {
+                        self.client.feedback.register = None;
+                    }
+                    intents
+                }
+            },
         }
     }
 
@@ -100,7 +102,7 @@ impl ChatApp {
                 &mut self.away_text,
                 &pane_target,
             ));
-            if let Phase::Reconnecting { attempt, retry_at } = self.client.phase().clone() {
+            if let Phase::Reconnecting { attempt, retry_at } = *self.client.phase() {
                 let why = self
                     .client
                     .lost_because()
@@ -128,7 +130,7 @@ impl ChatApp {
             .show(ui, |ui| {
                 intents.extend(ui::members::show(ui, t, &self.client.chat))
             });
-        let online = *self.client.phase() == Phase::LoggedIn;
+        let online = self.client.phase().is_logged_in();
         let logins = completion_logins(&self.client.chat);
         let rooms: Vec<String> = self
             .client
@@ -364,7 +366,7 @@ fn message_box(ui: &mut egui::Ui, t: &Texts, composer: input::Composer<'_>) -> V
 }
 
 /// Logins Tab can complete: the room's members, everyone listed, the conversations.
-fn completion_logins(chat: &crate::chat::Chat) -> Vec<String> {
+fn completion_logins(chat: &chat_model::chat::Chat) -> Vec<String> {
     let mut logins: Vec<String> = Vec::new();
     let members = chat.room.iter().flat_map(|r| r.members.iter().cloned());
     let listed = chat

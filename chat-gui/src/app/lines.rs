@@ -2,14 +2,15 @@
 //! the search across everything (Ctrl+Shift+F) and going to what it found, and saving a copy of
 //! a room or conversation to a file.
 
+use chat_model::composer::Target;
+use chat_model::export;
+use chat_model::find::{Finder, Found, Place};
+use chat_model::history::{History, LineKind};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::{ChatApp, FindBar, Pane};
-use crate::composer::Target;
-use crate::export::{self, Saved};
-use crate::find::{Finder, Found, Place};
-use crate::history::{History, LineKind};
 use crate::i18n::fill;
+use crate::save::{self, Saved};
 use crate::ui::{Intent, input};
 
 impl ChatApp {
@@ -122,7 +123,7 @@ impl ChatApp {
                         chat_core::protocol::Request::EnterRoom {
                             room: found.name.clone(),
                         },
-                        crate::client::Pending::Command,
+                        chat_model::client::Pending::Command,
                     );
                     self.show_room();
                     self.pending_jump = Some(found);
@@ -194,7 +195,7 @@ impl ChatApp {
         let title = fill(self.texts().export_title, &[&name]);
         let tx = self.saved.0.clone();
         let waker = self.waker.clone();
-        export::save_with_dialog(export::file_name(&name), title, text, move |saved| {
+        save::save_with_dialog(export::file_name(&name), title, text, move |saved| {
             // The window may have closed meanwhile: nothing then waits for the answer.
             let _ = tx.send((target, saved));
             if let Some(wake) = waker {

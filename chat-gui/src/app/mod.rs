@@ -21,16 +21,16 @@ use std::time::{Duration, Instant};
 
 use chat_core::protocol::{Password, Request};
 use chat_core::validate::login_key;
+use chat_model::client::{Client, Pending};
+use chat_model::composer::{Draft, Target};
+use chat_model::find::{Finder, Found};
 
 use crate::autopilot::Autopilot;
-use crate::client::{Client, Pending};
-use crate::composer::{Draft, Target};
-use crate::export::Saved;
-use crate::find::{Finder, Found};
 use crate::forms::{LoginForm, RegisterForm};
 use crate::host::{self, Host};
 use crate::i18n::Texts;
-use crate::notify::{Desktop, Notifier};
+use crate::notifier::{Desktop, Notifier};
+use crate::save::Saved;
 use crate::settings::Settings;
 use crate::ui::{self, Intent};
 
@@ -339,8 +339,7 @@ impl ChatApp {
             self.delete_asked = None;
             self.new_room = None;
         }
-        if *self.client.phase() == crate::client::Phase::LoggedIn && !self.login.password.is_empty()
-        {
+        if self.client.phase().is_logged_in() && !self.login.password.is_empty() {
             // Logged in: the typed password is no longer needed on screen.
             self.settings.last_login = self.client.chat.me.clone();
             self.login.password.clear();

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use chat_model::client::Phase;
+use chat_model::composer::Target;
+
 use super::{ChatApp, Form};
 use crate::autopilot::Step;
-use crate::client::Phase;
-use crate::composer::Target;
 use crate::forms::{LoginForm, RegisterForm};
 use crate::ui::Intent;
 
@@ -25,9 +26,9 @@ impl ChatApp {
         let Some(step) = pilot.peek(now).cloned() else {
             return;
         };
-        let phase = self.client.phase().clone();
+        let phase = self.client.phase();
         let ready = if step.needs_forms() {
-            phase == Phase::Connected
+            *phase == Phase::Connected
                 && match step {
                     Step::FillLogin(..) | Step::Login | Step::KeepSignedIn => {
                         self.form == Form::Login
@@ -36,7 +37,7 @@ impl ChatApp {
                     _ => true,
                 }
         } else if step.needs_session() {
-            phase == Phase::LoggedIn
+            phase.is_logged_in()
         } else {
             true
         };

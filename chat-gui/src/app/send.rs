@@ -4,13 +4,13 @@
 
 use chat_core::command::{self, Command};
 use chat_core::protocol::{ErrorCode, Request};
+use chat_model::client::Pending;
+use chat_model::commands::{Cmd, first_word};
+use chat_model::composer::{Outgoing, Target, outgoing};
+use chat_model::history::{Line, LineKind, Refusal};
+use chat_model::limits::MAX_LINES_PER_SEND;
 
 use super::ChatApp;
-use crate::client::Pending;
-use crate::commands::{Cmd, first_word};
-use crate::composer::{Outgoing, Target, outgoing};
-use crate::history::{Line, LineKind, Refusal};
-use crate::limits::MAX_LINES_PER_SEND;
 
 impl ChatApp {
     /// Sends what is typed to `target`.

@@ -4,9 +4,10 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use chat_model::client::TokenNews;
+use chat_model::composer::Target;
+
 use super::{ChatApp, Form, Pane};
-use crate::client::TokenNews;
-use crate::composer::Target;
 use crate::limits::TYPING_NOTICE_EVERY;
 
 impl ChatApp {
@@ -23,7 +24,7 @@ impl ChatApp {
         }
     }
 
-    fn kept_session(&self) -> Option<crate::client::SessionToken> {
+    fn kept_session(&self) -> Option<chat_model::client::SessionToken> {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));

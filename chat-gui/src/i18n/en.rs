@@ -6,9 +6,9 @@ use chat_core::limits::{
     TEXT_MAX_CHARS,
 };
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender, Presence};
+use chat_model::commands::Cmd;
 
 use super::{CommandText, Texts};
-use crate::commands::Cmd;
 
 /// English.
 pub static EN: Texts = Texts {

@@ -15,10 +15,9 @@ mod es;
 
 use chat_core::client::Disconnect;
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender, Presence};
+use chat_model::commands::Cmd;
+use chat_model::history::{Closure, Refusal};
 use serde::{Deserialize, Serialize};
-
-use crate::commands::Cmd;
-use crate::history::{Closure, Refusal};
 
 pub use en::EN;
 pub use es::ES;

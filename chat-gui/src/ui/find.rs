@@ -2,9 +2,9 @@
 //! lines match, the earlier and later match, and closing. Enter shows the earlier match (the
 //! search starts at the newest, at the bottom), Shift+Enter the later one, Escape closes.
 
+use chat_model::find::Finder;
 use egui::{Key, Modifiers, RichText, Ui};
 
-use crate::find::Finder;
 use crate::i18n::{Texts, fill};
 use crate::ui::Intent;
 

@@ -2,10 +2,10 @@
 //! in it; or, for a conversation shown in the main pane, whom it is with, whether they are
 //! online, away or typing, and its buttons.
 
+use chat_model::chat::CurrentRoom;
+use chat_model::composer::Target;
 use egui::{RichText, Ui};
 
-use crate::chat::CurrentRoom;
-use crate::composer::Target;
 use crate::i18n::{Texts, fill};
 use crate::ui::Intent;
 
@@ -24,7 +24,7 @@ fn view_buttons(ui: &mut Ui, t: &Texts, target: Target, intents: &mut Vec<Intent
 pub fn peer_status(
     t: &Texts,
     peer: &str,
-    status: Option<&crate::presence::Status>,
+    status: Option<&chat_model::presence::Status>,
     typing: bool,
 ) -> (String, chat_core::protocol::Presence) {
     use chat_core::protocol::Presence;

@@ -6,12 +6,12 @@
 //! Each box has an id of its own, so keys go to the box that has focus and to no other: text
 //! typed in a private conversation can never reach the room.
 
+use chat_model::commands::{self, Cmd, Slot};
+use chat_model::composer::{Draft, Target};
+use chat_model::emoji;
 use egui::text::{CCursor, CCursorRange};
 use egui::{Key, Modifiers, RichText, Ui};
 
-use crate::commands::{self, Cmd, Slot};
-use crate::composer::{Draft, Target};
-use crate::emoji;
 use crate::i18n::Texts;
 use crate::limits::INPUT_MAX_ROWS;
 use crate::ui::Intent;

@@ -4,9 +4,9 @@
 
 use std::time::Instant;
 
+use chat_model::client::LoginProblem;
 use egui::{RichText, Ui};
 
-use crate::client::LoginProblem;
 use crate::forms::LoginForm;
 use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, error_color, labelled_field, submitted};

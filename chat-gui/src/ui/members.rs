@@ -1,9 +1,9 @@
 //! The right panel: who is in the current room, each with a dot for their presence (green
 //! online, amber away). Clicking someone opens a private conversation.
 
+use chat_model::chat::Chat;
 use egui::{RichText, Ui};
 
-use crate::chat::Chat;
 use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, own_color, peer_color, presence_words, with_dot};
 

@@ -2,10 +2,10 @@
 //! (online, away with a message) and logging out.
 
 use chat_core::protocol::{Presence, Request};
+use chat_model::chat::Chat;
+use chat_model::composer::Target;
 use egui::Ui;
 
-use crate::chat::Chat;
-use crate::composer::Target;
 use crate::i18n::{Language, Texts, fill};
 use crate::settings::{Settings, Theme};
 use crate::ui::Intent;

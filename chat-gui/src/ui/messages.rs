@@ -1,6 +1,6 @@
 //! The lines of a room or private conversation, newest at the bottom, drawn virtualised: only
 //! the lines on screen are laid out, so a history of ten thousand wrapped lines scrolls and
-//! resizes at full frame rate. [`crate::timeline`] keeps where each line sits; this module
+//! resizes at full frame rate. [`chat_model::timeline`] keeps where each line sits; this module
 //! measures the lines about to be seen, keeps the view still while it does, and draws them.
 //!
 //! The view follows the newest line until the user scrolls up; then it counts what arrived
@@ -9,13 +9,13 @@
 //! them); the page goes above without moving what is on screen. It can be sent to a line
 //! (a find result), which it shows a third of the way down.
 
+use chat_model::composer::Target;
+use chat_model::history::{Earlier, History};
+use chat_model::timeline::{Anchor, Timeline};
 use egui::{Ui, pos2};
 
-use crate::composer::Target;
-use crate::history::{Earlier, History};
 use crate::i18n::{Texts, fill};
 use crate::limits::LOAD_EARLIER_WITHIN_POINTS;
-use crate::timeline::{Anchor, Timeline};
 use crate::ui::Intent;
 use crate::ui::row::{self, Look, Mark};
 
@@ -247,7 +247,7 @@ pub fn show(
 pub fn conversation(
     ui: &mut Ui,
     t: &Texts,
-    conversation: &crate::chat::Conversation,
+    conversation: &chat_model::chat::Conversation,
     view: &mut View,
     highlight: Option<Highlight<'_>>,
 ) -> Vec<Intent> {

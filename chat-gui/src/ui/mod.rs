@@ -22,8 +22,8 @@ pub mod theme;
 pub mod users;
 
 use chat_core::protocol::Request;
+use chat_model::composer::Target;
 
-use crate::composer::Target;
 use crate::i18n::Language;
 use crate::settings::Theme;
 
@@ -99,7 +99,7 @@ pub enum Intent {
     /// Open the window that searches every room and conversation (Ctrl+Shift+F).
     OpenSearch,
     /// Show this line found by the search.
-    JumpTo(crate::find::Found),
+    JumpTo(chat_model::find::Found),
     /// Save a copy of this room's or conversation's lines to a file.
     Export(Target),
     /// Turn desktop notifications on or off.
@@ -158,10 +158,10 @@ pub fn with_dot(
 pub fn presence_words(
     t: &crate::i18n::Texts,
     login: &str,
-    status: Option<&crate::presence::Status>,
+    status: Option<&chat_model::presence::Status>,
 ) -> String {
     match status {
-        Some(crate::presence::Status {
+        Some(chat_model::presence::Status {
             presence: chat_core::protocol::Presence::Away,
             text: Some(text),
         }) => format!("{login}, {}", crate::i18n::fill(t.away_says, &[text])),

@@ -2,9 +2,10 @@
 //! size that fits a conversation, resizable (egui remembers the size and place per
 //! conversation). Opening it brings it to the front with the keyboard in its box.
 
-use crate::chat::Conversation;
-use crate::composer::Target;
-use crate::find::Finder;
+use chat_model::chat::Conversation;
+use chat_model::composer::Target;
+use chat_model::find::Finder;
+
 use crate::i18n::{Texts, fill};
 use crate::limits::PRIVATE_WINDOW_SIZE;
 use crate::ui::{Intent, input, messages};

@@ -3,10 +3,10 @@
 //! taken login) appear the same way, under the field they are about.
 
 use chat_core::protocol::{Field, Gender};
+use chat_model::history::Refusal;
 use egui::{RichText, Ui};
 
 use crate::forms::{Input, Problem, RegisterForm};
-use crate::history::Refusal;
 use crate::i18n::Texts;
 use crate::ui::{Intent, error_color};
 

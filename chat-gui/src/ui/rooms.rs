@@ -4,9 +4,9 @@
 
 use chat_core::protocol::Request;
 use chat_core::validate::{login_key, room_key};
+use chat_model::chat::Chat;
 use egui::{RichText, Ui};
 
-use crate::chat::Chat;
 use crate::i18n::{Texts, fill};
 use crate::ui::Intent;
 

@@ -1,5 +1,5 @@
 //! One line of a room or conversation: laid out once into galleys (which gives its exact height
-//! for [`crate::timeline`]) and then drawn, shared by rooms and private conversations.
+//! for [`chat_model::timeline`]) and then drawn, shared by rooms and private conversations.
 //!
 //! People's lines read like a modern chat: the first line of a sender's group carries a coloured
 //! initial, their name and the time; the lines after it sit under it in the same text column,
@@ -9,11 +9,11 @@
 
 use std::sync::Arc;
 
+use chat_model::commands::Cmd;
+use chat_model::history::{Delivery, History, LineKind};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Ui, Vec2, pos2, vec2};
 
-use crate::commands::Cmd;
-use crate::history::{Delivery, History, LineKind};
 use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, clock_time, date_time, own_color, peer_color};
 
@@ -225,7 +225,7 @@ fn body_job(text: &str, look: &Look, wrap: f32, mark: Option<Mark<'_>>) -> Layou
         look.found
     };
     let mut at = 0;
-    for range in crate::find::ranges(text, mark.query) {
+    for range in chat_model::find::ranges(text, mark.query) {
         out.append(&text[at..range.start], 0.0, plain.clone());
         out.append(&text[range.clone()], 0.0, found.clone());
         at = range.end;

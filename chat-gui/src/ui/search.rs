@@ -1,10 +1,10 @@
 //! The window that searches every room and conversation this client has seen: a field, and the
 //! lines found, newest first. Clicking one shows it where it was said.
 
+use chat_model::chat::Chat;
+use chat_model::find::{Place, search_everywhere};
 use egui::RichText;
 
-use crate::chat::Chat;
-use crate::find::{Place, search_everywhere};
 use crate::i18n::{Texts, fill};
 use crate::limits::MAX_SEARCH_RESULTS;
 use crate::ui::{Intent, clock_time};

@@ -1,9 +1,9 @@
 //! The status bar: connection state, the server's clock (the synchronised time, not the local
 //! one), and the measured offset and round trip.
 
+use chat_model::client::{Client, Phase};
 use egui::{RichText, Ui};
 
-use crate::client::{Client, Phase};
 use crate::i18n::{Texts, fill};
 use crate::ui::clock_time;
 
@@ -13,18 +13,20 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
         let addr = client.addr();
         let state = match client.phase() {
             Phase::Offline => t.status_offline.to_owned(),
-            Phase::Connecting => fill(t.status_connecting, &[&addr]),
-            Phase::Connected | Phase::LoggingIn => fill(t.status_connected, &[&addr]),
-            Phase::LoggedIn => fill(t.status_logged_in, &[&client.chat.me, &addr]),
+            Phase::Connecting { .. } => fill(t.status_connecting, &[&addr]),
+            Phase::Connected | Phase::LoggingIn(_) => fill(t.status_connected, &[&addr]),
+            Phase::LoggedIn | Phase::LoggingOut => {
+                fill(t.status_logged_in, &[&client.chat.me, &addr])
+            }
             Phase::Reconnecting { .. } => fill(t.status_reconnecting, &[&addr]),
         };
         // Green when connected, amber while getting there, grey when not trying: being offline
         // before connecting is no error.
         let dot = match client.phase() {
-            Phase::LoggedIn | Phase::Connected | Phase::LoggingIn => {
+            Phase::LoggedIn | Phase::LoggingOut | Phase::Connected | Phase::LoggingIn(_) => {
                 egui::Color32::from_rgb(0x3c, 0xb3, 0x71)
             }
-            Phase::Connecting | Phase::Reconnecting { .. } => {
+            Phase::Connecting { .. } | Phase::Reconnecting { .. } => {
                 egui::Color32::from_rgb(0xe0, 0xa8, 0x2e)
             }
             Phase::Offline => ui.visuals().weak_text_color(),

@@ -107,3 +107,27 @@ fn tune(style: &mut egui::Style, theme: egui::Theme) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_emoji_is_drawn_by_the_bundled_fonts() {
+        let ctx = egui::Context::default();
+        ctx.set_fonts(fonts());
+        // The fonts are loaded by the first frame.
+        ctx.run_ui(egui::RawInput::default(), |_| {})
+            .textures_delta
+            .clear();
+        let font = egui::FontId::proportional(14.0);
+        let missing: Vec<&str> = ctx.fonts_mut(|f| {
+            chat_model::emoji::EMOJI
+                .iter()
+                .filter(|e| !f.has_glyphs(&font, e.glyph))
+                .map(|e| e.glyph)
+                .collect()
+        });
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+    }
+}

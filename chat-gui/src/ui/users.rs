@@ -1,9 +1,9 @@
 //! The users window: every registered user, online ones first, with their room. Clicking one
 //! opens a private conversation.
 
+use chat_model::chat::Chat;
 use egui::{RichText, Ui};
 
-use crate::chat::Chat;
 use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, own_color, presence_color, presence_glyph};
 

@@ -1,7 +1,8 @@
 //! Finding in a room (Ctrl+F, earlier and later matches), and a copy of a room as text.
 
-use chat_gui::composer::Target;
-use chat_gui::export;
+use chat_gui::save;
+use chat_model::composer::Target;
+use chat_model::export;
 use egui_kittest::kittest::Queryable;
 
 use super::support::*;
@@ -73,7 +74,7 @@ fn a_copy_of_the_room_is_one_line_per_message_with_time_and_sender() {
     let text = ana.state().transcript(&Target::Room).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(export::file_name("lobby"));
-    assert_eq!(export::write(&path, &text), export::Saved::To(path.clone()));
+    assert_eq!(save::write(&path, &text), save::Saved::To(path.clone()));
     let written = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = written.lines().collect();
     assert_eq!(lines.len(), 2, "{written}");

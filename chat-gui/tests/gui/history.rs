@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::ServerMessage;
-use chat_gui::limits::MAX_ROOM_HISTORY_LINES;
+use chat_model::limits::MAX_ROOM_HISTORY_LINES;
 
 use super::support::*;
 

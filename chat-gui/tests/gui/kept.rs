@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chat_core::client::{self, ClientOptions, Event};
 use chat_core::protocol::{Password, Request, ServerMessage};
-use chat_gui::history::LineKind;
+use chat_model::history::LineKind;
 use egui_kittest::kittest::Queryable;
 
 use super::support::*;
@@ -159,7 +159,7 @@ fn a_message_to_someone_offline_is_kept_and_delivered_marked_at_their_login() {
             .client
             .chat
             .conversation("ana")
-            .is_some_and(|c| c.first_page == chat_gui::chat::FirstPage::Arrived)
+            .is_some_and(|c| c.first_page == chat_model::chat::FirstPage::Arrived)
     });
     let copies = bob
         .query_all_by_label_contains("see you at the library")

@@ -137,7 +137,7 @@ fn harness(app: ChatApp) -> Gui {
 
 /// Notifications a client asked for, instead of showing them on the desktop.
 #[derive(Clone, Default)]
-pub struct Recorded(pub std::sync::Arc<std::sync::Mutex<Vec<chat_gui::notify::Shown>>>);
+pub struct Recorded(pub std::sync::Arc<std::sync::Mutex<Vec<chat_gui::notifier::Shown>>>);
 
 impl Recorded {
     /// Makes `h` hand its notifications to this record.
@@ -145,13 +145,13 @@ impl Recorded {
         h.state_mut().set_notifier(Box::new(self.clone()));
     }
 
-    pub fn all(&self) -> Vec<chat_gui::notify::Shown> {
+    pub fn all(&self) -> Vec<chat_gui::notifier::Shown> {
         self.0.lock().unwrap().clone()
     }
 }
 
-impl chat_gui::notify::Notifier for Recorded {
-    fn show(&mut self, notification: chat_gui::notify::Shown) {
+impl chat_gui::notifier::Notifier for Recorded {
+    fn show(&mut self, notification: chat_gui::notifier::Shown) {
         self.0.lock().unwrap().push(notification);
     }
 }

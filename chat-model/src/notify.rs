@@ -1,17 +1,11 @@
-//! Desktop notifications: which arriving lines deserve one (plain rules, tested without a
-//! window), and the [`Notifier`] that shows them.
+//! Desktop notifications: which arriving lines deserve one. Plain rules, tested without a window;
+//! the desktop client words the [`Alert`]s and shows them.
 //!
 //! A notification is for a line meant for the user that they are not looking at: a private
 //! message, or a room line that mentions their login, while the window is not focused or shows
 //! something else. Never for their own lines, never for history (only live lines are
 //! [`Arrival`]s), and private messages kept while they were offline, which arrive in a burst at
 //! login, make one summary rather than one notification each.
-//!
-//! Architecture Invariant: showing a notification never blocks the UI thread and never fails
-//! the program. [`Desktop`] hands notifications to a thread of its own (a D-Bus call may wait
-//! for a daemon that is not there); a system without notifications gets a line in the log.
-
-use std::sync::mpsc;
 
 use chat_core::validate::login_key;
 
@@ -149,72 +143,6 @@ pub fn decide(arrivals: &[Arrival], situation: &Situation) -> Vec<Alert> {
         alerts.push(Alert::KeptWhileAway { count, from });
     }
     alerts
-}
-
-/// A notification worded for the system: a title and a body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shown {
-    /// The title line.
-    pub title: String,
-    /// The text.
-    pub body: String,
-}
-
-/// Shows notifications on the desktop. Tests use one that records what it was asked.
-pub trait Notifier {
-    /// Shows one notification; must return at once and never fail.
-    fn show(&mut self, notification: Shown);
-}
-
-/// The system's notifications (notify-rust), shown from a thread of their own.
-#[derive(Debug, Default)]
-pub struct Desktop {
-    to_thread: Option<mpsc::Sender<Shown>>,
-}
-
-/// The longest text a notification shows; the rest is in the window.
-const MAX_BODY_CHARS: usize = 240;
-
-impl Notifier for Desktop {
-    fn show(&mut self, notification: Shown) {
-        if self.to_thread.is_none() {
-            let (tx, rx) = mpsc::channel::<Shown>();
-            let started = std::thread::Builder::new()
-                .name("notifications".into())
-                .spawn(move || {
-                    for n in rx {
-                        show_on_desktop(&n);
-                    }
-                });
-            match started {
-                Ok(_) => self.to_thread = Some(tx),
-                Err(e) => {
-                    tracing::warn!("notifications are off: no thread for them: {e}");
-                    return;
-                }
-            }
-        }
-        if let Some(tx) = &self.to_thread
-            && tx.send(notification).is_err()
-        {
-            self.to_thread = None;
-        }
-    }
-}
-
-fn show_on_desktop(n: &Shown) {
-    let body: String = n.body.chars().take(MAX_BODY_CHARS).collect();
-    let mut notification = notify_rust::Notification::new();
-    notification.summary(&n.title).body(&body).appname("Chat");
-    #[cfg(all(unix, not(target_os = "macos")))]
-    notification.hint(notify_rust::Hint::DesktopEntry(
-        crate::limits::APP_ID.to_owned(),
-    ));
-    // Without a notification service (no D-Bus session, as on a server or in CI) this fails:
-    // the window's title and badges still say what arrived.
-    if let Err(e) = notification.show() {
-        tracing::info!("desktop notification not shown: {e}");
-    }
 }
 
 #[cfg(test)]
