@@ -242,6 +242,7 @@ mod tests {
         frame(
             None,
             ServerMessage::Message {
+                reply_to: None,
                 room: "bench".into(),
                 from: "bench0".into(),
                 text: text.into(),
@@ -272,6 +273,7 @@ mod tests {
         let reply = frame(
             Some(3),
             ServerMessage::Message {
+                reply_to: None,
                 room: "bench".into(),
                 from: "bench0".into(),
                 text: "stamp".into(),
@@ -282,6 +284,7 @@ mod tests {
         let private = frame(
             None,
             ServerMessage::Private {
+                reply_to: None,
                 from: "bench0".into(),
                 text: "stamp".into(),
                 stored: false,

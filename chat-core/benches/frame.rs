@@ -14,6 +14,7 @@ fn message(len: usize) -> ServerFrame {
         time: 1_795_600_000_000,
         re: None,
         message: ServerMessage::Message {
+            reply_to: None,
             room: "lobby".into(),
             from: "ana".into(),
             text: "x".repeat(len),
@@ -38,6 +39,7 @@ fn frames(c: &mut Criterion) {
     let say = encode(&ClientFrame {
         id: 7,
         request: Request::Say {
+            reply_to: None,
             text: "x".repeat(64),
         },
     })

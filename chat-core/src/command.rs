@@ -52,7 +52,10 @@ impl Command {
     /// The request this command sends, or `None` for commands answered locally (`#help`).
     pub fn into_request(self) -> Option<Request> {
         Some(match self {
-            Command::Say(text) => Request::Say { text },
+            Command::Say(text) => Request::Say {
+                reply_to: None,
+                text,
+            },
             Command::CreateRoom(room) => Request::CreateRoom { room },
             Command::EnterRoom(room) => Request::EnterRoom { room },
             Command::LeaveRoom => Request::LeaveRoom,
@@ -60,7 +63,11 @@ impl Command {
             Command::ListRooms => Request::ListRooms { offset: 0 },
             Command::DeleteRoom(room) => Request::DeleteRoom { room },
             Command::ShowUsers => Request::ShowUsers { offset: 0 },
-            Command::Private { to, text } => Request::Private { to, text },
+            Command::Private { to, text } => Request::Private {
+                reply_to: None,
+                to,
+                text,
+            },
             Command::Logout { all } => Request::Logout { all },
             Command::Away(text) => Request::Away { text },
             Command::Back => Request::Back,

@@ -315,6 +315,7 @@ mod tests {
         let big = ClientFrame {
             id: 2,
             request: Request::Say {
+                reply_to: None,
                 text: "x".repeat(40_000),
             },
         };

@@ -62,3 +62,21 @@ pub const MAX_LISTED: usize = 500;
 
 /// Most private messages a `private_history` reply looks at (the newest that fit are sent).
 pub const CONVERSATION_PAGE: usize = 200;
+
+/// Characters of a line quoted above the line that answers it.
+pub const QUOTE_CHARS: usize = 80;
+
+/// An emoji (a reaction): bytes of UTF-8, a few code points (a flag, a family, a skin tone).
+pub const EMOJI_MAX_BYTES: usize = 32;
+
+/// Different emoji one line may carry.
+pub const REACTIONS_PER_LINE: usize = 20;
+
+/// Logins listed with each reaction (its count says how many in all).
+pub const REACTORS_LISTED: usize = 20;
+
+/// A report's reason: characters.
+pub const REASON_MAX_CHARS: usize = 500;
+
+/// Longest a room's creator may mute a member, or slow a room, in seconds (a week).
+pub const MODERATION_MAX_SECONDS: u32 = 7 * 24 * 3600;

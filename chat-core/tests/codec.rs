@@ -15,8 +15,91 @@ fn gender() -> impl Strategy<Value = Gender> {
     prop::sample::select(Gender::ALL.to_vec())
 }
 
+fn target() -> impl Strategy<Value = Target> {
+    prop_oneof![text().prop_map(Target::Room), text().prop_map(Target::With)]
+}
+
+fn quote() -> impl Strategy<Value = Quote> {
+    (any::<u64>(), text(), text()).prop_map(|(line, from, excerpt)| Quote {
+        line,
+        from,
+        excerpt,
+    })
+}
+
+fn reactions() -> impl Strategy<Value = Vec<Reaction>> {
+    prop::collection::vec(
+        (text(), any::<u32>(), prop::collection::vec(text(), 0..3))
+            .prop_map(|(emoji, count, by)| Reaction { emoji, count, by }),
+        0..3,
+    )
+}
+
+fn mod_action() -> impl Strategy<Value = ModAction> {
+    prop::sample::select(vec![
+        ModAction::Mute,
+        ModAction::Unmute,
+        ModAction::Remove,
+        ModAction::Slow,
+    ])
+}
+
+/// The requests about a line (replies, reactions, edits, moderation).
+fn line_request() -> impl Strategy<Value = Request> {
+    prop_oneof![
+        (text(), any::<u64>()).prop_map(|(text, line)| Request::Say {
+            text,
+            reply_to: Some(line)
+        }),
+        (text(), text(), prop::option::of(any::<u64>()))
+            .prop_map(|(to, text, reply_to)| { Request::Private { to, text, reply_to } }),
+        (target(), any::<u64>(), text(), any::<bool>()).prop_map(|(target, line, emoji, on)| {
+            Request::React {
+                target,
+                line,
+                emoji,
+                on,
+            }
+        }),
+        (target(), any::<u64>(), text()).prop_map(|(target, line, text)| Request::Edit {
+            target,
+            line,
+            text
+        }),
+        (target(), any::<u64>()).prop_map(|(target, line)| Request::DeleteMessage { target, line }),
+        (target(), any::<u64>(), any::<bool>()).prop_map(|(target, line, receipt)| {
+            Request::MarkRead {
+                target,
+                line,
+                receipt,
+            }
+        }),
+        Just(Request::ReadMarkers),
+        (
+            text(),
+            mod_action(),
+            prop::option::of(text()),
+            prop::option::of(any::<u32>())
+        )
+            .prop_map(|(room, action, login, seconds)| Request::Moderate {
+                room,
+                action,
+                login,
+                seconds
+            }),
+        (target(), any::<u64>(), prop::option::of(text())).prop_map(|(target, line, reason)| {
+            Request::Report {
+                target,
+                line,
+                reason,
+            }
+        }),
+    ]
+}
+
 fn request() -> impl Strategy<Value = Request> {
     prop_oneof![
+        line_request(),
         (any::<u32>(), text()).prop_map(|(version, client)| Request::Hello { version, client }),
         Just(Request::Clock),
         (text(), text(), text(), text(), any::<u8>(), gender()).prop_map(
@@ -35,7 +118,10 @@ fn request() -> impl Strategy<Value = Request> {
             login,
             password: Password(p)
         }),
-        text().prop_map(|text| Request::Say { text }),
+        text().prop_map(|text| Request::Say {
+            reply_to: None,
+            text
+        }),
         text().prop_map(|room| Request::CreateRoom { room }),
         text().prop_map(|room| Request::EnterRoom { room }),
         Just(Request::LeaveRoom),
@@ -51,7 +137,11 @@ fn request() -> impl Strategy<Value = Request> {
         Just(Request::Back),
         text().prop_map(|to| Request::Typing { to }),
         any::<bool>().prop_map(|all| Request::Logout { all }),
-        (text(), text()).prop_map(|(to, text)| Request::Private { to, text }),
+        (text(), text()).prop_map(|(to, text)| Request::Private {
+            reply_to: None,
+            to,
+            text
+        }),
         Just(Request::Exit),
         Just(Request::Ping),
     ]
@@ -70,15 +160,28 @@ fn presence() -> impl Strategy<Value = Presence> {
 }
 
 fn said() -> impl Strategy<Value = Said> {
-    (text(), text(), text(), any::<i64>(), any::<u64>()).prop_map(|(room, from, text, time, id)| {
-        Said {
-            room,
-            from,
-            text,
-            time,
-            id,
-        }
-    })
+    (
+        (text(), text(), text(), any::<i64>(), any::<u64>()),
+        (
+            prop::option::of(quote()),
+            reactions(),
+            prop::option::of(any::<i64>()),
+            any::<bool>(),
+        ),
+    )
+        .prop_map(
+            |((room, from, text, time, id), (reply_to, reactions, edited, deleted))| Said {
+                room,
+                from,
+                text,
+                time,
+                id,
+                reply_to,
+                reactions,
+                edited,
+                deleted,
+            },
+        )
 }
 
 fn private_said() -> impl Strategy<Value = PrivateSaid> {
@@ -89,6 +192,7 @@ fn private_said() -> impl Strategy<Value = PrivateSaid> {
             text,
             time,
             id,
+            ..Default::default()
         }
     })
 }
@@ -199,6 +303,11 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         }),
         (text(), text(), text(), any::<u64>()).prop_map(|(room, from, text, id)| {
             ServerMessage::Message {
+                reply_to: (id % 2 == 0).then(|| Quote {
+                    line: id / 2,
+                    from: from.clone(),
+                    excerpt: text.clone(),
+                }),
                 room,
                 from,
                 text,
@@ -207,6 +316,7 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         }),
         (text(), text(), any::<bool>(), any::<u64>()).prop_map(|(from, text, stored, id)| {
             ServerMessage::Private {
+                reply_to: None,
                 from,
                 text,
                 stored,
@@ -278,6 +388,86 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
             .prop_map(|(reason, message)| ServerMessage::Goodbye { reason, message }),
         Just(ServerMessage::Ping),
         Just(ServerMessage::Pong),
+        line_message(),
+    ]
+}
+
+/// What the server says about lines (reactions, edits, receipts, moderation, reports).
+fn line_message() -> impl Strategy<Value = ServerMessage> {
+    let marker = (target(), any::<u64>(), any::<u64>()).prop_map(|(target, line, theirs)| Marker {
+        target,
+        line,
+        theirs,
+    });
+    prop_oneof![
+        (target(), any::<u64>(), reactions()).prop_map(|(target, line, reactions)| {
+            ServerMessage::Reactions {
+                target,
+                line,
+                reactions,
+            }
+        }),
+        (target(), any::<u64>(), text(), any::<i64>()).prop_map(|(target, line, text, edited)| {
+            ServerMessage::Edited {
+                target,
+                line,
+                text,
+                edited,
+            }
+        }),
+        (target(), any::<u64>(), text())
+            .prop_map(|(target, line, by)| ServerMessage::MessageDeleted { target, line, by }),
+        (text(), any::<u64>(), any::<bool>()).prop_map(|(with, line, read)| {
+            ServerMessage::Receipt {
+                with,
+                line,
+                state: if read {
+                    Receipt::Read
+                } else {
+                    Receipt::Delivered
+                },
+            }
+        }),
+        prop::collection::vec(marker, 0..4)
+            .prop_map(|markers| ServerMessage::ReadMarkers { markers }),
+        (
+            text(),
+            mod_action(),
+            prop::option::of(text()),
+            prop::option::of(any::<i64>()),
+            prop::option::of(any::<u32>()),
+            text()
+        )
+            .prop_map(|(room, action, login, until, seconds, by)| {
+                ServerMessage::Moderated {
+                    room,
+                    action,
+                    login,
+                    until,
+                    seconds,
+                    by,
+                }
+            }),
+        (target(), any::<u64>())
+            .prop_map(|(target, line)| ServerMessage::Reported { target, line }),
+        (
+            text(),
+            target(),
+            any::<u64>(),
+            text(),
+            text(),
+            prop::option::of(text())
+        )
+            .prop_map(|(from, target, line, author, excerpt, reason)| {
+                ServerMessage::Report {
+                    from,
+                    target,
+                    line,
+                    author,
+                    excerpt,
+                    reason,
+                }
+            }),
     ]
 }
 
@@ -397,6 +587,7 @@ fn a_message_too_large_for_a_frame_is_not_encoded() {
     let huge = ClientFrame {
         id: 1,
         request: Request::Say {
+            reply_to: None,
             text: "x".repeat(MAX_FRAME_BYTES),
         },
     };
@@ -446,6 +637,7 @@ fn fields_a_request_does_not_use_are_ignored_and_missing_ones_are_named() {
         ClientFrame {
             id: 7,
             request: Request::Say {
+                reply_to: None,
                 text: "hola".into()
             }
         }

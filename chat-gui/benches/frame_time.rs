@@ -243,6 +243,7 @@ fn fill(app: &mut ChatApp) {
         chat.apply(
             time,
             &ServerMessage::Message {
+                reply_to: None,
                 room: "lobby".into(),
                 from: from.into(),
                 text: text.join(" "),

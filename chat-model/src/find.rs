@@ -258,6 +258,7 @@ mod tests {
         chat.apply(
             10,
             &ServerMessage::Message {
+                reply_to: None,
                 room: "lobby".into(),
                 from: "bob".into(),
                 text: "the exam is on Friday".into(),
@@ -267,6 +268,7 @@ mod tests {
         chat.apply(
             20,
             &ServerMessage::Private {
+                reply_to: None,
                 from: "carl".into(),
                 text: "did you study for the EXAM?".into(),
                 stored: false,

@@ -11,9 +11,9 @@
 //! ([`History::seq_of`]) for as long as it is held, whatever is added before or after it: views
 //! and search results point at lines by it.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
-use chat_core::protocol::{ErrorCode, Field, RoomInfo};
+use chat_core::protocol::{ErrorCode, Field, Quote, Reaction, Receipt, RoomInfo};
 
 use crate::commands::Cmd;
 
@@ -176,6 +176,29 @@ pub fn continues_group(previous: &Line, line: &Line) -> bool {
     }
 }
 
+/// What happened to a numbered line since it was said (and what it answers): the server tells
+/// these apart from the line itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// The line it answers.
+    pub reply_to: Option<Quote>,
+    /// Its reactions, as the server last told them.
+    pub reactions: Vec<Reaction>,
+    /// When its text was last changed.
+    pub edited: Option<i64>,
+    /// It was deleted (by whom): show a placeholder.
+    pub deleted: Option<String>,
+    /// For the user's own private messages: how far it went.
+    pub receipt: Option<Receipt>,
+}
+
+impl Extras {
+    /// Whether there is nothing to show beyond the line.
+    pub fn is_empty(&self) -> bool {
+        *self == Extras::default()
+    }
+}
+
 /// Whether earlier lines than those held can be asked of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Earlier {
@@ -199,6 +222,8 @@ pub struct History {
     cap: usize,
     first_seq: u64,
     ids: HashSet<u64>,
+    /// What happened to numbered lines since they were said, and what they answer.
+    extras: HashMap<u64, Extras>,
     /// Whether earlier lines exist on the server, or are being fetched.
     pub earlier: Earlier,
 }
@@ -211,8 +236,62 @@ impl History {
             cap: cap.max(1),
             first_seq: FIRST_SEQ,
             ids: HashSet::new(),
+            extras: HashMap::new(),
             earlier: Earlier::None,
         }
+    }
+
+    /// What happened to line `id` since it was said, if anything did.
+    pub fn extras(&self, id: u64) -> Option<&Extras> {
+        self.extras.get(&id)
+    }
+
+    /// What happened to line `id`, to change.
+    pub fn extras_mut(&mut self, id: u64) -> &mut Extras {
+        self.extras.entry(id).or_default()
+    }
+
+    /// Keeps what a page of history says happened to line `id` (replacing what was known).
+    pub fn keep_extras(
+        &mut self,
+        id: u64,
+        reply_to: Option<&Quote>,
+        reactions: &[Reaction],
+        edited: Option<i64>,
+        deleted: bool,
+    ) {
+        let receipt = self.extras.get(&id).and_then(|e| e.receipt);
+        let extras = Extras {
+            reply_to: reply_to.cloned(),
+            reactions: reactions.to_vec(),
+            edited,
+            deleted: deleted.then(String::new),
+            receipt,
+        };
+        if extras.is_empty() {
+            self.extras.remove(&id);
+        } else {
+            self.extras.insert(id, extras);
+        }
+    }
+
+    /// Changes the text of line `id`, if held; returns whether it was.
+    pub fn set_text(&mut self, id: u64, new: &str) -> bool {
+        let Some(line) = self.lines.iter_mut().find(|l| l.id == Some(id)) else {
+            return false;
+        };
+        if let LineKind::Message { text, .. } = &mut line.kind {
+            new.clone_into(text);
+        }
+        true
+    }
+
+    /// The numbered lines of this user held, with their numbers (for receipts).
+    pub fn own_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.lines.iter().filter_map(|l| match (&l.kind, l.id) {
+            (LineKind::Message { own: true, .. }, Some(id)) => Some(id),
+            _ => None,
+        })
     }
 
     /// Appends a line, dropping the oldest when full. A numbered line already held is skipped;

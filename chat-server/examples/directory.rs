@@ -129,7 +129,10 @@ fn chat_p99(addr: SocketAddr) -> Result<f64, Failure> {
             .insert(text.clone(), Instant::now());
         stream.write_all(&encode(&ClientFrame {
             id: u32::try_from(n % u64::from(u32::MAX)).unwrap_or(0) + 100,
-            request: Request::Say { text },
+            request: Request::Say {
+                reply_to: None,
+                text,
+            },
         })?)?;
         n += 1;
         let next = started + LINE_EVERY * u32::try_from(n).unwrap_or(u32::MAX);

@@ -84,7 +84,10 @@ fn measure(
                 .collect();
             batch.extend(encode(&ClientFrame {
                 id: 1_000_000 + u32::try_from(n)?,
-                request: Request::Say { text },
+                request: Request::Say {
+                    reply_to: None,
+                    text,
+                },
             })?);
         }
         raw.stream_mut().write_all(&batch)?;

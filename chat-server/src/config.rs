@@ -94,6 +94,8 @@ pub struct ServerConfig {
     pub cluster_url: Option<String>,
     /// This node's name in the cluster (unique); the host name and port when `None`.
     pub node_name: Option<String>,
+    /// Logins of the administrators: they keep order in every room and receive reports.
+    pub admins: Vec<String>,
     /// The time the server reads (see `clock`): the real clock; tests drive one ahead.
     pub clock: ServerClock,
 }
@@ -152,6 +154,7 @@ impl ServerConfig {
             accounts_url: None,
             cluster_url: None,
             node_name: None,
+            admins: Vec::new(),
             clock: ServerClock::real(),
         }
     }

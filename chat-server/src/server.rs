@@ -37,6 +37,8 @@ use crate::threads::gate::Gate;
 
 /// How often the room directory is re-sent when it changed.
 pub const DIRECTORY_INTERVAL: Duration = Duration::from_millis(500);
+/// How often the reactions gathered since are told (one frame per changed line).
+pub const REACTIONS_INTERVAL: Duration = Duration::from_millis(200);
 /// How often stale rate-limit entries are forgotten.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How long shutdown waits for clients to be told and disconnected.
@@ -173,7 +175,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             },
             default_lines,
             config.clock.clone(),
-        ),
+        )
+        .with_admins(&config.admins),
         per_ip: Mutex::new(Open::default()),
         max_connections: families::thread_budget(config.max_connections),
         login_ip: FailedLogins::new(config.login_free_failures, config.login_backoff_max),
@@ -246,11 +249,15 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     let directory = thread::Builder::new()
         .name("directory".into())
         .spawn(move || {
-            let mut last_sweep = Instant::now();
+            let (mut last_sweep, mut last_directory) = (Instant::now(), Instant::now());
             while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(DIRECTORY_INTERVAL)
+                stopped.recv_timeout(REACTIONS_INTERVAL)
             {
-                broadcast_directory(&directory_shared);
+                tell_reactions(&directory_shared);
+                if last_directory.elapsed() >= DIRECTORY_INTERVAL {
+                    broadcast_directory(&directory_shared);
+                    last_directory = Instant::now();
+                }
                 if last_sweep.elapsed() >= SWEEP_INTERVAL {
                     directory_shared.sweep();
                     last_sweep = Instant::now();
@@ -290,6 +297,14 @@ fn listen<P: Protocol>(
         .name(name.into())
         .spawn(move || accept_loop::<P>(&listener, &shared, security, &ids))?;
     Ok((local, accept))
+}
+
+/// Tells the members of rooms whose lines' reactions changed, and rewrites the default room's
+/// changed lines on disk.
+fn tell_reactions(shared: &Shared) {
+    for said in shared.hub.tell_reactions() {
+        shared.archive.replace_room_line(said);
+    }
 }
 
 /// Sends the room list to everyone online if it changed since the last time.

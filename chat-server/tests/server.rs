@@ -6,6 +6,7 @@ mod server {
     pub mod harness;
 
     mod accounts;
+    mod actions;
     mod clock;
     mod cluster;
     mod commands;

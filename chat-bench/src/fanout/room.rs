@@ -336,7 +336,13 @@ impl RoomLoop<'_> {
                     return None;
                 }
             } else {
-                conns.send(local, Request::Say { text })?;
+                conns.send(
+                    local,
+                    Request::Say {
+                        reply_to: None,
+                        text,
+                    },
+                )?;
             }
             member.sent += 1;
             self.report.sent += 1;

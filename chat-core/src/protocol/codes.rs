@@ -108,6 +108,18 @@ pub enum ErrorCode {
     RateLimited,
     /// The server failed; the request may be retried.
     Internal,
+    /// No line with that number where you said (or not one you can see).
+    MessageNotFound,
+    /// Not yours to do: another's line, a room you did not create.
+    NotAllowed,
+    /// You are muted in this room; `retry_after_ms` says until when.
+    Muted,
+    /// The room is in slow mode; `retry_after_ms` says when you may speak again.
+    SlowMode,
+    /// You were removed from that room and may not enter it while it lives.
+    RemovedFromRoom,
+    /// The line carries as many different reactions as it may.
+    TooManyReactions,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -116,7 +128,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code the server sends, for tables (translations, documentation) that must cover
     /// them all.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::VersionMismatch,
         ErrorCode::HelloRequired,
         ErrorCode::LoginRequired,
@@ -137,6 +149,12 @@ impl ErrorCode {
         ErrorCode::ServerBusy,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
+        ErrorCode::MessageNotFound,
+        ErrorCode::NotAllowed,
+        ErrorCode::Muted,
+        ErrorCode::SlowMode,
+        ErrorCode::RemovedFromRoom,
+        ErrorCode::TooManyReactions,
     ];
 }
 
@@ -176,6 +194,22 @@ pub enum Field {
     Before,
     /// The other person of a conversation.
     With,
+    /// The line a line answers.
+    ReplyTo,
+    /// A line's number.
+    Line,
+    /// A reaction's emoji.
+    Emoji,
+    /// Whether a reaction is put on or taken off.
+    On,
+    /// Whether a read marker is told to the other user.
+    Receipt,
+    /// What a moderation does.
+    Action,
+    /// A moderation's duration.
+    Seconds,
+    /// A report's reason.
+    Reason,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,
@@ -183,7 +217,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 24] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -200,6 +234,14 @@ impl Field {
         Field::All,
         Field::Before,
         Field::With,
+        Field::ReplyTo,
+        Field::Line,
+        Field::Emoji,
+        Field::On,
+        Field::Receipt,
+        Field::Action,
+        Field::Seconds,
+        Field::Reason,
     ];
 
     /// The request key this field is.
@@ -221,6 +263,14 @@ impl Field {
             Field::All => "all",
             Field::Before => "before",
             Field::With => "with",
+            Field::ReplyTo => "reply_to",
+            Field::Line => "line",
+            Field::Emoji => "emoji",
+            Field::On => "on",
+            Field::Receipt => "receipt",
+            Field::Action => "action",
+            Field::Seconds => "seconds",
+            Field::Reason => "reason",
             Field::Unknown => "unknown",
         }
     }
@@ -245,6 +295,14 @@ impl fmt::Display for Field {
             Field::All => "all",
             Field::Before => "history position",
             Field::With => "conversation partner",
+            Field::ReplyTo => "line answered",
+            Field::Line => "line",
+            Field::Emoji => "emoji",
+            Field::On => "on",
+            Field::Receipt => "read receipt",
+            Field::Action => "action",
+            Field::Seconds => "duration",
+            Field::Reason => "reason",
             Field::Unknown => "field",
         })
     }

@@ -10,6 +10,7 @@
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::codes::{ErrorCode, Field};
+use super::line::ModAction;
 use super::request::RequestKind;
 use crate::limits::{AGE_MAX_YEARS, AGE_MIN_YEARS, MAX_DECODE_DEPTH};
 
@@ -36,11 +37,13 @@ enum Kind {
     TrueOrFalse,
     /// A whole number of 64 bits (a line's number).
     Number,
+    /// A moderation's action.
+    Action,
 }
 
 /// Every key a request may carry besides `id` and `type`, with what it must hold. A key the
 /// protocol defines keeps its type whatever the request's `type`, as the strict decoder requires.
-const KEYS: [(&str, Kind, Field); 16] = [
+const KEYS: [(&str, Kind, Field); 24] = [
     ("version", Kind::WholeNumber, Field::Version),
     ("client", Kind::Text, Field::Client),
     ("first_names", Kind::Text, Field::FirstNames),
@@ -57,6 +60,22 @@ const KEYS: [(&str, Kind, Field); 16] = [
     ("all", Kind::TrueOrFalse, Field::All),
     ("before", Kind::Number, Field::Before),
     ("with", Kind::Text, Field::With),
+    ("reply_to", Kind::Number, Field::ReplyTo),
+    ("line", Kind::Number, Field::Line),
+    ("emoji", Kind::Text, Field::Emoji),
+    ("on", Kind::TrueOrFalse, Field::On),
+    ("receipt", Kind::TrueOrFalse, Field::Receipt),
+    ("action", Kind::Action, Field::Action),
+    ("seconds", Kind::WholeNumber, Field::Seconds),
+    ("reason", Kind::Text, Field::Reason),
+];
+
+/// The moderation actions a request may name.
+const MOD_ACTIONS: [ModAction; 4] = [
+    ModAction::Mute,
+    ModAction::Unmute,
+    ModAction::Remove,
+    ModAction::Slow,
 ];
 
 /// Longest piece of a peer's text quoted back in a message.
@@ -111,11 +130,12 @@ pub fn diagnose(body: &[u8]) -> Option<Diagnosis> {
         }
     }
     let (_, _, needed) = kind;
-    for key in needed.iter() {
-        if get(key).is_none() {
+    for alternatives in needed.iter() {
+        if alternatives.split('|').all(|key| get(key).is_none()) {
+            let key = alternatives.split('|').next().unwrap_or(alternatives);
             let field = KEYS
                 .iter()
-                .find(|(k, _, _)| k == key)
+                .find(|(k, _, _)| *k == key)
                 .map_or(Field::Unknown, |(_, _, f)| *f);
             return Some(invalid(field, format!("the {field} field is missing")));
         }
@@ -141,6 +161,7 @@ fn fits(want: Kind, value: &Loose) -> bool {
         (Kind::Gender, Loose::Text(name)) => crate::protocol::Gender::ALL
             .iter()
             .any(|g| g.wire_name() == name),
+        (Kind::Action, Loose::Text(name)) => MOD_ACTIONS.iter().any(|a| a.wire_name() == name),
         _ => false,
     }
 }
@@ -164,6 +185,10 @@ fn rule(want: Kind, field: Field, value: &Loose) -> String {
             format!("the gender must be one of {}, not {got}", names.join(", "))
         }
         Kind::TrueOrFalse => format!("{} must be true or false, not {got}", field.key()),
+        Kind::Action => {
+            let names: Vec<&str> = MOD_ACTIONS.iter().map(|a| a.wire_name()).collect();
+            format!("the action must be one of {}, not {got}", names.join(", "))
+        }
     }
 }
 
@@ -337,7 +362,8 @@ mod tests {
     fn refused(body: &[u8]) -> Diagnosis {
         assert!(
             decode::<ClientFrame>(body).is_err(),
-            "the strict decoder refuses it"
+            "the strict decoder refuses it: {:?}",
+            decode::<ClientFrame>(body)
         );
         diagnose(body).unwrap()
     }
@@ -398,22 +424,24 @@ mod tests {
                 Kind::Gender => V::S("other"),
                 Kind::TrueOrFalse => V::B(true),
                 Kind::Number => V::I(7),
+                Kind::Action => V::S("mute"),
             };
+            let first = |k: &'static str| k.split('|').next().unwrap_or(k);
             let mut entries = vec![("id", V::I(1)), ("type", V::S(name))];
-            entries.extend(needed.iter().map(|k| (*k, value(k))));
+            entries.extend(needed.iter().map(|k| (first(k), value(first(k)))));
             let complete = body(&entries);
             assert!(
                 decode::<ClientFrame>(&complete).is_ok(),
                 "{name} with {needed:?}"
             );
-            for missing in needed.iter() {
+            for missing in needed.iter().map(|k| first(k)) {
                 let fewer: Vec<_> = entries
                     .iter()
-                    .filter(|(k, _)| k != missing)
+                    .filter(|(k, _)| *k != missing)
                     .cloned()
                     .collect();
                 let d = refused(&body(&fewer));
-                assert_eq!(d.field.map(Field::key), Some(*missing), "{name}");
+                assert_eq!(d.field.map(Field::key), Some(missing), "{name}");
             }
             // Every defined key keeps its type in every request.
             for (key, kind, field) in KEYS {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
+use super::line::{Marker, ModAction, Quote, Reaction, Receipt, Target};
 
 /// A frame from the server: a reply (with `re`) or an event (without).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +128,9 @@ pub enum ServerMessage {
         /// that number nothing.
         #[serde(default, skip_serializing_if = "is_zero")]
         id: u64,
+        /// The line it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Quote>,
     },
     /// Event: a private message to you.
     Private {
@@ -140,6 +144,9 @@ pub enum ServerMessage {
         /// The message's number in the conversation, increasing (for `private_history`).
         #[serde(default, skip_serializing_if = "is_zero")]
         id: u64,
+        /// The message it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Quote>,
     },
     /// Reply to `private` when the recipient is offline: the message is on disk and will be
     /// delivered at the recipient's next login.
@@ -237,6 +244,99 @@ pub enum ServerMessage {
     Ping,
     /// Reply to `ping`.
     Pong,
+    /// Event: the reactions of a line changed (all of them, as they are now; gathered for a
+    /// moment, so a popular line costs one frame per moment, not one per reaction).
+    Reactions {
+        /// Where the line is.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// Every emoji on it now (none: the last one was taken off).
+        reactions: Vec<Reaction>,
+    },
+    /// Event, and the reply to `edit`: a line's text changed.
+    Edited {
+        /// Where the line is.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// Its text now.
+        text: String,
+        /// When it was changed, server time, ms.
+        edited: i64,
+    },
+    /// Event, and the reply to `delete_message`: a line was deleted (show a placeholder).
+    MessageDeleted {
+        /// Where the line was.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// Who deleted it: its author, the room's creator or an administrator.
+        by: String,
+    },
+    /// Event: how far a private message of yours went (`delivered`: it reached the recipient,
+    /// now or at its login; `read`: they have seen it, and every message before it).
+    Receipt {
+        /// The recipient.
+        with: String,
+        /// The message's number (for `read`, the last one read).
+        line: u64,
+        /// How far.
+        state: Receipt,
+    },
+    /// Reply to `read_markers`, and an event after login: how far you have read each room and
+    /// conversation.
+    ReadMarkers {
+        /// One per room or conversation you have read something of.
+        markers: Vec<Marker>,
+    },
+    /// Event to a room's members, and the reply to `moderate`: its creator (or an
+    /// administrator) kept order.
+    Moderated {
+        /// The room.
+        room: String,
+        /// What was done.
+        action: ModAction,
+        /// To whom (mute, unmute, remove).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        /// Until when the member is muted (server time, ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<i64>,
+        /// Slow mode's pace: one line per this many seconds (0: off).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seconds: Option<u32>,
+        /// Who did it.
+        by: String,
+    },
+    /// Reply to `report`: the administrators were told.
+    Reported {
+        /// Where the line is.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+    },
+    /// Event, to administrators: a user reported a line.
+    Report {
+        /// Who reported it.
+        from: String,
+        /// Where the line is (a conversation: the reporter's, with the line's author).
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// Its author.
+        author: String,
+        /// Its text, or its first words.
+        excerpt: String,
+        /// Why, as the reporter said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The server is closing this connection; nothing follows.
     Goodbye {
         /// Why.
@@ -258,8 +358,8 @@ fn is_online(p: &Presence) -> bool {
     *p == Presence::Online
 }
 
-/// A line said in a room, as kept in its history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A line said in a room, as kept in its history: what was said, and what happened to it since.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Said {
     /// Room name.
     pub room: String,
@@ -271,10 +371,23 @@ pub struct Said {
     pub time: i64,
     /// Its number in the room.
     pub id: u64,
+    /// The line it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// Its reactions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// When its text was last changed (server time, ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<i64>,
+    /// It was deleted: its text is empty; show a placeholder.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
-/// A private message, as kept in a conversation's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A private message, as kept in a conversation's history: what was said, and what happened to
+/// it since.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrivateSaid {
     /// Login of the sender.
     pub from: String,
@@ -286,6 +399,18 @@ pub struct PrivateSaid {
     pub time: i64,
     /// Its number in the conversation.
     pub id: u64,
+    /// The line it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// Its reactions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// When its text was last changed (server time, ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<i64>,
+    /// It was deleted: its text is empty; show a placeholder.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 impl ServerMessage {

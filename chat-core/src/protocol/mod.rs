@@ -7,6 +7,8 @@
 //!
 //! - `request`: what clients send;
 //! - `message`: what the server sends;
+//! - `line`: what requests and messages say about one line (where, what it answers, its
+//!   reactions, moderation);
 //! - `codes`: error codes, fields, close and room-closed reasons;
 //! - `diagnose`: the reply to a request the strict decoder refused, when its `id` is readable.
 //!
@@ -14,10 +16,12 @@
 
 mod codes;
 mod diagnose;
+mod line;
 mod message;
 mod request;
 
 pub use codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
 pub use diagnose::{Diagnosis, diagnose};
+pub use line::{Marker, ModAction, Quote, Reaction, Receipt, Target};
 pub use message::{PrivateSaid, RoomInfo, Said, ServerFrame, ServerMessage, UserInfo};
 pub use request::{ClientFrame, Gender, Password, Registration, Request};

@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::line::{ModAction, Target};
+
 /// A request from a client. The client picks `id`; the server's reply to it (success or error)
 /// carries the same number in `re`. Requests are handled in the order they arrive.
 ///
@@ -51,11 +53,19 @@ pub(crate) enum RequestKind {
     Away,
     Back,
     Typing,
+    React,
+    Edit,
+    DeleteMessage,
+    MarkRead,
+    ReadMarkers,
+    Moderate,
+    Report,
 }
 
 impl RequestKind {
     /// Every kind, with its name on the wire and the keys it must carry (besides `id`, `type`).
-    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 21] = [
+    /// `a|b`: one of the two (a request about a line names `room` or `with`).
+    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 28] = [
         (RequestKind::Hello, "hello", &["version", "client"]),
         (RequestKind::Clock, "clock", &[]),
         (
@@ -88,6 +98,17 @@ impl RequestKind {
         (RequestKind::Away, "away", &[]),
         (RequestKind::Back, "back", &[]),
         (RequestKind::Typing, "typing", &["to"]),
+        (RequestKind::React, "react", &["room|with", "line", "emoji"]),
+        (RequestKind::Edit, "edit", &["room|with", "line", "text"]),
+        (
+            RequestKind::DeleteMessage,
+            "delete_message",
+            &["room|with", "line"],
+        ),
+        (RequestKind::MarkRead, "mark_read", &["room|with", "line"]),
+        (RequestKind::ReadMarkers, "read_markers", &[]),
+        (RequestKind::Moderate, "moderate", &["room", "action"]),
+        (RequestKind::Report, "report", &["room|with", "line"]),
     ];
 }
 
@@ -115,9 +136,30 @@ struct WireRequest {
     all: Option<bool>,
     before: Option<u64>,
     with: Option<String>,
+    reply_to: Option<u64>,
+    line: Option<u64>,
+    emoji: Option<String>,
+    on: Option<bool>,
+    receipt: Option<bool>,
+    action: Option<ModAction>,
+    seconds: Option<u32>,
+    reason: Option<String>,
 }
 
 impl WireRequest {
+    /// The line's place: `room` or `with` (a request naming both is refused).
+    fn target<E: serde::de::Error>(
+        room: Option<String>,
+        with: Option<String>,
+    ) -> Result<Target, E> {
+        match (room, with) {
+            (Some(room), None) => Ok(Target::Room(room)),
+            (None, Some(with)) => Ok(Target::With(with)),
+            (None, None) => Err(E::missing_field("room")),
+            (Some(_), Some(_)) => Err(E::custom("give either room or with, not both")),
+        }
+    }
+
     fn into_frame<E: serde::de::Error>(self) -> Result<ClientFrame, E> {
         fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
             value.ok_or_else(|| E::missing_field(field))
@@ -148,6 +190,7 @@ impl WireRequest {
             },
             RequestKind::Say => Request::Say {
                 text: need(self.text, "text")?,
+                reply_to: self.reply_to,
             },
             RequestKind::CreateRoom => Request::CreateRoom {
                 room: need(self.room, "room")?,
@@ -168,6 +211,7 @@ impl WireRequest {
             RequestKind::Private => Request::Private {
                 to: need(self.to, "to")?,
                 text: need(self.text, "text")?,
+                reply_to: self.reply_to,
             },
             RequestKind::Exit => Request::Exit,
             RequestKind::Ping => Request::Ping,
@@ -183,6 +227,38 @@ impl WireRequest {
             RequestKind::Back => Request::Back,
             RequestKind::Typing => Request::Typing {
                 to: need(self.to, "to")?,
+            },
+            RequestKind::React => Request::React {
+                line: need(self.line, "line")?,
+                emoji: need(self.emoji, "emoji")?,
+                on: self.on.unwrap_or(true),
+                target: Self::target(self.room, self.with)?,
+            },
+            RequestKind::Edit => Request::Edit {
+                line: need(self.line, "line")?,
+                text: need(self.text, "text")?,
+                target: Self::target(self.room, self.with)?,
+            },
+            RequestKind::DeleteMessage => Request::DeleteMessage {
+                line: need(self.line, "line")?,
+                target: Self::target(self.room, self.with)?,
+            },
+            RequestKind::MarkRead => Request::MarkRead {
+                line: need(self.line, "line")?,
+                receipt: self.receipt.unwrap_or(true),
+                target: Self::target(self.room, self.with)?,
+            },
+            RequestKind::ReadMarkers => Request::ReadMarkers,
+            RequestKind::Moderate => Request::Moderate {
+                room: need(self.room, "room")?,
+                action: need(self.action, "action")?,
+                login: self.login,
+                seconds: self.seconds,
+            },
+            RequestKind::Report => Request::Report {
+                line: need(self.line, "line")?,
+                reason: self.reason,
+                target: Self::target(self.room, self.with)?,
             },
         };
         Ok(ClientFrame {
@@ -235,6 +311,9 @@ pub enum Request {
     Say {
         /// The text.
         text: String,
+        /// The line of this room it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
     },
     /// `#cR`: create a room and enter it. Reply: [`super::ServerMessage::Entered`].
     CreateRoom {
@@ -272,6 +351,9 @@ pub enum Request {
         to: String,
         /// The text.
         text: String,
+        /// The message of this conversation it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
     },
     /// `#exit`: the server answers [`super::ServerMessage::Goodbye`] and closes.
     Exit,
@@ -309,6 +391,82 @@ pub enum Request {
         /// Recipient login.
         to: String,
     },
+    /// Puts an emoji on a line (`on`), or takes yours off. No reply on success: the line's
+    /// reactions come as a [`super::ServerMessage::Reactions`] event, gathered for a moment.
+    React {
+        /// Where the line is: your room, or your conversation with someone.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// The emoji.
+        emoji: String,
+        /// Put it on (true) or take it off.
+        #[serde(default = "yes")]
+        on: bool,
+    },
+    /// Changes the text of one of your lines. Reply: [`super::ServerMessage::Edited`].
+    Edit {
+        /// Where the line is.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// Its new text.
+        text: String,
+    },
+    /// Deletes one of your lines (or, for a room's creator or an administrator, anyone's line
+    /// in the room). Reply: [`super::ServerMessage::MessageDeleted`].
+    DeleteMessage {
+        /// Where the line is.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+    },
+    /// You have read a room or a conversation up to `line` (included). No reply on success.
+    MarkRead {
+        /// The room or the conversation.
+        #[serde(flatten)]
+        target: Target,
+        /// The last line read.
+        line: u64,
+        /// In a conversation, tell the other user (a read receipt); false keeps it to yourself.
+        #[serde(default = "yes")]
+        receipt: bool,
+    },
+    /// How far you have read each room and conversation. Reply:
+    /// [`super::ServerMessage::ReadMarkers`].
+    ReadMarkers,
+    /// Keeps order in a room you created (an administrator: in any room). Reply:
+    /// [`super::ServerMessage::Moderated`].
+    Moderate {
+        /// The room.
+        room: String,
+        /// What to do.
+        action: ModAction,
+        /// The member it is done to (mute, unmute, remove).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        /// For how long (mute), or one line per how long (slow; 0 turns slow mode off).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seconds: Option<u32>,
+    },
+    /// Reports a line to the server's administrators. Reply: [`super::ServerMessage::Reported`].
+    Report {
+        /// Where the line is.
+        #[serde(flatten)]
+        target: Target,
+        /// The line's number.
+        line: u64,
+        /// Why, for the administrators.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The fields of a registration.

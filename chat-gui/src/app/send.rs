@@ -64,6 +64,7 @@ impl ChatApp {
                 };
                 for text in lines {
                     let request = Request::Private {
+                        reply_to: None,
                         to: peer.clone(),
                         text,
                     };
@@ -94,6 +95,7 @@ impl ChatApp {
                 self.open_private(&to);
                 self.client.send(
                     Request::Private {
+                        reply_to: None,
                         to: to.clone(),
                         text,
                     },

@@ -214,6 +214,12 @@ fn error(code: ErrorCode) -> &'static str {
         FrameTooLarge => "A message was too large.",
         ServerBusy => "The server is busy; try again in a moment.",
         RateLimited => "Too many attempts; wait a moment and try again.",
+        MessageNotFound => "That message is not there any more.",
+        NotAllowed => "That is not yours to do.",
+        Muted => "You are muted in this room for now.",
+        SlowMode => "This room is in slow mode; wait a moment before writing again.",
+        RemovedFromRoom => "You were removed from that room.",
+        TooManyReactions => "That message has as many different reactions as it may.",
         Internal | Unknown => "The server failed; try again.",
     }
 }
@@ -236,6 +242,14 @@ fn field(field: Field) -> &'static str {
         Field::All => "Everywhere",
         Field::Before => "History position",
         Field::With => "Conversation",
+        Field::ReplyTo => "Message answered",
+        Field::Line => "Message number",
+        Field::Emoji => "Emoji",
+        Field::On => "Reaction",
+        Field::Receipt => "Read receipt",
+        Field::Action => "Action",
+        Field::Seconds => "Duration",
+        Field::Reason => "Reason",
         Field::Unknown => "Field",
     }
 }
@@ -263,8 +277,13 @@ fn field_rule(field: Field) -> String {
             "a login: {LOGIN_MIN_CHARS} to {LOGIN_MAX_CHARS} characters, letters a–z, digits, '.', '_' or '-'"
         ),
         Field::Token => "a session this server gave; sign in with your password".to_owned(),
-        Field::Offset | Field::Before => "a whole number, 0 or more".to_owned(),
-        Field::All => "yes or no".to_owned(),
+        Field::Offset | Field::Before | Field::ReplyTo | Field::Line | Field::Seconds => {
+            "a whole number, 0 or more".to_owned()
+        }
+        Field::All | Field::On | Field::Receipt => "yes or no".to_owned(),
+        Field::Emoji => "one emoji".to_owned(),
+        Field::Action => "mute, unmute, remove or slow".to_owned(),
+        Field::Reason => "at most 500 characters, on one line".to_owned(),
         Field::Unknown => "a value the server accepts".to_owned(),
     }
 }

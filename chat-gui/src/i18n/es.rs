@@ -216,6 +216,12 @@ fn error(code: ErrorCode) -> &'static str {
         FrameTooLarge => "Un mensaje era demasiado grande.",
         ServerBusy => "El servidor está ocupado; intente en un momento.",
         RateLimited => "Demasiados intentos; espere un momento e intente de nuevo.",
+        MessageNotFound => "Ese mensaje ya no está.",
+        NotAllowed => "Eso no le corresponde.",
+        Muted => "Está silenciado en esta sala por ahora.",
+        SlowMode => "Esta sala está en modo lento; espere un momento antes de escribir de nuevo.",
+        RemovedFromRoom => "Lo sacaron de esa sala.",
+        TooManyReactions => "Ese mensaje tiene todas las reacciones distintas que puede tener.",
         Internal | Unknown => "El servidor falló; intente de nuevo.",
     }
 }
@@ -238,6 +244,14 @@ fn field(field: Field) -> &'static str {
         Field::All => "En todas partes",
         Field::Before => "Posición en el historial",
         Field::With => "Conversación",
+        Field::ReplyTo => "Mensaje respondido",
+        Field::Line => "Número de mensaje",
+        Field::Emoji => "Emoticono",
+        Field::On => "Reacción",
+        Field::Receipt => "Confirmación de lectura",
+        Field::Action => "Acción",
+        Field::Seconds => "Duración",
+        Field::Reason => "Motivo",
         Field::Unknown => "Campo",
     }
 }
@@ -265,8 +279,13 @@ fn field_rule(field: Field) -> String {
             "un usuario: de {LOGIN_MIN_CHARS} a {LOGIN_MAX_CHARS} caracteres, letras a–z sin tildes, dígitos, '.', '_' o '-'"
         ),
         Field::Token => "una sesión dada por este servidor; entre con su contraseña".to_owned(),
-        Field::Offset | Field::Before => "un número entero, 0 o más".to_owned(),
-        Field::All => "sí o no".to_owned(),
+        Field::Offset | Field::Before | Field::ReplyTo | Field::Line | Field::Seconds => {
+            "un número entero, 0 o más".to_owned()
+        }
+        Field::All | Field::On | Field::Receipt => "sí o no".to_owned(),
+        Field::Emoji => "un emoticono".to_owned(),
+        Field::Action => "silenciar, quitar el silencio, sacar o modo lento".to_owned(),
+        Field::Reason => "como máximo 500 caracteres, en una línea".to_owned(),
         Field::Unknown => "un valor que el servidor acepte".to_owned(),
     }
 }

@@ -353,10 +353,10 @@ impl Texts {
 
 /// Every error code the server can send. Adding one to `chat-core` breaks the `match` below,
 /// which is the reminder to add it here (and to both languages' `error`).
-pub const ERROR_CODES: [ErrorCode; 20] = ErrorCode::ALL;
+pub const ERROR_CODES: [ErrorCode; 26] = ErrorCode::ALL;
 
 /// Every field a refusal can name; see [`ERROR_CODES`].
-pub const FIELDS: [Field; 16] = Field::ALL;
+pub const FIELDS: [Field; 24] = Field::ALL;
 
 /// Every reason the server gives for closing; see [`ERROR_CODES`].
 pub const CLOSE_REASONS: [CloseReason; 9] = [
@@ -397,6 +397,12 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         ServerBusy => 17,
         RateLimited => 18,
         Internal => 19,
+        MessageNotFound => 20,
+        NotAllowed => 21,
+        Muted => 22,
+        SlowMode => 23,
+        RemovedFromRoom => 24,
+        TooManyReactions => 25,
         Unknown => usize::MAX,
     };
     let field = match field {
@@ -416,6 +422,14 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         Field::All => 13,
         Field::Before => 14,
         Field::With => 15,
+        Field::ReplyTo => 16,
+        Field::Line => 17,
+        Field::Emoji => 18,
+        Field::On => 19,
+        Field::Receipt => 20,
+        Field::Action => 21,
+        Field::Seconds => 22,
+        Field::Reason => 23,
         Field::Unknown => usize::MAX,
     };
     let reason = match reason {

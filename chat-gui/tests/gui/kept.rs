@@ -32,7 +32,10 @@ fn said_before(server: &TestServer, login: &str, lines: &[String]) {
         }
     }
     for text in lines {
-        connection.send(Request::Say { text: text.clone() });
+        connection.send(Request::Say {
+            reply_to: None,
+            text: text.clone(),
+        });
     }
     let mut echoed = 0;
     let deadline = Instant::now() + PATIENCE * 2;

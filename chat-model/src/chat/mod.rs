@@ -13,6 +13,7 @@
 //! Architecture Invariant: the user is in exactly one room (`room`), and only that room's events
 //! arrive; other rooms' histories are what was seen while the user was in them.
 
+mod lines;
 mod people;
 mod rooms;
 mod talk;
@@ -21,13 +22,14 @@ mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_core::protocol::{RoomInfo, ServerMessage, UserInfo};
+use chat_core::protocol::{RoomInfo, ServerMessage, Target, UserInfo};
 use chat_core::validate::{login_key, room_key};
 
 use crate::history::{Closure, Earlier, History, Line, LineKind};
 use crate::limits::{MAX_PRIVATE_HISTORY_LINES, MAX_ROOM_HISTORY_LINES};
 use crate::notify::Arrival;
 use crate::presence::Presences;
+pub use lines::{Report, RoomOrder};
 
 /// The room the user is in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,6 +103,13 @@ pub struct Chat {
     conversations: BTreeMap<String, Conversation>,
     /// Lines that arrived live since the app last looked (for notifications).
     arrivals: Vec<Arrival>,
+    /// How far the user has read each room and conversation, as the server keeps it (keys as
+    /// `room_key` and `login_key`).
+    markers: HashMap<Target, u64>,
+    /// Order kept in rooms, by room key.
+    orders: HashMap<String, RoomOrder>,
+    /// Reports received (administrators).
+    reports: Vec<Report>,
 }
 
 impl Chat {
@@ -269,13 +278,26 @@ impl Chat {
                 from,
                 text,
                 id,
-            } => self.room_message(time_ms, room, from, text, *id),
+                reply_to,
+            } => {
+                self.room_message(time_ms, room, from, text, *id);
+                if let Some(quote) = reply_to {
+                    self.history_mut(room).extras_mut(*id).reply_to = Some(quote.clone());
+                }
+            }
             M::Private {
                 from,
                 text,
                 stored,
                 id,
-            } => self.private_received(time_ms, from, text, *stored, *id),
+                reply_to,
+            } => {
+                self.private_received(time_ms, from, text, *stored, *id);
+                if let Some(quote) = reply_to {
+                    let history = &mut self.conversation_mut(from).history;
+                    history.extras_mut(*id).reply_to = Some(quote.clone());
+                }
+            }
             M::PrivateSent { to, text, .. } => self.own_private(time_ms, to, text, false),
             M::PrivateStored { to, text, .. } => self.own_private(time_ms, to, text, true),
             M::PrivateDropped { count } => self.private_dropped(time_ms, *count),
@@ -303,6 +325,25 @@ impl Chat {
             | M::Registered { .. }
             | M::LoggedIn { .. }
             | M::Error { .. } => {}
+            // Lines once said: reactions, edits, deletions, receipts, read markers, order.
+            M::Reactions {
+                target,
+                line,
+                reactions,
+            } => self.reactions(target, *line, reactions),
+            M::Edited {
+                target,
+                line,
+                text,
+                edited,
+            } => self.edited(target, *line, text, *edited),
+            M::MessageDeleted { target, line, by } => self.deleted(target, *line, by),
+            M::Receipt { with, line, state } => self.receipt(with, *line, *state),
+            M::ReadMarkers { markers } => self.read_markers(markers),
+            M::Moderated { .. } => self.moderated(message),
+            M::Report { .. } => self.report_received(time_ms, message),
+            // The answer to `report`, routed by the `Client` to its request.
+            M::Reported { .. } => {}
         }
     }
 }

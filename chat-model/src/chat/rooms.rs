@@ -5,7 +5,7 @@ use chat_core::protocol::{Presence, RoomClosedReason, RoomInfo, Said};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Chat, CurrentRoom};
-use crate::history::{Closure, Delivery, Earlier, Line, LineKind};
+use crate::history::{Closure, Delivery, Earlier, History, Line, LineKind};
 
 impl Chat {
     /// `entered`: the user is now in `room`, with its newest lines (`history`).
@@ -45,6 +45,9 @@ impl Chat {
         for said in history.iter().filter(|s| newest.is_none_or(|n| s.id > n)) {
             fresh += usize::from(h.push(room_line(said, &me)));
         }
+        for said in history {
+            keep_extras(h, said);
+        }
         if fresh > 0 {
             h.push(Line::new(time_ms, LineKind::EarlierAbove));
         }
@@ -63,6 +66,9 @@ impl Chat {
                 .map(|s| room_line(s, &me))
                 .collect(),
         );
+        for said in messages {
+            keep_extras(h, said);
+        }
         h.earlier = if more { Earlier::More } else { Earlier::None };
     }
 
@@ -163,6 +169,17 @@ impl Chat {
             }
         }
     }
+}
+
+/// What a page says happened to a room line since it was said.
+fn keep_extras(history: &mut History, said: &Said) {
+    history.keep_extras(
+        said.id,
+        said.reply_to.as_ref(),
+        &said.reactions,
+        said.edited,
+        said.deleted,
+    );
 }
 
 /// A room line as the history keeps it.

@@ -26,6 +26,7 @@ impl Chat {
             text: text.to_owned(),
             time: time_ms,
             id,
+            ..Default::default()
         };
         let me = self.me.clone();
         if self.history_mut(room).push(room_line(&said, &me)) && !own {
@@ -137,6 +138,10 @@ impl Chat {
         }
         c.first_page = FirstPage::Arrived;
         c.history.prepend(lines);
+        for m in messages {
+            c.history
+                .keep_extras(m.id, m.reply_to.as_ref(), &m.reactions, m.edited, m.deleted);
+        }
         c.history.earlier = if more { Earlier::More } else { Earlier::None };
     }
 }

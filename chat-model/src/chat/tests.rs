@@ -24,6 +24,7 @@ fn own_messages_are_marked_regardless_of_case() {
     chat.apply(
         2,
         &ServerMessage::Message {
+            reply_to: None,
             room: "lobby".into(),
             from: "ana".into(),
             text: "hola".into(),
@@ -33,6 +34,7 @@ fn own_messages_are_marked_regardless_of_case() {
     chat.apply(
         3,
         &ServerMessage::Message {
+            reply_to: None,
             room: "lobby".into(),
             from: "bob".into(),
             text: "hi".into(),
@@ -58,6 +60,7 @@ fn said(id: u64, text: &str) -> Said {
         text: text.into(),
         time: i64::try_from(id).unwrap() * 1000,
         id,
+        ..Default::default()
     }
 }
 
@@ -133,6 +136,7 @@ fn a_rooms_history_shows_once_above_a_divider_however_often_one_enters() {
     chat.apply(
         50_000,
         &ServerMessage::Message {
+            reply_to: None,
             room: "lobby".into(),
             from: "bob".into(),
             text: "c".into(),
@@ -159,6 +163,7 @@ fn a_room_made_again_under_the_same_name_shows_its_new_lines() {
     // The room closed and bob made it again: numbered from 1, nothing said yet.
     chat.apply(2, &room(Vec::new()));
     let line = |id, text: &str| ServerMessage::Message {
+        reply_to: None,
         room: "proyecto".into(),
         from: "bob".into(),
         text: text.into(),
@@ -183,6 +188,7 @@ fn a_conversation_shows_its_kept_messages_and_how_each_travelled() {
     chat.apply(
         5_000,
         &ServerMessage::Private {
+            reply_to: None,
             from: "bob".into(),
             text: "are you there?".into(),
             stored: true,
@@ -203,6 +209,7 @@ fn a_conversation_shows_its_kept_messages_and_how_each_travelled() {
         text: text.into(),
         time: i64::try_from(id).unwrap(),
         id,
+        ..Default::default()
     };
     chat.apply(
         9_000,
@@ -337,6 +344,7 @@ fn each_room_keeps_its_own_history() {
     chat.apply(
         2,
         &ServerMessage::Message {
+            reply_to: None,
             room: "lobby".into(),
             from: "bob".into(),
             text: "a".into(),
@@ -493,6 +501,7 @@ fn private_messages_count_as_unread_until_the_conversation_is_opened() {
     chat.apply(
         1,
         &ServerMessage::Private {
+            reply_to: None,
             from: "Bob".into(),
             text: "psst".into(),
             stored: false,
@@ -502,6 +511,7 @@ fn private_messages_count_as_unread_until_the_conversation_is_opened() {
     chat.apply(
         2,
         &ServerMessage::Private {
+            reply_to: None,
             from: "bob".into(),
             text: "again".into(),
             stored: false,
@@ -515,6 +525,7 @@ fn private_messages_count_as_unread_until_the_conversation_is_opened() {
     chat.apply(
         3,
         &ServerMessage::Private {
+            reply_to: None,
             from: "bob".into(),
             text: "seen".into(),
             stored: false,

@@ -233,7 +233,10 @@ impl Client {
     /// it: an error that comes back for it is shown in the room like any unclaimed error.
     pub fn say(&mut self, text: String) {
         if let Some(connection) = &self.connection {
-            connection.send(Request::Say { text });
+            connection.send(Request::Say {
+                reply_to: None,
+                text,
+            });
         }
     }
 

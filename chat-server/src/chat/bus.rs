@@ -95,6 +95,9 @@ pub enum BusEvent {
         text: String,
         time: i64,
         notice: bool,
+        /// The line it answers, quoted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<chat_core::protocol::Quote>,
     },
     /// A private message for a user on another node.
     Private {
@@ -104,6 +107,9 @@ pub enum BusEvent {
         id: u64,
         time: i64,
         notice: bool,
+        /// The message it answers, quoted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<chat_core::protocol::Quote>,
     },
     /// An account was made (every node's directory lists it).
     Registered {

@@ -60,6 +60,7 @@ mod tests {
                 text: "hola 👋".into(),
                 time: 17,
                 notice: false,
+                reply_to: None,
             },
         };
         let mut payload = b"42 ".to_vec();

@@ -130,6 +130,7 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
             text,
             time,
             notice,
+            reply_to,
         } => {
             let said = Said {
                 room,
@@ -137,6 +138,8 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
                 text,
                 time,
                 id: seq,
+                reply_to,
+                ..Default::default()
             };
             if let Some(said) = hub.deliver_said(said, notice) {
                 shared.archive.room_line(said);
@@ -173,7 +176,19 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
             id,
             time,
             notice,
-        } => hub.remote_private(&to, &from, &text, id, time, notice),
+            reply_to,
+        } => hub.remote_private(
+            chat_core::protocol::PrivateSaid {
+                from,
+                to,
+                text,
+                time,
+                id,
+                reply_to,
+                ..Default::default()
+            },
+            notice,
+        ),
         BusEvent::Registered {
             login,
             first_names,

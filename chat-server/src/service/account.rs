@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chat_core::protocol::{ErrorCode, Field, Password, Registration, ServerMessage};
+use chat_core::protocol::{ErrorCode, Field, Password, Receipt, Registration, ServerMessage};
 use chat_core::validate;
 
 use super::conn::Conn;
@@ -180,6 +180,15 @@ pub(crate) fn log_in(conn: &Conn, name: &str, guest: bool) -> Result<Entered, Re
     Ok(entered)
 }
 
+/// Reports kept for the administrators, for one who just logged in (none for anyone else).
+pub(crate) fn deliver_reports(shared: &Shared, peer: &Peer) {
+    if peer.login().is_some_and(|l| shared.hub.is_admin(&l.key)) {
+        for report in shared.hub.reports() {
+            peer.event(&Event::new(report));
+        }
+    }
+}
+
 /// Private messages kept while the user was offline: `private` events with `stored: true` and
 /// their own time, oldest first, then `private_dropped` if some had to go. They are forgotten
 /// once queued for the connection (a crash before that delivers them again, never loses them).
@@ -203,15 +212,28 @@ pub(crate) fn deliver_kept(shared: &Shared, peer: &Peer) {
     for (seq, kept) in kept {
         up_to = up_to.max(seq);
         let said = kept.said;
+        if said.deleted {
+            continue;
+        }
         peer.event(&Event::at(
             said.time,
             ServerMessage::Private {
-                from: said.from,
+                from: said.from.clone(),
                 text: said.text,
                 stored: true,
                 id: said.id,
+                reply_to: said.reply_to,
             },
         ));
+        // Its sender, if online, learns it arrived.
+        shared.hub.tell_user(
+            &validate::login_key(&said.from),
+            &Event::new(ServerMessage::Receipt {
+                with: peer.name().to_owned(),
+                line: said.id,
+                state: Receipt::Delivered,
+            }),
+        );
     }
     if dropped > 0 {
         peer.event(&Event::new(ServerMessage::PrivateDropped {

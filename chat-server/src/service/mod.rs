@@ -6,9 +6,13 @@
 //! - `account` — registration, password and token logins, entering the chat, signing out,
 //!   leaving;
 //! - `talk` — room lines, private messages, history, presence;
+//! - `lines` — reactions, edits, deletions, read markers and receipts, reports;
+//! - `order` — keeping order in a room: mute, remove, slow mode;
 //! - `refusal` — why a request was refused.
 
 pub(crate) mod account;
 pub(crate) mod conn;
+pub(crate) mod lines;
+pub(crate) mod order;
 pub(crate) mod refusal;
 pub(crate) mod talk;

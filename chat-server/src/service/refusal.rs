@@ -84,7 +84,10 @@ impl From<PoolError> for Refusal {
 
 impl From<HubError> for Refusal {
     fn from(e: HubError) -> Self {
-        Refusal::new(e.code(), e.to_string())
+        Refusal {
+            retry_after: e.retry_after(),
+            ..Refusal::new(e.code(), e.to_string())
+        }
     }
 }
 

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{ErrorCode, PrivateSaid};
+use chat_core::limits::QUOTE_CHARS;
+use chat_core::protocol::{ErrorCode, PrivateSaid, Quote};
 use chat_core::validate;
 
 use super::conn::Conn;
@@ -30,13 +31,19 @@ const STALLED_AFTER: Duration = Duration::from_secs(1);
 /// Longest a sender waits after one line.
 const MAX_YIELD: Duration = Duration::from_secs(2);
 
-/// A line to the sender's room (`notice`: said as an IRC `NOTICE`). Every member gets it, the
-/// sender included, as a `message` event; it joins the room's history (the default room's is
-/// written to disk too). On a node of a cluster it is published, and delivered as it comes back.
+/// A line to the sender's room (`notice`: said as an IRC `NOTICE`; `reply_to`: the line of the
+/// room it answers). Every member gets it, the sender included, as a `message` event; it joins
+/// the room's history (the default room's is written to disk too). On a node of a cluster it
+/// is published, and delivered as it comes back.
 #[inline(never)]
-pub(crate) fn say(conn: &Conn, text: String, notice: bool) -> Result<(), Refusal> {
+pub(crate) fn say(
+    conn: &Conn,
+    text: String,
+    notice: bool,
+    reply_to: Option<u64>,
+) -> Result<(), Refusal> {
     validate::text(&text)?;
-    let Some(spoken) = conn.shared.hub.say(&conn.peer, text, notice)? else {
+    let Some(spoken) = conn.shared.hub.say(&conn.peer, text, notice, reply_to)? else {
         // Published to the cluster: delivered (the sender's copy too) as it comes back.
         return Ok(());
     };
@@ -89,7 +96,13 @@ impl Sent {
 /// without an account): a conversation kept under a guest's name would be read by whoever
 /// registers that name later.
 #[inline(never)]
-pub(crate) fn private(conn: &Conn, to: &str, text: String, notice: bool) -> Result<Sent, Refusal> {
+pub(crate) fn private(
+    conn: &Conn,
+    to: &str,
+    text: String,
+    notice: bool,
+    reply_to: Option<u64>,
+) -> Result<Sent, Refusal> {
     validate::text(&text)?;
     if validate::login(to).is_err() {
         // No such login can exist; and a peer's long text is not echoed back.
@@ -107,6 +120,31 @@ pub(crate) fn private(conn: &Conn, to: &str, text: String, notice: bool) -> Resu
         ));
     };
     let keep = !recipient.guest && !peer.login().is_some_and(|l| l.guest);
+    let quote = match reply_to {
+        Some(line) => {
+            let me = peer.login().map(|l| l.key.clone()).unwrap_or_default();
+            let answered = shared
+                .archive
+                .private_message(&me, &key, line)
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    Refusal::new(
+                        ErrorCode::MessageNotFound,
+                        "there is no such message in this conversation",
+                    )
+                })?;
+            Some(Quote {
+                line,
+                from: answered.from,
+                excerpt: if answered.deleted {
+                    String::new()
+                } else {
+                    answered.text.chars().take(QUOTE_CHARS).collect()
+                },
+            })
+        }
+        None => None,
+    };
     let id = shared.archive.next_private_id();
     let said = PrivateSaid {
         from: peer.name().to_owned(),
@@ -114,9 +152,14 @@ pub(crate) fn private(conn: &Conn, to: &str, text: String, notice: bool) -> Resu
         text,
         time: shared.config.clock.now_ms(),
         id,
+        reply_to: quote,
+        ..Default::default()
     };
     let time = said.time;
-    match shared.hub.private(peer, &key, &said.text, id, notice)? {
+    match shared
+        .hub
+        .private(peer, &key, &said.text, id, notice, said.reply_to.as_ref())?
+    {
         Some(Delivered { to, behind }) => {
             if keep {
                 shared.archive.private(said);

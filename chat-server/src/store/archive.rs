@@ -17,7 +17,7 @@ use chat_core::validate::login_key;
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::error::{Result, ServerError};
-use crate::store::{Kept, KeptMessages, MailStore, SaidStore};
+use crate::store::{Kept, KeptMessages, MailStore, Place, SaidStore};
 
 /// Jobs that may wait for the archive thread; beyond this, senders wait (back pressure).
 const QUEUE: usize = 64 * 1024;
@@ -46,6 +46,31 @@ enum Job {
         before: Option<u64>,
         limit: usize,
         reply: Sender<Result<(Vec<PrivateSaid>, bool)>>,
+    },
+    /// A default-room line that changed; `done`, when given, hears once it is on disk.
+    ReplaceRoomLine(Said, Option<Sender<Result<()>>>),
+    /// A private message that changed; `done` as above.
+    ReplacePrivate(PrivateSaid, Option<Sender<Result<()>>>),
+    PrivateMessage {
+        a: String,
+        b: String,
+        id: u64,
+        reply: Sender<Result<Option<PrivateSaid>>>,
+    },
+    Marker {
+        reader: String,
+        place: Place,
+        line: u64,
+        receipt: bool,
+    },
+    Markers {
+        reader: String,
+        reply: Sender<Result<Vec<(Place, u64, bool)>>>,
+    },
+    MarkerOf {
+        reader: String,
+        place: Place,
+        reply: Sender<Result<Option<(u64, bool)>>>,
     },
     /// Write what is queued and end (the store can then be opened again).
     Stop,
@@ -172,6 +197,73 @@ impl Archive {
         wait.recv().map_err(|_| gone())?
     }
 
+    /// Rewrites a default-room line whose reactions changed (not waited for).
+    pub(crate) fn replace_room_line(&self, said: Said) {
+        self.send(Job::ReplaceRoomLine(said, None));
+    }
+
+    /// Rewrites a default-room line that was edited or deleted; returns once it is on disk.
+    pub(crate) fn replace_room_line_durably(&self, said: Said) -> Result<()> {
+        let (done, wait) = bounded(1);
+        self.send(Job::ReplaceRoomLine(said, Some(done)));
+        wait.recv().map_err(|_| gone())?
+    }
+
+    /// Rewrites a private message whose reactions changed (not waited for).
+    pub(crate) fn replace_private(&self, said: PrivateSaid) {
+        self.send(Job::ReplacePrivate(said, None));
+    }
+
+    /// Rewrites a private message that was edited or deleted; returns once it is on disk.
+    pub(crate) fn replace_private_durably(&self, said: PrivateSaid) -> Result<()> {
+        let (done, wait) = bounded(1);
+        self.send(Job::ReplacePrivate(said, Some(done)));
+        wait.recv().map_err(|_| gone())?
+    }
+
+    /// Message `id` of the conversation of `a` and `b` (login keys), if kept.
+    pub(crate) fn private_message(&self, a: &str, b: &str, id: u64) -> Result<Option<PrivateSaid>> {
+        let (reply, wait) = bounded(1);
+        self.send(Job::PrivateMessage {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            id,
+            reply,
+        });
+        wait.recv().map_err(|_| gone())?
+    }
+
+    /// Notes how far `reader` read `place` (not waited for).
+    pub(crate) fn mark_read(&self, reader: &str, place: Place, line: u64, receipt: bool) {
+        self.send(Job::Marker {
+            reader: reader.to_owned(),
+            place,
+            line,
+            receipt,
+        });
+    }
+
+    /// Every read marker of `reader`.
+    pub(crate) fn markers(&self, reader: &str) -> Result<Vec<(Place, u64, bool)>> {
+        let (reply, wait) = bounded(1);
+        self.send(Job::Markers {
+            reader: reader.to_owned(),
+            reply,
+        });
+        wait.recv().map_err(|_| gone())?
+    }
+
+    /// `reader`'s marker in `place`.
+    pub(crate) fn marker(&self, reader: &str, place: Place) -> Result<Option<(u64, bool)>> {
+        let (reply, wait) = bounded(1);
+        self.send(Job::MarkerOf {
+            reader: reader.to_owned(),
+            place,
+            reply,
+        });
+        wait.recv().map_err(|_| gone())?
+    }
+
     /// Writes what is queued and waits for the thread to end, letting go of the store.
     pub(crate) fn stop(&self) {
         self.send(Job::Stop);
@@ -261,6 +353,51 @@ fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
                     reply,
                 } => {
                     let _ = reply.send(store.conversation(&a, &b, before, limit));
+                }
+                Job::ReplaceRoomLine(said, done) => {
+                    let written = store.replace_room_line(&said);
+                    match done {
+                        Some(done) => after_flush.push((done, written)),
+                        None => {
+                            if let Err(e) = written {
+                                tracing::error!("cannot rewrite a room line: {e}");
+                            }
+                        }
+                    }
+                }
+                Job::ReplacePrivate(said, done) => {
+                    let written = store.replace_private(&said);
+                    match done {
+                        Some(done) => after_flush.push((done, written)),
+                        None => {
+                            if let Err(e) = written {
+                                tracing::error!("cannot rewrite a private message: {e}");
+                            }
+                        }
+                    }
+                }
+                Job::PrivateMessage { a, b, id, reply } => {
+                    let _ = reply.send(store.private_message(&a, &b, id));
+                }
+                Job::Marker {
+                    reader,
+                    place,
+                    line,
+                    receipt,
+                } => {
+                    if let Err(e) = store.set_marker(&reader, &place, line, receipt) {
+                        tracing::error!("cannot keep a read marker: {e}");
+                    }
+                }
+                Job::Markers { reader, reply } => {
+                    let _ = reply.send(store.markers(&reader));
+                }
+                Job::MarkerOf {
+                    reader,
+                    place,
+                    reply,
+                } => {
+                    let _ = reply.send(store.marker(&reader, &place));
                 }
                 Job::Stop => stop = true,
             }

@@ -22,7 +22,7 @@ use std::path::Path;
 pub use accounts::{Account, Accounts, Created};
 #[cfg(feature = "cluster")]
 pub use postgres::Postgres;
-pub use said::{CONVERSATION_KEPT, Kept, KeptMessages, OFFLINE_PER_RECIPIENT, SaidStore};
+pub use said::{CONVERSATION_KEPT, Kept, KeptMessages, OFFLINE_PER_RECIPIENT, Place, SaidStore};
 pub use sessions::{LocalTokens, SessionRecord, SessionStore, TokenHash};
 
 use chat_core::protocol::PrivateSaid;

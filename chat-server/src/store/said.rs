@@ -10,6 +10,9 @@
 //! - `conversations`: the two login keys in order, separated and ended by 0, then the message id
 //!   (u64) → `PrivateSaid`; at most [`CONVERSATION_KEPT`] per pair.
 //! - `meta`: `private_id` → the highest private message id written (u64).
+//! - `read_markers`: the reader's login key, 0, `r` (a room) or `w` (a conversation), 0, the
+//!   room's key or the other login's key → the last line read (u64) and whether the other user
+//!   of a conversation may know (1 byte).
 //!
 //! Only the archive thread (`archive`) writes here.
 
@@ -48,6 +51,37 @@ pub struct SaidStore {
     offline_dropped: sled::Tree,
     conversations: sled::Tree,
     meta: sled::Tree,
+    read_markers: sled::Tree,
+}
+
+/// What a read marker is for: a room (by key) or a conversation (by the other user's key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Place {
+    Room(String),
+    With(String),
+}
+
+impl Place {
+    fn key(&self, reader: &str) -> Vec<u8> {
+        let (kind, name) = match self {
+            Place::Room(room) => (b'r', room),
+            Place::With(with) => (b'w', with),
+        };
+        let mut key = reader.as_bytes().to_vec();
+        key.extend_from_slice(&[0, kind, 0]);
+        key.extend_from_slice(name.as_bytes());
+        key
+    }
+
+    fn parse(rest: &[u8]) -> Option<Self> {
+        let (kind, name) = (rest.first()?, rest.get(2..)?);
+        let name = String::from_utf8(name.to_vec()).ok()?;
+        match kind {
+            b'r' => Some(Place::Room(name)),
+            b'w' => Some(Place::With(name)),
+            _ => None,
+        }
+    }
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -98,6 +132,7 @@ impl SaidStore {
             offline_dropped: db.open_tree("offline_dropped")?,
             conversations: db.open_tree("conversations")?,
             meta: db.open_tree("meta")?,
+            read_markers: db.open_tree("read_markers")?,
         })
     }
 
@@ -278,4 +313,91 @@ impl SaidStore {
         self.offline_dropped.remove(recipient_key)?;
         Ok(())
     }
+
+    /// Rewrites a default-room line that changed (an edit, a deletion, its reactions), if the
+    /// history still keeps it.
+    pub fn replace_room_line(&self, said: &Said) -> Result<()> {
+        let key = said.id.to_be_bytes();
+        if self.room_lines.contains_key(key)? {
+            self.room_lines.insert(key, encode("room line", said)?)?;
+        }
+        Ok(())
+    }
+
+    /// The message `id` of the conversation of `a` and `b`, if kept.
+    pub fn private_message(&self, a: &str, b: &str, id: u64) -> Result<Option<PrivateSaid>> {
+        let mut key = conversation_prefix(a, b);
+        key.extend_from_slice(&id.to_be_bytes());
+        self.conversations
+            .get(key)?
+            .map(|v| decode("private message", &v))
+            .transpose()
+    }
+
+    /// Rewrites a private message that changed, in its conversation and, while it waits for
+    /// its recipient, in the recipient's kept messages.
+    pub fn replace_private(&self, said: &PrivateSaid) -> Result<()> {
+        let (from, to) = (
+            chat_core::validate::login_key(&said.from),
+            chat_core::validate::login_key(&said.to),
+        );
+        let mut key = conversation_prefix(&from, &to);
+        key.extend_from_slice(&said.id.to_be_bytes());
+        if self.conversations.contains_key(&key)? {
+            self.conversations
+                .insert(key, encode("private message", said)?)?;
+        }
+        let mut kept = offline_prefix(&to);
+        kept.extend_from_slice(&said.id.to_be_bytes());
+        if self.offline.contains_key(&kept)? {
+            let copy = Kept { said: said.clone() };
+            self.offline.insert(kept, encode("kept message", &copy)?)?;
+        }
+        Ok(())
+    }
+
+    /// Notes that `reader` read `place` up to `line` (a marker never goes back); `receipt`:
+    /// the other user of a conversation may know.
+    pub fn set_marker(&self, reader: &str, place: &Place, line: u64, receipt: bool) -> Result<()> {
+        let key = place.key(reader);
+        let before = self
+            .read_markers
+            .get(&key)?
+            .map_or(0, |v| number(&v[..v.len().min(8)]));
+        let mut value = line.max(before).to_be_bytes().to_vec();
+        value.push(u8::from(receipt));
+        self.read_markers.insert(key, value)?;
+        Ok(())
+    }
+
+    /// Where `reader` is in `place`: the last line read, and whether a receipt may be told.
+    pub fn marker(&self, reader: &str, place: &Place) -> Result<Option<(u64, bool)>> {
+        Ok(self
+            .read_markers
+            .get(place.key(reader))?
+            .map(|v| marker_value(&v)))
+    }
+
+    /// Every marker of `reader`.
+    pub fn markers(&self, reader: &str) -> Result<Vec<(Place, u64, bool)>> {
+        let mut prefix = reader.as_bytes().to_vec();
+        prefix.push(0);
+        let mut out = Vec::new();
+        for item in self.read_markers.scan_prefix(&prefix) {
+            let (k, v) = item?;
+            if let Some(place) = Place::parse(&k[prefix.len()..]) {
+                let (line, receipt) = marker_value(&v);
+                out.push((place, line, receipt));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A marker's line and receipt flag.
+fn marker_value(v: &[u8]) -> (u64, bool) {
+    (
+        number(&v[..v.len().min(8)]),
+        v.get(8).is_none_or(|b| *b != 0),
+    )
 }

@@ -132,9 +132,11 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     // Members on different nodes see the room's lines in the same order.
     for i in 0..20 {
         ana.send(Request::Say {
+            reply_to: None,
             text: format!("ana {i}"),
         });
         ben.send(Request::Say {
+            reply_to: None,
             text: format!("ben {i}"),
         });
     }
@@ -154,6 +156,7 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     assert_eq!(at_ana, at_ben, "one order for every member");
     // Private messages reach a user on any node.
     cai.request(Request::Private {
+        reply_to: None,
         to: "ana".into(),
         text: "desde n3".into(),
     });
@@ -191,6 +194,7 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     });
     // A room line said on one node is in the default room's history on another.
     ben.send(Request::Say {
+        reply_to: None,
         text: "para la historia".into(),
     });
     ben.expect("own line back", |m| said(m, "ben", "para la historia"));
@@ -406,6 +410,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
         !cluster.nodes[0].handle().cluster_status().unwrap().up
     });
     fede.send(Request::Say {
+        reply_to: None,
         text: "¿hay alguien?".into(),
     });
     fede.expect("not sent", |m| {
@@ -428,6 +433,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     cluster.wait_for_nodes(3);
     eventually("a line goes through again", || {
         fede.send(Request::Say {
+            reply_to: None,
             text: "de vuelta".into(),
         });
         let got = gala.settle();
@@ -450,6 +456,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     cluster.redis.resume();
     eventually("a line goes through after the pause", || {
         gala.send(Request::Say {
+            reply_to: None,
             text: "sigo aquí".into(),
         });
         fede.settle().iter().any(|m| said(m, "gala", "sigo aquí"))

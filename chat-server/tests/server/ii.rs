@@ -117,6 +117,7 @@ fn two_ii_clients_and_a_native_client_talk_in_a_room_and_privately() {
     ivan.expect("#lobby", "<iria> hola desde ii");
     // From the native client to the room.
     nora.send(Request::Say {
+        reply_to: None,
         text: "buenas, soy nora".into(),
     });
     iria.expect("#lobby", "<nora> buenas, soy nora");
@@ -130,6 +131,7 @@ fn two_ii_clients_and_a_native_client_talk_in_a_room_and_privately() {
     });
     // Private, native to ii.
     nora.request(Request::Private {
+        reply_to: None,
         to: "ivan".into(),
         text: "solo para ivan".into(),
     });
@@ -142,6 +144,7 @@ fn two_ii_clients_and_a_native_client_talk_in_a_room_and_privately() {
     });
     ivan.expect("#taller", "nora");
     nora.send(Request::Say {
+        reply_to: None,
         text: "¿qué tal el taller?".into(),
     });
     ivan.expect("#taller", "<nora> ¿qué tal el taller?");

@@ -231,6 +231,7 @@ fn irc_and_native_clients_talk_in_the_same_rooms_both_ways() {
     });
     // Native to IRC.
     nina.send(Request::Say {
+        reply_to: None,
         text: "hola desde el cliente".into(),
     });
     let got = irene.expect("nina's line", |l| l.command == "PRIVMSG");
@@ -245,6 +246,7 @@ fn irc_and_native_clients_talk_in_the_same_rooms_both_ways() {
         matches!(m, ServerMessage::Private { from, text, .. } if from == "irene" && text == "psst")
     });
     nina.request(Request::Private {
+        reply_to: None,
         to: "irene".into(),
         text: "dime".into(),
     });
@@ -466,6 +468,7 @@ fn guests_join_under_a_free_nick_and_leave_nothing_behind() {
     }
     // Private messages reach a guest while it is online, both ways.
     nina.request(Request::Private {
+        reply_to: None,
         to: "gus".into(),
         text: "hola".into(),
     });
@@ -483,6 +486,7 @@ fn guests_join_under_a_free_nick_and_leave_nothing_behind() {
     gus.until_closed();
     nina.settle();
     let refused = nina.refused(Request::Private {
+        reply_to: None,
         to: "gus".into(),
         text: "¿sigues?".into(),
     });

@@ -30,6 +30,7 @@ fn connections_beyond_the_per_address_limit_are_refused_with_a_reason() {
         );
     }
     ana.send(Request::Say {
+        reply_to: None,
         text: "sigo".into(),
     });
     ana.expect("echo", |m| said(m, "ana", "sigo"));
@@ -69,6 +70,7 @@ fn flooding_is_slowed_to_the_rate_then_disconnected_if_it_goes_on() {
     let line = encode(&ClientFrame {
         id: 1,
         request: Request::Say {
+            reply_to: None,
             text: "spam".into(),
         },
     })
@@ -93,6 +95,7 @@ fn flooding_is_slowed_to_the_rate_then_disconnected_if_it_goes_on() {
         Some(CloseReason::Flood)
     );
     bob.send(Request::Say {
+        reply_to: None,
         text: "tranquilo".into(),
     });
     bob.expect("echo", |m| said(m, "bob", "tranquilo"));
@@ -176,6 +179,7 @@ fn a_client_dribbling_one_byte_at_a_time_is_dropped_at_the_handshake_deadline() 
     );
     // The logged-in user was never affected by the deadline.
     ana.send(Request::Say {
+        reply_to: None,
         text: "hola".into(),
     });
     ana.expect("echo", |m| said(m, "ana", "hola"));
@@ -220,6 +224,7 @@ fn repeated_failed_logins_are_slowed_down() {
         other => panic!("{other:?}"),
     }
     bystander.send(Request::Say {
+        reply_to: None,
         text: "sin problema".into(),
     });
     bystander.expect("echo", |m| said(m, "bystander", "sin problema"));

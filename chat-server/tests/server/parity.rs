@@ -95,7 +95,10 @@ impl Speaker for Native {
     }
 
     fn say(&mut self, text: &str) {
-        self.0.send(Request::Say { text: text.into() });
+        self.0.send(Request::Say {
+            reply_to: None,
+            text: text.into(),
+        });
         self.0.expect(
             "my line back",
             |m| matches!(m, ServerMessage::Message { text: t, .. } if t == text),
@@ -131,7 +134,10 @@ impl Speaker for Native {
     fn blurt(&mut self, n: usize) {
         let line = chat_core::frame::encode(&chat_core::protocol::ClientFrame {
             id: 1,
-            request: Request::Say { text: "bla".into() },
+            request: Request::Say {
+                reply_to: None,
+                text: "bla".into(),
+            },
         })
         .unwrap();
         self.0.send_raw(&line.repeat(n));

@@ -42,6 +42,7 @@ fn requests_before_hello_and_before_login_are_refused_and_the_connection_stays()
     c.hello();
     assert_eq!(
         c.refused(Request::Say {
+            reply_to: None,
             text: "hola".into()
         }),
         ErrorCode::LoginRequired
@@ -84,6 +85,7 @@ fn malformed_frames_get_an_error_and_the_connection_keeps_working() {
         assert_eq!(error_code(&m), Some(ErrorCode::Malformed), "{m:?}");
     }
     ana.send(Request::Say {
+        reply_to: None,
         text: "sigo aquí".into(),
     });
     ana.expect("echo", |m| said(m, "ana", "sigo aquí"));
@@ -111,6 +113,7 @@ fn an_oversized_frame_closes_that_connection_only() {
         }
     )));
     ana.send(Request::Say {
+        reply_to: None,
         text: "still fine".into(),
     });
     ana.expect("echo", |m| said(m, "ana", "still fine"));
@@ -227,6 +230,7 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
     let line = encode(&ClientFrame {
         id: 1,
         request: Request::Say {
+            reply_to: None,
             text: "x".repeat(1900),
         },
     })
@@ -257,6 +261,7 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
             &encode(&ClientFrame {
                 id: 2,
                 request: Request::Say {
+                    reply_to: None,
                     text: "done".into(),
                 },
             })
@@ -305,7 +310,10 @@ fn a_member_that_pauses_reading_gets_every_message_whole_and_in_order() {
     let text = |i: usize| format!("{i:06}{}", "y".repeat(1_990));
     let mut bytes = Vec::new();
     for i in 0..MESSAGES {
-        let say = Request::Say { text: text(i) };
+        let say = Request::Say {
+            reply_to: None,
+            text: text(i),
+        };
         bytes.extend(
             encode(&ClientFrame {
                 id: 1,
@@ -503,7 +511,10 @@ fn a_member_that_reads_slowly_slows_an_unthrottled_sender_instead_of_being_dropp
         bytes.extend(
             encode(&ClientFrame {
                 id: 1,
-                request: Request::Say { text: text(i) },
+                request: Request::Say {
+                    reply_to: None,
+                    text: text(i),
+                },
             })
             .unwrap(),
         );

@@ -43,6 +43,7 @@ fn creator_disconnect_deletes_its_rooms_and_moves_their_members() {
         other => panic!("{other:?}"),
     }
     bob.send(Request::Say {
+        reply_to: None,
         text: "¿y ana?".into(),
     });
     eve.expect("bob in the lobby", |m| said(m, "bob", "¿y ana?"));

@@ -6,7 +6,10 @@ use chat_core::protocol::{Presence, Request, Said, ServerMessage};
 use super::harness::{Client, TestServer, entered};
 
 fn say(c: &mut Client, text: &str) {
-    c.send(Request::Say { text: text.into() });
+    c.send(Request::Say {
+        reply_to: None,
+        text: text.into(),
+    });
     c.expect(
         "own echo",
         |m| matches!(m, ServerMessage::Message { text: t, .. } if t == text),
@@ -87,7 +90,10 @@ fn the_history_in_entered_fits_a_frame_even_with_the_longest_lines_in_four_byte_
     }));
     let wide: String = std::iter::repeat_n('𠀀', 2000).collect();
     for _ in 0..60 {
-        ana.send(Request::Say { text: wide.clone() });
+        ana.send(Request::Say {
+            reply_to: None,
+            text: wide.clone(),
+        });
     }
     say(&mut ana, "la última");
     let mut bob = server.user("bob");
@@ -163,6 +169,7 @@ fn a_private_message_to_someone_offline_is_kept_and_delivered_at_the_next_login_
     server.wait_connections(1);
     for text in ["primero", "segundo"] {
         match ana.request(Request::Private {
+            reply_to: None,
             to: "BOB".into(),
             text: text.into(),
         }) {
@@ -222,6 +229,7 @@ fn kept_messages_are_bounded_and_the_recipient_is_told_how_many_went() {
     let extra = 3;
     for i in 0..OFFLINE_PER_RECIPIENT + extra {
         ana.send(Request::Private {
+            reply_to: None,
             to: "bob".into(),
             text: format!("n{i}"),
         });
@@ -260,16 +268,19 @@ fn a_conversation_is_kept_and_seen_again_from_another_session() {
     let mut ana = server.user("ana");
     let mut bob = server.user("bob");
     ana.request(Request::Private {
+        reply_to: None,
         to: "bob".into(),
         text: "hola bob".into(),
     });
     bob.request(Request::Private {
+        reply_to: None,
         to: "ana".into(),
         text: "hola ana".into(),
     });
     drop(ana);
     server.wait_connections(1);
     bob.request(Request::Private {
+        reply_to: None,
         to: "ana".into(),
         text: "¿sigues ahí?".into(),
     });
@@ -362,6 +373,7 @@ fn presence_away_back_and_idle_are_told_to_the_room_and_shown_in_lists() {
         matches!(m, ServerMessage::Presence { login, presence: Presence::Away, .. } if login == "ana")
     });
     ana.send(Request::Say {
+        reply_to: None,
         text: "aquí estoy".into(),
     });
     bob.expect("ana back", |m| {
@@ -372,6 +384,7 @@ fn presence_away_back_and_idle_are_told_to_the_room_and_shown_in_lists() {
         room: "lejos".into(),
     }));
     cid.request(Request::Private {
+        reply_to: None,
         to: "bob".into(),
         text: "hola".into(),
     });
@@ -415,6 +428,7 @@ fn typing_notices_pass_at_most_every_three_seconds_and_say_when_they_end() {
     );
     // A message ends the notice; the next one goes through at once.
     ana.request(Request::Private {
+        reply_to: None,
         to: "bob".into(),
         text: "listo".into(),
     });

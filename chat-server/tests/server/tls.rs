@@ -76,7 +76,10 @@ fn chat_works_over_tls_and_the_certificate_is_pinned_on_first_use() {
     }
     // Large enough to span several TLS records.
     let text = "ñ".repeat(1900);
-    ana.send(Request::Say { text: text.clone() });
+    ana.send(Request::Say {
+        reply_to: None,
+        text: text.clone(),
+    });
     let got = wait_for(&bob, |m| matches!(m, ServerMessage::Message { .. }));
     match got {
         ServerMessage::Message {

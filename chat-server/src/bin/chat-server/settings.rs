@@ -148,6 +148,10 @@ settings! {
     /// Name of the room every client lands in [default: lobby]
     #[arg(long, env = "CHAT_DEFAULT_ROOM", value_name = "NAME")]
     default_room: String => plain(default_room),
+    /// Logins of the server's administrators, who keep order in every room (the default one
+    /// too) and receive reports; repeat the flag, or separate by commas [default: none]
+    #[arg(long = "admin", env = "CHAT_ADMINS", value_name = "LOGIN", value_delimiter = ',')]
+    admins: Vec<String> => plain(admins),
     /// bcrypt cost for new passwords, 10 to 31 [default: 10]
     #[arg(long, env = "CHAT_BCRYPT_COST", value_name = "N")]
     bcrypt_cost: u32 => plain(bcrypt_cost),

@@ -18,21 +18,26 @@
 //!   events in the order its state changed;
 //! - locks are taken in the order hub → a room's lines → outboxes.
 
+mod actions;
 mod moving;
+mod order;
 mod presence;
 mod remote;
 mod room;
 mod said;
 mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
-use chat_core::protocol::{CloseReason, ErrorCode, Presence, RoomClosedReason, Said};
+use chat_core::protocol::{
+    CloseReason, ErrorCode, Presence, RoomClosedReason, Said, ServerMessage,
+};
 use chat_core::validate::room_key;
 
+pub use actions::toggle;
 pub use moving::Entered;
 pub use presence::Away;
 pub use said::{Delivered, Page};
@@ -74,12 +79,40 @@ pub enum HubError {
     /// The cluster cannot be reached: the change would not be seen on other nodes.
     #[error("the other servers cannot be reached for a moment; try again")]
     ClusterUnreachable,
+    /// No line with that number where the user said (or not one it can see).
+    #[error("there is no such message here (it may be too old)")]
+    MessageNotFound,
+    /// Not the user's to do: another's line, a room it does not keep order in.
+    #[error("that is not yours to do")]
+    NotAllowed,
+    /// The user is muted in its room for this many more milliseconds.
+    #[error("you are muted in this room for {} more seconds", .0.div_ceil(1000))]
+    Muted(u64),
+    /// The room is in slow mode: the user may speak again in this many milliseconds.
+    #[error("this room is in slow mode: you may speak again in {} seconds", .0.div_ceil(1000))]
+    SlowMode(u64),
+    /// The user was removed from the room and may not enter it while it lives.
+    #[error("you were removed from that room and cannot enter it while it lasts")]
+    RemovedFromRoom,
+    /// The line carries as many different reactions as it may.
+    #[error("that message has as many different reactions as it may")]
+    TooManyReactions,
     /// An invariant did not hold.
     #[error("the server could not do that")]
     Internal,
 }
 
 impl HubError {
+    /// When the user may try again, for a refusal that says.
+    pub fn retry_after(self) -> Option<std::time::Duration> {
+        match self {
+            HubError::Muted(ms) | HubError::SlowMode(ms) => {
+                Some(std::time::Duration::from_millis(ms.max(1)))
+            }
+            _ => None,
+        }
+    }
+
     /// The wire code.
     pub fn code(self) -> ErrorCode {
         match self {
@@ -91,6 +124,12 @@ impl HubError {
             HubError::TooManyRooms | HubError::TooManyRoomsForUser(_) => ErrorCode::TooManyRooms,
             HubError::NotInRoom => ErrorCode::Invalid,
             HubError::ClusterUnreachable => ErrorCode::ServerBusy,
+            HubError::MessageNotFound => ErrorCode::MessageNotFound,
+            HubError::NotAllowed => ErrorCode::NotAllowed,
+            HubError::Muted(_) => ErrorCode::Muted,
+            HubError::SlowMode(_) => ErrorCode::SlowMode,
+            HubError::RemovedFromRoom => ErrorCode::RemovedFromRoom,
+            HubError::TooManyReactions => ErrorCode::TooManyReactions,
             HubError::Internal => ErrorCode::Internal,
         }
     }
@@ -173,6 +212,12 @@ pub struct Hub {
     line_ids: AtomicU64,
     /// The time the hub reads.
     clock: ServerClock,
+    /// The server's administrators, by login key: they keep order in every room.
+    admins: HashSet<String>,
+    /// Rooms with lines whose reactions changed since members were last told, by key.
+    reacted: Mutex<HashSet<String>>,
+    /// The latest reports, for administrators who log in later (see `order`).
+    reports: Mutex<VecDeque<ServerMessage>>,
 }
 
 /// What `login` did to an earlier session of the same account.
@@ -221,7 +266,19 @@ impl Hub {
             bus: OnceLock::new(),
             line_ids: AtomicU64::new(first_id),
             clock,
+            admins: HashSet::new(),
+            reacted: Mutex::new(HashSet::new()),
+            reports: Mutex::new(VecDeque::new()),
         }
+    }
+
+    /// The same hub, with these administrators (logins, any case).
+    pub fn with_admins(mut self, admins: &[String]) -> Self {
+        self.admins = admins
+            .iter()
+            .map(|a| chat_core::validate::login_key(a))
+            .collect();
+        self
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {

@@ -118,8 +118,11 @@ impl Hub {
     pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
         let key = room_key(name);
         let mut state = self.write();
-        if !state.rooms.contains_key(&key) {
-            return Err(HubError::RoomNotFound);
+        let room = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
+        if let (Some(order), Some(login)) = (&room.order, peer.login())
+            && order.is_removed(&login.key)
+        {
+            return Err(HubError::RemovedFromRoom);
         }
         let entered = self.move_peer(&mut state, peer, &key)?;
         self.changed();

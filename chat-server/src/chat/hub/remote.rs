@@ -298,28 +298,21 @@ impl Hub {
     }
 
     /// A private message from another node for a user of this one.
-    pub(crate) fn remote_private(
-        &self,
-        to: &str,
-        from: &str,
-        text: &str,
-        id: u64,
-        time: i64,
-        notice: bool,
-    ) {
+    pub(crate) fn remote_private(&self, said: chat_core::protocol::PrivateSaid, notice: bool) {
         let mut state = self.write();
-        let Some(online) = state.online.get_mut(&login_key(to)) else {
+        let Some(online) = state.online.get_mut(&login_key(&said.to)) else {
             return;
         };
-        presence::add_partner(&mut online.partners, &login_key(from));
+        presence::add_partner(&mut online.partners, &login_key(&said.from));
         online.peer.event(
             &Event::at(
-                time,
+                said.time,
                 ServerMessage::Private {
-                    from: from.to_owned(),
-                    text: text.to_owned(),
+                    reply_to: said.reply_to,
+                    from: said.from,
+                    text: said.text,
                     stored: false,
-                    id,
+                    id: said.id,
                 },
             )
             .noticed(notice),

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use chat_core::limits::MAX_LISTED;
-use chat_core::protocol::{Said, ServerMessage};
+use chat_core::limits::{MAX_LISTED, QUOTE_CHARS, REACTORS_LISTED};
+use chat_core::protocol::{Quote, Reaction, Said, ServerMessage};
 
 use crate::delivery::event::Event;
 use crate::delivery::peer::{self, Peer};
@@ -26,11 +26,56 @@ const WRITTEN_HERE_MAX: usize = 128;
 /// into one send per member, which at full speed delivers several times more.
 const QUIET_AFTER: Duration = Duration::from_micros(250);
 
-/// A line of the history, with the bytes it takes in a frame (measured once, when said).
+/// A line of the history, with the bytes it takes in a frame (measured when said or changed),
+/// and everyone who reacted to it (its `said` lists the first few of each emoji).
 #[derive(Debug, Clone)]
 pub(super) struct Line {
     pub said: Arc<Said>,
     pub bytes: usize,
+    /// Each emoji on the line and who put it there, in the order the emoji first came.
+    pub reactors: Vec<(String, Vec<String>)>,
+}
+
+impl Line {
+    /// The line as kept on disk: with every reactor of each emoji, not the first few.
+    pub fn whole(&self) -> Said {
+        let mut said = Said::clone(&self.said);
+        said.reactions = self
+            .reactors
+            .iter()
+            .map(|(emoji, by)| Reaction {
+                emoji: emoji.clone(),
+                count: u32::try_from(by.len()).unwrap_or(u32::MAX),
+                by: by.clone(),
+            })
+            .collect();
+        said
+    }
+}
+
+/// The quote of a line, for the lines that answer it.
+pub(super) fn quote_of(said: &Said) -> Quote {
+    Quote {
+        line: said.id,
+        from: said.from.clone(),
+        excerpt: if said.deleted {
+            String::new()
+        } else {
+            said.text.chars().take(QUOTE_CHARS).collect()
+        },
+    }
+}
+
+/// The reactions as a line shows them: each emoji, how many, and the first few who put it.
+pub(super) fn shown(reactors: &[(String, Vec<String>)]) -> Vec<Reaction> {
+    reactors
+        .iter()
+        .map(|(emoji, by)| Reaction {
+            emoji: emoji.clone(),
+            count: u32::try_from(by.len()).unwrap_or(u32::MAX),
+            by: by.iter().take(REACTORS_LISTED).cloned().collect(),
+        })
+        .collect()
 }
 
 /// The numbered lines of a room, the newest `keep` of them.
@@ -41,20 +86,53 @@ pub(super) struct Lines {
     pub keep: usize,
     /// When the last line was said here (see [`QUIET_AFTER`]).
     last_said: Option<Instant>,
+    /// Lines whose reactions changed since members were last told (see `Hub::tell_reactions`).
+    pub reacted: BTreeSet<u64>,
 }
 
 impl Lines {
-    fn push(&mut self, said: Said) -> Arc<Said> {
+    /// Keeps a line (its reactions, as stored, complete).
+    fn push(&mut self, mut said: Said) -> Arc<Said> {
+        let reactors: Vec<(String, Vec<String>)> = std::mem::take(&mut said.reactions)
+            .into_iter()
+            .map(|r| (r.emoji, r.by))
+            .collect();
+        said.reactions = shown(&reactors);
         let said = Arc::new(said);
         let bytes = chat_core::frame::encoded_len(&*said);
         self.lines.push_back(Line {
             said: Arc::clone(&said),
             bytes,
+            reactors,
         });
         while self.lines.len() > self.keep {
             self.lines.pop_front();
         }
         said
+    }
+
+    /// The line numbered `id`, if the room still keeps it.
+    pub fn find(&self, id: u64) -> Option<&Line> {
+        let at = self.lines.partition_point(|l| l.said.id < id);
+        self.lines.get(at).filter(|l| l.said.id == id)
+    }
+
+    /// Changes the line numbered `id` (its text, its reactors): `change` gets a copy of what it
+    /// says and its reactors; the line then says that, re-measured. Returns the line as it is
+    /// now, or `None` if the room no longer keeps it.
+    pub fn change(
+        &mut self,
+        id: u64,
+        change: impl FnOnce(&mut Said, &mut Vec<(String, Vec<String>)>),
+    ) -> Option<&Line> {
+        let at = self.lines.partition_point(|l| l.said.id < id);
+        let line = self.lines.get_mut(at).filter(|l| l.said.id == id)?;
+        let mut said = Said::clone(&line.said);
+        change(&mut said, &mut line.reactors);
+        said.reactions = shown(&line.reactors);
+        line.bytes = chat_core::frame::encoded_len(&said);
+        line.said = Arc::new(said);
+        Some(line)
     }
 
     /// The newest lines before `before` (all when `None`) that fit in `budget` bytes, at most
@@ -136,6 +214,8 @@ pub(super) struct Room {
     slots: HashMap<u64, usize>,
     roster: Roster,
     lines: Mutex<Lines>,
+    /// What its creator (or an administrator) set to keep order; nothing until then.
+    pub order: Option<Box<super::order::Order>>,
 }
 
 impl Room {
@@ -151,6 +231,7 @@ impl Room {
             next_id: said.last().map_or(1, |s| s.id + 1),
             keep,
             last_said: None,
+            reacted: BTreeSet::new(),
         };
         for s in said {
             lines.push(s);
@@ -163,6 +244,7 @@ impl Room {
             slots: HashMap::new(),
             roster: Roster::default(),
             lines: Mutex::new(lines),
+            order: None,
         }
     }
 
@@ -264,6 +346,7 @@ impl Room {
                 from: said.from.clone(),
                 text: said.text.clone(),
                 id: said.id,
+                reply_to: said.reply_to.clone(),
             },
         )
         .noticed(notice);
@@ -288,6 +371,7 @@ impl Room {
         text: String,
         time: i64,
         notice: bool,
+        reply_to: Option<Quote>,
         ids: &AtomicU64,
     ) -> (Arc<Said>, Option<Arc<Peer>>, WriteHere) {
         let mut lines = self.lines();
@@ -300,6 +384,7 @@ impl Room {
                 from: from.name().to_owned(),
                 text: text.clone(),
                 id,
+                reply_to: reply_to.clone(),
             },
         )
         .sent_by(from.id)
@@ -310,6 +395,8 @@ impl Room {
             text,
             time,
             id,
+            reply_to,
+            ..Default::default()
         });
         let now = Instant::now();
         let quiet = lines
@@ -373,6 +460,7 @@ mod tests {
             text: text.into(),
             time: 1,
             id,
+            ..Default::default()
         }
     }
 
@@ -474,7 +562,7 @@ mod tests {
         let mut room = Room::new("r", None, 5, Vec::new());
         let mut members = members(&mut room, &ready, 3);
         let ids = AtomicU64::new(1);
-        let (_, behind, write) = room.say(&members[0].0, "hola".into(), 1, false, &ids);
+        let (_, behind, write) = room.say(&members[0].0, "hola".into(), 1, false, None, &ids);
         assert!(behind.is_none());
         write.now();
         for (_, client) in &mut members {
@@ -486,7 +574,7 @@ mod tests {
         // A line said as if at once after another (a time no clock can pass, so never quiet):
         // the room is busy, and the line is the writers' (here, nobody's) to send.
         room.lines().last_said = Some(Instant::now() + Duration::from_secs(3600));
-        let (_, _, write) = room.say(&members[1].0, "otra".into(), 2, false, &ids);
+        let (_, _, write) = room.say(&members[1].0, "otra".into(), 2, false, None, &ids);
         write.now();
         for (_, client) in &mut members {
             assert_eq!(next_text(client, Duration::from_millis(200)), None);

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use chat_core::frame::room_for_rows;
-use chat_core::protocol::{ErrorCode, Said, ServerMessage};
+use chat_core::protocol::{ErrorCode, Quote, Said, ServerMessage};
 use chat_core::validate::room_key;
 
+use super::room::quote_of;
 use super::{Hub, HubError, presence};
 use crate::chat::bus::BusEvent;
 use crate::delivery::event::Event;
@@ -54,11 +55,16 @@ impl Hub {
     /// On a node of a cluster the line is published instead, and every node (this one too)
     /// delivers it as it comes back, in the cluster's order: `Ok(None)`. If it cannot be
     /// published, the sender is told.
+    ///
+    /// `reply_to`: the line of the room it answers (quoted with it). A member muted in the
+    /// room, or speaking again too soon in slow mode, is refused (the room's creator and
+    /// administrators never are).
     pub fn say(
         &self,
         peer: &Arc<Peer>,
         text: String,
         notice: bool,
+        reply_to: Option<u64>,
     ) -> Result<Option<Spoken>, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
@@ -67,6 +73,20 @@ impl Hub {
             .get(&login.key)
             .ok_or(HubError::LoginRequired)?;
         let room = state.rooms.get(&online.room).ok_or(HubError::Internal)?;
+        if let Some(order) = &room.order
+            && !self.keeps_order(&state, &login.key, &online.room)
+        {
+            order.may_say(&login.key, self.clock.now_ms())?;
+        }
+        let quote = match reply_to {
+            Some(id) => Some(
+                room.lines()
+                    .find(id)
+                    .map(|line| quote_of(&line.said))
+                    .ok_or(HubError::MessageNotFound)?,
+            ),
+            None => None,
+        };
         if let Some(bus) = self.bus() {
             if !bus.is_up() {
                 return Err(HubError::ClusterUnreachable);
@@ -77,12 +97,13 @@ impl Hub {
                 text: text.clone(),
                 time: bus.now_ms(),
                 notice,
+                reply_to: quote,
             };
             bus.publish(event, Some(not_sent(peer, text)));
             return Ok(None);
         }
         let time = self.clock.now_ms();
-        let (said, behind, write) = room.say(peer, text, time, notice, &self.line_ids);
+        let (said, behind, write) = room.say(peer, text, time, notice, quote, &self.line_ids);
         Ok(Some(Spoken {
             said,
             in_default_room: online.room == self.default_key,
@@ -126,6 +147,7 @@ impl Hub {
         text: &str,
         id: u64,
         notice: bool,
+        reply_to: Option<&Quote>,
     ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
@@ -146,6 +168,7 @@ impl Hub {
                     id,
                     time: bus.now_ms(),
                     notice,
+                    reply_to: reply_to.cloned(),
                 },
                 Some(not_sent(from, text.to_owned())),
             );
@@ -160,6 +183,7 @@ impl Hub {
         presence::add_partner(&mut to.partners, &login.key);
         let mut behind = None;
         let event = Event::new(ServerMessage::Private {
+            reply_to: reply_to.cloned(),
             from: login.name.clone(),
             text: text.to_owned(),
             stored: false,

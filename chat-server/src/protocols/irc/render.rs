@@ -289,6 +289,7 @@ pub fn event(
             from,
             text,
             id,
+            ..
         } => privmsg(
             &mut out,
             &Text {
@@ -320,6 +321,7 @@ pub fn event(
             text,
             stored,
             id,
+            ..
         } => {
             let text = if *stored && !caps.tagged() {
                 format!("[{}] {text}", &server_time(time)[..16].replace('T', " "))
@@ -468,6 +470,7 @@ mod tests {
         let text = "ñ".repeat(2000);
         let frame = event(
             &ServerMessage::Message {
+                reply_to: None,
                 room: "𠀀".repeat(32),
                 from: "x".repeat(32),
                 text: text.clone(),

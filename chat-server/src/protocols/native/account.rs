@@ -52,6 +52,7 @@ fn enter(s: &mut Session, id: u32, name: &str, issued: Issued) -> Handled {
         s.send(&rooms);
     }
     account::deliver_kept(&s.shared, &s.peer);
+    account::deliver_reports(&s.shared, &s.peer);
     Ok(Next::Continue)
 }
 

@@ -4,7 +4,7 @@
 use chat_core::protocol::{CloseReason, ErrorCode, Request, ServerMessage};
 
 use super::session::{Handled, Next, Phase, Session};
-use super::{account, hello, history, presence, rooms, talk, users};
+use super::{account, hello, history, lines, presence, rooms, talk, users};
 use crate::connection::Traits;
 use crate::service;
 use crate::service::refusal::Refusal;
@@ -16,6 +16,8 @@ use crate::service::refusal::Refusal;
 /// check waits behind the first-steps gate (password checks wait for the password pool).
 pub(crate) fn traits(request: &Request) -> Traits {
     let keep_alive = matches!(request, Request::Ping | Request::Clock);
+    // Read markers follow what the user sees, not what it says: they cost no flood tokens.
+    let reading = matches!(request, Request::MarkRead { .. } | Request::ReadMarkers);
     let leaving = matches!(request, Request::Exit | Request::Logout { .. });
     let account = matches!(
         request,
@@ -25,7 +27,7 @@ pub(crate) fn traits(request: &Request) -> Traits {
             | Request::Resume { .. }
     );
     Traits {
-        flood: !(keep_alive || leaving || account),
+        flood: !(keep_alive || leaving || account || reading),
         input: !keep_alive,
         settles: !(keep_alive || leaving),
         gated: !matches!(request, Request::Login { .. } | Request::Register(_)),
@@ -83,8 +85,8 @@ pub(crate) fn handle(s: &mut Session, id: u32, request: Request) -> Handled {
 #[inline(never)]
 fn logged_in(s: &mut Session, id: u32, request: Request) -> Handled {
     match request {
-        Request::Say { text } => talk::say(s, text),
-        Request::Private { to, text } => talk::private(s, id, &to, text),
+        Request::Say { text, reply_to } => talk::say(s, text, reply_to),
+        Request::Private { to, text, reply_to } => talk::private(s, id, &to, text, reply_to),
         Request::CreateRoom { room } => rooms::create(s, id, &room),
         Request::EnterRoom { room } => rooms::enter(s, id, &room),
         Request::LeaveRoom => rooms::leave(s, id),
@@ -97,6 +99,31 @@ fn logged_in(s: &mut Session, id: u32, request: Request) -> Handled {
         Request::Away { text } => presence::away(s, id, text),
         Request::Back => presence::back(s, id),
         Request::Typing { to } => presence::typing(s, &to),
+        Request::React {
+            target,
+            line,
+            emoji,
+            on,
+        } => lines::react(s, &target, line, &emoji, on),
+        Request::Edit { target, line, text } => lines::edit(s, id, &target, line, text),
+        Request::DeleteMessage { target, line } => lines::delete(s, id, &target, line),
+        Request::MarkRead {
+            target,
+            line,
+            receipt,
+        } => lines::mark_read(s, &target, line, receipt),
+        Request::ReadMarkers => lines::markers(s, id),
+        Request::Moderate {
+            room,
+            action,
+            login,
+            seconds,
+        } => lines::moderate(s, id, &room, action, login.as_deref(), seconds),
+        Request::Report {
+            target,
+            line,
+            reason,
+        } => lines::report(s, id, &target, line, reason),
         Request::Hello { .. }
         | Request::Clock
         | Request::Register(_)
@@ -121,7 +148,13 @@ mod tests {
         ] {
             assert!(!traits(&quiet).settles, "{quiet:?}");
         }
-        assert!(traits(&Request::Say { text: "hi".into() }).settles);
+        assert!(
+            traits(&Request::Say {
+                reply_to: None,
+                text: "hi".into()
+            })
+            .settles
+        );
         assert!(traits(&Request::LeaveRoom).settles);
     }
 
@@ -134,6 +167,12 @@ mod tests {
         assert!(!traits(&login).gated);
         assert!(traits(&Request::Resume { token: "t".into() }).gated);
         assert!(!traits(&Request::Ping).flood);
-        assert!(traits(&Request::Say { text: "hi".into() }).flood);
+        assert!(
+            traits(&Request::Say {
+                reply_to: None,
+                text: "hi".into()
+            })
+            .flood
+        );
     }
 }

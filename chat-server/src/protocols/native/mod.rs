@@ -15,6 +15,7 @@ mod account;
 mod dispatch;
 mod hello;
 mod history;
+mod lines;
 mod presence;
 pub(crate) mod render;
 mod rooms;

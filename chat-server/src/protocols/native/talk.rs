@@ -7,16 +7,22 @@ use crate::service::talk::{self, Private};
 
 /// No reply on success: the sender gets its own line as a `message` event, like everyone.
 #[inline(never)]
-pub(super) fn say(s: &mut Session, text: String) -> Handled {
-    talk::say(s, text, false)?;
+pub(super) fn say(s: &mut Session, text: String, reply_to: Option<u64>) -> Handled {
+    talk::say(s, text, false, reply_to)?;
     Ok(Next::Continue)
 }
 
 /// A private message: `private_sent` when the recipient is online, `private_stored` once it is
 /// on disk for its next login.
 #[inline(never)]
-pub(super) fn private(s: &mut Session, id: u32, to: &str, text: String) -> Handled {
-    let sent = talk::private(s, to, text.clone(), false)?;
+pub(super) fn private(
+    s: &mut Session,
+    id: u32,
+    to: &str,
+    text: String,
+    reply_to: Option<u64>,
+) -> Handled {
+    let sent = talk::private(s, to, text.clone(), false, reply_to)?;
     let reply = match sent.private {
         Private::Delivered => ServerMessage::PrivateSent {
             to: sent.to.clone(),

@@ -1,0 +1,119 @@
+//! What requests and messages say about one line (a room line or a private message): where it
+//! is ([`Target`]), the line it answers ([`Quote`]), its reactions ([`Reaction`]), and what a
+//! room's creator or an administrator may do to keep order ([`ModAction`]).
+
+use serde::{Deserialize, Serialize};
+
+/// Where a line is: a room (its lines are numbered across every room) or a conversation with a
+/// user (numbered across every conversation). On the wire, one key: `room` or `with`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// A room, by name.
+    Room(String),
+    /// The conversation with this user, by login.
+    With(String),
+}
+
+impl Target {
+    /// The room's name, for a room.
+    pub fn room(&self) -> Option<&str> {
+        match self {
+            Target::Room(room) => Some(room),
+            Target::With(_) => None,
+        }
+    }
+
+    /// The other user's login, for a conversation.
+    pub fn with(&self) -> Option<&str> {
+        match self {
+            Target::Room(_) => None,
+            Target::With(with) => Some(with),
+        }
+    }
+}
+
+/// The line a line answers, as everyone sees it above the answer: its number, its author and
+/// its first words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The line's number (in its room, or in its conversation).
+    pub line: u64,
+    /// Its author's login.
+    pub from: String,
+    /// Its first words (at most [`crate::limits::QUOTE_CHARS`] characters; empty for a deleted
+    /// line).
+    pub excerpt: String,
+}
+
+/// One emoji on a line: how many put it there, and who (the first of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many users put it there.
+    pub count: u32,
+    /// The first of them, by login (at most [`crate::limits::REACTORS_LISTED`]).
+    pub by: Vec<String>,
+}
+
+/// What a room's creator (or an administrator) does to keep order in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModAction {
+    /// The member may not say anything in the room for `seconds`.
+    Mute,
+    /// The member may speak again.
+    Unmute,
+    /// The member is moved to the default room and may not come back while the room lives.
+    Remove,
+    /// Each member may say one line per `seconds` (0: slow mode off).
+    Slow,
+    /// An action this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ModAction {
+    /// The name on the wire.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            ModAction::Mute => "mute",
+            ModAction::Unmute => "unmute",
+            ModAction::Remove => "remove",
+            ModAction::Slow => "slow",
+            ModAction::Unknown => "unknown",
+        }
+    }
+}
+
+/// How far a private message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Receipt {
+    /// It reached the recipient's connection (at once, or at its next login).
+    Delivered,
+    /// The recipient has seen it.
+    Read,
+    /// A state this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// How far one reader has read a room or a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    /// The room or the conversation.
+    #[serde(flatten)]
+    pub target: Target,
+    /// The last line read, included.
+    pub line: u64,
+    /// In a conversation: the last of your messages the other user has read (0: none, or they
+    /// do not send read receipts).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub theirs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}

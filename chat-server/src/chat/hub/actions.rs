@@ -1,0 +1,268 @@
+//! What users do to a room's lines once said: react, edit, delete (their own, or any line of a
+//! room they keep order in). Edits and deletions reach the members at once, under the room's
+//! lines lock like the lines themselves; reactions are gathered and told every moment
+//! ([`Hub::tell_reactions`]), one frame per changed line, so a popular line in a large room
+//! costs each member a frame per moment, not one per reaction.
+
+use chat_core::limits::REACTIONS_PER_LINE;
+use chat_core::protocol::{Said, ServerMessage, Target};
+use chat_core::validate::room_key;
+
+use super::{Hub, HubError, State};
+use crate::delivery::event::Event;
+use crate::delivery::peer::Peer;
+
+/// A room line that changed, as the default room's history on disk keeps it.
+#[derive(Debug)]
+pub struct Changed {
+    /// The line, with every reactor (see `room::Line::whole`).
+    pub said: Said,
+    /// Whether it is in the default room (whose history is on disk).
+    pub in_default_room: bool,
+}
+
+impl Hub {
+    /// The key of the peer's room, if it is `room`; the user's login key.
+    fn in_room(state: &State, peer: &Peer, room: &str) -> Result<(String, String), HubError> {
+        let login = peer.login().ok_or(HubError::LoginRequired)?;
+        let online = state
+            .online
+            .get(&login.key)
+            .ok_or(HubError::LoginRequired)?;
+        if room_key(room) != online.room {
+            return Err(HubError::NotInRoom);
+        }
+        Ok((online.room.clone(), login.key.clone()))
+    }
+
+    /// Puts the peer's `emoji` on line `id` of its room `room` (`on`), or takes it off. Members
+    /// are told with the next [`Hub::tell_reactions`].
+    pub fn react(
+        &self,
+        peer: &Peer,
+        room: &str,
+        id: u64,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), HubError> {
+        let state = self.read();
+        let (key, _) = Self::in_room(&state, peer, room)?;
+        let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
+        let name = peer.name().to_owned();
+        let mut lines = room.lines();
+        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
+        if line.said.deleted {
+            return Err(HubError::MessageNotFound);
+        }
+        let known = line.reactors.iter().any(|(e, _)| e == emoji);
+        if on && !known && line.reactors.len() >= REACTIONS_PER_LINE {
+            return Err(HubError::TooManyReactions);
+        }
+        let mut changed = false;
+        lines.change(id, |_, reactors| {
+            changed = toggle(reactors, emoji, &name, on);
+        });
+        if changed {
+            lines.reacted.insert(id);
+            drop(lines);
+            self.reacted_rooms().insert(key);
+        }
+        Ok(())
+    }
+
+    fn reacted_rooms(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.reacted.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tells each room's members the reactions of the lines that changed since the last call,
+    /// one `reactions` event per line. Returns the default room's changed lines, for its
+    /// history on disk.
+    pub fn tell_reactions(&self) -> Vec<Said> {
+        let rooms: Vec<String> = self.reacted_rooms().drain().collect();
+        let mut stored = Vec::new();
+        if rooms.is_empty() {
+            return stored;
+        }
+        let state = self.read();
+        for key in rooms {
+            let Some(room) = state.rooms.get(&key) else {
+                continue;
+            };
+            let mut lines = room.lines();
+            let ids = std::mem::take(&mut lines.reacted);
+            for id in ids {
+                let Some(line) = lines.find(id) else {
+                    continue;
+                };
+                room.broadcast(&Event::new(ServerMessage::Reactions {
+                    target: Target::Room(room.name.clone()),
+                    line: id,
+                    reactions: line.said.reactions.clone(),
+                }));
+                if key == self.default_key {
+                    stored.push(line.whole());
+                }
+            }
+        }
+        stored
+    }
+
+    /// Changes the text of the peer's own line `id` in its room `room`; every member is told.
+    pub fn edit_line(
+        &self,
+        peer: &Peer,
+        room: &str,
+        id: u64,
+        text: String,
+    ) -> Result<(ServerMessage, Changed), HubError> {
+        let state = self.read();
+        let (key, me) = Self::in_room(&state, peer, room)?;
+        let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
+        let now = self.clock.now_ms();
+        let mut lines = room.lines();
+        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
+        if line.said.deleted {
+            return Err(HubError::MessageNotFound);
+        }
+        if chat_core::validate::login_key(&line.said.from) != me {
+            return Err(HubError::NotAllowed);
+        }
+        let line = lines
+            .change(id, |said, _| {
+                said.text = text.clone();
+                said.edited = Some(now);
+            })
+            .ok_or(HubError::MessageNotFound)?;
+        let edited = ServerMessage::Edited {
+            target: Target::Room(room.name.clone()),
+            line: id,
+            text,
+            edited: now,
+        };
+        room.broadcast(&Event::new(edited.clone()));
+        let changed = Changed {
+            said: line.whole(),
+            in_default_room: key == self.default_key,
+        };
+        Ok((edited, changed))
+    }
+
+    /// Deletes line `id` of the peer's room `room`: its own, or any line of a room it keeps
+    /// order in. Every member is told; the line stays as a placeholder.
+    pub fn delete_line(
+        &self,
+        peer: &Peer,
+        room: &str,
+        id: u64,
+    ) -> Result<(ServerMessage, Changed), HubError> {
+        let state = self.read();
+        let (key, me) = Self::in_room(&state, peer, room)?;
+        let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
+        let moderator = self.keeps_order(&state, &me, &key);
+        let mut lines = room.lines();
+        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
+        if line.said.deleted {
+            return Err(HubError::MessageNotFound);
+        }
+        if chat_core::validate::login_key(&line.said.from) != me && !moderator {
+            return Err(HubError::NotAllowed);
+        }
+        lines.reacted.remove(&id);
+        let line = lines
+            .change(id, |said, reactors| {
+                said.text.clear();
+                said.deleted = true;
+                reactors.clear();
+            })
+            .ok_or(HubError::MessageNotFound)?;
+        let deleted = ServerMessage::MessageDeleted {
+            target: Target::Room(room.name.clone()),
+            line: id,
+            by: peer.name().to_owned(),
+        };
+        room.broadcast(&Event::new(deleted.clone()));
+        let changed = Changed {
+            said: line.whole(),
+            in_default_room: key == self.default_key,
+        };
+        Ok((deleted, changed))
+    }
+
+    /// Line `id` of the peer's room `room`, as it is now (for a report).
+    pub fn line(&self, peer: &Peer, room: &str, id: u64) -> Result<Said, HubError> {
+        let state = self.read();
+        let (key, _) = Self::in_room(&state, peer, room)?;
+        let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
+        let lines = room.lines();
+        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
+        Ok(Said::clone(&line.said))
+    }
+
+    /// Queues `event` for the user `key`, if online here. Returns whether it was.
+    pub fn tell_user(&self, key: &str, event: &Event) -> bool {
+        let state = self.read();
+        match state.online.get(key) {
+            Some(online) => {
+                online.peer.event(event);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Puts `name`'s `emoji` among `reactors` (`on`), or takes it off; an emoji nobody has any more
+/// goes. Returns whether anything changed.
+pub fn toggle(
+    reactors: &mut Vec<(String, Vec<String>)>,
+    emoji: &str,
+    name: &str,
+    on: bool,
+) -> bool {
+    let at = reactors.iter().position(|(e, _)| e == emoji);
+    match (at, on) {
+        (Some(at), true) => {
+            let by = &mut reactors[at].1;
+            if by.iter().any(|n| n == name) {
+                return false;
+            }
+            by.push(name.to_owned());
+            true
+        }
+        (None, true) => {
+            reactors.push((emoji.to_owned(), vec![name.to_owned()]));
+            true
+        }
+        (Some(at), false) => {
+            let by = &mut reactors[at].1;
+            let before = by.len();
+            by.retain(|n| n != name);
+            let changed = by.len() != before;
+            if by.is_empty() {
+                reactors.remove(at);
+            }
+            changed
+        }
+        (None, false) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reaction_is_counted_once_per_user_and_goes_with_its_last_reactor() {
+        let mut reactors = Vec::new();
+        assert!(toggle(&mut reactors, "👍", "ana", true));
+        assert!(!toggle(&mut reactors, "👍", "ana", true), "twice is once");
+        assert!(toggle(&mut reactors, "👍", "bob", true));
+        assert!(toggle(&mut reactors, "🎉", "ana", true));
+        assert_eq!(reactors[0].1, ["ana", "bob"]);
+        assert!(toggle(&mut reactors, "👍", "ana", false));
+        assert!(!toggle(&mut reactors, "👍", "ana", false));
+        assert!(toggle(&mut reactors, "👍", "bob", false));
+        assert_eq!(reactors.len(), 1, "👍 went with its last reactor");
+        assert_eq!(reactors[0].0, "🎉");
+    }
+}
