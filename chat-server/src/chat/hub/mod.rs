@@ -26,7 +26,7 @@ mod said;
 mod views;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -173,6 +173,8 @@ pub struct Hub {
     line_ids: AtomicU64,
     /// The time the hub reads.
     clock: ServerClock,
+    /// The most users online here at once since the hub started (IRC `LUSERS`).
+    peak_online: AtomicUsize,
 }
 
 /// What `login` did to an earlier session of the same account.
@@ -221,6 +223,7 @@ impl Hub {
             bus: OnceLock::new(),
             line_ids: AtomicU64::new(first_id),
             clock,
+            peak_online: AtomicUsize::new(0),
         }
     }
 
@@ -300,6 +303,8 @@ impl Hub {
             },
         );
         let entered = self.join_room(&mut state, peer, &default_key)?;
+        self.peak_online
+            .fetch_max(state.online.len(), Ordering::Relaxed);
         self.changed();
         self.publish(|| BusEvent::LoggedIn {
             login: login.name.clone(),
@@ -319,13 +324,16 @@ impl Hub {
 
     /// Removes a peer that is going away: it leaves its room, the users it wrote to are told it
     /// went offline, and the rooms its account created close (their members move to the default
-    /// room). Does nothing if the account's current session is another one (taken over).
-    pub fn logout(&self, peer: &Peer) {
-        let Some(login) = peer.login() else { return };
+    /// room). Does nothing if the account's current session is another one (taken over), or if
+    /// it left already. Returns whether the peer was online (and now is not).
+    pub fn logout(&self, peer: &Peer) -> bool {
+        let Some(login) = peer.login() else {
+            return false;
+        };
         let mut state = self.write();
         match state.online.get(&login.key) {
             Some(online) if online.peer.id == peer.id => {}
-            _ => return,
+            _ => return false,
         }
         if let Some(online) = state.online.remove(&login.key) {
             leave_room(&mut state, &online.peer, &online.room, true);
@@ -346,6 +354,7 @@ impl Hub {
             self.close_room(&mut state, &key, RoomClosedReason::CreatorLeft, true);
         }
         self.changed();
+        true
     }
 }
 
