@@ -13,7 +13,8 @@ mod server {
     pub mod engines;
     mod fit;
     mod ii;
-    mod irc;
+    pub mod irc;
+    mod irc_queries;
     mod limits;
     mod parity;
     mod postgres;

@@ -35,6 +35,8 @@ impl IrcSession {
             "CHANMODES=,,,nt".to_owned(),
             "PREFIX=".to_owned(),
             "MAXTARGETS=1".to_owned(),
+            "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:1,PART:1,NAMES:1,LIST:,WHOIS:1,ISON:,USERHOST:5"
+                .to_owned(),
             "UTF8ONLY".to_owned(),
             format!("CHATHISTORY={}", chat_core::limits::MAX_LISTED),
             format!("AWAYLEN={}", chat_core::limits::TEXT_MAX_CHARS),

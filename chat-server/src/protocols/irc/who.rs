@@ -1,8 +1,8 @@
 //! `WHO`: who is in a channel, who has a nick, who matches a mask (`*` and `?`), or everyone
 //! (`WHO *`, `WHO 0`, `WHO`), as `352` rows; with a `%fields[,token]` argument, IRCv3 WHOX
 //! `354` rows of just those fields. Every user is visible here (the course's `#show users`
-//! lists them all), nobody is a server operator (`WHO mask o` finds no one), and a user's
-//! channel is the room it is in.
+//! lists them all) and nobody is a server operator (`WHO mask o` finds no one). A row's
+//! channel is the one asked about, else `*`, as Ergo answers (`WHOIS` says where a user is).
 
 use chat_core::irc::Line;
 use chat_core::limits::MAX_LISTED;
@@ -64,9 +64,9 @@ pub(super) fn matches(mask: &str, name: &str) -> bool {
 }
 
 impl Row {
-    /// The online user with login key `key`, shown in `chan` (its own room when `None`).
+    /// The online user with login key `key`, shown in `chan` (`*` when `None`).
     fn of(s: &IrcSession, key: &str, chan: Option<&str>) -> Option<Row> {
-        let online = s.shared.hub.online_user(key)?;
+        let away = s.shared.hub.online_user(key)?.presence == Presence::Away;
         let person = s.shared.person(key);
         let login = person
             .as_ref()
@@ -81,11 +81,11 @@ impl Row {
             })
             .unwrap_or_default();
         Some(Row {
-            channel: chan.map_or_else(|| channel(&online.room), str::to_owned),
+            channel: chan.unwrap_or("*").to_owned(),
             login,
             user_name,
             real_name,
-            away: online.presence == Presence::Away,
+            away,
             guest: person.is_some_and(|p| p.guest),
         })
     }
