@@ -14,6 +14,7 @@ mod server {
     mod fit;
     mod ii;
     pub mod irc;
+    mod irc_clients;
     mod irc_queries;
     mod limits;
     mod parity;
