@@ -565,9 +565,15 @@ impl Render for IrcRender {
         let style = Style {
             notice: event.is_notice(),
             quit: event.quit(),
-            away: event.away_message(),
+            away: None,
         };
         if names_recipient(event.message()) {
+            // Only lines written for one recipient show an away message (a `joined` of someone
+            // away); the shared ways of writing an event never do.
+            let style = Style {
+                away: event.away_message(),
+                ..style
+            };
             return self::event(event.message(), event.time(), caps, peer.name(), style);
         }
         let [plain, timed, tagged] = ways::IRC;
