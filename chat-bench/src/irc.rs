@@ -15,10 +15,9 @@ use chat_core::irc::{self, Line, LineError, MAX_LINE_BYTES, MAX_TAGS_BYTES};
 use crate::inbox::{Inbox, Incoming, TextAt};
 
 /// Most bytes of text one benchmark `PRIVMSG` may carry. An IRC line is at most 512 bytes, CR LF
-/// included, and the line a member receives also carries the sender's `nick!user@host`:
-/// chat-server splits text longer than 290 bytes over several lines (its `TEXT_PER_LINE`, which
-/// leaves room for a source of 32-byte names), so one message would arrive as two. With 290
-/// bytes, the relayed line fits in 512 with a source of up to about 190 bytes on any server.
+/// included, and the line a member receives also carries the sender's `nick!user@host`. With 290
+/// bytes, the relayed line fits in 512 with a source of up to about 190 bytes on any server, so
+/// no server splits or cuts it (chat-server relays what a client's line carries as one line).
 pub const TEXT_MAX_BYTES: usize = 290;
 
 /// Most bytes of a line kept while waiting for its end: the most a line may have, tags included.

@@ -191,6 +191,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         accounts,
         mail,
         directory,
+        departures: Default::default(),
         sessions,
         archive,
         passwords,

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use crate::accounts::departures::Departures;
 use crate::accounts::directory::Directory;
 use crate::accounts::passwords::PasswordPool;
 use crate::accounts::throttle::{FailedLogins, KeyedBuckets};
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     pub mail: Arc<dyn MailStore>,
     /// Every registered user's login and names, in memory.
     pub directory: Directory,
+    /// Who left lately (IRC `WHOWAS`).
+    pub departures: Departures,
     /// Session tokens, in memory (and on disk through `store`).
     pub sessions: Sessions,
     /// The writer of what was said (room history, private messages).
@@ -118,6 +121,11 @@ impl Shared {
 
     fn per_ip(&self) -> MutexGuard<'_, Open> {
         self.per_ip.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connections open now, logged in or not, every protocol's.
+    pub(crate) fn open_connections(&self) -> usize {
+        self.per_ip().total
     }
 
     /// Counts a new connection in, or says why it is refused.

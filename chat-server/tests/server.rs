@@ -14,7 +14,9 @@ mod server {
     pub mod engines;
     mod fit;
     mod ii;
-    mod irc;
+    pub mod irc;
+    mod irc_clients;
+    mod irc_queries;
     mod limits;
     mod parity;
     mod postgres;

@@ -13,13 +13,19 @@ makes accounts (``registerUser``) with the native protocol's ``hello`` and ``reg
 (docs/PROTOCOL.md), since IRC has no command for it here. IRC clients log in with SASL PLAIN or
 ``PASS login:password``; clients without credentials (most of irctest) come in as guests (``--irc-guests``).
 
-Run it from an irctest checkout (its ``conftest.py`` must be the one pytest loads)::
+Run it from an irctest checkout (its ``conftest.py`` must be the one pytest loads), or with
+``scripts/irctest/run.sh`` (README.md beside this file)::
 
     cd irctest
-    python3 -m venv venv && venv/bin/pip install -r requirements.txt msgpack
+    python3 -m venv venv && venv/bin/pip install -r /path/to/chat/scripts/irctest/requirements.txt
     PYTHONPATH=/path/to/chat/scripts/irctest venv/bin/pytest --controller chat_server \\
-        -m 'not implementation-specific and not deprecated' \\
-        irctest/server_tests/connection_registration.py irctest/server_tests/join.py ...
+        -p chat_server -m 'not implementation-specific and not deprecated' irctest/server_tests/
+
+No server outlives its test: each is stopped in the test's teardown, or, when irctest skips
+that (a test whose ``setUp`` fails after the server started: ``bot_mode`` without ``BOT``), by
+this module loaded as a pytest plugin (``-p chat_server``: after every test), else when the
+next server starts, and at the latest when pytest exits; on Linux a server also dies with the
+process that started it. Servers listen on 127.0.0.1 only, whatever address irctest picked.
 
 Environment:
 
@@ -36,17 +42,20 @@ settings (``CHAT_CONFIG``, ``CHAT_BIND``...) cannot change what is tested.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import functools
 import os
 from pathlib import Path
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
 import tempfile
+import sys
 import time
-from typing import Any, Dict, Optional, Set, Tuple, Type
+from typing import Any, Dict, List, Optional, Set, Tuple, Type
 
 from irctest.basecontrollers import BaseServerController, DirectoryBasedController
 from irctest.runner import ImplementationChoice, NotImplementedByController
@@ -77,6 +86,42 @@ GENEROUS_LIMITS = [
     "--registrations-per-ip", "100000",
     "--login-free-failures", "100000",
 ]  # fmt: skip
+
+
+#: Every server this process started and has not seen stop, oldest first.
+_STARTED: List[subprocess.Popen] = []
+
+
+def stop_servers() -> None:
+    """Stops every server still running (their tests are over), and waits for each."""
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+atexit.register(stop_servers)
+
+
+def pytest_runtest_teardown(item: Any, nextitem: Any) -> None:
+    """With ``-p chat_server``: no server outlives its test, even one whose teardown irctest
+    skipped (unittest skips ``tearDown`` when ``setUp`` fails after the server started)."""
+    stop_servers()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: its own session (so that irctest can signal its group), and
+    on Linux SIGTERM when the process that started it dies."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @functools.lru_cache(maxsize=None)
@@ -188,6 +233,8 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
         assert self.proc is None
+        # Servers of earlier tests still running had their teardown skipped.
+        stop_servers()
         self.hostname = hostname
         self.port = port
         self.create_config()
@@ -198,7 +245,8 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
         command = [
             str(server_binary()),
             "--bind", "127.0.0.1:0",
-            "--irc-bind", f"{hostname}:{port}",
+            # irctest picks a port free on every address; listening on loopback is enough.
+            "--irc-bind", f"127.0.0.1:{port}",
             "--data-dir", str(data_dir),
             "--no-tls",
             "--bcrypt-cost", "4",
@@ -219,7 +267,9 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
                 stdout=stdout,
                 stderr=None if self.debug_mode else subprocess.DEVNULL,
                 env=env,
+                preexec_fn=_die_with_parent,
             )
+        _STARTED.append(self.proc)
         try:
             self.native_address = self._wait_for_native_port()
         except BaseException:

@@ -32,6 +32,8 @@ pub(crate) struct Event {
     notice: bool,
     /// A `left` that is the user disconnecting, and why (an IRC `QUIT`).
     quit: Option<String>,
+    /// A `joined` of a user who is away, with its away message (an IRC `AWAY` after the `JOIN`).
+    away: Option<String>,
 }
 
 impl Event {
@@ -50,6 +52,7 @@ impl Event {
             only: None,
             notice: false,
             quit: None,
+            away: None,
         }
     }
 
@@ -75,6 +78,12 @@ impl Event {
     /// The same `left`, shown as a `QUIT` with this message where a protocol has one.
     pub fn quitting(mut self, why: &str) -> Self {
         self.quit = Some(why.to_owned());
+        self
+    }
+
+    /// The same `joined`, of a user away with this message, where a protocol shows it.
+    pub fn away(mut self, why: Option<String>) -> Self {
+        self.away = why;
         self
     }
 
@@ -117,6 +126,11 @@ impl Event {
             return None;
         }
         self.written.get(way)?.get_or_init(write).clone()
+    }
+
+    /// The away message of the user a `joined` is of, when it is away and said why.
+    pub fn away_message(&self) -> Option<&str> {
+        self.away.as_deref()
     }
 
     /// Whether the event was written one way for one kind of client only.

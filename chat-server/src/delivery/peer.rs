@@ -54,6 +54,8 @@ pub struct Peer {
     options: AtomicU16,
     /// What the user said on leaving (IRC `QUIT :message`), shown to IRC clients.
     quit: OnceLock<String>,
+    /// The user name the client gave of itself (IRC `USER`), shown in IRC's masks and `WHOIS`.
+    user_name: OnceLock<String>,
 }
 
 /// Queues one event for every peer of `members` (written once per protocol, see `event`), and
@@ -139,6 +141,7 @@ impl Peer {
             render,
             options: AtomicU16::new(0),
             quit: OnceLock::new(),
+            user_name: OnceLock::new(),
         })
     }
 
@@ -150,6 +153,16 @@ impl Peer {
     /// What IRC clients see as this user's `QUIT` message.
     pub fn quit_message(&self) -> &str {
         self.quit.get().map_or("Quit", String::as_str)
+    }
+
+    /// Notes the user name the client gave of itself (the first time only).
+    pub fn set_user_name(&self, name: String) {
+        let _ = self.user_name.set(name);
+    }
+
+    /// The user name the client gave of itself, if its protocol asks for one (IRC `USER`).
+    pub fn user_name(&self) -> Option<&str> {
+        self.user_name.get().map(String::as_str)
     }
 
     /// What the client asked its protocol for (IRC capabilities).

@@ -17,6 +17,7 @@ use chat_core::validate;
 
 use super::conn::Conn;
 use super::refusal::{Refusal, internal};
+use crate::accounts::departures::Departure;
 use crate::accounts::passwords::{Hasher, PoolError};
 use crate::accounts::tokens::Issued;
 use crate::chat::hub::Entered;
@@ -260,14 +261,32 @@ pub(crate) fn sign_out(conn: &Conn, token: Option<&str>, all: bool) -> Result<()
     Ok(())
 }
 
-/// Takes the user out of the chat (offline; a guest's name free again). Done again, or for a
-/// session that was taken over, it does nothing.
+/// Takes the user out of the chat (offline; a guest's name free again), noting the departure
+/// (IRC `WHOWAS`). Done again, or for a session that was taken over, it does nothing.
 #[inline(never)]
 pub(crate) fn leave(shared: &Shared, peer: &Peer) {
-    shared.hub.logout(peer);
-    if let Some(login) = peer.login()
-        && login.guest
-    {
+    let left = shared.hub.logout(peer);
+    let Some(login) = peer.login() else {
+        return;
+    };
+    if left {
+        let real_name = shared
+            .directory
+            .get(&login.key)
+            .map(|p| {
+                format!("{} {}", p.first_names, p.last_names)
+                    .trim()
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        shared.departures.add(Departure {
+            login: login.name.clone(),
+            user_name: peer.user_name().unwrap_or(&login.name).to_owned(),
+            real_name,
+            left_ms: shared.config.clock.now_ms(),
+        });
+    }
+    if login.guest {
         shared.directory.remove_guest(&login.key);
     }
 }

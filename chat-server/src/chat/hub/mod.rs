@@ -28,7 +28,7 @@ mod said;
 mod views;
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -218,6 +218,8 @@ pub struct Hub {
     reacted: Mutex<HashSet<String>>,
     /// The latest reports, for administrators who log in later (see `order`).
     reports: Mutex<VecDeque<ServerMessage>>,
+    /// The most users online here at once since the hub started (IRC `LUSERS`).
+    peak_online: AtomicUsize,
 }
 
 /// What `login` did to an earlier session of the same account.
@@ -269,6 +271,7 @@ impl Hub {
             admins: HashSet::new(),
             reacted: Mutex::new(HashSet::new()),
             reports: Mutex::new(VecDeque::new()),
+            peak_online: AtomicUsize::new(0),
         }
     }
 
@@ -357,6 +360,8 @@ impl Hub {
             },
         );
         let entered = self.join_room(&mut state, peer, &default_key)?;
+        self.peak_online
+            .fetch_max(state.online.len(), Ordering::Relaxed);
         self.changed();
         self.publish(|| BusEvent::LoggedIn {
             login: login.name.clone(),
@@ -376,13 +381,16 @@ impl Hub {
 
     /// Removes a peer that is going away: it leaves its room, the users it wrote to are told it
     /// went offline, and the rooms its account created close (their members move to the default
-    /// room). Does nothing if the account's current session is another one (taken over).
-    pub fn logout(&self, peer: &Peer) {
-        let Some(login) = peer.login() else { return };
+    /// room). Does nothing if the account's current session is another one (taken over), or if
+    /// it left already. Returns whether the peer was online (and now is not).
+    pub fn logout(&self, peer: &Peer) -> bool {
+        let Some(login) = peer.login() else {
+            return false;
+        };
         let mut state = self.write();
         match state.online.get(&login.key) {
             Some(online) if online.peer.id == peer.id => {}
-            _ => return,
+            _ => return false,
         }
         if let Some(online) = state.online.remove(&login.key) {
             leave_room(&mut state, &online.peer, &online.room, true);
@@ -403,6 +411,7 @@ impl Hub {
             self.close_room(&mut state, &key, RoomClosedReason::CreatorLeft, true);
         }
         self.changed();
+        true
     }
 }
 

@@ -254,10 +254,11 @@ impl Hub {
         peer: &Arc<Peer>,
         key: &str,
     ) -> Result<Entered, HubError> {
-        let presence = peer
-            .login()
-            .and_then(|l| state.online.get(&l.key))
-            .map_or(Presence::Online, Online::presence);
+        let online = peer.login().and_then(|l| state.online.get(&l.key));
+        let presence = online.map_or(Presence::Online, Online::presence);
+        let away = online
+            .and_then(|o| o.away.as_ref())
+            .and_then(|a| a.text.clone());
         let limit = state.presence_limit;
         let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
         if room.member_count() < limit {
@@ -265,7 +266,8 @@ impl Hub {
                 room: room.name.clone(),
                 login: peer.name().to_owned(),
                 presence,
-            });
+            })
+            .away(away);
             room.broadcast(&joined);
         }
         room.add(peer, presence == Presence::Away);

@@ -138,4 +138,14 @@ impl Hub {
     pub fn online_count(&self) -> usize {
         self.read().online.len()
     }
+
+    /// The most users online here at once since the server started.
+    pub fn peak_online(&self) -> usize {
+        self.peak_online.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The connection of an online user of this node, by login key.
+    pub fn online_peer(&self, key: &str) -> Option<Arc<Peer>> {
+        self.read().online.get(key).map(|o| Arc::clone(&o.peer))
+    }
 }

@@ -4,10 +4,11 @@
 //!
 //! An IRC connection differs from a native one only in its wire format: lines in (`Lines`),
 //! registration (`registration`, `negotiate`, `welcome`), the commands mapped onto the chat's
-//! services (`commands`, `rooms`, `talk`, `queries`), and events written as lines (`render`,
-//! capabilities in `caps`). Rooms are channels (`#room`), logins are nicks, the one-room rule
+//! services (`commands`, `rooms`, `talk`, `who`, `queries`, `about`), and events written as
+//! lines (`render`, capabilities in `caps`). Rooms are channels (`#room`), logins are nicks, the one-room rule
 //! is shown the IRC way (joining a channel parts the previous one).
 
+mod about;
 pub mod caps;
 mod commands;
 mod negotiate;
@@ -18,6 +19,7 @@ mod rooms;
 mod session;
 mod talk;
 mod welcome;
+mod who;
 
 use chat_core::irc::{self, Incoming, Line, LineReader};
 use chat_core::transport::TransportReader;

@@ -1,5 +1,5 @@
-//! What IRC clients ask about: `WHO`, `WHOIS`, `AWAY`, `LUSERS`, `ISON`, and `CHATHISTORY` for
-//! the room's history.
+//! What IRC clients ask about users: `WHOIS`, `WHOWAS`, `USERHOST`, `ISON`, `AWAY`, and
+//! `CHATHISTORY` for the room's history. (`WHO` is in `who`.)
 
 use chat_core::irc::Line;
 use chat_core::protocol::Presence;
@@ -9,70 +9,6 @@ use super::caps::Caps;
 use super::render::{self, MsgId, Text, channel, server};
 use super::session::IrcSession;
 use crate::service::talk;
-
-/// `352` for one user.
-fn who_row(s: &IrcSession, out: &mut String, chan: &str, login: &str) {
-    let key = validate::login_key(login);
-    let away = s
-        .shared
-        .hub
-        .online_user(&key)
-        .is_some_and(|u| u.presence == Presence::Away);
-    let real = s
-        .shared
-        .directory
-        .get(&key)
-        .map(|p| format!("{} {}", p.first_names, p.last_names))
-        .unwrap_or_default();
-    render::push(
-        out,
-        &render::numeric(
-            "352",
-            &s.nick,
-            &[
-                chan,
-                login,
-                server(),
-                server(),
-                login,
-                if away { "G" } else { "H" },
-                &format!("0 {real}"),
-            ],
-        ),
-    );
-}
-
-pub(super) fn who(s: &mut IrcSession, line: &Line) {
-    let target = line.param(0);
-    let mut out = String::new();
-    if let Some(name) = target.strip_prefix('#') {
-        if let Some(view) = s.shared.hub.room_view(name) {
-            let chan = channel(&view.name);
-            for member in &view.members {
-                who_row(s, &mut out, &chan, member);
-            }
-        }
-    } else if let Some(user) = s.shared.hub.online_user(&validate::login_key(target)) {
-        let login = s
-            .shared
-            .directory
-            .get(&user.key)
-            .map_or_else(|| target.to_owned(), |p| p.login);
-        who_row(s, &mut out, &channel(&user.room), &login);
-    }
-    render::push(
-        &mut out,
-        &render::numeric(
-            "315",
-            &s.nick,
-            &[
-                if target.is_empty() { "*" } else { target },
-                "End of /WHO list",
-            ],
-        ),
-    );
-    s.send_text(out);
-}
 
 pub(super) fn whois(s: &mut IrcSession, line: &Line) {
     let target = line.params.last().map_or("", String::as_str);
@@ -90,9 +26,10 @@ pub(super) fn whois(s: &mut IrcSession, line: &Line) {
             let real = format!("{} {}", person.first_names, person.last_names);
             let real = real.trim();
             let login = person.login;
+            let user_name = s.user_name_of(&key, &login);
             render::push(
                 &mut out,
-                &render::numeric("311", &s.nick, &[&login, &login, server(), "*", real]),
+                &render::numeric("311", &s.nick, &[&login, &user_name, server(), "*", real]),
             );
             let account = if person.guest {
                 render::numeric("320", &s.nick, &[&login, "is a guest"])
@@ -143,33 +80,81 @@ pub(super) fn away(s: &mut IrcSession, line: &Line) {
     }
 }
 
-pub(super) fn lusers(s: &mut IrcSession) {
-    let online = s.shared.hub.online_count();
-    let rooms = s.shared.hub.rooms().len();
+/// `WHOWAS nick [count]`: the newest departures of that user (all of them with no count, or
+/// one not above zero), each as `314` and `312` (when it left), then `369`; `406` if none.
+pub(super) fn whowas(s: &mut IrcSession, line: &Line) {
+    let nick = line.param(0);
+    if nick.is_empty() {
+        s.numeric("461", &["WHOWAS", "Not enough parameters"]);
+        return;
+    }
+    let count = match line.param(1).parse::<i64>() {
+        Ok(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    };
     let mut out = String::new();
+    let found = s.shared.departures.of(&validate::login_key(nick), count);
+    if found.is_empty() {
+        render::push(
+            &mut out,
+            &render::numeric("406", &s.nick, &[nick, "There was no such nickname"]),
+        );
+    }
+    for gone in &found {
+        render::push(
+            &mut out,
+            &render::numeric(
+                "314",
+                &s.nick,
+                &[&gone.login, &gone.user_name, server(), "*", &gone.real_name],
+            ),
+        );
+        let when = render::server_time(gone.left_ms);
+        render::push(
+            &mut out,
+            &render::numeric(
+                "312",
+                &s.nick,
+                &[&gone.login, server(), &format!("left at {when}")],
+            ),
+        );
+    }
     render::push(
         &mut out,
-        &render::numeric(
-            "251",
-            &s.nick,
-            &[&format!(
-                "There are {online} users and 0 invisible on 1 servers"
-            )],
-        ),
-    );
-    render::push(
-        &mut out,
-        &render::numeric("254", &s.nick, &[&rooms.to_string(), "channels formed"]),
-    );
-    render::push(
-        &mut out,
-        &render::numeric(
-            "255",
-            &s.nick,
-            &[&format!("I have {online} clients and 0 servers")],
-        ),
+        &render::numeric("369", &s.nick, &[nick, "End of WHOWAS"]),
     );
     s.send_text(out);
+}
+
+/// `USERHOST nick…` (five at most): `302` with `nick=+user@host` for each online one (`-`
+/// when away).
+pub(super) fn userhost(s: &mut IrcSession, line: &Line) {
+    if line.params.is_empty() {
+        s.numeric("461", &["USERHOST", "Not enough parameters"]);
+        return;
+    }
+    let replies: Vec<String> = line
+        .params
+        .iter()
+        .flat_map(|p| p.split_whitespace())
+        .take(5)
+        .filter_map(|nick| {
+            let key = validate::login_key(nick);
+            let online = s.shared.hub.online_user(&key)?;
+            let login = s
+                .shared
+                .person(&key)
+                .map_or_else(|| nick.to_owned(), |p| p.login);
+            let user_name = s.user_name_of(&key, &login);
+            let here = if online.presence == Presence::Away {
+                '-'
+            } else {
+                '+'
+            };
+            Some(format!("{login}={here}{user_name}@{}", server()))
+        })
+        .collect();
+    s.numeric("302", &[&replies.join(" ")]);
 }
 
 pub(super) fn ison(s: &mut IrcSession, line: &Line) {

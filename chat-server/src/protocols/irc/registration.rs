@@ -20,6 +20,21 @@ use crate::delivery::event::Event;
 use crate::service::account;
 use crate::service::refusal::Refusal;
 
+/// Characters of the user name `USER` gives that are kept (`USERLEN`).
+pub(super) const USER_NAME_CHARS: usize = 16;
+
+/// The user name `USER` gave as others are shown it (`WHOIS`, `WHO`, `WHOWAS`, `USERHOST`): its
+/// letters, digits, `.`, `_` and `-`, at most [`USER_NAME_CHARS`] of them, or `~` when none is
+/// left.
+pub(super) fn user_name(given: &str) -> String {
+    let kept: String = given
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(USER_NAME_CHARS)
+        .collect();
+    if kept.is_empty() { "~".into() } else { kept }
+}
+
 /// Bytes of one `AUTHENTICATE` chunk; a shorter one (or `+`) ends the message.
 const SASL_CHUNK: usize = 400;
 /// Longest SASL message accepted (a login, a password and separators, in base64).
@@ -53,6 +68,7 @@ impl IrcSession {
                     self.numeric("461", &["USER", "Not enough parameters"]);
                 } else {
                     self.user = true;
+                    self.user_name = user_name(line.param(0));
                     self.real_name = line.param(3).to_owned();
                 }
             }
@@ -232,6 +248,8 @@ impl IrcSession {
                 return Step::Close("IRC login refused".into());
             }
         };
+        let user_name = std::mem::take(&mut self.user_name);
+        self.peer.set_user_name(user_name);
         let entered = match account::log_in(self, &name, self.guest) {
             Ok(entered) => entered,
             Err(refusal) => {

@@ -29,10 +29,18 @@ pub fn server() -> &'static str {
         .map_or(DEFAULT_SERVER_NAME, String::as_str)
 }
 
-/// Bytes of text one `PRIVMSG` carries: a line's 512 less the longest rest of it (the source
-/// `login!login@chat` with 32-byte logins, the command, a channel of 32 characters of up to 4
-/// bytes, the separators and CR LF: 213 bytes).
-pub const TEXT_PER_LINE: usize = 290;
+/// Bytes of text one `PRIVMSG` carries: the most a client's own line can carry (512 bytes less
+/// `PRIVMSG`, the shortest target, a separator and CR LF). So a message an IRC client wrote is
+/// relayed as the one line it wrote, even where the sender's source (`login!login@host`) takes
+/// the relayed line past 512 bytes, as Ergo relays them: cut, it would lose its end; split, it
+/// would arrive as two messages. Longer text, which the chat's own clients may send (2,000
+/// characters), is split over several lines.
+pub const TEXT_PER_LINE: usize = 499;
+
+/// Bytes of names one `353` line lists: the line's 512 less the longest rest of it (the
+/// server's name, the numeric, a 32-byte nick, a channel of 32 characters of up to 4 bytes, the
+/// separators and CR LF).
+const NAMES_PER_LINE: usize = 290;
 
 /// The channel of a room.
 pub fn channel(room: &str) -> String {
@@ -86,12 +94,16 @@ pub fn server_time(ms: i64) -> String {
 }
 
 /// Whether an event's IRC lines depend on who receives them (they name the recipient, or
-/// depend on its capabilities beyond tags), so they cannot be shared between recipients.
+/// depend on its capabilities beyond tags: someone away joining is followed by an `AWAY` for
+/// clients with `away-notify`), so they cannot be shared between recipients.
 pub fn names_recipient(message: &ServerMessage) -> bool {
     !matches!(
         message,
         ServerMessage::Message { .. }
-            | ServerMessage::Joined { .. }
+            | ServerMessage::Joined {
+                presence: Presence::Online,
+                ..
+            }
             | ServerMessage::Left { .. }
             | ServerMessage::Rooms { .. }
     )
@@ -205,6 +217,8 @@ pub struct Style<'a> {
     pub notice: bool,
     /// A `left` that is the user disconnecting: a `QUIT` with this message.
     pub quit: Option<&'a str>,
+    /// A `joined` of a user who is away: its away message.
+    pub away: Option<&'a str>,
 }
 
 /// The lines of entering a room: the `JOIN`, its topic (who created it) and its names.
@@ -242,7 +256,7 @@ pub fn names(out: &mut String, nick: &str, chan: &str, members: &[String], caps:
         } else {
             member
         };
-        if batch.len() + member.len() + 1 > TEXT_PER_LINE {
+        if batch.len() + member.len() + 1 > NAMES_PER_LINE {
             push(out, &numeric("353", nick, &["=", chan, &batch]));
             batch.clear();
         }
@@ -303,11 +317,20 @@ pub fn event(
             },
             caps,
         ),
-        ServerMessage::Joined { room, login, .. } => {
+        ServerMessage::Joined {
+            room,
+            login,
+            presence,
+        } => {
             push(
                 &mut out,
                 &line(Some(&mask(login)), "JOIN", &[&channel(room)]),
             );
+            // away-notify: "when a user joins and has an away message set".
+            if *presence == Presence::Away && caps.contains(Caps::AWAY_NOTIFY) && login != nick {
+                let why = style.away.unwrap_or("Away");
+                push(&mut out, &line(Some(&mask(login)), "AWAY", &[why]));
+            }
         }
         ServerMessage::Left { room, login } => match style.quit {
             Some(why) => push(&mut out, &line(Some(&mask(login)), "QUIT", &[why])),
@@ -465,8 +488,44 @@ mod tests {
         assert_eq!(server_time(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
+    /// The text of a `:source PRIVMSG target text` line, which may be longer than `parse` takes.
+    fn privmsg_text(line: &str) -> &str {
+        let rest = line.splitn(4, ' ').nth(3).unwrap();
+        rest.strip_prefix(':').unwrap_or(rest)
+    }
+
     #[test]
-    fn a_long_room_line_becomes_several_privmsgs_within_the_line_limit() {
+    fn a_message_a_client_line_can_carry_is_relayed_as_one_line() {
+        let text = "a".repeat(TEXT_PER_LINE - 4) + "😃";
+        let frame = event(
+            &ServerMessage::Message {
+                reply_to: None,
+                room: "a".into(),
+                from: "x".repeat(32),
+                text: text.clone(),
+                id: 1,
+            },
+            0,
+            Caps::NONE,
+            "",
+            Style::default(),
+        )
+        .unwrap();
+        let lines: Vec<&str> = std::str::from_utf8(&frame)
+            .unwrap()
+            .split_terminator("\r\n")
+            .collect();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(privmsg_text(lines[0]), text);
+        // The longest text a client's 512-byte line carries: `PRIVMSG #a word` with CR LF.
+        assert_eq!(
+            "PRIVMSG #a ".len() + TEXT_PER_LINE + 2,
+            chat_core::irc::MAX_LINE_BYTES
+        );
+    }
+
+    #[test]
+    fn a_long_room_line_becomes_several_privmsgs_of_at_most_a_client_line_of_text() {
         let text = "ñ".repeat(2000);
         let frame = event(
             &ServerMessage::Message {
@@ -487,15 +546,9 @@ mod tests {
             .split_terminator("\r\n")
             .collect();
         assert!(lines.len() > 1);
-        assert!(
-            lines
-                .iter()
-                .all(|l| l.len() + 2 <= chat_core::irc::MAX_LINE_BYTES)
-        );
-        let rebuilt: String = lines
-            .iter()
-            .map(|l| chat_core::irc::parse(l.as_bytes()).unwrap().params[1].clone())
-            .collect();
+        let pieces: Vec<&str> = lines.iter().map(|l| privmsg_text(l)).collect();
+        assert!(pieces.iter().all(|p| p.len() <= TEXT_PER_LINE));
+        let rebuilt: String = pieces.concat();
         assert_eq!(rebuilt, text);
     }
 }
@@ -516,8 +569,15 @@ impl Render for IrcRender {
         let style = Style {
             notice: event.is_notice(),
             quit: event.quit(),
+            away: None,
         };
         if names_recipient(event.message()) {
+            // Only lines written for one recipient show an away message (a `joined` of someone
+            // away); the shared ways of writing an event never do.
+            let style = Style {
+                away: event.away_message(),
+                ..style
+            };
             return self::event(event.message(), event.time(), caps, peer.name(), style);
         }
         let [plain, timed, tagged] = ways::IRC;

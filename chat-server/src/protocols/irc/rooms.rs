@@ -203,7 +203,10 @@ pub(super) fn mode(s: &mut IrcSession, line: &Line) {
             None => s.numeric("403", &[target, "No such channel"]),
         }
     } else if validate::login_key(target) == validate::login_key(&s.nick) {
-        if line.params.len() == 1 {
+        // Clients ask for +i (invisible) or +w (wallops) as they connect: everyone is listed
+        // here and there are no wallops, so nothing changes, and the answer says so.
+        let flags = line.param(1);
+        if line.params.len() == 1 || flags.chars().all(|c| matches!(c, '+' | '-' | 'i' | 'w')) {
             s.numeric("221", &["+"]);
         } else {
             s.numeric("501", &["Unknown MODE flag"]);

@@ -31,6 +31,8 @@ pub(crate) struct IrcSession {
     pub nick: String,
     /// `USER` came.
     pub(super) user: bool,
+    /// The user name `USER` gave, as shown (see `registration::user_name`).
+    pub(super) user_name: String,
     /// The real name `USER` gave.
     pub(super) real_name: String,
     pub(super) pass: Option<String>,
@@ -64,6 +66,7 @@ impl IrcSession {
             registered: false,
             nick: String::new(),
             user: false,
+            user_name: String::new(),
             real_name: String::new(),
             pass: None,
             guest: false,
@@ -103,6 +106,15 @@ impl IrcSession {
             &self.nick
         };
         self.send_line(&render::line(None, "NOTICE", &[nick, text]));
+    }
+
+    /// The user name an online user gave of itself (IRC `USER`), or its login.
+    pub fn user_name_of(&self, key: &str, login: &str) -> String {
+        self.shared
+            .hub
+            .online_peer(key)
+            .and_then(|p| p.user_name().map(str::to_owned))
+            .unwrap_or_else(|| login.to_owned())
     }
 
     /// This client's mask.

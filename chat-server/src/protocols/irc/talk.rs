@@ -2,7 +2,7 @@
 //! `+typing`, on the talk service.
 
 use chat_core::irc::Line;
-use chat_core::protocol::ErrorCode;
+use chat_core::protocol::{ErrorCode, Presence};
 use chat_core::validate;
 
 use super::caps::Caps;
@@ -116,7 +116,20 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
             sent.to
         ));
     }
+    if sent.private == Private::Delivered && !notice {
+        tell_if_away(s, &sent.to);
+    }
     sent.pace();
+}
+
+/// `301` when the recipient of a private message is away, with its away message.
+fn tell_if_away(s: &IrcSession, to: &str) {
+    if let Some(user) = s.shared.hub.online_user(&validate::login_key(to))
+        && user.presence == Presence::Away
+    {
+        let why = user.away_text.unwrap_or_else(|| "Away".into());
+        s.numeric("301", &[to, &why]);
+    }
 }
 
 /// A private message's copy for its sender (`echo-message`).

@@ -8,7 +8,7 @@ impl IrcSession {
     /// `001`–`005` and the message of the day.
     pub(super) fn welcome(&self) {
         let nick = self.nick.clone();
-        let version = format!("chat-server-{}", env!("CARGO_PKG_VERSION"));
+        let version = super::about::version_text();
         self.numeric("001", &[&format!("Welcome to chat, {}", mask(&nick))]);
         self.numeric(
             "002",
@@ -35,9 +35,13 @@ impl IrcSession {
             "CHANMODES=,,,nt".to_owned(),
             "PREFIX=".to_owned(),
             "MAXTARGETS=1".to_owned(),
+            "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:1,PART:1,NAMES:1,LIST:,WHOIS:1,ISON:,USERHOST:5"
+                .to_owned(),
             "UTF8ONLY".to_owned(),
             format!("CHATHISTORY={}", chat_core::limits::MAX_LISTED),
             format!("AWAYLEN={}", chat_core::limits::TEXT_MAX_CHARS),
+            format!("USERLEN={}", super::registration::USER_NAME_CHARS),
+            "WHOX".to_owned(),
         ];
         // At most 13 tokens a line, as clients expect.
         for chunk in tokens.chunks(13) {
