@@ -145,6 +145,29 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
                 shared.archive.room_line(said);
             }
         }
+        // Applied on every node as they come back, this one too (as lines are).
+        BusEvent::LineChanged { room, line, change } => {
+            if let Some(changed) = hub.apply_line_change(&room, line, change)
+                && changed.in_default_room
+            {
+                shared.archive.replace_room_line(changed.said);
+            }
+        }
+        BusEvent::Moderated {
+            room,
+            action,
+            login,
+            until,
+            seconds,
+            by,
+        } => hub.apply_moderation(crate::chat::hub::Moderated {
+            room,
+            action,
+            login,
+            until,
+            seconds,
+            by,
+        }),
         _ if own => {}
         BusEvent::Hello => {
             let (users, rooms) = hub.snapshot();

@@ -463,3 +463,84 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     });
     assert_eq!(cluster.nodes[0].handle().online_count(), 1);
 }
+
+#[test]
+fn replies_reactions_edits_and_order_reach_every_node() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let mut ana = cluster.nodes[0].user("ana");
+    let mut bob = cluster.nodes[1].user("bob");
+    let mut cai = cluster.nodes[2].user("cai");
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    for c in [&mut bob, &mut cai] {
+        eventually("aula reached the node", || {
+            room_members(c, "aula").is_some()
+        });
+        c.request(Request::EnterRoom {
+            room: "aula".into(),
+        });
+    }
+    let aula = || chat_core::protocol::Target::Room("aula".into());
+    ana.send(Request::Say {
+        text: "¿dudas?".into(),
+        reply_to: None,
+    });
+    let line = match bob.expect("the line", |m| said(m, "ana", "¿dudas?")) {
+        ServerMessage::Message { id, .. } => id,
+        _ => unreachable!(),
+    };
+    cai.expect("the line", |m| said(m, "ana", "¿dudas?"));
+    // A reply on another node quotes it; reactions from two nodes add up everywhere.
+    cai.send(Request::Say {
+        text: "yo".into(),
+        reply_to: Some(line),
+    });
+    ana.expect(
+        "the reply",
+        |m| matches!(m, ServerMessage::Message { reply_to: Some(q), .. } if q.line == line),
+    );
+    for c in [&mut bob, &mut cai] {
+        c.send(Request::React {
+            target: aula(),
+            line,
+            emoji: "👍".into(),
+            on: true,
+        });
+    }
+    ana.expect("both reactions", |m| {
+        matches!(m, ServerMessage::Reactions { reactions, .. } if reactions.first().is_some_and(|r| r.count == 2))
+    });
+    // An edit made on node 1 is seen on nodes 2 and 3.
+    assert!(matches!(
+        ana.request(Request::Edit {
+            target: aula(),
+            line,
+            text: "¿dudas del examen?".into(),
+        }),
+        ServerMessage::Edited { .. }
+    ));
+    for c in [&mut bob, &mut cai] {
+        c.expect(
+            "the edit",
+            |m| matches!(m, ServerMessage::Edited { text, .. } if text == "¿dudas del examen?"),
+        );
+    }
+    // The creator on node 1 mutes a member on node 2: refused there.
+    ana.request(Request::Moderate {
+        room: "aula".into(),
+        action: chat_core::protocol::ModAction::Mute,
+        login: Some("bob".into()),
+        seconds: Some(600),
+    });
+    bob.expect("muted", |m| matches!(m, ServerMessage::Moderated { .. }));
+    assert_eq!(
+        bob.refused(Request::Say {
+            text: "¿y yo?".into(),
+            reply_to: None,
+        }),
+        ErrorCode::Muted
+    );
+}

@@ -11,6 +11,7 @@ use chat_core::protocol::{ModAction, ServerMessage};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Hub, HubError, State};
+use crate::chat::bus::BusEvent;
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 
@@ -133,7 +134,8 @@ impl Hub {
 
     /// The peer keeps order in `room`: mutes, unmutes or removes `login`, or sets slow mode to
     /// one line per `seconds`. The room's members are told (a removed member too, before it is
-    /// moved to the default room).
+    /// moved to the default room). On a node of a cluster it is published, and every node
+    /// applies it as it comes back.
     pub fn moderate(
         &self,
         peer: &Arc<Peer>,
@@ -144,61 +146,90 @@ impl Hub {
     ) -> Result<Moderated, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
-        let now = self.clock.now_ms();
-        let mut state = self.write();
-        if !state.rooms.contains_key(&key) {
-            return Err(HubError::RoomNotFound);
-        }
-        if !self.keeps_order(&state, &me.key, &key) {
-            return Err(HubError::NotAllowed);
-        }
-        let seconds = seconds.map(|s| s.min(MODERATION_MAX_SECONDS));
-        let target = match action {
-            ModAction::Slow => None,
-            _ => {
+        let now = self
+            .bus()
+            .map_or_else(|| self.clock.now_ms(), |bus| bus.now_ms());
+        let mut done = {
+            let state = self.read();
+            let room_state = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
+            if !self.keeps_order(&state, &me.key, &key) {
+                return Err(HubError::NotAllowed);
+            }
+            if action != ModAction::Slow {
                 let name = login.ok_or(HubError::NotAllowed)?;
-                let target = login_key(name);
                 // Nobody keeps order over the room's creator or an administrator.
-                if self.keeps_order(&state, &target, &key) {
+                if self.keeps_order(&state, &login_key(name), &key) {
                     return Err(HubError::NotAllowed);
                 }
-                Some((target, name.to_owned()))
+            }
+            Moderated {
+                room: room_state.name.clone(),
+                action,
+                login: (action != ModAction::Slow).then(|| login.unwrap_or_default().to_owned()),
+                until: None,
+                seconds: None,
+                by: me.name.clone(),
             }
         };
-        let room_state = state.rooms.get_mut(&key).ok_or(HubError::RoomNotFound)?;
-        let order = room_state.order.get_or_insert_with(Box::default);
-        let mut done = Moderated {
-            room: room_state.name.clone(),
-            action,
-            login: target.as_ref().map(|(_, name)| name.clone()),
-            until: None,
-            seconds: None,
-            by: me.name.clone(),
-        };
-        match (action, &target) {
-            (ModAction::Mute, Some((target, _))) => {
+        let seconds = seconds.map(|s| s.min(MODERATION_MAX_SECONDS));
+        match action {
+            ModAction::Mute => {
                 let secs = i64::from(seconds.unwrap_or(600).max(1));
-                let until = now + secs * 1_000;
-                order.muted.insert(target.clone(), until);
-                done.until = Some(until);
+                done.until = Some(now + secs * 1_000);
             }
-            (ModAction::Unmute, Some((target, _))) => {
+            ModAction::Slow => done.seconds = Some(seconds.unwrap_or(0)),
+            ModAction::Unmute | ModAction::Remove => {}
+            ModAction::Unknown => return Err(HubError::NotAllowed),
+        }
+        if let Some(bus) = self.bus() {
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            bus.publish(
+                BusEvent::Moderated {
+                    room: done.room.clone(),
+                    action,
+                    login: done.login.clone(),
+                    until: done.until,
+                    seconds: done.seconds,
+                    by: done.by.clone(),
+                },
+                None,
+            );
+            return Ok(done);
+        }
+        self.apply_moderation(done.clone());
+        Ok(done)
+    }
+
+    /// Applies a moderation (checked where it was asked): the room's order changes, its members
+    /// here are told, and a removed member here is moved to the default room.
+    pub(crate) fn apply_moderation(&self, done: Moderated) {
+        let key = room_key(&done.room);
+        let mut state = self.write();
+        let Some(room_state) = state.rooms.get_mut(&key) else {
+            return;
+        };
+        let order = room_state.order.get_or_insert_with(Box::default);
+        let target = done.login.as_deref().map(login_key);
+        match (done.action, &target) {
+            (ModAction::Mute, Some(target)) => {
+                order.muted.insert(target.clone(), done.until.unwrap_or(0));
+            }
+            (ModAction::Unmute, Some(target)) => {
                 order.muted.remove(target);
             }
-            (ModAction::Remove, Some((target, _))) => {
+            (ModAction::Remove, Some(target)) => {
                 order.removed.insert(target.clone());
             }
             (ModAction::Slow, _) => {
-                let secs = seconds.unwrap_or(0);
-                order.slow_ms = i64::from(secs) * 1_000;
+                order.slow_ms = i64::from(done.seconds.unwrap_or(0)) * 1_000;
                 order.last_said().clear();
-                done.seconds = Some(secs);
             }
-            _ => return Err(HubError::NotAllowed),
+            _ => return,
         }
-        let event = Event::new(done.clone().into());
-        room_state.broadcast(&event);
-        if let (ModAction::Remove, Some((target, _))) = (action, &target)
+        room_state.broadcast(&Event::new(done.clone().into()));
+        if let (ModAction::Remove, Some(target)) = (done.action, &target)
             && let Some(online) = state.online.get(target)
             && online.room == key
         {
@@ -209,6 +240,5 @@ impl Hub {
             }
             self.changed();
         }
-        Ok(done)
     }
 }
