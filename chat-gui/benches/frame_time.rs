@@ -243,6 +243,7 @@ fn fill(app: &mut ChatApp) {
         chat.apply(
             time,
             &ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "lobby".into(),
                 from: from.into(),

@@ -191,6 +191,7 @@ fn writer(kind: usize, cycle: u32, addr: SocketAddr, stop: &AtomicBool, acked: &
             _ => {
                 let text = format!("k{cycle}-{i}");
                 c.request(Request::Private {
+                    attachments: Vec::new(),
                     reply_to: None,
                     to: recipient.clone(),
                     text: text.clone(),

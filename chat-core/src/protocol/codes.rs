@@ -120,6 +120,14 @@ pub enum ErrorCode {
     RemovedFromRoom,
     /// The line carries as many different reactions as it may.
     TooManyReactions,
+    /// A file larger than the server takes (`field` = `size`).
+    FileTooLarge,
+    /// The account keeps as many bytes of files as it may: delete some first.
+    QuotaExceeded,
+    /// No file (or upload) with that id, or not one you may see.
+    FileNotFound,
+    /// The server's disk is full for now.
+    StorageFull,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -128,7 +136,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code the server sends, for tables (translations, documentation) that must cover
     /// them all.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::VersionMismatch,
         ErrorCode::HelloRequired,
         ErrorCode::LoginRequired,
@@ -155,6 +163,10 @@ impl ErrorCode {
         ErrorCode::SlowMode,
         ErrorCode::RemovedFromRoom,
         ErrorCode::TooManyReactions,
+        ErrorCode::FileTooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::FileNotFound,
+        ErrorCode::StorageFull,
     ];
 }
 
@@ -210,6 +222,16 @@ pub enum Field {
     Seconds,
     /// A report's reason.
     Reason,
+    /// Files a line carries.
+    Attachments,
+    /// A file's name.
+    Name,
+    /// A file's size.
+    Size,
+    /// A file's SHA-256.
+    Sha256,
+    /// A file's media type.
+    Type,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,
@@ -217,7 +239,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 29] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -242,6 +264,11 @@ impl Field {
         Field::Action,
         Field::Seconds,
         Field::Reason,
+        Field::Attachments,
+        Field::Name,
+        Field::Size,
+        Field::Sha256,
+        Field::Type,
     ];
 
     /// The request key this field is.
@@ -271,6 +298,11 @@ impl Field {
             Field::Action => "action",
             Field::Seconds => "seconds",
             Field::Reason => "reason",
+            Field::Attachments => "attachments",
+            Field::Name => "name",
+            Field::Size => "size",
+            Field::Sha256 => "sha256",
+            Field::Type => "type",
             Field::Unknown => "unknown",
         }
     }
@@ -303,6 +335,11 @@ impl fmt::Display for Field {
             Field::Action => "action",
             Field::Seconds => "duration",
             Field::Reason => "reason",
+            Field::Attachments => "files",
+            Field::Name => "file name",
+            Field::Size => "file size",
+            Field::Sha256 => "file checksum",
+            Field::Type => "file type",
             Field::Unknown => "field",
         })
     }

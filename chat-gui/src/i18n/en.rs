@@ -220,6 +220,10 @@ fn error(code: ErrorCode) -> &'static str {
         SlowMode => "This room is in slow mode; wait a moment before writing again.",
         RemovedFromRoom => "You were removed from that room.",
         TooManyReactions => "That message has as many different reactions as it may.",
+        FileTooLarge => "That file is larger than the server takes.",
+        QuotaExceeded => "Your files take all the room you have; delete some first.",
+        FileNotFound => "That file is not there.",
+        StorageFull => "The server's disk is full; try again later.",
         Internal | Unknown => "The server failed; try again.",
     }
 }
@@ -250,6 +254,11 @@ fn field(field: Field) -> &'static str {
         Field::Action => "Action",
         Field::Seconds => "Duration",
         Field::Reason => "Reason",
+        Field::Attachments => "Files",
+        Field::Name => "File name",
+        Field::Size => "File size",
+        Field::Sha256 => "File checksum",
+        Field::Type => "File type",
         Field::Unknown => "Field",
     }
 }
@@ -284,6 +293,11 @@ fn field_rule(field: Field) -> String {
         Field::Emoji => "one emoji".to_owned(),
         Field::Action => "mute, unmute, remove or slow".to_owned(),
         Field::Reason => "at most 500 characters, on one line".to_owned(),
+        Field::Attachments => "at most 10 files you shared or can see".to_owned(),
+        Field::Name => "1 to 255 bytes, no '/', '\\' or '..'".to_owned(),
+        Field::Size => "no larger than the server takes".to_owned(),
+        Field::Sha256 => "the file's SHA-256, in hexadecimal".to_owned(),
+        Field::Type => "a media type such as image/png".to_owned(),
         Field::Unknown => "a value the server accepts".to_owned(),
     }
 }

@@ -222,6 +222,10 @@ fn error(code: ErrorCode) -> &'static str {
         SlowMode => "Esta sala está en modo lento; espere un momento antes de escribir de nuevo.",
         RemovedFromRoom => "Lo sacaron de esa sala.",
         TooManyReactions => "Ese mensaje tiene todas las reacciones distintas que puede tener.",
+        FileTooLarge => "Ese archivo es más grande de lo que el servidor acepta.",
+        QuotaExceeded => "Sus archivos ocupan todo el espacio que tiene; borre algunos primero.",
+        FileNotFound => "Ese archivo no está.",
+        StorageFull => "El disco del servidor está lleno; intente más tarde.",
         Internal | Unknown => "El servidor falló; intente de nuevo.",
     }
 }
@@ -252,6 +256,11 @@ fn field(field: Field) -> &'static str {
         Field::Action => "Acción",
         Field::Seconds => "Duración",
         Field::Reason => "Motivo",
+        Field::Attachments => "Archivos",
+        Field::Name => "Nombre del archivo",
+        Field::Size => "Tamaño del archivo",
+        Field::Sha256 => "Suma de comprobación del archivo",
+        Field::Type => "Tipo de archivo",
         Field::Unknown => "Campo",
     }
 }
@@ -286,6 +295,11 @@ fn field_rule(field: Field) -> String {
         Field::Emoji => "un emoticono".to_owned(),
         Field::Action => "silenciar, quitar el silencio, sacar o modo lento".to_owned(),
         Field::Reason => "como máximo 500 caracteres, en una línea".to_owned(),
+        Field::Attachments => "como máximo 10 archivos que compartió o puede ver".to_owned(),
+        Field::Name => "de 1 a 255 bytes, sin '/', '\\' ni '..'".to_owned(),
+        Field::Size => "no más grande de lo que acepta el servidor".to_owned(),
+        Field::Sha256 => "el SHA-256 del archivo, en hexadecimal".to_owned(),
+        Field::Type => "un tipo de medio como image/png".to_owned(),
         Field::Unknown => "un valor que el servidor acepte".to_owned(),
     }
 }

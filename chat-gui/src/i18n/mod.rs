@@ -353,10 +353,10 @@ impl Texts {
 
 /// Every error code the server can send. Adding one to `chat-core` breaks the `match` below,
 /// which is the reminder to add it here (and to both languages' `error`).
-pub const ERROR_CODES: [ErrorCode; 26] = ErrorCode::ALL;
+pub const ERROR_CODES: [ErrorCode; 30] = ErrorCode::ALL;
 
 /// Every field a refusal can name; see [`ERROR_CODES`].
-pub const FIELDS: [Field; 24] = Field::ALL;
+pub const FIELDS: [Field; 29] = Field::ALL;
 
 /// Every reason the server gives for closing; see [`ERROR_CODES`].
 pub const CLOSE_REASONS: [CloseReason; 9] = [
@@ -403,6 +403,10 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         SlowMode => 23,
         RemovedFromRoom => 24,
         TooManyReactions => 25,
+        FileTooLarge => 26,
+        QuotaExceeded => 27,
+        FileNotFound => 28,
+        StorageFull => 29,
         Unknown => usize::MAX,
     };
     let field = match field {
@@ -430,6 +434,11 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         Field::Action => 21,
         Field::Seconds => 22,
         Field::Reason => 23,
+        Field::Attachments => 24,
+        Field::Name => 25,
+        Field::Size => 26,
+        Field::Sha256 => 27,
+        Field::Type => 28,
         Field::Unknown => usize::MAX,
     };
     let reason = match reason {

@@ -279,6 +279,7 @@ impl Chat {
                 text,
                 id,
                 reply_to,
+                ..
             } => {
                 self.room_message(time_ms, room, from, text, *id);
                 if let Some(quote) = reply_to {
@@ -291,6 +292,7 @@ impl Chat {
                 stored,
                 id,
                 reply_to,
+                ..
             } => {
                 self.private_received(time_ms, from, text, *stored, *id);
                 if let Some(quote) = reply_to {

@@ -234,6 +234,7 @@ impl Client {
     pub fn say(&mut self, text: String) {
         if let Some(connection) = &self.connection {
             connection.send(Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text,
             });

@@ -98,6 +98,9 @@ pub enum BusEvent {
         /// The line it answers, quoted.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<chat_core::protocol::Quote>,
+        /// The files it carries.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<chat_core::protocol::Attachment>,
     },
     /// A private message for a user on another node.
     Private {

@@ -131,6 +131,7 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
             time,
             notice,
             reply_to,
+            attachments,
         } => {
             let said = Said {
                 room,
@@ -139,6 +140,7 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
                 time,
                 id: seq,
                 reply_to,
+                attachments,
                 ..Default::default()
             };
             if let Some(said) = hub.deliver_said(said, notice) {

@@ -132,10 +132,12 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     // Members on different nodes see the room's lines in the same order.
     for i in 0..20 {
         ana.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: format!("ana {i}"),
         });
         ben.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: format!("ben {i}"),
         });
@@ -156,6 +158,7 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     assert_eq!(at_ana, at_ben, "one order for every member");
     // Private messages reach a user on any node.
     cai.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "ana".into(),
         text: "desde n3".into(),
@@ -194,6 +197,7 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     });
     // A room line said on one node is in the default room's history on another.
     ben.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "para la historia".into(),
     });
@@ -410,6 +414,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
         !cluster.nodes[0].handle().cluster_status().unwrap().up
     });
     fede.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "¿hay alguien?".into(),
     });
@@ -433,6 +438,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     cluster.wait_for_nodes(3);
     eventually("a line goes through again", || {
         fede.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "de vuelta".into(),
         });
@@ -456,6 +462,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     cluster.redis.resume();
     eventually("a line goes through after the pause", || {
         gala.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "sigo aquí".into(),
         });
@@ -485,6 +492,7 @@ fn replies_reactions_edits_and_order_reach_every_node() {
     }
     let aula = || chat_core::protocol::Target::Room("aula".into());
     ana.send(Request::Say {
+        attachments: Vec::new(),
         text: "¿dudas?".into(),
         reply_to: None,
     });
@@ -495,6 +503,7 @@ fn replies_reactions_edits_and_order_reach_every_node() {
     cai.expect("the line", |m| said(m, "ana", "¿dudas?"));
     // A reply on another node quotes it; reactions from two nodes add up everywhere.
     cai.send(Request::Say {
+        attachments: Vec::new(),
         text: "yo".into(),
         reply_to: Some(line),
     });
@@ -538,6 +547,7 @@ fn replies_reactions_edits_and_order_reach_every_node() {
     bob.expect("muted", |m| matches!(m, ServerMessage::Moderated { .. }));
     assert_eq!(
         bob.refused(Request::Say {
+            attachments: Vec::new(),
             text: "¿y yo?".into(),
             reply_to: None,
         }),

@@ -260,6 +260,7 @@ fn irssi_and_weechat_log_in_with_sasl_join_talk_whois_away_and_time() {
         matches!(m, ServerMessage::Message { from, text, .. } if from == "irsa" && text == "y desde irssi, ñandú")
     });
     nati.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "y la nativa".into(),
     });

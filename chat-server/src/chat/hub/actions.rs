@@ -249,6 +249,25 @@ impl Hub {
         Ok(Said::clone(&line.said))
     }
 
+    /// Whether the user `key` is in room `room` (its key) now and the room still keeps line
+    /// `line`: whether the user can read it.
+    pub fn sees_line(&self, key: &str, room: &str, line: u64) -> bool {
+        let state = self.read();
+        state.online.get(key).is_some_and(|o| o.room == room)
+            && state
+                .rooms
+                .get(room)
+                .is_some_and(|r| r.lines().find(line).is_some())
+    }
+
+    /// Whether room `room` (its key) exists and still keeps line `line`.
+    pub fn keeps_line(&self, room: &str, line: u64) -> bool {
+        self.read()
+            .rooms
+            .get(room)
+            .is_some_and(|r| r.lines().find(line).is_some())
+    }
+
     /// Queues `event` for the user `key`, if online here. Returns whether it was.
     pub fn tell_user(&self, key: &str, event: &Event) -> bool {
         let state = self.read();

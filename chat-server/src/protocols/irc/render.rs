@@ -499,6 +499,7 @@ mod tests {
         let text = "a".repeat(TEXT_PER_LINE - 4) + "😃";
         let frame = event(
             &ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "a".into(),
                 from: "x".repeat(32),
@@ -529,6 +530,7 @@ mod tests {
         let text = "ñ".repeat(2000);
         let frame = event(
             &ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "𠀀".repeat(32),
                 from: "x".repeat(32),

@@ -79,7 +79,7 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
             }
             return;
         }
-        if let Err(refusal) = talk::say(s, text, notice, None)
+        if let Err(refusal) = talk::say(s, text, notice, None, &[])
             && !notice
         {
             s.notice(&format!("Not sent: {}", refusal.message));
@@ -92,7 +92,7 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
 /// A private message: delivered, or kept for an offline user (told by `NOTICE`). Nothing is kept
 /// for or from guests.
 fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
-    let sent = match talk::private(s, target, text.clone(), notice, None) {
+    let sent = match talk::private(s, target, text.clone(), notice, None, &[]) {
         Ok(sent) => sent,
         Err(refusal) if refusal.code == ErrorCode::UserNotFound => {
             if !notice {
