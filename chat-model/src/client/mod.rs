@@ -284,6 +284,9 @@ impl Client {
         for event in events {
             self.handle(event, now);
         }
+        if any {
+            self.ask_presence();
+        }
         any
     }
 
