@@ -35,33 +35,36 @@ pub fn groups() -> impl Iterator<Item = Group> {
     Group::iter()
 }
 
-/// How well `emoji` matches `typed` (lowercase): 0 a short code starts with it, 1 a word of
-/// its name starts with it, 2 a short code or its name contains it; `None`, no match.
+/// How well `emoji` matches `typed` (lowercase): 0 a short code is it, 1 one starts with it, 2
+/// a word of its name starts with it, 3 a short code or its name contains it; `None`, no match.
 fn rank(emoji: &Emoji, typed: &str) -> Option<u8> {
-    if emoji.shortcodes().any(|c| c.starts_with(typed)) {
+    if emoji.shortcodes().any(|c| c == typed) {
         return Some(0);
+    }
+    if emoji.shortcodes().any(|c| c.starts_with(typed)) {
+        return Some(1);
     }
     let name = emoji.name().to_ascii_lowercase();
     if name.split([' ', '-', ':']).any(|w| w.starts_with(typed)) {
-        return Some(1);
+        return Some(2);
     }
     let contains = emoji.shortcodes().any(|c| c.contains(typed)) || name.contains(typed);
-    contains.then_some(2)
+    contains.then_some(3)
 }
 
-/// The emoji that `typed` names by short code or by name (English), best matches first, at
-/// most `max` (`usize::MAX` for all).
+/// The emoji that `typed` names by short code or by name (English), best matches first (then
+/// the shorter code), at most `max` (`usize::MAX` for all).
 pub fn search(typed: &str, max: usize) -> Vec<&'static Emoji> {
     let typed = typed.trim().to_ascii_lowercase();
     if typed.is_empty() {
         return Vec::new();
     }
-    let mut found: Vec<(u8, usize, &'static Emoji)> = emojis::iter()
+    let mut found: Vec<(u8, usize, usize, &'static Emoji)> = emojis::iter()
         .enumerate()
-        .filter_map(|(i, e)| rank(e, &typed).map(|r| (r, i, e)))
+        .filter_map(|(i, e)| rank(e, &typed).map(|r| (r, code(e).len(), i, e)))
         .collect();
-    found.sort_by_key(|(r, i, _)| (*r, *i));
-    found.into_iter().take(max).map(|(_, _, e)| e).collect()
+    found.sort_by_key(|(r, len, i, _)| (*r, *len, *i));
+    found.into_iter().take(max).map(|(_, _, _, e)| e).collect()
 }
 
 /// Puts `glyph` first among the recently used, keeping at most [`MAX_RECENT`].
