@@ -27,7 +27,9 @@ pub fn code(emoji: &Emoji) -> &str {
 
 /// Every emoji of `group`, in Unicode's order, without skin tones.
 pub fn in_group(group: Group) -> impl Iterator<Item = &'static Emoji> {
-    group.emojis().filter(|e| e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default))
+    group
+        .emojis()
+        .filter(|e| e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default))
 }
 
 /// Every group, in Unicode's order.
@@ -82,8 +84,8 @@ pub fn replace_codes(text: &str) -> String {
     while let Some(start) = rest.find(':') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        let code_end = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '+' || c == '-'));
+        let code_end =
+            after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '+' || c == '-'));
         match code_end {
             Some(end) if end > 0 && after[end..].starts_with(':') => {
                 if let Some(emoji) = by_code(&after[..end]) {

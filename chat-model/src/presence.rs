@@ -215,11 +215,19 @@ mod tests {
 
         p.entered(&["ana".into()], &[]);
         assert_eq!(p.presence("ana"), Presence::Online);
-        assert_eq!(p.presence("cy"), Presence::Online, "a partner is still told of");
+        assert_eq!(
+            p.presence("cy"),
+            Presence::Online,
+            "a partner is still told of"
+        );
 
         p.lost();
         for who in ["ana", "cy"] {
-            assert_eq!(p.presence(who), Presence::Unknown, "nothing is known offline");
+            assert_eq!(
+                p.presence(who),
+                Presence::Unknown,
+                "nothing is known offline"
+            );
             assert!(p.to_ask(who));
         }
         p.set("cy", Presence::Offline, None);
@@ -236,7 +244,11 @@ mod tests {
         assert_eq!(p.presence("bob"), Presence::Online);
         p.set("bob", Presence::Away, Some("lunch".into()));
         p.exchanged("bob");
-        assert_eq!(p.presence("bob"), Presence::Away, "delivered to the away too");
+        assert_eq!(
+            p.presence("bob"),
+            Presence::Away,
+            "delivered to the away too"
+        );
 
         p.wanted("dan");
         assert!(p.to_ask("dan"), "a conversation with someone never seen");

@@ -421,7 +421,11 @@ fn a_conversation_peer_who_leaves_the_room_is_unknown_until_the_users_list_says(
     c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
     c.open_conversation("bob");
     assert_eq!(c.chat.presence.presence("bob"), Presence::Online);
-    assert_eq!(presence_asks(&c), 0, "bob's presence is known: nothing to ask");
+    assert_eq!(
+        presence_asks(&c),
+        0,
+        "bob's presence is known: nothing to ask"
+    );
 
     c.handle(
         frame(
@@ -481,10 +485,7 @@ fn during_an_outage_no_presence_is_known_not_even_ones_own() {
     let now = Instant::now();
     c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
     assert_eq!(c.chat.presence.presence("ana"), Presence::Online);
-    c.handle(
-        Event::Disconnected(Disconnect::Lost("reset".into())),
-        now,
-    );
+    c.handle(Event::Disconnected(Disconnect::Lost("reset".into())), now);
     assert!(matches!(c.phase(), Phase::Reconnecting { .. }));
     for who in ["ana", "bob"] {
         assert_eq!(c.chat.presence.presence(who), Presence::Unknown, "{who}");
