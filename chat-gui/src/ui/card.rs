@@ -6,10 +6,33 @@
 use std::sync::Arc;
 
 use chat_model::commands::Cmd;
-use egui::{Galley, Vec2, vec2};
+use egui::text::LayoutJob;
+use egui::{Color32, FontId, Galley, Vec2, vec2};
 
 use crate::i18n::{Texts, fill};
-use crate::ui::row::{CARD_MARGIN, Look, job};
+
+/// Inner margin of a card.
+pub const CARD_MARGIN: f32 = 8.0;
+
+/// The fonts and colours a card is written in.
+#[derive(Debug, Clone, Copy)]
+pub struct Pens<'a> {
+    /// Titles and second columns.
+    pub body: &'a FontId,
+    /// First columns (what to type).
+    pub mono: &'a FontId,
+    /// Titles and first columns.
+    pub text: Color32,
+    /// Second columns and closing lines.
+    pub weak: Color32,
+}
+
+/// `text` in one font and colour, wrapping at `wrap` points.
+pub fn job(text: &str, font: &FontId, color: Color32, wrap: f32) -> LayoutJob {
+    let mut job = LayoutJob::simple(text.to_owned(), font.clone(), color, wrap);
+    job.wrap.max_width = wrap;
+    job
+}
 
 /// A card, laid out.
 #[derive(Debug, Clone)]
@@ -33,13 +56,13 @@ pub struct CardText {
 
 /// Lays out a card `wrap` wide: the first column as wide as its widest entry, the second
 /// wrapping in the rest.
-pub fn layout(painter: &egui::Painter, look: &Look, text: CardText, wrap: f32) -> (Card, f32) {
+pub fn layout(painter: &egui::Painter, look: Pens<'_>, text: CardText, wrap: f32) -> (Card, f32) {
     let inner = (wrap - 2.0 * CARD_MARGIN).max(80.0);
-    let title = painter.layout_job(job(&text.title, &look.body, look.text, inner));
+    let title = painter.layout_job(job(&text.title, look.body, look.text, inner));
     let firsts: Vec<Arc<Galley>> = text
         .rows
         .iter()
-        .map(|(first, _)| painter.layout_job(job(first, &look.mono, look.text, f32::INFINITY)))
+        .map(|(first, _)| painter.layout_job(job(first, look.mono, look.text, f32::INFINITY)))
         .collect();
     let widest = firsts.iter().map(|g| g.size().x).fold(0.0, f32::max);
     // Side by side while the first column takes at most half; else each entry on two lines,
@@ -51,17 +74,17 @@ pub fn layout(painter: &egui::Painter, look: &Look, text: CardText, wrap: f32) -
         .zip(&text.rows)
         .map(|(first, (first_text, second))| {
             let first = if stacked && first.size().x > inner {
-                painter.layout_job(job(first_text, &look.mono, look.text, inner))
+                painter.layout_job(job(first_text, look.mono, look.text, inner))
             } else {
                 first
             };
-            let second = job(second, &look.body, look.weak, (inner - column).max(60.0));
+            let second = job(second, look.body, look.weak, (inner - column).max(60.0));
             (first, painter.layout_job(second))
         })
         .collect();
     let footer = text
         .footer
-        .map(|f| painter.layout_job(job(&f, &look.body, look.weak, inner)));
+        .map(|f| painter.layout_job(job(&f, look.body, look.weak, inner)));
     let mut height = title.size().y + 4.0;
     for (first, second) in &rows {
         height += entry_height(stacked, first, second);

@@ -359,7 +359,10 @@ fn emoji_picker(
     }
     ui.data_mut(|d| d.insert_temp(query_id, query.clone()));
     let font = egui::FontId::proportional(20.0);
-    let drawable = |ui: &Ui, e: &emoji::Emoji| ui.fonts_mut(|f| f.has_glyphs(&font, e.as_str()));
+    // egui draws one glyph a character: a sequence joined by U+200D would show as its parts.
+    let drawable = |ui: &Ui, e: &emoji::Emoji| {
+        !e.as_str().contains('\u{200d}') && ui.fonts_mut(|f| f.has_glyphs(&font, e.as_str()))
+    };
     let mut picked = None;
     let columns = ((width / 32.0).floor() as usize).max(6);
     if !query.trim().is_empty() {

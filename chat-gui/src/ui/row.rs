@@ -15,7 +15,7 @@ use egui::text::{LayoutJob, TextFormat};
 use egui::{Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Ui, Vec2, pos2, vec2};
 
 use crate::i18n::{Texts, fill};
-use crate::ui::card::{self, Card};
+use crate::ui::card::{self, CARD_MARGIN, Card, Pens, job};
 use crate::ui::{Intent, clock_time, date_time, own_color, peer_color};
 
 /// Width of the column of initials and notice icons, left of the text.
@@ -30,17 +30,15 @@ const GROUP_PAD: f32 = 10.0;
 const LINE_PAD: f32 = 2.0;
 /// Space above and below a notice.
 const NOTICE_PAD: f32 = 5.0;
-/// Inner margin of a card.
-pub(super) const CARD_MARGIN: f32 = 8.0;
 
 /// Fonts and colours of rows, read from the style once a frame.
 #[derive(Debug, Clone)]
 pub struct Look {
-    pub(super) body: FontId,
+    body: FontId,
     small: FontId,
-    pub(super) mono: FontId,
-    pub(super) text: Color32,
-    pub(super) weak: Color32,
+    mono: FontId,
+    text: Color32,
+    weak: Color32,
     error: Color32,
     warn: Color32,
     good: Color32,
@@ -57,6 +55,16 @@ pub struct Look {
 }
 
 impl Look {
+    /// The fonts and colours of cards.
+    fn pens(&self) -> Pens<'_> {
+        Pens {
+            body: &self.body,
+            mono: &self.mono,
+            text: self.text,
+            weak: self.weak,
+        }
+    }
+
     /// The look of rows in this `ui`'s style.
     pub fn of(ui: &Ui) -> Look {
         let style = ui.style();
@@ -143,12 +151,6 @@ struct Header {
 
 fn format(font: &FontId, color: Color32) -> TextFormat {
     TextFormat::simple(font.clone(), color)
-}
-
-pub(super) fn job(text: &str, font: &FontId, color: Color32, wrap: f32) -> LayoutJob {
-    let mut job = LayoutJob::simple(text.to_owned(), font.clone(), color, wrap);
-    job.wrap.max_width = wrap;
-    job
 }
 
 /// The width text wraps at in a row `width` wide.
@@ -289,10 +291,13 @@ pub fn layout(
                 },
             }
         }
-        LineKind::Help => card_row(card::layout(painter, look, card::help(t), text_w)),
-        LineKind::RoomList(rooms) => {
-            card_row(card::layout(painter, look, card::rooms(t, rooms), text_w))
-        }
+        LineKind::Help => card_row(card::layout(painter, look.pens(), card::help(t), text_w)),
+        LineKind::RoomList(rooms) => card_row(card::layout(
+            painter,
+            look.pens(),
+            card::rooms(t, rooms),
+            text_w,
+        )),
         LineKind::EarlierAbove => {
             let label = painter.layout_job(job(
                 &format!("↑ {}", t.earlier_messages),
