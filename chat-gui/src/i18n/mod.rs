@@ -48,7 +48,7 @@ fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
         let mut ids: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
-        ids.sort_by_key(|id| (id.to_string() != "en", id.to_string()));
+        ids.sort_by_key(|id| (*id != "en", id.to_string()));
         let tags: Vec<(&'static str, LanguageIdentifier)> = ids
             .into_iter()
             .map(|id| (leak(id.to_string()), id))

@@ -86,10 +86,20 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     // Keys this box acts on itself, taken before the text box sees them. While suggestions
     // show, Enter, Tab and the arrows are theirs.
     let (mut send, mut tab, mut recall) = (false, false, false);
+    let mut onward = None;
     if has_focus && !popup_was_open {
         ui.input_mut(|i| {
             send = take_key(i, Key::Enter);
+            // Tab completes a word; in an empty box it moves the keyboard on, as anywhere.
             tab = take_key(i, Key::Tab);
+            onward = if draft.text.is_empty() && tab {
+                tab = false;
+                Some(egui::FocusDirection::Next)
+            } else if i.consume_key(Modifiers::SHIFT, Key::Tab) {
+                Some(egui::FocusDirection::Previous)
+            } else {
+                None
+            };
             if draft.text.is_empty() {
                 recall = take_key(i, Key::ArrowUp);
             }
@@ -120,7 +130,8 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
                     .hint_text(hint.as_str())
                     .margin(egui::Margin::symmetric(8, 6))
                     .return_key(egui::KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
-                    // Tab completes (taken above) instead of moving the keyboard elsewhere.
+                    // Tab completes (taken above) instead of moving the keyboard elsewhere;
+                    // with nothing to complete it moves on (below).
                     .lock_focus(true);
                 let popup = egui::CompletionPopup::new(id).max_height(260.0);
                 let shown = ui.add_enabled_ui(enabled, |ui| {
@@ -183,16 +194,43 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     // With nothing focused (after a click on the background), the keyboard goes back to the box
     // used last, never to another one: text meant for a conversation must not reach the room.
     let last_id = used_last_id();
+    // Escape leaves the box for good: the keyboard then walks the window's controls (Tab) and
+    // the box takes it back only when the user returns to it.
+    let left_id = id.with("left-by-escape");
+    // (Read from the raw events: a popup may have taken the key already.)
+    let escaped = ui.input(|i| {
+        i.raw.events.iter().any(|e| {
+            matches!(
+                e,
+                egui::Event::Key {
+                    key: Key::Escape,
+                    pressed: true,
+                    ..
+                }
+            )
+        })
+    });
+    if (has_focus || response.lost_focus()) && escaped {
+        ui.data_mut(|d| d.insert_temp(left_id, true));
+    }
     if response.has_focus() {
         ui.data_mut(|d| d.insert_temp(last_id, target.clone()));
+        if !has_focus {
+            ui.data_mut(|d| d.remove::<bool>(left_id));
+        }
     }
+    if let Some(direction) = onward {
+        ui.data_mut(|d| d.insert_temp(left_id, true));
+        ui.memory_mut(|m| m.move_focus(direction));
+    }
+    let left = ui.data(|d| d.get_temp::<bool>(left_id)).unwrap_or(false);
     let used_last = ui
         .data(|d| d.get_temp::<Target>(last_id))
         .is_none_or(|last| last == target);
     let nothing_focused = ui.memory(|m| m.focused().is_none());
     if enabled
         && !response.has_focus()
-        && (focus || (default_focus && used_last && nothing_focused))
+        && (focus || (default_focus && used_last && nothing_focused && !left))
     {
         response.request_focus();
     }

@@ -268,3 +268,42 @@ fn say_in(h: &mut Gui, name: &str, line: &str) {
     type_into(h, name, line);
     enter(h);
 }
+
+/// The name of the control that has the keyboard, if one has.
+fn focused(h: &Gui) -> Option<String> {
+    h.query_all(By::new().recursive(true))
+        .map(|n| n.accesskit_node())
+        .find(|n| n.is_focused())
+        .map(|n| n.label().or_else(|| n.value()).unwrap_or_default())
+}
+
+#[test]
+fn the_keyboard_reaches_every_control_of_the_main_window() {
+    let (_server, [mut ana]) = together(["ana"]);
+    say(&mut ana, "hola");
+    // Escape leaves the message box (whose Tab completes); Tab then walks the controls.
+    ana.key_press(egui::Key::Escape);
+    ana.step();
+    let mut reached = HashSet::new();
+    for _ in 0..40 {
+        ana.key_press(egui::Key::Tab);
+        ana.step();
+        if let Some(name) = focused(&ana) {
+            reached.insert(name);
+        }
+    }
+    for control in [
+        "Room",
+        "Users",
+        "Log out",
+        "Find",
+        "Save a copy…",
+        "Emoji",
+        "lobby",
+    ] {
+        assert!(
+            reached.iter().any(|r| r.starts_with(control)),
+            "Tab never reaches {control:?}; it reached {reached:?}"
+        );
+    }
+}
