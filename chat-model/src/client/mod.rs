@@ -288,6 +288,9 @@ impl Client {
         for event in events {
             self.handle(event, now);
         }
+        if any {
+            self.ask_presence();
+        }
         any
     }
 
