@@ -15,10 +15,10 @@
 #   scripts/windows.sh           # all of it (KEEP_LOGS=DIR keeps the servers' and Wine's logs)
 #   scripts/windows.sh --build   # only the .exe files, zipped in dist/ (the release workflow)
 #
-# Needs (Debian/Ubuntu): gcc-mingw-w64-x86-64 (the linker and windres), and to run: wine64
-# (Ubuntu: wine), fonts-wine, xvfb, xauth, x11-utils, xdotool, imagemagick, icoutils, python3-msgpack,
-# libgl1-mesa-dri. Run as root, it installs the missing ones with apt-get; otherwise it names
-# them and stops. Adds the Rust target with rustup.
+# Needs (Debian/Ubuntu): gcc-mingw-w64-x86-64 (the linker and windres), icoutils (to read the
+# resources back), zip; and to run: wine64 (Ubuntu: wine), fonts-wine, xvfb, xauth, x11-utils,
+# xdotool, imagemagick, python3-msgpack, libgl1-mesa-dri. Run as root, it installs the missing
+# ones with apt-get; otherwise it names them and stops. Adds the Rust target with rustup.
 #
 # Wine 8 lacks bcryptprimitives.dll, which every Rust program since 1.78 needs to start: a stub
 # (scripts/wine/bcryptprimitives.c) is built beside the copies Wine runs, never beside the
@@ -43,8 +43,8 @@ fail() {
 }
 
 # ---- what it needs ----
-packages=(gcc-mingw-w64-x86-64 zip)
-$build_only || packages+=(wine64 fonts-wine xvfb xauth x11-utils xdotool imagemagick icoutils python3-msgpack
+packages=(gcc-mingw-w64-x86-64 icoutils zip)
+$build_only || packages+=(wine64 fonts-wine xvfb xauth x11-utils xdotool imagemagick python3-msgpack
   libgl1-mesa-dri)
 if ! $build_only && ! dpkg -s wine64 >/dev/null 2>&1 && dpkg -s wine >/dev/null 2>&1; then
   packages=("${packages[@]/wine64/wine}") # Ubuntu's name for the 64-bit Wine
@@ -92,15 +92,13 @@ for exe in chat-gui chat-server; do
     esac
   done
   # Version strings are UTF-16 in the resource: compare them as text.
-  if command -v wrestool >/dev/null; then
-    wrestool -l "$file" | grep -q -- '--type=14' || fail "$exe.exe has no icon"
-    strings=$(wrestool -x --raw --type=16 "$file" | iconv -f UTF-16LE -t UTF-8 2>/dev/null | tr '\0' '\n' | grep -v '^$')
-    for key in FileVersion ProductVersion; do
-      value=$(grep -A1 "${key}$" <<<"$strings" | tail -1)
-      [ "$value" = "$version" ] || fail "$exe.exe: $key is '$value', not $version"
-    done
-    echo "$exe.exe: icon; FileVersion and ProductVersion $version; $(grep -A1 "FileDescription$" <<<"$strings" | tail -1)"
-  fi
+  wrestool -l "$file" | grep -q -- '--type=14' || fail "$exe.exe has no icon"
+  strings=$(wrestool -x --raw --type=16 "$file" | iconv -f UTF-16LE -t UTF-8 2>/dev/null | tr '\0' '\n' | grep -v '^$')
+  for key in FileVersion ProductVersion; do
+    value=$(grep -A1 "${key}$" <<<"$strings" | tail -1)
+    [ "$value" = "$version" ] || fail "$exe.exe: $key is '$value', not $version"
+  done
+  echo "$exe.exe: icon; FileVersion and ProductVersion $version; $(grep -A1 "FileDescription$" <<<"$strings" | tail -1)"
 done
 
 if $build_only; then
@@ -137,9 +135,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "the Linux chat-server (the other server, and the probe)"
-cargo build --locked -p chat-server
-linux_server=$target/debug/chat-server
+# The command of scripts/release-linux.sh, so that after a release check nothing is rebuilt.
+step "the Linux chat-server, release build (the other server, and the probe)"
+cargo build --release --locked -p chat-server -p chat-gui
+linux_server=$target/release/chat-server
 
 # The copies Wine runs, beside the stub DLL.
 run=$work/bin
