@@ -254,7 +254,7 @@ session() {
     --say "Hi! Is anyone here on Windows?" --reply "Yes, I see you, ana. Welcome!" --linger 10 \
     --timeout 240 >"$work/witness-$tag.out" 2>&1 &
   witness_pid=$!
-  for _ in $(seq 300); do grep -q '^ready' "$work/witness-$tag.out" && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -qs '^ready' "$work/witness-$tag.out" && break; sleep 0.1; done
   grep -q '^ready' "$work/witness-$tag.out" || fail "the witness did not log in: $(cat "$work/witness-$tag.out")"
 
   # The connect window: the address, then Enter.
@@ -290,7 +290,7 @@ session() {
   # The keyboard is in the message box.
   type_text "Hello from Windows!"
   key Return
-  for _ in $(seq 300); do grep -q '^replied' "$work/witness-$tag.out" && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -qs '^replied' "$work/witness-$tag.out" && break; sleep 0.1; done
   grep -q '^replied' "$work/witness-$tag.out" || fail "the Linux client did not see the line on $addr: $(cat "$work/witness-$tag.out")"
   sleep 2
   shoot "$tag-3-chat"
