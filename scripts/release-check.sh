@@ -35,8 +35,13 @@ VERSION=${VERSION:-$version}
 
 work=$(mktemp -d)
 server_pid=
+installed=false
+# A check that fails half-way leaves nothing installed (the next one would refuse to run).
 cleanup() {
   [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
+  if $installed; then
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive dpkg --purge chat-gui chat-server >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -58,6 +63,7 @@ step "dpkg -i both packages"
 (cd dist && sha256sum -c debian-packages.sha256)
 server_deb=$(ls dist/chat-server_*.deb)
 gui_deb=$(ls dist/chat-gui_*.deb)
+installed=true
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive dpkg -i "$server_deb" "$gui_deb"
 
 step "the installed programs run"
@@ -96,6 +102,7 @@ server_pid=
 
 step "dpkg --purge both packages"
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive dpkg --purge chat-gui chat-server
+installed=false
 for f in /usr/bin/chat-server /usr/bin/chat-gui "$unit" /etc/chat-server/chat-server.toml \
   /usr/share/applications/chat-gui.desktop /etc/systemd/system/multi-user.target.wants/chat-server.service; do
   [ ! -e "$f" ] || fail "$f is still there after purging"
