@@ -245,10 +245,10 @@ wait_log() {
 }
 
 pw=windows-pass-123
-# session TAG ADDR LOG: connects the client to ADDR, creates the account "ana", logs in and says
+# chat_on TAG ADDR LOG: connects the client to ADDR, creates the account "ana", logs in and says
 # a line; a witness already in the room (the Linux client scripts/room-witness.py, as "carol")
 # must see it, and answers. The server's LOG says when each step is done.
-session() {
+chat_on() {
   local tag=$1 addr=$2 log=$3 witness_pid
   "$py" scripts/room-witness.py "$addr" carol "$pw" --expect-from ana --expect-text "Hello from Windows!" \
     --say "Hi! Is anyone here on Windows?" --reply "Yes, I see you, ana. Welcome!" --linger 10 \
@@ -305,7 +305,7 @@ session() {
 step "chat-gui.exe under Wine"
 "$wine" explorer /desktop=chat,1280x800 "$run/chat-gui.exe" >"$work/gui.out" 2>"$work/gui.log" &
 pids+=($!)
-# Wine makes and drops helper windows meanwhile: a search that meets one errs; search again.
+# Wine makes and drops short-lived windows meanwhile: a search that meets one errs; search again.
 frame=
 for _ in $(seq 240); do
   frame=$(xdotool search --name '^Chat$' 2>/dev/null | head -1) && [ -n "$frame" ] && break
@@ -325,9 +325,9 @@ click "${address[@]}"
 type_text "é"
 
 step "the client on the Windows server ($waddr)"
-session windows "$waddr" "$work/wserver.log"
+chat_on windows "$waddr" "$work/wserver.log"
 step "the client on the Linux server ($laddr)"
-session linux "$laddr" "$work/lserver.log"
+chat_on linux "$laddr" "$work/lserver.log"
 
 step "done: chat-gui.exe and chat-server.exe work under Wine; screenshots in $shots"
 ls -l "$shots"
