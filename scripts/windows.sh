@@ -215,6 +215,8 @@ click() { # X Y: a click at a point of the client area
   xdotool mousemove "$((origin_x + $1))" "$((origin_y + $2))" click 1
   sleep 0.7
 }
+# ASCII only: xdotool types other characters (í, é) by remapping a spare key, and Wine now and
+# then reads the key before the new map, so the character is lost.
 type_text() {
   xdotool type --delay 60 -- "$1"
   sleep 0.4
@@ -270,8 +272,8 @@ chat_on() {
   click "${create_account[@]}"
   # The register window: every field in turn, Tab between them, Enter submits.
   click "${first_names[@]}"
-  type_text "Ana María"
-  key Tab; type_text "Pérez"
+  type_text "Ana Maria"
+  key Tab; type_text "Perez"
   key Tab; type_text "ana"
   key Tab; type_text "$pw"
   key Tab; type_text "$pw"
@@ -319,11 +321,6 @@ origin_x=$(xwininfo -id "$client" | sed -n 's/.*Absolute upper-left X:[[:space:]
 origin_y=$(xwininfo -id "$client" | sed -n 's/.*Absolute upper-left Y:[[:space:]]*//p')
 [ -n "$origin_x" ] && [ -n "$origin_y" ] || fail "cannot find the client area of the window"
 echo "client area at $origin_x,$origin_y"
-# Under Wine, the first character xdotool types that is not on the keyboard map (í) is lost:
-# Wine reads the new map only after that key. One such key, typed and erased, settles it.
-click "${address[@]}"
-type_text "é"
-
 step "the client on the Windows server ($waddr)"
 chat_on windows "$waddr" "$work/wserver.log"
 step "the client on the Linux server ($laddr)"
