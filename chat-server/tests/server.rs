@@ -26,4 +26,5 @@ mod server {
     mod said;
     mod sessions;
     pub mod tls;
+    mod web;
 }
