@@ -41,6 +41,7 @@ fn mod_action() -> impl Strategy<Value = ModAction> {
         ModAction::Unmute,
         ModAction::Remove,
         ModAction::Slow,
+        ModAction::Readmit,
     ])
 }
 
@@ -277,6 +278,7 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
                     member_count: members.len() as u32,
                     members,
                     away,
+                    admins: away.clone(),
                     history,
                     more_history,
                 }

@@ -71,11 +71,12 @@ const KEYS: [(&str, Kind, Field); 24] = [
 ];
 
 /// The moderation actions a request may name.
-const MOD_ACTIONS: [ModAction; 4] = [
+const MOD_ACTIONS: [ModAction; 5] = [
     ModAction::Mute,
     ModAction::Unmute,
     ModAction::Remove,
     ModAction::Slow,
+    ModAction::Readmit,
 ];
 
 /// Longest piece of a peer's text quoted back in a message.

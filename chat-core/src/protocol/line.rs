@@ -69,6 +69,8 @@ pub enum ModAction {
     Remove,
     /// Each member may say one line per `seconds` (0: slow mode off).
     Slow,
+    /// A removed member may come back.
+    Readmit,
     /// An action this build does not know.
     #[serde(other)]
     Unknown,
@@ -82,6 +84,7 @@ impl ModAction {
             ModAction::Unmute => "unmute",
             ModAction::Remove => "remove",
             ModAction::Slow => "slow",
+            ModAction::Readmit => "readmit",
             ModAction::Unknown => "unknown",
         }
     }

@@ -69,6 +69,10 @@ pub enum ServerMessage {
         /// Logins of the members of `members` who are away.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         away: Vec<String>,
+        /// Logins of the members who are the server's administrators (they keep order in
+        /// every room, as the creator does in its own).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        admins: Vec<String>,
         /// The newest lines said in the room, oldest first: as many as fit in this frame.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         history: Vec<Said>,
@@ -300,7 +304,7 @@ pub enum ServerMessage {
         room: String,
         /// What was done.
         action: ModAction,
-        /// To whom (mute, unmute, remove).
+        /// To whom (mute, unmute, remove, readmit).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         login: Option<String>,
         /// Until when the member is muted (server time, ms).

@@ -445,7 +445,7 @@ pub enum Request {
         room: String,
         /// What to do.
         action: ModAction,
-        /// The member it is done to (mute, unmute, remove).
+        /// The member it is done to (mute, unmute, remove, readmit).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         login: Option<String>,
         /// For how long (mute), or one line per how long (slow; 0 turns slow mode off).

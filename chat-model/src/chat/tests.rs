@@ -12,6 +12,7 @@ fn entered(room: &str, members: &[&str]) -> ServerMessage {
         members: members.iter().map(|m| (*m).to_owned()).collect(),
         member_count: u32::try_from(members.len()).unwrap(),
         away: Vec::new(),
+        admins: Vec::new(),
         history: Vec::new(),
         more_history: false,
     }
@@ -71,6 +72,7 @@ fn entered_with(history: Vec<Said>, more: bool) -> ServerMessage {
         members: vec!["ana".into(), "bob".into()],
         member_count: 2,
         away: vec!["bob".into()],
+        admins: Vec::new(),
         history,
         more_history: more,
     }
@@ -156,6 +158,7 @@ fn a_room_made_again_under_the_same_name_shows_its_new_lines() {
         members: vec!["ana".into()],
         member_count: 1,
         away: Vec::new(),
+        admins: Vec::new(),
         history,
         more_history: false,
     };
@@ -410,6 +413,7 @@ fn deleting_the_room_one_is_in_is_said_once() {
             members: vec!["ana".into()],
             member_count: 1,
             away: Vec::new(),
+            admins: Vec::new(),
             history: Vec::new(),
             more_history: false,
         },

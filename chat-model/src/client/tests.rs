@@ -272,6 +272,7 @@ fn errors_are_routed_to_the_request_that_failed() {
                 members: vec!["ana".into()],
                 member_count: 1,
                 away: Vec::new(),
+                admins: Vec::new(),
                 history: Vec::new(),
                 more_history: false,
             },

@@ -1,5 +1,5 @@
-//! Keeping order, for every protocol: a room's creator, or an administrator, mutes, unmutes or
-//! removes a member, or sets slow mode (see `chat::hub` for what each does).
+//! Keeping order, for every protocol: a room's creator, or an administrator, mutes, unmutes,
+//! removes or readmits a member, or sets slow mode (see `chat::hub` for what each does).
 
 use chat_core::protocol::{ErrorCode, Field, ModAction, ServerMessage};
 use chat_core::validate;
@@ -7,7 +7,8 @@ use chat_core::validate;
 use super::conn::Conn;
 use super::refusal::Refusal;
 
-/// Does `action` in `room`; returns what its members were told.
+/// Does `action` in `room` (`why`: the reason given, where a protocol shows one); returns what
+/// its members were told.
 #[inline(never)]
 pub(crate) fn moderate(
     conn: &Conn,
@@ -15,11 +16,12 @@ pub(crate) fn moderate(
     action: ModAction,
     login: Option<&str>,
     seconds: Option<u32>,
+    why: Option<String>,
 ) -> Result<ServerMessage, Refusal> {
     validate::room(room)?;
     let needs_login = matches!(
         action,
-        ModAction::Mute | ModAction::Unmute | ModAction::Remove
+        ModAction::Mute | ModAction::Unmute | ModAction::Remove | ModAction::Readmit
     );
     match (action, login) {
         (ModAction::Unknown, _) => {
@@ -27,7 +29,7 @@ pub(crate) fn moderate(
                 field: Some(Field::Action),
                 ..Refusal::new(
                     ErrorCode::Invalid,
-                    "the action must be mute, unmute, remove or slow",
+                    "the action must be mute, unmute, remove, readmit or slow",
                 )
             });
         }
@@ -43,7 +45,7 @@ pub(crate) fn moderate(
     let done = conn
         .shared
         .hub
-        .moderate(&conn.peer, room, action, login, seconds)?;
+        .moderate(&conn.peer, room, action, login, seconds, why)?;
     tracing::info!(peer = conn.peer.id, by = %conn.peer.name(), room, action = action.wire_name(), ?login, ?seconds, "moderated");
     Ok(done.into())
 }

@@ -9,8 +9,13 @@ use chat_core::protocol::{Said, ServerMessage, Target};
 use chat_core::validate::room_key;
 
 use super::{Hub, HubError, State};
-use crate::delivery::event::Event;
+use crate::delivery::event::{Event, Reacted};
 use crate::delivery::peer::Peer;
+
+/// Reactions put on or taken off one line that are kept between two tellings, for protocols
+/// that show each (IRC's `TAGMSG`s); past this many in 200 ms, the rest are told only as the
+/// line's whole set.
+pub(super) const CHANGES_KEPT: usize = 50;
 
 /// A room line that changed, as the default room's history on disk keeps it.
 #[derive(Debug)]
@@ -63,7 +68,14 @@ impl Hub {
             changed = toggle(reactors, emoji, &name, on);
         });
         if changed {
-            lines.reacted.insert(id);
+            let changes = lines.reacted.entry(id).or_default();
+            if changes.len() < CHANGES_KEPT {
+                changes.push(Reacted {
+                    by: name,
+                    emoji: emoji.to_owned(),
+                    on,
+                });
+            }
             drop(lines);
             self.reacted_rooms().insert(key);
         }
@@ -89,16 +101,18 @@ impl Hub {
                 continue;
             };
             let mut lines = room.lines();
-            let ids = std::mem::take(&mut lines.reacted);
-            for id in ids {
+            let changed = std::mem::take(&mut lines.reacted);
+            for (id, reacted) in changed {
                 let Some(line) = lines.find(id) else {
                     continue;
                 };
-                room.broadcast(&Event::new(ServerMessage::Reactions {
+                let event = Event::new(ServerMessage::Reactions {
                     target: Target::Room(room.name.clone()),
                     line: id,
                     reactions: line.said.reactions.clone(),
-                }));
+                })
+                .reacted(reacted);
+                room.broadcast(&event);
                 if key == self.default_key {
                     stored.push(line.whole());
                 }
@@ -139,7 +153,7 @@ impl Hub {
             text,
             edited: now,
         };
-        room.broadcast(&Event::new(edited.clone()));
+        room.broadcast(&Event::new(edited.clone()).authored(peer.name()));
         let changed = Changed {
             said: line.whole(),
             in_default_room: key == self.default_key,
@@ -148,12 +162,14 @@ impl Hub {
     }
 
     /// Deletes line `id` of the peer's room `room`: its own, or any line of a room it keeps
-    /// order in. Every member is told; the line stays as a placeholder.
+    /// order in. Every member is told (with `why`, where a protocol shows it); the line stays as
+    /// a placeholder.
     pub fn delete_line(
         &self,
         peer: &Peer,
         room: &str,
         id: u64,
+        why: Option<String>,
     ) -> Result<(ServerMessage, Changed), HubError> {
         let state = self.read();
         let (key, me) = Self::in_room(&state, peer, room)?;
@@ -180,7 +196,7 @@ impl Hub {
             line: id,
             by: peer.name().to_owned(),
         };
-        room.broadcast(&Event::new(deleted.clone()));
+        room.broadcast(&Event::new(deleted.clone()).because(why));
         let changed = Changed {
             said: line.whole(),
             in_default_room: key == self.default_key,

@@ -28,6 +28,8 @@ pub struct Entered {
     pub member_count: u32,
     /// Those of `members` who are away.
     pub away: Vec<String>,
+    /// The members who are the server's administrators.
+    pub admins: Vec<String>,
     /// Its newest lines, oldest first.
     pub history: Vec<Said>,
     /// Whether earlier lines exist.
@@ -42,6 +44,7 @@ impl From<Entered> for ServerMessage {
             members: e.members,
             member_count: e.member_count,
             away: e.away,
+            admins: e.admins,
             history: e.history,
             more_history: e.more_history,
         }
@@ -260,6 +263,9 @@ impl Hub {
             .and_then(|o| o.away.as_ref())
             .and_then(|a| a.text.clone());
         let limit = state.presence_limit;
+        let operator = peer
+            .login()
+            .is_some_and(|l| self.keeps_order(state, &l.key, key));
         let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
         if room.member_count() < limit {
             let joined = Event::new(ServerMessage::Joined {
@@ -267,7 +273,8 @@ impl Hub {
                 login: peer.name().to_owned(),
                 presence,
             })
-            .away(away);
+            .away(away)
+            .operator(operator);
             room.broadcast(&joined);
         }
         room.add(peer, presence == Presence::Away);
@@ -284,6 +291,7 @@ impl Hub {
             members: room.listed_names(),
             member_count: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
             away: room.listed_away(),
+            admins: self.admins_in(state, key),
             history: Vec::new(),
             more_history: true,
         };

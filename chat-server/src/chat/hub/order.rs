@@ -3,7 +3,7 @@
 //! default room, not allowed in again while the room lives) and set slow mode (one line per
 //! member per so many seconds). A room's order lives and dies with the room.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_core::limits::MODERATION_MAX_SECONDS;
@@ -17,13 +17,37 @@ use crate::delivery::peer::Peer;
 /// Reports kept for administrators who log in later.
 const REPORTS_KEPT: usize = 100;
 
+/// Someone a room's order names (a member muted or removed): who, by whom, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// The login, as given.
+    pub login: String,
+    /// Who did it.
+    pub by: String,
+    /// When (server time, ms).
+    pub at: i64,
+    /// Until when (a mute; server time, ms).
+    pub until: Option<i64>,
+}
+
+/// A room's order as others may see it (IRC's ban and quiet lists, its modes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderView {
+    /// Members removed, by login.
+    pub removed: Vec<Named>,
+    /// Members muted now, by login.
+    pub muted: Vec<Named>,
+    /// Slow mode's pace: one line per this many seconds (0: off).
+    pub slow_seconds: u32,
+}
+
 /// What a room's creator set to keep order.
 #[derive(Debug, Default)]
 pub(crate) struct Order {
-    /// Muted members, by login key: until when (server time, ms).
-    muted: HashMap<String, i64>,
+    /// Muted members, by login key.
+    muted: HashMap<String, Named>,
     /// Members removed, by login key.
-    removed: HashSet<String>,
+    removed: HashMap<String, Named>,
     /// Slow mode: one line per member per this many ms (0: off).
     slow_ms: i64,
     /// When each member last spoke, by login key (slow mode only).
@@ -37,8 +61,8 @@ impl Order {
 
     /// Whether member `key` may say a line at `now_ms`; in slow mode, notes that it did.
     pub fn may_say(&self, key: &str, now_ms: i64) -> Result<(), HubError> {
-        if let Some(until) = self.muted.get(key)
-            && *until > now_ms
+        if let Some(until) = self.muted.get(key).and_then(|m| m.until)
+            && until > now_ms
         {
             return Err(HubError::Muted(u64::try_from(until - now_ms).unwrap_or(0)));
         }
@@ -58,7 +82,26 @@ impl Order {
 
     /// Whether member `key` was removed from the room.
     pub fn is_removed(&self, key: &str) -> bool {
-        self.removed.contains(key)
+        self.removed.contains_key(key)
+    }
+
+    /// As others may see it at `now_ms` (lapsed mutes left out), each list by login.
+    fn view(&self, now_ms: i64) -> OrderView {
+        let sorted = |named: &mut Vec<Named>| named.sort_by_key(|n| login_key(&n.login));
+        let mut removed: Vec<Named> = self.removed.values().cloned().collect();
+        let mut muted: Vec<Named> = self
+            .muted
+            .values()
+            .filter(|m| m.until.is_some_and(|until| until > now_ms))
+            .cloned()
+            .collect();
+        sorted(&mut removed);
+        sorted(&mut muted);
+        OrderView {
+            removed,
+            muted,
+            slow_seconds: u32::try_from(self.slow_ms / 1_000).unwrap_or(u32::MAX),
+        }
     }
 }
 
@@ -97,6 +140,19 @@ impl Hub {
                 .is_some_and(|(_, creator)| creator == key)
     }
 
+    /// The administrators who are in room `room_key` now (few: the server names them).
+    pub(super) fn admins_in(&self, state: &State, room_key: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .admins
+            .iter()
+            .filter_map(|key| state.online.get(key))
+            .filter(|online| online.room == room_key)
+            .map(|online| online.peer.name().to_owned())
+            .collect();
+        names.sort_unstable_by_key(|name| name.to_lowercase());
+        names
+    }
+
     /// Whether `key` is one of the server's administrators.
     pub fn is_admin(&self, key: &str) -> bool {
         self.admins.contains(key)
@@ -131,9 +187,22 @@ impl Hub {
             .collect()
     }
 
-    /// The peer keeps order in `room`: mutes, unmutes or removes `login`, or sets slow mode to
-    /// one line per `seconds`. The room's members are told (a removed member too, before it is
-    /// moved to the default room).
+    /// Whether the user `key` keeps order in room `room` (its creator, or an administrator).
+    pub fn keeps_order_in(&self, key: &str, room: &str) -> bool {
+        self.keeps_order(&self.read(), key, &room_key(room))
+    }
+
+    /// The order kept in room `room`, if it exists.
+    pub fn order_of(&self, room: &str) -> Option<OrderView> {
+        let now = self.clock.now_ms();
+        let state = self.read();
+        let room = state.rooms.get(&room_key(room))?;
+        Some(room.order.as_ref().map(|o| o.view(now)).unwrap_or_default())
+    }
+
+    /// The peer keeps order in `room`: mutes, unmutes, removes or readmits `login`, or sets
+    /// slow mode to one line per `seconds`. The room's members are told (a removed member too,
+    /// before it is moved to the default room), with `why` where a protocol shows it.
     pub fn moderate(
         &self,
         peer: &Arc<Peer>,
@@ -141,6 +210,7 @@ impl Hub {
         action: ModAction,
         login: Option<&str>,
         seconds: Option<u32>,
+        why: Option<String>,
     ) -> Result<Moderated, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
@@ -175,18 +245,27 @@ impl Hub {
             seconds: None,
             by: me.name.clone(),
         };
+        let named = |name: &str, until| Named {
+            login: name.to_owned(),
+            by: me.name.clone(),
+            at: now,
+            until,
+        };
         match (action, &target) {
-            (ModAction::Mute, Some((target, _))) => {
+            (ModAction::Mute, Some((target, name))) => {
                 let secs = i64::from(seconds.unwrap_or(600).max(1));
                 let until = now + secs * 1_000;
-                order.muted.insert(target.clone(), until);
+                order.muted.insert(target.clone(), named(name, Some(until)));
                 done.until = Some(until);
             }
             (ModAction::Unmute, Some((target, _))) => {
                 order.muted.remove(target);
             }
-            (ModAction::Remove, Some((target, _))) => {
-                order.removed.insert(target.clone());
+            (ModAction::Remove, Some((target, name))) => {
+                order.removed.insert(target.clone(), named(name, None));
+            }
+            (ModAction::Readmit, Some((target, _))) => {
+                order.removed.remove(target);
             }
             (ModAction::Slow, _) => {
                 let secs = seconds.unwrap_or(0);
@@ -196,11 +275,19 @@ impl Hub {
             }
             _ => return Err(HubError::NotAllowed),
         }
-        let event = Event::new(done.clone().into());
+        let in_room = matches!(
+            (action, &target),
+            (ModAction::Remove, Some((target, _)))
+                if state.online.get(target).is_some_and(|o| o.room == key)
+        );
+        let event = Event::new(done.clone().into())
+            .because(why)
+            .in_room(in_room);
+        let room_state = state.rooms.get_mut(&key).ok_or(HubError::RoomNotFound)?;
         room_state.broadcast(&event);
-        if let (ModAction::Remove, Some((target, _))) = (action, &target)
+        if in_room
+            && let Some((target, _)) = &target
             && let Some(online) = state.online.get(target)
-            && online.room == key
         {
             let removed = Arc::clone(&online.peer);
             let default_key = self.default_key.clone();
