@@ -15,6 +15,7 @@ mod server {
     mod fit;
     mod ii;
     pub mod irc;
+    mod irc_actions;
     mod irc_clients;
     mod irc_queries;
     mod limits;

@@ -41,7 +41,8 @@ pub use actions::toggle;
 pub use moving::Entered;
 pub use presence::Away;
 pub use said::{Delivered, Page};
-pub use views::OnlineUser;
+pub use order::{Named, OrderView};
+pub use views::{OnlineUser, RoomView};
 
 use crate::chat::bus::{Bus, BusEvent};
 use crate::clock::ServerClock;

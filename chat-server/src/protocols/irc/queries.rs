@@ -38,9 +38,15 @@ pub(super) fn whois(s: &mut IrcSession, line: &Line) {
             };
             match s.shared.hub.online_user(&key) {
                 Some(user) => {
+                    let prefix = if s.shared.hub.keeps_order_in(&key, &user.room) {
+                        "@"
+                    } else {
+                        ""
+                    };
+                    let chan = format!("{prefix}{}", channel(&user.room));
                     render::push(
                         &mut out,
-                        &render::numeric("319", &s.nick, &[&login, &channel(&user.room)]),
+                        &render::numeric("319", &s.nick, &[&login, &chan]),
                     );
                     render::push(
                         &mut out,

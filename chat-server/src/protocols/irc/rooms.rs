@@ -1,5 +1,6 @@
 //! Rooms over IRC: `JOIN` moves you (creating the room if it does not exist), `PART` takes you
-//! back to the default room, `NAMES`, `LIST`, `TOPIC` (who created the room), `MODE`.
+//! back to the default room, `NAMES` (operators `@`), `LIST`, `TOPIC` (who created the room),
+//! `MODE` of your own nick.
 
 use chat_core::irc::Line;
 use chat_core::validate;
@@ -73,6 +74,13 @@ pub(super) fn join(s: &mut IrcSession, line: &Line) {
         Err(e @ (HubError::TooManyRooms | HubError::TooManyRoomsForUser(_))) => {
             s.numeric("405", &[first, &e.to_string()]);
         }
+        Err(HubError::RemovedFromRoom) => s.numeric(
+            "474",
+            &[
+                first,
+                "Cannot join channel (+b): you were removed from it while it lasts",
+            ],
+        ),
         Err(e) => s.numeric("403", &[first, &e.to_string()]),
     }
 }
@@ -117,12 +125,13 @@ pub(super) fn names(s: &mut IrcSession, line: &Line) {
         return;
     };
     let mut out = String::new();
-    let members = target
+    let view = target
         .strip_prefix('#')
-        .and_then(|name| s.shared.hub.room_view(name))
-        .map(|v| v.members)
-        .unwrap_or_default();
-    render::names(&mut out, &s.nick, &target, &members, s.caps);
+        .and_then(|name| s.shared.hub.room_view(name));
+    let (members, room) = view.map(|v| (v.members, v.name)).unwrap_or_default();
+    let hub = &s.shared.hub;
+    let is_operator = |m: &str| hub.keeps_order_in(&validate::login_key(m), &room);
+    render::names(&mut out, &s.nick, &target, &members, s.caps, is_operator);
     s.send_text(out);
 }
 
@@ -189,20 +198,10 @@ pub(super) fn topic_cmd(s: &mut IrcSession, line: &Line) {
     );
 }
 
+/// `MODE nick`: your own modes (a channel's are `order`'s).
 pub(super) fn mode(s: &mut IrcSession, line: &Line) {
     let target = line.param(0);
-    if let Some(name) = target.strip_prefix('#') {
-        match s.shared.hub.room_view(name) {
-            Some(view) if line.params.len() == 1 => {
-                s.numeric("324", &[&channel(&view.name), "+nt"]);
-            }
-            Some(view) => s.numeric(
-                "482",
-                &[&channel(&view.name), "Rooms have no modes to change here"],
-            ),
-            None => s.numeric("403", &[target, "No such channel"]),
-        }
-    } else if validate::login_key(target) == validate::login_key(&s.nick) {
+    if validate::login_key(target) == validate::login_key(&s.nick) {
         // Clients ask for +i (invisible) or +w (wallops) as they connect: everyone is listed
         // here and there are no wallops, so nothing changes, and the answer says so.
         let flags = line.param(1);
@@ -211,6 +210,8 @@ pub(super) fn mode(s: &mut IrcSession, line: &Line) {
         } else {
             s.numeric("501", &["Unknown MODE flag"]);
         }
+    } else if s.shared.hub.online_user(&validate::login_key(target)).is_none() {
+        s.numeric("401", &[target, "No such nick"]);
     } else {
         s.numeric("502", &["Can't change mode for other users"]);
     }

@@ -4,6 +4,7 @@
 use std::ops::{Deref, DerefMut};
 
 use chat_core::irc::{self, Line};
+use chat_core::protocol::ServerMessage;
 
 use super::caps::Caps;
 use super::render::{self, mask, numeric, server};
@@ -115,6 +116,15 @@ impl IrcSession {
             .online_peer(key)
             .and_then(|p| p.user_name().map(str::to_owned))
             .unwrap_or_else(|| login.to_owned())
+    }
+
+    /// Shows `message` to this client as its room's members are shown it (to an operator who
+    /// kept order in a room it is not in).
+    pub fn show(&self, message: &ServerMessage, style: render::Style<'_>) {
+        let now = self.shared.config.clock.now_ms();
+        if let Some(frame) = render::write_event(message, now, self.caps, &self.nick, style) {
+            self.peer.send(&frame);
+        }
     }
 
     /// This client's mask.

@@ -23,6 +23,8 @@ struct Row {
     real_name: String,
     away: bool,
     guest: bool,
+    /// Keeps order in the channel shown (its creator, or an administrator): `@`.
+    operator: bool,
 }
 
 /// What `WHO` was asked to show: `352` rows, or WHOX `354` rows of `fields` with `token`.
@@ -80,7 +82,11 @@ impl Row {
                     .to_owned()
             })
             .unwrap_or_default();
+        let operator = chan
+            .and_then(|c| c.strip_prefix('#'))
+            .is_some_and(|room| s.shared.hub.keeps_order_in(key, room));
         Some(Row {
+            operator,
             channel: chan.unwrap_or("*").to_owned(),
             login,
             user_name,
@@ -90,9 +96,14 @@ impl Row {
         })
     }
 
-    /// `H` (here) or `G` (gone: away).
+    /// `H` (here) or `G` (gone: away), then `@` for a channel operator.
     fn flags(&self) -> &'static str {
-        if self.away { "G" } else { "H" }
+        match (self.away, self.operator) {
+            (false, false) => "H",
+            (true, false) => "G",
+            (false, true) => "H@",
+            (true, true) => "G@",
+        }
     }
 
     fn write(&self, s: &IrcSession, shown: &Shown<'_>, out: &mut String) {
