@@ -210,6 +210,8 @@ pub enum Field {
     Seconds,
     /// A report's reason.
     Reason,
+    /// A room's topic.
+    Topic,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,
@@ -217,7 +219,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 25] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -242,6 +244,7 @@ impl Field {
         Field::Action,
         Field::Seconds,
         Field::Reason,
+        Field::Topic,
     ];
 
     /// The request key this field is.
@@ -271,6 +274,7 @@ impl Field {
             Field::Action => "action",
             Field::Seconds => "seconds",
             Field::Reason => "reason",
+            Field::Topic => "topic",
             Field::Unknown => "unknown",
         }
     }
@@ -303,6 +307,7 @@ impl fmt::Display for Field {
             Field::Action => "action",
             Field::Seconds => "duration",
             Field::Reason => "reason",
+            Field::Topic => "topic",
             Field::Unknown => "field",
         })
     }

@@ -250,6 +250,7 @@ fn field(field: Field) -> &'static str {
         Field::Action => "Action",
         Field::Seconds => "Duration",
         Field::Reason => "Reason",
+        Field::Topic => "Topic",
         Field::Unknown => "Field",
     }
 }
@@ -282,8 +283,11 @@ fn field_rule(field: Field) -> String {
         }
         Field::All | Field::On | Field::Receipt => "yes or no".to_owned(),
         Field::Emoji => "one emoji".to_owned(),
-        Field::Action => "mute, unmute, remove or slow".to_owned(),
+        Field::Action => {
+            "mute, unmute, remove, readmit, voice, devoice or slow".to_owned()
+        }
         Field::Reason => "at most 500 characters, on one line".to_owned(),
+        Field::Topic => "at most 300 characters, on one line".to_owned(),
         Field::Unknown => "a value the server accepts".to_owned(),
     }
 }

@@ -252,6 +252,7 @@ fn field(field: Field) -> &'static str {
         Field::Action => "Acción",
         Field::Seconds => "Duración",
         Field::Reason => "Motivo",
+        Field::Topic => "Tema",
         Field::Unknown => "Campo",
     }
 }
@@ -284,8 +285,12 @@ fn field_rule(field: Field) -> String {
         }
         Field::All | Field::On | Field::Receipt => "sí o no".to_owned(),
         Field::Emoji => "un emoticono".to_owned(),
-        Field::Action => "silenciar, quitar el silencio, sacar o modo lento".to_owned(),
+        Field::Action => {
+            "silenciar, quitar el silencio, sacar, readmitir, dar voz, quitar la voz o modo lento"
+                .to_owned()
+        }
         Field::Reason => "como máximo 500 caracteres, en una línea".to_owned(),
+        Field::Topic => "como máximo 300 caracteres, en una línea".to_owned(),
         Field::Unknown => "un valor que el servidor acepte".to_owned(),
     }
 }

@@ -356,7 +356,7 @@ impl Texts {
 pub const ERROR_CODES: [ErrorCode; 26] = ErrorCode::ALL;
 
 /// Every field a refusal can name; see [`ERROR_CODES`].
-pub const FIELDS: [Field; 24] = Field::ALL;
+pub const FIELDS: [Field; 25] = Field::ALL;
 
 /// Every reason the server gives for closing; see [`ERROR_CODES`].
 pub const CLOSE_REASONS: [CloseReason; 9] = [
@@ -430,6 +430,7 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         Field::Action => 21,
         Field::Seconds => 22,
         Field::Reason => 23,
+        Field::Topic => 24,
         Field::Unknown => usize::MAX,
     };
     let reason = match reason {

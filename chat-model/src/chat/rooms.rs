@@ -1,7 +1,7 @@
 //! The rooms family of server messages: entering a room (with its latest lines), pages of a
 //! room's earlier lines, the room list, members joining and leaving, rooms closing or deleted.
 
-use chat_core::protocol::{Presence, RoomClosedReason, RoomInfo, Said};
+use chat_core::protocol::{Presence, RoomClosedReason, RoomInfo, RoomTopic, Said};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Chat, CurrentRoom};
@@ -9,6 +9,21 @@ use crate::history::{Closure, Delivery, Earlier, History, Line, LineKind};
 
 impl Chat {
     /// `entered`: the user is now in `room`, with its newest lines (`history`).
+    /// `topic`: the room's topic changed (empty: cleared).
+    pub(super) fn topic_set(&mut self, time_ms: i64, room: &str, topic: &str, by: &str) {
+        if let Some(current) = self
+            .room
+            .as_mut()
+            .filter(|r| room_key(&r.name) == room_key(room))
+        {
+            current.topic = (!topic.is_empty()).then(|| RoomTopic {
+                text: topic.to_owned(),
+                by: by.to_owned(),
+                time: time_ms,
+            });
+        }
+    }
+
     pub(super) fn entered(
         &mut self,
         time_ms: i64,

@@ -13,6 +13,8 @@ fn entered(room: &str, members: &[&str]) -> ServerMessage {
         member_count: u32::try_from(members.len()).unwrap(),
         away: Vec::new(),
         admins: Vec::new(),
+        voiced: Vec::new(),
+        topic: None,
         history: Vec::new(),
         more_history: false,
     }
@@ -73,6 +75,8 @@ fn entered_with(history: Vec<Said>, more: bool) -> ServerMessage {
         member_count: 2,
         away: vec!["bob".into()],
         admins: Vec::new(),
+        voiced: Vec::new(),
+        topic: None,
         history,
         more_history: more,
     }
@@ -159,6 +163,8 @@ fn a_room_made_again_under_the_same_name_shows_its_new_lines() {
         member_count: 1,
         away: Vec::new(),
         admins: Vec::new(),
+        voiced: Vec::new(),
+        topic: None,
         history,
         more_history: false,
     };
@@ -414,6 +420,8 @@ fn deleting_the_room_one_is_in_is_said_once() {
             member_count: 1,
             away: Vec::new(),
             admins: Vec::new(),
+            voiced: Vec::new(),
+            topic: None,
             history: Vec::new(),
             more_history: false,
         },
@@ -574,4 +582,42 @@ fn only_rooms_one_created_can_be_deleted() {
     assert!(chat.created(&mine));
     assert!(!chat.created(&theirs));
     assert!(!chat.created(&lobby));
+}
+
+#[test]
+fn the_rooms_topic_comes_with_entering_and_follows_its_changes() {
+    let mut chat = Chat::new("ana");
+    let mut room = entered("proyecto", &["ana", "bob"]);
+    if let ServerMessage::Entered { topic, admins, .. } = &mut room {
+        *topic = Some(chat_core::protocol::RoomTopic {
+            text: "plans".into(),
+            by: "bob".into(),
+            time: 1,
+        });
+        *admins = vec!["bob".into()];
+    }
+    chat.apply(1, &room);
+    let current = chat.room.as_ref().unwrap();
+    assert_eq!(current.topic.as_ref().map(|t| t.text.as_str()), Some("plans"));
+    assert_eq!(current.admins, ["bob"]);
+    let topic = |text: &str| ServerMessage::Topic {
+        room: "Proyecto".into(),
+        topic: text.into(),
+        by: "bob".into(),
+    };
+    chat.apply(2, &topic("new plans"));
+    let set = chat.room.as_ref().unwrap().topic.clone().unwrap();
+    assert_eq!((set.text.as_str(), set.by.as_str(), set.time), ("new plans", "bob", 2));
+    chat.apply(3, &topic(""));
+    assert_eq!(chat.room.as_ref().unwrap().topic, None, "cleared");
+    // Another room's topic does not touch this one.
+    chat.apply(
+        4,
+        &ServerMessage::Topic {
+            room: "otra".into(),
+            topic: "x".into(),
+            by: "bob".into(),
+        },
+    );
+    assert_eq!(chat.room.as_ref().unwrap().topic, None);
 }

@@ -273,6 +273,8 @@ fn errors_are_routed_to_the_request_that_failed() {
                 member_count: 1,
                 away: Vec::new(),
                 admins: Vec::new(),
+                voiced: Vec::new(),
+                topic: None,
                 history: Vec::new(),
                 more_history: false,
             },

@@ -32,6 +32,8 @@ pub(crate) struct Event {
     notice: bool,
     /// A `joined` of someone who keeps order in the room (an IRC channel operator).
     operator: bool,
+    /// A `joined` of someone voiced in the room (not slowed; IRC's voice).
+    voiced: bool,
     /// What some protocols show beyond the message; most events have none, so it costs a room
     /// line one pointer.
     aside: Option<Box<Aside>>,
@@ -81,6 +83,7 @@ impl Event {
             only: None,
             notice: false,
             operator: false,
+            voiced: false,
             aside: None,
         }
     }
@@ -133,6 +136,12 @@ impl Event {
     /// The same `joined`, of someone who keeps order in the room.
     pub fn operator(mut self, operator: bool) -> Self {
         self.operator = operator;
+        self
+    }
+
+    /// The same `joined`, of someone voiced in the room.
+    pub fn voiced(mut self, voiced: bool) -> Self {
+        self.voiced = voiced;
         self
     }
 
@@ -193,6 +202,11 @@ impl Event {
     /// Whether it is the `joined` of someone who keeps order in the room.
     pub fn is_operator(&self) -> bool {
         self.operator
+    }
+
+    /// Whether it is the `joined` of someone voiced in the room.
+    pub fn is_voiced(&self) -> bool {
+        self.voiced
     }
 
     /// The author of an edited line.

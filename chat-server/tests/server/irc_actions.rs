@@ -340,7 +340,7 @@ fn a_rooms_creator_is_its_operator_and_kick_removes_and_bans() {
         .filter(|l| l.command == "005")
         .flat_map(|l| l.params.clone())
         .collect();
-    for token in ["PREFIX=(o)@", "CHANMODES=bq,,,mnt"] {
+    for token in ["PREFIX=(ov)@+", "CHANMODES=bq,,,mnt"] {
         assert!(isupport.iter().any(|t| t == token), "{token}: {isupport:?}");
     }
 
@@ -528,4 +528,136 @@ fn administrators_are_operators_everywhere_and_get_reports_as_notices() {
     });
     let text = notice.param(1);
     assert!(text.contains("#lobby") && text.contains("rude words") && text.ends_with(": spam"), "{text}");
+}
+
+#[test]
+fn voiced_members_are_not_slowed_and_show_as_plus() {
+    let (server, addr) = server(&[]);
+    let mut ana = irc_user(&server, addr, "ana", "multi-prefix");
+    let mut bob = irc_user(&server, addr, "bob", "");
+    ana.send("JOIN #den");
+    ana.expect_command("366");
+    bob.send("JOIN #den");
+    bob.expect_command("366");
+    bob.settle();
+    ana.settle();
+
+    ana.send("MODE #den +mv bob");
+    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "+m"]);
+    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "+v", "bob"]);
+    for text in ["one", "two", "three"] {
+        bob.send(&format!("PRIVMSG #den :{text}"));
+        assert_eq!(from(&mut ana, "bob", "PRIVMSG").param(1), text);
+    }
+    ana.send("NAMES #den");
+    assert_eq!(ana.expect_command("353").param(3), "@ana +bob");
+    // The creator voiced too: both prefixes with multi-prefix, the highest without.
+    ana.send("MODE #den +v ana");
+    from(&mut bob, "ana", "MODE");
+    ana.send("NAMES #den");
+    assert_eq!(ana.expect_command("353").param(3), "@+ana +bob");
+    bob.send("NAMES #den");
+    assert_eq!(bob.expect_command("353").param(3), "@ana +bob");
+    ana.send("WHO #den");
+    let row = ana.expect("ana's row", |l| l.command == "352" && l.param(5) == "ana");
+    assert_eq!(row.param(6), "H@+");
+    // Devoiced, bob is slowed again.
+    ana.send("MODE #den -v bob");
+    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "-v", "bob"]);
+    bob.send("PRIVMSG #den :four");
+    assert_eq!(from(&mut ana, "bob", "PRIVMSG").param(1), "four");
+    bob.send("PRIVMSG #den :five");
+    assert_eq!(bob.expect_command("404").param(1), "#den");
+    // Someone who joins later sees the voice after the JOIN.
+    let mut dan = irc_user(&server, addr, "dan", "");
+    ana.send("MODE #den +v dan");
+    assert_eq!(ana.expect_command("441").param(1), "dan");
+    dan.send("JOIN #den");
+    dan.expect_command("366");
+    ana.send("MODE #den +v dan");
+    from(&mut bob, "ana", "MODE");
+    dan.send("PART #den");
+    dan.expect_command("JOIN");
+    bob.settle();
+    dan.send("JOIN #den");
+    from(&mut bob, "dan", "JOIN");
+    let voiced = bob.expect_command("MODE");
+    assert_eq!(voiced.params, ["#den", "+v", "dan"]);
+}
+
+#[test]
+fn a_rooms_operators_set_its_topic_and_both_protocols_see_it() {
+    let (server, addr) = server(&[]);
+    let mut ana = irc_user(&server, addr, "ana", "");
+    let mut bob = irc_user(&server, addr, "bob", "");
+    let mut carl = server.user("carl");
+    ana.send("JOIN #den");
+    ana.expect_command("366");
+    bob.send("JOIN #den");
+    bob.expect_command("366");
+    into_room(&mut carl, "den");
+    ana.settle();
+    bob.settle();
+
+    // No topic yet: 331 says whose room it is; none is sent on joining.
+    bob.send("TOPIC #den");
+    assert!(bob.expect_command("331").param(2).contains("ana created the room"));
+    bob.send("TOPIC #den :mine now");
+    assert_eq!(bob.expect_command("482").param(1), "#den");
+
+    ana.send("TOPIC #den :plans for friday");
+    for c in [&mut ana, &mut bob] {
+        assert_eq!(from(c, "ana", "TOPIC").params, ["#den", "plans for friday"]);
+    }
+    match carl.expect("the topic", |m| matches!(m, ServerMessage::Topic { .. })) {
+        ServerMessage::Topic { room, topic, by } => {
+            assert_eq!((room.as_str(), topic.as_str(), by.as_str()), ("den", "plans for friday", "ana"));
+        }
+        _ => unreachable!(),
+    }
+    bob.send("TOPIC #den");
+    assert_eq!(bob.expect_command("332").param(2), "plans for friday");
+    assert!(bob.expect_command("333").param(2).starts_with("ana!"));
+    let mut dan = irc_user(&server, addr, "dan", "");
+    dan.send("JOIN #den");
+    assert_eq!(dan.expect_command("332").param(2), "plans for friday");
+    dan.expect_command("333");
+    dan.send("LIST #den");
+    assert_eq!(dan.expect_command("322").param(3), "plans for friday");
+    // The chat's own clients see it on entering, and set it too when the room is theirs.
+    carl.request(Request::LeaveRoom);
+    let m = carl.request(Request::EnterRoom { room: "den".into() });
+    assert!(
+        matches!(&m, ServerMessage::Entered { topic: Some(t), .. } if t.text == "plans for friday" && t.by == "ana"),
+        "{m:?}"
+    );
+    assert_eq!(
+        carl.refused(Request::SetTopic {
+            room: "den".into(),
+            topic: "no".into()
+        }),
+        ErrorCode::NotAllowed
+    );
+    // Cleared: an empty topic.
+    ana.send("TOPIC #den :");
+    assert_eq!(from(&mut bob, "ana", "TOPIC").params, ["#den", ""]);
+    bob.send("TOPIC #den");
+    bob.expect_command("331");
+    let mut nina = server.user("nina");
+    into_room(&mut nina, "club");
+    bob.send("JOIN #club");
+    bob.expect_command("366");
+    let set = nina.request(Request::SetTopic {
+        room: "club".into(),
+        topic: "🎲 games night".into(),
+    });
+    assert!(matches!(set, ServerMessage::Topic { .. }), "{set:?}");
+    assert_eq!(from(&mut bob, "nina", "TOPIC").params, ["#club", "🎲 games night"]);
+    assert_eq!(
+        nina.refused(Request::SetTopic {
+            room: "club".into(),
+            topic: "x".repeat(301)
+        }),
+        ErrorCode::Invalid
+    );
 }

@@ -30,6 +30,10 @@ pub struct Entered {
     pub away: Vec<String>,
     /// The members who are the server's administrators.
     pub admins: Vec<String>,
+    /// The members voiced (not slowed by slow mode).
+    pub voiced: Vec<String>,
+    /// Its topic, when one was set.
+    pub topic: Option<chat_core::protocol::RoomTopic>,
     /// Its newest lines, oldest first.
     pub history: Vec<Said>,
     /// Whether earlier lines exist.
@@ -45,6 +49,8 @@ impl From<Entered> for ServerMessage {
             member_count: e.member_count,
             away: e.away,
             admins: e.admins,
+            voiced: e.voiced,
+            topic: e.topic,
             history: e.history,
             more_history: e.more_history,
         }
@@ -266,6 +272,9 @@ impl Hub {
         let operator = peer
             .login()
             .is_some_and(|l| self.keeps_order(state, &l.key, key));
+        let voiced = peer
+            .login()
+            .is_some_and(|l| Self::is_voiced(state, &l.key, key));
         let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
         if room.member_count() < limit {
             let joined = Event::new(ServerMessage::Joined {
@@ -274,7 +283,8 @@ impl Hub {
                 presence,
             })
             .away(away)
-            .operator(operator);
+            .operator(operator)
+            .voiced(voiced);
             room.broadcast(&joined);
         }
         room.add(peer, presence == Presence::Away);
@@ -285,6 +295,7 @@ impl Hub {
     /// newest lines of its history that fit the frame that carries them.
     pub(super) fn entered(&self, state: &State, key: &str) -> Result<Entered, HubError> {
         let room = state.rooms.get(key).ok_or(HubError::RoomNotFound)?;
+        let (voiced, topic) = Self::voiced_and_topic(state, key);
         let mut entered = Entered {
             room: room.name.clone(),
             creator: room.creator.as_ref().map(|(name, _)| name.clone()),
@@ -292,6 +303,8 @@ impl Hub {
             member_count: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
             away: room.listed_away(),
             admins: self.admins_in(state, key),
+            voiced,
+            topic,
             history: Vec::new(),
             more_history: true,
         };

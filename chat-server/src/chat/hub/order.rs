@@ -1,13 +1,14 @@
 //! Keeping order in a room: its creator (and the server's administrators, in every room
 //! including the default one) may mute a member for a while, remove a member (back to the
-//! default room, not allowed in again while the room lives) and set slow mode (one line per
-//! member per so many seconds). A room's order lives and dies with the room.
+//! default room, not allowed in again while the room lives; readmitted, it may), set slow mode
+//! (one line per member per so many seconds), voice members (not slowed) and set the room's
+//! topic. A room's order lives and dies with the room.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_core::limits::MODERATION_MAX_SECONDS;
-use chat_core::protocol::{ModAction, ServerMessage};
+use chat_core::protocol::{ModAction, RoomTopic, ServerMessage};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Hub, HubError, State};
@@ -37,6 +38,8 @@ pub struct OrderView {
     pub removed: Vec<Named>,
     /// Members muted now, by login.
     pub muted: Vec<Named>,
+    /// Members voiced (not slowed), by login.
+    pub voiced: Vec<Named>,
     /// Slow mode's pace: one line per this many seconds (0: off).
     pub slow_seconds: u32,
 }
@@ -48,6 +51,10 @@ pub(crate) struct Order {
     muted: HashMap<String, Named>,
     /// Members removed, by login key.
     removed: HashMap<String, Named>,
+    /// Members voiced (not slowed by slow mode), by login key.
+    voiced: HashMap<String, Named>,
+    /// The room's topic.
+    topic: Option<RoomTopic>,
     /// Slow mode: one line per member per this many ms (0: off).
     slow_ms: i64,
     /// When each member last spoke, by login key (slow mode only).
@@ -66,7 +73,7 @@ impl Order {
         {
             return Err(HubError::Muted(u64::try_from(until - now_ms).unwrap_or(0)));
         }
-        if self.slow_ms > 0 {
+        if self.slow_ms > 0 && !self.voiced.contains_key(key) {
             let mut last = self.last_said();
             if let Some(at) = last.get(key)
                 && now_ms - at < self.slow_ms
@@ -89,6 +96,8 @@ impl Order {
     fn view(&self, now_ms: i64) -> OrderView {
         let sorted = |named: &mut Vec<Named>| named.sort_by_key(|n| login_key(&n.login));
         let mut removed: Vec<Named> = self.removed.values().cloned().collect();
+        let mut voiced: Vec<Named> = self.voiced.values().cloned().collect();
+        sorted(&mut voiced);
         let mut muted: Vec<Named> = self
             .muted
             .values()
@@ -100,6 +109,7 @@ impl Order {
         OrderView {
             removed,
             muted,
+            voiced,
             slow_seconds: u32::try_from(self.slow_ms / 1_000).unwrap_or(u32::MAX),
         }
     }
@@ -138,6 +148,64 @@ impl Hub {
                 .get(room_key)
                 .and_then(|r| r.creator.as_ref())
                 .is_some_and(|(_, creator)| creator == key)
+    }
+
+    /// The logins voiced in room `room_key`, and its topic (for one entering it).
+    pub(super) fn voiced_and_topic(
+        state: &State,
+        room_key: &str,
+    ) -> (Vec<String>, Option<RoomTopic>) {
+        let Some(order) = state.rooms.get(room_key).and_then(|r| r.order.as_ref()) else {
+            return (Vec::new(), None);
+        };
+        let mut voiced: Vec<String> = order.voiced.values().map(|n| n.login.clone()).collect();
+        voiced.sort_unstable_by_key(|name| login_key(name));
+        (voiced, order.topic.clone())
+    }
+
+    /// Whether the user `key` is voiced in room `room_key`.
+    pub(super) fn is_voiced(state: &State, key: &str, room_key: &str) -> bool {
+        state
+            .rooms
+            .get(room_key)
+            .and_then(|r| r.order.as_ref())
+            .is_some_and(|o| o.voiced.contains_key(key))
+    }
+
+    /// The peer sets the topic of room `room` (empty: none); its members are told. Only its
+    /// creator and the administrators may.
+    pub fn set_topic(&self, peer: &Peer, room: &str, text: &str) -> Result<ServerMessage, HubError> {
+        let me = peer.login().ok_or(HubError::LoginRequired)?;
+        let key = room_key(room);
+        let now = self.clock.now_ms();
+        let mut state = self.write();
+        if !state.rooms.contains_key(&key) {
+            return Err(HubError::RoomNotFound);
+        }
+        if !self.keeps_order(&state, &me.key, &key) {
+            return Err(HubError::NotAllowed);
+        }
+        let room = state.rooms.get_mut(&key).ok_or(HubError::RoomNotFound)?;
+        let order = room.order.get_or_insert_with(Box::default);
+        order.topic = (!text.is_empty()).then(|| RoomTopic {
+            text: text.to_owned(),
+            by: me.name.clone(),
+            time: now,
+        });
+        let told = ServerMessage::Topic {
+            room: room.name.clone(),
+            topic: text.to_owned(),
+            by: me.name.clone(),
+        };
+        room.broadcast(&Event::new(told.clone()));
+        Ok(told)
+    }
+
+    /// The topic of room `room`, if it has one.
+    pub fn topic_of(&self, room: &str) -> Option<RoomTopic> {
+        let state = self.read();
+        let room = state.rooms.get(&room_key(room))?;
+        room.order.as_ref()?.topic.clone()
     }
 
     /// The administrators who are in room `room_key` now (few: the server names them).
@@ -228,8 +296,10 @@ impl Hub {
             _ => {
                 let name = login.ok_or(HubError::NotAllowed)?;
                 let target = login_key(name);
-                // Nobody keeps order over the room's creator or an administrator.
-                if self.keeps_order(&state, &target, &key) {
+                // Nobody mutes or removes the room's creator or an administrator.
+                if matches!(action, ModAction::Mute | ModAction::Remove)
+                    && self.keeps_order(&state, &target, &key)
+                {
                     return Err(HubError::NotAllowed);
                 }
                 Some((target, name.to_owned()))
@@ -266,6 +336,12 @@ impl Hub {
             }
             (ModAction::Readmit, Some((target, _))) => {
                 order.removed.remove(target);
+            }
+            (ModAction::Voice, Some((target, name))) => {
+                order.voiced.insert(target.clone(), named(name, None));
+            }
+            (ModAction::Devoice, Some((target, _))) => {
+                order.voiced.remove(target);
             }
             (ModAction::Slow, _) => {
                 let secs = seconds.unwrap_or(0);

@@ -1,8 +1,9 @@
 //! Keeping order over IRC. A room's creator and the server's administrators are its channel
 //! operators (`@`); nobody else is, and nobody can be made one. `KICK` removes a member (who
 //! may not come back while the room lives: a kick here is a ban too, so the ban shows); `MODE
-//! +b`/`-b` removes and readmits; `+q`/`-q` mutes (quiets) and unmutes; `+m`/`-m` is slow mode.
-//! `MODE #room` answers the room's modes, `MODE #room b` (or `+b`, `q`) its lists.
+//! +b`/`-b` removes and readmits; `+q`/`-q` mutes (quiets) and unmutes; `+m`/`-m` is slow mode,
+//! which voiced members (`+v`) are spared. `MODE #room` answers the room's modes, `MODE #room
+//! b` (or `+b`, `q`) its lists.
 
 use chat_core::irc::Line;
 use chat_core::limits::MODERATION_MAX_SECONDS;
@@ -167,8 +168,20 @@ fn apply(s: &mut IrcSession, view: &RoomView, chan: &str, change: &Change<'_>, p
             return;
         }
         ('o' | 'v', Some(nick)) => {
-            refuse_member_mode(s, view, chan, nick, change.mode);
-            return;
+            let Some(member) = member(s, view, chan, nick) else {
+                return;
+            };
+            if change.mode == 'o' {
+                let why = "cannot be given here: a room's operators are its creator and the administrators";
+                s.numeric("472", &["o", why]);
+                return;
+            }
+            let action = if change.plus {
+                ModAction::Voice
+            } else {
+                ModAction::Devoice
+            };
+            (action, None, Some(member))
         }
         (mode, _) => {
             let why = format!("is not a mode that can be {sign}set here");
@@ -195,23 +208,18 @@ fn apply(s: &mut IrcSession, view: &RoomView, chan: &str, change: &Change<'_>, p
     }
 }
 
-/// `+o`/`+v nick`: nobody is made an operator (or voiced) here; the usual refusals first.
-fn refuse_member_mode(s: &IrcSession, view: &RoomView, chan: &str, nick: &str, mode: char) {
+/// The nick of a member of the room (`+o`, `+v`), or `None` when there is no such user (`401`)
+/// or it is elsewhere (`441`).
+fn member<'a>(s: &IrcSession, view: &RoomView, chan: &str, nick: &'a str) -> Option<&'a str> {
     let Some(user) = s.shared.hub.online_user(&validate::login_key(nick)) else {
         s.numeric("401", &[nick, "No such nick"]);
-        return;
+        return None;
     };
     if validate::room_key(&user.room) != validate::room_key(&view.name) {
         s.numeric("441", &[nick, chan, "They aren't on that channel"]);
-        return;
+        return None;
     }
-    s.numeric(
-        "472",
-        &[
-            &mode.to_string(),
-            "cannot be given here: a room's operators are its creator and the administrators",
-        ],
-    );
+    Some(nick)
 }
 
 /// `367`/`368` (removed), `728`/`729` (muted), or an empty list of exceptions or invitations.
@@ -276,7 +284,6 @@ fn refused(s: &IrcSession, chan: &str, refusal: &Refusal) {
             ],
         ),
         ErrorCode::RoomNotFound => s.numeric("403", &[chan, "No such channel"]),
-        ErrorCode::Invalid => s.numeric("401", &[chan, &refusal.message]),
         _ => s.notice(&format!("Not done: {}", refusal.message)),
     }
 }

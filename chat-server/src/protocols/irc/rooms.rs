@@ -1,13 +1,16 @@
 //! Rooms over IRC: `JOIN` moves you (creating the room if it does not exist), `PART` takes you
-//! back to the default room, `NAMES` (operators `@`), `LIST`, `TOPIC` (who created the room),
-//! `MODE` of your own nick.
+//! back to the default room, `NAMES` (operators `@`, voiced `+`), `LIST`, `TOPIC` (set by the
+//! room's operators), `MODE` of your own nick.
 
 use chat_core::irc::Line;
 use chat_core::validate;
 
-use super::render::{self, channel, topic};
+use chat_core::protocol::ErrorCode;
+
+use super::render::{self, Status, channel, no_topic};
 use super::session::IrcSession;
 use crate::chat::hub::{Entered, HubError};
+use crate::service::order;
 use crate::delivery::event::Event;
 
 /// Moving: a `PART` of the room left (with a reason), then the `JOIN` lines of the room entered.
@@ -130,8 +133,12 @@ pub(super) fn names(s: &mut IrcSession, line: &Line) {
         .and_then(|name| s.shared.hub.room_view(name));
     let (members, room) = view.map(|v| (v.members, v.name)).unwrap_or_default();
     let hub = &s.shared.hub;
-    let is_operator = |m: &str| hub.keeps_order_in(&validate::login_key(m), &room);
-    render::names(&mut out, &s.nick, &target, &members, s.caps, is_operator);
+    let voiced = hub.order_of(&room).unwrap_or_default().voiced;
+    let status = |m: &str| Status {
+        operator: hub.keeps_order_in(&validate::login_key(m), &room),
+        voiced: voiced.iter().any(|v| v.login.eq_ignore_ascii_case(m)),
+    };
+    render::names(&mut out, &s.nick, &target, &members, s.caps, status);
     s.send_text(out);
 }
 
@@ -161,7 +168,11 @@ pub(super) fn list(s: &mut IrcSession, line: &Line) {
                 &[
                     &channel(&room.name),
                     &room.members.to_string(),
-                    &topic(room.creator.as_deref()),
+                    &s.shared
+                        .hub
+                        .topic_of(&room.name)
+                        .map(|t| t.text)
+                        .unwrap_or_default(),
                 ],
             ),
         );
@@ -173,8 +184,15 @@ pub(super) fn list(s: &mut IrcSession, line: &Line) {
     s.send_text(out);
 }
 
+/// `TOPIC #room`: its topic (`332`, `333`), or `331` saying who created it; `TOPIC #room :text`
+/// sets it (empty: clears it), for the room's creator and the administrators (`+t` is always
+/// on); the members see `TOPIC`.
 pub(super) fn topic_cmd(s: &mut IrcSession, line: &Line) {
     let target = line.param(0);
+    if target.is_empty() {
+        s.numeric("461", &["TOPIC", "Not enough parameters"]);
+        return;
+    }
     let Some(view) = target
         .strip_prefix('#')
         .and_then(|n| s.shared.hub.room_view(n))
@@ -182,20 +200,34 @@ pub(super) fn topic_cmd(s: &mut IrcSession, line: &Line) {
         s.numeric("403", &[target, "No such channel"]);
         return;
     };
+    let chan = channel(&view.name);
     if line.params.len() > 1 {
-        s.numeric(
-            "482",
-            &[
-                target,
-                "A room's topic says who created it and cannot be changed",
-            ],
-        );
+        match order::set_topic(s, &view.name, line.param(1)) {
+            Ok(told) => {
+                let here = s.shared.hub.room_of(&s.peer);
+                if here.as_deref().map(validate::room_key) != Some(validate::room_key(&view.name)) {
+                    s.show(&told, render::Style::default());
+                }
+            }
+            Err(refusal) if refusal.code == ErrorCode::NotAllowed => s.numeric(
+                "482",
+                &[
+                    &chan,
+                    "You're not channel operator: a room's topic is set by its creator and the administrators",
+                ],
+            ),
+            Err(refusal) => s.notice(&format!("Topic not set: {}", refusal.message)),
+        }
         return;
     }
-    s.numeric(
-        "332",
-        &[&channel(&view.name), &topic(view.creator.as_deref())],
-    );
+    match s.shared.hub.topic_of(&view.name) {
+        Some(topic) => {
+            let mut out = String::new();
+            render::topic_lines(&mut out, &s.nick, &chan, &topic);
+            s.send_text(out);
+        }
+        None => s.numeric("331", &[&chan, &no_topic(view.creator.as_deref())]),
+    }
 }
 
 /// `MODE nick`: your own modes (a channel's are `order`'s).

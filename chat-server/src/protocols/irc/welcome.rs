@@ -15,7 +15,7 @@ impl IrcSession {
             &[&format!("Your host is {}, running {version}", server())],
         );
         self.numeric("003", &["This server speaks IRC and the chat protocol"]);
-        self.numeric("004", &[server(), &version, "i", "bmnoqt"]);
+        self.numeric("004", &[server(), &version, "i", "bmnoqtv"]);
         self.isupport();
         self.motd();
     }
@@ -34,7 +34,7 @@ impl IrcSession {
             "CLIENTTAGDENY=*,-typing,-reply,-draft/reply,-draft/react,-draft/unreact".to_owned(),
             "NETWORK=chat".to_owned(),
             format!("CHANMODES={}", super::order::CHANMODES),
-            "PREFIX=(o)@".to_owned(),
+            "PREFIX=(ov)@+".to_owned(),
             "MAXTARGETS=1".to_owned(),
             "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:1,PART:1,NAMES:1,KICK:1,LIST:,WHOIS:1,ISON:,USERHOST:5"
                 .to_owned(),

@@ -56,6 +56,13 @@ pub(super) fn moderate(
 }
 
 #[inline(never)]
+pub(super) fn set_topic(s: &mut Session, id: u32, room: &str, topic: &str) -> Handled {
+    let told = order::set_topic(s, room, topic)?;
+    s.reply(id, told);
+    Ok(Next::Continue)
+}
+
+#[inline(never)]
 pub(super) fn report(
     s: &mut Session,
     id: u32,

@@ -141,12 +141,14 @@ pub struct Done<'a> {
 
 /// Order kept, from whoever kept it: a removal is a `KICK` (when the member was in the room)
 /// and a ban, `MODE +b login!*@*`; a readmission lifts the ban (`-b`); a mute is a quiet,
-/// `MODE +q login!*@*` (`-q` unmutes); slow mode is `+m` (`-m` when off).
+/// `MODE +q login!*@*` (`-q` unmutes); voice is `+v login` (`-v`); slow mode is `+m` (`-m` when
+/// off).
 pub fn moderated(out: &mut String, done: &Done<'_>, time: i64, caps: Caps, style: Style<'_>) {
     let chan = channel(done.room);
     let source = mask(done.by);
     let mode = |out: &mut String, change: &str, login: Option<&str>| {
-        let masked = login.map(ban_mask);
+        // Lists take masks; voice takes the nick.
+        let masked = login.map(|l| if change.ends_with('v') { l.to_owned() } else { ban_mask(l) });
         let mut params = vec![chan.as_str(), change];
         params.extend(masked.as_deref());
         push(
@@ -166,6 +168,8 @@ pub fn moderated(out: &mut String, done: &Done<'_>, time: i64, caps: Caps, style
         (ModAction::Readmit, Some(login)) => mode(out, "-b", Some(login)),
         (ModAction::Mute, Some(login)) => mode(out, "+q", Some(login)),
         (ModAction::Unmute, Some(login)) => mode(out, "-q", Some(login)),
+        (ModAction::Voice, Some(login)) => mode(out, "+v", Some(login)),
+        (ModAction::Devoice, Some(login)) => mode(out, "-v", Some(login)),
         (ModAction::Slow, _) => {
             let on = done.seconds.is_some_and(|s| s > 0);
             mode(out, if on { "+m" } else { "-m" }, None);

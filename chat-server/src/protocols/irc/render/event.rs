@@ -4,7 +4,9 @@
 //! of writing it when its lines do not depend on who receives them.
 
 use chat_core::irc::{self, Line};
-use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, ServerMessage, Target};
+use chat_core::protocol::{
+    CloseReason, Presence, RoomClosedReason, RoomTopic, ServerMessage, Target,
+};
 
 use super::actions;
 use super::lines::{channel, closing, line, mask, numeric, push, server, server_time};
@@ -43,6 +45,7 @@ pub fn names_recipient(message: &ServerMessage) -> bool {
                 ..
             }
             | ServerMessage::Moderated { .. }
+            | ServerMessage::Topic { .. }
     )
 }
 
@@ -58,6 +61,8 @@ pub struct Style<'a> {
     pub away: Option<&'a str>,
     /// A `joined` of someone who keeps order in the room: a channel operator.
     pub operator: bool,
+    /// A `joined` of someone voiced in the room.
+    pub voiced: bool,
     /// An `edited` line's author.
     pub author: Option<&'a str>,
     /// A `reactions`: each reaction put on or taken off since the last.
@@ -74,6 +79,7 @@ impl<'a> Style<'a> {
             why: event.why(),
             away: None,
             operator: event.is_operator(),
+            voiced: event.is_voiced(),
             author: event.author(),
             reacted: event.reactions_changed(),
             in_room: event.was_in_room(),
@@ -81,18 +87,28 @@ impl<'a> Style<'a> {
     }
 }
 
-/// The lines of entering a room: the `JOIN`, its topic (who created it) and its names (the
-/// creator and administrators as operators, `@`).
+/// The lines of entering a room: the `JOIN`, its topic (`332` and `333`, when one was set) and
+/// its names (the creator and administrators as operators, `@`; voiced members `+`).
 pub fn entered(out: &mut String, nick: &str, room: &Entering<'_>, caps: Caps) {
     let chan = channel(room.room);
     push(out, &line(Some(&mask(nick)), "JOIN", &[&chan]));
-    push(out, &numeric("332", nick, &[&chan, &topic(room.creator)]));
-    let is_operator = |member: &str| {
-        room.creator
-            .is_some_and(|c| c.eq_ignore_ascii_case(member))
-            || room.admins.iter().any(|a| a.eq_ignore_ascii_case(member))
+    if let Some(topic) = room.topic {
+        topic_lines(out, nick, &chan, topic);
+    }
+    let named = |list: &[String], member: &str| list.iter().any(|a| a.eq_ignore_ascii_case(member));
+    let status = |member: &str| Status {
+        operator: room.creator.is_some_and(|c| c.eq_ignore_ascii_case(member))
+            || named(room.admins, member),
+        voiced: named(room.voiced, member),
     };
-    names(out, nick, &chan, room.members, caps, is_operator);
+    names(out, nick, &chan, room.members, caps, status);
+}
+
+/// `332` (the topic) and `333` (who set it, when).
+pub fn topic_lines(out: &mut String, nick: &str, chan: &str, topic: &RoomTopic) {
+    push(out, &numeric("332", nick, &[chan, &topic.text]));
+    let when = (topic.time / 1_000).to_string();
+    push(out, &numeric("333", nick, &[chan, &mask(&topic.by), &when]));
 }
 
 /// A room being entered, as `entered` writes it.
@@ -102,30 +118,54 @@ pub struct Entering<'a> {
     pub creator: Option<&'a str>,
     pub members: &'a [String],
     pub admins: &'a [String],
+    pub voiced: &'a [String],
+    pub topic: Option<&'a RoomTopic>,
 }
 
-/// A room's topic: who created it.
-pub fn topic(creator: Option<&str>) -> String {
+/// What a room is without a topic, for `331`: who created it, and that it closes with them.
+pub fn no_topic(creator: Option<&str>) -> String {
     match creator {
-        Some(creator) => format!("created by {creator}; it closes when {creator} leaves"),
-        None => "the default room: everyone lands here".into(),
+        Some(creator) => {
+            format!("No topic is set; {creator} created the room, which closes when they leave")
+        }
+        None => "No topic is set; this is the default room, where everyone lands".into(),
+    }
+}
+
+/// A member's standing in a room, as a channel's prefixes show it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Status {
+    /// Keeps order (the creator, an administrator): `@`.
+    pub operator: bool,
+    /// Voiced (not slowed): `+`.
+    pub voiced: bool,
+}
+
+impl Status {
+    /// The prefixes: the highest alone, or every one with `multi-prefix`.
+    pub fn prefixes(self, caps: Caps) -> &'static str {
+        match (self.operator, self.voiced) {
+            (true, true) if caps.contains(Caps::MULTI_PREFIX) => "@+",
+            (true, _) => "@",
+            (false, true) => "+",
+            (false, false) => "",
+        }
     }
 }
 
 /// `353` lines of names (as many as fit a line each), then `366`; masks with
-/// `userhost-in-names`; `@` before those `is_operator` says keep order (the one prefix there
-/// is, so `multi-prefix` shows the same).
+/// `userhost-in-names`; each member's prefixes as `status` says.
 pub fn names(
     out: &mut String,
     nick: &str,
     chan: &str,
     members: &[String],
     caps: Caps,
-    is_operator: impl Fn(&str) -> bool,
+    status: impl Fn(&str) -> Status,
 ) {
     let mut batch = String::new();
     for member in members {
-        let prefix = if is_operator(member) { "@" } else { "" };
+        let prefix = status(member).prefixes(caps);
         let shown = if caps.contains(Caps::USERHOST_IN_NAMES) {
             format!("{prefix}{}", mask(member))
         } else {
@@ -192,6 +232,9 @@ pub fn write_event(
             }
             if style.operator {
                 push(&mut out, &line(None, "MODE", &[&chan, "+o", login]));
+            }
+            if style.voiced {
+                push(&mut out, &line(None, "MODE", &[&chan, "+v", login]));
             }
         }
         ServerMessage::Left { room, login } => match style.why {
@@ -273,6 +316,8 @@ pub fn write_event(
             creator,
             members,
             admins,
+            voiced,
+            topic,
             ..
         } => {
             let room = Entering {
@@ -280,6 +325,8 @@ pub fn write_event(
                 creator: creator.as_deref(),
                 members,
                 admins,
+                voiced,
+                topic: topic.as_ref(),
             };
             entered(&mut out, nick, &room, caps);
         }
@@ -342,6 +389,10 @@ pub fn write_event(
             actions::moderated(&mut out, &done, time, caps, style);
         }
         ServerMessage::Report { .. } => actions::report(&mut out, message, nick),
+        ServerMessage::Topic { room, topic, by } => push(
+            &mut out,
+            &line(Some(&mask(by)), "TOPIC", &[&channel(room), topic]),
+        ),
         ServerMessage::Ping => push(&mut out, &Line::new("PING", &[server()])),
         ServerMessage::Error { message, .. } => {
             push(&mut out, &line(None, "NOTICE", &[nick, message]));
@@ -458,15 +509,22 @@ mod tests {
     fn the_creator_and_administrators_are_operators_in_names() {
         let members: Vec<String> = ["ana", "bob", "eve"].map(String::from).into();
         let admins = vec!["Eve".to_owned()];
+        let voiced = vec!["bob".to_owned(), "ana".to_owned()];
         let room = Entering {
             room: "r",
             creator: Some("ana"),
             members: &members,
             admins: &admins,
+            voiced: &voiced,
+            topic: None,
         };
         let mut out = String::new();
         entered(&mut out, "bob", &room, Caps::NONE);
-        assert!(out.contains(" 353 bob = #r :@ana bob @eve\r\n"), "{out}");
+        assert!(out.contains(" 353 bob = #r :@ana +bob @eve\r\n"), "{out}");
+        assert!(!out.contains(" 332 "), "no topic, no 332: {out}");
+        let mut out = String::new();
+        entered(&mut out, "bob", &room, Caps::MULTI_PREFIX);
+        assert!(out.contains(" 353 bob = #r :@+ana +bob @eve\r\n"), "{out}");
         let mut out = String::new();
         entered(&mut out, "bob", &room, Caps::USERHOST_IN_NAMES);
         assert!(out.contains(":@ana!ana@"), "{out}");

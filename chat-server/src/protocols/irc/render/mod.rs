@@ -10,6 +10,6 @@ mod message;
 
 pub use actions::ban_mask;
 pub(crate) use event::IrcRender;
-pub use event::{Style, names, topic, write_event};
+pub use event::{Status, Style, names, no_topic, topic_lines, write_event};
 pub use lines::{channel, line, mask, name_server, numeric, push, server, server_time};
 pub use message::{MsgId, Text, privmsg, privmsg_replying};
