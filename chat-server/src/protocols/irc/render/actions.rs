@@ -7,7 +7,6 @@
 use chat_core::irc::Line;
 use chat_core::protocol::{ModAction, ServerMessage, Target};
 
-use super::event::Style;
 use super::lines::{channel, line, mask, push, server_time};
 use super::message::{MsgId, Text, privmsg_replying};
 use crate::delivery::event::Reacted;
@@ -137,13 +136,17 @@ pub struct Done<'a> {
     pub login: Option<&'a str>,
     pub by: &'a str,
     pub seconds: Option<u32>,
+    /// A removal of a member who was in the room: a `KICK` too.
+    pub in_room: bool,
+    /// The reason given.
+    pub why: Option<&'a str>,
 }
 
 /// Order kept, from whoever kept it: a removal is a `KICK` (when the member was in the room)
 /// and a ban, `MODE +b login!*@*`; a readmission lifts the ban (`-b`); a mute is a quiet,
 /// `MODE +q login!*@*` (`-q` unmutes); voice is `+v login` (`-v`); slow mode is `+m` (`-m` when
 /// off).
-pub fn moderated(out: &mut String, done: &Done<'_>, time: i64, caps: Caps, style: Style<'_>) {
+pub fn moderated(out: &mut String, done: &Done<'_>, time: i64, caps: Caps) {
     let chan = channel(done.room);
     let source = mask(done.by);
     let mode = |out: &mut String, change: &str, login: Option<&str>| {
@@ -158,8 +161,8 @@ pub fn moderated(out: &mut String, done: &Done<'_>, time: i64, caps: Caps, style
     };
     match (done.action, done.login) {
         (ModAction::Remove, Some(login)) => {
-            if style.in_room {
-                let why = style.why.unwrap_or(done.by);
+            if done.in_room {
+                let why = done.why.unwrap_or(done.by);
                 let kick = line(Some(&source), "KICK", &[&chan, login, why]);
                 push(out, &stamped(kick, time, caps));
             }
@@ -283,19 +286,21 @@ mod tests {
             login: Some("bob"),
             by: "ana",
             seconds: None,
+            in_room: true,
+            why: None,
         };
         let mut out = String::new();
-        let style = Style {
-            in_room: true,
-            ..Style::default()
-        };
-        moderated(&mut out, &done, 0, Caps::NONE, style);
+        moderated(&mut out, &done, 0, Caps::NONE);
         assert_eq!(
             out,
             ":ana!ana@chat KICK #r bob ana\r\n:ana!ana@chat MODE #r +b bob!*@*\r\n"
         );
         let mut out = String::new();
-        moderated(&mut out, &done, 0, Caps::NONE, Style::default());
+        let elsewhere = Done {
+            in_room: false,
+            ..done
+        };
+        moderated(&mut out, &elsewhere, 0, Caps::NONE);
         assert_eq!(out, ":ana!ana@chat MODE #r +b bob!*@*\r\n", "not in the room");
         let slow = Done {
             action: ModAction::Slow,
@@ -304,7 +309,7 @@ mod tests {
             ..done
         };
         let mut out = String::new();
-        moderated(&mut out, &slow, 0, Caps::NONE, Style::default());
+        moderated(&mut out, &slow, 0, Caps::NONE);
         assert_eq!(out, ":ana!ana@chat MODE #r -m\r\n");
     }
 }

@@ -385,8 +385,10 @@ pub fn write_event(
                 login: login.as_deref(),
                 by,
                 seconds: *seconds,
+                in_room: style.in_room,
+                why: style.why,
             };
-            actions::moderated(&mut out, &done, time, caps, style);
+            actions::moderated(&mut out, &done, time, caps);
         }
         ServerMessage::Report { .. } => actions::report(&mut out, message, nick),
         ServerMessage::Topic { room, topic, by } => push(
