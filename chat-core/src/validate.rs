@@ -175,7 +175,10 @@ pub fn topic(topic: &str) -> Result<()> {
         ));
     }
     if topic.chars().any(char::is_control) {
-        return Err(invalid(Field::Topic, "must be one line, without control characters"));
+        return Err(invalid(
+            Field::Topic,
+            "must be one line, without control characters",
+        ));
     }
     Ok(())
 }

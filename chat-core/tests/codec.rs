@@ -461,8 +461,11 @@ fn line_message() -> impl Strategy<Value = ServerMessage> {
             }),
         (target(), any::<u64>())
             .prop_map(|(target, line)| ServerMessage::Reported { target, line }),
-        (text(), text(), text())
-            .prop_map(|(room, topic, by)| ServerMessage::Topic { room, topic, by }),
+        (text(), text(), text()).prop_map(|(room, topic, by)| ServerMessage::Topic {
+            room,
+            topic,
+            by
+        }),
         (
             text(),
             target(),

@@ -283,9 +283,7 @@ fn field_rule(field: Field) -> String {
         }
         Field::All | Field::On | Field::Receipt => "yes or no".to_owned(),
         Field::Emoji => "one emoji".to_owned(),
-        Field::Action => {
-            "mute, unmute, remove, readmit, voice, devoice or slow".to_owned()
-        }
+        Field::Action => "mute, unmute, remove, readmit, voice, devoice or slow".to_owned(),
         Field::Reason => "at most 500 characters, on one line".to_owned(),
         Field::Topic => "at most 300 characters, on one line".to_owned(),
         Field::Unknown => "a value the server accepts".to_owned(),

@@ -249,7 +249,10 @@ mod tests {
         }
         chat.apply(1, &room);
         let current = chat.room.as_ref().unwrap();
-        assert_eq!(current.topic.as_ref().map(|t| t.text.as_str()), Some("plans"));
+        assert_eq!(
+            current.topic.as_ref().map(|t| t.text.as_str()),
+            Some("plans")
+        );
         assert_eq!(current.admins, ["bob"]);
         let topic = |text: &str| ServerMessage::Topic {
             room: "Proyecto".into(),
@@ -258,7 +261,10 @@ mod tests {
         };
         chat.apply(2, &topic("new plans"));
         let set = chat.room.as_ref().unwrap().topic.clone().unwrap();
-        assert_eq!((set.text.as_str(), set.by.as_str(), set.time), ("new plans", "bob", 2));
+        assert_eq!(
+            (set.text.as_str(), set.by.as_str(), set.time),
+            ("new plans", "bob", 2)
+        );
         chat.apply(3, &topic(""));
         assert_eq!(chat.room.as_ref().unwrap().topic, None, "cleared");
         // Another room's topic does not touch this one.

@@ -143,10 +143,7 @@ pub(crate) fn delete(
 ) -> Result<ServerMessage, Refusal> {
     match target {
         Target::Room(room) => {
-            let (deleted, changed) = conn
-                .shared
-                .hub
-                .delete_line(&conn.peer, room, line, why)?;
+            let (deleted, changed) = conn.shared.hub.delete_line(&conn.peer, room, line, why)?;
             if changed.in_default_room {
                 conn.shared
                     .archive

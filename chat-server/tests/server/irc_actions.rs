@@ -127,7 +127,10 @@ fn a_reply_names_its_line_to_clients_with_tags_and_reads_plainly_to_others() {
     assert_eq!(echoed.tag("+draft/reply"), Some(asked.to_string().as_str()));
     let plain = from(&mut cat, "bob", "PRIVMSG");
     assert_eq!(plain.params, ["#lobby", "me!"]);
-    assert!(plain.tags.is_empty(), "no tags without message-tags: {plain:?}");
+    assert!(
+        plain.tags.is_empty(),
+        "no tags without message-tags: {plain:?}"
+    );
 
     // A native reply reaches IRC the same way; +draft/reply is read too.
     ana.send(Request::Say {
@@ -146,7 +149,10 @@ fn a_reply_names_its_line_to_clients_with_tags_and_reads_plainly_to_others() {
     // A line the room does not keep: the message goes all the same, answering nothing.
     bob.send("@+reply=999999 PRIVMSG #lobby :still here");
     assert!(matches!(
-        ana.expect("the line", |m| matches!(m, ServerMessage::Message { text, .. } if text == "still here")),
+        ana.expect(
+            "the line",
+            |m| matches!(m, ServerMessage::Message { text, .. } if text == "still here")
+        ),
         ServerMessage::Message { reply_to: None, .. }
     ));
 
@@ -257,7 +263,11 @@ fn edits_reach_irc_marked_and_deletions_are_redact_for_clients_that_asked() {
     let is_edit = |l: &Line| l.command == "PRIVMSG" && l.param(1).starts_with("[edit]");
     let edit = dan.expect("the edit", is_edit);
     assert_eq!(edit.params, ["#lobby", "[edit] the plan"]);
-    assert!(edit.source.as_deref().is_some_and(|s| s.starts_with("ana!")));
+    assert!(
+        edit.source
+            .as_deref()
+            .is_some_and(|s| s.starts_with("ana!"))
+    );
     assert_eq!(edit.tag("+reply"), Some(id.to_string().as_str()));
     assert_eq!(edit.tag("msgid"), None, "an edit is no line of its own");
     let plain = cat.expect("the edit", is_edit);
@@ -297,7 +307,10 @@ fn edits_reach_irc_marked_and_deletions_are_redact_for_clients_that_asked() {
     let anas = line_id(&mut ana, "mine");
     eve.send(&format!("REDACT #lobby {anas}"));
     let fail = eve.expect_command("FAIL");
-    assert_eq!(fail.params[..4], ["REDACT", "REDACT_FORBIDDEN", "#lobby", &anas.to_string()]);
+    assert_eq!(
+        fail.params[..4],
+        ["REDACT", "REDACT_FORBIDDEN", "#lobby", &anas.to_string()]
+    );
     eve.send("REDACT #lobby 999999");
     assert_eq!(eve.expect_command("FAIL").param(1), "UNKNOWN_MSGID");
     eve.send("REDACT #lobby nonsense");
@@ -312,11 +325,19 @@ fn edits_reach_irc_marked_and_deletions_are_redact_for_clients_that_asked() {
     let sent = from(&mut eve, "eve", "PRIVMSG");
     let msgid = sent.tag("msgid").expect("a msgid").to_owned();
     eve.send(&format!("REDACT ana {msgid}"));
-    assert_eq!(from(&mut eve, "eve", "REDACT").params, ["ana", msgid.as_str()]);
-    match ana.expect(
-        "the private deletion",
-        |m| matches!(m, ServerMessage::MessageDeleted { target: Target::With(_), .. }),
-    ) {
+    assert_eq!(
+        from(&mut eve, "eve", "REDACT").params,
+        ["ana", msgid.as_str()]
+    );
+    match ana.expect("the private deletion", |m| {
+        matches!(
+            m,
+            ServerMessage::MessageDeleted {
+                target: Target::With(_),
+                ..
+            }
+        )
+    }) {
         ServerMessage::MessageDeleted { target, line, .. } => {
             assert_eq!(target, Target::With("eve".into()));
             assert_eq!(format!("p{line}"), msgid);
@@ -379,17 +400,21 @@ fn a_rooms_creator_is_its_operator_and_kick_removes_and_bans() {
         assert_eq!(kick.params, ["#den", "carl", "not today"]);
         assert_eq!(from(c, "ana", "MODE").params, ["#den", "+b", "carl!*@*"]);
     }
-    match carl.expect(
-        "removed",
-        |m| matches!(m, ServerMessage::Moderated { .. }),
-    ) {
+    match carl.expect("removed", |m| matches!(m, ServerMessage::Moderated { .. })) {
         ServerMessage::Moderated { action, login, .. } => {
-            assert_eq!((action, login.as_deref()), (ModAction::Remove, Some("carl")));
+            assert_eq!(
+                (action, login.as_deref()),
+                (ModAction::Remove, Some("carl"))
+            );
         }
         _ => unreachable!(),
     }
     assert_eq!(
-        entered(&carl.expect("back in the lobby", |m| matches!(m, ServerMessage::Entered { .. }))).0,
+        entered(&carl.expect("back in the lobby", |m| matches!(
+            m,
+            ServerMessage::Entered { .. }
+        )))
+        .0,
         "lobby"
     );
     assert_eq!(
@@ -404,12 +429,18 @@ fn a_rooms_creator_is_its_operator_and_kick_removes_and_bans() {
     assert!(ban.param(3).starts_with("ana!"), "{ban:?}");
     dan.expect_command("368");
     ana.send("MODE #den -b carl");
-    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "-b", "carl!*@*"]);
+    assert_eq!(
+        from(&mut bob, "ana", "MODE").params,
+        ["#den", "-b", "carl!*@*"]
+    );
     into_room(&mut carl, "den");
 
     // A ban set by MODE on someone outside the room: the JOIN is refused with 474.
     ana.send("MODE #den +b dan!*@*");
-    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "+b", "dan!*@*"]);
+    assert_eq!(
+        from(&mut bob, "ana", "MODE").params,
+        ["#den", "+b", "dan!*@*"]
+    );
     none(&mut bob, "KICK");
     dan.send("JOIN #den");
     assert_eq!(dan.expect_command("474").param(1), "#den");
@@ -455,7 +486,10 @@ fn mode_m_is_slow_mode_and_q_mutes_and_native_order_shows_as_modes() {
     assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "-m"]);
 
     ana.send("MODE #den +q bob");
-    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "+q", "bob!*@*"]);
+    assert_eq!(
+        from(&mut bob, "ana", "MODE").params,
+        ["#den", "+q", "bob!*@*"]
+    );
     bob.send("PRIVMSG #den :hello?");
     assert!(bob.expect_command("404").param(2).contains("muted"));
     ana.send("MODE #den q");
@@ -463,7 +497,10 @@ fn mode_m_is_slow_mode_and_q_mutes_and_native_order_shows_as_modes() {
     assert_eq!(quiet.params[1..4], ["#den", "q", "bob!*@*"]);
     ana.expect_command("729");
     ana.send("MODE #den -q bob!*@*");
-    assert_eq!(from(&mut bob, "ana", "MODE").params, ["#den", "-q", "bob!*@*"]);
+    assert_eq!(
+        from(&mut bob, "ana", "MODE").params,
+        ["#den", "-q", "bob!*@*"]
+    );
     bob.send("PRIVMSG #den :back");
     assert_eq!(from(&mut ana, "bob", "PRIVMSG").param(1), "back");
 
@@ -479,7 +516,10 @@ fn mode_m_is_slow_mode_and_q_mutes_and_native_order_shows_as_modes() {
         seconds: Some(60),
     });
     assert!(matches!(done, ServerMessage::Moderated { .. }), "{done:?}");
-    assert_eq!(from(&mut bob, "nina", "MODE").params, ["#club", "+q", "bob!*@*"]);
+    assert_eq!(
+        from(&mut bob, "nina", "MODE").params,
+        ["#club", "+q", "bob!*@*"]
+    );
     nina.request(Request::Moderate {
         room: "club".into(),
         action: ModAction::Slow,
@@ -509,7 +549,10 @@ fn administrators_are_operators_everywhere_and_get_reports_as_notices() {
     root.send("KICK #den ana");
     assert_eq!(root.expect_command("482").param(1), "#den");
     root.send("KICK #den bob");
-    assert_eq!(from(&mut ana, "root", "KICK").params, ["#den", "bob", "root"]);
+    assert_eq!(
+        from(&mut ana, "root", "KICK").params,
+        ["#den", "bob", "root"]
+    );
 
     // A report reaches the administrator as a notice from the server.
     ana.send("JOIN #lobby");
@@ -522,12 +565,18 @@ fn administrators_are_operators_everywhere_and_get_reports_as_notices() {
         line: id,
         reason: Some("spam".into()),
     });
-    assert!(matches!(reported, ServerMessage::Reported { .. }), "{reported:?}");
+    assert!(
+        matches!(reported, ServerMessage::Reported { .. }),
+        "{reported:?}"
+    );
     let notice = root.expect("the report", |l| {
         l.command == "NOTICE" && l.param(1).starts_with("Report from bob")
     });
     let text = notice.param(1);
-    assert!(text.contains("#lobby") && text.contains("rude words") && text.ends_with(": spam"), "{text}");
+    assert!(
+        text.contains("#lobby") && text.contains("rude words") && text.ends_with(": spam"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -601,7 +650,11 @@ fn a_rooms_operators_set_its_topic_and_both_protocols_see_it() {
 
     // No topic yet: 331 says whose room it is; none is sent on joining.
     bob.send("TOPIC #den");
-    assert!(bob.expect_command("331").param(2).contains("ana created the room"));
+    assert!(
+        bob.expect_command("331")
+            .param(2)
+            .contains("ana created the room")
+    );
     bob.send("TOPIC #den :mine now");
     assert_eq!(bob.expect_command("482").param(1), "#den");
 
@@ -611,7 +664,10 @@ fn a_rooms_operators_set_its_topic_and_both_protocols_see_it() {
     }
     match carl.expect("the topic", |m| matches!(m, ServerMessage::Topic { .. })) {
         ServerMessage::Topic { room, topic, by } => {
-            assert_eq!((room.as_str(), topic.as_str(), by.as_str()), ("den", "plans for friday", "ana"));
+            assert_eq!(
+                (room.as_str(), topic.as_str(), by.as_str()),
+                ("den", "plans for friday", "ana")
+            );
         }
         _ => unreachable!(),
     }
@@ -652,7 +708,10 @@ fn a_rooms_operators_set_its_topic_and_both_protocols_see_it() {
         topic: "🎲 games night".into(),
     });
     assert!(matches!(set, ServerMessage::Topic { .. }), "{set:?}");
-    assert_eq!(from(&mut bob, "nina", "TOPIC").params, ["#club", "🎲 games night"]);
+    assert_eq!(
+        from(&mut bob, "nina", "TOPIC").params,
+        ["#club", "🎲 games night"]
+    );
     assert_eq!(
         nina.refused(Request::SetTopic {
             room: "club".into(),

@@ -39,9 +39,9 @@ use chat_core::validate::room_key;
 
 pub use actions::toggle;
 pub use moving::Entered;
+pub use order::{Named, OrderView};
 pub use presence::Away;
 pub use said::{Delivered, Page};
-pub use order::{Named, OrderView};
 pub use views::{OnlineUser, RoomView};
 
 use crate::chat::bus::{Bus, BusEvent};

@@ -174,7 +174,12 @@ impl Hub {
 
     /// The peer sets the topic of room `room` (empty: none); its members are told. Only its
     /// creator and the administrators may.
-    pub fn set_topic(&self, peer: &Peer, room: &str, text: &str) -> Result<ServerMessage, HubError> {
+    pub fn set_topic(
+        &self,
+        peer: &Peer,
+        room: &str,
+        text: &str,
+    ) -> Result<ServerMessage, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
         let now = self.clock.now_ms();

@@ -82,7 +82,9 @@ pub(super) fn redact(s: &IrcSession, line: &Line) {
         fail("UNKNOWN_MSGID", "This message does not exist or is too old");
         return;
     };
-    let why = Some(line.param(2)).filter(|w| !w.is_empty()).map(str::to_owned);
+    let why = Some(line.param(2))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned);
     match lines::delete(s, &place, id, why.clone()) {
         Ok(deleted) => {
             // In a room the members, you among them, were told; in a conversation the other

@@ -83,12 +83,18 @@ pub(super) fn channel_mode(s: &mut IrcSession, line: &Line) {
     let chan = channel(&view.name);
     let state = s.shared.hub.order_of(&view.name).unwrap_or_default();
     if line.params.len() == 1 {
-        let modes = if state.slow_seconds > 0 { "+mnt" } else { "+nt" };
+        let modes = if state.slow_seconds > 0 {
+            "+mnt"
+        } else {
+            "+nt"
+        };
         s.numeric("324", &[&chan, modes]);
         return;
     }
     let changes = changes(&line.params[1..]);
-    let lists_only = changes.iter().all(|c| c.arg.is_none() && "bqeI".contains(c.mode));
+    let lists_only = changes
+        .iter()
+        .all(|c| c.arg.is_none() && "bqeI".contains(c.mode));
     if lists_only {
         for change in &changes {
             list(s, &chan, change.mode, &state);

@@ -44,10 +44,7 @@ pub(super) fn whois(s: &mut IrcSession, line: &Line) {
                         ""
                     };
                     let chan = format!("{prefix}{}", channel(&user.room));
-                    render::push(
-                        &mut out,
-                        &render::numeric("319", &s.nick, &[&login, &chan]),
-                    );
+                    render::push(&mut out, &render::numeric("319", &s.nick, &[&login, &chan]));
                     render::push(
                         &mut out,
                         &render::numeric("312", &s.nick, &[&login, server(), "chat"]),

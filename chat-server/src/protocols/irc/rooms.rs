@@ -10,8 +10,8 @@ use chat_core::protocol::ErrorCode;
 use super::render::{self, Status, channel, no_topic};
 use super::session::IrcSession;
 use crate::chat::hub::{Entered, HubError};
-use crate::service::order;
 use crate::delivery::event::Event;
+use crate::service::order;
 
 /// Moving: a `PART` of the room left (with a reason), then the `JOIN` lines of the room entered.
 fn moved(s: &IrcSession, left: Option<String>, entered: Entered, why: &str) {
@@ -242,7 +242,12 @@ pub(super) fn mode(s: &mut IrcSession, line: &Line) {
         } else {
             s.numeric("501", &["Unknown MODE flag"]);
         }
-    } else if s.shared.hub.online_user(&validate::login_key(target)).is_none() {
+    } else if s
+        .shared
+        .hub
+        .online_user(&validate::login_key(target))
+        .is_none()
+    {
         s.numeric("401", &[target, "No such nick"]);
     } else {
         s.numeric("502", &["Can't change mode for other users"]);

@@ -98,7 +98,10 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
             match refusal.code {
                 ErrorCode::Muted | ErrorCode::SlowMode => s.numeric(
                     "404",
-                    &[target, &format!("Cannot send to channel: {}", refusal.message)],
+                    &[
+                        target,
+                        &format!("Cannot send to channel: {}", refusal.message),
+                    ],
                 ),
                 _ => s.notice(&format!("Not sent: {}", refusal.message)),
             }

@@ -84,7 +84,9 @@ pub fn reactions(out: &mut String, about: &About<'_>, reacted: &[Reacted]) {
             "+draft/unreact"
         };
         tagmsg.tags.push((key.into(), Some(r.emoji.clone())));
-        tagmsg.tags.push(("+draft/reply".into(), Some(msgid.clone())));
+        tagmsg
+            .tags
+            .push(("+draft/reply".into(), Some(msgid.clone())));
         tagmsg.tags.push(("+reply".into(), Some(msgid.clone())));
         push(out, &about.stamped(tagmsg));
     }
@@ -125,7 +127,10 @@ pub fn deleted(out: &mut String, about: &About<'_>, by: &str, why: Option<&str>)
     let msgid = about.msgid();
     let mut params = vec![destination.as_str(), msgid.as_str()];
     params.extend(why);
-    push(out, &about.stamped(line(Some(&mask(by)), "REDACT", &params)));
+    push(
+        out,
+        &about.stamped(line(Some(&mask(by)), "REDACT", &params)),
+    );
 }
 
 /// Order kept in a room, as its members are told.
@@ -151,7 +156,13 @@ pub fn moderated(out: &mut String, done: &Done<'_>, time: i64, caps: Caps) {
     let source = mask(done.by);
     let mode = |out: &mut String, change: &str, login: Option<&str>| {
         // Lists take masks; voice takes the nick.
-        let masked = login.map(|l| if change.ends_with('v') { l.to_owned() } else { ban_mask(l) });
+        let masked = login.map(|l| {
+            if change.ends_with('v') {
+                l.to_owned()
+            } else {
+                ban_mask(l)
+            }
+        });
         let mut params = vec![chan.as_str(), change];
         params.extend(masked.as_deref());
         push(
@@ -245,7 +256,11 @@ mod tests {
         let lines: Vec<&str> = out.split_terminator("\r\n").collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("@+draft/react=👍;+draft/reply=7;+reply=7;time="));
-        assert!(lines[0].ends_with(" :ana!ana@chat TAGMSG #r"), "{}", lines[0]);
+        assert!(
+            lines[0].ends_with(" :ana!ana@chat TAGMSG #r"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[1].starts_with("@+draft/unreact=🎉;"), "{}", lines[1]);
     }
 
@@ -263,7 +278,12 @@ mod tests {
         deleted(&mut out, &about(&with, caps, "ana"), "ana", None);
         assert_eq!(out, ":ana!ana@chat REDACT bob p7\r\n");
         let mut out = String::new();
-        deleted(&mut out, &about(&with, Caps::MESSAGE_TAGS, "ana"), "ana", None);
+        deleted(
+            &mut out,
+            &about(&with, Caps::MESSAGE_TAGS, "ana"),
+            "ana",
+            None,
+        );
         assert_eq!(out, "", "no REDACT without draft/message-redaction");
     }
 
@@ -274,7 +294,12 @@ mod tests {
         edited(&mut out, &about(&room, Caps::NONE, ""), "new", Some("ana"));
         assert_eq!(out, ":ana!ana@chat PRIVMSG #r :[edit] new\r\n");
         let mut out = String::new();
-        edited(&mut out, &about(&room, Caps::MESSAGE_TAGS, ""), "new", Some("ana"));
+        edited(
+            &mut out,
+            &about(&room, Caps::MESSAGE_TAGS, ""),
+            "new",
+            Some("ana"),
+        );
         assert!(out.starts_with("@+draft/reply=7;+reply=7 :ana!ana@chat PRIVMSG #r :"));
     }
 
@@ -301,7 +326,10 @@ mod tests {
             ..done
         };
         moderated(&mut out, &elsewhere, 0, Caps::NONE);
-        assert_eq!(out, ":ana!ana@chat MODE #r +b bob!*@*\r\n", "not in the room");
+        assert_eq!(
+            out, ":ana!ana@chat MODE #r +b bob!*@*\r\n",
+            "not in the room"
+        );
         let slow = Done {
             action: ModAction::Slow,
             login: None,

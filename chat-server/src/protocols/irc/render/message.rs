@@ -141,7 +141,8 @@ mod tests {
                 line.tags.push(("msgid".into(), Some(id.to_string())));
             }
             if let Some(to) = reply.filter(|_| tags) {
-                line.tags.push(("+draft/reply".into(), Some(to.to_string())));
+                line.tags
+                    .push(("+draft/reply".into(), Some(to.to_string())));
                 line.tags.push(("+reply".into(), Some(to.to_string())));
             }
             if caps.tagged() {
@@ -178,7 +179,11 @@ mod tests {
                     };
                     let mut direct = String::new();
                     privmsg(&mut direct, &t, caps);
-                    assert_eq!(direct, privmsg_as_lines(&t, caps, None), "{text:?} {caps:?}");
+                    assert_eq!(
+                        direct,
+                        privmsg_as_lines(&t, caps, None),
+                        "{text:?} {caps:?}"
+                    );
                     let mut replying = String::new();
                     privmsg_replying(&mut replying, &t, caps, MsgId::Room(5));
                     assert_eq!(
@@ -195,7 +200,16 @@ mod tests {
     fn msgids_name_room_lines_and_private_messages() {
         assert_eq!(MsgId::parse("7"), Some(MsgId::Room(7)));
         assert_eq!(MsgId::parse("p12"), Some(MsgId::Private(12)));
-        for bad in ["", "p", "x7", "7x", "-1", "p-1", "99999999999999999999", " 7"] {
+        for bad in [
+            "",
+            "p",
+            "x7",
+            "7x",
+            "-1",
+            "p-1",
+            "99999999999999999999",
+            " 7",
+        ] {
             assert_eq!(MsgId::parse(bad), None, "{bad:?}");
         }
         for id in [MsgId::Room(3), MsgId::Private(4)] {
