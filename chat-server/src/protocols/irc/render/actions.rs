@@ -271,12 +271,13 @@ mod tests {
         let mut out = String::new();
         // bob's view of ana deleting her message to him: the REDACT names him, its target.
         deleted(&mut out, &about(&with, caps, "bob"), "ana", Some("oops"));
-        assert_eq!(out, ":ana!ana@chat REDACT bob p7 oops\r\n");
+        let time = "@time=1970-01-01T00:00:00.000Z ";
+        assert_eq!(out, format!("{time}:ana!ana@chat REDACT bob p7 oops\r\n"));
         // ana's own view (with bob): it names bob too.
         let with = Target::With("bob".into());
         let mut out = String::new();
         deleted(&mut out, &about(&with, caps, "ana"), "ana", None);
-        assert_eq!(out, ":ana!ana@chat REDACT bob p7\r\n");
+        assert_eq!(out, format!("{time}:ana!ana@chat REDACT bob p7\r\n"));
         let mut out = String::new();
         deleted(
             &mut out,
@@ -300,7 +301,12 @@ mod tests {
             "new",
             Some("ana"),
         );
-        assert!(out.starts_with("@+draft/reply=7;+reply=7 :ana!ana@chat PRIVMSG #r :"));
+        assert!(
+            out.starts_with(
+                "@+draft/reply=7;+reply=7;time=1970-01-01T00:00:00.000Z :ana!ana@chat PRIVMSG #r :"
+            ),
+            "{out}"
+        );
     }
 
     #[test]
