@@ -201,6 +201,7 @@ fn message_frame(text: String) -> io::Result<Arc<[u8]>> {
         time: system_now_ms(),
         re: None,
         message: ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "floor".into(),
             from: "floor".into(),

@@ -242,6 +242,7 @@ mod tests {
         frame(
             None,
             ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "bench".into(),
                 from: "bench0".into(),
@@ -273,6 +274,7 @@ mod tests {
         let reply = frame(
             Some(3),
             ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "bench".into(),
                 from: "bench0".into(),
@@ -284,6 +286,7 @@ mod tests {
         let private = frame(
             None,
             ServerMessage::Private {
+                attachments: Vec::new(),
                 reply_to: None,
                 from: "bench0".into(),
                 text: "stamp".into(),

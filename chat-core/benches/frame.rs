@@ -14,6 +14,7 @@ fn message(len: usize) -> ServerFrame {
         time: 1_795_600_000_000,
         re: None,
         message: ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "ana".into(),
@@ -39,6 +40,7 @@ fn frames(c: &mut Criterion) {
     let say = encode(&ClientFrame {
         id: 7,
         request: Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "x".repeat(64),
         },

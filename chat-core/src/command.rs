@@ -53,6 +53,7 @@ impl Command {
     pub fn into_request(self) -> Option<Request> {
         Some(match self {
             Command::Say(text) => Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text,
             },
@@ -64,6 +65,7 @@ impl Command {
             Command::DeleteRoom(room) => Request::DeleteRoom { room },
             Command::ShowUsers => Request::ShowUsers { offset: 0 },
             Command::Private { to, text } => Request::Private {
+                attachments: Vec::new(),
                 reply_to: None,
                 to,
                 text,

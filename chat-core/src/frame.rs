@@ -315,6 +315,7 @@ mod tests {
         let big = ClientFrame {
             id: 2,
             request: Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text: "x".repeat(40_000),
             },

@@ -83,3 +83,9 @@ pub const TOPIC_MAX_CHARS: usize = 300;
 
 /// Longest a room's creator may mute a member, or slow a room, in seconds (a week).
 pub const MODERATION_MAX_SECONDS: u32 = 7 * 24 * 3600;
+
+/// Files one line or private message may carry.
+pub const ATTACHMENTS_PER_LINE: usize = 10;
+
+/// A file's name: bytes of UTF-8.
+pub const FILE_NAME_MAX_BYTES: usize = 255;

@@ -169,6 +169,7 @@ impl Transport {
             read: 0,
             hint,
             waiting: Waiting::default(),
+            unread: Vec::new(),
         }
     }
 
@@ -230,6 +231,8 @@ pub struct TransportReader {
     read: usize,
     hint: Option<FlushHint>,
     waiting: Waiting,
+    /// Bytes given back ([`TransportReader::unread`]), read again before anything else.
+    unread: Vec<u8>,
 }
 
 /// How a reader waits for data on a non-blocking socket (Windows; see
@@ -277,6 +280,25 @@ impl fmt::Debug for TransportReader {
 }
 
 impl TransportReader {
+    /// Gives bytes back: the next reads return them first, then what follows on the stream
+    /// (a server looks at a connection's first bytes to tell its protocol, then lets the
+    /// protocol read them).
+    pub fn unread(&mut self, bytes: &[u8]) {
+        let mut back = bytes.to_vec();
+        back.append(&mut self.unread);
+        self.unread = back;
+    }
+
+    /// What to call when reading leaves TLS bytes to send (see [`FlushHint`]).
+    pub fn set_hint(&mut self, hint: Option<FlushHint>) {
+        self.hint = hint;
+    }
+
+    /// The transport this reads.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
     /// Bounds each wait for data, as `TcpStream::set_read_timeout` does (a read that waited this
     /// long fails with `WouldBlock` or `TimedOut`).
     pub fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> io::Result<()> {
@@ -294,6 +316,15 @@ impl Read for TransportReader {
     /// what it did not take yet waits in `raw`. (Feeding a whole socket read at once failed with
     /// "received plaintext buffer full" when a peer sent faster than it was read.)
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.unread.is_empty() {
+            let n = buf.len().min(self.unread.len());
+            buf[..n].copy_from_slice(&self.unread[..n]);
+            self.unread.drain(..n);
+            if self.unread.is_empty() {
+                self.unread = Vec::new();
+            }
+            return Ok(n);
+        }
         let tls = match &self.transport {
             Transport::Plain(s) => return self.waiting.read(s, buf),
             Transport::Tls(t) => Arc::clone(t),

@@ -80,7 +80,7 @@ fn main() {
 
     let settings = Settings {
         address: addr,
-        language: Some(chat_gui::i18n::Language::English),
+        locale: Some(chat_gui::i18n::Language::ENGLISH),
         theme: Theme::Dark,
         ..Settings::default()
     };
@@ -243,6 +243,7 @@ fn fill(app: &mut ChatApp) {
         chat.apply(
             time,
             &ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "lobby".into(),
                 from: from.into(),

@@ -258,6 +258,7 @@ mod tests {
         chat.apply(
             10,
             &ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room: "lobby".into(),
                 from: "bob".into(),
@@ -268,6 +269,7 @@ mod tests {
         chat.apply(
             20,
             &ServerMessage::Private {
+                attachments: Vec::new(),
                 reply_to: None,
                 from: "carl".into(),
                 text: "did you study for the EXAM?".into(),

@@ -16,6 +16,7 @@ fn message() -> ServerFrame {
         time: 1_795_600_000_000,
         re: None,
         message: ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "ana".into(),

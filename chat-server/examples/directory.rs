@@ -130,6 +130,7 @@ fn chat_p99(addr: SocketAddr) -> Result<f64, Failure> {
         stream.write_all(&encode(&ClientFrame {
             id: u32::try_from(n % u64::from(u32::MAX)).unwrap_or(0) + 100,
             request: Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text,
             },

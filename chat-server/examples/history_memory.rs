@@ -85,6 +85,7 @@ fn measure(
             batch.extend(encode(&ClientFrame {
                 id: 1_000_000 + u32::try_from(n)?,
                 request: Request::Say {
+                    attachments: Vec::new(),
                     reply_to: None,
                     text,
                 },

@@ -96,6 +96,12 @@ pub struct ServerConfig {
     pub node_name: Option<String>,
     /// Logins of the administrators: they keep order in every room and receive reports.
     pub admins: Vec<String>,
+    /// Largest file one may share, in bytes.
+    pub max_file_bytes: u64,
+    /// Bytes of files one account may keep at once.
+    pub quota_bytes: u64,
+    /// How long a file nothing carries any more (nor ever did) stays before it is removed.
+    pub file_grace: Duration,
     /// The time the server reads (see `clock`): the real clock; tests drive one ahead.
     pub clock: ServerClock,
 }
@@ -155,6 +161,9 @@ impl ServerConfig {
             cluster_url: None,
             node_name: None,
             admins: Vec::new(),
+            max_file_bytes: 25 * 1024 * 1024,
+            quota_bytes: 500 * 1024 * 1024,
+            file_grace: Duration::from_secs(24 * 3600),
             clock: ServerClock::real(),
         }
     }

@@ -23,10 +23,11 @@ use crate::accounts::tokens::Sessions;
 use crate::chat::hub::{HistoryLimits, Hub};
 use crate::config::ServerConfig;
 use crate::connection::accept::accept_loop;
-use crate::connection::{Protocol, Security};
+use crate::connection::{Handoff, NoHandoff, Protocol, Security};
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::{Result, ServerError};
+use crate::protocols::http::Http;
 use crate::protocols::irc::IrcSession;
 use crate::protocols::native::Session;
 use crate::shared::{Open, Shared};
@@ -122,6 +123,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         crate::protocols::irc::render::name_server(name);
     }
     let store = Store::open(&config.accounts_dir(), config.store_cache_bytes)?;
+    let files = store.files(&config.data_dir.join("files"))?;
     let default_lines = store.said.room_lines()?;
     let archive = Arc::new(Archive::start(
         store.said.clone(),
@@ -186,6 +188,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             1.0 / config.registration_refill.as_secs_f64().max(0.001),
         ),
         counts: Default::default(),
+        files,
         config,
         store,
         accounts,
@@ -215,7 +218,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     let next_id = Arc::new(AtomicU64::new(1));
     let irc_addr = irc.as_ref().map(|(_, a)| *a);
     let irc_tls_addr = irc_tls.as_ref().map(|(_, a)| *a);
-    let mut accepts = vec![listen::<Session>(
+    let mut accepts = vec![listen::<Session, Http>(
         "accept",
         listener,
         addr,
@@ -225,7 +228,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     )?];
     if let Some((listener, local)) = irc {
         let plain = Security::Plain;
-        accepts.push(listen::<IrcSession>(
+        accepts.push(listen::<IrcSession, NoHandoff>(
             "accept-irc",
             listener,
             local,
@@ -236,7 +239,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
     }
     if let Some((listener, local)) = irc_tls {
         let tls = Security::Tls;
-        accepts.push(listen::<IrcSession>(
+        accepts.push(listen::<IrcSession, NoHandoff>(
             "accept-irc",
             listener,
             local,
@@ -261,6 +264,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
                 }
                 if last_sweep.elapsed() >= SWEEP_INTERVAL {
                     directory_shared.sweep();
+                    crate::service::files::sweep(&directory_shared);
                     last_sweep = Instant::now();
                 }
             }
@@ -285,7 +289,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
 }
 
 /// Starts the thread accepting `P` on `listener`.
-fn listen<P: Protocol>(
+fn listen<P: Protocol, H: Handoff>(
     name: &str,
     listener: TcpListener,
     local: SocketAddr,
@@ -296,7 +300,7 @@ fn listen<P: Protocol>(
     let (shared, ids) = (Arc::clone(shared), Arc::clone(next_id));
     let accept = thread::Builder::new()
         .name(name.into())
-        .spawn(move || accept_loop::<P>(&listener, &shared, security, &ids))?;
+        .spawn(move || accept_loop::<P, H>(&listener, &shared, security, &ids))?;
     Ok((local, accept))
 }
 
@@ -356,6 +360,17 @@ impl ServerHandle {
     /// What connections did so far (requests behind the first-steps gate, clients settled in).
     pub fn counts(&self) -> crate::shared::ConnectionCounts {
         self.shared.counts.snapshot()
+    }
+
+    /// Removes the shared files nothing carries any more, past their grace period (as the
+    /// server does every minute). Returns how many went.
+    pub fn sweep_files(&self) -> usize {
+        crate::service::files::sweep(&self.shared)
+    }
+
+    /// How many distinct contents the shared files take on disk.
+    pub fn stored_objects(&self) -> usize {
+        self.shared.files.objects()
     }
 
     /// Connections open now, logged in or not.

@@ -19,6 +19,7 @@ use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::Result;
 use crate::store::archive::Archive;
+use crate::store::files::FileStore;
 use crate::store::{AccountStore, MailStore, Store};
 use crate::threads::families::ConnectionThreads;
 use crate::threads::gate::Gate;
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub departures: Departures,
     /// Session tokens, in memory (and on disk through `store`).
     pub sessions: Sessions,
+    /// Shared files: their records and bytes.
+    pub files: FileStore,
     /// The writer of what was said (room history, private messages).
     pub archive: Arc<Archive>,
     pub passwords: PasswordPool,

@@ -12,6 +12,7 @@ mod server {
     mod commands;
     mod durability;
     pub mod engines;
+    mod files;
     mod fit;
     mod ii;
     pub mod irc;
@@ -25,5 +26,5 @@ mod server {
     mod rooms;
     mod said;
     mod sessions;
-    mod tls;
+    pub mod tls;
 }

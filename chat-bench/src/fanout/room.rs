@@ -339,6 +339,7 @@ impl RoomLoop<'_> {
                 conns.send(
                     local,
                     Request::Say {
+                        attachments: Vec::new(),
                         reply_to: None,
                         text,
                     },

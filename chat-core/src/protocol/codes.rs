@@ -120,6 +120,14 @@ pub enum ErrorCode {
     RemovedFromRoom,
     /// The line carries as many different reactions as it may.
     TooManyReactions,
+    /// A file larger than the server takes (`field` = `size`).
+    FileTooLarge,
+    /// The account keeps as many bytes of files as it may: delete some first.
+    QuotaExceeded,
+    /// No file (or upload) with that id, or not one you may see.
+    FileNotFound,
+    /// The server's disk is full for now.
+    StorageFull,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -128,7 +136,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code the server sends, for tables (translations, documentation) that must cover
     /// them all.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::VersionMismatch,
         ErrorCode::HelloRequired,
         ErrorCode::LoginRequired,
@@ -155,6 +163,10 @@ impl ErrorCode {
         ErrorCode::SlowMode,
         ErrorCode::RemovedFromRoom,
         ErrorCode::TooManyReactions,
+        ErrorCode::FileTooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::FileNotFound,
+        ErrorCode::StorageFull,
     ];
 }
 
@@ -212,6 +224,16 @@ pub enum Field {
     Reason,
     /// A room's topic.
     Topic,
+    /// Files a line carries.
+    Attachments,
+    /// A file's name.
+    Name,
+    /// A file's size.
+    Size,
+    /// A file's SHA-256.
+    Sha256,
+    /// A file's media type.
+    Type,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,
@@ -219,7 +241,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 30] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -245,6 +267,11 @@ impl Field {
         Field::Seconds,
         Field::Reason,
         Field::Topic,
+        Field::Attachments,
+        Field::Name,
+        Field::Size,
+        Field::Sha256,
+        Field::Type,
     ];
 
     /// The request key this field is.
@@ -275,6 +302,11 @@ impl Field {
             Field::Seconds => "seconds",
             Field::Reason => "reason",
             Field::Topic => "topic",
+            Field::Attachments => "attachments",
+            Field::Name => "name",
+            Field::Size => "size",
+            Field::Sha256 => "sha256",
+            Field::Type => "type",
             Field::Unknown => "unknown",
         }
     }
@@ -308,6 +340,11 @@ impl fmt::Display for Field {
             Field::Seconds => "duration",
             Field::Reason => "reason",
             Field::Topic => "topic",
+            Field::Attachments => "files",
+            Field::Name => "file name",
+            Field::Size => "file size",
+            Field::Sha256 => "file checksum",
+            Field::Type => "file type",
             Field::Unknown => "field",
         })
     }

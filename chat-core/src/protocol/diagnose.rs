@@ -39,11 +39,13 @@ enum Kind {
     Number,
     /// A moderation's action.
     Action,
+    /// A list of file ids.
+    Ids,
 }
 
 /// Every key a request may carry besides `id` and `type`, with what it must hold. A key the
 /// protocol defines keeps its type whatever the request's `type`, as the strict decoder requires.
-const KEYS: [(&str, Kind, Field); 25] = [
+const KEYS: [(&str, Kind, Field); 26] = [
     ("version", Kind::WholeNumber, Field::Version),
     ("client", Kind::Text, Field::Client),
     ("first_names", Kind::Text, Field::FirstNames),
@@ -69,6 +71,7 @@ const KEYS: [(&str, Kind, Field); 25] = [
     ("seconds", Kind::WholeNumber, Field::Seconds),
     ("reason", Kind::Text, Field::Reason),
     ("topic", Kind::Text, Field::Topic),
+    ("attachments", Kind::Ids, Field::Attachments),
 ];
 
 /// The moderation actions a request may name.
@@ -166,6 +169,11 @@ fn fits(want: Kind, value: &Loose) -> bool {
             .iter()
             .any(|g| g.wire_name() == name),
         (Kind::Action, Loose::Text(name)) => MOD_ACTIONS.iter().any(|a| a.wire_name() == name),
+        (Kind::Ids, Loose::List { items, too_many }) => {
+            !too_many
+                && items.len() <= crate::limits::ATTACHMENTS_PER_LINE
+                && items.iter().all(|i| matches!(i, Loose::Text(_)))
+        }
         _ => false,
     }
 }
@@ -193,6 +201,10 @@ fn rule(want: Kind, field: Field, value: &Loose) -> String {
             let names: Vec<&str> = MOD_ACTIONS.iter().map(|a| a.wire_name()).collect();
             format!("the action must be one of {}, not {got}", names.join(", "))
         }
+        Kind::Ids => format!(
+            "the files must be a list of at most {} file ids",
+            crate::limits::ATTACHMENTS_PER_LINE
+        ),
     }
 }
 
@@ -212,9 +224,17 @@ enum Loose {
     Bool(bool),
     Int(i128),
     Text(String),
-    /// Something no key holds: a list, a map, bytes, a fraction.
+    /// A list (its first items; `too_many` when it had more).
+    List {
+        items: Vec<Loose>,
+        too_many: bool,
+    },
+    /// Something no key holds: a map, bytes, a fraction.
     Other(&'static str),
 }
+
+/// Items of a list kept to say what is wrong with it.
+const LIST_ITEMS_KEPT: usize = 64;
 
 impl Loose {
     fn describe(&self) -> String {
@@ -223,6 +243,7 @@ impl Loose {
             Loose::Bool(b) => b.to_string(),
             Loose::Int(n) => n.to_string(),
             Loose::Text(t) => quote(t),
+            Loose::List { .. } => "a list".into(),
             Loose::Other(what) => (*what).into(),
         }
     }
@@ -280,8 +301,23 @@ impl<'de> Visitor<'de> for LooseVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Loose::Other("a list"))
+        let mut items = Vec::new();
+        while items.len() < LIST_ITEMS_KEPT {
+            match seq.next_element::<Loose>()? {
+                Some(item) => items.push(item),
+                None => {
+                    return Ok(Loose::List {
+                        items,
+                        too_many: false,
+                    });
+                }
+            }
+        }
+        let mut too_many = false;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            too_many = true;
+        }
+        Ok(Loose::List { items, too_many })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
@@ -429,6 +465,7 @@ mod tests {
                 Kind::TrueOrFalse => V::B(true),
                 Kind::Number => V::I(7),
                 Kind::Action => V::S("mute"),
+                Kind::Ids => V::L(vec![]),
             };
             let first = |k: &'static str| k.split('|').next().unwrap_or(k);
             let mut entries = vec![("id", V::I(1)), ("type", V::S(name))];

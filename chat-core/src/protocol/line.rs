@@ -46,6 +46,29 @@ pub struct Quote {
     pub excerpt: String,
 }
 
+/// A file a line carries: a picture, a document, code. Its bytes are fetched over HTTP on the
+/// chat's own port (`GET /files/{id}`, see docs/PROTOCOL.md, "Files").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file's id.
+    pub id: String,
+    /// Its name, as the sender gave it.
+    pub name: String,
+    /// Its size, in bytes.
+    pub size: u64,
+    /// Its media type (`image/png`, `application/pdf`…).
+    #[serde(rename = "type")]
+    pub mime: String,
+    /// A picture's width and height, in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Whether a small preview of the picture is at `GET /files/{id}/preview`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+}
+
 /// One emoji on a line: how many put it there, and who (the first of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
-use super::line::{Marker, ModAction, Quote, Reaction, Receipt, RoomTopic, Target};
+use super::line::{Attachment, Marker, ModAction, Quote, Reaction, Receipt, RoomTopic, Target};
 
 /// A frame from the server: a reply (with `re`) or an event (without).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +141,9 @@ pub enum ServerMessage {
         /// The line it answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Quote>,
+        /// The files it carries.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     /// Event: a private message to you.
     Private {
@@ -157,6 +160,9 @@ pub enum ServerMessage {
         /// The message it answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Quote>,
+        /// The files it carries.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     /// Reply to `private` when the recipient is offline: the message is on disk and will be
     /// delivered at the recipient's next login.
@@ -402,6 +408,9 @@ pub struct Said {
     /// It was deleted: its text is empty; show a placeholder.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// The files it carries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// A private message, as kept in a conversation's history: what was said, and what happened to
@@ -430,6 +439,9 @@ pub struct PrivateSaid {
     /// It was deleted: its text is empty; show a placeholder.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// The files it carries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 impl ServerMessage {

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::line::{ModAction, Target};
+use crate::limits::ATTACHMENTS_PER_LINE;
 
 /// A request from a client. The client picks `id`; the server's reply to it (success or error)
 /// carries the same number in `re`. Requests are handled in the order they arrive.
@@ -84,14 +85,14 @@ impl RequestKind {
         (RequestKind::Login, "login", &["login", "password"]),
         (RequestKind::Resume, "resume", &["token"]),
         (RequestKind::Logout, "logout", &[]),
-        (RequestKind::Say, "say", &["text"]),
+        (RequestKind::Say, "say", &[]),
         (RequestKind::CreateRoom, "create_room", &["room"]),
         (RequestKind::EnterRoom, "enter_room", &["room"]),
         (RequestKind::LeaveRoom, "leave_room", &[]),
         (RequestKind::ListRooms, "list_rooms", &[]),
         (RequestKind::DeleteRoom, "delete_room", &["room"]),
         (RequestKind::ShowUsers, "show_users", &[]),
-        (RequestKind::Private, "private", &["to", "text"]),
+        (RequestKind::Private, "private", &["to"]),
         (RequestKind::Exit, "exit", &[]),
         (RequestKind::Ping, "ping", &[]),
         (RequestKind::History, "history", &["room"]),
@@ -147,6 +148,16 @@ struct WireRequest {
     seconds: Option<u32>,
     reason: Option<String>,
     topic: Option<String>,
+    attachments: Option<Vec<String>>,
+}
+
+/// A line's files, at most [`ATTACHMENTS_PER_LINE`].
+fn attachments<E: serde::de::Error>(ids: Option<Vec<String>>) -> Result<Vec<String>, E> {
+    let ids = ids.unwrap_or_default();
+    if ids.len() > ATTACHMENTS_PER_LINE {
+        return Err(E::invalid_length(ids.len(), &"at most 10 files"));
+    }
+    Ok(ids)
 }
 
 impl WireRequest {
@@ -192,8 +203,9 @@ impl WireRequest {
                 all: self.all.unwrap_or(false),
             },
             RequestKind::Say => Request::Say {
-                text: need(self.text, "text")?,
+                text: self.text.unwrap_or_default(),
                 reply_to: self.reply_to,
+                attachments: attachments(self.attachments)?,
             },
             RequestKind::CreateRoom => Request::CreateRoom {
                 room: need(self.room, "room")?,
@@ -213,8 +225,9 @@ impl WireRequest {
             },
             RequestKind::Private => Request::Private {
                 to: need(self.to, "to")?,
-                text: need(self.text, "text")?,
+                text: self.text.unwrap_or_default(),
                 reply_to: self.reply_to,
+                attachments: attachments(self.attachments)?,
             },
             RequestKind::Exit => Request::Exit,
             RequestKind::Ping => Request::Ping,
@@ -316,11 +329,15 @@ pub enum Request {
     /// A line for everyone in the current room (`Message` event to each member, sender included).
     /// No reply on success.
     Say {
-        /// The text.
+        /// The text (may be empty when the line carries files).
+        #[serde(default)]
         text: String,
         /// The line of this room it answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<u64>,
+        /// The ids of files uploaded before, carried by the line.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     /// `#cR`: create a room and enter it. Reply: [`super::ServerMessage::Entered`].
     CreateRoom {
@@ -361,6 +378,9 @@ pub enum Request {
         /// The message of this conversation it answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<u64>,
+        /// The ids of files uploaded before, carried by the message.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     /// `#exit`: the server answers [`super::ServerMessage::Goodbye`] and closes.
     Exit,

@@ -64,6 +64,7 @@ impl ChatApp {
                 };
                 for text in lines {
                     let request = Request::Private {
+                        attachments: Vec::new(),
                         reply_to: None,
                         to: peer.clone(),
                         text,
@@ -95,6 +96,7 @@ impl ChatApp {
                 self.open_private(&to);
                 self.client.send(
                     Request::Private {
+                        attachments: Vec::new(),
                         reply_to: None,
                         to: to.clone(),
                         text,

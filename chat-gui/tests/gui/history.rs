@@ -13,6 +13,7 @@ fn a_hundred_thousand_messages_stay_bounded_and_draw_quickly() {
     let chat = &mut h.state_mut().client.chat;
     for n in 0..100_000 {
         let message = ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "bot".into(),

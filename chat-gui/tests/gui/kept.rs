@@ -33,6 +33,7 @@ fn said_before(server: &TestServer, login: &str, lines: &[String]) {
     }
     for text in lines {
         connection.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: text.clone(),
         });

@@ -291,6 +291,7 @@ impl Chat {
                 text,
                 id,
                 reply_to,
+                ..
             } => {
                 self.room_message(time_ms, room, from, text, *id);
                 if let Some(quote) = reply_to {
@@ -303,6 +304,7 @@ impl Chat {
                 stored,
                 id,
                 reply_to,
+                ..
             } => {
                 self.private_received(time_ms, from, text, *stored, *id);
                 if let Some(quote) = reply_to {

@@ -27,6 +27,7 @@ fn own_messages_are_marked_regardless_of_case() {
     chat.apply(
         2,
         &ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "ana".into(),
@@ -37,6 +38,7 @@ fn own_messages_are_marked_regardless_of_case() {
     chat.apply(
         3,
         &ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "bob".into(),
@@ -142,6 +144,7 @@ fn a_rooms_history_shows_once_above_a_divider_however_often_one_enters() {
     chat.apply(
         50_000,
         &ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "bob".into(),
@@ -172,6 +175,7 @@ fn a_room_made_again_under_the_same_name_shows_its_new_lines() {
     // The room closed and bob made it again: numbered from 1, nothing said yet.
     chat.apply(2, &room(Vec::new()));
     let line = |id, text: &str| ServerMessage::Message {
+        attachments: Vec::new(),
         reply_to: None,
         room: "proyecto".into(),
         from: "bob".into(),
@@ -197,6 +201,7 @@ fn a_conversation_shows_its_kept_messages_and_how_each_travelled() {
     chat.apply(
         5_000,
         &ServerMessage::Private {
+            attachments: Vec::new(),
             reply_to: None,
             from: "bob".into(),
             text: "are you there?".into(),
@@ -353,6 +358,7 @@ fn each_room_keeps_its_own_history() {
     chat.apply(
         2,
         &ServerMessage::Message {
+            attachments: Vec::new(),
             reply_to: None,
             room: "lobby".into(),
             from: "bob".into(),
@@ -513,6 +519,7 @@ fn private_messages_count_as_unread_until_the_conversation_is_opened() {
     chat.apply(
         1,
         &ServerMessage::Private {
+            attachments: Vec::new(),
             reply_to: None,
             from: "Bob".into(),
             text: "psst".into(),
@@ -523,6 +530,7 @@ fn private_messages_count_as_unread_until_the_conversation_is_opened() {
     chat.apply(
         2,
         &ServerMessage::Private {
+            attachments: Vec::new(),
             reply_to: None,
             from: "bob".into(),
             text: "again".into(),
@@ -537,6 +545,7 @@ fn private_messages_count_as_unread_until_the_conversation_is_opened() {
     chat.apply(
         3,
         &ServerMessage::Private {
+            attachments: Vec::new(),
             reply_to: None,
             from: "bob".into(),
             text: "seen".into(),

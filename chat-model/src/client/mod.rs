@@ -186,9 +186,11 @@ impl Client {
         }
     }
 
-    /// Starts connecting to `addr` (`host:port`); returns at once.
+    /// Starts connecting to `addr` (`host:port`); returns at once. Whatever the last
+    /// connection showed is forgotten: this may be another server.
     pub fn connect(&mut self, addr: &str) {
         self.addr = addr.trim().to_owned();
+        self.chat = Chat::default();
         self.token = None;
         self.backoff.reset();
         self.last = None;
@@ -234,6 +236,7 @@ impl Client {
     pub fn say(&mut self, text: String) {
         if let Some(connection) = &self.connection {
             connection.send(Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text,
             });
@@ -286,6 +289,9 @@ impl Client {
         let any = !events.is_empty();
         for event in events {
             self.handle(event, now);
+        }
+        if any {
+            self.ask_presence();
         }
         any
     }

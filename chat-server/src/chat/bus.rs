@@ -98,6 +98,9 @@ pub enum BusEvent {
         /// The line it answers, quoted.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<chat_core::protocol::Quote>,
+        /// The files it carries.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<chat_core::protocol::Attachment>,
     },
     /// A private message for a user on another node.
     Private {
@@ -111,11 +114,59 @@ pub enum BusEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<chat_core::protocol::Quote>,
     },
+    /// A room line changed (checked on the node where it was asked; every node applies it).
+    LineChanged {
+        room: String,
+        line: u64,
+        change: LineChange,
+    },
+    /// A room's creator or an administrator kept order (every node applies it).
+    Moderated {
+        room: String,
+        action: chat_core::protocol::ModAction,
+        /// The member's login (mute, unmute, remove).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        /// Until when a mute lasts (cluster time, ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<i64>,
+        /// Slow mode's pace, in seconds (0: off).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seconds: Option<u32>,
+        by: String,
+        /// When it was done (cluster time, ms).
+        #[serde(default)]
+        at: i64,
+        /// Why, where a protocol shows it (IRC's KICK reason).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+    },
+    /// A room's creator or an administrator set its topic (empty text: none; every node
+    /// applies it).
+    TopicSet {
+        room: String,
+        topic: chat_core::protocol::RoomTopic,
+    },
     /// An account was made (every node's directory lists it).
     Registered {
         login: String,
         first_names: String,
         last_names: String,
+    },
+}
+
+/// A change to a room line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LineChange {
+    /// `by` put `emoji` on it (`on`) or took it off.
+    React { by: String, emoji: String, on: bool },
+    /// Its author gave it a new text at `time` (ms).
+    Edit { text: String, time: i64 },
+    /// It was deleted by `by`, for `why` where a protocol shows it (IRC's REDACT reason).
+    Delete {
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
     },
 }
 

@@ -61,6 +61,7 @@ mod tests {
                 time: 17,
                 notice: false,
                 reply_to: None,
+                attachments: Vec::new(),
             },
         };
         let mut payload = b"42 ".to_vec();

@@ -131,6 +131,7 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
             time,
             notice,
             reply_to,
+            attachments,
         } => {
             let said = Said {
                 room,
@@ -139,12 +140,43 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
                 time,
                 id: seq,
                 reply_to,
+                attachments,
                 ..Default::default()
             };
             if let Some(said) = hub.deliver_said(said, notice) {
                 shared.archive.room_line(said);
             }
         }
+        // Applied on every node as they come back, this one too (as lines are).
+        BusEvent::LineChanged { room, line, change } => {
+            if let Some(changed) = hub.apply_line_change(&room, line, change)
+                && changed.in_default_room
+            {
+                shared.archive.replace_room_line(changed.said);
+            }
+        }
+        BusEvent::Moderated {
+            room,
+            action,
+            login,
+            until,
+            seconds,
+            by,
+            at,
+            why,
+        } => hub.apply_moderation(
+            crate::chat::hub::Moderated {
+                room,
+                action,
+                login,
+                until,
+                seconds,
+                by,
+            },
+            at,
+            why,
+        ),
+        BusEvent::TopicSet { room, topic } => hub.apply_topic(&room, topic),
         _ if own => {}
         BusEvent::Hello => {
             let (users, rooms) = hub.snapshot();

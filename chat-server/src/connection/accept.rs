@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use chat_core::protocol::CloseReason;
 
-use super::{Protocol, Security, serve};
+use super::{Handoff, Protocol, Security, serve};
 use crate::shared::Shared;
 use crate::threads::spares::Job;
 
-/// Accepts connections speaking `P` on `listener`, with `security`, until the server shuts
-/// down. Connection ids come from `next_id`, shared by every listener.
-pub(crate) fn accept_loop<P: Protocol>(
+/// Accepts connections speaking `P` (or handed to `H` by their first byte) on `listener`, with
+/// `security`, until the server shuts down. Connection ids come from `next_id`, shared by every listener.
+pub(crate) fn accept_loop<P: Protocol, H: Handoff>(
     listener: &TcpListener,
     shared: &Arc<Shared>,
     security: Security,
@@ -52,7 +52,7 @@ pub(crate) fn accept_loop<P: Protocol>(
         let session_shared = Arc::clone(shared);
         let job: Job = Box::new(move |own_thread| {
             if own_thread {
-                serve::<P, _>(
+                serve::<P, H, _>(
                     session_shared,
                     stream,
                     addr,

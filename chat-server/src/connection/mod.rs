@@ -27,8 +27,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chat_core::protocol::CloseReason;
+use chat_core::transport::TransportReader;
 
-pub(crate) use protocol::{Decoder, Protocol, Read, Step, Traits};
+pub(crate) use protocol::{Decoder, Handoff, NoHandoff, Protocol, Read, Step, Traits};
 pub(crate) use secure::Security;
 
 use crate::delivery::peer::Peer;
@@ -39,10 +40,11 @@ use crate::threads::families::SETTLING;
 use crate::threads::spares::{Job, Spares};
 use reading::{Ended, Reading};
 
-/// Serves one accepted connection in protocol `P` until it ends. Runs on the connection's first
-/// thread, which hands the connection to a fresh reader thread once the client is logged in.
-/// `guard` is dropped when the connection ends.
-pub(crate) fn serve<P: Protocol, G: Send + 'static>(
+/// Serves one accepted connection in protocol `P` (or, when its first byte says so, hands it to
+/// `H`) until it ends. Runs on the connection's first thread, which hands the connection to a
+/// fresh reader thread once the client is logged in. `guard` is dropped when the connection
+/// ends.
+pub(crate) fn serve<P: Protocol, H: Handoff, G: Send + 'static>(
     shared: Arc<Shared>,
     stream: TcpStream,
     addr: SocketAddr,
@@ -59,6 +61,18 @@ pub(crate) fn serve<P: Protocol, G: Send + 'static>(
     else {
         return;
     };
+    let mut stream = transport.reader(None);
+    if H::WANTED {
+        match first_byte(&shared, &mut stream, deadline) {
+            Some(first) if H::claims(first) => {
+                H::serve(shared, transport, stream, addr, id, deadline);
+                drop(guard);
+                return;
+            }
+            Some(_) => {}
+            None => return,
+        }
+    }
     if let Err(e) = transport.prepare_for_pool() {
         tracing::warn!(peer = id, "cannot ready the socket for the writers: {e}");
         return;
@@ -74,7 +88,7 @@ pub(crate) fn serve<P: Protocol, G: Send + 'static>(
     shared.register(&peer);
     tracing::info!(peer = id, %addr, tls = transport.is_tls(), protocol = P::NAME, "connected");
     let mut p = P::new(Conn::new(Arc::clone(&shared), Arc::clone(&peer)));
-    let mut r = Reading::new(p.conn(), &transport, deadline);
+    let mut r = Reading::new(p.conn(), stream, deadline);
     let why = match reading::run(&mut p, &mut r) {
         Ended::Closed(why) => why,
         Ended::LoggedIn => {
@@ -95,6 +109,32 @@ pub(crate) fn serve<P: Protocol, G: Send + 'static>(
         Ended::Settled => "internal error: settled before login".to_owned(),
     };
     end::<P>(&shared, &peer, &why);
+}
+
+/// The connection's first byte, given back to the stream, by `deadline` (as the server's clock
+/// reads it): `None` if the client closed, failed or said nothing in time.
+fn first_byte(shared: &Shared, stream: &mut TransportReader, deadline: Instant) -> Option<u8> {
+    let clock = &shared.config.clock;
+    let deadline = clock.read(deadline);
+    let mut first = [0u8; 1];
+    loop {
+        let left = clock.wait_for(deadline.saturating_duration_since(clock.now()));
+        stream
+            .set_read_timeout(Some(left.max(std::time::Duration::from_millis(1))))
+            .ok()?;
+        match std::io::Read::read(stream, &mut first) {
+            Ok(1) => {
+                stream.unread(&first);
+                return Some(first[0]);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) && clock.now() < deadline => {}
+            _ => return None,
+        }
+    }
 }
 
 /// Moves a logged-in connection to a thread of `family`, which reads it from there on (and hands

@@ -5,11 +5,15 @@
 //! auto-away, hand-overs, shutdown) is the driver's, the same for every protocol.
 
 use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
 
-use chat_core::transport::TransportReader;
+use chat_core::transport::{Transport, TransportReader};
 
 use crate::delivery::peer::Render;
 use crate::service::conn::Conn;
+use crate::shared::Shared;
 
 /// What one read gave.
 pub(crate) enum Read<'a> {
@@ -93,4 +97,40 @@ pub(crate) trait Protocol: Send + Sized + 'static {
     fn ping(&self);
     /// Tells the user the server marked it away for lack of input (`away`), or back.
     fn marked(&self, away: bool);
+}
+
+/// Another way of serving a listener's connections, told apart by their first byte: the native
+/// port also answers HTTP (files, and later the web client), whose requests start with a
+/// letter where a native frame starts with a zero byte.
+pub(crate) trait Handoff {
+    /// Whether this listener hands any connection over at all.
+    const WANTED: bool;
+
+    /// Whether a connection whose first byte is `first` is this way's.
+    fn claims(first: u8) -> bool;
+
+    /// Serves the connection (its first bytes are still in `stream`) until it ends, on the
+    /// connection's first thread; `deadline` bounds its first request.
+    fn serve(
+        shared: Arc<Shared>,
+        transport: Transport,
+        stream: TransportReader,
+        addr: SocketAddr,
+        id: u64,
+        deadline: Instant,
+    );
+}
+
+/// A listener whose connections all speak its protocol.
+#[derive(Debug)]
+pub(crate) struct NoHandoff;
+
+impl Handoff for NoHandoff {
+    const WANTED: bool = false;
+
+    fn claims(_: u8) -> bool {
+        false
+    }
+
+    fn serve(_: Arc<Shared>, _: Transport, _: TransportReader, _: SocketAddr, _: u64, _: Instant) {}
 }

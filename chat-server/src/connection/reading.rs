@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::CloseReason;
-use chat_core::transport::{FlushHint, Transport, TransportReader};
+use chat_core::transport::{FlushHint, TransportReader};
 
 use super::flood::{Flood, FloodVerdict};
 use super::protocol::{Decoder, Protocol, Read, Step};
@@ -68,9 +68,9 @@ struct Idle {
 }
 
 impl<D: Decoder> Reading<D> {
-    /// The reading state of a connection whose handshake must be done by `deadline` (on the
-    /// real clock).
-    pub(super) fn new(conn: &Conn, transport: &Transport, deadline: Instant) -> Self {
+    /// The reading state of a connection read from `stream`, whose handshake must be done by
+    /// `deadline` (on the real clock).
+    pub(super) fn new(conn: &Conn, mut stream: TransportReader, deadline: Instant) -> Self {
         // When the reader's decryption leaves bytes to send (a TLS key update), an empty frame
         // wakes a writer to send them.
         let flush_peer = Arc::downgrade(&conn.peer);
@@ -79,10 +79,11 @@ impl<D: Decoder> Reading<D> {
                 peer.send(&Frame::from(Vec::new()));
             }
         });
+        stream.set_hint(Some(hint));
         let config = &conn.shared.config;
         let now = config.clock.now();
         Reading {
-            stream: transport.reader(Some(hint)),
+            stream,
             decoder: D::default(),
             flood: Flood::new(
                 config.flood_burst,

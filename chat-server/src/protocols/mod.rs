@@ -3,8 +3,10 @@
 //! written for its clients.
 //!
 //! - `native` — the length-prefixed MessagePack frames of docs/PROTOCOL.md;
-//! - `irc` — IRC lines with IRCv3 tags (docs/IRC.md).
+//! - `irc` — IRC lines with IRCv3 tags (docs/IRC.md);
+//! - `http` — HTTP on the native port: shared files (not a chat protocol: a request, an answer).
 
+pub(crate) mod http;
 pub(crate) mod irc;
 pub(crate) mod native;
 

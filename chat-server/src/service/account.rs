@@ -219,6 +219,7 @@ pub(crate) fn deliver_kept(shared: &Shared, peer: &Peer) {
         peer.event(&Event::at(
             said.time,
             ServerMessage::Private {
+                attachments: Vec::new(),
                 from: said.from.clone(),
                 text: said.text,
                 stored: true,

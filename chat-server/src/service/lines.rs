@@ -90,12 +90,7 @@ pub(crate) fn edit(
     match target {
         Target::Room(room) => {
             let (edited, changed) = conn.shared.hub.edit_line(&conn.peer, room, line, text)?;
-            if changed.in_default_room {
-                conn.shared
-                    .archive
-                    .replace_room_line_durably(changed.said)
-                    .map_err(internal)?;
-            }
+            keep_durably(conn, changed)?;
             Ok(edited)
         }
         Target::With(with) => {
@@ -144,12 +139,7 @@ pub(crate) fn delete(
     match target {
         Target::Room(room) => {
             let (deleted, changed) = conn.shared.hub.delete_line(&conn.peer, room, line, why)?;
-            if changed.in_default_room {
-                conn.shared
-                    .archive
-                    .replace_room_line_durably(changed.said)
-                    .map_err(internal)?;
-            }
+            keep_durably(conn, changed)?;
             Ok(deleted)
         }
         Target::With(with) => {
@@ -296,6 +286,19 @@ pub(crate) fn report(
     tracing::info!(peer = conn.peer.id, login = %conn.peer.name(), ?target, line, "reported a line");
     conn.shared.hub.report(report);
     Ok(ServerMessage::Reported { target, line })
+}
+
+/// A default-room line that changed here, on disk before the user is answered. (On a node of
+/// a cluster the change is applied, and kept, as it comes back from the cluster.)
+fn keep_durably(conn: &Conn, changed: Option<crate::chat::hub::Changed>) -> Result<(), Refusal> {
+    match changed {
+        Some(changed) if changed.in_default_room => conn
+            .shared
+            .archive
+            .replace_room_line_durably(changed.said)
+            .map_err(internal),
+        _ => Ok(()),
+    }
 }
 
 /// The other user of a conversation, as registered.

@@ -7,11 +7,13 @@
 //!   leaving;
 //! - `talk` — room lines, private messages, history, presence;
 //! - `lines` — reactions, edits, deletions, read markers and receipts, reports;
+//! - `files` — uploads, downloads, and the files lines carry;
 //! - `order` — keeping order in a room: mute, remove, slow mode;
 //! - `refusal` — why a request was refused.
 
 pub(crate) mod account;
 pub(crate) mod conn;
+pub(crate) mod files;
 pub(crate) mod lines;
 pub(crate) mod order;
 pub(crate) mod refusal;

@@ -14,10 +14,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chat_core::limits::QUOTE_CHARS;
-use chat_core::protocol::{ErrorCode, PrivateSaid, Quote};
+use chat_core::protocol::{Attachment, ErrorCode, PrivateSaid, Quote};
 use chat_core::validate;
 
 use super::conn::Conn;
+use super::files;
 use super::refusal::{Refusal, internal};
 use crate::chat::hub::{Delivered, Page};
 use crate::delivery::peer::Peer;
@@ -41,12 +42,25 @@ pub(crate) fn say(
     text: String,
     notice: bool,
     reply_to: Option<u64>,
+    files: &[String],
 ) -> Result<(), Refusal> {
-    validate::text(&text)?;
-    let Some(spoken) = conn.shared.hub.say(&conn.peer, text, notice, reply_to)? else {
+    let attachments = carried(conn, &text, files)?;
+    let Some(spoken) = conn
+        .shared
+        .hub
+        .say(&conn.peer, text, notice, reply_to, attachments)?
+    else {
         // Published to the cluster: delivered (the sender's copy too) as it comes back.
         return Ok(());
     };
+    if !spoken.said.attachments.is_empty() {
+        files::carried_by_line(
+            &conn.shared,
+            &spoken.said.attachments,
+            &spoken.said.room,
+            spoken.said.id,
+        );
+    }
     spoken.write.now();
     if spoken.in_default_room {
         conn.shared.archive.room_line(spoken.said);
@@ -102,8 +116,9 @@ pub(crate) fn private(
     text: String,
     notice: bool,
     reply_to: Option<u64>,
+    files: &[String],
 ) -> Result<Sent, Refusal> {
-    validate::text(&text)?;
+    let attachments = carried(conn, &text, files)?;
     if validate::login(to).is_err() {
         // No such login can exist; and a peer's long text is not echoed back.
         return Err(Refusal::new(
@@ -153,13 +168,15 @@ pub(crate) fn private(
         time: shared.config.clock.now_ms(),
         id,
         reply_to: quote,
+        attachments,
         ..Default::default()
     };
+    if !said.attachments.is_empty() {
+        let me = peer.login().map(|l| l.key.clone()).unwrap_or_default();
+        files::carried_by_private(shared, &said.attachments, &me, &key, id);
+    }
     let time = said.time;
-    match shared
-        .hub
-        .private(peer, &key, &said.text, id, notice, said.reply_to.as_ref())?
-    {
+    match shared.hub.private(peer, &key, &said, notice)? {
         Some(Delivered { to, behind }) => {
             if keep {
                 shared.archive.private(said);
@@ -187,6 +204,19 @@ pub(crate) fn private(
             })
         }
     }
+}
+
+/// The text and files of a line: a line may be only files (then its text may be empty), and
+/// each file must be one the sender may fetch.
+fn carried(conn: &Conn, text: &str, files: &[String]) -> Result<Vec<Attachment>, Refusal> {
+    if files.is_empty() || !text.is_empty() {
+        validate::text(text)?;
+    }
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let me = conn.peer.login().map(|l| l.key.clone()).unwrap_or_default();
+    files::attach(&conn.shared, &me, files)
 }
 
 /// The lines said in the connection's room before line `before` (the newest when `None`), as

@@ -12,6 +12,7 @@
 
 mod accounts;
 pub(crate) mod archive;
+pub mod files;
 #[cfg(feature = "cluster")]
 mod postgres;
 mod said;
@@ -45,6 +46,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// The shared files, with their bytes under `root`.
+    pub fn files(&self, root: &Path) -> Result<files::FileStore> {
+        files::FileStore::open(&self.db, root)
+    }
+
     /// Opens (or creates) the store in `dir`, with a page cache of `cache_bytes`.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self> {
         let open_err = |source| ServerError::StoreOpen {

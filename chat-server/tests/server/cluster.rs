@@ -132,10 +132,12 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     // Members on different nodes see the room's lines in the same order.
     for i in 0..20 {
         ana.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: format!("ana {i}"),
         });
         ben.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: format!("ben {i}"),
         });
@@ -156,6 +158,7 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     assert_eq!(at_ana, at_ben, "one order for every member");
     // Private messages reach a user on any node.
     cai.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "ana".into(),
         text: "desde n3".into(),
@@ -194,6 +197,7 @@ fn every_rule_of_the_course_holds_across_three_nodes() {
     });
     // A room line said on one node is in the default room's history on another.
     ben.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "para la historia".into(),
     });
@@ -410,6 +414,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
         !cluster.nodes[0].handle().cluster_status().unwrap().up
     });
     fede.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "¿hay alguien?".into(),
     });
@@ -433,6 +438,7 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     cluster.wait_for_nodes(3);
     eventually("a line goes through again", || {
         fede.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "de vuelta".into(),
         });
@@ -456,10 +462,95 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     cluster.redis.resume();
     eventually("a line goes through after the pause", || {
         gala.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "sigo aquí".into(),
         });
         fede.settle().iter().any(|m| said(m, "gala", "sigo aquí"))
     });
     assert_eq!(cluster.nodes[0].handle().online_count(), 1);
+}
+
+#[test]
+fn replies_reactions_edits_and_order_reach_every_node() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let mut ana = cluster.nodes[0].user("ana");
+    let mut bob = cluster.nodes[1].user("bob");
+    let mut cai = cluster.nodes[2].user("cai");
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    for c in [&mut bob, &mut cai] {
+        eventually("aula reached the node", || {
+            room_members(c, "aula").is_some()
+        });
+        c.request(Request::EnterRoom {
+            room: "aula".into(),
+        });
+    }
+    let aula = || chat_core::protocol::Target::Room("aula".into());
+    ana.send(Request::Say {
+        attachments: Vec::new(),
+        text: "¿dudas?".into(),
+        reply_to: None,
+    });
+    let line = match bob.expect("the line", |m| said(m, "ana", "¿dudas?")) {
+        ServerMessage::Message { id, .. } => id,
+        _ => unreachable!(),
+    };
+    cai.expect("the line", |m| said(m, "ana", "¿dudas?"));
+    // A reply on another node quotes it; reactions from two nodes add up everywhere.
+    cai.send(Request::Say {
+        attachments: Vec::new(),
+        text: "yo".into(),
+        reply_to: Some(line),
+    });
+    ana.expect(
+        "the reply",
+        |m| matches!(m, ServerMessage::Message { reply_to: Some(q), .. } if q.line == line),
+    );
+    for c in [&mut bob, &mut cai] {
+        c.send(Request::React {
+            target: aula(),
+            line,
+            emoji: "👍".into(),
+            on: true,
+        });
+    }
+    ana.expect("both reactions", |m| {
+        matches!(m, ServerMessage::Reactions { reactions, .. } if reactions.first().is_some_and(|r| r.count == 2))
+    });
+    // An edit made on node 1 is seen on nodes 2 and 3.
+    assert!(matches!(
+        ana.request(Request::Edit {
+            target: aula(),
+            line,
+            text: "¿dudas del examen?".into(),
+        }),
+        ServerMessage::Edited { .. }
+    ));
+    for c in [&mut bob, &mut cai] {
+        c.expect(
+            "the edit",
+            |m| matches!(m, ServerMessage::Edited { text, .. } if text == "¿dudas del examen?"),
+        );
+    }
+    // The creator on node 1 mutes a member on node 2: refused there.
+    ana.request(Request::Moderate {
+        room: "aula".into(),
+        action: chat_core::protocol::ModAction::Mute,
+        login: Some("bob".into()),
+        seconds: Some(600),
+    });
+    bob.expect("muted", |m| matches!(m, ServerMessage::Moderated { .. }));
+    assert_eq!(
+        bob.refused(Request::Say {
+            attachments: Vec::new(),
+            text: "¿y yo?".into(),
+            reply_to: None,
+        }),
+        ErrorCode::Muted
+    );
 }

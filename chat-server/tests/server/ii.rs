@@ -117,6 +117,7 @@ fn two_ii_clients_and_a_native_client_talk_in_a_room_and_privately() {
     ivan.expect("#lobby", "<iria> hola desde ii");
     // From the native client to the room.
     nora.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "buenas, soy nora".into(),
     });
@@ -131,6 +132,7 @@ fn two_ii_clients_and_a_native_client_talk_in_a_room_and_privately() {
     });
     // Private, native to ii.
     nora.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "ivan".into(),
         text: "solo para ivan".into(),
@@ -144,6 +146,7 @@ fn two_ii_clients_and_a_native_client_talk_in_a_room_and_privately() {
     });
     ivan.expect("#taller", "nora");
     nora.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "¿qué tal el taller?".into(),
     });

@@ -231,6 +231,7 @@ fn irc_and_native_clients_talk_in_the_same_rooms_both_ways() {
     });
     // Native to IRC.
     nina.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "hola desde el cliente".into(),
     });
@@ -246,6 +247,7 @@ fn irc_and_native_clients_talk_in_the_same_rooms_both_ways() {
         matches!(m, ServerMessage::Private { from, text, .. } if from == "irene" && text == "psst")
     });
     nina.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "irene".into(),
         text: "dime".into(),
@@ -472,6 +474,7 @@ fn guests_join_under_a_free_nick_and_leave_nothing_behind() {
     }
     // Private messages reach a guest while it is online, both ways.
     nina.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "gus".into(),
         text: "hola".into(),
@@ -490,6 +493,7 @@ fn guests_join_under_a_free_nick_and_leave_nothing_behind() {
     gus.until_closed();
     nina.settle();
     let refused = nina.refused(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "gus".into(),
         text: "¿sigues?".into(),

@@ -103,6 +103,7 @@ fn a_reply_names_its_line_to_clients_with_tags_and_reads_plainly_to_others() {
     ana.settle();
 
     ana.send(Request::Say {
+        attachments: Vec::new(),
         text: "who's coming?".into(),
         reply_to: None,
     });
@@ -134,6 +135,7 @@ fn a_reply_names_its_line_to_clients_with_tags_and_reads_plainly_to_others() {
 
     // A native reply reaches IRC the same way; +draft/reply is read too.
     ana.send(Request::Say {
+        attachments: Vec::new(),
         text: "great".into(),
         reply_to: Some(asked),
     });
@@ -158,6 +160,7 @@ fn a_reply_names_its_line_to_clients_with_tags_and_reads_plainly_to_others() {
 
     // In a conversation: the message's msgid is p<number>.
     ana.send(Request::Private {
+        attachments: Vec::new(),
         to: "bob".into(),
         text: "psst".into(),
         reply_to: None,
@@ -189,6 +192,7 @@ fn reactions_are_tagmsgs_naming_their_line_for_clients_with_tags_only() {
     let mut cat = irc_user(&server, addr, "cat", "");
     ana.settle();
     ana.send(Request::Say {
+        attachments: Vec::new(),
         text: "lunch?".into(),
         reply_to: None,
     });
@@ -250,6 +254,7 @@ fn edits_reach_irc_marked_and_deletions_are_redact_for_clients_that_asked() {
     let mut cat = irc_user(&server, addr, "cat", "");
     ana.settle();
     ana.send(Request::Say {
+        attachments: Vec::new(),
         text: "teh plan".into(),
         reply_to: None,
     });
@@ -301,6 +306,7 @@ fn edits_reach_irc_marked_and_deletions_are_redact_for_clients_that_asked() {
 
     // Refusals, as the specification names them.
     ana.send(Request::Say {
+        attachments: Vec::new(),
         text: "mine".into(),
         reply_to: None,
     });

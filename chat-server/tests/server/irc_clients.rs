@@ -261,6 +261,7 @@ fn irssi_and_weechat_log_in_with_sasl_join_talk_whois_away_time_and_kick() {
         matches!(m, ServerMessage::Message { from, text, .. } if from == "irsa" && text == "y desde irssi, ñandú")
     });
     nati.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "y la nativa".into(),
     });

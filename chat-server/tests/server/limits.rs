@@ -30,6 +30,7 @@ fn connections_beyond_the_per_address_limit_are_refused_with_a_reason() {
         );
     }
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "sigo".into(),
     });
@@ -70,6 +71,7 @@ fn flooding_is_slowed_to_the_rate_then_disconnected_if_it_goes_on() {
     let line = encode(&ClientFrame {
         id: 1,
         request: Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "spam".into(),
         },
@@ -95,6 +97,7 @@ fn flooding_is_slowed_to_the_rate_then_disconnected_if_it_goes_on() {
         Some(CloseReason::Flood)
     );
     bob.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "tranquilo".into(),
     });
@@ -179,6 +182,7 @@ fn a_client_dribbling_one_byte_at_a_time_is_dropped_at_the_handshake_deadline() 
     );
     // The logged-in user was never affected by the deadline.
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "hola".into(),
     });
@@ -224,6 +228,7 @@ fn repeated_failed_logins_are_slowed_down() {
         other => panic!("{other:?}"),
     }
     bystander.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "sin problema".into(),
     });

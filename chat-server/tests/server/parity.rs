@@ -96,6 +96,7 @@ impl Speaker for Native {
 
     fn say(&mut self, text: &str) {
         self.0.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: text.into(),
         });
@@ -135,6 +136,7 @@ impl Speaker for Native {
         let line = chat_core::frame::encode(&chat_core::protocol::ClientFrame {
             id: 1,
             request: Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text: "bla".into(),
             },

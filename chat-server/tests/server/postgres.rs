@@ -67,6 +67,7 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
     let mut ada = a.client();
     ada.login("ada");
     match ada.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "bea".into(),
         text: "te espero".into(),
@@ -124,6 +125,7 @@ fn a_postgresql_outage_gives_retryable_errors_and_open_sessions_keep_chatting() 
     }
     // Those logged in keep chatting.
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "¿seguimos?".into(),
     });

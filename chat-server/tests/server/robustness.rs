@@ -42,6 +42,7 @@ fn requests_before_hello_and_before_login_are_refused_and_the_connection_stays()
     c.hello();
     assert_eq!(
         c.refused(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "hola".into()
         }),
@@ -85,6 +86,7 @@ fn malformed_frames_get_an_error_and_the_connection_keeps_working() {
         assert_eq!(error_code(&m), Some(ErrorCode::Malformed), "{m:?}");
     }
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "sigo aquí".into(),
     });
@@ -113,6 +115,7 @@ fn an_oversized_frame_closes_that_connection_only() {
         }
     )));
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "still fine".into(),
     });
@@ -230,6 +233,7 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
     let line = encode(&ClientFrame {
         id: 1,
         request: Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: "x".repeat(1900),
         },
@@ -261,6 +265,7 @@ fn a_slow_consumer_is_disconnected_while_the_others_keep_receiving() {
             &encode(&ClientFrame {
                 id: 2,
                 request: Request::Say {
+                    attachments: Vec::new(),
                     reply_to: None,
                     text: "done".into(),
                 },
@@ -311,6 +316,7 @@ fn a_member_that_pauses_reading_gets_every_message_whole_and_in_order() {
     let mut bytes = Vec::new();
     for i in 0..MESSAGES {
         let say = Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: text(i),
         };
@@ -512,6 +518,7 @@ fn a_member_that_reads_slowly_slows_an_unthrottled_sender_instead_of_being_dropp
             encode(&ClientFrame {
                 id: 1,
                 request: Request::Say {
+                    attachments: Vec::new(),
                     reply_to: None,
                     text: text(i),
                 },

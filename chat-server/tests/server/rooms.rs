@@ -43,6 +43,7 @@ fn creator_disconnect_deletes_its_rooms_and_moves_their_members() {
         other => panic!("{other:?}"),
     }
     bob.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "¿y ana?".into(),
     });

@@ -7,6 +7,7 @@ use super::harness::{Client, TestServer, entered};
 
 fn say(c: &mut Client, text: &str) {
     c.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: text.into(),
     });
@@ -91,6 +92,7 @@ fn the_history_in_entered_fits_a_frame_even_with_the_longest_lines_in_four_byte_
     let wide: String = std::iter::repeat_n('𠀀', 2000).collect();
     for _ in 0..60 {
         ana.send(Request::Say {
+            attachments: Vec::new(),
             reply_to: None,
             text: wide.clone(),
         });
@@ -169,6 +171,7 @@ fn a_private_message_to_someone_offline_is_kept_and_delivered_at_the_next_login_
     server.wait_connections(1);
     for text in ["primero", "segundo"] {
         match ana.request(Request::Private {
+            attachments: Vec::new(),
             reply_to: None,
             to: "BOB".into(),
             text: text.into(),
@@ -229,6 +232,7 @@ fn kept_messages_are_bounded_and_the_recipient_is_told_how_many_went() {
     let extra = 3;
     for i in 0..OFFLINE_PER_RECIPIENT + extra {
         ana.send(Request::Private {
+            attachments: Vec::new(),
             reply_to: None,
             to: "bob".into(),
             text: format!("n{i}"),
@@ -268,11 +272,13 @@ fn a_conversation_is_kept_and_seen_again_from_another_session() {
     let mut ana = server.user("ana");
     let mut bob = server.user("bob");
     ana.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "bob".into(),
         text: "hola bob".into(),
     });
     bob.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "ana".into(),
         text: "hola ana".into(),
@@ -280,6 +286,7 @@ fn a_conversation_is_kept_and_seen_again_from_another_session() {
     drop(ana);
     server.wait_connections(1);
     bob.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "ana".into(),
         text: "¿sigues ahí?".into(),
@@ -373,6 +380,7 @@ fn presence_away_back_and_idle_are_told_to_the_room_and_shown_in_lists() {
         matches!(m, ServerMessage::Presence { login, presence: Presence::Away, .. } if login == "ana")
     });
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "aquí estoy".into(),
     });
@@ -384,6 +392,7 @@ fn presence_away_back_and_idle_are_told_to_the_room_and_shown_in_lists() {
         room: "lejos".into(),
     }));
     cid.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "bob".into(),
         text: "hola".into(),
@@ -428,6 +437,7 @@ fn typing_notices_pass_at_most_every_three_seconds_and_say_when_they_end() {
     );
     // A message ends the notice; the next one goes through at once.
     ana.request(Request::Private {
+        attachments: Vec::new(),
         reply_to: None,
         to: "bob".into(),
         text: "listo".into(),

@@ -73,6 +73,7 @@ fn a_token_logs_in_again_without_the_password_and_takes_over() {
         "{rest:?}"
     );
     again.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: "otra vez".into(),
     });

@@ -14,7 +14,7 @@ fn tls_server() -> TestServer {
     TestServer::start_with(|c| c.tls = TlsSetting::SelfSigned)
 }
 
-fn open(server: &TestServer, tls: ClientTls) -> (Connection, Result<Session, Disconnect>) {
+pub fn open(server: &TestServer, tls: ClientTls) -> (Connection, Result<Session, Disconnect>) {
     let conn = connect(
         &server.addr().to_string(),
         ClientOptions {
@@ -31,7 +31,7 @@ fn open(server: &TestServer, tls: ClientTls) -> (Connection, Result<Session, Dis
 }
 
 /// The next frame whose message satisfies `want`.
-fn wait_for(conn: &Connection, want: impl Fn(&ServerMessage) -> bool) -> ServerMessage {
+pub fn wait_for(conn: &Connection, want: impl Fn(&ServerMessage) -> bool) -> ServerMessage {
     loop {
         match conn.events().recv_timeout(WAIT).unwrap() {
             Event::Frame(f) if want(&f.message) => return f.message,
@@ -77,6 +77,7 @@ fn chat_works_over_tls_and_the_certificate_is_pinned_on_first_use() {
     // Large enough to span several TLS records.
     let text = "ñ".repeat(1900);
     ana.send(Request::Say {
+        attachments: Vec::new(),
         reply_to: None,
         text: text.clone(),
     });

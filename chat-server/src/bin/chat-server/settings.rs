@@ -250,6 +250,16 @@ settings! {
     /// Page cache of the account store, MiB [default: 64]
     #[arg(long, env = "CHAT_STORE_CACHE_MIB", value_name = "MIB")]
     store_cache_mib: u64 => mib(store_cache_bytes),
+    /// Largest file one may share, in MiB [default: 25]
+    #[arg(long, env = "CHAT_MAX_FILE_MB", value_name = "MIB")]
+    max_file_mb: u64 => mib(max_file_bytes),
+    /// MiB of shared files one account may keep at once [default: 500]
+    #[arg(long, env = "CHAT_QUOTA_MB", value_name = "MIB")]
+    quota_mb: u64 => mib(quota_bytes),
+    /// Hours a shared file that no line carries any more stays before it is removed
+    /// [default: 24]
+    #[arg(long, env = "CHAT_FILE_GRACE_HOURS", value_name = "HOURS")]
+    file_grace_hours: u64 => custom,
     /// Log format on standard error [default: text]
     #[arg(long, env = "CHAT_LOG_FORMAT", value_name = "FORMAT")]
     log_format: LogFormat => custom,
@@ -304,6 +314,7 @@ impl Settings {
             tls_cert,
             tls_key,
             session_days: Some(config.session_lifetime.as_secs() / DAY_SECS),
+            file_grace_hours: Some(config.file_grace.as_secs() / 3600),
             log_format: Some(log_format),
             ..Settings::mapped_from(config)
         }
@@ -330,6 +341,12 @@ impl Settings {
                 .checked_mul(DAY_SECS)
                 .ok_or_else(|| SettingsError(format!("session_days {days} is too large")))?;
             c.session_lifetime = Duration::from_secs(secs);
+        }
+        if let Some(hours) = self.file_grace_hours {
+            let secs = hours
+                .checked_mul(3600)
+                .ok_or_else(|| SettingsError(format!("file_grace_hours {hours} is too large")))?;
+            c.file_grace = Duration::from_secs(secs);
         }
         if c.registration_refill.is_zero() {
             return Err(SettingsError(

@@ -3,12 +3,18 @@
 //! lines lock like the lines themselves; reactions are gathered and told every moment
 //! ([`Hub::tell_reactions`]), one frame per changed line, so a popular line in a large room
 //! costs each member a frame per moment, not one per reaction.
+//!
+//! A change is checked where it is asked (the line is there, it is the user's to change), then
+//! applied ([`Hub::apply_line_change`]): at once on a single server; on a node of a cluster when
+//! it comes back from the cluster, on every node, in the cluster's order, as lines are.
 
 use chat_core::limits::REACTIONS_PER_LINE;
 use chat_core::protocol::{Said, ServerMessage, Target};
-use chat_core::validate::room_key;
+use chat_core::validate::{login_key, room_key};
 
+use super::room::Room;
 use super::{Hub, HubError, State};
+use crate::chat::bus::{BusEvent, LineChange};
 use crate::delivery::event::{Event, Reacted};
 use crate::delivery::peer::Peer;
 
@@ -50,36 +56,168 @@ impl Hub {
         emoji: &str,
         on: bool,
     ) -> Result<(), HubError> {
+        let change = LineChange::React {
+            by: peer.name().to_owned(),
+            emoji: emoji.to_owned(),
+            on,
+        };
+        self.change_line(peer, room, id, change).map(|_| ())
+    }
+
+    /// Changes the text of the peer's own line `id` in its room `room`; every member is told.
+    /// Returns the peer's answer and, when applied here at once, the line as it is now.
+    pub fn edit_line(
+        &self,
+        peer: &Peer,
+        room: &str,
+        id: u64,
+        text: String,
+    ) -> Result<(ServerMessage, Option<Changed>), HubError> {
+        let time = self.clock.now_ms();
+        self.change_line(peer, room, id, LineChange::Edit { text, time })
+    }
+
+    /// Deletes line `id` of the peer's room `room`: its own, or any line of a room it keeps
+    /// order in. Every member is told (with `why`, where a protocol shows it); the line stays
+    /// as a placeholder.
+    pub fn delete_line(
+        &self,
+        peer: &Peer,
+        room: &str,
+        id: u64,
+        why: Option<String>,
+    ) -> Result<(ServerMessage, Option<Changed>), HubError> {
+        let by = peer.name().to_owned();
+        self.change_line(peer, room, id, LineChange::Delete { by, why })
+    }
+
+    /// Checks a change the peer asks of line `id` of its room `room`, then applies it here, or
+    /// publishes it (on a node of a cluster; every node applies it as it comes back).
+    fn change_line(
+        &self,
+        peer: &Peer,
+        room: &str,
+        id: u64,
+        change: LineChange,
+    ) -> Result<(ServerMessage, Option<Changed>), HubError> {
         let state = self.read();
-        let (key, _) = Self::in_room(&state, peer, room)?;
+        let (key, me) = Self::in_room(&state, peer, room)?;
+        let moderator = self.keeps_order(&state, &me, &key);
         let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
-        let name = peer.name().to_owned();
-        let mut lines = room.lines();
-        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
-        if line.said.deleted {
-            return Err(HubError::MessageNotFound);
-        }
-        let known = line.reactors.iter().any(|(e, _)| e == emoji);
-        if on && !known && line.reactors.len() >= REACTIONS_PER_LINE {
-            return Err(HubError::TooManyReactions);
-        }
-        let mut changed = false;
-        lines.change(id, |_, reactors| {
-            changed = toggle(reactors, emoji, &name, on);
-        });
-        if changed {
-            let changes = lines.reacted.entry(id).or_default();
-            if changes.len() < CHANGES_KEPT {
-                changes.push(Reacted {
-                    by: name,
-                    emoji: emoji.to_owned(),
-                    on,
-                });
+        {
+            let lines = room.lines();
+            let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
+            if line.said.deleted {
+                return Err(HubError::MessageNotFound);
             }
-            drop(lines);
-            self.reacted_rooms().insert(key);
+            let own = login_key(&line.said.from) == me;
+            match &change {
+                LineChange::React { emoji, on, .. } => {
+                    let known = line.reactors.iter().any(|(e, _)| e == emoji);
+                    if *on && !known && line.reactors.len() >= REACTIONS_PER_LINE {
+                        return Err(HubError::TooManyReactions);
+                    }
+                }
+                LineChange::Edit { .. } if !own => return Err(HubError::NotAllowed),
+                LineChange::Delete { .. } if !own && !moderator => {
+                    return Err(HubError::NotAllowed);
+                }
+                LineChange::Edit { .. } | LineChange::Delete { .. } => {}
+            }
         }
-        Ok(())
+        let answer = answer(&room.name, id, &change);
+        if let Some(bus) = self.bus() {
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            bus.publish(
+                BusEvent::LineChanged {
+                    room: room.name.clone(),
+                    line: id,
+                    change,
+                },
+                None,
+            );
+            return Ok((answer, None));
+        }
+        let changed = self.apply(&key, room, id, change);
+        Ok((answer, changed))
+    }
+
+    /// Applies a change to line `id` of room `room` (checked where it was asked): from the
+    /// cluster, on a node. Returns the line as it is now, if still kept.
+    pub(crate) fn apply_line_change(
+        &self,
+        room: &str,
+        id: u64,
+        change: LineChange,
+    ) -> Option<Changed> {
+        let key = room_key(room);
+        let state = self.read();
+        let room = state.rooms.get(&key)?;
+        self.apply(&key, room, id, change)
+    }
+
+    fn apply(&self, key: &str, room: &Room, id: u64, change: LineChange) -> Option<Changed> {
+        let mut lines = room.lines();
+        let mut why = None;
+        let event = match change {
+            LineChange::React { by, emoji, on } => {
+                let mut changed = false;
+                lines.change(id, |_, reactors| {
+                    changed = toggle(reactors, &emoji, &by, on);
+                })?;
+                if changed {
+                    let changes = lines.reacted.entry(id).or_default();
+                    if changes.len() < CHANGES_KEPT {
+                        changes.push(Reacted { by, emoji, on });
+                    }
+                    drop(lines);
+                    self.reacted_rooms().insert(key.to_owned());
+                }
+                // Told with the next gathering; kept on disk then.
+                return None;
+            }
+            LineChange::Edit { text, time } => {
+                let event = ServerMessage::Edited {
+                    target: Target::Room(room.name.clone()),
+                    line: id,
+                    text: text.clone(),
+                    edited: time,
+                };
+                lines.change(id, |said, _| {
+                    said.text = text;
+                    said.edited = Some(time);
+                })?;
+                event
+            }
+            LineChange::Delete { by, why: reason } => {
+                why = reason;
+                lines.reacted.remove(&id);
+                lines.change(id, |said, reactors| {
+                    said.text.clear();
+                    said.deleted = true;
+                    reactors.clear();
+                })?;
+                ServerMessage::MessageDeleted {
+                    target: Target::Room(room.name.clone()),
+                    line: id,
+                    by,
+                }
+            }
+        };
+        let said = lines.find(id)?.whole();
+        // An edit is its author's (only the author edits), which IRC shows as the sender.
+        let edited = matches!(event, ServerMessage::Edited { .. });
+        let mut event = Event::new(event).because(why);
+        if edited {
+            event = event.authored(&said.from);
+        }
+        room.broadcast(&event);
+        Some(Changed {
+            said,
+            in_default_room: key == self.default_key,
+        })
     }
 
     fn reacted_rooms(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
@@ -121,89 +259,6 @@ impl Hub {
         stored
     }
 
-    /// Changes the text of the peer's own line `id` in its room `room`; every member is told.
-    pub fn edit_line(
-        &self,
-        peer: &Peer,
-        room: &str,
-        id: u64,
-        text: String,
-    ) -> Result<(ServerMessage, Changed), HubError> {
-        let state = self.read();
-        let (key, me) = Self::in_room(&state, peer, room)?;
-        let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
-        let now = self.clock.now_ms();
-        let mut lines = room.lines();
-        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
-        if line.said.deleted {
-            return Err(HubError::MessageNotFound);
-        }
-        if chat_core::validate::login_key(&line.said.from) != me {
-            return Err(HubError::NotAllowed);
-        }
-        let line = lines
-            .change(id, |said, _| {
-                said.text = text.clone();
-                said.edited = Some(now);
-            })
-            .ok_or(HubError::MessageNotFound)?;
-        let edited = ServerMessage::Edited {
-            target: Target::Room(room.name.clone()),
-            line: id,
-            text,
-            edited: now,
-        };
-        room.broadcast(&Event::new(edited.clone()).authored(peer.name()));
-        let changed = Changed {
-            said: line.whole(),
-            in_default_room: key == self.default_key,
-        };
-        Ok((edited, changed))
-    }
-
-    /// Deletes line `id` of the peer's room `room`: its own, or any line of a room it keeps
-    /// order in. Every member is told (with `why`, where a protocol shows it); the line stays as
-    /// a placeholder.
-    pub fn delete_line(
-        &self,
-        peer: &Peer,
-        room: &str,
-        id: u64,
-        why: Option<String>,
-    ) -> Result<(ServerMessage, Changed), HubError> {
-        let state = self.read();
-        let (key, me) = Self::in_room(&state, peer, room)?;
-        let room = state.rooms.get(&key).ok_or(HubError::Internal)?;
-        let moderator = self.keeps_order(&state, &me, &key);
-        let mut lines = room.lines();
-        let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
-        if line.said.deleted {
-            return Err(HubError::MessageNotFound);
-        }
-        if chat_core::validate::login_key(&line.said.from) != me && !moderator {
-            return Err(HubError::NotAllowed);
-        }
-        lines.reacted.remove(&id);
-        let line = lines
-            .change(id, |said, reactors| {
-                said.text.clear();
-                said.deleted = true;
-                reactors.clear();
-            })
-            .ok_or(HubError::MessageNotFound)?;
-        let deleted = ServerMessage::MessageDeleted {
-            target: Target::Room(room.name.clone()),
-            line: id,
-            by: peer.name().to_owned(),
-        };
-        room.broadcast(&Event::new(deleted.clone()).because(why));
-        let changed = Changed {
-            said: line.whole(),
-            in_default_room: key == self.default_key,
-        };
-        Ok((deleted, changed))
-    }
-
     /// Line `id` of the peer's room `room`, as it is now (for a report).
     pub fn line(&self, peer: &Peer, room: &str, id: u64) -> Result<Said, HubError> {
         let state = self.read();
@@ -212,6 +267,25 @@ impl Hub {
         let lines = room.lines();
         let line = lines.find(id).ok_or(HubError::MessageNotFound)?;
         Ok(Said::clone(&line.said))
+    }
+
+    /// Whether the user `key` is in room `room` (its key) now and the room still keeps line
+    /// `line`: whether the user can read it.
+    pub fn sees_line(&self, key: &str, room: &str, line: u64) -> bool {
+        let state = self.read();
+        state.online.get(key).is_some_and(|o| o.room == room)
+            && state
+                .rooms
+                .get(room)
+                .is_some_and(|r| r.lines().find(line).is_some())
+    }
+
+    /// Whether room `room` (its key) exists and still keeps line `line`.
+    pub fn keeps_line(&self, room: &str, line: u64) -> bool {
+        self.read()
+            .rooms
+            .get(room)
+            .is_some_and(|r| r.lines().find(line).is_some())
     }
 
     /// Queues `event` for the user `key`, if online here. Returns whether it was.
@@ -224,6 +298,26 @@ impl Hub {
             }
             None => false,
         }
+    }
+}
+
+/// What the user who asked for `change` is answered (edits and deletions; a reaction has no
+/// answer).
+fn answer(room: &str, id: u64, change: &LineChange) -> ServerMessage {
+    let target = Target::Room(room.to_owned());
+    match change {
+        LineChange::Edit { text, time } => ServerMessage::Edited {
+            target,
+            line: id,
+            text: text.clone(),
+            edited: *time,
+        },
+        LineChange::Delete { by, .. } => ServerMessage::MessageDeleted {
+            target,
+            line: id,
+            by: by.clone(),
+        },
+        LineChange::React { .. } => ServerMessage::Pong,
     }
 }
 

@@ -37,9 +37,9 @@ use chat_core::protocol::{
 };
 use chat_core::validate::room_key;
 
-pub use actions::toggle;
+pub use actions::{Changed, toggle};
 pub use moving::Entered;
-pub use order::{Named, OrderView};
+pub use order::{Moderated, Named, OrderView};
 pub use presence::Away;
 pub use said::{Delivered, Page};
 pub use views::{OnlineUser, RoomView};

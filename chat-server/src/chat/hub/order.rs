@@ -12,6 +12,7 @@ use chat_core::protocol::{ModAction, RoomTopic, ServerMessage};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Hub, HubError, State};
+use crate::chat::bus::BusEvent;
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 
@@ -173,7 +174,8 @@ impl Hub {
     }
 
     /// The peer sets the topic of room `room` (empty: none); its members are told. Only its
-    /// creator and the administrators may.
+    /// creator and the administrators may. On a node of a cluster it is published, and every
+    /// node applies it as it comes back.
     pub fn set_topic(
         &self,
         peer: &Peer,
@@ -182,28 +184,53 @@ impl Hub {
     ) -> Result<ServerMessage, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
-        let now = self.clock.now_ms();
-        let mut state = self.write();
-        if !state.rooms.contains_key(&key) {
-            return Err(HubError::RoomNotFound);
-        }
-        if !self.keeps_order(&state, &me.key, &key) {
-            return Err(HubError::NotAllowed);
-        }
-        let room = state.rooms.get_mut(&key).ok_or(HubError::RoomNotFound)?;
-        let order = room.order.get_or_insert_with(Box::default);
-        order.topic = (!text.is_empty()).then(|| RoomTopic {
+        let time = self
+            .bus()
+            .map_or_else(|| self.clock.now_ms(), |bus| bus.now_ms());
+        let name = {
+            let state = self.read();
+            let room = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
+            if !self.keeps_order(&state, &me.key, &key) {
+                return Err(HubError::NotAllowed);
+            }
+            room.name.clone()
+        };
+        let topic = RoomTopic {
             text: text.to_owned(),
             by: me.name.clone(),
-            time: now,
-        });
+            time,
+        };
         let told = ServerMessage::Topic {
-            room: room.name.clone(),
+            room: name.clone(),
             topic: text.to_owned(),
             by: me.name.clone(),
         };
-        room.broadcast(&Event::new(told.clone()));
+        if let Some(bus) = self.bus() {
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            bus.publish(BusEvent::TopicSet { room: name, topic }, None);
+            return Ok(told);
+        }
+        self.apply_topic(&name, topic);
         Ok(told)
+    }
+
+    /// Applies a topic (checked where it was set; empty text: none) and tells the room's
+    /// members here.
+    pub(crate) fn apply_topic(&self, room: &str, topic: RoomTopic) {
+        let mut state = self.write();
+        let Some(room) = state.rooms.get_mut(&room_key(room)) else {
+            return;
+        };
+        let told = ServerMessage::Topic {
+            room: room.name.clone(),
+            topic: topic.text.clone(),
+            by: topic.by.clone(),
+        };
+        let order = room.order.get_or_insert_with(Box::default);
+        order.topic = (!topic.text.is_empty()).then_some(topic);
+        room.broadcast(&Event::new(told));
     }
 
     /// The topic of room `room`, if it has one.
@@ -273,9 +300,11 @@ impl Hub {
         Some(room.order.as_ref().map(|o| o.view(now)).unwrap_or_default())
     }
 
-    /// The peer keeps order in `room`: mutes, unmutes, removes or readmits `login`, or sets
-    /// slow mode to one line per `seconds`. The room's members are told (a removed member too,
-    /// before it is moved to the default room), with `why` where a protocol shows it.
+    /// The peer keeps order in `room`: mutes, unmutes, removes, readmits, voices or devoices
+    /// `login`, or sets slow mode to one line per `seconds`. The room's members are told (a
+    /// removed member too, before it is moved to the default room), with `why` where a protocol
+    /// shows it. On a node of a cluster it is published, and every node applies it as it comes
+    /// back.
     pub fn moderate(
         &self,
         peer: &Arc<Peer>,
@@ -287,51 +316,90 @@ impl Hub {
     ) -> Result<Moderated, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
-        let now = self.clock.now_ms();
-        let mut state = self.write();
-        if !state.rooms.contains_key(&key) {
-            return Err(HubError::RoomNotFound);
-        }
-        if !self.keeps_order(&state, &me.key, &key) {
-            return Err(HubError::NotAllowed);
-        }
-        let seconds = seconds.map(|s| s.min(MODERATION_MAX_SECONDS));
-        let target = match action {
-            ModAction::Slow => None,
-            _ => {
+        let now = self
+            .bus()
+            .map_or_else(|| self.clock.now_ms(), |bus| bus.now_ms());
+        let mut done = {
+            let state = self.read();
+            let room_state = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
+            if !self.keeps_order(&state, &me.key, &key) {
+                return Err(HubError::NotAllowed);
+            }
+            if action != ModAction::Slow {
                 let name = login.ok_or(HubError::NotAllowed)?;
-                let target = login_key(name);
                 // Nobody mutes or removes the room's creator or an administrator.
                 if matches!(action, ModAction::Mute | ModAction::Remove)
-                    && self.keeps_order(&state, &target, &key)
+                    && self.keeps_order(&state, &login_key(name), &key)
                 {
                     return Err(HubError::NotAllowed);
                 }
-                Some((target, name.to_owned()))
+            }
+            Moderated {
+                room: room_state.name.clone(),
+                action,
+                login: (action != ModAction::Slow).then(|| login.unwrap_or_default().to_owned()),
+                until: None,
+                seconds: None,
+                by: me.name.clone(),
             }
         };
-        let room_state = state.rooms.get_mut(&key).ok_or(HubError::RoomNotFound)?;
-        let order = room_state.order.get_or_insert_with(Box::default);
-        let mut done = Moderated {
-            room: room_state.name.clone(),
-            action,
-            login: target.as_ref().map(|(_, name)| name.clone()),
-            until: None,
-            seconds: None,
-            by: me.name.clone(),
+        let seconds = seconds.map(|s| s.min(MODERATION_MAX_SECONDS));
+        match action {
+            ModAction::Mute => {
+                let secs = i64::from(seconds.unwrap_or(600).max(1));
+                done.until = Some(now + secs * 1_000);
+            }
+            ModAction::Slow => done.seconds = Some(seconds.unwrap_or(0)),
+            ModAction::Unmute
+            | ModAction::Remove
+            | ModAction::Readmit
+            | ModAction::Voice
+            | ModAction::Devoice => {}
+            ModAction::Unknown => return Err(HubError::NotAllowed),
+        }
+        if let Some(bus) = self.bus() {
+            if !bus.is_up() {
+                return Err(HubError::ClusterUnreachable);
+            }
+            bus.publish(
+                BusEvent::Moderated {
+                    room: done.room.clone(),
+                    action,
+                    login: done.login.clone(),
+                    until: done.until,
+                    seconds: done.seconds,
+                    by: done.by.clone(),
+                    at: now,
+                    why,
+                },
+                None,
+            );
+            return Ok(done);
+        }
+        self.apply_moderation(done.clone(), now, why);
+        Ok(done)
+    }
+
+    /// Applies a moderation (checked where it was asked), done at `at` (ms) for `why`: the
+    /// room's order changes, its members here are told, and a removed member here is moved to
+    /// the default room.
+    pub(crate) fn apply_moderation(&self, done: Moderated, at: i64, why: Option<String>) {
+        let key = room_key(&done.room);
+        let mut state = self.write();
+        let Some(room_state) = state.rooms.get_mut(&key) else {
+            return;
         };
+        let order = room_state.order.get_or_insert_with(Box::default);
+        let target = done.login.as_deref().map(|name| (login_key(name), name));
         let named = |name: &str, until| Named {
             login: name.to_owned(),
-            by: me.name.clone(),
-            at: now,
+            by: done.by.clone(),
+            at,
             until,
         };
-        match (action, &target) {
+        match (done.action, &target) {
             (ModAction::Mute, Some((target, name))) => {
-                let secs = i64::from(seconds.unwrap_or(600).max(1));
-                let until = now + secs * 1_000;
-                order.muted.insert(target.clone(), named(name, Some(until)));
-                done.until = Some(until);
+                order.muted.insert(target.clone(), named(name, done.until));
             }
             (ModAction::Unmute, Some((target, _))) => {
                 order.muted.remove(target);
@@ -349,22 +417,22 @@ impl Hub {
                 order.voiced.remove(target);
             }
             (ModAction::Slow, _) => {
-                let secs = seconds.unwrap_or(0);
-                order.slow_ms = i64::from(secs) * 1_000;
+                order.slow_ms = i64::from(done.seconds.unwrap_or(0)) * 1_000;
                 order.last_said().clear();
-                done.seconds = Some(secs);
             }
-            _ => return Err(HubError::NotAllowed),
+            _ => return,
         }
         let in_room = matches!(
-            (action, &target),
+            (done.action, &target),
             (ModAction::Remove, Some((target, _)))
                 if state.online.get(target).is_some_and(|o| o.room == key)
         );
         let event = Event::new(done.clone().into())
             .because(why)
             .in_room(in_room);
-        let room_state = state.rooms.get_mut(&key).ok_or(HubError::RoomNotFound)?;
+        let Some(room_state) = state.rooms.get_mut(&key) else {
+            return;
+        };
         room_state.broadcast(&event);
         if in_room
             && let Some((target, _)) = &target
@@ -377,6 +445,5 @@ impl Hub {
             }
             self.changed();
         }
-        Ok(done)
     }
 }

@@ -308,6 +308,7 @@ impl Hub {
             &Event::at(
                 said.time,
                 ServerMessage::Private {
+                    attachments: Vec::new(),
                     reply_to: said.reply_to,
                     from: said.from,
                     text: said.text,

@@ -349,6 +349,7 @@ impl Room {
                 text: said.text.clone(),
                 id: said.id,
                 reply_to: said.reply_to.clone(),
+                attachments: said.attachments.clone(),
             },
         )
         .noticed(notice);
@@ -370,36 +371,30 @@ impl Room {
     pub fn say(
         &self,
         from: &Peer,
-        text: String,
-        time: i64,
+        mut said: Said,
         notice: bool,
-        reply_to: Option<Quote>,
         ids: &AtomicU64,
     ) -> (Arc<Said>, Option<Arc<Peer>>, WriteHere) {
         let mut lines = self.lines();
         let id = ids.fetch_add(1, Ordering::Relaxed).max(lines.next_id);
         lines.next_id = id + 1;
+        said.id = id;
+        said.room.clone_from(&self.name);
+        said.from = from.name().to_owned();
         let event = Event::at(
-            time,
+            said.time,
             ServerMessage::Message {
-                room: self.name.clone(),
-                from: from.name().to_owned(),
-                text: text.clone(),
+                room: said.room.clone(),
+                from: said.from.clone(),
+                text: said.text.clone(),
                 id,
-                reply_to: reply_to.clone(),
+                reply_to: said.reply_to.clone(),
+                attachments: said.attachments.clone(),
             },
         )
         .sent_by(from.id)
         .noticed(notice);
-        let said = lines.push(Said {
-            room: self.name.clone(),
-            from: from.name().to_owned(),
-            text,
-            time,
-            id,
-            reply_to,
-            ..Default::default()
-        });
+        let said = lines.push(said);
         let now = Instant::now();
         let quiet = lines
             .last_said
@@ -543,6 +538,15 @@ mod tests {
             .collect()
     }
 
+    /// A line of `text` said at `time`, to be numbered.
+    fn line(text: &str, time: i64) -> Said {
+        Said {
+            text: text.into(),
+            time,
+            ..Default::default()
+        }
+    }
+
     /// The text of the next line `client` receives, if one arrives within `wait`.
     fn next_text(client: &mut TcpStream, wait: Duration) -> Option<String> {
         client.set_read_timeout(Some(wait)).unwrap();
@@ -564,7 +568,7 @@ mod tests {
         let mut room = Room::new("r", None, 5, Vec::new());
         let mut members = members(&mut room, &ready, 3);
         let ids = AtomicU64::new(1);
-        let (_, behind, write) = room.say(&members[0].0, "hola".into(), 1, false, None, &ids);
+        let (_, behind, write) = room.say(&members[0].0, line("hola", 1), false, &ids);
         assert!(behind.is_none());
         write.now();
         for (_, client) in &mut members {
@@ -576,7 +580,7 @@ mod tests {
         // A line said as if at once after another (a time no clock can pass, so never quiet):
         // the room is busy, and the line is the writers' (here, nobody's) to send.
         room.lines().last_said = Some(Instant::now() + Duration::from_secs(3600));
-        let (_, _, write) = room.say(&members[1].0, "otra".into(), 2, false, None, &ids);
+        let (_, _, write) = room.say(&members[1].0, line("otra", 2), false, &ids);
         write.now();
         for (_, client) in &mut members {
             assert_eq!(next_text(client, Duration::from_millis(200)), None);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chat_core::frame::room_for_rows;
-use chat_core::protocol::{ErrorCode, Quote, Said, ServerMessage};
+use chat_core::protocol::{Attachment, ErrorCode, PrivateSaid, Said, ServerMessage};
 use chat_core::validate::room_key;
 
 use super::room::quote_of;
@@ -65,6 +65,7 @@ impl Hub {
         text: String,
         notice: bool,
         reply_to: Option<u64>,
+        attachments: Vec<Attachment>,
     ) -> Result<Option<Spoken>, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
@@ -98,12 +99,20 @@ impl Hub {
                 time: bus.now_ms(),
                 notice,
                 reply_to: quote,
+                attachments,
             };
             bus.publish(event, Some(not_sent(peer, text)));
             return Ok(None);
         }
         let time = self.clock.now_ms();
-        let (said, behind, write) = room.say(peer, text, time, notice, quote, &self.line_ids);
+        let said = Said {
+            text,
+            time,
+            reply_to: quote,
+            attachments,
+            ..Default::default()
+        };
+        let (said, behind, write) = room.say(peer, said, notice, &self.line_ids);
         Ok(Some(Spoken {
             said,
             in_default_room: online.room == self.default_key,
@@ -138,16 +147,14 @@ impl Hub {
         })
     }
 
-    /// A private message to an online user. Returns what became of it, or `None` if that user is
-    /// not online. The two become each other's partners (told of presence changes).
+    /// A private message (`said`: as its conversation keeps it) to an online user. Returns what
+    /// became of it, or `None` if that user is not online. The two become each other's partners (told of presence changes).
     pub fn private(
         &self,
         from: &Arc<Peer>,
         to_key: &str,
-        text: &str,
-        id: u64,
+        said: &PrivateSaid,
         notice: bool,
-        reply_to: Option<&Quote>,
     ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
@@ -164,13 +171,13 @@ impl Hub {
                 BusEvent::Private {
                     to: to.clone(),
                     from: login.name.clone(),
-                    text: text.to_owned(),
-                    id,
+                    text: said.text.clone(),
+                    id: said.id,
                     time: bus.now_ms(),
                     notice,
-                    reply_to: reply_to.cloned(),
+                    reply_to: said.reply_to.clone(),
                 },
-                Some(not_sent(from, text.to_owned())),
+                Some(not_sent(from, said.text.clone())),
             );
             if let Some(me) = state.online.get_mut(&login.key) {
                 presence::add_partner(&mut me.partners, to_key);
@@ -183,11 +190,12 @@ impl Hub {
         presence::add_partner(&mut to.partners, &login.key);
         let mut behind = None;
         let event = Event::new(ServerMessage::Private {
-            reply_to: reply_to.cloned(),
             from: login.name.clone(),
-            text: text.to_owned(),
+            text: said.text.clone(),
             stored: false,
-            id,
+            id: said.id,
+            reply_to: said.reply_to.clone(),
+            attachments: said.attachments.clone(),
         })
         .noticed(notice);
         let pushed = to.peer.event(&event);

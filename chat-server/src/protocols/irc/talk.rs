@@ -85,10 +85,10 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
             Some(MsgId::Room(id)) => Some(id),
             _ => None,
         };
-        let said = match talk::say(s, text.clone(), notice, reply_to) {
+        let said = match talk::say(s, text.clone(), notice, reply_to, &[]) {
             // A line the room no longer keeps: the message goes, answering nothing.
             Err(refusal) if refusal.code == ErrorCode::MessageNotFound => {
-                talk::say(s, text, notice, None)
+                talk::say(s, text, notice, None, &[])
             }
             said => said,
         };
@@ -118,7 +118,7 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
 /// A private message: delivered, or kept for an offline user (told by `NOTICE`). Nothing is kept
 /// for or from guests.
 fn private(s: &mut IrcSession, target: &str, text: String, notice: bool, reply_to: Option<u64>) {
-    let sent = match talk::private(s, target, text.clone(), notice, reply_to) {
+    let sent = match talk::private(s, target, text.clone(), notice, reply_to, &[]) {
         Ok(sent) => sent,
         // A message the conversation no longer keeps: the message goes, answering nothing.
         Err(refusal) if refusal.code == ErrorCode::MessageNotFound && reply_to.is_some() => {

@@ -85,8 +85,17 @@ pub(crate) fn handle(s: &mut Session, id: u32, request: Request) -> Handled {
 #[inline(never)]
 fn logged_in(s: &mut Session, id: u32, request: Request) -> Handled {
     match request {
-        Request::Say { text, reply_to } => talk::say(s, text, reply_to),
-        Request::Private { to, text, reply_to } => talk::private(s, id, &to, text, reply_to),
+        Request::Say {
+            text,
+            reply_to,
+            attachments,
+        } => talk::say(s, text, reply_to, &attachments),
+        Request::Private {
+            to,
+            text,
+            reply_to,
+            attachments,
+        } => talk::private(s, id, &to, text, reply_to, &attachments),
         Request::CreateRoom { room } => rooms::create(s, id, &room),
         Request::EnterRoom { room } => rooms::enter(s, id, &room),
         Request::LeaveRoom => rooms::leave(s, id),
@@ -151,6 +160,7 @@ mod tests {
         }
         assert!(
             traits(&Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text: "hi".into()
             })
@@ -170,6 +180,7 @@ mod tests {
         assert!(!traits(&Request::Ping).flood);
         assert!(
             traits(&Request::Say {
+                attachments: Vec::new(),
                 reply_to: None,
                 text: "hi".into()
             })

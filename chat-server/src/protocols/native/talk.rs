@@ -7,8 +7,13 @@ use crate::service::talk::{self, Private};
 
 /// No reply on success: the sender gets its own line as a `message` event, like everyone.
 #[inline(never)]
-pub(super) fn say(s: &mut Session, text: String, reply_to: Option<u64>) -> Handled {
-    talk::say(s, text, false, reply_to)?;
+pub(super) fn say(
+    s: &mut Session,
+    text: String,
+    reply_to: Option<u64>,
+    files: &[String],
+) -> Handled {
+    talk::say(s, text, false, reply_to, files)?;
     Ok(Next::Continue)
 }
 
@@ -21,8 +26,9 @@ pub(super) fn private(
     to: &str,
     text: String,
     reply_to: Option<u64>,
+    files: &[String],
 ) -> Handled {
-    let sent = talk::private(s, to, text.clone(), false, reply_to)?;
+    let sent = talk::private(s, to, text.clone(), false, reply_to, files)?;
     let reply = match sent.private {
         Private::Delivered => ServerMessage::PrivateSent {
             to: sent.to.clone(),

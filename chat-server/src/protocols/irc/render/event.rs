@@ -203,6 +203,7 @@ pub fn write_event(
             text,
             id,
             reply_to,
+            ..
         } => {
             let t = Text {
                 from,
@@ -250,6 +251,7 @@ pub fn write_event(
             stored,
             id,
             reply_to,
+            ..
         } => {
             let text = if *stored && !caps.tagged() {
                 format!("[{}] {text}", &server_time(time)[..16].replace('T', " "))
@@ -464,6 +466,7 @@ mod tests {
     fn room_line(room: String, text: String) -> Vec<String> {
         let frame = write_event(
             &ServerMessage::Message {
+                attachments: Vec::new(),
                 reply_to: None,
                 room,
                 from: "x".repeat(32),

@@ -1,0 +1,382 @@
+//! Shared files over HTTP (docs/PROTOCOL.md, "Files"): resumable uploads in the manner of tus
+//! (`POST /uploads` announces the file, `PATCH /uploads/{id}` sends bytes from an offset, `HEAD
+//! /uploads/{id}` says how many came), downloads with ranges (`GET /files/{id}`), and pictures'
+//! previews (`PUT`/`GET /files/{id}/preview`). Every request carries the session token of a
+//! logged-in account (`Authorization: Bearer …`); a file the account may not fetch is answered
+//! exactly as one that does not exist.
+
+use std::io::Read;
+
+use chat_core::protocol::Field;
+use chat_core::transport::TransportReader;
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+use super::request::Head;
+use super::response::{Body, Response};
+use crate::service::files::{self, Announced, PREVIEW_MAX_BYTES, Progress};
+use crate::service::refusal::Refusal;
+use crate::shared::Shared;
+use crate::store::files::FileRecord;
+
+/// Answers a request under `/uploads` or `/files`.
+pub(super) fn route(
+    shared: &Shared,
+    head: &Head,
+    parts: &[&str],
+    body: &mut TransportReader,
+) -> Response {
+    let Some(length) = head.content_length() else {
+        return Response::error(411, "invalid", None, "send a Content-Length body").closing();
+    };
+    let Some(owner) = account(shared, head) else {
+        let response = Response::error(
+            401,
+            "login_required",
+            None,
+            "log in: send your session token",
+        )
+        .header("WWW-Authenticate", "Bearer");
+        return if length > 0 {
+            response.closing()
+        } else {
+            response
+        };
+    };
+    let answer = match (head.method.as_str(), parts) {
+        ("POST", ["uploads"]) => begin(shared, &owner, head),
+        ("HEAD", ["uploads", id]) => offset(shared, &owner, id),
+        ("PATCH", ["uploads", id]) => return append(shared, &owner, id, head, body, length),
+        ("PUT", ["files", id, "preview"]) => return preview(shared, &owner, id, body, length),
+        ("GET" | "HEAD", ["files", id]) => download(shared, &owner, id, head),
+        ("GET" | "HEAD", ["files", id, "preview"]) => show_preview(shared, &owner, id, head),
+        _ => Err(Response::error(404, "not_found", None, "nothing here")),
+    };
+    let response = answer.unwrap_or_else(|r| r);
+    skip_body(response, body, length)
+}
+
+/// A body small enough is read and dropped, so the connection goes on; a larger one closes it.
+fn skip_body(response: Response, body: &mut TransportReader, length: u64) -> Response {
+    if length == 0 {
+        return response;
+    }
+    if length <= SKIPPED_BODY_MAX_BYTES {
+        let mut sink = Vec::new();
+        if body.take(length).read_to_end(&mut sink).is_ok() && sink.len() as u64 == length {
+            return response;
+        }
+    }
+    response.closing()
+}
+
+/// Largest unwanted body read to keep a connection going.
+const SKIPPED_BODY_MAX_BYTES: u64 = 64 * 1024;
+
+/// The account a request's session token names.
+fn account(shared: &Shared, head: &Head) -> Option<String> {
+    let token = head
+        .header("authorization")?
+        .strip_prefix("Bearer ")?
+        .trim();
+    let (key, _) = shared
+        .sessions
+        .check(token, shared.config.clock.now_ms())
+        .ok()??;
+    Some(key)
+}
+
+/// A refusal as an HTTP answer.
+fn refused(r: Refusal) -> Response {
+    use chat_core::protocol::ErrorCode as C;
+    let status = match r.code {
+        C::FileNotFound => 404,
+        C::FileTooLarge => 413,
+        C::QuotaExceeded | C::StorageFull => 507,
+        C::ServerBusy => 503,
+        C::Internal => 500,
+        _ => 400,
+    };
+    let code = serde_json::to_value(r.code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "internal".into());
+    Response::error(status, &code, r.field, &r.message)
+}
+
+/// A header holding a number.
+fn number(head: &Head, name: &str, field: Field) -> Result<Option<u64>, Response> {
+    head.header(name)
+        .map(|v| {
+            v.trim().parse().map_err(|_| {
+                Response::error(
+                    400,
+                    "invalid",
+                    Some(field),
+                    &format!("{name} must be a number"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn file_json(f: &FileRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": f.id,
+        "name": f.name,
+        "size": f.size,
+        "type": f.mime,
+        "width": f.width,
+        "height": f.height,
+        "preview": f.preview.is_some(),
+    })
+}
+
+fn done(record: &FileRecord) -> Response {
+    Response::json(201, &serde_json::json!({ "file": file_json(record) }))
+        .header("Location", format!("/files/{}", record.id))
+}
+
+/// `POST /uploads`: announces a file.
+fn begin(shared: &Shared, owner: &str, head: &Head) -> Result<Response, Response> {
+    let need = |name: &str, field| {
+        head.header(name).map(str::to_owned).ok_or_else(|| {
+            Response::error(400, "invalid", Some(field), &format!("{name} is missing"))
+        })
+    };
+    let name = percent_decode_str(&need("upload-name", Field::Name)?)
+        .decode_utf8()
+        .map_err(|_| Response::error(400, "invalid", Some(Field::Name), "the name is not UTF-8"))?
+        .into_owned();
+    let size = number(head, "upload-length", Field::Size)?.ok_or_else(|| {
+        Response::error(
+            400,
+            "invalid",
+            Some(Field::Size),
+            "Upload-Length is missing",
+        )
+    })?;
+    let file = Announced {
+        name,
+        mime: need("upload-type", Field::Type)?,
+        size,
+        sha256: need("upload-sha256", Field::Sha256)?,
+        width: number(head, "upload-width", Field::Size)?.and_then(|n| u32::try_from(n).ok()),
+        height: number(head, "upload-height", Field::Size)?.and_then(|n| u32::try_from(n).ok()),
+    };
+    let upload = files::begin(shared, owner, file).map_err(refused)?;
+    if upload.size == 0 {
+        let progress = files::append(shared, owner, &upload.id, 0, &mut std::io::empty(), 0)
+            .map_err(refused)?;
+        if let Progress::Done(record) = progress {
+            return Ok(done(&record));
+        }
+    }
+    Ok(Response::json(
+        201,
+        &serde_json::json!({ "upload": upload.id, "offset": 0 }),
+    )
+    .header("Location", format!("/uploads/{}", upload.id))
+    .header("Upload-Offset", "0"))
+}
+
+/// `HEAD /uploads/{id}`: how many bytes came.
+fn offset(shared: &Shared, owner: &str, id: &str) -> Result<Response, Response> {
+    let (upload, have) = files::status(shared, owner, id).map_err(refused)?;
+    Ok(Response::new(204, Body::Empty(0))
+        .header("Upload-Offset", have.to_string())
+        .header("Upload-Length", upload.size.to_string()))
+}
+
+/// `PATCH /uploads/{id}`: bytes from `Upload-Offset`. The connection goes on only if the whole
+/// body was taken.
+fn append(
+    shared: &Shared,
+    owner: &str,
+    id: &str,
+    head: &Head,
+    body: &mut TransportReader,
+    length: u64,
+) -> Response {
+    let offset = match number(head, "upload-offset", Field::Size) {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            return Response::error(400, "invalid", None, "Upload-Offset is missing").closing();
+        }
+        Err(r) => return r.closing(),
+    };
+    let _ = body.set_read_timeout(Some(shared.config.write_timeout));
+    let mut limited = body.take(length);
+    match files::append(shared, owner, id, offset, &mut limited, length) {
+        Ok(Progress::More(have)) => {
+            let response =
+                Response::new(204, Body::Empty(0)).header("Upload-Offset", have.to_string());
+            if limited.limit() > 0 {
+                response.closing()
+            } else {
+                response
+            }
+        }
+        Ok(Progress::Done(record)) => done(&record),
+        Err(r) => {
+            let response = match files::status(shared, owner, id) {
+                Ok((_, have)) if r.message.starts_with("the upload has") => {
+                    Response::error(409, "invalid", None, &r.message)
+                        .header("Upload-Offset", have.to_string())
+                }
+                _ => refused(r),
+            };
+            let left = limited.limit();
+            skip_body(response, body, left)
+        }
+    }
+}
+
+/// `PUT /files/{id}/preview`: a picture's small preview, from its uploader.
+fn preview(
+    shared: &Shared,
+    owner: &str,
+    id: &str,
+    body: &mut TransportReader,
+    length: u64,
+) -> Response {
+    if length > PREVIEW_MAX_BYTES as u64 {
+        return Response::error(
+            413,
+            "file_too_large",
+            Some(Field::Size),
+            "a preview may be at most 64 KiB",
+        )
+        .closing();
+    }
+    let _ = body.set_read_timeout(Some(shared.config.write_timeout));
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    if body.take(length).read_to_end(&mut bytes).is_err() || bytes.len() as u64 != length {
+        return Response::error(400, "invalid", None, "the preview did not all come").closing();
+    }
+    if picture_type(&bytes).is_none() {
+        return Response::error(
+            400,
+            "invalid",
+            Some(Field::Type),
+            "a preview is a PNG or JPEG picture",
+        );
+    }
+    match files::preview(shared, owner, id, bytes) {
+        Ok(()) => Response::new(204, Body::Empty(0)),
+        Err(r) => refused(r),
+    }
+}
+
+/// A PNG's or a JPEG's media type, from its first bytes.
+fn picture_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// `GET /files/{id}`: the file, whole or from a `Range`.
+fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Response, Response> {
+    let record = files::fetch(shared, owner, id).map_err(refused)?;
+    let (start, end) = match head.header("range") {
+        None => (0, record.size),
+        Some(range) => match parse_range(range, record.size) {
+            Some(r) => r,
+            None => {
+                return Err(
+                    Response::error(416, "invalid", None, "that range is not in the file")
+                        .header("Content-Range", format!("bytes */{}", record.size)),
+                );
+            }
+        },
+    };
+    let partial = head.header("range").is_some();
+    let len = end - start;
+    let body = if head.method == "HEAD" {
+        Body::Empty(len)
+    } else {
+        let file = shared.files.bytes(&record).map_err(|e| {
+            tracing::error!(file = %record.id, "a stored file cannot be read: {e}");
+            Response::error(500, "internal", None, "the file cannot be read")
+        })?;
+        Body::File { file, start, len }
+    };
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        utf8_percent_encode(&record.name, NON_ALPHANUMERIC)
+    );
+    let mut response = Response::new(if partial { 206 } else { 200 }, body)
+        .header("Content-Type", record.mime.clone())
+        .header("Content-Disposition", disposition)
+        .header("Accept-Ranges", "bytes")
+        .header("ETag", format!("\"{}\"", record.sha256))
+        .header("Cache-Control", "private, max-age=31536000, immutable");
+    if partial {
+        response = response.header(
+            "Content-Range",
+            format!("bytes {start}-{}/{}", end.saturating_sub(1), record.size),
+        );
+    }
+    Ok(response)
+}
+
+/// `bytes=a-b`, `bytes=a-` or `bytes=-n` as a half-open range within `size`.
+fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = range.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().ok()?;
+            (size.saturating_sub(n), size)
+        }
+        (a, "") => (a.parse().ok()?, size),
+        (a, b) => (
+            a.parse().ok()?,
+            b.parse::<u64>().ok()?.checked_add(1)?.min(size),
+        ),
+    };
+    (start < end || (start == 0 && size == 0)).then_some((start, end))
+}
+
+/// `GET /files/{id}/preview`.
+fn show_preview(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Response, Response> {
+    let record = files::fetch(shared, owner, id).map_err(refused)?;
+    let Some(preview) = record.preview else {
+        return Err(Response::error(
+            404,
+            "file_not_found",
+            None,
+            "this file has no preview",
+        ));
+    };
+    let mime = picture_type(&preview).unwrap_or("application/octet-stream");
+    let body = if head.method == "HEAD" {
+        Body::Empty(preview.len() as u64)
+    } else {
+        Body::Bytes(preview)
+    };
+    Ok(Response::new(200, body).header("Content-Type", mime))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_read_as_http_says_and_refused_outside_the_file() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 10)));
+        assert_eq!(parse_range("bytes=90-", 100), Some((90, 100)));
+        assert_eq!(parse_range("bytes=-10", 100), Some((90, 100)));
+        assert_eq!(parse_range("bytes=95-200", 100), Some((95, 100)));
+        assert_eq!(parse_range("bytes=100-", 100), None);
+        assert_eq!(parse_range("bytes=5-2", 100), None);
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+}

@@ -1,0 +1,356 @@
+//! Sharing files, for every way in: an upload begins with what the file will be (name, type,
+//! size, SHA-256), takes its bytes at any offset it has reached (so a dropped upload resumes),
+//! and ends checked and stored once per content; a line or private message then carries it,
+//! and whoever can read that line may fetch it. Anyone else is told it does not exist.
+//!
+//! The bytes travel over HTTP on the chat's own port (`protocols::http`), never inside a chat
+//! connection: a file never stands between a member and the room's next line.
+
+use std::io::Read;
+
+use chat_core::limits::FILE_NAME_MAX_BYTES;
+use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_core::validate::room_key;
+
+use super::refusal::{Refusal, internal};
+use crate::shared::Shared;
+use crate::store::files::{FileRecord, FileRef, Upload, UploadError, new_id};
+
+/// Largest preview of a picture kept with it.
+pub const PREVIEW_MAX_BYTES: usize = 64 * 1024;
+
+/// What an upload will be, as its uploader announces it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Announced {
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    pub sha256: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// Where an upload is.
+#[derive(Debug)]
+pub(crate) enum Progress {
+    /// It has this many bytes.
+    More(u64),
+    /// Every byte came, checked: the file.
+    Done(Box<FileRecord>),
+}
+
+fn invalid(field: Field, message: &str) -> Refusal {
+    Refusal {
+        field: Some(field),
+        ..Refusal::new(ErrorCode::Invalid, message)
+    }
+}
+
+fn not_found() -> Refusal {
+    Refusal::new(ErrorCode::FileNotFound, "there is no such file")
+}
+
+/// A file's name: not empty, at most 255 bytes, one name (no `/`, `\`, `..`), no control
+/// characters.
+pub(crate) fn check_name(name: &str) -> Result<(), Refusal> {
+    let bad = name.is_empty()
+        || name.len() > FILE_NAME_MAX_BYTES
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control);
+    if bad {
+        return Err(invalid(
+            Field::Name,
+            "a file name: 1 to 255 bytes, no '/', '\\\\', '..' or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Begins an upload for the user `owner` (login key). Refused: a bad name, type or checksum,
+/// a size over the server's limit, or beyond what the account may keep.
+pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upload, Refusal> {
+    check_name(&file.name)?;
+    let mime_ok = file.mime.len() <= 127
+        && file.mime.split_once('/').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && file
+                    .mime
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"/.+-_".contains(&c))
+        });
+    if !mime_ok {
+        return Err(invalid(Field::Type, "a media type such as image/png"));
+    }
+    if file.sha256.len() != 64 || !file.sha256.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(invalid(Field::Sha256, "the SHA-256 of the file, in hex"));
+    }
+    let max = shared.config.max_file_bytes;
+    if file.size > max {
+        return Err(Refusal {
+            field: Some(Field::Size),
+            ..Refusal::new(
+                ErrorCode::FileTooLarge,
+                format!("files may be at most {} MiB", max / (1024 * 1024)),
+            )
+        });
+    }
+    let held: u64 = shared
+        .files
+        .all()
+        .map_err(internal)?
+        .iter()
+        .filter(|f| f.owner == owner)
+        .map(|f| f.size)
+        .chain(
+            shared
+                .files
+                .uploads()
+                .map_err(internal)?
+                .iter()
+                .filter(|u| u.owner == owner)
+                .map(|u| u.size),
+        )
+        .sum();
+    if held + file.size > shared.config.quota_bytes {
+        return Err(Refusal::new(
+            ErrorCode::QuotaExceeded,
+            format!(
+                "your files would take more than {} MiB; delete some first",
+                shared.config.quota_bytes / (1024 * 1024)
+            ),
+        ));
+    }
+    let upload = Upload {
+        id: new_id().map_err(internal)?,
+        owner: owner.to_owned(),
+        name: file.name,
+        mime: file.mime.to_ascii_lowercase(),
+        size: file.size,
+        sha256: file.sha256.to_ascii_lowercase(),
+        width: file.width,
+        height: file.height,
+        preview: None,
+        created_ms: shared.config.clock.now_ms(),
+    };
+    shared.files.begin(&upload).map_err(storage)?;
+    Ok(upload)
+}
+
+/// The user's upload `id`, and how many of its bytes came.
+pub(crate) fn status(shared: &Shared, owner: &str, id: &str) -> Result<(Upload, u64), Refusal> {
+    match shared.files.upload(id).map_err(internal)? {
+        Some((upload, have)) if upload.owner == owner => Ok((upload, have)),
+        _ => Err(not_found()),
+    }
+}
+
+/// Takes `len` bytes of the user's upload `id` from `body`, which start at `offset` (the
+/// bytes it has). The last byte ends it: checked and stored, the file is returned.
+pub(crate) fn append(
+    shared: &Shared,
+    owner: &str,
+    id: &str,
+    offset: u64,
+    body: &mut impl Read,
+    len: u64,
+) -> Result<Progress, Refusal> {
+    let (upload, _) = status(shared, owner, id)?;
+    let have = shared
+        .files
+        .append(&upload, offset, body, len)
+        .map_err(upload_error)?;
+    if have < upload.size {
+        return Ok(Progress::More(have));
+    }
+    let file_id = new_id().map_err(internal)?;
+    let record = shared
+        .files
+        .finish(&upload, &file_id, shared.config.clock.now_ms())
+        .map_err(upload_error)?;
+    tracing::info!(file = %record.id, size = record.size, owner, "file stored");
+    Ok(Progress::Done(Box::new(record)))
+}
+
+/// Keeps the preview of the user's upload `id` (a small picture its client made).
+pub(crate) fn preview(
+    shared: &Shared,
+    owner: &str,
+    id: &str,
+    bytes: Vec<u8>,
+) -> Result<(), Refusal> {
+    if bytes.len() > PREVIEW_MAX_BYTES {
+        return Err(Refusal {
+            field: Some(Field::Size),
+            ..Refusal::new(ErrorCode::FileTooLarge, "a preview may be at most 64 KiB")
+        });
+    }
+    match shared.files.get(id).map_err(internal)? {
+        Some(record) if record.owner == owner => shared
+            .files
+            .change(id, |r| r.preview = Some(bytes))
+            .map_err(internal),
+        _ => Err(not_found()),
+    }
+}
+
+/// File `id`, if the user `key` may fetch it: its uploader, or someone who can read a line or
+/// message that carries it (a member of the room, while the room keeps the line; either user
+/// of a conversation).
+pub(crate) fn fetch(shared: &Shared, key: &str, id: &str) -> Result<FileRecord, Refusal> {
+    let record = shared
+        .files
+        .get(id)
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    if record.owner == key || record.refs.iter().any(|r| sees(shared, key, r)) {
+        return Ok(record);
+    }
+    Err(not_found())
+}
+
+/// Whether the user `key` can read the line or message `reference`.
+fn sees(shared: &Shared, key: &str, reference: &FileRef) -> bool {
+    match reference {
+        FileRef::Line { room, line } => shared.hub.sees_line(key, room, *line),
+        FileRef::Private { a, b, .. } => a == key || b == key,
+    }
+}
+
+/// The files a line will carry, as it shows them: each must be one the sender may fetch.
+pub(crate) fn attach(
+    shared: &Shared,
+    key: &str,
+    ids: &[String],
+) -> Result<Vec<Attachment>, Refusal> {
+    ids.iter()
+        .map(|id| {
+            let record = fetch(shared, key, id).map_err(|r| Refusal {
+                field: Some(Field::Attachments),
+                ..r
+            })?;
+            Ok(Attachment {
+                id: record.id,
+                name: record.name,
+                size: record.size,
+                mime: record.mime,
+                width: record.width,
+                height: record.height,
+                preview: record.preview.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Notes that a room line (`room`: its name) carries these files.
+pub(crate) fn carried_by_line(shared: &Shared, attachments: &[Attachment], room: &str, line: u64) {
+    for a in attachments {
+        let reference = FileRef::Line {
+            room: room_key(room),
+            line,
+        };
+        if let Err(e) = shared.files.add_ref(&a.id, reference) {
+            tracing::error!(file = %a.id, "cannot note where a file is: {e}");
+        }
+    }
+}
+
+/// Notes that a private message between `a` and `b` (login keys) carries these files.
+pub(crate) fn carried_by_private(
+    shared: &Shared,
+    attachments: &[Attachment],
+    a: &str,
+    b: &str,
+    id: u64,
+) {
+    for file in attachments {
+        let reference = FileRef::Private {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            id,
+        };
+        if let Err(e) = shared.files.add_ref(&file.id, reference) {
+            tracing::error!(file = %file.id, "cannot note where a file is: {e}");
+        }
+    }
+}
+
+/// Removes the files nothing carries any more (a room line gone with its history or room, a
+/// conversation's message gone with the oldest) once `file_grace` passed, and uploads left
+/// unfinished that long. Returns how many files went.
+pub(crate) fn sweep(shared: &Shared) -> usize {
+    let now = shared.config.clock.now_ms();
+    let grace = i64::try_from(shared.config.file_grace.as_millis()).unwrap_or(i64::MAX);
+    let Ok(files) = shared.files.all() else {
+        return 0;
+    };
+    let mut removed = 0;
+    for file in files {
+        let alive: Vec<FileRef> = file
+            .refs
+            .iter()
+            .filter(|r| match r {
+                FileRef::Line { room, line } => shared.hub.keeps_line(room, *line),
+                FileRef::Private { a, b, id } => shared
+                    .archive
+                    .private_message(a, b, *id)
+                    .is_ok_and(|m| m.is_some()),
+            })
+            .cloned()
+            .collect();
+        let unused_since = if alive.is_empty() {
+            Some(file.unused_since.unwrap_or(now))
+        } else {
+            None
+        };
+        if unused_since.is_some_and(|since| now - since >= grace) {
+            match shared.files.remove(&file.id) {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::error!(file = %file.id, "cannot remove a file: {e}"),
+            }
+        } else if alive.len() != file.refs.len() || unused_since != file.unused_since {
+            let _ = shared.files.change(&file.id, |r| {
+                r.refs = alive;
+                r.unused_since = unused_since;
+            });
+        }
+    }
+    if let Ok(uploads) = shared.files.uploads() {
+        for upload in uploads.iter().filter(|u| now - u.created_ms >= grace) {
+            let _ = shared.files.drop_upload(&upload.id);
+        }
+    }
+    removed
+}
+
+fn upload_error(e: UploadError) -> Refusal {
+    match e {
+        UploadError::Offset(have) => Refusal::new(
+            ErrorCode::Invalid,
+            format!("the upload has {have} bytes: send from there"),
+        ),
+        UploadError::TooLong => invalid(Field::Size, "more bytes than the file's size"),
+        UploadError::Mismatch("size") => invalid(Field::Size, "the file's size does not match"),
+        UploadError::Mismatch(_) => invalid(
+            Field::Sha256,
+            "the bytes received do not have the announced SHA-256; send the file again",
+        ),
+        UploadError::Store(e) => storage(e),
+    }
+}
+
+/// A store error: a full disk is said so; anything else is the server's failure.
+fn storage(e: crate::error::ServerError) -> Refusal {
+    let full = matches!(&e, crate::error::ServerError::Io(io) if io.raw_os_error() == Some(28))
+        || e.to_string().contains("No space left");
+    if full {
+        tracing::error!("the disk is full: {e}");
+        return Refusal::new(
+            ErrorCode::StorageFull,
+            "the server's disk is full; try again later",
+        );
+    }
+    internal(e)
+}

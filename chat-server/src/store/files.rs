@@ -1,0 +1,503 @@
+//! Shared files on disk: their bytes stored once per content (SHA-256) under the data
+//! directory, what each file is (its record, in sled), and uploads under way.
+//!
+//! Layout: `files/objects/ab/abcdef…` (the SHA-256 in hex: content stored once, whoever shares
+//! it), `files/uploads/<upload id>` (the bytes received so far). Trees: `files` (file id →
+//! [`FileRecord`]), `uploads` (upload id → [`Upload`]).
+//!
+//! Architecture Invariant: a file is acknowledged (its record written) only once its bytes are
+//! checked against the size and SHA-256 the uploader announced, synced to disk and moved to
+//! their object, and the record flushed: a `kill -9` at any moment leaves either no record or a
+//! whole file; an upload cut short is resumed from the bytes on disk.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use ring::digest::{Context, SHA256};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ServerError};
+
+/// Bytes copied at a time, to and from disk.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Where a file is said: what must still exist for someone to see it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FileRef {
+    /// A room line, by the room's key and the line's number.
+    Line { room: String, line: u64 },
+    /// A private message, by its two users' login keys and its number.
+    Private { a: String, b: String, id: u64 },
+}
+
+/// A file, as the chat knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub id: String,
+    /// Its content's SHA-256, in hex: where its bytes are.
+    pub sha256: String,
+    pub size: u64,
+    pub name: String,
+    pub mime: String,
+    /// Who uploaded it (login key).
+    pub owner: String,
+    pub created_ms: i64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// A small preview of a picture, as the uploader's client made it.
+    pub preview: Option<Vec<u8>>,
+    /// The lines and messages that carry it.
+    pub refs: Vec<FileRef>,
+    /// Since when nothing carries it (server time, ms), if so.
+    pub unused_since: Option<i64>,
+}
+
+/// An upload under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub id: String,
+    pub owner: String,
+    pub name: String,
+    pub mime: String,
+    /// Announced size and SHA-256 (hex), checked when the last byte comes.
+    pub size: u64,
+    pub sha256: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub preview: Option<Vec<u8>>,
+    pub created_ms: i64,
+}
+
+/// Why an upload's bytes were not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The bytes go at another offset: the upload has this many.
+    #[error("the upload has {0} bytes: send from there")]
+    Offset(u64),
+    /// More bytes than announced.
+    #[error("more bytes than the announced size")]
+    TooLong,
+    /// The bytes do not make the announced file.
+    #[error("the file's {0} does not match what was announced")]
+    Mismatch(&'static str),
+    #[error(transparent)]
+    Store(#[from] ServerError),
+}
+
+/// The files of one server.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    db: sled::Db,
+    files: sled::Tree,
+    uploads: sled::Tree,
+    root: PathBuf,
+}
+
+fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
+    rmp_serde::to_vec_named(value).map_err(|e| ServerError::CorruptRecord {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(what: &'static str, bytes: &[u8]) -> Result<T> {
+    rmp_serde::from_slice(bytes).map_err(|e| ServerError::CorruptRecord {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// A fresh random id: 128 bits in hex (nobody can guess one).
+pub fn new_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| ServerError::Io(io::Error::other("no randomness")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// Whether `id` could be an id this store made (so it may name a path).
+fn is_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl FileStore {
+    /// The files under `root` (the data directory's `files/`), recorded in `db`.
+    pub(super) fn open(db: &sled::Db, root: &Path) -> Result<Self> {
+        fs::create_dir_all(root.join("objects"))?;
+        fs::create_dir_all(root.join("uploads"))?;
+        let store = FileStore {
+            db: db.clone(),
+            files: db.open_tree("files")?,
+            uploads: db.open_tree("uploads")?,
+            root: root.to_owned(),
+        };
+        let (objects, uploads) = store.tidy()?;
+        if objects + uploads > 0 {
+            tracing::info!(
+                objects,
+                uploads,
+                "removed bytes no record names (a crash left them)"
+            );
+        }
+        Ok(store)
+    }
+
+    /// Removes what a crash can leave behind: an object moved into place whose record was never
+    /// written, and an upload's bytes whose upload was never recorded. Runs only at open, before
+    /// any upload can be between its rename and its record. Returns how many of each it removed.
+    fn tidy(&self) -> Result<(usize, usize)> {
+        let mut named = std::collections::HashSet::new();
+        for item in self.files.iter() {
+            let (_, v) = item?;
+            named.insert(decode::<FileRecord>("file", &v)?.sha256);
+        }
+        let mut objects = 0;
+        for dir in fs::read_dir(self.root.join("objects"))?.flatten() {
+            let Ok(entries) = fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !named.contains(&name) && fs::remove_file(entry.path()).is_ok() {
+                    objects += 1;
+                }
+            }
+        }
+        let mut uploads = 0;
+        for entry in fs::read_dir(self.root.join("uploads"))?.flatten() {
+            let id = entry.file_name().to_string_lossy().into_owned();
+            if !self.uploads.contains_key(&id)? && fs::remove_file(entry.path()).is_ok() {
+                uploads += 1;
+            }
+        }
+        Ok((objects, uploads))
+    }
+
+    fn upload_path(&self, id: &str) -> PathBuf {
+        self.root.join("uploads").join(id)
+    }
+
+    fn object_path(&self, sha256: &str) -> PathBuf {
+        self.root
+            .join("objects")
+            .join(&sha256[..2.min(sha256.len())])
+            .join(sha256)
+    }
+
+    /// Records a new upload (no bytes yet).
+    pub fn begin(&self, upload: &Upload) -> Result<()> {
+        File::create(self.upload_path(&upload.id))?;
+        self.uploads.insert(&upload.id, encode("upload", upload)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// An upload under way, and how many of its bytes are on disk.
+    pub fn upload(&self, id: &str) -> Result<Option<(Upload, u64)>> {
+        if !is_id(id) {
+            return Ok(None);
+        }
+        let Some(bytes) = self.uploads.get(id)? else {
+            return Ok(None);
+        };
+        let upload: Upload = decode("upload", &bytes)?;
+        let have = fs::metadata(self.upload_path(id)).map_or(0, |m| m.len());
+        Ok(Some((upload, have)))
+    }
+
+    /// Every upload under way (for quotas and sweeping).
+    pub fn uploads(&self) -> Result<Vec<Upload>> {
+        let mut out = Vec::new();
+        for item in self.uploads.iter() {
+            let (_, v) = item?;
+            out.push(decode("upload", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Appends `len` bytes of `body` to upload `id`, which must have `offset` bytes now.
+    /// Returns how many it has after; on a read error mid-way, what arrived stays (the client
+    /// resumes from there).
+    pub fn append(
+        &self,
+        upload: &Upload,
+        offset: u64,
+        body: &mut impl Read,
+        len: u64,
+    ) -> std::result::Result<u64, UploadError> {
+        let path = self.upload_path(&upload.id);
+        // No bytes on disk for a recorded upload: a crash came after they were moved to their
+        // object but before the upload was forgotten. Nobody was told it ended, so the uploader
+        // sends it again from 0.
+        let have = fs::metadata(&path).map_or(0, |m| m.len());
+        if offset != have {
+            return Err(UploadError::Offset(have));
+        }
+        if have + len > upload.size {
+            return Err(UploadError::TooLong);
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(ServerError::from)?;
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        let mut left = len;
+        while left > 0 {
+            let want = usize::try_from(left.min(CHUNK_BYTES as u64)).unwrap_or(CHUNK_BYTES);
+            let n = match body.read(&mut buf[..want]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    file.flush().ok();
+                    return Err(UploadError::Store(ServerError::Io(e)));
+                }
+            };
+            file.write_all(&buf[..n]).map_err(ServerError::from)?;
+            left -= n as u64;
+        }
+        file.flush().map_err(ServerError::from)?;
+        Ok(have + len - left)
+    }
+
+    /// Ends upload `id` once every byte came: checks them against the announced size and
+    /// SHA-256, syncs them, moves them to their object (or drops them when the same content is
+    /// stored already), and records the file under `file_id` (flushed). Returns the record.
+    pub fn finish(
+        &self,
+        upload: &Upload,
+        file_id: &str,
+        now_ms: i64,
+    ) -> std::result::Result<FileRecord, UploadError> {
+        let path = self.upload_path(&upload.id);
+        let mut file = File::open(&path).map_err(ServerError::from)?;
+        let mut context = Context::new(&SHA256);
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        let mut size = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(ServerError::from)?;
+            if n == 0 {
+                break;
+            }
+            context.update(&buf[..n]);
+            size += n as u64;
+        }
+        if size != upload.size {
+            return Err(UploadError::Mismatch("size"));
+        }
+        let sha256 = hex::encode(context.finish());
+        if !sha256.eq_ignore_ascii_case(&upload.sha256) {
+            // What came is not what was announced: start again.
+            fs::remove_file(&path).ok();
+            File::create(&path).map_err(ServerError::from)?;
+            return Err(UploadError::Mismatch("SHA-256"));
+        }
+        let object = self.object_path(&sha256);
+        if object.exists() {
+            fs::remove_file(&path).map_err(ServerError::from)?;
+        } else {
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(ServerError::from)?;
+            if let Some(dir) = object.parent() {
+                fs::create_dir_all(dir).map_err(ServerError::from)?;
+            }
+            fs::rename(&path, &object).map_err(ServerError::from)?;
+            if let Some(dir) = object.parent() {
+                sync_dir(dir);
+            }
+        }
+        let record = FileRecord {
+            id: file_id.to_owned(),
+            sha256,
+            size,
+            name: upload.name.clone(),
+            mime: upload.mime.clone(),
+            owner: upload.owner.clone(),
+            created_ms: now_ms,
+            width: upload.width,
+            height: upload.height,
+            preview: upload.preview.clone(),
+            refs: Vec::new(),
+            unused_since: Some(now_ms),
+        };
+        self.files
+            .insert(file_id, encode("file", &record)?)
+            .map_err(ServerError::from)?;
+        self.uploads.remove(&upload.id).map_err(ServerError::from)?;
+        self.db.flush().map_err(ServerError::from)?;
+        Ok(record)
+    }
+
+    /// Forgets an upload and its bytes.
+    pub fn drop_upload(&self, id: &str) -> Result<()> {
+        if is_id(id) {
+            self.uploads.remove(id)?;
+            fs::remove_file(self.upload_path(id)).ok();
+        }
+        Ok(())
+    }
+
+    /// File `id`'s record.
+    pub fn get(&self, id: &str) -> Result<Option<FileRecord>> {
+        if !is_id(id) {
+            return Ok(None);
+        }
+        self.files.get(id)?.map(|v| decode("file", &v)).transpose()
+    }
+
+    /// Every file's record (for quotas and sweeping).
+    pub fn all(&self) -> Result<Vec<FileRecord>> {
+        let mut out = Vec::new();
+        for item in self.files.iter() {
+            let (_, v) = item?;
+            out.push(decode("file", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Notes that `reference` carries file `id`.
+    pub fn add_ref(&self, id: &str, reference: FileRef) -> Result<()> {
+        self.change(id, |record| {
+            if !record.refs.contains(&reference) {
+                record.refs.push(reference);
+            }
+            record.unused_since = None;
+        })
+    }
+
+    /// Changes file `id`'s record, if there is one.
+    pub fn change(&self, id: &str, change: impl FnOnce(&mut FileRecord)) -> Result<()> {
+        if let Some(mut record) = self.get(id)? {
+            change(&mut record);
+            self.files.insert(id, encode("file", &record)?)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets file `id`, and its bytes when no other file has the same content.
+    pub fn remove(&self, id: &str) -> Result<()> {
+        let Some(record) = self.get(id)? else {
+            return Ok(());
+        };
+        self.files.remove(id)?;
+        let shared = self.all()?.iter().any(|f| f.sha256 == record.sha256);
+        if !shared {
+            fs::remove_file(self.object_path(&record.sha256)).ok();
+        }
+        Ok(())
+    }
+
+    /// The bytes of a file, to read.
+    pub fn bytes(&self, record: &FileRecord) -> io::Result<File> {
+        File::open(self.object_path(&record.sha256))
+    }
+
+    /// How many objects (distinct contents) are stored.
+    pub fn objects(&self) -> usize {
+        fs::read_dir(self.root.join("objects"))
+            .map(|dirs| {
+                dirs.flatten()
+                    .filter_map(|d| fs::read_dir(d.path()).ok())
+                    .map(|d| d.count())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+}
+
+/// Syncs a directory, so a rename in it survives a crash (where the system allows).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(id: &str, bytes: &[u8]) -> Upload {
+        Upload {
+            id: id.into(),
+            owner: "ana".into(),
+            name: "notes.txt".into(),
+            mime: "text/plain".into(),
+            size: bytes.len() as u64,
+            sha256: hex::encode(ring::digest::digest(&SHA256, bytes)),
+            width: None,
+            height: None,
+            preview: None,
+            created_ms: 0,
+        }
+    }
+
+    /// What a `kill -9` between two steps of an upload leaves (an object moved into place but
+    /// never recorded, bytes of an upload never recorded) is gone at the next open; a recorded
+    /// file and an upload under way stay whole.
+    #[test]
+    fn what_a_crash_left_between_two_steps_is_removed_at_open_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("files");
+        let kept_id = "0".repeat(32);
+        let going_id = "1".repeat(32);
+        {
+            let db = sled::open(dir.path().join("db")).unwrap();
+            let files = FileStore::open(&db, &root).unwrap();
+            let kept = upload(&new_id().unwrap(), b"kept");
+            files.begin(&kept).unwrap();
+            files.append(&kept, 0, &mut &b"kept"[..], 4).unwrap();
+            files.finish(&kept, &kept_id, 1).unwrap();
+            let going = upload(&going_id, b"half");
+            files.begin(&going).unwrap();
+            files.append(&going, 0, &mut &b"ha"[..], 2).unwrap();
+            // The crash: an object with no record, bytes with no upload.
+            let orphan = root.join("objects").join("ab").join("ab".repeat(32));
+            fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+            fs::write(&orphan, b"orphan").unwrap();
+            fs::write(root.join("uploads").join("2".repeat(32)), b"stray").unwrap();
+            assert_eq!(files.objects(), 2);
+            db.flush().unwrap();
+        }
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &root).unwrap();
+        assert_eq!(files.objects(), 1, "only the recorded file's object stays");
+        let record = files.get(&kept_id).unwrap().unwrap();
+        let mut bytes = Vec::new();
+        files
+            .bytes(&record)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        assert_eq!(bytes, b"kept");
+        let (_, have) = files.upload(&going_id).unwrap().unwrap();
+        assert_eq!(have, 2, "an upload under way keeps its bytes");
+        assert!(!root.join("uploads").join("2".repeat(32)).exists());
+    }
+
+    /// A crash after an upload's bytes became an object but before the upload was forgotten
+    /// leaves a recorded upload with no bytes: it starts again from 0 and ends whole.
+    #[test]
+    fn a_recorded_upload_whose_bytes_are_gone_starts_again_from_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
+        let going = upload(&"3".repeat(32), b"again");
+        files.begin(&going).unwrap();
+        files.append(&going, 0, &mut &b"ag"[..], 2).unwrap();
+        fs::remove_file(files.upload_path(&going.id)).unwrap();
+        assert_eq!(files.upload(&going.id).unwrap().unwrap().1, 0);
+        assert!(matches!(
+            files.append(&going, 2, &mut &b"ain"[..], 3),
+            Err(UploadError::Offset(0))
+        ));
+        assert_eq!(files.append(&going, 0, &mut &b"again"[..], 5).unwrap(), 5);
+        let record = files.finish(&going, &"4".repeat(32), 1).unwrap();
+        assert_eq!(record.size, 5);
+    }
+}

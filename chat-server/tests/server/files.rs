@@ -1,0 +1,447 @@
+//! Shared files over real TCP and TLS on the chat's own port: uploads resumed after a dropped
+//! connection, downloads from a range, byte-for-byte round trips at the edges of a chunk and at
+//! the limit, the same content stored once, who may fetch (the same answer as for no file),
+//! every refusal by its field, files carried by lines and private messages, and removed once
+//! nothing carries them.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use chat_core::protocol::{Attachment, Request, ServerMessage};
+use chat_core::tls::{ClientTls, client_config, server_name};
+use chat_core::transport::Transport;
+use ring::digest::{SHA256, digest};
+
+use super::harness::{Client, TestServer, password};
+
+/// An HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// One HTTP connection to the chat port, plain or TLS.
+struct Http {
+    transport: Transport,
+}
+
+impl Http {
+    fn plain(addr: SocketAddr) -> Self {
+        Http {
+            transport: Transport::plain(TcpStream::connect(addr).unwrap()),
+        }
+    }
+
+    fn tls(addr: SocketAddr) -> Self {
+        let host = format!("127.0.0.1:{}", addr.port());
+        let (config, _) = client_config(&ClientTls::default(), &host).unwrap();
+        let conn = rustls::ClientConnection::new(config, server_name(&host).unwrap()).unwrap();
+        Http {
+            transport: Transport::tls(TcpStream::connect(addr).unwrap(), conn).unwrap(),
+        }
+    }
+
+    fn send(&mut self, head: &str, body: &[u8]) {
+        let mut out = self.transport.writer();
+        let mut bytes = head.as_bytes().to_vec();
+        bytes.extend_from_slice(body);
+        out.write_all(&bytes).unwrap();
+        out.flush().unwrap();
+    }
+
+    fn answer(&mut self) -> Answer {
+        let mut reader = self.transport.reader(None);
+        reader.set_read_timeout(Some(super::harness::WAIT)).unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut response = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(end) = response.parse(&buf).unwrap() {
+                let status = response.code.unwrap();
+                let headers: Vec<(String, String)> = response
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
+                    .collect();
+                let len: usize = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                    .map_or(0, |(_, v)| v.parse().unwrap());
+                let mut body = buf[end..].to_vec();
+                while body.len() < len {
+                    let n = reader.read(&mut chunk).unwrap();
+                    assert!(n > 0, "the body was cut short");
+                    body.extend_from_slice(&chunk[..n]);
+                }
+                return Answer {
+                    status,
+                    headers,
+                    body,
+                };
+            }
+            let n = reader.read(&mut chunk).unwrap();
+            assert!(
+                n > 0,
+                "closed before an answer: {:?}",
+                String::from_utf8_lossy(&buf)
+            );
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    fn request(&mut self, head: &str, body: &[u8]) -> Answer {
+        self.send(head, body);
+        self.answer()
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(digest(&SHA256, bytes))
+}
+
+/// A session token for `login` (registered here first).
+fn token(server: &TestServer, login: &str) -> (Client, String) {
+    let mut c = server.client();
+    c.request(Request::Register(super::harness::registration(login)));
+    match c.request(Request::Login {
+        login: login.into(),
+        password: password(login),
+    }) {
+        ServerMessage::LoggedIn { token, .. } => (c, token.unwrap()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Announces a file; the answer.
+fn begin(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> Answer {
+    http.request(
+        &format!(
+            "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Name: {name}\r\nUpload-Type: application/octet-stream\r\n\
+             Upload-Length: {}\r\nUpload-Sha256: {}\r\nContent-Length: 0\r\n\r\n",
+            bytes.len(),
+            sha256(bytes)
+        ),
+        b"",
+    )
+}
+
+/// Sends `bytes` from `offset` to upload `id`.
+fn patch(http: &mut Http, token: &str, id: &str, offset: usize, bytes: &[u8]) -> Answer {
+    http.request(
+        &format!(
+            "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Offset: {offset}\r\nContent-Length: {}\r\n\r\n",
+            bytes.len()
+        ),
+        bytes,
+    )
+}
+
+/// Uploads a whole file in one go; its id.
+fn upload(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> String {
+    let begun = begin(http, token, name, bytes);
+    let done = if bytes.is_empty() {
+        begun
+    } else {
+        assert_eq!(begun.status, 201, "{:?}", begun.json());
+        let id = begun.json()["upload"].as_str().unwrap().to_owned();
+        patch(http, token, &id, 0, bytes)
+    };
+    assert_eq!(done.status, 201, "{:?}", done.json());
+    done.json()["file"]["id"].as_str().unwrap().to_owned()
+}
+
+fn download(http: &mut Http, token: &str, id: &str, range: Option<&str>) -> Answer {
+    let range = range.map_or_else(String::new, |r| format!("Range: {r}\r\n"));
+    http.request(
+        &format!(
+            "GET /files/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n{range}\r\n"
+        ),
+        b"",
+    )
+}
+
+fn bytes(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[test]
+fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
+    let limit = 300 * 1024;
+    let server = TestServer::start_with(move |c| c.max_file_bytes = limit as u64);
+    let (_c, token) = token(&server, "ana");
+    let mut http = Http::plain(server.addr());
+    for size in [0, 1, 65_535, 65_536, 65_537, limit] {
+        let original = bytes(size);
+        let id = upload(&mut http, &token, &format!("f{size}.bin"), &original);
+        let got = download(&mut http, &token, &id, None);
+        assert_eq!(got.status, 200);
+        assert!(got.body == original, "{size} bytes came back different");
+        assert_eq!(
+            got.header("content-length"),
+            Some(size.to_string().as_str())
+        );
+    }
+    // The limit plus one is refused by its field, before any byte is sent.
+    let over = begin(&mut http, &token, "big.bin", &bytes(limit + 1));
+    assert_eq!(over.status, 413);
+    assert_eq!(over.json()["code"], "file_too_large");
+    assert_eq!(over.json()["field"], "size");
+
+    // The same over TLS, on a TLS server's one port (the chat and files share it).
+    let server = TestServer::start_with(|c| c.tls = chat_server::TlsSetting::SelfSigned);
+    let (conn, _) = super::tls::open(&server, ClientTls::default());
+    conn.send(Request::Register(super::harness::registration("tls")));
+    super::tls::wait_for(&conn, |m| matches!(m, ServerMessage::Registered { .. }));
+    conn.send(Request::Login {
+        login: "tls".into(),
+        password: password("tls"),
+    });
+    let token = match super::tls::wait_for(&conn, |m| matches!(m, ServerMessage::LoggedIn { .. })) {
+        ServerMessage::LoggedIn { token, .. } => token.unwrap(),
+        _ => unreachable!(),
+    };
+    let mut tls = Http::tls(server.addr());
+    let original = bytes(200_000);
+    let id = upload(&mut tls, &token, "over-tls.bin", &original);
+    let got = download(&mut tls, &token, &id, None);
+    assert!(
+        got.body == original,
+        "the file came back different over TLS"
+    );
+}
+
+#[test]
+fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
+    let server = TestServer::start();
+    let (_c, token) = token(&server, "ana");
+    let original = bytes(500_000);
+    let mut http = Http::plain(server.addr());
+    let id = begin(&mut http, &token, "video.bin", &original).json()["upload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A PATCH for the whole file whose connection drops after 200,000 bytes.
+    {
+        let mut cut = Http::plain(server.addr());
+        cut.send(
+            &format!(
+                "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+                 Upload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+                original.len()
+            ),
+            &original[..200_000],
+        );
+        cut.transport.shutdown(std::net::Shutdown::Both);
+    }
+    // The server says how far it got, in time; the rest goes from there.
+    let have = (0..500)
+        .find_map(|_| {
+            let head = http.request(
+                &format!("HEAD /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"),
+                b"",
+            );
+            let have: usize = head.header("upload-offset").unwrap().parse().unwrap();
+            if have == 200_000 {
+                Some(have)
+            } else {
+                std::thread::sleep(Duration::from_millis(10));
+                None
+            }
+        })
+        .expect("the server kept the bytes that came");
+    // Sending from a wrong offset is refused with where to go on from.
+    let wrong = patch(&mut http, &token, &id, 0, &original[..10]);
+    assert_eq!(wrong.status, 409);
+    assert_eq!(wrong.header("upload-offset"), Some("200000"));
+    let done = patch(&mut http, &token, &id, have, &original[have..]);
+    assert_eq!(done.status, 201, "{:?}", done.json());
+    let file = done.json()["file"]["id"].as_str().unwrap().to_owned();
+    // A download resumed from a range.
+    let tail = download(&mut http, &token, &file, Some("bytes=400000-"));
+    assert_eq!(tail.status, 206);
+    assert_eq!(
+        tail.header("content-range"),
+        Some("bytes 400000-499999/500000")
+    );
+    assert!(tail.body == original[400_000..]);
+}
+
+#[test]
+fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
+    let server = TestServer::start_with(|c| {
+        c.max_file_bytes = 100_000;
+        c.quota_bytes = 150_000;
+    });
+    let (_c, token) = token(&server, "ana");
+    let mut http = Http::plain(server.addr());
+    for name in ["a%2Fb", "..", "x%01y", ""] {
+        let answer = begin(&mut http, &token, name, b"hola");
+        assert_eq!(answer.status, 400, "{name}");
+        assert_eq!(answer.json()["field"], "name", "{name}");
+    }
+    // Without a session token: not even asked.
+    let anonymous = http.request(
+        "POST /uploads HTTP/1.1\r\nHost: chat\r\nContent-Length: 0\r\n\r\n",
+        b"",
+    );
+    assert_eq!(anonymous.status, 401);
+    // Bytes that are not the announced file: refused, and nothing stored.
+    let id = begin(&mut http, &token, "x.bin", &bytes(1_000)).json()["upload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut other = bytes(1_000);
+    other[500] ^= 1;
+    let refused = patch(&mut http, &token, &id, 0, &other);
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.json()["field"], "sha256");
+    assert_eq!(server.handle().stored_objects(), 0);
+    // The quota counts what the account keeps.
+    upload(&mut http, &token, "one.bin", &bytes(90_000));
+    let over = begin(&mut http, &token, "two.bin", &bytes(90_000));
+    assert_eq!(over.status, 507);
+    assert_eq!(over.json()["code"], "quota_exceeded");
+}
+
+#[test]
+fn who_may_fetch_is_who_can_read_the_line_and_the_same_content_is_stored_once() {
+    let server = TestServer::start();
+    let (mut ana, ana_token) = token(&server, "ana");
+    let (mut bob, bob_token) = token(&server, "bob");
+    let (mut cai, cai_token) = token(&server, "cai");
+    for c in [&mut ana, &mut bob, &mut cai] {
+        c.settle();
+    }
+    let mut http = Http::plain(server.addr());
+    let photo = bytes(70_000);
+    let id = upload(&mut http, &ana_token, "foto.png", &photo);
+    // The same content under another name: one object on disk.
+    let again = upload(&mut http, &ana_token, "copia.png", &photo);
+    assert_ne!(id, again);
+    assert_eq!(server.handle().stored_objects(), 1);
+    // Before any line carries it, only its uploader may fetch it; to anyone else it is
+    // exactly a file that does not exist.
+    assert_eq!(download(&mut http, &bob_token, &id, None).status, 404);
+    let missing = download(
+        &mut http,
+        &bob_token,
+        "00000000000000000000000000000000",
+        None,
+    );
+    let hidden = download(&mut http, &bob_token, &id, None);
+    assert_eq!((hidden.status, hidden.body), (missing.status, missing.body));
+    // Said in a room: its members may fetch it; someone elsewhere may not.
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    bob.request(Request::EnterRoom {
+        room: "aula".into(),
+    });
+    ana.send(Request::Say {
+        text: "la foto".into(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    let shown = match bob.expect("the line", |m| matches!(m, ServerMessage::Message { .. })) {
+        ServerMessage::Message { attachments, .. } => attachments,
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        shown,
+        [Attachment {
+            id: id.clone(),
+            name: "foto.png".into(),
+            size: 70_000,
+            mime: "application/octet-stream".into(),
+            width: None,
+            height: None,
+            preview: false,
+        }]
+    );
+    assert!(download(&mut http, &bob_token, &id, None).body == photo);
+    assert_eq!(download(&mut http, &cai_token, &id, None).status, 404);
+    // A file nobody may see cannot be attached by someone else.
+    assert_eq!(
+        cai.refused(Request::Say {
+            text: "robada".into(),
+            reply_to: None,
+            attachments: vec![again.clone()],
+        }),
+        chat_core::protocol::ErrorCode::FileNotFound
+    );
+    // In a private message: the two of the conversation.
+    ana.request(Request::Private {
+        to: "cai".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![again.clone()],
+    });
+    cai.expect(
+        "the private file",
+        |m| matches!(m, ServerMessage::Private { attachments, .. } if attachments.len() == 1),
+    );
+    assert!(download(&mut http, &cai_token, &again, None).body == photo);
+    assert_eq!(download(&mut http, &bob_token, &again, None).status, 404);
+    // The history carries the file too.
+    match bob.request(Request::History {
+        room: "aula".into(),
+        before: None,
+    }) {
+        ServerMessage::History { messages, .. } => {
+            assert_eq!(messages.last().unwrap().attachments[0].id, id);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_file_nothing_carries_any_more_goes_after_its_grace() {
+    let server = TestServer::start_with(|c| c.file_grace = Duration::from_secs(3600));
+    let (mut ana, token) = token(&server, "ana");
+    let mut http = Http::plain(server.addr());
+    let never_used = upload(&mut http, &token, "a.bin", &bytes(10));
+    let carried = upload(&mut http, &token, "b.bin", &bytes(20));
+    ana.request(Request::CreateRoom { room: "tmp".into() });
+    ana.send(Request::Say {
+        text: "archivo".into(),
+        reply_to: None,
+        attachments: vec![carried.clone()],
+    });
+    ana.settle();
+    server.advance(Duration::from_secs(3601));
+    assert_eq!(server.handle().sweep_files(), 1, "the one never used went");
+    assert_eq!(download(&mut http, &token, &never_used, None).status, 404);
+    assert!(download(&mut http, &token, &carried, None).status == 200);
+    // The room closes with its lines: its file stays for the grace period, then goes.
+    ana.request(Request::DeleteRoom { room: "tmp".into() });
+    server.handle().sweep_files();
+    assert_eq!(download(&mut http, &token, &carried, None).status, 200);
+    server.advance(Duration::from_secs(3601));
+    assert_eq!(server.handle().sweep_files(), 1);
+    assert_eq!(download(&mut http, &token, &carried, None).status, 404);
+    assert_eq!(server.handle().stored_objects(), 0);
+}
