@@ -102,6 +102,10 @@ pub struct ServerConfig {
     pub quota_bytes: u64,
     /// How long a file nothing carries any more (nor ever did) stays before it is removed.
     pub file_grace: Duration,
+    /// Where links to shared files point for clients that cannot send a header (IRC's), such
+    /// as `https://chat.example.org:7878`; when `None`, the address the client reached the
+    /// server at, on the chat port.
+    pub files_url: Option<String>,
     /// The time the server reads (see `clock`): the real clock; tests drive one ahead.
     pub clock: ServerClock,
 }
@@ -164,6 +168,7 @@ impl ServerConfig {
             max_file_bytes: 25 * 1024 * 1024,
             quota_bytes: 500 * 1024 * 1024,
             file_grace: Duration::from_secs(24 * 3600),
+            files_url: None,
             clock: ServerClock::real(),
         }
     }
@@ -188,6 +193,17 @@ impl ServerConfig {
                 return Err(ServerError::Config(format!(
                     "irc_server_name {name:?}: use a host name (letters, digits, dots and \
                      dashes, at most 63)"
+                )));
+            }
+        }
+        if let Some(url) = &self.files_url {
+            let fits = (url.starts_with("http://") || url.starts_with("https://"))
+                && !url.contains(['?', '#', ' '])
+                && url.chars().all(|c| c.is_ascii_graphic());
+            if !fits {
+                return Err(ServerError::Config(format!(
+                    "files_url {url:?}: an http:// or https:// address, such as \
+                     https://chat.example.org:7878"
                 )));
             }
         }

@@ -18,6 +18,7 @@ use crate::config::ServerConfig;
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::Result;
+use crate::links::FileLinks;
 use crate::store::archive::Archive;
 use crate::store::files::FileStore;
 use crate::store::{AccountStore, MailStore, Store};
@@ -44,6 +45,8 @@ pub(crate) struct Shared {
     pub sessions: Sessions,
     /// Shared files: their records and bytes.
     pub files: FileStore,
+    /// Links to shared files for clients that cannot send a header (IRC's).
+    pub links: Arc<FileLinks>,
     /// The writer of what was said (room history, private messages).
     pub archive: Arc<Archive>,
     pub passwords: PasswordPool,

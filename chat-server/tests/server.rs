@@ -18,6 +18,7 @@ mod server {
     pub mod irc;
     mod irc_actions;
     mod irc_clients;
+    mod irc_files;
     mod irc_queries;
     mod limits;
     mod parity;

@@ -14,10 +14,10 @@ use super::harness::{TestServer, entered, password, registration};
 use super::irc::Irc;
 
 /// Every capability that changes what these tests see.
-const TAGS: &str = "message-tags server-time echo-message draft/message-redaction";
+pub(super) const TAGS: &str = "message-tags server-time echo-message draft/message-redaction";
 
 /// A server with the IRC gateway and `admins`, and its IRC address.
-fn server(admins: &[&str]) -> (TestServer, SocketAddr) {
+pub(super) fn server(admins: &[&str]) -> (TestServer, SocketAddr) {
     let admins: Vec<String> = admins.iter().map(|a| (*a).to_owned()).collect();
     let server = TestServer::start_with(move |c| {
         c.irc_bind = Some("127.0.0.1:0".into());
@@ -29,7 +29,7 @@ fn server(admins: &[&str]) -> (TestServer, SocketAddr) {
 
 /// An account `login` logged in over IRC with `caps` (none: a plain client), in the default
 /// room, its welcome read.
-fn irc_user(server: &TestServer, addr: SocketAddr, login: &str, caps: &str) -> Irc {
+pub(super) fn irc_user(server: &TestServer, addr: SocketAddr, login: &str, caps: &str) -> Irc {
     match server
         .client()
         .request(Request::Register(registration(login)))
@@ -53,7 +53,7 @@ fn irc_user(server: &TestServer, addr: SocketAddr, login: &str, caps: &str) -> I
 }
 
 /// The line `command` from `nick`.
-fn from(c: &mut Irc, nick: &str, command: &str) -> Line {
+pub(super) fn from(c: &mut Irc, nick: &str, command: &str) -> Line {
     c.expect(&format!("{command} from {nick}"), |l| {
         l.command == command
             && l.source

@@ -227,8 +227,16 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
     } else {
         s.caps.with(Caps::SERVER_TIME)
     };
+    let reader = s
+        .peer
+        .file_links()
+        .zip(s.peer.login())
+        .map(|(links, login)| render::Reader {
+            links,
+            key: &login.key,
+        });
     for said in &history[history.len() - take..] {
-        render::privmsg(
+        render::message_with_files(
             &mut out,
             &Text {
                 from: &said.from,
@@ -240,6 +248,9 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
                 batch: batched.then_some("history"),
             },
             caps,
+            None,
+            &said.attachments,
+            reader,
         );
     }
     if batched {

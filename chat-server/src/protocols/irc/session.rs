@@ -9,6 +9,7 @@ use chat_core::protocol::ServerMessage;
 use super::caps::Caps;
 use super::render::{self, mask, numeric, server};
 use crate::delivery::outbox::Frame;
+use crate::links::ReaderLinks;
 use crate::service::conn::Conn;
 
 /// Where SASL authentication is.
@@ -62,6 +63,12 @@ impl DerefMut for IrcSession {
 impl IrcSession {
     /// A connection that has not registered.
     pub fn new(conn: Conn) -> Self {
+        let links = &conn.shared.links;
+        conn.peer.set_file_links(ReaderLinks {
+            links: std::sync::Arc::clone(links),
+            base: links.base_for(conn.peer.local_addr()),
+            clock: conn.shared.config.clock.clone(),
+        });
         IrcSession {
             conn,
             registered: false,

@@ -9,6 +9,7 @@ use chat_core::protocol::{
 };
 
 use super::actions;
+use super::files::{self, Reader};
 use super::lines::{channel, closing, line, mask, numeric, push, server, server_time};
 use super::message::{MsgId, Text, privmsg, privmsg_replying};
 use crate::delivery::event::{Event, Reacted};
@@ -29,24 +30,26 @@ const NAMES_PER_LINE: usize = 290;
 pub fn names_recipient(message: &ServerMessage) -> bool {
     !matches!(
         message,
-        ServerMessage::Message { .. }
-            | ServerMessage::Joined {
+        // A line's files are linked for each reader.
+        ServerMessage::Message { attachments, .. } if attachments.is_empty())
+        && !matches!(
+            message,
+            ServerMessage::Joined {
                 presence: Presence::Online,
                 ..
-            }
-            | ServerMessage::Left { .. }
-            | ServerMessage::Rooms { .. }
-            | ServerMessage::Reactions {
-                target: Target::Room(_),
-                ..
-            }
-            | ServerMessage::Edited {
-                target: Target::Room(_),
-                ..
-            }
-            | ServerMessage::Moderated { .. }
-            | ServerMessage::Topic { .. }
-    )
+            } | ServerMessage::Left { .. }
+                | ServerMessage::Rooms { .. }
+                | ServerMessage::Reactions {
+                    target: Target::Room(_),
+                    ..
+                }
+                | ServerMessage::Edited {
+                    target: Target::Room(_),
+                    ..
+                }
+                | ServerMessage::Moderated { .. }
+                | ServerMessage::Topic { .. }
+        )
 }
 
 /// How an event shows on IRC beyond its message.
@@ -69,6 +72,8 @@ pub struct Style<'a> {
     pub reacted: &'a [Reacted],
     /// A `moderated` removal of a member who was in the room: a `KICK`.
     pub in_room: bool,
+    /// Who reads the links to the files a message carries.
+    pub reader: Option<Reader<'a>>,
 }
 
 impl<'a> Style<'a> {
@@ -83,6 +88,7 @@ impl<'a> Style<'a> {
             author: event.author(),
             reacted: event.reactions_changed(),
             in_room: event.was_in_room(),
+            reader: None,
         }
     }
 }
@@ -203,7 +209,7 @@ pub fn write_event(
             text,
             id,
             reply_to,
-            ..
+            attachments,
         } => {
             let t = Text {
                 from,
@@ -214,9 +220,11 @@ pub fn write_event(
                 notice: style.notice,
                 batch: None,
             };
-            match reply_to {
-                None => privmsg(&mut out, &t, caps),
-                Some(to) => privmsg_replying(&mut out, &t, caps, MsgId::Room(to.line)),
+            let reply = reply_to.as_ref().map(|to| MsgId::Room(to.line));
+            match (reply, attachments.is_empty()) {
+                (None, true) => privmsg(&mut out, &t, caps),
+                (Some(to), true) => privmsg_replying(&mut out, &t, caps, to),
+                (_, false) => files::message(&mut out, &t, caps, reply, attachments, style.reader),
             }
         }
         ServerMessage::Joined {
@@ -251,7 +259,7 @@ pub fn write_event(
             stored,
             id,
             reply_to,
-            ..
+            attachments,
         } => {
             let text = if *stored && !caps.tagged() {
                 format!("[{}] {text}", &server_time(time)[..16].replace('T', " "))
@@ -267,10 +275,8 @@ pub fn write_event(
                 notice: style.notice,
                 batch: None,
             };
-            match reply_to {
-                None => privmsg(&mut out, &t, caps),
-                Some(to) => privmsg_replying(&mut out, &t, caps, MsgId::Private(to.line)),
-            }
+            let reply = reply_to.as_ref().map(|to| MsgId::Private(to.line));
+            files::message(&mut out, &t, caps, reply, attachments, style.reader);
         }
         ServerMessage::PrivateDropped { count } => {
             let text = format!(
@@ -425,8 +431,16 @@ impl Render for IrcRender {
         if names_recipient(event.message()) {
             // Only lines written for one recipient show an away message (a `joined` of someone
             // away); the shared ways of writing an event never do.
+            let reader = peer
+                .file_links()
+                .zip(peer.login())
+                .map(|(links, login)| Reader {
+                    links,
+                    key: &login.key,
+                });
             let style = Style {
                 away: event.away_message(),
+                reader,
                 ..Style::of(event)
             };
             return write_event(event.message(), event.time(), caps, peer.name(), style);
