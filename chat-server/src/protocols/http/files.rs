@@ -2,8 +2,9 @@
 //! (`POST /uploads` announces the file, `PATCH /uploads/{id}` sends bytes from an offset, `HEAD
 //! /uploads/{id}` says how many came), downloads with ranges (`GET /files/{id}`), and pictures'
 //! previews (`PUT`/`GET /files/{id}/preview`). Every request carries the session token of a
-//! logged-in account (`Authorization: Bearer …`); a file the account may not fetch is answered
-//! exactly as one that does not exist.
+//! logged-in account (`Authorization: Bearer …`), or is a download by a signed link made for one
+//! reader (`links`: IRC clients cannot send a header); a file the account or reader may not
+//! fetch is answered exactly as one that does not exist.
 
 use std::io::Read;
 
