@@ -30,8 +30,8 @@ pub enum TextAt {
 pub enum Incoming {
     /// A `message` event (or a channel `PRIVMSG`), by where its text is.
     Message(TextAt),
-    /// Any other frame, decoded in full.
-    Frame(ServerFrame),
+    /// Any other frame, decoded in full (boxed: a frame is far larger than the other variants).
+    Frame(Box<ServerFrame>),
     /// Any other IRC line, parsed in full (see [`crate::irc`]).
     Line(Box<Line>),
 }
@@ -67,9 +67,9 @@ impl Inbox {
             Some(text) => self.items.push(Incoming::Message(TextAt::Chunk(
                 body.start + text.start..body.start + text.end,
             ))),
-            None => self.items.push(Incoming::Frame(
+            None => self.items.push(Incoming::Frame(Box::new(
                 decode::<ServerFrame>(bytes).map_err(|e| e.to_string())?,
-            )),
+            ))),
         }
         Ok(())
     }
@@ -83,9 +83,9 @@ impl Inbox {
                 let at = TextAt::Copied(start..self.copied.len());
                 self.items.push(Incoming::Message(at));
             }
-            None => self.items.push(Incoming::Frame(
+            None => self.items.push(Incoming::Frame(Box::new(
                 decode::<ServerFrame>(body).map_err(|e| e.to_string())?,
-            )),
+            ))),
         }
         Ok(())
     }

@@ -297,7 +297,7 @@ impl Net {
                         let text = Inbox::text(copied, &self.scratch, &text);
                         handler.on_message(&mut self.conns, client, text, at);
                     }
-                    Incoming::Frame(frame) => handler.on_frame(&mut self.conns, client, frame, at),
+                    Incoming::Frame(frame) => handler.on_frame(&mut self.conns, client, *frame, at),
                     Incoming::Line(line) => hand_line(handler, &mut self.conns, client, line, at),
                 }
             }

@@ -78,6 +78,9 @@ pub const REACTORS_LISTED: usize = 20;
 /// A report's reason: characters.
 pub const REASON_MAX_CHARS: usize = 500;
 
+/// A room's topic: characters.
+pub const TOPIC_MAX_CHARS: usize = 300;
+
 /// Longest a room's creator may mute a member, or slow a room, in seconds (a week).
 pub const MODERATION_MAX_SECONDS: u32 = 7 * 24 * 3600;
 

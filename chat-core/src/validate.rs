@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::limits::{
     AGE_MAX_YEARS, AGE_MIN_YEARS, LOGIN_MAX_CHARS, LOGIN_MIN_CHARS, NAME_MAX_CHARS,
     PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_MAX_CHARS, ROOM_MIN_CHARS, TEXT_MAX_CHARS,
+    TOPIC_MAX_CHARS,
 };
 use crate::protocol::{Field, Registration};
 
@@ -161,6 +162,23 @@ pub fn text(text: &str) -> Result<()> {
     }
     if text.chars().any(|c| c.is_control() && c != '\t') {
         return Err(invalid(Field::Text, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// A room's topic: at most 300 characters, on one line (empty: no topic).
+pub fn topic(topic: &str) -> Result<()> {
+    if topic.chars().count() > TOPIC_MAX_CHARS {
+        return Err(invalid(
+            Field::Topic,
+            format!("must be at most {TOPIC_MAX_CHARS} characters long"),
+        ));
+    }
+    if topic.chars().any(char::is_control) {
+        return Err(invalid(
+            Field::Topic,
+            "must be one line, without control characters",
+        ));
     }
     Ok(())
 }

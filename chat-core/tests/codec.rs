@@ -41,6 +41,9 @@ fn mod_action() -> impl Strategy<Value = ModAction> {
         ModAction::Unmute,
         ModAction::Remove,
         ModAction::Slow,
+        ModAction::Readmit,
+        ModAction::Voice,
+        ModAction::Devoice,
     ])
 }
 
@@ -101,6 +104,7 @@ fn line_request() -> impl Strategy<Value = Request> {
                 reason,
             }
         }),
+        (text(), text()).prop_map(|(room, topic)| Request::SetTopic { room, topic }),
     ]
 }
 
@@ -282,10 +286,17 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         )
             .prop_map(|(room, creator, members, away, history, more_history)| {
                 ServerMessage::Entered {
+                    member_count: members.len() as u32,
+                    admins: away.clone(),
+                    voiced: members.clone(),
+                    members,
+                    topic: creator.clone().map(|by| RoomTopic {
+                        text: room.clone(),
+                        by,
+                        time: 1,
+                    }),
                     room,
                     creator,
-                    member_count: members.len() as u32,
-                    members,
                     away,
                     history,
                     more_history,
@@ -462,6 +473,11 @@ fn line_message() -> impl Strategy<Value = ServerMessage> {
             }),
         (target(), any::<u64>())
             .prop_map(|(target, line)| ServerMessage::Reported { target, line }),
+        (text(), text(), text()).prop_map(|(room, topic, by)| ServerMessage::Topic {
+            room,
+            topic,
+            by
+        }),
         (
             text(),
             target(),

@@ -105,6 +105,10 @@ pub struct ServerConfig {
     /// The web client's bundle (a directory with its `index.html`), served on the chat port;
     /// none when `None`.
     pub web_dir: Option<std::path::PathBuf>,
+    /// Where links to shared files point for clients that cannot send a header (IRC's), such
+    /// as `https://chat.example.org:7878`; when `None`, the address the client reached the
+    /// server at, on the chat port.
+    pub files_url: Option<String>,
     /// The time the server reads (see `clock`): the real clock; tests drive one ahead.
     pub clock: ServerClock,
 }
@@ -168,6 +172,7 @@ impl ServerConfig {
             quota_bytes: 500 * 1024 * 1024,
             file_grace: Duration::from_secs(24 * 3600),
             web_dir: None,
+            files_url: None,
             clock: ServerClock::real(),
         }
     }
@@ -192,6 +197,17 @@ impl ServerConfig {
                 return Err(ServerError::Config(format!(
                     "irc_server_name {name:?}: use a host name (letters, digits, dots and \
                      dashes, at most 63)"
+                )));
+            }
+        }
+        if let Some(url) = &self.files_url {
+            let fits = (url.starts_with("http://") || url.starts_with("https://"))
+                && !url.contains(['?', '#', ' '])
+                && url.chars().all(|c| c.is_ascii_graphic());
+            if !fits {
+                return Err(ServerError::Config(format!(
+                    "files_url {url:?}: an http:// or https:// address, such as \
+                     https://chat.example.org:7878"
                 )));
             }
         }

@@ -10,7 +10,8 @@
 //! - `shared` — the state every thread holds;
 //! - `chat` — the rooms, who is where, what is said; `delivery` — events on their way to
 //!   clients (peers, outboxes, the writer pool); `accounts` and `store` — who may log in and
-//!   what is kept on disk.
+//!   what is kept on disk; `links` — signed links to shared files, for clients that cannot
+//!   send a header.
 //!
 //! Architecture Invariant: plain threads and `std::net` sockets, no async runtime; no lock is
 //! held across socket I/O or a disk flush; a module never imports one that imports it back.
@@ -24,6 +25,7 @@ pub mod config;
 mod connection;
 mod delivery;
 pub mod error;
+mod links;
 mod protocols;
 mod server;
 mod service;

@@ -27,6 +27,7 @@ use crate::connection::{Handoff, NoHandoff, Protocol, Security};
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::{Result, ServerError};
+use crate::links::FileLinks;
 use crate::protocols::http::Http;
 use crate::protocols::irc::IrcSession;
 use crate::protocols::native::Session;
@@ -197,6 +198,12 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             1.0 / config.registration_refill.as_secs_f64().max(0.001),
         ),
         counts: Default::default(),
+        links: Arc::new(FileLinks::new(
+            &files.link_key()?,
+            config.files_url.clone(),
+            addr.port(),
+            tls.is_some(),
+        )),
         files,
         web,
         config,

@@ -18,6 +18,7 @@ use crate::config::ServerConfig;
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriterPool;
 use crate::error::Result;
+use crate::links::FileLinks;
 use crate::store::archive::Archive;
 use crate::store::files::FileStore;
 use crate::store::{AccountStore, MailStore, Store};
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub files: FileStore,
     /// The web client's files, when the server serves it.
     pub web: Option<crate::protocols::http::web::WebBundle>,
+    /// Links to shared files for clients that cannot send a header (IRC's).
+    pub links: Arc<FileLinks>,
     /// The writer of what was said (room history, private messages).
     pub archive: Arc<Archive>,
     pub passwords: PasswordPool,

@@ -16,7 +16,9 @@ mod server {
     mod fit;
     mod ii;
     pub mod irc;
+    mod irc_actions;
     mod irc_clients;
+    mod irc_files;
     mod irc_queries;
     mod limits;
     mod parity;

@@ -203,7 +203,8 @@ class ChatServerController(BaseServerController, DirectoryBasedController):
     isupport = {
         "CASEMAPPING": "ascii",
         "CHANTYPES": "#",
-        "PREFIX": "",
+        "PREFIX": "(ov)@+",
+        "CHANMODES": "bq,,,mnt",
         "UTF8ONLY": None,
     }
 

@@ -222,6 +222,8 @@ pub enum Field {
     Seconds,
     /// A report's reason.
     Reason,
+    /// A room's topic.
+    Topic,
     /// Files a line carries.
     Attachments,
     /// A file's name.
@@ -239,7 +241,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 29] = [
+    pub const ALL: [Field; 30] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -264,6 +266,7 @@ impl Field {
         Field::Action,
         Field::Seconds,
         Field::Reason,
+        Field::Topic,
         Field::Attachments,
         Field::Name,
         Field::Size,
@@ -298,6 +301,7 @@ impl Field {
             Field::Action => "action",
             Field::Seconds => "seconds",
             Field::Reason => "reason",
+            Field::Topic => "topic",
             Field::Attachments => "attachments",
             Field::Name => "name",
             Field::Size => "size",
@@ -335,6 +339,7 @@ impl fmt::Display for Field {
             Field::Action => "action",
             Field::Seconds => "duration",
             Field::Reason => "reason",
+            Field::Topic => "topic",
             Field::Attachments => "files",
             Field::Name => "file name",
             Field::Size => "file size",

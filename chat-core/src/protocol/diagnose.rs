@@ -45,7 +45,7 @@ enum Kind {
 
 /// Every key a request may carry besides `id` and `type`, with what it must hold. A key the
 /// protocol defines keeps its type whatever the request's `type`, as the strict decoder requires.
-const KEYS: [(&str, Kind, Field); 25] = [
+const KEYS: [(&str, Kind, Field); 26] = [
     ("version", Kind::WholeNumber, Field::Version),
     ("client", Kind::Text, Field::Client),
     ("first_names", Kind::Text, Field::FirstNames),
@@ -70,15 +70,19 @@ const KEYS: [(&str, Kind, Field); 25] = [
     ("action", Kind::Action, Field::Action),
     ("seconds", Kind::WholeNumber, Field::Seconds),
     ("reason", Kind::Text, Field::Reason),
+    ("topic", Kind::Text, Field::Topic),
     ("attachments", Kind::Ids, Field::Attachments),
 ];
 
 /// The moderation actions a request may name.
-const MOD_ACTIONS: [ModAction; 4] = [
+const MOD_ACTIONS: [ModAction; 7] = [
     ModAction::Mute,
     ModAction::Unmute,
     ModAction::Remove,
     ModAction::Slow,
+    ModAction::Readmit,
+    ModAction::Voice,
+    ModAction::Devoice,
 ];
 
 /// Longest piece of a peer's text quoted back in a message.

@@ -92,6 +92,12 @@ pub enum ModAction {
     Remove,
     /// Each member may say one line per `seconds` (0: slow mode off).
     Slow,
+    /// A removed member may come back.
+    Readmit,
+    /// The member is not slowed by slow mode.
+    Voice,
+    /// The member is slowed by slow mode like the others again.
+    Devoice,
     /// An action this build does not know.
     #[serde(other)]
     Unknown,
@@ -105,9 +111,23 @@ impl ModAction {
             ModAction::Unmute => "unmute",
             ModAction::Remove => "remove",
             ModAction::Slow => "slow",
+            ModAction::Readmit => "readmit",
+            ModAction::Voice => "voice",
+            ModAction::Devoice => "devoice",
             ModAction::Unknown => "unknown",
         }
     }
+}
+
+/// A room's topic, as its creator (or an administrator) set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomTopic {
+    /// The topic.
+    pub text: String,
+    /// Who set it.
+    pub by: String,
+    /// When (server time, ms).
+    pub time: i64,
 }
 
 /// How far a private message went.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
-use super::line::{Attachment, Marker, ModAction, Quote, Reaction, Receipt, Target};
+use super::line::{Attachment, Marker, ModAction, Quote, Reaction, Receipt, RoomTopic, Target};
 
 /// A frame from the server: a reply (with `re`) or an event (without).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +69,16 @@ pub enum ServerMessage {
         /// Logins of the members of `members` who are away.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         away: Vec<String>,
+        /// Logins of the members who are the server's administrators (they keep order in
+        /// every room, as the creator does in its own).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        admins: Vec<String>,
+        /// Logins of the members who are voiced: not slowed by slow mode.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        voiced: Vec<String>,
+        /// The room's topic, when its creator set one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<RoomTopic>,
         /// The newest lines said in the room, oldest first: as many as fit in this frame.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         history: Vec<Said>,
@@ -306,7 +316,7 @@ pub enum ServerMessage {
         room: String,
         /// What was done.
         action: ModAction,
-        /// To whom (mute, unmute, remove).
+        /// To whom (mute, unmute, remove, readmit, voice, devoice).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         login: Option<String>,
         /// Until when the member is muted (server time, ms).
@@ -316,6 +326,15 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seconds: Option<u32>,
         /// Who did it.
+        by: String,
+    },
+    /// Event to a room's members, and the reply to `set_topic`: the room's topic changed.
+    Topic {
+        /// The room.
+        room: String,
+        /// The topic now (empty: there is none).
+        topic: String,
+        /// Who set it.
         by: String,
     },
     /// Reply to `report`: the administrators were told.

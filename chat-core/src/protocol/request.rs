@@ -61,12 +61,13 @@ pub(crate) enum RequestKind {
     ReadMarkers,
     Moderate,
     Report,
+    SetTopic,
 }
 
 impl RequestKind {
     /// Every kind, with its name on the wire and the keys it must carry (besides `id`, `type`).
     /// `a|b`: one of the two (a request about a line names `room` or `with`).
-    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 28] = [
+    pub(crate) const ALL: [(RequestKind, &'static str, &'static [&'static str]); 29] = [
         (RequestKind::Hello, "hello", &["version", "client"]),
         (RequestKind::Clock, "clock", &[]),
         (
@@ -110,6 +111,7 @@ impl RequestKind {
         (RequestKind::ReadMarkers, "read_markers", &[]),
         (RequestKind::Moderate, "moderate", &["room", "action"]),
         (RequestKind::Report, "report", &["room|with", "line"]),
+        (RequestKind::SetTopic, "set_topic", &["room", "topic"]),
     ];
 }
 
@@ -145,6 +147,7 @@ struct WireRequest {
     action: Option<ModAction>,
     seconds: Option<u32>,
     reason: Option<String>,
+    topic: Option<String>,
     attachments: Option<Vec<String>>,
 }
 
@@ -272,6 +275,10 @@ impl WireRequest {
                 line: need(self.line, "line")?,
                 reason: self.reason,
                 target: Self::target(self.room, self.with)?,
+            },
+            RequestKind::SetTopic => Request::SetTopic {
+                room: need(self.room, "room")?,
+                topic: need(self.topic, "topic")?,
             },
         };
         Ok(ClientFrame {
@@ -465,7 +472,7 @@ pub enum Request {
         room: String,
         /// What to do.
         action: ModAction,
-        /// The member it is done to (mute, unmute, remove).
+        /// The member it is done to (mute, unmute, remove, readmit, voice, devoice).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         login: Option<String>,
         /// For how long (mute), or one line per how long (slow; 0 turns slow mode off).
@@ -482,6 +489,14 @@ pub enum Request {
         /// Why, for the administrators.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+    },
+    /// Sets the topic of a room you keep order in (its creator, or an administrator). Reply:
+    /// [`super::ServerMessage::Topic`], which its members get too.
+    SetTopic {
+        /// The room.
+        room: String,
+        /// The topic (empty: none).
+        topic: String,
     },
 }
 

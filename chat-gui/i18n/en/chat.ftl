@@ -256,6 +256,7 @@ field-name = File name
 field-size = File size
 field-sha256 = File checksum
 field-type = File type
+field-topic = Topic
 field-unknown = Field
 field-rule-names = 1 to { $max } characters with at least one letter, no spaces at either end
 field-rule-login = { $min } to { $max } characters: letters a–z, digits, '.', '_' or '-'
@@ -271,13 +272,14 @@ field-rule-token = a session this server gave; sign in with your password
 field-rule-position = a whole number, 0 or more
 field-rule-all = yes or no
 field-rule-emoji = one emoji
-field-rule-action = mute, unmute, remove or slow
+field-rule-action = mute, unmute, remove, readmit, voice, devoice or slow
 field-rule-reason = at most { $max } characters, on one line
 field-rule-attachments = at most { $max } files you shared or can see
 field-rule-file-name = 1 to 255 bytes, no '/', '\' or '..'
 field-rule-size = no larger than the server takes
 field-rule-sha256 = the file's SHA-256, in hexadecimal
 field-rule-type = a media type such as image/png
+field-rule-topic = at most { $max } characters, on one line
 field-rule-unknown = a value the server accepts
 
 ## Genders.

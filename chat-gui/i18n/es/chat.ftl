@@ -260,6 +260,7 @@ field-name = Nombre del archivo
 field-size = Tamaño del archivo
 field-sha256 = Suma de comprobación del archivo
 field-type = Tipo de archivo
+field-topic = Tema
 field-unknown = Campo
 field-rule-names = de 1 a { $max } caracteres con al menos una letra, sin espacios en los extremos
 field-rule-login = de { $min } a { $max } caracteres: letras a–z sin tildes, dígitos, '.', '_' o '-'
@@ -275,13 +276,14 @@ field-rule-token = una sesión dada por este servidor; entre con su contraseña
 field-rule-position = un número entero, 0 o más
 field-rule-all = sí o no
 field-rule-emoji = un emoticono
-field-rule-action = silenciar, quitar el silencio, sacar o modo lento
+field-rule-action = silenciar, quitar el silencio, sacar, readmitir, dar voz, quitar la voz o modo lento
 field-rule-reason = como máximo { $max } caracteres, en una línea
 field-rule-attachments = como máximo { $max } archivos que compartió o puede ver
 field-rule-file-name = de 1 a 255 bytes, sin '/', '\' ni '..'
 field-rule-size = no más grande de lo que acepta el servidor
 field-rule-sha256 = el SHA-256 del archivo, en hexadecimal
 field-rule-type = un tipo de medio como image/png
+field-rule-topic = como máximo { $max } caracteres, en una línea
 field-rule-unknown = un valor que el servidor acepte
 
 ## Géneros.

@@ -260,6 +260,7 @@ field-name = Nome do arquivo
 field-size = Tamanho do arquivo
 field-sha256 = Soma de verificação do arquivo
 field-type = Tipo de arquivo
+field-topic = Tópico
 field-unknown = Campo
 field-rule-names = de 1 a { $max } caracteres com pelo menos uma letra, sem espaços nas pontas
 field-rule-login = de { $min } a { $max } caracteres: letras a–z sem acento, dígitos, '.', '_' ou '-'
@@ -275,13 +276,14 @@ field-rule-token = uma sessão dada por este servidor; entre com a sua senha
 field-rule-position = um número inteiro, 0 ou mais
 field-rule-all = sim ou não
 field-rule-emoji = um emoji
-field-rule-action = silenciar, tirar o silêncio, remover ou modo lento
+field-rule-action = silenciar, tirar o silêncio, remover, readmitir, dar voz, tirar a voz ou modo lento
 field-rule-reason = no máximo { $max } caracteres, em uma linha
 field-rule-attachments = no máximo { $max } arquivos que você compartilhou ou pode ver
 field-rule-file-name = de 1 a 255 bytes, sem '/', '\' nem '..'
 field-rule-size = não maior do que o servidor aceita
 field-rule-sha256 = o SHA-256 do arquivo, em hexadecimal
 field-rule-type = um tipo de mídia como image/png
+field-rule-topic = no máximo { $max } caracteres, em uma linha
 field-rule-unknown = um valor que o servidor aceite
 
 ## Gêneros.

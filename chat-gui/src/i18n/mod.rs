@@ -293,7 +293,7 @@ impl Texts {
 pub const ERROR_CODES: [ErrorCode; 30] = ErrorCode::ALL;
 
 /// Every field a refusal can name; see [`ERROR_CODES`].
-pub const FIELDS: [Field; 29] = Field::ALL;
+pub const FIELDS: [Field; 30] = Field::ALL;
 
 /// Every presence; see [`ERROR_CODES`].
 pub const PRESENCES: [Presence; 4] = [
@@ -384,6 +384,7 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         Field::Size => 26,
         Field::Sha256 => 27,
         Field::Type => 28,
+        Field::Topic => 29,
         Field::Unknown => usize::MAX,
     };
     let reason = match reason {

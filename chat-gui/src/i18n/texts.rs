@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chat_core::limits::{
     AGE_MAX_YEARS, AGE_MIN_YEARS, ATTACHMENTS_PER_LINE, CLIENT_NAME_MAX_BYTES, LOGIN_MAX_CHARS,
     LOGIN_MIN_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, REASON_MAX_CHARS,
-    ROOM_MAX_CHARS, ROOM_MIN_CHARS, TEXT_MAX_CHARS,
+    ROOM_MAX_CHARS, ROOM_MIN_CHARS, TEXT_MAX_CHARS, TOPIC_MAX_CHARS,
 };
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Gender, Presence};
 use chat_model::commands::Cmd;
@@ -279,7 +279,7 @@ fn message_id(field: &str) -> String {
 }
 
 /// Every field rule's message and its values.
-const FIELD_RULES: [(&str, &[(&str, u64)]); 22] = [
+const FIELD_RULES: [(&str, &[(&str, u64)]); 23] = [
     ("field-rule-names", &[("max", NAME_MAX_CHARS as u64)]),
     (
         "field-rule-login",
@@ -335,6 +335,7 @@ const FIELD_RULES: [(&str, &[(&str, u64)]); 22] = [
     ("field-rule-size", &[]),
     ("field-rule-sha256", &[]),
     ("field-rule-type", &[]),
+    ("field-rule-topic", &[("max", TOPIC_MAX_CHARS as u64)]),
 ];
 
 fn error_id(code: ErrorCode) -> &'static str {
@@ -404,6 +405,7 @@ fn field_id(field: Field) -> &'static str {
         Field::Size => "field-size",
         Field::Sha256 => "field-sha256",
         Field::Type => "field-type",
+        Field::Topic => "field-topic",
         Field::Unknown => "field-unknown",
     }
 }
@@ -433,6 +435,7 @@ fn field_rule_index(field: Field) -> usize {
         Field::Size => 19,
         Field::Sha256 => 20,
         Field::Type => 21,
+        Field::Topic => 22,
     }
 }
 

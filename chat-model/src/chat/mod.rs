@@ -22,7 +22,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 
-use chat_core::protocol::{RoomInfo, ServerMessage, Target, UserInfo};
+use chat_core::protocol::{RoomInfo, RoomTopic, ServerMessage, Target, UserInfo};
 use chat_core::validate::{login_key, room_key};
 
 use crate::history::{Closure, Earlier, History, Line, LineKind};
@@ -42,6 +42,12 @@ pub struct CurrentRoom {
     pub members: Vec<String>,
     /// How many members it has.
     pub member_count: u32,
+    /// The members who are the server's administrators (they keep order here too).
+    pub admins: Vec<String>,
+    /// The members voiced (not slowed by slow mode).
+    pub voiced: Vec<String>,
+    /// Its topic, when its creator (or an administrator) set one.
+    pub topic: Option<RoomTopic>,
 }
 
 /// Whether a conversation's kept messages were asked of the server.
@@ -247,6 +253,9 @@ impl Chat {
                 members,
                 member_count,
                 away,
+                admins,
+                voiced,
+                topic,
                 history,
                 more_history,
             } => {
@@ -255,6 +264,9 @@ impl Chat {
                     creator: creator.clone(),
                     members: members.clone(),
                     member_count: *member_count,
+                    admins: admins.clone(),
+                    voiced: voiced.clone(),
+                    topic: topic.clone(),
                 };
                 self.entered(time_ms, entered, away, history, *more_history);
             }
@@ -343,6 +355,7 @@ impl Chat {
             M::Receipt { with, line, state } => self.receipt(with, *line, *state),
             M::ReadMarkers { markers } => self.read_markers(markers),
             M::Moderated { .. } => self.moderated(message),
+            M::Topic { room, topic, by } => self.topic_set(time_ms, room, topic, by),
             M::Report { .. } => self.report_received(time_ms, message),
             // The answer to `report`, routed by the `Client` to its request.
             M::Reported { .. } => {}

@@ -1,7 +1,7 @@
 //! The rooms family of server messages: entering a room (with its latest lines), pages of a
 //! room's earlier lines, the room list, members joining and leaving, rooms closing or deleted.
 
-use chat_core::protocol::{Presence, RoomClosedReason, RoomInfo, Said};
+use chat_core::protocol::{Presence, RoomClosedReason, RoomInfo, RoomTopic, Said};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Chat, CurrentRoom};
@@ -9,6 +9,21 @@ use crate::history::{Closure, Delivery, Earlier, History, Line, LineKind};
 
 impl Chat {
     /// `entered`: the user is now in `room`, with its newest lines (`history`).
+    /// `topic`: the room's topic changed (empty: cleared).
+    pub(super) fn topic_set(&mut self, time_ms: i64, room: &str, topic: &str, by: &str) {
+        if let Some(current) = self
+            .room
+            .as_mut()
+            .filter(|r| room_key(&r.name) == room_key(room))
+        {
+            current.topic = (!topic.is_empty()).then(|| RoomTopic {
+                text: topic.to_owned(),
+                by: by.to_owned(),
+                time: time_ms,
+            });
+        }
+    }
+
     pub(super) fn entered(
         &mut self,
         time_ms: i64,
@@ -202,4 +217,66 @@ pub(super) fn room_line(said: &Said, me: &str) -> Line {
 fn member_position(members: &[String], login: &str) -> Result<usize, usize> {
     let key = login_key(login);
     members.binary_search_by(|m| login_key(m).cmp(&key))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chat_core::protocol::{RoomTopic, ServerMessage};
+
+    use crate::chat::Chat;
+    #[test]
+    fn the_rooms_topic_comes_with_entering_and_follows_its_changes() {
+        let mut chat = Chat::new("ana");
+        let mut room = ServerMessage::Entered {
+            room: "proyecto".into(),
+            creator: Some("bob".into()),
+            members: vec!["ana".into(), "bob".into()],
+            member_count: 2,
+            away: Vec::new(),
+            admins: Vec::new(),
+            voiced: Vec::new(),
+            topic: None,
+            history: Vec::new(),
+            more_history: false,
+        };
+        if let ServerMessage::Entered { topic, admins, .. } = &mut room {
+            *topic = Some(RoomTopic {
+                text: "plans".into(),
+                by: "bob".into(),
+                time: 1,
+            });
+            *admins = vec!["bob".into()];
+        }
+        chat.apply(1, &room);
+        let current = chat.room.as_ref().unwrap();
+        assert_eq!(
+            current.topic.as_ref().map(|t| t.text.as_str()),
+            Some("plans")
+        );
+        assert_eq!(current.admins, ["bob"]);
+        let topic = |text: &str| ServerMessage::Topic {
+            room: "Proyecto".into(),
+            topic: text.into(),
+            by: "bob".into(),
+        };
+        chat.apply(2, &topic("new plans"));
+        let set = chat.room.as_ref().unwrap().topic.clone().unwrap();
+        assert_eq!(
+            (set.text.as_str(), set.by.as_str(), set.time),
+            ("new plans", "bob", 2)
+        );
+        chat.apply(3, &topic(""));
+        assert_eq!(chat.room.as_ref().unwrap().topic, None, "cleared");
+        // Another room's topic does not touch this one.
+        chat.apply(
+            4,
+            &ServerMessage::Topic {
+                room: "otra".into(),
+                topic: "x".into(),
+                by: "bob".into(),
+            },
+        );
+        assert_eq!(chat.room.as_ref().unwrap().topic, None);
+    }
 }

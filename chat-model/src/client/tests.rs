@@ -272,6 +272,9 @@ fn errors_are_routed_to_the_request_that_failed() {
                 members: vec!["ana".into()],
                 member_count: 1,
                 away: Vec::new(),
+                admins: Vec::new(),
+                voiced: Vec::new(),
+                topic: None,
                 history: Vec::new(),
                 more_history: false,
             },
@@ -403,6 +406,9 @@ fn entered_lobby(members: &[&str]) -> ServerMessage {
         away: Vec::new(),
         history: Vec::new(),
         more_history: false,
+        admins: Vec::new(),
+        voiced: Vec::new(),
+        topic: None,
     }
 }
 

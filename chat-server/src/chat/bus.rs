@@ -134,6 +134,18 @@ pub enum BusEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seconds: Option<u32>,
         by: String,
+        /// When it was done (cluster time, ms).
+        #[serde(default)]
+        at: i64,
+        /// Why, where a protocol shows it (IRC's KICK reason).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+    },
+    /// A room's creator or an administrator set its topic (empty text: none; every node
+    /// applies it).
+    TopicSet {
+        room: String,
+        topic: chat_core::protocol::RoomTopic,
     },
     /// An account was made (every node's directory lists it).
     Registered {
@@ -150,8 +162,12 @@ pub enum LineChange {
     React { by: String, emoji: String, on: bool },
     /// Its author gave it a new text at `time` (ms).
     Edit { text: String, time: i64 },
-    /// It was deleted by `by`.
-    Delete { by: String },
+    /// It was deleted by `by`, for `why` where a protocol shows it (IRC's REDACT reason).
+    Delete {
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+    },
 }
 
 /// An event and the node it comes from.

@@ -162,14 +162,21 @@ fn handle(cluster: &Cluster, shared: &Weak<Shared>, payload: &[u8], last_seq: &m
             until,
             seconds,
             by,
-        } => hub.apply_moderation(crate::chat::hub::Moderated {
-            room,
-            action,
-            login,
-            until,
-            seconds,
-            by,
-        }),
+            at,
+            why,
+        } => hub.apply_moderation(
+            crate::chat::hub::Moderated {
+                room,
+                action,
+                login,
+                until,
+                seconds,
+                by,
+            },
+            at,
+            why,
+        ),
+        BusEvent::TopicSet { room, topic } => hub.apply_topic(&room, topic),
         _ if own => {}
         BusEvent::Hello => {
             let (users, rooms) = hub.snapshot();

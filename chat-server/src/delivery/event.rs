@@ -30,10 +30,41 @@ pub(crate) struct Event {
     only: Option<usize>,
     /// Said as a notice (an IRC `NOTICE`): some protocols show it so.
     notice: bool,
-    /// A `left` that is the user disconnecting, and why (an IRC `QUIT`).
-    quit: Option<String>,
-    /// A `joined` of a user who is away, with its away message (an IRC `AWAY` after the `JOIN`).
+    /// A `joined` of someone who keeps order in the room (an IRC channel operator).
+    operator: bool,
+    /// A `joined` of someone voiced in the room (not slowed; IRC's voice).
+    voiced: bool,
+    /// What some protocols show beyond the message; most events have none, so it costs a room
+    /// line one pointer.
+    aside: Option<Box<Aside>>,
+}
+
+/// What some protocols show of an event beyond its message (IRC's `QUIT` message, a `KICK`'s
+/// reason, who reacted with what).
+#[derive(Debug, Default)]
+pub(crate) struct Aside {
+    /// Why: a `left` that is the user disconnecting (an IRC `QUIT` message), a removal or a
+    /// deletion (an IRC `KICK` or `REDACT` reason).
+    why: Option<String>,
+    /// A `joined` of a user who is away: its away message (an IRC `AWAY` after the `JOIN`).
     away: Option<String>,
+    /// An `edited`: the line's author (an IRC line needs a source).
+    author: Option<String>,
+    /// A `reactions`: each reaction put on or taken off since the last (IRC `TAGMSG`s).
+    reacted: Vec<Reacted>,
+    /// A `moderated` removal of a member who was in the room (an IRC `KICK`).
+    in_room: bool,
+}
+
+/// One reaction put on a line or taken off it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reacted {
+    /// Who.
+    pub by: String,
+    /// The emoji.
+    pub emoji: String,
+    /// Put on (true) or taken off.
+    pub on: bool,
 }
 
 impl Event {
@@ -51,8 +82,9 @@ impl Event {
             written: Default::default(),
             only: None,
             notice: false,
-            quit: None,
-            away: None,
+            operator: false,
+            voiced: false,
+            aside: None,
         }
     }
 
@@ -75,15 +107,63 @@ impl Event {
         self
     }
 
+    fn aside_mut(&mut self) -> &mut Aside {
+        self.aside.get_or_insert_with(Box::default)
+    }
+
     /// The same `left`, shown as a `QUIT` with this message where a protocol has one.
     pub fn quitting(mut self, why: &str) -> Self {
-        self.quit = Some(why.to_owned());
+        self.aside_mut().why = Some(why.to_owned());
+        self
+    }
+
+    /// The same event (a removal, a deletion), with the reason its author gave.
+    pub fn because(mut self, why: Option<String>) -> Self {
+        if why.is_some() {
+            self.aside_mut().why = why;
+        }
         self
     }
 
     /// The same `joined`, of a user away with this message, where a protocol shows it.
     pub fn away(mut self, why: Option<String>) -> Self {
-        self.away = why;
+        if why.is_some() {
+            self.aside_mut().away = why;
+        }
+        self
+    }
+
+    /// The same `joined`, of someone who keeps order in the room.
+    pub fn operator(mut self, operator: bool) -> Self {
+        self.operator = operator;
+        self
+    }
+
+    /// The same `joined`, of someone voiced in the room.
+    pub fn voiced(mut self, voiced: bool) -> Self {
+        self.voiced = voiced;
+        self
+    }
+
+    /// The same `edited`, of a line by `author`.
+    pub fn authored(mut self, author: &str) -> Self {
+        self.aside_mut().author = Some(author.to_owned());
+        self
+    }
+
+    /// The same `reactions`, with the reactions put on or taken off since the last.
+    pub fn reacted(mut self, reacted: Vec<Reacted>) -> Self {
+        if !reacted.is_empty() {
+            self.aside_mut().reacted = reacted;
+        }
+        self
+    }
+
+    /// The same `moderated` removal, of a member who was in the room (`in_room`).
+    pub fn in_room(mut self, in_room: bool) -> Self {
+        if in_room {
+            self.aside_mut().in_room = true;
+        }
         self
     }
 
@@ -113,9 +193,35 @@ impl Event {
         self.notice
     }
 
-    /// Why the user left, when the event is a disconnection.
-    pub fn quit(&self) -> Option<&str> {
-        self.quit.as_deref()
+    /// Why: the message of a user who disconnected (on a `left`), the reason given for a
+    /// removal or a deletion.
+    pub fn why(&self) -> Option<&str> {
+        self.aside.as_ref()?.why.as_deref()
+    }
+
+    /// Whether it is the `joined` of someone who keeps order in the room.
+    pub fn is_operator(&self) -> bool {
+        self.operator
+    }
+
+    /// Whether it is the `joined` of someone voiced in the room.
+    pub fn is_voiced(&self) -> bool {
+        self.voiced
+    }
+
+    /// The author of an edited line.
+    pub fn author(&self) -> Option<&str> {
+        self.aside.as_ref()?.author.as_deref()
+    }
+
+    /// The reactions put on or taken off since the last `reactions` of the line.
+    pub fn reactions_changed(&self) -> &[Reacted] {
+        self.aside.as_ref().map_or(&[], |a| &a.reacted)
+    }
+
+    /// Whether a removal was of a member in the room.
+    pub fn was_in_room(&self) -> bool {
+        self.aside.as_ref().is_some_and(|a| a.in_room)
     }
 
     /// The bytes of the `way`-th way of writing this event, written by `write` the first time
@@ -130,7 +236,7 @@ impl Event {
 
     /// The away message of the user a `joined` is of, when it is away and said why.
     pub fn away_message(&self) -> Option<&str> {
-        self.away.as_deref()
+        self.aside.as_ref()?.away.as_deref()
     }
 
     /// Whether the event was written one way for one kind of client only.

@@ -13,6 +13,7 @@ use chat_core::transport::Transport;
 use crate::delivery::event::Event;
 use crate::delivery::outbox::{Frame, Outbox, PushError, Wake};
 use crate::delivery::writers::{ReadyQueue, Recipient, Unsent, WriteHere};
+use crate::links::ReaderLinks;
 
 /// How a protocol writes for its clients: each event, and the last words before a close. A
 /// protocol module implements it once (a unit struct); every peer of that protocol points at it.
@@ -56,6 +57,9 @@ pub struct Peer {
     quit: OnceLock<String>,
     /// The user name the client gave of itself (IRC `USER`), shown in IRC's masks and `WHOIS`.
     user_name: OnceLock<String>,
+    /// How the files its events carry are linked, for a client that cannot fetch them with a
+    /// session token (IRC's).
+    file_links: OnceLock<ReaderLinks>,
 }
 
 /// Queues one event for every peer of `members` (written once per protocol, see `event`), and
@@ -142,6 +146,7 @@ impl Peer {
             options: AtomicU16::new(0),
             quit: OnceLock::new(),
             user_name: OnceLock::new(),
+            file_links: OnceLock::new(),
         })
     }
 
@@ -163,6 +168,21 @@ impl Peer {
     /// The user name the client gave of itself, if its protocol asks for one (IRC `USER`).
     pub fn user_name(&self) -> Option<&str> {
         self.user_name.get().map(String::as_str)
+    }
+
+    /// Links the files this peer's events carry (the first time only).
+    pub(crate) fn set_file_links(&self, links: ReaderLinks) {
+        let _ = self.file_links.set(links);
+    }
+
+    /// How the files this peer's events carry are linked, if its protocol links them.
+    pub(crate) fn file_links(&self) -> Option<&ReaderLinks> {
+        self.file_links.get()
+    }
+
+    /// The server's address this peer reached.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.socket.socket().local_addr().ok()
     }
 
     /// What the client asked its protocol for (IRC capabilities).

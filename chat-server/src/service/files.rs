@@ -46,7 +46,8 @@ fn invalid(field: Field, message: &str) -> Refusal {
     }
 }
 
-fn not_found() -> Refusal {
+/// What anyone who may not fetch a file is told: that it does not exist.
+pub(crate) fn not_found() -> Refusal {
     Refusal::new(ErrorCode::FileNotFound, "there is no such file")
 }
 

@@ -9,7 +9,7 @@ use chat_core::validate;
 
 use super::conn::Conn;
 use super::refusal::{Refusal, internal};
-use crate::delivery::event::Event;
+use crate::delivery::event::{Event, Reacted};
 use crate::store::Place;
 
 /// Puts an emoji on a line (`on`), or takes the user's off.
@@ -55,11 +55,23 @@ pub(crate) fn react(
                     .collect();
                 Ok(())
             })?;
-            tell_both(conn, &partner, |with| ServerMessage::Reactions {
-                target: Target::With(with),
-                line,
-                reactions: said.reactions.clone(),
-            });
+            let reacted = vec![Reacted {
+                by: name.clone(),
+                emoji: emoji.to_owned(),
+                on,
+            }];
+            let reactions = |with| {
+                Event::new(ServerMessage::Reactions {
+                    target: Target::With(with),
+                    line,
+                    reactions: said.reactions.clone(),
+                })
+                .reacted(reacted.clone())
+            };
+            conn.shared
+                .hub
+                .tell_user(&validate::login_key(&partner), &reactions(name.clone()));
+            conn.peer.event(&reactions(partner));
             Ok(())
         }
     }
@@ -95,12 +107,16 @@ pub(crate) fn edit(
                 said.edited = Some(now);
                 Ok(())
             })?;
-            tell(conn, &partner, |with| ServerMessage::Edited {
-                target: Target::With(with),
+            let event = Event::new(ServerMessage::Edited {
+                target: Target::With(me.clone()),
                 line,
                 text: said.text.clone(),
                 edited: now,
-            });
+            })
+            .authored(&me);
+            conn.shared
+                .hub
+                .tell_user(&validate::login_key(&partner), &event);
             Ok(ServerMessage::Edited {
                 target: Target::With(partner),
                 line,
@@ -112,12 +128,17 @@ pub(crate) fn edit(
 }
 
 /// Deletes a line: the user's own, or any line of a room it keeps order in. Everyone who sees
-/// it is told. Returns what the user is answered.
+/// it is told (with `why`, where a protocol shows a reason). Returns what the user is answered.
 #[inline(never)]
-pub(crate) fn delete(conn: &Conn, target: &Target, line: u64) -> Result<ServerMessage, Refusal> {
+pub(crate) fn delete(
+    conn: &Conn,
+    target: &Target,
+    line: u64,
+    why: Option<String>,
+) -> Result<ServerMessage, Refusal> {
     match target {
         Target::Room(room) => {
-            let (deleted, changed) = conn.shared.hub.delete_line(&conn.peer, room, line)?;
+            let (deleted, changed) = conn.shared.hub.delete_line(&conn.peer, room, line, why)?;
             keep_durably(conn, changed)?;
             Ok(deleted)
         }
@@ -135,11 +156,15 @@ pub(crate) fn delete(conn: &Conn, target: &Target, line: u64) -> Result<ServerMe
                 said.reactions.clear();
                 Ok(())
             })?;
-            tell(conn, &partner, |with| ServerMessage::MessageDeleted {
-                target: Target::With(with),
+            let event = Event::new(ServerMessage::MessageDeleted {
+                target: Target::With(me.clone()),
                 line,
                 by: me.clone(),
-            });
+            })
+            .because(why);
+            conn.shared
+                .hub
+                .tell_user(&validate::login_key(&partner), &event);
             Ok(ServerMessage::MessageDeleted {
                 target: Target::With(partner),
                 line,
@@ -317,21 +342,6 @@ fn change_private(
         conn.shared.archive.replace_private(said.clone());
     }
     Ok((said, partner))
-}
-
-/// Tells the other user of a conversation (if online): `message` gets the name it sees the
-/// conversation by (the user's).
-fn tell(conn: &Conn, partner: &str, message: impl FnOnce(String) -> ServerMessage) {
-    let event = Event::new(message(conn.peer.name().to_owned()));
-    conn.shared
-        .hub
-        .tell_user(&validate::login_key(partner), &event);
-}
-
-/// Tells both users of a conversation, each with the conversation's name as it sees it.
-fn tell_both(conn: &Conn, partner: &str, message: impl Fn(String) -> ServerMessage) {
-    tell(conn, partner, &message);
-    conn.peer.event(&Event::new(message(partner.to_owned())));
 }
 
 /// Puts `name`'s `emoji` among `reactors` (`on`), or takes it off.

@@ -143,6 +143,21 @@ impl FileStore {
         Ok(store)
     }
 
+    /// The key file links are signed with (`links`): made once, at random, and kept, so links
+    /// written before a restart still open after it.
+    pub fn link_key(&self) -> Result<Vec<u8>> {
+        let tree = self.db.open_tree("file_links")?;
+        if let Some(key) = tree.get("key")? {
+            return Ok(key.to_vec());
+        }
+        let mut key = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
+            .map_err(|_| ServerError::Io(io::Error::other("no randomness")))?;
+        tree.insert("key", &key[..])?;
+        self.db.flush()?;
+        Ok(key.to_vec())
+    }
+
     /// Removes what a crash can leave behind: an object moved into place whose record was never
     /// written, and an upload's bytes whose upload was never recorded. Runs only at open, before
     /// any upload can be between its rename and its record. Returns how many of each it removed.

@@ -282,10 +282,13 @@ fn join_moves_creating_the_room_part_goes_back_and_a_closed_room_parts_with_its_
         l.command == "JOIN" && l.source.as_deref().unwrap_or("").starts_with("olga!")
     });
     assert_eq!(join.param(0), "#aula");
-    let topic = olga.expect_command("332");
+    // Its creator is its operator; until a topic is set, TOPIC says whose room it is.
+    assert_eq!(olga.expect_command("353").param(3), "@olga");
+    olga.send("TOPIC #aula");
+    let topic = olga.expect_command("331");
     assert!(
-        topic.param(2).contains("olga"),
-        "the topic says who created it: {topic:?}"
+        topic.param(2).contains("olga created the room"),
+        "331 says who created it: {topic:?}"
     );
     // One room at a time: extra channels are refused.
     pepe.send("JOIN #aula,#otra");
@@ -357,7 +360,8 @@ fn names_who_whois_topic_away_motd_lusers_and_unknown_commands() {
     quim.expect("a WHO row", |l| l.command == "352");
     quim.expect_command("315");
     quim.send("TOPIC #lobby");
-    quim.expect_command("332");
+    quim.expect_command("331");
+    // Only administrators set the default room's topic.
     quim.send("TOPIC #lobby :nuevo");
     quim.expect_command("482");
     quim.send("MOTD");

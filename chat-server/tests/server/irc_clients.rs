@@ -1,7 +1,8 @@
 //! Two real IRC clients nobody here wrote, with a native client: irssi (Debian `irssi`, driven
 //! through `tmux`) and WeeChat (Debian `weechat-headless`, driven through its FIFO plugin from
 //! `weechat-plugins`). Both log in with SASL PLAIN, join a room, talk with each other and the
-//! native client, and use `/whois`, `/away` (the other is told with `301`) and `/time`.
+//! native client, and use `/whois`, `/away` (the other is told with `301`), `/time` and `/kick`
+//! (refused to irssi, who is no operator; done by WeeChat, whose room it is).
 //!
 //! Each process is started by the test and stopped by its PID. What the clients show is read
 //! from their own log files. Without the programs the test says so and passes, unless it must
@@ -218,7 +219,7 @@ impl Drop for Weechat {
 }
 
 #[test]
-fn irssi_and_weechat_log_in_with_sasl_join_talk_whois_away_and_time() {
+fn irssi_and_weechat_log_in_with_sasl_join_talk_whois_away_time_and_kick() {
     if !(installed("irssi", "irssi")
         && installed("tmux", "tmux")
         && installed("weechat-headless", "weechat-headless"))
@@ -284,11 +285,24 @@ fn irssi_and_weechat_log_in_with_sasl_join_talk_whois_away_and_time() {
     irssi.expect(&["chat ", " UTC"]);
     weechat.type_in("irc.server.chat", "/time");
     weechat.expect("irc.server.chat", &["chat ", " UTC"]);
+    // /kick: the room is WeeChat's (it made it), so irssi is refused.
+    irssi.type_line("/kick #sala nati");
+    irssi.expect(&["#sala", "not channel operator"]);
     // irssi leaves: WeeChat and the native client see it go.
     irssi.type_line("/quit hasta luego");
     weechat.expect("irc.chat.#sala", &["irsa", "has quit", "hasta luego"]);
     nati.expect(
         "irsa gone",
         |m| matches!(m, ServerMessage::Left { login, .. } if login == "irsa"),
+    );
+    // WeeChat kicks the native client, which is moved to the default room and told why.
+    weechat.type_in("irc.chat.#sala", "/kick nati ya basta");
+    weechat.expect("irc.chat.#sala", &["wena", "kicked", "nati", "ya basta"]);
+    nati.expect("removed", |m| {
+        matches!(m, ServerMessage::Moderated { login: Some(login), by, .. } if login == "nati" && by == "wena")
+    });
+    nati.expect(
+        "back in the default room",
+        |m| matches!(m, ServerMessage::Entered { room, .. } if room == "lobby"),
     );
 }

@@ -159,7 +159,7 @@ fn who_lists_a_channel_a_nick_a_mask_everyone_and_whox_fields() {
     other.expect_command("366");
     cool.send("AWAY :fuera");
     cool.expect_command("306");
-    // A channel: its members, with the channel.
+    // A channel: its members, with the channel; its creator is its operator (`@`).
     let rows = ask(&mut other, "WHO #chan", "315");
     let mut members: Vec<&Line> = rows.iter().filter(|l| l.command == "352").collect();
     members.sort_by_key(|l| l.param(5).to_owned());
@@ -173,7 +173,7 @@ fn who_lists_a_channel_a_nick_a_mask_everyone_and_whox_fields() {
             "chat",
             "chat",
             "coolNick",
-            "G",
+            "G@",
             "0 My Real Name"
         ]
     );
@@ -214,7 +214,7 @@ fn who_lists_a_channel_a_nick_a_mask_everyone_and_whox_fields() {
     let rows = ask(&mut other, "WHO #chan %cnfr", "315");
     assert!(
         rows.iter()
-            .any(|l| l.params == ["otherNick", "#chan", "coolNick", "G", "My Real Name"]),
+            .any(|l| l.params == ["otherNick", "#chan", "coolNick", "G@", "My Real Name"]),
         "{rows:?}"
     );
     // 005 says WHOX is there.

@@ -133,6 +133,10 @@ settings! {
     /// The server's name as IRC clients see it, usually its host name [default: chat]
     #[arg(long, env = "CHAT_IRC_SERVER_NAME", value_name = "NAME")]
     irc_server_name: String => opt(irc_server_name),
+    /// Where links to shared files point for IRC clients, such as
+    /// https://chat.example.org:7878 [default: the address the client reached, on the chat port]
+    #[arg(long, env = "CHAT_FILES_URL", value_name = "URL")]
+    files_url: String => opt(files_url),
     /// Keep accounts, session tokens and kept private messages in PostgreSQL
     /// (`postgres://user@host:port/db`) instead of this machine's store: what the nodes of a
     /// cluster share [default: off]
@@ -498,6 +502,8 @@ mod tests {
                 "irc_bind",
                 "irc_tls_bind",
                 "irc_server_name",
+                "files_url",
+                "web_dir",
                 "accounts",
                 "cluster",
                 "node_name",
@@ -519,6 +525,8 @@ mod tests {
                 "irc_bind",
                 "irc_tls_bind",
                 "irc_server_name",
+                "files_url",
+                "web_dir",
                 "accounts",
                 "cluster",
                 "node_name",

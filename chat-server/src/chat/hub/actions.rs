@@ -15,8 +15,13 @@ use chat_core::validate::{login_key, room_key};
 use super::room::Room;
 use super::{Hub, HubError, State};
 use crate::chat::bus::{BusEvent, LineChange};
-use crate::delivery::event::Event;
+use crate::delivery::event::{Event, Reacted};
 use crate::delivery::peer::Peer;
+
+/// Reactions put on or taken off one line that are kept between two tellings, for protocols
+/// that show each (IRC's `TAGMSG`s); past this many in 200 ms, the rest are told only as the
+/// line's whole set.
+pub(super) const CHANGES_KEPT: usize = 50;
 
 /// A room line that changed, as the default room's history on disk keeps it.
 #[derive(Debug)]
@@ -73,15 +78,17 @@ impl Hub {
     }
 
     /// Deletes line `id` of the peer's room `room`: its own, or any line of a room it keeps
-    /// order in. Every member is told; the line stays as a placeholder.
+    /// order in. Every member is told (with `why`, where a protocol shows it); the line stays
+    /// as a placeholder.
     pub fn delete_line(
         &self,
         peer: &Peer,
         room: &str,
         id: u64,
+        why: Option<String>,
     ) -> Result<(ServerMessage, Option<Changed>), HubError> {
         let by = peer.name().to_owned();
-        self.change_line(peer, room, id, LineChange::Delete { by })
+        self.change_line(peer, room, id, LineChange::Delete { by, why })
     }
 
     /// Checks a change the peer asks of line `id` of its room `room`, then applies it here, or
@@ -153,6 +160,7 @@ impl Hub {
 
     fn apply(&self, key: &str, room: &Room, id: u64, change: LineChange) -> Option<Changed> {
         let mut lines = room.lines();
+        let mut why = None;
         let event = match change {
             LineChange::React { by, emoji, on } => {
                 let mut changed = false;
@@ -160,7 +168,10 @@ impl Hub {
                     changed = toggle(reactors, &emoji, &by, on);
                 })?;
                 if changed {
-                    lines.reacted.insert(id);
+                    let changes = lines.reacted.entry(id).or_default();
+                    if changes.len() < CHANGES_KEPT {
+                        changes.push(Reacted { by, emoji, on });
+                    }
                     drop(lines);
                     self.reacted_rooms().insert(key.to_owned());
                 }
@@ -180,7 +191,8 @@ impl Hub {
                 })?;
                 event
             }
-            LineChange::Delete { by } => {
+            LineChange::Delete { by, why: reason } => {
+                why = reason;
                 lines.reacted.remove(&id);
                 lines.change(id, |said, reactors| {
                     said.text.clear();
@@ -194,8 +206,14 @@ impl Hub {
                 }
             }
         };
-        room.broadcast(&Event::new(event));
         let said = lines.find(id)?.whole();
+        // An edit is its author's (only the author edits), which IRC shows as the sender.
+        let edited = matches!(event, ServerMessage::Edited { .. });
+        let mut event = Event::new(event).because(why);
+        if edited {
+            event = event.authored(&said.from);
+        }
+        room.broadcast(&event);
         Some(Changed {
             said,
             in_default_room: key == self.default_key,
@@ -221,16 +239,18 @@ impl Hub {
                 continue;
             };
             let mut lines = room.lines();
-            let ids = std::mem::take(&mut lines.reacted);
-            for id in ids {
+            let changed = std::mem::take(&mut lines.reacted);
+            for (id, reacted) in changed {
                 let Some(line) = lines.find(id) else {
                     continue;
                 };
-                room.broadcast(&Event::new(ServerMessage::Reactions {
+                let event = Event::new(ServerMessage::Reactions {
                     target: Target::Room(room.name.clone()),
                     line: id,
                     reactions: line.said.reactions.clone(),
-                }));
+                })
+                .reacted(reacted);
+                room.broadcast(&event);
                 if key == self.default_key {
                     stored.push(line.whole());
                 }
@@ -292,7 +312,7 @@ fn answer(room: &str, id: u64, change: &LineChange) -> ServerMessage {
             text: text.clone(),
             edited: *time,
         },
-        LineChange::Delete { by } => ServerMessage::MessageDeleted {
+        LineChange::Delete { by, .. } => ServerMessage::MessageDeleted {
             target,
             line: id,
             by: by.clone(),

@@ -39,10 +39,10 @@ use chat_core::validate::room_key;
 
 pub use actions::{Changed, toggle};
 pub use moving::Entered;
-pub use order::Moderated;
+pub use order::{Moderated, Named, OrderView};
 pub use presence::Away;
 pub use said::{Delivered, Page};
-pub use views::OnlineUser;
+pub use views::{OnlineUser, RoomView};
 
 use crate::chat::bus::{Bus, BusEvent};
 use crate::clock::ServerClock;

@@ -28,6 +28,12 @@ pub struct Entered {
     pub member_count: u32,
     /// Those of `members` who are away.
     pub away: Vec<String>,
+    /// The members who are the server's administrators.
+    pub admins: Vec<String>,
+    /// The members voiced (not slowed by slow mode).
+    pub voiced: Vec<String>,
+    /// Its topic, when one was set.
+    pub topic: Option<chat_core::protocol::RoomTopic>,
     /// Its newest lines, oldest first.
     pub history: Vec<Said>,
     /// Whether earlier lines exist.
@@ -42,6 +48,9 @@ impl From<Entered> for ServerMessage {
             members: e.members,
             member_count: e.member_count,
             away: e.away,
+            admins: e.admins,
+            voiced: e.voiced,
+            topic: e.topic,
             history: e.history,
             more_history: e.more_history,
         }
@@ -260,6 +269,12 @@ impl Hub {
             .and_then(|o| o.away.as_ref())
             .and_then(|a| a.text.clone());
         let limit = state.presence_limit;
+        let operator = peer
+            .login()
+            .is_some_and(|l| self.keeps_order(state, &l.key, key));
+        let voiced = peer
+            .login()
+            .is_some_and(|l| Self::is_voiced(state, &l.key, key));
         let room = state.rooms.get_mut(key).ok_or(HubError::RoomNotFound)?;
         if room.member_count() < limit {
             let joined = Event::new(ServerMessage::Joined {
@@ -267,7 +282,9 @@ impl Hub {
                 login: peer.name().to_owned(),
                 presence,
             })
-            .away(away);
+            .away(away)
+            .operator(operator)
+            .voiced(voiced);
             room.broadcast(&joined);
         }
         room.add(peer, presence == Presence::Away);
@@ -278,12 +295,16 @@ impl Hub {
     /// newest lines of its history that fit the frame that carries them.
     pub(super) fn entered(&self, state: &State, key: &str) -> Result<Entered, HubError> {
         let room = state.rooms.get(key).ok_or(HubError::RoomNotFound)?;
+        let (voiced, topic) = Self::voiced_and_topic(state, key);
         let mut entered = Entered {
             room: room.name.clone(),
             creator: room.creator.as_ref().map(|(name, _)| name.clone()),
             members: room.listed_names(),
             member_count: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
             away: room.listed_away(),
+            admins: self.admins_in(state, key),
+            voiced,
+            topic,
             history: Vec::new(),
             more_history: true,
         };

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chat_core::limits::{MAX_LISTED, QUOTE_CHARS, REACTORS_LISTED};
 use chat_core::protocol::{Quote, Reaction, Said, ServerMessage};
 
-use crate::delivery::event::Event;
+use crate::delivery::event::{Event, Reacted};
 use crate::delivery::peer::{self, Peer};
 use crate::delivery::writers::WriteHere;
 
@@ -86,8 +86,10 @@ pub(super) struct Lines {
     pub keep: usize,
     /// When the last line was said here (see [`QUIET_AFTER`]).
     last_said: Option<Instant>,
-    /// Lines whose reactions changed since members were last told (see `Hub::tell_reactions`).
-    pub reacted: BTreeSet<u64>,
+    /// Lines whose reactions changed since members were last told, with each reaction put on
+    /// or taken off meanwhile (see `Hub::tell_reactions`; at most
+    /// [`super::actions::CHANGES_KEPT`] a line).
+    pub reacted: BTreeMap<u64, Vec<Reacted>>,
 }
 
 impl Lines {
@@ -231,7 +233,7 @@ impl Room {
             next_id: said.last().map_or(1, |s| s.id + 1),
             keep,
             last_said: None,
-            reacted: BTreeSet::new(),
+            reacted: BTreeMap::new(),
         };
         for s in said {
             lines.push(s);

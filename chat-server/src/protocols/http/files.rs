@@ -2,8 +2,9 @@
 //! (`POST /uploads` announces the file, `PATCH /uploads/{id}` sends bytes from an offset, `HEAD
 //! /uploads/{id}` says how many came), downloads with ranges (`GET /files/{id}`), and pictures'
 //! previews (`PUT`/`GET /files/{id}/preview`). Every request carries the session token of a
-//! logged-in account (`Authorization: Bearer …`); a file the account may not fetch is answered
-//! exactly as one that does not exist.
+//! logged-in account (`Authorization: Bearer …`), or is a download by a signed link made for one
+//! reader (`links`: IRC clients cannot send a header); a file the account or reader may not
+//! fetch is answered exactly as one that does not exist.
 
 use std::io::Read;
 
@@ -13,6 +14,7 @@ use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode
 
 use super::request::Head;
 use super::response::{Body, Response};
+use crate::links;
 use crate::service::files::{self, Announced, PREVIEW_MAX_BYTES, Progress};
 use crate::service::refusal::Refusal;
 use crate::shared::Shared;
@@ -28,6 +30,19 @@ pub(super) fn route(
     let Some(length) = head.content_length() else {
         return Response::error(411, "invalid", None, "send a Content-Length body").closing();
     };
+    if let ("GET" | "HEAD", ["files", id]) = (head.method.as_str(), parts)
+        && let Some(query) = head.path.split_once('?').map(|(_, q)| q)
+        && let Some(claim) = links::claim(query)
+    {
+        // A link (IRC's): served as its reader, under the same rule; a link that is not the
+        // server's or has lapsed is a file that does not exist.
+        let now_s = shared.config.clock.now_ms() / 1_000;
+        let answer = match shared.links.check(id, &claim, now_s) {
+            Some(reader) => download(shared, &reader, id, head),
+            None => Err(refused(files::not_found())),
+        };
+        return skip_body(answer.unwrap_or_else(|r| r), body, length);
+    }
     let Some(owner) = account(shared, head) else {
         let response = Response::error(
             401,

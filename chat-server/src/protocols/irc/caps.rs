@@ -11,6 +11,7 @@ pub const OFFERED: &[(&str, Caps)] = &[
     ("batch", Caps::BATCH),
     ("multi-prefix", Caps::MULTI_PREFIX),
     ("userhost-in-names", Caps::USERHOST_IN_NAMES),
+    ("draft/message-redaction", Caps::REDACTION),
 ];
 
 /// A set of capabilities.
@@ -34,10 +35,12 @@ impl Caps {
     pub const CHATHISTORY: Caps = Caps(1 << 5);
     /// `BATCH` around history.
     pub const BATCH: Caps = Caps(1 << 6);
-    /// Every prefix of a member in `NAMES` (there are none here: accepted, changes nothing).
+    /// Every prefix of a member in `NAMES` (there is one here, `@`: changes nothing).
     pub const MULTI_PREFIX: Caps = Caps(1 << 7);
     /// `NAMES` as `nick!user@host`.
     pub const USERHOST_IN_NAMES: Caps = Caps(1 << 8);
+    /// `REDACT`: deleted lines are told, and may be deleted.
+    pub const REDACTION: Caps = Caps(1 << 9);
 
     /// The bits.
     pub fn bits(self) -> u16 {

@@ -2,8 +2,8 @@
 //! `talk`, `who`, `queries`) and the server's own answers (`about`): `JOIN`, `PART`,
 //! `PRIVMSG`/`NOTICE`, `TAGMSG`, `LIST`, `NAMES`, `WHO`, `WHOIS`, `WHOWAS`, `USERHOST`, `ISON`,
 //! `TOPIC`, `AWAY`, `MOTD`, `LUSERS`, `TIME`, `INFO`, `HELP`, `MODE`, `CAP`, `VERSION`, `PING`,
-//! `QUIT`, and `CHATHISTORY`; server operators' commands get `481` (there are none), anything
-//! else `421`.
+//! `QUIT`, `CHATHISTORY`, `KICK` and channel `MODE`s (`order`), and `REDACT` (`actions`);
+//! server operators' commands get `481` (there are none), anything else `421`.
 
 use chat_core::irc::Line;
 use chat_core::protocol::CloseReason;
@@ -11,7 +11,7 @@ use chat_core::protocol::CloseReason;
 use chat_core::validate;
 
 use super::session::IrcSession;
-use super::{about, queries, rooms, talk, who};
+use super::{about, actions, order, queries, rooms, talk, who};
 use crate::connection::Step;
 use crate::service::account;
 
@@ -54,7 +54,10 @@ pub(super) fn handle(s: &mut IrcSession, line: &Line) -> Step {
             about::operators_only(s);
         }
         "ISON" => queries::ison(s, line),
+        "MODE" if line.param(0).starts_with('#') => order::channel_mode(s, line),
         "MODE" => rooms::mode(s, line),
+        "KICK" => order::kick(s, line),
+        "REDACT" => actions::redact(s, line),
         "CAP" => s.cap(line),
         "VERSION" => about::version(s),
         "CHATHISTORY" => queries::history(s, line),

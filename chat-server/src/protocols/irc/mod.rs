@@ -4,14 +4,17 @@
 //!
 //! An IRC connection differs from a native one only in its wire format: lines in (`Lines`),
 //! registration (`registration`, `negotiate`, `welcome`), the commands mapped onto the chat's
-//! services (`commands`, `rooms`, `talk`, `who`, `queries`, `about`), and events written as
-//! lines (`render`, capabilities in `caps`). Rooms are channels (`#room`), logins are nicks, the one-room rule
+//! services (`commands`, `rooms`, `talk`, `who`, `queries`, `about`, what is done to lines in
+//! `actions`, keeping order in `order`), and events written as lines (`render`, capabilities in
+//! `caps`). Rooms are channels (`#room`), logins are nicks, the one-room rule
 //! is shown the IRC way (joining a channel parts the previous one).
 
 mod about;
+mod actions;
 pub mod caps;
 mod commands;
 mod negotiate;
+mod order;
 mod queries;
 mod registration;
 pub mod render;

@@ -38,10 +38,13 @@ pub(super) fn whois(s: &mut IrcSession, line: &Line) {
             };
             match s.shared.hub.online_user(&key) {
                 Some(user) => {
-                    render::push(
-                        &mut out,
-                        &render::numeric("319", &s.nick, &[&login, &channel(&user.room)]),
-                    );
+                    let prefix = if s.shared.hub.keeps_order_in(&key, &user.room) {
+                        "@"
+                    } else {
+                        ""
+                    };
+                    let chan = format!("{prefix}{}", channel(&user.room));
+                    render::push(&mut out, &render::numeric("319", &s.nick, &[&login, &chan]));
                     render::push(
                         &mut out,
                         &render::numeric("312", &s.nick, &[&login, server(), "chat"]),
@@ -224,8 +227,16 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
     } else {
         s.caps.with(Caps::SERVER_TIME)
     };
+    let reader = s
+        .peer
+        .file_links()
+        .zip(s.peer.login())
+        .map(|(links, login)| render::Reader {
+            links,
+            key: &login.key,
+        });
     for said in &history[history.len() - take..] {
-        render::privmsg(
+        render::message_with_files(
             &mut out,
             &Text {
                 from: &said.from,
@@ -237,6 +248,9 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
                 batch: batched.then_some("history"),
             },
             caps,
+            None,
+            &said.attachments,
+            reader,
         );
     }
     if batched {

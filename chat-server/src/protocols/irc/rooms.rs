@@ -1,13 +1,17 @@
 //! Rooms over IRC: `JOIN` moves you (creating the room if it does not exist), `PART` takes you
-//! back to the default room, `NAMES`, `LIST`, `TOPIC` (who created the room), `MODE`.
+//! back to the default room, `NAMES` (operators `@`, voiced `+`), `LIST`, `TOPIC` (set by the
+//! room's operators), `MODE` of your own nick.
 
 use chat_core::irc::Line;
 use chat_core::validate;
 
-use super::render::{self, channel, topic};
+use chat_core::protocol::ErrorCode;
+
+use super::render::{self, Status, channel, no_topic};
 use super::session::IrcSession;
 use crate::chat::hub::{Entered, HubError};
 use crate::delivery::event::Event;
+use crate::service::order;
 
 /// Moving: a `PART` of the room left (with a reason), then the `JOIN` lines of the room entered.
 fn moved(s: &IrcSession, left: Option<String>, entered: Entered, why: &str) {
@@ -73,6 +77,13 @@ pub(super) fn join(s: &mut IrcSession, line: &Line) {
         Err(e @ (HubError::TooManyRooms | HubError::TooManyRoomsForUser(_))) => {
             s.numeric("405", &[first, &e.to_string()]);
         }
+        Err(HubError::RemovedFromRoom) => s.numeric(
+            "474",
+            &[
+                first,
+                "Cannot join channel (+b): you were removed from it while it lasts",
+            ],
+        ),
         Err(e) => s.numeric("403", &[first, &e.to_string()]),
     }
 }
@@ -117,12 +128,17 @@ pub(super) fn names(s: &mut IrcSession, line: &Line) {
         return;
     };
     let mut out = String::new();
-    let members = target
+    let view = target
         .strip_prefix('#')
-        .and_then(|name| s.shared.hub.room_view(name))
-        .map(|v| v.members)
-        .unwrap_or_default();
-    render::names(&mut out, &s.nick, &target, &members, s.caps);
+        .and_then(|name| s.shared.hub.room_view(name));
+    let (members, room) = view.map(|v| (v.members, v.name)).unwrap_or_default();
+    let hub = &s.shared.hub;
+    let voiced = hub.order_of(&room).unwrap_or_default().voiced;
+    let status = |m: &str| Status {
+        operator: hub.keeps_order_in(&validate::login_key(m), &room),
+        voiced: voiced.iter().any(|v| v.login.eq_ignore_ascii_case(m)),
+    };
+    render::names(&mut out, &s.nick, &target, &members, s.caps, status);
     s.send_text(out);
 }
 
@@ -152,7 +168,11 @@ pub(super) fn list(s: &mut IrcSession, line: &Line) {
                 &[
                     &channel(&room.name),
                     &room.members.to_string(),
-                    &topic(room.creator.as_deref()),
+                    &s.shared
+                        .hub
+                        .topic_of(&room.name)
+                        .map(|t| t.text)
+                        .unwrap_or_default(),
                 ],
             ),
         );
@@ -164,8 +184,15 @@ pub(super) fn list(s: &mut IrcSession, line: &Line) {
     s.send_text(out);
 }
 
+/// `TOPIC #room`: its topic (`332`, `333`), or `331` saying who created it; `TOPIC #room :text`
+/// sets it (empty: clears it), for the room's creator and the administrators (`+t` is always
+/// on); the members see `TOPIC`.
 pub(super) fn topic_cmd(s: &mut IrcSession, line: &Line) {
     let target = line.param(0);
+    if target.is_empty() {
+        s.numeric("461", &["TOPIC", "Not enough parameters"]);
+        return;
+    }
     let Some(view) = target
         .strip_prefix('#')
         .and_then(|n| s.shared.hub.room_view(n))
@@ -173,36 +200,40 @@ pub(super) fn topic_cmd(s: &mut IrcSession, line: &Line) {
         s.numeric("403", &[target, "No such channel"]);
         return;
     };
+    let chan = channel(&view.name);
     if line.params.len() > 1 {
-        s.numeric(
-            "482",
-            &[
-                target,
-                "A room's topic says who created it and cannot be changed",
-            ],
-        );
+        match order::set_topic(s, &view.name, line.param(1)) {
+            Ok(told) => {
+                let here = s.shared.hub.room_of(&s.peer);
+                if here.as_deref().map(validate::room_key) != Some(validate::room_key(&view.name)) {
+                    s.show(&told, render::Style::default());
+                }
+            }
+            Err(refusal) if refusal.code == ErrorCode::NotAllowed => s.numeric(
+                "482",
+                &[
+                    &chan,
+                    "You're not channel operator: a room's topic is set by its creator and the administrators",
+                ],
+            ),
+            Err(refusal) => s.notice(&format!("Topic not set: {}", refusal.message)),
+        }
         return;
     }
-    s.numeric(
-        "332",
-        &[&channel(&view.name), &topic(view.creator.as_deref())],
-    );
+    match s.shared.hub.topic_of(&view.name) {
+        Some(topic) => {
+            let mut out = String::new();
+            render::topic_lines(&mut out, &s.nick, &chan, &topic);
+            s.send_text(out);
+        }
+        None => s.numeric("331", &[&chan, &no_topic(view.creator.as_deref())]),
+    }
 }
 
+/// `MODE nick`: your own modes (a channel's are `order`'s).
 pub(super) fn mode(s: &mut IrcSession, line: &Line) {
     let target = line.param(0);
-    if let Some(name) = target.strip_prefix('#') {
-        match s.shared.hub.room_view(name) {
-            Some(view) if line.params.len() == 1 => {
-                s.numeric("324", &[&channel(&view.name), "+nt"]);
-            }
-            Some(view) => s.numeric(
-                "482",
-                &[&channel(&view.name), "Rooms have no modes to change here"],
-            ),
-            None => s.numeric("403", &[target, "No such channel"]),
-        }
-    } else if validate::login_key(target) == validate::login_key(&s.nick) {
+    if validate::login_key(target) == validate::login_key(&s.nick) {
         // Clients ask for +i (invisible) or +w (wallops) as they connect: everyone is listed
         // here and there are no wallops, so nothing changes, and the answer says so.
         let flags = line.param(1);
@@ -211,6 +242,13 @@ pub(super) fn mode(s: &mut IrcSession, line: &Line) {
         } else {
             s.numeric("501", &["Unknown MODE flag"]);
         }
+    } else if s
+        .shared
+        .hub
+        .online_user(&validate::login_key(target))
+        .is_none()
+    {
+        s.numeric("401", &[target, "No such nick"]);
     } else {
         s.numeric("502", &["Can't change mode for other users"]);
     }

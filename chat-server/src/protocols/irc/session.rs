@@ -4,10 +4,12 @@
 use std::ops::{Deref, DerefMut};
 
 use chat_core::irc::{self, Line};
+use chat_core::protocol::ServerMessage;
 
 use super::caps::Caps;
 use super::render::{self, mask, numeric, server};
 use crate::delivery::outbox::Frame;
+use crate::links::ReaderLinks;
 use crate::service::conn::Conn;
 
 /// Where SASL authentication is.
@@ -61,6 +63,12 @@ impl DerefMut for IrcSession {
 impl IrcSession {
     /// A connection that has not registered.
     pub fn new(conn: Conn) -> Self {
+        let links = &conn.shared.links;
+        conn.peer.set_file_links(ReaderLinks {
+            links: std::sync::Arc::clone(links),
+            base: links.base_for(conn.peer.local_addr()),
+            clock: conn.shared.config.clock.clone(),
+        });
         IrcSession {
             conn,
             registered: false,
@@ -115,6 +123,15 @@ impl IrcSession {
             .online_peer(key)
             .and_then(|p| p.user_name().map(str::to_owned))
             .unwrap_or_else(|| login.to_owned())
+    }
+
+    /// Shows `message` to this client as its room's members are shown it (to an operator who
+    /// kept order in a room it is not in).
+    pub fn show(&self, message: &ServerMessage, style: render::Style<'_>) {
+        let now = self.shared.config.clock.now_ms();
+        if let Some(frame) = render::write_event(message, now, self.caps, &self.nick, style) {
+            self.peer.send(&frame);
+        }
     }
 
     /// This client's mask.

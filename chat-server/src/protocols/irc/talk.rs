@@ -1,10 +1,12 @@
-//! Saying things over IRC: `PRIVMSG` and `NOTICE` to your room or to a user, and `TAGMSG` with
-//! `+typing`, on the talk service.
+//! Saying things over IRC: `PRIVMSG` and `NOTICE` to your room or to a user (answering a line
+//! with `+reply` or `+draft/reply`), and `TAGMSG` with `+typing` (or a reaction: `actions`), on
+//! the talk service.
 
 use chat_core::irc::Line;
 use chat_core::protocol::{ErrorCode, Presence};
 use chat_core::validate;
 
+use super::actions;
 use super::caps::Caps;
 use super::render::{self, MsgId, Text};
 use super::session::IrcSession;
@@ -79,21 +81,49 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
             }
             return;
         }
-        if let Err(refusal) = talk::say(s, text, notice, None, &[])
+        let reply_to = match actions::replied_to(line) {
+            Some(MsgId::Room(id)) => Some(id),
+            _ => None,
+        };
+        let said = match talk::say(s, text.clone(), notice, reply_to, &[]) {
+            // A line the room no longer keeps: the message goes, answering nothing.
+            Err(refusal) if refusal.code == ErrorCode::MessageNotFound => {
+                talk::say(s, text, notice, None, &[])
+            }
+            said => said,
+        };
+        if let Err(refusal) = said
             && !notice
         {
-            s.notice(&format!("Not sent: {}", refusal.message));
+            match refusal.code {
+                ErrorCode::Muted | ErrorCode::SlowMode => s.numeric(
+                    "404",
+                    &[
+                        target,
+                        &format!("Cannot send to channel: {}", refusal.message),
+                    ],
+                ),
+                _ => s.notice(&format!("Not sent: {}", refusal.message)),
+            }
         }
         return;
     }
-    private(s, target, text, notice);
+    let reply_to = match actions::replied_to(line) {
+        Some(MsgId::Private(id)) => Some(id),
+        _ => None,
+    };
+    private(s, target, text, notice, reply_to);
 }
 
 /// A private message: delivered, or kept for an offline user (told by `NOTICE`). Nothing is kept
 /// for or from guests.
-fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
-    let sent = match talk::private(s, target, text.clone(), notice, None, &[]) {
+fn private(s: &mut IrcSession, target: &str, text: String, notice: bool, reply_to: Option<u64>) {
+    let sent = match talk::private(s, target, text.clone(), notice, reply_to, &[]) {
         Ok(sent) => sent,
+        // A message the conversation no longer keeps: the message goes, answering nothing.
+        Err(refusal) if refusal.code == ErrorCode::MessageNotFound && reply_to.is_some() => {
+            return private(s, target, text, notice, None);
+        }
         Err(refusal) if refusal.code == ErrorCode::UserNotFound => {
             if !notice {
                 s.numeric("401", &[target, "No such nick"]);
@@ -108,7 +138,7 @@ fn private(s: &mut IrcSession, target: &str, text: String, notice: bool) {
         }
     };
     if s.caps.contains(Caps::ECHO_MESSAGE) {
-        echo(s, &sent.to, &text, sent.id, sent.time, notice);
+        echo(s, &sent.to, &text, sent.id, sent.time, notice, reply_to);
     }
     if sent.private == Private::Kept && !notice {
         s.notice(&format!(
@@ -133,26 +163,37 @@ fn tell_if_away(s: &IrcSession, to: &str) {
 }
 
 /// A private message's copy for its sender (`echo-message`).
-fn echo(s: &IrcSession, to: &str, text: &str, id: u64, time: i64, notice: bool) {
+fn echo(
+    s: &IrcSession,
+    to: &str,
+    text: &str,
+    id: u64,
+    time: i64,
+    notice: bool,
+    reply_to: Option<u64>,
+) {
     let mut out = String::new();
-    render::privmsg(
-        &mut out,
-        &Text {
-            from: &s.nick,
-            target: to,
-            text,
-            time,
-            id: Some(MsgId::Private(id)),
-            notice,
-            batch: None,
-        },
-        s.caps,
-    );
+    let t = Text {
+        from: &s.nick,
+        target: to,
+        text,
+        time,
+        id: Some(MsgId::Private(id)),
+        notice,
+        batch: None,
+    };
+    match reply_to {
+        None => render::privmsg(&mut out, &t, s.caps),
+        Some(to) => render::privmsg_replying(&mut out, &t, s.caps, MsgId::Private(to)),
+    }
     s.send_text(out);
 }
 
-/// `TAGMSG nick` with `+typing`: a typing notice.
+/// `TAGMSG`: a reaction (`actions::react`), or to a nick with `+typing`, a typing notice.
 pub(super) fn tagmsg(s: &mut IrcSession, line: &Line) {
+    if actions::react(s, line) {
+        return;
+    }
     let target = line.param(0);
     if line.tag("+typing").is_some_and(|v| v == "active")
         && !target.starts_with('#')

@@ -15,7 +15,7 @@ impl IrcSession {
             &[&format!("Your host is {}, running {version}", server())],
         );
         self.numeric("003", &["This server speaks IRC and the chat protocol"]);
-        self.numeric("004", &[server(), &version, "i", "nt"]);
+        self.numeric("004", &[server(), &version, "i", "bmnoqtv"]);
         self.isupport();
         self.motd();
     }
@@ -29,13 +29,14 @@ impl IrcSession {
             format!("NICKLEN={}", chat_core::limits::LOGIN_MAX_CHARS),
             format!("CHANNELLEN={room_len}"),
             "CASEMAPPING=ascii".to_owned(),
-            // Client tags are not passed on, but for typing notices.
-            "CLIENTTAGDENY=*,-typing".to_owned(),
+            // Client tags are not passed on, but for typing notices, replies and reactions
+            // (which the server reads and writes itself).
+            "CLIENTTAGDENY=*,-typing,-reply,-draft/reply,-draft/react,-draft/unreact".to_owned(),
             "NETWORK=chat".to_owned(),
-            "CHANMODES=,,,nt".to_owned(),
-            "PREFIX=".to_owned(),
+            format!("CHANMODES={}", super::order::CHANMODES),
+            "PREFIX=(ov)@+".to_owned(),
             "MAXTARGETS=1".to_owned(),
-            "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:1,PART:1,NAMES:1,LIST:,WHOIS:1,ISON:,USERHOST:5"
+            "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:1,PART:1,NAMES:1,KICK:1,LIST:,WHOIS:1,ISON:,USERHOST:5"
                 .to_owned(),
             "UTF8ONLY".to_owned(),
             format!("CHATHISTORY={}", chat_core::limits::MAX_LISTED),

@@ -9,6 +9,7 @@ use chat_core::limits::MAX_LISTED;
 use chat_core::protocol::Presence;
 use chat_core::validate;
 
+use super::caps::Caps;
 use super::render::{self, channel, server};
 use super::session::IrcSession;
 
@@ -23,6 +24,9 @@ struct Row {
     real_name: String,
     away: bool,
     guest: bool,
+    /// Where the user stands in the channel shown (`@` for its creator or an administrator,
+    /// `+` voiced).
+    status: render::Status,
 }
 
 /// What `WHO` was asked to show: `352` rows, or WHOX `354` rows of `fields` with `token`.
@@ -80,7 +84,19 @@ impl Row {
                     .to_owned()
             })
             .unwrap_or_default();
+        let status = chan
+            .and_then(|c| c.strip_prefix('#'))
+            .map(|room| render::Status {
+                operator: s.shared.hub.keeps_order_in(key, room),
+                voiced: s.shared.hub.order_of(room).is_some_and(|o| {
+                    o.voiced
+                        .iter()
+                        .any(|v| validate::login_key(&v.login) == key)
+                }),
+            })
+            .unwrap_or_default();
         Some(Row {
+            status,
             channel: chan.unwrap_or("*").to_owned(),
             login,
             user_name,
@@ -90,9 +106,11 @@ impl Row {
         })
     }
 
-    /// `H` (here) or `G` (gone: away).
-    fn flags(&self) -> &'static str {
-        if self.away { "G" } else { "H" }
+    /// `H` (here) or `G` (gone: away), then the channel's prefixes (every one with
+    /// `multi-prefix`).
+    fn flags(&self, caps: Caps) -> String {
+        let here = if self.away { "G" } else { "H" };
+        format!("{here}{}", self.status.prefixes(caps))
     }
 
     fn write(&self, s: &IrcSession, shown: &Shown<'_>, out: &mut String) {
@@ -108,7 +126,7 @@ impl Row {
                         server(),
                         server(),
                         &self.login,
-                        self.flags(),
+                        &self.flags(s.caps),
                         &format!("0 {}", self.real_name),
                     ],
                 ),
@@ -116,6 +134,7 @@ impl Row {
             return;
         };
         let account = if self.guest { "0" } else { self.login.as_str() };
+        let flags = self.flags(s.caps);
         let mut params: Vec<&str> = Vec::new();
         for field in WHOX_FIELDS.chars().filter(|f| fields.contains(*f)) {
             params.push(match field {
@@ -126,7 +145,7 @@ impl Row {
                 'i' => "255.255.255.255",
                 'h' | 's' => server(),
                 'n' => &self.login,
-                'f' => self.flags(),
+                'f' => &flags,
                 // Hops to the user's server, and seconds idle (not measured here).
                 'd' | 'l' => "0",
                 'a' => account,

@@ -133,6 +133,7 @@ fn logged_in(s: &mut Session, id: u32, request: Request) -> Handled {
             line,
             reason,
         } => lines::report(s, id, &target, line, reason),
+        Request::SetTopic { room, topic } => lines::set_topic(s, id, &room, &topic),
         Request::Hello { .. }
         | Request::Clock
         | Request::Register(_)

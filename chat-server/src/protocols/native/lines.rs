@@ -22,7 +22,7 @@ pub(super) fn edit(s: &mut Session, id: u32, target: &Target, line: u64, text: S
 
 #[inline(never)]
 pub(super) fn delete(s: &mut Session, id: u32, target: &Target, line: u64) -> Handled {
-    let deleted = lines::delete(s, target, line)?;
+    let deleted = lines::delete(s, target, line, None)?;
     s.reply(id, deleted);
     Ok(Next::Continue)
 }
@@ -50,8 +50,15 @@ pub(super) fn moderate(
     login: Option<&str>,
     seconds: Option<u32>,
 ) -> Handled {
-    let done = order::moderate(s, room, action, login, seconds)?;
+    let done = order::moderate(s, room, action, login, seconds, None)?;
     s.reply(id, done);
+    Ok(Next::Continue)
+}
+
+#[inline(never)]
+pub(super) fn set_topic(s: &mut Session, id: u32, room: &str, topic: &str) -> Handled {
+    let told = order::set_topic(s, room, topic)?;
+    s.reply(id, told);
     Ok(Next::Continue)
 }
 
