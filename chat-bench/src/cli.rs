@@ -17,6 +17,8 @@ pub const MAX_MESSAGES_PER_SENDER: u64 = 10_000_000;
 pub const MAX_TIMEOUT_S: u64 = 3_600;
 /// Most event-loop threads.
 pub const MAX_THREADS: usize = 16;
+/// Largest file one upload may send, in MiB.
+pub const MAX_UPLOAD_MIB: u64 = 1024;
 
 /// Load generator for chat-server: fan-out, idle clients, logins. Prints one JSON object on
 /// stdout per run and progress on stderr. Talks only to loopback addresses.
@@ -42,6 +44,9 @@ pub enum Command {
     /// N threads, each blocked reading a loopback socket as the server's reader threads wait:
     /// measures what one thread per client costs in memory before any client state.
     IdleFloor(IdleFloorArgs),
+    /// One file up and down over HTTP on the chat port, in turn with the same bytes over a bare
+    /// stream (TLS with `--tls`) to this process: measures files' speed against the stream's.
+    Files(FilesArgs),
 }
 
 /// Flags every subcommand shares.
@@ -301,6 +306,37 @@ impl IdleFloorArgs {
             return Err("--hold must be 0..=600 seconds".into());
         }
         Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FilesArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Size of the file, in MiB.
+    #[arg(long, default_value_t = 25)]
+    pub mib: u64,
+    /// Rounds, each the bytes up and down the bare stream and as a file, in alternating order
+    /// (new content every round, so that no upload finds its content stored already).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: u32,
+    /// Bytes sent per `PATCH` request, in MiB (0: the whole file in one).
+    #[arg(long, default_value_t = 0)]
+    pub patch_mib: u64,
+}
+
+impl FilesArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_UPLOAD_MIB).contains(&self.mib) {
+            return Err(format!("--mib must be 1..={MAX_UPLOAD_MIB}"));
+        }
+        if !(1..=1000).contains(&self.rounds) {
+            return Err("--rounds must be 1..=1000".into());
+        }
+        if self.patch_mib > self.mib {
+            return Err("--patch-mib must be at most --mib".into());
+        }
+        self.common.check_accounts(1)
     }
 }
 
