@@ -18,6 +18,7 @@ use super::windows::{Splits, WindowView};
 use super::{FanoutShared, Plan};
 use crate::conn::Wire;
 use crate::histogram::Histogram;
+use crate::inbox::ReactionCounts;
 use crate::net::{Closed, Conns, Handler, Net};
 use crate::payload::Stamp;
 use crate::session::{Account, Auth, AuthStep, busy_delay};
@@ -521,6 +522,12 @@ impl Handler for RoomLoop<'_> {
 
     fn on_message(&mut self, conns: &mut Conns, local: usize, text: &[u8], at: Instant) {
         self.count_message(conns, local, text, at);
+    }
+
+    fn on_reactions(&mut self, _: &mut Conns, local: usize, counts: &ReactionCounts, at: Instant) {
+        if self.plan.storms.storms > 0 && self.members[local].stage == Stage::InRoom {
+            self.on_storm_reactions(local, counts.line, &counts.counts, at);
+        }
     }
 
     fn on_line(&mut self, conns: &mut Conns, local: usize, line: &Line, at: Instant) {

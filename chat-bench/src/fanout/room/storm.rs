@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{Reaction, Request, ServerFrame, ServerMessage, Target};
+use chat_core::protocol::{Request, ServerFrame, ServerMessage, Target};
 
 use super::{RoomLoop, Stage};
 use crate::fanout::storm::{EMOJI, LEAD, expected_count, line_text};
@@ -41,15 +41,16 @@ impl LoopStorm {
         }
     }
 
-    /// Whether `reactions` shows every reaction of the storm, each emoji with its exact count.
-    fn all_there(&self, reactions: &[Reaction]) -> bool {
+    /// Whether `counts` (each emoji on the line and how many put it) shows every reaction of
+    /// the storm, each emoji with its exact count.
+    fn all_there(&self, counts: &[(String, u32)]) -> bool {
         let kinds = self.expected.iter().filter(|&&c| c > 0).count();
-        reactions.len() == kinds
-            && reactions.iter().all(|r| {
+        counts.len() == kinds
+            && counts.iter().all(|(emoji, count)| {
                 EMOJI[..self.expected.len()]
                     .iter()
-                    .position(|&e| e == r.emoji)
-                    .is_some_and(|e| self.expected[e] == r.count)
+                    .position(|e| e == emoji)
+                    .is_some_and(|e| self.expected[e] == *count)
             })
     }
 }
@@ -124,8 +125,22 @@ impl RoomLoop<'_> {
         Duration::MAX
     }
 
+    /// A `reactions` event reached member `local`: one of the storm's line counts.
+    pub(super) fn on_storm_reactions(
+        &mut self,
+        local: usize,
+        line: u64,
+        counts: &[(String, u32)],
+        at: Instant,
+    ) {
+        self.storm_refresh();
+        if self.storm.ready != 0 && line == self.storm.line {
+            self.storm_event(local, counts, at);
+        }
+    }
+
     /// Takes a frame that belongs to the storms: the history holding a storm's line, a
-    /// `reactions` event, a refusal. Returns whether it was one.
+    /// `reactions` event (when not read in place), a refusal. Returns whether it was one.
     pub(super) fn on_storm_frame(
         &mut self,
         local: usize,
@@ -155,10 +170,11 @@ impl RoomLoop<'_> {
             ServerMessage::Reactions {
                 line, reactions, ..
             } => {
-                self.storm_refresh();
-                if self.storm.ready != 0 && *line == self.storm.line {
-                    self.storm_event(local, reactions, at);
-                }
+                let counts: Vec<(String, u32)> = reactions
+                    .iter()
+                    .map(|r| (r.emoji.clone(), r.count))
+                    .collect();
+                self.on_storm_reactions(local, *line, &counts, at);
                 true
             }
             ServerMessage::Error { code, message, .. } if frame.re.is_some() => {
@@ -185,10 +201,10 @@ impl RoomLoop<'_> {
     }
 
     /// A `reactions` event of the storm's line reached member `local`.
-    fn storm_event(&mut self, local: usize, reactions: &[Reaction], at: Instant) {
+    fn storm_event(&mut self, local: usize, counts: &[(String, u32)], at: Instant) {
         let storm = &self.shared.storm;
         storm.events.fetch_add(1, Relaxed);
-        let all = self.storm.all_there(reactions);
+        let all = self.storm.all_there(counts);
         let seen = &mut self.storm.complete[local];
         if *seen == self.storm.ready {
             if !all {
@@ -206,12 +222,8 @@ impl RoomLoop<'_> {
 mod tests {
     use super::*;
 
-    fn reaction(emoji: &str, count: u32) -> Reaction {
-        Reaction {
-            emoji: emoji.into(),
-            count,
-            by: Vec::new(),
-        }
+    fn reaction(emoji: &str, count: u32) -> (String, u32) {
+        (emoji.to_owned(), count)
     }
 
     #[test]
