@@ -246,6 +246,11 @@ pub struct UploadArgs {
     /// Bytes sent per `PATCH` request, in MiB (0: the whole file in one).
     #[arg(long, default_value_t = 0)]
     pub patch_mib: u64,
+    /// Nice value the uploading threads run at (Linux): 0 keeps the generator's; 19 has their
+    /// own work (making TLS records of 250 MiB a round) yield to the members it times, as
+    /// uploaders on other machines would.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub uploaders_nice: i32,
 }
 
 impl FanoutArgs {

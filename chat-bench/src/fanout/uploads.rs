@@ -100,6 +100,7 @@ fn tag(bytes: &mut [u8], seed: u64, u: usize, round: u64) {
 /// One uploader: its file for every round, then an upload each time a round starts.
 fn uploader(plan: &Plan, shared: &FanoutShared, u: usize) {
     let uploads = &plan.uploads;
+    lower_priority(uploads.uploaders_nice);
     let size = usize::try_from(uploads.upload_mib).unwrap_or(0) * MIB;
     let patch = usize::try_from(uploads.patch_mib).unwrap_or(0) * MIB;
     let seed = shared.epoch_seed;
@@ -145,6 +146,20 @@ fn uploader(plan: &Plan, shared: &FanoutShared, u: usize) {
         uploads.end_ns.fetch_max(end_ns, Relaxed);
         uploads.ended.fetch_add(1, Release);
     }
+}
+
+/// Runs the calling thread at nice value `nice` (Linux, where a thread has its own; 0 leaves it
+/// as it is).
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        let tid = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
+            eprintln!("chat-bench: cannot lower an uploader's priority: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// What one round came to.
