@@ -339,4 +339,21 @@ mod tests {
         let mut short = vec![0u8; 5];
         tag(&mut short, 1, 2, 3);
     }
+
+    /// The priority is the uploading thread's own: the thread that asked for it runs at 19,
+    /// the one that started it keeps its own.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_uploader_lowers_its_own_thread_only() {
+        let own = || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let before = own().expect("own priority");
+        let lowered = std::thread::spawn(move || {
+            lower_priority(19);
+            own().expect("the thread's priority")
+        })
+        .join()
+        .expect("the thread ends");
+        assert_eq!(lowered, 19);
+        assert_eq!(own().expect("own priority"), before);
+    }
 }
