@@ -286,35 +286,30 @@ fn reaction_list(body: &[u8], pos: usize) -> Option<(Vec<(String, u32)>, usize)>
 
 /// The number of entries of the MessagePack map at `pos`, and where its first key is.
 fn map_at(body: &[u8], pos: usize) -> Option<(usize, usize)> {
-    let rest = body.get(pos + 1..)?;
-    match *body.get(pos)? {
-        fixmap @ 0x80..=0x8f => Some((usize::from(fixmap & 0x0f), pos + 1)),
-        0xde => Some((
-            usize::from(u16::from_be_bytes(*rest.first_chunk()?)),
-            pos + 3,
-        )),
-        0xdf => Some((
-            usize::try_from(u32::from_be_bytes(*rest.first_chunk()?)).ok()?,
-            pos + 5,
-        )),
-        _ => None,
-    }
+    length_at(body, pos, 0x80, 0xde)
 }
 
 /// The length of the MessagePack array at `pos`, and where its first item is.
 fn array_at(body: &[u8], pos: usize) -> Option<(usize, usize)> {
+    length_at(body, pos, 0x90, 0xdc)
+}
+
+/// A map's or an array's length at `pos` and where its first element is: maps and arrays are
+/// told apart only by their tags, `fix` (the short form, length in the low four bits) and
+/// `wide16` (a 16-bit length; the 32-bit form's tag follows it).
+fn length_at(body: &[u8], pos: usize, fix: u8, wide16: u8) -> Option<(usize, usize)> {
+    let tag = *body.get(pos)?;
     let rest = body.get(pos + 1..)?;
-    match *body.get(pos)? {
-        fixarray @ 0x90..=0x9f => Some((usize::from(fixarray & 0x0f), pos + 1)),
-        0xdc => Some((
-            usize::from(u16::from_be_bytes(*rest.first_chunk()?)),
-            pos + 3,
-        )),
-        0xdd => Some((
-            usize::try_from(u32::from_be_bytes(*rest.first_chunk()?)).ok()?,
-            pos + 5,
-        )),
-        _ => None,
+    if tag & 0xf0 == fix {
+        Some((usize::from(tag & 0x0f), pos + 1))
+    } else if tag == wide16 {
+        let n = u16::from_be_bytes(*rest.first_chunk()?);
+        Some((usize::from(n), pos + 3))
+    } else if tag == wide16 + 1 {
+        let n = u32::from_be_bytes(*rest.first_chunk()?);
+        Some((usize::try_from(n).ok()?, pos + 5))
+    } else {
+        None
     }
 }
 
@@ -541,6 +536,44 @@ mod tests {
             reaction_counts(&message_frame("x")[LEN_PREFIX_BYTES..]),
             None
         );
+    }
+
+    #[test]
+    fn maps_and_arrays_of_every_length_form_are_told_apart() {
+        // (array header, map header, length, where the first element is)
+        let forms: [(&[u8], &[u8], usize, usize); 5] = [
+            (&[0x90], &[0x80], 0, 1),
+            (&[0x9f], &[0x8f], 15, 1),
+            (&[0xdc, 0x01, 0x00], &[0xde, 0x01, 0x00], 256, 3),
+            (
+                &[0xdd, 0x00, 0x01, 0x00, 0x00],
+                &[0xdf, 0x00, 0x01, 0x00, 0x00],
+                65_536,
+                5,
+            ),
+            (
+                &[0xdd, 0xff, 0xff, 0xff, 0xff],
+                &[0xdf, 0xff, 0xff, 0xff, 0xff],
+                0xffff_ffff,
+                5,
+            ),
+        ];
+        for (array, map, len, first) in forms {
+            assert_eq!(array_at(array, 0), Some((len, first)), "array of {len}");
+            assert_eq!(map_at(map, 0), Some((len, first)), "map of {len}");
+            assert_eq!(map_at(array, 0), None, "an array is not a map");
+            assert_eq!(array_at(map, 0), None, "a map is not an array");
+            if first > 1 {
+                assert_eq!(array_at(&array[..first - 1], 0), None, "cut short");
+                assert_eq!(map_at(&map[..first - 1], 0), None, "cut short");
+            }
+        }
+        assert_eq!(
+            array_at(&[0x00, 0x92], 1),
+            Some((2, 2)),
+            "found at its place"
+        );
+        assert_eq!(map_at(&[], 0), None);
     }
 
     #[test]
