@@ -17,6 +17,10 @@ pub const MAX_MESSAGES_PER_SENDER: u64 = 10_000_000;
 pub const MAX_TIMEOUT_S: u64 = 3_600;
 /// Most event-loop threads.
 pub const MAX_THREADS: usize = 16;
+/// Most clients uploading at once.
+pub const MAX_UPLOADERS: usize = 100;
+/// Largest file one upload may send, in MiB.
+pub const MAX_UPLOAD_MIB: u64 = 1024;
 
 /// Load generator for chat-server: fan-out, idle clients, logins. Prints one JSON object on
 /// stdout per run and progress on stderr. Talks only to loopback addresses.
@@ -42,6 +46,9 @@ pub enum Command {
     /// N threads, each blocked reading a loopback socket as the server's reader threads wait:
     /// measures what one thread per client costs in memory before any client state.
     IdleFloor(IdleFloorArgs),
+    /// One file up and down over HTTP on the chat port, in turn with the same bytes over a bare
+    /// stream (TLS with `--tls`) to this process: measures files' speed against the stream's.
+    Files(FilesArgs),
 }
 
 /// Flags every subcommand shares.
@@ -187,6 +194,63 @@ pub struct FanoutArgs {
     /// deliveries at one other member (see `fanout/room/irc.rs`). `--size` is at most 290.
     #[arg(long)]
     pub irc: bool,
+    /// With `--storms` or `--upload-rounds`: seconds of plain chat before the first storm or
+    /// round and between two of them.
+    #[arg(long, default_value_t = 2.0)]
+    pub calm: f64,
+    #[command(flatten)]
+    pub storms: StormArgs,
+    #[command(flatten)]
+    pub uploads: UploadArgs,
+}
+
+/// Reaction storms in a paced fan-out: the room chats at `--rate` while, now and then, every
+/// member reacts to one line.
+#[derive(Debug, Args)]
+pub struct StormArgs {
+    /// Reaction storms to run while the room chats (needs `--rate`): member 0 says a line, then
+    /// every member reacts to it within `--react-within` seconds, and each waits for a
+    /// `reactions` event that shows every reaction; `--calm` seconds of plain chat come before
+    /// each storm.
+    #[arg(long, default_value_t = 0)]
+    pub storms: u32,
+    /// Different emoji the members put on the line (member i puts the (i mod E)-th); 20 is the
+    /// most a line may carry, and makes the largest `reactions` events.
+    #[arg(long, default_value_t = 20)]
+    pub emoji: usize,
+    /// Seconds over which the members' reactions are spread, evenly.
+    #[arg(long, default_value_t = 1.0)]
+    pub react_within: f64,
+    /// Seconds a storm may take, from its first reaction to the last member's complete count,
+    /// before it is called incomplete.
+    #[arg(long, default_value_t = 15.0)]
+    pub storm_timeout: f64,
+}
+
+/// Uploads in a paced fan-out: the room chats at `--rate` while, now and then, some members
+/// upload a file each over HTTP on the chat port.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Rounds of uploads to run while the room chats (needs `--rate`): in each, the first
+    /// `--uploaders` members upload a file of `--upload-mib` at once (new content every time,
+    /// with their session's token); `--calm` seconds of plain chat come before each round.
+    #[arg(long, default_value_t = 0)]
+    pub upload_rounds: u32,
+    /// Members that upload in each round (the first ones; they chat too when they are among
+    /// the senders).
+    #[arg(long, default_value_t = 10)]
+    pub uploaders: usize,
+    /// Size of each file, in MiB.
+    #[arg(long, default_value_t = 25)]
+    pub upload_mib: u64,
+    /// Bytes sent per `PATCH` request, in MiB (0: the whole file in one).
+    #[arg(long, default_value_t = 0)]
+    pub patch_mib: u64,
+    /// Nice value the uploading threads run at (Linux): 0 keeps the generator's; 19 has their
+    /// own work (making TLS records of 250 MiB a round) yield to the members it times, as
+    /// uploaders on other machines would.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub uploaders_nice: i32,
 }
 
 impl FanoutArgs {
@@ -218,7 +282,49 @@ impl FanoutArgs {
             return Err(format!("--size must be {STAMP_CHARS}..={max}{irc}"));
         }
         chat_core::validate::room(&self.room).map_err(|e| format!("--room: {e}"))?;
+        self.check_windows()?;
         self.common.check_accounts(self.members)
+    }
+
+    /// Checks the flags of reaction storms and upload rounds.
+    fn check_windows(&self) -> Result<(), String> {
+        let (storms, uploads) = (&self.storms, &self.uploads);
+        if storms.storms == 0 && uploads.upload_rounds == 0 {
+            return Ok(());
+        }
+        if storms.storms > 0 && uploads.upload_rounds > 0 {
+            return Err("--storms and --upload-rounds go in separate runs".into());
+        }
+        if self.rate.is_none() || self.irc {
+            return Err("--storms and --upload-rounds need --rate (and the chat protocol)".into());
+        }
+        if !(self.calm.is_finite() && (0.0..=600.0).contains(&self.calm)) {
+            return Err("--calm must be 0..=600 seconds".into());
+        }
+        if !(1..=chat_core::limits::REACTIONS_PER_LINE).contains(&storms.emoji) {
+            let most = chat_core::limits::REACTIONS_PER_LINE;
+            return Err(format!("--emoji must be 1..={most}"));
+        }
+        if !(storms.react_within.is_finite() && (0.0..=600.0).contains(&storms.react_within)) {
+            return Err("--react-within must be 0..=600 seconds".into());
+        }
+        if !(storms.storm_timeout.is_finite() && (1.0..=3600.0).contains(&storms.storm_timeout)) {
+            return Err("--storm-timeout must be 1..=3600 seconds".into());
+        }
+        if uploads.upload_rounds > 0 {
+            if !(1..=self.members.min(MAX_UPLOADERS)).contains(&uploads.uploaders) {
+                return Err(format!(
+                    "--uploaders must be 1..=--members and at most {MAX_UPLOADERS}"
+                ));
+            }
+            if !(1..=MAX_UPLOAD_MIB).contains(&uploads.upload_mib) {
+                return Err(format!("--upload-mib must be 1..={MAX_UPLOAD_MIB}"));
+            }
+            if uploads.patch_mib > uploads.upload_mib {
+                return Err("--patch-mib must be at most --upload-mib".into());
+            }
+        }
+        Ok(())
     }
 }
 
@@ -301,6 +407,37 @@ impl IdleFloorArgs {
             return Err("--hold must be 0..=600 seconds".into());
         }
         Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FilesArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Size of the file, in MiB.
+    #[arg(long, default_value_t = 25)]
+    pub mib: u64,
+    /// Rounds, each the bytes up and down the bare stream and as a file, in alternating order
+    /// (new content every round, so that no upload finds its content stored already).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: u32,
+    /// Bytes sent per `PATCH` request, in MiB (0: the whole file in one).
+    #[arg(long, default_value_t = 0)]
+    pub patch_mib: u64,
+}
+
+impl FilesArgs {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_UPLOAD_MIB).contains(&self.mib) {
+            return Err(format!("--mib must be 1..={MAX_UPLOAD_MIB}"));
+        }
+        if !(1..=1000).contains(&self.rounds) {
+            return Err("--rounds must be 1..=1000".into());
+        }
+        if self.patch_mib > self.mib {
+            return Err("--patch-mib must be at most --mib".into());
+        }
+        self.common.check_accounts(1)
     }
 }
 
@@ -482,6 +619,23 @@ mod tests {
         assert!(fanout(&["--timeout", "0"]).is_err());
         assert!(fanout(&["--room", "no spaces"]).is_err());
         assert!(fanout(&["--prefix", "a-very-long-prefix-for-a-login-x"]).is_err());
+    }
+
+    #[test]
+    fn storms_and_upload_rounds_need_a_pace_and_sane_bounds() {
+        assert_eq!(fanout(&["--storms", "3", "--rate", "10"]), Ok(()));
+        assert!(fanout(&["--storms", "3"]).is_err(), "no --rate");
+        assert!(fanout(&["--storms", "3", "--rate", "10", "--emoji", "21"]).is_err());
+        assert!(fanout(&["--storms", "3", "--rate", "10", "--emoji", "0"]).is_err());
+        assert!(fanout(&["--storms", "1", "--rate", "10", "--irc"]).is_err());
+        assert_eq!(
+            fanout(&["--upload-rounds", "2", "--rate", "10", "--uploaders", "3"]),
+            Ok(())
+        );
+        assert!(fanout(&["--upload-rounds", "2", "--rate", "10", "--uploaders", "4"]).is_err());
+        assert!(fanout(&["--upload-rounds", "1", "--rate", "10", "--upload-mib", "0"]).is_err());
+        assert!(fanout(&["--upload-rounds", "1", "--storms", "1", "--rate", "10"]).is_err());
+        assert!(fanout(&["--storms", "1", "--rate", "10", "--calm", "-1"]).is_err());
     }
 
     #[test]

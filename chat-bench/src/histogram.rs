@@ -64,7 +64,6 @@ impl Histogram {
     }
 
     /// How many values were recorded.
-    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.counts.len()
     }

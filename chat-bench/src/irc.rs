@@ -199,6 +199,7 @@ mod tests {
                 }
                 Incoming::Line(line) => format!("{} {}", line.command, line.params.join("|")),
                 Incoming::Frame(f) => format!("{:?}", f.message),
+                Incoming::Reactions(r) => format!("{r:?}"),
             })
             .collect()
     }

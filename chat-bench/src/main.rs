@@ -4,6 +4,7 @@
 mod cli;
 mod conn;
 mod fanout;
+mod files;
 mod floor;
 mod histogram;
 mod idle;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Logins(args) => args.check().and_then(|()| args.common.prepare()),
         Command::Floor(args) => args.check(),
         Command::IdleFloor(args) => args.check(),
+        Command::Files(args) => args.check().and_then(|()| args.common.prepare()),
     };
     if let Err(e) = checked {
         eprintln!("error: {e}");
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Logins(args) => logins::run(args),
         Command::Floor(args) => floor::run(args),
         Command::IdleFloor(args) => idle_floor::run(args),
+        Command::Files(args) => files::run(args),
     };
     match result {
         Ok((report, clean)) => {

@@ -17,7 +17,7 @@ use chat_core::protocol::{Request, ServerFrame};
 use mio::{Events, Poll, Registry, Token};
 
 use crate::conn::{Conn, READ_CHUNK_BYTES, ReadStatus, Wire};
-use crate::inbox::{Inbox, Incoming};
+use crate::inbox::{Inbox, Incoming, ReactionCounts};
 
 /// Readiness events taken from the kernel per wait.
 const EVENTS_PER_WAIT: usize = 1024;
@@ -42,6 +42,16 @@ pub trait Handler {
     fn on_closed(&mut self, conns: &mut Conns, client: usize, why: Closed);
     /// A timer set with [`Conns::after`] is due.
     fn on_timer(&mut self, conns: &mut Conns, client: usize, tag: u32);
+    /// A `reactions` event arrived (read in place: see [`crate::inbox`]).
+    fn on_reactions(
+        &mut self,
+        conns: &mut Conns,
+        client: usize,
+        counts: &ReactionCounts,
+        at: Instant,
+    ) {
+        let _ = (conns, client, counts, at);
+    }
     /// An IRC line other than a channel `PRIVMSG` arrived (connections opened with
     /// [`Wire::Irc`] only; channel messages go to `on_message`).
     fn on_line(&mut self, conns: &mut Conns, client: usize, line: &Line, at: Instant) {
@@ -298,6 +308,9 @@ impl Net {
                         handler.on_message(&mut self.conns, client, text, at);
                     }
                     Incoming::Frame(frame) => handler.on_frame(&mut self.conns, client, *frame, at),
+                    Incoming::Reactions(counts) => {
+                        handler.on_reactions(&mut self.conns, client, &counts, at);
+                    }
                     Incoming::Line(line) => hand_line(handler, &mut self.conns, client, line, at),
                 }
             }

@@ -77,6 +77,7 @@ impl ServerProbe {
         let mut total = ProcessSample {
             cpu_s: 0.0,
             rss_kb: 0,
+            peak_rss_kb: 0,
             threads: 0,
         };
         for &pid in &self.0 {
@@ -85,6 +86,7 @@ impl ServerProbe {
                 .ok()?;
             total.cpu_s += sample.cpu_s;
             total.rss_kb += sample.rss_kb;
+            total.peak_rss_kb += sample.peak_rss_kb;
             total.threads += sample.threads;
         }
         Some(total)

@@ -67,6 +67,8 @@ pub struct ProcessSample {
     pub cpu_s: f64,
     /// Resident set size, in KiB.
     pub rss_kb: u64,
+    /// The largest resident set size since the process started (`VmHWM`), in KiB.
+    pub peak_rss_kb: u64,
     /// Threads.
     pub threads: u64,
 }
@@ -78,10 +80,13 @@ impl ProcessSample {
         let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
         let ticks = parse_stat_cpu_ticks(&stat).ok_or_else(|| bad(pid, "stat"))?;
         let rss_kb = parse_status_field(&status, "VmRSS:").ok_or_else(|| bad(pid, "status"))?;
+        let peak_rss_kb =
+            parse_status_field(&status, "VmHWM:").ok_or_else(|| bad(pid, "status"))?;
         let threads = parse_status_field(&status, "Threads:").ok_or_else(|| bad(pid, "status"))?;
         Ok(ProcessSample {
             cpu_s: ticks as f64 / clock_ticks_per_second(),
             rss_kb,
+            peak_rss_kb,
             threads,
         })
     }
@@ -227,9 +232,11 @@ mod tests {
 
     #[test]
     fn status_fields_are_read_by_name() {
-        let status = "Name:\tchat-server\nVmPeak:\t  99999 kB\nVmRSS:\t   12345 kB\nThreads:\t17\n";
+        let status = "Name:\tchat-server\nVmPeak:\t  99999 kB\nVmHWM:\t   23456 kB\n\
+                      VmRSS:\t   12345 kB\nThreads:\t17\n";
         assert_eq!(parse_status_field(status, "VmRSS:"), Some(12345));
         assert_eq!(parse_status_field(status, "Threads:"), Some(17));
+        assert_eq!(parse_status_field(status, "VmHWM:"), Some(23456));
         assert_eq!(parse_status_field(status, "VmSwap:"), None);
     }
 
@@ -303,6 +310,7 @@ mod tests {
     fn this_process_can_be_read() {
         let sample = ProcessSample::read(std::process::id()).expect("own /proc entry");
         assert!(sample.rss_kb > 0);
+        assert!(sample.peak_rss_kb >= sample.rss_kb);
         assert!(sample.threads >= 1);
         assert!(own_cpu_seconds() >= 0.0);
     }

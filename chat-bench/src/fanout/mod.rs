@@ -6,8 +6,17 @@
 //! window. On an IRC port (`--irc`) there is no echo, and a delivery to one chosen member
 //! acknowledges instead (see `room::irc`). The timed phase runs from the moment every member is
 //! in the room to the arrival of the last expected delivery.
+//!
+//! A paced run may also hold reaction storms (`--storms`, `storm`) or upload rounds
+//! (`--upload-rounds`, `uploads`), each in a window of its own with plain chat between them
+//! (`schedule`); every delivery's latency is then also counted by whether its line was said
+//! inside a window or outside (`windows`).
 
 mod room;
+mod schedule;
+pub mod storm;
+mod uploads;
+pub mod windows;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +33,8 @@ use crate::run::{
     Progress, ServerProbe, StopOnDrop, TICK, join_loops, partition, round3, secs, spawn_loops,
 };
 use crate::usage::{CpuClock, own_cpu_seconds};
+use schedule::{Schedule, WindowsReport};
+use windows::Splits;
 
 /// The run's parameters, as the loops read them.
 pub type Plan = FanoutArgs;
@@ -81,6 +92,12 @@ pub struct FanoutShared {
     sent: AtomicU64,
     disconnects: AtomicU64,
     loops_done: AtomicUsize,
+    /// Storms' and upload rounds' windows, and what each shares with the loops.
+    windows: windows::Windows,
+    storm: storm::StormShared,
+    uploads: uploads::UploadShared,
+    /// Differs from run to run: upload rounds make content no earlier run stored.
+    epoch_seed: u64,
 }
 
 impl FanoutShared {
@@ -155,6 +172,9 @@ struct FanoutReport {
     closes: BTreeMap<String, u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     failures: Vec<String>,
+    /// Reaction storms or upload rounds, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: Option<WindowsReport>,
 }
 
 /// A run stops making progress when nothing is sent or received for this long (or three paced
@@ -179,6 +199,12 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         sent: AtomicU64::new(0),
         disconnects: AtomicU64::new(0),
         loops_done: AtomicUsize::new(0),
+        windows: windows::Windows::default(),
+        storm: storm::StormShared::default(),
+        uploads: uploads::UploadShared::default(),
+        epoch_seed: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
     });
     let n = plan.members;
     let expected = plan.expected_deliveries();
@@ -197,6 +223,12 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         })?
     };
     let stopper = StopOnDrop(&shared.stop);
+    let mut schedule = Schedule::new(&plan);
+    let uploaders = if plan.uploads.upload_rounds > 0 {
+        uploads::spawn(&plan, &shared)?
+    } else {
+        Vec::new()
+    };
 
     let mut progress = Progress::new();
     let mut outcome = "timeout";
@@ -211,6 +243,9 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
                 at_start = Some((own_cpu_seconds(), server.cpu(), shared.now_ns()));
                 shared.start_ns.store(shared.now_ns(), Release);
                 shared.started.store(true, Release);
+                if let Some(schedule) = schedule.as_mut() {
+                    schedule.start();
+                }
                 last_activity = (0, Instant::now());
                 eprintln!("all {in_room} members in the room ({failed} failed); sending");
             } else if shared.creator_failed.load(Relaxed) {
@@ -223,7 +258,12 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
             });
             continue;
         }
-        if shared.loops_done.load(Relaxed) >= loops {
+        if let Some(schedule) = schedule.as_mut() {
+            schedule.tick(&plan, &shared, &server);
+        }
+        if shared.loops_done.load(Relaxed) >= loops
+            && !schedule.as_ref().is_some_and(Schedule::busy)
+        {
             outcome = "complete";
             break;
         }
@@ -249,12 +289,17 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
     let stopped_ns = shared.now_ns();
     drop(stopper);
     let reports = join_loops(handles);
+    join_loops(uploaders);
 
     let mut latency = Histogram::new();
+    let mut splits = Splits::default();
     let mut total = room::LoopReport::default();
     let mut finished_ns = Some(0u64);
     for r in &reports {
         latency.merge(&r.latency);
+        if let Some(s) = &r.splits {
+            splits.merge(s);
+        }
         total.received += r.received;
         total.echoes += r.echoes;
         total.sent += r.sent;
@@ -292,7 +337,14 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         None => (0.0, None),
     };
     let lost = expected.saturating_sub(total.received);
-    let clean = outcome == "complete" && lost == 0 && total.disconnects == 0;
+    let (windows, windows_clean) = match schedule {
+        Some(schedule) => {
+            let (report, clean) = schedule.report(&plan, &shared, &splits);
+            (Some(report), clean)
+        }
+        None => (None, true),
+    };
+    let clean = outcome == "complete" && lost == 0 && total.disconnects == 0 && windows_clean;
     let report = FanoutReport {
         command: "fanout",
         params: Params {
@@ -340,6 +392,7 @@ pub fn run(args: FanoutArgs) -> std::io::Result<(String, bool)> {
         foreign_messages: total.foreign,
         closes: total.closes,
         failures: total.failures,
+        windows,
     };
     Ok((serde_json::to_string(&report)?, clean))
 }

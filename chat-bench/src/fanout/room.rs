@@ -1,8 +1,10 @@
 //! One event-loop thread of a fan-out run: logs its share of the members in, brings them into the
 //! room, sends for its senders, and counts and times every message its members receive. What is
-//! particular to an IRC port (`--irc`) is in `irc`.
+//! particular to an IRC port (`--irc`) is in `irc`, a member's part in reaction storms in
+//! `storm`.
 
 mod irc;
+mod storm;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,9 +14,11 @@ use std::time::{Duration, Instant};
 use chat_core::irc::Line;
 use chat_core::protocol::{ErrorCode, Request, ServerFrame, ServerMessage};
 
+use super::windows::{Splits, WindowView};
 use super::{FanoutShared, Plan};
 use crate::conn::Wire;
 use crate::histogram::Histogram;
+use crate::inbox::ReactionCounts;
 use crate::net::{Closed, Conns, Handler, Net};
 use crate::payload::Stamp;
 use crate::session::{Account, Auth, AuthStep, busy_delay};
@@ -82,6 +86,8 @@ pub struct LoopReport {
     pub closes: BTreeMap<String, u64>,
     /// The first few reasons a member could not join.
     pub failures: Vec<String>,
+    /// With storms or upload rounds: latency by whether the line was said in a window.
+    pub splits: Option<Box<Splits>>,
 }
 
 /// The members of one loop and what they know; the [`Handler`] of its [`Net`].
@@ -101,6 +107,12 @@ struct RoomLoop<'a> {
     channel: String,
     /// Counts last added to the shared totals: received, echoes, sent.
     published: (u64, u64, u64),
+    /// Reaction storms (`--storms`): this loop's part.
+    storm: storm::LoopStorm,
+    /// Storms' and upload rounds' windows, as this loop last read them.
+    view: WindowView,
+    /// Members that upload (the first ones): 0 without upload rounds.
+    uploaders: usize,
 }
 
 /// Runs the loop for the members with indices `indices` until the coordinator says stop.
@@ -125,7 +137,16 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
     );
     let k = plan.senders as u64;
     let m = plan.messages;
+    let storms = plan.storms.storms > 0;
+    let uploads = plan.uploads.upload_rounds > 0;
     let mut lp = RoomLoop {
+        storm: storm::LoopStorm::new(
+            if storms { indices.len() } else { 0 },
+            plan.members,
+            plan.storms.emoji,
+        ),
+        view: WindowView::default(),
+        uploaders: if uploads { plan.uploads.uploaders } else { 0 },
         plan: &plan,
         shared: &shared,
         expected_received: indices
@@ -155,7 +176,10 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
             })
             .collect(),
         channel: format!("#{}", plan.room),
-        report: LoopReport::default(),
+        report: LoopReport {
+            splits: (storms || uploads).then(Box::default),
+            ..LoopReport::default()
+        },
         started: false,
         room_ready: false,
         logging_in: 0,
@@ -180,7 +204,12 @@ pub fn run(plan: Arc<Plan>, shared: Arc<FanoutShared>, indices: Vec<usize>) -> L
             lp.started = true;
         }
         let wait = if lp.started {
-            lp.send_due(&mut net.conns).min(IDLE_WAIT * 4)
+            let storm = if storms {
+                lp.storm_turn(&mut net.conns)
+            } else {
+                Duration::MAX
+            };
+            lp.send_due(&mut net.conns).min(storm).min(IDLE_WAIT * 4)
         } else {
             IDLE_WAIT
         };
@@ -365,9 +394,20 @@ impl RoomLoop<'_> {
         } else {
             self.report.received += 1;
             let at_ns = self.shared.ns_at(at);
-            self.report
-                .latency
-                .record(at_ns.saturating_sub(stamp.sent_ns));
+            let latency = at_ns.saturating_sub(stamp.sent_ns);
+            self.report.latency.record(latency);
+            if let Some(splits) = self.report.splits.as_mut() {
+                let busy = self.view.holds(&self.shared.windows, stamp.sent_ns);
+                splits.all.record(busy, latency);
+                if self.uploaders > 0 {
+                    if self.members[local].index >= self.uploaders {
+                        splits.to_others.record(busy, latency);
+                    }
+                    if (stamp.sender as usize) < self.uploaders {
+                        splits.from_uploaders.record(busy, latency);
+                    }
+                }
+            }
             if self.members[local].acks_for.is_some() {
                 self.acknowledge(conns, local, stamp.sender);
             }
@@ -436,6 +476,13 @@ impl Handler for RoomLoop<'_> {
                 let Some(auth) = member.auth.as_mut() else {
                     return;
                 };
+                if let ServerMessage::LoggedIn {
+                    token: Some(token), ..
+                } = &frame.message
+                    && member.index < self.uploaders
+                {
+                    self.shared.uploads.set_token(member.index, token);
+                }
                 match auth.on_frame(conns, local, account, &frame) {
                     AuthStep::Pending => {}
                     AuthStep::Registered => self.report.registered += 1,
@@ -457,6 +504,10 @@ impl Handler for RoomLoop<'_> {
             }
             _ => {}
         }
+        let in_room = self.members[local].stage == Stage::InRoom;
+        if in_room && self.plan.storms.storms > 0 && self.on_storm_frame(local, &frame, at) {
+            return;
+        }
         match &frame.message {
             ServerMessage::Message { text, .. } => {
                 self.count_message(conns, local, text.as_bytes(), at);
@@ -471,6 +522,12 @@ impl Handler for RoomLoop<'_> {
 
     fn on_message(&mut self, conns: &mut Conns, local: usize, text: &[u8], at: Instant) {
         self.count_message(conns, local, text, at);
+    }
+
+    fn on_reactions(&mut self, _: &mut Conns, local: usize, counts: &ReactionCounts, at: Instant) {
+        if self.plan.storms.storms > 0 && self.members[local].stage == Stage::InRoom {
+            self.on_storm_reactions(local, counts.line, &counts.counts, at);
+        }
     }
 
     fn on_line(&mut self, conns: &mut Conns, local: usize, line: &Line, at: Instant) {
