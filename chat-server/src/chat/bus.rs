@@ -43,6 +43,9 @@ pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
     /// Waits until this node has applied every event in the log now (a read barrier): what it
     /// then knows of rooms is at least as new as what any node acknowledged before the call.
     fn caught_up(&self) -> Result<()>;
+    /// Waits until every event this node queued before the call is in the log (so a change
+    /// acknowledged after it is seen by any node that reads the log from then on).
+    fn flush(&self) -> Result<()>;
     /// Now, in cluster time (ms since the epoch).
     fn now_ms(&self) -> i64;
 }

@@ -215,6 +215,7 @@ fn send(cluster: &Cluster, link: &mut Connected, batch: Vec<Outgoing>) -> redis:
     // Per script call: its events' waiters (a release has none).
     let mut calls: Vec<Vec<Waiter>> = Vec::new();
     let mut run: Option<(redis::ScriptInvocation<'_>, Vec<Waiter>)> = None;
+    let mut flushes = Vec::new();
     for item in batch {
         match item {
             Outgoing::Publish {
@@ -241,6 +242,7 @@ fn send(cluster: &Cluster, link: &mut Connected, batch: Vec<Outgoing>) -> redis:
                 invocation.arg(cluster.envelope(event).encode());
                 waiters.push(waiter);
             }
+            Outgoing::Flush { confirm } => flushes.push(confirm),
             Outgoing::Release { room_key, claim } => {
                 flush_run(&mut pipe, &mut run, &mut calls);
                 let mut invocation = link.release.prepare_invoke();
@@ -251,18 +253,25 @@ fn send(cluster: &Cluster, link: &mut Connected, batch: Vec<Outgoing>) -> redis:
         }
     }
     flush_run(&mut pipe, &mut run, &mut calls);
-    if calls.is_empty() {
-        return Ok(());
-    }
-    let answers: Vec<redis::Value> = match pipe.query(&mut link.con) {
-        Ok(answers) => answers,
-        Err(e) => {
-            for waiter in calls.into_iter().flatten() {
-                waiter.not_appended();
+    let answers: Vec<redis::Value> = if calls.is_empty() {
+        Vec::new()
+    } else {
+        match pipe.query(&mut link.con) {
+            Ok(answers) => answers,
+            Err(e) => {
+                for waiter in calls.into_iter().flatten() {
+                    waiter.not_appended();
+                }
+                for flush in flushes {
+                    let _ = flush.send(false);
+                }
+                return Err(e);
             }
-            return Err(e);
         }
     };
+    for flush in flushes {
+        let _ = flush.send(true);
+    }
     let mut highest = 0;
     for (waiters, answer) in calls.into_iter().zip(answers) {
         if waiters.is_empty() {
@@ -358,11 +367,14 @@ fn sample_clock(cluster: &Cluster, con: &mut redis::Connection) -> redis::RedisR
 /// Redis is unreachable: whatever waits is not going to be published.
 fn fail_queued(rx: &Receiver<Outgoing>) {
     while let Ok(item) = rx.try_recv() {
-        if let Outgoing::Publish {
-            failed, confirm, ..
-        } = item
-        {
-            Waiter { failed, confirm }.not_appended();
+        match item {
+            Outgoing::Publish {
+                failed, confirm, ..
+            } => Waiter { failed, confirm }.not_appended(),
+            Outgoing::Flush { confirm } => {
+                let _ = confirm.send(false);
+            }
+            Outgoing::Release { .. } => {}
         }
     }
 }

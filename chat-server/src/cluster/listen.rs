@@ -215,7 +215,7 @@ fn handle(
             _ => {}
         }
     }
-    {
+    if matches!(entry.envelope.event, BusEvent::Beat { .. }) || !steps.is_empty() {
         let mut alive = cluster.alive();
         alive.clear();
         alive.extend(reader.view.alive().map(|(n, o)| (n.clone(), o)));
@@ -348,7 +348,7 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
                     created: entry.seq,
                 },
             );
-            hub.remote_room_created(room, creator);
+            hub.remote_room_created(node, room, creator);
         }
         BusEvent::RoomClosed { room, reason } if !own => {
             cluster.claims().remove(&room_key(room));

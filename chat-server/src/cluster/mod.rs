@@ -77,6 +77,8 @@ pub(crate) enum Outgoing {
     },
     /// A room closed: its name is free again, if still claimed by it (`claim`).
     Release { room_key: String, claim: String },
+    /// Say when everything queued before is in the log (`true`), or will not be (`false`).
+    Flush { confirm: Sender<bool> },
 }
 
 /// A room name claimed in Redis, as this node knows it.
@@ -426,6 +428,25 @@ impl Cluster {
         }
     }
 
+    /// Waits until every event queued before the call is in the log.
+    pub fn flush(&self) -> Result<()> {
+        let deadline = Instant::now() + REQUEST_BUDGET;
+        if !self.up.load(Ordering::Acquire) {
+            return Err(unreachable("not connected"));
+        }
+        let (confirm, confirmed) = bounded(1);
+        if self.outgoing.try_send(Outgoing::Flush { confirm }).is_err() {
+            return Err(unreachable("too many events waiting"));
+        }
+        match confirmed.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(unreachable("the events could not be appended")),
+            Err(_) => Err(ServerError::NotConfirmed {
+                what: "the cluster (Redis)",
+            }),
+        }
+    }
+
     /// Hands a private message to its recipient's node (see `handover`).
     pub fn hand_over(&self, event: BusEvent) -> Result<Handover> {
         let started = Instant::now();
@@ -509,6 +530,10 @@ impl Bus for Cluster {
 
     fn caught_up(&self) -> Result<()> {
         Cluster::caught_up(self)
+    }
+
+    fn flush(&self) -> Result<()> {
+        Cluster::flush(self)
     }
 
     fn now_ms(&self) -> i64 {

@@ -129,10 +129,17 @@ impl View {
             BusEvent::Beat { offset_ms } => Some(*offset_ms),
             _ => None,
         };
-        let seen = self.nodes.entry(node.clone()).or_insert((0, 0));
-        seen.0 = self.live_ms;
-        if let Some(offset) = offset {
-            seen.1 = offset;
+        match self.nodes.get_mut(node) {
+            Some(seen) => {
+                seen.0 = self.live_ms;
+                if let Some(offset) = offset {
+                    seen.1 = offset;
+                }
+            }
+            None => {
+                self.nodes
+                    .insert(node.clone(), (self.live_ms, offset.unwrap_or(0)));
+            }
         }
         self.find_gone(entry.seq, &mut steps);
         self.apply(entry, &mut steps);

@@ -339,6 +339,24 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
     let killed = Instant::now();
     doomed.child.kill().unwrap();
     let _ = doomed.child.wait();
+    // A private message to dora now: her node never takes it, so it is kept (not reported
+    // sent and lost), and answered within two seconds.
+    let asked = Instant::now();
+    let kept = eva.request(Request::Private {
+        attachments: Vec::new(),
+        reply_to: None,
+        to: "dora".into(),
+        text: "¿sigues ahí?".into(),
+    });
+    assert!(
+        matches!(kept, ServerMessage::PrivateStored { .. }),
+        "{kept:?}"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
     eva.expect(
         "taller closed",
         |m| matches!(m, ServerMessage::RoomClosed { room, .. } if room == "taller"),
@@ -388,6 +406,19 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
             other => panic!("{other:?}"),
         }
     }
+    // The message kept while her node was gone reaches her there, once.
+    loop {
+        match conn.events().recv_timeout(WAIT).unwrap() {
+            chat_core::client::Event::Frame(f) => match f.message {
+                ServerMessage::Private { text, stored, .. } if text == "¿sigues ahí?" => {
+                    assert!(stored);
+                    break;
+                }
+                _ => {}
+            },
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -413,20 +444,25 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     eventually("fede's node noticed", || {
         !cluster.nodes[0].handle().cluster_status().unwrap().up
     });
-    fede.send(Request::Say {
+    // The refusal answers the request (`re`), within two seconds, with a time to retry.
+    let asked = Instant::now();
+    match fede.request(Request::Say {
         attachments: Vec::new(),
         reply_to: None,
         text: "¿hay alguien?".into(),
-    });
-    fede.expect("not sent", |m| {
-        matches!(
-            m,
-            ServerMessage::Error {
-                code: ErrorCode::ServerBusy,
-                ..
-            }
-        )
-    });
+    }) {
+        ServerMessage::Error {
+            code: ErrorCode::ServerBusy,
+            retry_after_ms: Some(_),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
     // Back, empty: nodes rejoin, publish their state again, and chat goes on; no room twice.
     cluster.redis.up();
     eventually("the nodes rejoined", || {
@@ -553,4 +589,37 @@ fn replies_reactions_edits_and_order_reach_every_node() {
         }),
         ErrorCode::Muted
     );
+}
+
+#[test]
+fn a_room_acknowledged_on_one_node_is_enterable_at_once_everywhere_and_a_closed_one_nowhere() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let [n1, n2, n3] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
+    let mut ivan = n2.user("ivan");
+    let mut juan = n1.user("juan");
+    let mut kike = n3.user("kike");
+    for round in 0..10 {
+        let name = format!("sala{round}");
+        let (room, _) = entered(&ivan.request(Request::CreateRoom { room: name.clone() }));
+        assert_eq!(room, name);
+        // At once, without waiting for anything: the creation is in the log n1 reads first.
+        let (room, members) = entered(&juan.request(Request::EnterRoom { room: name.clone() }));
+        assert_eq!(room, name);
+        assert!(members.contains(&"ivan".to_owned()), "{members:?}");
+        // Deleted on n2: entering it on n3 at once finds no such room.
+        match ivan.request(Request::DeleteRoom { room: name.clone() }) {
+            ServerMessage::RoomDeleted { .. } => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            kike.refused(Request::EnterRoom { room: name.clone() }),
+            ErrorCode::RoomNotFound
+        );
+        juan.expect(
+            "moved out of the deleted room",
+            |m| matches!(m, ServerMessage::Entered { room, .. } if room == "lobby"),
+        );
+    }
 }

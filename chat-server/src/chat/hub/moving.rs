@@ -157,6 +157,15 @@ impl Hub {
         let name = room.name.clone();
         self.close_room(&mut state, &key, RoomClosedReason::Deleted, true);
         self.changed();
+        drop(state);
+        // On a node, answered once its closing is in the cluster's log: deleted, it cannot be
+        // entered on any node. (Cut off from the cluster, it is deleted here all the same, and
+        // the others learn it when this node rejoins.)
+        if let Some(bus) = self.bus()
+            && let Err(e) = bus.flush()
+        {
+            tracing::warn!("a deleted room's closing is not in the cluster's log yet: {e}");
+        }
         Ok(name)
     }
 

@@ -284,10 +284,22 @@ impl Hub {
         }
     }
 
-    /// A room created on another node.
-    pub(crate) fn remote_room_created(&self, name: &str, creator: &str) {
+    /// A room created on another node. Its creator, on `node`, is in it from then on (as on that node, where creating a room
+    /// enters it): whoever enters it after its creation was acknowledged finds the creator
+    /// there, without waiting for the move that follows.
+    pub(crate) fn remote_room_created(&self, node: &str, name: &str, creator: &str) {
         let mut state = self.write();
         add_room(&mut state, name, creator, self.history.per_room);
+        let key = login_key(creator);
+        if let Some(remote) = state.remote.get(&key).filter(|r| r.node == node) {
+            let user = UserAt {
+                login: remote.name.clone(),
+                session: remote.session,
+                room: name.to_owned(),
+                away: remote.away.as_ref().map(|a| a.text.clone()),
+            };
+            self.put_remote(&mut state, node, &key, &user);
+        }
         self.changed();
     }
 
