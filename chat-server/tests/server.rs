@@ -14,16 +14,20 @@ mod server {
     pub mod engines;
     mod files;
     mod fit;
+    mod history;
     mod ii;
     pub mod irc;
     mod irc_clients;
     mod irc_queries;
     mod limits;
+    mod netns;
     mod parity;
+    mod partition;
     mod postgres;
     mod robustness;
     mod rooms;
     mod said;
     mod sessions;
+    mod talker;
     pub mod tls;
 }

@@ -216,8 +216,11 @@ impl Postgres {
                     // Ran past the statement timeout: the database is there but too slow now.
                     return Err(unavailable(e));
                 }
-                Err(e) if e.as_db_error().is_some() => {
-                    return Err(ServerError::Database(e.to_string()));
+                Err(e) if e.as_db_error().is_some() && !ends_connection(&e) => {
+                    return Err(ServerError::Database(
+                        e.as_db_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string),
+                    ));
                 }
                 Err(e) => {
                     // The connection is broken (closed, reset, timed out): make a new one.
@@ -232,6 +235,17 @@ impl Postgres {
         }
         Err(unavailable("no connection"))
     }
+}
+
+/// Whether the database ended the connection (its backend quit: a restart, the postmaster
+/// gone; such a message waits in the socket until the next statement reads it), rather than
+/// refusing one statement.
+fn ends_connection(e: &postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|d| {
+        matches!(d.severity(), "FATAL" | "PANIC")
+            || d.code().code().starts_with("08")
+            || d.code().code().starts_with("57P")
+    })
 }
 
 fn gender_name(g: Gender) -> &'static str {
