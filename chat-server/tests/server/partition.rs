@@ -417,7 +417,9 @@ fn assert_clean(report: &Report, one_view: &[Duration], split: usize, lab_logs: 
 
 #[test]
 fn partitions_kills_and_restarts_lose_nothing_and_views_agree_within_two_seconds() {
-    if !Lab::possible() {
+    if !Lab::possible(
+        "server::partition::partitions_kills_and_restarts_lose_nothing_and_views_agree_within_two_seconds",
+    ) {
         return;
     }
     let secs = Duration::from_secs;
@@ -469,7 +471,7 @@ fn partitions_kills_and_restarts_lose_nothing_and_views_agree_within_two_seconds
 #[test]
 #[ignore = "ten minutes; scripts/cluster-chaos.sh runs it"]
 fn random_faults_between_many_clients_lose_nothing() {
-    if !Lab::possible() {
+    if !Lab::possible("server::partition::random_faults_between_many_clients_lose_nothing") {
         return;
     }
     let env = |name: &str, default: u64| {
