@@ -324,11 +324,7 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
             by: by.clone(),
         }),
         BusEvent::RoomCreated { room, creator } if own => {
-            let matched = cluster
-                .claims()
-                .get(&room_key(room))
-                .is_some_and(|c| c.created == entry.seq);
-            if !matched {
+            if !cluster.was_claimed(entry.seq) {
                 let claim = Claim {
                     node: node.clone(),
                     name: room.clone(),
@@ -423,11 +419,9 @@ fn settle_claims(cluster: &Cluster, reader: &mut Reader) {
     if reader.unmatched.is_empty() {
         return;
     }
-    let claims = cluster.claims();
     let mut abandoned = Vec::new();
     reader.unmatched.retain(|(claim, since)| {
-        let key = room_key(&claim.name);
-        if claims.get(&key).is_some_and(|c| c.created == claim.created) {
+        if cluster.was_claimed(claim.created) {
             return false;
         }
         if since.elapsed() < CLAIM_SETTLES_WITHIN {
@@ -436,7 +430,6 @@ fn settle_claims(cluster: &Cluster, reader: &mut Reader) {
         abandoned.push(claim.clone());
         false
     });
-    drop(claims);
     for claim in abandoned {
         tracing::warn!(room = %claim.name, "a room's creation was logged but its creator gave up: closing it");
         cluster.publish(

@@ -36,7 +36,7 @@ mod listen;
 mod sync;
 mod view;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -48,6 +48,8 @@ use crate::chat::bus::{Bus, BusEvent, Envelope, Failed, Handover};
 use crate::error::{Result, ServerError};
 use crate::shared::Shared;
 
+/// How many of this node's latest room creations it remembers (see `Cluster::claimed`).
+const CLAIMS_REMEMBERED: usize = 4_096;
 /// Events waiting to be published; beyond this the cluster counts as unreachable for them.
 const QUEUE: usize = 64 * 1024;
 /// How long connecting to Redis may take.
@@ -145,6 +147,9 @@ pub(crate) struct Cluster {
     sync: sync::Pool,
     /// Room names claimed, by room key, as far as this node knows.
     claims: Mutex<HashMap<String, Claim>>,
+    /// The numbers of the latest creations this node's requests claimed (to tell them from a
+    /// creation whose request gave up before hearing its answer).
+    claimed: Mutex<VecDeque<u64>>,
     /// This node's private messages waiting for their recipients' nodes.
     handovers: handover::Waiting,
     /// Other nodes alive in the log, with their clock offsets.
@@ -201,6 +206,7 @@ impl Cluster {
             applied: Mutex::new(0),
             applied_changed: Condvar::new(),
             claims: Mutex::new(HashMap::new()),
+            claimed: Mutex::new(VecDeque::new()),
             handovers: handover::Waiting::default(),
             alive: Mutex::new(HashMap::new()),
             rejoin_due: AtomicBool::new(true),
@@ -380,6 +386,13 @@ impl Cluster {
             return Ok(false);
         }
         self.saw(created);
+        {
+            let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
+            claimed.push_back(created);
+            while claimed.len() > CLAIMS_REMEMBERED {
+                claimed.pop_front();
+            }
+        }
         self.claims().insert(
             room_key.to_owned(),
             Claim {
@@ -390,6 +403,14 @@ impl Cluster {
             },
         );
         Ok(true)
+    }
+
+    /// Whether the creation numbered `created` was claimed by one of this node's requests.
+    fn was_claimed(&self, created: u64) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&created)
     }
 
     /// Waits until this node has applied the log as far as it goes now.
