@@ -9,12 +9,19 @@
 //! the decision; this module hands it to the waiting sender). If the sender's node cannot read
 //! the decision within [`GIVE_UP_AFTER`] (cut off from Redis meanwhile), the sender is told
 //! it is not confirmed: it may still arrive.
+//!
+//! So it does, either way: a message whose sender stopped waiting (it gave up, or the answer to
+//! its append was lost and it never learnt its number) is still decided by the log, and one the
+//! log decides to keep is kept by the sender's node once nobody can be waiting for it any more
+//! ([`Waiting::unclaimed`]). Never both: delivered only if taken, kept only if expired.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, bounded};
+
+use chat_core::protocol::PrivateSaid;
 
 use crate::chat::bus::Handover;
 use crate::error::{Result, ServerError};
@@ -25,12 +32,18 @@ pub(super) const PUBLISHED_WITHIN: Duration = Duration::from_millis(800);
 const EXPIRE_AFTER: Duration = Duration::from_millis(1_000);
 /// How long the sender waits in all for the decision.
 const GIVE_UP_AFTER: Duration = super::REQUEST_BUDGET;
+/// How old a decision nobody came for is when its sender certainly stopped waiting.
+pub(super) const UNCLAIMED_AFTER: Duration = GIVE_UP_AFTER;
 /// Decisions nobody came for (a sender that gave up first) kept at most.
 const UNCLAIMED_KEPT: usize = 1_024;
 
-/// A decision, or a sender waiting for one.
+/// A decision (with its message, and when it came), or a sender waiting for one.
 enum Slot {
-    Decided(Handover),
+    Decided {
+        outcome: Handover,
+        said: Box<PrivateSaid>,
+        at: Instant,
+    },
     Waiting(Sender<Handover>),
 }
 
@@ -46,19 +59,39 @@ impl Waiting {
     }
 
     /// The log decided message `seq` (called by the listener).
-    pub fn decided(&self, seq: u64, outcome: Handover) {
+    pub fn decided(&self, seq: u64, outcome: Handover, said: Box<PrivateSaid>) {
         let mut slots = self.slots();
         match slots.remove(&seq) {
             Some(Slot::Waiting(sender)) => {
+                // Sent under the lock: a sender giving up looks once more under it.
                 let _ = sender.send(outcome);
             }
             _ => {
-                slots.insert(seq, Slot::Decided(outcome));
+                let at = Instant::now();
+                slots.insert(seq, Slot::Decided { outcome, said, at });
                 while slots.len() > UNCLAIMED_KEPT {
                     slots.pop_first();
                 }
             }
         }
+    }
+
+    /// The messages decided to be kept whose senders stopped waiting, among decisions older
+    /// than `older_than` (which forgets them). No sender comes for a decision older than
+    /// [`UNCLAIMED_AFTER`]: each waits at most [`GIVE_UP_AFTER`] from before its message was
+    /// appended.
+    pub fn unclaimed(&self, older_than: Duration) -> Vec<PrivateSaid> {
+        let mut kept = Vec::new();
+        self.slots().retain(|_, slot| match slot {
+            Slot::Decided { outcome, said, at } if at.elapsed() >= older_than => {
+                if *outcome == Handover::Offline {
+                    kept.push(std::mem::take(&mut **said));
+                }
+                false
+            }
+            _ => true,
+        });
+        kept
     }
 
     /// Waits for the decision on message `seq`, sent at `started`; `expire` appends
@@ -67,7 +100,7 @@ impl Waiting {
         let (sender, decision) = bounded(1);
         {
             let mut slots = self.slots();
-            if let Some(Slot::Decided(outcome)) = slots.remove(&seq) {
+            if let Some(Slot::Decided { outcome, .. }) = slots.remove(&seq) {
                 return Ok(outcome);
             }
             slots.insert(seq, Slot::Waiting(sender));
@@ -83,7 +116,12 @@ impl Waiting {
         match outcome {
             Ok(outcome) => Ok(outcome),
             Err(_) => {
-                self.slots().remove(&seq);
+                let mut slots = self.slots();
+                slots.remove(&seq);
+                // Decided while giving up: the answer is here after all.
+                if let Ok(outcome) = decision.try_recv() {
+                    return Ok(outcome);
+                }
                 Err(ServerError::NotConfirmed {
                     what: "the recipient's server",
                 })
@@ -100,7 +138,7 @@ mod tests {
     #[test]
     fn a_decision_reaches_its_sender_whether_it_came_before_or_after_the_wait() {
         let waiting = Waiting::default();
-        waiting.decided(7, Handover::Taken);
+        waiting.decided(7, Handover::Taken, said("one"));
         let now = Instant::now();
         assert_eq!(
             waiting.wait(7, now, |_| panic!("decided")).unwrap(),
@@ -113,12 +151,35 @@ mod tests {
             while deciding.slots().get(&8).is_none() {
                 std::thread::yield_now();
             }
-            deciding.decided(8, Handover::Offline);
+            deciding.decided(8, Handover::Offline, said("two"));
         });
         assert_eq!(
             waiting.wait(8, Instant::now(), |_| {}).unwrap(),
             Handover::Offline
         );
         decider.join().unwrap();
+        assert!(waiting.unclaimed(Duration::ZERO).is_empty());
+    }
+
+    #[test]
+    fn a_message_to_be_kept_whose_sender_stopped_waiting_is_kept_by_its_node() {
+        let waiting = Waiting::default();
+        // The sender gave up (or never learnt the numbers): nobody waits for 3 and 4.
+        waiting.decided(3, Handover::Offline, said("kept"));
+        waiting.decided(4, Handover::Taken, said("delivered there"));
+        assert!(waiting.unclaimed(Duration::from_secs(60)).is_empty());
+        let kept = waiting.unclaimed(Duration::ZERO);
+        assert_eq!(
+            kept.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(),
+            ["kept"]
+        );
+        assert!(waiting.slots().is_empty());
+    }
+
+    fn said(text: &str) -> Box<PrivateSaid> {
+        Box::new(PrivateSaid {
+            text: text.into(),
+            ..Default::default()
+        })
     }
 }

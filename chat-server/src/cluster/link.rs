@@ -16,7 +16,7 @@ use chat_core::clock::{Clock, ClockSample, ClockSync, SystemClock};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::keys;
-use super::{BEAT_EVERY, CONNECT_TIMEOUT, Cluster, Outgoing, REDIS_TIMEOUT};
+use super::{Appended, BEAT_EVERY, CONNECT_TIMEOUT, Cluster, Outgoing, REDIS_TIMEOUT};
 use crate::chat::bus::{BusEvent, Failed};
 use crate::shared::Shared;
 
@@ -185,22 +185,31 @@ fn reclaim(
 /// What waits for one event's fate.
 struct Waiter {
     failed: Option<Failed>,
-    confirm: Option<Sender<Option<u64>>>,
+    confirm: Option<Sender<Appended>>,
 }
 
 impl Waiter {
     fn appended(self, seq: u64) {
         if let Some(confirm) = self.confirm {
-            let _ = confirm.send(Some(seq));
+            let _ = confirm.send(Appended::As(seq));
         }
     }
 
     fn not_appended(self) {
+        self.tell(Appended::Not);
+    }
+
+    /// Sent, answer lost: its sender is told it is not confirmed.
+    fn in_doubt(self) {
+        self.tell(Appended::InDoubt);
+    }
+
+    fn tell(self, what: Appended) {
         if let Some(failed) = self.failed {
             failed();
         }
         if let Some(confirm) = self.confirm {
-            let _ = confirm.send(None);
+            let _ = confirm.send(what);
         }
     }
 }
@@ -260,7 +269,7 @@ fn send(cluster: &Cluster, link: &mut Connected, batch: Vec<Outgoing>) -> redis:
             Ok(answers) => answers,
             Err(e) => {
                 for waiter in calls.into_iter().flatten() {
-                    waiter.not_appended();
+                    waiter.in_doubt();
                 }
                 for flush in flushes {
                     let _ = flush.send(false);

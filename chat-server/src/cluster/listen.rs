@@ -14,8 +14,9 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::{PrivateSaid, Said};
-use chat_core::validate::room_key;
+use chat_core::validate::{login_key, room_key};
 
+use super::handover::UNCLAIMED_AFTER;
 use super::keys::{self, Entry};
 use super::view::{Step, View};
 use super::{CONNECT_TIMEOUT, Claim, Cluster, GONE_AFTER, REDIS_TIMEOUT};
@@ -138,6 +139,9 @@ fn read_on(
         }
         cluster.set_applied(reader.view.pos());
         settle_claims(cluster, reader);
+        for said in cluster.handovers.unclaimed(UNCLAIMED_AFTER) {
+            keep(&shared, said);
+        }
         if caught_up {
             rejoin_if_due(cluster, &shared, reader);
         }
@@ -235,8 +239,9 @@ fn handle(
                 cluster.rejoin_due.store(true, Ordering::Release);
             }
             Step::Take { seq } => cluster.publish(BusEvent::Taken { seq }, None),
+            Step::Expire { seq } => cluster.publish(BusEvent::Expired { seq }, None),
             Step::Deliver { said, notice } => deliver(shared, said, notice),
-            Step::Decided { seq, outcome } => cluster.handovers.decided(seq, outcome),
+            Step::Decided { seq, outcome, said } => cluster.handovers.decided(seq, outcome, said),
         }
     }
 }
@@ -259,13 +264,23 @@ fn deliver(shared: &Arc<Shared>, said: PrivateSaid, notice: bool) {
     if shared.hub.remote_private(said.clone(), notice) {
         return;
     }
-    // Taken, so nobody else keeps it: keep it here (off this thread: it waits for the store).
+    // Taken, so nobody else keeps it: keep it here.
+    keep(shared, said);
+}
+
+/// Keeps a private message for its recipient's next login, off this thread (it waits for the
+/// accounts and the store). Nothing is kept for or from a guest, as on one node.
+fn keep(shared: &Arc<Shared>, said: PrivateSaid) {
     let shared = Arc::clone(shared);
     let _ = std::thread::Builder::new()
         .name("cluster-keep".into())
         .spawn(move || {
+            let guest = |login: &str| shared.person(&login_key(login)).is_none_or(|p| p.guest);
+            if guest(&said.to) || guest(&said.from) {
+                return;
+            }
             if let Err(e) = shared.keep_offline(said) {
-                tracing::error!("a private message taken for a user who left was not kept: {e}");
+                tracing::error!("a private message to keep was not kept: {e}");
             }
         });
 }

@@ -66,15 +66,26 @@ pub(crate) const BEAT_EVERY: Duration = Duration::from_secs(1);
 /// close (see `view` for how the log's time is counted).
 pub(crate) const GONE_AFTER: Duration = Duration::from_millis(3_500);
 
+/// What became of an event given to the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Appended {
+    /// In the log, with this number.
+    As(u64),
+    /// Not in the log.
+    Not,
+    /// Sent, but the answer was lost (the connection failed meanwhile): it may be in the log.
+    InDoubt,
+}
+
 /// Something for the link thread to do.
 pub(crate) enum Outgoing {
-    /// Append an event to the log; run `failed` if it cannot be. `confirm` hears its number,
-    /// or that it was not appended; an event whose `deadline` passed before it was sent is not
-    /// appended (its sender was told it failed).
+    /// Append an event to the log; run `failed` if it cannot be. `confirm` hears what became
+    /// of it; an event whose `deadline` passed before it was sent is not appended (its sender
+    /// was told it failed).
     Publish {
         event: BusEvent,
         failed: Option<Failed>,
-        confirm: Option<Sender<Option<u64>>>,
+        confirm: Option<Sender<Appended>>,
         deadline: Option<Instant>,
     },
     /// A room closed: its name is free again, if still claimed by it (`claim`).
@@ -325,9 +336,9 @@ impl Cluster {
         // A little past the deadline: the link answers every event it was given by then.
         let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(50);
         match confirmed.recv_timeout(wait) {
-            Ok(Some(seq)) => Ok(seq),
-            Ok(None) => Err(unreachable("the event could not be appended")),
-            Err(_) => Err(ServerError::NotConfirmed {
+            Ok(Appended::As(seq)) => Ok(seq),
+            Ok(Appended::Not) => Err(unreachable("the event could not be appended")),
+            Ok(Appended::InDoubt) | Err(_) => Err(ServerError::NotConfirmed {
                 what: "the cluster (Redis)",
             }),
         }

@@ -47,15 +47,24 @@ pub(super) enum Step {
     Take { seq: u64 },
     /// Deliver a private message taken here (or keep it, if its recipient left meanwhile).
     Deliver { said: PrivateSaid, notice: bool },
-    /// One of this node's private messages was decided.
-    Decided { seq: u64, outcome: Handover },
+    /// One of this node's private messages was decided (`said`: the message, for a sender
+    /// that stopped waiting).
+    Decided {
+        seq: u64,
+        outcome: Handover,
+        said: Box<PrivateSaid>,
+    },
+    /// Nobody is to take this node's private message `seq`, as far as this node knows: append
+    /// `Expired` now rather than after waiting (the log still decides: another node that
+    /// thinks otherwise may have taken it first).
+    Expire { seq: u64 },
 }
 
 /// A private message waiting for `Taken` or `Expired`.
 #[derive(Debug)]
 enum Deciding {
     /// This node sent it.
-    Sent,
+    Sent(Box<PrivateSaid>),
     /// This node is to deliver it if its `Taken` comes first.
     Taking {
         said: Box<PrivateSaid>,
@@ -169,7 +178,7 @@ impl View {
             self.nodes.remove(&node);
             self.users.retain(|_, (n, _)| *n != node);
             if node == self.me {
-                self.deciding.retain(|_, d| matches!(d, Deciding::Sent));
+                self.deciding.retain(|_, d| matches!(d, Deciding::Sent(_)));
                 steps.push(Step::WasGone { at: seq });
             } else {
                 steps.push(Step::NodeGone(node));
@@ -231,9 +240,10 @@ impl View {
                 self.private(entry.seq, node, said, *notice, steps);
             }
             BusEvent::Taken { seq } => match self.deciding.remove(seq) {
-                Some(Deciding::Sent) => steps.push(Step::Decided {
+                Some(Deciding::Sent(said)) => steps.push(Step::Decided {
                     seq: *seq,
                     outcome: Handover::Taken,
+                    said,
                 }),
                 Some(Deciding::Taking { said, notice }) => {
                     steps.push(Step::Deliver {
@@ -244,10 +254,11 @@ impl View {
                 None => {}
             },
             BusEvent::Expired { seq } => {
-                if let Some(Deciding::Sent) = self.deciding.remove(seq) {
+                if let Some(Deciding::Sent(said)) = self.deciding.remove(seq) {
                     steps.push(Step::Decided {
                         seq: *seq,
                         outcome: Handover::Offline,
+                        said,
                     });
                 }
             }
@@ -267,20 +278,19 @@ impl View {
         let recipient = self.node_of(&login_key(&said.to)).map(str::to_owned);
         let mine = from_node == self.me;
         match recipient {
-            // Nobody took it, and nobody will: the sender keeps it.
-            None if mine => steps.push(Step::Decided {
-                seq,
-                outcome: Handover::Offline,
-            }),
+            // Nobody to take it, as this node knows (or a user the log has here, whom the
+            // sender's hub did not find: gone since): to be kept, once the log agrees.
+            None if mine => {
+                self.deciding.insert(seq, Deciding::Sent(Box::new(said)));
+                steps.push(Step::Expire { seq });
+            }
             None => {}
-            // Sent to a user the log says is here, whom the sender's hub did not find here
-            // (gone since): kept, as for any user offline here.
-            Some(r) if mine && r == self.me => steps.push(Step::Decided {
-                seq,
-                outcome: Handover::Offline,
-            }),
+            Some(r) if mine && r == self.me => {
+                self.deciding.insert(seq, Deciding::Sent(Box::new(said)));
+                steps.push(Step::Expire { seq });
+            }
             Some(_) if mine => {
-                self.deciding.insert(seq, Deciding::Sent);
+                self.deciding.insert(seq, Deciding::Sent(Box::new(said)));
             }
             Some(r) if r == self.me => {
                 self.deciding.insert(
@@ -305,6 +315,14 @@ impl View {
 mod tests {
     use super::*;
     use crate::chat::bus::Envelope;
+
+    /// The one decision among `steps`, if they are exactly one.
+    fn decided(steps: &[Step]) -> Option<(u64, Handover)> {
+        match steps {
+            [Step::Decided { seq, outcome, .. }] => Some((*seq, *outcome)),
+            _ => None,
+        }
+    }
 
     /// A log written by hand: events numbered from 1, each at the time given.
     struct Log {
@@ -405,6 +423,24 @@ mod tests {
     }
 
     #[test]
+    fn two_nodes_that_disagree_on_where_a_user_is_still_decide_one_way() {
+        // n1 started late and has not heard that bea is on n2; n2 has.
+        let mut log = Log { seq: 0 };
+        let mut n1 = View::new("n1", 0);
+        let mut n2 = View::new("n2", 0);
+        n2.read(&log.entry(0, "n2", login("bea")));
+        let sent = log.entry(1, "n1", private("bea"));
+        assert_eq!(n1.read(&sent), vec![Step::Expire { seq: sent.seq }]);
+        assert_eq!(n2.read(&sent), vec![Step::Take { seq: sent.seq }]);
+        // n2's Taken reached the log first: sent, delivered, not kept.
+        let taken = log.entry(2, "n2", BusEvent::Taken { seq: sent.seq });
+        let expired = log.entry(3, "n1", BusEvent::Expired { seq: sent.seq });
+        assert_eq!(decided(&n1.read(&taken)), Some((sent.seq, Handover::Taken)));
+        assert!(matches!(n2.read(&taken)[..], [Step::Deliver { .. }]));
+        assert_eq!((n1.read(&expired), n2.read(&expired)), (vec![], vec![]));
+    }
+
+    #[test]
     fn a_number_skipped_is_a_gap_and_a_number_read_twice_is_skipped() {
         let mut view = View::new("n1", 0);
         let mut log = Log { seq: 0 };
@@ -430,13 +466,7 @@ mod tests {
             &mut views,
             &log.entry(2, "n2", BusEvent::Taken { seq: sent.seq }),
         );
-        assert_eq!(
-            steps[0],
-            vec![Step::Decided {
-                seq: sent.seq,
-                outcome: Handover::Taken
-            }]
-        );
+        assert_eq!(decided(&steps[0]), Some((sent.seq, Handover::Taken)));
         assert!(matches!(steps[1][..], [Step::Deliver { .. }]));
         let late = read_all(
             &mut views,
@@ -450,27 +480,23 @@ mod tests {
             &mut views,
             &log.entry(5, "n1", BusEvent::Expired { seq: sent.seq }),
         );
-        assert_eq!(
-            steps[0],
-            vec![Step::Decided {
-                seq: sent.seq,
-                outcome: Handover::Offline
-            }]
-        );
+        assert_eq!(decided(&steps[0]), Some((sent.seq, Handover::Offline)));
         assert_eq!(steps[1], vec![]);
         let late = read_all(
             &mut views,
             &log.entry(6, "n2", BusEvent::Taken { seq: sent.seq }),
         );
         assert_eq!(late, vec![vec![], vec![]]);
-        // To a user online nowhere: kept at once.
+        // To a user online nowhere: expired at once, kept once the log says so.
         let sent = log.entry(7, "n1", private("cai"));
         assert_eq!(
             read_all(&mut views, &sent)[0],
-            vec![Step::Decided {
-                seq: sent.seq,
-                outcome: Handover::Offline
-            }]
+            vec![Step::Expire { seq: sent.seq }]
         );
+        let steps = read_all(
+            &mut views,
+            &log.entry(8, "n1", BusEvent::Expired { seq: sent.seq }),
+        );
+        assert_eq!(decided(&steps[0]), Some((sent.seq, Handover::Offline)));
     }
 }
