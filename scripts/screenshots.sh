@@ -3,7 +3,8 @@
 # chat-gui processes under Xvfb, lets a scripted user (CHAT_GUI_AUTOPILOT, honoured by debug
 # builds only) click through the windows, and captures the client's window into
 # assets/screenshots/: connect, register, login, main-dark, main-light, users, private, emoji,
-# delete.
+# delete, history, find, kept; and the main window at 800x600 and 1920x1080 in every language and
+# both themes (sizes/WIDTHxHEIGHT-LANG-THEME.png), a conversation docked beside the room.
 #
 # Needs (Debian/Ubuntu): apt-get install -y xvfb xauth libxcursor1 libxi6 libxkbcommon-x11-0 \
 #   libegl1 libgl1-mesa-dri libglx-mesa0 x11-utils xdotool imagemagick
@@ -41,8 +42,8 @@ free_display() {
 }
 
 start_xvfb() {
-    local display=$1
-    Xvfb "$display" -screen 0 1024x700x24 -nolisten tcp >"$work/xvfb${display#:}.log" 2>&1 &
+    local display=$1 screen=${2:-1024x700}
+    Xvfb "$display" -screen 0 "${screen}x24" -nolisten tcp >"$work/xvfb${display#:}.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && return; sleep 0.1; done
     echo "Xvfb $display did not start" >&2
@@ -82,13 +83,23 @@ client() {
     pids+=("$last_pid")
 }
 
-# shoot NAME PID: captures the window of process PID.
+# shoot NAME PID [DISPLAY]: captures the main window of process PID.
 shoot() {
-    local name=$1 pid=$2 wid
+    local name=$1 pid=$2 display=${3:-$shots} wid
     if ! kill -0 "$pid" 2>/dev/null; then echo "the client for $name is not running" >&2; exit 1; fi
-    wid=$(DISPLAY=$shots timeout 30 xdotool search --sync --onlyvisible --pid "$pid" | head -1)
+    wid=$(DISPLAY=$display timeout 30 xdotool search --sync --onlyvisible --pid "$pid" --name '^(\([0-9]+\) )?Chat$' | head -1)
     # The pointer rests on the empty part of the left column, hovering nothing.
-    DISPLAY=$shots xdotool mousemove 100 450
+    DISPLAY=$display xdotool mousemove 100 450
+    sleep 0.5
+    mkdir -p "$(dirname "$out/$name.png")"
+    DISPLAY=$display "${import[@]}" -window "$wid" -strip -define png:compression-level=9 "$out/$name.png"
+    echo "wrote $out/$name.png"
+}
+
+# shoot_window NAME TITLE: captures the window called TITLE (a conversation's own window).
+shoot_window() {
+    local name=$1 title=$2 wid
+    wid=$(DISPLAY=$shots timeout 30 xdotool search --sync --onlyvisible --name "^$title\$" | head -1)
     sleep 0.5
     DISPLAY=$shots "${import[@]}" -window "$wid" -strip -define png:compression-level=9 "$out/$name.png"
     echo "wrote $out/$name.png"
@@ -130,7 +141,7 @@ client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR pro
 at() { while ((SECONDS - t0 < $1)); do sleep 0.2; done; }
 at 11; shoot main-dark "$alice"
 at 19; shoot users "$alice"
-at 26; shoot private "$alice"
+at 26; shoot_window private "Private: bob"
 at 32; shoot emoji "$alice"
 at 40; shoot delete "$alice"
 at 47; shoot main-light "$alice"
@@ -145,4 +156,26 @@ t0=$SECONDS
 at 7; shoot history "$dan"
 at 12; shoot find "$dan"
 at 21; shoot kept "$dan"
-ls -l "$out"
+stop "$dan"
+
+# 6. Sizes, languages and themes: the main window at half a laptop screen and on a large
+# monitor, with a conversation docked beside the room where it fits.
+big=$(free_display); start_xvfb "$big" 1920x1080
+combos=()
+for language in en es pt-BR; do for theme in dark light; do combos+=("$language-$theme"); done; done
+script="connect;fill-login=alice,$pw;login;dock=on;wait=3000;say=#help;wait=500;open-private=bob;wait=4000"
+for combo in "${combos[@]}"; do script+=";language=${combo%%-*};theme=${combo##*-};wait=5000"; done
+for size in 800x600 1920x1080; do
+    client "erin-$size" "$big" "$script"
+    erin=$last_pid
+    wid=$(DISPLAY=$big timeout 30 xdotool search --sync --onlyvisible --pid "$erin" --name 'Chat' | head -1)
+    DISPLAY=$big xdotool windowmove "$wid" 0 0 windowsize "$wid" "${size%x*}" "${size#*x}"
+    t0=$SECONDS
+    i=0
+    for combo in "${combos[@]}"; do
+        at $((10 + 5 * i)); shoot "sizes/$size-$combo" "$erin" "$big"
+        i=$((i + 1))
+    done
+    stop "$erin"
+done
+ls -l "$out" "$out/sizes"

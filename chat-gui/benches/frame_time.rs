@@ -80,7 +80,7 @@ fn main() {
 
     let settings = Settings {
         address: addr,
-        language: Some(chat_gui::i18n::Language::English),
+        locale: Some(chat_gui::i18n::Language::ENGLISH),
         theme: Theme::Dark,
         ..Settings::default()
     };

@@ -36,6 +36,15 @@ impl Theme {
     }
 }
 
+/// The two languages of settings files older than the Fluent files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LegacyLanguage {
+    /// English.
+    English,
+    /// Spanish.
+    Spanish,
+}
+
 /// A session kept so the next start logs in by itself: the token, never the password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptSession {
@@ -68,8 +77,12 @@ pub struct Settings {
     pub host_port: u16,
     /// Light or dark.
     pub theme: Theme,
-    /// The interface language; `None` follows the system locale.
-    pub language: Option<Language>,
+    /// The interface language, by its tag; `None` follows the system locale.
+    pub locale: Option<Language>,
+    /// The language as settings files before Fluent named it (`English`, `Spanish`): read so
+    /// an older file keeps its choice, never written.
+    #[serde(skip_serializing)]
+    pub language: Option<LegacyLanguage>,
     /// Private conversations show in the main window instead of windows of their own.
     pub dock_private: bool,
     /// "Keep me signed in": the session of each server is kept in `sessions`.
@@ -78,6 +91,8 @@ pub struct Settings {
     pub sessions: BTreeMap<String, KeptSession>,
     /// Desktop notifications for private messages and mentions.
     pub notifications: bool,
+    /// The emoji picked most recently, newest first.
+    pub recent_emoji: Vec<String>,
 }
 
 impl Default for Settings {
@@ -87,11 +102,13 @@ impl Default for Settings {
             last_login: String::new(),
             host_port: DEFAULT_HOST_PORT,
             theme: Theme::System,
+            locale: None,
             language: None,
             dock_private: false,
             keep_signed_in: false,
             sessions: BTreeMap::new(),
             notifications: true,
+            recent_emoji: Vec::new(),
         }
     }
 }
@@ -102,7 +119,18 @@ impl Settings {
 
     /// The language in effect.
     pub fn language(&self) -> Language {
-        self.language.unwrap_or_else(Language::from_environment)
+        match (self.locale, self.language) {
+            (Some(language), _) => language,
+            (None, Some(LegacyLanguage::English)) => Language::ENGLISH,
+            (None, Some(LegacyLanguage::Spanish)) => Language::SPANISH,
+            (None, None) => Language::from_environment(),
+        }
+    }
+
+    /// Chooses the interface language.
+    pub fn set_language(&mut self, language: Language) {
+        self.locale = Some(language);
+        self.language = None;
     }
 
     /// The session kept for `addr` that has not expired by `now_ms` (ms since the epoch).

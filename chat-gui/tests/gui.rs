@@ -20,5 +20,6 @@ mod gui {
     mod presence;
     mod private;
     mod rooms;
+    mod screens;
     mod sessions;
 }

@@ -4,7 +4,10 @@
 //!
 //! - registrations (`registered`): registering the login again says `login_taken`;
 //! - session tokens (`logged_in`): `resume` with the token logs in;
-//! - private messages kept for an offline user (`private_stored`): delivered at its next login.
+//! - private messages kept for an offline user (`private_stored`): delivered at its next login;
+//! - shared files (`201` to the last `PATCH` of an upload): downloaded whole, byte for byte, by
+//!   their owner; an upload the kill cut short resumes from what the server says it has and ends
+//!   with the same bytes; and the store holds no record whose bytes are missing or different.
 //!
 //! ```sh
 //! cargo build --release -p chat-server
@@ -19,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chat_core::protocol::{ErrorCode, Gender, Password, Registration, Request, ServerMessage};
-use common::{Failure, Raw, server_binary, spawn_server};
+use common::{Failure, Raw, http, server_binary, sha256, spawn_server};
 
 const PASSWORD: &str = "crash-password";
 
@@ -61,6 +64,32 @@ struct Acknowledged {
     tokens: Vec<(String, String)>,
     /// (recipient, text)
     kept: Vec<(String, String)>,
+    /// Files whose upload was answered `201`.
+    files: Vec<SharedFile>,
+    /// Uploads announced (`201` to the `POST`) but cut short by the kill.
+    cut: Vec<CutUpload>,
+    /// Uploads whose last bytes were sent but whose answer the kill took: done or not, nobody
+    /// was told.
+    unanswered: u64,
+}
+
+/// A file the server acknowledged.
+#[derive(Debug, Clone)]
+struct SharedFile {
+    owner: String,
+    id: String,
+    sha256: String,
+    size: usize,
+}
+
+/// An upload the kill interrupted.
+#[derive(Debug, Clone)]
+struct CutUpload {
+    owner: String,
+    upload: String,
+    bytes: Vec<u8>,
+    /// Whether its last bytes had gone out (then it may have ended before the kill).
+    last_sent: bool,
 }
 
 type Shared = Arc<Mutex<Acknowledged>>;
@@ -108,6 +137,27 @@ fn check(
             }
         }
     }
+    let mut tokens = std::collections::HashMap::new();
+    for file in acked.files.iter().step_by(sample.max(1)) {
+        if !tokens.contains_key(&file.owner) {
+            tokens.insert(file.owner.clone(), token_of(addr, &file.owner)?);
+        }
+        let got = http(
+            addr,
+            &format!(
+                "GET /files/{} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {}\r\n\r\n",
+                file.id, tokens[&file.owner]
+            ),
+            b"",
+        )?;
+        if got.status != 200 || got.body.len() != file.size || sha256(&got.body) != file.sha256 {
+            eprintln!(
+                "lost file {} of {}: status {}",
+                file.id, file.owner, got.status
+            );
+            lost += 1;
+        }
+    }
     if kept {
         let mut recipients: Vec<&String> = acked.kept.iter().map(|(r, _)| r).collect();
         recipients.sort();
@@ -134,6 +184,179 @@ fn check(
         }
     }
     Ok(lost)
+}
+
+/// A session token for `who`, from a password login.
+fn token_of(addr: SocketAddr, who: &str) -> Result<String, Failure> {
+    match Raw::connect(addr)?.request(login(who))? {
+        ServerMessage::LoggedIn {
+            token: Some(token), ..
+        } => Ok(token),
+        other => Err(format!("{who} cannot log in: {other:?}").into()),
+    }
+}
+
+/// Resumes the uploads the last kill cut short from where the server says they are; each must
+/// end with a file of exactly the announced bytes. Returns how many acknowledged uploads were
+/// lost (gone although announced, or ended with other bytes).
+fn resume_cut(addr: SocketAddr, acked: &Shared) -> Result<u64, Failure> {
+    let cut = std::mem::take(&mut lock(acked)?.cut);
+    let mut lost = 0;
+    for upload in cut {
+        let token = token_of(addr, &upload.owner)?;
+        let auth = format!("Host: chat\r\nAuthorization: Bearer {token}\r\n");
+        let head = http(
+            addr,
+            &format!("HEAD /uploads/{} HTTP/1.1\r\n{auth}\r\n", upload.upload),
+            b"",
+        )?;
+        let Some(have) = head
+            .header("Upload-Offset")
+            .and_then(|v| v.parse::<usize>().ok())
+        else {
+            if upload.last_sent {
+                lock(acked)?.unanswered += 1;
+            } else {
+                eprintln!("lost upload {} (HEAD {})", upload.upload, head.status);
+                lost += 1;
+            }
+            continue;
+        };
+        let rest = upload.bytes.get(have..).unwrap_or_default();
+        let done = http(
+            addr,
+            &format!(
+                "PATCH /uploads/{} HTTP/1.1\r\n{auth}Upload-Offset: {have}\r\n\
+                 Content-Length: {}\r\n\r\n",
+                upload.upload,
+                rest.len()
+            ),
+            rest,
+        )?;
+        match done.json()["file"]["id"].as_str() {
+            Some(id) if done.status == 201 => lock(acked)?.files.push(SharedFile {
+                owner: upload.owner,
+                id: id.to_owned(),
+                sha256: sha256(&upload.bytes),
+                size: upload.bytes.len(),
+            }),
+            _ => {
+                eprintln!(
+                    "upload {} did not resume from {have}: {} {:?}",
+                    upload.upload,
+                    done.status,
+                    done.json()
+                );
+                lost += 1;
+            }
+        }
+    }
+    Ok(lost)
+}
+
+/// Uploads files of up to 256 KiB in two `PATCH`es each until a request fails (the kill).
+fn uploader(cycle: u32, addr: SocketAddr, stop: &AtomicBool, acked: &Shared) -> u64 {
+    let owner = format!("up{cycle}");
+    let token = match token_of(addr, &owner) {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("uploader: {e}");
+            return 0;
+        }
+    };
+    let auth = format!("Host: chat\r\nAuthorization: Bearer {token}\r\n");
+    let mut rng = Lcg(u64::from(cycle) << 20);
+    let mut tried = 0;
+    while !stop.load(Ordering::Relaxed) {
+        tried += 1;
+        let size = 1 + rng.next(256 * 1024) as usize;
+        let mut bytes = format!("{owner}/{tried}/").into_bytes();
+        bytes.extend((0..size).map(|i| (i * 131 % 251) as u8));
+        let Ok(begun) = http(
+            addr,
+            &format!(
+                "POST /uploads HTTP/1.1\r\n{auth}Upload-Name: f{tried}.bin\r\n\
+                 Upload-Type: application/octet-stream\r\n\
+                 Upload-Length: {}\r\nUpload-Sha256: {}\r\nContent-Length: 0\r\n\r\n",
+                bytes.len(),
+                sha256(&bytes)
+            ),
+            b"",
+        ) else {
+            break;
+        };
+        let Some(upload) = begun.json()["upload"].as_str().map(str::to_owned) else {
+            eprintln!(
+                "uploader: POST answered {} {:?}",
+                begun.status,
+                begun.json()
+            );
+            break;
+        };
+        let half = bytes.len() / 2;
+        let patch = |from: usize, to: usize| {
+            http(
+                addr,
+                &format!(
+                    "PATCH /uploads/{upload} HTTP/1.1\r\n{auth}Upload-Offset: {from}\r\n\
+                     Content-Length: {}\r\n\r\n",
+                    to - from
+                ),
+                &bytes[from..to],
+            )
+        };
+        let cut = |last_sent| CutUpload {
+            owner: owner.clone(),
+            upload: upload.clone(),
+            bytes: bytes.clone(),
+            last_sent,
+        };
+        if patch(0, half).is_err() {
+            if let Ok(mut a) = acked.lock() {
+                a.cut.push(cut(false));
+            }
+            break;
+        }
+        match patch(half, bytes.len()) {
+            Ok(done) if done.status == 201 => {
+                if let (Some(id), Ok(mut a)) = (done.json()["file"]["id"].as_str(), acked.lock()) {
+                    a.files.push(SharedFile {
+                        owner: owner.clone(),
+                        id: id.to_owned(),
+                        sha256: sha256(&bytes),
+                        size: bytes.len(),
+                    });
+                }
+            }
+            _ => {
+                if let Ok(mut a) = acked.lock() {
+                    a.cut.push(cut(true));
+                }
+                break;
+            }
+        }
+    }
+    tried
+}
+
+/// Every file record of the store in `dir` names bytes that are there, whole and unchanged.
+/// Returns how many do not.
+fn check_store(dir: &std::path::Path) -> Result<u64, Failure> {
+    let store = chat_server::store::Store::open(&dir.join("accounts"), 16 << 20)?;
+    let files = store.files(&dir.join("files"))?;
+    let mut bad = 0;
+    for record in files.all()? {
+        let mut bytes = Vec::new();
+        let whole = files
+            .bytes(&record)
+            .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut bytes))
+            .is_ok();
+        if !whole || bytes.len() as u64 != record.size || sha256(&bytes) != record.sha256 {
+            eprintln!("file {} has not its bytes", record.id);
+            bad += 1;
+        }
+    }
+    Ok(bad)
 }
 
 /// What one writer does until `stop`: returns how many writes it attempted.
@@ -228,12 +451,17 @@ fn main() -> Result<(), Failure> {
         opened += 1;
         // Everything acknowledged before this start must be there (tokens sampled; kept
         // messages at the end, as reading them delivers them).
+        lost += resume_cut(addr, &acked)?;
         let before = lock(&acked)?;
         lost += check(addr, &before, 16, false)?;
         drop(before);
         // This cycle's sender and offline recipient.
         let mut setup = Raw::connect(addr)?;
-        for who in [format!("sender{cycle}"), format!("inbox{cycle}")] {
+        for who in [
+            format!("sender{cycle}"),
+            format!("inbox{cycle}"),
+            format!("up{cycle}"),
+        ] {
             let reply = setup.request(registration(&who))?;
             if matches!(reply, ServerMessage::Registered { .. }) {
                 lock(&acked)?.registrations.push(who);
@@ -241,10 +469,16 @@ fn main() -> Result<(), Failure> {
         }
         drop(setup);
         let stop = Arc::new(AtomicBool::new(false));
-        let writers: Vec<_> = (0..3)
+        let writers: Vec<_> = (0..4)
             .map(|kind| {
                 let (stop, acked) = (Arc::clone(&stop), Arc::clone(&acked));
-                std::thread::spawn(move || writer(kind, cycle, addr, &stop, &acked))
+                std::thread::spawn(move || {
+                    if kind == 3 {
+                        uploader(cycle, addr, &stop, &acked)
+                    } else {
+                        writer(kind, cycle, addr, &stop, &acked)
+                    }
+                })
             })
             .collect();
         std::thread::sleep(Duration::from_millis(20 + rng.next(300)));
@@ -258,22 +492,31 @@ fn main() -> Result<(), Failure> {
     // A last start: the store opens and holds everything, every token and kept message too.
     let (mut child, addr) = spawn_server(&bin, &dir, &[])?;
     opened += 1;
+    lost += resume_cut(addr, &acked)?;
     let acked = lock(&acked)?;
     lost += check(addr, &acked, 1, true)?;
     child.kill()?;
     child.wait()?;
+    let damaged = check_store(&dir)?;
+    lost += damaged;
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "{{\"cycles\": {cycles}, \"store_opened\": {opened}, \"writes_attempted\": {attempted}, \
-         \"registrations\": {}, \"tokens\": {}, \"kept_messages\": {}, \"lost\": {lost}, \
+         \"registrations\": {}, \"tokens\": {}, \"kept_messages\": {}, \"files\": {}, \
+         \"uploads_unanswered\": {}, \"files_damaged\": {damaged}, \"lost\": {lost}, \
          \"seconds\": {:.1}}}",
         acked.registrations.len(),
         acked.tokens.len(),
         acked.kept.len(),
+        acked.files.len(),
+        acked.unanswered,
         started.elapsed().as_secs_f64()
     );
     if lost > 0 {
         return Err(format!("{lost} acknowledged writes lost").into());
+    }
+    if acked.files.is_empty() || acked.kept.is_empty() || acked.tokens.is_empty() {
+        return Err("some kind of write was never acknowledged: this run proves nothing".into());
     }
     Ok(())
 }

@@ -59,7 +59,7 @@ impl ChatApp {
                 },
                 Alert::KeptWhileAway { count, from } => Shown {
                     title: t.notify_kept.to_owned(),
-                    body: (t.kept_summary)(count, &from.join(", ")),
+                    body: t.kept_summary(count, &from.join(", ")),
                 },
             };
             self.notifier.show(shown);

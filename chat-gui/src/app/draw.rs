@@ -12,6 +12,7 @@ use super::{ChatApp, Form, Pane};
 use crate::forms::RegisterForm;
 use crate::i18n::{Texts, fill};
 use crate::settings::Settings;
+use crate::ui::header::Place;
 use crate::ui::{self, Intent, input, messages};
 
 impl ChatApp {
@@ -89,19 +90,21 @@ impl ChatApp {
     fn draw_main(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
         let mut intents = Vec::new();
         let ctx = ui.ctx().clone();
+        let columns = super::layout::columns(ui.available_width(), self.drawer);
+        self.columns = columns;
         let pane_target = match &self.pane {
             Pane::Room => Target::Room,
             Pane::Conversation(key) => Target::Private(key.clone()),
         };
         egui::Panel::top("menu").show(ui, |ui| {
-            intents.extend(ui::menu::show(
-                ui,
-                t,
-                &self.client.chat,
-                &self.settings,
-                &mut self.away_text,
-                &pane_target,
-            ));
+            let view = ui::menu::MenuView {
+                chat: &self.client.chat,
+                settings: &self.settings,
+                shown: &pane_target,
+                toggles: columns.toggles.then_some((columns.rooms, columns.members)),
+                connected: self.client.phase().is_logged_in(),
+            };
+            intents.extend(ui::menu::show(ui, t, view, &mut self.away_text));
             if let Phase::Reconnecting { attempt, retry_at } = *self.client.phase() {
                 let why = self
                     .client
@@ -116,20 +119,24 @@ impl ChatApp {
             Pane::Room => None,
             Pane::Conversation(key) => Some(key.clone()),
         };
-        egui::Panel::left("rooms")
-            .resizable(true)
-            .default_size(210.0)
-            .size_range(160.0..=340.0)
-            .show(ui, |ui| {
-                intents.extend(ui::rooms::show(ui, t, &self.client.chat, shown.as_deref()));
-            });
-        egui::Panel::right("members")
-            .resizable(true)
-            .default_size(170.0)
-            .size_range(130.0..=300.0)
-            .show(ui, |ui| {
-                intents.extend(ui::members::show(ui, t, &self.client.chat))
-            });
+        if columns.rooms {
+            egui::Panel::left("rooms")
+                .resizable(true)
+                .default_size(super::layout::ROOMS_WIDTH)
+                .size_range(160.0..=340.0)
+                .show(ui, |ui| {
+                    intents.extend(ui::rooms::show(ui, t, &self.client.chat, shown.as_deref()));
+                });
+        }
+        if columns.members {
+            egui::Panel::right("members")
+                .resizable(true)
+                .default_size(super::layout::MEMBERS_WIDTH)
+                .size_range(130.0..=300.0)
+                .show(ui, |ui| {
+                    intents.extend(ui::members::show(ui, t, &self.client.chat))
+                });
+        }
         let online = self.client.phase().is_logged_in();
         let logins = completion_logins(&self.client.chat);
         let rooms: Vec<String> = self
@@ -144,17 +151,40 @@ impl ChatApp {
             rooms: &rooms,
         };
         let focus = self.focus.take();
+        let recent = self.settings.recent_emoji.clone();
         let boxes = Boxes {
             names,
             online,
             focus: &focus,
+            recent: &recent,
         };
-        egui::CentralPanel::default()
-            .frame(egui::Frame::central_panel(ui.style()).inner_margin(0))
-            .show(ui, |ui| match &shown {
-                Some(key) => intents.extend(self.draw_docked(ui, t, key, boxes)),
-                None => intents.extend(self.draw_room(ui, t, boxes)),
-            });
+        let frame = egui::Frame::central_panel(ui.style()).inner_margin(0);
+        match &shown {
+            Some(key) if columns.beside => {
+                let width = (ui.available_width() / 2.0).max(super::layout::CENTRAL_MIN_WIDTH);
+                egui::Panel::right("conversation-beside")
+                    .resizable(false)
+                    .exact_size(width)
+                    .frame(frame)
+                    .show(ui, |ui| {
+                        intents.extend(self.draw_docked(ui, t, key, Place::Beside, boxes));
+                    });
+                egui::CentralPanel::default()
+                    .frame(frame)
+                    .show(ui, |ui| intents.extend(self.draw_room(ui, t, boxes)));
+            }
+            Some(key) => {
+                let room = self.client.chat.room_name().unwrap_or_default().to_owned();
+                egui::CentralPanel::default().frame(frame).show(ui, |ui| {
+                    intents.extend(self.draw_docked(ui, t, key, Place::Instead(&room), boxes));
+                });
+            }
+            None => {
+                egui::CentralPanel::default()
+                    .frame(frame)
+                    .show(ui, |ui| intents.extend(self.draw_room(ui, t, boxes)));
+            }
+        }
         intents.extend(ui::users::show(
             &ctx,
             t,
@@ -221,36 +251,34 @@ impl ChatApp {
         intents
     }
 
-    /// A conversation shown in the main pane.
+    /// A conversation shown in the main window, beside the room or in its place.
     fn draw_docked(
         &mut self,
         ui: &mut egui::Ui,
         t: &'static Texts,
         key: &str,
+        place: Place<'_>,
         boxes: Boxes<'_>,
     ) -> Vec<Intent> {
-        let mut intents = Vec::new();
-        let room = self.client.chat.room_name().unwrap_or_default().to_owned();
         let Some(conversation) = self.client.chat.conversation(key) else {
-            return intents;
+            return Vec::new();
         };
-        let peer = conversation.peer.clone();
-        let status = self.peer_status(t, &peer);
-        intents.extend(ui::header::conversation(ui, t, &peer, &room, &status));
         let target = Target::Private(key.to_owned());
-        let highlight = find_bar(ui, t, &mut self.find, &target, &mut intents);
-        let label = fill(t.private_hint, &[&peer]);
-        let composer = boxes.composer(&mut self.drafts, target.clone(), label.clone(), label);
-        intents.extend(message_box(ui, t, composer));
-        let view = self.views.entry(target).or_default();
-        let highlight = highlight
-            .as_ref()
-            .map(|(query, current)| messages::Highlight {
-                query,
-                current: *current,
-            });
-        intents.extend(messages::conversation(ui, t, conversation, view, highlight));
-        intents
+        let label = fill(t.private_hint, &[&conversation.peer]);
+        let status = self.peer_status(t, &conversation.peer);
+        let find = self
+            .find
+            .as_mut()
+            .filter(|bar| bar.target == target)
+            .map(|bar| (&mut bar.finder, std::mem::take(&mut bar.focus)));
+        let pane = ui::private::Pane {
+            conversation,
+            composer: boxes.composer(&mut self.drafts, target.clone(), label.clone(), label),
+            view: self.views.entry(target).or_default(),
+            status,
+            find,
+        };
+        ui::private::pane(ui, t, place, pane)
     }
 
     /// How the peer of a conversation is doing: typing, away, online.
@@ -264,7 +292,7 @@ impl ChatApp {
         ui::header::peer_status(t, peer, presence.of(peer), typing)
     }
 
-    /// Conversations in windows of their own.
+    /// Conversations in native windows of their own.
     fn draw_windows(
         &mut self,
         ctx: &egui::Context,
@@ -279,7 +307,7 @@ impl ChatApp {
             .filter(|c| c.open)
             .map(|c| login_key(&c.peer))
             .collect();
-        for (index, key) in open.into_iter().enumerate() {
+        for key in open {
             let Some(conversation) = self.client.chat.conversation(&key) else {
                 continue;
             };
@@ -291,15 +319,14 @@ impl ChatApp {
                 .as_mut()
                 .filter(|bar| bar.target == target)
                 .map(|bar| (&mut bar.finder, std::mem::take(&mut bar.focus)));
-            let window = ui::private::Window {
+            let pane = ui::private::Pane {
                 conversation,
                 composer: boxes.composer(&mut self.drafts, target.clone(), label.clone(), label),
                 view: self.views.entry(target).or_default(),
-                index,
                 status,
                 find,
             };
-            intents.extend(ui::private::show(ctx, t, window));
+            intents.extend(ui::private::window(ctx, t, pane));
         }
         intents
     }
@@ -327,6 +354,8 @@ struct Boxes<'a> {
     online: bool,
     /// The box that takes the keyboard this frame, if one does.
     focus: &'a Option<Target>,
+    /// The emoji picked most recently.
+    recent: &'a [String],
 }
 
 impl<'a> Boxes<'a> {
@@ -351,6 +380,7 @@ impl<'a> Boxes<'a> {
             enabled: self.online,
             names: self.names,
             default_focus: true,
+            recent: self.recent,
         }
     }
 }
@@ -399,7 +429,7 @@ fn language_corner(ctx: &egui::Context, settings: &Settings) -> Vec<Intent> {
         .anchor(egui::Align2::RIGHT_TOP, [-10.0, 10.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                for language in crate::i18n::Language::ALL {
+                for language in crate::i18n::Language::all() {
                     if ui
                         .selectable_label(settings.language() == language, language.name())
                         .clicked()

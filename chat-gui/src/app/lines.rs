@@ -108,7 +108,20 @@ impl ChatApp {
     /// Shows a line the search found: in the room (entering it first if need be) or the
     /// conversation, highlighted by the find bar.
     pub(super) fn jump_to(&mut self, found: Found) {
+        // The window's work is done: the line is shown where it was said, with nothing over it.
+        let query = self.search.take().unwrap_or_default();
         match &found.place {
+            Place::Room(key)
+                if !self
+                    .client
+                    .chat
+                    .rooms
+                    .iter()
+                    .any(|r| chat_core::validate::room_key(&r.name) == *key) =>
+            {
+                // The room has closed since: nowhere to go (the search window says so).
+                self.search = Some(query);
+            }
             Place::Room(key) => {
                 let here = self
                     .client
@@ -117,7 +130,7 @@ impl ChatApp {
                     .is_some_and(|r| chat_core::validate::room_key(r) == *key);
                 if here {
                     self.show_room();
-                    self.reveal_found(Target::Room, &found);
+                    self.reveal_found(Target::Room, &found, query);
                 } else {
                     self.client.send(
                         chat_core::protocol::Request::EnterRoom {
@@ -126,20 +139,20 @@ impl ChatApp {
                         chat_model::client::Pending::Command,
                     );
                     self.show_room();
-                    self.pending_jump = Some(found);
+                    self.pending_jump = Some((found, query));
                 }
             }
             Place::Conversation(key) => {
                 let target = Target::Private(key.clone());
                 self.open_private(&found.name);
-                self.reveal_found(target, &found);
+                self.reveal_found(target, &found, query);
             }
         }
     }
 
     /// Once in the room a search result was in, shows it.
     pub(super) fn jump_when_there(&mut self) {
-        let Some(found) = &self.pending_jump else {
+        let Some((found, _)) = &self.pending_jump else {
             return;
         };
         let Place::Room(key) = &found.place else {
@@ -150,13 +163,12 @@ impl ChatApp {
             .chat
             .room_name()
             .is_some_and(|r| chat_core::validate::room_key(r) == *key);
-        if arrived && let Some(found) = self.pending_jump.take() {
-            self.reveal_found(Target::Room, &found);
+        if arrived && let Some((found, query)) = self.pending_jump.take() {
+            self.reveal_found(Target::Room, &found, query);
         }
     }
 
-    fn reveal_found(&mut self, target: Target, found: &Found) {
-        let query = self.search.clone().unwrap_or_default();
+    fn reveal_found(&mut self, target: Target, found: &Found, query: String) {
         let mut finder = Finder::with_query(query);
         if let Some(history) = self.lines_of(&target) {
             finder.refresh(history);

@@ -9,6 +9,7 @@
 
 mod alerts;
 mod draw;
+mod layout;
 mod lines;
 mod pilot;
 mod send;
@@ -113,8 +114,9 @@ pub struct ChatApp {
     /// The search window's query, while it is open.
     search: Option<String>,
     search_focus: bool,
-    /// A search result in a room being entered, shown once the user is in it.
-    pending_jump: Option<Found>,
+    /// A search result in a room being entered (and what was searched), shown once the user
+    /// is in it.
+    pending_jump: Option<(Found, String)>,
     /// When a typing notice last went to each peer (by login key).
     typing_sent: HashMap<String, Instant>,
     /// What the save dialogs' threads report.
@@ -123,6 +125,10 @@ pub struct ChatApp {
     away_text: String,
     /// Whether the first frame's work (resuming a kept session) is done.
     started: bool,
+    /// The drawer the user opened or closed on a narrow window (`None`: the width decides).
+    drawer: Option<Option<layout::Drawer>>,
+    /// The columns of the last frame.
+    columns: layout::Columns,
 }
 
 impl std::fmt::Debug for ChatApp {
@@ -178,6 +184,8 @@ impl ChatApp {
             saved: crossbeam_channel::unbounded(),
             away_text: String::new(),
             started: false,
+            drawer: None,
+            columns: layout::columns(crate::limits::DEFAULT_WINDOW_SIZE[0], None),
         }
     }
 
@@ -318,6 +326,8 @@ impl ChatApp {
     /// Moves between windows as answers arrive, and clears notices whose moment has passed.
     fn after_events(&mut self) {
         if let Some(login) = self.client.feedback.registered.take() {
+            // The password just typed logs the new account in: nobody types it twice.
+            let password = std::mem::take(&mut self.register.password);
             self.login = LoginForm {
                 login: login.clone(),
                 password: String::new(),
@@ -325,8 +335,12 @@ impl ChatApp {
             };
             self.register = RegisterForm::default();
             self.register_tried = false;
-            self.registered = Some(login);
+            self.registered = Some(login.clone());
             self.form = Form::Login;
+            if !password.is_empty() {
+                self.settings.last_login = login.clone();
+                self.client.login(&login, Password(password));
+            }
         }
         if self.client.feedback.login.is_some() {
             // "Account created" is about a moment that has passed once a login was refused.
@@ -338,6 +352,9 @@ impl ChatApp {
         if !self.client.in_session() {
             self.delete_asked = None;
             self.new_room = None;
+        }
+        if self.client.phase().is_logged_in() {
+            self.registered = None;
         }
         if self.client.phase().is_logged_in() && !self.login.password.is_empty() {
             // Logged in: the typed password is no longer needed on screen.
@@ -444,7 +461,13 @@ impl ChatApp {
                 self.client
                     .send(Request::ShowUsers { offset: 0 }, Pending::ShowUsers);
             }
-            Intent::OpenPrivate(peer) => self.open_private(&peer),
+            Intent::OpenPrivate(peer) => {
+                if !self.columns.rooms || !self.columns.members {
+                    // A drawer that opened the conversation makes way for it.
+                    self.drawer = Some(None);
+                }
+                self.open_private(&peer);
+            }
             Intent::ClosePrivate(peer) => {
                 self.client.chat.close_conversation(&peer);
                 if self.pane == Pane::Conversation(login_key(&peer)) {
@@ -476,7 +499,16 @@ impl ChatApp {
             Intent::SetNotifications(on) => self.settings.notifications = on,
             Intent::ReconnectNow => self.client.reconnect_now(),
             Intent::SetTheme(theme) => self.settings.theme = theme,
-            Intent::SetLanguage(language) => self.settings.language = Some(language),
+            Intent::SetLanguage(language) => self.settings.set_language(language),
+            Intent::ToggleRooms => {
+                self.drawer = Some(layout::toggled(self.columns, layout::Drawer::Rooms));
+            }
+            Intent::ToggleMembers => {
+                self.drawer = Some(layout::toggled(self.columns, layout::Drawer::Members));
+            }
+            Intent::EmojiUsed(glyph) => {
+                chat_model::emoji::remember(&mut self.settings.recent_emoji, &glyph);
+            }
         }
     }
 

@@ -115,7 +115,7 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
     match view.host {
         Host::Running(_) => {
             if let Some(addr) = view.host.address_for_others() {
-                ui.label(RichText::new(fill(t.host_running, &[&addr])).strong());
+                ui.label(RichText::new(fill(t.host_running, &[&addr.to_string()])).strong());
             }
         }
         Host::Failed(_) => {

@@ -11,14 +11,16 @@ use crate::ui::Intent;
 /// Draws the bar; `focus` puts the keyboard in its field (it was just opened).
 pub fn bar(ui: &mut Ui, t: &Texts, finder: &mut Finder, focus: bool) -> Vec<Intent> {
     let mut intents = Vec::new();
+    // The field gives way to the count and the buttons, which are never cut off.
     ui.horizontal(|ui| {
-        ui.add_space(crate::ui::row::GUTTER - 8.0);
+        ui.add_space((ui.available_width() * 0.08).min(crate::ui::row::GUTTER - 8.0));
         let label = ui.label(format!("🔍 {}", t.find));
+        let width = (ui.available_width() - 190.0).clamp(60.0, 220.0);
         let field = ui
             .add(
                 egui::TextEdit::singleline(&mut finder.query)
                     .id_salt("find-field")
-                    .desired_width(220.0),
+                    .desired_width(width),
             )
             .labelled_by(label.id);
         if focus {

@@ -46,6 +46,8 @@ pub struct Composer<'a> {
     pub focus: bool,
     /// Take keyboard focus when nothing has it and this box was the one used last.
     pub default_focus: bool,
+    /// The emoji picked most recently, newest first.
+    pub recent: &'a [String],
 }
 
 /// The id of the text box of `target`, stable across frames.
@@ -74,6 +76,7 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
         names,
         focus,
         default_focus,
+        recent,
     } = composer;
     let id = box_id(&target);
     let popup_open_id = id.with("suggestions-open");
@@ -83,10 +86,20 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     // Keys this box acts on itself, taken before the text box sees them. While suggestions
     // show, Enter, Tab and the arrows are theirs.
     let (mut send, mut tab, mut recall) = (false, false, false);
+    let mut onward = None;
     if has_focus && !popup_was_open {
         ui.input_mut(|i| {
             send = take_key(i, Key::Enter);
+            // Tab completes a word; in an empty box it moves the keyboard on, as anywhere.
             tab = take_key(i, Key::Tab);
+            onward = if draft.text.is_empty() && tab {
+                tab = false;
+                Some(egui::FocusDirection::Next)
+            } else if i.consume_key(Modifiers::SHIFT, Key::Tab) {
+                Some(egui::FocusDirection::Previous)
+            } else {
+                None
+            };
             if draft.text.is_empty() {
                 recall = take_key(i, Key::ArrowUp);
             }
@@ -96,7 +109,7 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     let row_height = ui.text_style_height(&egui::TextStyle::Body);
     let mut output = None;
     ui.horizontal(|ui| {
-        let picked = emoji_button(ui, t, id);
+        let picked = emoji_button(ui, t, id, recent);
         let send_width = 84.0;
         let width = (ui.available_width() - send_width).max(80.0);
         #[allow(clippy::cast_precision_loss)]
@@ -117,7 +130,8 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
                     .hint_text(hint.as_str())
                     .margin(egui::Margin::symmetric(8, 6))
                     .return_key(egui::KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
-                    // Tab completes (taken above) instead of moving the keyboard elsewhere.
+                    // Tab completes (taken above) instead of moving the keyboard elsewhere;
+                    // with nothing to complete it moves on (below).
                     .lock_focus(true);
                 let popup = egui::CompletionPopup::new(id).max_height(260.0);
                 let shown = ui.add_enabled_ui(enabled, |ui| {
@@ -127,9 +141,10 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
             });
         if let (Some(glyph), Some(out)) = (picked, output.as_ref()) {
             let at = out.text_edit.cursor_range.map(|r| r.primary.index.0);
-            let cursor = insert_at(&mut draft.text, at, glyph);
+            let cursor = insert_at(&mut draft.text, at, &glyph);
             set_cursor(ui.ctx(), id, cursor);
             ui.memory_mut(|m| m.request_focus(id));
+            intents.push(Intent::EmojiUsed(glyph));
         }
         let button = ui.add_enabled(
             enabled && !draft.text.trim().is_empty(),
@@ -179,16 +194,43 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     // With nothing focused (after a click on the background), the keyboard goes back to the box
     // used last, never to another one: text meant for a conversation must not reach the room.
     let last_id = used_last_id();
+    // Escape leaves the box for good: the keyboard then walks the window's controls (Tab) and
+    // the box takes it back only when the user returns to it.
+    let left_id = id.with("left-by-escape");
+    // (Read from the raw events: a popup may have taken the key already.)
+    let escaped = ui.input(|i| {
+        i.raw.events.iter().any(|e| {
+            matches!(
+                e,
+                egui::Event::Key {
+                    key: Key::Escape,
+                    pressed: true,
+                    ..
+                }
+            )
+        })
+    });
+    if (has_focus || response.lost_focus()) && escaped {
+        ui.data_mut(|d| d.insert_temp(left_id, true));
+    }
     if response.has_focus() {
         ui.data_mut(|d| d.insert_temp(last_id, target.clone()));
+        if !has_focus {
+            ui.data_mut(|d| d.remove::<bool>(left_id));
+        }
     }
+    if let Some(direction) = onward {
+        ui.data_mut(|d| d.insert_temp(left_id, true));
+        ui.memory_mut(|m| m.move_focus(direction));
+    }
+    let left = ui.data(|d| d.get_temp::<bool>(left_id)).unwrap_or(false);
     let used_last = ui
         .data(|d| d.get_temp::<Target>(last_id))
         .is_none_or(|last| last == target);
     let nothing_focused = ui.memory(|m| m.focused().is_none());
     if enabled
         && !response.has_focus()
-        && (focus || (default_focus && used_last && nothing_focused))
+        && (focus || (default_focus && used_last && nothing_focused && !left))
     {
         response.request_focus();
     }
@@ -254,14 +296,20 @@ fn suggestions(
         }
         Slot::Emoji(code) => emoji::search(&code, MAX_SUGGESTIONS)
             .into_iter()
-            .map(|e| egui::Suggestion::new(e.glyph).content(format!("{}   :{}:", e.glyph, e.code)))
+            .map(|e| {
+                egui::Suggestion::new(e.as_str()).content(format!(
+                    "{}   :{}:",
+                    e.as_str(),
+                    emoji::code(e)
+                ))
+            })
             .collect(),
         Slot::Word(_) | Slot::Nothing => Vec::new(),
     }
 }
 
 fn command_suggestion(t: &Texts, cmd: Cmd) -> egui::Suggestion {
-    let text = (t.command)(cmd);
+    let text = t.command(cmd);
     egui::Suggestion::new(cmd.insert())
         .content(RichText::new(text.syntax).monospace())
         .description(text.summary)
@@ -291,7 +339,9 @@ fn complete_word(text: &mut String, cursor: usize, names: Names<'_>) -> Option<u
         Slot::Word(w) => commands::matching(&w, logins)
             .first()
             .map(|l| format!("{l} ")),
-        Slot::Emoji(code) => emoji::search(&code, 1).first().map(|e| e.glyph.to_owned()),
+        Slot::Emoji(code) => emoji::search(&code, 1)
+            .first()
+            .map(|e| e.as_str().to_owned()),
         Slot::Nothing => None,
     }?;
     let after: String = text.chars().skip(cursor).collect();
@@ -302,7 +352,7 @@ fn complete_word(text: &mut String, cursor: usize, names: Names<'_>) -> Option<u
 }
 
 /// The emoji button and its picker; returns the emoji picked this frame.
-fn emoji_button(ui: &mut Ui, t: &Texts, box_id: egui::Id) -> Option<&'static str> {
+fn emoji_button(ui: &mut Ui, t: &Texts, box_id: egui::Id, recent: &[String]) -> Option<String> {
     let face = RichText::new("😊")
         .size(17.0)
         .color(ui.visuals().strong_text_color());
@@ -310,40 +360,148 @@ fn emoji_button(ui: &mut Ui, t: &Texts, box_id: egui::Id) -> Option<&'static str
         .add(egui::Button::new(face).min_size(egui::vec2(34.0, 30.0)))
         .on_hover_text(t.emoji)
         .accessible_name(t.emoji);
+    let picker_id = box_id.with("emoji-picker");
     let mut picked = None;
+    let opened = button.clicked() && !egui::Popup::is_id_open(ui.ctx(), picker_id);
     egui::Popup::from_toggle_button_response(&button)
-        .id(box_id.with("emoji-picker"))
+        .id(picker_id)
         .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
-        .show(|ui| {
-            ui.set_max_width(330.0);
-            egui::ScrollArea::vertical()
-                .max_height(260.0)
-                .show(ui, |ui| {
-                    egui::Grid::new(box_id.with("emoji-grid"))
-                        .spacing([2.0, 2.0])
-                        .show(ui, |ui| {
-                            for (i, e) in emoji::EMOJI.iter().enumerate() {
-                                let b = ui
-                                    .add(
-                                        egui::Button::new(RichText::new(e.glyph).size(20.0))
-                                            .frame(false)
-                                            .min_size(egui::vec2(30.0, 30.0)),
-                                    )
-                                    .on_hover_text(format!(":{}:", e.code));
-                                if b.clicked() {
-                                    picked = Some(e.glyph);
-                                }
-                                if i % 10 == 9 {
-                                    ui.end_row();
-                                }
-                            }
-                        });
-                });
-        });
+        .show(|ui| picked = emoji_picker(ui, t, picker_id, recent, opened));
     if picked.is_some() {
-        egui::Popup::close_id(ui.ctx(), box_id.with("emoji-picker"));
+        egui::Popup::close_id(ui.ctx(), picker_id);
     }
     picked
+}
+
+/// The picker: a search by name or short code, the recently used, and every emoji the fonts
+/// draw, by group.
+fn emoji_picker(
+    ui: &mut Ui,
+    t: &Texts,
+    id: egui::Id,
+    recent: &[String],
+    opened: bool,
+) -> Option<String> {
+    let width = (ui.ctx().content_rect().width() - 24.0).clamp(240.0, 360.0);
+    ui.set_width(width);
+    let query_id = id.with("query");
+    let group_id = id.with("group");
+    let mut query = ui
+        .data(|d| d.get_temp::<String>(query_id))
+        .unwrap_or_default();
+    let field = crate::ui::labelled_field(ui, t.emoji_search, &mut query, |e| {
+        e.desired_width(f32::INFINITY)
+    });
+    if opened {
+        field.request_focus();
+    }
+    ui.data_mut(|d| d.insert_temp(query_id, query.clone()));
+    let font = egui::FontId::proportional(20.0);
+    // egui draws one glyph a character: a sequence joined by U+200D would show as its parts.
+    let drawable = |ui: &Ui, e: &emoji::Emoji| {
+        !e.as_str().contains('\u{200d}') && ui.fonts_mut(|f| f.has_glyphs(&font, e.as_str()))
+    };
+    let mut picked = None;
+    let columns = ((width / 32.0).floor() as usize).max(6);
+    if !query.trim().is_empty() {
+        let found: Vec<&emoji::Emoji> = emoji::search(&query, usize::MAX)
+            .into_iter()
+            .filter(|e| drawable(ui, e))
+            .take(240)
+            .collect();
+        if found.is_empty() {
+            ui.label(RichText::new(t.find_none).weak());
+        }
+        egui::ScrollArea::vertical()
+            .id_salt(id.with("found"))
+            .max_height(260.0)
+            .show(ui, |ui| {
+                picked = emoji_grid(ui, id.with("found-grid"), &found, columns)
+            });
+        return picked;
+    }
+    let recent: Vec<&emoji::Emoji> = recent.iter().filter_map(|g| emoji::get(g)).collect();
+    if !recent.is_empty() {
+        ui.label(RichText::new(t.emoji_recent).weak());
+        picked = emoji_grid(ui, id.with("recent-grid"), &recent, columns);
+        ui.separator();
+    }
+    let mut group = ui
+        .data(|d| d.get_temp::<usize>(group_id))
+        .unwrap_or_default();
+    ui.horizontal_wrapped(|ui| {
+        for (i, g) in emoji::groups().enumerate() {
+            let icon = emoji::in_group(g).next().map_or("?", |e| e.as_str());
+            let name = group_name(t, g);
+            if ui
+                .selectable_label(group == i, RichText::new(icon).size(18.0))
+                .on_hover_text(name)
+                .accessible_name(name)
+                .clicked()
+            {
+                group = i;
+            }
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(group_id, group));
+    if let Some(g) = emoji::groups().nth(group) {
+        ui.label(RichText::new(group_name(t, g)).weak());
+        let shown: Vec<&emoji::Emoji> = emoji::in_group(g).filter(|e| drawable(ui, e)).collect();
+        egui::ScrollArea::vertical()
+            .id_salt(id.with("group-scroll"))
+            .max_height(220.0)
+            .show(ui, |ui| {
+                if let Some(e) = emoji_grid(ui, id.with(("group-grid", group)), &shown, columns) {
+                    picked = Some(e);
+                }
+            });
+    }
+    picked
+}
+
+/// A grid of emoji buttons; returns the one clicked.
+fn emoji_grid(
+    ui: &mut Ui,
+    id: egui::Id,
+    shown: &[&emoji::Emoji],
+    columns: usize,
+) -> Option<String> {
+    let mut picked = None;
+    egui::Grid::new(id).spacing([2.0, 2.0]).show(ui, |ui| {
+        for (i, e) in shown.iter().enumerate() {
+            let code = emoji::code(e);
+            let b = ui
+                .add(
+                    egui::Button::new(RichText::new(e.as_str()).size(20.0))
+                        .frame(false)
+                        .min_size(egui::vec2(30.0, 30.0)),
+                )
+                .accessible_name(code)
+                .on_hover_text(format!(":{code}:"));
+            if b.clicked() {
+                picked = Some(e.as_str().to_owned());
+            }
+            if i % columns == columns - 1 {
+                ui.end_row();
+            }
+        }
+    });
+    picked
+}
+
+/// A group's name in the interface's language.
+fn group_name(t: &Texts, group: emoji::Group) -> &'static str {
+    match group {
+        emoji::Group::SmileysAndEmotion => t.emoji_smileys,
+        emoji::Group::PeopleAndBody => t.emoji_people,
+        emoji::Group::AnimalsAndNature => t.emoji_nature,
+        emoji::Group::FoodAndDrink => t.emoji_food,
+        emoji::Group::TravelAndPlaces => t.emoji_travel,
+        emoji::Group::Activities => t.emoji_activities,
+        emoji::Group::Objects => t.emoji_objects,
+        emoji::Group::Symbols => t.emoji_symbols,
+        emoji::Group::Flags => t.emoji_flags,
+    }
 }
 
 #[cfg(test)]

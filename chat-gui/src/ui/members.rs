@@ -15,7 +15,7 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat) -> Vec<Intent> {
     let Some(room) = &chat.room else {
         return intents;
     };
-    ui.label(RichText::new((t.member_count)(room.member_count)).weak());
+    ui.label(RichText::new(t.member_count(room.member_count)).weak());
     ui.add_space(4.0);
     egui::ScrollArea::vertical()
         .id_salt("members")
@@ -24,8 +24,8 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat) -> Vec<Intent> {
             ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
                 for member in &room.members {
                     let status = chat.presence.of(member);
-                    let presence =
-                        status.map_or(chat_core::protocol::Presence::Online, |s| s.presence);
+                    // Unknown is shown as unknown (a faint ring), never guessed.
+                    let presence = chat.presence.presence(member);
                     let words = presence_words(t, member, status);
                     if chat.is_me(member) {
                         let me = format!("{member} ({})", t.you);

@@ -10,18 +10,50 @@ use crate::i18n::{Language, Texts, fill};
 use crate::settings::{Settings, Theme};
 use crate::ui::Intent;
 
-/// Draws the menu bar. `away_text` is what is typed as the away message; `shown` is what the
-/// main pane shows (for finding in it and saving it).
-pub fn show(
-    ui: &mut Ui,
-    t: &Texts,
-    chat: &Chat,
-    settings: &Settings,
-    away_text: &mut String,
-    shown: &Target,
-) -> Vec<Intent> {
+/// What the menu bar shows.
+pub struct MenuView<'a> {
+    /// The chat (rooms, the user's presence).
+    pub chat: &'a Chat,
+    /// Theme, language, docking, notifications.
+    pub settings: &'a Settings,
+    /// What the main pane shows (for finding in it and saving it).
+    pub shown: &'a Target,
+    /// The drawers' toggles, on a window too narrow for every column: whether the rooms and the
+    /// members are open.
+    pub toggles: Option<(bool, bool)>,
+    /// Whether the server is there to say how the user is (not while reconnecting).
+    pub connected: bool,
+}
+
+/// Draws the menu bar. `away_text` is what is typed as the away message.
+pub fn show(ui: &mut Ui, t: &Texts, view: MenuView<'_>, away_text: &mut String) -> Vec<Intent> {
+    let MenuView {
+        chat,
+        settings,
+        shown,
+        toggles,
+        connected,
+    } = view;
     let mut intents = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
+        if let Some((rooms, members)) = toggles {
+            if ui
+                .selectable_label(rooms, "☰")
+                .on_hover_text(t.show_rooms)
+                .accessible_name(t.show_rooms)
+                .clicked()
+            {
+                intents.push(Intent::ToggleRooms);
+            }
+            if ui
+                .selectable_label(members, "👥")
+                .on_hover_text(t.show_members)
+                .accessible_name(t.show_members)
+                .clicked()
+            {
+                intents.push(Intent::ToggleMembers);
+            }
+        }
         ui.menu_button(t.menu_room, |ui| {
             if ui.button(t.new_room).clicked() {
                 intents.push(Intent::NewRoom);
@@ -82,7 +114,7 @@ pub fn show(
             }
             ui.separator();
             ui.label(t.language);
-            for language in Language::ALL {
+            for language in Language::all() {
                 if ui
                     .radio(settings.language() == language, language.name())
                     .clicked()
@@ -98,7 +130,7 @@ pub fn show(
             if ui.button(t.log_out).clicked() {
                 intents.push(Intent::Logout { all: false });
             }
-            intents.extend(status_menu(ui, t, chat, away_text));
+            intents.extend(status_menu(ui, t, chat, connected, away_text));
         });
     });
     intents
@@ -106,17 +138,25 @@ pub fn show(
 
 /// The user's name with their presence, opening a menu to change it and to log out
 /// everywhere.
-fn status_menu(ui: &mut Ui, t: &Texts, chat: &Chat, away_text: &mut String) -> Vec<Intent> {
+fn status_menu(
+    ui: &mut Ui,
+    t: &Texts,
+    chat: &Chat,
+    connected: bool,
+    away_text: &mut String,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let status = chat.presence.of(&chat.me);
+    // While the connection is lost, not even one's own presence is known.
     let presence = match status.map(|s| s.presence) {
+        _ if !connected => Presence::Unknown,
         Some(Presence::Away) => Presence::Away,
         _ => Presence::Online,
     };
     let mut title = crate::ui::with_dot(ui, presence, &chat.me, ui.visuals().strong_text_color());
     let words = match status.and_then(|s| s.text.as_deref()) {
         Some(text) if presence == Presence::Away => fill(t.away_says, &[&text]),
-        _ => (t.presence)(presence).to_owned(),
+        _ => t.presence(presence).to_owned(),
     };
     title.append(
         &format!(" · {words} ⏷"),
@@ -130,7 +170,7 @@ fn status_menu(ui: &mut Ui, t: &Texts, chat: &Chat, away_text: &mut String) -> V
         ui.set_min_width(240.0);
         ui.label(egui::RichText::new(t.menu_status).weak());
         if ui
-            .radio(presence == Presence::Online, (t.presence)(Presence::Online))
+            .radio(presence == Presence::Online, t.presence(Presence::Online))
             .clicked()
         {
             intents.push(Intent::SetBack);
@@ -138,7 +178,7 @@ fn status_menu(ui: &mut Ui, t: &Texts, chat: &Chat, away_text: &mut String) -> V
         }
         ui.horizontal(|ui| {
             if ui
-                .radio(presence == Presence::Away, (t.presence)(Presence::Away))
+                .radio(presence == Presence::Away, t.presence(Presence::Away))
                 .clicked()
             {
                 intents.push(Intent::SetAway(away_message(away_text)));
@@ -191,7 +231,7 @@ pub fn new_room_dialog(ctx: &egui::Context, t: &Texts, name: &mut Option<String>
                 response.request_focus();
             }
             let check = chat_core::validate::room(value);
-            let rule = (t.field_rule)(chat_core::protocol::Field::Room);
+            let rule = t.field_rule(chat_core::protocol::Field::Room);
             let broken = !value.is_empty() && check.is_err();
             ui.label(egui::RichText::new(rule).small().color(if broken {
                 crate::ui::error_color(ui)

@@ -150,6 +150,10 @@ pub fn show(
         None => max_offset,
     };
 
+    // No rubber band: the view places itself past last frame's end whenever lines arrive, which
+    // the band would take for an overscroll and spring back from, frame after frame, with a
+    // speed it keeps: the view would slide up by itself and stop following.
+    ui.spacing_mut().scroll.kinetic.rubber_band = false;
     let output = egui::ScrollArea::vertical()
         .id_salt(("messages", salt))
         .auto_shrink([false, false])
@@ -195,9 +199,13 @@ pub fn show(
     let now = output.state.clamped_offset().y;
     view.viewport_height = inner;
     view.offset = now;
-    // Following stops only when the user scrolls up, not when the view's height changed under
-    // an offset set for the old one.
-    let moved_up = now < offset - 0.5;
+    // Following stops only when the user scrolls up: the offset went down from where the view
+    // was. An offset clamped short of the one asked for (the scroll area still knows last
+    // frame's smaller content: new lines, another width) is no scroll of the user's.
+    let moved_up = now < offset - 0.5 && now < previous_offset - 0.5;
+    if view.timeline.follow && !moved_up && now < offset - 0.5 {
+        ui.ctx().request_repaint();
+    }
     let at_bottom = now + inner >= content - 2.0;
     view.timeline.follow = at_bottom || (view.timeline.follow && !moved_up);
     match history.earlier {
@@ -228,16 +236,25 @@ pub fn show(
             *unseen = unseen.saturating_add(u32::try_from(arrived).unwrap_or(u32::MAX));
         }
         if *unseen > 0 {
+            // Drawn in the view's own layer, over its lines and under every window and menu,
+            // on one line however long the words.
+            let text = egui::WidgetText::from(fill(t.new_messages, &[unseen]));
+            let galley = text.clone().into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Button,
+            );
+            let size = galley.size() + 2.0 * ui.spacing().button_padding;
             let rect = output.inner_rect;
-            let pos = pos2(rect.center().x, rect.bottom() - 12.0);
-            egui::Area::new(ui.scope_id().with(("new-messages", salt)))
-                .fixed_pos(pos)
-                .pivot(egui::Align2::CENTER_BOTTOM)
-                .show(ui.ctx(), |ui| {
-                    if ui.button(fill(t.new_messages, &[unseen])).clicked() {
-                        view.follow();
-                    }
-                });
+            let pill = egui::Rect::from_center_size(
+                pos2(rect.center().x, rect.bottom() - 12.0 - size.y / 2.0),
+                size,
+            );
+            let button = egui::Button::new(text).wrap_mode(egui::TextWrapMode::Extend);
+            if ui.put(pill, button).clicked() {
+                view.follow();
+            }
         }
     }
     intents

@@ -3,6 +3,7 @@
 //! touches the network.
 
 pub mod banner;
+pub mod card;
 pub mod confirm;
 pub mod connect;
 pub mod find;
@@ -110,6 +111,12 @@ pub enum Intent {
     SetTheme(Theme),
     /// Switch language.
     SetLanguage(Language),
+    /// Open or close the rooms drawer (a narrow window).
+    ToggleRooms,
+    /// Open or close the members drawer (a narrow window).
+    ToggleMembers,
+    /// An emoji was picked: it goes first among the recently used.
+    EmojiUsed(String),
 }
 
 /// The colour of a presence dot: green online, amber away, grey offline.
@@ -165,7 +172,7 @@ pub fn presence_words(
             presence: chat_core::protocol::Presence::Away,
             text: Some(text),
         }) => format!("{login}, {}", crate::i18n::fill(t.away_says, &[text])),
-        Some(s) => format!("{login}, {}", (t.presence)(s.presence)),
+        Some(s) => format!("{login}, {}", t.presence(s.presence)),
         None => login.to_owned(),
     }
 }

@@ -7,7 +7,7 @@ use chat_model::history::Refusal;
 use egui::{RichText, Ui};
 
 use crate::forms::{Input, Problem, RegisterForm};
-use crate::i18n::Texts;
+use crate::i18n::{Texts, fill};
 use crate::ui::{Intent, error_color};
 
 /// Width of the fields and of the rules under them.
@@ -34,11 +34,17 @@ pub fn show(
         match (input, problem) {
             (Input::Confirm, Some(Problem::Mismatch)) => (t.passwords_differ.to_owned(), true),
             (Input::Confirm, _) => (String::new(), false),
-            (Input::Field(field), problem) => ((t.field_rule)(field), problem.is_some()),
+            (Input::Field(field), problem) => (t.field_rule(field), problem.is_some()),
         }
     };
     let mut enter = false;
     let small = ui.text_style_height(&egui::TextStyle::Small);
+    // After a refused "Create account", the first field at fault takes the keyboard once.
+    let focus_id = egui::Id::unique("register-focus-first-problem");
+    let focus_first = ui
+        .data_mut(|d| d.remove_temp::<bool>(focus_id))
+        .unwrap_or(false);
+    let first_problem = problems.first().map(|(input, _)| *input);
     egui::Grid::new("register")
         .num_columns(2)
         .spacing([12.0, 4.0])
@@ -59,6 +65,10 @@ pub fn show(
                             .password(secret)
                             .desired_width(FIELD_WIDTH);
                         let response = ui.add(edit).labelled_by(l.id);
+                        if focus_first && first_problem == Some(input) {
+                            response.request_focus();
+                            response.scroll_to_me(Some(egui::Align::Center));
+                        }
                         enter |=
                             response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                         let (note, problem) = note_of(input);
@@ -113,11 +123,11 @@ pub fn show(
             row(ui, t.age, &mut form.age, Input::Field(Field::Age), false);
             let l = ui.label(t.gender);
             egui::ComboBox::from_id_salt("gender")
-                .selected_text((t.gender_name)(form.gender))
+                .selected_text(t.gender_name(form.gender))
                 .width(FIELD_WIDTH)
                 .show_ui(ui, |ui| {
                     for g in Gender::ALL {
-                        ui.selectable_value(&mut form.gender, g, (t.gender_name)(g));
+                        ui.selectable_value(&mut form.gender, g, t.gender_name(g));
                     }
                 })
                 .response
@@ -129,15 +139,32 @@ pub fn show(
         ui.label(RichText::new(t.refusal(r)).color(error_color(ui)));
     }
     ui.add_space(10.0);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui.button(t.create_account).clicked() || enter {
             intents.push(Intent::Register);
+            let at_fault = !form.problems(true).is_empty();
+            ui.data_mut(|d| d.insert_temp(focus_id, at_fault));
         }
         ui.add_space(12.0);
         if ui.link(t.to_login).clicked() {
             intents.push(Intent::ShowLogin);
         }
     });
+    if show_all && !problems.is_empty() {
+        // Said beside the button, so pressing it never seems to do nothing.
+        let names: Vec<&str> = problems
+            .iter()
+            .map(|(input, _)| match input {
+                Input::Field(field) => t.field(*field),
+                Input::Confirm => t.confirm_password,
+            })
+            .collect();
+        ui.add_space(4.0);
+        ui.label(
+            RichText::new(format!("⚠ {}", fill(t.register_fix, &[&names.join(", ")])))
+                .color(error_color(ui)),
+        );
+    }
     intents
 }
 

@@ -36,12 +36,8 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, shown: Option<&str>) -> Vec<Int
                             egui::Button::selectable(here && shown.is_none(), name)
                                 .right_text(count),
                         )
-                        .accessible_name(format!(
-                            "{}, {}",
-                            room.name,
-                            (t.member_count)(room.members)
-                        ))
-                        .on_hover_text(format!("{hover} · {}", (t.member_count)(room.members)));
+                        .accessible_name(format!("{}, {}", room.name, t.member_count(room.members)))
+                        .on_hover_text(format!("{hover} · {}", t.member_count(room.members)));
                     if response.clicked() {
                         intents.push(if here {
                             Intent::ShowRoom

@@ -15,6 +15,7 @@ use egui::text::{LayoutJob, TextFormat};
 use egui::{Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Ui, Vec2, pos2, vec2};
 
 use crate::i18n::{Texts, fill};
+use crate::ui::card::{self, CARD_MARGIN, Card, Pens, job};
 use crate::ui::{Intent, clock_time, date_time, own_color, peer_color};
 
 /// Width of the column of initials and notice icons, left of the text.
@@ -29,8 +30,6 @@ const GROUP_PAD: f32 = 10.0;
 const LINE_PAD: f32 = 2.0;
 /// Space above and below a notice.
 const NOTICE_PAD: f32 = 5.0;
-/// Inner margin of a card.
-const CARD_MARGIN: f32 = 8.0;
 
 /// Fonts and colours of rows, read from the style once a frame.
 #[derive(Debug, Clone)]
@@ -56,6 +55,16 @@ pub struct Look {
 }
 
 impl Look {
+    /// The fonts and colours of cards.
+    fn pens(&self) -> Pens<'_> {
+        Pens {
+            body: &self.body,
+            mono: &self.mono,
+            text: self.text,
+            weak: self.weak,
+        }
+    }
+
     /// The look of rows in this `ui`'s style.
     pub fn of(ui: &Ui) -> Look {
         let style = ui.style();
@@ -131,18 +140,6 @@ enum Parts {
     Card(Card),
 }
 
-/// A card: a title, then a table of two columns (what to type, what it does; a room, who is
-/// in it), each entry's second column wrapping within its own column, then a closing line.
-#[derive(Debug, Clone)]
-struct Card {
-    title: Arc<Galley>,
-    rows: Vec<(Arc<Galley>, Arc<Galley>)>,
-    footer: Option<Arc<Galley>>,
-    /// Where the second column starts, from the card's text.
-    column: f32,
-    size: Vec2,
-}
-
 #[derive(Debug, Clone)]
 struct Header {
     from: String,
@@ -154,12 +151,6 @@ struct Header {
 
 fn format(font: &FontId, color: Color32) -> TextFormat {
     TextFormat::simple(font.clone(), color)
-}
-
-fn job(text: &str, font: &FontId, color: Color32, wrap: f32) -> LayoutJob {
-    let mut job = LayoutJob::simple(text.to_owned(), font.clone(), color, wrap);
-    job.wrap.max_width = wrap;
-    job
 }
 
 /// The width text wraps at in a row `width` wide.
@@ -300,8 +291,13 @@ pub fn layout(
                 },
             }
         }
-        LineKind::Help => card(painter, look, help_card(t), text_w),
-        LineKind::RoomList(rooms) => card(painter, look, rooms_card(t, rooms), text_w),
+        LineKind::Help => card_row(card::layout(painter, look.pens(), card::help(t), text_w)),
+        LineKind::RoomList(rooms) => card_row(card::layout(
+            painter,
+            look.pens(),
+            card::rooms(t, rooms),
+            text_w,
+        )),
         LineKind::EarlierAbove => {
             let label = painter.layout_job(job(
                 &format!("↑ {}", t.earlier_messages),
@@ -356,60 +352,12 @@ fn header(ui: &Ui, t: &Texts, look: &Look, from: &str, own: bool, wrap: f32) -> 
     }
 }
 
-/// What a card says: its title, its entries (first and second column), its closing line.
-struct CardText {
-    title: String,
-    rows: Vec<(String, String)>,
-    footer: Option<String>,
-}
-
-/// Lays out a card `wrap` wide: the first column as wide as its widest entry, the second
-/// wrapping in the rest.
-fn card(painter: &egui::Painter, look: &Look, text: CardText, wrap: f32) -> Row {
-    let inner = (wrap - 2.0 * CARD_MARGIN).max(80.0);
-    let title = painter.layout_job(job(&text.title, &look.body, look.text, inner));
-    let firsts: Vec<Arc<Galley>> = text
-        .rows
-        .iter()
-        .map(|(first, _)| painter.layout_job(job(first, &look.mono, look.text, f32::INFINITY)))
-        .collect();
-    let widest = firsts.iter().map(|g| g.size().x).fold(0.0, f32::max);
-    let column = (widest + 16.0).min(inner * 0.5);
-    let rows: Vec<(Arc<Galley>, Arc<Galley>)> = firsts
-        .into_iter()
-        .zip(&text.rows)
-        .map(|(first, (_, second))| {
-            let second = job(second, &look.body, look.weak, (inner - column).max(60.0));
-            (first, painter.layout_job(second))
-        })
-        .collect();
-    let footer = text
-        .footer
-        .map(|f| painter.layout_job(job(&f, &look.body, look.weak, inner)));
-    let mut height = title.size().y + 4.0;
-    for (first, second) in &rows {
-        height += first.size().y.max(second.size().y) + 2.0;
-    }
-    if let Some(footer) = &footer {
-        height += 4.0 + footer.size().y;
-    }
-    let width = rows
-        .iter()
-        .map(|(_, second)| column + second.size().x)
-        .chain(std::iter::once(title.size().x))
-        .chain(footer.iter().map(|f| f.size().x))
-        .fold(0.0, f32::max);
-    let size = vec2(width, height);
+/// A card as a row of the lines, with room around it.
+fn card_row((card, height): (Card, f32)) -> Row {
     Row {
         height: 2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + height,
         top: NOTICE_PAD,
-        parts: Parts::Card(Card {
-            title,
-            rows,
-            footer,
-            column,
-            size,
-        }),
+        parts: Parts::Card(card),
     }
 }
 
@@ -431,7 +379,7 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
         LineKind::RoomDeleted(room) => ("✖", look.weak, fill(t.line_you_deleted, &[room])),
         LineKind::Refused(refusal) => ("⚠", look.error, t.refusal(refusal)),
         LineKind::UnknownCommand(word) => ("⚠", look.error, fill(t.unknown_command, &[word])),
-        LineKind::Usage(cmd) => ("⚠", look.error, fill(t.usage, &[&(t.command)(*cmd).syntax])),
+        LineKind::Usage(cmd) => ("⚠", look.error, fill(t.usage, &[&t.command(*cmd).syntax])),
         LineKind::TooManyLines(max) => ("⚠", look.error, fill(t.too_many_lines, &[max])),
         LineKind::ConnectionLost => ("⚠", look.warn, t.line_lost.to_owned()),
         LineKind::ConnectionBack => ("✓", look.good, t.line_back.to_owned()),
@@ -443,40 +391,6 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
         LineKind::Message { text, .. } => ("", look.text, text.clone()),
         LineKind::Help => ("", look.text, t.line_help.to_owned()),
         LineKind::RoomList(_) => ("", look.text, t.line_room_list.to_owned()),
-    }
-}
-
-/// `#help`: each command's syntax, then what it does.
-fn help_card(t: &Texts) -> CardText {
-    CardText {
-        title: t.line_help.to_owned(),
-        rows: Cmd::ALL
-            .iter()
-            .map(|cmd| {
-                let text = (t.command)(*cmd);
-                (text.syntax.to_owned(), text.summary.to_owned())
-            })
-            .collect(),
-        footer: Some(t.line_help_footer.to_owned()),
-    }
-}
-
-/// `#lR`: each room, its member count and who created it.
-fn rooms_card(t: &Texts, rooms: &[chat_core::protocol::RoomInfo]) -> CardText {
-    CardText {
-        title: t.line_room_list.to_owned(),
-        rows: rooms
-            .iter()
-            .map(|room| {
-                let who = match &room.creator {
-                    Some(creator) => fill(t.created_by, &[creator]),
-                    None => t.default_room_mark.to_owned(),
-                };
-                let members = (t.member_count)(room.members);
-                (room.name.clone(), format!("{members} · {who}"))
-            })
-            .collect(),
-        footer: None,
     }
 }
 
@@ -573,8 +487,13 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
             at += card.title.size().y + 4.0;
             for (first, second) in &card.rows {
                 place(ui, pos2(text_x, at), first, false);
-                place(ui, pos2(text_x + card.column, at), second, false);
-                at += first.size().y.max(second.size().y) + 2.0;
+                let second_y = if card.stacked {
+                    at + first.size().y
+                } else {
+                    at
+                };
+                place(ui, pos2(text_x + card.column, second_y), second, false);
+                at += card::entry_height(card.stacked, first, second);
             }
             if let Some(footer) = &card.footer {
                 place(ui, pos2(text_x, at + 4.0), footer, false);

@@ -61,10 +61,27 @@ pub fn show(
                                 hit.from,
                                 hit.text
                             );
+                            let open = match &hit.place {
+                                Place::Room(key) => chat
+                                    .rooms
+                                    .iter()
+                                    .any(|r| chat_core::validate::room_key(&r.name) == *key),
+                                Place::Conversation(_) => true,
+                            };
+                            let label = if open {
+                                label
+                            } else {
+                                format!("{label} · {}", t.search_room_closed)
+                            };
                             let button = egui::Button::new(RichText::new(label))
                                 .wrap_mode(egui::TextWrapMode::Truncate)
                                 .frame(false);
-                            if ui.add(button).on_hover_text(&hit.text).clicked() {
+                            // A room that has closed cannot be entered to show the line.
+                            if ui
+                                .add_enabled(open, button)
+                                .on_hover_text(&hit.text)
+                                .clicked()
+                            {
                                 intents.push(Intent::JumpTo(hit));
                             }
                         }

@@ -65,27 +65,25 @@ fn user_row(
         intents.push(Intent::OpenPrivate(user.login.clone()));
     }
     ui.label(name);
+    // What the server keeps current (or unknown since it stopped), not the list's snapshot.
     let status = chat.presence.of(&user.login);
-    let presence = status.map_or(user.presence, |s| s.presence);
-    let presence = match presence {
-        chat_core::protocol::Presence::Unknown if user.online => {
-            chat_core::protocol::Presence::Online
-        }
-        chat_core::protocol::Presence::Unknown => chat_core::protocol::Presence::Offline,
-        known => known,
-    };
+    let presence = chat.presence.presence(&user.login);
     let mut words = match status.and_then(|s| s.text.as_deref()) {
         Some(text) if presence == chat_core::protocol::Presence::Away => {
             fill(t.away_says, &[&text])
         }
-        _ => (t.presence)(presence).to_owned(),
+        _ => t.presence(presence).to_owned(),
     };
-    if let (Some(room), true) = (&user.room, user.online) {
+    let connected = matches!(
+        presence,
+        chat_core::protocol::Presence::Online | chat_core::protocol::Presence::Away
+    );
+    if let (Some(room), true) = (&user.room, connected) {
         words = format!("{words} · {}", fill(t.in_room, &[room]));
     }
     ui.horizontal(|ui| {
         ui.label(RichText::new(presence_glyph(presence)).color(presence_color(ui, presence)));
-        if user.online {
+        if connected {
             ui.label(words);
         } else {
             ui.label(RichText::new(words).weak());

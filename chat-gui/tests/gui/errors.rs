@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chat_core::client::Event;
 use chat_core::protocol::{ErrorCode, Field, ServerFrame, ServerMessage};
-use chat_gui::i18n::{EN, ERROR_CODES, ES, Language};
+use chat_gui::i18n::{ERROR_CODES, Language};
 
 use super::support::*;
 
@@ -13,7 +13,7 @@ use super::support::*;
 fn spanish_login(server: &TestServer) -> Gui {
     let mut h = gui_in(
         &server.addr,
-        Language::Spanish,
+        Language::SPANISH,
         chat_gui::AppOptions::default(),
     );
     click(&mut h, "Conectar");
@@ -39,7 +39,7 @@ fn decir(h: &mut Gui, line: &str) {
 }
 
 fn shows_error(h: &Gui, code: ErrorCode) -> bool {
-    shows(h, (ES.error)(code))
+    shows(h, Language::SPANISH.texts().error(code))
 }
 
 #[test]
@@ -100,29 +100,24 @@ fn every_server_error_code_is_shown_in_spanish() {
             .handle(Event::Frame(frame), Instant::now());
         ana.step();
         ana.step();
-        // The view stops following new lines while a conversation window has the keyboard;
-        // its "new messages" button brings the newest back.
-        {
-            use egui_kittest::kittest::Queryable;
-            if let Some(newer) = ana.query_all_by_label_contains("mensajes nuevos").next() {
-                newer.click();
-            }
-        }
-        ana.step();
-        ana.step();
         if code == ErrorCode::Invalid {
+            // Checked while it is on screen: later errors push it out of view.
             let invalid = format!(
                 "{}: {}",
-                (ES.field)(Field::Room),
-                (ES.field_rule)(Field::Room)
+                Language::SPANISH.texts().field(Field::Room),
+                Language::SPANISH.texts().field_rule(Field::Room)
             );
-            assert!(
-                shows(&ana, &invalid),
-                "a broken rule is worded from its field"
-            );
+            wait_until(&mut ana, "a broken rule worded from its field", |h| {
+                shows(h, &invalid)
+            });
         } else {
-            assert!(shows_error(&ana, code), "{code:?} not shown in Spanish");
-            assert!(!shows(&ana, (EN.error)(code)), "{code:?} shown in English");
+            wait_until(&mut ana, &format!("{code:?} in Spanish"), |h| {
+                shows_error(h, code)
+            });
+            assert!(
+                !shows(&ana, Language::ENGLISH.texts().error(code)),
+                "{code:?} shown in English"
+            );
         }
     }
     assert!(!shows(&ana, "English sentence"));

@@ -121,7 +121,7 @@ pub fn gui(addr: &str) -> Gui {
 /// A client window with these settings (English, dark), not yet connected.
 pub fn gui_with_settings(settings: Settings) -> Gui {
     let settings = Settings {
-        language: Some(Language::English),
+        locale: Some(Language::ENGLISH),
         theme: chat_gui::settings::Theme::Dark,
         ..settings
     };
@@ -157,14 +157,14 @@ impl chat_gui::notifier::Notifier for Recorded {
 }
 
 pub fn gui_with(addr: &str, options: AppOptions) -> Gui {
-    gui_in(addr, Language::English, options)
+    gui_in(addr, Language::ENGLISH, options)
 }
 
 /// A client window in `language`.
 pub fn gui_in(addr: &str, language: Language, options: AppOptions) -> Gui {
     let settings = Settings {
         address: addr.to_owned(),
-        language: Some(language),
+        locale: Some(language),
         theme: chat_gui::settings::Theme::Dark,
         ..Settings::default()
     };

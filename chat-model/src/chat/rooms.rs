@@ -113,6 +113,7 @@ impl Chat {
             current.members.remove(at);
             current.member_count = current.member_count.saturating_sub(1);
         }
+        self.presence.left(login);
         self.history_mut(room)
             .push(Line::new(time_ms, LineKind::Left(login.to_owned())));
     }

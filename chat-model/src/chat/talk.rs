@@ -51,6 +51,7 @@ impl Chat {
         let delivery = if stored {
             Delivery::WhileAway
         } else {
+            self.presence.exchanged(from);
             Delivery::Direct
         };
         let c = self.conversation_mut(from);
@@ -87,7 +88,7 @@ impl Chat {
         } else {
             Delivery::Direct
         };
-        c.history.push(Line::new(
+        let text_line = Line::new(
             time_ms,
             LineKind::Message {
                 from: me,
@@ -95,7 +96,13 @@ impl Chat {
                 own: true,
                 delivery,
             },
-        ));
+        );
+        c.history.push(text_line);
+        if kept {
+            self.presence.kept_for(to);
+        } else {
+            self.presence.exchanged(to);
+        }
     }
 
     /// `private_dropped`: messages kept for the user while away were more than the server keeps.

@@ -134,5 +134,9 @@ impl Client {
         for peer in asked {
             self.ask_first_page(&peer);
         }
+        let peers: Vec<String> = self.chat.conversations().map(|c| c.peer.clone()).collect();
+        for peer in peers {
+            self.chat.presence.wanted(&peer);
+        }
     }
 }

@@ -130,7 +130,7 @@ impl Client {
                     retrying: false,
                 });
             }
-            Some(Pending::ReEnter | Pending::Logout) => {}
+            Some(Pending::ReEnter | Pending::Logout | Pending::Presence) => {}
             Some(Pending::History) => {
                 if let Some(h) = self.chat.current_history_mut() {
                     h.earlier = Earlier::None;
@@ -160,6 +160,8 @@ impl Client {
         let was_in_session = self.in_session();
         self.connection = None;
         self.pending.clear();
+        // Nothing the server said of anyone's presence holds while it cannot say more.
+        self.chat.presence.lost();
         if self.phase == Phase::LoggingOut {
             self.finish_logout();
             return;

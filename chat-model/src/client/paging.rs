@@ -15,7 +15,24 @@ impl Client {
     /// after that page and is never in it.
     pub fn open_conversation(&mut self, peer: &str) {
         self.chat.open_conversation(peer);
+        self.chat.presence.wanted(peer);
         self.ask_first_page(peer);
+        self.ask_presence();
+    }
+
+    /// Asks for the users list when a conversation's peer has a presence the server stopped
+    /// telling (or never told), one list at a time: whatever becomes unknown meanwhile is asked
+    /// for after it arrives.
+    pub(super) fn ask_presence(&mut self) {
+        if !self.phase.is_logged_in() || self.pending.values().any(|p| *p == Pending::Presence) {
+            return;
+        }
+        let presence = &self.chat.presence;
+        if !self.chat.conversations().any(|c| presence.to_ask(&c.peer)) {
+            return;
+        }
+        self.chat.presence.asked();
+        self.send(Request::ShowUsers { offset: 0 }, Pending::Presence);
     }
 
     /// Asks for the newest page of the conversation with `peer`, once.

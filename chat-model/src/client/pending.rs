@@ -17,6 +17,8 @@ pub enum Pending {
     ListRooms,
     /// `#show users`: the answer opens the users window.
     ShowUsers,
+    /// The users list asked for quietly, for presences the server stopped telling.
+    Presence,
     /// A private message to this peer.
     Private(String),
     /// A page of the current room's history.

@@ -393,3 +393,158 @@ fn a_busy_server_gets_the_resume_again_when_it_says() {
     assert_eq!(only_pending(&c).1, Pending::Relogin, "sent again by itself");
     assert!(matches!(c.phase(), Phase::LoggingIn(l) if l.retry_at().is_none()));
 }
+
+fn entered_lobby(members: &[&str]) -> ServerMessage {
+    ServerMessage::Entered {
+        room: "lobby".into(),
+        creator: None,
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+        member_count: u32::try_from(members.len()).unwrap(),
+        away: Vec::new(),
+        history: Vec::new(),
+        more_history: false,
+    }
+}
+
+fn presence_asks(c: &Client) -> usize {
+    c.pending
+        .values()
+        .filter(|p| **p == Pending::Presence)
+        .count()
+}
+
+#[test]
+fn a_conversation_peer_who_leaves_the_room_is_unknown_until_the_users_list_says() {
+    use chat_core::protocol::{Presence, UserInfo};
+    let mut c = logged_in();
+    let now = Instant::now();
+    c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
+    c.open_conversation("bob");
+    assert_eq!(c.chat.presence.presence("bob"), Presence::Online);
+    assert_eq!(
+        presence_asks(&c),
+        0,
+        "bob's presence is known: nothing to ask"
+    );
+
+    c.handle(
+        frame(
+            None,
+            ServerMessage::Left {
+                room: "lobby".into(),
+                login: "bob".into(),
+            },
+        ),
+        now,
+    );
+    c.ask_presence();
+    assert_eq!(c.chat.presence.presence("bob"), Presence::Unknown);
+    assert_eq!(presence_asks(&c), 1, "the users list is asked for");
+    c.ask_presence();
+    assert_eq!(presence_asks(&c), 1, "one list at a time");
+
+    let id = c
+        .pending
+        .iter()
+        .find(|(_, p)| **p == Pending::Presence)
+        .map(|(id, _)| *id)
+        .unwrap();
+    let bob = UserInfo {
+        login: "bob".into(),
+        first_names: "Bob".into(),
+        last_names: "B".into(),
+        online: false,
+        room: None,
+        presence: Presence::Offline,
+        away_text: None,
+    };
+    c.handle(
+        frame(
+            Some(id),
+            ServerMessage::Users {
+                users: vec![bob],
+                total: 1,
+                offset: 0,
+            },
+        ),
+        now,
+    );
+    assert_eq!(c.chat.presence.presence("bob"), Presence::Offline);
+    assert!(!c.feedback.users_arrived, "the users window stays closed");
+    assert!(
+        !c.chat
+            .history("lobby")
+            .is_some_and(|h| h.iter().any(|l| matches!(l.kind, LineKind::Refused(_)))),
+    );
+}
+
+#[test]
+fn during_an_outage_no_presence_is_known_not_even_ones_own() {
+    use chat_core::protocol::Presence;
+    let mut c = logged_in();
+    let now = Instant::now();
+    c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
+    assert_eq!(c.chat.presence.presence("ana"), Presence::Online);
+    c.handle(Event::Disconnected(Disconnect::Lost("reset".into())), now);
+    assert!(matches!(c.phase(), Phase::Reconnecting { .. }));
+    for who in ["ana", "bob"] {
+        assert_eq!(c.chat.presence.presence(who), Presence::Unknown, "{who}");
+    }
+}
+
+#[test]
+fn a_message_kept_for_later_says_its_recipient_is_offline() {
+    use chat_core::protocol::Presence;
+    let mut c = logged_in();
+    let now = Instant::now();
+    c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
+    c.open_conversation("bob");
+    c.handle(
+        frame(
+            None,
+            ServerMessage::PrivateStored {
+                to: "bob".into(),
+                text: "hi".into(),
+                id: 1,
+            },
+        ),
+        now,
+    );
+    assert_eq!(c.chat.presence.presence("bob"), Presence::Offline);
+}
+
+/// After `#exit`, connecting (to this server or another) starts from nothing: the first
+/// server's rooms and lines are not shown above the new server's.
+#[test]
+fn connecting_again_after_an_exit_forgets_what_the_last_server_said() {
+    let mut c = logged_in();
+    let now = Instant::now();
+    c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
+    c.handle(
+        frame(
+            None,
+            ServerMessage::Message {
+                room: "lobby".into(),
+                from: "bob".into(),
+                text: "from the first server".into(),
+                id: 7,
+                reply_to: None,
+                attachments: Vec::new(),
+            },
+        ),
+        now,
+    );
+    assert!(c.chat.history("lobby").is_some_and(|h| !h.is_empty()));
+    c.handle(
+        Event::Disconnected(Disconnect::ServerClosed {
+            reason: CloseReason::Exit,
+            message: "bye".into(),
+        }),
+        now,
+    );
+    c.connect("127.0.0.1:1");
+    assert!(
+        c.chat.history("lobby").is_none_or(|h| h.is_empty()),
+        "the last server's lines are gone"
+    );
+}

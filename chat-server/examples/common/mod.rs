@@ -225,3 +225,77 @@ pub fn proc_stats(pid: u32) -> Result<ProcStats, Failure> {
         rss_kb: field("VmRSS:")?,
     })
 }
+
+/// An HTTP answer from the chat port.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Sends one HTTP request (`head` ends with the blank line) and `body` on a new plain connection
+/// to the chat port, and reads the answer.
+pub fn http(addr: SocketAddr, head: &str, body: &[u8]) -> Result<HttpAnswer, Failure> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = std::io::Read::read(&mut stream, &mut chunk)?;
+        if n == 0 {
+            return Err("closed before an answer".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        if let httparse::Status::Complete(end) = response.parse(&buf)? {
+            let status = response.code.ok_or("no status")?;
+            let headers: Vec<(String, String)> = response
+                .headers
+                .iter()
+                .map(|h| {
+                    let value = String::from_utf8_lossy(h.value).into_owned();
+                    (h.name.to_owned(), value)
+                })
+                .collect();
+            let length: usize = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .map_or(Ok(0), |(_, v)| v.parse())?;
+            let mut body = buf[end..].to_vec();
+            while body.len() < length {
+                let n = std::io::Read::read(&mut stream, &mut chunk)?;
+                if n == 0 {
+                    return Err("the body was cut short".into());
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(HttpAnswer {
+                status,
+                headers,
+                body,
+            });
+        }
+    }
+}
+
+/// A content's SHA-256, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}

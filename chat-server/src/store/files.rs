@@ -126,12 +126,52 @@ impl FileStore {
     pub(super) fn open(db: &sled::Db, root: &Path) -> Result<Self> {
         fs::create_dir_all(root.join("objects"))?;
         fs::create_dir_all(root.join("uploads"))?;
-        Ok(FileStore {
+        let store = FileStore {
             db: db.clone(),
             files: db.open_tree("files")?,
             uploads: db.open_tree("uploads")?,
             root: root.to_owned(),
-        })
+        };
+        let (objects, uploads) = store.tidy()?;
+        if objects + uploads > 0 {
+            tracing::info!(
+                objects,
+                uploads,
+                "removed bytes no record names (a crash left them)"
+            );
+        }
+        Ok(store)
+    }
+
+    /// Removes what a crash can leave behind: an object moved into place whose record was never
+    /// written, and an upload's bytes whose upload was never recorded. Runs only at open, before
+    /// any upload can be between its rename and its record. Returns how many of each it removed.
+    fn tidy(&self) -> Result<(usize, usize)> {
+        let mut named = std::collections::HashSet::new();
+        for item in self.files.iter() {
+            let (_, v) = item?;
+            named.insert(decode::<FileRecord>("file", &v)?.sha256);
+        }
+        let mut objects = 0;
+        for dir in fs::read_dir(self.root.join("objects"))?.flatten() {
+            let Ok(entries) = fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !named.contains(&name) && fs::remove_file(entry.path()).is_ok() {
+                    objects += 1;
+                }
+            }
+        }
+        let mut uploads = 0;
+        for entry in fs::read_dir(self.root.join("uploads"))?.flatten() {
+            let id = entry.file_name().to_string_lossy().into_owned();
+            if !self.uploads.contains_key(&id)? && fs::remove_file(entry.path()).is_ok() {
+                uploads += 1;
+            }
+        }
+        Ok((objects, uploads))
     }
 
     fn upload_path(&self, id: &str) -> PathBuf {
@@ -187,7 +227,10 @@ impl FileStore {
         len: u64,
     ) -> std::result::Result<u64, UploadError> {
         let path = self.upload_path(&upload.id);
-        let have = fs::metadata(&path).map_err(ServerError::from)?.len();
+        // No bytes on disk for a recorded upload: a crash came after they were moved to their
+        // object but before the upload was forgotten. Nobody was told it ended, so the uploader
+        // sends it again from 0.
+        let have = fs::metadata(&path).map_or(0, |m| m.len());
         if offset != have {
             return Err(UploadError::Offset(have));
         }
@@ -195,6 +238,7 @@ impl FileStore {
             return Err(UploadError::TooLong);
         }
         let mut file = OpenOptions::new()
+            .create(true)
             .append(true)
             .open(&path)
             .map_err(ServerError::from)?;
@@ -372,4 +416,88 @@ fn sync_dir(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(id: &str, bytes: &[u8]) -> Upload {
+        Upload {
+            id: id.into(),
+            owner: "ana".into(),
+            name: "notes.txt".into(),
+            mime: "text/plain".into(),
+            size: bytes.len() as u64,
+            sha256: hex::encode(ring::digest::digest(&SHA256, bytes)),
+            width: None,
+            height: None,
+            preview: None,
+            created_ms: 0,
+        }
+    }
+
+    /// What a `kill -9` between two steps of an upload leaves (an object moved into place but
+    /// never recorded, bytes of an upload never recorded) is gone at the next open; a recorded
+    /// file and an upload under way stay whole.
+    #[test]
+    fn what_a_crash_left_between_two_steps_is_removed_at_open_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("files");
+        let kept_id = "0".repeat(32);
+        let going_id = "1".repeat(32);
+        {
+            let db = sled::open(dir.path().join("db")).unwrap();
+            let files = FileStore::open(&db, &root).unwrap();
+            let kept = upload(&new_id().unwrap(), b"kept");
+            files.begin(&kept).unwrap();
+            files.append(&kept, 0, &mut &b"kept"[..], 4).unwrap();
+            files.finish(&kept, &kept_id, 1).unwrap();
+            let going = upload(&going_id, b"half");
+            files.begin(&going).unwrap();
+            files.append(&going, 0, &mut &b"ha"[..], 2).unwrap();
+            // The crash: an object with no record, bytes with no upload.
+            let orphan = root.join("objects").join("ab").join("ab".repeat(32));
+            fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+            fs::write(&orphan, b"orphan").unwrap();
+            fs::write(root.join("uploads").join("2".repeat(32)), b"stray").unwrap();
+            assert_eq!(files.objects(), 2);
+            db.flush().unwrap();
+        }
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &root).unwrap();
+        assert_eq!(files.objects(), 1, "only the recorded file's object stays");
+        let record = files.get(&kept_id).unwrap().unwrap();
+        let mut bytes = Vec::new();
+        files
+            .bytes(&record)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        assert_eq!(bytes, b"kept");
+        let (_, have) = files.upload(&going_id).unwrap().unwrap();
+        assert_eq!(have, 2, "an upload under way keeps its bytes");
+        assert!(!root.join("uploads").join("2".repeat(32)).exists());
+    }
+
+    /// A crash after an upload's bytes became an object but before the upload was forgotten
+    /// leaves a recorded upload with no bytes: it starts again from 0 and ends whole.
+    #[test]
+    fn a_recorded_upload_whose_bytes_are_gone_starts_again_from_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
+        let going = upload(&"3".repeat(32), b"again");
+        files.begin(&going).unwrap();
+        files.append(&going, 0, &mut &b"ag"[..], 2).unwrap();
+        fs::remove_file(files.upload_path(&going.id)).unwrap();
+        assert_eq!(files.upload(&going.id).unwrap().unwrap().1, 0);
+        assert!(matches!(
+            files.append(&going, 2, &mut &b"ain"[..], 3),
+            Err(UploadError::Offset(0))
+        ));
+        assert_eq!(files.append(&going, 0, &mut &b"again"[..], 5).unwrap(), 5);
+        let record = files.finish(&going, &"4".repeat(32), 1).unwrap();
+        assert_eq!(record.size, 5);
+    }
 }
