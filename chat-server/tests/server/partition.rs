@@ -372,7 +372,10 @@ impl Run {
                 t.leave();
             }
         }
+        // Watchers read only while they look at the views: what came since is read now, before
+        // they leave (it was delivered; it only waited in their sockets).
         for w in &mut self.watchers {
+            w.talker.listen(Duration::from_millis(300));
             w.talker.leave();
         }
         let mut histories: Vec<(String, Vec<_>)> = talkers
