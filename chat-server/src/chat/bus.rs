@@ -142,6 +142,9 @@ pub enum BusEvent {
         /// The message it answers, quoted.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<chat_core::protocol::Quote>,
+        /// The files it carries (served by every node).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<chat_core::protocol::Attachment>,
     },
     /// A room line changed (checked on the node where it was asked; every node applies it).
     LineChanged {

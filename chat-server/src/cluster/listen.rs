@@ -21,6 +21,7 @@ use super::keys::{self, Entry};
 use super::view::{Step, View};
 use super::{CONNECT_TIMEOUT, Claim, Cluster, GONE_AFTER, REDIS_TIMEOUT};
 use crate::chat::bus::{BusEvent, Envelope};
+use crate::service::files;
 use crate::shared::Shared;
 
 /// Events read at most at once.
@@ -261,6 +262,11 @@ fn forget_own_rooms(cluster: &Cluster, shared: &Shared, before: u64) {
 
 /// A private message taken here: to its recipient, or kept if it left meanwhile.
 fn deliver(shared: &Arc<Shared>, said: PrivateSaid, notice: bool) {
+    if !said.attachments.is_empty() {
+        // Its recipient may fetch its files here (its sender on its own node).
+        let (from, to) = (login_key(&said.from), login_key(&said.to));
+        files::carried_by_private(shared, &said.attachments, &from, &to, said.id);
+    }
     if shared.hub.remote_private(said.clone(), notice) {
         return;
     }
@@ -311,6 +317,11 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
                 attachments: attachments.clone(),
                 ..Default::default()
             };
+            if !said.attachments.is_empty() {
+                // Whoever can read the line may fetch its files, on every node: each notes it
+                // as it applies the line (under the line's number, the same everywhere).
+                files::carried_by_line(shared, &said.attachments, room, entry.seq);
+            }
             if let Some(said) = hub.deliver_said(said, *notice) {
                 shared.archive.room_line(said);
             }

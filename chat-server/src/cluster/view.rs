@@ -227,6 +227,7 @@ impl View {
                 time,
                 notice,
                 reply_to,
+                attachments,
             } => {
                 let said = PrivateSaid {
                     from: from.clone(),
@@ -235,6 +236,7 @@ impl View {
                     time: *time,
                     id: *id,
                     reply_to: reply_to.clone(),
+                    attachments: attachments.clone(),
                     ..Default::default()
                 };
                 self.private(entry.seq, node, said, *notice, steps);
@@ -364,6 +366,7 @@ mod tests {
             time: 0,
             notice: false,
             reply_to: None,
+            attachments: Vec::new(),
         }
     }
 

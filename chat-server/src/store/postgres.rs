@@ -1,6 +1,6 @@
-//! Accounts, session tokens and kept private messages in PostgreSQL (`--accounts
-//! postgres://…`): what every node of a cluster must see alike. What was said in rooms and past
-//! conversations stay in each node's sled store.
+//! Accounts, session tokens, kept private messages and shared files (`files`) in PostgreSQL
+//! (`--accounts postgres://…`): what every node of a cluster must see alike. What was said in
+//! rooms and past conversations stay in each node's sled store.
 //!
 //! A few connections are shared by the threads that need them (the password pool, readers
 //! resuming a session, the archive of kept messages). A connection that broke (PostgreSQL
@@ -20,6 +20,8 @@
 //! Architecture Invariant: every write is a committed statement (autocommit, or one
 //! transaction) before the call returns, so a registration acknowledged to a client is in
 //! PostgreSQL's write-ahead log.
+
+mod files;
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -152,6 +154,7 @@ impl Postgres {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
             tx.batch_execute(SCHEMA)?;
+            tx.batch_execute(files::SCHEMA)?;
             tx.commit()
         })?;
         Ok(store)

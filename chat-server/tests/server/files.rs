@@ -17,10 +17,10 @@ use super::harness::{Client, TestServer, password};
 
 /// An HTTP answer.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
+pub(super) struct Answer {
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Answer {
@@ -31,18 +31,18 @@ impl Answer {
             .map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }
 
 /// One HTTP connection to the chat port, plain or TLS.
-struct Http {
+pub(super) struct Http {
     transport: Transport,
 }
 
 impl Http {
-    fn plain(addr: SocketAddr) -> Self {
+    pub(super) fn plain(addr: SocketAddr) -> Self {
         Http {
             transport: Transport::plain(TcpStream::connect(addr).unwrap()),
         }
@@ -122,7 +122,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// A session token for `login` (registered here first).
-fn token(server: &TestServer, login: &str) -> (Client, String) {
+pub(super) fn token(server: &TestServer, login: &str) -> (Client, String) {
     let mut c = server.client();
     c.request(Request::Register(super::harness::registration(login)));
     match c.request(Request::Login {
@@ -161,7 +161,7 @@ fn patch(http: &mut Http, token: &str, id: &str, offset: usize, bytes: &[u8]) ->
 }
 
 /// Uploads a whole file in one go; its id.
-fn upload(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> String {
+pub(super) fn upload(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> String {
     let begun = begin(http, token, name, bytes);
     let done = if bytes.is_empty() {
         begun
@@ -174,7 +174,7 @@ fn upload(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> String {
     done.json()["file"]["id"].as_str().unwrap().to_owned()
 }
 
-fn download(http: &mut Http, token: &str, id: &str, range: Option<&str>) -> Answer {
+pub(super) fn download(http: &mut Http, token: &str, id: &str, range: Option<&str>) -> Answer {
     let range = range.map_or_else(String::new, |r| format!("Range: {r}\r\n"));
     http.request(
         &format!(
@@ -184,7 +184,7 @@ fn download(http: &mut Http, token: &str, id: &str, range: Option<&str>) -> Answ
     )
 }
 
-fn bytes(n: usize) -> Vec<u8> {
+pub(super) fn bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 31 % 251) as u8).collect()
 }
 

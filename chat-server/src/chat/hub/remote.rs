@@ -342,7 +342,7 @@ impl Hub {
             &Event::at(
                 said.time,
                 ServerMessage::Private {
-                    attachments: Vec::new(),
+                    attachments: said.attachments,
                     reply_to: said.reply_to,
                     from: said.from,
                     text: said.text,

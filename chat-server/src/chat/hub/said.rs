@@ -183,6 +183,7 @@ impl Hub {
                 time: bus.now_ms(),
                 notice,
                 reply_to: said.reply_to.clone(),
+                attachments: said.attachments.clone(),
             };
             drop(state);
             return match bus.hand_over(event)? {

@@ -298,11 +298,11 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
     let body = if head.method == "HEAD" {
         Body::Empty(len)
     } else {
-        let file = shared.files.bytes(&record).map_err(|e| {
+        let bytes = shared.files.bytes(&record, start).map_err(|e| {
             tracing::error!(file = %record.id, "a stored file cannot be read: {e}");
             Response::error(500, "internal", None, "the file cannot be read")
         })?;
-        Body::File { file, start, len }
+        Body::Stream { bytes, len }
     };
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
