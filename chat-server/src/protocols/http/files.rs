@@ -100,7 +100,12 @@ fn refused(r: Refusal) -> Response {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "internal".into());
-    Response::error(status, &code, r.field, &r.message)
+    let response = Response::error(status, &code, r.field, &r.message);
+    match r.retry_after {
+        // Whole seconds, rounded up (HTTP's `Retry-After`).
+        Some(after) => response.header("Retry-After", after.as_millis().div_ceil(1000).to_string()),
+        None => response,
+    }
 }
 
 /// A header holding a number.
