@@ -41,6 +41,62 @@ impl Tls {
     }
 }
 
+/// WebSocket framing over plain TCP or TLS, as the server's side of a browser's connection
+/// (see [`crate::websocket`]): what is written goes out as binary messages, what is read is the
+/// payloads of the client's data frames, joined.
+pub struct WebSocket {
+    inner: Transport,
+    out: Mutex<WebSocketOut>,
+}
+
+/// What the writing side of a WebSocket holds between writes.
+#[derive(Default)]
+struct WebSocketOut {
+    /// Control frames the reader asked for (pongs, a close), sent before the next data.
+    replies: Vec<u8>,
+    /// A close frame was queued: nothing more may follow it.
+    closed: bool,
+}
+
+impl fmt::Debug for WebSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebSocket {
+    fn out(&self) -> MutexGuard<'_, WebSocketOut> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues control frames the reader produced (a reply whose first byte is a close frame's
+    /// marks the stream closed).
+    fn reply(&self, frames: &[u8]) {
+        let mut out = self.out();
+        if out.closed {
+            return;
+        }
+        out.replies.extend_from_slice(frames);
+        if contains_close(frames) {
+            out.closed = true;
+        }
+    }
+}
+
+/// Whether a run of whole server frames holds a close frame.
+fn contains_close(mut frames: &[u8]) -> bool {
+    while let Ok(Some((header, used))) = crate::websocket::Header::parse(frames) {
+        if header.opcode == crate::websocket::Opcode::Close {
+            return true;
+        }
+        let end = used.saturating_add(usize::try_from(header.len).unwrap_or(usize::MAX));
+        frames = frames.get(end..).unwrap_or_default();
+    }
+    false
+}
+
 /// A connected stream; cheap to clone (all clones are the same connection).
 #[derive(Debug, Clone)]
 pub enum Transport {
@@ -48,6 +104,8 @@ pub enum Transport {
     Plain(Arc<TcpStream>),
     /// TLS over TCP.
     Tls(Arc<Tls>),
+    /// WebSocket framing over either (a browser).
+    WebSocket(Arc<WebSocket>),
 }
 
 impl Transport {
@@ -101,17 +159,45 @@ impl Transport {
         })))
     }
 
+    /// The same connection with WebSocket framing over it, from here on (after the opening
+    /// handshake). A WebSocket over a WebSocket is the same WebSocket.
+    pub fn websocket(&self) -> Self {
+        if let Transport::WebSocket(_) = self {
+            return self.clone();
+        }
+        Transport::WebSocket(Arc::new(WebSocket {
+            inner: self.clone(),
+            out: Mutex::new(WebSocketOut::default()),
+        }))
+    }
+
     /// The socket, for timeouts and addresses.
     pub fn socket(&self) -> &TcpStream {
         match self {
             Transport::Plain(s) => s,
             Transport::Tls(t) => &t.socket,
+            Transport::WebSocket(w) => w.inner.socket(),
         }
     }
 
     /// Whether the stream is encrypted.
     pub fn is_tls(&self) -> bool {
-        matches!(self, Transport::Tls(_))
+        match self {
+            Transport::Plain(_) => false,
+            Transport::Tls(_) => true,
+            Transport::WebSocket(w) => w.inner.is_tls(),
+        }
+    }
+
+    /// Whether the stream carries WebSocket framing.
+    pub fn is_websocket(&self) -> bool {
+        matches!(self, Transport::WebSocket(_))
+    }
+
+    /// Whether bytes must go through [`Transport::seal_into`] before they are sent (TLS
+    /// records, WebSocket frames); plain TCP sends them as they are.
+    pub fn seals(&self) -> bool {
+        !matches!(self, Transport::Plain(_))
     }
 
     /// Shuts the socket down (unblocking a reader in `read`).
@@ -120,8 +206,10 @@ impl Transport {
     }
 
     /// Appends to `out` the bytes that carry `plaintext` on the wire — itself for plain TCP,
-    /// TLS records for TLS, after anything rustls was waiting to send (a key update, an alert).
-    /// Memory work only: for a writer that sends with non-blocking calls of its own.
+    /// TLS records for TLS, after anything rustls was waiting to send (a key update, an alert);
+    /// for a WebSocket, one binary message after the control frames the reader queued (nothing
+    /// once a close frame went). Memory work only: for a writer that sends with non-blocking
+    /// calls of its own.
     pub fn seal_into(&self, plaintext: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
         match self {
             Transport::Plain(_) => {
@@ -138,14 +226,42 @@ impl Transport {
                 }
                 Ok(())
             }
+            Transport::WebSocket(ws) => {
+                let framed = {
+                    let mut state = ws.out();
+                    let mut framed = std::mem::take(&mut state.replies);
+                    if !plaintext.is_empty() && !state.closed {
+                        crate::websocket::frame(
+                            crate::websocket::Opcode::Binary,
+                            plaintext,
+                            &mut framed,
+                        );
+                    }
+                    framed
+                };
+                ws.inner.seal_into(&framed, out)
+            }
         }
     }
 
-    /// Appends a TLS close_notify to `out` (nothing for plain TCP); see [`Transport::seal_into`].
+    /// Appends the end of the stream to `out`: a TLS close_notify (nothing for plain TCP), after
+    /// a WebSocket close frame (status 1000) unless one was sent; see [`Transport::seal_into`].
     pub fn close_notify_into(&self, out: &mut Vec<u8>) -> io::Result<()> {
-        if let Transport::Tls(tls) = self {
-            tls.lock().send_close_notify();
-            self.seal_into(&[], out)?;
+        match self {
+            Transport::Plain(_) => {}
+            Transport::Tls(tls) => {
+                tls.lock().send_close_notify();
+                self.seal_into(&[], out)?;
+            }
+            Transport::WebSocket(ws) => {
+                let mut close = Vec::new();
+                let code = crate::websocket::close::NORMAL;
+                let payload = crate::websocket::close_payload(code, "");
+                crate::websocket::frame(crate::websocket::Opcode::Close, &payload, &mut close);
+                ws.reply(&close);
+                self.seal_into(&[], out)?;
+                ws.inner.close_notify_into(out)?;
+            }
         }
         Ok(())
     }
@@ -170,6 +286,7 @@ impl Transport {
             hint,
             waiting: Waiting::default(),
             unread: Vec::new(),
+            deframer: None,
         }
     }
 
@@ -233,6 +350,8 @@ pub struct TransportReader {
     waiting: Waiting,
     /// Bytes given back ([`TransportReader::unread`]), read again before anything else.
     unread: Vec<u8>,
+    /// Reads a WebSocket's frames, when the transport is one.
+    deframer: Option<Box<crate::websocket::Deframer>>,
 }
 
 /// How a reader waits for data on a non-blocking socket (Windows; see
@@ -289,6 +408,16 @@ impl TransportReader {
         self.unread = back;
     }
 
+    /// Reads on with WebSocket framing (after the opening handshake was read, and its answer
+    /// sent): the bytes already read and buffered are kept, as frames. Its writers must write
+    /// to this reader's [`TransportReader::transport`] from then on: the control frames it
+    /// queues (pongs, a close) go out there.
+    pub fn into_websocket(mut self) -> Self {
+        self.transport = self.transport.websocket();
+        self.deframer = Some(Box::default());
+        self
+    }
+
     /// What to call when reading leaves TLS bytes to send (see [`FlushHint`]).
     pub fn set_hint(&mut self, hint: Option<FlushHint>) {
         self.hint = hint;
@@ -316,6 +445,36 @@ impl Read for TransportReader {
     /// what it did not take yet waits in `raw`. (Feeding a whole socket read at once failed with
     /// "received plaintext buffer full" when a peer sent faster than it was read.)
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(mut deframer) = self.deframer.take() else {
+            return self.read_stream(buf);
+        };
+        let mut replies = Vec::new();
+        let read = deframer.read(&mut StreamOf(self), buf, &mut replies);
+        self.deframer = Some(deframer);
+        if !replies.is_empty()
+            && let Transport::WebSocket(ws) = &self.transport
+        {
+            ws.reply(&replies);
+            if let Some(hint) = &self.hint {
+                hint();
+            }
+        }
+        read
+    }
+}
+
+/// A reader's stream under its WebSocket framing.
+struct StreamOf<'a>(&'a mut TransportReader);
+
+impl Read for StreamOf<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_stream(buf)
+    }
+}
+
+impl TransportReader {
+    /// Reads the stream itself: what was given back, then the socket (through TLS when on).
+    fn read_stream(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if !self.unread.is_empty() {
             let n = buf.len().min(self.unread.len());
             buf[..n].copy_from_slice(&self.unread[..n]);
@@ -325,9 +484,16 @@ impl Read for TransportReader {
             }
             return Ok(n);
         }
-        let tls = match &self.transport {
+        let base = match &self.transport {
+            Transport::WebSocket(ws) => &ws.inner,
+            other => other,
+        };
+        let tls = match base {
             Transport::Plain(s) => return self.waiting.read(s, buf),
             Transport::Tls(t) => Arc::clone(t),
+            Transport::WebSocket(_) => {
+                return Err(io::Error::other("a WebSocket inside a WebSocket"));
+            }
         };
         if buf.is_empty() {
             return Ok(0);
@@ -384,52 +550,43 @@ pub struct TransportWriter {
 }
 
 impl TransportWriter {
-    /// Encrypts `plaintext` (if any) and everything rustls has pending, under the lock; returns
-    /// the bytes to send.
-    fn seal(&mut self, tls: &Tls, plaintext: &[u8]) -> io::Result<()> {
+    /// Sends the end of the stream (see [`Transport::close_notify_into`]).
+    pub fn close_notify(&mut self) -> io::Result<()> {
         self.out.clear();
-        let mut conn = tls.lock();
-        if !plaintext.is_empty() {
-            conn.writer().write_all(plaintext)?;
-        }
-        while conn.wants_write() {
-            conn.write_tls(&mut self.out)?;
-        }
-        Ok(())
+        self.transport.close_notify_into(&mut self.out)?;
+        self.send_out()
     }
 
-    /// Sends a TLS close_notify (nothing for plain TCP).
-    pub fn close_notify(&mut self) -> io::Result<()> {
-        if let Transport::Tls(tls) = &self.transport {
-            let tls = Arc::clone(tls);
-            tls.lock().send_close_notify();
-            self.flush()?;
+    fn send_out(&mut self) -> io::Result<()> {
+        let sent = self.transport.socket().write_all(&self.out);
+        if self.out.capacity() > 64 * 1024 {
+            self.out = Vec::new();
         }
-        Ok(())
+        sent
     }
 }
 
 impl Write for TransportWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let tls = match &self.transport {
-            Transport::Plain(s) => return (&**s).write(buf),
-            Transport::Tls(t) => Arc::clone(t),
-        };
-        self.seal(&tls, buf)?;
-        (&tls.socket).write_all(&self.out)?;
-        if self.out.capacity() > 64 * 1024 {
-            self.out = Vec::new();
+        if let Transport::Plain(s) = &self.transport {
+            return (&**s).write(buf);
         }
+        self.out.clear();
+        self.transport.seal_into(buf, &mut self.out)?;
+        self.send_out()?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let tls = match &self.transport {
-            Transport::Plain(_) => return Ok(()),
-            Transport::Tls(t) => Arc::clone(t),
-        };
-        self.seal(&tls, &[])?;
-        (&tls.socket).write_all(&self.out)
+        if !self.transport.seals() {
+            return Ok(());
+        }
+        self.out.clear();
+        self.transport.seal_into(&[], &mut self.out)?;
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        self.send_out()
     }
 }
 

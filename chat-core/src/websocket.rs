@@ -234,6 +234,173 @@ pub fn apply_mask(buf: &mut [u8], mask: [u8; 4], offset: u64) {
     }
 }
 
+/// What reading a client's frames (as a server) asks the writer to send: pongs and the close
+/// frame that answers a close or a refusal. The reader appends them to `replies`.
+///
+/// Reads a client's frames from a byte source and hands out their payloads as one byte stream:
+/// message boundaries carry no meaning, as the chat reads its own frames from the stream. Keeps
+/// a partial header across read timeouts (the source's errors are passed on, the state kept).
+#[derive(Debug, Default)]
+pub struct Deframer {
+    /// Bytes read from the source and not yet used: `raw[at..end]`.
+    raw: Vec<u8>,
+    at: usize,
+    end: usize,
+    /// Payload bytes left of the current data frame.
+    left: u64,
+    /// Its mask, and how far into its payload the next byte is.
+    mask: [u8; 4],
+    offset: u64,
+    /// A data frame without `fin` came: the message goes on in continuation frames.
+    in_message: bool,
+    /// A close came or was sent: the stream has ended.
+    closed: bool,
+}
+
+/// Bytes read from the source at a time for headers and control frames.
+const RAW_CHUNK_BYTES: usize = 4 * 1024;
+
+impl Deframer {
+    /// Reads payload bytes into `buf`: `Ok(0)` at the end (a close frame, or the source's end),
+    /// an `InvalidData` error for a frame this side refuses (after appending its close frame to
+    /// `replies`). Pongs for pings, and the answer to a close, are appended to `replies`.
+    pub fn read(
+        &mut self,
+        source: &mut impl std::io::Read,
+        buf: &mut [u8],
+        replies: &mut Vec<u8>,
+    ) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.closed {
+                return Ok(0);
+            }
+            if self.left > 0 {
+                let want = buf
+                    .len()
+                    .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+                let n = if self.at < self.end {
+                    let n = want.min(self.end - self.at);
+                    buf[..n].copy_from_slice(&self.raw[self.at..self.at + n]);
+                    self.at += n;
+                    n
+                } else {
+                    // Straight from the source: no copy for a frame's bulk.
+                    match source.read(&mut buf[..want])? {
+                        0 => return Ok(0),
+                        n => n,
+                    }
+                };
+                apply_mask(&mut buf[..n], self.mask, self.offset);
+                self.offset += n as u64;
+                self.left -= n as u64;
+                return Ok(n);
+            }
+            let parsed = match Header::parse(&self.raw[self.at..self.end]) {
+                Ok(parsed) => parsed,
+                Err(refused) => {
+                    return Err(self.refuse(close::PROTOCOL_ERROR, &refused.to_string(), replies));
+                }
+            };
+            let Some((header, used)) = parsed else {
+                if !self.fill(source)? {
+                    return Ok(0);
+                }
+                continue;
+            };
+            let Some(mask) = header.mask else {
+                return Err(self.refuse(
+                    close::PROTOCOL_ERROR,
+                    "a client's frames must be masked",
+                    replies,
+                ));
+            };
+            match header.opcode {
+                Opcode::Text => {
+                    return Err(self.refuse(
+                        close::UNSUPPORTED_DATA,
+                        "text frames: the chat's frames travel in binary messages",
+                        replies,
+                    ));
+                }
+                Opcode::Binary | Opcode::Continuation => {
+                    let continues = header.opcode == Opcode::Continuation;
+                    if continues != self.in_message {
+                        let why = if continues {
+                            "a continuation frame with no message to continue"
+                        } else {
+                            "a new message before the last one ended"
+                        };
+                        return Err(self.refuse(close::PROTOCOL_ERROR, why, replies));
+                    }
+                    if header.len > MAX_DATA_FRAME_BYTES {
+                        return Err(self.refuse(
+                            close::TOO_BIG,
+                            &format!("a frame longer than {MAX_DATA_FRAME_BYTES} bytes"),
+                            replies,
+                        ));
+                    }
+                    self.at += used;
+                    self.in_message = !header.fin;
+                    (self.left, self.mask, self.offset) = (header.len, mask, 0);
+                }
+                Opcode::Ping | Opcode::Pong | Opcode::Close => {
+                    // At most 125 bytes: read whole before it is used.
+                    let len = header.len as usize;
+                    if self.end - self.at < used + len {
+                        if !self.fill(source)? {
+                            return Ok(0);
+                        }
+                        continue;
+                    }
+                    let start = self.at + used;
+                    let mut payload = self.raw[start..start + len].to_vec();
+                    self.at = start + len;
+                    apply_mask(&mut payload, mask, 0);
+                    match header.opcode {
+                        Opcode::Ping => frame(Opcode::Pong, &payload, replies),
+                        Opcode::Close => {
+                            // Echo its status code (RFC 6455, section 5.5.1), then end.
+                            let code = match payload.get(..2) {
+                                Some(&[a, b]) => u16::from_be_bytes([a, b]),
+                                _ => close::NORMAL,
+                            };
+                            frame(Opcode::Close, &close_payload(code, ""), replies);
+                            self.closed = true;
+                            return Ok(0);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads more from the source into `raw`; `false` at the source's end.
+    fn fill(&mut self, source: &mut impl std::io::Read) -> std::io::Result<bool> {
+        if self.at > 0 {
+            self.raw.copy_within(self.at..self.end, 0);
+            self.end -= self.at;
+            self.at = 0;
+        }
+        if self.raw.len() < RAW_CHUNK_BYTES {
+            self.raw.resize(RAW_CHUNK_BYTES, 0);
+        }
+        let n = source.read(&mut self.raw[self.end..])?;
+        self.end += n;
+        Ok(n > 0)
+    }
+
+    /// Ends the stream with close `code`: its frame goes to `replies`, the error to the caller.
+    fn refuse(&mut self, code: u16, why: &str, replies: &mut Vec<u8>) -> std::io::Error {
+        frame(Opcode::Close, &close_payload(code, why), replies);
+        self.closed = true;
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("WebSocket: {why}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -282,6 +449,159 @@ mod tests {
         let payload = close_payload(1009, &"é".repeat(100));
         assert!(payload.len() <= MAX_CONTROL_BYTES);
         assert!(std::str::from_utf8(&payload[2..]).is_ok());
+    }
+
+    /// A client's frame: masked with `mask`.
+    fn client_frame(fin: bool, opcode: Opcode, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
+        let mut out = Vec::new();
+        Header {
+            fin,
+            opcode,
+            mask: Some(mask),
+            len: payload.len() as u64,
+        }
+        .write(&mut out);
+        let mut masked = payload.to_vec();
+        apply_mask(&mut masked, mask, 0);
+        out.extend_from_slice(&masked);
+        out
+    }
+
+    /// A source that gives at most `step` bytes a read.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.step).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// Everything a deframer gives from `wire`, read `step` bytes at a time: the payload, the
+    /// replies, and the error that ended it if any.
+    fn deframe(wire: &[u8], step: usize) -> (Vec<u8>, Vec<u8>, Option<std::io::Error>) {
+        let mut source = Trickle { bytes: wire, step };
+        let mut deframer = Deframer::default();
+        let (mut got, mut replies) = (Vec::new(), Vec::new());
+        let mut buf = [0u8; 7];
+        loop {
+            match deframer.read(&mut source, &mut buf, &mut replies) {
+                Ok(0) => return (got, replies, None),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => return (got, replies, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn payloads_join_into_one_stream_and_pings_are_answered() {
+        let mask = [1, 2, 3, 4];
+        let mut wire = client_frame(false, Opcode::Binary, b"hello ", mask);
+        wire.extend(client_frame(true, Opcode::Ping, b"are you there", mask));
+        wire.extend(client_frame(
+            true,
+            Opcode::Continuation,
+            b"wor",
+            [9, 9, 9, 9],
+        ));
+        wire.extend(client_frame(true, Opcode::Binary, b"ld", mask));
+        wire.extend(client_frame(
+            true,
+            Opcode::Close,
+            &1000u16.to_be_bytes(),
+            mask,
+        ));
+        wire.extend(client_frame(true, Opcode::Binary, b"after the close", mask));
+        for step in [1, 3, 1000] {
+            let (got, replies, error) = deframe(&wire, step);
+            assert!(error.is_none(), "{error:?}");
+            assert_eq!(got, b"hello world");
+            let mut expected = Vec::new();
+            frame(Opcode::Pong, b"are you there", &mut expected);
+            frame(Opcode::Close, &1000u16.to_be_bytes(), &mut expected);
+            assert_eq!(replies, expected);
+        }
+    }
+
+    #[test]
+    fn a_text_an_unmasked_an_oversized_or_a_stray_frame_is_refused_with_its_code() {
+        let mask = [7, 7, 7, 7];
+        let unmasked = {
+            let mut out = Vec::new();
+            frame(Opcode::Binary, b"x", &mut out);
+            out
+        };
+        let mut too_big = Vec::new();
+        Header {
+            fin: true,
+            opcode: Opcode::Binary,
+            mask: Some(mask),
+            len: MAX_DATA_FRAME_BYTES + 1,
+        }
+        .write(&mut too_big);
+        let mut two_starts = client_frame(false, Opcode::Binary, b"a", mask);
+        two_starts.extend(client_frame(true, Opcode::Binary, b"b", mask));
+        let cases = [
+            (
+                client_frame(true, Opcode::Text, b"hi", mask),
+                close::UNSUPPORTED_DATA,
+            ),
+            (unmasked, close::PROTOCOL_ERROR),
+            (too_big, close::TOO_BIG),
+            (
+                client_frame(true, Opcode::Continuation, b"a", mask),
+                close::PROTOCOL_ERROR,
+            ),
+            (two_starts, close::PROTOCOL_ERROR),
+            (vec![0xF2, 0x80, 0, 0, 0, 0], close::PROTOCOL_ERROR),
+        ];
+        for (wire, code) in cases {
+            let (_, replies, error) = deframe(&wire, 2);
+            let error = error.expect("refused");
+            assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+            let (header, at) = Header::parse(&replies).unwrap().unwrap();
+            assert_eq!(header.opcode, Opcode::Close);
+            assert_eq!(
+                u16::from_be_bytes([replies[at], replies[at + 1]]),
+                code,
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_timeout_inside_a_header_keeps_what_was_read() {
+        let wire = client_frame(true, Opcode::Binary, &[5u8; 300], [1, 0, 1, 0]);
+        struct Stutter<'a>(&'a [u8], bool);
+        impl std::io::Read for Stutter<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.1 = !self.1;
+                if self.1 {
+                    return Err(std::io::ErrorKind::WouldBlock.into());
+                }
+                let n = buf.len().min(1).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut source = Stutter(&wire, false);
+        let mut deframer = Deframer::default();
+        let (mut got, mut replies) = (Vec::new(), Vec::new());
+        let mut buf = [0u8; 64];
+        loop {
+            match deframer.read(&mut source, &mut buf, &mut replies) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock),
+            }
+        }
+        assert_eq!(got, vec![5u8; 300]);
     }
 
     proptest! {

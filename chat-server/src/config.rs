@@ -102,6 +102,9 @@ pub struct ServerConfig {
     pub quota_bytes: u64,
     /// How long a file nothing carries any more (nor ever did) stays before it is removed.
     pub file_grace: Duration,
+    /// The web client's bundle (a directory with its `index.html`), served on the chat port;
+    /// none when `None`.
+    pub web_dir: Option<std::path::PathBuf>,
     /// The time the server reads (see `clock`): the real clock; tests drive one ahead.
     pub clock: ServerClock,
 }
@@ -164,6 +167,7 @@ impl ServerConfig {
             max_file_bytes: 25 * 1024 * 1024,
             quota_bytes: 500 * 1024 * 1024,
             file_grace: Duration::from_secs(24 * 3600),
+            web_dir: None,
             clock: ServerClock::real(),
         }
     }

@@ -168,6 +168,15 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
             "TLS is OFF: passwords and messages cross the network in clear. Use only on a trusted network or for local testing"
         ),
     }
+    let web = match &config.web_dir {
+        Some(dir) => {
+            let web = crate::protocols::http::web::WebBundle::load(dir)
+                .map_err(|e| ServerError::Config(format!("web_dir: {e}")))?;
+            tracing::info!(dir = %web.dir().display(), files = web.len(), "the web client is served at /");
+            Some(web)
+        }
+        None => None,
+    };
     let (listener, addr) = bind(&config.bind)?;
     let irc = config.irc_bind.as_deref().map(bind).transpose()?;
     if config.irc_tls_bind.is_some() && tls.is_none() {
@@ -203,6 +212,7 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         ),
         counts: Default::default(),
         files,
+        web,
         config,
         store,
         accounts,

@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     pub sessions: Sessions,
     /// Shared files: their records and bytes.
     pub files: FileStore,
+    /// The web client's files, when the server serves it.
+    pub web: Option<crate::protocols::http::web::WebBundle>,
     /// The writer of what was said (room history, private messages).
     pub archive: Arc<Archive>,
     pub passwords: PasswordPool,

@@ -30,4 +30,5 @@ mod server {
     mod sessions;
     mod talker;
     pub mod tls;
+    mod web;
 }

@@ -62,12 +62,23 @@ pub(crate) fn serve<P: Protocol, H: Handoff, G: Send + 'static>(
         return;
     };
     let mut stream = transport.reader(None);
+    let (mut transport, mut deadline) = (transport, deadline);
     if H::WANTED {
         match first_byte(&shared, &mut stream, deadline) {
             Some(first) if H::claims(first) => {
-                H::serve(shared, transport, stream, addr, id, deadline);
-                drop(guard);
-                return;
+                let handed = transport.clone();
+                match H::serve(Arc::clone(&shared), handed, stream, addr, id, deadline) {
+                    // A WebSocket carrying this protocol: from its opening on, the client has
+                    // what any other has to log in.
+                    Some((carrier, reader)) => {
+                        (transport, stream) = (carrier, reader);
+                        deadline = Instant::now() + shared.config.handshake_timeout;
+                    }
+                    None => {
+                        drop(guard);
+                        return;
+                    }
+                }
             }
             Some(_) => {}
             None => return,
@@ -86,7 +97,7 @@ pub(crate) fn serve<P: Protocol, H: Handoff, G: Send + 'static>(
         P::RENDER,
     );
     shared.register(&peer);
-    tracing::info!(peer = id, %addr, tls = transport.is_tls(), protocol = P::NAME, "connected");
+    tracing::info!(peer = id, %addr, tls = transport.is_tls(), websocket = transport.is_websocket(), protocol = P::NAME, "connected");
     let mut p = P::new(Conn::new(Arc::clone(&shared), Arc::clone(&peer)));
     let mut r = Reading::new(p.conn(), stream, deadline);
     let why = match reading::run(&mut p, &mut r) {

@@ -110,7 +110,9 @@ pub(crate) trait Handoff {
     fn claims(first: u8) -> bool;
 
     /// Serves the connection (its first bytes are still in `stream`) until it ends, on the
-    /// connection's first thread; `deadline` bounds its first request.
+    /// connection's first thread; `deadline` bounds its first request. Or, when the connection
+    /// turns to the listener's own protocol (a WebSocket that carries it), returns it: the
+    /// driver serves it from there as any other.
     fn serve(
         shared: Arc<Shared>,
         transport: Transport,
@@ -118,7 +120,7 @@ pub(crate) trait Handoff {
         addr: SocketAddr,
         id: u64,
         deadline: Instant,
-    );
+    ) -> Option<(Transport, TransportReader)>;
 }
 
 /// A listener whose connections all speak its protocol.
@@ -132,5 +134,14 @@ impl Handoff for NoHandoff {
         false
     }
 
-    fn serve(_: Arc<Shared>, _: Transport, _: TransportReader, _: SocketAddr, _: u64, _: Instant) {}
+    fn serve(
+        _: Arc<Shared>,
+        _: Transport,
+        _: TransportReader,
+        _: SocketAddr,
+        _: u64,
+        _: Instant,
+    ) -> Option<(Transport, TransportReader)> {
+        None
+    }
 }

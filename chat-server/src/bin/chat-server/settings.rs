@@ -260,6 +260,10 @@ settings! {
     /// [default: 24]
     #[arg(long, env = "CHAT_FILE_GRACE_HOURS", value_name = "HOURS")]
     file_grace_hours: u64 => custom,
+    /// Serve the web client from this directory (built by scripts/web.sh) on the chat port, at
+    /// `/` [default: off]
+    #[arg(long, env = "CHAT_WEB_DIR", value_name = "DIR")]
+    web_dir: PathBuf => opt(web_dir),
     /// Log format on standard error [default: text]
     #[arg(long, env = "CHAT_LOG_FORMAT", value_name = "FORMAT")]
     log_format: LogFormat => custom,

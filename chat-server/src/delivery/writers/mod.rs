@@ -463,7 +463,7 @@ fn write_peer(peer: &Held, scratch: &mut Scratch, ready: &ReadyQueue) {
         let taken = peer.outbox().take(&mut scratch.batch);
         // The peer's unsent bytes, locked only when this round needs them.
         let mut held = None;
-        let sent = if taken.leftover || transport.is_tls() {
+        let sent = if taken.leftover || transport.seals() {
             let unsent = held.insert(peer.unsent());
             stage(transport, scratch, unsent, taken.last)
                 .and_then(|()| unsent.send(transport, &mut scratch.spent))
@@ -519,7 +519,7 @@ fn stage(
     unsent: &mut Unsent,
     last: bool,
 ) -> io::Result<()> {
-    if transport.is_tls() {
+    if transport.seals() {
         scratch.plaintext.clear();
         for frame in scratch.batch.drain(..) {
             scratch.plaintext.extend_from_slice(&frame);

@@ -1,7 +1,8 @@
 //! HTTP on the chat's own port (a classroom server needs one open port): the native port hands
 //! a connection here when its first byte is a letter (an HTTP method) rather than the zero byte
 //! that starts every native frame; TLS, when on, is already undone. What is served: shared
-//! files (`files`: resumable uploads, downloads with ranges).
+//! files (`files`: resumable uploads, downloads with ranges), and the web client (`web`: its
+//! page and files, and the WebSocket that carries its chat connection back to the driver).
 //!
 //! One request at a time per connection, kept alive between requests; each has deadlines of
 //! its own, and a request's head and bodies are bounded before anything is allocated for them.
@@ -9,6 +10,7 @@
 mod files;
 mod request;
 mod response;
+pub(crate) mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use crate::connection::Handoff;
 use crate::shared::Shared;
 use request::{Head, ReadHead};
 use response::Response;
+use web::Upgrade;
 
 /// Longest a kept-alive connection waits for its next request.
 const IDLE: Duration = Duration::from_secs(30);
@@ -48,7 +51,7 @@ impl Handoff for Http {
         addr: SocketAddr,
         id: u64,
         deadline: Instant,
-    ) {
+    ) -> Option<(Transport, TransportReader)> {
         let mut out = transport.writer();
         let socket = transport.socket();
         let _ = socket.set_write_timeout(Some(shared.config.write_timeout));
@@ -74,6 +77,24 @@ impl Handoff for Http {
                 }
             };
             tracing::debug!(peer = id, %addr, method = %head.method, path = %head.path, "http");
+            if head.path.split('?').next() == Some("/ws") {
+                match web::upgrade(&head) {
+                    Upgrade::Accept(answer) => {
+                        if answer.send(&mut out).is_err() {
+                            break;
+                        }
+                        tracing::debug!(peer = id, %addr, "WebSocket opened");
+                        // The reader's WebSocket is the writers': pongs and closes it
+                        // queues go out with the next bytes.
+                        let stream = stream.into_websocket();
+                        return Some((stream.transport().clone(), stream));
+                    }
+                    Upgrade::Refuse(answer) => {
+                        let _ = answer.send(&mut out);
+                        break;
+                    }
+                }
+            }
             let keep = route(&shared, &head, &mut stream, &mut out);
             if !keep || head.closes() {
                 break;
@@ -81,6 +102,7 @@ impl Handoff for Http {
         }
         let _ = out.close_notify();
         linger(&transport, &mut stream);
+        None
     }
 }
 
@@ -117,10 +139,16 @@ fn route(
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match (head.method.as_str(), parts.as_slice()) {
         (_, ["uploads", ..] | ["files", ..]) => files::route(shared, head, &parts, body),
+        ("GET" | "HEAD", [name]) if shared.web.is_some() => shared
+            .web
+            .as_ref()
+            .and_then(|web| web.serve(head, name))
+            .unwrap_or_else(|| Response::error(404, "not_found", None, "nothing here")),
         ("GET" | "HEAD", [""]) => Response::text(
             200,
             "This is a chat server: connect with the chat client (or any client of its \
-             protocol) to this address.\n",
+             protocol) to this address. The web client is not installed here (see the \
+             server's web_dir).\n",
         ),
         _ => Response::error(404, "not_found", None, "nothing here"),
     };

@@ -29,6 +29,7 @@ pub(super) struct Response {
 
 fn reason(status: u16) -> &'static str {
     match status {
+        101 => "Switching Protocols",
         200 => "OK",
         201 => "Created",
         204 => "No Content",
@@ -106,7 +107,10 @@ impl Response {
         for (name, value) in &self.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!("Content-Length: {length}\r\n"));
+        // An informational answer or one with no content has no length (RFC 9110, 8.6).
+        if !matches!(self.status, 101 | 204) {
+            head.push_str(&format!("Content-Length: {length}\r\n"));
+        }
         if !self.keep_alive {
             head.push_str("Connection: close\r\n");
         }
