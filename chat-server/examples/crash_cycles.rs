@@ -348,7 +348,7 @@ fn check_store(dir: &std::path::Path) -> Result<u64, Failure> {
     for record in files.all()? {
         let mut bytes = Vec::new();
         let whole = files
-            .bytes(&record)
+            .bytes(&record, 0)
             .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut bytes))
             .is_ok();
         if !whole || bytes.len() as u64 != record.size || sha256(&bytes) != record.sha256 {

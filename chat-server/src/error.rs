@@ -62,6 +62,13 @@ pub enum ServerError {
         /// Why.
         reason: String,
     },
+    /// The cluster took a request but did not say in time whether it took effect: it may
+    /// still (a line said, a private message handed over), so the client is told so.
+    #[error("{what} did not confirm in time")]
+    NotConfirmed {
+        /// Which.
+        what: &'static str,
+    },
     /// A database refused a statement.
     #[error("database error: {0}")]
     Database(String),

@@ -86,9 +86,9 @@ fn default_node_name(config: &ServerConfig) -> String {
     format!("{host}:{port}")
 }
 
-/// Accounts, session tokens and kept messages: in this machine's sled store, or in PostgreSQL
+/// Accounts, session tokens, kept messages and shared files: in this machine's sled store, or in PostgreSQL
 /// with `accounts_url`.
-#[allow(clippy::type_complexity, reason = "three handles, named at the call")]
+#[allow(clippy::type_complexity, reason = "four handles, named at the call")]
 fn open_shared_stores(
     config: &ServerConfig,
     store: &Store,
@@ -97,18 +97,27 @@ fn open_shared_stores(
     Arc<dyn AccountStore>,
     Arc<dyn TokenStore>,
     Arc<dyn MailStore>,
+    Option<Arc<dyn crate::store::files::SharedContents>>,
 )> {
     match &config.accounts_url {
         None => {
             let tokens = LocalTokens::load(store.sessions.clone(), config.clock.now_ms())?;
             let mail: Arc<dyn MailStore> = Arc::clone(archive) as Arc<dyn MailStore>;
-            Ok((Arc::new(store.accounts.clone()), Arc::new(tokens), mail))
+            Ok((
+                Arc::new(store.accounts.clone()),
+                Arc::new(tokens),
+                mail,
+                None,
+            ))
         }
         #[cfg(feature = "cluster")]
         Some(url) => {
             let pg = Arc::new(crate::store::Postgres::connect(url)?);
-            tracing::info!(at = ?pg, "accounts, sessions and kept messages in PostgreSQL");
-            Ok((pg.clone(), pg.clone(), pg))
+            tracing::info!(
+                at = ?pg,
+                "accounts, sessions, kept messages and shared files in PostgreSQL"
+            );
+            Ok((pg.clone(), pg.clone(), pg.clone(), Some(pg)))
         }
         #[cfg(not(feature = "cluster"))]
         Some(_) => Err(ServerError::Config(
@@ -130,7 +139,12 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         store.said.clone(),
         config.default_room_history,
     )?);
-    let (accounts, tokens, mail) = open_shared_stores(&config, &store, &archive)?;
+    let (accounts, tokens, mail, contents) = open_shared_stores(&config, &store, &archive)?;
+    // In a cluster every node serves every file (docs/SCALING.md).
+    let files = match contents {
+        Some(contents) => files.shared_through(contents),
+        None => files,
+    };
     #[cfg(feature = "cluster")]
     let cluster = match &config.cluster_url {
         Some(url) => {

@@ -14,6 +14,7 @@ mod server {
     pub mod engines;
     mod files;
     mod fit;
+    mod history;
     mod ii;
     pub mod irc;
     mod irc_actions;
@@ -21,12 +22,15 @@ mod server {
     mod irc_files;
     mod irc_queries;
     mod limits;
+    mod netns;
     mod parity;
+    mod partition;
     mod postgres;
     mod robustness;
     mod rooms;
     mod said;
     mod sessions;
+    mod talker;
     pub mod tls;
     mod web;
 }

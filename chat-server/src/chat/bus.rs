@@ -1,6 +1,6 @@
 //! What the nodes of a cluster tell each other, and what the hub needs of the cluster: a
-//! [`Bus`] (`cluster` implements it over Redis). Without a cluster the hub has no bus and
-//! behaves as a single server.
+//! [`Bus`] (`cluster` implements it over a Redis stream). Without a cluster the hub has no bus
+//! and behaves as a single server.
 
 use chat_core::protocol::RoomClosedReason;
 use serde::{Deserialize, Serialize};
@@ -10,18 +10,42 @@ use crate::error::Result;
 /// Runs when an event could not be published (tells its sender).
 pub(crate) type Failed = Box<dyn FnOnce() + Send>;
 
-/// The cluster, as the hub sees it.
+/// What became of a private message handed to the cluster ([`Bus::hand_over`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handover {
+    /// The recipient's node took it (and delivers it): `private_sent`.
+    Taken,
+    /// No node took it (the recipient is offline, or its node did not answer in time): the
+    /// sender keeps it for the recipient's next login.
+    Offline,
+}
+
+/// The cluster, as the hub sees it. Every call that waits does so for at most
+/// `cluster::REQUEST_BUDGET`, so that every request is answered within two seconds whatever
+/// the network does.
 pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
     /// Queues an event for the other nodes; `failed` runs if it cannot be published. Never
-    /// blocks.
+    /// blocks. For state changes, which a node publishes again whole when it rejoins.
     fn publish(&self, event: BusEvent, failed: Option<Failed>);
+    /// Puts an event in the cluster's log and waits until it is there; returns its number.
+    /// `ServerError::NotConfirmed` when the log did not answer in time: it may be there.
+    fn publish_confirmed(&self, event: BusEvent) -> Result<u64>;
+    /// Hands a private message ([`BusEvent::Private`]) to its recipient's node and waits for
+    /// what became of it.
+    fn hand_over(&self, event: BusEvent) -> Result<Handover>;
     /// Whether events can be published now.
     fn is_up(&self) -> bool;
-    /// Claims a room name for a new room: `Ok(false)` if the name is taken on some node. Waits
-    /// for the cluster (about a second at most).
-    fn claim_room(&self, room_key: &str, creator: &str) -> Result<bool>;
+    /// Claims a room name for a new room `room` and puts its creation in the log, in one step:
+    /// `Ok(false)` if the name is taken on some node. Waits for the cluster.
+    fn claim_room(&self, room_key: &str, room: &str, creator: &str) -> Result<bool>;
     /// Frees a closed room's name.
     fn release_room(&self, room_key: &str);
+    /// Waits until this node has applied every event in the log now (a read barrier): what it
+    /// then knows of rooms is at least as new as what any node acknowledged before the call.
+    fn caught_up(&self) -> Result<()>;
+    /// Waits until every event this node queued before the call is in the log (so a change
+    /// acknowledged after it is seen by any node that reads the log from then on).
+    fn flush(&self) -> Result<()>;
     /// Now, in cluster time (ms since the epoch).
     fn now_ms(&self) -> i64;
 }
@@ -43,6 +67,9 @@ pub struct UserAt {
 pub struct RoomAt {
     pub name: String,
     pub creator: String,
+    /// The number of its creation in the log (which names this incarnation of the name).
+    #[serde(default)]
+    pub created: u64,
 }
 
 /// What happened on a node.
@@ -81,7 +108,7 @@ pub enum BusEvent {
         login: String,
         away: Option<Option<String>>,
     },
-    /// A room was created (its name is claimed in [`ROOMS_KEY`] first).
+    /// A room was created (its name claimed in `chat:rooms` in the same step).
     RoomCreated { room: String, creator: String },
     /// A room was deleted or closed.
     RoomClosed {
@@ -102,7 +129,9 @@ pub enum BusEvent {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<chat_core::protocol::Attachment>,
     },
-    /// A private message for a user on another node.
+    /// A private message for a user on another node. The node where the log says the
+    /// recipient is answers [`BusEvent::Taken`]; whichever of that and the sender's
+    /// [`BusEvent::Expired`] comes first in the log decides, on every node alike.
     Private {
         to: String,
         from: String,
@@ -113,6 +142,9 @@ pub enum BusEvent {
         /// The message it answers, quoted.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<chat_core::protocol::Quote>,
+        /// The files it carries (served by every node).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<chat_core::protocol::Attachment>,
     },
     /// A room line changed (checked on the node where it was asked; every node applies it).
     LineChanged {
@@ -147,6 +179,11 @@ pub enum BusEvent {
         room: String,
         topic: chat_core::protocol::RoomTopic,
     },
+    /// The recipient's node took private message `seq` (the number of its `Private`).
+    Taken { seq: u64 },
+    /// The sender of private message `seq` stopped waiting: unless taken before this, it is
+    /// kept for the recipient's next login.
+    Expired { seq: u64 },
     /// An account was made (every node's directory lists it).
     Registered {
         login: String,

@@ -1,39 +1,44 @@
-//! The link thread: publishes this node's events in the order they were queued (several per
-//! round trip), beats every second, samples the cluster's clock every ten, and reconnects when
-//! Redis goes away. On each (re)connection it says hello (the other nodes answer with their
-//! state), publishes this node's whole state, and claims again the names of its users' rooms (a
-//! Redis restarted empty forgot them).
+//! The link thread: appends this node's events to the log in the order they were queued (many
+//! per round trip), beats every second, samples the cluster's clock every ten, and reconnects
+//! when Redis goes away. On each (re)connection it claims again the names of its users' rooms
+//! (a Redis restarted empty forgot them), frees those it holds for rooms it no longer has, and
+//! asks for this node's whole state to be published once the listener has caught up.
+//!
+//! An event whose sender stopped waiting (its deadline passed while queued) is not appended:
+//! its sender was told it was not sent. Only the events of a batch whose answer was lost may
+//! have been appended without their senders knowing (they were told "not confirmed").
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use chat_core::clock::{Clock, ClockSample, ClockSync, SystemClock};
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::keys;
-use super::{BEAT_EVERY, Cluster, Outgoing, REDIS_TIMEOUT};
-use crate::chat::bus::BusEvent;
+use super::{Appended, BEAT_EVERY, CONNECT_TIMEOUT, Cluster, Outgoing, REDIS_TIMEOUT};
+use crate::chat::bus::{BusEvent, Failed};
 use crate::shared::Shared;
 
-/// Events published in one round trip at most.
+/// Events appended in one round trip at most.
 const BATCH: usize = 256;
 /// How often the clock is sampled.
 const CLOCK_EVERY: Duration = Duration::from_secs(10);
 /// Samples per clock measurement (the one with the shortest round trip counts).
 const CLOCK_SAMPLES: usize = 3;
-/// Waits between attempts to reconnect, growing to the last.
-const RETRY: [Duration; 4] = [
+/// Waits between attempts to reconnect, growing to the last (short: a healed network is
+/// used again within a fraction of a second).
+const RETRY: [Duration; 3] = [
+    Duration::from_millis(50),
     Duration::from_millis(100),
     Duration::from_millis(250),
-    Duration::from_millis(500),
-    Duration::from_secs(1),
 ];
 
-/// A connection with the publishing script loaded.
+/// A connection with the scripts loaded.
 struct Connected {
     con: redis::Connection,
-    script: redis::Script,
+    publish: redis::Script,
+    release: redis::Script,
 }
 
 pub(super) fn run(cluster: &Arc<Cluster>, rx: &Receiver<Outgoing>, shared: &Weak<Shared>) {
@@ -58,10 +63,11 @@ pub(super) fn run(cluster: &Arc<Cluster>, rx: &Receiver<Outgoing>, shared: &Weak
             tracing::info!("the cluster (Redis) is reachable again");
         }
         attempt = 0;
-        if let Err(e) = rejoin(cluster, &mut link, shared) {
+        if let Err(e) = reclaim(cluster, &mut link, shared) {
             tracing::warn!("cannot rejoin the cluster: {e}");
             continue;
         }
+        cluster.rejoin_due.store(true, Ordering::Release);
         cluster.up.store(true, Ordering::Release);
         // Publish until the connection fails.
         loop {
@@ -108,16 +114,25 @@ pub(super) fn run(cluster: &Arc<Cluster>, rx: &Receiver<Outgoing>, shared: &Weak
 }
 
 fn connect(cluster: &Cluster) -> redis::RedisResult<Connected> {
-    let mut con = cluster.client.get_connection_with_timeout(REDIS_TIMEOUT)?;
+    let mut con = cluster
+        .client
+        .get_connection_with_timeout(CONNECT_TIMEOUT)?;
     con.set_read_timeout(Some(REDIS_TIMEOUT))?;
     con.set_write_timeout(Some(REDIS_TIMEOUT))?;
-    let script = redis::Script::new(keys::PUBLISH_SCRIPT);
-    script.load(&mut con)?;
-    Ok(Connected { con, script })
+    let publish = redis::Script::new(&keys::publish_script());
+    publish.load(&mut con)?;
+    let release = redis::Script::new(keys::RELEASE_SCRIPT);
+    release.load(&mut con)?;
+    Ok(Connected {
+        con,
+        publish,
+        release,
+    })
 }
 
-/// Hello, this node's state, and its rooms' names claimed again.
-fn rejoin(
+/// This node's rooms' names claimed again (a Redis restarted empty forgot them), and names it
+/// holds for rooms it no longer has freed (closed while it could not say so).
+fn reclaim(
     cluster: &Cluster,
     link: &mut Connected,
     shared: &Weak<Shared>,
@@ -125,89 +140,207 @@ fn rejoin(
     let Some(shared) = shared.upgrade() else {
         return Ok(());
     };
-    let (users, rooms) = shared.hub.snapshot();
-    for room in &rooms {
-        let claimed: i64 = redis::cmd("HSETNX")
-            .arg(keys::ROOMS_KEY)
-            .arg(chat_core::validate::room_key(&room.name))
-            .arg(format!("{}\t{}", cluster.node, room.creator))
-            .query(&mut link.con)?;
-        if claimed == 0 {
-            tracing::debug!(room = %room.name, "room name already claimed (by this node before, or another)");
-        }
-    }
-    publish_all(
-        cluster,
-        link,
-        vec![BusEvent::Hello, BusEvent::Snapshot { users, rooms }],
-    )?;
-    Ok(())
-}
-
-/// Publishes events in one round trip; returns their numbers.
-fn publish_all(
-    cluster: &Cluster,
-    link: &mut Connected,
-    events: Vec<BusEvent>,
-) -> redis::RedisResult<Vec<u64>> {
-    let mut pipe = redis::pipe();
-    let floor = cluster.highest.load(Ordering::Acquire);
-    for event in events {
-        let payload = cluster.envelope(event).encode();
-        pipe.cmd("EVALSHA")
-            .arg(link.script.get_hash())
-            .arg(2)
-            .arg(keys::SEQ_KEY)
-            .arg(keys::CHANNEL)
-            .arg(payload)
-            .arg(floor);
-    }
-    let numbers: Vec<u64> = pipe.query(&mut link.con)?;
-    if let Some(&last) = numbers.last() {
-        cluster.saw(last);
-    }
-    Ok(numbers)
-}
-
-/// Publishes a batch; on failure every event's `failed` runs (none was published for sure).
-fn send(cluster: &Cluster, link: &mut Connected, batch: Vec<Outgoing>) -> redis::RedisResult<()> {
-    let mut events = Vec::with_capacity(batch.len());
-    let mut failures = Vec::new();
-    let mut released = Vec::new();
-    for item in batch {
-        match item {
-            Outgoing::Publish { event, failed } => {
-                events.push(event);
-                failures.extend(failed);
-            }
-            Outgoing::Release { room_key } => released.push(room_key),
-        }
-    }
-    let result = if events.is_empty() {
-        Ok(Vec::new())
-    } else {
-        publish_all(cluster, link, events)
+    let (_, rooms) = shared.hub.snapshot();
+    let mine: Vec<(String, String)> = {
+        let claims = cluster.claims();
+        rooms
+            .iter()
+            .filter_map(|room| {
+                let key = chat_core::validate::room_key(&room.name);
+                let claim = claims.get(&key).filter(|c| c.node == cluster.node)?;
+                Some((key, claim.value()))
+            })
+            .collect()
     };
-    if result.is_err() {
-        for failed in failures {
-            failed();
-        }
-    }
-    result?;
-    if !released.is_empty() {
-        redis::cmd("HDEL")
+    for (key, value) in &mine {
+        redis::cmd("HSETNX")
             .arg(keys::ROOMS_KEY)
-            .arg(&released)
+            .arg(key)
+            .arg(value)
             .query::<i64>(&mut link.con)?;
     }
+    let held: Vec<(String, String)> = redis::cmd("HGETALL")
+        .arg(keys::ROOMS_KEY)
+        .query(&mut link.con)?;
+    let prefix = format!("{}\t", cluster.node);
+    for (key, value) in held {
+        let ours = value.starts_with(&prefix);
+        let kept = mine.iter().any(|(k, v)| *k == key && *v == value);
+        // A claim made a moment ago (its room not yet in the hub) is in the claims.
+        let claiming = cluster
+            .claims()
+            .get(&key)
+            .is_some_and(|c| c.value() == value);
+        if ours && !kept && !claiming {
+            link.release
+                .key(keys::ROOMS_KEY)
+                .arg(&key)
+                .arg(&value)
+                .invoke::<i64>(&mut link.con)?;
+        }
+    }
     Ok(())
+}
+
+/// What waits for one event's fate.
+struct Waiter {
+    failed: Option<Failed>,
+    confirm: Option<Sender<Appended>>,
+}
+
+impl Waiter {
+    fn appended(self, seq: u64) {
+        if let Some(confirm) = self.confirm {
+            let _ = confirm.send(Appended::As(seq));
+        }
+    }
+
+    fn not_appended(self) {
+        self.tell(Appended::Not);
+    }
+
+    /// Sent, answer lost: its sender is told it is not confirmed.
+    fn in_doubt(self) {
+        self.tell(Appended::InDoubt);
+    }
+
+    fn tell(self, what: Appended) {
+        if let Some(failed) = self.failed {
+            failed();
+        }
+        if let Some(confirm) = self.confirm {
+            let _ = confirm.send(what);
+        }
+    }
+}
+
+/// Appends a batch in one round trip (runs of events in one script call each, releases of
+/// room names between them, in the order queued); tells each event's waiter its number, or
+/// that it was not appended.
+fn send(cluster: &Cluster, link: &mut Connected, batch: Vec<Outgoing>) -> redis::RedisResult<()> {
+    let floor = cluster.highest.load(Ordering::Acquire);
+    let now = Instant::now();
+    let mut pipe = redis::pipe();
+    // Per script call: its events' waiters (a release has none).
+    let mut calls: Vec<Vec<Waiter>> = Vec::new();
+    let mut run: Option<(redis::ScriptInvocation<'_>, Vec<Waiter>)> = None;
+    let mut flushes = Vec::new();
+    for item in batch {
+        match item {
+            Outgoing::Publish {
+                event,
+                failed,
+                confirm,
+                deadline,
+            } => {
+                let waiter = Waiter { failed, confirm };
+                if deadline.is_some_and(|d| d <= now) {
+                    waiter.not_appended();
+                    continue;
+                }
+                let (invocation, waiters) = run.get_or_insert_with(|| {
+                    let mut invocation = link.publish.prepare_invoke();
+                    invocation
+                        .key(keys::SEQ_KEY)
+                        .key(keys::STREAM)
+                        .key(keys::LOG_KEY)
+                        .arg(floor)
+                        .arg(keys::LOG_EVENTS);
+                    (invocation, Vec::new())
+                });
+                invocation.arg(cluster.envelope(event).encode());
+                waiters.push(waiter);
+            }
+            Outgoing::Flush { confirm } => flushes.push(confirm),
+            Outgoing::Release { room_key, claim } => {
+                flush_run(&mut pipe, &mut run, &mut calls);
+                let mut invocation = link.release.prepare_invoke();
+                invocation.key(keys::ROOMS_KEY).arg(room_key).arg(claim);
+                pipe.invoke_script(&invocation);
+                calls.push(Vec::new());
+            }
+        }
+    }
+    flush_run(&mut pipe, &mut run, &mut calls);
+    let answers: Vec<redis::Value> = if calls.is_empty() {
+        Vec::new()
+    } else {
+        match pipe.query(&mut link.con) {
+            Ok(answers) => answers,
+            Err(e) => {
+                for waiter in calls.into_iter().flatten() {
+                    waiter.in_doubt();
+                }
+                for flush in flushes {
+                    let _ = flush.send(false);
+                }
+                return Err(e);
+            }
+        }
+    };
+    for flush in flushes {
+        let _ = flush.send(true);
+    }
+    let mut highest = 0;
+    for (waiters, answer) in calls.into_iter().zip(answers) {
+        if waiters.is_empty() {
+            continue;
+        }
+        let first = redis::from_redis_value::<String>(answer)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok());
+        match first {
+            Some(first) => {
+                for (i, waiter) in waiters.into_iter().enumerate() {
+                    let seq = first + i as u64;
+                    highest = seq;
+                    waiter.appended(seq);
+                }
+            }
+            None => {
+                for waiter in waiters {
+                    waiter.not_appended();
+                }
+            }
+        }
+    }
+    cluster.saw(highest);
+    Ok(())
+}
+
+/// Adds the script call gathering a run of events to the pipeline.
+fn flush_run(
+    pipe: &mut redis::Pipeline,
+    run: &mut Option<(redis::ScriptInvocation<'_>, Vec<Waiter>)>,
+    calls: &mut Vec<Vec<Waiter>>,
+) {
+    if let Some((invocation, waiters)) = run.take() {
+        pipe.invoke_script(&invocation);
+        calls.push(waiters);
+    }
+}
+
+/// Appends events without waiters (a beat).
+fn append(cluster: &Cluster, link: &mut Connected, event: BusEvent) -> redis::RedisResult<u64> {
+    let first: String = link
+        .publish
+        .key(keys::SEQ_KEY)
+        .key(keys::STREAM)
+        .key(keys::LOG_KEY)
+        .arg(cluster.highest.load(Ordering::Acquire))
+        .arg(keys::LOG_EVENTS)
+        .arg(cluster.envelope(event).encode())
+        .invoke(&mut link.con)?;
+    let seq = first.parse().unwrap_or(0);
+    cluster.saw(seq);
+    Ok(seq)
 }
 
 /// The heartbeat: an event (how other nodes see this one alive) and the node's key with an
 /// expiry (how an operator sees it: `redis-cli keys 'chat:node:*'`).
 fn beat(cluster: &Cluster, link: &mut Connected) -> redis::RedisResult<()> {
     let offset_ms = cluster.offset_ms.load(Ordering::Relaxed);
-    publish_all(cluster, link, vec![BusEvent::Beat { offset_ms }])?;
+    append(cluster, link, BusEvent::Beat { offset_ms })?;
     let expiry = u64::try_from(super::GONE_AFTER.as_millis()).unwrap_or(u64::MAX);
     redis::cmd("SET")
         .arg(format!("{}{}", keys::NODE_KEY_PREFIX, cluster.node))
@@ -243,12 +376,14 @@ fn sample_clock(cluster: &Cluster, con: &mut redis::Connection) -> redis::RedisR
 /// Redis is unreachable: whatever waits is not going to be published.
 fn fail_queued(rx: &Receiver<Outgoing>) {
     while let Ok(item) = rx.try_recv() {
-        if let Outgoing::Publish {
-            failed: Some(failed),
-            ..
-        } = item
-        {
-            failed();
+        match item {
+            Outgoing::Publish {
+                failed, confirm, ..
+            } => Waiter { failed, confirm }.not_appended(),
+            Outgoing::Flush { confirm } => {
+                let _ = confirm.send(false);
+            }
+            Outgoing::Release { .. } => {}
         }
     }
 }

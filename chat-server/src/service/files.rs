@@ -189,10 +189,9 @@ pub(crate) fn preview(
         });
     }
     match shared.files.get(id).map_err(internal)? {
-        Some(record) if record.owner == owner => shared
-            .files
-            .change(id, |r| r.preview = Some(bytes))
-            .map_err(internal),
+        Some(record) if record.owner == owner => {
+            shared.files.set_preview(id, bytes).map_err(internal)
+        }
         _ => Err(not_found()),
     }
 }
@@ -292,13 +291,7 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
         let alive: Vec<FileRef> = file
             .refs
             .iter()
-            .filter(|r| match r {
-                FileRef::Line { room, line } => shared.hub.keeps_line(room, *line),
-                FileRef::Private { a, b, id } => shared
-                    .archive
-                    .private_message(a, b, *id)
-                    .is_ok_and(|m| m.is_some()),
-            })
+            .filter(|r| alive(shared, r))
             .cloned()
             .collect();
         let unused_since = if alive.is_empty() {
@@ -318,12 +311,46 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
             });
         }
     }
+    // Other nodes' files this node knows lines or messages of: lines gone are forgotten, and a
+    // file its uploader's node removed (that node decides, from the lines and messages it
+    // keeps, as for its own). A conversation's message counts while the file lasts: this node
+    // may not keep the messages its users received.
+    if let Ok(remote) = shared.files.all_remote_refs() {
+        for (id, refs) in remote {
+            let alive: Vec<FileRef> = match shared.files.get(&id) {
+                Ok(None) => Vec::new(),
+                Ok(Some(_)) => refs
+                    .iter()
+                    .filter(|r| match r {
+                        FileRef::Line { room, line } => shared.hub.keeps_line(room, *line),
+                        FileRef::Private { .. } => true,
+                    })
+                    .cloned()
+                    .collect(),
+                Err(_) => continue,
+            };
+            if alive.len() != refs.len() {
+                let _ = shared.files.keep_remote_refs(&id, &alive);
+            }
+        }
+    }
     if let Ok(uploads) = shared.files.uploads() {
         for upload in uploads.iter().filter(|u| now - u.created_ms >= grace) {
             let _ = shared.files.drop_upload(&upload.id);
         }
     }
     removed
+}
+
+/// Whether the line or message `reference` is still kept.
+fn alive(shared: &Shared, reference: &FileRef) -> bool {
+    match reference {
+        FileRef::Line { room, line } => shared.hub.keeps_line(room, *line),
+        FileRef::Private { a, b, id } => shared
+            .archive
+            .private_message(a, b, *id)
+            .is_ok_and(|m| m.is_some()),
+    }
 }
 
 fn upload_error(e: UploadError) -> Refusal {

@@ -9,6 +9,12 @@
 //! checked against the size and SHA-256 the uploader announced, synced to disk and moved to
 //! their object, and the record flushed: a `kill -9` at any moment leaves either no record or a
 //! whole file; an upload cut short is resumed from the bytes on disk.
+//!
+//! In a cluster every node serves every file: a finished file's record and bytes are also put
+//! in the store the nodes share ([`SharedContents`], PostgreSQL) before it is acknowledged.
+//! A node asked for a file it does not have reads its record and bytes from there, a chunk at a
+//! time; who may fetch it is decided as for its own files, from the lines and messages that
+//! carry it as this node applied them from the cluster's log (tree `file_refs`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -85,13 +91,37 @@ pub enum UploadError {
     Store(#[from] ServerError),
 }
 
+/// Bytes per chunk of a file in the store the nodes share.
+pub const SHARED_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Files' records and bytes where every node of a cluster reads them (PostgreSQL). Every call
+/// is bounded (as every call to the shared store is) and committed before it returns.
+pub trait SharedContents: Send + Sync + std::fmt::Debug {
+    /// Whether the bytes of content `sha256` are all there.
+    fn has_content(&self, sha256: &str) -> Result<bool>;
+    /// Puts chunk `n` of content `sha256` (the same chunk again changes nothing).
+    fn put_chunk(&self, sha256: &str, n: u32, bytes: &[u8]) -> Result<()>;
+    /// Records that content `sha256` is whole (`size` bytes), and file `record` with it.
+    fn put_record(&self, record: &FileRecord) -> Result<()>;
+    /// File `id`'s record (without its references: each node keeps its own).
+    fn record(&self, id: &str) -> Result<Option<FileRecord>>;
+    /// Chunk `n` of content `sha256`.
+    fn chunk(&self, sha256: &str, n: u32) -> Result<Option<Vec<u8>>>;
+    /// Forgets file `id`, and its content when no other file has it.
+    fn remove(&self, id: &str) -> Result<()>;
+}
+
 /// The files of one server.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     db: sled::Db,
     files: sled::Tree,
     uploads: sled::Tree,
+    /// References to files this node has no record of (another node's, in a cluster).
+    refs: sled::Tree,
     root: PathBuf,
+    /// Where a cluster's nodes share files.
+    shared: Option<std::sync::Arc<dyn SharedContents>>,
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -130,7 +160,9 @@ impl FileStore {
             db: db.clone(),
             files: db.open_tree("files")?,
             uploads: db.open_tree("uploads")?,
+            refs: db.open_tree("file_refs")?,
             root: root.to_owned(),
+            shared: None,
         };
         let (objects, uploads) = store.tidy()?;
         if objects + uploads > 0 {
@@ -187,6 +219,39 @@ impl FileStore {
             }
         }
         Ok((objects, uploads))
+    }
+
+    /// Shares finished files with the other nodes of a cluster through `shared`, and serves
+    /// theirs from it.
+    #[must_use]
+    pub fn shared_through(mut self, shared: std::sync::Arc<dyn SharedContents>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Puts a finished file's bytes (from its object, a chunk at a time) and record where the
+    /// other nodes read them; bytes already there are not sent again.
+    fn share(&self, record: &FileRecord) -> Result<()> {
+        let Some(shared) = &self.shared else {
+            return Ok(());
+        };
+        if !shared.has_content(&record.sha256)? {
+            let mut object = File::open(self.object_path(&record.sha256))?;
+            let mut buf = vec![0u8; SHARED_CHUNK_BYTES];
+            let mut n = 0u32;
+            loop {
+                let filled = read_full(&mut object, &mut buf)?;
+                if filled == 0 && n > 0 {
+                    break;
+                }
+                shared.put_chunk(&record.sha256, n, &buf[..filled])?;
+                n += 1;
+                if filled < buf.len() {
+                    break;
+                }
+            }
+        }
+        shared.put_record(record)
     }
 
     fn upload_path(&self, id: &str) -> PathBuf {
@@ -338,6 +403,10 @@ impl FileStore {
             refs: Vec::new(),
             unused_since: Some(now_ms),
         };
+        // Everywhere before it is acknowledged anywhere. A failure here (PostgreSQL out of
+        // reach) leaves the object and the upload without bytes: its uploader is told to try
+        // again, and sends it again from 0 (see `append`).
+        self.share(&record)?;
         self.files
             .insert(file_id, encode("file", &record)?)
             .map_err(ServerError::from)?;
@@ -355,12 +424,53 @@ impl FileStore {
         Ok(())
     }
 
-    /// File `id`'s record.
+    /// File `id`'s record: this node's, or in a cluster another node's (with the references
+    /// this node knows).
     pub fn get(&self, id: &str) -> Result<Option<FileRecord>> {
         if !is_id(id) {
             return Ok(None);
         }
-        self.files.get(id)?.map(|v| decode("file", &v)).transpose()
+        if let Some(local) = self.files.get(id)? {
+            return decode("file", &local).map(Some);
+        }
+        let Some(shared) = &self.shared else {
+            return Ok(None);
+        };
+        let Some(mut record) = shared.record(id)? else {
+            return Ok(None);
+        };
+        record.refs = self.remote_refs(id)?;
+        Ok(Some(record))
+    }
+
+    /// The references this node knows to another node's file `id`.
+    fn remote_refs(&self, id: &str) -> Result<Vec<FileRef>> {
+        self.refs
+            .get(id)?
+            .map_or(Ok(Vec::new()), |v| decode("file references", &v))
+    }
+
+    /// Every other node's file this node knows references to, with them.
+    pub fn all_remote_refs(&self) -> Result<Vec<(String, Vec<FileRef>)>> {
+        let mut out = Vec::new();
+        for item in self.refs.iter() {
+            let (k, v) = item?;
+            out.push((
+                String::from_utf8_lossy(&k).into_owned(),
+                decode("file references", &v)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Keeps only `alive` of the references to another node's file `id` (none: forgets it).
+    pub fn keep_remote_refs(&self, id: &str, alive: &[FileRef]) -> Result<()> {
+        if alive.is_empty() {
+            self.refs.remove(id)?;
+        } else {
+            self.refs.insert(id, encode("file references", &alive)?)?;
+        }
+        Ok(())
     }
 
     /// Every file's record (for quotas and sweeping).
@@ -373,8 +483,19 @@ impl FileStore {
         Ok(out)
     }
 
-    /// Notes that `reference` carries file `id`.
+    /// Notes that `reference` carries file `id` (another node's, in a cluster, in `file_refs`).
     pub fn add_ref(&self, id: &str, reference: FileRef) -> Result<()> {
+        if !is_id(id) {
+            return Ok(());
+        }
+        if self.shared.is_some() && !self.files.contains_key(id)? {
+            let mut refs = self.remote_refs(id)?;
+            if !refs.contains(&reference) {
+                refs.push(reference);
+                self.refs.insert(id, encode("file references", &refs)?)?;
+            }
+            return Ok(());
+        }
         self.change(id, |record| {
             if !record.refs.contains(&reference) {
                 record.refs.push(reference);
@@ -383,9 +504,26 @@ impl FileStore {
         })
     }
 
-    /// Changes file `id`'s record, if there is one.
+    /// Keeps a picture's preview with this node's file `id` (and where the other nodes read it).
+    pub fn set_preview(&self, id: &str, preview: Vec<u8>) -> Result<()> {
+        self.change(id, |record| record.preview = Some(preview))?;
+        match (&self.shared, self.files.get(id)?) {
+            (Some(shared), Some(record)) => shared.put_record(&decode("file", &record)?),
+            _ => Ok(()),
+        }
+    }
+
+    /// Changes this node's file `id`'s record, if there is one.
     pub fn change(&self, id: &str, change: impl FnOnce(&mut FileRecord)) -> Result<()> {
-        if let Some(mut record) = self.get(id)? {
+        if !is_id(id) {
+            return Ok(());
+        }
+        if let Some(mut record) = self
+            .files
+            .get(id)?
+            .map(|v| decode::<FileRecord>("file", &v))
+            .transpose()?
+        {
             change(&mut record);
             self.files.insert(id, encode("file", &record)?)?;
         }
@@ -397,6 +535,9 @@ impl FileStore {
         let Some(record) = self.get(id)? else {
             return Ok(());
         };
+        if let Some(shared) = &self.shared {
+            shared.remove(id)?;
+        }
         self.files.remove(id)?;
         let shared = self.all()?.iter().any(|f| f.sha256 == record.sha256);
         if !shared {
@@ -405,9 +546,27 @@ impl FileStore {
         Ok(())
     }
 
-    /// The bytes of a file, to read.
-    pub fn bytes(&self, record: &FileRecord) -> io::Result<File> {
-        File::open(self.object_path(&record.sha256))
+    /// The bytes of a file from byte `start`, to read: from this node's disk, or in a cluster
+    /// from the store the nodes share, a chunk at a time.
+    pub fn bytes(&self, record: &FileRecord, start: u64) -> io::Result<Box<dyn Read + Send>> {
+        match File::open(self.object_path(&record.sha256)) {
+            Ok(mut file) => {
+                io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
+                Ok(Box::new(file))
+            }
+            Err(e) => match &self.shared {
+                Some(shared) if e.kind() == io::ErrorKind::NotFound => Ok(Box::new(SharedReader {
+                    shared: std::sync::Arc::clone(shared),
+                    sha256: record.sha256.clone(),
+                    next: u32::try_from(start / SHARED_CHUNK_BYTES as u64)
+                        .map_err(io::Error::other)?,
+                    skip: usize::try_from(start % SHARED_CHUNK_BYTES as u64).unwrap_or(0),
+                    chunk: Vec::new(),
+                    at: 0,
+                })),
+                _ => Err(e),
+            },
+        }
     }
 
     /// How many objects (distinct contents) are stored.
@@ -420,6 +579,56 @@ impl FileStore {
                     .sum()
             })
             .unwrap_or(0)
+    }
+}
+
+/// Reads until `buf` is full or the end; how many bytes it holds.
+fn read_full(from: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match from.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A file's bytes read from the store the nodes share, one chunk in memory at a time.
+struct SharedReader {
+    shared: std::sync::Arc<dyn SharedContents>,
+    sha256: String,
+    /// The next chunk to fetch.
+    next: u32,
+    /// Bytes of the first chunk fetched that come before the start.
+    skip: usize,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for SharedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at >= self.chunk.len() {
+            let chunk = self
+                .shared
+                .chunk(&self.sha256, self.next)
+                .map_err(io::Error::other)?;
+            let Some(chunk) = chunk else {
+                return Ok(0);
+            };
+            self.next += 1;
+            self.at = std::mem::take(&mut self.skip).min(chunk.len());
+            self.chunk = chunk;
+            if self.at >= self.chunk.len() {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -485,7 +694,7 @@ mod tests {
         let record = files.get(&kept_id).unwrap().unwrap();
         let mut bytes = Vec::new();
         files
-            .bytes(&record)
+            .bytes(&record, 0)
             .unwrap()
             .read_to_end(&mut bytes)
             .unwrap();

@@ -1,6 +1,6 @@
-//! Accounts, session tokens and kept private messages in PostgreSQL (`--accounts
-//! postgres://…`): what every node of a cluster must see alike. What was said in rooms and past
-//! conversations stay in each node's sled store.
+//! Accounts, session tokens, kept private messages and shared files (`files`) in PostgreSQL
+//! (`--accounts postgres://…`): what every node of a cluster must see alike. What was said in
+//! rooms and past conversations stay in each node's sled store.
 //!
 //! A few connections are shared by the threads that need them (the password pool, readers
 //! resuming a session, the archive of kept messages). A connection that broke (PostgreSQL
@@ -9,14 +9,24 @@
 //! database was really down, and those get [`ServerError::Unavailable`] (a retryable error for
 //! the client), never a wrong answer.
 //!
+//! Every call is bounded, so that a client's request is answered within two seconds whatever
+//! the network does: connecting gives up after [`CONNECT_TIMEOUT`], data the database does not
+//! acknowledge breaks the connection after [`TCP_USER_TIMEOUT`] (a partition: packets vanish,
+//! nothing is reset), an idle connection is probed, a statement runs at most
+//! [`STATEMENT_TIMEOUT`] on the server, a request waits at most [`SLOT_WAIT`] for a free
+//! connection, and after a failure to connect, calls fail at once for [`DOWN_FOR`] instead of
+//! each waiting for its own timeout.
+//!
 //! Architecture Invariant: every write is a committed statement (autocommit, or one
 //! transaction) before the call returns, so a registration acknowledged to a client is in
 //! PostgreSQL's write-ahead log.
 
+mod files;
+
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chat_core::protocol::{Gender, PrivateSaid};
 use postgres::{Client, NoTls};
@@ -30,7 +40,20 @@ use crate::error::{Result, ServerError};
 /// Connections kept open.
 const CONNECTIONS: usize = 4;
 /// How long connecting may take before the database counts as unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(800);
+/// How long sent data may stay unacknowledged before the connection counts as broken.
+const TCP_USER_TIMEOUT: Duration = Duration::from_millis(800);
+/// An idle connection is probed after this long, then every second.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(1);
+/// The longest a statement runs on the server.
+const STATEMENT_TIMEOUT: Duration = Duration::from_millis(1_500);
+/// The longest a call waits for a free connection.
+const SLOT_WAIT: Duration = Duration::from_millis(400);
+/// After a failure to connect, calls fail at once for this long.
+const DOWN_FOR: Duration = Duration::from_millis(500);
+/// A broken connection is replaced and the statement tried again only if it failed this fast
+/// (a connection a restart closed, not one that timed out).
+const RETRY_IF_FAILED_WITHIN: Duration = Duration::from_millis(200);
 
 /// The tables, made if absent (under an advisory lock: nodes starting together race otherwise).
 const SCHEMA: &str = "
@@ -73,6 +96,8 @@ pub struct Postgres {
     shown: String,
     slots: Vec<Mutex<Option<Client>>>,
     next: AtomicUsize,
+    /// Until when calls fail at once (the database could not be reached a moment ago).
+    down_until: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -98,6 +123,17 @@ impl Postgres {
         let mut config = postgres::Config::from_str(url)
             .map_err(|e| ServerError::Config(format!("--accounts {url:?}: {e}")))?;
         config.connect_timeout(CONNECT_TIMEOUT);
+        config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        config.keepalives(true);
+        config.keepalives_idle(KEEPALIVE_IDLE);
+        config.keepalives_interval(Duration::from_secs(1));
+        config.keepalives_retries(1);
+        let timeout = format!("-c statement_timeout={}", STATEMENT_TIMEOUT.as_millis());
+        let options = match config.get_options() {
+            Some(given) => format!("{given} {timeout}"),
+            None => timeout,
+        };
+        config.options(&options);
         if config.get_application_name().is_none() {
             config.application_name("chat-server");
         }
@@ -112,49 +148,88 @@ impl Postgres {
             shown,
             slots: (0..CONNECTIONS).map(|_| Mutex::new(None)).collect(),
             next: AtomicUsize::new(0),
+            down_until: Mutex::new(None),
         };
         store.with(|c| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
             tx.batch_execute(SCHEMA)?;
+            tx.batch_execute(files::SCHEMA)?;
             tx.commit()
         })?;
         Ok(store)
     }
 
-    /// A free connection slot, or the next one (waiting for it).
-    fn slot(&self) -> MutexGuard<'_, Option<Client>> {
-        for slot in &self.slots {
-            if let Ok(guard) = slot.try_lock() {
-                return guard;
+    /// A free connection slot, waiting at most [`SLOT_WAIT`] for one.
+    fn slot(&self) -> Result<MutexGuard<'_, Option<Client>>> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let deadline = Instant::now() + SLOT_WAIT;
+        loop {
+            for i in 0..self.slots.len() {
+                let slot = &self.slots[(start + i) % self.slots.len()];
+                match slot.try_lock() {
+                    Ok(guard) => return Ok(guard),
+                    // A panic while holding a connection leaves at worst a broken connection,
+                    // which the next use finds and replaces.
+                    Err(std::sync::TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+                    Err(std::sync::TryLockError::WouldBlock) => {}
+                }
             }
+            if Instant::now() >= deadline {
+                return Err(unavailable("every connection is busy"));
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-        // A panic while holding a connection leaves at worst a broken connection, which the
-        // next use finds and replaces.
-        self.slots[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on a connection; a broken connection is replaced and `f` tried once more.
+    fn down_until(&self) -> MutexGuard<'_, Option<Instant>> {
+        self.down_until.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new connection, unless the database could not be reached a moment ago.
+    fn open(&self) -> Result<Client> {
+        if self
+            .down_until()
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return Err(unavailable("it could not be reached a moment ago"));
+        }
+        self.config.connect(NoTls).map_err(|e| {
+            *self.down_until() = Some(Instant::now() + DOWN_FOR);
+            unavailable(e)
+        })
+    }
+
+    /// Runs `f` on a connection; a connection found broken at once (closed by a restart) is
+    /// replaced and `f` tried once more.
     fn with<T>(&self, mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>) -> Result<T> {
-        let mut slot = self.slot();
+        let mut slot = self.slot()?;
         for attempt in 0..2 {
             let reused = slot.is_some();
             if slot.is_none() {
-                *slot = Some(self.config.connect(NoTls).map_err(unavailable)?);
+                *slot = Some(self.open()?);
             }
             let Some(client) = slot.as_mut() else {
                 continue;
             };
+            let started = Instant::now();
             match f(client) {
                 Ok(v) => return Ok(v),
-                Err(e) if e.as_db_error().is_some() => {
-                    return Err(ServerError::Database(e.to_string()));
+                Err(e) if e.code() == Some(&postgres::error::SqlState::QUERY_CANCELED) => {
+                    // Ran past the statement timeout: the database is there but too slow now.
+                    return Err(unavailable(e));
+                }
+                Err(e) if e.as_db_error().is_some() && !ends_connection(&e) => {
+                    return Err(ServerError::Database(
+                        e.as_db_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string),
+                    ));
                 }
                 Err(e) => {
                     // The connection is broken (closed, reset, timed out): make a new one.
                     *slot = None;
-                    if !reused || attempt == 1 {
+                    let fast = started.elapsed() < RETRY_IF_FAILED_WITHIN;
+                    if !reused || attempt == 1 || !fast {
                         return Err(unavailable(e));
                     }
                     tracing::warn!("the account database connection broke ({e}); reconnecting");
@@ -163,6 +238,17 @@ impl Postgres {
         }
         Err(unavailable("no connection"))
     }
+}
+
+/// Whether the database ended the connection (its backend quit: a restart, the postmaster
+/// gone; such a message waits in the socket until the next statement reads it), rather than
+/// refusing one statement.
+fn ends_connection(e: &postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|d| {
+        matches!(d.severity(), "FATAL" | "PANIC")
+            || d.code().code().starts_with("08")
+            || d.code().code().starts_with("57P")
+    })
 }
 
 fn gender_name(g: Gender) -> &'static str {

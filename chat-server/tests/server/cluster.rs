@@ -339,6 +339,24 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
     let killed = Instant::now();
     doomed.child.kill().unwrap();
     let _ = doomed.child.wait();
+    // A private message to dora now: her node never takes it, so it is kept (not reported
+    // sent and lost), and answered within two seconds.
+    let asked = Instant::now();
+    let kept = eva.request(Request::Private {
+        attachments: Vec::new(),
+        reply_to: None,
+        to: "dora".into(),
+        text: "¿sigues ahí?".into(),
+    });
+    assert!(
+        matches!(kept, ServerMessage::PrivateStored { .. }),
+        "{kept:?}"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
     eva.expect(
         "taller closed",
         |m| matches!(m, ServerMessage::RoomClosed { room, .. } if room == "taller"),
@@ -388,6 +406,19 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
             other => panic!("{other:?}"),
         }
     }
+    // The message kept while her node was gone reaches her there, once.
+    loop {
+        match conn.events().recv_timeout(WAIT).unwrap() {
+            chat_core::client::Event::Frame(f) => match f.message {
+                ServerMessage::Private { text, stored, .. } if text == "¿sigues ahí?" => {
+                    assert!(stored);
+                    break;
+                }
+                _ => {}
+            },
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -413,20 +444,25 @@ fn redis_restarted_or_paused_costs_errors_the_sender_sees_and_nothing_else() {
     eventually("fede's node noticed", || {
         !cluster.nodes[0].handle().cluster_status().unwrap().up
     });
-    fede.send(Request::Say {
+    // The refusal answers the request (`re`), within two seconds, with a time to retry.
+    let asked = Instant::now();
+    match fede.request(Request::Say {
         attachments: Vec::new(),
         reply_to: None,
         text: "¿hay alguien?".into(),
-    });
-    fede.expect("not sent", |m| {
-        matches!(
-            m,
-            ServerMessage::Error {
-                code: ErrorCode::ServerBusy,
-                ..
-            }
-        )
-    });
+    }) {
+        ServerMessage::Error {
+            code: ErrorCode::ServerBusy,
+            retry_after_ms: Some(_),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
     // Back, empty: nodes rejoin, publish their state again, and chat goes on; no room twice.
     cluster.redis.up();
     eventually("the nodes rejoined", || {
@@ -552,5 +588,153 @@ fn replies_reactions_edits_and_order_reach_every_node() {
             reply_to: None,
         }),
         ErrorCode::Muted
+    );
+}
+
+#[test]
+fn a_room_acknowledged_on_one_node_is_enterable_at_once_everywhere_and_a_closed_one_nowhere() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let [n1, n2, n3] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
+    let mut ivan = n2.user("ivan");
+    let mut juan = n1.user("juan");
+    let mut kike = n3.user("kike");
+    for round in 0..10 {
+        let name = format!("sala{round}");
+        let (room, _) = entered(&ivan.request(Request::CreateRoom { room: name.clone() }));
+        assert_eq!(room, name);
+        // At once, without waiting for anything: the creation is in the log n1 reads first.
+        let (room, members) = entered(&juan.request(Request::EnterRoom { room: name.clone() }));
+        assert_eq!(room, name);
+        assert!(members.contains(&"ivan".to_owned()), "{members:?}");
+        // Deleted on n2: entering it on n3 at once finds no such room.
+        match ivan.request(Request::DeleteRoom { room: name.clone() }) {
+            ServerMessage::RoomDeleted { .. } => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            kike.refused(Request::EnterRoom { room: name.clone() }),
+            ErrorCode::RoomNotFound
+        );
+        juan.expect(
+            "moved out of the deleted room",
+            |m| matches!(m, ServerMessage::Entered { room, .. } if room == "lobby"),
+        );
+    }
+}
+
+/// The most a node's memory (its peak resident set) may grow while it serves a file from the
+/// store the nodes share: a few chunks, whatever the file's size.
+const DOWNLOAD_GROWTH_MAX_KB: u64 = 8 * 1024;
+
+/// A process's peak resident set, in KiB (`VmHWM` in `/proc/<pid>/status`).
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
+    use super::files::{Http, bytes, download, token, upload};
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let [n1, n2, n3] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
+    let (mut ana, ana_token) = token(n1, "ana");
+    let (mut bea, bea_token) = token(n2, "bea");
+    let (mut cai, cai_token) = token(n3, "cai");
+    for c in [&mut ana, &mut bea, &mut cai] {
+        c.settle();
+    }
+    // Several chunks of the shared store, the last one short.
+    let photo = bytes(3 * 256 * 1024 + 12_345);
+    let (mut h1, mut h2, mut h3) = (
+        Http::plain(n1.addr()),
+        Http::plain(n2.addr()),
+        Http::plain(n3.addr()),
+    );
+    let id = upload(&mut h1, &ana_token, "foto.png", &photo);
+    // Its uploader has it on every node; anyone else, before a line carries it, is told
+    // exactly what a file that does not exist is told.
+    assert!(download(&mut h2, &ana_token, &id, None).body == photo);
+    let missing = download(&mut h2, &bea_token, &"0".repeat(32), None);
+    let hidden = download(&mut h2, &bea_token, &id, None);
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        (hidden.status, &hidden.body),
+        (missing.status, &missing.body)
+    );
+    // Said in a room made on n1 and entered from n2: its member on n2 fetches it there, whole
+    // or from a range across chunks; cai on n3, elsewhere, may not.
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    bea.request(Request::EnterRoom {
+        room: "aula".into(),
+    });
+    ana.send(Request::Say {
+        text: "la foto".into(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    bea.expect(
+        "the line with the file",
+        |m| matches!(m, ServerMessage::Message { attachments, .. } if attachments.len() == 1),
+    );
+    assert!(download(&mut h2, &bea_token, &id, None).body == photo);
+    let (from, to) = (256 * 1024 - 10, 2 * 256 * 1024 + 10);
+    let part = download(
+        &mut h2,
+        &bea_token,
+        &id,
+        Some(&format!("bytes={from}-{to}")),
+    );
+    assert_eq!(part.status, 206);
+    assert!(part.body == photo[from..=to]);
+    let tail = download(&mut h2, &bea_token, &id, Some("bytes=-100"));
+    assert!(tail.body == photo[photo.len() - 100..]);
+    let refused = download(&mut h3, &cai_token, &id, None);
+    assert_eq!((refused.status, &refused.body), (404, &missing.body));
+    // The same content under another name, in a private message from n1 to cai on n3: the two
+    // of the conversation, on their own nodes; bea may not.
+    let again = upload(&mut h1, &ana_token, "copia.png", &photo);
+    ana.request(Request::Private {
+        to: "cai".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![again.clone()],
+    });
+    cai.expect(
+        "the private file",
+        |m| matches!(m, ServerMessage::Private { attachments, .. } if attachments.len() == 1),
+    );
+    assert!(download(&mut h3, &cai_token, &again, None).body == photo);
+    assert_eq!(download(&mut h2, &bea_token, &again, None).status, 404);
+    // A large file served by a node that never had it (its own process) streams: the node's
+    // memory grows by a few chunks at most.
+    let large = bytes(20 * 1024 * 1024 + 7);
+    let big = upload(&mut h1, &ana_token, "grande.bin", &large);
+    let dir = tempfile::tempdir().unwrap();
+    let n4 = NodeProcess::start(&cluster.redis, &cluster.pg, "n4", dir.path());
+    let mut h4 = Http::plain(n4.addr);
+    assert!(download(&mut h4, &ana_token, &id, None).body == photo);
+    let before = peak_rss_kb(n4.child.id());
+    let started = Instant::now();
+    let got = download(&mut h4, &ana_token, &big, None);
+    let took = started.elapsed();
+    let grew = peak_rss_kb(n4.child.id()).saturating_sub(before);
+    eprintln!(
+        "20 MiB from the shared store through another node in {took:?}; its peak memory grew \
+         {grew} KiB"
+    );
+    assert!(got.body == large, "the large file differs");
+    assert!(
+        grew <= DOWNLOAD_GROWTH_MAX_KB,
+        "a node grew {grew} KiB serving a 20 MiB file"
     );
 }

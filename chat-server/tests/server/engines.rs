@@ -87,7 +87,7 @@ fn running_in(dir: &Path) -> usize {
         .count()
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -95,7 +95,7 @@ fn is_root() -> bool {
 }
 
 /// The directory of PostgreSQL's server programs (`initdb`, `pg_ctl`), the newest installed.
-fn pg_bin() -> PathBuf {
+pub fn pg_bin() -> PathBuf {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();

@@ -18,9 +18,9 @@ use super::harness::{Client, TestServer, password};
 /// An HTTP answer.
 #[derive(Debug)]
 pub(super) struct Answer {
-    pub status: u16,
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Answer {
@@ -31,7 +31,7 @@ impl Answer {
             .map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }

@@ -130,14 +130,15 @@ impl Hub {
             if !bus.is_up() {
                 return Err(HubError::ClusterUnreachable);
             }
-            bus.publish(
-                BusEvent::LineChanged {
-                    room: room.name.clone(),
-                    line: id,
-                    change,
-                },
-                None,
-            );
+            let event = BusEvent::LineChanged {
+                room: room.name.clone(),
+                line: id,
+                change,
+            };
+            // In the cluster's log before it is answered, as a line is (never waited for under
+            // the lock): every node applies it once, a node cut off meanwhile on replay.
+            drop(state);
+            bus.publish_confirmed(event)?;
             return Ok((answer, None));
         }
         let changed = self.apply(&key, room, id, change);

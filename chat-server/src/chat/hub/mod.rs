@@ -50,7 +50,10 @@ use crate::delivery::peer::Peer;
 use moving::leave_room;
 use room::Room;
 
-/// Why the hub refused a change. Nothing changed.
+/// How long a client is asked to wait when the cluster cannot be reached.
+const CLUSTER_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Why the hub refused a change. Nothing changed (except after [`HubError::NotConfirmed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum HubError {
     /// The connection has not logged in.
@@ -80,6 +83,12 @@ pub enum HubError {
     /// The cluster cannot be reached: the change would not be seen on other nodes.
     #[error("the other servers cannot be reached for a moment; try again")]
     ClusterUnreachable,
+    /// The cluster took it but did not confirm in time: it may still arrive.
+    #[error(
+        "the other servers did not confirm it in time: it may still arrive, so check before \
+         sending it again"
+    )]
+    NotConfirmed,
     /// No line with that number where the user said (or not one it can see).
     #[error("there is no such message here (it may be too old)")]
     MessageNotFound,
@@ -103,6 +112,19 @@ pub enum HubError {
     Internal,
 }
 
+impl From<crate::error::ServerError> for HubError {
+    /// What the cluster said, as the hub refuses it.
+    fn from(e: crate::error::ServerError) -> Self {
+        match e {
+            crate::error::ServerError::NotConfirmed { .. } => HubError::NotConfirmed,
+            e => {
+                tracing::warn!("{e}");
+                HubError::ClusterUnreachable
+            }
+        }
+    }
+}
+
 impl HubError {
     /// When the user may try again, for a refusal that says.
     pub fn retry_after(self) -> Option<std::time::Duration> {
@@ -110,6 +132,7 @@ impl HubError {
             HubError::Muted(ms) | HubError::SlowMode(ms) => {
                 Some(std::time::Duration::from_millis(ms.max(1)))
             }
+            HubError::ClusterUnreachable | HubError::NotConfirmed => Some(CLUSTER_RETRY),
             _ => None,
         }
     }
@@ -124,7 +147,7 @@ impl HubError {
             HubError::DefaultRoom => ErrorCode::DefaultRoom,
             HubError::TooManyRooms | HubError::TooManyRoomsForUser(_) => ErrorCode::TooManyRooms,
             HubError::NotInRoom => ErrorCode::Invalid,
-            HubError::ClusterUnreachable => ErrorCode::ServerBusy,
+            HubError::ClusterUnreachable | HubError::NotConfirmed => ErrorCode::ServerBusy,
             HubError::MessageNotFound => ErrorCode::MessageNotFound,
             HubError::NotAllowed => ErrorCode::NotAllowed,
             HubError::Muted(_) => ErrorCode::Muted,

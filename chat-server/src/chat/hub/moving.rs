@@ -63,9 +63,11 @@ impl Hub {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(name);
         self.may_create(&self.read(), &login.key, &key)?;
-        // On a node, the name is claimed across the cluster first (without holding the lock).
+        // On a node, the name is claimed across the cluster first, and the room's creation
+        // logged with it (without holding the lock): acknowledged, it is in the log every node
+        // reads.
         if let Some(bus) = self.bus() {
-            match bus.claim_room(&key, &login.name) {
+            match bus.claim_room(&key, name, &login.name) {
                 Ok(true) => {}
                 Ok(false) => return Err(HubError::RoomExists),
                 Err(e) => {
@@ -90,10 +92,6 @@ impl Hub {
                 Vec::new(),
             ),
         );
-        self.publish(|| BusEvent::RoomCreated {
-            room: name.to_owned(),
-            creator: login.name.clone(),
-        });
         let entered = self.move_peer(&mut state, peer, &key)?;
         self.changed();
         Ok(entered)
@@ -123,9 +121,14 @@ impl Hub {
         Ok(())
     }
 
-    /// `#gR`: moves the peer into an existing room (no effect if already there).
+    /// `#gR`: moves the peer into an existing room (no effect if already there). On a node
+    /// of a cluster, once this node has read the cluster's log as far as it goes now: a room
+    /// whose creation was acknowledged anywhere is known here, and one closed anywhere is not.
     pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
         let key = room_key(name);
+        if let Some(bus) = self.bus() {
+            bus.caught_up()?;
+        }
         let mut state = self.write();
         let room = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
         if let (Some(order), Some(login)) = (&room.order, peer.login())
@@ -163,6 +166,15 @@ impl Hub {
         let name = room.name.clone();
         self.close_room(&mut state, &key, RoomClosedReason::Deleted, true);
         self.changed();
+        drop(state);
+        // On a node, answered once its closing is in the cluster's log: deleted, it cannot be
+        // entered on any node. (Cut off from the cluster, it is deleted here all the same, and
+        // the others learn it when this node rejoins.)
+        if let Some(bus) = self.bus()
+            && let Err(e) = bus.flush()
+        {
+            tracing::warn!("a deleted room's closing is not in the cluster's log yet: {e}");
+        }
         Ok(name)
     }
 

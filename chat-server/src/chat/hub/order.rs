@@ -361,19 +361,17 @@ impl Hub {
             if !bus.is_up() {
                 return Err(HubError::ClusterUnreachable);
             }
-            bus.publish(
-                BusEvent::Moderated {
-                    room: done.room.clone(),
-                    action,
-                    login: done.login.clone(),
-                    until: done.until,
-                    seconds: done.seconds,
-                    by: done.by.clone(),
-                    at: now,
-                    why,
-                },
-                None,
-            );
+            // In the cluster's log before it is answered, as a line is.
+            bus.publish_confirmed(BusEvent::Moderated {
+                room: done.room.clone(),
+                action,
+                login: done.login.clone(),
+                until: done.until,
+                seconds: done.seconds,
+                by: done.by.clone(),
+                at: now,
+                why,
+            })?;
             return Ok(done);
         }
         self.apply_moderation(done.clone(), now, why);

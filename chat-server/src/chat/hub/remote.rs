@@ -59,37 +59,36 @@ fn place(state: &mut State, user_key: &str, name: &str, key: &str, away: bool) {
 impl Hub {
     /// This node's users and the rooms they created, for the other nodes.
     pub(crate) fn snapshot(&self) -> (Vec<UserAt>, Vec<RoomAt>) {
-        let state = self.read();
-        let users = state
-            .online
-            .values()
-            .filter_map(|o| {
-                let login = o.peer.login()?;
-                Some(UserAt {
-                    login: login.name.clone(),
-                    session: o.peer.id,
-                    room: state.rooms.get(&o.room)?.name.clone(),
-                    away: o.away.as_ref().map(|a| a.text.clone()),
-                })
-            })
-            .collect();
-        let rooms = state
-            .rooms
-            .values()
-            .filter_map(|r| {
-                let (creator, key) = r.creator.as_ref()?;
-                state.online.contains_key(key).then(|| RoomAt {
-                    name: r.name.clone(),
-                    creator: creator.clone(),
-                })
-            })
-            .collect();
-        (users, rooms)
+        snapshot_of(&self.read())
     }
 
-    /// A node's whole state: it replaces whatever this node knew of that node's users.
-    pub(crate) fn apply_snapshot(&self, node: &str, users: Vec<UserAt>, rooms: Vec<RoomAt>) {
+    /// Calls `f` with [`Hub::snapshot`] under the hub's lock, so that what `f` queues is in
+    /// order with the events of every change (which are queued under it too).
+    pub(crate) fn with_snapshot(&self, f: impl FnOnce(Vec<UserAt>, Vec<RoomAt>)) {
+        let state = self.read();
+        let (users, rooms) = snapshot_of(&state);
+        f(users, rooms);
+        drop(state);
+    }
+
+    /// A node's whole state: it replaces whatever this node knew of that node's users, and
+    /// its rooms `stale` (known here, not in its list: closed there while it could not say
+    /// so) close. Returns the keys of the rooms closed.
+    pub(crate) fn apply_snapshot(
+        &self,
+        node: &str,
+        users: Vec<UserAt>,
+        rooms: Vec<RoomAt>,
+        stale: &[String],
+    ) -> Vec<String> {
         let mut state = self.write();
+        let mut closed = Vec::new();
+        for key in stale {
+            if *key != self.default_key && state.rooms.contains_key(key) {
+                self.close_room(&mut state, key, RoomClosedReason::CreatorLeft, false);
+                closed.push(key.clone());
+            }
+        }
         for room in rooms {
             add_room(&mut state, &room.name, &room.creator, self.history.per_room);
         }
@@ -113,6 +112,24 @@ impl Hub {
             self.put_remote(&mut state, node, &key, &user);
         }
         self.changed();
+        closed
+    }
+
+    /// Closes rooms `keys` here without telling the cluster (it decided, in its log), moving
+    /// their members to the default room. Returns the keys of those that were open.
+    pub(crate) fn close_rooms(&self, keys: &[String]) -> Vec<String> {
+        let mut state = self.write();
+        let mut closed = Vec::new();
+        for key in keys {
+            if *key != self.default_key && state.rooms.contains_key(key) {
+                self.close_room(&mut state, key, RoomClosedReason::CreatorLeft, false);
+                closed.push(key.clone());
+            }
+        }
+        if !closed.is_empty() {
+            self.changed();
+        }
+        closed
     }
 
     /// Adds or moves a remote user as `user` says.
@@ -267,10 +284,22 @@ impl Hub {
         }
     }
 
-    /// A room created on another node.
-    pub(crate) fn remote_room_created(&self, name: &str, creator: &str) {
+    /// A room created on another node. Its creator, on `node`, is in it from then on (as on that node, where creating a room
+    /// enters it): whoever enters it after its creation was acknowledged finds the creator
+    /// there, without waiting for the move that follows.
+    pub(crate) fn remote_room_created(&self, node: &str, name: &str, creator: &str) {
         let mut state = self.write();
         add_room(&mut state, name, creator, self.history.per_room);
+        let key = login_key(creator);
+        if let Some(remote) = state.remote.get(&key).filter(|r| r.node == node) {
+            let user = UserAt {
+                login: remote.name.clone(),
+                session: remote.session,
+                room: name.to_owned(),
+                away: remote.away.as_ref().map(|a| a.text.clone()),
+            };
+            self.put_remote(&mut state, node, &key, &user);
+        }
         self.changed();
     }
 
@@ -297,18 +326,23 @@ impl Hub {
         (key == self.default_key).then_some(said)
     }
 
-    /// A private message from another node for a user of this one.
-    pub(crate) fn remote_private(&self, said: chat_core::protocol::PrivateSaid, notice: bool) {
+    /// A private message from another node for a user of this one: whether it is online
+    /// here (and was given it).
+    pub(crate) fn remote_private(
+        &self,
+        said: chat_core::protocol::PrivateSaid,
+        notice: bool,
+    ) -> bool {
         let mut state = self.write();
         let Some(online) = state.online.get_mut(&login_key(&said.to)) else {
-            return;
+            return false;
         };
         presence::add_partner(&mut online.partners, &login_key(&said.from));
         online.peer.event(
             &Event::at(
                 said.time,
                 ServerMessage::Private {
-                    attachments: Vec::new(),
+                    attachments: said.attachments,
                     reply_to: said.reply_to,
                     from: said.from,
                     text: said.text,
@@ -318,6 +352,7 @@ impl Hub {
             )
             .noticed(notice),
         );
+        true
     }
 
     /// A node stopped beating: its users are offline, and the rooms they created close (this
@@ -349,6 +384,36 @@ impl Hub {
         self.changed();
         closing
     }
+}
+
+/// This node's users and the rooms they created.
+fn snapshot_of(state: &State) -> (Vec<UserAt>, Vec<RoomAt>) {
+    let users = state
+        .online
+        .values()
+        .filter_map(|o| {
+            let login = o.peer.login()?;
+            Some(UserAt {
+                login: login.name.clone(),
+                session: o.peer.id,
+                room: state.rooms.get(&o.room)?.name.clone(),
+                away: o.away.as_ref().map(|a| a.text.clone()),
+            })
+        })
+        .collect();
+    let rooms = state
+        .rooms
+        .values()
+        .filter_map(|r| {
+            let (creator, key) = r.creator.as_ref()?;
+            state.online.contains_key(key).then(|| RoomAt {
+                name: r.name.clone(),
+                creator: creator.clone(),
+                created: 0,
+            })
+        })
+        .collect();
+    (users, rooms)
 }
 
 /// Adds a room created on another node, unless this node has it.

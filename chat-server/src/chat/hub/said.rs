@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use chat_core::frame::room_for_rows;
-use chat_core::protocol::{Attachment, ErrorCode, PrivateSaid, Said, ServerMessage};
+use chat_core::protocol::{Attachment, PrivateSaid, Said, ServerMessage};
 use chat_core::validate::room_key;
 
 use super::room::quote_of;
 use super::{Hub, HubError, presence};
-use crate::chat::bus::BusEvent;
+use crate::chat::bus::{BusEvent, Handover};
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 use crate::delivery::writers::WriteHere;
@@ -52,9 +52,9 @@ impl Hub {
     /// A room message from the peer to everyone in its room, the peer included, kept in the
     /// room's history. `notice`: sent as an IRC `NOTICE` (shown as one to IRC clients).
     ///
-    /// On a node of a cluster the line is published instead, and every node (this one too)
-    /// delivers it as it comes back, in the cluster's order: `Ok(None)`. If it cannot be
-    /// published, the sender is told.
+    /// On a node of a cluster the line is appended to the cluster's log instead (`Ok(None)`
+    /// once it is there), and every node (this one too) delivers it as it reads it back, in
+    /// the log's order. If it cannot be appended within two seconds, it is refused.
     ///
     /// `reply_to`: the line of the room it answers (quoted with it). A member muted in the
     /// room, or speaking again too soon in slow mode, is refused (the room's creator and
@@ -95,13 +95,16 @@ impl Hub {
             let event = BusEvent::Said {
                 room: room.name.clone(),
                 from: login.name.clone(),
-                text: text.clone(),
+                text,
                 time: bus.now_ms(),
                 notice,
                 reply_to: quote,
                 attachments,
             };
-            bus.publish(event, Some(not_sent(peer, text)));
+            // In the cluster's log before the request is done (never waited for under the
+            // lock): a line that could not be is refused, with its request's `re`.
+            drop(state);
+            bus.publish_confirmed(event)?;
             return Ok(None);
         }
         let time = self.clock.now_ms();
@@ -148,7 +151,8 @@ impl Hub {
     }
 
     /// A private message (`said`: as its conversation keeps it) to an online user. Returns what
-    /// became of it, or `None` if that user is not online. The two become each other's partners (told of presence changes).
+    /// became of it, or `None` if that user is not online (on a node of a cluster: if the
+    /// recipient's node did not take it). The two become each other's partners (told of presence changes).
     pub fn private(
         &self,
         from: &Arc<Peer>,
@@ -159,30 +163,38 @@ impl Hub {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
         if !state.online.contains_key(to_key)
-            && let Some(remote) = state.remote.get(to_key)
             && let Some(bus) = self.bus()
         {
-            // On another node: published, delivered there.
+            // Not here: handed over through the cluster's log to the node the log says the
+            // recipient is on, answered once that node took it (kept here if none did), never
+            // waited for under the lock.
             if !bus.is_up() {
                 return Err(HubError::ClusterUnreachable);
             }
-            let to = remote.name.clone();
-            bus.publish(
-                BusEvent::Private {
-                    to: to.clone(),
-                    from: login.name.clone(),
-                    text: said.text.clone(),
-                    id: said.id,
-                    time: bus.now_ms(),
-                    notice,
-                    reply_to: said.reply_to.clone(),
-                },
-                Some(not_sent(from, said.text.clone())),
-            );
-            if let Some(me) = state.online.get_mut(&login.key) {
-                presence::add_partner(&mut me.partners, to_key);
-            }
-            return Ok(Some(Delivered { to, behind: None }));
+            let to = state
+                .remote
+                .get(to_key)
+                .map_or_else(|| said.to.clone(), |r| r.name.clone());
+            let event = BusEvent::Private {
+                to: to.clone(),
+                from: login.name.clone(),
+                text: said.text.clone(),
+                id: said.id,
+                time: bus.now_ms(),
+                notice,
+                reply_to: said.reply_to.clone(),
+                attachments: said.attachments.clone(),
+            };
+            drop(state);
+            return match bus.hand_over(event)? {
+                Handover::Taken => {
+                    if let Some(me) = self.write().online.get_mut(&login.key) {
+                        presence::add_partner(&mut me.partners, to_key);
+                    }
+                    Ok(Some(Delivered { to, behind: None }))
+                }
+                Handover::Offline => Ok(None),
+            };
         }
         let Some(to) = state.online.get_mut(to_key) else {
             return Ok(None);
@@ -213,23 +225,4 @@ impl Hub {
         }
         Ok(Some(delivered))
     }
-}
-
-/// What tells a sender its line or message did not reach the cluster.
-fn not_sent(peer: &Arc<Peer>, text: String) -> crate::chat::bus::Failed {
-    let peer = Arc::downgrade(peer);
-    Box::new(move || {
-        if let Some(peer) = peer.upgrade() {
-            let shown: String = text.chars().take(40).collect();
-            peer.event(&Event::new(ServerMessage::Error {
-                code: ErrorCode::ServerBusy,
-                message: format!(
-                    "not sent: \u{201c}{shown}\u{201d}: the other servers cannot be reached \
-                     for a moment; try again"
-                ),
-                field: None,
-                retry_after_ms: Some(2_000),
-            }));
-        }
-    })
 }

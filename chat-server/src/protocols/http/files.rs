@@ -115,7 +115,12 @@ fn refused(r: Refusal) -> Response {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "internal".into());
-    Response::error(status, &code, r.field, &r.message)
+    let response = Response::error(status, &code, r.field, &r.message);
+    match r.retry_after {
+        // Whole seconds, rounded up (HTTP's `Retry-After`).
+        Some(after) => response.header("Retry-After", after.as_millis().div_ceil(1000).to_string()),
+        None => response,
+    }
 }
 
 /// A header holding a number.
@@ -313,11 +318,11 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
     let body = if head.method == "HEAD" {
         Body::Empty(len)
     } else {
-        let file = shared.files.bytes(&record).map_err(|e| {
+        let bytes = shared.files.bytes(&record, start).map_err(|e| {
             tracing::error!(file = %record.id, "a stored file cannot be read: {e}");
             Response::error(500, "internal", None, "the file cannot be read")
         })?;
-        Body::File { file, start, len }
+        Body::Stream { bytes, len }
     };
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",

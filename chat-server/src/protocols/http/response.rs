@@ -1,7 +1,6 @@
 //! An HTTP response: a status, headers, and a body in memory or streamed from a file.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Write};
 
 use chat_core::protocol::Field;
 
@@ -10,10 +9,10 @@ use crate::store::files::CHUNK_BYTES;
 /// What a response carries.
 pub(super) enum Body {
     Bytes(Vec<u8>),
-    /// `len` bytes of a file from `start` (a download: never held in memory whole).
-    File {
-        file: File,
-        start: u64,
+    /// `len` bytes of a file, from where `bytes` starts (a download: never held in memory
+    /// whole; from this node's disk or, in a cluster, from the store the nodes share).
+    Stream {
+        bytes: Box<dyn Read + Send>,
         len: u64,
     },
     /// No body (HEAD), though `Content-Length` says how long it would be.
@@ -101,7 +100,7 @@ impl Response {
     pub fn send(self, out: &mut impl Write) -> io::Result<()> {
         let length = match &self.body {
             Body::Bytes(b) => b.len() as u64,
-            Body::File { len, .. } => *len,
+            Body::Stream { len, .. } => *len,
             Body::Empty(len) => *len,
         };
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
@@ -123,18 +122,13 @@ impl Response {
                 out.write_all(&all)?;
             }
             Body::Empty(_) => out.write_all(head.as_bytes())?,
-            Body::File {
-                mut file,
-                start,
-                len,
-            } => {
+            Body::Stream { mut bytes, len } => {
                 out.write_all(head.as_bytes())?;
-                file.seek(SeekFrom::Start(start))?;
                 let mut left = len;
                 let mut buf = vec![0u8; CHUNK_BYTES];
                 while left > 0 {
                     let want = usize::try_from(left.min(CHUNK_BYTES as u64)).unwrap_or(CHUNK_BYTES);
-                    let n = file.read(&mut buf[..want])?;
+                    let n = bytes.read(&mut buf[..want])?;
                     if n == 0 {
                         return Err(io::ErrorKind::UnexpectedEof.into());
                     }

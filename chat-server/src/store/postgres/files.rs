@@ -1,0 +1,121 @@
+//! Shared files in PostgreSQL, for a cluster: each content once (by SHA-256) in chunks of
+//! [`SHARED_CHUNK_BYTES`], whole once `file_contents` names it; each file's record beside it.
+//! A chunk is one statement and one row, so neither writing nor reading a file ever holds more
+//! than one chunk in memory, and each statement stays well within the statement timeout.
+
+use super::Postgres;
+use crate::error::{Result, ServerError};
+use crate::store::files::{FileRecord, SharedContents};
+
+#[cfg(doc)]
+use crate::store::files::SHARED_CHUNK_BYTES;
+
+/// The tables (made with the others).
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS file_chunks (
+    sha256 TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    bytes  BYTEA NOT NULL,
+    PRIMARY KEY (sha256, n)
+);
+CREATE TABLE IF NOT EXISTS file_contents (
+    sha256 TEXT PRIMARY KEY,
+    size   BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    id     TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    record BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_content ON files (sha256);
+";
+
+fn corrupt(e: impl std::fmt::Display) -> ServerError {
+    ServerError::CorruptRecord {
+        what: "file",
+        reason: e.to_string(),
+    }
+}
+
+impl SharedContents for Postgres {
+    fn has_content(&self, sha256: &str) -> Result<bool> {
+        self.with(|c| {
+            c.query_opt("SELECT 1 FROM file_contents WHERE sha256 = $1", &[&sha256])
+                .map(|row| row.is_some())
+        })
+    }
+
+    fn put_chunk(&self, sha256: &str, n: u32, bytes: &[u8]) -> Result<()> {
+        let n = i32::try_from(n).map_err(corrupt)?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO file_chunks (sha256, n, bytes) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+                &[&sha256, &n, &bytes],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn put_record(&self, record: &FileRecord) -> Result<()> {
+        let mut bare = record.clone();
+        bare.refs.clear();
+        let encoded = rmp_serde::to_vec_named(&bare).map_err(corrupt)?;
+        let size = i64::try_from(record.size).map_err(corrupt)?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO file_contents (sha256, size) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&record.sha256, &size],
+            )?;
+            tx.execute(
+                "INSERT INTO files (id, sha256, record) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record",
+                &[&record.id, &record.sha256, &encoded],
+            )?;
+            tx.commit()
+        })
+    }
+
+    fn record(&self, id: &str) -> Result<Option<FileRecord>> {
+        let row = self.with(|c| {
+            c.query_opt(
+                "SELECT f.record FROM files f JOIN file_contents c ON c.sha256 = f.sha256 \
+                 WHERE f.id = $1",
+                &[&id],
+            )
+        })?;
+        row.map(|row| {
+            let bytes: Vec<u8> = row.get(0);
+            rmp_serde::from_slice(&bytes).map_err(corrupt)
+        })
+        .transpose()
+    }
+
+    fn chunk(&self, sha256: &str, n: u32) -> Result<Option<Vec<u8>>> {
+        let n = i32::try_from(n).map_err(corrupt)?;
+        let row = self.with(|c| {
+            c.query_opt(
+                "SELECT bytes FROM file_chunks WHERE sha256 = $1 AND n = $2",
+                &[&sha256, &n],
+            )
+        })?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    fn remove(&self, id: &str) -> Result<()> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let gone = tx.query_opt("DELETE FROM files WHERE id = $1 RETURNING sha256", &[&id])?;
+            if let Some(row) = gone {
+                let sha256: String = row.get(0);
+                let others = tx.query_opt("SELECT 1 FROM files WHERE sha256 = $1", &[&sha256])?;
+                if others.is_none() {
+                    tx.execute("DELETE FROM file_contents WHERE sha256 = $1", &[&sha256])?;
+                    tx.execute("DELETE FROM file_chunks WHERE sha256 = $1", &[&sha256])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+}
