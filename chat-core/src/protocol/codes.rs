@@ -266,12 +266,12 @@ impl Field {
         Field::Action,
         Field::Seconds,
         Field::Reason,
-        Field::Topic,
         Field::Attachments,
         Field::Name,
         Field::Size,
         Field::Sha256,
         Field::Type,
+        Field::Topic,
     ];
 
     /// The request key this field is.

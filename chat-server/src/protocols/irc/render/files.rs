@@ -1,5 +1,5 @@
 //! The files a message carries, for IRC clients: after the message's text, one line per file
-//! with its name, its size and a link the reader can open (an IRC client cannot fetch a file
+//! with its name, its media type, its size and a link the reader can open (an IRC client cannot fetch a file
 //! with a session token; see `links`). Each file's line is another line of the same message:
 //! the same sender, target, `msgid` and reply tags, so a client that deletes or answers the
 //! message by its `msgid` takes its files with it.
@@ -10,9 +10,10 @@ use super::message::{MsgId, Text, privmsg, privmsg_replying};
 use crate::links::ReaderLinks;
 use crate::protocols::irc::caps::Caps;
 
-/// Bytes of a file's name a line shows: the rest of the line is its size and link, which must
-/// not be split (a split link opens nothing).
+/// Bytes of a file's name a line shows, and of its media type: the rest of the line is its size
+/// and link, which must not be split (a split link opens nothing).
 const NAME_SHOWN_BYTES: usize = 120;
+const TYPE_SHOWN_BYTES: usize = 60;
 
 /// Who reads the links, and how they are made.
 #[derive(Debug, Clone, Copy)]
@@ -45,29 +46,30 @@ pub fn message(
     }
 }
 
-/// `[file] name (size) link`.
+/// `[file] name (type, size) link`.
 pub fn file_line(file: &Attachment, reader: Option<Reader<'_>>) -> String {
-    let mut name = file.name.as_str();
-    if name.len() > NAME_SHOWN_BYTES {
-        let mut end = NAME_SHOWN_BYTES;
-        while !name.is_char_boundary(end) {
-            end -= 1;
-        }
-        name = &name[..end];
-    }
-    let cut = if name.len() < file.name.len() {
-        "…"
-    } else {
-        ""
-    };
+    let name = shown(&file.name, NAME_SHOWN_BYTES);
+    let mime = shown(&file.mime, TYPE_SHOWN_BYTES);
     let size = size_text(file.size);
     match reader {
         Some(r) => format!(
-            "[file] {name}{cut} ({size}) {}",
+            "[file] {name} ({mime}, {size}) {}",
             r.links.link(&file.id, r.key)
         ),
-        None => format!("[file] {name}{cut} ({size})"),
+        None => format!("[file] {name} ({mime}, {size})"),
     }
+}
+
+/// `text`, cut to at most `max` bytes where a character ends, with `…` when cut.
+fn shown(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// A size as people read it: bytes, KiB, MiB or GiB, with one decimal below ten.
@@ -123,7 +125,7 @@ mod tests {
         let name = "ñ".repeat(100);
         let line = file_line(&file(&name, 10), None);
         assert!(line.starts_with("[file] ñ"));
-        assert!(line.ends_with("… (10 B)"), "{line}");
+        assert!(line.ends_with("… (application/pdf, 10 B)"), "{line}");
         assert!(line.len() < 200);
     }
 
@@ -144,8 +146,8 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 3, "{out}");
         assert!(lines[0].ends_with("PRIVMSG #lobby :the notes"));
-        assert!(lines[1].ends_with("PRIVMSG #lobby :[file] a.pdf (2.0 KiB)"));
-        assert!(lines[2].ends_with("PRIVMSG #lobby :[file] b.txt (5 B)"));
+        assert!(lines[1].ends_with("PRIVMSG #lobby :[file] a.pdf (application/pdf, 2.0 KiB)"));
+        assert!(lines[2].ends_with("PRIVMSG #lobby :[file] b.txt (application/pdf, 5 B)"));
         assert!(lines.iter().all(|l| l.starts_with("@msgid=7")), "{out}");
 
         // A message of files alone shows no empty line.
