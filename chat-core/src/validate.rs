@@ -161,7 +161,10 @@ pub fn text(text: &str) -> Result<()> {
             format!("must be at most {TEXT_MAX_CHARS} characters long"),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\n')
+    {
         return Err(invalid(Field::Text, "must not contain control characters"));
     }
     if text.split('\n').count() > TEXT_MAX_LINES {

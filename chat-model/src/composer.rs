@@ -58,7 +58,10 @@ pub fn outgoing(text: &str, commands: bool) -> Outgoing {
     let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) else {
         return Outgoing::Nothing;
     };
-    let last = lines.iter().rposition(|l| !l.trim().is_empty()).unwrap_or(first);
+    let last = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .unwrap_or(first);
     let lines = &lines[first..=last];
     match lines {
         [one] if commands && one.trim_start().starts_with('#') => {

@@ -143,6 +143,16 @@ pub enum LineKind {
         /// Who did it.
         by: String,
     },
+    /// A line refused for a while (`muted`, `slow_mode`): it may be said again at `until`
+    /// (server time, ms), which the notice names.
+    Wait {
+        /// Why: `muted` or `slow_mode`.
+        code: ErrorCode,
+        /// When the user may write again (server time, ms).
+        until: i64,
+        /// How long that was from the refusal, ms.
+        after_ms: u64,
+    },
 }
 
 impl LineKind {

@@ -344,7 +344,9 @@ fn split_urls(text: &str) -> Vec<(&str, bool)> {
         // bracket that the address did not open.
         loop {
             let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_']);
-            let trimmed = if trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count() {
+            let trimmed = if trimmed.ends_with(')')
+                && trimmed.matches('(').count() < trimmed.matches(')').count()
+            {
                 &trimmed[..trimmed.len() - 1]
             } else {
                 trimmed
@@ -409,7 +411,11 @@ fn split_mentions<'t>(text: &'t str, me: &str) -> Vec<(&'t str, bool)> {
                 Some(c) => !part_of_login(c),
             };
         if whole {
-            let start = if before == Some('@') { found - 1 } else { found };
+            let start = if before == Some('@') {
+                found - 1
+            } else {
+                found
+            };
             if start > at {
                 pieces.push((&text[at..start], false));
             }
@@ -476,7 +482,10 @@ mod tests {
                 code: "def f():\n\n    return 1".into()
             }
         );
-        assert_eq!(doc.code_blocks().collect::<Vec<_>>(), ["def f():\n\n    return 1"]);
+        assert_eq!(
+            doc.code_blocks().collect::<Vec<_>>(),
+            ["def f():\n\n    return 1"]
+        );
     }
 
     #[test]
@@ -533,11 +542,17 @@ mod tests {
     #[test]
     fn only_web_and_mail_addresses_are_links() {
         let links = |text: &str| -> Vec<Option<String>> {
-            spans(&parse(text, "")).into_iter().map(|(_, _, l)| l).collect()
+            spans(&parse(text, ""))
+                .into_iter()
+                .map(|(_, _, l)| l)
+                .collect()
         };
         assert_eq!(links("[a](file:///etc/passwd)"), [None]);
         assert_eq!(links("[a](javascript:alert(1))"), [None]);
-        assert_eq!(links("[a](mailto:ana@example.org)"), [Some("mailto:ana@example.org".into())]);
+        assert_eq!(
+            links("[a](mailto:ana@example.org)"),
+            [Some("mailto:ana@example.org".into())]
+        );
     }
 
     #[test]

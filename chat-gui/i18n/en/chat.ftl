@@ -410,6 +410,11 @@ duration-days = { $count ->
         [one] { $count } day
        *[other] { $count } days
     }
+error-muted-until = You are muted in this room until { $time }.
+error-slow-mode-wait = This room is in slow mode: you may write again in { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    }.
 line-muted = { $login } was muted by { $by } until { $time }
 line-unmuted = { $login } was unmuted by { $by }
 line-removed = { $login } was removed from the room by { $by }

@@ -390,7 +390,10 @@ replying-to = Respondiendo a { $login }: { $text }
 reply-quote = En respuesta a { $login }: { $text }
 line-by = Mensaje de { $login }: { $text }
 line-mentions-you = { $login } le menciona: { $text }
-reacted-by = { $logins } reaccionó con { $emoji }
+reacted-by = { $logins } { $count ->
+        [one] reaccionó
+       *[other] reaccionaron
+    } con { $emoji }
 reacted-by-more = { $logins } y { $count } más reaccionaron con { $emoji }
 mute-login = Silenciar a { $login }
 unmute-login = Dejar hablar a { $login }
@@ -414,6 +417,11 @@ duration-days = { $count ->
         [one] { $count } día
        *[other] { $count } días
     }
+error-muted-until = Está silenciado en esta sala hasta las { $time }.
+error-slow-mode-wait = Esta sala está en modo lento: podrá escribir de nuevo en { $seconds ->
+        [one] { $seconds } segundo
+       *[other] { $seconds } segundos
+    }.
 line-muted = { $by } silenció a { $login } hasta las { $time }
 line-unmuted = { $by } dejó hablar de nuevo a { $login }
 line-removed = { $by } expulsó a { $login } de la sala

@@ -390,7 +390,10 @@ replying-to = Respondendo a { $login }: { $text }
 reply-quote = Em resposta a { $login }: { $text }
 line-by = Mensagem de { $login }: { $text }
 line-mentions-you = { $login } mencionou você: { $text }
-reacted-by = { $logins } reagiu com { $emoji }
+reacted-by = { $logins } { $count ->
+        [one] reagiu
+       *[other] reagiram
+    } com { $emoji }
 reacted-by-more = { $logins } e mais { $count } reagiram com { $emoji }
 mute-login = Silenciar { $login }
 unmute-login = Deixar { $login } falar
@@ -414,6 +417,11 @@ duration-days = { $count ->
         [one] { $count } dia
        *[other] { $count } dias
     }
+error-muted-until = Você está silenciado nesta sala até { $time }.
+error-slow-mode-wait = Esta sala está em modo lento: você poderá escrever de novo em { $seconds ->
+        [one] { $seconds } segundo
+       *[other] { $seconds } segundos
+    }.
 line-muted = { $by } silenciou { $login } até { $time }
 line-unmuted = { $by } deixou { $login } falar de novo
 line-removed = { $by } removeu { $login } da sala

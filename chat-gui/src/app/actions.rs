@@ -69,7 +69,13 @@ impl ChatApp {
     }
 
     /// Asks the server to keep order in the room `place` names.
-    fn moderate(&mut self, place: &Place, action: ModAction, login: Option<&str>, seconds: Option<u32>) {
+    fn moderate(
+        &mut self,
+        place: &Place,
+        action: ModAction,
+        login: Option<&str>,
+        seconds: Option<u32>,
+    ) {
         if let Place::Room(room) = place {
             let request = Request::Moderate {
                 room: room.clone(),
@@ -111,11 +117,12 @@ impl ChatApp {
         };
         let last = history.and_then(|h| {
             h.iter().rev().find_map(|line| match (&line.kind, line.id) {
-                (LineKind::Message { own: true, text, .. }, Some(id))
-                    if h.extras(id).is_none_or(|e| e.deleted.is_none()) =>
-                {
-                    Some((id, text.clone()))
-                }
+                (
+                    LineKind::Message {
+                        own: true, text, ..
+                    },
+                    Some(id),
+                ) if h.extras(id).is_none_or(|e| e.deleted.is_none()) => Some((id, text.clone())),
                 _ => None,
             })
         });
@@ -193,7 +200,10 @@ impl ChatApp {
         if let Some(room) = self.client.chat.room_name()
             && room_shown
             && focused
-            && self.views.get(&Target::Room).is_some_and(|v| v.is_following())
+            && self
+                .views
+                .get(&Target::Room)
+                .is_some_and(|v| v.is_following())
         {
             seen.push(Place::Room(room.to_owned()));
         }

@@ -415,7 +415,12 @@ fn message_box(ui: &mut egui::Ui, t: &Texts, composer: input::Composer<'_>) -> V
         .show_separator_line(true)
         .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(10, 8)))
         .show(ui, |ui| {
-            intents.extend(ui::actions::composing(ui, t, &composer.target, composer.draft));
+            intents.extend(ui::actions::composing(
+                ui,
+                t,
+                &composer.target,
+                composer.draft,
+            ));
             intents.extend(input::show(ui, t, composer));
         });
     intents

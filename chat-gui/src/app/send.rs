@@ -52,7 +52,11 @@ impl ChatApp {
     /// Where the lines of `target` are, as requests name it.
     pub(super) fn place_of(&self, target: &Target) -> Option<Place> {
         match target {
-            Target::Room => self.client.chat.room_name().map(|r| Place::Room(r.to_owned())),
+            Target::Room => self
+                .client
+                .chat
+                .room_name()
+                .map(|r| Place::Room(r.to_owned())),
             Target::Private(key) => self
                 .client
                 .chat
@@ -63,7 +67,10 @@ impl ChatApp {
 
     /// Refuses `text` before sending if it breaks the text rule (said in `target`).
     fn refused_text(&mut self, target: &Target, text: &str) -> bool {
-        match chat_core::validate::text(text).err().and_then(|e| e.field()) {
+        match chat_core::validate::text(text)
+            .err()
+            .and_then(|e| e.field())
+        {
             Some(field) => {
                 let refusal = Refusal {
                     code: ErrorCode::Invalid,

@@ -116,9 +116,19 @@ impl Offer {
     }
 }
 
+/// Whether the bar of this line has a menu open (the reactions, "more"): the bar stays while
+/// the pointer or the keyboard is in the menu, away from the line.
+pub fn bar_menu_open(ui: &Ui, row: egui::Id) -> bool {
+    egui::Popup::is_id_open(ui.ctx(), row.with("react-popup"))
+        || egui::Popup::is_id_open(ui.ctx(), row.with("more-popup"))
+}
+
 /// Whether the keyboard is on this line or on one of the buttons of its bar.
 pub fn has_keyboard(ui: &Ui, row: egui::Id) -> bool {
-    ui.memory(|m| m.has_focus(row)) || ui.data(|d| d.get_temp::<bool>(row.with("bar-focus"))).unwrap_or(false)
+    ui.memory(|m| m.has_focus(row))
+        || ui
+            .data(|d| d.get_temp::<bool>(row.with("bar-focus")))
+            .unwrap_or(false)
 }
 
 /// The line's own widget: it takes the keyboard (Tab), its context menu (right click), and
@@ -142,7 +152,7 @@ pub fn row_widget(
             t.line_by
         };
         egui::WidgetInfo::labeled(
-            egui::WidgetType::Other,
+            egui::Role::ListItem,
             true,
             fill(words, &[&line.from, &line.text]),
         )
@@ -180,7 +190,14 @@ pub fn bar(
     let mut intents = Vec::new();
     let mut buttons: Vec<(LineAction, &str, &str)> = vec![
         (LineAction::Reply, "↩", t.reply),
-        (LineAction::React { emoji: String::new(), on: true }, "☺", t.react),
+        (
+            LineAction::React {
+                emoji: String::new(),
+                on: true,
+            },
+            "☺",
+            t.react,
+        ),
     ];
     if offer.edit() {
         buttons.push((LineAction::Edit, "✏", t.edit));
@@ -210,7 +227,10 @@ pub fn bar(
         let rect = Rect::from_min_size(pos2(x, frame.top() + 2.0), size);
         x += size.x;
         let button = egui::Button::new(RichText::new(glyph).size(15.0)).frame(false);
-        let response = ui.put(rect, button).on_hover_text(name).accessible_name(name);
+        let response = ui
+            .put(rect, button)
+            .on_hover_text(name)
+            .accessible_name(name);
         focused |= response.has_focus();
         match action {
             LineAction::React { .. } => {
@@ -220,7 +240,8 @@ pub fn bar(
                     .id(popup_id)
                     .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
                     .show(|ui| {
-                        if let Some(emoji) = reaction_picker(ui, t, popup_id, viewer.recent, opened) {
+                        if let Some(emoji) = reaction_picker(ui, t, popup_id, viewer.recent, opened)
+                        {
                             intents.push(Intent::Line(
                                 line.clone(),
                                 LineAction::React { emoji, on: true },
@@ -297,7 +318,7 @@ fn menu(ui: &mut Ui, t: &Texts, line: &LineRef, offer: Offer, viewer: Viewer<'_>
     if offer.edit() && ui.button(format!("✏  {}", t.edit)).clicked() {
         act(LineAction::Edit);
     }
-    if ui.button(format!("⧉  {}", t.copy_text)).clicked() {
+    if ui.button(format!("📋  {}", t.copy_text)).clicked() {
         ui.ctx().copy_text(line.text.clone());
     }
     if offer.delete() && ui.button(format!("🗑  {}", t.delete)).clicked() {
@@ -388,7 +409,12 @@ pub fn confirm_delete(ctx: &egui::Context, t: &Texts, line: &LineRef) -> Vec<Int
 }
 
 /// Why a line is reported: the dialog that asks, and sends.
-pub fn report_dialog(ctx: &egui::Context, t: &Texts, line: &LineRef, reason: &mut String) -> Vec<Intent> {
+pub fn report_dialog(
+    ctx: &egui::Context,
+    t: &Texts,
+    line: &LineRef,
+    reason: &mut String,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let modal = egui::Modal::new(egui::Id::unique("report-line")).show(ctx, |ui| {
         ui.set_max_width(420.0);

@@ -73,15 +73,27 @@ pub fn layout(ui: &Ui, t: &Texts, said: Said<'_>, body: &Rich, width: f32) -> Ar
     if said.own && said.private && !deleted {
         let receipt = said.extras.and_then(|e| e.receipt);
         let (ticks, color, words) = ticks(ui, t, receipt, said.delivery);
-        let galley = painter.layout_job(job(ticks, &FontId::proportional(small.size), color, f32::INFINITY));
+        let galley = painter.layout_job(job(
+            ticks,
+            &FontId::proportional(small.size),
+            color,
+            f32::INFINITY,
+        ));
         around.marks.push((galley, words));
     }
     if !around.marks.is_empty() {
         let marks_width: f32 = around.marks.iter().map(|(g, _)| g.size().x + 6.0).sum();
-        let marks_height = around.marks.iter().map(|(g, _)| g.size().y).fold(0.0, f32::max);
+        let marks_height = around
+            .marks
+            .iter()
+            .map(|(g, _)| g.size().y)
+            .fold(0.0, f32::max);
         match body.end() {
             Some((end, row_height)) if end.x + 6.0 + marks_width <= width => {
-                around.marks_at = vec2(end.x + 6.0, end.y + (row_height - marks_height).max(0.0) - 1.0);
+                around.marks_at = vec2(
+                    end.x + 6.0,
+                    end.y + (row_height - marks_height).max(0.0) - 1.0,
+                );
             }
             _ => {
                 around.marks_at = vec2(0.0, body.size.y + 2.0);
@@ -115,7 +127,13 @@ fn ticks(
 
 /// Draws the quote with its top-left corner at `at`; a click on it asks to show the line it
 /// quotes.
-pub fn paint_quote(ui: &mut Ui, t: &Texts, around: &Around, at: Pos2, line: Option<&LineRef>) -> Vec<Intent> {
+pub fn paint_quote(
+    ui: &mut Ui,
+    t: &Texts,
+    around: &Around,
+    at: Pos2,
+    line: Option<&LineRef>,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let Some((galley, quote)) = &around.quote else {
         return intents;
@@ -126,10 +144,14 @@ pub fn paint_quote(ui: &mut Ui, t: &Texts, around: &Around, at: Pos2, line: Opti
     let rect = Rect::from_min_size(at + vec2(9.0, 0.0), galley.size());
     let words = fill(t.reply_quote, &[&quote.from, &one_line(&quote.excerpt)]);
     let response = ui
-        .place(rect, egui::Label::new(Arc::clone(galley)).sense(Sense::click()))
+        .place(
+            rect,
+            egui::Label::new(Arc::clone(galley)).sense(Sense::click()),
+        )
         .on_hover_cursor(egui::CursorIcon::PointingHand)
-        .on_hover_text(t.show_original)
-        .accessible_name(words);
+        .on_hover_text(t.show_original);
+    // A link: it leads to the line it quotes.
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Link, true, &words));
     if response.clicked()
         && let Some(line) = line
     {
@@ -151,9 +173,12 @@ pub fn paint_after(
     let mut x = body_at.x + around.marks_at.x;
     for (galley, words) in &around.marks {
         let rect = Rect::from_min_size(pos2(x, body_at.y + around.marks_at.y), galley.size());
-        ui.place(rect, egui::Label::new(Arc::clone(galley)).sense(Sense::hover()))
-            .on_hover_text(*words)
-            .accessible_name(*words);
+        ui.place(
+            rect,
+            egui::Label::new(Arc::clone(galley)).sense(Sense::hover()),
+        )
+        .on_hover_text(*words)
+        .accessible_name(*words);
         x += galley.size().x + 6.0;
     }
     match line {

@@ -185,7 +185,8 @@ pub fn layout(
                 let (job, links) = text_job(ink, spans, inner, found);
                 let galley = painter.layout_job(job);
                 if let Some(marker) = &block.marker {
-                    let marker = painter.layout_job(self::job(marker, &ink.body, ink.weak, f32::INFINITY));
+                    let marker =
+                        painter.layout_job(self::job(marker, &ink.body, ink.weak, f32::INFINITY));
                     let at = vec2(x - marker.size().x - 5.0, y);
                     items.push(Item::Marker { at, galley: marker });
                 }
@@ -351,11 +352,15 @@ pub fn paint(ui: &mut Ui, t: &Texts, ink: &Ink, rich: &Rich, at: Pos2, id: egui:
                 }
             }
             Item::Marker { at: offset, galley } => {
-                ui.painter().galley(at + *offset, Arc::clone(galley), ink.weak);
+                ui.painter()
+                    .galley(at + *offset, Arc::clone(galley), ink.weak);
             }
             Item::Bar(rect) => {
-                ui.painter()
-                    .rect_filled(rect.translate(at.to_vec2()), 1.5, ink.weak.gamma_multiply(0.6));
+                ui.painter().rect_filled(
+                    rect.translate(at.to_vec2()),
+                    1.5,
+                    ink.weak.gamma_multiply(0.6),
+                );
             }
             Item::Code {
                 rect,
@@ -374,15 +379,14 @@ pub fn paint(ui: &mut Ui, t: &Texts, ink: &Ink, rich: &Rich, at: Pos2, id: egui:
                 );
                 if let Some(language) = language {
                     let label_at = rect.min + vec2(CODE_PAD + 2.0, CODE_PAD);
-                    ui.painter().galley(label_at, Arc::clone(language), ink.weak);
+                    ui.painter()
+                        .galley(label_at, Arc::clone(language), ink.weak);
                 }
-                let copy = egui::Button::new(egui::RichText::new(format!("⧉ {}", t.copy)).small())
+                let copy = egui::Button::new(egui::RichText::new(format!("📋 {}", t.copy)).small())
                     .frame(false);
                 let size = vec2(ink.small.size * 4.5 + 14.0, ink.small.size + 6.0);
-                let button_rect = Rect::from_min_size(
-                    pos2(rect.right() - size.x - 4.0, rect.top() + 3.0),
-                    size,
-                );
+                let button_rect =
+                    Rect::from_min_size(pos2(rect.right() - size.x - 4.0, rect.top() + 3.0), size);
                 let response = ui
                     .put(button_rect, copy)
                     .on_hover_text(t.copy_code)
@@ -392,7 +396,10 @@ pub fn paint(ui: &mut Ui, t: &Texts, ink: &Ink, rich: &Rich, at: Pos2, id: egui:
                 }
                 let origin = at + *offset;
                 let code_rect = Rect::from_min_size(origin, galley.size());
-                ui.place(code_rect, egui::Label::new(Arc::clone(galley)).selectable(true));
+                ui.place(
+                    code_rect,
+                    egui::Label::new(Arc::clone(galley)).selectable(true),
+                );
             }
         }
     }
@@ -425,12 +432,15 @@ fn link(ui: &mut Ui, galley: &Galley, origin: Pos2, range: &Range<usize>, url: &
     let mut open = false;
     for (part, rect) in rects.iter().enumerate() {
         let response = ui
-            .interact(rect.translate(origin.to_vec2()), id.with(part), Sense::click())
+            .interact(
+                rect.translate(origin.to_vec2()),
+                id.with(part),
+                Sense::click(),
+            )
             .on_hover_cursor(egui::CursorIcon::PointingHand)
             .on_hover_text(url);
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::WidgetType::Link, ui.is_enabled(), &words)
-        });
+        response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Link, ui.is_enabled(), &words));
         if response.has_focus() {
             ui.painter().rect_stroke(
                 response.rect.expand(1.0),

@@ -85,13 +85,16 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, admin: bool) -> Vec<Intent> {
                     if moderator {
                         // The menu key (or Shift+F10) opens it from the keyboard too.
                         let keyboard = button.has_focus()
-                            && ui.input(|i| {
-                                i.key_pressed(egui::Key::F10) && i.modifiers.shift
+                            && ui.input_mut(|i| {
+                                i.consume_key(egui::Modifiers::SHIFT, egui::Key::F10)
                             });
                         if keyboard {
                             egui::Popup::open_id(ui.ctx(), button.id.with("members-menu"));
                         }
+                        // Under the member's name, not at the pointer: opened from the
+                        // keyboard, the menu has no pointer to go to.
                         egui::Popup::context_menu(&button)
+                            .anchor(button.rect)
                             .id(button.id.with("members-menu"))
                             .show(|ui| {
                                 intents.extend(member_menu(ui, t, &room.name, member, muted));
@@ -112,17 +115,17 @@ pub fn show(ui: &mut Ui, t: &Texts, chat: &Chat, admin: bool) -> Vec<Intent> {
 /// What a room's creator or an administrator may do to a member.
 fn member_menu(ui: &mut Ui, t: &Texts, room: &str, member: &str, muted: bool) -> Vec<Intent> {
     let mut intents = Vec::new();
-    ui.menu_button(fill(t.mute_login, &[member]), |ui| {
+    ui.menu_button(fill(t.mute_login, &[&member]), |ui| {
         for seconds in MUTE_SECONDS {
             if ui.button(t.duration(seconds)).clicked() {
                 intents.push(moderate(room, ModAction::Mute, Some(member), Some(seconds)));
             }
         }
     });
-    if muted && ui.button(fill(t.unmute_login, &[member])).clicked() {
+    if muted && ui.button(fill(t.unmute_login, &[&member])).clicked() {
         intents.push(moderate(room, ModAction::Unmute, Some(member), None));
     }
-    if ui.button(fill(t.remove_login, &[member])).clicked() {
+    if ui.button(fill(t.remove_login, &[&member])).clicked() {
         intents.push(moderate(room, ModAction::Remove, Some(member), None));
     }
     intents

@@ -204,7 +204,7 @@ pub fn show(
                 let row = row::layout(ui, t, &look, history, i, inner_width, mark, viewer);
                 moved |= view.timeline.measured(i, row.height);
                 let at = pos2(origin.x, origin.y + pad + view.timeline.top(i));
-                let id = ui.id().with(("line", history.seq_of(i)));
+                let id = ui.scope_id().with(("line", history.seq_of(i)));
                 intents.extend(row::paint(ui, t, &look, &row, at, inner_width, id, viewer));
             }
             if moved {

@@ -55,7 +55,12 @@ pub fn pane(ui: &mut egui::Ui, t: &Texts, place: Place<'_>, pane: Pane<'_>) -> V
         .show_separator_line(true)
         .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(10, 8)))
         .show(ui, |ui| {
-            intents.extend(crate::ui::actions::composing(ui, t, &composer.target, composer.draft));
+            intents.extend(crate::ui::actions::composing(
+                ui,
+                t,
+                &composer.target,
+                composer.draft,
+            ));
             intents.extend(input::show(ui, t, composer));
         });
     intents.extend(messages::conversation(

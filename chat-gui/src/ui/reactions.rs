@@ -79,9 +79,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, chips: &Chips, at: Pos2, line: &LineRef) ->
         let button = egui::Button::selectable(chip.mine, Arc::clone(&chip.galley))
             .corner_radius(10.0)
             .min_size(rect.size());
-        let response = ui
-            .put(rect, button)
-            .on_hover_text(who_reacted(t, chip));
+        let response = ui.put(rect, button).on_hover_text(who_reacted(t, chip));
         if response.clicked() {
             let action = LineAction::React {
                 emoji: chip.emoji.clone(),
@@ -103,6 +101,6 @@ fn who_reacted(t: &Texts, chip: &Chip) -> String {
             &[&names, &(chip.count - listed), &chip.emoji],
         )
     } else {
-        fill(t.reacted_by, &[&names, &chip.emoji])
+        fill(t.reacted_by, &[&names, &listed, &chip.emoji])
     }
 }

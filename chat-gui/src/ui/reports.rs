@@ -24,8 +24,7 @@ pub fn window(ctx: &egui::Context, t: &Texts, chat: &Chat, open: &mut bool) -> V
                         Place::With(with) => fill(t.private_with, &[with]),
                     };
                     ui.label(
-                        RichText::new(fill(t.report_heading, &[&report.from, &place]))
-                            .strong(),
+                        RichText::new(fill(t.report_heading, &[&report.from, &place])).strong(),
                     );
                     ui.label(RichText::new(date_time(report.time_ms)).small().weak());
                     ui.label(format!("{}: {}", report.author, report.excerpt));

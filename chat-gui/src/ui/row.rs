@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use chat_core::protocol::ModAction;
+use chat_core::protocol::{ErrorCode, ModAction};
 use chat_model::commands::Cmd;
 use chat_model::history::{Delivery, History, LineKind};
 use egui::text::{LayoutJob, TextFormat};
@@ -435,6 +435,17 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
                 ModAction::Unknown => ("⚑", look.weak, fill(t.line_order_kept, &[by])),
             }
         }
+        LineKind::Wait {
+            code,
+            until,
+            after_ms,
+        } => {
+            let words = match code {
+                ErrorCode::Muted => fill(t.error_muted_until, &[&clock_time(*until, false)]),
+                _ => fill(t.error_slow_mode_wait, &[&after_ms.div_ceil(1000)]),
+            };
+            ("⏳", look.warn, words)
+        }
         LineKind::KeptDropped(count) => ("⚠", look.warn, fill(t.line_kept_dropped, &[count])),
         LineKind::Saved(path) => ("✓", look.good, fill(t.line_saved, &[path])),
         LineKind::SaveFailed(path) => ("⚠", look.error, fill(t.line_save_failed, &[path])),
@@ -477,7 +488,9 @@ pub fn paint(
         } => {
             let band_rect = Rect::from_min_max(pos2(rect.left(), y - 1.0), rect.max);
             if let Some(line) = line {
-                intents.extend(actions::row_widget(ui, t, band_rect, id, line, *offer, viewer));
+                intents.extend(actions::row_widget(
+                    ui, t, band_rect, id, line, *offer, viewer,
+                ));
             }
             let keyboard = actions::has_keyboard(ui, id);
             if keyboard {
@@ -523,7 +536,13 @@ pub fn paint(
                 let r = Align2::RIGHT_TOP.anchor_size(pos, time.size());
                 painter.galley(r.min, Arc::clone(time), look.weak);
             }
-            intents.extend(extras::paint_quote(ui, t, around, pos2(text_x, body_y), line.as_ref()));
+            intents.extend(extras::paint_quote(
+                ui,
+                t,
+                around,
+                pos2(text_x, body_y),
+                line.as_ref(),
+            ));
             body_y += around.quote_height;
             markdown::paint(ui, t, &look.ink, body, pos2(text_x, body_y), id);
             let chips_y = body_y + body.size.y + around.marks_height;
@@ -540,7 +559,7 @@ pub fn paint(
                 place(ui, pos2(text_x, note_y), note, false);
             }
             if let Some(line) = line
-                && (hovered || keyboard)
+                && (hovered || keyboard || actions::bar_menu_open(ui, id))
             {
                 intents.extend(actions::bar(ui, t, band_rect, id, line, *offer, viewer));
             }

@@ -48,7 +48,11 @@ pub fn fonts_of_this_system() -> FontDefinitions {
         "SystemColorEmoji".to_owned(),
         Arc::new(FontData::from_owned(data)),
     );
-    for family in [FontFamily::Proportional, FontFamily::Monospace, bold_family()] {
+    for family in [
+        FontFamily::Proportional,
+        FontFamily::Monospace,
+        bold_family(),
+    ] {
         let chain = fonts.families.entry(family).or_default();
         let at = chain
             .iter()

@@ -45,7 +45,19 @@ impl Client {
                     field: *field,
                 };
                 let retry_at = retry_after_ms.map(|ms| now + Duration::from_millis(ms));
-                self.refused(time, refusal, retry_at, pending);
+                match (code, retry_after_ms) {
+                    // A muted member, or one writing faster than slow mode allows, is told
+                    // until when: the server says how long from its own clock.
+                    (ErrorCode::Muted | ErrorCode::SlowMode, Some(ms)) => {
+                        let kind = LineKind::Wait {
+                            code: *code,
+                            until: time.saturating_add(i64::try_from(*ms).unwrap_or(i64::MAX)),
+                            after_ms: *ms,
+                        };
+                        self.chat.note(time, kind);
+                    }
+                    _ => self.refused(time, refusal, retry_at, pending),
+                }
             }
             (ServerMessage::Registered { login }, _) => {
                 self.feedback.registered = Some(login.clone());
@@ -68,7 +80,8 @@ impl Client {
                 self.chat.note(time, LineKind::RoomList(rooms));
             }
             (
-                ServerMessage::PrivateSent { to, id, .. } | ServerMessage::PrivateStored { to, id, .. },
+                ServerMessage::PrivateSent { to, id, .. }
+                | ServerMessage::PrivateStored { to, id, .. },
                 Some(Pending::PrivateReply(_, quote)),
             ) => {
                 // The sender's own copy carries no quote: the client remembers what it answered.
