@@ -3,8 +3,12 @@
 # chat-gui processes under Xvfb, lets a scripted user (CHAT_GUI_AUTOPILOT, honoured by debug
 # builds only) click through the windows, and captures the client's window into
 # assets/screenshots/: connect, register, login, main-dark, main-light, users, private, emoji,
-# delete, history, find, kept; and the main window at 800x600 and 1920x1080 in every language and
-# both themes (sizes/WIDTHxHEIGHT-LANG-THEME.png), a conversation docked beside the room.
+# delete, history, find, kept; the main window at 800x600 and 1920x1080 in every language and
+# both themes (sizes/WIDTHxHEIGHT-LANG-THEME.png), a conversation docked beside the room; and what
+# people do to lines (actions-*.png: a reply, reactions, an edit, a deletion, a member muted by
+# the room's creator, the ticks of a private message), at 1280x800 and 640x480.
+#
+# `scripts/screenshots.sh actions` makes only the pictures of actions.
 #
 # Needs (Debian/Ubuntu): apt-get install -y xvfb xauth libxcursor1 libxi6 libxkbcommon-x11-0 \
 #   libegl1 libgl1-mesa-dri libglx-mesa0 x11-utils xdotool imagemagick
@@ -49,6 +53,11 @@ start_xvfb() {
     echo "Xvfb $display did not start" >&2
     exit 1
 }
+
+only=${1:-all}
+
+# at SECONDS: waits until that many seconds after t0 (set when a scene's first client starts).
+at() { while ((SECONDS - t0 < $1)); do sleep 0.2; done; }
 
 # Every client has a display of its own, so no window covers another.
 shots=$(free_display); start_xvfb "$shots"
@@ -111,6 +120,7 @@ register() { # LOGIN FIRST LAST AGE
     echo "connect;register-form;fill-register=$1,$2,$3,$4,$pw,$pw;register;fill-login=$1"
 }
 
+if [[ $only == all ]]; then
 # 1. The connect window.
 client connect "$shots" "wait=100"
 sleep 4; shoot connect "$last_pid"; stop "$last_pid"
@@ -137,8 +147,6 @@ alice=$last_pid
 t0=$SECONDS
 client bob "$bobs" "connect;fill-login=bob,$pw;login;wait=2500;say=Hola a todos 👋;say=is the server on your laptop?;wait=5000;say=Works great from here 👍 ✓;wait=7000;private=alice,Can you send me the slides before the meeting? 📚;wait=15000;private=dan,Welcome to the course chat! The notes from Monday are in the shared folder 📁"
 client carol "$carols" "connect;fill-login=carol,$pw;login;wait=1000;say=#cR proyecto;wait=800;say=#eR;wait=1500;say=Yes, hosted right here → clock synced too.;wait=1500;say=$long;wait=25000;away=at the library"
-# at SECONDS: waits until that many seconds after alice started.
-at() { while ((SECONDS - t0 < $1)); do sleep 0.2; done; }
 at 11; shoot main-dark "$alice"
 at 19; shoot users "$alice"
 at 26; shoot_window private "Private: bob"
@@ -178,4 +186,31 @@ for size in 800x600 1920x1080; do
     done
     stop "$erin"
 done
+fi
+
+# 7. What people do to lines, in a class's room: a question answered with its quote, reactions
+# with counts, a line corrected (edited) and one taken back (deleted), Markdown, a member muted
+# by the room's creator; and the ticks of private messages. At 1280x800 and 640x480.
+first=${#pids[@]}
+client maria-register "$bobs" "$(register maria María Souza 41)"
+client joao-register "$carols" "$(register joao João Lima 22)"
+client li-register "$dans" "$(register li Li Wei 23)"
+sleep 9
+for pid in "${pids[@]:$first}"; do stop "$pid"; done
+sleep 1
+wide=$(free_display); start_xvfb "$wide" 1280x800
+client maria "$wide" "connect;fill-login=maria,$pw;login;wait=1500;say=#cR aula;wait=3000;say=The exam on **Friday** covers chapters 3 and 4 (clocks and \`NTP\`).;wait=4500;react=Does it include,👍;say=Room 204 at 9:00;wait=1000;edit=Room 204 at 9:00,Room 204 at 10:00 — not 9:00;wait=5000;mute=li;wait=1000;private=joao,Yes, bring the exercise sheet.;wait=20000"
+maria=$last_pid
+wid=$(DISPLAY=$wide timeout 30 xdotool search --sync --onlyvisible --pid "$maria" --name 'Chat' | head -1)
+DISPLAY=$wide xdotool windowmove "$wid" 0 0 windowsize "$wid" 1280 800
+client joao "$carols" "connect;fill-login=joao,$pw;login;wait=2500;say=#gR aula;wait=3000;reply=The exam,Does it include the NTP exercise?;wait=1500;react=The exam,👍;wait=1500;dock=on;private=maria,Thanks! See you on Friday 🙂;wait=25000"
+joao=$last_pid
+client li "$dans" "connect;fill-login=li,$pw;login;wait=2500;say=#gR aula;wait=3500;react=The exam,👍;react=The exam,🎉;say=lol who ate my sandwich;wait=800;delete=lol who;wait=2500;say=buy cheap essays at example.com!!!;wait=25000"
+t0=$SECONDS
+at 20; DISPLAY=$wide xdotool mousemove 600 200; sleep 0.3
+at 21; "${import[@]}" -display "$wide" -window "$wid" -strip -define png:compression-level=9 "$out/actions-1280x800.png"; echo "wrote $out/actions-1280x800.png"
+DISPLAY=$wide xdotool windowsize "$wid" 640 480
+at 24; shoot actions-640x480 "$maria" "$wide"
+at 26; shoot actions-private "$joao" "$carols"
+stop "$maria"; stop "$joao"; stop "$li"
 ls -l "$out" "$out/sizes"

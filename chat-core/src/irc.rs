@@ -194,7 +194,14 @@ pub fn write(line: &Line, out: &mut String) {
     out.push_str(&line.command);
     for (i, param) in line.params.iter().enumerate() {
         let last = i + 1 == line.params.len();
-        if last && last_needs_colon(param) {
+        // A line break inside a parameter would end the line there and start another the
+        // peer never sent: written as a space.
+        let param: std::borrow::Cow<'_, str> = if param.contains(['\r', '\n', '\0']) {
+            param.replace(['\r', '\n', '\0'], " ").into()
+        } else {
+            param.as_str().into()
+        };
+        if last && last_needs_colon(&param) {
             let _ = write!(out, " :{param}");
         } else {
             let _ = write!(out, " {param}");
@@ -210,9 +217,28 @@ pub fn to_string(line: &Line) -> String {
     out
 }
 
-/// Splits `text` into pieces of at most `max_bytes` bytes each, at character boundaries
-/// (preferring spaces), for a message longer than a line holds.
+/// Splits `text` into pieces of at most `max_bytes` bytes each, at its line breaks and then at
+/// character boundaries (preferring spaces), for a message longer than a line holds or written
+/// on several lines. No piece holds a line break; a blank line becomes one space, so the lines
+/// of code keep their places.
 pub fn split_text(text: &str, max_bytes: usize) -> Vec<&str> {
+    if !text.contains('\n') {
+        return split_line(text, max_bytes);
+    }
+    let mut pieces = Vec::new();
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            pieces.push(" ");
+        } else {
+            pieces.extend(split_line(line, max_bytes));
+        }
+    }
+    pieces
+}
+
+/// Splits one line of text into pieces of at most `max_bytes` bytes.
+fn split_line(text: &str, max_bytes: usize) -> Vec<&str> {
     let max_bytes = max_bytes.max(4);
     let mut pieces = Vec::new();
     let mut rest = text;
@@ -361,6 +387,16 @@ mod tests {
                 .all(|p| p.len() <= 50 && (p.ends_with(' ') || *p == pieces[pieces.len() - 1]))
         );
         assert_eq!(split_text("", 10), [""]);
+    }
+
+    #[test]
+    fn text_on_several_lines_is_one_line_each_and_no_line_break_is_written() {
+        assert_eq!(
+            split_text("def f():\n\n    return 1", 100),
+            ["def f():", " ", "    return 1"]
+        );
+        let line = Line::new("NOTICE", &["ana", "one\r\nQUIT :two"]);
+        assert_eq!(to_string(&line), "NOTICE ana :one  QUIT :two\r\n");
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub const ROOM_MAX_CHARS: usize = 32;
 
 /// Message text (room or private): characters.
 pub const TEXT_MAX_CHARS: usize = 2000;
+/// Most lines one message may hold (line breaks keep code and lists whole in one message).
+pub const TEXT_MAX_LINES: usize = 100;
 
 /// Client name sent in the hello: bytes.
 pub const CLIENT_NAME_MAX_BYTES: usize = 64;

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::limits::{
     AGE_MAX_YEARS, AGE_MIN_YEARS, LOGIN_MAX_CHARS, LOGIN_MIN_CHARS, NAME_MAX_CHARS,
     PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, ROOM_MAX_CHARS, ROOM_MIN_CHARS, TEXT_MAX_CHARS,
-    TOPIC_MAX_CHARS,
+    TEXT_MAX_LINES, TOPIC_MAX_CHARS,
 };
 use crate::protocol::{Field, Registration};
 
@@ -149,7 +149,8 @@ pub fn room_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// Message text: not blank, at most 2000 characters, no control characters but tab.
+/// Message text: not blank, at most 2000 characters on at most 100 lines, no control characters
+/// but tab and line feed (a message may hold several lines: code, lists).
 pub fn text(text: &str) -> Result<()> {
     if text.trim().is_empty() {
         return Err(invalid(Field::Text, "must not be empty"));
@@ -160,8 +161,17 @@ pub fn text(text: &str) -> Result<()> {
             format!("must be at most {TEXT_MAX_CHARS} characters long"),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\n')
+    {
         return Err(invalid(Field::Text, "must not contain control characters"));
+    }
+    if text.split('\n').count() > TEXT_MAX_LINES {
+        return Err(invalid(
+            Field::Text,
+            format!("must be at most {TEXT_MAX_LINES} lines long"),
+        ));
     }
     Ok(())
 }
@@ -249,6 +259,10 @@ mod tests {
         text("tab\tok").unwrap();
         assert!(text("   ").is_err());
         assert!(text("bell\u{7}").is_err());
+        text("def f():\n    return 1").unwrap();
+        assert!(text("carriage\r return").is_err());
+        assert!(text(&"x\n".repeat(TEXT_MAX_LINES)).is_err());
+        text(&"x\n".repeat(TEXT_MAX_LINES - 1)).unwrap();
         assert!(text(&"x".repeat(TEXT_MAX_CHARS + 1)).is_err());
     }
 }

@@ -269,13 +269,17 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         }),
         any::<i64>().prop_map(|server_time_us| ServerMessage::Clock { server_time_us }),
         text().prop_map(|login| ServerMessage::Registered { login }),
-        (text(), prop::option::of((text(), any::<i64>()))).prop_map(|(login, token)| {
-            ServerMessage::LoggedIn {
+        (
+            text(),
+            prop::option::of((text(), any::<i64>())),
+            any::<bool>(),
+        )
+            .prop_map(|(login, token, admin)| ServerMessage::LoggedIn {
                 login,
                 token_expires: token.as_ref().map(|t| t.1),
                 token: token.map(|t| t.0),
-            }
-        }),
+                admin,
+            }),
         (
             text(),
             prop::option::of(text()),

@@ -9,7 +9,9 @@
 //! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`,
 //! `close-private=LOGIN`, `escape` (closes menus, pickers and questions), `keep-signed-in` (ticks
 //! the login window's box), `find=TEXT` (the find bar over the main pane), `search=TEXT` (the
-//! search window), `away=TEXT` (away with that message), `back`.
+//! search window), `away=TEXT` (away with that message), `back`; and on the room's newest line
+//! that starts with START: `reply=START,TEXT`, `react=START,EMOJI`, `edit=START,TEXT` (the user's
+//! own line), `delete=START` (asked, then confirmed); `mute=LOGIN` (ten minutes, in the room).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -69,6 +71,16 @@ pub enum Step {
     Away(String),
     /// Be back.
     Back,
+    /// Answer the room's newest line that starts with the first text, saying the second.
+    Reply(String, String),
+    /// Put an emoji on the room's newest line that starts with the text.
+    React(String, String),
+    /// Change the user's newest line that starts with the first text to the second.
+    Edit(String, String),
+    /// Delete the room's newest line that starts with the text.
+    Delete(String),
+    /// Mute a member of the room for ten minutes.
+    Mute(String),
 }
 
 impl Step {
@@ -100,6 +112,11 @@ impl Step {
                 | Step::Search(_)
                 | Step::Away(_)
                 | Step::Back
+                | Step::Reply(..)
+                | Step::React(..)
+                | Step::Edit(..)
+                | Step::Delete(_)
+                | Step::Mute(_)
         )
     }
 }
@@ -165,6 +182,19 @@ impl Autopilot {
                 ("search", _) => Step::Search(arg),
                 ("away", _) => Step::Away(arg),
                 ("back", _) => Step::Back,
+                ("reply" | "react" | "edit", _) => {
+                    let (start, text) = arg
+                        .split_once(',')
+                        .ok_or_else(|| format!("{raw:?} needs START,TEXT"))?;
+                    let (start, text) = (start.to_owned(), text.to_owned());
+                    match name {
+                        "reply" => Step::Reply(start, text),
+                        "react" => Step::React(start, text),
+                        _ => Step::Edit(start, text),
+                    }
+                }
+                ("delete", _) => Step::Delete(arg),
+                ("mute", _) => Step::Mute(arg),
                 _ => return Err(format!("unknown step {raw:?}")),
             };
             steps.push_back(step);

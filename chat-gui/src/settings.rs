@@ -93,6 +93,8 @@ pub struct Settings {
     pub notifications: bool,
     /// The emoji picked most recently, newest first.
     pub recent_emoji: Vec<String>,
+    /// Tell the other user of a conversation when their messages were read (read receipts).
+    pub read_receipts: bool,
 }
 
 impl Default for Settings {
@@ -109,6 +111,7 @@ impl Default for Settings {
             sessions: BTreeMap::new(),
             notifications: true,
             recent_emoji: Vec::new(),
+            read_receipts: true,
         }
     }
 }

@@ -17,6 +17,8 @@ mod gui {
     mod forms;
     mod history;
     mod kept;
+    mod lines;
+    mod markdown;
     mod presence;
     mod private;
     mod rooms;

@@ -1,9 +1,11 @@
 //! What is being typed to a room or a private conversation, and what it becomes when sent.
 //!
-//! The server takes one line per message (a message may not hold a line break), so text typed on
-//! several lines (Shift+Enter) goes out as one message a line, in order, and shows as one group
-//! under the sender's name. A `#` command is a single line; in a private conversation a line
-//! starting with `#` is just text. `:short_code:` names become emoji.
+//! Text typed on several lines (Shift+Enter) goes out as one message that keeps its lines, so
+//! code keeps its indentation and a list its items; blank lines before and after are dropped.
+//! A `#` command is a single line; in a private conversation a line starting with `#` is just
+//! text. `:short_code:` names become emoji.
+
+use chat_core::protocol::Quote;
 
 use crate::emoji;
 use crate::limits::MAX_LINES_PER_SEND;
@@ -17,13 +19,19 @@ pub enum Target {
     Private(String),
 }
 
-/// The text being typed to one target, and the last text sent from it (Up brings it back).
+/// The text being typed to one target, what it answers or changes, and the last text sent from
+/// it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     /// What is typed.
     pub text: String,
     /// What was sent last.
     pub last_sent: Option<String>,
+    /// The line this text answers (shown quoted above the box until sent or cancelled).
+    pub reply_to: Option<Quote>,
+    /// The number of the user's own line this text replaces (an edit under way), and the text
+    /// that was in the box before the edit began (put back when it ends).
+    pub editing: Option<(u64, String)>,
 }
 
 /// What typed text becomes.
@@ -33,9 +41,9 @@ pub enum Outgoing {
     Nothing,
     /// A `#` command line, as typed.
     Command(String),
-    /// Lines to send, one message each.
-    Lines(Vec<String>),
-    /// More lines than may go at once (their count).
+    /// One message, on one line or several.
+    Message(String),
+    /// More lines than one message may hold (their count).
     TooManyLines(usize),
 }
 
@@ -43,17 +51,24 @@ pub enum Outgoing {
 /// (private conversations).
 pub fn outgoing(text: &str, commands: bool) -> Outgoing {
     let text = emoji::replace_codes(text);
-    let lines: Vec<String> = text
+    let lines: Vec<&str> = text
         .split('\n')
         .map(|l| l.trim_end_matches(['\r', ' ', '\t']))
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
         .collect();
-    match lines.as_slice() {
-        [] => Outgoing::Nothing,
-        [one] if commands && one.trim_start().starts_with('#') => Outgoing::Command(one.clone()),
+    let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) else {
+        return Outgoing::Nothing;
+    };
+    let last = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .unwrap_or(first);
+    let lines = &lines[first..=last];
+    match lines {
+        [one] if commands && one.trim_start().starts_with('#') => {
+            Outgoing::Command((*one).to_owned())
+        }
         many if many.len() > MAX_LINES_PER_SEND => Outgoing::TooManyLines(many.len()),
-        _ => Outgoing::Lines(lines),
+        _ => Outgoing::Message(lines.join("\n")),
     }
 }
 
@@ -62,10 +77,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_typed_line_is_a_message_and_blank_lines_are_dropped() {
+    fn typed_lines_go_as_one_message_without_blank_lines_around() {
         assert_eq!(
-            outgoing("first line\n\n  second :tada:  \n", true),
-            Outgoing::Lines(vec!["first line".into(), "  second 🎉".into()])
+            outgoing("\n first line\n\n  second :tada:  \n\n", true),
+            Outgoing::Message(" first line\n\n  second 🎉".into())
         );
         assert_eq!(outgoing(" \n\t\n", true), Outgoing::Nothing);
     }
@@ -78,17 +93,17 @@ mod tests {
         );
         assert_eq!(
             outgoing("#gR sala", false),
-            Outgoing::Lines(vec!["#gR sala".into()])
+            Outgoing::Message("#gR sala".into())
         );
         assert_eq!(
             outgoing("#gR sala\nand text", true),
-            Outgoing::Lines(vec!["#gR sala".into(), "and text".into()]),
+            Outgoing::Message("#gR sala\nand text".into()),
             "several lines are text"
         );
     }
 
     #[test]
-    fn too_many_lines_at_once_are_refused() {
+    fn more_lines_than_a_message_holds_are_refused() {
         let text = ["x"; MAX_LINES_PER_SEND + 1].join("\n");
         assert_eq!(
             outgoing(&text, true),

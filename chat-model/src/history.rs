@@ -130,6 +130,29 @@ pub enum LineKind {
     ConnectionLost,
     /// The connection came back and the user is logged in again.
     ConnectionBack,
+    /// A room's creator or an administrator kept order in the room.
+    Moderated {
+        /// What they did.
+        action: chat_core::protocol::ModAction,
+        /// To whom (mute, unmute, remove).
+        login: Option<String>,
+        /// Until when the member is muted (server time, ms).
+        until: Option<i64>,
+        /// Slow mode's pace: one line per this many seconds (0: off).
+        seconds: Option<u32>,
+        /// Who did it.
+        by: String,
+    },
+    /// A line refused for a while (`muted`, `slow_mode`): it may be said again at `until`
+    /// (server time, ms), which the notice names.
+    Wait {
+        /// Why: `muted` or `slow_mode`.
+        code: ErrorCode,
+        /// When the user may write again (server time, ms).
+        until: i64,
+        /// How long that was from the refusal, ms.
+        after_ms: u64,
+    },
 }
 
 impl LineKind {
@@ -224,8 +247,25 @@ pub struct History {
     ids: HashSet<u64>,
     /// What happened to numbered lines since they were said, and what they answer.
     extras: HashMap<u64, Extras>,
+    /// Counts changes to lines already held (their text or extras), so a view knows which
+    /// heights to measure again.
+    revision: u64,
+    /// The latest changes: the revision each made and the line's number.
+    changes: VecDeque<(u64, u64)>,
     /// Whether earlier lines exist on the server, or are being fetched.
     pub earlier: Earlier,
+}
+
+/// Changes kept for views to catch up with; a view further behind measures every line again.
+const CHANGES_KEPT: usize = 64;
+
+/// Which held lines changed since a view last looked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// These lines, by index.
+    Lines(Vec<usize>),
+    /// More than are kept: take every line as changed.
+    All,
 }
 
 impl History {
@@ -237,8 +277,52 @@ impl History {
             first_seq: FIRST_SEQ,
             ids: HashSet::new(),
             extras: HashMap::new(),
+            revision: 0,
+            changes: VecDeque::new(),
             earlier: Earlier::None,
         }
+    }
+
+    /// Counts changes to lines already held; see [`History::changed_since`].
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The lines changed (text edited, deleted, reactions, receipts) after `revision`.
+    pub fn changed_since(&self, revision: u64) -> Changed {
+        if revision == self.revision {
+            return Changed::Lines(Vec::new());
+        }
+        let kept_from = self.changes.front().map_or(self.revision, |(r, _)| r - 1);
+        if revision < kept_from {
+            return Changed::All;
+        }
+        let mut lines: Vec<usize> = self
+            .changes
+            .iter()
+            .filter(|(r, _)| *r > revision)
+            .filter_map(|(_, id)| self.index_of_id(*id))
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        Changed::Lines(lines)
+    }
+
+    /// Notes that line `id` changed.
+    fn touch(&mut self, id: u64) {
+        self.revision += 1;
+        if self.changes.len() == CHANGES_KEPT {
+            self.changes.pop_front();
+        }
+        self.changes.push_back((self.revision, id));
+    }
+
+    /// The index of the line numbered `id`, if held.
+    pub fn index_of_id(&self, id: u64) -> Option<usize> {
+        if !self.ids.contains(&id) {
+            return None;
+        }
+        self.lines.iter().rposition(|l| l.id == Some(id))
     }
 
     /// What happened to line `id` since it was said, if anything did.
@@ -248,6 +332,7 @@ impl History {
 
     /// What happened to line `id`, to change.
     pub fn extras_mut(&mut self, id: u64) -> &mut Extras {
+        self.touch(id);
         self.extras.entry(id).or_default()
     }
 
@@ -280,6 +365,11 @@ impl History {
         let Some(line) = self.lines.iter_mut().find(|l| l.id == Some(id)) else {
             return false;
         };
+        self.revision += 1;
+        if self.changes.len() == CHANGES_KEPT {
+            self.changes.pop_front();
+        }
+        self.changes.push_back((self.revision, id));
         if let LineKind::Message { text, .. } = &mut line.kind {
             new.clone_into(text);
         }
@@ -474,6 +564,25 @@ mod tests {
         small.push(say(9));
         assert_eq!(small.prepend((0..5).map(say).collect()), 2);
         assert_eq!(times(&small), [3, 4, 9]);
+    }
+
+    #[test]
+    fn a_view_learns_which_held_lines_changed() {
+        let mut h = History::new(200);
+        for n in 0..5 {
+            h.push(say(n));
+        }
+        let seen = h.revision();
+        assert_eq!(h.changed_since(seen), Changed::Lines(Vec::new()));
+        h.extras_mut(2).edited = Some(1);
+        h.set_text(4, "new");
+        h.extras_mut(99).edited = Some(1);
+        assert_eq!(h.changed_since(seen), Changed::Lines(vec![1, 3]));
+        for _ in 0..CHANGES_KEPT {
+            h.extras_mut(1).edited = Some(2);
+        }
+        assert_eq!(h.changed_since(seen), Changed::All, "too far behind");
+        assert_eq!(h.changed_since(h.revision() - 1), Changed::Lines(vec![0]));
     }
 
     fn said(from: &str, time_ms: i64) -> Line {

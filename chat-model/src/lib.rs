@@ -2,7 +2,7 @@
 //! ([`chat`]: rooms, members, histories, private conversations, presence), the connection's life
 //! ([`client`]: phases, reconnection with backoff, resume by token, retries, pending requests and
 //! history paging), and the plain rules a window applies ([`composer`], [`commands`], [`find`],
-//! [`notify`], [`export`], [`timeline`]).
+//! [`notify`], [`export`], [`timeline`], [`markdown`]).
 //!
 //! Everything here is plain Rust, tested without a window; the desktop client (`chat-gui`) draws
 //! it, and a web client can draw the same state.
@@ -21,6 +21,7 @@ pub mod export;
 pub mod find;
 pub mod history;
 pub mod limits;
+pub mod markdown;
 pub mod notify;
 pub mod presence;
 pub mod timeline;

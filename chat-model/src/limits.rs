@@ -17,6 +17,5 @@ pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_secs(1);
 /// The longest wait between reconnection attempts, however many failed.
 pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
 
-/// Lines of one typed text sent at once, one message each: well inside the server's burst of 20
-/// requests, so a pasted paragraph never trips flood control.
-pub const MAX_LINES_PER_SEND: usize = 10;
+/// Lines of one typed text, sent as one message: the most the server takes.
+pub const MAX_LINES_PER_SEND: usize = chat_core::limits::TEXT_MAX_LINES;

@@ -195,6 +195,20 @@ impl Timeline {
         changed
     }
 
+    /// Forgets the measured height of line `i` (it changed): it is measured again when seen.
+    pub fn forget(&mut self, i: usize) {
+        if let Some(entry) = self.entries.get_mut(i) {
+            entry.measured = None;
+        }
+    }
+
+    /// Forgets every measured height.
+    pub fn forget_all(&mut self) {
+        for entry in &mut self.entries {
+            entry.measured = None;
+        }
+    }
+
     /// Recomputes the tops from the heights.
     pub fn relayout(&mut self) {
         self.tops.clear();

@@ -53,6 +53,10 @@ pub enum ServerMessage {
         /// When the token expires, milliseconds since the Unix epoch.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token_expires: Option<i64>,
+        /// The user is one of the server's administrators (keeps order in every room, receives
+        /// reports); absent when not.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        admin: bool,
     },
     /// You are now in `room` (reply to create/enter/leave, or an event when a room you were in
     /// is closed, and after login).

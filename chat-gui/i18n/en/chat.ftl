@@ -356,3 +356,73 @@ register-fix = Check the fields marked ⚠: { $fields }
 show-rooms = Rooms and conversations
 show-members = People in this room
 search-room-closed = room closed
+
+## What can be done to a line: reply, react, edit, delete, copy, report, keep order.
+
+reply = Reply
+react = React
+edit = Edit
+delete = Delete
+more-actions = More
+copy = Copy
+copy-code = Copy code
+copy-text = Copy text
+report = Report…
+editing = Editing your message (Enter saves)
+cancel-escape = Cancel (Esc)
+message-deleted = message deleted
+edited-mark = (edited)
+receipt-sent = Sent
+receipt-delivered = Delivered
+receipt-read = Read
+show-original = Show the message answered
+delete-line-title = Delete this message?
+report-title = Report a message
+report-intro = The server's administrators will see this message and your reason.
+report-reason = Reason (optional)
+report-send = Send report
+read-receipts = Send read receipts
+reports-title = Reports
+slow-mode-off = Slow mode off
+replying-to = Replying to { $login }: { $text }
+reply-quote = In reply to { $login }: { $text }
+line-by = Message from { $login }: { $text }
+line-mentions-you = { $login } mentions you: { $text }
+reacted-by = { $logins } reacted with { $emoji }
+reacted-by-more = { $logins } and { $count } more reacted with { $emoji }
+mute-login = Mute { $login }
+unmute-login = Unmute { $login }
+remove-login = Remove { $login } from the room
+slow-mode-on = Slow mode: one message every { $seconds } s
+reports-count = { $count ->
+        [one] { $count } report
+       *[other] { $count } reports
+    }
+report-heading = { $login } reported, in { $place }
+report-reason-was = Reason: { $reason }
+duration-minutes = { $count ->
+        [one] { $count } minute
+       *[other] { $count } minutes
+    }
+duration-hours = { $count ->
+        [one] { $count } hour
+       *[other] { $count } hours
+    }
+duration-days = { $count ->
+        [one] { $count } day
+       *[other] { $count } days
+    }
+error-muted-until = You are muted in this room until { $time }.
+error-slow-mode-wait = This room is in slow mode: you may write again in { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    }.
+line-muted = { $login } was muted by { $by } until { $time }
+line-unmuted = { $login } was unmuted by { $by }
+line-readmitted = { $login } may come back to the room: { $by } allowed it
+line-voiced = { $login } was voiced by { $by }: slow mode does not slow them
+line-devoiced = { $by } took { $login }'s voice away
+line-removed = { $login } was removed from the room by { $by }
+line-slow = { $by } turned slow mode on: one message every { $seconds } s
+line-slow-off = { $by } turned slow mode off
+line-order-kept = { $by } kept order in the room

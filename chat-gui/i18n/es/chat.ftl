@@ -360,3 +360,76 @@ register-fix = Revise los campos marcados con ⚠: { $fields }
 show-rooms = Salas y conversaciones
 show-members = Personas en esta sala
 search-room-closed = sala cerrada
+
+## Lo que se puede hacer con una línea: responder, reaccionar, editar, borrar, copiar, denunciar, moderar.
+
+reply = Responder
+react = Reaccionar
+edit = Editar
+delete = Borrar
+more-actions = Más
+copy = Copiar
+copy-code = Copiar el código
+copy-text = Copiar el texto
+report = Denunciar…
+editing = Editando su mensaje (Intro guarda)
+cancel-escape = Cancelar (Esc)
+message-deleted = mensaje borrado
+edited-mark = (editado)
+receipt-sent = Enviado
+receipt-delivered = Entregado
+receipt-read = Leído
+show-original = Ver el mensaje respondido
+delete-line-title = ¿Borrar este mensaje?
+report-title = Denunciar un mensaje
+report-intro = Los administradores del servidor verán este mensaje y su motivo.
+report-reason = Motivo (opcional)
+report-send = Enviar la denuncia
+read-receipts = Enviar confirmaciones de lectura
+reports-title = Denuncias
+slow-mode-off = Modo lento desactivado
+replying-to = Respondiendo a { $login }: { $text }
+reply-quote = En respuesta a { $login }: { $text }
+line-by = Mensaje de { $login }: { $text }
+line-mentions-you = { $login } le menciona: { $text }
+reacted-by = { $logins } { $count ->
+        [one] reaccionó
+       *[other] reaccionaron
+    } con { $emoji }
+reacted-by-more = { $logins } y { $count } más reaccionaron con { $emoji }
+mute-login = Silenciar a { $login }
+unmute-login = Dejar hablar a { $login }
+remove-login = Expulsar a { $login } de la sala
+slow-mode-on = Modo lento: un mensaje cada { $seconds } s
+reports-count = { $count ->
+        [one] { $count } denuncia
+       *[other] { $count } denuncias
+    }
+report-heading = { $login } denunció, en { $place }
+report-reason-was = Motivo: { $reason }
+duration-minutes = { $count ->
+        [one] { $count } minuto
+       *[other] { $count } minutos
+    }
+duration-hours = { $count ->
+        [one] { $count } hora
+       *[other] { $count } horas
+    }
+duration-days = { $count ->
+        [one] { $count } día
+       *[other] { $count } días
+    }
+error-muted-until = Está silenciado en esta sala hasta las { $time }.
+error-slow-mode-wait = Esta sala está en modo lento: podrá escribir de nuevo en { $seconds ->
+        [one] { $seconds } segundo
+       *[other] { $seconds } segundos
+    }.
+line-muted = { $by } silenció a { $login } hasta las { $time }
+line-unmuted = { $by } dejó hablar de nuevo a { $login }
+line-readmitted = { $by } permitió a { $login } volver a la sala
+line-voiced = { $by } dio voz a { $login }: el modo lento no le frena
+line-devoiced = { $by } quitó la voz a { $login }
+line-removed = { $by } expulsó a { $login } de la sala
+line-slow = { $by } activó el modo lento: un mensaje cada { $seconds } s
+line-slow-off = { $by } desactivó el modo lento
+line-order-kept = { $by } moderó la sala

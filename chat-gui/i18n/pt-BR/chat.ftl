@@ -360,3 +360,76 @@ register-fix = Confira os campos marcados com ⚠: { $fields }
 show-rooms = Salas e conversas
 show-members = Pessoas nesta sala
 search-room-closed = sala fechada
+
+## O que se pode fazer com uma linha: responder, reagir, editar, apagar, copiar, denunciar, moderar.
+
+reply = Responder
+react = Reagir
+edit = Editar
+delete = Apagar
+more-actions = Mais
+copy = Copiar
+copy-code = Copiar o código
+copy-text = Copiar o texto
+report = Denunciar…
+editing = Editando sua mensagem (Enter salva)
+cancel-escape = Cancelar (Esc)
+message-deleted = mensagem apagada
+edited-mark = (editada)
+receipt-sent = Enviada
+receipt-delivered = Entregue
+receipt-read = Lida
+show-original = Ver a mensagem respondida
+delete-line-title = Apagar esta mensagem?
+report-title = Denunciar uma mensagem
+report-intro = Os administradores do servidor verão esta mensagem e o seu motivo.
+report-reason = Motivo (opcional)
+report-send = Enviar denúncia
+read-receipts = Enviar confirmações de leitura
+reports-title = Denúncias
+slow-mode-off = Modo lento desligado
+replying-to = Respondendo a { $login }: { $text }
+reply-quote = Em resposta a { $login }: { $text }
+line-by = Mensagem de { $login }: { $text }
+line-mentions-you = { $login } mencionou você: { $text }
+reacted-by = { $logins } { $count ->
+        [one] reagiu
+       *[other] reagiram
+    } com { $emoji }
+reacted-by-more = { $logins } e mais { $count } reagiram com { $emoji }
+mute-login = Silenciar { $login }
+unmute-login = Deixar { $login } falar
+remove-login = Remover { $login } da sala
+slow-mode-on = Modo lento: uma mensagem a cada { $seconds } s
+reports-count = { $count ->
+        [one] { $count } denúncia
+       *[other] { $count } denúncias
+    }
+report-heading = { $login } denunciou, em { $place }
+report-reason-was = Motivo: { $reason }
+duration-minutes = { $count ->
+        [one] { $count } minuto
+       *[other] { $count } minutos
+    }
+duration-hours = { $count ->
+        [one] { $count } hora
+       *[other] { $count } horas
+    }
+duration-days = { $count ->
+        [one] { $count } dia
+       *[other] { $count } dias
+    }
+error-muted-until = Você está silenciado nesta sala até { $time }.
+error-slow-mode-wait = Esta sala está em modo lento: você poderá escrever de novo em { $seconds ->
+        [one] { $seconds } segundo
+       *[other] { $seconds } segundos
+    }.
+line-muted = { $by } silenciou { $login } até { $time }
+line-unmuted = { $by } deixou { $login } falar de novo
+line-readmitted = { $by } permitiu que { $login } volte à sala
+line-voiced = { $by } deu voz a { $login }: o modo lento não o segura
+line-devoiced = { $by } tirou a voz de { $login }
+line-removed = { $by } removeu { $login } da sala
+line-slow = { $by } ligou o modo lento: uma mensagem a cada { $seconds } s
+line-slow-off = { $by } desligou o modo lento
+line-order-kept = { $by } moderou a sala

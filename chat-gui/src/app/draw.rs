@@ -91,6 +91,7 @@ impl ChatApp {
         let mut intents = Vec::new();
         let ctx = ui.ctx().clone();
         let columns = super::layout::columns(ui.available_width(), self.drawer);
+        let admin = self.client.admin();
         self.columns = columns;
         let pane_target = match &self.pane {
             Pane::Room => Target::Room,
@@ -134,7 +135,7 @@ impl ChatApp {
                 .default_size(super::layout::MEMBERS_WIDTH)
                 .size_range(130.0..=300.0)
                 .show(ui, |ui| {
-                    intents.extend(ui::members::show(ui, t, &self.client.chat))
+                    intents.extend(ui::members::show(ui, t, &self.client.chat, admin));
                 });
         }
         let online = self.client.phase().is_logged_in();
@@ -203,6 +204,15 @@ impl ChatApp {
             search_focus,
         ));
         intents.extend(ui::menu::new_room_dialog(&ctx, t, &mut self.new_room));
+        intents.extend(self.draw_line_dialog(&ctx, t));
+        if self.reports_open {
+            intents.extend(ui::reports::window(
+                &ctx,
+                t,
+                &self.client.chat,
+                &mut self.reports_open,
+            ));
+        }
         if let Some(room) = &self.delete_asked {
             let default = self.client.session().map(|s| s.default_room.clone());
             intents.extend(ui::confirm::delete_room(&ctx, t, room, default.as_deref()));
@@ -213,6 +223,7 @@ impl ChatApp {
     /// The room: its header, its lines, its message box.
     fn draw_room(&mut self, ui: &mut egui::Ui, t: &'static Texts, boxes: Boxes<'_>) -> Vec<Intent> {
         let mut intents = Vec::new();
+        let admin = self.client.admin();
         let chat = &mut self.client.chat;
         let Some(room) = chat.room.clone() else {
             return intents;
@@ -221,6 +232,7 @@ impl ChatApp {
             .rooms
             .iter()
             .any(|r| room_key(&r.name) == room_key(&room.name) && chat.created(r));
+        let moderator = room.creator.as_deref().is_some_and(|c| chat.is_me(c)) || admin;
         intents.extend(ui::header::room(ui, t, &room, mine));
         let highlight = find_bar(ui, t, &mut self.find, &Target::Room, &mut intents);
         let composer = boxes.composer(
@@ -234,7 +246,15 @@ impl ChatApp {
         if let Some(history) = chat.current_history() {
             let view = self.views.entry(Target::Room).or_default();
             let mut unseen = chat.unseen;
+            let place = chat_core::protocol::Target::Room(room.name.clone());
             let lines = messages::Lines {
+                viewer: ui::actions::Viewer {
+                    me: &chat.me,
+                    target: &Target::Room,
+                    place: &place,
+                    moderator,
+                    recent: boxes.recent,
+                },
                 target: &Target::Room,
                 salt: &salt,
                 history,
@@ -277,6 +297,7 @@ impl ChatApp {
             view: self.views.entry(target).or_default(),
             status,
             find,
+            me: &self.client.chat.me,
         };
         ui::private::pane(ui, t, place, pane)
     }
@@ -325,6 +346,7 @@ impl ChatApp {
                 view: self.views.entry(target).or_default(),
                 status,
                 find,
+                me: &self.client.chat.me,
             };
             intents.extend(ui::private::window(ctx, t, pane));
         }
@@ -385,13 +407,22 @@ impl<'a> Boxes<'a> {
     }
 }
 
-/// The message box at the bottom of the main pane, over the lines.
+/// The message box at the bottom of the main pane, over the lines, with the reply or the edit
+/// under way above it.
 fn message_box(ui: &mut egui::Ui, t: &Texts, composer: input::Composer<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
     egui::Panel::bottom(egui::Id::unique(("message-box-panel", &composer.target)))
         .show_separator_line(true)
         .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(10, 8)))
-        .show(ui, |ui| intents.extend(input::show(ui, t, composer)));
+        .show(ui, |ui| {
+            intents.extend(ui::actions::composing(
+                ui,
+                t,
+                &composer.target,
+                composer.draft,
+            ));
+            intents.extend(input::show(ui, t, composer));
+        });
     intents
 }
 

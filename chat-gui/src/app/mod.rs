@@ -7,6 +7,7 @@
 //! [`session`], finding, searching and saving copies in [`lines`], notifications in [`alerts`],
 //! the scripted user in [`pilot`].
 
+mod actions;
 mod alerts;
 mod draw;
 mod layout;
@@ -129,6 +130,14 @@ pub struct ChatApp {
     drawer: Option<Option<layout::Drawer>>,
     /// The columns of the last frame.
     columns: layout::Columns,
+    /// The dialog about a line (delete, report), when open.
+    line_dialog: Option<actions::LineDialog>,
+    /// A line a quote named, to show once it is held (earlier pages are asked until it is).
+    line_jump: Option<(Target, u64)>,
+    /// A message box whose cursor goes to the end of its text next frame.
+    cursor_to_end: Option<Target>,
+    /// The administrators' reports window is open.
+    reports_open: bool,
 }
 
 impl std::fmt::Debug for ChatApp {
@@ -186,6 +195,10 @@ impl ChatApp {
             started: false,
             drawer: None,
             columns: layout::columns(crate::limits::DEFAULT_WINDOW_SIZE[0], None),
+            line_dialog: None,
+            line_jump: None,
+            cursor_to_end: None,
+            reports_open: false,
         }
     }
 
@@ -273,6 +286,7 @@ impl ChatApp {
         self.alert(ctx);
         self.collect_saved();
         self.jump_when_there();
+        self.follow_jump();
         if let Some(due) = self.client.tick(now) {
             // The banner counts seconds down; wake at least once a second.
             ctx.request_repaint_after(due.min(Duration::from_secs(1)));
@@ -295,12 +309,14 @@ impl ChatApp {
 
     /// Draws the window and applies what the user asked for.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
+        self.place_cursor(ui.ctx());
         let mut intents = self.shortcuts(ui.ctx());
         self.refresh_find();
         intents.extend(self.draw(ui));
         for intent in intents {
             self.apply(intent);
         }
+        self.send_read_markers(ui.ctx());
     }
 
     /// Shows unread lines in the window title, as `(3) Chat`, so they are seen from the taskbar.
@@ -371,6 +387,9 @@ impl ChatApp {
             self.find = None;
             self.search = None;
             self.pending_jump = None;
+            self.line_dialog = None;
+            self.line_jump = None;
+            self.reports_open = false;
         }
     }
 
@@ -509,6 +528,13 @@ impl ChatApp {
             Intent::EmojiUsed(glyph) => {
                 chat_model::emoji::remember(&mut self.settings.recent_emoji, &glyph);
             }
+            Intent::Line(line, action) => self.line_action(line, action),
+            Intent::EditLast(target) => self.edit_last(target),
+            Intent::CancelCompose(target) => self.cancel_compose(&target),
+            Intent::CloseLineDialog => self.line_dialog = None,
+            Intent::SendReport => self.send_report(),
+            Intent::ToggleReports => self.reports_open = !self.reports_open,
+            Intent::SetReadReceipts(on) => self.settings.read_receipts = on,
         }
     }
 

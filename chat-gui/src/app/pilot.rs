@@ -10,6 +10,7 @@ use super::{ChatApp, Form};
 use crate::autopilot::Step;
 use crate::forms::{LoginForm, RegisterForm};
 use crate::ui::Intent;
+use crate::ui::actions::{LineAction, LineRef};
 
 impl ChatApp {
     /// Applies the autopilot's next step once the window it needs is showing.
@@ -47,6 +48,24 @@ impl ChatApp {
         pilot.advance(now);
         tracing::debug!(?step, "autopilot");
         self.take_step(ctx, step);
+    }
+
+    /// The room's newest numbered line that starts with `start`, as actions name it.
+    fn room_line(&self, start: &str) -> Option<LineRef> {
+        let chat = &self.client.chat;
+        let room = chat.room_name()?.to_owned();
+        chat.current_history()?.iter().rev().find_map(|line| {
+            let (from, text) = line.said()?;
+            let id = line.id.filter(|_| text.starts_with(start))?;
+            Some(LineRef {
+                target: Target::Room,
+                place: chat_core::protocol::Target::Room(room.clone()),
+                line: id,
+                from: from.to_owned(),
+                text: text.to_owned(),
+                mentions: false,
+            })
+        })
     }
 
     fn take_step(&mut self, ctx: &egui::Context, step: Step) {
@@ -118,6 +137,41 @@ impl ChatApp {
                 self.users_open = false;
                 self.find = None;
                 self.search = None;
+            }
+            Step::Reply(start, text) => {
+                if let Some(line) = self.room_line(&start) {
+                    self.line_action(line, LineAction::Reply);
+                    self.drafts.entry(Target::Room).or_default().text = text;
+                    self.apply(Intent::Submit(Target::Room));
+                }
+            }
+            Step::React(start, emoji) => {
+                if let Some(line) = self.room_line(&start) {
+                    self.line_action(line, LineAction::React { emoji, on: true });
+                }
+            }
+            Step::Edit(start, text) => {
+                if let Some(line) = self.room_line(&start) {
+                    self.line_action(line, LineAction::Edit);
+                    self.drafts.entry(Target::Room).or_default().text = text;
+                    self.apply(Intent::Submit(Target::Room));
+                }
+            }
+            Step::Delete(start) => {
+                if let Some(line) = self.room_line(&start) {
+                    self.line_action(line, LineAction::ConfirmDelete);
+                }
+            }
+            Step::Mute(login) => {
+                if let Some(room) = self.client.chat.room_name() {
+                    let request = chat_core::protocol::Request::Moderate {
+                        room: room.to_owned(),
+                        action: chat_core::protocol::ModAction::Mute,
+                        login: Some(login),
+                        seconds: Some(crate::ui::actions::MUTE_SECONDS[0]),
+                    };
+                    self.apply(Intent::Command(request));
+                }
             }
             Step::Wait(_) => {}
             Step::Theme(name) => {

@@ -215,6 +215,31 @@ texts! {
         show_members,
         search_room_closed,
         language_name,
+        reply,
+        react,
+        edit,
+        delete,
+        more_actions,
+        copy,
+        copy_code,
+        copy_text,
+        report,
+        editing,
+        cancel_escape,
+        message_deleted,
+        edited_mark,
+        receipt_sent,
+        receipt_delivered,
+        receipt_read,
+        show_original,
+        delete_line_title,
+        report_title,
+        report_intro,
+        report_reason,
+        report_send,
+        read_receipts,
+        reports_title,
+        slow_mode_off,
     ],
     formatted: [
         host_running(address),
@@ -270,6 +295,33 @@ texts! {
         notify_private(login),
         notify_mention(login, room),
         register_fix(fields),
+        replying_to(login, text),
+        reply_quote(login, text),
+        line_by(login, text),
+        line_mentions_you(login, text),
+        reacted_by(logins, count, emoji),
+        reacted_by_more(logins, count, emoji),
+        mute_login(login),
+        unmute_login(login),
+        remove_login(login),
+        slow_mode_on(seconds),
+        reports_count(count),
+        report_heading(login, place),
+        report_reason_was(reason),
+        duration_minutes(count),
+        duration_hours(count),
+        duration_days(count),
+        line_muted(login, by, time),
+        error_muted_until(time),
+        error_slow_mode_wait(seconds),
+        line_unmuted(login, by),
+        line_readmitted(login, by),
+        line_voiced(login, by),
+        line_devoiced(login, by),
+        line_removed(login, by),
+        line_slow(by, seconds),
+        line_slow_off(by),
+        line_order_kept(by),
     ],
 }
 
@@ -558,6 +610,20 @@ impl Texts {
     /// Online, away, offline, unknown.
     pub fn presence(&self, presence: Presence) -> &'static str {
         self.keyed(presence_id(presence))
+    }
+
+    /// How long `seconds` last, in the largest whole unit: "10 minutes", "1 hour", "2 days".
+    pub fn duration(&self, seconds: u32) -> String {
+        const MINUTE: u32 = 60;
+        const HOUR: u32 = 60 * MINUTE;
+        const DAY: u32 = 24 * HOUR;
+        if seconds >= DAY && seconds.is_multiple_of(DAY) {
+            super::fill(self.duration_days, &[&(seconds / DAY)])
+        } else if seconds >= HOUR && seconds.is_multiple_of(HOUR) {
+            super::fill(self.duration_hours, &[&(seconds / HOUR)])
+        } else {
+            super::fill(self.duration_minutes, &[&seconds.div_ceil(MINUTE)])
+        }
     }
 
     /// "1 member", "3 members".

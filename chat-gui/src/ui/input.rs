@@ -1,7 +1,8 @@
 //! The message box of a room or private conversation: several lines (Enter sends, Shift+Enter
-//! starts a new line; the box grows to a few rows, then scrolls), Up brings back the last text
-//! sent, Tab completes commands, room names and logins, `:` offers emoji by name, and a button
-//! opens the emoji picker.
+//! starts a new line; the box grows to a few rows, then scrolls), Up in an empty box edits the
+//! user's last line (or brings back the last text sent), Escape gives up a reply or an edit,
+//! Tab completes commands, room names and logins, `:` offers emoji by name, and a button opens
+//! the emoji picker.
 //!
 //! Each box has an id of its own, so keys go to the box that has focus and to no other: text
 //! typed in a private conversation can never reach the room.
@@ -180,9 +181,9 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
             set_cursor(ui.ctx(), id, at);
         }
     }
-    if recall && let Some(last) = &draft.last_sent {
-        draft.text = last.clone();
-        set_cursor(ui.ctx(), id, draft.text.chars().count());
+    if recall {
+        // The app edits the user's last line here, or brings back the last text sent.
+        intents.push(Intent::EditLast(target.clone()));
     }
     if response.changed() && !draft.text.trim().is_empty() {
         intents.push(Intent::Typed(target.clone()));
@@ -210,7 +211,12 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
             )
         })
     });
-    if (has_focus || response.lost_focus()) && escaped {
+    let composing = draft.reply_to.is_some() || draft.editing.is_some();
+    if (has_focus || response.lost_focus()) && escaped && composing {
+        // Escape first gives up the reply or the edit; the box keeps the keyboard.
+        intents.push(Intent::CancelCompose(target.clone()));
+        response.request_focus();
+    } else if (has_focus || response.lost_focus()) && escaped {
         ui.data_mut(|d| d.insert_temp(left_id, true));
     }
     if response.has_focus() {
@@ -261,7 +267,7 @@ fn insert_at(into: &mut String, at: Option<usize>, text: &str) -> usize {
     at + text.chars().count()
 }
 
-fn set_cursor(ctx: &egui::Context, id: egui::Id, at: usize) {
+pub(crate) fn set_cursor(ctx: &egui::Context, id: egui::Id, at: usize) {
     let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
     state
         .cursor
@@ -375,7 +381,7 @@ fn emoji_button(ui: &mut Ui, t: &Texts, box_id: egui::Id, recent: &[String]) -> 
 
 /// The picker: a search by name or short code, the recently used, and every emoji the fonts
 /// draw, by group.
-fn emoji_picker(
+pub(crate) fn emoji_picker(
     ui: &mut Ui,
     t: &Texts,
     id: egui::Id,

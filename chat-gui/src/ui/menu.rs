@@ -112,6 +112,10 @@ pub fn show(ui: &mut Ui, t: &Texts, view: MenuView<'_>, away_text: &mut String) 
             if ui.checkbox(&mut notify, t.notifications).changed() {
                 intents.push(Intent::SetNotifications(notify));
             }
+            let mut receipts = settings.read_receipts;
+            if ui.checkbox(&mut receipts, t.read_receipts).changed() {
+                intents.push(Intent::SetReadReceipts(receipts));
+            }
             ui.separator();
             ui.label(t.language);
             for language in Language::all() {
@@ -125,6 +129,15 @@ pub fn show(ui: &mut Ui, t: &Texts, view: MenuView<'_>, away_text: &mut String) 
         });
         if ui.button(t.users).clicked() {
             intents.push(Intent::ShowUsers);
+        }
+        // Reports reach administrators only.
+        let reports = chat.reports().len();
+        if reports > 0
+            && ui
+                .button(format!("⚑ {}", fill(t.reports_count, &[&reports])))
+                .clicked()
+        {
+            intents.push(Intent::ToggleReports);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(t.log_out).clicked() {

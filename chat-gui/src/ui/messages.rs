@@ -10,13 +10,14 @@
 //! (a find result), which it shows a third of the way down.
 
 use chat_model::composer::Target;
-use chat_model::history::{Earlier, History};
+use chat_model::history::{Changed, Earlier, History};
 use chat_model::timeline::{Anchor, Timeline};
 use egui::{Ui, pos2};
 
 use crate::i18n::{Texts, fill};
 use crate::limits::LOAD_EARLIER_WITHIN_POINTS;
 use crate::ui::Intent;
+use crate::ui::actions::Viewer;
 use crate::ui::row::{self, Look, Mark};
 
 /// Points of lines laid out beyond the top and bottom of the view, so a line is usually
@@ -35,6 +36,8 @@ pub struct View {
     seen_end: Option<u64>,
     /// A line to bring into view next frame, by sequence number.
     jump: Option<u64>,
+    /// The history's revision the heights were measured at (lines change: edits, reactions).
+    revision: u64,
 }
 
 impl View {
@@ -48,7 +51,7 @@ impl View {
         self.timeline.follow = true;
     }
 
-    /// Whether the view is at the newest line.
+    /// Whether the view shows the newest line, where new lines arrive.
     pub fn is_following(&self) -> bool {
         self.timeline.follow
     }
@@ -66,6 +69,8 @@ pub struct Highlight<'a> {
 /// The lines one view shows.
 #[derive(Clone, Copy)]
 pub struct Lines<'a> {
+    /// Who looks at them, and what they may do there.
+    pub viewer: Viewer<'a>,
     /// Whose lines (a page of earlier ones is asked for this target).
     pub target: &'a Target,
     /// Keeps each history's scroll position apart.
@@ -86,6 +91,7 @@ pub fn show(
     unseen: Option<&mut u32>,
 ) -> Vec<Intent> {
     let Lines {
+        viewer,
         target,
         salt,
         history,
@@ -123,16 +129,29 @@ pub fn show(
     let arrived = view.seen_end.map_or(0, |seen| end.saturating_sub(seen));
     view.seen_end = Some(end);
     sync(&look, history, &mut view.timeline, width);
+    // Lines that changed (edited, deleted, reactions, receipts) are measured again.
+    match history.changed_since(view.revision) {
+        Changed::Lines(lines) => lines.into_iter().for_each(|i| view.timeline.forget(i)),
+        Changed::All => view.timeline.forget_all(),
+    }
+    view.revision = history.revision();
 
     // Measure what will be on screen, then place the view so the anchored line has not moved.
     let anchor_index = anchor.and_then(|a| view.timeline.index_of(a));
     match anchor_index {
-        None => measure_up_from_end(ui, t, &look, history, &mut view.timeline, viewport_height),
+        None => measure_up_from_end(
+            ui,
+            t,
+            &look,
+            (history, viewer),
+            &mut view.timeline,
+            viewport_height,
+        ),
         Some(i) => measure_from(
             ui,
             t,
             &look,
-            history,
+            (history, viewer),
             &mut view.timeline,
             i,
             viewport_height,
@@ -182,10 +201,11 @@ pub fn show(
                     query: h.query,
                     current: h.current == Some(history.seq_of(i)),
                 });
-                let row = row::layout(ui, t, &look, history, i, inner_width, mark);
+                let row = row::layout(ui, t, &look, history, i, inner_width, mark, viewer);
                 moved |= view.timeline.measured(i, row.height);
                 let at = pos2(origin.x, origin.y + pad + view.timeline.top(i));
-                intents.extend(row::paint(ui, t, &look, &row, at, inner_width));
+                let id = ui.scope_id().with(("line", history.seq_of(i)));
+                intents.extend(row::paint(ui, t, &look, &row, at, inner_width, id, viewer));
             }
             if moved {
                 // A line turned out another height than assumed: place the rest anew.
@@ -260,18 +280,28 @@ pub fn show(
     intents
 }
 
-/// The lines of a private conversation.
+/// The lines of a private conversation, as `me` sees them.
 pub fn conversation(
     ui: &mut Ui,
     t: &Texts,
     conversation: &chat_model::chat::Conversation,
     view: &mut View,
     highlight: Option<Highlight<'_>>,
+    (me, recent): (&str, &[String]),
 ) -> Vec<Intent> {
     let key = chat_core::validate::login_key(&conversation.peer);
     let salt = format!("private:{key}");
     let target = Target::Private(key);
+    let place = chat_core::protocol::Target::With(conversation.peer.clone());
+    let viewer = Viewer {
+        me,
+        target: &target,
+        place: &place,
+        moderator: false,
+        recent,
+    };
     let lines = Lines {
+        viewer,
         target: &target,
         salt: &salt,
         history: &conversation.history,
@@ -292,7 +322,7 @@ fn measure_up_from_end(
     ui: &Ui,
     t: &Texts,
     look: &Look,
-    history: &History,
+    lines: (&History, Viewer<'_>),
     timeline: &mut Timeline,
     height: f32,
 ) {
@@ -301,7 +331,7 @@ fn measure_up_from_end(
         if filled > height + OVERSCAN {
             break;
         }
-        filled += measure(ui, t, look, history, timeline, i);
+        filled += measure(ui, t, look, lines, timeline, i);
     }
 }
 
@@ -310,12 +340,12 @@ fn measure(
     ui: &Ui,
     t: &Texts,
     look: &Look,
-    history: &History,
+    (history, viewer): (&History, Viewer<'_>),
     timeline: &mut Timeline,
     i: usize,
 ) -> f32 {
     if !timeline.is_measured(i) {
-        let row = row::layout(ui, t, look, history, i, timeline.width(), None);
+        let row = row::layout(ui, t, look, history, i, timeline.width(), None, viewer);
         timeline.measured(i, row.height);
     }
     timeline.height(i)
@@ -326,7 +356,7 @@ fn measure_from(
     ui: &Ui,
     t: &Texts,
     look: &Look,
-    history: &History,
+    lines: (&History, Viewer<'_>),
     timeline: &mut Timeline,
     first: usize,
     height: f32,
@@ -336,13 +366,13 @@ fn measure_from(
         if above > OVERSCAN {
             break;
         }
-        above += measure(ui, t, look, history, timeline, i);
+        above += measure(ui, t, look, lines, timeline, i);
     }
     let mut filled = 0.0;
     for i in first..timeline.len() {
         if filled > height + OVERSCAN {
             break;
         }
-        filled += measure(ui, t, look, history, timeline, i);
+        filled += measure(ui, t, look, lines, timeline, i);
     }
 }

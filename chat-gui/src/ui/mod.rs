@@ -2,19 +2,24 @@
 //! [`Intent`]s of what the user asked for, which the app applies after the frame. Nothing here
 //! touches the network.
 
+pub mod actions;
 pub mod banner;
 pub mod card;
 pub mod confirm;
 pub mod connect;
+pub mod extras;
 pub mod find;
 pub mod header;
 pub mod input;
 pub mod login;
+pub mod markdown;
 pub mod members;
 pub mod menu;
 pub mod messages;
 pub mod private;
+pub mod reactions;
 pub mod register;
+pub mod reports;
 pub mod rooms;
 pub mod row;
 pub mod search;
@@ -117,6 +122,20 @@ pub enum Intent {
     ToggleMembers,
     /// An emoji was picked: it goes first among the recently used.
     EmojiUsed(String),
+    /// Something done to a line (reply, react, edit, delete, report, keep order, show).
+    Line(actions::LineRef, actions::LineAction),
+    /// Up in an empty box: edit the user's last line there.
+    EditLast(Target),
+    /// Give up the reply being written or the edit under way in this box.
+    CancelCompose(Target),
+    /// Close the dialog about a line (delete, report) without doing anything.
+    CloseLineDialog,
+    /// Send the report being written.
+    SendReport,
+    /// Open or close the administrators' window of reports.
+    ToggleReports,
+    /// Send read receipts (or not).
+    SetReadReceipts(bool),
 }
 
 /// The colour of a presence dot: green online, amber away, grey offline.

@@ -25,6 +25,8 @@ pub struct Pane<'a> {
     pub status: (String, chat_core::protocol::Presence),
     /// The find bar, when open over this conversation, and whether it takes the keyboard.
     pub find: Option<(&'a mut Finder, bool)>,
+    /// The signed-in user's login.
+    pub me: &'a str,
 }
 
 /// Draws a conversation in `ui`, at `place`.
@@ -35,9 +37,11 @@ pub fn pane(ui: &mut egui::Ui, t: &Texts, place: Place<'_>, pane: Pane<'_>) -> V
         view,
         status,
         find,
+        me,
     } = pane;
     let peer = &conversation.peer;
     let key = chat_core::validate::login_key(peer);
+    let recent = composer.recent;
     let mut intents = header::conversation(ui, t, peer, place, &status);
     let mut highlight = None;
     if let Some((finder, focus)) = find {
@@ -50,8 +54,23 @@ pub fn pane(ui: &mut egui::Ui, t: &Texts, place: Place<'_>, pane: Pane<'_>) -> V
     egui::Panel::bottom(egui::Id::unique(("conversation-box", &key)))
         .show_separator_line(true)
         .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(10, 8)))
-        .show(ui, |ui| intents.extend(input::show(ui, t, composer)));
-    intents.extend(messages::conversation(ui, t, conversation, view, highlight));
+        .show(ui, |ui| {
+            intents.extend(crate::ui::actions::composing(
+                ui,
+                t,
+                &composer.target,
+                composer.draft,
+            ));
+            intents.extend(input::show(ui, t, composer));
+        });
+    intents.extend(messages::conversation(
+        ui,
+        t,
+        conversation,
+        view,
+        highlight,
+        (me, recent),
+    ));
     intents
 }
 

@@ -9,13 +9,17 @@
 
 use std::sync::Arc;
 
+use chat_core::protocol::{ErrorCode, ModAction};
 use chat_model::commands::Cmd;
 use chat_model::history::{Delivery, History, LineKind};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Align2, Color32, FontId, Galley, Pos2, Rect, Sense, Ui, Vec2, pos2, vec2};
 
 use crate::i18n::{Texts, fill};
+use crate::ui::actions::{self, LineRef, Offer, Viewer};
 use crate::ui::card::{self, CARD_MARGIN, Card, Pens, job};
+use crate::ui::extras::{self, Around};
+use crate::ui::markdown::{self, Ink, Rich};
 use crate::ui::{Intent, clock_time, date_time, own_color, peer_color};
 
 /// Width of the column of initials and notice icons, left of the text.
@@ -45,9 +49,9 @@ pub struct Look {
     own: Color32,
     card: Color32,
     hover: Color32,
-    found: Color32,
-    found_current: Color32,
     dark: bool,
+    /// The fonts and colours of message text.
+    ink: Ink,
     /// Height of a row of body text.
     pub row_height: f32,
     /// Average width of a character of body text, for estimates.
@@ -79,7 +83,19 @@ impl Look {
             (f.row_height(&body), per_char)
         });
         let v = &style.visuals;
+        let (found, found_current) = if v.dark_mode {
+            (
+                Color32::from_rgb(0x5c, 0x4b, 0x12),
+                Color32::from_rgb(0xb3, 0x6b, 0x00),
+            )
+        } else {
+            (
+                Color32::from_rgb(0xff, 0xe9, 0x8f),
+                Color32::from_rgb(0xff, 0xa9, 0x3a),
+            )
+        };
         Look {
+            ink: Ink::of(ui, found, found_current),
             body,
             small,
             mono,
@@ -95,16 +111,6 @@ impl Look {
                 Color32::from_gray(228)
             },
             hover: v.faint_bg_color,
-            found: if v.dark_mode {
-                Color32::from_rgb(0x5c, 0x4b, 0x12)
-            } else {
-                Color32::from_rgb(0xff, 0xe9, 0x8f)
-            },
-            found_current: if v.dark_mode {
-                Color32::from_rgb(0xb3, 0x6b, 0x00)
-            } else {
-                Color32::from_rgb(0xff, 0xa9, 0x3a)
-            },
             dark: v.dark_mode,
             row_height,
             char_width,
@@ -121,11 +127,19 @@ pub struct Row {
     parts: Parts,
 }
 
+// Most rows are messages: boxing the largest variant would cost every row an allocation to
+// save the few notices and dividers some bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Parts {
     Message {
         header: Option<Header>,
-        body: Arc<Galley>,
+        body: Rich,
+        /// The quote above, the marks after, the reactions under.
+        around: Around,
+        /// The line as actions name it (a numbered line someone said, not deleted).
+        line: Option<LineRef>,
+        offer: Offer,
         /// How it travelled, when that is worth saying (kept for later, sent while away).
         note: Option<Arc<Galley>>,
         time: Arc<Galley>,
@@ -180,7 +194,8 @@ pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
     };
     match &line.kind {
         LineKind::Message { text, delivery, .. } => {
-            let mut body = rows(text.chars().count()) * look.row_height;
+            let rows: f32 = text.split('\n').map(|l| rows(l.chars().count())).sum();
+            let mut body = rows * look.row_height;
             if *delivery != Delivery::Direct {
                 body += look.row_height;
             }
@@ -201,32 +216,9 @@ fn card_height(look: &Look, rows: usize) -> f32 {
     2.0 * NOTICE_PAD + 2.0 * CARD_MARGIN + rows as f32 * look.row_height
 }
 
-/// The text of a message with the matches of `mark` highlighted.
-fn body_job(text: &str, look: &Look, wrap: f32, mark: Option<Mark<'_>>) -> LayoutJob {
-    let Some(mark) = mark else {
-        return job(text, &look.body, look.text, wrap);
-    };
-    let mut out = LayoutJob::default();
-    out.wrap.max_width = wrap;
-    let plain = format(&look.body, look.text);
-    let mut found = plain.clone();
-    found.background = if mark.current {
-        look.found_current
-    } else {
-        look.found
-    };
-    let mut at = 0;
-    for range in chat_model::find::ranges(text, mark.query) {
-        out.append(&text[at..range.start], 0.0, plain.clone());
-        out.append(&text[range.clone()], 0.0, found.clone());
-        at = range.end;
-    }
-    out.append(&text[at..], 0.0, plain);
-    out
-}
-
-/// Lays out line `i` of `history` for a row `width` wide; `mark` highlights what the find bar
-/// looks for.
+/// Lays out line `i` of `history` for a row `width` wide, as `viewer` sees it; `mark`
+/// highlights what the find bar looks for.
+#[allow(clippy::too_many_arguments)]
 pub fn layout(
     ui: &Ui,
     t: &Texts,
@@ -235,6 +227,7 @@ pub fn layout(
     i: usize,
     width: f32,
     mark: Option<Mark<'_>>,
+    viewer: Viewer<'_>,
 ) -> Row {
     let painter = ui.painter();
     let text_w = text_width(width);
@@ -255,7 +248,38 @@ pub fn layout(
             own,
             delivery,
         } => {
-            let body = painter.layout_job(body_job(text, look, text_w, mark));
+            let extras = line.id.and_then(|id| history.extras(id));
+            let deleted = extras.is_some_and(|e| e.deleted.is_some());
+            let body = if deleted {
+                markdown::placeholder(ui, &look.ink, t.message_deleted, text_w)
+            } else {
+                let found = mark.map(|m| markdown::Found {
+                    query: m.query,
+                    current: m.current,
+                });
+                markdown::layout(ui, &look.ink, text, viewer.me, text_w, found)
+            };
+            let said = extras::Said {
+                extras,
+                own: *own,
+                private: matches!(viewer.place, chat_core::protocol::Target::With(_)),
+                delivery: *delivery,
+                me: viewer.me,
+            };
+            let around = extras::layout(ui, t, said, &body, text_w);
+            let line_ref = line.id.filter(|_| !deleted).map(|id| LineRef {
+                target: viewer.target.clone(),
+                place: viewer.place.clone(),
+                line: id,
+                from: from.clone(),
+                text: text.clone(),
+                mentions: body.mentions,
+            });
+            let offer = Offer {
+                own: *own,
+                moderator: viewer.moderator,
+                room: matches!(viewer.place, chat_core::protocol::Target::Room(_)),
+            };
             let note = match delivery {
                 Delivery::Direct => None,
                 Delivery::Kept => Some(format!("⏳ {}", t.kept_for_later)),
@@ -280,11 +304,20 @@ pub fn layout(
             };
             let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
             Row {
-                height: top + header_h + body.size().y + note_h,
+                height: top
+                    + header_h
+                    + around.quote_height
+                    + body.size.y
+                    + around.marks_height
+                    + around.chips.height
+                    + note_h,
                 top,
                 parts: Parts::Message {
                     header,
                     body,
+                    around,
+                    line: line_ref,
+                    offer,
                     note,
                     time,
                     full_time: clock_time(line.time_ms, true),
@@ -383,6 +416,42 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
         LineKind::TooManyLines(max) => ("⚠", look.error, fill(t.too_many_lines, &[max])),
         LineKind::ConnectionLost => ("⚠", look.warn, t.line_lost.to_owned()),
         LineKind::ConnectionBack => ("✓", look.good, t.line_back.to_owned()),
+        LineKind::Moderated {
+            action,
+            login,
+            until,
+            seconds,
+            by,
+        } => {
+            let login = login.as_deref().unwrap_or("?");
+            match action {
+                ModAction::Mute => {
+                    let until = until.map_or_else(String::new, |u| clock_time(u, false));
+                    ("🔇", look.warn, fill(t.line_muted, &[&login, by, &until]))
+                }
+                ModAction::Unmute => ("🔈", look.weak, fill(t.line_unmuted, &[&login, by])),
+                ModAction::Readmit => ("↩", look.weak, fill(t.line_readmitted, &[&login, by])),
+                ModAction::Voice => ("🔊", look.weak, fill(t.line_voiced, &[&login, by])),
+                ModAction::Devoice => ("🔈", look.weak, fill(t.line_devoiced, &[&login, by])),
+                ModAction::Remove => ("⛔", look.warn, fill(t.line_removed, &[&login, by])),
+                ModAction::Slow => match seconds.unwrap_or(0) {
+                    0 => ("🐢", look.weak, fill(t.line_slow_off, &[by])),
+                    n => ("🐢", look.weak, fill(t.line_slow, &[by, &n])),
+                },
+                ModAction::Unknown => ("⚑", look.weak, fill(t.line_order_kept, &[by])),
+            }
+        }
+        LineKind::Wait {
+            code,
+            until,
+            after_ms,
+        } => {
+            let words = match code {
+                ErrorCode::Muted => fill(t.error_muted_until, &[&clock_time(*until, false)]),
+                _ => fill(t.error_slow_mode_wait, &[&after_ms.div_ceil(1000)]),
+            };
+            ("⏳", look.warn, words)
+        }
         LineKind::KeptDropped(count) => ("⚠", look.warn, fill(t.line_kept_dropped, &[count])),
         LineKind::Saved(path) => ("✓", look.good, fill(t.line_saved, &[path])),
         LineKind::SaveFailed(path) => ("⚠", look.error, fill(t.line_save_failed, &[path])),
@@ -394,9 +463,19 @@ fn notice(t: &Texts, look: &Look, kind: &LineKind) -> (&'static str, Color32, St
     }
 }
 
-/// Draws `row` with its top-left corner at `at`, `width` wide. Clicking a sender's name asks
-/// to write to them privately.
-pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f32) -> Vec<Intent> {
+/// Draws `row` with its top-left corner at `at`, `width` wide, as `viewer` sees it; `id` is the
+/// line's own. Clicking a sender's name asks to write to them privately.
+#[allow(clippy::too_many_arguments)]
+pub fn paint(
+    ui: &mut Ui,
+    t: &Texts,
+    look: &Look,
+    row: &Row,
+    at: Pos2,
+    width: f32,
+    id: egui::Id,
+    viewer: Viewer<'_>,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let rect = Rect::from_min_size(at, vec2(width, row.height));
     let hovered = ui.rect_contains_pointer(rect) && ui.ui_contains_pointer();
@@ -406,10 +485,28 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
         Parts::Message {
             header,
             body,
+            around,
+            line,
+            offer,
             note,
             time,
             full_time,
         } => {
+            let band_rect = Rect::from_min_max(pos2(rect.left(), y - 1.0), rect.max);
+            if let Some(line) = line {
+                intents.extend(actions::row_widget(
+                    ui, t, band_rect, id, line, *offer, viewer,
+                ));
+            }
+            let keyboard = actions::has_keyboard(ui, id);
+            if keyboard {
+                ui.painter().rect_stroke(
+                    band_rect.shrink(1.0),
+                    4.0,
+                    ui.visuals().selection.stroke,
+                    egui::StrokeKind::Inside,
+                );
+            }
             if hovered {
                 let band = Rect::from_min_max(pos2(rect.left(), y - 1.0), rect.max);
                 ui.painter().rect_filled(band, 4.0, look.hover);
@@ -445,9 +542,32 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
                 let r = Align2::RIGHT_TOP.anchor_size(pos, time.size());
                 painter.galley(r.min, Arc::clone(time), look.weak);
             }
-            place(ui, pos2(text_x, body_y), body, false);
+            intents.extend(extras::paint_quote(
+                ui,
+                t,
+                around,
+                pos2(text_x, body_y),
+                line.as_ref(),
+            ));
+            body_y += around.quote_height;
+            markdown::paint(ui, t, &look.ink, body, pos2(text_x, body_y), id);
+            let chips_y = body_y + body.size.y + around.marks_height;
+            intents.extend(extras::paint_after(
+                ui,
+                t,
+                around,
+                pos2(text_x, body_y),
+                pos2(text_x, chips_y),
+                line.as_ref(),
+            ));
             if let Some(note) = note {
-                place(ui, pos2(text_x, body_y + body.size().y + 2.0), note, false);
+                let note_y = chips_y + around.chips.height + 2.0;
+                place(ui, pos2(text_x, note_y), note, false);
+            }
+            if let Some(line) = line
+                && (hovered || keyboard || actions::bar_menu_open(ui, id))
+            {
+                intents.extend(actions::bar(ui, t, band_rect, id, line, *offer, viewer));
             }
         }
         Parts::Divider(label) => {

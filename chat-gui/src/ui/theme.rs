@@ -10,6 +10,14 @@ use egui::{Color32, FontData, FontDefinitions, FontFamily, FontId, Stroke, TextS
 /// scripts that neither egui's text font nor its emoji fonts have.
 const SYMBOLS_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
+/// DejaVu Sans Bold: `**bold**` in messages (egui's text font has no bold face).
+const BOLD_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// The family of bold text in messages.
+pub fn bold_family() -> FontFamily {
+    FontFamily::Name("bold".into())
+}
+
 /// Where Linux systems keep the colour emoji font (Debian/Ubuntu, Fedora, Arch).
 const SYSTEM_COLOR_EMOJI: &[&str] = &[
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
@@ -40,7 +48,11 @@ pub fn fonts_of_this_system() -> FontDefinitions {
         "SystemColorEmoji".to_owned(),
         Arc::new(FontData::from_owned(data)),
     );
-    for family in [FontFamily::Proportional, FontFamily::Monospace] {
+    for family in [
+        FontFamily::Proportional,
+        FontFamily::Monospace,
+        bold_family(),
+    ] {
         let chain = fonts.families.entry(family).or_default();
         let at = chain
             .iter()
@@ -66,6 +78,21 @@ pub fn fonts() -> FontDefinitions {
             .or_default()
             .push("DejaVuSans".to_owned());
     }
+    fonts.font_data.insert(
+        "DejaVuSans-Bold".to_owned(),
+        Arc::new(FontData::from_static(BOLD_FONT)),
+    );
+    // Bold letters, then whatever the text font draws (emoji, symbols).
+    let mut bold = vec!["DejaVuSans-Bold".to_owned()];
+    bold.extend(
+        fonts
+            .families
+            .get(&FontFamily::Proportional)
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    fonts.families.insert(bold_family(), bold);
     fonts
 }
 

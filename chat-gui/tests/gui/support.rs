@@ -181,7 +181,19 @@ pub fn wait_until(h: &mut Gui, what: &str, done: impl Fn(&Gui) -> bool) {
             h.step();
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() >= deadline {
+            // What the window showed instead, to tell why.
+            let shown: Vec<String> = h
+                .query_all(
+                    egui_kittest::kittest::By::new()
+                        .recursive(true)
+                        .include_labels(),
+                )
+                .filter_map(|n| n.accesskit_node().label())
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            panic!("timed out waiting for {what}; the window shows {shown:?}");
+        }
         std::thread::sleep(Duration::from_millis(15));
     }
 }

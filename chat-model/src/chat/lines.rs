@@ -8,7 +8,7 @@ use chat_core::protocol::{Marker, ModAction, Reaction, Receipt, ServerMessage, T
 use chat_core::validate::{login_key, room_key};
 
 use super::Chat;
-use crate::history::History;
+use crate::history::{History, Line, LineKind};
 
 /// What a room's creator or an administrator set there, as the user was told.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,19 +102,48 @@ impl Chat {
         self.markers.get(&key).copied().unwrap_or(0)
     }
 
-    /// `moderated`: order kept in a room the user is in.
-    pub(super) fn moderated(&mut self, message: &ServerMessage) {
+    /// The newest line of `target` the server does not yet know the user read: what to send
+    /// `mark_read` for when the user sees it.
+    pub fn unread_marker(&self, target: &Target) -> Option<u64> {
+        let history = match target {
+            Target::Room(room) => self.history(room)?,
+            Target::With(with) => &self.conversation(with)?.history,
+        };
+        let newest = history.newest_id()?;
+        (newest > self.read_up_to(target)).then_some(newest)
+    }
+
+    /// Notes that the user read `target` up to `line` (as `mark_read` tells the server).
+    pub fn mark_read(&mut self, target: &Target, line: u64) {
+        let key = match target {
+            Target::Room(room) => Target::Room(room_key(room)),
+            Target::With(with) => Target::With(login_key(with)),
+        };
+        let marker = self.markers.entry(key).or_default();
+        *marker = (*marker).max(line);
+    }
+
+    /// `moderated`: order kept in a room the user is in; said in the room.
+    pub(super) fn moderated(&mut self, time_ms: i64, message: &ServerMessage) {
         let ServerMessage::Moderated {
             room,
             action,
             login,
             until,
             seconds,
-            ..
+            by,
         } = message
         else {
             return;
         };
+        let notice = LineKind::Moderated {
+            action: *action,
+            login: login.clone(),
+            until: *until,
+            seconds: *seconds,
+            by: by.clone(),
+        };
+        self.history_mut(room).push(Line::new(time_ms, notice));
         let order = self.orders.entry(room_key(room)).or_default();
         match (action, login) {
             (ModAction::Mute, Some(login)) => {

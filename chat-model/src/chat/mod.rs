@@ -312,8 +312,8 @@ impl Chat {
                     history.extras_mut(*id).reply_to = Some(quote.clone());
                 }
             }
-            M::PrivateSent { to, text, .. } => self.own_private(time_ms, to, text, false),
-            M::PrivateStored { to, text, .. } => self.own_private(time_ms, to, text, true),
+            M::PrivateSent { to, text, id } => self.own_private(time_ms, to, text, *id, false),
+            M::PrivateStored { to, text, id } => self.own_private(time_ms, to, text, *id, true),
             M::PrivateDropped { count } => self.private_dropped(time_ms, *count),
             M::PrivateHistory {
                 with,
@@ -354,7 +354,7 @@ impl Chat {
             M::MessageDeleted { target, line, by } => self.deleted(target, *line, by),
             M::Receipt { with, line, state } => self.receipt(with, *line, *state),
             M::ReadMarkers { markers } => self.read_markers(markers),
-            M::Moderated { .. } => self.moderated(message),
+            M::Moderated { .. } => self.moderated(time_ms, message),
             M::Topic { room, topic, by } => self.topic_set(time_ms, room, topic, by),
             M::Report { .. } => self.report_received(time_ms, message),
             // The answer to `report`, routed by the `Client` to its request.

@@ -79,7 +79,7 @@ impl Chat {
     }
 
     /// `private_sent`, `private_stored`: one's own private message, delivered or kept for later.
-    pub(super) fn own_private(&mut self, time_ms: i64, to: &str, text: &str, kept: bool) {
+    pub(super) fn own_private(&mut self, time_ms: i64, to: &str, text: &str, id: u64, kept: bool) {
         let me = self.me.clone();
         let c = self.conversation_mut(to);
         c.peer = to.to_owned();
@@ -88,8 +88,10 @@ impl Chat {
         } else {
             Delivery::Direct
         };
-        let text_line = Line::new(
+        // Numbered, so receipts, reactions and edits find it (0 from older servers: none).
+        let text_line = Line::numbered(
             time_ms,
+            id,
             LineKind::Message {
                 from: me,
                 text: text.to_owned(),

@@ -121,6 +121,8 @@ impl Client {
         if again {
             self.chat.note(time, LineKind::ConnectionBack);
         }
+        // How far the user read, here or on another machine, and how far partners read theirs.
+        self.send(Request::ReadMarkers, Pending::Quiet);
         let default = self.session.as_ref().map(|s| room_key(&s.default_room));
         if let Some(room) = room_before.filter(|r| Some(room_key(r)) != default) {
             self.send(Request::EnterRoom { room }, Pending::ReEnter);

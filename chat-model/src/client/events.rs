@@ -45,7 +45,19 @@ impl Client {
                     field: *field,
                 };
                 let retry_at = retry_after_ms.map(|ms| now + Duration::from_millis(ms));
-                self.refused(time, refusal, retry_at, pending);
+                match (code, retry_after_ms) {
+                    // A muted member, or one writing faster than slow mode allows, is told
+                    // until when: the server says how long from its own clock.
+                    (ErrorCode::Muted | ErrorCode::SlowMode, Some(ms)) => {
+                        let kind = LineKind::Wait {
+                            code: *code,
+                            until: time.saturating_add(i64::try_from(*ms).unwrap_or(i64::MAX)),
+                            after_ms: *ms,
+                        };
+                        self.chat.note(time, kind);
+                    }
+                    _ => self.refused(time, refusal, retry_at, pending),
+                }
             }
             (ServerMessage::Registered { login }, _) => {
                 self.feedback.registered = Some(login.clone());
@@ -55,13 +67,29 @@ impl Client {
                     login,
                     token,
                     token_expires,
+                    admin,
                 },
                 pending,
-            ) => self.logged_in(time, login, token.as_deref(), *token_expires, pending),
+            ) => {
+                self.logged_in(time, login, token.as_deref(), *token_expires, pending);
+                self.admin = *admin;
+            }
             (ServerMessage::Rooms { .. }, Some(Pending::ListRooms)) => {
                 self.chat.apply(time, &frame.message);
                 let rooms = self.chat.rooms.clone();
                 self.chat.note(time, LineKind::RoomList(rooms));
+            }
+            (
+                ServerMessage::PrivateSent { to, id, .. }
+                | ServerMessage::PrivateStored { to, id, .. },
+                Some(Pending::PrivateReply(_, quote)),
+            ) => {
+                // The sender's own copy carries no quote: the client remembers what it answered.
+                self.chat.apply(time, &frame.message);
+                if *id != 0 {
+                    let history = &mut self.chat.conversation_mut(to).history;
+                    history.extras_mut(*id).reply_to = Some(quote);
+                }
             }
             (ServerMessage::Users { .. }, Some(Pending::ShowUsers)) => {
                 self.chat.apply(time, &frame.message);
@@ -130,7 +158,7 @@ impl Client {
                     retrying: false,
                 });
             }
-            Some(Pending::ReEnter | Pending::Logout | Pending::Presence) => {}
+            Some(Pending::ReEnter | Pending::Logout | Pending::Presence | Pending::Quiet) => {}
             Some(Pending::History) => {
                 if let Some(h) = self.chat.current_history_mut() {
                     h.earlier = Earlier::None;
@@ -141,7 +169,7 @@ impl Client {
                 c.first_page = FirstPage::Arrived;
                 c.history.earlier = Earlier::None;
             }
-            Some(Pending::Private(peer)) => {
+            Some(Pending::Private(peer) | Pending::PrivateReply(peer, _)) => {
                 self.chat
                     .conversation_mut(&peer)
                     .history

@@ -58,6 +58,8 @@ pub struct Client {
     waker: Option<Waker>,
     known_hosts: KnownHosts,
     trust_new_certificate: bool,
+    /// The signed-in user is one of the server's administrators.
+    admin: bool,
     /// The signed-in user's view; reset when another user logs in.
     pub chat: Chat,
     /// Answers for the forms.
@@ -96,6 +98,7 @@ impl Client {
             waker,
             known_hosts: KnownHosts::default(),
             trust_new_certificate: false,
+            admin: false,
             chat: Chat::default(),
             feedback: Feedback::default(),
         }
@@ -155,6 +158,11 @@ impl Client {
             Some(sync) => sync.server_now_ms(),
             None => self.clock.now_us().div_euclid(1000),
         }
+    }
+
+    /// Whether the signed-in user is one of the server's administrators (as `logged_in` said).
+    pub fn admin(&self) -> bool {
+        self.admin && self.phase.is_logged_in()
     }
 
     /// Whether a password is held in memory (only while a login with it is under way).
@@ -231,13 +239,14 @@ impl Client {
         }
     }
 
-    /// Says a line in the room. A successful `say` has no reply, so nothing is remembered for
-    /// it: an error that comes back for it is shown in the room like any unclaimed error.
-    pub fn say(&mut self, text: String) {
+    /// Says a line in the room, answering line `reply_to` if given. A successful `say` has no
+    /// reply, so nothing is remembered for it: an error that comes back for it is shown in the
+    /// room like any unclaimed error.
+    pub fn say(&mut self, text: String, reply_to: Option<u64>) {
         if let Some(connection) = &self.connection {
             connection.send(Request::Say {
                 attachments: Vec::new(),
-                reply_to: None,
+                reply_to,
                 text,
             });
         }

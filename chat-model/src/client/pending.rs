@@ -21,12 +21,17 @@ pub enum Pending {
     Presence,
     /// A private message to this peer.
     Private(String),
+    /// A private message to this peer answering this line (the reply to the sender carries
+    /// no quote).
+    PrivateReply(String, chat_core::protocol::Quote),
     /// A page of the current room's history.
     History,
     /// A page of the conversation with this peer (login key).
     PrivateHistory(String),
     /// Logging out.
     Logout,
+    /// Something asked without the user (read markers): a refusal is not shown.
+    Quiet,
     /// Any other command; errors are shown in the room.
     Command,
 }

@@ -59,6 +59,7 @@ fn logged_in_reply(login: &str) -> ServerMessage {
         login: login.into(),
         token: Some("t0k3n".into()),
         token_expires: Some(2_000_000_000_000),
+        admin: false,
     }
 }
 
@@ -224,7 +225,7 @@ fn reconnecting_resumes_the_session_with_its_token() {
 fn saying_lines_leaves_nothing_waiting_for_a_reply() {
     let mut c = logged_in();
     for n in 0..100 {
-        c.say(format!("line {n}"));
+        c.say(format!("line {n}"), None);
     }
     assert_eq!(c.pending_requests(), 0);
     c.send(Request::ListRooms { offset: 0 }, Pending::ListRooms);

@@ -45,6 +45,7 @@ fn enter(s: &mut Session, id: u32, name: &str, issued: Issued) -> Handled {
             login: name.to_owned(),
             token: Some(issued.token),
             token_expires: Some(issued.expires_ms),
+            admin: s.shared.hub.is_admin(&chat_core::validate::login_key(name)),
         },
     );
     s.event(entered.into());
