@@ -5,10 +5,11 @@
 //! intents. The UI thread never blocks: sends are queued to the connection's writer thread.
 //! Drawing is in [`draw`], sending typed text in [`send`], kept sessions and logging out in
 //! [`session`], finding, searching and saving copies in [`lines`], notifications in [`alerts`],
-//! the scripted user in [`pilot`].
+//! files in [`files`], the scripted user in [`pilot`].
 
 mod alerts;
 mod draw;
+mod files;
 mod layout;
 mod lines;
 mod pilot;
@@ -77,6 +78,10 @@ pub struct AppOptions {
     pub host_bind_ip: Option<String>,
     /// Where server certificates trusted on first use are remembered; memory only when `None`.
     pub known_hosts: Option<PathBuf>,
+    /// Where downloaded files go; the user's downloads folder when `None`.
+    pub download_dir: Option<PathBuf>,
+    /// Where working copies of files go; the platform's cache folder when `None`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The chat client.
@@ -129,6 +134,8 @@ pub struct ChatApp {
     drawer: Option<Option<layout::Drawer>>,
     /// The columns of the last frame.
     columns: layout::Columns,
+    /// Files attached, uploading, downloading, pictures.
+    files: crate::files::Files,
 }
 
 impl std::fmt::Debug for ChatApp {
@@ -145,6 +152,8 @@ impl ChatApp {
     /// A client with these settings, not yet connected.
     pub fn new(settings: Settings, options: AppOptions) -> Self {
         let mut client = Client::new(None);
+        let folders =
+            crate::files::Folders::new(options.download_dir.clone(), options.cache_dir.clone());
         if let Some(path) = &options.known_hosts {
             client.set_known_hosts(chat_core::tls::KnownHosts::File(path.clone()));
         }
@@ -186,6 +195,7 @@ impl ChatApp {
             started: false,
             drawer: None,
             columns: layout::columns(crate::limits::DEFAULT_WINDOW_SIZE[0], None),
+            files: crate::files::Files::new(folders),
         }
     }
 
@@ -269,6 +279,7 @@ impl ChatApp {
         }
         let now = Instant::now();
         self.client.pump(now);
+        self.update_files(ctx);
         self.follow_token();
         self.alert(ctx);
         self.collect_saved();
@@ -298,6 +309,7 @@ impl ChatApp {
         let mut intents = self.shortcuts(ui.ctx());
         self.refresh_find();
         intents.extend(self.draw(ui));
+        intents.extend(self.draw_files(ui.ctx()));
         for intent in intents {
             self.apply(intent);
         }
@@ -496,6 +508,7 @@ impl ChatApp {
             }
             Intent::JumpTo(found) => self.jump_to(found),
             Intent::Export(target) => self.export(target),
+            Intent::Files(intent) => self.files_intent(intent),
             Intent::SetNotifications(on) => self.settings.notifications = on,
             Intent::ReconnectNow => self.client.reconnect_now(),
             Intent::SetTheme(theme) => self.settings.theme = theme,

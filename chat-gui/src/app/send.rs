@@ -15,6 +15,9 @@ use super::ChatApp;
 impl ChatApp {
     /// Sends what is typed to `target`.
     pub(super) fn submit(&mut self, target: Target) {
+        if self.submit_with_files(&target) {
+            return;
+        }
         let text = self
             .drafts
             .get_mut(&target)

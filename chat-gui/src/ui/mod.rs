@@ -6,6 +6,7 @@ pub mod banner;
 pub mod card;
 pub mod confirm;
 pub mod connect;
+pub mod files;
 pub mod find;
 pub mod header;
 pub mod input;
@@ -103,6 +104,8 @@ pub enum Intent {
     JumpTo(chat_model::find::Found),
     /// Save a copy of this room's or conversation's lines to a file.
     Export(Target),
+    /// Something about files: attach, download, view (see [`files::FileIntent`]).
+    Files(files::FileIntent),
     /// Turn desktop notifications on or off.
     SetNotifications(bool),
     /// Reconnect without waiting.

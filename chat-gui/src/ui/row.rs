@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use chat_core::protocol::Attachment;
 use chat_model::commands::Cmd;
 use chat_model::history::{Delivery, History, LineKind};
 use egui::text::{LayoutJob, TextFormat};
@@ -130,6 +131,8 @@ enum Parts {
         note: Option<Arc<Galley>>,
         time: Arc<Galley>,
         full_time: String,
+        /// The files it carries, drawn under its text.
+        files: Vec<Attachment>,
     },
     /// A rule across the row with words in its middle.
     Divider(Arc<Galley>),
@@ -184,6 +187,7 @@ pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
             if *delivery != Delivery::Direct {
                 body += look.row_height;
             }
+            body += crate::ui::files::attachments::height(&line.attachments, text_w);
             if history.starts_group(i) {
                 GROUP_PAD + look.row_height + 2.0 + body
             } else {
@@ -279,8 +283,9 @@ pub fn layout(
                 None => (LINE_PAD, 0.0),
             };
             let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
+            let files_h = crate::ui::files::attachments::height(&line.attachments, text_w);
             Row {
-                height: top + header_h + body.size().y + note_h,
+                height: top + header_h + body.size().y + note_h + files_h,
                 top,
                 parts: Parts::Message {
                     header,
@@ -288,6 +293,7 @@ pub fn layout(
                     note,
                     time,
                     full_time: clock_time(line.time_ms, true),
+                    files: line.attachments.clone(),
                 },
             }
         }
@@ -409,6 +415,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
             note,
             time,
             full_time,
+            files,
         } => {
             if hovered {
                 let band = Rect::from_min_max(pos2(rect.left(), y - 1.0), rect.max);
@@ -448,6 +455,17 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
             place(ui, pos2(text_x, body_y), body, false);
             if let Some(note) = note {
                 place(ui, pos2(text_x, body_y + body.size().y + 2.0), note, false);
+            }
+            if !files.is_empty() {
+                let files_y = body_y + body.size().y + note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
+                let text_w = text_width(width);
+                intents.extend(crate::ui::files::attachments::paint(
+                    ui,
+                    t,
+                    files,
+                    pos2(text_x, files_y),
+                    text_w,
+                ));
             }
         }
         Parts::Divider(label) => {
