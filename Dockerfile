@@ -11,7 +11,7 @@
 # -e CHAT_CONFIG=/etc/chat-server/chat-server.toml. See docs/DEPLOY.md.
 
 # ---- build: the same command as the release workflow ----
-FROM rust:1.95-slim-bookworm AS build
+FROM rust:1.95.0-slim-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -16,5 +16,6 @@ pub mod protocol;
 pub mod tls;
 pub mod transport;
 pub mod validate;
+pub mod websocket;
 
 pub use error::{Error, Result};

@@ -8,6 +8,8 @@ use chat_gui::limits::{APP_ID, DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE};
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icon-256.png");
 
 fn main() -> eframe::Result {
+    #[cfg(windows)]
+    attach_parent_console();
     // Before anything opens a window: `--help` and `--version` work without a display.
     chat_gui::cli::Cli::read();
     tracing_subscriber::fmt()
@@ -59,4 +61,24 @@ fn autopilot() -> Option<chat_gui::autopilot::Autopilot> {
             None
         }
     }
+}
+
+/// A release build on Windows is a GUI program (the attribute at the top): double-clicked, it
+/// opens no console window, and started from a terminal it has no standard output. When output
+/// goes nowhere, write to the console of the terminal that started us, if any, so that
+/// `chat-gui --help`, `--version`, a mistyped flag and the logs show there as on Linux. Output
+/// already sent somewhere (a console build, `> file`, a pipe) is left alone. The terminal does
+/// not wait for a GUI program: its prompt may come back before our lines.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn attach_parent_console() {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
+
+    if !std::io::stdout().as_raw_handle().is_null() {
+        return;
+    }
+    // SAFETY: AttachConsole takes a process id and reads or writes no memory of ours. It fails
+    // harmlessly when the parent has no console (started from Explorer); then nothing changes.
+    let _attached = unsafe { AttachConsole(ATTACH_PARENT_PROCESS) };
 }

@@ -130,14 +130,16 @@ impl Language {
         Language::from_tag(name)
     }
 
-    /// The system's language, from `LC_ALL`, `LC_MESSAGES` or `LANG` (the first one set), English
-    /// when none names a language we have.
+    /// The system's language: from `LC_ALL`, `LC_MESSAGES` or `LANG` (the first one set), or
+    /// else the system's own setting (Windows and macOS set no such variable: their user's
+    /// language comes from the system); English when neither names a language we have.
     pub fn from_environment() -> Language {
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .iter()
             .filter_map(|k| std::env::var(k).ok())
             .find(|v| !v.is_empty())
             .and_then(|v| Language::from_locale(&v))
+            .or_else(|| sys_locale::get_locale().and_then(|tag| Language::from_tag(&tag)))
             .unwrap_or(Language::ENGLISH)
     }
 }

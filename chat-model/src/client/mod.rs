@@ -190,9 +190,11 @@ impl Client {
         }
     }
 
-    /// Starts connecting to `addr` (`host:port`); returns at once.
+    /// Starts connecting to `addr` (`host:port`); returns at once. Whatever the last
+    /// connection showed is forgotten: this may be another server.
     pub fn connect(&mut self, addr: &str) {
         self.addr = addr.trim().to_owned();
+        self.chat = Chat::default();
         self.token = None;
         self.backoff.reset();
         self.last = None;

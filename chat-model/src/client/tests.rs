@@ -513,3 +513,39 @@ fn a_message_kept_for_later_says_its_recipient_is_offline() {
     );
     assert_eq!(c.chat.presence.presence("bob"), Presence::Offline);
 }
+
+/// After `#exit`, connecting (to this server or another) starts from nothing: the first
+/// server's rooms and lines are not shown above the new server's.
+#[test]
+fn connecting_again_after_an_exit_forgets_what_the_last_server_said() {
+    let mut c = logged_in();
+    let now = Instant::now();
+    c.handle(frame(None, entered_lobby(&["ana", "bob"])), now);
+    c.handle(
+        frame(
+            None,
+            ServerMessage::Message {
+                room: "lobby".into(),
+                from: "bob".into(),
+                text: "from the first server".into(),
+                id: 7,
+                reply_to: None,
+                attachments: Vec::new(),
+            },
+        ),
+        now,
+    );
+    assert!(c.chat.history("lobby").is_some_and(|h| !h.is_empty()));
+    c.handle(
+        Event::Disconnected(Disconnect::ServerClosed {
+            reason: CloseReason::Exit,
+            message: "bye".into(),
+        }),
+        now,
+    );
+    c.connect("127.0.0.1:1");
+    assert!(
+        c.chat.history("lobby").is_none_or(|h| h.is_empty()),
+        "the last server's lines are gone"
+    );
+}

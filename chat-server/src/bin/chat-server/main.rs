@@ -173,8 +173,8 @@ fn serve(config: ServerConfig, log_format: LogFormat) -> ExitCode {
 
 /// Each client holds one descriptor: lift the soft limit to the hard one so the server is not
 /// capped at the usual 1024 clients.
+#[cfg(unix)]
 fn raise_descriptor_limit(max_connections: usize) {
-    #[cfg(unix)]
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(n) if n < max_connections as u64 + 64 => tracing::warn!(
             limit = n,
@@ -185,6 +185,11 @@ fn raise_descriptor_limit(max_connections: usize) {
         Err(e) => tracing::warn!("cannot raise the open file limit: {e}"),
     }
 }
+
+/// Windows has no per-process limit of this kind to raise: a socket is a handle, and handles are
+/// bounded by memory.
+#[cfg(not(unix))]
+fn raise_descriptor_limit(_max_connections: usize) {}
 
 /// Prints a line on standard output for scripts. A closed output (the script stopped reading) is
 /// no reason for the server to stop.
