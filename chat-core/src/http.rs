@@ -302,7 +302,10 @@ impl HttpConnection {
         progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), HttpError> {
         let mut got = 0u64;
-        let first = self.unread.len().min(usize::try_from(length).unwrap_or(usize::MAX));
+        let first = self
+            .unread
+            .len()
+            .min(usize::try_from(length).unwrap_or(usize::MAX));
         if first > 0 {
             out.write_all(&self.unread[..first])?;
             self.unread.drain(..first);
@@ -406,11 +409,7 @@ pub enum Begun {
 }
 
 /// `POST /uploads`.
-pub fn begin(
-    conn: &mut HttpConnection,
-    token: &str,
-    file: &Announce,
-) -> Result<Begun, HttpError> {
+pub fn begin(conn: &mut HttpConnection, token: &str, file: &Announce) -> Result<Begun, HttpError> {
     let mut headers = vec![
         ("Upload-Name", percent_encode(&file.name)),
         ("Upload-Type", file.mime.clone()),

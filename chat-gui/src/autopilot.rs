@@ -9,7 +9,9 @@
 //! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`,
 //! `close-private=LOGIN`, `escape` (closes menus, pickers and questions), `keep-signed-in` (ticks
 //! the login window's box), `find=TEXT` (the find bar over the main pane), `search=TEXT` (the
-//! search window), `away=TEXT` (away with that message), `back`.
+//! search window), `away=TEXT` (away with that message), `back`, `attach=PATH` (a file attached
+//! to the room's box, as a drop does), `send` (Send in the room's box), `view-picture` (the newest
+//! picture of the room in the viewer).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -69,6 +71,12 @@ pub enum Step {
     Away(String),
     /// Be back.
     Back,
+    /// Attach a file to the room's box, as a drop does.
+    Attach(String),
+    /// Press Send in the room's box.
+    Send,
+    /// Open the room's newest picture in the viewer.
+    ViewPicture,
 }
 
 impl Step {
@@ -100,6 +108,9 @@ impl Step {
                 | Step::Search(_)
                 | Step::Away(_)
                 | Step::Back
+                | Step::Attach(_)
+                | Step::Send
+                | Step::ViewPicture
         )
     }
 }
@@ -165,6 +176,9 @@ impl Autopilot {
                 ("search", _) => Step::Search(arg),
                 ("away", _) => Step::Away(arg),
                 ("back", _) => Step::Back,
+                ("attach", _) => Step::Attach(arg),
+                ("send", _) => Step::Send,
+                ("view-picture", _) => Step::ViewPicture,
                 _ => return Err(format!("unknown step {raw:?}")),
             };
             steps.push_back(step);

@@ -344,10 +344,10 @@ impl Transfers {
         let mut i = 0;
         while i < self.waiting.len() {
             let w = &self.waiting[i];
-            let settled = w.uploads.iter().all(|id| {
-                self.upload(*id)
-                    .is_none_or(|u| u.state.is_over())
-            });
+            let settled = w
+                .uploads
+                .iter()
+                .all(|id| self.upload(*id).is_none_or(|u| u.state.is_over()));
             if !settled || blocked.contains(&w.target) {
                 blocked.push(w.target.clone());
                 i += 1;
@@ -356,10 +356,14 @@ impl Transfers {
             let Some(w) = self.waiting.remove(i) else {
                 break;
             };
-            let moved = w.target == Target::Room
-                && w.room.as_deref().map(room_key) != room.map(room_key);
+            let moved =
+                w.target == Target::Room && w.room.as_deref().map(room_key) != room.map(room_key);
             if moved {
-                for u in self.uploads.iter_mut().filter(|u| w.uploads.contains(&u.id)) {
+                for u in self
+                    .uploads
+                    .iter_mut()
+                    .filter(|u| w.uploads.contains(&u.id))
+                {
                     if u.state == State::Done {
                         u.queued = false;
                     }
@@ -378,7 +382,11 @@ impl Transfers {
             self.uploads.retain(|u| {
                 !(w.uploads.contains(&u.id) && matches!(u.state, State::Done | State::Cancelled))
             });
-            for u in self.uploads.iter_mut().filter(|u| w.uploads.contains(&u.id)) {
+            for u in self
+                .uploads
+                .iter_mut()
+                .filter(|u| w.uploads.contains(&u.id))
+            {
                 u.queued = false;
             }
             if attachments.is_empty() && w.lines.is_empty() {
@@ -464,10 +472,17 @@ mod tests {
         assert!(t.has_attached(&Target::Room));
         assert!(t.send(&Target::Room, Some("lobby"), vec!["the notes".into()]));
         assert!(!t.has_attached(&Target::Room), "given to the message");
-        assert_eq!(t.shown(&Target::Room).count(), 2, "still shown with progress");
+        assert_eq!(
+            t.shown(&Target::Room).count(),
+            2,
+            "still shown with progress"
+        );
         t.report(a, Report::Progress(5));
         t.report(a, Report::Uploaded(stored("a")));
-        assert!(t.take_ready(Some("lobby")).is_empty(), "b is still uploading");
+        assert!(
+            t.take_ready(Some("lobby")).is_empty(),
+            "b is still uploading"
+        );
         t.report(
             b,
             Report::Failed(Problem::Refused {
@@ -499,7 +514,10 @@ mod tests {
         let quick = t.attach(peer.clone(), "quick.bin").unwrap();
         t.send(&peer, None, vec![]);
         t.report(quick, Report::Uploaded(stored("q")));
-        assert!(t.take_ready(None).is_empty(), "the second waits for the first");
+        assert!(
+            t.take_ready(None).is_empty(),
+            "the second waits for the first"
+        );
         t.report(slow, Report::Uploaded(stored("s")));
         let sent: Vec<Vec<String>> = t
             .take_ready(None)
@@ -534,7 +552,10 @@ mod tests {
         t.cancel(b);
         t.report(b, Report::Progress(3));
         assert_eq!(t.upload(b).map(|u| &u.state), Some(&State::Cancelled));
-        assert!(t.take_ready(Some("lobby")).is_empty(), "nothing left to say");
+        assert!(
+            t.take_ready(Some("lobby")).is_empty(),
+            "nothing left to say"
+        );
         assert_eq!(t.shown(&Target::Room).count(), 0);
     }
 
@@ -544,7 +565,10 @@ mod tests {
         let file = stored("f");
         let id = t.download(&file, Purpose::Keep).unwrap();
         assert_eq!(t.download(&file, Purpose::Keep), None, "under way");
-        assert!(t.download(&file, Purpose::View).is_some(), "another purpose");
+        assert!(
+            t.download(&file, Purpose::View).is_some(),
+            "another purpose"
+        );
         t.report(id, Report::Progress(4));
         assert_eq!(t.download_of("f", Purpose::Keep).unwrap().received, 4);
         t.report(id, Report::Failed(Problem::Corrupt));

@@ -199,6 +199,11 @@ viewer-save = Save…
 file-progress = { $done } of { $total }
 file-retrying = Connection lost: trying again in { $seconds } s
 picture-of = Picture: { $name }
+code-rest = The rest is in the file
+code-more = { $lines ->
+    [one] One more line
+   *[other] { $lines } more lines
+}
 notifications = Desktop notifications
 notify-private = { $login } (private)
 notify-mention = { $login } in { $room }

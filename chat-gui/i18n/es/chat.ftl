@@ -203,6 +203,11 @@ viewer-save = Guardar…
 file-progress = { $done } de { $total }
 file-retrying = Conexión perdida: se reintenta en { $seconds } s
 picture-of = Imagen: { $name }
+code-rest = El resto está en el archivo
+code-more = { $lines ->
+    [one] Una línea más
+   *[other] { $lines } líneas más
+}
 notifications = Notificaciones del escritorio
 notify-private = { $login } (privado)
 notify-mention = { $login } en { $room }

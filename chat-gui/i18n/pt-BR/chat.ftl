@@ -203,6 +203,11 @@ viewer-save = Salvar…
 file-progress = { $done } de { $total }
 file-retrying = Conexão perdida: nova tentativa em { $seconds } s
 picture-of = Imagem: { $name }
+code-rest = O resto está no arquivo
+code-more = { $lines ->
+    [one] Mais uma linha
+   *[other] Mais { $lines } linhas
+}
 notifications = Notificações da área de trabalho
 notify-private = { $login } (privado)
 notify-mention = { $login } em { $room }

@@ -172,7 +172,7 @@ impl ChatApp {
             let screen = ctx.content_rect();
             let painter = ctx.layer_painter(egui::LayerId::new(
                 egui::Order::Foreground,
-                egui::Id::new("drop-files"),
+                egui::Id::unique("drop-files"),
             ));
             painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(160));
             painter.text(

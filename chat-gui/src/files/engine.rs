@@ -26,21 +26,19 @@ use chat_model::backoff::Backoff;
 use chat_model::transfers::{Problem, Report, TransferId};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
+use super::looks::{self, Look};
 use super::metadata;
 use super::picture;
 
 /// Bytes sent per `PATCH`: what a dropped connection can cost at most.
 pub const UPLOAD_CHUNK_BYTES: u64 = 1024 * 1024;
 /// Longest wait for the server on one read or write.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+pub(super) const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// First and longest wait before trying a lost transfer again.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
-/// Tries of a preview before its placeholder shows.
-const PREVIEW_TRIES: u32 = 3;
 /// Progress is told at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
-
 /// What an upload sends.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -57,9 +55,16 @@ pub enum Source {
     },
 }
 
-/// A picture decoded for the screen, or why not.
+/// A picture decoded for the screen, or a code file's text, or why not.
 #[derive(Debug)]
 pub enum PictureNews {
+    /// The head of a code file (a line's code), as text.
+    Code {
+        /// The file's id.
+        file: String,
+        /// Its first [`CODE_MAX_BYTES`] as text, or `None`: not text (or not fetched).
+        text: Option<String>,
+    },
     /// The preview of a file (a line's picture).
     Preview {
         /// The file's id.
@@ -83,7 +88,7 @@ pub struct Engine {
     cancels: HashMap<TransferId, Arc<AtomicBool>>,
     server: Arc<Mutex<Option<FileServer>>>,
     waker: Option<Waker>,
-    previews: Option<Sender<Attachment>>,
+    previews: Option<Sender<Look>>,
     cache: PathBuf,
 }
 
@@ -142,13 +147,17 @@ impl Engine {
     pub fn upload(&mut self, id: TransferId, source: Source) {
         let link = self.link(id);
         let cache = self.cache.clone();
-        spawn("file-upload", link, move |link| upload(link, &source, &cache));
+        spawn("file-upload", link, move |link| {
+            upload(link, &source, &cache)
+        });
     }
 
     /// Starts downloading `file` into `dir` (a free name there, or the one given) as `id`.
     pub fn download(&mut self, id: TransferId, file: Attachment, to: Destination) {
         let link = self.link(id);
-        spawn("file-download", link, move |link| download(link, &file, &to));
+        spawn("file-download", link, move |link| {
+            download(link, &file, &to)
+        });
     }
 
     /// Stops transfer `id`.
@@ -160,16 +169,25 @@ impl Engine {
 
     /// Fetches and decodes the preview of `file` (one at a time, in order asked).
     pub fn preview(&mut self, file: Attachment) {
+        self.look(Look::Preview(file));
+    }
+
+    /// Fetches the head of code file `file` to show it in its line (in turn with previews).
+    pub fn code(&mut self, file: Attachment) {
+        self.look(Look::Code(file));
+    }
+
+    fn look(&mut self, look: Look) {
         let queue = match &self.previews {
             Some(queue) => queue.clone(),
             None => {
-                let (tx, rx) = unbounded::<Attachment>();
+                let (tx, rx) = unbounded::<Look>();
                 let news = self.pictures.0.clone();
                 let server = Arc::clone(&self.server);
                 let waker = self.waker.clone();
                 let started = std::thread::Builder::new()
                     .name("file-previews".into())
-                    .spawn(move || previews(&rx, &news, &server, waker.as_ref()));
+                    .spawn(move || looks::run(&rx, &news, &server, waker.as_ref()));
                 if let Err(e) = started {
                     tracing::warn!("no thread for previews: {e}");
                     return;
@@ -178,7 +196,7 @@ impl Engine {
                 tx
             }
         };
-        let _ = queue.send(file);
+        let _ = queue.send(look);
     }
 
     /// Decodes the picture at `path` (file `file`) for the viewer, on a thread of its own.
@@ -237,7 +255,7 @@ pub enum Destination {
     Exactly(PathBuf),
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -368,7 +386,11 @@ fn problem(e: &HttpError) -> Problem {
     }
 }
 
-fn spawn(name: &str, link: Link, job: impl FnOnce(&mut Link) -> Result<Report, Stop> + Send + 'static) {
+fn spawn(
+    name: &str,
+    link: Link,
+    job: impl FnOnce(&mut Link) -> Result<Report, Stop> + Send + 'static,
+) {
     let started = std::thread::Builder::new()
         .name(name.into())
         .spawn(move || {
@@ -399,7 +421,13 @@ struct Prepared {
 fn copy_path(cache: &Path, id: TransferId, name: &str) -> PathBuf {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     cache.join(format!("upload-{id}-{safe}"))
 }
@@ -590,8 +618,7 @@ fn safe_name(name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
-            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control()
-            {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
                 '_'
             } else {
                 c
@@ -714,63 +741,6 @@ fn download(link: &mut Link, file: &Attachment, to: &Destination) -> Result<Repo
     }
     fs::rename(&part_path, &path).map_err(|_| Stop::Failed(Problem::Unwritable))?;
     Ok(Report::Downloaded(path))
-}
-
-/// The previews' thread: fetches and decodes them one at a time.
-fn previews(
-    queue: &Receiver<Attachment>,
-    news: &Sender<PictureNews>,
-    server: &Arc<Mutex<Option<FileServer>>>,
-    waker: Option<&Waker>,
-) {
-    let mut conn: Option<HttpConnection> = None;
-    while let Ok(file) = queue.recv() {
-        let mut image = None;
-        for attempt in 0..PREVIEW_TRIES {
-            let Some(server) = lock(server).clone() else {
-                std::thread::sleep(Duration::from_millis(200));
-                continue;
-            };
-            let fetched = match conn.take().filter(|c| !c.is_closing()) {
-                Some(c) => Ok(c),
-                None => HttpConnection::open(&server, HTTP_TIMEOUT),
-            }
-            .and_then(|mut c| {
-                let bytes = http::get_preview(
-                    &mut c,
-                    &server.token,
-                    &file.id,
-                    picture::PREVIEW_MAX_BYTES,
-                );
-                conn = Some(c);
-                bytes
-            });
-            match fetched {
-                Ok(bytes) => {
-                    match picture::decode_preview(&bytes) {
-                        Ok(p) => image = Some(picture::for_screen(&p, picture::PREVIEW_SIDE * 2)),
-                        Err(e) => tracing::info!(file = file.id, "a preview cannot be shown: {e}"),
-                    }
-                    break;
-                }
-                Err(e) if e.is_temporary() => {
-                    conn = None;
-                    std::thread::sleep(Duration::from_millis(300 << attempt));
-                }
-                Err(e) => {
-                    tracing::info!(file = file.id, "no preview: {e}");
-                    break;
-                }
-            }
-        }
-        let _ = news.send(PictureNews::Preview {
-            file: file.id,
-            image,
-        });
-        if let Some(wake) = waker {
-            wake();
-        }
-    }
 }
 
 #[cfg(test)]

@@ -236,7 +236,11 @@ mod tests {
         assert!(contains(&sent, b"JFIF"));
         assert!(sent.ends_with(&[0xff, 0xdb, 0, 4, 1, 2, 0xff, 0xda, 9, 9, 9, 0xff, 0xd9]));
         let app1 = sent.windows(2).position(|w| w == [0xff, 0xe1]).unwrap();
-        assert_eq!(exif_orientation(&sent[app1 + 4..]), Some(6), "still upright");
+        assert_eq!(
+            exif_orientation(&sent[app1 + 4..]),
+            Some(6),
+            "still upright"
+        );
         // Upright already: no EXIF at all.
         let plain = stripped(Kind::Jpeg, &photo(1));
         assert!(!contains(&plain, b"Exif"));

@@ -6,7 +6,7 @@
 //! each transfer), the [`engine`] (the threads that move the bytes, off the UI thread), the
 //! pictures decoded so far, and it puts the [`Shelf`] the widgets read in the window's memory
 //! each frame something changed. [`picture`] decodes within limits and makes previews,
-//! [`metadata`] takes the place a photo was taken out of it, [`platform`] is what a web build
+//! [`looks`] fetches what a line shows of its files (previews, code), [`metadata`] takes the place a photo was taken out of it, [`platform`] is what a web build
 //! replaces (the file dialog, opening a file, the save dialog).
 //!
 //! Data flow: an intent (attach, download, view) → `Transfers` and an engine job → the job's
@@ -14,6 +14,7 @@
 //! ([`Transfers::take_ready`]) go out with their files; the shelf is drawn.
 
 pub mod engine;
+pub mod looks;
 pub mod metadata;
 pub mod picture;
 pub mod platform;
@@ -29,7 +30,7 @@ use chat_model::transfers::{Purpose, Ready, Report, State, Transfers};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::save::Saved;
-use crate::ui::files::{Dropped, FileIntent, Pasted, Picture, Shelf, Viewed, put_shelf};
+use crate::ui::files::{Code, Dropped, FileIntent, Pasted, Picture, Shelf, Viewed, put_shelf};
 use engine::{Destination, Engine, PictureNews, Source};
 use platform::Picker;
 
@@ -82,9 +83,13 @@ pub struct Files {
     engine: Engine,
     folders: Folders,
     previews: HashMap<String, Picture>,
+    codes: HashMap<String, Code>,
     viewer: Option<Viewed>,
     picker: Arc<dyn Picker>,
-    picked: (Sender<(Target, Vec<PathBuf>)>, Receiver<(Target, Vec<PathBuf>)>),
+    picked: (
+        Sender<(Target, Vec<PathBuf>)>,
+        Receiver<(Target, Vec<PathBuf>)>,
+    ),
     saved: (Sender<Saved>, Receiver<Saved>),
     /// The server (and token) the engine was last given.
     server: Option<(String, String)>,
@@ -108,6 +113,7 @@ impl Files {
             engine: Engine::new(folders.cache.clone()),
             folders,
             previews: HashMap::new(),
+            codes: HashMap::new(),
             viewer: None,
             picker: Arc::new(platform::Dialog),
             picked: unbounded(),
@@ -165,6 +171,10 @@ impl Files {
         for picture in self.engine.pictures() {
             self.dirty = true;
             match picture {
+                PictureNews::Code { file, text } => {
+                    let shown = text.map_or(Code::Broken, |text| Code::Ready(Arc::from(text)));
+                    self.codes.insert(file, shown);
+                }
                 PictureNews::Preview { file, image } => {
                     let shown = image.map_or(Picture::Broken, |image| {
                         Picture::Ready(ctx.load_texture(
@@ -218,6 +228,7 @@ impl Files {
             waiting: self.transfers.waiting_targets(),
             downloads,
             previews: self.previews.clone(),
+            codes: self.codes.clone(),
             viewer: self.viewer.clone(),
         }
     }
@@ -298,6 +309,12 @@ impl Files {
                     self.engine.preview(file);
                 }
             }
+            FileIntent::NeedCode(file) => {
+                if !self.codes.contains_key(&file.id) {
+                    self.codes.insert(file.id.clone(), Code::Loading);
+                    self.engine.code(file);
+                }
+            }
             FileIntent::CloseViewer => self.viewer = None,
             FileIntent::SaveViewed => self.save_viewed(t.viewer_save),
         }
@@ -313,8 +330,7 @@ impl Files {
         let path = self.folders.cache.join("pictures").join(&file.id);
         match self.transfers.download(&file, Purpose::View) {
             Some(id) => {
-                self.engine
-                    .download(id, file, Destination::Exactly(path));
+                self.engine.download(id, file, Destination::Exactly(path));
             }
             None => {
                 let kept = self

@@ -52,8 +52,8 @@ pub fn media_type(name: &str, head: &[u8]) -> String {
         "csv" => "text/csv",
         "html" | "htm" => "text/html",
         "json" => "application/json",
-        "rs" | "py" | "c" | "h" | "cpp" | "java" | "js" | "ts" | "go" | "sh" | "toml"
-        | "yaml" | "yml" | "sql" => "text/x-source",
+        "rs" | "py" | "c" | "h" | "cpp" | "java" | "js" | "ts" | "go" | "sh" | "toml" | "yaml"
+        | "yml" | "sql" => "text/x-source",
         "zip" => "application/zip",
         "gz" | "tgz" => "application/gzip",
         "tar" => "application/x-tar",

@@ -187,7 +187,7 @@ pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
             if *delivery != Delivery::Direct {
                 body += look.row_height;
             }
-            body += crate::ui::files::attachments::height(&line.attachments, text_w);
+            body += crate::ui::files::attachments::height(None, &line.attachments, text_w);
             if history.starts_group(i) {
                 GROUP_PAD + look.row_height + 2.0 + body
             } else {
@@ -283,7 +283,9 @@ pub fn layout(
                 None => (LINE_PAD, 0.0),
             };
             let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
-            let files_h = crate::ui::files::attachments::height(&line.attachments, text_w);
+            let shelf = crate::ui::files::shelf(ui.ctx());
+            let files_h =
+                crate::ui::files::attachments::height(Some(&shelf), &line.attachments, text_w);
             Row {
                 height: top + header_h + body.size().y + note_h + files_h,
                 top,
@@ -457,7 +459,8 @@ pub fn paint(ui: &mut Ui, t: &Texts, look: &Look, row: &Row, at: Pos2, width: f3
                 place(ui, pos2(text_x, body_y + body.size().y + 2.0), note, false);
             }
             if !files.is_empty() {
-                let files_y = body_y + body.size().y + note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
+                let files_y =
+                    body_y + body.size().y + note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
                 let text_w = text_width(width);
                 intents.extend(crate::ui::files::attachments::paint(
                     ui,

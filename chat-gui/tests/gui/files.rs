@@ -29,6 +29,20 @@ impl Picker for Chosen {
     }
 }
 
+/// A file dropped on the window, as the desktop hands it over.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
 /// A window of its own folders (downloads, working copies), logged in as `login`.
 struct Person {
     h: Gui,
@@ -126,7 +140,10 @@ fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
             .iter()
             .all(|u| u.state == State::Done)
     });
-    assert!(shows(&ana.h, "300.0 KB of 300.0 KB"), "its progress is shown");
+    assert!(
+        shows(&ana.h, "300.0 KB of 300.0 KB"),
+        "its progress is shown"
+    );
     type_into(&mut ana.h, "Message", "los apuntes");
     enter(&mut ana.h);
     wait_for_text(&mut bob.h, "los apuntes");
@@ -138,7 +155,10 @@ fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
     );
     click(&mut bob.h, "Download");
     wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
-    assert!(downloaded(bob.downloads.path()) == original, "byte for byte");
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
 }
 
 #[test]
@@ -146,13 +166,7 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
     let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "playa.jpg", &photo(640, 480));
-    ana.h
-        .input_mut()
-        .dropped_files
-        .push(egui::DroppedFile {
-            path: Some(path),
-            ..Default::default()
-        });
+    ana.h.input_mut().dropped_files.push(Arc::new(Dropped(path)));
     wait_for_text(&mut ana.h, "playa.jpg");
     click(&mut ana.h, "Send");
     wait_for_text(&mut bob.h, "Picture: playa.jpg");
@@ -161,7 +175,8 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
     // Click: the viewer, with the whole picture, which saves.
     click_containing(&mut bob.h, "Picture: playa.jpg");
     wait_until(&mut bob.h, "the whole picture", |h| {
-        h.query_all_by_label("Save…").any(|n| !n.accesskit_node().is_disabled())
+        h.query_all_by_label("Save…")
+            .any(|n| !n.accesskit_node().is_disabled())
     });
     assert!(shows_button(&bob.h, "Zoom in"));
     // What left ana's computer has no place in it, and is still the picture.
@@ -257,12 +272,16 @@ fn a_picture_claiming_absurd_dimensions_shows_a_placeholder() {
     let Begun::Upload(upload) = http::begin(&mut conn, &token, &announce).unwrap() else {
         panic!("not an upload");
     };
-    let Sent::Done(file) =
-        http::patch(&mut conn, &token, &upload, 0, &mut &bomb[..], bomb.len() as u64, &mut |_| {
-            true
-        })
-        .unwrap()
-    else {
+    let Sent::Done(file) = http::patch(
+        &mut conn,
+        &token,
+        &upload,
+        0,
+        &mut &bomb[..],
+        bomb.len() as u64,
+        &mut |_| true,
+    )
+    .unwrap() else {
         panic!("not stored");
     };
     http::put_preview(&mut conn, &token, &file.id, &bomb).unwrap();
@@ -308,7 +327,13 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
     click(&mut ana.h, "Attach files");
     wait_for_text(&mut ana.h, "grabación.bin");
     click(&mut ana.h, "Send");
-    let sent = |h: &Gui| h.state().transfers().uploads().first().map_or(0, |u| u.sent);
+    let sent = |h: &Gui| {
+        h.state()
+            .transfers()
+            .uploads()
+            .first()
+            .map_or(0, |u| u.sent)
+    };
     wait_until(&mut ana.h, "some of it sent", |h| sent(h) >= 2 << 20);
     // The server goes away in the middle of the upload, and comes back.
     server.stop();
@@ -319,6 +344,31 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
     wait_for_text(&mut bob.h, "grabación.bin");
     click(&mut bob.h, "Download");
     wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
-    assert!(downloaded(bob.downloads.path()) == original, "byte for byte");
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
     drop(ana);
+}
+
+#[test]
+fn a_code_file_shows_as_code_with_its_indentation() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let code = "fn main() {\n\tlet notas = [7, 9];\n    for n in notas {\n        println!(\"{n}\");\n    }\n}\n";
+    let path = write(dir.path(), "main.rs", code.as_bytes());
+    ana.h
+        .state_mut()
+        .set_file_picker(Arc::new(Chosen(vec![path])));
+    click(&mut ana.h, "Attach files");
+    wait_for_text(&mut ana.h, "main.rs");
+    type_into(&mut ana.h, "Message", "no compila");
+    enter(&mut ana.h);
+    wait_for_text(&mut bob.h, "no compila");
+    // The lines as written: the tab as four spaces, the nesting kept.
+    wait_for_text(
+        &mut bob.h,
+        "fn main() {\n    let notas = [7, 9];\n    for n in notas {\n        println!(\"{n}\");",
+    );
+    assert!(shows_button(&bob.h, "Download"), "and its card, to keep it");
 }

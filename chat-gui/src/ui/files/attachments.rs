@@ -11,7 +11,7 @@ use chat_model::export::file_size;
 use chat_model::transfers::State;
 use egui::{Pos2, Rect, RichText, Sense, Ui, Vec2, pos2, vec2};
 
-use super::{FileIntent, Picture, Shelf, icon, shelf, state_words};
+use super::{Code, FileIntent, Picture, Shelf, code, icon, shelf, state_words};
 use crate::i18n::{Texts, fill};
 use crate::ui::Intent;
 
@@ -21,6 +21,8 @@ const PICTURE_MAX: Vec2 = vec2(320.0, 240.0);
 const CARD_HEIGHT: f32 = 54.0;
 /// Widest a card is.
 const CARD_MAX_WIDTH: f32 = 420.0;
+/// Widest a code file's box is (lines of code are long).
+const CODE_MAX_WIDTH: f32 = 640.0;
 /// Space above each file.
 const GAP: f32 = 6.0;
 
@@ -44,17 +46,25 @@ fn picture_size(file: &Attachment, width: f32) -> Vec2 {
     size
 }
 
-fn box_size(file: &Attachment, width: f32) -> Vec2 {
+fn box_size(shelf: Option<&Shelf>, file: &Attachment, width: f32) -> Vec2 {
     if is_picture(file) {
         picture_size(file, width)
+    } else if code::is_code(file) {
+        let code = code::height(shelf, file);
+        let gap = if code > 0.0 { GAP / 2.0 } else { 0.0 };
+        vec2(width.min(CODE_MAX_WIDTH), CARD_HEIGHT + gap + code)
     } else {
         vec2(width.min(CARD_MAX_WIDTH), CARD_HEIGHT)
     }
 }
 
-/// The height `files` take under a line's text, `width` wide.
-pub fn height(files: &[Attachment], width: f32) -> f32 {
-    files.iter().map(|f| GAP + box_size(f, width).y).sum()
+/// The height `files` take under a line's text, `width` wide (`shelf`: what has been fetched
+/// of them, when known; a code file's box takes the lines it shows).
+pub fn height(shelf: Option<&Shelf>, files: &[Attachment], width: f32) -> f32 {
+    files
+        .iter()
+        .map(|f| GAP + box_size(shelf, f, width).y)
+        .sum()
 }
 
 /// Draws `files` from `at`, `width` wide.
@@ -64,7 +74,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32)
     let mut y = at.y;
     for file in files {
         y += GAP;
-        let size = box_size(file, width);
+        let size = box_size(Some(&shelf), file, width);
         let rect = Rect::from_min_size(pos2(at.x, y), size);
         y += size.y;
         if !ui.is_rect_visible(rect) {
@@ -72,6 +82,18 @@ pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32)
         }
         if is_picture(file) {
             intents.extend(picture(ui, t, &shelf, file, rect));
+        } else if code::is_code(file) {
+            let (top, rest) = rect.split_top_bottom_at_y(rect.top() + CARD_HEIGHT);
+            intents.extend(card(ui, t, &shelf, file, top));
+            match shelf.codes.get(&file.id) {
+                None => intents.push(Intent::Files(FileIntent::NeedCode(file.clone()))),
+                Some(Code::Broken) => {}
+                Some(_) => {
+                    let code_rect =
+                        Rect::from_min_max(pos2(rest.left(), rest.top() + GAP / 2.0), rest.max);
+                    code::paint(ui, t, &shelf, file, code_rect);
+                }
+            }
         } else {
             intents.extend(card(ui, t, &shelf, file, rect));
         }
@@ -131,7 +153,10 @@ fn placeholder(ui: &mut Ui, rect: Rect, words: &str, name: &str) {
     let inner = rect.shrink(8.0);
     let mut text = ui.new_child(
         egui::UiBuilder::new()
-            .max_rect(Rect::from_center_size(inner.center(), vec2(inner.width(), 44.0)))
+            .max_rect(Rect::from_center_size(
+                inner.center(),
+                vec2(inner.width(), 44.0),
+            ))
             .layout(egui::Layout::top_down(egui::Align::Center)),
     );
     text.add(egui::Label::new(words).truncate());
@@ -163,9 +188,7 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
     );
     let download = shelf.downloads.get(&file.id);
     let detail = match download {
-        Some(d) if d.state != State::Done => {
-            state_words(t, &d.state, d.received, Some(file.size))
-        }
+        Some(d) if d.state != State::Done => state_words(t, &d.state, d.received, Some(file.size)),
         _ => file_size(file.size),
     };
     let mut text_ui = ui.new_child(egui::UiBuilder::new().max_rect(text_rect));
@@ -173,9 +196,7 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
     match download.map(|d| &d.state) {
         Some(State::Running | State::Retrying { .. }) => {
             #[allow(clippy::cast_precision_loss)]
-            let fraction = download.map_or(0.0, |d| {
-                d.received as f32 / (file.size.max(1)) as f32
-            });
+            let fraction = download.map_or(0.0, |d| d.received as f32 / (file.size.max(1)) as f32);
             text_ui.add(
                 egui::ProgressBar::new(fraction)
                     .desired_width(text_rect.width())
@@ -248,12 +269,22 @@ mod tests {
 
     #[test]
     fn a_picture_keeps_its_shape_within_bounds_whatever_it_claims() {
-        assert_eq!(picture_size(&file(Some(800), Some(600)), 1000.0), vec2(320.0, 240.0));
-        assert_eq!(picture_size(&file(Some(600), Some(800)), 1000.0), vec2(180.0, 240.0));
+        assert_eq!(
+            picture_size(&file(Some(800), Some(600)), 1000.0),
+            vec2(320.0, 240.0)
+        );
+        assert_eq!(
+            picture_size(&file(Some(600), Some(800)), 1000.0),
+            vec2(180.0, 240.0)
+        );
         let bomb = picture_size(&file(Some(100_000), Some(100_000)), 1000.0);
         assert_eq!(bomb, vec2(240.0, 240.0));
         let thin = picture_size(&file(Some(1), Some(100_000)), 1000.0);
-        assert_eq!(thin, vec2(60.0, 240.0), "at most four times taller than wide");
+        assert_eq!(
+            thin,
+            vec2(60.0, 240.0),
+            "at most four times taller than wide"
+        );
         assert_eq!(picture_size(&file(None, None), 100.0).x, 100.0);
     }
 }

@@ -7,6 +7,7 @@
 //! `ui` module, these return [`FileIntent`]s and change nothing themselves.
 
 pub mod attachments;
+pub mod code;
 pub mod strip;
 pub mod viewer;
 
@@ -40,6 +41,8 @@ pub enum FileIntent {
     View(Attachment),
     /// A line shows this picture: fetch its preview.
     NeedPreview(Attachment),
+    /// A line shows this code file: fetch its head.
+    NeedCode(Attachment),
     /// Close the viewer.
     CloseViewer,
     /// Save a copy of the picture in the viewer.
@@ -84,13 +87,34 @@ impl PartialEq for Pasted {
 impl Eq for Pasted {}
 
 /// A picture as the window has it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Picture {
     /// Being fetched and decoded.
     Loading,
     /// Ready to draw.
     Ready(egui::TextureHandle),
     /// It cannot be shown (undecodable, or it claims absurd dimensions).
+    Broken,
+}
+
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Picture::Loading => f.write_str("Loading"),
+            Picture::Ready(texture) => write!(f, "Ready({:?})", texture.size()),
+            Picture::Broken => f.write_str("Broken"),
+        }
+    }
+}
+
+/// The head of a code file as the window has it.
+#[derive(Debug, Clone)]
+pub enum Code {
+    /// Being fetched.
+    Loading,
+    /// Its text (tabs as spaces).
+    Ready(Arc<str>),
+    /// Not text after all, or not fetched: the card alone shows.
     Broken,
 }
 
@@ -114,12 +138,14 @@ pub struct Shelf {
     pub downloads: HashMap<String, Download>,
     /// Lines' previews, by file id.
     pub previews: HashMap<String, Picture>,
+    /// Heads of lines' code files, by file id.
+    pub codes: HashMap<String, Code>,
     /// The viewer, when open.
     pub viewer: Option<Viewed>,
 }
 
 fn shelf_id() -> egui::Id {
-    egui::Id::new("files-shelf")
+    egui::Id::unique("files-shelf")
 }
 
 /// Puts `shelf` where this frame's widgets read it.
@@ -187,19 +213,11 @@ pub fn take_input(ui: &egui::Ui, target: &Target, focused: bool, takes_drops: bo
     intents
 }
 
-/// egui's dropped files as the app attaches them.
-pub fn dropped(files: Vec<egui::DroppedFile>) -> Vec<Dropped> {
+/// egui's dropped files as the app attaches them (on the desktop, each has its path).
+pub fn dropped(files: Vec<egui::DroppedFileHandle>) -> Vec<Dropped> {
     files
         .into_iter()
-        .filter_map(|f| match (f.path, f.bytes) {
-            (Some(path), _) => Some(Dropped::path(path)),
-            (None, Some(bytes)) => Some(Dropped {
-                path: None,
-                name: f.name,
-                bytes: Some(bytes),
-            }),
-            (None, None) => None,
-        })
+        .map(|f| Dropped::path(f.path().to_path_buf()))
         .collect()
 }
 

@@ -14,7 +14,11 @@ use crate::ui::Intent;
 pub fn show(ui: &mut Ui, t: &Texts, target: &Target) -> Vec<Intent> {
     let mut intents = Vec::new();
     let shelf = shelf(ui.ctx());
-    let shown: Vec<_> = shelf.uploads.iter().filter(|u| u.target == *target).collect();
+    let shown: Vec<_> = shelf
+        .uploads
+        .iter()
+        .filter(|u| u.target == *target)
+        .collect();
     if shown.is_empty() {
         return intents;
     }
@@ -83,7 +87,11 @@ pub fn show(ui: &mut Ui, t: &Texts, target: &Target) -> Vec<Intent> {
         }
     });
     if shelf.waiting.contains(target) {
-        ui.label(RichText::new(format!("⏳ {}", t.file_waiting)).small().weak());
+        ui.label(
+            RichText::new(format!("⏳ {}", t.file_waiting))
+                .small()
+                .weak(),
+        );
     }
     ui.add_space(4.0);
     intents

@@ -19,7 +19,7 @@ pub fn show(ctx: &egui::Context, t: &Texts) -> Vec<Intent> {
         return intents;
     };
     let file = &viewed.file;
-    let zoom_id = Id::new(("viewer-zoom", &file.id));
+    let zoom_id = Id::unique(("viewer-zoom", &file.id));
     // `None`: fitted to the window.
     let mut zoom: Option<f32> = ctx.data(|d| d.get_temp(zoom_id)).unwrap_or(None);
     let mut open = true;
@@ -31,7 +31,7 @@ pub fn show(ctx: &egui::Context, t: &Texts) -> Vec<Intent> {
     };
     let screen = ctx.content_rect().size();
     egui::Window::new(RichText::new(&file.name).strong())
-        .id(Id::new("picture-viewer"))
+        .id(Id::unique("picture-viewer"))
         .open(&mut open)
         .collapsible(false)
         .resizable(true)
@@ -44,13 +44,26 @@ pub fn show(ctx: &egui::Context, t: &Texts) -> Vec<Intent> {
                     zoom = None;
                 }
                 let now = zoom.unwrap_or(1.0);
-                if ui.button("−").on_hover_text(t.viewer_zoom_out).accessible_name(t.viewer_zoom_out).clicked() {
+                if ui
+                    .button("−")
+                    .on_hover_text(t.viewer_zoom_out)
+                    .accessible_name(t.viewer_zoom_out)
+                    .clicked()
+                {
                     zoom = Some((now / 1.25).clamp(*ZOOM.start(), *ZOOM.end()));
                 }
-                if ui.selectable_label(zoom == Some(1.0), t.viewer_actual).clicked() {
+                if ui
+                    .selectable_label(zoom == Some(1.0), t.viewer_actual)
+                    .clicked()
+                {
                     zoom = Some(1.0);
                 }
-                if ui.button("+").on_hover_text(t.viewer_zoom_in).accessible_name(t.viewer_zoom_in).clicked() {
+                if ui
+                    .button("+")
+                    .on_hover_text(t.viewer_zoom_in)
+                    .accessible_name(t.viewer_zoom_in)
+                    .clicked()
+                {
                     zoom = Some((now * 1.25).clamp(*ZOOM.start(), *ZOOM.end()));
                 }
                 if let Some(z) = zoom {
@@ -58,7 +71,10 @@ pub fn show(ctx: &egui::Context, t: &Texts) -> Vec<Intent> {
                 }
                 ui.separator();
                 let saved = matches!(viewed.full, Picture::Ready(_));
-                if ui.add_enabled(saved, egui::Button::new(t.viewer_save)).clicked() {
+                if ui
+                    .add_enabled(saved, egui::Button::new(t.viewer_save))
+                    .clicked()
+                {
                     intents.push(Intent::Files(FileIntent::SaveViewed));
                 }
                 ui.label(
