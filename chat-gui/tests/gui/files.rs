@@ -77,6 +77,15 @@ fn people<const N: usize>(logins: [&str; N]) -> (TestServer, [Person; N]) {
     (server, people)
 }
 
+/// Steps the sender's window (the window only sends while it draws frames, as the engine's
+/// wake-ups make it do) until the message that waited for its files is sent and they left
+/// the box.
+fn sent_once_uploaded(h: &mut Gui) {
+    wait_until(h, "the message sent with its files", |h| {
+        h.state().transfers().uploads().is_empty()
+    });
+}
+
 /// Bytes that are no picture, of `n` bytes.
 fn bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 7 % 251) as u8).collect()
@@ -166,9 +175,13 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
     let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "playa.jpg", &photo(640, 480));
-    ana.h.input_mut().dropped_files.push(Arc::new(Dropped(path)));
+    ana.h
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path)));
     wait_for_text(&mut ana.h, "playa.jpg");
     click(&mut ana.h, "Send");
+    sent_once_uploaded(&mut ana.h);
     wait_for_text(&mut bob.h, "Picture: playa.jpg");
     // The sender sees it too, as a picture.
     wait_for_text(&mut ana.h, "Picture: playa.jpg");
@@ -203,6 +216,7 @@ fn a_picture_pasted_into_the_box_is_sent_with_the_line() {
     ana.h.step();
     wait_for_text(&mut ana.h, "pasted-");
     enter(&mut ana.h);
+    sent_once_uploaded(&mut ana.h);
     wait_for_text(&mut bob.h, "mirad");
     wait_for_text(&mut bob.h, "Picture: pasted-");
 }
@@ -341,6 +355,15 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
     assert!(at_stop < original.len() as u64, "it had not finished");
     wait_for_text(&mut ana.h, "Connection lost: trying again in");
     server.restart();
+    // Ana's window reconnects, her upload asks where it stopped and goes on (22 MiB more, in a
+    // debug build: longer than one wait).
+    let deadline = Instant::now() + PATIENCE * 4;
+    while !ana.h.state().transfers().uploads().is_empty() {
+        assert!(Instant::now() < deadline, "the upload did not go on");
+        ana.h.step();
+        bob.h.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
     wait_for_text(&mut bob.h, "grabación.bin");
     click(&mut bob.h, "Download");
     wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
@@ -364,6 +387,7 @@ fn a_code_file_shows_as_code_with_its_indentation() {
     wait_for_text(&mut ana.h, "main.rs");
     type_into(&mut ana.h, "Message", "no compila");
     enter(&mut ana.h);
+    sent_once_uploaded(&mut ana.h);
     wait_for_text(&mut bob.h, "no compila");
     // The lines as written: the tab as four spaces, the nesting kept.
     wait_for_text(
