@@ -81,9 +81,12 @@ pub enum PictureNews {
     },
 }
 
+/// What a transfer said, and which.
+type Told = (TransferId, Report);
+
 /// The engine's handle, held by the window.
 pub struct Engine {
-    reports: (Sender<(TransferId, Report)>, Receiver<(TransferId, Report)>),
+    reports: (Sender<Told>, Receiver<Told>),
     pictures: (Sender<PictureNews>, Receiver<PictureNews>),
     cancels: HashMap<TransferId, Arc<AtomicBool>>,
     server: Arc<Mutex<Option<FileServer>>>,
@@ -725,8 +728,7 @@ fn download(link: &mut Link, file: &Attachment, to: &Destination) -> Result<Repo
             let _ = fs::remove_file(&part_path);
             return Err(Stop::Cancelled);
         }
-        Err(stop) if part.failed => {
-            drop(stop);
+        Err(_) if part.failed => {
             let _ = fs::remove_file(&part_path);
             return Err(Stop::Failed(Problem::Unwritable));
         }

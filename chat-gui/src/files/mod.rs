@@ -76,6 +76,9 @@ pub enum News {
     Saved(Saved),
 }
 
+/// Files chosen in the dialog, for a box.
+type Picked = (Target, Vec<PathBuf>);
+
 /// The files' side of the window.
 pub struct Files {
     /// What the user sees of each transfer.
@@ -86,10 +89,7 @@ pub struct Files {
     codes: HashMap<String, Code>,
     viewer: Option<Viewed>,
     picker: Arc<dyn Picker>,
-    picked: (
-        Sender<(Target, Vec<PathBuf>)>,
-        Receiver<(Target, Vec<PathBuf>)>,
-    ),
+    picked: (Sender<Picked>, Receiver<Picked>),
     saved: (Sender<Saved>, Receiver<Saved>),
     /// The server (and token) the engine was last given.
     server: Option<(String, String)>,
