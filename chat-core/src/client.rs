@@ -73,6 +73,9 @@ impl fmt::Debug for ClientOptions {
 pub struct Session {
     /// The address connected to.
     pub addr: SocketAddr,
+    /// The server of the list that answered, as given (`host:port`): what its certificate is
+    /// pinned for, and where its files are.
+    pub host: String,
     /// The server's software name and version.
     pub server: String,
     /// The default room's name.
@@ -319,6 +322,7 @@ impl Worker {
     }
 
     fn handshake_with(&self, server: &str) -> Result<(Transport, Session), Disconnect> {
+        let host = server;
         let timeout = self.options.timeout;
         let addrs: Vec<SocketAddr> = server
             .to_socket_addrs()
@@ -395,6 +399,7 @@ impl Worker {
             transport,
             Session {
                 addr,
+                host: host.to_owned(),
                 server,
                 default_room,
                 clock,
@@ -415,7 +420,7 @@ pub fn servers(addr: &str) -> impl Iterator<Item = &str> {
 
 /// The TLS handshake with `server`, and the pin bookkeeping around it (each server of a list
 /// has its own certificate, pinned on first use).
-fn secure(
+pub(crate) fn secure(
     stream: TcpStream,
     tls: &ClientTls,
     server: &str,
@@ -614,7 +619,7 @@ fn write_loop(
     transport.shutdown(Shutdown::Both);
 }
 
-fn classify(e: &io::Error) -> Disconnect {
+pub(crate) fn classify(e: &io::Error) -> Disconnect {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => Disconnect::Refused,
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Disconnect::TimedOut,

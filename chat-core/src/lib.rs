@@ -9,6 +9,7 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod frame;
+pub mod http;
 pub mod irc;
 pub mod limits;
 pub mod protocol;

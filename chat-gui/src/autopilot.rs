@@ -9,9 +9,11 @@
 //! the room's box, not sent), `emoji-picker`, `ask-delete=ROOM`, `dock=on|off`,
 //! `close-private=LOGIN`, `escape` (closes menus, pickers and questions), `keep-signed-in` (ticks
 //! the login window's box), `find=TEXT` (the find bar over the main pane), `search=TEXT` (the
-//! search window), `away=TEXT` (away with that message), `back`; and on the room's newest line
-//! that starts with START: `reply=START,TEXT`, `react=START,EMOJI`, `edit=START,TEXT` (the user's
-//! own line), `delete=START` (asked, then confirmed); `mute=LOGIN` (ten minutes, in the room).
+//! search window), `away=TEXT` (away with that message), `back`, `attach=PATH` (a file attached
+//! to the room's box, as a drop does), `send` (Send in the room's box), `view-picture` (the newest
+//! picture of the room in the viewer); and on the room's newest line that starts with START:
+//! `reply=START,TEXT`, `react=START,EMOJI`, `edit=START,TEXT` (the user's own line),
+//! `delete=START` (asked, then confirmed); `mute=LOGIN` (ten minutes, in the room).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -81,6 +83,12 @@ pub enum Step {
     Delete(String),
     /// Mute a member of the room for ten minutes.
     Mute(String),
+    /// Attach a file to the room's box, as a drop does.
+    Attach(String),
+    /// Press Send in the room's box.
+    Send,
+    /// Open the room's newest picture in the viewer.
+    ViewPicture,
 }
 
 impl Step {
@@ -117,6 +125,9 @@ impl Step {
                 | Step::Edit(..)
                 | Step::Delete(_)
                 | Step::Mute(_)
+                | Step::Attach(_)
+                | Step::Send
+                | Step::ViewPicture
         )
     }
 }
@@ -195,6 +206,9 @@ impl Autopilot {
                 }
                 ("delete", _) => Step::Delete(arg),
                 ("mute", _) => Step::Mute(arg),
+                ("attach", _) => Step::Attach(arg),
+                ("send", _) => Step::Send,
+                ("view-picture", _) => Step::ViewPicture,
                 _ => return Err(format!("unknown step {raw:?}")),
             };
             steps.push_back(step);

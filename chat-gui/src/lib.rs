@@ -4,7 +4,7 @@
 //!
 //! What is not drawing lives in `chat_model`, tested without a window; here are the plain parts
 //! that belong to this program ([`forms`], [`settings`], [`i18n`], [`autopilot`], [`limits`]),
-//! what touches the desktop ([`host`], [`notifier`], [`save`]), and [`ui`], which draws and
+//! what touches the desktop ([`host`], [`notifier`], [`save`], [`files`]), and [`ui`], which draws and
 //! returns intents that [`app::ChatApp`] applies after the frame.
 //!
 //! Architecture Invariant: the UI thread never touches a socket and never blocks; the network
@@ -13,6 +13,7 @@
 pub mod app;
 pub mod autopilot;
 pub mod cli;
+pub mod files;
 pub mod forms;
 pub mod host;
 pub mod i18n;

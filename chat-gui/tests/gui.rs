@@ -13,6 +13,7 @@ mod gui {
     mod composer;
     mod connection;
     mod errors;
+    mod files;
     mod find;
     mod forms;
     mod history;

@@ -1,5 +1,6 @@
 //! A room's or conversation's lines as a text file: one line per message, `[time] from: text`,
-//! UTF-8, oldest first, as a record of a discussion. Notices of the program are left out.
+//! UTF-8, oldest first, as a record of a discussion; a file a message carries follows it as
+//! `[file: name, size]`. Notices of the program are left out.
 //!
 //! Only the formatting, plain and tested here; the desktop client asks where to save and writes
 //! the file.
@@ -22,9 +23,30 @@ where
             || "????-??-?? ??:??".to_owned(),
             |t| t.format("%Y-%m-%d %H:%M").to_string(),
         );
-        out.push_str(&format!("[{time}] {from}: {text}\n"));
+        out.push_str(&format!("[{time}] {from}: {text}"));
+        for file in &line.attachments {
+            out.push_str(&format!(" [file: {}, {}]", file.name, file_size(file.size)));
+        }
+        out.push('\n');
     }
     out
+}
+
+/// A size as people read it: `512 B`, `1.4 KB`, `23.0 MB` (powers of 1,000, as file managers
+/// show sizes).
+pub fn file_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// A file name for the transcript of `name` (a room or a login): only characters every system
@@ -52,6 +74,15 @@ pub fn file_name(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::history::{Delivery, Line, LineKind};
+
+    #[test]
+    fn sizes_read_as_file_managers_show_them() {
+        assert_eq!(file_size(0), "0 B");
+        assert_eq!(file_size(999), "999 B");
+        assert_eq!(file_size(1_400), "1.4 KB");
+        assert_eq!(file_size(26_214_400), "26.2 MB");
+        assert_eq!(file_size(999_999), "1.0 MB");
+    }
 
     #[test]
     fn a_transcript_has_one_line_per_message_with_time_and_sender() {

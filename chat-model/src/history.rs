@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use chat_core::protocol::{ErrorCode, Field, Quote, Reaction, Receipt, RoomInfo};
+use chat_core::protocol::{Attachment, ErrorCode, Field, Quote, Reaction, Receipt, RoomInfo};
 
 use crate::commands::Cmd;
 
@@ -27,6 +27,8 @@ pub struct Line {
     pub id: Option<u64>,
     /// What happened.
     pub kind: LineKind,
+    /// The files a message carries (pictures, documents), in the order sent.
+    pub attachments: Vec<Attachment>,
 }
 
 impl Line {
@@ -36,6 +38,7 @@ impl Line {
             time_ms,
             id: None,
             kind,
+            attachments: Vec::new(),
         }
     }
 
@@ -45,7 +48,15 @@ impl Line {
             time_ms,
             id: (id != 0).then_some(id),
             kind,
+            attachments: Vec::new(),
         }
+    }
+
+    /// The same line carrying `attachments`.
+    #[must_use]
+    pub fn with_attachments(mut self, attachments: &[Attachment]) -> Line {
+        attachments.clone_into(&mut self.attachments);
+        self
     }
 
     /// The text said, for lines people said.
@@ -374,6 +385,23 @@ impl History {
             new.clone_into(text);
         }
         true
+    }
+
+    /// Gives the newest message of this user held the files it carries (one's own private
+    /// message, whose files the server's answer does not repeat); returns whether one was held.
+    pub fn attach_to_newest_own(&mut self, attachments: &[Attachment]) -> bool {
+        let newest = self
+            .lines
+            .iter_mut()
+            .rev()
+            .find(|l| matches!(l.kind, LineKind::Message { own: true, .. }));
+        match newest {
+            Some(line) => {
+                attachments.clone_into(&mut line.attachments);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The numbered lines of this user held, with their numbers (for receipts).

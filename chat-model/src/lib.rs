@@ -2,7 +2,7 @@
 //! ([`chat`]: rooms, members, histories, private conversations, presence), the connection's life
 //! ([`client`]: phases, reconnection with backoff, resume by token, retries, pending requests and
 //! history paging), and the plain rules a window applies ([`composer`], [`commands`], [`find`],
-//! [`notify`], [`export`], [`timeline`], [`markdown`]).
+//! [`notify`], [`export`], [`timeline`], [`markdown`]), and the files on their way ([`transfers`]).
 //!
 //! Everything here is plain Rust, tested without a window; the desktop client (`chat-gui`) draws
 //! it, and a web client can draw the same state.
@@ -25,3 +25,4 @@ pub mod markdown;
 pub mod notify;
 pub mod presence;
 pub mod timeline;
+pub mod transfers;

@@ -176,6 +176,34 @@ export = Save a copy…
 export-title = Save a copy of { $name }
 line-saved = Saved to { $path }
 line-save-failed = Could not save to { $path }
+
+## Files and pictures.
+
+attach = Attach files
+attach-drop = Drop the files here to attach them
+file-download = Download
+file-open = Open
+file-remove = Remove
+file-waiting = Sent as soon as its files are uploaded
+file-unreadable = This file cannot be read.
+file-unwritable = The file cannot be written in this folder.
+file-corrupt = What arrived is not the file that was sent; download it again.
+file-certificate = The server's certificate changed: no file goes to it.
+picture-broken = This picture cannot be shown
+picture-loading = Loading the picture…
+viewer-fit = Fit
+viewer-actual = Actual size
+viewer-zoom-in = Zoom in
+viewer-zoom-out = Zoom out
+viewer-save = Save…
+file-progress = { $done } of { $total }
+file-retrying = Connection lost: trying again in { $seconds } s
+picture-of = Picture: { $name }
+code-rest = The rest is in the file
+code-more = { $lines ->
+    [one] One more line
+   *[other] { $lines } more lines
+}
 notifications = Desktop notifications
 notify-private = { $login } (private)
 notify-mention = { $login } in { $room }

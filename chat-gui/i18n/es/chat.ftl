@@ -180,6 +180,34 @@ export = Guardar una copia…
 export-title = Guardar una copia de { $name }
 line-saved = Guardado en { $path }
 line-save-failed = No se pudo guardar en { $path }
+
+## Archivos e imágenes.
+
+attach = Adjuntar archivos
+attach-drop = Suelta aquí los archivos para adjuntarlos
+file-download = Descargar
+file-open = Abrir
+file-remove = Quitar
+file-waiting = Se envía en cuanto se suban sus archivos
+file-unreadable = No se puede leer este archivo.
+file-unwritable = No se puede escribir el archivo en esta carpeta.
+file-corrupt = Lo que llegó no es el archivo enviado; descárgalo de nuevo.
+file-certificate = El certificado del servidor cambió: no se le envía ningún archivo.
+picture-broken = No se puede mostrar esta imagen
+picture-loading = Cargando la imagen…
+viewer-fit = Ajustar
+viewer-actual = Tamaño real
+viewer-zoom-in = Acercar
+viewer-zoom-out = Alejar
+viewer-save = Guardar…
+file-progress = { $done } de { $total }
+file-retrying = Conexión perdida: se reintenta en { $seconds } s
+picture-of = Imagen: { $name }
+code-rest = El resto está en el archivo
+code-more = { $lines ->
+    [one] Una línea más
+   *[other] { $lines } líneas más
+}
 notifications = Notificaciones del escritorio
 notify-private = { $login } (privado)
 notify-mention = { $login } en { $room }

@@ -180,6 +180,34 @@ export = Salvar uma cópia…
 export-title = Salvar uma cópia de { $name }
 line-saved = Salvo em { $path }
 line-save-failed = Não foi possível salvar em { $path }
+
+## Arquivos e imagens.
+
+attach = Anexar arquivos
+attach-drop = Solte os arquivos aqui para anexá-los
+file-download = Baixar
+file-open = Abrir arquivo
+file-remove = Remover
+file-waiting = Enviada assim que seus arquivos forem carregados
+file-unreadable = Não é possível ler este arquivo.
+file-unwritable = Não é possível gravar o arquivo nesta pasta.
+file-corrupt = O que chegou não é o arquivo enviado; baixe-o de novo.
+file-certificate = O certificado do servidor mudou: nenhum arquivo é enviado a ele.
+picture-broken = Não é possível mostrar esta imagem
+picture-loading = Carregando a imagem…
+viewer-fit = Ajustar à janela
+viewer-actual = Tamanho real
+viewer-zoom-in = Aproximar
+viewer-zoom-out = Afastar
+viewer-save = Salvar…
+file-progress = { $done } de { $total }
+file-retrying = Conexão perdida: nova tentativa em { $seconds } s
+picture-of = Imagem: { $name }
+code-rest = O resto está no arquivo
+code-more = { $lines ->
+    [one] Mais uma linha
+   *[other] Mais { $lines } linhas
+}
 notifications = Notificações da área de trabalho
 notify-private = { $login } (privado)
 notify-mention = { $login } em { $room }

@@ -5,11 +5,12 @@
 //! intents. The UI thread never blocks: sends are queued to the connection's writer thread.
 //! Drawing is in [`draw`], sending typed text in [`send`], kept sessions and logging out in
 //! [`session`], finding, searching and saving copies in [`lines`], notifications in [`alerts`],
-//! the scripted user in [`pilot`].
+//! files in [`files`], the scripted user in [`pilot`].
 
 mod actions;
 mod alerts;
 mod draw;
+mod files;
 mod layout;
 mod lines;
 mod pilot;
@@ -78,6 +79,10 @@ pub struct AppOptions {
     pub host_bind_ip: Option<String>,
     /// Where server certificates trusted on first use are remembered; memory only when `None`.
     pub known_hosts: Option<PathBuf>,
+    /// Where downloaded files go; the user's downloads folder when `None`.
+    pub download_dir: Option<PathBuf>,
+    /// Where working copies of files go; the platform's cache folder when `None`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The chat client.
@@ -138,6 +143,8 @@ pub struct ChatApp {
     cursor_to_end: Option<Target>,
     /// The administrators' reports window is open.
     reports_open: bool,
+    /// Files attached, uploading, downloading, pictures.
+    files: crate::files::Files,
 }
 
 impl std::fmt::Debug for ChatApp {
@@ -154,6 +161,8 @@ impl ChatApp {
     /// A client with these settings, not yet connected.
     pub fn new(settings: Settings, options: AppOptions) -> Self {
         let mut client = Client::new(None);
+        let folders =
+            crate::files::Folders::new(options.download_dir.clone(), options.cache_dir.clone());
         if let Some(path) = &options.known_hosts {
             client.set_known_hosts(chat_core::tls::KnownHosts::File(path.clone()));
         }
@@ -199,6 +208,7 @@ impl ChatApp {
             line_jump: None,
             cursor_to_end: None,
             reports_open: false,
+            files: crate::files::Files::new(folders),
         }
     }
 
@@ -282,6 +292,7 @@ impl ChatApp {
         }
         let now = Instant::now();
         self.client.pump(now);
+        self.update_files(ctx);
         self.follow_token();
         self.alert(ctx);
         self.collect_saved();
@@ -313,6 +324,7 @@ impl ChatApp {
         let mut intents = self.shortcuts(ui.ctx());
         self.refresh_find();
         intents.extend(self.draw(ui));
+        intents.extend(self.draw_files(ui.ctx()));
         for intent in intents {
             self.apply(intent);
         }
@@ -515,6 +527,7 @@ impl ChatApp {
             }
             Intent::JumpTo(found) => self.jump_to(found),
             Intent::Export(target) => self.export(target),
+            Intent::Files(intent) => self.files_intent(intent),
             Intent::SetNotifications(on) => self.settings.notifications = on,
             Intent::ReconnectNow => self.client.reconnect_now(),
             Intent::SetTheme(theme) => self.settings.theme = theme,

@@ -173,6 +173,27 @@ impl ChatApp {
                     self.apply(Intent::Command(request));
                 }
             }
+            Step::Attach(path) => {
+                let file = crate::ui::files::Dropped::path(path.into());
+                let intent = crate::ui::files::FileIntent::Attach(Target::Room, vec![file]);
+                self.apply(Intent::Files(intent));
+            }
+            Step::Send => self.apply(Intent::Submit(Target::Room)),
+            Step::ViewPicture => {
+                let newest = self.client.chat.room_name().and_then(|room| {
+                    let history = self.client.chat.history(room)?;
+                    (0..history.len())
+                        .rev()
+                        .filter_map(|i| history.get(i))
+                        .flat_map(|line| line.attachments.iter().rev())
+                        .find(|file| file.preview)
+                        .cloned()
+                });
+                if let Some(file) = newest {
+                    let intent = crate::ui::files::FileIntent::View(file);
+                    self.apply(Intent::Files(intent));
+                }
+            }
             Step::Wait(_) => {}
             Step::Theme(name) => {
                 let theme = if name == "light" {

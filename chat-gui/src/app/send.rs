@@ -16,6 +16,9 @@ impl ChatApp {
     /// Sends what is typed to `target`: a new line (answering the line quoted over the box, if
     /// any), a `#` command, or the new text of the line being edited.
     pub(super) fn submit(&mut self, target: Target) {
+        if self.submit_with_files(&target) {
+            return;
+        }
         let draft = self.drafts.entry(target.clone()).or_default();
         let text = std::mem::take(&mut draft.text);
         let reply_to = draft.reply_to.clone();

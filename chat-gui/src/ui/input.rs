@@ -107,9 +107,13 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
         });
     }
 
+    // Files attached to this box, above it; with them, Send needs no text.
+    intents.extend(crate::ui::files::strip::show(ui, t, &target));
+    let files = crate::ui::files::has_attached(ui.ctx(), &target);
     let row_height = ui.text_style_height(&egui::TextStyle::Body);
     let mut output = None;
     ui.horizontal(|ui| {
+        intents.extend(crate::ui::files::attach_button(ui, t, &target, enabled));
         let picked = emoji_button(ui, t, id, recent);
         let send_width = 84.0;
         let width = (ui.available_width() - send_width).max(80.0);
@@ -148,7 +152,7 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
             intents.push(Intent::EmojiUsed(glyph));
         }
         let button = ui.add_enabled(
-            enabled && !draft.text.trim().is_empty(),
+            enabled && (files || !draft.text.trim().is_empty()),
             egui::Button::new(t.send).min_size(egui::vec2(send_width - 8.0, row_height + 12.0)),
         );
         if button.clicked() {
@@ -188,7 +192,7 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     if response.changed() && !draft.text.trim().is_empty() {
         intents.push(Intent::Typed(target.clone()));
     }
-    if send && enabled && !draft.text.trim().is_empty() {
+    if send && enabled && (files || !draft.text.trim().is_empty()) {
         intents.push(Intent::Submit(target.clone()));
         response.request_focus();
     }
@@ -240,6 +244,15 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     {
         response.request_focus();
     }
+    // A picture pasted here (Ctrl+V); files dropped on this box's window go to the box used
+    // last there.
+    let own_window = ui.ctx().viewport_id() != egui::ViewportId::ROOT;
+    intents.extend(crate::ui::files::take_input(
+        ui,
+        &target,
+        response.has_focus() || has_focus,
+        own_window || used_last,
+    ));
     let keys = if matches!(target, Target::Room) {
         t.input_keys
     } else {

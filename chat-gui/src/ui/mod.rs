@@ -8,6 +8,7 @@ pub mod card;
 pub mod confirm;
 pub mod connect;
 pub mod extras;
+pub mod files;
 pub mod find;
 pub mod header;
 pub mod input;
@@ -108,6 +109,8 @@ pub enum Intent {
     JumpTo(chat_model::find::Found),
     /// Save a copy of this room's or conversation's lines to a file.
     Export(Target),
+    /// Something about files: attach, download, view (see [`files::FileIntent`]).
+    Files(files::FileIntent),
     /// Turn desktop notifications on or off.
     SetNotifications(bool),
     /// Reconnect without waiting.

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use chat_core::protocol::{ErrorCode, ModAction};
+use chat_core::protocol::{Attachment, ErrorCode, ModAction};
 use chat_model::commands::Cmd;
 use chat_model::history::{Delivery, History, LineKind};
 use egui::text::{LayoutJob, TextFormat};
@@ -144,6 +144,8 @@ enum Parts {
         note: Option<Arc<Galley>>,
         time: Arc<Galley>,
         full_time: String,
+        /// The files it carries, drawn under its text.
+        files: Vec<Attachment>,
     },
     /// A rule across the row with words in its middle.
     Divider(Arc<Galley>),
@@ -199,6 +201,7 @@ pub fn estimate(look: &Look, history: &History, i: usize, width: f32) -> f32 {
             if *delivery != Delivery::Direct {
                 body += look.row_height;
             }
+            body += crate::ui::files::attachments::height(None, &line.attachments, text_w);
             if history.starts_group(i) {
                 GROUP_PAD + look.row_height + 2.0 + body
             } else {
@@ -303,6 +306,9 @@ pub fn layout(
                 None => (LINE_PAD, 0.0),
             };
             let note_h = note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
+            let shelf = crate::ui::files::shelf(ui.ctx());
+            let files_h =
+                crate::ui::files::attachments::height(Some(&shelf), &line.attachments, text_w);
             Row {
                 height: top
                     + header_h
@@ -310,7 +316,8 @@ pub fn layout(
                     + body.size.y
                     + around.marks_height
                     + around.chips.height
-                    + note_h,
+                    + note_h
+                    + files_h,
                 top,
                 parts: Parts::Message {
                     header,
@@ -321,6 +328,7 @@ pub fn layout(
                     note,
                     time,
                     full_time: clock_time(line.time_ms, true),
+                    files: line.attachments.clone(),
                 },
             }
         }
@@ -491,6 +499,7 @@ pub fn paint(
             note,
             time,
             full_time,
+            files,
         } => {
             let band_rect = Rect::from_min_max(pos2(rect.left(), y - 1.0), rect.max);
             if let Some(line) = line {
@@ -568,6 +577,19 @@ pub fn paint(
                 && (hovered || keyboard || actions::bar_menu_open(ui, id))
             {
                 intents.extend(actions::bar(ui, t, band_rect, id, line, *offer, viewer));
+            }
+            if !files.is_empty() {
+                // Under the reactions and the note, as the row's height counts them.
+                let files_y =
+                    chips_y + around.chips.height + note.as_ref().map_or(0.0, |n| n.size().y + 6.0);
+                let text_w = text_width(width);
+                intents.extend(crate::ui::files::attachments::paint(
+                    ui,
+                    t,
+                    files,
+                    pos2(text_x, files_y),
+                    text_w,
+                ));
             }
         }
         Parts::Divider(label) => {

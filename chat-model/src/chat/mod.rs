@@ -291,9 +291,9 @@ impl Chat {
                 text,
                 id,
                 reply_to,
-                ..
+                attachments,
             } => {
-                self.room_message(time_ms, room, from, text, *id);
+                self.room_message(time_ms, room, from, text, *id, attachments);
                 if let Some(quote) = reply_to {
                     self.history_mut(room).extras_mut(*id).reply_to = Some(quote.clone());
                 }
@@ -304,9 +304,9 @@ impl Chat {
                 stored,
                 id,
                 reply_to,
-                ..
+                attachments,
             } => {
-                self.private_received(time_ms, from, text, *stored, *id);
+                self.private_received(time_ms, from, text, *stored, *id, attachments);
                 if let Some(quote) = reply_to {
                     let history = &mut self.conversation_mut(from).history;
                     history.extras_mut(*id).reply_to = Some(quote.clone());

@@ -210,6 +210,7 @@ pub(super) fn room_line(said: &Said, me: &str) -> Line {
             delivery: Delivery::Direct,
         },
     )
+    .with_attachments(&said.attachments)
 }
 
 /// Where `login` is, or would go, in a member list sorted as the server sorts it: by login

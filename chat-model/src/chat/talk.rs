@@ -1,7 +1,7 @@
 //! The talk family of server messages: lines said in the room, private messages received, sent
 //! or kept for later, and pages of a conversation's earlier messages.
 
-use chat_core::protocol::{PrivateSaid, Said};
+use chat_core::protocol::{Attachment, PrivateSaid, Said};
 use chat_core::validate::login_key;
 
 use super::rooms::room_line;
@@ -18,6 +18,7 @@ impl Chat {
         from: &str,
         text: &str,
         id: u64,
+        attachments: &[Attachment],
     ) {
         let own = self.is_me(from);
         let said = Said {
@@ -26,6 +27,7 @@ impl Chat {
             text: text.to_owned(),
             time: time_ms,
             id,
+            attachments: attachments.to_vec(),
             ..Default::default()
         };
         let me = self.me.clone();
@@ -46,6 +48,7 @@ impl Chat {
         text: &str,
         stored: bool,
         id: u64,
+        attachments: &[Attachment],
     ) {
         self.presence.stopped_typing(from);
         let delivery = if stored {
@@ -65,7 +68,8 @@ impl Chat {
                 own: false,
                 delivery,
             },
-        );
+        )
+        .with_attachments(attachments);
         if c.history.push(line) {
             if !c.open {
                 c.unread = c.unread.saturating_add(1);
@@ -140,6 +144,7 @@ impl Chat {
                         delivery: Delivery::Direct,
                     },
                 )
+                .with_attachments(&m.attachments)
             })
             .collect();
         if c.first_page != FirstPage::Arrived && !lines.is_empty() {

@@ -28,6 +28,7 @@ impl Client {
     /// A frame from the server: a reply goes to what asked for it, everything else to the model.
     pub(super) fn frame(&mut self, frame: ServerFrame, now: Instant) {
         let pending = frame.re.and_then(|re| self.pending.remove(&re));
+        let files = frame.re.and_then(|re| self.files_sent.remove(&re));
         let time = frame.time;
         match (&frame.message, pending) {
             (
@@ -103,6 +104,7 @@ impl Client {
                 }
             }
         }
+        self.own_files_arrived(files, &frame.message);
     }
 
     /// An `error` reply, routed to the request that caused it.

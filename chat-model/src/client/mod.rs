@@ -9,7 +9,7 @@
 //! The files: `phase` (where the connection stands, and what each stage holds), `pending` and
 //! `feedback` (the types the windows see), `account` (registering, logging in and out, resuming),
 //! `events` (what the connection reports: connected, a frame, disconnected), `paging` (asking
-//! for earlier lines).
+//! for earlier lines), `files` (lines that carry files, and where the files are).
 //!
 //! Architecture Invariant: the password is held only while a login with it is under way (to
 //! retry when the server says it is busy) and dropped when `logged_in` arrives or the login is
@@ -19,6 +19,7 @@
 mod account;
 mod events;
 mod feedback;
+mod files;
 mod paging;
 mod pending;
 mod phase;
@@ -53,6 +54,8 @@ pub struct Client {
     session: Option<Session>,
     token: Option<SessionToken>,
     pending: HashMap<u32, Pending>,
+    /// The files of private messages sent and not yet answered, by request.
+    files_sent: HashMap<u32, (String, Vec<chat_core::protocol::Attachment>)>,
     backoff: Backoff,
     clock: Arc<dyn Clock>,
     waker: Option<Waker>,
@@ -93,6 +96,7 @@ impl Client {
             session: None,
             token: None,
             pending: HashMap::new(),
+            files_sent: HashMap::new(),
             backoff: Backoff::new(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY),
             clock: Arc::new(SystemClock),
             waker,
@@ -216,6 +220,7 @@ impl Client {
 
     fn open(&mut self) {
         self.pending.clear();
+        self.files_sent.clear();
         self.session = None;
         let options = ClientOptions {
             clock: Arc::clone(&self.clock),

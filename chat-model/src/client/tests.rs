@@ -16,6 +16,7 @@ use crate::limits::{RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY};
 fn session() -> Session {
     Session {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 7878)),
+        host: "127.0.0.1:7878".into(),
         server: "test".into(),
         default_room: "lobby".into(),
         clock: ClockSync::unsynced(Arc::new(SystemClock)),

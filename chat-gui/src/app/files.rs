@@ -1,0 +1,188 @@
+//! Files in the window (see [`crate::files`]): each frame, what the transfers reported and the
+//! messages whose files are ready; attaching from the message boxes and the window (a drop
+//! or a paste no box took), the viewer, and Send in a box that has files.
+
+use std::sync::Arc;
+
+use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_model::composer::{Outgoing, Target, outgoing};
+use chat_model::history::{LineKind, Refusal};
+use chat_model::transfers::Ready;
+
+use super::ChatApp;
+use crate::files::News;
+use crate::files::platform::Picker;
+use crate::save::Saved;
+use crate::ui::files::{FileIntent, Pasted};
+use crate::ui::{Intent, input};
+
+impl ChatApp {
+    /// Chooses files to attach with `picker` instead of the system's dialog (tests give the
+    /// paths the dialog would).
+    pub fn set_file_picker(&mut self, picker: Arc<dyn Picker>) {
+        self.files.set_picker(picker);
+    }
+
+    /// The files attached, uploading and downloading.
+    pub fn transfers(&self) -> &chat_model::transfers::Transfers {
+        &self.files.transfers
+    }
+
+    /// Applies what the transfers reported; sends the messages whose files are ready.
+    pub(super) fn update_files(&mut self, ctx: &egui::Context) {
+        if let Some(waker) = &self.waker {
+            self.files.set_waker(Arc::clone(waker));
+        }
+        let room = self.client.chat.room_name().map(str::to_owned);
+        let news = self
+            .files
+            .update(ctx, self.client.file_server(), room.as_deref());
+        for news in news {
+            self.files_news(news);
+        }
+    }
+
+    pub(super) fn files_intent(&mut self, intent: FileIntent) {
+        let news = self.files.apply(intent, self.texts());
+        for news in news {
+            self.files_news(news);
+        }
+    }
+
+    fn files_news(&mut self, news: News) {
+        match news {
+            News::Ready(Ready::Send {
+                target,
+                lines,
+                attachments,
+            }) => self.send_with_files(&target, lines, &attachments),
+            News::Ready(Ready::Held { lines }) => {
+                let draft = self.drafts.entry(Target::Room).or_default();
+                if draft.text.trim().is_empty() {
+                    draft.text = lines.join("\n");
+                }
+            }
+            News::TooMany(target) => {
+                let refusal = Refusal {
+                    code: ErrorCode::Invalid,
+                    field: Some(Field::Attachments),
+                };
+                self.notice(&target, LineKind::Refused(refusal));
+            }
+            News::Saved(Saved::To(path)) => {
+                self.notice(&Target::Room, LineKind::Saved(path.display().to_string()));
+            }
+            News::Saved(Saved::Failed(path)) => {
+                let path = path.display().to_string();
+                self.notice(&Target::Room, LineKind::SaveFailed(path));
+            }
+            News::Saved(Saved::Cancelled) => {}
+        }
+    }
+
+    /// Sends `lines` to `target`, the last carrying `attachments` (alone when no text).
+    fn send_with_files(&mut self, target: &Target, mut lines: Vec<String>, files: &[Attachment]) {
+        let last = lines.pop().unwrap_or_default();
+        match target {
+            Target::Room => {
+                for text in lines {
+                    self.client.say(text, None);
+                }
+                self.client.say_with_files(last, files);
+            }
+            Target::Private(key) => {
+                let Some(peer) = self.client.chat.conversation(key).map(|c| c.peer.clone()) else {
+                    return;
+                };
+                for text in lines {
+                    self.client.private_with_files(&peer, text, &[]);
+                }
+                self.client.private_with_files(&peer, last, files);
+            }
+        }
+        self.views.entry(target.clone()).or_default().follow();
+    }
+
+    /// Send in a box with files attached: the text waits for them and goes with them. Returns
+    /// whether it was taken (a `#` command, or text that breaks a rule, goes the usual way).
+    pub(super) fn submit_with_files(&mut self, target: &Target) -> bool {
+        if !self.files.transfers.has_attached(target) {
+            return false;
+        }
+        let text = self.draft(target).to_owned();
+        let lines = match outgoing(&text, *target == Target::Room) {
+            Outgoing::Nothing => Vec::new(),
+            Outgoing::Message(message) => vec![message],
+            Outgoing::Command(_) | Outgoing::TooManyLines(_) => return false,
+        };
+        if lines.iter().any(|l| chat_core::validate::text(l).is_err()) {
+            return false;
+        }
+        let room = self.client.chat.room_name().map(str::to_owned);
+        self.files.transfers.send(target, room.as_deref(), lines);
+        let draft = self.drafts.entry(target.clone()).or_default();
+        draft.text.clear();
+        if !text.trim().is_empty() {
+            draft.last_sent = Some(text);
+        }
+        self.views.entry(target.clone()).or_default().follow();
+        true
+    }
+
+    /// The viewer, what a drop or a paste left that no message box took (it goes to the box
+    /// used last, else the room's), and a word while files are dragged over the window.
+    pub(super) fn draw_files(&mut self, ctx: &egui::Context) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        if !self.client.phase().is_logged_in() {
+            return intents;
+        }
+        let t = self.texts();
+        intents.extend(crate::ui::files::viewer::show(ctx, t));
+        let target = match input::used_last(ctx) {
+            Some(Target::Private(key))
+                if self.client.chat.conversation(&key).is_some_and(|c| c.open) =>
+            {
+                Target::Private(key)
+            }
+            _ => Target::Room,
+        };
+        let (dropped, pasted) = ctx.input_mut(|i| {
+            let dropped = std::mem::take(&mut i.raw.dropped_files);
+            let mut pasted = Vec::new();
+            i.events.retain(|e| match e {
+                egui::Event::PasteImage(image) => {
+                    pasted.push(Arc::clone(image));
+                    false
+                }
+                _ => true,
+            });
+            (dropped, pasted)
+        });
+        let dropped = crate::ui::files::dropped(dropped);
+        if !dropped.is_empty() {
+            intents.push(Intent::Files(FileIntent::Attach(target.clone(), dropped)));
+        }
+        for image in pasted {
+            intents.push(Intent::Files(FileIntent::Pasted(
+                target.clone(),
+                Pasted(image),
+            )));
+        }
+        if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
+            let screen = ctx.content_rect();
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop-files"),
+            ));
+            painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                screen.center(),
+                egui::Align2::CENTER_CENTER,
+                format!("📎 {}", t.attach_drop),
+                egui::FontId::proportional(24.0),
+                egui::Color32::WHITE,
+            );
+        }
+        intents
+    }
+}

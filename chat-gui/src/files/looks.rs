@@ -1,0 +1,157 @@
+//! What a line shows of its files before anyone downloads them: pictures' previews and the
+//! heads of code files, fetched one at a time by one thread (they are small, and a room full
+//! of pictures must not open a connection each), decoded or read as text there, and handed to
+//! the window as [`PictureNews`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chat_core::client::Waker;
+use chat_core::http::{self, FileServer, HttpConnection, HttpError};
+use chat_core::protocol::Attachment;
+use crossbeam_channel::{Receiver, Sender};
+
+use super::engine::{HTTP_TIMEOUT, PictureNews, lock};
+use super::picture;
+
+/// Tries of a preview before its placeholder shows.
+const PREVIEW_TRIES: u32 = 3;
+/// Most of a code file fetched to show it in its line.
+pub const CODE_MAX_BYTES: u64 = 16 * 1024;
+
+/// What the previews' thread fetches.
+#[derive(Debug, Clone)]
+pub(super) enum Look {
+    /// A picture's preview.
+    Preview(Attachment),
+    /// The head of a code file.
+    Code(Attachment),
+}
+
+/// The previews' thread: fetches and decodes previews, and heads of code files, one at a time.
+pub(super) fn run(
+    queue: &Receiver<Look>,
+    news: &Sender<PictureNews>,
+    server: &Arc<Mutex<Option<FileServer>>>,
+    waker: Option<&Waker>,
+) {
+    let mut conn: Option<HttpConnection> = None;
+    while let Ok(look) = queue.recv() {
+        let file = match &look {
+            Look::Preview(file) | Look::Code(file) => file.clone(),
+        };
+        let mut fetched_bytes = None;
+        for attempt in 0..PREVIEW_TRIES {
+            let Some(server) = lock(server).clone() else {
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            };
+            let fetched = match conn.take().filter(|c| !c.is_closing()) {
+                Some(c) => Ok(c),
+                None => HttpConnection::open(&server, HTTP_TIMEOUT),
+            }
+            .and_then(|mut c| {
+                let bytes = match &look {
+                    Look::Preview(_) => http::get_preview(
+                        &mut c,
+                        &server.token,
+                        &file.id,
+                        picture::PREVIEW_MAX_BYTES,
+                    )
+                    .map(|b| (b, true)),
+                    Look::Code(_) => head_of(&mut c, &server.token, &file.id),
+                };
+                if let Ok((_, whole)) = &bytes
+                    && *whole
+                {
+                    conn = Some(c);
+                }
+                bytes
+            });
+            match fetched {
+                Ok((bytes, _)) => {
+                    fetched_bytes = Some(bytes);
+                    break;
+                }
+                Err(e) if e.is_temporary() => {
+                    conn = None;
+                    std::thread::sleep(Duration::from_millis(300 << attempt));
+                }
+                Err(e) => {
+                    tracing::info!(file = file.id, "nothing to show: {e}");
+                    break;
+                }
+            }
+        }
+        let told = match look {
+            Look::Preview(_) => PictureNews::Preview {
+                image: fetched_bytes.and_then(|bytes| match picture::decode_preview(&bytes) {
+                    Ok(p) => Some(picture::for_screen(&p, picture::PREVIEW_SIDE * 2)),
+                    Err(e) => {
+                        tracing::info!(file = file.id, "a preview cannot be shown: {e}");
+                        None
+                    }
+                }),
+                file: file.id,
+            },
+            Look::Code(_) => PictureNews::Code {
+                text: fetched_bytes.and_then(|bytes| code_text(&bytes)),
+                file: file.id,
+            },
+        };
+        let _ = news.send(told);
+        if let Some(wake) = waker {
+            wake();
+        }
+    }
+}
+
+/// The first [`CODE_MAX_BYTES`] of a file; whether the connection can serve another request
+/// (the whole body was read).
+fn head_of(
+    conn: &mut HttpConnection,
+    token: &str,
+    file: &str,
+) -> Result<(Vec<u8>, bool), HttpError> {
+    let fetch = http::get(conn, token, file, 0)?;
+    let want = fetch.length.min(CODE_MAX_BYTES);
+    let mut bytes = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
+    conn.read_body(want, &mut bytes, &mut |_| true)?;
+    Ok((bytes, want == fetch.length))
+}
+
+/// Bytes as the text of a code file: UTF-8 (a character cut at the end dropped), tabs as four
+/// spaces; `None` for what is not text (a NUL byte, or invalid UTF-8 before the end).
+pub fn code_text(bytes: &[u8]) -> Option<String> {
+    if bytes.contains(&0) {
+        return None;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // A multi-byte character cut by the end of the head.
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    Some(text.replace("\r\n", "\n").replace('\t', "    "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_text_and_keeps_its_indentation() {
+        assert_eq!(
+            code_text(b"fn main() {\r\n\tlet x = 1;\r\n}").as_deref(),
+            Some("fn main() {\n    let x = 1;\n}")
+        );
+        // "é" cut in half by the end of the head: the half goes.
+        assert_eq!(code_text(b"caf\xc3").as_deref(), Some("caf"));
+        assert_eq!(
+            code_text(b"\x89PNG\r\n\x1a\n\0\0"),
+            None,
+            "a picture is no code"
+        );
+        assert_eq!(code_text(b"\xff\xfe ok"), None);
+    }
+}

@@ -1,0 +1,369 @@
+//! Files in the desktop client: attaching them to a message (the dialog, a drop on the window,
+//! a picture pasted), sending the message once they are uploaded, pictures' previews and the
+//! viewer, downloads.
+//!
+//! [`Files`] is the window's side: it holds chat-model's [`Transfers`] (what the user sees of
+//! each transfer), the [`engine`] (the threads that move the bytes, off the UI thread), the
+//! pictures decoded so far, and it puts the [`Shelf`] the widgets read in the window's memory
+//! each frame something changed. [`picture`] decodes within limits and makes previews,
+//! [`looks`] fetches what a line shows of its files (previews, code), [`metadata`] takes the place a photo was taken out of it, [`platform`] is what a web build
+//! replaces (the file dialog, opening a file, the save dialog).
+//!
+//! Data flow: an intent (attach, download, view) → `Transfers` and an engine job → the job's
+//! reports (channel, window woken) → `Transfers::report` → messages ready
+//! ([`Transfers::take_ready`]) go out with their files; the shelf is drawn.
+
+pub mod engine;
+pub mod looks;
+pub mod metadata;
+pub mod picture;
+pub mod platform;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chat_core::client::Waker;
+use chat_core::http::FileServer;
+use chat_model::composer::Target;
+use chat_model::transfers::{Purpose, Ready, Report, State, Transfers};
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::save::Saved;
+use crate::ui::files::{Code, Dropped, FileIntent, Pasted, Picture, Shelf, Viewed, put_shelf};
+use engine::{Destination, Engine, PictureNews, Source};
+use platform::Picker;
+
+/// Where files go on this computer.
+#[derive(Debug, Clone)]
+pub struct Folders {
+    /// Downloads (the file card's Download).
+    pub downloads: PathBuf,
+    /// Working copies: cleaned photos, pasted pictures, pictures for the viewer.
+    pub cache: PathBuf,
+}
+
+impl Folders {
+    /// The user's downloads folder and this program's cache, or these when given.
+    pub fn new(downloads: Option<PathBuf>, cache: Option<PathBuf>) -> Folders {
+        let downloads = downloads
+            .or_else(|| {
+                directories::UserDirs::new().and_then(|d| {
+                    d.download_dir()
+                        .map(std::path::Path::to_path_buf)
+                        .or_else(|| Some(d.home_dir().to_path_buf()))
+                })
+            })
+            .unwrap_or_else(std::env::temp_dir);
+        let cache = cache
+            .or_else(|| {
+                directories::ProjectDirs::from("org", "chat", crate::limits::APP_ID)
+                    .map(|d| d.cache_dir().join("files"))
+            })
+            .unwrap_or_else(|| std::env::temp_dir().join("chat-gui-files"));
+        Folders { downloads, cache }
+    }
+}
+
+/// What happened that the app must act on (send, restore, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum News {
+    /// A message whose files are settled.
+    Ready(Ready),
+    /// Attaching failed: a message carries at most this many files.
+    TooMany(Target),
+    /// How saving a copy of a picture ended.
+    Saved(Saved),
+}
+
+/// Files chosen in the dialog, for a box.
+type Picked = (Target, Vec<PathBuf>);
+
+/// The files' side of the window.
+pub struct Files {
+    /// What the user sees of each transfer.
+    pub transfers: Transfers,
+    engine: Engine,
+    folders: Folders,
+    previews: HashMap<String, Picture>,
+    codes: HashMap<String, Code>,
+    viewer: Option<Viewed>,
+    picker: Arc<dyn Picker>,
+    picked: (Sender<Picked>, Receiver<Picked>),
+    saved: (Sender<Saved>, Receiver<Saved>),
+    /// The server (and token) the engine was last given.
+    server: Option<(String, String)>,
+    dirty: bool,
+}
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Files")
+            .field("transfers", &self.transfers)
+            .field("folders", &self.folders)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Files {
+    /// Files kept in `folders`, chosen with the system's dialog.
+    pub fn new(folders: Folders) -> Files {
+        Files {
+            transfers: Transfers::default(),
+            engine: Engine::new(folders.cache.clone()),
+            folders,
+            previews: HashMap::new(),
+            codes: HashMap::new(),
+            viewer: None,
+            picker: Arc::new(platform::Dialog),
+            picked: unbounded(),
+            saved: unbounded(),
+            server: None,
+            dirty: true,
+        }
+    }
+
+    /// Chooses files with `picker` instead of the system's dialog (tests give the paths).
+    pub fn set_picker(&mut self, picker: Arc<dyn Picker>) {
+        self.picker = picker;
+    }
+
+    /// Wakes the window when a transfer reports.
+    pub fn set_waker(&mut self, waker: Waker) {
+        self.engine.set_waker(waker);
+    }
+
+    /// Everything that arrived since the last frame; returns what the app must do.
+    pub fn update(
+        &mut self,
+        ctx: &egui::Context,
+        server: Option<FileServer>,
+        room: Option<&str>,
+    ) -> Vec<News> {
+        let key = server.as_ref().map(|s| (s.server.clone(), s.token.clone()));
+        if key != self.server {
+            self.server = key;
+            self.engine.set_server(server);
+        }
+        let mut news = Vec::new();
+        for (target, paths) in self.picked.1.try_iter().collect::<Vec<_>>() {
+            let files = paths.into_iter().map(Dropped::path).collect();
+            news.extend(self.attach(&target, files));
+        }
+        for (id, report) in self.engine.reports() {
+            self.dirty = true;
+            if let Report::Downloaded(path) = &report
+                && let Some(d) = self.transfers.downloads().iter().find(|d| d.id == id)
+                && d.purpose == Purpose::View
+                && self.viewer.as_ref().is_some_and(|v| v.file.id == d.file.id)
+            {
+                self.engine.show_picture(d.file.id.clone(), path.clone());
+            }
+            if matches!(report, Report::Failed(_))
+                && let Some(d) = self.transfers.downloads().iter().find(|d| d.id == id)
+                && d.purpose == Purpose::View
+                && let Some(viewer) = self.viewer.as_mut().filter(|v| v.file.id == d.file.id)
+            {
+                viewer.full = Picture::Broken;
+            }
+            self.transfers.report(id, report);
+        }
+        for picture in self.engine.pictures() {
+            self.dirty = true;
+            match picture {
+                PictureNews::Code { file, text } => {
+                    let shown = text.map_or(Code::Broken, |text| Code::Ready(Arc::from(text)));
+                    self.codes.insert(file, shown);
+                }
+                PictureNews::Preview { file, image } => {
+                    let shown = image.map_or(Picture::Broken, |image| {
+                        Picture::Ready(ctx.load_texture(
+                            format!("preview-{file}"),
+                            image,
+                            egui::TextureOptions::LINEAR,
+                        ))
+                    });
+                    self.previews.insert(file, shown);
+                }
+                PictureNews::Full { file, image } => {
+                    if let Some(viewer) = self.viewer.as_mut().filter(|v| v.file.id == file) {
+                        viewer.full = image.map_or(Picture::Broken, |image| {
+                            Picture::Ready(ctx.load_texture(
+                                format!("picture-{file}"),
+                                image,
+                                egui::TextureOptions::LINEAR,
+                            ))
+                        });
+                    }
+                }
+            }
+        }
+        for saved in self.saved.1.try_iter() {
+            news.push(News::Saved(saved));
+        }
+        for ready in self.transfers.take_ready(room) {
+            self.dirty = true;
+            news.push(News::Ready(ready));
+        }
+        if self.transfers.running() > 0 {
+            // Progress and "trying again in N s" move on.
+            ctx.request_repaint_after(std::time::Duration::from_millis(500));
+        }
+        if std::mem::take(&mut self.dirty) {
+            put_shelf(ctx, Arc::new(self.shelf()));
+        }
+        news
+    }
+
+    fn shelf(&self) -> Shelf {
+        let downloads = self
+            .transfers
+            .downloads()
+            .iter()
+            .filter(|d| d.purpose == Purpose::Keep)
+            .map(|d| (d.file.id.clone(), d.clone()))
+            .collect();
+        Shelf {
+            uploads: self.transfers.uploads().to_vec(),
+            waiting: self.transfers.waiting_targets(),
+            downloads,
+            previews: self.previews.clone(),
+            codes: self.codes.clone(),
+            viewer: self.viewer.clone(),
+        }
+    }
+
+    /// Attaches `files` to `target`'s box and starts uploading them.
+    pub fn attach(&mut self, target: &Target, files: Vec<Dropped>) -> Vec<News> {
+        self.dirty = true;
+        for file in files {
+            let Some(id) = self.transfers.attach(target.clone(), &file.name) else {
+                return vec![News::TooMany(target.clone())];
+            };
+            let source = match (file.path, file.bytes) {
+                (Some(path), _) => Source::Path(path),
+                (None, Some(bytes)) => Source::Bytes {
+                    name: file.name,
+                    bytes,
+                },
+                (None, None) => continue,
+            };
+            self.engine.upload(id, source);
+        }
+        Vec::new()
+    }
+
+    /// Attaches a picture pasted from the clipboard.
+    fn paste(&mut self, target: &Target, Pasted(image): Pasted) -> Vec<News> {
+        self.dirty = true;
+        let name = chrono::Local::now()
+            .format("pasted-%Y%m%d-%H%M%S.png")
+            .to_string();
+        match self.transfers.attach(target.clone(), &name) {
+            Some(id) => {
+                self.engine.upload(id, Source::Pixels(image));
+                Vec::new()
+            }
+            None => vec![News::TooMany(target.clone())],
+        }
+    }
+
+    /// Applies what the user asked of files; returns what the app must do.
+    pub fn apply(&mut self, intent: FileIntent, t: &crate::i18n::Texts) -> Vec<News> {
+        self.dirty = true;
+        match intent {
+            FileIntent::Choose(target) => {
+                let picker = Arc::clone(&self.picker);
+                let picked = self.picked.0.clone();
+                let title = t.attach.to_owned();
+                let started = std::thread::Builder::new()
+                    .name("file-dialog".into())
+                    .spawn(move || {
+                        let paths = picker.pick(&title);
+                        if !paths.is_empty() {
+                            let _ = picked.send((target, paths));
+                        }
+                    });
+                if let Err(e) = started {
+                    tracing::warn!("no thread for the file dialog: {e}");
+                }
+            }
+            FileIntent::Attach(target, files) => return self.attach(&target, files),
+            FileIntent::Pasted(target, image) => return self.paste(&target, image),
+            FileIntent::Cancel(id) => {
+                if self.transfers.cancel(id) {
+                    self.engine.cancel(id);
+                }
+            }
+            FileIntent::Download(file) => {
+                if let Some(id) = self.transfers.download(&file, Purpose::Keep) {
+                    let to = Destination::Folder(self.folders.downloads.clone());
+                    self.engine.download(id, file, to);
+                }
+            }
+            FileIntent::Open(path) => platform::open(&path),
+            FileIntent::View(file) => self.view(file),
+            FileIntent::NeedPreview(file) => {
+                if !self.previews.contains_key(&file.id) {
+                    self.previews.insert(file.id.clone(), Picture::Loading);
+                    self.engine.preview(file);
+                }
+            }
+            FileIntent::NeedCode(file) => {
+                if !self.codes.contains_key(&file.id) {
+                    self.codes.insert(file.id.clone(), Code::Loading);
+                    self.engine.code(file);
+                }
+            }
+            FileIntent::CloseViewer => self.viewer = None,
+            FileIntent::SaveViewed => self.save_viewed(t.viewer_save),
+        }
+        Vec::new()
+    }
+
+    /// Opens the viewer on `file`, fetching the whole picture first.
+    fn view(&mut self, file: chat_core::protocol::Attachment) {
+        self.viewer = Some(Viewed {
+            file: file.clone(),
+            full: Picture::Loading,
+        });
+        let path = self.folders.cache.join("pictures").join(&file.id);
+        match self.transfers.download(&file, Purpose::View) {
+            Some(id) => {
+                self.engine.download(id, file, Destination::Exactly(path));
+            }
+            None => {
+                let kept = self
+                    .transfers
+                    .download_of(&file.id, Purpose::View)
+                    .filter(|d| d.state == State::Done)
+                    .and_then(|d| d.path.clone());
+                if let Some(path) = kept {
+                    self.engine.show_picture(file.id, path);
+                }
+            }
+        }
+    }
+
+    fn save_viewed(&mut self, title: &str) {
+        let Some(viewer) = &self.viewer else {
+            return;
+        };
+        let Some(path) = self
+            .transfers
+            .download_of(&viewer.file.id, Purpose::View)
+            .and_then(|d| d.path.clone())
+        else {
+            return;
+        };
+        let saved = self.saved.0.clone();
+        platform::save_copy(
+            path,
+            viewer.file.name.clone(),
+            title.to_owned(),
+            move |outcome| {
+                let _ = saved.send(outcome);
+            },
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Pictures: what a file's first bytes say it is, its size in pixels, the small preview a
+//! sender makes, and decoding for the screen, always within [`Limits`].
+//!
+//! Architecture Invariant: nothing here decodes a picture without limits. A file or a preview
+//! comes from another user, and a few bytes can claim 100,000 × 100,000 pixels (40 GB once
+//! decoded, a "decompression bomb"): the limits refuse it before anything is allocated, and
+//! the window shows a placeholder instead.
+
+use std::io::{BufRead, Cursor, Seek};
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+/// Longest side of a preview, in pixels.
+pub const PREVIEW_SIDE: u32 = 320;
+/// Largest preview the server keeps.
+pub const PREVIEW_MAX_BYTES: usize = 64 * 1024;
+/// Longest side of a picture put on screen (the viewer); larger ones are scaled down first.
+pub const SCREEN_SIDE: u32 = 4096;
+
+/// Limits for a preview someone sent: small by construction, so anything large is a lie.
+pub fn preview_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(2048);
+    limits.max_image_height = Some(2048);
+    limits.max_alloc = Some(32 * 1024 * 1024);
+    limits
+}
+
+/// Limits for a whole picture (a photo of 50 megapixels fits; a bomb does not).
+pub fn picture_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits
+}
+
+/// The media type of a file, from its first bytes (pictures) or its name (the rest).
+pub fn media_type(name: &str, head: &[u8]) -> String {
+    if let Ok(format) = image::guess_format(head) {
+        return format.to_mime_type().to_owned();
+    }
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let mime = match ext.as_str() {
+        "pdf" => "application/pdf",
+        "txt" | "log" | "md" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "json" => "application/json",
+        "rs" | "py" | "c" | "h" | "cpp" | "java" | "js" | "ts" | "go" | "sh" | "toml" | "yaml"
+        | "yml" | "sql" => "text/x-source",
+        "zip" => "application/zip",
+        "gz" | "tgz" => "application/gzip",
+        "tar" => "application/x-tar",
+        "7z" => "application/x-7z-compressed",
+        "doc" | "docx" | "odt" => "application/vnd.oasis.opendocument.text",
+        "xls" | "xlsx" | "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "ppt" | "pptx" | "odp" => "application/vnd.oasis.opendocument.presentation",
+        "mp3" | "ogg" | "wav" | "flac" | "m4a" => "audio/mpeg",
+        "mp4" | "webm" | "mkv" | "mov" | "avi" => "video/mp4",
+        _ => "application/octet-stream",
+    };
+    mime.to_owned()
+}
+
+/// Whether the image crate reads this format here.
+fn decodable(format: ImageFormat) -> bool {
+    matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP
+    )
+}
+
+/// Decodes a picture within `limits`, turned upright as its EXIF orientation says.
+pub fn decode(
+    reader: impl BufRead + Seek,
+    limits: Limits,
+) -> Result<DynamicImage, image::ImageError> {
+    let mut reader = ImageReader::new(reader).with_guessed_format()?;
+    match reader.format() {
+        Some(format) if decodable(format) => {}
+        _ => {
+            return Err(image::ImageError::Unsupported(
+                image::error::UnsupportedError::from_format_and_kind(
+                    image::error::ImageFormatHint::Unknown,
+                    image::error::UnsupportedErrorKind::Format(
+                        image::error::ImageFormatHint::Unknown,
+                    ),
+                ),
+            ));
+        }
+    }
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder()?;
+    let orientation = decoder.orientation()?;
+    let mut picture = DynamicImage::from_decoder(decoder)?;
+    picture.apply_orientation(orientation);
+    Ok(picture)
+}
+
+/// Decodes a picture from memory (a preview someone sent) within the preview limits.
+pub fn decode_preview(bytes: &[u8]) -> Result<DynamicImage, image::ImageError> {
+    decode(Cursor::new(bytes), preview_limits())
+}
+
+/// A picture as egui draws it, no larger than `side` on its longer side.
+pub fn for_screen(picture: &DynamicImage, side: u32) -> egui::ColorImage {
+    let fitted = if picture.width() > side || picture.height() > side {
+        picture.thumbnail(side, side)
+    } else {
+        picture.clone()
+    };
+    let rgba = fitted.into_rgba8();
+    let size = [rgba.width() as usize, rgba.height() as usize];
+    egui::ColorImage::from_rgba_unmultiplied(size, rgba.as_raw())
+}
+
+/// A small preview of `picture` as the server keeps it: a JPEG (or a PNG where the picture
+/// has transparency) of at most [`PREVIEW_MAX_BYTES`].
+pub fn make_preview(picture: &DynamicImage) -> Option<Vec<u8>> {
+    let mut side = PREVIEW_SIDE;
+    while side >= 64 {
+        let small = picture.thumbnail(side, side);
+        let mut out = Cursor::new(Vec::new());
+        let written = if small.color().has_alpha() {
+            small.write_to(&mut out, ImageFormat::Png)
+        } else {
+            let rgb = DynamicImage::ImageRgb8(small.into_rgb8());
+            rgb.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                &mut out, 80,
+            ))
+        };
+        if written.is_ok() && out.get_ref().len() <= PREVIEW_MAX_BYTES {
+            return Some(out.into_inner());
+        }
+        side = side * 3 / 4;
+    }
+    None
+}
+
+/// A picture pasted from the clipboard, as a PNG file's bytes.
+pub fn png_of(image: &egui::ColorImage) -> Option<Vec<u8>> {
+    let [w, h] = image.size;
+    let mut rgba = Vec::with_capacity(w * h * 4);
+    for pixel in &image.pixels {
+        rgba.extend_from_slice(&pixel.to_srgba_unmultiplied());
+    }
+    let buffer = image::RgbaImage::from_raw(u32::try_from(w).ok()?, u32::try_from(h).ok()?, rgba)?;
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgba8(buffer)
+        .write_to(&mut out, ImageFormat::Png)
+        .ok()?;
+    Some(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG whose header claims `w` × `h` pixels, with no pixels after it.
+    pub fn claimed_png(w: u32, h: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc(&ihdr).to_be_bytes());
+        png
+    }
+
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_bomb_is_refused_before_anything_is_allocated() {
+        let bomb = claimed_png(100_000, 100_000);
+        assert!(decode_preview(&bomb).is_err());
+        assert!(decode(Cursor::new(&bomb), picture_limits()).is_err());
+        assert!(decode_preview(b"not a picture at all").is_err());
+    }
+
+    #[test]
+    fn a_preview_is_small_and_decodes_back() {
+        let picture = DynamicImage::ImageRgb8(image::RgbImage::from_fn(1600, 1200, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x ^ y) % 256) as u8])
+        }));
+        let preview = make_preview(&picture).expect("a preview");
+        assert!(preview.len() <= PREVIEW_MAX_BYTES);
+        let back = decode_preview(&preview).expect("it decodes");
+        assert_eq!((back.width(), back.height()), (320, 240));
+        assert_eq!(media_type("x.bin", &preview), "image/jpeg");
+        assert_eq!(media_type("notes.pdf", b"%PDF-1.7"), "application/pdf");
+    }
+}

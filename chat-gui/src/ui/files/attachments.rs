@@ -1,0 +1,290 @@
+//! The files a line carries, under its text: a picture with a preview as the picture itself
+//! (click opens the viewer), any other file as a card (icon by type, name, size, Download with
+//! its progress, Open once saved). A picture that cannot be shown keeps its place with a
+//! placeholder.
+//!
+//! Heights depend only on what the line says of its files (their sizes in pixels), never on
+//! what has been fetched, so a line keeps its height while its pictures load.
+
+use chat_core::protocol::Attachment;
+use chat_model::export::file_size;
+use chat_model::transfers::State;
+use egui::{Pos2, Rect, RichText, Sense, Ui, Vec2, pos2, vec2};
+
+use super::{Code, FileIntent, Picture, Shelf, code, icon, shelf, state_words};
+use crate::i18n::{Texts, fill};
+use crate::ui::Intent;
+
+/// Widest and tallest a picture shows in a line.
+const PICTURE_MAX: Vec2 = vec2(320.0, 240.0);
+/// A file card's height.
+const CARD_HEIGHT: f32 = 54.0;
+/// Widest a card is.
+const CARD_MAX_WIDTH: f32 = 420.0;
+/// Widest a code file's box is (lines of code are long).
+const CODE_MAX_WIDTH: f32 = 640.0;
+/// Space above each file.
+const GAP: f32 = 6.0;
+
+/// Whether `file` shows as a picture (it has a preview).
+fn is_picture(file: &Attachment) -> bool {
+    file.preview
+}
+
+/// The size a picture shows at, from its dimensions (a wide or tall one within bounds).
+fn picture_size(file: &Attachment, width: f32) -> Vec2 {
+    #[allow(clippy::cast_precision_loss)]
+    let aspect = match (file.width, file.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => (w as f32 / h as f32).clamp(0.25, 4.0),
+        _ => 4.0 / 3.0,
+    };
+    let max_w = PICTURE_MAX.x.min(width).max(40.0);
+    let mut size = vec2(max_w, max_w / aspect);
+    if size.y > PICTURE_MAX.y {
+        size = vec2(PICTURE_MAX.y * aspect, PICTURE_MAX.y);
+    }
+    size
+}
+
+fn box_size(shelf: Option<&Shelf>, file: &Attachment, width: f32) -> Vec2 {
+    if is_picture(file) {
+        picture_size(file, width)
+    } else if code::is_code(file) {
+        let code = code::height(shelf, file);
+        let gap = if code > 0.0 { GAP / 2.0 } else { 0.0 };
+        vec2(width.min(CODE_MAX_WIDTH), CARD_HEIGHT + gap + code)
+    } else {
+        vec2(width.min(CARD_MAX_WIDTH), CARD_HEIGHT)
+    }
+}
+
+/// The height `files` take under a line's text, `width` wide (`shelf`: what has been fetched
+/// of them, when known; a code file's box takes the lines it shows).
+pub fn height(shelf: Option<&Shelf>, files: &[Attachment], width: f32) -> f32 {
+    files
+        .iter()
+        .map(|f| GAP + box_size(shelf, f, width).y)
+        .sum()
+}
+
+/// Draws `files` from `at`, `width` wide.
+pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let shelf = shelf(ui.ctx());
+    let mut y = at.y;
+    for file in files {
+        y += GAP;
+        let size = box_size(Some(&shelf), file, width);
+        let rect = Rect::from_min_size(pos2(at.x, y), size);
+        y += size.y;
+        if !ui.is_rect_visible(rect) {
+            continue;
+        }
+        if is_picture(file) {
+            intents.extend(picture(ui, t, &shelf, file, rect));
+        } else if code::is_code(file) {
+            let (top, rest) = rect.split_top_bottom_at_y(rect.top() + CARD_HEIGHT);
+            intents.extend(card(ui, t, &shelf, file, top));
+            match shelf.codes.get(&file.id) {
+                None => intents.push(Intent::Files(FileIntent::NeedCode(file.clone()))),
+                Some(Code::Broken) => {}
+                Some(_) => {
+                    let code_rect =
+                        Rect::from_min_max(pos2(rest.left(), rest.top() + GAP / 2.0), rest.max);
+                    code::paint(ui, t, &shelf, file, code_rect);
+                }
+            }
+        } else {
+            intents.extend(card(ui, t, &shelf, file, rect));
+        }
+    }
+    intents
+}
+
+fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let name = fill(t.picture_of, &[&file.name]);
+    match shelf.previews.get(&file.id) {
+        Some(Picture::Ready(texture)) => {
+            let image = egui::Image::from_texture(texture)
+                .fit_to_exact_size(rect.size())
+                .corner_radius(6)
+                .sense(Sense::click());
+            let response = ui
+                .put(rect, image)
+                .on_hover_text(format!("{} · {}", file.name, file_size(file.size)))
+                .on_hover_cursor(egui::CursorIcon::PointingHand)
+                .accessible_name(name);
+            if response.clicked() {
+                intents.push(Intent::Files(FileIntent::View(file.clone())));
+            }
+        }
+        Some(Picture::Broken) => {
+            placeholder(ui, rect, &format!("⚠ {}", t.picture_broken), &file.name);
+            let button = ui.put(
+                Rect::from_min_size(rect.right_bottom() - vec2(96.0, 30.0), vec2(88.0, 24.0)),
+                egui::Button::new(t.file_download),
+            );
+            if button.clicked() {
+                intents.push(Intent::Files(FileIntent::Download(file.clone())));
+            }
+        }
+        Some(Picture::Loading) => {
+            placeholder(ui, rect, t.picture_loading, &file.name);
+        }
+        None => {
+            placeholder(ui, rect, t.picture_loading, &file.name);
+            intents.push(Intent::Files(FileIntent::NeedPreview(file.clone())));
+        }
+    }
+    intents
+}
+
+/// A picture's place while it loads, or when it cannot be shown.
+fn placeholder(ui: &mut Ui, rect: Rect, words: &str, name: &str) {
+    let visuals = ui.visuals().clone();
+    ui.painter().rect(
+        rect,
+        6.0,
+        visuals.faint_bg_color,
+        visuals.widgets.noninteractive.bg_stroke,
+        egui::StrokeKind::Inside,
+    );
+    let inner = rect.shrink(8.0);
+    let mut text = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(Rect::from_center_size(
+                inner.center(),
+                vec2(inner.width(), 44.0),
+            ))
+            .layout(egui::Layout::top_down(egui::Align::Center)),
+    );
+    text.add(egui::Label::new(words).truncate());
+    text.add(egui::Label::new(RichText::new(name).small().weak()).truncate());
+}
+
+fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let visuals = ui.visuals().clone();
+    ui.painter().rect(
+        rect,
+        6.0,
+        visuals.faint_bg_color,
+        visuals.widgets.noninteractive.bg_stroke,
+        egui::StrokeKind::Inside,
+    );
+    let inner = rect.shrink2(vec2(10.0, 7.0));
+    ui.painter().text(
+        pos2(inner.left() + 14.0, inner.center().y),
+        egui::Align2::CENTER_CENTER,
+        icon(&file.mime),
+        egui::FontId::proportional(26.0),
+        visuals.text_color(),
+    );
+    let button_w = 96.0;
+    let text_rect = Rect::from_min_max(
+        pos2(inner.left() + 36.0, inner.top()),
+        pos2(inner.right() - button_w - 8.0, inner.bottom()),
+    );
+    let download = shelf.downloads.get(&file.id);
+    let detail = match download {
+        Some(d) if d.state != State::Done => state_words(t, &d.state, d.received, Some(file.size)),
+        _ => file_size(file.size),
+    };
+    let mut text_ui = ui.new_child(egui::UiBuilder::new().max_rect(text_rect));
+    text_ui.add(egui::Label::new(RichText::new(&file.name).strong()).truncate());
+    match download.map(|d| &d.state) {
+        Some(State::Running | State::Retrying { .. }) => {
+            #[allow(clippy::cast_precision_loss)]
+            let fraction = download.map_or(0.0, |d| d.received as f32 / (file.size.max(1)) as f32);
+            text_ui.add(
+                egui::ProgressBar::new(fraction)
+                    .desired_width(text_rect.width())
+                    .desired_height(5.0),
+            );
+            text_ui.label(RichText::new(detail).small().weak());
+        }
+        Some(State::Failed(_)) => {
+            text_ui.add(
+                egui::Label::new(
+                    RichText::new(detail)
+                        .small()
+                        .color(crate::ui::error_color(&text_ui)),
+                )
+                .truncate(),
+            );
+        }
+        _ => {
+            text_ui.label(RichText::new(detail).small().weak());
+        }
+    }
+    let button_rect = Rect::from_min_size(
+        pos2(inner.right() - button_w, inner.center().y - 13.0),
+        vec2(button_w, 26.0),
+    );
+    match download {
+        Some(d) if matches!(d.state, State::Running | State::Retrying { .. }) => {
+            let button = ui
+                .put(button_rect, egui::Button::new(t.cancel))
+                .accessible_name(format!("{}: {}", t.cancel, file.name));
+            if button.clicked() {
+                intents.push(Intent::Files(FileIntent::Cancel(d.id)));
+            }
+        }
+        Some(d) if d.state == State::Done => {
+            if let Some(path) = &d.path {
+                let button = ui
+                    .put(button_rect, egui::Button::new(t.file_open))
+                    .on_hover_text(path.display().to_string());
+                if button.clicked() {
+                    intents.push(Intent::Files(FileIntent::Open(path.clone())));
+                }
+            }
+        }
+        _ => {
+            let button = ui.put(button_rect, egui::Button::new(t.file_download));
+            if button.clicked() {
+                intents.push(Intent::Files(FileIntent::Download(file.clone())));
+            }
+        }
+    }
+    intents
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(width: Option<u32>, height: Option<u32>) -> Attachment {
+        Attachment {
+            id: "f".into(),
+            name: "p.png".into(),
+            size: 1,
+            mime: "image/png".into(),
+            width,
+            height,
+            preview: true,
+        }
+    }
+
+    #[test]
+    fn a_picture_keeps_its_shape_within_bounds_whatever_it_claims() {
+        assert_eq!(
+            picture_size(&file(Some(800), Some(600)), 1000.0),
+            vec2(320.0, 240.0)
+        );
+        assert_eq!(
+            picture_size(&file(Some(600), Some(800)), 1000.0),
+            vec2(180.0, 240.0)
+        );
+        let bomb = picture_size(&file(Some(100_000), Some(100_000)), 1000.0);
+        assert_eq!(bomb, vec2(240.0, 240.0));
+        let thin = picture_size(&file(Some(1), Some(100_000)), 1000.0);
+        assert_eq!(
+            thin,
+            vec2(60.0, 240.0),
+            "at most four times taller than wide"
+        );
+        assert_eq!(picture_size(&file(None, None), 100.0).x, 100.0);
+    }
+}

@@ -1,0 +1,398 @@
+//! Files through the real window against a real server over TLS: attached with the dialog
+//! (the path it returns given by the test), dropped on the window, pasted; their progress, a
+//! picture's preview at the other client and the viewer, a download saved byte for byte, the
+//! placeholder of a picture that claims absurd dimensions, cancelling, and an upload that goes
+//! on by itself after the server dropped it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chat_core::client::{self, ClientOptions, Event};
+use chat_core::http::{self, Announce, Begun, FileServer, HttpConnection, Sent};
+use chat_core::protocol::{Password, Request, ServerMessage};
+use chat_core::tls::ClientTls;
+use chat_gui::AppOptions;
+use chat_gui::files::platform::Picker;
+use chat_model::transfers::State;
+use egui_kittest::kittest::{NodeT, Queryable};
+use tempfile::TempDir;
+
+use super::support::*;
+
+/// The file dialog, answering what the test says the user chose.
+struct Chosen(Vec<PathBuf>);
+
+impl Picker for Chosen {
+    fn pick(&self, _title: &str) -> Vec<PathBuf> {
+        self.0.clone()
+    }
+}
+
+/// A file dropped on the window, as the desktop hands it over.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// A window of its own folders (downloads, working copies), logged in as `login`.
+struct Person {
+    h: Gui,
+    downloads: TempDir,
+    _cache: TempDir,
+}
+
+fn person(server: &TestServer, login: &str) -> Person {
+    let downloads = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = AppOptions {
+        download_dir: Some(downloads.path().to_path_buf()),
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..AppOptions::default()
+    };
+    let mut h = gui_with(&server.addr, options);
+    connect(&mut h);
+    log_in(&mut h, login);
+    Person {
+        h,
+        downloads,
+        _cache: cache,
+    }
+}
+
+fn people<const N: usize>(logins: [&str; N]) -> (TestServer, [Person; N]) {
+    let server = TestServer::start();
+    for login in logins {
+        server.register(login);
+    }
+    let people = logins.map(|login| person(&server, login));
+    (server, people)
+}
+
+/// Steps the sender's window (the window only sends while it draws frames, as the engine's
+/// wake-ups make it do) until the message that waited for its files is sent and they left
+/// the box.
+fn sent_once_uploaded(h: &mut Gui) {
+    wait_until(h, "the message sent with its files", |h| {
+        h.state().transfers().uploads().is_empty()
+    });
+}
+
+/// Bytes that are no picture, of `n` bytes.
+fn bytes(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+/// A photo as a phone takes it: a JPEG with where it was taken in its EXIF.
+fn photo(w: u32, h: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 140])
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let jpeg = jpeg.into_inner();
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\0\0\0\0\0".to_vec();
+    exif.extend_from_slice(b"GPSLatitude 40.4168 N GPSLongitude 3.7038 W");
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xff, 0xe1]);
+    out.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The one file in `dir` once it is whole (no `.part` left).
+fn downloaded(dir: &Path) -> Vec<u8> {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::read(&files[0]).unwrap()
+}
+
+#[test]
+fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let original = bytes(300_000);
+    let path = write(dir.path(), "apuntes tema 3.pdf", &original);
+    ana.h
+        .state_mut()
+        .set_file_picker(Arc::new(Chosen(vec![path])));
+    click(&mut ana.h, "Attach files");
+    wait_for_text(&mut ana.h, "apuntes tema 3.pdf");
+    wait_until(&mut ana.h, "the upload", |h| {
+        h.state()
+            .transfers()
+            .uploads()
+            .iter()
+            .all(|u| u.state == State::Done)
+    });
+    assert!(
+        shows(&ana.h, "300.0 KB of 300.0 KB"),
+        "its progress is shown"
+    );
+    type_into(&mut ana.h, "Message", "los apuntes");
+    enter(&mut ana.h);
+    wait_for_text(&mut bob.h, "los apuntes");
+    wait_for_text(&mut bob.h, "apuntes tema 3.pdf");
+    assert!(shows(&bob.h, "300.0 KB"), "the card says its size");
+    assert!(
+        !shows(&ana.h, "Remove: apuntes"),
+        "sent, it left the message box"
+    );
+    click(&mut bob.h, "Download");
+    wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
+}
+
+#[test]
+fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_taken() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "playa.jpg", &photo(640, 480));
+    ana.h
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path)));
+    wait_for_text(&mut ana.h, "playa.jpg");
+    click(&mut ana.h, "Send");
+    sent_once_uploaded(&mut ana.h);
+    wait_for_text(&mut bob.h, "Picture: playa.jpg");
+    // The sender sees it too, as a picture.
+    wait_for_text(&mut ana.h, "Picture: playa.jpg");
+    // Click: the viewer, with the whole picture, which saves.
+    click_containing(&mut bob.h, "Picture: playa.jpg");
+    wait_until(&mut bob.h, "the whole picture", |h| {
+        h.query_all_by_label("Save…")
+            .any(|n| !n.accesskit_node().is_disabled())
+    });
+    assert!(shows_button(&bob.h, "Zoom in"));
+    // What left ana's computer has no place in it, and is still the picture.
+    let file = bob
+        .h
+        .state()
+        .transfers()
+        .downloads()
+        .first()
+        .and_then(|d| d.path.clone())
+        .expect("the viewer's copy");
+    let sent = std::fs::read(file).unwrap();
+    assert!(!contains(&sent, b"GPSLatitude"), "the place went");
+    let back = image::load_from_memory(&sent).expect("still a picture");
+    assert_eq!((back.width(), back.height()), (640, 480));
+}
+
+#[test]
+fn a_picture_pasted_into_the_box_is_sent_with_the_line() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    type_into(&mut ana.h, "Message", "mirad");
+    let pixels = egui::ColorImage::new([120, 80], vec![egui::Color32::from_rgb(200, 40, 90); 9600]);
+    ana.h.event(egui::Event::PasteImage(Arc::new(pixels)));
+    ana.h.step();
+    wait_for_text(&mut ana.h, "pasted-");
+    enter(&mut ana.h);
+    sent_once_uploaded(&mut ana.h);
+    wait_for_text(&mut bob.h, "mirad");
+    wait_for_text(&mut bob.h, "Picture: pasted-");
+}
+
+/// Logs `login` in over the chat protocol (registered first); its connection and token.
+fn raw_login(server: &TestServer, login: &str) -> (client::Connection, String) {
+    server.register(login);
+    let options = ClientOptions::default();
+    let conn = client::connect(&server.addr, options);
+    let id = conn.send(Request::Login {
+        login: login.into(),
+        password: Password::from(PASSWORD),
+    });
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match conn.events().recv_timeout(deadline - Instant::now()) {
+            Ok(Event::Frame(f)) if f.re == Some(id) => match f.message {
+                ServerMessage::LoggedIn { token, .. } => return (conn, token.unwrap()),
+                other => panic!("{other:?}"),
+            },
+            Ok(Event::Disconnected(d)) => panic!("{d}"),
+            Ok(_) => {}
+            Err(_) => panic!("no login"),
+        }
+    }
+}
+
+/// A PNG whose header claims `w` × `h` pixels.
+fn claimed_png(w: u32, h: u32) -> Vec<u8> {
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&[0, 0, 0, 0]);
+    png
+}
+
+#[test]
+fn a_picture_claiming_absurd_dimensions_shows_a_placeholder() {
+    let server = TestServer::start();
+    server.register("bob");
+    let mut bob = person(&server, "bob");
+    // Someone's own client sends a "picture" whose preview claims 100,000 × 100,000 pixels.
+    let (mallory, token) = raw_login(&server, "mallory");
+    let bomb = claimed_png(100_000, 100_000);
+    let files = FileServer {
+        server: server.addr.clone(),
+        tls: Some(ClientTls::default()),
+        token: token.clone(),
+    };
+    let mut conn = HttpConnection::open(&files, Duration::from_secs(10)).unwrap();
+    let announce = Announce {
+        name: "bomb.png".into(),
+        mime: "image/png".into(),
+        size: bomb.len() as u64,
+        sha256: chat_gui::files::engine::sha256_of(&write(
+            tempfile::tempdir().unwrap().keep().as_path(),
+            "bomb.png",
+            &bomb,
+        ))
+        .unwrap(),
+        dimensions: Some((100_000, 100_000)),
+    };
+    let Begun::Upload(upload) = http::begin(&mut conn, &token, &announce).unwrap() else {
+        panic!("not an upload");
+    };
+    let Sent::Done(file) = http::patch(
+        &mut conn,
+        &token,
+        &upload,
+        0,
+        &mut &bomb[..],
+        bomb.len() as u64,
+        &mut |_| true,
+    )
+    .unwrap() else {
+        panic!("not stored");
+    };
+    http::put_preview(&mut conn, &token, &file.id, &bomb).unwrap();
+    mallory.send(Request::Say {
+        text: "mirad esta foto".into(),
+        reply_to: None,
+        attachments: vec![file.id],
+    });
+    wait_for_text(&mut bob.h, "mirad esta foto");
+    wait_for_text(&mut bob.h, "This picture cannot be shown");
+    // And the window goes on as before.
+    say(&mut bob.h, "sigo aquí");
+    wait_for_text(&mut bob.h, "sigo aquí");
+}
+
+#[test]
+fn cancelling_an_upload_takes_it_out_of_the_box_and_nothing_is_sent() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "video.bin", &bytes(20 << 20));
+    ana.h
+        .state_mut()
+        .set_file_picker(Arc::new(Chosen(vec![path])));
+    click(&mut ana.h, "Attach files");
+    wait_for_text(&mut ana.h, "video.bin");
+    click(&mut ana.h, "Cancel: video.bin");
+    assert!(!shows(&ana.h, "video.bin"), "out of the box");
+    assert!(ana.h.state().transfers().uploads().is_empty());
+    say(&mut ana.h, "al final no");
+    wait_for_text(&mut bob.h, "al final no");
+    assert!(!shows(&bob.h, "video.bin"));
+}
+
+#[test]
+fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
+    let (mut server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let original = bytes(24 << 20);
+    let path = write(dir.path(), "grabación.bin", &original);
+    ana.h
+        .state_mut()
+        .set_file_picker(Arc::new(Chosen(vec![path])));
+    click(&mut ana.h, "Attach files");
+    wait_for_text(&mut ana.h, "grabación.bin");
+    click(&mut ana.h, "Send");
+    let sent = |h: &Gui| {
+        h.state()
+            .transfers()
+            .uploads()
+            .first()
+            .map_or(0, |u| u.sent)
+    };
+    wait_until(&mut ana.h, "some of it sent", |h| sent(h) >= 2 << 20);
+    // The server goes away in the middle of the upload, and comes back.
+    server.stop();
+    let at_stop = sent(&ana.h);
+    assert!(at_stop < original.len() as u64, "it had not finished");
+    wait_for_text(&mut ana.h, "Connection lost: trying again in");
+    server.restart();
+    // Ana's window reconnects, her upload asks where it stopped and goes on (22 MiB more, in a
+    // debug build: longer than one wait).
+    let deadline = Instant::now() + PATIENCE * 4;
+    while !ana.h.state().transfers().uploads().is_empty() {
+        assert!(Instant::now() < deadline, "the upload did not go on");
+        ana.h.step();
+        bob.h.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    wait_for_text(&mut bob.h, "grabación.bin");
+    click(&mut bob.h, "Download");
+    wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
+    drop(ana);
+}
+
+#[test]
+fn a_code_file_shows_as_code_with_its_indentation() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let code = "fn main() {\n\tlet notas = [7, 9];\n    for n in notas {\n        println!(\"{n}\");\n    }\n}\n";
+    let path = write(dir.path(), "main.rs", code.as_bytes());
+    ana.h
+        .state_mut()
+        .set_file_picker(Arc::new(Chosen(vec![path])));
+    click(&mut ana.h, "Attach files");
+    wait_for_text(&mut ana.h, "main.rs");
+    type_into(&mut ana.h, "Message", "no compila");
+    enter(&mut ana.h);
+    sent_once_uploaded(&mut ana.h);
+    wait_for_text(&mut bob.h, "no compila");
+    // The lines as written: the tab as four spaces, the nesting kept.
+    wait_for_text(
+        &mut bob.h,
+        "fn main() {\n    let notas = [7, 9];\n    for n in notas {\n        println!(\"{n}\");",
+    );
+    assert!(shows_button(&bob.h, "Download"), "and its card, to keep it");
+}
