@@ -70,6 +70,18 @@ fn logged_in() -> Client {
     c.login("ana", Password::from("secret-pass"));
     let (id, _) = only_pending(&c);
     c.handle(frame(Some(id), logged_in_reply("ana")), Instant::now());
+    // The read markers asked for after login, answered as the server does.
+    let (id, pending) = only_pending(&c);
+    assert_eq!(pending, Pending::Quiet);
+    c.handle(
+        frame(
+            Some(id),
+            ServerMessage::ReadMarkers {
+                markers: Vec::new(),
+            },
+        ),
+        Instant::now(),
+    );
     c
 }
 
