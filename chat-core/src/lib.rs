@@ -13,6 +13,7 @@ pub mod irc;
 pub mod limits;
 pub mod protocol;
 pub mod tls;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod transport;
 pub mod validate;
 pub mod websocket;

@@ -12,7 +12,8 @@
 //! search window), `away=TEXT` (away with that message), `back`.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 /// One scripted action.
 #[derive(Debug, Clone, PartialEq, Eq)]
