@@ -2,14 +2,15 @@
 # Builds the web client's bundle: the client compiled to WebAssembly, its JavaScript glue and
 # the page, in one directory the server serves (`chat-server --web-dir DIR`).
 #
-#   scripts/web.sh [OUT_DIR]     (default: target/web)
+#   scripts/web.sh [OUT_DIR]     (default: target/web-client)
 #
 # Needs the `wasm32-unknown-unknown` target (added here with rustup if missing) and the
 # `wasm-bindgen` command of the same version as the `wasm-bindgen` crate in Cargo.lock
 # (installed here with `cargo install` if missing or different: a mismatch fails at load time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-target/web}
+out=${1:-target/web-client}
+# Not target/web: cargo keeps the web profile's build there.
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown ||
   rustup target add wasm32-unknown-unknown
