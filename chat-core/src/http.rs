@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::client::{Disconnect, classify, secure};
+use crate::client::Disconnect;
+use crate::client::native::{classify, secure};
 use crate::protocol::{Attachment, ErrorCode, Field};
 use crate::tls::ClientTls;
 use crate::transport::{Transport, TransportReader, TransportWriter};

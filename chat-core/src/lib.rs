@@ -9,11 +9,13 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod frame;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod http;
 pub mod irc;
 pub mod limits;
 pub mod protocol;
 pub mod tls;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod transport;
 pub mod validate;
 pub mod websocket;

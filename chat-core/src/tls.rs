@@ -13,18 +13,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rustls::client::WebPkiServerVerifier;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-
-/// The SHA-256 fingerprint of a certificate, as `SHA256:AB:CD:…` (how browsers show it).
-pub fn fingerprint(der: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
-    format!("SHA256:{}", hex.join(":"))
-}
+#[cfg(not(target_arch = "wasm32"))]
+mod verify;
+#[cfg(not(target_arch = "wasm32"))]
+pub use self::verify::{client_config, fingerprint, server_name};
 
 /// Where pinned certificates are remembered.
 #[derive(Clone)]
@@ -122,6 +114,9 @@ pub enum Trust {
     FirstUse,
     /// Differed from the pin and was accepted on request.
     Replaced,
+    /// Checked by the browser that opened the page (the web client): the page cannot see the
+    /// certificate, and a browser trusts what it would trust for any site.
+    Browser,
 }
 
 /// What the verifier saw, read by the connection after the handshake.
@@ -146,144 +141,10 @@ pub enum Verdict {
 /// Where the verifier leaves its verdict for the connection to read after the handshake.
 pub type VerdictSlot = Arc<Mutex<Option<Verdict>>>;
 
-/// The certificate verifier: public authorities first, then the pins.
-#[derive(Debug)]
-struct PinningVerifier {
-    authorities: Arc<WebPkiServerVerifier>,
-    provider: Arc<CryptoProvider>,
-    pinned: Option<String>,
-    trust_new: bool,
-    verdict: VerdictSlot,
-}
-
-impl ServerCertVerifier for PinningVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = fingerprint(end_entity);
-        let by_authority = self.authorities.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
-        let verdict = match (&by_authority, &self.pinned) {
-            (Ok(_), _) => Verdict::Trusted {
-                trust: Trust::Authority,
-                fingerprint: presented,
-            },
-            (Err(_), Some(pin)) if *pin == presented => Verdict::Trusted {
-                trust: Trust::Pinned,
-                fingerprint: presented,
-            },
-            (Err(_), Some(_)) if self.trust_new => Verdict::Trusted {
-                trust: Trust::Replaced,
-                fingerprint: presented,
-            },
-            (Err(_), Some(pin)) => Verdict::Changed {
-                expected: pin.clone(),
-                presented,
-            },
-            (Err(_), None) => Verdict::Trusted {
-                trust: Trust::FirstUse,
-                fingerprint: presented,
-            },
-        };
-        let refused = matches!(verdict, Verdict::Changed { .. });
-        *lock(&self.verdict) = Some(verdict);
-        if refused {
-            return Err(rustls::Error::General(
-                "the server's certificate changed".into(),
-            ));
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// A rustls client configuration for connecting to `host_port`, and the slot where its verifier
-/// leaves its verdict.
-pub fn client_config(
-    tls: &ClientTls,
-    host_port: &str,
-) -> io::Result<(Arc<rustls::ClientConfig>, VerdictSlot)> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let authorities =
-        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-            .build()
-            .map_err(io::Error::other)?;
-    let verdict = Arc::new(Mutex::new(None));
-    let verifier = PinningVerifier {
-        authorities,
-        provider: Arc::clone(&provider),
-        pinned: tls.known_hosts.get(host_port)?,
-        trust_new: tls.trust_new_certificate,
-        verdict: Arc::clone(&verdict),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    Ok((Arc::new(config), verdict))
-}
-
-/// The TLS server name for a `host:port` (an IP address or a DNS name).
-pub fn server_name(host_port: &str) -> io::Result<ServerName<'static>> {
-    let host = match host_port.rsplit_once(':') {
-        Some((host, _)) => host.trim_start_matches('[').trim_end_matches(']'),
-        None => host_port,
-    };
-    ServerName::try_from(host.to_owned())
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::pki_types::ServerName;
 
     #[test]
     fn fingerprints_look_like_browsers_show_them() {

@@ -16,7 +16,8 @@
 //! `delete=START` (asked, then confirmed); `mute=LOGIN` (ten minutes, in the room).
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 /// One scripted action.
 #[derive(Debug, Clone, PartialEq, Eq)]

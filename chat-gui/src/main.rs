@@ -1,12 +1,20 @@
 //! The `chat-gui` binary: opens the client's window.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(not(target_arch = "wasm32"))]
 use chat_gui::ChatApp;
+#[cfg(not(target_arch = "wasm32"))]
 use chat_gui::limits::{APP_ID, DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE};
 
 /// The window icon, also shipped as `assets/icon.png`.
+#[cfg(not(target_arch = "wasm32"))]
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icon-256.png");
 
+/// In a browser the page starts the library (`chat_gui::web`); this program is the desktop's.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> eframe::Result {
     #[cfg(windows)]
     attach_parent_console();
@@ -44,6 +52,7 @@ fn main() -> eframe::Result {
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// A scripted user for screenshots and demonstrations (`scripts/screenshots.sh`); debug builds
 /// only, so a shipped client only ever does what its user does.
 fn autopilot() -> Option<chat_gui::autopilot::Autopilot> {

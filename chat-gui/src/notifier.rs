@@ -1,11 +1,13 @@
 //! Showing desktop notifications: the [`Notifier`] the app hands worded alerts to, and
-//! [`Desktop`], which gives them to the system (notify-rust). Which lines deserve one is decided
+//! [`Desktop`], which gives them to the system (notify-rust), or in a browser to its
+//! Notification API when the user allowed it. Which lines deserve one is decided
 //! in `chat_model::notify`.
 //!
 //! Architecture Invariant: showing a notification never blocks the UI thread and never fails
 //! the program. [`Desktop`] hands notifications to a thread of its own (a D-Bus call may wait
 //! for a daemon that is not there); a system without notifications gets a line in the log.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::mpsc;
 
 /// A notification worded for the system: a title and a body.
@@ -26,12 +28,14 @@ pub trait Notifier {
 /// The system's notifications (notify-rust), shown from a thread of their own.
 #[derive(Debug, Default)]
 pub struct Desktop {
+    #[cfg(not(target_arch = "wasm32"))]
     to_thread: Option<mpsc::Sender<Shown>>,
 }
 
 /// The longest text a notification shows; the rest is in the window.
 const MAX_BODY_CHARS: usize = 240;
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Notifier for Desktop {
     fn show(&mut self, notification: Shown) {
         if self.to_thread.is_none() {
@@ -59,6 +63,7 @@ impl Notifier for Desktop {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn show_on_desktop(n: &Shown) {
     let body: String = n.body.chars().take(MAX_BODY_CHARS).collect();
     let mut notification = notify_rust::Notification::new();
@@ -71,5 +76,31 @@ fn show_on_desktop(n: &Shown) {
     // the window's title and badges still say what arrived.
     if let Err(e) = notification.show() {
         tracing::info!("desktop notification not shown: {e}");
+    }
+}
+
+/// In a browser: the Notification API, when the user allowed it; the first notification asks
+/// (browsers let a page ask once, and show nothing until the answer is yes).
+#[cfg(target_arch = "wasm32")]
+impl Notifier for Desktop {
+    fn show(&mut self, n: Shown) {
+        use web_sys::{Notification, NotificationOptions, NotificationPermission};
+        match Notification::permission() {
+            NotificationPermission::Granted => {
+                let body: String = n.body.chars().take(MAX_BODY_CHARS).collect();
+                let options = NotificationOptions::new();
+                options.set_body(&body);
+                if let Err(e) = Notification::new_with_options(&n.title, &options) {
+                    tracing::info!("browser notification not shown: {e:?}");
+                }
+            }
+            NotificationPermission::Default => {
+                // The answer comes later; this notification is not shown, the next ones are.
+                if let Err(e) = Notification::request_permission() {
+                    tracing::info!("notifications not available: {e:?}");
+                }
+            }
+            _ => {}
+        }
     }
 }

@@ -16,6 +16,7 @@ pub enum Saved {
 }
 
 /// Writes `text` to `path`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn write(path: &std::path::Path, text: &str) -> Saved {
     match std::fs::write(path, text.as_bytes()) {
         Ok(()) => Saved::To(path.to_path_buf()),
@@ -28,6 +29,7 @@ pub fn write(path: &std::path::Path, text: &str) -> Saved {
 
 /// Asks where to save `text` (proposing `suggested`) and writes it, on a helper thread; `done`
 /// gets the outcome (and should wake the window).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn save_with_dialog(
     suggested: String,
     title: String,
@@ -50,4 +52,40 @@ pub fn save_with_dialog(
     if let Err(e) = started {
         tracing::warn!("no thread for the save dialog: {e}");
     }
+}
+
+/// In a browser: a download of `text` named `suggested` (where it goes is the browser's
+/// choice); `done` gets the outcome at once.
+#[cfg(target_arch = "wasm32")]
+pub fn save_with_dialog(
+    suggested: String,
+    _title: String,
+    text: String,
+    done: impl FnOnce(Saved) + Send + 'static,
+) {
+    match download(&suggested, &text) {
+        Ok(()) => done(Saved::To(PathBuf::from(suggested))),
+        Err(e) => {
+            tracing::warn!("the download did not start: {e:?}");
+            done(Saved::Failed(PathBuf::from(suggested)));
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn download(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast as _;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)
 }

@@ -141,6 +141,7 @@ trust-authority = certificate signed by an authority
 trust-pinned = same certificate as before
 trust-first-use = certificate trusted on first use
 trust-replaced = new certificate accepted
+trust-browser = certificate checked by the browser
 keep-signed-in = Keep me signed in on this computer
 keep-signed-in-hint = Remembers your session (never your password) until you log out.
 resuming = Signing you in as { $login }…

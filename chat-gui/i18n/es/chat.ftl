@@ -142,6 +142,7 @@ trust-authority = certificado firmado por una autoridad
 trust-pinned = el mismo certificado de antes
 trust-first-use = certificado aceptado en el primer uso
 trust-replaced = nuevo certificado aceptado
+trust-browser = certificado comprobado por el navegador
 keep-signed-in = Mantener la sesión iniciada en este equipo
 keep-signed-in-hint = Recuerda su sesión (nunca su contraseña) hasta que cierre sesión.
 resuming = Iniciando su sesión como { $login }…

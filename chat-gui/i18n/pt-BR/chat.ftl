@@ -142,6 +142,7 @@ trust-authority = certificado assinado por uma autoridade
 trust-pinned = o mesmo certificado de antes
 trust-first-use = certificado aceito no primeiro uso
 trust-replaced = novo certificado aceito
+trust-browser = certificado verificado pelo navegador
 keep-signed-in = Manter-me conectado neste computador
 keep-signed-in-hint = Lembra a sua sessão (nunca a sua senha) até você sair.
 resuming = Entrando como { $login }…

@@ -20,7 +20,8 @@ mod session;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 use chat_core::protocol::{Password, Request};
 use chat_core::validate::login_key;
@@ -223,14 +224,21 @@ impl ChatApp {
             .storage
             .and_then(|s| eframe::get_value::<Settings>(s, Settings::KEY))
             .unwrap_or_default();
+        #[cfg(not(target_arch = "wasm32"))]
         let known_hosts = directories::ProjectDirs::from("org", "chat", crate::limits::APP_ID)
             .map(|d| d.config_dir().join("known_hosts"));
+        // The browser checks the page's certificate; a page keeps no files.
+        #[cfg(target_arch = "wasm32")]
+        let known_hosts = None;
         let options = AppOptions {
             known_hosts,
             ..AppOptions::default()
         };
         let mut app = ChatApp::new(settings, options);
-        app.fonts = Some(ui::theme::fonts_of_this_system());
+        // A page reads no system fonts: the bundled ones draw everything there.
+        if !cfg!(target_arch = "wasm32") {
+            app.fonts = Some(ui::theme::fonts_of_this_system());
+        }
         app
     }
 

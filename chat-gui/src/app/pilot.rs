@@ -1,7 +1,8 @@
 //! Applies the scripted user's steps ([`crate::autopilot`]) as the same intents the mouse and
 //! keyboard produce, each once the window it needs is showing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 use chat_model::client::Phase;
 use chat_model::composer::Target;

@@ -2,7 +2,7 @@
 //! server again), the settings follow the session token the server gives or ends, logging out
 //! forgets it; and the typing notices sent to conversation partners.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use web_time::{Instant, SystemTime, UNIX_EPOCH};
 
 use chat_model::client::TokenNews;
 use chat_model::composer::Target;
@@ -19,7 +19,9 @@ impl ChatApp {
 
     /// At start: a session kept for the last server resumes by itself, without the password.
     pub(super) fn resume_kept_session(&mut self) {
-        if self.settings.keep_signed_in && self.kept_session().is_some() {
+        // A page connects at once to the server that served it (the address is its own).
+        let web = cfg!(target_arch = "wasm32");
+        if web || (self.settings.keep_signed_in && self.kept_session().is_some()) {
             self.connect();
         }
     }

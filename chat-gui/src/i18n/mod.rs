@@ -139,9 +139,21 @@ impl Language {
             .filter_map(|k| std::env::var(k).ok())
             .find(|v| !v.is_empty())
             .and_then(|v| Language::from_locale(&v))
-            .or_else(|| sys_locale::get_locale().and_then(|tag| Language::from_tag(&tag)))
+            .or_else(|| system_locale().and_then(|tag| Language::from_tag(&tag)))
             .unwrap_or(Language::ENGLISH)
     }
+}
+
+/// The system's language tag (`es-CO`).
+#[cfg(not(target_arch = "wasm32"))]
+fn system_locale() -> Option<String> {
+    sys_locale::get_locale()
+}
+
+/// The browser's language tag (`navigator.language`, `pt-BR`): a page has no environment.
+#[cfg(target_arch = "wasm32")]
+fn system_locale() -> Option<String> {
+    web_sys::window()?.navigator().language()
 }
 
 impl Serialize for Language {
@@ -275,6 +287,7 @@ impl Texts {
             Trust::Pinned => self.trust_pinned,
             Trust::FirstUse => self.trust_first_use,
             Trust::Replaced => self.trust_replaced,
+            Trust::Browser => self.trust_browser,
         }
     }
 

@@ -178,6 +178,7 @@ texts! {
         trust_pinned,
         trust_first_use,
         trust_replaced,
+        trust_browser,
         keep_signed_in,
         keep_signed_in_hint,
         log_out_everywhere,

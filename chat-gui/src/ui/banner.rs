@@ -2,7 +2,7 @@
 //! a button to try now. Later failed attempts only say the server cannot be reached yet: asking
 //! whether the port is right makes no sense a moment after it worked.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use egui::{RichText, Ui};
 

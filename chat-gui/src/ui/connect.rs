@@ -24,7 +24,7 @@ pub struct ConnectView<'a> {
 }
 
 /// Draws the connect window.
-pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
+pub fn show(ui: &mut Ui, t: &Texts, mut view: ConnectView<'_>) -> Vec<Intent> {
     let mut intents = Vec::new();
     ui.heading(t.connect_title);
     ui.label(RichText::new(t.connect_intro).weak());
@@ -82,6 +82,15 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
             ui.label(RichText::new(t.disconnect(why)).color(error_color(ui)));
         }
     }
+    // A page cannot host a server: that part is the desktop client's.
+    if !cfg!(target_arch = "wasm32") {
+        host_section(ui, t, &mut view, &mut intents);
+    }
+    intents
+}
+
+/// "Host here": start or stop a server inside this client, and the address others type.
+fn host_section(ui: &mut Ui, t: &Texts, view: &mut ConnectView<'_>, intents: &mut Vec<Intent>) {
     ui.add_space(18.0);
     ui.separator();
     ui.add_space(6.0);
@@ -127,5 +136,4 @@ pub fn show(ui: &mut Ui, t: &Texts, view: ConnectView<'_>) -> Vec<Intent> {
         }
         Host::Idle | Host::Starting(_) => {}
     }
-    intents
 }

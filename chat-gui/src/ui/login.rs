@@ -2,7 +2,7 @@
 //! inline, with when to try again when the server said; while a kept session resumes, a
 //! spinner instead.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use chat_model::client::LoginProblem;
 use egui::{RichText, Ui};

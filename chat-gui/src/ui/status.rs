@@ -40,10 +40,14 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
                 Some(tls) => {
                     ui.label(format!("🔒 {}", t.encrypted)).on_hover_ui(|ui| {
                         ui.label(t.trust(&tls.trust));
-                        ui.label(egui::RichText::new(t.fingerprint).weak());
-                        ui.label(
-                            egui::RichText::new(fingerprint_lines(&tls.fingerprint)).monospace(),
-                        );
+                        // A page is not shown the certificate it was served with.
+                        if !tls.fingerprint.is_empty() {
+                            ui.label(egui::RichText::new(t.fingerprint).weak());
+                            ui.label(
+                                egui::RichText::new(fingerprint_lines(&tls.fingerprint))
+                                    .monospace(),
+                            );
+                        }
                     });
                 }
                 None => {

@@ -2,7 +2,8 @@
 //! (a reply routed to its request, or an event for the model), disconnected (and whether to
 //! reconnect).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 use chat_core::client::{Disconnect, Session};
 use chat_core::protocol::{CloseReason, ErrorCode, ServerFrame, ServerMessage};

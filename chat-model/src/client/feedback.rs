@@ -1,7 +1,7 @@
 //! What the client tells the windows and the settings: answers the forms show, and news of the
 //! session token.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use crate::history::Refusal;
 

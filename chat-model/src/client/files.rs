@@ -2,14 +2,18 @@
 //! files are (the server the chat is connected to, its TLS as the chat uses it, the session
 //! token), for the threads that move their bytes.
 
+#[cfg(not(target_arch = "wasm32"))]
 use chat_core::http::FileServer;
 use chat_core::protocol::{Attachment, Request, ServerMessage};
+#[cfg(not(target_arch = "wasm32"))]
 use chat_core::tls::ClientTls;
 
 use super::{Client, Pending};
 
 impl Client {
-    /// Where files are uploaded and fetched, while logged in.
+    /// Where files are uploaded and fetched, while logged in (over the chat's own TLS: a
+    /// desktop's; a browser's files go by its own fetches).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn file_server(&self) -> Option<FileServer> {
         if !self.phase.is_logged_in() {
             return None;

@@ -28,7 +28,8 @@ mod tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 use chat_core::client::{self, ClientOptions, Connection, Disconnect, Event, Session, Waker};
 use chat_core::clock::{Clock, ClockSync, SystemClock};
@@ -298,7 +299,7 @@ impl Client {
     pub fn pump(&mut self, now: Instant) -> bool {
         let mut events = Vec::new();
         if let Some(connection) = &self.connection {
-            events.extend(connection.events().try_iter());
+            events.extend(connection.try_events());
         }
         let any = !events.is_empty();
         for event in events {

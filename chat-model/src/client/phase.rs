@@ -7,7 +7,7 @@
 //! nothing outside `client` can read it: it goes when the phase does (logged in, refused for
 //! good, disconnected, logged out), and `Phase` is not `Clone`, so no copy outlives the login.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use chat_core::protocol::Password;
 
