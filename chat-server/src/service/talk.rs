@@ -176,25 +176,38 @@ pub(crate) fn private(
         files::carried_by_private(shared, &said.attachments, &me, &key, id);
     }
     let time = said.time;
-    match shared.hub.private(peer, &key, &said, notice)? {
-        Some(Delivered { to, behind }) => {
+    if keep {
+        // In the conversation before the recipient can see it: the archive answers in order,
+        // so a reply, reaction or edit sent the instant it arrives finds it. Not waited for.
+        shared.archive.private(said.clone());
+    }
+    let delivered = match shared.hub.private(peer, &key, &said, notice) {
+        Ok(delivered) => delivered,
+        Err(e) => {
             if keep {
-                shared.archive.private(said);
+                shared.archive.forget_private(said);
             }
-            Ok(Sent {
-                private: Private::Delivered,
-                to,
-                id,
-                time,
-                behind,
-            })
+            return Err(e.into());
         }
+    };
+    match delivered {
+        Some(Delivered { to, behind }) => Ok(Sent {
+            private: Private::Delivered,
+            to,
+            id,
+            time,
+            behind,
+        }),
         None if !keep => Err(Refusal::new(
             ErrorCode::UserNotFound,
             format!("{} was a guest and has left", recipient.login),
         )),
         None => {
-            shared.keep_offline(said).map_err(internal)?;
+            // Kept durably (again in the conversation, with the same id: the same entry).
+            if let Err(e) = shared.keep_offline(said.clone()) {
+                shared.archive.forget_private(said);
+                return Err(internal(e));
+            }
             Ok(Sent {
                 private: Private::Kept,
                 to: recipient.login,

@@ -27,6 +27,8 @@ const BATCH: usize = 1024;
 enum Job {
     RoomLine(Arc<Said>),
     Private(PrivateSaid),
+    /// A private message queued before delivery that was then refused.
+    ForgetPrivate(PrivateSaid),
     KeepOffline {
         recipient_key: String,
         said: PrivateSaid,
@@ -134,9 +136,17 @@ impl Archive {
         self.send(Job::RoomLine(said));
     }
 
-    /// Adds a delivered private message to its conversation (not waited for).
+    /// Adds a private message to its conversation (not waited for). Queued before the message
+    /// is delivered: the archive answers in order, so a reply, reaction or edit its recipient
+    /// sends the instant it arrives finds it.
     pub(crate) fn private(&self, said: PrivateSaid) {
         self.send(Job::Private(said));
+    }
+
+    /// Takes back a message [`Archive::private`] queued, whose delivery was then refused (not
+    /// waited for).
+    pub(crate) fn forget_private(&self, said: PrivateSaid) {
+        self.send(Job::ForgetPrivate(said));
     }
 
     /// Keeps a private message for an offline recipient, and adds it to the conversation;
@@ -318,6 +328,11 @@ fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
                 Job::Private(said) => {
                     if let Err(e) = store.add_private(&said) {
                         tracing::error!("cannot keep a private message: {e}");
+                    }
+                }
+                Job::ForgetPrivate(said) => {
+                    if let Err(e) = store.remove_private(&said) {
+                        tracing::error!("cannot take back a private message: {e}");
                     }
                 }
                 Job::KeepOffline {

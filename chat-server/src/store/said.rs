@@ -334,6 +334,19 @@ impl SaidStore {
             .transpose()
     }
 
+    /// Takes a private message out of its conversation (one queued before it was delivered,
+    /// that was then refused).
+    pub fn remove_private(&self, said: &PrivateSaid) -> Result<()> {
+        let (from, to) = (
+            chat_core::validate::login_key(&said.from),
+            chat_core::validate::login_key(&said.to),
+        );
+        let mut key = conversation_prefix(&from, &to);
+        key.extend_from_slice(&said.id.to_be_bytes());
+        self.conversations.remove(key)?;
+        Ok(())
+    }
+
     /// Rewrites a private message that changed, in its conversation and, while it waits for
     /// its recipient, in the recipient's kept messages.
     pub fn replace_private(&self, said: &PrivateSaid) -> Result<()> {

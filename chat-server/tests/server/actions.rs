@@ -560,3 +560,76 @@ fn private_messages_reply_react_edit_delete_and_say_how_far_they_went() {
         other => panic!("{other:?}"),
     }
 }
+
+/// What a recipient sees, the server can already find: a reply and a reaction sent the instant a
+/// private message arrives name it, every time (the message is queued to the archive before it
+/// is delivered, and the archive answers in order). Several pairs at once keep the server's
+/// threads busy, so that a sender's thread is often stopped right after delivering.
+#[test]
+fn a_private_message_can_be_answered_the_instant_it_arrives() {
+    // Flood control is not what this is about: it would only slow the loop down.
+    let server = TestServer::start_with(|c| c.flood_per_second = 0.0);
+    let pairs: Vec<_> = (0..5)
+        .map(|p| {
+            let (a, b) = (format!("ana{p}"), format!("bob{p}"));
+            (server.user(&a), server.user(&b), a, b)
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for (ana, bob, to_ana, to_bob) in pairs {
+            scope.spawn(move || answer_at_once(ana, bob, &to_ana, &to_bob, 300));
+        }
+    });
+}
+
+/// `ana` sends `bob` `times` private messages; `bob` replies to and reacts to each as it comes.
+fn answer_at_once(mut ana: Client, mut bob: Client, to_ana: &str, to_bob: &str, times: usize) {
+    for n in 0..times {
+        let text = format!("¿{n}?");
+        ana.send(Request::Private {
+            attachments: Vec::new(),
+            to: to_bob.into(),
+            text: text.clone(),
+            reply_to: None,
+        });
+        let id = match bob.expect(
+            "the message",
+            |m| matches!(m, ServerMessage::Private { text: t, .. } if *t == text),
+        ) {
+            ServerMessage::Private { id, .. } => id,
+            _ => unreachable!(),
+        };
+        let reply = bob.send(Request::Private {
+            attachments: Vec::new(),
+            to: to_ana.into(),
+            text: "sí".into(),
+            reply_to: Some(id),
+        });
+        let reaction = bob.send(Request::React {
+            target: Target::With(to_ana.into()),
+            line: id,
+            emoji: "👍".into(),
+            on: true,
+        });
+        let answer = bob.expect_frame("the reply's answer", |f| f.re == Some(reply));
+        assert!(
+            matches!(answer.message, ServerMessage::PrivateSent { .. }),
+            "reply {n} to a message just received: {:?}",
+            answer.message
+        );
+        // A reaction is answered by its event, or by an error naming the request.
+        let answer = bob.expect_frame("the reaction", |f| {
+            f.re == Some(reaction)
+                || matches!(&f.message, ServerMessage::Reactions { line, .. } if *line == id)
+        });
+        assert!(
+            matches!(answer.message, ServerMessage::Reactions { .. }),
+            "reaction {n} to a message just received: {:?}",
+            answer.message
+        );
+        ana.expect(
+            "the quoted reply",
+            |m| matches!(m, ServerMessage::Private { reply_to: Some(q), .. } if q.line == id),
+        );
+    }
+}
