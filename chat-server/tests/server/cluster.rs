@@ -422,9 +422,10 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
 }
 
 /// A node killed and restarted within the gone-after window (3.5 s) is never declared gone; its
-/// room's creator resumes on another node meanwhile. The node she resumed on must not re-claim
-/// her room in its snapshot: the restarted node's empty snapshot closes it, and every node
-/// agrees within 2 s, and stays agreed.
+/// room's creator resumes on another node meanwhile, and a node joining has every node publish
+/// its state. The restarted node's empty snapshot closes the room on every node within 2 s, and
+/// it stays closed. (The interleaving that once kept it open on some nodes, n1's listing landing
+/// after the restarted node's snapshot, depends on timing this test does not force.)
 #[test]
 fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view() {
     let Some(cluster) = Cluster::start() else {
@@ -467,6 +468,10 @@ fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view(
         ServerMessage::LoggedIn { login, .. } => assert_eq!(login, "dora"),
         other => panic!("{other:?}"),
     }
+    // A node joining now has every node publish its state: n1's, with dora online there.
+    let other_dir = tempfile::tempdir().unwrap();
+    let _joined = NodeProcess::start(&cluster.redis, &cluster.pg, "n5", other_dir.path());
+    std::thread::sleep(Duration::from_millis(300));
     let restarted = NodeProcess::start(&cluster.redis, &cluster.pg, "n4", dir.path());
     assert!(
         killed.elapsed() < Duration::from_millis(3_500),
@@ -481,8 +486,9 @@ fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view(
         password: password("hugo"),
     });
     watchers.push(on_restarted);
-    // One view within 2 s of the restart: every node has sala3 the same way (open with the
-    // same members, or closed), and keeps it so.
+    // One view within 2 s of the restart: the restarted node holds sala3's claim and no longer
+    // has the room, so it is closed on every node (had n1 re-claimed it, it would stay open
+    // on the nodes that read n1's listing, or everywhere), and stays closed.
     let views = |watchers: &mut Vec<Client>| -> Vec<Option<u32>> {
         watchers
             .iter_mut()
@@ -492,12 +498,12 @@ fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view(
     let back = Instant::now();
     let agreed = loop {
         let seen = views(&mut watchers);
-        if seen.windows(2).all(|w| w[0] == w[1]) {
+        if seen.iter().all(Option::is_none) {
             break seen;
         }
         assert!(
             back.elapsed() < Duration::from_secs(2),
-            "the nodes still disagree about sala3 {:?} after the restart: {seen:?}",
+            "sala3 still open somewhere {:?} after the restart: {seen:?}",
             back.elapsed()
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -506,8 +512,8 @@ fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view(
     while Instant::now() < until {
         let seen = views(&mut watchers);
         assert!(
-            seen.windows(2).all(|w| w[0] == w[1]),
-            "the nodes agreed ({agreed:?}), then disagreed: {seen:?}"
+            seen.iter().all(Option::is_none),
+            "sala3 closed everywhere ({agreed:?}), then open again: {seen:?}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
