@@ -178,14 +178,26 @@ fn rejoin_if_due(cluster: &Cluster, shared: &Arc<Shared>, reader: &mut Reader) {
 }
 
 /// This node's users and rooms, queued in the hub's order of changes (under its lock).
+///
+/// A room is listed only if this node holds its claim, or its claim names a node the log
+/// has given up (its creator resumed here: the room carries on here, and every node reads
+/// the same log, so every node agrees on the new holder). A creator who resumed here while
+/// its old node restarted within the gone-after window does not make this node re-claim
+/// that node's room: the restarted node's snapshot closes it, and a listing from here would
+/// have kept it alive on the nodes that read it until this node's next snapshot.
 fn publish_snapshot(cluster: &Cluster, shared: &Shared) {
     shared.hub.with_snapshot(|users, mut rooms| {
         let claims = cluster.claims();
-        for room in &mut rooms {
-            if let Some(claim) = claims.get(&room_key(&room.name)) {
+        let alive = cluster.alive();
+        rooms.retain_mut(|room| match claims.get(&room_key(&room.name)) {
+            Some(claim) if claim.node != cluster.node && alive.contains_key(&claim.node) => false,
+            Some(claim) => {
                 room.created = claim.created;
+                true
             }
-        }
+            None => true,
+        });
+        drop(alive);
         drop(claims);
         cluster.publish(BusEvent::Snapshot { users, rooms }, None);
     });
