@@ -18,6 +18,11 @@ pub mod app;
 pub mod autopilot;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod files;
+/// A page offers no files yet: the same names, no transfers (received files show as cards).
+#[cfg(target_arch = "wasm32")]
+#[path = "web/files.rs"]
 pub mod files;
 pub mod forms;
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,7 +1,9 @@
 //! Files in the window (see [`crate::files`]): each frame, what the transfers reported and the
 //! messages whose files are ready; attaching from the message boxes and the window (a drop
-//! or a paste no box took), the viewer, and Send in a box that has files.
+//! or a paste no box took), the viewer, and Send in a box that has files. A page offers no
+//! files yet: there, only what the app reads of them is here.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use chat_core::protocol::{Attachment, ErrorCode, Field};
@@ -11,14 +13,19 @@ use chat_model::transfers::Ready;
 
 use super::ChatApp;
 use crate::files::News;
-use crate::files::platform::Picker;
 use crate::save::Saved;
-use crate::ui::files::{FileIntent, Pasted};
-use crate::ui::{Intent, input};
+use crate::ui::files::FileIntent;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::{
+    files::platform::Picker,
+    ui::files::Pasted,
+    ui::{Intent, input},
+};
 
 impl ChatApp {
     /// Chooses files to attach with `picker` instead of the system's dialog (tests give the
     /// paths the dialog would).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn set_file_picker(&mut self, picker: Arc<dyn Picker>) {
         self.files.set_picker(picker);
     }
@@ -29,6 +36,7 @@ impl ChatApp {
     }
 
     /// Applies what the transfers reported; sends the messages whose files are ready.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn update_files(&mut self, ctx: &egui::Context) {
         if let Some(waker) = &self.waker {
             self.files.set_waker(Arc::clone(waker));
@@ -131,6 +139,7 @@ impl ChatApp {
 
     /// The viewer, what a drop or a paste left that no message box took (it goes to the box
     /// used last, else the room's), and a word while files are dragged over the window.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn draw_files(&mut self, ctx: &egui::Context) -> Vec<Intent> {
         let mut intents = Vec::new();
         if !self.client.phase().is_logged_in() {

@@ -300,6 +300,7 @@ impl ChatApp {
         }
         let now = Instant::now();
         self.client.pump(now);
+        #[cfg(not(target_arch = "wasm32"))]
         self.update_files(ctx);
         self.follow_token();
         self.alert(ctx);
@@ -332,6 +333,7 @@ impl ChatApp {
         let mut intents = self.shortcuts(ui.ctx());
         self.refresh_find();
         intents.extend(self.draw(ui));
+        #[cfg(not(target_arch = "wasm32"))]
         intents.extend(self.draw_files(ui.ctx()));
         for intent in intents {
             self.apply(intent);

@@ -113,7 +113,10 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     let row_height = ui.text_style_height(&egui::TextStyle::Body);
     let mut output = None;
     ui.horizontal(|ui| {
-        intents.extend(crate::ui::files::attach_button(ui, t, &target, enabled));
+        // A page offers no files yet.
+        if !cfg!(target_arch = "wasm32") {
+            intents.extend(crate::ui::files::attach_button(ui, t, &target, enabled));
+        }
         let picked = emoji_button(ui, t, id, recent);
         let send_width = 84.0;
         let width = (ui.available_width() - send_width).max(80.0);
@@ -247,12 +250,14 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     // A picture pasted here (Ctrl+V); files dropped on this box's window go to the box used
     // last there.
     let own_window = ui.ctx().viewport_id() != egui::ViewportId::ROOT;
-    intents.extend(crate::ui::files::take_input(
-        ui,
-        &target,
-        response.has_focus() || has_focus,
-        own_window || used_last,
-    ));
+    if !cfg!(target_arch = "wasm32") {
+        intents.extend(crate::ui::files::take_input(
+            ui,
+            &target,
+            response.has_focus() || has_focus,
+            own_window || used_last,
+        ));
+    }
     let keys = if matches!(target, Target::Room) {
         t.input_keys
     } else {

@@ -26,9 +26,15 @@ const CODE_MAX_WIDTH: f32 = 640.0;
 /// Space above each file.
 const GAP: f32 = 6.0;
 
-/// Whether `file` shows as a picture (it has a preview).
+/// Whether `file` shows as a picture (it has a preview). A page fetches no preview and no
+/// code: every file shows as its card there.
 fn is_picture(file: &Attachment) -> bool {
-    file.preview
+    file.preview && !cfg!(target_arch = "wasm32")
+}
+
+/// Whether `file` shows the head of its text as code under its card.
+fn shows_code(file: &Attachment) -> bool {
+    code::is_code(file) && !cfg!(target_arch = "wasm32")
 }
 
 /// The size a picture shows at, from its dimensions (a wide or tall one within bounds).
@@ -49,7 +55,7 @@ fn picture_size(file: &Attachment, width: f32) -> Vec2 {
 fn box_size(shelf: Option<&Shelf>, file: &Attachment, width: f32) -> Vec2 {
     if is_picture(file) {
         picture_size(file, width)
-    } else if code::is_code(file) {
+    } else if shows_code(file) {
         let code = code::height(shelf, file);
         let gap = if code > 0.0 { GAP / 2.0 } else { 0.0 };
         vec2(width.min(CODE_MAX_WIDTH), CARD_HEIGHT + gap + code)
@@ -82,7 +88,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32)
         }
         if is_picture(file) {
             intents.extend(picture(ui, t, &shelf, file, rect));
-        } else if code::is_code(file) {
+        } else if shows_code(file) {
             let (top, rest) = rect.split_top_bottom_at_y(rect.top() + CARD_HEIGHT);
             intents.extend(card(ui, t, &shelf, file, top));
             match shelf.codes.get(&file.id) {
@@ -241,6 +247,8 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
                 }
             }
         }
+        // A page downloads nothing yet: the card alone.
+        _ if cfg!(target_arch = "wasm32") => {}
         _ => {
             let button = ui.put(button_rect, egui::Button::new(t.file_download));
             if button.clicked() {
