@@ -140,7 +140,8 @@ shoot() {
 }
 
 register() { # LOGIN FIRST LAST AGE
-    echo "connect;register-form;fill-register=$1,$2,$3,$4,$pw,$pw;register;fill-login=$1,$pw;login"
+    # Registering logs in: the main window follows.
+    echo "connect;register-form;fill-register=$1,$2,$3,$4,$pw,$pw;register"
 }
 
 big=$(free_display); start_xvfb "$big" 1280x800
