@@ -90,6 +90,23 @@ impl Doc {
 }
 
 /// Reads `text`; `me` is the signed-in user's login, highlighted where mentioned (empty: none).
+/// The words of `text` without its Markdown (`**`, backticks, fences, link targets), blocks
+/// joined by spaces: what a quote or a one-line excerpt shows.
+pub fn plain(text: &str) -> String {
+    let doc = parse(text, "");
+    let mut out = String::new();
+    for block in &doc.blocks {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        match &block.body {
+            Body::Text(spans) => spans.iter().for_each(|span| out.push_str(&span.text)),
+            Body::Code { code, .. } => out.push_str(code),
+        }
+    }
+    out
+}
+
 pub fn parse(text: &str, me: &str) -> Doc {
     let mut reader = Reader {
         me,
@@ -432,6 +449,16 @@ fn split_mentions<'t>(text: &'t str, me: &str) -> Vec<(&'t str, bool)> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plain_text_drops_the_marks_and_keeps_the_words() {
+        assert_eq!(
+            plain("The exam on **Friday** covers `NTP`.\n\n- one\n- two"),
+            "The exam on Friday covers NTP. one two"
+        );
+        assert_eq!(plain("2 * 3 = 6"), "2 * 3 = 6");
+    }
+
     use super::*;
 
     fn spans(doc: &Doc) -> Vec<(String, Style, Option<String>)> {

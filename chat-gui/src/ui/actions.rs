@@ -375,9 +375,12 @@ pub fn composing(ui: &mut Ui, t: &Texts, target: &Target, draft: &Draft) -> Vec<
     intents
 }
 
-/// A quote's words on one line.
+/// A quote's words on one line, without their Markdown.
 pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    chat_model::markdown::plain(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Asks before deleting a line; returns the user's answer.
