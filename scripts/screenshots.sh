@@ -194,23 +194,24 @@ fi
 first=${#pids[@]}
 client maria-register "$bobs" "$(register maria María Souza 41)"
 client joao-register "$carols" "$(register joao João Lima 22)"
-client li-register "$dans" "$(register li Li Wei 23)"
+client lin-register "$dans" "$(register lin Lin Wei 23)"
 sleep 9
 for pid in "${pids[@]:$first}"; do stop "$pid"; done
 sleep 1
 wide=$(free_display); start_xvfb "$wide" 1280x800
-client maria "$wide" "connect;fill-login=maria,$pw;login;wait=1500;say=#cR aula;wait=3000;say=The exam on **Friday** covers chapters 3 and 4 (clocks and \`NTP\`).;wait=4500;react=Does it include,👍;say=Room 204 at 9:00;wait=1000;edit=Room 204 at 9:00,Room 204 at 10:00 — not 9:00;wait=5000;mute=li;wait=1000;private=joao,Yes, bring the exercise sheet.;wait=20000"
+client maria "$wide" "connect;fill-login=maria,$pw;login;wait=1500;say=#cR aula;wait=3000;say=The exam on **Friday** covers chapters 3 and 4 (clocks and \`NTP\`).;wait=4500;react=Does it include,👍;say=Room 204 at 9:00;wait=1000;edit=Room 204 at 9:00,Room 204 at 10:00 — not 9:00;wait=5000;mute=lin;wait=1000;dock=on;private=joao,Yes, bring the exercise sheet.;wait=20000"
 maria=$last_pid
 wid=$(DISPLAY=$wide timeout 30 xdotool search --sync --onlyvisible --pid "$maria" --name 'Chat' | head -1)
 DISPLAY=$wide xdotool windowmove "$wid" 0 0 windowsize "$wid" 1280 800
 client joao "$carols" "connect;fill-login=joao,$pw;login;wait=2500;say=#gR aula;wait=3000;reply=The exam,Does it include the NTP exercise?;wait=1500;react=The exam,👍;wait=1500;dock=on;private=maria,Thanks! See you on Friday 🙂;wait=25000"
 joao=$last_pid
-client li "$dans" "connect;fill-login=li,$pw;login;wait=2500;say=#gR aula;wait=3500;react=The exam,👍;react=The exam,🎉;say=lol who ate my sandwich;wait=800;delete=lol who;wait=2500;say=buy cheap essays at example.com!!!;wait=25000"
+client lin "$dans" "connect;fill-login=lin,$pw;login;wait=2500;say=#gR aula;wait=3500;react=The exam,👍;react=The exam,🎉;say=lol who ate my sandwich;wait=800;delete=lol who;wait=2500;say=buy cheap essays at example.com!!!;wait=25000"
+lin=$last_pid
 t0=$SECONDS
 at 20; DISPLAY=$wide xdotool mousemove 600 200; sleep 0.3
 at 21; "${import[@]}" -display "$wide" -window "$wid" -strip -define png:compression-level=9 "$out/actions-1280x800.png"; echo "wrote $out/actions-1280x800.png"
 DISPLAY=$wide xdotool windowsize "$wid" 640 480
 at 24; shoot actions-640x480 "$maria" "$wide"
 at 26; shoot actions-private "$joao" "$carols"
-stop "$maria"; stop "$joao"; stop "$li"
+stop "$maria"; stop "$joao"; stop "$lin"
 ls -l "$out" "$out/sizes"

@@ -93,6 +93,13 @@ impl Client {
                     history.extras_mut(*id).reply_to = Some(quote);
                 }
             }
+            // The answer to the user's own `moderate` in the room they are in: the room's
+            // event says it too (every member gets it), and says it once.
+            (ServerMessage::Moderated { room, .. }, Some(_))
+                if self
+                    .chat
+                    .room_name()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(room)) => {}
             (ServerMessage::Users { .. }, Some(Pending::ShowUsers)) => {
                 self.chat.apply(time, &frame.message);
                 self.feedback.users_arrived = true;

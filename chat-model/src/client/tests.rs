@@ -568,3 +568,36 @@ fn connecting_again_after_an_exit_forgets_what_the_last_server_said() {
         "the last server's lines are gone"
     );
 }
+
+#[test]
+fn ones_own_moderation_in_ones_room_is_shown_once() {
+    let mut c = logged_in();
+    c.handle(frame(None, entered_lobby(&["ana", "beto"])), Instant::now());
+    c.send(
+        Request::Moderate {
+            room: "lobby".into(),
+            action: chat_core::protocol::ModAction::Mute,
+            login: Some("beto".into()),
+            seconds: Some(600),
+        },
+        Pending::Command,
+    );
+    let (id, _) = only_pending(&c);
+    let moderated = ServerMessage::Moderated {
+        room: "lobby".into(),
+        action: chat_core::protocol::ModAction::Mute,
+        login: Some("beto".into()),
+        until: Some(600_000),
+        seconds: None,
+        by: "ana".into(),
+    };
+    // The room's event and the answer, in either order the server may send them.
+    c.handle(frame(None, moderated.clone()), Instant::now());
+    c.handle(frame(Some(id), moderated), Instant::now());
+    let history = c.chat.history("lobby").unwrap();
+    let shown = history
+        .iter()
+        .filter(|line| matches!(line.kind, LineKind::Moderated { .. }))
+        .count();
+    assert_eq!(shown, 1);
+}
