@@ -1,6 +1,8 @@
 //! Accounts, session tokens and kept messages in a real PostgreSQL (`--accounts`), shared by two
 //! servers as nodes of a cluster share them; and what a PostgreSQL restart or crash does.
 
+use std::time::{Duration, Instant};
+
 use chat_core::protocol::{ErrorCode, Request, ServerMessage};
 
 use super::engines::Postgres;
@@ -133,8 +135,26 @@ fn a_postgresql_outage_gives_retryable_errors_and_open_sessions_keep_chatting() 
         "ana's line",
         |m| matches!(m, ServerMessage::Message { text, .. } if text == "¿seguimos?"),
     );
-    // PostgreSQL is back: the acknowledged registration is there, and logins work again.
+    // PostgreSQL is back: the acknowledged registration is there, and logins work again, at
+    // the latest once the server's pool has reconnected (it says when to try again, as a client
+    // does: a login the moment the database is back may still be told to wait).
     pg.up();
     let mut e = server.client();
-    e.login("cleo");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match e.request(Request::Login {
+            login: "cleo".into(),
+            password: password("cleo"),
+        }) {
+            ServerMessage::LoggedIn { .. } => break,
+            ServerMessage::Error {
+                code: ErrorCode::ServerBusy,
+                retry_after_ms: Some(ms),
+                ..
+            } if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(ms.min(2_000)));
+            }
+            other => panic!("login with the database back: {other:?}"),
+        }
+    }
 }
