@@ -26,14 +26,12 @@ use chat_model::backoff::Backoff;
 use chat_model::transfers::{Problem, Report, TransferId};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use super::looks::{self, Look};
+use super::looks::{self, HTTP_TIMEOUT, Look, PictureNews, lock};
 use super::metadata;
 use super::picture;
 
 /// Bytes sent per `PATCH`: what a dropped connection can cost at most.
 pub const UPLOAD_CHUNK_BYTES: u64 = 1024 * 1024;
-/// Longest wait for the server on one read or write.
-pub(super) const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// First and longest wait before trying a lost transfer again.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
@@ -52,32 +50,6 @@ pub enum Source {
         name: String,
         /// The bytes.
         bytes: Arc<[u8]>,
-    },
-}
-
-/// A picture decoded for the screen, or a code file's text, or why not.
-#[derive(Debug)]
-pub enum PictureNews {
-    /// The head of a code file (a line's code), as text.
-    Code {
-        /// The file's id.
-        file: String,
-        /// Its first [`CODE_MAX_BYTES`] as text, or `None`: not text (or not fetched).
-        text: Option<String>,
-    },
-    /// The preview of a file (a line's picture).
-    Preview {
-        /// The file's id.
-        file: String,
-        /// The picture, or `None`: it cannot be shown (undecodable, absurd dimensions).
-        image: Option<egui::ColorImage>,
-    },
-    /// A whole picture, for the viewer.
-    Full {
-        /// The file's id.
-        file: String,
-        /// The picture (scaled to fit the screen), or `None`.
-        image: Option<egui::ColorImage>,
     },
 }
 
@@ -256,10 +228,6 @@ pub enum Destination {
     Folder(PathBuf),
     /// This path (the viewer's copy: kept once fetched).
     Exactly(PathBuf),
-}
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Why a transfer stopped.

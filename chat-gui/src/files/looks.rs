@@ -11,8 +11,40 @@ use chat_core::http::{self, FileServer, HttpConnection, HttpError};
 use chat_core::protocol::Attachment;
 use crossbeam_channel::{Receiver, Sender};
 
-use super::engine::{HTTP_TIMEOUT, PictureNews, lock};
 use super::picture;
+
+/// Longest wait for the server on one read or write.
+pub(super) const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A picture decoded for the screen, or a code file's text, or why not.
+#[derive(Debug)]
+pub enum PictureNews {
+    /// The head of a code file (a line's code), as text.
+    Code {
+        /// The file's id.
+        file: String,
+        /// Its first [`CODE_MAX_BYTES`] as text, or `None`: not text (or not fetched).
+        text: Option<String>,
+    },
+    /// The preview of a file (a line's picture).
+    Preview {
+        /// The file's id.
+        file: String,
+        /// The picture, or `None`: it cannot be shown (undecodable, absurd dimensions).
+        image: Option<egui::ColorImage>,
+    },
+    /// A whole picture, for the viewer.
+    Full {
+        /// The file's id.
+        file: String,
+        /// The picture (scaled to fit the screen), or `None`.
+        image: Option<egui::ColorImage>,
+    },
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Tries of a preview before its placeholder shows.
 const PREVIEW_TRIES: u32 = 3;

@@ -31,7 +31,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::save::Saved;
 use crate::ui::files::{Code, Dropped, FileIntent, Pasted, Picture, Shelf, Viewed, put_shelf};
-use engine::{Destination, Engine, PictureNews, Source};
+use engine::{Destination, Engine, Source};
+use looks::PictureNews;
 use platform::Picker;
 
 /// Where files go on this computer.
