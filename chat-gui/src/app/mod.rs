@@ -115,6 +115,8 @@ pub struct ChatApp {
     /// The fonts to install at the first frame; `None` once installed.
     fonts: Option<egui::FontDefinitions>,
     title: String,
+    /// The settings changed in a way that must reach the disk (or the page's storage) now.
+    save_now: bool,
     /// Shows desktop notifications.
     notifier: Box<dyn Notifier>,
     find: Option<FindBar>,
@@ -194,6 +196,7 @@ impl ChatApp {
             theme_applied: None,
             fonts: Some(ui::theme::fonts()),
             title: String::new(),
+            save_now: false,
             notifier: Box::new(Desktop::default()),
             find: None,
             search: None,
@@ -357,6 +360,8 @@ impl ChatApp {
         };
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            #[cfg(target_arch = "wasm32")]
+            crate::web::set_tab_title(&title);
             self.title = title;
         }
     }
@@ -377,6 +382,9 @@ impl ChatApp {
             self.form = Form::Login;
             if !password.is_empty() {
                 self.settings.last_login = login.clone();
+                // "Keep me signed in", ticked before "Create an account", holds for the new
+                // account's first login as for any other.
+                self.settings.keep_signed_in = self.login.keep_signed_in;
                 self.client.login(&login, Password(password));
             }
         }
@@ -618,8 +626,15 @@ impl ChatApp {
 }
 
 impl eframe::App for ChatApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.update(ctx);
+        // A kept session is written at once, not at the next periodic save: a page reloaded
+        // (or a program killed) a moment after logging in still finds it.
+        if std::mem::take(&mut self.save_now)
+            && let Some(storage) = frame.storage_mut()
+        {
+            eframe::App::save(self, storage);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -51,10 +51,12 @@ impl ChatApp {
             Some(TokenNews::Issued(token)) => {
                 let addr = self.client.addr().to_owned();
                 self.settings.keep_session(&addr, &token);
+                self.save_now = true;
             }
             Some(TokenNews::Ended) => {
                 let addr = self.client.addr().to_owned();
                 self.settings.forget_session(&addr);
+                self.save_now = true;
             }
             None => {}
         }
@@ -65,6 +67,7 @@ impl ChatApp {
     pub(super) fn logout(&mut self, all: bool) {
         let addr = self.client.addr().to_owned();
         self.settings.forget_session(&addr);
+        self.save_now = true;
         self.users_open = false;
         self.drafts.clear();
         self.views.clear();
