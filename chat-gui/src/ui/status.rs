@@ -7,9 +7,10 @@ use egui::{RichText, Ui};
 use crate::i18n::{Texts, fill};
 use crate::ui::clock_time;
 
-/// Draws the status bar.
+/// Draws the status bar; in a narrow window (a phone) its parts go on as many lines as they
+/// need rather than past the edge.
 pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let addr = client.addr();
         let state = match client.phase() {
             Phase::Offline => t.status_offline.to_owned(),
@@ -33,7 +34,7 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
         };
         let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         ui.painter().circle_filled(rect.center(), 4.5, dot);
-        ui.label(state);
+        ui.add(egui::Label::new(state).wrap_mode(egui::TextWrapMode::Extend));
         if let Some(session) = client.session() {
             ui.separator();
             match &session.tls {
@@ -57,22 +58,29 @@ pub fn show(ui: &mut Ui, t: &Texts, client: &Client) {
         }
         if let Some(sync) = client.clock() {
             ui.separator();
-            ui.label(format!(
-                "{}: {}",
-                t.server_time,
-                clock_time(sync.server_now_ms(), true)
-            ));
-            ui.separator();
-            ui.label(
-                RichText::new(format!(
-                    "{} {} ms ± {:.1} · {} {:.1} ms",
-                    t.offset,
-                    signed_ms(sync.offset_us),
-                    ms(sync.error_us),
-                    t.round_trip,
-                    ms(sync.round_trip_us)
+            // Each part whole on one line: one that does not fit goes to the next.
+            ui.add(
+                egui::Label::new(format!(
+                    "{}: {}",
+                    t.server_time,
+                    clock_time(sync.server_now_ms(), true)
                 ))
-                .weak(),
+                .wrap_mode(egui::TextWrapMode::Extend),
+            );
+            ui.separator();
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!(
+                        "{} {} ms ± {:.1} · {} {:.1} ms",
+                        t.offset,
+                        signed_ms(sync.offset_us),
+                        ms(sync.error_us),
+                        t.round_trip,
+                        ms(sync.round_trip_us)
+                    ))
+                    .weak(),
+                )
+                .wrap_mode(egui::TextWrapMode::Extend),
             );
         }
     });
