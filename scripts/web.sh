@@ -31,7 +31,9 @@ rm -rf "$out"
 mkdir -p "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name chat "$wasm"
 
-# The page: a canvas the client draws on, and a line that says what happens until it does.
+# The page: a canvas the client draws on, a line that says what happens until it does, and, out
+# of sight, for screen readers, the window shown and the lines said, as text
+# (chat-gui/src/web/said.rs).
 cat > "$out/index.html" <<'HTML'
 <!DOCTYPE html>
 <html>
@@ -44,11 +46,15 @@ cat > "$out/index.html" <<'HTML'
   #chat { position: absolute; inset: 0; width: 100%; height: 100%; }
   #loading { position: absolute; top: 45%; width: 100%; text-align: center;
              font: 16px sans-serif; color: #ccc; }
+  #said, #window { position: absolute; width: 1px; height: 1px; overflow: hidden;
+          clip-path: inset(50%); white-space: nowrap; }
 </style>
 </head>
 <body>
 <canvas id="chat"></canvas>
 <p id="loading">Loading the chat…</p>
+<div id="window" role="status"></div>
+<div id="said" role="log" aria-live="polite" aria-label="Messages"></div>
 <script type="module">
   import init from "./chat.js";
   init().catch((e) => {
@@ -59,8 +65,12 @@ cat > "$out/index.html" <<'HTML'
 </html>
 HTML
 
+# Their gzip forms, which the server sends to browsers that accept gzip (it compresses nothing
+# itself).
+gzip -9 -k -n "$out/chat_bg.wasm" "$out/chat.js"
+
 size=$(wc -c < "$out/chat_bg.wasm")
-gz=$(gzip -9 -c "$out/chat_bg.wasm" | wc -c)
-echo "== bundle in $out: chat_bg.wasm $size bytes ($gz gzipped), chat.js, index.html"
+gz=$(wc -c < "$out/chat_bg.wasm.gz")
+echo "== bundle in $out: chat_bg.wasm $size bytes ($gz as served gzipped), chat.js, index.html"
 echo "Serve it (TLS on by default: the page is at https://<this machine>:7878/):"
 echo "  cargo run --release -p chat-server -- --web-dir $out"

@@ -41,6 +41,26 @@ impl ChatApp {
         intents
     }
 
+    /// The heading of the window shown (the room's name once in one), for what speaks in
+    /// words rather than pixels: a page's status region for screen readers.
+    pub fn heading(&self) -> String {
+        let t = self.texts();
+        if self.client.in_session() {
+            return self
+                .client
+                .chat
+                .room_name()
+                .map(|room| format!("# {room}"))
+                .unwrap_or_default();
+        }
+        let heading = match (self.client.phase(), self.form) {
+            (Phase::Offline | Phase::Connecting { .. }, _) => t.connect_title,
+            (_, Form::Login) => t.login_title,
+            (_, Form::Register) => t.register_title,
+        };
+        heading.to_owned()
+    }
+
     fn draw_form(&mut self, ui: &mut egui::Ui, t: &'static Texts) -> Vec<Intent> {
         match self.client.phase() {
             Phase::Offline | Phase::Connecting { .. } => {

@@ -6,7 +6,10 @@
 //! browser does differently is chosen where it differs (`chat_core::client` speaks through
 //! the page's WebSocket, [`crate::notifier`] uses the Notification API, [`crate::save`]
 //! downloads, [`crate::host`] never hosts); eframe keeps the settings, and with them a kept
-//! session's token, in the browser's local storage.
+//! session's token, in the browser's local storage. What only a page has: the lines also as
+//! text for screen readers ([`said`]), and the window's title as the tab's.
+
+pub mod said;
 
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
@@ -45,7 +48,10 @@ async fn run() -> Result<(), JsValue> {
                 // The server that served the page: always this one (a kept session is kept
                 // for this address).
                 app.settings.address = address;
-                Ok(Box::new(app))
+                Ok(Box::new(Page {
+                    app,
+                    said: said::SaidLog::new(),
+                }))
             }),
         )
         .await?;
@@ -53,6 +59,35 @@ async fn run() -> Result<(), JsValue> {
         loading.remove();
     }
     Ok(())
+}
+
+/// The client in a page: the desktop's app, and the page's text of what is said.
+struct Page {
+    app: ChatApp,
+    said: said::SaidLog,
+}
+
+impl eframe::App for Page {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        self.app.logic(ctx, frame);
+        self.said.follow(&self.app.client.chat);
+        self.said.show_heading(self.app.heading());
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.app.ui(ui, frame);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.app.save(storage);
+    }
+}
+
+/// Shows `title` as the tab's (eframe leaves the page's title alone).
+pub fn set_tab_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
 }
 
 /// The WebSocket of the server that served the page: `wss://host:port/ws` for an HTTPS page,
