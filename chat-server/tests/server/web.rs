@@ -398,6 +398,7 @@ fn the_bundles_files_are_served_by_exact_name_and_nothing_else() {
     std::fs::create_dir_all(bundle.join("private")).unwrap();
     std::fs::write(bundle.join("index.html"), "<html>chat</html>").unwrap();
     std::fs::write(bundle.join("chat-gui_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(bundle.join("chat-gui_bg.wasm.gz"), b"\x1f\x8b gzip form").unwrap();
     std::fs::write(bundle.join("private").join("key.txt"), "hidden").unwrap();
     std::fs::write(root.path().join("outside.txt"), "outside").unwrap();
     let dir = bundle.clone();
@@ -415,6 +416,23 @@ fn the_bundles_files_are_served_by_exact_name_and_nothing_else() {
     assert_eq!(status, 200);
     assert_eq!(body, b"\0asm\x01\0\0\0");
     assert_eq!(header(&headers, "content-type"), Some("application/wasm"));
+    assert_eq!(header(&headers, "content-encoding"), None);
+    // Its gzip form, to a browser that accepts it, under the file's own name and type.
+    let (status, headers, body) = get(
+        addr,
+        "GET /chat-gui_bg.wasm HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, deflate, br\r\n\r\n",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body, b"\x1f\x8b gzip form");
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&headers, "content-type"), Some("application/wasm"));
+    assert_eq!(header(&headers, "vary"), Some("Accept-Encoding"));
+    let (_, headers, body) = get(
+        addr,
+        "GET /chat-gui_bg.wasm HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0\r\n\r\n",
+    );
+    assert_eq!(body, b"\0asm\x01\0\0\0");
+    assert_eq!(header(&headers, "content-encoding"), None);
     for path in [
         "/private/key.txt",
         "/private",
@@ -423,6 +441,7 @@ fn the_bundles_files_are_served_by_exact_name_and_nothing_else() {
         "/%2e%2e/outside.txt",
         "/..%2foutside.txt",
         "/nothing.js",
+        "/chat-gui_bg.wasm.gz",
     ] {
         let (status, _, body) = get(addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
         assert_eq!(status, 404, "{path}: {}", String::from_utf8_lossy(&body));
