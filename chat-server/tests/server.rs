@@ -7,6 +7,7 @@ mod server {
 
     mod accounts;
     mod actions;
+    mod browser;
     mod clock;
     mod cluster;
     mod commands;
@@ -33,4 +34,5 @@ mod server {
     mod talker;
     pub mod tls;
     mod web;
+    mod webdriver;
 }

@@ -1,0 +1,180 @@
+//! The web client in a real browser: headless Chromium opens the page a real server serves
+//! (the bundle `scripts/web.sh` builds), and a person's keystrokes, sent over WebDriver, create
+//! an account, chat with a native client both ways, write privately, and come back after a
+//! reload without typing the password; then a phone-sized browser logs in. What the page shows
+//! is read from its status and log regions (the window shown and the lines, as text for
+//! screen readers: chat-gui's `web/said.rs`); the native side is the raw protocol client of the other tests.
+//!
+//! `CHAT_WEB_BUNDLE` names the bundle (default `target/web-client`); `CHAT_WEB_SHOTS` a directory
+//! where screenshots at both sizes are saved (the README's come from there).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chat_core::protocol::{Request, ServerMessage};
+
+use super::engines::missing;
+use super::harness::{Client, TestServer, said};
+use super::webdriver::{Browser, Driver, ENTER, SPACE, TAB};
+
+/// How long the page may take to show something: a loaded machine runs the WebAssembly slowly.
+const PAGE_WAIT: Duration = Duration::from_secs(30);
+
+/// The bundle, if it was built.
+fn bundle() -> Option<PathBuf> {
+    let dir = std::env::var_os("CHAT_WEB_BUNDLE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/web-client"),
+        PathBuf::from,
+    );
+    if dir.join("index.html").is_file() && dir.join("chat_bg.wasm").is_file() {
+        Some(dir)
+    } else {
+        missing(&format!(
+            "the web client's bundle ({}; built by scripts/web.sh)",
+            dir.display()
+        ));
+        None
+    }
+}
+
+/// Waits until the page's log region holds `text`.
+fn shows(page: &Browser, text: &str) {
+    let script = format!(
+        "return (document.getElementById('said') || {{innerText: ''}}).innerText.includes({})",
+        serde_json::Value::from(text)
+    );
+    let deadline = Instant::now() + PAGE_WAIT;
+    while page.script(&script) != serde_json::Value::Bool(true) {
+        if Instant::now() > deadline {
+            let shot = std::env::temp_dir().join("chat-web-failed.png");
+            let _ = std::fs::write(&shot, page.screenshot());
+            panic!(
+                "the page never showed {text:?}; its lines:\n{}\n(what it drew: {})",
+                page.script("return document.getElementById('said').innerText"),
+                shot.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until the page's status region names `heading` as the window shown.
+fn window(page: &Browser, heading: &str) {
+    let script = format!(
+        "return (document.getElementById('window') || {{}}).textContent === {}",
+        serde_json::Value::from(heading)
+    );
+    page.wait_for(&format!("the window {heading:?}"), PAGE_WAIT, &script);
+}
+
+/// Opens the page and waits for the client to start on it; returns how long that took.
+fn open(page: &Browser, url: &str) -> Duration {
+    let started = Instant::now();
+    page.open(url);
+    page.wait_for(
+        "the client (the loading line is still there)",
+        PAGE_WAIT,
+        "return document.getElementById('loading') === null",
+    );
+    started.elapsed()
+}
+
+/// Saves a screenshot in `CHAT_WEB_SHOTS`, if set.
+fn keep_screenshot(page: &Browser, name: &str) {
+    if let Some(dir) = std::env::var_os("CHAT_WEB_SHOTS") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), page.screenshot()).unwrap();
+    }
+}
+
+/// `ana` says `text` in her room, and sees it said.
+fn says(ana: &mut Client, text: &str) {
+    ana.send(Request::Say {
+        attachments: Vec::new(),
+        reply_to: None,
+        text: text.into(),
+    });
+    ana.expect("her own line", |m| said(m, "ana", text));
+}
+
+#[test]
+fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_in() {
+    let Some(bundle) = bundle() else { return };
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
+    let url = format!("http://{}/", server.addr());
+    let mut ana = server.user("ana");
+    says(&mut ana, "said before the browser came");
+
+    let page = driver.browser(1280, 800, false);
+    let took = open(&page, &url);
+    eprintln!(
+        "the client started {} ms after navigation",
+        took.as_millis()
+    );
+    // The login window: the keyboard is in the login field. "Keep me signed in", then
+    // "Create an account" (the disabled "Log in" takes no focus).
+    window(&page, "Log in");
+    page.keys(&format!("{TAB}{TAB}{SPACE}{TAB}{ENTER}"));
+    // The registration window, field by field; Enter on "Create account".
+    window(&page, "Create an account");
+    page.keys(&format!(
+        "{TAB}Beto{TAB}Núñez Web{TAB}beto{TAB}password-beto{TAB}password-beto{TAB}21{TAB}{TAB}{ENTER}"
+    ));
+    // Registered and logged in: the default room, with its history.
+    shows(&page, "# lobby");
+    shows(&page, "ana: said before the browser came");
+
+    // Both ways in the room.
+    page.keys(&format!("hello from the browser{ENTER}"));
+    ana.expect("beto's line from the browser", |m| {
+        said(m, "beto", "hello from the browser")
+    });
+    says(&mut ana, "hello, browser");
+    shows(&page, "ana: hello, browser");
+
+    // Privately, both ways.
+    ana.request(Request::Private {
+        attachments: Vec::new(),
+        to: "beto".into(),
+        text: "a word in private".into(),
+        reply_to: None,
+    });
+    shows(&page, "ana → beto: a word in private");
+    page.keys(&format!("#\\private<ana> a private answer{ENTER}"));
+    ana.expect("beto's private answer", |m| {
+        matches!(m, ServerMessage::Private { from, text, .. }
+            if from == "beto" && text == "a private answer")
+    });
+    keep_screenshot(&page, "web-1280x800");
+
+    // A reload resumes the kept session: no password typed, and lines go out as beto's.
+    page.reload();
+    page.wait_for(
+        "the client after the reload",
+        PAGE_WAIT,
+        "return document.getElementById('loading') === null",
+    );
+    window(&page, "# lobby");
+    page.keys(&format!("back after a reload{ENTER}"));
+    ana.expect("beto's line after the reload", |m| {
+        said(m, "beto", "back after a reload")
+    });
+    drop(page);
+
+    // A phone: a fresh browser (nothing kept) logs in with login and password.
+    let phone = driver.browser(390, 844, true);
+    open(&phone, &url);
+    window(&phone, "Log in");
+    phone.keys(&format!("beto{TAB}password-beto{ENTER}"));
+    shows(&phone, "# lobby");
+    shows(&phone, "ana: hello, browser");
+    phone.keys(&format!("now from a phone{ENTER}"));
+    ana.expect("beto's line from the phone", |m| {
+        said(m, "beto", "now from a phone")
+    });
+    keep_screenshot(&phone, "web-390x844");
+}
