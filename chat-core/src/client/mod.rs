@@ -15,6 +15,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod native;
 #[cfg(target_arch = "wasm32")]
+mod page_socket;
+#[cfg(target_arch = "wasm32")]
 mod web;
 
 use std::fmt;

@@ -1,20 +1,25 @@
-//! The connection in a browser: the page's WebSocket (`ewebsock`) carries the same frames, and
+//! The connection in a browser: the page's WebSocket ([`PageSocket`]) carries the same frames, and
 //! the steps the native threads take in a row (hello, clock synchronisation, then frames) are
 //! taken one WebSocket event at a time.
 //!
-//! There are no threads: the WebSocket's callbacks queue events and call the waker (the UI's
-//! `request_repaint`), and the UI's frame calls [`Connection::try_events`], which reads them,
-//! deframes the bytes and moves the handshake on. The server's message boundaries mean nothing
-//! (docs/PROTOCOL.md, "The web"): bytes are joined and frames read from them as from a socket.
+//! There are no threads: the WebSocket's callback handles each event the moment it arrives
+//! (deframes the bytes, moves the handshake on, answers keep-alives), queues what the
+//! application is to see and calls the waker (the UI's `request_repaint`); the UI's frame takes
+//! the queue with [`Connection::try_events`]. So a clock sample's reply is timed when it
+//! arrives, not at the next frame, and the samples follow one another at the network's pace:
+//! the synchronisation's error is the network's, not the page's frame rate. The server's message
+//! boundaries mean nothing (docs/PROTOCOL.md, "The web"): bytes are joined and frames read from
+//! them as from a socket.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::SocketAddr;
+use std::rc::Rc;
 
-use ewebsock::{WsEvent, WsMessage, WsReceiver, WsSender};
 use web_time::Instant;
 
+use super::page_socket::{PageSocket, SocketEvent};
 use super::{ClientOptions, Disconnect, Event, Session, TlsInfo};
 use crate::clock::{ClockSample, ClockSync};
 use crate::frame::{self, FrameReader};
@@ -27,7 +32,9 @@ const KEEPALIVES_REMEMBERED: usize = 16;
 
 /// A connection to a chat server over the page's WebSocket. Dropping it closes the connection.
 pub struct Connection {
-    inner: RefCell<Inner>,
+    /// Shared with the WebSocket's callback, which holds it weakly: a page runs one thing at a
+    /// time, so the callback and the UI never hold it at once.
+    inner: Rc<RefCell<Inner>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -62,8 +69,10 @@ struct Inner {
     secure: bool,
     /// The page's server, `host:port`, as the WebSocket's address names it.
     host: String,
-    sender: Option<WsSender>,
-    receiver: Option<WsReceiver>,
+    sender: Option<PageSocket>,
+    /// A socket closed from inside its own callback, dropped on the UI's next frame (see
+    /// [`PageSocket`]).
+    retired: Option<PageSocket>,
     stage: Stage,
     started: Instant,
     next_id: u32,
@@ -74,7 +83,7 @@ struct Inner {
     frames: FrameReader,
     keepalives: VecDeque<u32>,
     goodbye: Option<Disconnect>,
-    /// Events to hand out on the next `try_events` (a `close` of ours, a failed start).
+    /// Events to hand out on the next `try_events`.
     ready: Vec<Event>,
 }
 
@@ -96,12 +105,7 @@ impl Read for Joined {
 /// blocks.
 pub fn connect(url: &str, options: ClientOptions) -> Connection {
     let waker = options.waker.clone();
-    let opened = ewebsock::connect_with_wakeup(url, ewebsock::Options::default(), move || {
-        if let Some(wake) = &waker {
-            wake();
-        }
-    });
-    let mut inner = Inner {
+    let inner = Rc::new(RefCell::new(Inner {
         options,
         secure: url.starts_with("wss:"),
         host: url
@@ -111,7 +115,7 @@ pub fn connect(url: &str, options: ClientOptions) -> Connection {
             .unwrap_or_default()
             .to_owned(),
         sender: None,
-        receiver: None,
+        retired: None,
         stage: Stage::Opening,
         started: Instant::now(),
         next_id: 1,
@@ -121,17 +125,23 @@ pub fn connect(url: &str, options: ClientOptions) -> Connection {
         keepalives: VecDeque::new(),
         goodbye: None,
         ready: Vec::new(),
-    };
-    match opened {
-        Ok((sender, receiver)) => {
-            inner.sender = Some(sender);
-            inner.receiver = Some(receiver);
+    }));
+    // The socket's callback holds the connection weakly: dropping the connection ends it.
+    let shared = Rc::downgrade(&inner);
+    let on_event = move |event: SocketEvent| {
+        let Some(inner) = shared.upgrade() else {
+            return;
+        };
+        inner.borrow_mut().on_socket(event);
+        if let Some(wake) = &waker {
+            wake();
         }
-        Err(e) => inner.end(Disconnect::Unresolved(e)),
+    };
+    match PageSocket::open(url, on_event) {
+        Ok(socket) => inner.borrow_mut().sender = Some(socket),
+        Err(e) => inner.borrow_mut().end(Disconnect::Unresolved(e)),
     }
-    Connection {
-        inner: RefCell::new(inner),
-    }
+    Connection { inner }
 }
 
 impl Connection {
@@ -154,19 +164,11 @@ impl Connection {
         self.inner.borrow_mut().end(Disconnect::ClosedByClient);
     }
 
-    /// Reads what the WebSocket received since the last call, moves the handshake on, and
-    /// returns the events, in order. Ends after [`Event::Disconnected`].
+    /// The events since the last call, in order (the WebSocket's callback has already read
+    /// them and moved the handshake on). Ends after [`Event::Disconnected`].
     pub fn try_events(&self) -> Vec<Event> {
         let mut inner = self.inner.borrow_mut();
-        let mut incoming = Vec::new();
-        if let Some(receiver) = &inner.receiver {
-            while let Some(event) = receiver.try_recv() {
-                incoming.push(event);
-            }
-        }
-        for event in incoming {
-            inner.on_socket(event);
-        }
+        inner.retired = None;
         let handshaking = !matches!(inner.stage, Stage::Open | Stage::Closed);
         if handshaking && inner.started.elapsed() > inner.options.timeout {
             inner.end(Disconnect::TimedOut);
@@ -198,10 +200,10 @@ impl Inner {
             return;
         }
         self.stage = Stage::Closed;
-        if let Some(mut sender) = self.sender.take() {
-            sender.close();
+        if let Some(socket) = self.sender.take() {
+            socket.close();
+            self.retired = Some(socket);
         }
-        self.receiver = None;
         self.queued.clear();
         self.emit(Event::Disconnected(why));
     }
@@ -209,8 +211,8 @@ impl Inner {
     fn write(&mut self, frame: &ClientFrame) {
         match frame::encode(frame) {
             Ok(bytes) => {
-                if let Some(sender) = &mut self.sender {
-                    sender.send(WsMessage::Binary(bytes));
+                if let Some(socket) = &self.sender {
+                    socket.send(&bytes);
                 }
             }
             Err(e) => tracing::warn!("request {} not sent: {e}", frame.id),
@@ -223,12 +225,12 @@ impl Inner {
         id
     }
 
-    fn on_socket(&mut self, event: WsEvent) {
+    fn on_socket(&mut self, event: SocketEvent) {
         if matches!(self.stage, Stage::Closed) {
             return;
         }
         match event {
-            WsEvent::Opened => {
+            SocketEvent::Opened => {
                 let hello = Request::Hello {
                     version: PROTOCOL_VERSION,
                     client: self.options.client_name.clone(),
@@ -236,32 +238,34 @@ impl Inner {
                 let id = self.request(hello);
                 self.stage = Stage::Hello { id };
             }
-            WsEvent::Message(WsMessage::Binary(bytes)) => {
+            SocketEvent::Binary(bytes) => {
                 self.bytes.0.extend(bytes);
                 self.read_frames();
             }
-            WsEvent::Message(other) => {
-                self.end(Disconnect::Lost(format!(
-                    "the server sent a message that is not binary: {other:?}"
-                )));
+            SocketEvent::Text => {
+                self.end(Disconnect::Lost(
+                    "the server sent a message that is not binary".into(),
+                ));
             }
-            WsEvent::Error(e) => {
+            SocketEvent::Error => {
                 let why = if matches!(self.stage, Stage::Opening) {
                     // The browser tells a page nothing more (a refusal, a certificate it does
                     // not trust and a wrong address all look the same).
-                    tracing::warn!("WebSocket failed to open: {e}");
+                    tracing::warn!("WebSocket failed to open");
                     Disconnect::Refused
                 } else {
-                    self.goodbye.take().unwrap_or(Disconnect::Lost(e))
+                    self.goodbye
+                        .take()
+                        .unwrap_or_else(|| Disconnect::Lost("the WebSocket failed".into()))
                 };
                 self.end(why);
             }
-            WsEvent::Closed => {
+            SocketEvent::Closed(code) => {
                 let why = self.goodbye.take().unwrap_or_else(|| {
                     if matches!(self.stage, Stage::Opening) {
                         Disconnect::Refused
                     } else {
-                        Disconnect::Lost("the server closed the connection".into())
+                        Disconnect::Lost(format!("the server closed the connection ({code})"))
                     }
                 });
                 self.end(why);
