@@ -106,7 +106,9 @@ impl Default for Settings {
             theme: Theme::System,
             locale: None,
             language: None,
-            dock_private: false,
+            // A page has no windows of the system: a conversation's window would float over
+            // the room, so there they show in the main window unless the user chooses windows.
+            dock_private: cfg!(target_arch = "wasm32"),
             keep_signed_in: false,
             sessions: BTreeMap::new(),
             notifications: true,
