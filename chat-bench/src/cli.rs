@@ -85,6 +85,10 @@ pub struct Common {
     /// desktop client does on first use.
     #[arg(long)]
     pub tls: bool,
+    /// Speak the chat protocol over a WebSocket (`GET /ws` on the chat port, as the web client
+    /// does; over TLS with `--tls`): the same frames, in masked binary messages.
+    #[arg(long)]
+    pub ws: bool,
     /// Spread the clients' source addresses over this many loopback addresses (127.0.1.1, …):
     /// one address has only about 28,000 ephemeral ports. 0: let the system choose.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
@@ -113,6 +117,8 @@ pub struct Transport {
     pub sources: Arc<Vec<IpAddr>>,
     /// Servers to spread connections over (client index modulo their number); empty: `--addr`.
     pub servers: Arc<Vec<SocketAddr>>,
+    /// The chat protocol goes over a WebSocket.
+    pub ws: bool,
 }
 
 impl Common {
@@ -127,6 +133,7 @@ impl Common {
                 .map_err(|e| format!("TLS: {e}"))?;
             self.transport.tls = Some(config);
         }
+        self.transport.ws = self.ws;
         self.transport.sources = Arc::new(loopback_sources(self.sources as usize));
         if !self.also.is_empty() {
             let servers = std::iter::once(self.addr).chain(self.also.iter().copied());

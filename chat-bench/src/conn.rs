@@ -1,5 +1,6 @@
 //! One non-blocking client socket on an event loop: frames (or IRC lines) out through a buffer
 //! flushed when the socket is writable, frames (or lines) in read until the socket is empty.
+//! Over a WebSocket, the frames travel in binary messages (see [`crate::ws`]).
 //!
 //! Architecture Invariant: the loop registers sockets edge-triggered, so a readable socket is read
 //! until it is empty — a read that would block, or a short read when the peer has not closed —
@@ -19,6 +20,7 @@ use rustls::ClientConnection;
 
 use crate::inbox::{Frames, Inbox};
 use crate::irc::Lines;
+use crate::ws;
 
 /// Bytes read from a socket per system call.
 pub const READ_CHUNK_BYTES: usize = 64 * 1024;
@@ -31,6 +33,8 @@ pub enum Wire {
     Native,
     /// IRC lines (see [`crate::irc`]).
     Irc,
+    /// The chat protocol's frames in WebSocket messages (see [`crate::ws`]).
+    WebSocket,
 }
 
 /// How the bytes read are cut: frames or lines.
@@ -38,13 +42,16 @@ pub enum Wire {
 enum Framing {
     Native(Frames),
     Irc(Lines),
+    WebSocket(Box<ws::Incoming>),
 }
 
 impl Framing {
-    fn split(&mut self, chunk: &[u8], inbox: &mut Inbox) -> Result<(), String> {
+    /// Splits `chunk`; a WebSocket rewrites it (see [`ws::Incoming`]).
+    fn split(&mut self, chunk: &mut [u8], inbox: &mut Inbox) -> Result<(), String> {
         match self {
             Framing::Native(frames) => frames.split(chunk, inbox),
             Framing::Irc(lines) => lines.split(chunk, inbox),
+            Framing::WebSocket(incoming) => incoming.split(chunk, inbox),
         }
     }
 }
@@ -107,14 +114,22 @@ impl Conn {
             }
             None => None,
         };
+        let mut out = Vec::new();
+        let framing = match wire {
+            Wire::Native => Framing::Native(Frames::default()),
+            Wire::Irc => Framing::Irc(Lines::default()),
+            Wire::WebSocket => {
+                // The opening handshake goes first; frames queued behind it wait for nothing
+                // (the server reads them once it has answered).
+                ws::upgrade_request(addr, &mut out);
+                Framing::WebSocket(Box::default())
+            }
+        };
         Ok(Conn {
             stream,
             tls,
-            framing: match wire {
-                Wire::Native => Framing::Native(Frames::default()),
-                Wire::Irc => Framing::Irc(Lines::default()),
-            },
-            out: Vec::new(),
+            framing,
+            out,
             written: 0,
             connected: false,
             next_id: 1,
@@ -129,13 +144,26 @@ impl Conn {
         self.next_id = self.next_id.wrapping_add(1).max(1);
         let frame = encode(&ClientFrame { id, request })
             .expect("requests built by the bench are valid and smaller than a frame");
-        self.out.extend_from_slice(&frame);
+        if matches!(self.framing, Framing::WebSocket(_)) {
+            ws::binary(&frame, id, &mut self.out);
+        } else {
+            self.out.extend_from_slice(&frame);
+        }
         id
     }
 
     /// Queues bytes as they are (IRC lines). Call [`Conn::flush`] to send.
     pub fn send_bytes(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
+    }
+
+    /// Queues a pong for each ping the server sent over a WebSocket (sent with the next flush).
+    fn answer_pings(&mut self) {
+        if let Framing::WebSocket(incoming) = &mut self.framing {
+            for payload in incoming.take_pings() {
+                ws::pong(&payload, &mut self.out);
+            }
+        }
     }
 
     /// Whether the connection speaks TLS.
@@ -255,8 +283,9 @@ impl Conn {
         *now = Instant::now();
         self.ask_for_delayed_acks();
         self.framing
-            .split(&scratch[..n], inbox)
+            .split(&mut scratch[..n], inbox)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        self.answer_pings();
         // A short read emptied the socket: with edge-triggered readiness, bytes arriving later
         // raise a new event, so the read that would only say "would block" is not needed. (A
         // close already queued raises none: then read on until the end.)
@@ -316,8 +345,9 @@ impl Conn {
             *now = Instant::now();
             self.ask_for_delayed_acks();
             self.framing
-                .split(&scratch[..n], inbox)
+                .split(&mut scratch[..n], inbox)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            self.answer_pings();
             return Ok(ReadStatus::More);
         }
         // Nothing to hand out: the socket is empty, or the session waits for its own records to

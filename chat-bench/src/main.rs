@@ -17,6 +17,7 @@ mod payload;
 mod run;
 mod session;
 mod usage;
+mod ws;
 
 use std::process::ExitCode;
 

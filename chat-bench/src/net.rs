@@ -145,6 +145,9 @@ impl Conns {
     /// spreads evenly).
     pub fn set_transport(&mut self, transport: &crate::cli::Transport, offset: usize) {
         self.tls = transport.tls.clone();
+        if transport.ws && self.wire == Wire::Native {
+            self.wire = Wire::WebSocket;
+        }
         self.sources = Arc::clone(&transport.sources);
         self.servers = Arc::clone(&transport.servers);
         self.source_offset = offset;
