@@ -28,8 +28,11 @@ impl ChatApp {
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
                         ui.add_space((ui.available_height() * 0.08).min(48.0));
+                        // At most 480 points wide, and never wider than the window (a phone's
+                        // is 390): centred, a wider card would start left of the edge.
+                        let width = ui.available_width().min(480.0);
                         ui.vertical_centered(|ui| {
-                            ui.set_max_width(480.0);
+                            ui.set_max_width(width);
                             ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                                 intents.extend(self.draw_form(ui, t));
                             });

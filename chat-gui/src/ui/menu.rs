@@ -166,19 +166,32 @@ fn status_menu(
         Some(Presence::Away) => Presence::Away,
         _ => Presence::Online,
     };
-    let mut title = crate::ui::with_dot(ui, presence, &chat.me, ui.visuals().strong_text_color());
+    let name = crate::ui::with_dot(ui, presence, &chat.me, ui.visuals().strong_text_color());
     let words = match status.and_then(|s| s.text.as_deref()) {
         Some(text) if presence == Presence::Away => fill(t.away_says, &[&text]),
         _ => t.presence(presence).to_owned(),
     };
-    title.append(
-        &format!(" · {words} ⏷"),
-        0.0,
-        egui::TextFormat::simple(
-            egui::TextStyle::Button.resolve(ui.style()),
-            ui.visuals().weak_text_color(),
-        ),
+    let weak = egui::TextFormat::simple(
+        egui::TextStyle::Button.resolve(ui.style()),
+        ui.visuals().weak_text_color(),
     );
+    let mut title = name.clone();
+    title.append(&format!(" · {words} ⏷"), 0.0, weak.clone());
+    // Where the bar is short (a phone), the dot alone says the presence; the menu it opens
+    // says it in words.
+    let width = egui::WidgetText::from(title.clone())
+        .into_galley(
+            ui,
+            Some(egui::TextWrapMode::Extend),
+            f32::INFINITY,
+            egui::TextStyle::Button,
+        )
+        .size()
+        .x;
+    if width + 2.0 * ui.spacing().button_padding.x > ui.available_width() {
+        title = name;
+        title.append(" ⏷", 0.0, weak);
+    }
     let response = ui.menu_button(title, |ui| {
         ui.set_min_width(240.0);
         ui.label(egui::RichText::new(t.menu_status).weak());

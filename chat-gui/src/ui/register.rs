@@ -12,6 +12,8 @@ use crate::ui::{Intent, error_color};
 
 /// Width of the fields and of the rules under them.
 const FIELD_WIDTH: f32 = 300.0;
+/// The labels' column, at least.
+const LABEL_WIDTH: f32 = 110.0;
 
 /// Draws the register window. `show_all` blames empty fields too (after a submit attempt).
 pub fn show(
@@ -45,10 +47,12 @@ pub fn show(
         .data_mut(|d| d.remove_temp::<bool>(focus_id))
         .unwrap_or(false);
     let first_problem = problems.first().map(|(input, _)| *input);
+    // The fields take what the labels leave, up to their usual width: a phone has 390 points.
+    let field_width = (ui.available_width() - LABEL_WIDTH - 12.0).clamp(120.0, FIELD_WIDTH);
     egui::Grid::new("register")
         .num_columns(2)
         .spacing([12.0, 4.0])
-        .min_col_width(110.0)
+        .min_col_width(LABEL_WIDTH)
         .show(ui, |ui| {
             let mut row =
                 |ui: &mut Ui, label: &str, value: &mut String, input: Input, secret: bool| {
@@ -63,7 +67,7 @@ pub fn show(
                         let edit = egui::TextEdit::singleline(value)
                             .id_salt(("register", input_key(input)))
                             .password(secret)
-                            .desired_width(FIELD_WIDTH);
+                            .desired_width(field_width);
                         let response = ui.add(edit).labelled_by(l.id);
                         if focus_first && first_problem == Some(input) {
                             response.request_focus();
@@ -73,7 +77,7 @@ pub fn show(
                             response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                         let (note, problem) = note_of(input);
                         // Two lines are kept for every note, so nothing moves as they change.
-                        ui.allocate_ui(egui::vec2(FIELD_WIDTH, 2.0 * small + 2.0), |ui| {
+                        ui.allocate_ui(egui::vec2(field_width, 2.0 * small + 2.0), |ui| {
                             ui.set_min_height(2.0 * small + 2.0);
                             let text = if problem {
                                 RichText::new(format!("⚠ {note}")).color(error_color(ui))
@@ -124,7 +128,7 @@ pub fn show(
             let l = ui.label(t.gender);
             egui::ComboBox::from_id_salt("gender")
                 .selected_text(t.gender_name(form.gender))
-                .width(FIELD_WIDTH)
+                .width(field_width)
                 .show_ui(ui, |ui| {
                     for g in Gender::ALL {
                         ui.selectable_value(&mut form.gender, g, t.gender_name(g));

@@ -12,8 +12,10 @@ use egui_kittest::kittest::{By, NodeT, Queryable};
 
 use super::support::*;
 
-/// The sizes the window is tried at, in points: 640×480 up to 1920×1080.
-const SIZES: [[f32; 2]; 5] = [
+/// The sizes the window is tried at, in points: a phone held upright (the web client's), then
+/// 640×480 up to 1920×1080.
+const SIZES: [[f32; 2]; 6] = [
+    [390.0, 844.0],
     [640.0, 480.0],
     [800.0, 600.0],
     [1024.0, 768.0],
