@@ -1,10 +1,11 @@
 //! Who is online, away or offline, as far as the server keeps this user told, and who is typing
 //! a private message to them.
 //!
-//! The server keeps a presence current with events only for the members of the user's room
-//! (`entered`, `joined`, `left`, `presence`, in rooms small enough for joins to be told) and for
-//! the partners of this session (those a private message was delivered to or from: `presence`).
-//! Everyone else's presence is a snapshot of the last `users` list, refreshed when it matters.
+//! The server keeps a presence current with events for the members of the user's room
+//! (`entered`, `joined`, `left`, `presence`, in rooms small enough for joins to be told), for
+//! the partners of this session (those a private message was delivered to or from: `presence`),
+//! and for the logins of the last `users` page it sent (`presence`, logging in and out
+//! included). Anyone else's presence, known from an older page, is refreshed when it matters.
 //!
 //! Architecture Invariant: a presence is never shown as known when it may be wrong. What the
 //! server stopped keeping current is forgotten (shown "unknown") and asked for again:

@@ -407,6 +407,74 @@ fn presence_away_back_and_idle_are_told_to_the_room_and_shown_in_lists() {
     });
 }
 
+/// Whether `m` says `who` is now `presence`.
+fn presence_of(m: &ServerMessage, who: &str, presence: Presence) -> bool {
+    matches!(m, ServerMessage::Presence { login, presence: p, .. } if login == who && *p == presence)
+}
+
+#[test]
+fn a_users_list_keeps_its_logins_presence_current_in_no_shared_room() {
+    let server = TestServer::start();
+    let mut bob = server.user("bob");
+    entered(&bob.request(Request::CreateRoom {
+        room: "lejos".into(),
+    }));
+    let mut ana = server.user("ana");
+    let mut cid = server.user("cid");
+    // ana and cid in the default room, bob elsewhere and no one's partner: ana lists the users,
+    // cid does not.
+    match ana.request(Request::ShowUsers { offset: 0 }) {
+        ServerMessage::Users { users, .. } => {
+            assert!(users.iter().any(|u| u.login == "bob" && u.online));
+        }
+        other => panic!("{other:?}"),
+    }
+    bob.request(Request::Away {
+        text: Some("en el laboratorio".into()),
+    });
+    let told = ana.expect("bob away, to the one who listed him", |m| {
+        presence_of(m, "bob", Presence::Away)
+    });
+    assert!(
+        matches!(&told, ServerMessage::Presence { text: Some(t), .. } if t == "en el laboratorio"),
+        "{told:?}"
+    );
+    bob.request(Request::Back);
+    ana.expect("bob back", |m| presence_of(m, "bob", Presence::Online));
+    drop(bob);
+    ana.expect("bob offline", |m| presence_of(m, "bob", Presence::Offline));
+    let mut bob = server.client();
+    bob.login("bob");
+    ana.expect("bob online again", |m| {
+        presence_of(m, "bob", Presence::Online)
+    });
+    // cid never listed anyone: none of that reached him.
+    let cid_heard = cid.settle();
+    assert!(
+        !cid_heard
+            .iter()
+            .any(|m| matches!(m, ServerMessage::Presence { login, .. } if login == "bob")),
+        "{cid_heard:?}"
+    );
+    // A later page replaces the watched one: after listing from an offset past bob, ana is no
+    // longer told of him (bob is first: online users come first, by login).
+    match ana.request(Request::ShowUsers { offset: 3 }) {
+        ServerMessage::Users { users, .. } => assert!(users.iter().all(|u| u.login != "bob")),
+        other => panic!("{other:?}"),
+    }
+    entered(&bob.request(Request::CreateRoom {
+        room: "otra".into(),
+    }));
+    bob.request(Request::Away { text: None });
+    let ana_heard = ana.settle();
+    assert!(
+        !ana_heard
+            .iter()
+            .any(|m| presence_of(m, "bob", Presence::Away)),
+        "{ana_heard:?}"
+    );
+}
+
 #[test]
 fn typing_notices_pass_at_most_every_three_seconds_and_say_when_they_end() {
     let server = TestServer::start();

@@ -172,6 +172,9 @@ struct Online {
     partners: Vec<String>,
     /// When a typing notice to each recipient was last passed on.
     typing_sent: Vec<(String, Instant)>,
+    /// Login keys of the last `users` page this user was sent: they are told of its changes
+    /// (see `presence::watch`).
+    watching: Vec<String>,
 }
 
 impl Online {
@@ -209,6 +212,9 @@ struct State {
     /// Largest room (counting whoever joins or leaves) whose members are told of each join and
     /// leave; see [`Hub::new`].
     presence_limit: usize,
+    /// By login key: this node's users watching that user's presence (the reverse of
+    /// `Online::watching`).
+    watchers: HashMap<String, HashSet<String>>,
 }
 
 /// How much history rooms keep.
@@ -283,6 +289,7 @@ impl Hub {
                 remote: HashMap::new(),
                 rooms,
                 presence_limit,
+                watchers: HashMap::new(),
             }),
             default_key,
             max_rooms: max_rooms.max(1),
@@ -364,6 +371,7 @@ impl Hub {
         let mut takeover = Takeover::None;
         if let Some(old) = state.online.remove(&login.key) {
             leave_room(&mut state, &old.peer, &old.room, true);
+            presence::unwatch(&mut state, &login.key, &old.watching);
             old.peer.close(
                 CloseReason::TakenOver,
                 "your account logged in from another connection",
@@ -381,9 +389,11 @@ impl Hub {
                 away: None,
                 partners: Vec::new(),
                 typing_sent: Vec::new(),
+                watching: Vec::new(),
             },
         );
         let entered = self.join_room(&mut state, peer, &default_key)?;
+        presence::tell_watchers(&state, &login.key, &login.name, Presence::Online, None);
         self.peak_online
             .fetch_max(state.online.len(), Ordering::Relaxed);
         self.changed();
@@ -419,6 +429,8 @@ impl Hub {
         if let Some(online) = state.online.remove(&login.key) {
             leave_room(&mut state, &online.peer, &online.room, true);
             presence::tell_partners(&state, &online, &login.name, Presence::Offline, None);
+            presence::unwatch(&mut state, &login.key, &online.watching);
+            presence::tell_watchers(&state, &login.key, &login.name, Presence::Offline, None);
         }
         self.publish(|| BusEvent::LoggedOut {
             login: login.name.clone(),

@@ -1,12 +1,16 @@
 //! Presence: online, away (said so, or idle for a while) and offline; and typing notices.
 //!
 //! A change of presence is told to the user's room (when it is small enough for joins to be
-//! told, see `presence_limit`) and to the users it exchanged private messages with in this
-//! session: the people likely to have it on screen. Everyone else sees it in `#show users`.
+//! told, see `presence_limit`), to the users it exchanged private messages with in this
+//! session, and to those whose last `users` page listed it (its *watchers*): the people who
+//! have it on screen. Logging in and out is told to watchers too (the room learns it from
+//! `joined` and `left`). A watcher watches one page at a time, at most `MAX_LISTED` logins.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::{Presence, ServerMessage};
+use chat_core::validate::login_key;
 
 use super::{Hub, HubError, Online, State};
 use crate::chat::bus::BusEvent;
@@ -72,7 +76,114 @@ pub(super) fn tell_partners(
     }
 }
 
+/// Tells `key`'s watchers (those online here) its presence, as `name`. A watcher told already,
+/// as a partner, is not told twice.
+pub(super) fn tell_watchers(
+    state: &State,
+    key: &str,
+    name: &str,
+    presence: Presence,
+    text: Option<&str>,
+) {
+    let Some(watchers) = state.watchers.get(key) else {
+        return;
+    };
+    let partners = state.online.get(key).map(|o| o.partners.as_slice());
+    let event = Event::new(ServerMessage::Presence {
+        login: name.to_owned(),
+        presence,
+        text: text.map(str::to_owned),
+    });
+    for watcher in watchers {
+        if partners.is_some_and(|p| p.contains(watcher)) {
+            continue;
+        }
+        if let Some(online) = state.online.get(watcher) {
+            online.peer.event(&event);
+        }
+    }
+}
+
+/// [`tell_watchers`], but not those `tell` reached already as members of the user's room.
+fn tell_watchers_outside(
+    state: &State,
+    online: &Online,
+    key: &str,
+    name: &str,
+    presence: Presence,
+    text: Option<&str>,
+) {
+    let room_told = state
+        .rooms
+        .get(&online.room)
+        .is_some_and(|r| r.member_count() <= state.presence_limit);
+    if !room_told {
+        return tell_watchers(state, key, name, presence, text);
+    }
+    let Some(watchers) = state.watchers.get(key) else {
+        return;
+    };
+    let event = Event::new(ServerMessage::Presence {
+        login: name.to_owned(),
+        presence,
+        text: text.map(str::to_owned),
+    });
+    for watcher in watchers {
+        if online.partners.contains(watcher) {
+            continue;
+        }
+        if let Some(w) = state.online.get(watcher)
+            && w.room != online.room
+        {
+            w.peer.event(&event);
+        }
+    }
+}
+
+/// Takes `watcher` off the watchers of each of `keys`.
+pub(super) fn unwatch(state: &mut State, watcher: &str, keys: &[String]) {
+    for key in keys {
+        if let Some(watchers) = state.watchers.get_mut(key) {
+            watchers.remove(watcher);
+            if watchers.is_empty() {
+                state.watchers.remove(key);
+            }
+        }
+    }
+}
+
 impl Hub {
+    /// The peer was sent a `users` page listing `logins`: from now on (until its next page) it
+    /// is told of their presence changes, logging in and out included.
+    pub fn watch(&self, peer: &Peer, logins: &[String]) {
+        let Some(login) = peer.login() else {
+            return;
+        };
+        let mut state = self.write();
+        let Some(online) = state.online.get_mut(&login.key) else {
+            return;
+        };
+        if online.peer.id != peer.id {
+            return;
+        }
+        let keys: Vec<String> = logins
+            .iter()
+            .map(|l| login_key(l))
+            .filter(|k| *k != login.key)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let old = std::mem::replace(&mut online.watching, keys.clone());
+        unwatch(&mut state, &login.key, &old);
+        for key in keys {
+            state
+                .watchers
+                .entry(key)
+                .or_default()
+                .insert(login.key.clone());
+        }
+    }
+
     /// Marks the peer away (`idle`: by the server, for lack of input) and tells those who should
     /// know. Returns whether anything changed: an idle mark on a user already away does not.
     pub fn set_away(
@@ -156,6 +267,7 @@ impl Hub {
             }
         }
         tell_partners(state, online, name, presence, text);
+        tell_watchers_outside(state, online, key, name, presence, text);
     }
 
     /// Passes on a typing notice from the peer to `to_key`, unless one went less than

@@ -201,6 +201,7 @@ impl Hub {
             away: None,
         };
         self.put_remote(&mut state, node, &key, &user);
+        presence::tell_watchers(&state, &key, login, Presence::Online, None);
         self.changed();
     }
 
@@ -252,6 +253,7 @@ impl Hub {
                     );
                 }
             }
+            presence::tell_watchers(&state, &key, &remote.name, Presence::Offline, None);
         }
         self.changed();
     }
@@ -277,11 +279,12 @@ impl Hub {
             && room.member_count() <= limit
         {
             room.broadcast(&Event::new(ServerMessage::Presence {
-                login: name,
+                login: name.clone(),
                 presence,
-                text,
+                text: text.clone(),
             }));
         }
+        presence::tell_watchers(&state, &key, &name, presence, text.as_deref());
     }
 
     /// A room created on another node. Its creator, on `node`, is in it from then on (as on that node, where creating a room

@@ -20,8 +20,11 @@ pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {
         total,
         offset,
     };
-    if let Some((frame, _)) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make) {
+    if let Some((frame, sent)) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make) {
         s.send(&frame);
+        // What the user now has on screen is kept current (see `chat::hub::presence`).
+        let logins: Vec<String> = rows.iter().take(sent).map(|r| r.login.clone()).collect();
+        s.shared.hub.watch(&s.peer, &logins);
     }
     Ok(Next::Continue)
 }
