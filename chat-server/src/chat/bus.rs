@@ -2,7 +2,7 @@
 //! [`Bus`] (`cluster` implements it over a Redis stream). Without a cluster the hub has no bus
 //! and behaves as a single server.
 
-use chat_core::protocol::RoomClosedReason;
+use chat_core::protocol::{RoomClosedReason, RoomTopic};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -70,6 +70,36 @@ pub struct RoomAt {
     /// The number of its creation in the log (which names this incarnation of the name).
     #[serde(default)]
     pub created: u64,
+    /// What keeps order in it, when anything does: a node that joins after it was set (and so
+    /// never read those events) learns it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderAt>,
+}
+
+/// A room's order as a snapshot carries it (see `chat::hub::order`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAt {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<RoomTopic>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub muted: Vec<NamedAt>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<NamedAt>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voiced: Vec<NamedAt>,
+    /// Slow mode: one line per member per this many ms (0: off).
+    #[serde(default)]
+    pub slow_ms: i64,
+}
+
+/// A member an order names: who, by whom, when, until when (a mute; server time, ms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedAt {
+    pub login: String,
+    pub by: String,
+    pub at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
 }
 
 /// What happened on a node.

@@ -687,6 +687,42 @@ fn replies_reactions_edits_and_order_reach_every_node() {
         }),
         ErrorCode::Muted
     );
+    ana.request(Request::SetTopic {
+        room: "aula".into(),
+        topic: "examen el viernes".into(),
+    });
+    bob.expect(
+        "the topic",
+        |m| matches!(m, ServerMessage::Topic { topic, .. } if topic == "examen el viernes"),
+    );
+    // A node that joins now never read those events: the others' snapshots tell it the room's
+    // topic and who is muted there.
+    let late = node(&cluster.redis, &cluster.pg, "n4");
+    eventually("n4 heard the others", || {
+        late.handle().cluster_status().unwrap().nodes.len() >= 3
+    });
+    drop(bob);
+    let mut bob = late.client();
+    bob.login("bob");
+    eventually("aula reached n4", || {
+        room_members(&mut bob, "aula").is_some()
+    });
+    match bob.request(Request::EnterRoom {
+        room: "aula".into(),
+    }) {
+        ServerMessage::Entered { topic, .. } => {
+            assert_eq!(topic.map(|t| t.text).as_deref(), Some("examen el viernes"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        bob.refused(Request::Say {
+            attachments: Vec::new(),
+            text: "¿y ahora?".into(),
+            reply_to: None,
+        }),
+        ErrorCode::Muted
+    );
 }
 
 #[test]

@@ -340,6 +340,13 @@ impl Hub {
         self.bus.get()
     }
 
+    /// Now, in the time moderation and topics are stamped with: the cluster's on a node of
+    /// one, this server's otherwise.
+    fn cluster_now_ms(&self) -> i64 {
+        self.bus()
+            .map_or_else(|| self.clock.now_ms(), |bus| bus.now_ms())
+    }
+
     /// Tells the other nodes (no effect on a single server).
     pub(crate) fn publish(&self, event: impl FnOnce() -> BusEvent) {
         if let Some(bus) = self.bus() {

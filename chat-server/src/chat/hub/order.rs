@@ -12,7 +12,7 @@ use chat_core::protocol::{ModAction, RoomTopic, ServerMessage};
 use chat_core::validate::{login_key, room_key};
 
 use super::{Hub, HubError, State};
-use crate::chat::bus::BusEvent;
+use crate::chat::bus::{BusEvent, NamedAt, OrderAt};
 use crate::delivery::event::Event;
 use crate::delivery::peer::Peer;
 
@@ -86,6 +86,52 @@ impl Order {
             last.insert(key.to_owned(), now_ms);
         }
         Ok(())
+    }
+
+    /// As a snapshot carries it to other nodes (lapsed mutes left out).
+    pub fn snapshot(&self, now_ms: i64) -> OrderAt {
+        let at = |named: &HashMap<String, Named>| -> Vec<NamedAt> {
+            named
+                .values()
+                .filter(|n| n.until.is_none_or(|until| until > now_ms))
+                .map(|n| NamedAt {
+                    login: n.login.clone(),
+                    by: n.by.clone(),
+                    at: n.at,
+                    until: n.until,
+                })
+                .collect()
+        };
+        OrderAt {
+            topic: self.topic.clone(),
+            muted: at(&self.muted),
+            removed: at(&self.removed),
+            voiced: at(&self.voiced),
+            slow_ms: self.slow_ms,
+        }
+    }
+
+    /// Takes what a snapshot says (the creator's node's word), keeping when members here
+    /// last spoke.
+    pub fn adopt(&mut self, at: OrderAt) {
+        let named = |list: Vec<NamedAt>| -> HashMap<String, Named> {
+            list.into_iter()
+                .map(|n| {
+                    let named = Named {
+                        login: n.login,
+                        by: n.by,
+                        at: n.at,
+                        until: n.until,
+                    };
+                    (login_key(&named.login), named)
+                })
+                .collect()
+        };
+        self.topic = at.topic;
+        self.muted = named(at.muted);
+        self.removed = named(at.removed);
+        self.voiced = named(at.voiced);
+        self.slow_ms = at.slow_ms;
     }
 
     /// Whether member `key` was removed from the room.
@@ -184,9 +230,7 @@ impl Hub {
     ) -> Result<ServerMessage, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
-        let time = self
-            .bus()
-            .map_or_else(|| self.clock.now_ms(), |bus| bus.now_ms());
+        let time = self.cluster_now_ms();
         let name = {
             let state = self.read();
             let room = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
@@ -316,9 +360,7 @@ impl Hub {
     ) -> Result<Moderated, HubError> {
         let me = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(room);
-        let now = self
-            .bus()
-            .map_or_else(|| self.clock.now_ms(), |bus| bus.now_ms());
+        let now = self.cluster_now_ms();
         let mut done = {
             let state = self.read();
             let room_state = state.rooms.get(&key).ok_or(HubError::RoomNotFound)?;
