@@ -74,12 +74,32 @@ pub fn save_with_dialog(
 
 #[cfg(target_arch = "wasm32")]
 fn download(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
-    use wasm_bindgen::JsCast as _;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/plain;charset=utf-8");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    download_blob(name, &blob)
+}
+
+/// In a browser: a download of `bytes`, named `name`, of type `mime`.
+#[cfg(target_arch = "wasm32")]
+pub fn download_bytes(
+    name: &str,
+    mime: &str,
+    bytes: &js_sys::Uint8Array,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(bytes);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    download_blob(name, &blob)
+}
+
+/// Hands `blob` to the browser as a download named `name` (through a link clicked at once).
+#[cfg(target_arch = "wasm32")]
+fn download_blob(name: &str, blob: &web_sys::Blob) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast as _;
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;

@@ -1,9 +1,8 @@
 //! Files in the window (see [`crate::files`]): each frame, what the transfers reported and the
 //! messages whose files are ready; attaching from the message boxes and the window (a drop
-//! or a paste no box took), the viewer, and Send in a box that has files. A page offers no
-//! files yet: there, only what the app reads of them is here.
+//! or a paste no box took), the viewer, and Send in a box that has files. A page only
+//! downloads: there, the token it downloads with and how downloads ended.
 
-#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use chat_core::protocol::{Attachment, ErrorCode, Field};
@@ -33,6 +32,25 @@ impl ChatApp {
     /// The files attached, uploading and downloading.
     pub fn transfers(&self) -> &chat_model::transfers::Transfers {
         &self.files.transfers
+    }
+
+    /// In a page: downloads go with the session's token; how they ended is shown.
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn update_files(&mut self, _ctx: &egui::Context) {
+        if let Some(waker) = &self.waker {
+            self.files.set_waker(Arc::clone(waker));
+        }
+        self.files
+            .set_token(self.client.token().map(|t| t.token.clone()));
+        for news in self.files.take_news() {
+            self.files_news(news);
+        }
+    }
+
+    /// What starts downloads in a page (its text of what is said offers them too).
+    #[cfg(target_arch = "wasm32")]
+    pub fn file_downloader(&self) -> crate::files::Downloader {
+        self.files.downloader()
     }
 
     /// Applies what the transfers reported; sends the messages whose files are ready.

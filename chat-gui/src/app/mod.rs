@@ -271,7 +271,7 @@ impl ChatApp {
     }
 
     /// The words of the current language.
-    fn texts(&self) -> &'static Texts {
+    pub fn texts(&self) -> &'static Texts {
         self.settings.language().texts()
     }
 
@@ -303,7 +303,6 @@ impl ChatApp {
         }
         let now = Instant::now();
         self.client.pump(now);
-        #[cfg(not(target_arch = "wasm32"))]
         self.update_files(ctx);
         self.follow_token();
         self.alert(ctx);

@@ -48,10 +48,8 @@ async fn run() -> Result<(), JsValue> {
                 // The server that served the page: always this one (a kept session is kept
                 // for this address).
                 app.settings.address = address;
-                Ok(Box::new(Page {
-                    app,
-                    said: said::SaidLog::new(),
-                }))
+                let said = said::SaidLog::new(app.file_downloader());
+                Ok(Box::new(Page { app, said }))
             }),
         )
         .await?;
@@ -70,7 +68,8 @@ struct Page {
 impl eframe::App for Page {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.app.logic(ctx, frame);
-        self.said.follow(&self.app.client.chat);
+        let word = self.app.texts().file_download;
+        self.said.follow(&self.app.client.chat, word);
         self.said.show_heading(self.app.heading());
     }
 

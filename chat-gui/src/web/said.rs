@@ -5,13 +5,21 @@
 //! what is added there; scripts (the browser tests) read the same text.
 //!
 //! Only the newest lines are kept there ([`KEPT`]); entering a room writes its name and its
-//! recent lines. Beside it, the `role="status"` region (`<div id="window">`) names the window
+//! recent lines. A line's files follow it as buttons that download them (the same download as
+//! the cards' button): a screen reader's user reaches them where the canvas's cards are out of
+//! reach. Beside it, the `role="status"` region (`<div id="window">`) names the window
 //! shown: "Log in", "Create an account", the room.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
+use chat_core::protocol::Attachment;
 use chat_model::chat::Chat;
+use chat_model::export::file_size;
 use chat_model::history::History;
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen::prelude::Closure;
+
+use crate::files::Downloader;
 
 /// The id of the page's log region.
 pub const LOG_ID: &str = "said";
@@ -20,15 +28,27 @@ pub const LOG_ID: &str = "said";
 pub const STATUS_ID: &str = "window";
 
 /// Lines the region keeps; older ones are taken out as new ones come.
-const KEPT: u32 = 100;
+const KEPT: usize = 100;
 
 /// Lines written of a room just entered (or a conversation just seen): the recent ones.
 const RECENT: u64 = 20;
 
+/// One paragraph of the region, and the handlers of its buttons (which live as long as it).
+struct Entry {
+    paragraph: web_sys::Element,
+    _clicks: Vec<Closure<dyn FnMut(web_sys::MouseEvent)>>,
+}
+
 /// Follows the chat and writes each new line of the room and of conversations in the region.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct SaidLog {
     region: Option<web_sys::Element>,
+    /// The paragraphs written, oldest first.
+    entries: VecDeque<Entry>,
+    /// What the files' buttons download with.
+    downloader: Downloader,
+    /// The word on those buttons, in the interface's language.
+    download_word: String,
     status: Option<web_sys::Element>,
     /// What the status region says.
     heading: String,
@@ -41,13 +61,15 @@ pub struct SaidLog {
 }
 
 impl SaidLog {
-    /// Follows the page's region; without one (another page), nothing is written.
-    pub fn new() -> Self {
+    /// Follows the page's region; without one (another page), nothing is written. Files are
+    /// downloaded with `downloader`.
+    pub fn new(downloader: Downloader) -> Self {
         let document = web_sys::window().and_then(|w| w.document());
         let find = |id| document.as_ref().and_then(|d| d.get_element_by_id(id));
         SaidLog {
             region: find(LOG_ID),
             status: find(STATUS_ID),
+            downloader,
             ..SaidLog::default()
         }
     }
@@ -62,11 +84,14 @@ impl SaidLog {
         }
     }
 
-    /// Writes what arrived since the last call. Cheap when nothing did: sequence numbers are
-    /// compared, nothing is formatted.
-    pub fn follow(&mut self, chat: &Chat) {
+    /// Writes what arrived since the last call; files' buttons say `download_word`. Cheap
+    /// when nothing did: sequence numbers are compared, nothing is formatted.
+    pub fn follow(&mut self, chat: &Chat, download_word: &str) {
         if self.region.is_none() {
             return;
+        }
+        if self.download_word != download_word {
+            download_word.clone_into(&mut self.download_word);
         }
         if chat.me != self.me {
             self.me.clone_from(&chat.me);
@@ -78,7 +103,7 @@ impl SaidLog {
                 let from = match &self.room {
                     Some((followed, next)) if followed == name => *next,
                     _ => {
-                        self.write(&format!("# {name}"));
+                        self.write(&format!("# {name}"), &[]);
                         recent(history)
                     }
                 };
@@ -113,33 +138,59 @@ impl SaidLog {
     ) -> u64 {
         let end = history.end_seq();
         for seq in from.max(history.first_seq())..end {
-            let said = history
-                .index_of_seq(seq)
-                .and_then(|i| history.get(i))
-                .and_then(|line| line.said());
-            if let Some((who, text)) = said {
-                self.write(&word(who, text));
+            let Some(line) = history.index_of_seq(seq).and_then(|i| history.get(i)) else {
+                continue;
+            };
+            if let Some((who, text)) = line.said() {
+                let text = word(who, text);
+                self.write(&text, &line.attachments);
             }
         }
         end
     }
 
-    /// Adds one paragraph to the region, taking the oldest out past [`KEPT`].
-    fn write(&mut self, text: &str) {
+    /// Adds one paragraph to the region, with a button for each of `files`, taking the oldest
+    /// out past [`KEPT`].
+    fn write(&mut self, text: &str, files: &[Attachment]) {
         let Some(region) = &self.region else {
             return;
         };
         let Some(document) = region.owner_document() else {
             return;
         };
-        if let Ok(paragraph) = document.create_element("p") {
-            paragraph.set_text_content(Some(text));
-            let _ = region.append_child(&paragraph);
+        let Ok(paragraph) = document.create_element("p") else {
+            return;
+        };
+        paragraph.set_text_content(Some(text));
+        let mut clicks = Vec::new();
+        for file in files {
+            let Ok(button) = document.create_element("button") else {
+                continue;
+            };
+            button.set_text_content(Some(&format!(
+                "{} {} ({})",
+                self.download_word,
+                file.name,
+                file_size(file.size)
+            )));
+            let (downloader, file) = (self.downloader.clone(), file.clone());
+            let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |_| {
+                downloader.start(&file);
+            });
+            if let Ok(button) = button.dyn_into::<web_sys::HtmlButtonElement>() {
+                button.set_onclick(Some(click.as_ref().unchecked_ref()));
+                let _ = paragraph.append_child(&button);
+                clicks.push(click);
+            }
         }
-        while region.child_element_count() > KEPT {
-            match region.first_element_child() {
-                Some(oldest) => oldest.remove(),
-                None => break,
+        let _ = region.append_child(&paragraph);
+        self.entries.push_back(Entry {
+            paragraph,
+            _clicks: clicks,
+        });
+        while self.entries.len() > KEPT {
+            if let Some(oldest) = self.entries.pop_front() {
+                oldest.paragraph.remove();
             }
         }
     }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Request, ServerMessage};
 
 use super::engines::missing;
+use super::files::{Http, token, upload};
 use super::harness::{Client, TestServer, said};
 use super::webdriver::{Browser, Driver, ENTER, SPACE, TAB};
 
@@ -106,10 +107,12 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
     };
     let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
     let url = format!("http://{}/", server.addr());
-    let mut ana = server.user("ana");
+    let (mut ana, ana_token) = token(&server, "ana");
+    ana.settle();
     says(&mut ana, "said before the browser came");
 
-    let page = driver.browser(1280, 800, false);
+    let downloads = tempfile::tempdir().unwrap();
+    let page = driver.browser(1280, 800, false, downloads.path());
     let took = open(&page, &url);
     eprintln!(
         "the client started {} ms after navigation",
@@ -149,6 +152,36 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
         matches!(m, ServerMessage::Private { from, text, .. }
             if from == "beto" && text == "a private answer")
     });
+    // A file in a line: downloaded byte for byte from the line's button (the card's does the
+    // same download; the log region's button is what a screen reader reaches).
+    let report: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut http = Http::plain(server.addr());
+    let file = upload(&mut http, &ana_token, "informe.pdf", &report);
+    ana.send(Request::Say {
+        attachments: vec![file],
+        reply_to: None,
+        text: "el informe".into(),
+    });
+    ana.expect("her line with the file", |m| said(m, "ana", "el informe"));
+    shows(&page, "ana: el informe");
+    shows(&page, "informe.pdf");
+    page.script(
+        "for (const b of document.querySelectorAll('#said button')) \
+           if (b.textContent.includes('informe.pdf')) b.click(); return true",
+    );
+    let saved = downloads.path().join("informe.pdf");
+    let deadline = Instant::now() + PAGE_WAIT;
+    while std::fs::read(&saved).ok().as_deref() != Some(report.as_slice()) {
+        assert!(
+            Instant::now() < deadline,
+            "the download never came whole: {:?}",
+            std::fs::read_dir(downloads.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     keep_screenshot(&page, "web-1280x800");
 
     // A reload resumes the kept session: no password typed, and lines go out as beto's.
@@ -166,7 +199,7 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
     drop(page);
 
     // A phone: a fresh browser (nothing kept) logs in with login and password.
-    let phone = driver.browser(390, 844, true);
+    let phone = driver.browser(390, 844, true, downloads.path());
     open(&phone, &url);
     window(&phone, "Log in");
     phone.keys(&format!("beto{TAB}password-beto{ENTER}"));

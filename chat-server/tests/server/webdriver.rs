@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -66,8 +66,8 @@ impl Driver {
     }
 
     /// A new browser (its own profile: nothing stored) with a viewport of `width`×`height` CSS
-    /// pixels; `phone` emulates a touch screen.
-    pub fn browser(&self, width: u32, height: u32, phone: bool) -> Browser {
+    /// pixels; `phone` emulates a touch screen. Downloads go to `downloads`.
+    pub fn browser(&self, width: u32, height: u32, phone: bool, downloads: &Path) -> Browser {
         let metrics =
             json!({ "width": width, "height": height, "pixelRatio": 1.0, "touch": phone });
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
@@ -76,6 +76,10 @@ impl Driver {
                 "args": ["--headless=new", "--no-sandbox", "--hide-scrollbars", "--lang=en-US",
                          format!("--window-size={width},{height}")],
                 "mobileEmulation": { "deviceMetrics": metrics },
+                "prefs": {
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                },
             }
         }}});
         let value = call(self.addr, "POST", "/session", Some(&capabilities));

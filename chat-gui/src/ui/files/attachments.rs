@@ -247,8 +247,6 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
                 }
             }
         }
-        // A page downloads nothing yet: the card alone.
-        _ if cfg!(target_arch = "wasm32") => {}
         _ => {
             let button = ui.put(button_rect, egui::Button::new(t.file_download));
             if button.clicked() {
