@@ -114,11 +114,11 @@ impl SaidLog {
         }
         for conversation in chat.conversations() {
             let history = &conversation.history;
-            let from = self
-                .private
-                .get(&conversation.peer)
-                .copied()
-                .unwrap_or_else(|| recent(history));
+            let known = self.private.get(&conversation.peer).copied();
+            if known == Some(history.end_seq()) {
+                continue;
+            }
+            let from = known.unwrap_or_else(|| recent(history));
             let me = chat.me.as_str();
             let peer = conversation.peer.as_str();
             let next = self.write_lines(history, from, |from, text| {
