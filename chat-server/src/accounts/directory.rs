@@ -157,6 +157,7 @@ impl Directory {
     }
 
     /// Adds a user registered on another node of the cluster.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub fn insert_person(&self, person: Person) {
         let key = chat_core::validate::login_key(&person.login);
         Self::put(&mut self.write(), key, person);

@@ -2,6 +2,10 @@
 //! [`Bus`] (`cluster` implements it over a Redis stream). Without a cluster the hub has no bus
 //! and behaves as a single server.
 
+// Without the `cluster` feature (a server inside the desktop client) nothing uses
+// what travels between nodes.
+#![cfg_attr(not(feature = "cluster"), allow(dead_code))]
+
 use chat_core::protocol::{RoomClosedReason, RoomTopic};
 use serde::{Deserialize, Serialize};
 

@@ -147,6 +147,7 @@ impl Hub {
 
     /// Applies a change to line `id` of room `room` (checked where it was asked): from the
     /// cluster, on a node. Returns the line as it is now, if still kept.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub(crate) fn apply_line_change(
         &self,
         room: &str,

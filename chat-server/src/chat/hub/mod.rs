@@ -39,6 +39,7 @@ use chat_core::validate::room_key;
 
 pub use actions::{Changed, toggle};
 pub use moving::Entered;
+#[cfg_attr(not(feature = "cluster"), allow(unused_imports))]
 pub use order::{Moderated, Named, OrderView};
 pub use presence::Away;
 pub use said::{Delivered, Page};
@@ -189,6 +190,7 @@ impl Online {
 
 /// A user online on another node of the cluster.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 struct Remote {
     /// The node.
     node: String,
@@ -331,6 +333,7 @@ impl Hub {
 
     /// Makes this hub a node of a cluster: from now on its changes are published on `bus`, and
     /// room lines are delivered as they come back from it.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub(crate) fn join_cluster(&self, bus: Arc<dyn Bus>) {
         let _ = self.bus.set(bus);
     }

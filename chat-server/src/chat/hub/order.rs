@@ -89,6 +89,7 @@ impl Order {
     }
 
     /// As a snapshot carries it to other nodes (lapsed mutes left out).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub fn snapshot(&self, now_ms: i64) -> OrderAt {
         let at = |named: &HashMap<String, Named>| -> Vec<NamedAt> {
             named
@@ -113,6 +114,7 @@ impl Order {
 
     /// Takes what a snapshot says (the creator's node's word), keeping when members here
     /// last spoke.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub fn adopt(&mut self, at: OrderAt) {
         let named = |list: Vec<NamedAt>| -> HashMap<String, Named> {
             list.into_iter()

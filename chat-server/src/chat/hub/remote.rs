@@ -3,6 +3,10 @@
 //! nodes' events arrive (`cluster::listen`). This node's own users are told what they would be
 //! told if everyone were here: joins, leaves, presence, closed rooms, and room lines.
 
+// Without the `cluster` feature (a server inside the desktop client) nothing uses
+// the receiving side of a cluster.
+#![cfg_attr(not(feature = "cluster"), allow(dead_code))]
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

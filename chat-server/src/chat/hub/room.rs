@@ -338,6 +338,7 @@ impl Room {
 
     /// Keeps a line numbered elsewhere (by the cluster, in its order) and queues it for this
     /// node's members, under the lines lock. `origin`: the sender's connection, if on this node.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub fn deliver(&self, said: Said, origin: Option<u64>, notice: bool) -> Arc<Said> {
         let mut lines = self.lines();
         lines.next_id = lines.next_id.max(said.id + 1);
