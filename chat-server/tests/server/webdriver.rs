@@ -146,21 +146,24 @@ impl Browser {
     }
 
     /// Types `text` as key presses, as a person would; special keys (see [`TAB`]) get a pause
-    /// around them, so that the page draws a frame between them and the next.
+    /// around them, so that the page draws a frame between them and the next (a key pressed
+    /// and released within one frame moves no focus). The pause is a slow frame's length on a
+    /// loaded machine, not a typical one's.
     pub fn keys(&self, text: &str) {
+        const PAUSE_MS: u64 = 150;
         let mut actions = Vec::new();
         for key in text.chars() {
             let special = ('\u{e000}'..='\u{f8ff}').contains(&key);
             if special {
-                actions.push(json!({ "type": "pause", "duration": 60 }));
+                actions.push(json!({ "type": "pause", "duration": PAUSE_MS }));
             }
             actions.push(json!({ "type": "keyDown", "value": key.to_string() }));
             if special {
-                actions.push(json!({ "type": "pause", "duration": 60 }));
+                actions.push(json!({ "type": "pause", "duration": PAUSE_MS }));
             }
             actions.push(json!({ "type": "keyUp", "value": key.to_string() }));
         }
-        actions.push(json!({ "type": "pause", "duration": 60 }));
+        actions.push(json!({ "type": "pause", "duration": PAUSE_MS }));
         let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
         self.call("POST", "/actions", Some(&body));
     }
