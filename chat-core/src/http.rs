@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::client::Disconnect;
 use crate::client::native::{classify, secure};
+use crate::files::percent_encode;
 use crate::protocol::{Attachment, ErrorCode, Field};
 use crate::tls::ClientTls;
 use crate::transport::{Transport, TransportReader, TransportWriter};
@@ -605,28 +606,9 @@ pub fn get(
     }
 }
 
-/// Percent-encodes everything but unreserved ASCII (RFC 3986), as `Upload-Name` wants.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_percent_encoded_byte_by_byte() {
-        assert_eq!(percent_encode("foto 1.jpg"), "foto%201.jpg");
-        assert_eq!(percent_encode("año/ñ"), "a%C3%B1o%2F%C3%B1");
-    }
 
     #[test]
     fn only_what_waiting_can_heal_is_temporary() {

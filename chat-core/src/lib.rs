@@ -8,6 +8,7 @@ pub mod client;
 pub mod clock;
 pub mod command;
 pub mod error;
+pub mod files;
 pub mod frame;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod http;

@@ -1,7 +1,7 @@
 //! Files in the window (see [`crate::files`]): each frame, what the transfers reported and the
 //! messages whose files are ready; attaching from the message boxes and the window (a drop
-//! or a paste no box took), the viewer, and Send in a box that has files. A page only
-//! downloads: there, the token it downloads with and how downloads ended.
+//! or a paste no box took), the viewer, and Send in a box that has files. In a page, the same
+//! through the page's own transfers (`web::files`).
 
 use std::sync::Arc;
 
@@ -36,13 +36,14 @@ impl ChatApp {
 
     /// In a page: downloads go with the session's token; how they ended is shown.
     #[cfg(target_arch = "wasm32")]
-    pub(super) fn update_files(&mut self, _ctx: &egui::Context) {
+    pub(super) fn update_files(&mut self, ctx: &egui::Context) {
         if let Some(waker) = &self.waker {
             self.files.set_waker(Arc::clone(waker));
         }
         self.files
             .set_token(self.client.token().map(|t| t.token.clone()));
-        for news in self.files.take_news() {
+        let room = self.client.chat.room_name().map(str::to_owned);
+        for news in self.files.update(ctx, room.as_deref()) {
             self.files_news(news);
         }
     }

@@ -113,10 +113,7 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     let row_height = ui.text_style_height(&egui::TextStyle::Body);
     let mut output = None;
     ui.horizontal(|ui| {
-        // A page offers no files yet.
-        if !cfg!(target_arch = "wasm32") {
-            intents.extend(crate::ui::files::attach_button(ui, t, &target, enabled));
-        }
+        intents.extend(crate::ui::files::attach_button(ui, t, &target, enabled));
         let picked = emoji_button(ui, t, id, recent);
         let send_width = 84.0;
         let width = (ui.available_width() - send_width).max(80.0);

@@ -1,9 +1,9 @@
 //! Files in a browser: a line's files show as cards with their name and size
 //! (`ui::files::attachments`), and **Download** fetches one with the session's token and hands
-//! it to the browser, which saves it where it saves downloads. A page has no attach button yet
-//! and takes no drop or paste (`ui::input`, `app::files`), and fetches no previews. What the
-//! app and the windows use of the desktop's module (`src/files`) stands here under the same
-//! names.
+//! it to the browser, which saves it where it saves downloads. The attach button opens the
+//! browser's file dialog and each file chosen is uploaded whole ([`crate::web::uploads`]); a
+//! page takes no drop or paste and fetches no previews. What the app and the windows use of the
+//! desktop's module (`src/files`) stands here under the same names.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -12,13 +12,14 @@ use std::rc::Rc;
 use chat_core::client::Waker;
 use chat_core::protocol::Attachment;
 use chat_model::composer::Target;
-use chat_model::transfers::{Ready, Transfers};
+use chat_model::transfers::{Ready, Report, TransferId, Transfers};
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::save::Saved;
-use crate::ui::files::FileIntent;
+use crate::ui::files::{FileIntent, Shelf, put_shelf};
+use crate::web::uploads::{self, Chooser, Picked};
 
 /// Media types by name (the desktop's module; a page decodes no picture).
 #[path = "../files/picture.rs"]
@@ -124,12 +125,27 @@ async fn fetch_and_save(id: &str, name: &str, mime: &str, token: &str) -> Result
     crate::save::download_bytes(name, mime, &bytes)
 }
 
-/// The files' side of the page: downloads only.
-#[derive(Debug)]
+/// The files' side of the page: downloads, and uploads of files chosen in the browser's dialog.
 pub struct Files {
-    /// Always empty: a page attaches nothing.
+    /// Files attached to message boxes, and the messages waiting for them.
     pub transfers: Transfers,
     downloader: Downloader,
+    /// The page's file input (made on first use).
+    chooser: Option<Chooser>,
+    /// Files chosen and not yet attached.
+    picked: Rc<RefCell<Vec<Picked>>>,
+    /// What the uploads reported since the last frame.
+    reports: Rc<RefCell<Vec<(TransferId, Report)>>>,
+    /// Something changed that the widgets show.
+    dirty: bool,
+}
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Files")
+            .field("transfers", &self.transfers)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Files {
@@ -138,22 +154,84 @@ impl Files {
         Files {
             transfers: Transfers::default(),
             downloader: Downloader::default(),
+            chooser: None,
+            picked: Rc::default(),
+            reports: Rc::default(),
+            dirty: true,
         }
     }
 
-    /// Wakes the window when a download ends.
+    /// Wakes the window when a transfer ends.
     pub fn set_waker(&mut self, waker: Waker) {
         *self.downloader.waker.borrow_mut() = Some(waker);
     }
 
-    /// The session's token (`None` while logged out: downloads are refused).
+    /// The session's token (`None` while logged out: transfers are refused).
     pub fn set_token(&self, token: Option<String>) {
         *self.downloader.token.borrow_mut() = token;
     }
 
-    /// How the downloads that ended since the last frame did.
-    pub fn take_news(&mut self) -> Vec<News> {
-        std::mem::take(&mut *self.downloader.done.borrow_mut())
+    /// The page's file input, made the first time it is wanted.
+    fn chooser(&mut self) -> Option<&Chooser> {
+        if self.chooser.is_none() {
+            self.chooser = Chooser::new(Rc::clone(&self.picked), Rc::clone(&self.downloader.waker));
+        }
+        self.chooser.as_ref()
+    }
+
+    /// What happened since the last frame: files chosen are attached and sent, what uploads
+    /// and downloads reported is applied; returns what the app must do.
+    pub fn update(&mut self, ctx: &egui::Context, room: Option<&str>) -> Vec<News> {
+        // The input exists from the start: a script (the browser test) may choose through it.
+        self.chooser();
+        let mut news = std::mem::take(&mut *self.downloader.done.borrow_mut());
+        let picked = std::mem::take(&mut *self.picked.borrow_mut());
+        for Picked { target, file } in picked {
+            self.dirty = true;
+            let Some(id) = self.transfers.attach(target.clone(), &file.name()) else {
+                news.push(News::TooMany(target));
+                continue;
+            };
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            self.transfers.report(id, Report::Size(file.size() as u64));
+            let token = self.downloader.token.borrow().clone();
+            let (reports, waker) = (
+                Rc::clone(&self.reports),
+                self.downloader.waker.borrow().clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                let report = match token {
+                    Some(token) => match uploads::upload(file, token).await {
+                        Ok(attachment) => Report::Uploaded(attachment),
+                        Err(problem) => Report::Failed(problem),
+                    },
+                    None => Report::Failed(chat_model::transfers::Problem::Unreadable),
+                };
+                reports.borrow_mut().push((id, report));
+                if let Some(wake) = waker {
+                    wake();
+                }
+            });
+        }
+        for (id, report) in std::mem::take(&mut *self.reports.borrow_mut()) {
+            self.dirty = true;
+            self.transfers.report(id, report);
+        }
+        for ready in self.transfers.take_ready(room) {
+            self.dirty = true;
+            news.push(News::Ready(ready));
+        }
+        if std::mem::take(&mut self.dirty) {
+            put_shelf(
+                ctx,
+                std::sync::Arc::new(Shelf {
+                    uploads: self.transfers.uploads().to_vec(),
+                    waiting: self.transfers.waiting_targets(),
+                    ..Shelf::default()
+                }),
+            );
+        }
+        news
     }
 
     /// What starts downloads, for the page's text of what is said.
@@ -161,10 +239,20 @@ impl Files {
         self.downloader.clone()
     }
 
-    /// A download starts; anything else is not done in a page.
+    /// Downloads, the file dialog, cancelling an attachment; the rest is not done in a page.
     pub fn apply(&mut self, intent: FileIntent, _t: &crate::i18n::Texts) -> Vec<News> {
+        self.dirty = true;
         match intent {
             FileIntent::Download(file) => self.downloader.start(&file),
+            FileIntent::Choose(target) => {
+                if let Some(chooser) = self.chooser() {
+                    chooser.choose(target);
+                }
+            }
+            // The upload goes on; what it reports about a cancelled attachment is dropped.
+            FileIntent::Cancel(id) => {
+                self.transfers.cancel(id);
+            }
             other => tracing::debug!(?other, "not done in a page"),
         }
         Vec::new()

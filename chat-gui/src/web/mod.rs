@@ -10,6 +10,7 @@
 //! text for screen readers ([`said`]), and the window's title as the tab's.
 
 pub mod said;
+pub mod uploads;
 
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;

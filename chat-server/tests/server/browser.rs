@@ -1,9 +1,10 @@
 //! The web client in a real browser: headless Chromium opens the page a real server serves
 //! (the bundle `scripts/web.sh` builds), and a person's keystrokes, sent over WebDriver, create
-//! an account, chat with a native client both ways, write privately, and come back after a
-//! reload without typing the password; then a phone-sized browser logs in. What the page shows
-//! is read from its status and log regions (the window shown and the lines, as text for
-//! screen readers: chat-gui's `web/said.rs`); the native side is the raw protocol client of the other tests.
+//! an account, chat with a native client both ways, write privately, download a file, come back
+//! after a reload without typing the password and send a file chosen in the browser's dialog;
+//! then a phone-sized browser logs in. What the page shows is read from its status and log
+//! regions (the window shown and the lines, as text for screen readers: chat-gui's
+//! `web/said.rs`); the native side is the raw protocol client of the other tests.
 //!
 //! `CHAT_WEB_BUNDLE` names the bundle (default `target/web-client`); `CHAT_WEB_SHOTS` a directory
 //! where screenshots at both sizes are saved (the README's come from there).
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Request, ServerMessage};
 
 use super::engines::missing;
-use super::files::{Http, token, upload};
+use super::files::{Http, download, token, upload};
 use super::harness::{Client, TestServer, said};
 use super::webdriver::{Browser, Driver, ENTER, SPACE, TAB};
 
@@ -196,6 +197,22 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
     ana.expect("beto's line after the reload", |m| {
         said(m, "beto", "back after a reload")
     });
+    // A file chosen in the browser's dialog goes with the next line, byte for byte.
+    let homework: Vec<u8> = (0..40_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let chosen = downloads.path().join("tarea de física.txt");
+    std::fs::write(&chosen, &homework).unwrap();
+    page.choose_file("#attach-files", &chosen);
+    page.keys(&format!("la tarea{ENTER}"));
+    let line = ana.expect("beto's line with his file", |m| said(m, "beto", "la tarea"));
+    let ServerMessage::Message { attachments, .. } = line else {
+        unreachable!()
+    };
+    assert_eq!(attachments.len(), 1, "{attachments:?}");
+    assert_eq!(attachments[0].name, "tarea de física.txt");
+    let fetched = download(&mut http, &ana_token, &attachments[0].id, None);
+    assert_eq!(fetched.status, 200);
+    assert!(fetched.body == homework, "the file came back different");
+    keep_screenshot(&page, "web-sent-a-file");
     drop(page);
 
     // A phone: a fresh browser (nothing kept) logs in with login and password.

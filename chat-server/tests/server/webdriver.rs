@@ -168,6 +168,27 @@ impl Browser {
         self.call("POST", "/actions", Some(&body));
     }
 
+    /// Chooses the file at `path` in the page's file input `selector`, as the browser's file
+    /// dialog would (WebDriver sets an input's files by sending it their paths).
+    pub fn choose_file(&self, selector: &str, path: &Path) {
+        let found = self.call(
+            "POST",
+            "/element",
+            Some(&json!({ "using": "css selector", "value": selector })),
+        );
+        let element = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {selector}: {found}"))
+            .to_owned();
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(&json!({ "text": path.display().to_string() })),
+        );
+    }
+
     /// The page as a PNG.
     pub fn screenshot(&self) -> Vec<u8> {
         use base64::Engine as _;
