@@ -403,7 +403,14 @@ impl Hub {
             },
         );
         let entered = self.join_room(&mut state, peer, &default_key)?;
-        presence::tell_watchers(&state, &login.key, &login.name, Presence::Online, None);
+        presence::tell_watchers(
+            &state,
+            &login.key,
+            &login.name,
+            Presence::Online,
+            None,
+            None,
+        );
         self.peak_online
             .fetch_max(state.online.len(), Ordering::Relaxed);
         self.changed();
@@ -440,7 +447,14 @@ impl Hub {
             leave_room(&mut state, &online.peer, &online.room, true);
             presence::tell_partners(&state, &online, &login.name, Presence::Offline, None);
             presence::unwatch(&mut state, &login.key, &online.watching);
-            presence::tell_watchers(&state, &login.key, &login.name, Presence::Offline, None);
+            presence::tell_watchers(
+                &state,
+                &login.key,
+                &login.name,
+                Presence::Offline,
+                None,
+                None,
+            );
         }
         self.publish(|| BusEvent::LoggedOut {
             login: login.name.clone(),

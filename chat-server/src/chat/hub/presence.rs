@@ -53,11 +53,7 @@ pub(super) fn tell_partners(
     presence: Presence,
     text: Option<&str>,
 ) {
-    let event = Event::new(ServerMessage::Presence {
-        login: name.to_owned(),
-        presence,
-        text: text.map(str::to_owned),
-    });
+    let event = presence_event(name, presence, text);
     let in_room = |peer: &Peer| {
         peer.login()
             .and_then(|l| state.online.get(&l.key))
@@ -76,68 +72,40 @@ pub(super) fn tell_partners(
     }
 }
 
-/// Tells `key`'s watchers (those online here) its presence, as `name`. A watcher told already,
-/// as a partner, is not told twice.
+/// Tells `key`'s watchers (those online here) its presence, as `name`, but none told already:
+/// not its partners, nor the members of `room_told` (the room [`Hub::tell`] reached).
 pub(super) fn tell_watchers(
     state: &State,
     key: &str,
     name: &str,
     presence: Presence,
     text: Option<&str>,
+    room_told: Option<&str>,
 ) {
     let Some(watchers) = state.watchers.get(key) else {
         return;
     };
     let partners = state.online.get(key).map(|o| o.partners.as_slice());
-    let event = Event::new(ServerMessage::Presence {
-        login: name.to_owned(),
-        presence,
-        text: text.map(str::to_owned),
-    });
+    let event = presence_event(name, presence, text);
     for watcher in watchers {
         if partners.is_some_and(|p| p.contains(watcher)) {
             continue;
         }
-        if let Some(online) = state.online.get(watcher) {
-            online.peer.event(&event);
-        }
-    }
-}
-
-/// [`tell_watchers`], but not those `tell` reached already as members of the user's room.
-fn tell_watchers_outside(
-    state: &State,
-    online: &Online,
-    key: &str,
-    name: &str,
-    presence: Presence,
-    text: Option<&str>,
-) {
-    let room_told = state
-        .rooms
-        .get(&online.room)
-        .is_some_and(|r| r.member_count() <= state.presence_limit);
-    if !room_told {
-        return tell_watchers(state, key, name, presence, text);
-    }
-    let Some(watchers) = state.watchers.get(key) else {
-        return;
-    };
-    let event = Event::new(ServerMessage::Presence {
-        login: name.to_owned(),
-        presence,
-        text: text.map(str::to_owned),
-    });
-    for watcher in watchers {
-        if online.partners.contains(watcher) {
-            continue;
-        }
         if let Some(w) = state.online.get(watcher)
-            && w.room != online.room
+            && room_told != Some(w.room.as_str())
         {
             w.peer.event(&event);
         }
     }
+}
+
+/// The `presence` event of `name`.
+fn presence_event(name: &str, presence: Presence, text: Option<&str>) -> Event {
+    Event::new(ServerMessage::Presence {
+        login: name.to_owned(),
+        presence,
+        text: text.map(str::to_owned),
+    })
 }
 
 /// Takes `watcher` off the watchers of each of `keys`.
@@ -254,20 +222,19 @@ impl Hub {
         let Some(online) = state.online.get(key) else {
             return;
         };
-        if let Some(room) = state.rooms.get(&online.room)
-            && room.member_count() <= state.presence_limit
-        {
-            let event = Event::new(ServerMessage::Presence {
-                login: name.to_owned(),
-                presence,
-                text: text.map(str::to_owned),
-            });
+        let room_told = state
+            .rooms
+            .get(&online.room)
+            .filter(|room| room.member_count() <= state.presence_limit);
+        if let Some(room) = room_told {
+            let event = presence_event(name, presence, text);
             for member in room.members.iter().filter(|p| p.id != online.peer.id) {
                 member.event(&event);
             }
         }
         tell_partners(state, online, name, presence, text);
-        tell_watchers_outside(state, online, key, name, presence, text);
+        let room_told = room_told.map(|_| online.room.as_str());
+        tell_watchers(state, key, name, presence, text, room_told);
     }
 
     /// Passes on a typing notice from the peer to `to_key`, unless one went less than

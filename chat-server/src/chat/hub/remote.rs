@@ -210,7 +210,7 @@ impl Hub {
             away: None,
         };
         self.put_remote(&mut state, node, &key, &user);
-        presence::tell_watchers(&state, &key, login, Presence::Online, None);
+        presence::tell_watchers(&state, &key, login, Presence::Online, None, None);
         self.changed();
     }
 
@@ -262,7 +262,7 @@ impl Hub {
                     );
                 }
             }
-            presence::tell_watchers(&state, &key, &remote.name, Presence::Offline, None);
+            presence::tell_watchers(&state, &key, &remote.name, Presence::Offline, None, None);
         }
         self.changed();
     }
@@ -284,16 +284,16 @@ impl Hub {
         if let Some(room) = state.rooms.get_mut(&room) {
             room.set_away(&key, None, presence == Presence::Away);
         }
-        if let Some(room) = state.rooms.get(&room)
-            && room.member_count() <= limit
-        {
-            room.broadcast(&Event::new(ServerMessage::Presence {
+        let room_told = state.rooms.get(&room).filter(|r| r.member_count() <= limit);
+        if let Some(r) = room_told {
+            r.broadcast(&Event::new(ServerMessage::Presence {
                 login: name.clone(),
                 presence,
                 text: text.clone(),
             }));
         }
-        presence::tell_watchers(&state, &key, &name, presence, text.as_deref());
+        let room_told = room_told.map(|_| room.as_str());
+        presence::tell_watchers(&state, &key, &name, presence, text.as_deref(), room_told);
     }
 
     /// A room created on another node. Its creator, on `node`, is in it from then on (as on that node, where creating a room
