@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{Request, ServerMessage};
 
 use super::engines::missing;
-use super::files::{Http, download, token, upload};
-use super::harness::{Client, TestServer, said};
+use super::files::{Http, download, upload};
+use super::harness::{Client, TestServer, said, signed_in};
 use super::webdriver::{Browser, Driver, ENTER, SPACE, TAB};
 
 /// How long the page may take to show something: a loaded machine runs the WebAssembly slowly.
@@ -108,7 +108,7 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
     };
     let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
     let url = format!("http://{}/", server.addr());
-    let (mut ana, ana_token) = token(&server, "ana");
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
     ana.settle();
     says(&mut ana, "said before the browser came");
 

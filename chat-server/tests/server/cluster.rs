@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{CloseReason, ErrorCode, Request, RoomClosedReason, ServerMessage};
 
 use super::engines::{Postgres, Redis};
-use super::harness::{Client, TestServer, WAIT, entered, password, registration, said};
+use super::harness::{Client, TestServer, WAIT, entered, password, registration, said, signed_in};
 
 /// Redis, PostgreSQL and three nodes on them.
 struct Cluster {
@@ -314,18 +314,7 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut doomed = NodeProcess::start(&cluster.redis, &cluster.pg, "doomed", dir.path());
-    let mut dora = Client::connect(doomed.addr);
-    dora.hello();
-    dora.request(Request::Register(registration("dora")));
-    let token = match dora.request(Request::Login {
-        login: "dora".into(),
-        password: password("dora"),
-    }) {
-        ServerMessage::LoggedIn {
-            token: Some(token), ..
-        } => token,
-        other => panic!("{other:?}"),
-    };
+    let (mut dora, token) = signed_in(doomed.addr, "dora");
     dora.request(Request::CreateRoom {
         room: "taller".into(),
     });
@@ -433,18 +422,7 @@ fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view(
     };
     let dir = tempfile::tempdir().unwrap();
     let mut doomed = NodeProcess::start(&cluster.redis, &cluster.pg, "n4", dir.path());
-    let mut dora = Client::connect(doomed.addr);
-    dora.hello();
-    dora.request(Request::Register(registration("dora")));
-    let token = match dora.request(Request::Login {
-        login: "dora".into(),
-        password: password("dora"),
-    }) {
-        ServerMessage::LoggedIn {
-            token: Some(token), ..
-        } => token,
-        other => panic!("{other:?}"),
-    };
+    let (mut dora, token) = signed_in(doomed.addr, "dora");
     dora.request(Request::CreateRoom {
         room: "sala3".into(),
     });
@@ -774,14 +752,14 @@ fn peak_rss_kb(pid: u32) -> u64 {
 
 #[test]
 fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
-    use super::files::{Http, bytes, download, token, upload};
+    use super::files::{Http, bytes, download, upload};
     let Some(cluster) = Cluster::start() else {
         return;
     };
     let [n1, n2, n3] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
-    let (mut ana, ana_token) = token(n1, "ana");
-    let (mut bea, bea_token) = token(n2, "bea");
-    let (mut cai, cai_token) = token(n3, "cai");
+    let (mut ana, ana_token) = signed_in(n1.addr(), "ana");
+    let (mut bea, bea_token) = signed_in(n2.addr(), "bea");
+    let (mut cai, cai_token) = signed_in(n3.addr(), "cai");
     for c in [&mut ana, &mut bea, &mut cai] {
         c.settle();
     }

@@ -13,7 +13,7 @@ use chat_core::tls::{ClientTls, client_config, server_name};
 use chat_core::transport::Transport;
 use ring::digest::{SHA256, digest};
 
-use super::harness::{Client, TestServer, password};
+use super::harness::{TestServer, password, signed_in};
 
 /// An HTTP answer.
 #[derive(Debug)]
@@ -121,19 +121,6 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(digest(&SHA256, bytes))
 }
 
-/// A session token for `login` (registered here first).
-pub(super) fn token(server: &TestServer, login: &str) -> (Client, String) {
-    let mut c = server.client();
-    c.request(Request::Register(super::harness::registration(login)));
-    match c.request(Request::Login {
-        login: login.into(),
-        password: password(login),
-    }) {
-        ServerMessage::LoggedIn { token, .. } => (c, token.unwrap()),
-        other => panic!("{other:?}"),
-    }
-}
-
 /// Announces a file; the answer.
 fn begin(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> Answer {
     http.request(
@@ -192,7 +179,7 @@ pub(super) fn bytes(n: usize) -> Vec<u8> {
 fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
     let limit = 300 * 1024;
     let server = TestServer::start_with(move |c| c.max_file_bytes = limit as u64);
-    let (_c, token) = token(&server, "ana");
+    let (_c, token) = signed_in(server.addr(), "ana");
     let mut http = Http::plain(server.addr());
     for size in [0, 1, 65_535, 65_536, 65_537, limit] {
         let original = bytes(size);
@@ -237,7 +224,7 @@ fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
 #[test]
 fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
     let server = TestServer::start();
-    let (_c, token) = token(&server, "ana");
+    let (_c, token) = signed_in(server.addr(), "ana");
     let original = bytes(500_000);
     let mut http = Http::plain(server.addr());
     let id = begin(&mut http, &token, "video.bin", &original).json()["upload"]
@@ -296,7 +283,7 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
         c.max_file_bytes = 100_000;
         c.quota_bytes = 150_000;
     });
-    let (_c, token) = token(&server, "ana");
+    let (_c, token) = signed_in(server.addr(), "ana");
     let mut http = Http::plain(server.addr());
     for name in ["a%2Fb", "..", "x%01y", ""] {
         let answer = begin(&mut http, &token, name, b"hola");
@@ -330,9 +317,9 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
 #[test]
 fn who_may_fetch_is_who_can_read_the_line_and_the_same_content_is_stored_once() {
     let server = TestServer::start();
-    let (mut ana, ana_token) = token(&server, "ana");
-    let (mut bob, bob_token) = token(&server, "bob");
-    let (mut cai, cai_token) = token(&server, "cai");
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
+    let (mut bob, bob_token) = signed_in(server.addr(), "bob");
+    let (mut cai, cai_token) = signed_in(server.addr(), "cai");
     for c in [&mut ana, &mut bob, &mut cai] {
         c.settle();
     }
@@ -421,7 +408,7 @@ fn who_may_fetch_is_who_can_read_the_line_and_the_same_content_is_stored_once() 
 #[test]
 fn a_file_nothing_carries_any_more_goes_after_its_grace() {
     let server = TestServer::start_with(|c| c.file_grace = Duration::from_secs(3600));
-    let (mut ana, token) = token(&server, "ana");
+    let (mut ana, token) = signed_in(server.addr(), "ana");
     let mut http = Http::plain(server.addr());
     let never_used = upload(&mut http, &token, "a.bin", &bytes(10));
     let carried = upload(&mut http, &token, "b.bin", &bytes(20));

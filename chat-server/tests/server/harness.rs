@@ -109,6 +109,23 @@ impl TestServer {
     }
 }
 
+/// A client at `addr` registered as `login` (password `password-<login>`) and logged in, with
+/// the session token it was given.
+pub fn signed_in(addr: SocketAddr, login: &str) -> (Client, String) {
+    let mut c = Client::connect(addr);
+    c.hello();
+    c.request(Request::Register(registration(login)));
+    match c.request(Request::Login {
+        login: login.into(),
+        password: password(login),
+    }) {
+        ServerMessage::LoggedIn {
+            token: Some(token), ..
+        } => (c, token),
+        other => panic!("login {login}: {other:?}"),
+    }
+}
+
 pub fn password(login: &str) -> Password {
     Password(format!("password-{login}"))
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use chat_core::irc::Line;
 use chat_core::protocol::{Request, ServerMessage};
 
-use super::files::{Http, bytes, download, token, upload};
+use super::files::{Http, bytes, download, upload};
+use super::harness::signed_in;
 use super::irc_actions::{TAGS, from, irc_user, server};
 
 /// The link a file's line ends with.
@@ -29,7 +30,7 @@ fn open(http: &mut Http, link: &str) -> (u16, Vec<u8>) {
 #[test]
 fn irc_clients_see_a_lines_files_with_links_that_open_for_whoever_can_read_it() {
     let (server, irc) = server(&[]);
-    let (mut ana, ana_token) = token(&server, "ana");
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
     ana.settle();
     let mut bob = irc_user(&server, irc, "bob", TAGS);
     let mut cai = irc_user(&server, irc, "cai", "");

@@ -5,13 +5,7 @@ use std::time::{Duration, Instant};
 
 use chat_core::protocol::{CloseReason, ErrorCode, Field, Request, ServerMessage};
 
-use super::harness::{Client, TestServer, WAIT, password, registration};
-
-/// Registers and logs in `login`; returns the client and its token.
-fn signed_in(server: &TestServer, login: &str) -> (Client, String) {
-    let (c, token, _) = signed_in_until(server, login);
-    (c, token)
-}
+use super::harness::{Client, TestServer, WAIT, password, registration, signed_in};
 
 /// [`signed_in`], with the token's expiry.
 fn signed_in_until(server: &TestServer, login: &str) -> (Client, String, i64) {
@@ -86,7 +80,7 @@ fn a_token_logs_in_again_without_the_password_and_takes_over() {
 #[test]
 fn a_token_survives_a_restart_and_a_wrong_one_is_refused_by_name() {
     let mut server = TestServer::start();
-    let (_c, token) = signed_in(&server, "bea");
+    let (_c, token) = signed_in(server.addr(), "bea");
     server.restart();
     let (_again, reply) = resume(&server, &token);
     assert!(matches!(reply, ServerMessage::LoggedIn { .. }), "{reply:?}");
@@ -121,7 +115,7 @@ fn a_token_survives_a_restart_and_a_wrong_one_is_refused_by_name() {
 #[test]
 fn logout_revokes_this_token_and_logout_all_every_token() {
     let server = TestServer::start();
-    let (mut c, token) = signed_in(&server, "cid");
+    let (mut c, token) = signed_in(server.addr(), "cid");
     let id = c.send(Request::Logout { all: false });
     let bye = c.expect_frame("goodbye", |f| f.re == Some(id));
     assert!(matches!(
@@ -183,7 +177,7 @@ fn logout_revokes_this_token_and_logout_all_every_token() {
 #[test]
 fn an_expired_token_is_refused() {
     let server = TestServer::start_with(|c| c.session_lifetime = Duration::from_secs(3600));
-    let (_c, token) = signed_in(&server, "dan");
+    let (_c, token) = signed_in(server.addr(), "dan");
     server.advance(Duration::from_secs(3601));
     let (_, reply) = resume(&server, &token);
     assert!(
