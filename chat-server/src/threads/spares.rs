@@ -188,6 +188,12 @@ fn lower_priority(nice: Option<i32>) {
     let _ = nice;
 }
 
+/// Lowers the calling thread to the lowest priority (nice 19, Linux): for bulk work that may
+/// take whatever the chat leaves, such as hashing a file's bytes.
+pub(crate) fn lowest_priority() {
+    lower_priority(Some(19));
+}
+
 impl SpareState {
     /// After a job: wait for the next one while there is room among the waiting threads, and
     /// not longer than `linger`.

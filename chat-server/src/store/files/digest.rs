@@ -1,9 +1,9 @@
 //! The SHA-256 of an upload, computed as its bytes arrive rather than read back at the end.
 //!
 //! Hashing is the costliest step of an upload (SHA-256 runs at a fraction of the speed of
-//! TLS's AES-GCM), so a large body is hashed on a thread of its own while the connection's
-//! thread goes on reading the socket and writing the file: the hash is ready about when the
-//! last byte is written. Between requests the hash's state is kept in memory with the length it
+//! TLS's AES-GCM), so a large body is hashed on a thread of its own, at the lowest priority,
+//! while the connection's thread goes on reading the socket and writing the file: the hash is
+//! ready about when the last byte is written, and chat lines go before it on a busy machine. Between requests the hash's state is kept in memory with the length it
 //! covers, so a resumed upload does not read again what it already hashed.
 //!
 //! Architecture Invariant: a kept state is used only when the length it covers is the length
@@ -143,6 +143,8 @@ pub(super) fn copy_hashed(
     }
     std::thread::scope(|scope| {
         let hasher = scope.spawn(move || {
+            // Chat first: the hash waits for what the connections' readers leave.
+            crate::threads::spares::lowest_priority();
             for (buf, n) in full_rx {
                 context.update(&buf[..n]);
                 // The copy may have stopped already: the buffer is then dropped.
