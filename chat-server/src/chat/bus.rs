@@ -37,6 +37,10 @@ pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
     /// Hands a private message ([`BusEvent::Private`]) to its recipient's node and waits for
     /// what became of it.
     fn hand_over(&self, event: BusEvent) -> Result<Handover>;
+    /// A number for a new private message, unique across the cluster and above `floor` (the
+    /// highest this node has seen): both users' nodes keep a conversation's messages under
+    /// their numbers, so two nodes must never give one number to two messages.
+    fn private_id(&self, floor: u64) -> Result<u64>;
     /// Whether events can be published now.
     fn is_up(&self) -> bool;
     /// Claims a room name for a new room `room` and puts its creation in the log, in one step:
@@ -96,6 +100,18 @@ pub struct OrderAt {
     pub slow_ms: i64,
 }
 
+/// The default room's order in a snapshot. No node owns that room (its order is set by
+/// administrators anywhere, through the log), so each snapshot carries it with the number of
+/// the last event in the log that changed it: a node takes it only from a snapshot that read a
+/// later change than it did (one that joined after the change was made never read it), and
+/// never from a node that knows less than itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultOrderAt {
+    /// The number of the last event in the log that changed it.
+    pub changed: u64,
+    pub order: OrderAt,
+}
+
 /// A member an order names: who, by whom, when, until when (a mute; server time, ms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedAt {
@@ -118,6 +134,9 @@ pub enum BusEvent {
     Snapshot {
         users: Vec<UserAt>,
         rooms: Vec<RoomAt>,
+        /// The default room's order as this node has it, if anything ever set it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_order: Option<DefaultOrderAt>,
     },
     /// Logged in (in the default room); ends that account's session on any other node.
     LoggedIn {
@@ -213,6 +232,20 @@ pub enum BusEvent {
         room: String,
         topic: chat_core::protocol::RoomTopic,
     },
+    /// A private message changed (a reaction, an edit, a deletion) on the node of one of its
+    /// users: the other nodes replace their copy and tell their user of it.
+    PrivateChanged {
+        said: Box<chat_core::protocol::PrivateSaid>,
+        change: PrivateChange,
+    },
+    /// A receipt for the user `to` (the sender of message `line`), from `with`, who received
+    /// or read it on another node.
+    Receipt {
+        to: String,
+        with: String,
+        line: u64,
+        state: chat_core::protocol::Receipt,
+    },
     /// The recipient's node took private message `seq` (the number of its `Private`).
     Taken { seq: u64 },
     /// The sender of private message `seq` stopped waiting: unless taken before this, it is
@@ -223,6 +256,22 @@ pub enum BusEvent {
         login: String,
         first_names: String,
         last_names: String,
+    },
+}
+
+/// What changed a private message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "c", rename_all = "snake_case")]
+pub enum PrivateChange {
+    /// `by` put `emoji` on (`on`) or took it off.
+    React { by: String, emoji: String, on: bool },
+    /// Its author changed its text.
+    Edit,
+    /// Its author deleted it (`why`, where a protocol shows a reason).
+    Delete {
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
     },
 }
 

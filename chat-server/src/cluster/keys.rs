@@ -28,6 +28,8 @@ pub const LOG_KEY: &str = "chat:log";
 /// The room names in use across the cluster: field room key, value `node\tcreator\tnumber`
 /// (the number of the room's creation in the log).
 pub const ROOMS_KEY: &str = "chat:rooms";
+/// The counter private messages are numbered by, across the cluster.
+pub const PRIVATE_IDS_KEY: &str = "chat:private_ids";
 /// Prefix of each node's liveness key (`chat:node:<name>`, expiring), for operators.
 pub const NODE_KEY_PREFIX: &str = "chat:node:";
 /// About how many events the log keeps (Redis trims whole blocks, so a little more). At a few
@@ -55,6 +57,24 @@ local function append(payload)
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 't', ms, 'e', payload)
   return seq
 end
+";
+
+/// The next private message number: above ARGV[1] (the highest the calling node has seen);
+/// a new counter (first start, or a Redis restarted empty) starts from the microseconds since
+/// the epoch, as the log does, so its numbers stay above any an earlier counter gave. Returns
+/// it as a string. KEYS[1]: the counter.
+pub const PRIVATE_ID: &str = r"
+local floor = tonumber(ARGV[1])
+local now = redis.call('GET', KEYS[1])
+if not now then
+  local t = redis.call('TIME')
+  local start = t[1] .. string.format('%06d', tonumber(t[2]))
+  if tonumber(start) < floor then start = ARGV[1] end
+  redis.call('SET', KEYS[1], start)
+elseif tonumber(now) < floor then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return string.format('%d', redis.call('INCR', KEYS[1]))
 ";
 
 /// Appends every ARGV from the third on, in order; returns the first one's number.

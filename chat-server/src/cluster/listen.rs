@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{PrivateSaid, Said};
+use chat_core::protocol::{PrivateSaid, Said, ServerMessage};
 use chat_core::validate::{login_key, room_key};
 
 use super::handover::UNCLAIMED_AFTER;
@@ -21,6 +21,7 @@ use super::keys::{self, Entry};
 use super::view::{Step, View};
 use super::{CONNECT_TIMEOUT, Claim, Cluster, GONE_AFTER, REDIS_TIMEOUT};
 use crate::chat::bus::{BusEvent, Envelope};
+use crate::delivery::event::Event;
 use crate::service::files;
 use crate::shared::Shared;
 
@@ -186,7 +187,7 @@ fn rejoin_if_due(cluster: &Cluster, shared: &Arc<Shared>, reader: &mut Reader) {
 /// that node's room: the restarted node's snapshot closes it, and a listing from here would
 /// have kept it alive on the nodes that read it until this node's next snapshot.
 fn publish_snapshot(cluster: &Cluster, shared: &Shared) {
-    shared.hub.with_snapshot(|users, mut rooms| {
+    shared.hub.with_snapshot(|users, mut rooms, default_order| {
         let claims = cluster.claims();
         let alive = cluster.alive();
         rooms.retain_mut(|room| match claims.get(&room_key(&room.name)) {
@@ -199,7 +200,14 @@ fn publish_snapshot(cluster: &Cluster, shared: &Shared) {
         });
         drop(alive);
         drop(claims);
-        cluster.publish(BusEvent::Snapshot { users, rooms }, None);
+        cluster.publish(
+            BusEvent::Snapshot {
+                users,
+                rooms,
+                default_order,
+            },
+            None,
+        );
     });
 }
 
@@ -272,12 +280,19 @@ fn forget_own_rooms(cluster: &Cluster, shared: &Shared, before: u64) {
     cluster.release_claims(&closed);
 }
 
-/// A private message taken here: to its recipient, or kept if it left meanwhile.
+/// A private message taken here: to its recipient, or kept if it left meanwhile. The
+/// conversation here keeps it too (as the sender's node does), before the recipient can see it:
+/// a reply, reaction or read receipt its recipient sends here finds it.
 fn deliver(shared: &Arc<Shared>, said: PrivateSaid, notice: bool) {
     if !said.attachments.is_empty() {
         // Its recipient may fetch its files here (its sender on its own node).
         let (from, to) = (login_key(&said.from), login_key(&said.to));
         files::carried_by_private(shared, &said.attachments, &from, &to, said.id);
+    }
+    shared.archive.saw_private_id(said.id);
+    let guest = |login: &str| shared.person(&login_key(login)).is_none_or(|p| p.guest);
+    if !guest(&said.from) && !guest(&said.to) {
+        shared.archive.private(said.clone());
     }
     if shared.hub.remote_private(said.clone(), notice) {
         return;
@@ -355,19 +370,25 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
             by,
             at,
             why,
-        } => hub.apply_moderation(
-            crate::chat::hub::Moderated {
-                room: room.clone(),
-                action: *action,
-                login: login.clone(),
-                until: *until,
-                seconds: *seconds,
-                by: by.clone(),
-            },
-            *at,
-            why.clone(),
-        ),
-        BusEvent::TopicSet { room, topic } => hub.apply_topic(room, topic.clone()),
+        } => {
+            hub.apply_moderation(
+                crate::chat::hub::Moderated {
+                    room: room.clone(),
+                    action: *action,
+                    login: login.clone(),
+                    until: *until,
+                    seconds: *seconds,
+                    by: by.clone(),
+                },
+                *at,
+                why.clone(),
+            );
+            hub.order_changed_by(room, entry.seq);
+        }
+        BusEvent::TopicSet { room, topic } => {
+            hub.apply_topic(room, topic.clone());
+            hub.order_changed_by(room, entry.seq);
+        }
         BusEvent::RoomCreated { room, creator } if own => {
             if !cluster.was_claimed(entry.seq) {
                 let claim = Claim {
@@ -401,7 +422,11 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
             // it has caught up (its rejoin), with what it knows then.
             cluster.rejoin_due.store(true, Ordering::Release);
         }
-        BusEvent::Snapshot { users, rooms } => {
+        BusEvent::Snapshot {
+            users,
+            rooms,
+            default_order,
+        } => {
             let listed: Vec<String> = rooms.iter().map(|r| room_key(&r.name)).collect();
             let stale: Vec<String> = {
                 let mut claims = cluster.claims();
@@ -422,7 +447,13 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
                     .map(|(key, _)| key.clone())
                     .collect()
             };
-            let closed = hub.apply_snapshot(node, users.clone(), rooms.clone(), &stale);
+            let closed = hub.apply_snapshot(
+                node,
+                users.clone(),
+                rooms.clone(),
+                default_order.clone(),
+                &stale,
+            );
             cluster.release_claims(&closed);
         }
         BusEvent::LoggedIn {
@@ -443,6 +474,24 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
         BusEvent::Presence { login, away } => hub.remote_presence(login, away.clone()),
         // Private messages are the view's (taken, delivered or kept as it decides).
         BusEvent::Private { .. } | BusEvent::RoomClosed { .. } => {}
+        BusEvent::PrivateChanged { said, change } => {
+            crate::service::lines::changed_elsewhere(shared, (**said).clone(), change);
+        }
+        BusEvent::Receipt {
+            to,
+            with,
+            line,
+            state,
+        } => {
+            hub.tell_user(
+                &login_key(to),
+                &Event::new(ServerMessage::Receipt {
+                    with: with.clone(),
+                    line: *line,
+                    state: *state,
+                }),
+            );
+        }
         BusEvent::Registered {
             login,
             first_names,

@@ -548,6 +548,10 @@ impl Bus for Cluster {
         Cluster::hand_over(self, event)
     }
 
+    fn private_id(&self, floor: u64) -> Result<u64> {
+        self.sync.private_id(Instant::now() + REQUEST_BUDGET, floor)
+    }
+
     fn is_up(&self) -> bool {
         Cluster::is_up(self)
     }

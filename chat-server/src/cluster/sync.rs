@@ -18,6 +18,7 @@ pub(super) struct Pool {
     client: redis::Client,
     idle: Mutex<Vec<redis::Connection>>,
     claim: redis::Script,
+    private_id: redis::Script,
 }
 
 impl Pool {
@@ -27,6 +28,7 @@ impl Pool {
             client,
             idle: Mutex::new(vec![first]),
             claim: redis::Script::new(&keys::claim_script()),
+            private_id: redis::Script::new(keys::PRIVATE_ID),
         }
     }
 
@@ -95,6 +97,18 @@ impl Pool {
         })?;
         seq.parse()
             .map_err(|_| unreachable(format!("a claim answered {seq:?}")))
+    }
+
+    /// A number for a new private message, above `floor`.
+    pub fn private_id(&self, deadline: Instant, floor: u64) -> Result<u64> {
+        let id: String = self.with(deadline, |con, pool| {
+            pool.private_id
+                .key(keys::PRIVATE_IDS_KEY)
+                .arg(floor)
+                .invoke(con)
+        })?;
+        id.parse()
+            .map_err(|_| unreachable(format!("a private message number came as {id:?}")))
     }
 
     /// The number of the last event in the log now.

@@ -227,15 +227,8 @@ pub(crate) fn deliver_kept(shared: &Shared, peer: &Peer) {
                 reply_to: said.reply_to,
             },
         ));
-        // Its sender, if online, learns it arrived.
-        shared.hub.tell_user(
-            &validate::login_key(&said.from),
-            &Event::new(ServerMessage::Receipt {
-                with: peer.name().to_owned(),
-                line: said.id,
-                state: Receipt::Delivered,
-            }),
-        );
+        // Its sender, if online (on any node), learns it arrived.
+        super::lines::tell_receipt(shared, &said.from, peer.name(), said.id, Receipt::Delivered);
     }
     if dropped > 0 {
         peer.event(&Event::new(ServerMessage::PrivateDropped {

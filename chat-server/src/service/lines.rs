@@ -9,7 +9,9 @@ use chat_core::validate;
 
 use super::conn::Conn;
 use super::refusal::{Refusal, internal};
+use crate::chat::bus::{BusEvent, PrivateChange};
 use crate::delivery::event::{Event, Reacted};
+use crate::shared::Shared;
 use crate::store::Place;
 
 /// Puts an emoji on a line (`on`), or takes the user's off.
@@ -55,23 +57,14 @@ pub(crate) fn react(
                     .collect();
                 Ok(())
             })?;
-            let reacted = vec![Reacted {
-                by: name.clone(),
+            let change = PrivateChange::React {
+                by: name,
                 emoji: emoji.to_owned(),
                 on,
-            }];
-            let reactions = |with| {
-                Event::new(ServerMessage::Reactions {
-                    target: Target::With(with),
-                    line,
-                    reactions: said.reactions.clone(),
-                })
-                .reacted(reacted.clone())
             };
-            conn.shared
-                .hub
-                .tell_user(&validate::login_key(&partner), &reactions(name.clone()));
-            conn.peer.event(&reactions(partner));
+            let me = validate::login_key(conn.peer.name());
+            conn.peer.event(&private_changed(&said, &change, &me).1);
+            tell_partner(conn, &partner, said, change);
             Ok(())
         }
     }
@@ -107,22 +100,14 @@ pub(crate) fn edit(
                 said.edited = Some(now);
                 Ok(())
             })?;
-            let event = Event::new(ServerMessage::Edited {
-                target: Target::With(me.clone()),
+            let answer = ServerMessage::Edited {
+                target: Target::With(partner.clone()),
                 line,
                 text: said.text.clone(),
                 edited: now,
-            })
-            .authored(&me);
-            conn.shared
-                .hub
-                .tell_user(&validate::login_key(&partner), &event);
-            Ok(ServerMessage::Edited {
-                target: Target::With(partner),
-                line,
-                text: said.text,
-                edited: now,
-            })
+            };
+            tell_partner(conn, &partner, said, PrivateChange::Edit);
+            Ok(answer)
         }
     }
 }
@@ -144,7 +129,7 @@ pub(crate) fn delete(
         }
         Target::With(with) => {
             let me = conn.peer.name().to_owned();
-            let (_, partner) = change_private(conn, with, line, true, |said| {
+            let (said, partner) = change_private(conn, with, line, true, |said| {
                 if said.deleted {
                     return Err(not_found());
                 }
@@ -156,20 +141,13 @@ pub(crate) fn delete(
                 said.reactions.clear();
                 Ok(())
             })?;
-            let event = Event::new(ServerMessage::MessageDeleted {
-                target: Target::With(me.clone()),
+            let answer = ServerMessage::MessageDeleted {
+                target: Target::With(partner.clone()),
                 line,
                 by: me.clone(),
-            })
-            .because(why);
-            conn.shared
-                .hub
-                .tell_user(&validate::login_key(&partner), &event);
-            Ok(ServerMessage::MessageDeleted {
-                target: Target::With(partner),
-                line,
-                by: me,
-            })
+            };
+            tell_partner(conn, &partner, said, PrivateChange::Delete { by: me, why });
+            Ok(answer)
         }
     }
 }
@@ -197,13 +175,12 @@ pub(crate) fn mark_read(
                 .archive
                 .mark_read(&me, Place::With(key.clone()), line, receipt);
             if receipt {
-                conn.shared.hub.tell_user(
-                    &key,
-                    &Event::new(ServerMessage::Receipt {
-                        with: conn.peer.name().to_owned(),
-                        line,
-                        state: Receipt::Read,
-                    }),
+                tell_receipt(
+                    &conn.shared,
+                    &partner,
+                    conn.peer.name(),
+                    line,
+                    Receipt::Read,
                 );
             }
         }
@@ -286,6 +263,90 @@ pub(crate) fn report(
     tracing::info!(peer = conn.peer.id, login = %conn.peer.name(), ?target, line, "reported a line");
     conn.shared.hub.report(report);
     Ok(ServerMessage::Reported { target, line })
+}
+
+/// Tells the other user of a private message what changed it: here if online here, and in a
+/// cluster the other nodes too (each replaces its copy; the partner's node tells it).
+fn tell_partner(conn: &Conn, partner: &str, said: PrivateSaid, change: PrivateChange) {
+    let key = validate::login_key(partner);
+    let (_, event) = private_changed(&said, &change, &key);
+    conn.shared.hub.tell_user(&key, &event);
+    conn.shared.hub.publish(|| BusEvent::PrivateChanged {
+        said: Box::new(said),
+        change,
+    });
+}
+
+/// What one of a private message's users (`to`, a login key) is told of `change` to it, and
+/// that user's login key's partner as the message names it.
+pub(crate) fn private_changed(
+    said: &PrivateSaid,
+    change: &PrivateChange,
+    to: &str,
+) -> (String, Event) {
+    let other = if validate::login_key(&said.from) == to {
+        said.to.clone()
+    } else {
+        said.from.clone()
+    };
+    let target = Target::With(other.clone());
+    let line = said.id;
+    let event = match change {
+        PrivateChange::React { by, emoji, on } => Event::new(ServerMessage::Reactions {
+            target,
+            line,
+            reactions: said.reactions.clone(),
+        })
+        .reacted(vec![Reacted {
+            by: by.clone(),
+            emoji: emoji.clone(),
+            on: *on,
+        }]),
+        PrivateChange::Edit => Event::new(ServerMessage::Edited {
+            target,
+            line,
+            text: said.text.clone(),
+            edited: said.edited.unwrap_or(said.time),
+        })
+        .authored(&said.from),
+        PrivateChange::Delete { by, why } => Event::new(ServerMessage::MessageDeleted {
+            target,
+            line,
+            by: by.clone(),
+        })
+        .because(why.clone()),
+    };
+    (other, event)
+}
+
+/// A private message changed on another node of the cluster: this node's copy is replaced,
+/// and whichever of its two users is online here is told.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub(crate) fn changed_elsewhere(shared: &Shared, said: PrivateSaid, change: &PrivateChange) {
+    for user in [&said.from, &said.to] {
+        let key = validate::login_key(user);
+        let (_, event) = private_changed(&said, change, &key);
+        shared.hub.tell_user(&key, &event);
+    }
+    shared.archive.replace_private(said);
+}
+
+/// Tells `to` (a login) that `with` received or read its message `line`: here if online here,
+/// else through the cluster, to the node it is on.
+pub(crate) fn tell_receipt(shared: &Shared, to: &str, with: &str, line: u64, state: Receipt) {
+    let event = Event::new(ServerMessage::Receipt {
+        with: with.to_owned(),
+        line,
+        state,
+    });
+    if !shared.hub.tell_user(&validate::login_key(to), &event) {
+        shared.hub.publish(|| BusEvent::Receipt {
+            to: to.to_owned(),
+            with: with.to_owned(),
+            line,
+            state,
+        });
+    }
 }
 
 /// A default-room line that changed here, on disk before the user is answered. (On a node of

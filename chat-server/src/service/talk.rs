@@ -160,7 +160,18 @@ pub(crate) fn private(
         }
         None => None,
     };
-    let id = shared.archive.next_private_id();
+    // A cluster numbers private messages for every node: both users' nodes keep the message.
+    let id = match shared
+        .hub
+        .cluster_private_id(shared.archive.highest_private_id())
+    {
+        Some(id) => {
+            let id = id?;
+            shared.archive.saw_private_id(id);
+            id
+        }
+        None => shared.archive.next_private_id(),
+    };
     let said = PrivateSaid {
         from: peer.name().to_owned(),
         to: recipient.login.clone(),

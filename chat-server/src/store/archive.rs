@@ -131,6 +131,20 @@ impl Archive {
         self.next_private.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// The highest private message number made or seen here.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn highest_private_id(&self) -> u64 {
+        self.next_private.load(Ordering::Relaxed).saturating_sub(1)
+    }
+
+    /// A private message numbered elsewhere (a cluster's counter) was made or seen here:
+    /// numbers made here from now on are above it.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn saw_private_id(&self, id: u64) {
+        self.next_private
+            .fetch_max(id.saturating_add(1), Ordering::Relaxed);
+    }
+
     /// Writes a default-room line (not waited for).
     pub(crate) fn room_line(&self, said: Arc<Said>) {
         self.send(Job::RoomLine(said));

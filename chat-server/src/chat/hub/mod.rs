@@ -217,6 +217,9 @@ struct State {
     /// By login key: this node's users watching that user's presence (the reverse of
     /// `Online::watching`).
     watchers: HashMap<String, HashSet<String>>,
+    /// The number in the cluster's log of the last event that changed the default room's order
+    /// here (0: none; see `bus::DefaultOrderAt`).
+    default_order_changed: u64,
 }
 
 /// How much history rooms keep.
@@ -292,6 +295,7 @@ impl Hub {
                 rooms,
                 presence_limit,
                 watchers: HashMap::new(),
+                default_order_changed: 0,
             }),
             default_key,
             max_rooms: max_rooms.max(1),
@@ -341,6 +345,14 @@ impl Hub {
     /// The cluster, if this hub is a node of one.
     fn bus(&self) -> Option<&Arc<dyn Bus>> {
         self.bus.get()
+    }
+
+    /// On a node of a cluster, a number for a new private message from the cluster's counter
+    /// (above `floor`, the highest this node has seen); `None` on a single server, which
+    /// numbers its own.
+    pub(crate) fn cluster_private_id(&self, floor: u64) -> Option<Result<u64, HubError>> {
+        self.bus()
+            .map(|bus| bus.private_id(floor).map_err(HubError::from))
     }
 
     /// Now, in the time moderation and topics are stamped with: the cluster's on a node of

@@ -422,6 +422,16 @@ impl Hub {
         Ok(done)
     }
 
+    /// Notes that event `seq` of the cluster's log changed room `room`'s order: for the default
+    /// room, which no node owns, snapshots say how recent their copy of its order is.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn order_changed_by(&self, room: &str, seq: u64) {
+        if room_key(room) == self.default_key {
+            let mut state = self.write();
+            state.default_order_changed = state.default_order_changed.max(seq);
+        }
+    }
+
     /// Applies a moderation (checked where it was asked), done at `at` (ms) for `why`: the
     /// room's order changes, its members here are told, and a removed member here is moved to
     /// the default room.

@@ -16,7 +16,7 @@ use chat_core::validate::{login_key, room_key};
 use super::moving::leave_room;
 use super::room::Room;
 use super::{Away, Hub, Remote, State, presence};
-use crate::chat::bus::{RoomAt, UserAt};
+use crate::chat::bus::{DefaultOrderAt, RoomAt, UserAt};
 use crate::delivery::event::Event;
 
 /// Removes a remote user from the mirror and its room's members; `quit`: tell that room's members
@@ -66,26 +66,48 @@ impl Hub {
         snapshot_of(&self.read(), self.cluster_now_ms())
     }
 
-    /// Calls `f` with [`Hub::snapshot`] under the hub's lock, so that what `f` queues is in
-    /// order with the events of every change (which are queued under it too).
-    pub(crate) fn with_snapshot(&self, f: impl FnOnce(Vec<UserAt>, Vec<RoomAt>)) {
+    /// Calls `f` with [`Hub::snapshot`] and the default room's order under the hub's lock, so
+    /// that what `f` queues is in order with the events of every change (which are queued
+    /// under it too).
+    pub(crate) fn with_snapshot(
+        &self,
+        f: impl FnOnce(Vec<UserAt>, Vec<RoomAt>, Option<DefaultOrderAt>),
+    ) {
         let state = self.read();
-        let (users, rooms) = snapshot_of(&state, self.cluster_now_ms());
-        f(users, rooms);
+        let now_ms = self.cluster_now_ms();
+        let (users, rooms) = snapshot_of(&state, now_ms);
+        let default_order = (state.default_order_changed > 0).then(|| DefaultOrderAt {
+            changed: state.default_order_changed,
+            order: state
+                .rooms
+                .get(&self.default_key)
+                .and_then(|r| r.order.as_ref())
+                .map(|o| o.snapshot(now_ms))
+                .unwrap_or_default(),
+        });
+        f(users, rooms, default_order);
         drop(state);
     }
 
     /// A node's whole state: it replaces whatever this node knew of that node's users, and
     /// its rooms `stale` (known here, not in its list: closed there while it could not say
-    /// so) close. Returns the keys of the rooms closed.
+    /// so) close; the default room's order is taken if that node read a later change to it.
+    /// Returns the keys of the rooms closed.
     pub(crate) fn apply_snapshot(
         &self,
         node: &str,
         users: Vec<UserAt>,
         rooms: Vec<RoomAt>,
+        default_order: Option<DefaultOrderAt>,
         stale: &[String],
     ) -> Vec<String> {
         let mut state = self.write();
+        if let Some(at) = default_order.filter(|at| at.changed > state.default_order_changed) {
+            state.default_order_changed = at.changed;
+            if let Some(room) = state.rooms.get_mut(&self.default_key) {
+                room.order.get_or_insert_with(Box::default).adopt(at.order);
+            }
+        }
         let mut closed = Vec::new();
         for key in stale {
             if *key != self.default_key && state.rooms.contains_key(key) {
