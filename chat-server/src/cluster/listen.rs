@@ -475,7 +475,7 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
         // Private messages are the view's (taken, delivered or kept as it decides).
         BusEvent::Private { .. } | BusEvent::RoomClosed { .. } => {}
         BusEvent::PrivateChanged { said, change } => {
-            crate::service::lines::changed_elsewhere(shared, (**said).clone(), change);
+            crate::service::lines::changed_elsewhere(shared, said, change);
         }
         BusEvent::Receipt {
             to,

@@ -216,6 +216,10 @@ pub(crate) fn deliver_kept(shared: &Shared, peer: &Peer) {
         if said.deleted {
             continue;
         }
+        // In the conversation here before its recipient sees it (kept on another node of a
+        // cluster, it is not yet): an answer, reaction or receipt finds it.
+        shared.archive.saw_private_id(said.id);
+        shared.archive.private_if_missing(said.clone());
         peer.event(&Event::at(
             said.time,
             ServerMessage::Private {

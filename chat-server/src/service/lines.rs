@@ -36,25 +36,19 @@ pub(crate) fn react(
         Target::Room(room) => Ok(conn.shared.hub.react(&conn.peer, room, line, emoji, on)?),
         Target::With(with) => {
             let name = conn.peer.name().to_owned();
-            let (said, partner) = change_private(conn, with, line, false, |said| {
+            let (by, put) = (name.clone(), emoji.to_owned());
+            let (said, partner) = change_private(conn, with, line, false, move |said| {
                 if said.deleted {
                     return Err(not_found());
                 }
                 let mut reactors: Vec<(String, Vec<String>)> =
                     said.reactions.drain(..).map(|r| (r.emoji, r.by)).collect();
-                let known = reactors.iter().any(|(e, _)| e == emoji);
+                let known = reactors.iter().any(|(e, _)| *e == put);
                 if on && !known && reactors.len() >= chat_core::limits::REACTIONS_PER_LINE {
                     return Err(Refusal::from(crate::chat::hub::HubError::TooManyReactions));
                 }
-                toggle(&mut reactors, emoji, &name, on);
-                said.reactions = reactors
-                    .into_iter()
-                    .map(|(emoji, by)| chat_core::protocol::Reaction {
-                        emoji,
-                        count: u32::try_from(by.len()).unwrap_or(u32::MAX),
-                        by,
-                    })
-                    .collect();
+                toggle(&mut reactors, &put, &by, on);
+                said.reactions = counted(reactors);
                 Ok(())
             })?;
             let change = PrivateChange::React {
@@ -89,14 +83,15 @@ pub(crate) fn edit(
         Target::With(with) => {
             let now = conn.shared.config.clock.now_ms();
             let me = conn.peer.name().to_owned();
-            let (said, partner) = change_private(conn, with, line, true, |said| {
+            let author = validate::login_key(&me);
+            let (said, partner) = change_private(conn, with, line, true, move |said| {
                 if said.deleted {
                     return Err(not_found());
                 }
-                if validate::login_key(&said.from) != validate::login_key(&me) {
+                if validate::login_key(&said.from) != author {
                     return Err(not_allowed());
                 }
-                said.text = text.clone();
+                said.text = text;
                 said.edited = Some(now);
                 Ok(())
             })?;
@@ -129,11 +124,12 @@ pub(crate) fn delete(
         }
         Target::With(with) => {
             let me = conn.peer.name().to_owned();
-            let (said, partner) = change_private(conn, with, line, true, |said| {
+            let author = validate::login_key(&me);
+            let (said, partner) = change_private(conn, with, line, true, move |said| {
                 if said.deleted {
                     return Err(not_found());
                 }
-                if validate::login_key(&said.from) != validate::login_key(&me) {
+                if validate::login_key(&said.from) != author {
                     return Err(not_allowed());
                 }
                 said.text.clear();
@@ -319,16 +315,39 @@ pub(crate) fn private_changed(
     (other, event)
 }
 
-/// A private message changed on another node of the cluster: this node's copy is replaced,
-/// and whichever of its two users is online here is told.
+/// A private message changed on another node of the cluster: the change is applied to this
+/// node's copy (merged: what changed it here meanwhile stays), queued before either user can
+/// hear of it, and whichever of its two users is online here is told.
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
-pub(crate) fn changed_elsewhere(shared: &Shared, said: PrivateSaid, change: &PrivateChange) {
-    for user in [&said.from, &said.to] {
-        let key = validate::login_key(user);
-        let (_, event) = private_changed(&said, change, &key);
-        shared.hub.tell_user(&key, &event);
+pub(crate) fn changed_elsewhere(shared: &Shared, said: &PrivateSaid, change: &PrivateChange) {
+    let (from, to) = (
+        validate::login_key(&said.from),
+        validate::login_key(&said.to),
+    );
+    let (theirs, applied) = (said.clone(), change.clone());
+    shared
+        .archive
+        .modify_private(&from, &to, said.id, move |mine| match applied {
+            PrivateChange::React { by, emoji, on } => {
+                let mut reactors: Vec<(String, Vec<String>)> =
+                    mine.reactions.drain(..).map(|r| (r.emoji, r.by)).collect();
+                toggle(&mut reactors, &emoji, &by, on);
+                mine.reactions = counted(reactors);
+            }
+            PrivateChange::Edit => {
+                mine.text = theirs.text;
+                mine.edited = theirs.edited;
+            }
+            PrivateChange::Delete { .. } => {
+                mine.text.clear();
+                mine.deleted = true;
+                mine.reactions.clear();
+            }
+        });
+    for key in [&from, &to] {
+        let (_, event) = private_changed(said, change, key);
+        shared.hub.tell_user(key, &event);
     }
-    shared.archive.replace_private(said);
 }
 
 /// Tells `to` (a login) that `with` received or read its message `line`: here if online here,
@@ -384,25 +403,55 @@ fn private_message(conn: &Conn, partner: &str, line: u64) -> Result<PrivateSaid,
 /// Changes message `line` of the user's conversation with `with`, and keeps it so (`durably`:
 /// on disk before this returns). Returns it as it is now, and the other user's login as
 /// registered.
+///
+/// Read, changed and written in one step of the archive: a change to the same message that
+/// comes meanwhile from the other user's node is applied before or after it, never lost.
 fn change_private(
     conn: &Conn,
     with: &str,
     line: u64,
     durably: bool,
-    change: impl FnOnce(&mut PrivateSaid) -> Result<(), Refusal>,
+    change: impl FnOnce(&mut PrivateSaid) -> Result<(), Refusal> + Send + 'static,
 ) -> Result<(PrivateSaid, String), Refusal> {
     let partner = partner(conn, with)?;
-    let mut said = private_message(conn, &partner, line)?;
-    change(&mut said)?;
-    if durably {
-        conn.shared
-            .archive
-            .replace_private_durably(said.clone())
-            .map_err(internal)?;
-    } else {
-        conn.shared.archive.replace_private(said.clone());
-    }
+    let me = conn.peer.login().map(|l| l.key.clone()).unwrap_or_default();
+    let (outcome, taken) = crossbeam_channel::bounded(1);
+    conn.shared
+        .archive
+        .modify_private_now(
+            &me,
+            &validate::login_key(&partner),
+            line,
+            durably,
+            move |found| {
+                let changed = match found {
+                    None => Err(not_found()),
+                    Some(said) => change(said).map(|()| said.clone()),
+                };
+                let write = changed.is_ok();
+                let _ = outcome.send(changed);
+                write
+            },
+        )
+        .map_err(internal)?;
+    let said = taken.try_recv().map_err(|_| {
+        internal(crate::error::ServerError::Io(std::io::Error::other(
+            "the archive did not say what became of a change",
+        )))
+    })??;
     Ok((said, partner))
+}
+
+/// Reactions as a message carries them, counted, from who put each emoji on.
+fn counted(reactors: Vec<(String, Vec<String>)>) -> Vec<chat_core::protocol::Reaction> {
+    reactors
+        .into_iter()
+        .map(|(emoji, by)| chat_core::protocol::Reaction {
+            emoji,
+            count: u32::try_from(by.len()).unwrap_or(u32::MAX),
+            by,
+        })
+        .collect()
 }
 
 /// Puts `name`'s `emoji` among `reactors` (`on`), or takes it off.

@@ -24,9 +24,13 @@ const QUEUE: usize = 64 * 1024;
 /// Jobs applied before one flush.
 const BATCH: usize = 1024;
 
+/// What changes a private message in [`Job::ModifyPrivate`].
+type Modify = Box<dyn FnOnce(Option<&mut PrivateSaid>) -> bool + Send>;
+
 enum Job {
     RoomLine(Arc<Said>),
     Private(PrivateSaid),
+    PrivateIfMissing(PrivateSaid),
     /// A private message queued before delivery that was then refused.
     ForgetPrivate(PrivateSaid),
     KeepOffline {
@@ -51,8 +55,16 @@ enum Job {
     },
     /// A default-room line that changed; `done`, when given, hears once it is on disk.
     ReplaceRoomLine(Said, Option<Sender<Result<()>>>),
-    /// A private message that changed; `done` as above.
-    ReplacePrivate(PrivateSaid, Option<Sender<Result<()>>>),
+    /// A change to a private message, read, changed and written back in one step: `change`
+    /// sees the message (`None`: not kept here) and says whether to write it back; `done`
+    /// hears once it is written (on disk, with `true`).
+    ModifyPrivate {
+        a: String,
+        b: String,
+        id: u64,
+        change: Modify,
+        done: Option<(Sender<Result<()>>, bool)>,
+    },
     PrivateMessage {
         a: String,
         b: String,
@@ -157,6 +169,13 @@ impl Archive {
         self.send(Job::Private(said));
     }
 
+    /// Adds a private message delivered from elsewhere (kept for its recipient, perhaps by
+    /// another node of a cluster) to its conversation, unless the conversation has it already
+    /// (not waited for; in order with what follows, as [`Archive::private`]).
+    pub(crate) fn private_if_missing(&self, said: PrivateSaid) {
+        self.send(Job::PrivateIfMissing(said));
+    }
+
     /// Takes back a message [`Archive::private`] queued, whose delivery was then refused (not
     /// waited for).
     pub(crate) fn forget_private(&self, said: PrivateSaid) {
@@ -233,15 +252,46 @@ impl Archive {
         wait.recv().map_err(|_| gone())?
     }
 
-    /// Rewrites a private message whose reactions changed (not waited for).
-    pub(crate) fn replace_private(&self, said: PrivateSaid) {
-        self.send(Job::ReplacePrivate(said, None));
+    /// Applies `change` to message `id` of the conversation of `a` and `b` (login keys), if
+    /// kept, in one step of the archive (not waited for): a change made elsewhere (another node
+    /// of a cluster) is merged into this copy rather than replacing it.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn modify_private(
+        &self,
+        a: &str,
+        b: &str,
+        id: u64,
+        change: impl FnOnce(&mut PrivateSaid) + Send + 'static,
+    ) {
+        self.send(Job::ModifyPrivate {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            id,
+            change: Box::new(move |found| found.map(change).is_some()),
+            done: None,
+        });
     }
 
-    /// Rewrites a private message that was edited or deleted; returns once it is on disk.
-    pub(crate) fn replace_private_durably(&self, said: PrivateSaid) -> Result<()> {
+    /// Reads message `id` of the conversation of `a` and `b`, lets `change` change it and
+    /// writes it back, in one step of the archive (no other change to it comes between);
+    /// `change` sees `None` when it is not kept, and says whether to write. Returns once it is
+    /// written (`durably`: on disk).
+    pub(crate) fn modify_private_now(
+        &self,
+        a: &str,
+        b: &str,
+        id: u64,
+        durably: bool,
+        change: impl FnOnce(Option<&mut PrivateSaid>) -> bool + Send + 'static,
+    ) -> Result<()> {
         let (done, wait) = bounded(1);
-        self.send(Job::ReplacePrivate(said, Some(done)));
+        self.send(Job::ModifyPrivate {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            id,
+            change: Box::new(change),
+            done: Some((done, durably)),
+        });
         wait.recv().map_err(|_| gone())?
     }
 
@@ -344,6 +394,11 @@ fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
                         tracing::error!("cannot keep a private message: {e}");
                     }
                 }
+                Job::PrivateIfMissing(said) => {
+                    if let Err(e) = store.add_private_if_missing(&said) {
+                        tracing::error!("cannot keep a private message: {e}");
+                    }
+                }
                 Job::ForgetPrivate(said) => {
                     if let Err(e) = store.remove_private(&said) {
                         tracing::error!("cannot take back a private message: {e}");
@@ -394,13 +449,32 @@ fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
                         }
                     }
                 }
-                Job::ReplacePrivate(said, done) => {
-                    let written = store.replace_private(&said);
+                Job::ModifyPrivate {
+                    a,
+                    b,
+                    id,
+                    change,
+                    done,
+                } => {
+                    let written = store.private_message(&a, &b, id).and_then(|found| {
+                        let Some(mut said) = found else {
+                            change(None);
+                            return Ok(());
+                        };
+                        if change(Some(&mut said)) {
+                            store.replace_private(&said)
+                        } else {
+                            Ok(())
+                        }
+                    });
                     match done {
-                        Some(done) => after_flush.push((done, written)),
+                        Some((done, true)) => after_flush.push((done, written)),
+                        Some((done, false)) => {
+                            let _ = done.send(written);
+                        }
                         None => {
                             if let Err(e) = written {
-                                tracing::error!("cannot rewrite a private message: {e}");
+                                tracing::error!("cannot change a private message: {e}");
                             }
                         }
                     }

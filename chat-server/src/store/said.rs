@@ -203,6 +203,19 @@ impl SaidStore {
         Ok(())
     }
 
+    /// [`SaidStore::add_private`], unless the conversation has that message already (a newer
+    /// copy of it, perhaps edited since).
+    pub fn add_private_if_missing(&self, said: &PrivateSaid) -> Result<()> {
+        let from = chat_core::validate::login_key(&said.from);
+        let to = chat_core::validate::login_key(&said.to);
+        let mut key = conversation_prefix(&from, &to);
+        key.extend_from_slice(&said.id.to_be_bytes());
+        if self.conversations.contains_key(&key)? {
+            return Ok(());
+        }
+        self.add_private(said)
+    }
+
     /// Up to `limit` messages of the conversation of `a` and `b` before id `before` (all when
     /// `None`), oldest first, and whether earlier ones exist.
     pub fn conversation(

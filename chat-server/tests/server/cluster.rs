@@ -857,6 +857,42 @@ fn a_private_message_across_two_nodes_is_answered_reacted_to_edited_read_and_del
         "the deletion",
         |m| matches!(m, ServerMessage::MessageDeleted { line, .. } if *line == sent),
     );
+    // A message kept for a user who was offline, delivered when she logs in on another node:
+    // she answers it there, quoting it, and its sender learns it arrived.
+    let eva = cluster.nodes[2].user("eva");
+    eventually("eva is online on n1", || {
+        users(&mut ana)
+            .iter()
+            .any(|(login, room)| login == "eva" && room.is_some())
+    });
+    drop(eva);
+    eventually("eva is offline on n1", || {
+        users(&mut ana)
+            .iter()
+            .any(|(login, room)| login == "eva" && room.is_none())
+    });
+    let kept = match ana.request(private("eva", "¿tienes los apuntes?", None)) {
+        ServerMessage::PrivateStored { id, .. } => id,
+        other => panic!("{other:?}"),
+    };
+    let mut eva = cluster.nodes[1].client();
+    eva.login("eva");
+    eva.expect(
+        "the kept message",
+        |m| matches!(m, ServerMessage::Private { id, stored: true, .. } if *id == kept),
+    );
+    ana.expect("the delivered receipt", |m| {
+        matches!(m, ServerMessage::Receipt { with, line, state }
+            if with == "eva" && *line == kept && *state == chat_core::protocol::Receipt::Delivered)
+    });
+    assert!(matches!(
+        eva.request(private("ana", "sí, te los paso", Some(kept))),
+        ServerMessage::PrivateSent { .. }
+    ));
+    ana.expect(
+        "eva's answer, quoting",
+        |m| matches!(m, ServerMessage::Private { reply_to: Some(q), .. } if q.line == kept),
+    );
 }
 
 #[test]
