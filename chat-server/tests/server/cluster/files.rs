@@ -1,0 +1,123 @@
+//! Every node serves every file, to whoever can read the line that carries it.
+
+use std::time::Instant;
+
+use chat_core::protocol::{Request, ServerMessage};
+
+use super::super::files::{Http, bytes, download, upload};
+use super::super::harness::signed_in;
+use super::{Cluster, NodeProcess};
+
+/// The most a node's memory (its peak resident set) may grow while it serves a file from the
+/// store the nodes share: a few chunks, whatever the file's size.
+const DOWNLOAD_GROWTH_MAX_KB: u64 = 8 * 1024;
+
+/// A process's peak resident set, in KiB (`VmHWM` in `/proc/<pid>/status`).
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let [n1, n2, n3] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
+    let (mut ana, ana_token) = signed_in(n1.addr(), "ana");
+    let (mut bea, bea_token) = signed_in(n2.addr(), "bea");
+    let (mut cai, cai_token) = signed_in(n3.addr(), "cai");
+    for c in [&mut ana, &mut bea, &mut cai] {
+        c.settle();
+    }
+    // Several chunks of the shared store, the last one short.
+    let photo = bytes(3 * 256 * 1024 + 12_345);
+    let (mut h1, mut h2, mut h3) = (
+        Http::plain(n1.addr()),
+        Http::plain(n2.addr()),
+        Http::plain(n3.addr()),
+    );
+    let id = upload(&mut h1, &ana_token, "foto.png", &photo);
+    // Its uploader has it on every node; anyone else, before a line carries it, is told
+    // exactly what a file that does not exist is told.
+    assert!(download(&mut h2, &ana_token, &id, None).body == photo);
+    let missing = download(&mut h2, &bea_token, &"0".repeat(32), None);
+    let hidden = download(&mut h2, &bea_token, &id, None);
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        (hidden.status, &hidden.body),
+        (missing.status, &missing.body)
+    );
+    // Said in a room made on n1 and entered from n2: its member on n2 fetches it there, whole
+    // or from a range across chunks; cai on n3, elsewhere, may not.
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    bea.request(Request::EnterRoom {
+        room: "aula".into(),
+    });
+    ana.send(Request::Say {
+        text: "la foto".into(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    bea.expect(
+        "the line with the file",
+        |m| matches!(m, ServerMessage::Message { attachments, .. } if attachments.len() == 1),
+    );
+    assert!(download(&mut h2, &bea_token, &id, None).body == photo);
+    let (from, to) = (256 * 1024 - 10, 2 * 256 * 1024 + 10);
+    let part = download(
+        &mut h2,
+        &bea_token,
+        &id,
+        Some(&format!("bytes={from}-{to}")),
+    );
+    assert_eq!(part.status, 206);
+    assert!(part.body == photo[from..=to]);
+    let tail = download(&mut h2, &bea_token, &id, Some("bytes=-100"));
+    assert!(tail.body == photo[photo.len() - 100..]);
+    let refused = download(&mut h3, &cai_token, &id, None);
+    assert_eq!((refused.status, &refused.body), (404, &missing.body));
+    // The same content under another name, in a private message from n1 to cai on n3: the two
+    // of the conversation, on their own nodes; bea may not.
+    let again = upload(&mut h1, &ana_token, "copia.png", &photo);
+    ana.request(Request::Private {
+        to: "cai".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![again.clone()],
+    });
+    cai.expect(
+        "the private file",
+        |m| matches!(m, ServerMessage::Private { attachments, .. } if attachments.len() == 1),
+    );
+    assert!(download(&mut h3, &cai_token, &again, None).body == photo);
+    assert_eq!(download(&mut h2, &bea_token, &again, None).status, 404);
+    // A large file served by a node that never had it (its own process) streams: the node's
+    // memory grows by a few chunks at most.
+    let large = bytes(20 * 1024 * 1024 + 7);
+    let big = upload(&mut h1, &ana_token, "grande.bin", &large);
+    let dir = tempfile::tempdir().unwrap();
+    let n4 = NodeProcess::start(&cluster.redis, &cluster.pg, "n4", dir.path());
+    let mut h4 = Http::plain(n4.addr);
+    assert!(download(&mut h4, &ana_token, &id, None).body == photo);
+    let before = peak_rss_kb(n4.child.id());
+    let started = Instant::now();
+    let got = download(&mut h4, &ana_token, &big, None);
+    let took = started.elapsed();
+    let grew = peak_rss_kb(n4.child.id()).saturating_sub(before);
+    eprintln!(
+        "20 MiB from the shared store through another node in {took:?}; its peak memory grew \
+         {grew} KiB"
+    );
+    assert!(got.body == large, "the large file differs");
+    assert!(
+        grew <= DOWNLOAD_GROWTH_MAX_KB,
+        "a node grew {grew} KiB serving a 20 MiB file"
+    );
+}
