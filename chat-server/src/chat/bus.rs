@@ -246,6 +246,15 @@ pub enum BusEvent {
         line: u64,
         state: chat_core::protocol::Receipt,
     },
+    /// User `reader` (a login key) read its conversation with `with` (a login key) up to
+    /// `line`: every node keeps the marker (markers only go forward, so the order in which
+    /// nodes hear of them does not matter), and the user finds it on any node.
+    ReadUpTo {
+        reader: String,
+        with: String,
+        line: u64,
+        receipt: bool,
+    },
     /// The recipient's node took private message `seq` (the number of its `Private`).
     Taken { seq: u64 },
     /// The sender of private message `seq` stopped waiting: unless taken before this, it is

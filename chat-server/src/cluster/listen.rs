@@ -477,6 +477,15 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
         BusEvent::PrivateChanged { said, change } => {
             crate::service::lines::changed_elsewhere(shared, said, change);
         }
+        BusEvent::ReadUpTo {
+            reader,
+            with,
+            line,
+            receipt,
+        } => {
+            let place = crate::store::Place::With(with.clone());
+            shared.archive.mark_read(reader, place, *line, *receipt);
+        }
         BusEvent::Receipt {
             to,
             with,

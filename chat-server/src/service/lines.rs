@@ -160,6 +160,8 @@ pub(crate) fn mark_read(
     let me = conn.peer.login().map(|l| l.key.clone()).unwrap_or_default();
     match target {
         Target::Room(room) => {
+            // A room's marker stays on this node: in a large room every member's reading
+            // would be an event for every node.
             validate::room(room)?;
             let place = Place::Room(validate::room_key(room));
             conn.shared.archive.mark_read(&me, place, line, false);
@@ -170,6 +172,13 @@ pub(crate) fn mark_read(
             conn.shared
                 .archive
                 .mark_read(&me, Place::With(key.clone()), line, receipt);
+            // Every node keeps a conversation's marker: the user may log in on any of them.
+            conn.shared.hub.publish(|| BusEvent::ReadUpTo {
+                reader: me.clone(),
+                with: key.clone(),
+                line,
+                receipt,
+            });
             if receipt {
                 tell_receipt(
                     &conn.shared,

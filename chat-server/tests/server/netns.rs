@@ -512,12 +512,18 @@ impl Lab {
     }
 
     /// Cuts node `k` off from `engine`, in `way`.
+    ///
+    /// Partitions may overlap (the same route for a cut of Redis towards a node and of both
+    /// engines both ways): each route is counted, added by the first cut that needs it and
+    /// removed when the last of them heals.
     pub fn cut(&mut self, k: usize, engine: Engine, way: Way) {
         for (ns, to) in self.blackholes(k, engine, way) {
-            must(
-                "ip",
-                &["-n", &ns, "route", "add", "blackhole", &format!("{to}/32")],
-            );
+            if !self.routes.contains(&(ns.clone(), to.clone())) {
+                must(
+                    "ip",
+                    &["-n", &ns, "route", "add", "blackhole", &format!("{to}/32")],
+                );
+            }
             self.routes.push((ns, to));
         }
     }
@@ -527,10 +533,12 @@ impl Lab {
         for route in self.blackholes(k, engine, way) {
             if let Some(i) = self.routes.iter().position(|r| *r == route) {
                 let (ns, to) = self.routes.remove(i);
-                run(
-                    "ip",
-                    &["-n", &ns, "route", "del", "blackhole", &format!("{to}/32")],
-                );
+                if !self.routes.contains(&(ns.clone(), to.clone())) {
+                    run(
+                        "ip",
+                        &["-n", &ns, "route", "del", "blackhole", &format!("{to}/32")],
+                    );
+                }
             }
         }
     }
@@ -554,7 +562,10 @@ impl Lab {
 
     /// Mends every partition.
     pub fn heal(&mut self) {
-        for (ns, to) in self.routes.drain(..) {
+        let mut routes: Vec<(String, String)> = self.routes.drain(..).collect();
+        routes.sort();
+        routes.dedup();
+        for (ns, to) in routes {
             run(
                 "ip",
                 &["-n", &ns, "route", "del", "blackhole", &format!("{to}/32")],

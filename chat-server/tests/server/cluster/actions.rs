@@ -256,6 +256,7 @@ fn a_private_message_across_two_nodes_is_answered_reacted_to_edited_read_and_del
         matches!(m, ServerMessage::Receipt { with, line, state }
             if with == "bob" && *line == sent && *state == chat_core::protocol::Receipt::Read)
     });
+
     // Only its author may change it, on whichever node.
     assert_eq!(
         bob.refused(Request::Edit {
@@ -312,4 +313,17 @@ fn a_private_message_across_two_nodes_is_answered_reacted_to_edited_read_and_del
         "eva's answer, quoting",
         |m| matches!(m, ServerMessage::Private { reply_to: Some(q), .. } if q.line == kept),
     );
+    // Read markers are kept on every node: logged in on n3, bob finds how far he read.
+    drop(bob);
+    let mut bob = cluster.nodes[2].client();
+    bob.login("bob");
+    match bob.request(Request::ReadMarkers) {
+        ServerMessage::ReadMarkers { markers } => assert!(
+            markers
+                .iter()
+                .any(|m| m.target == with("ana") && m.line == sent),
+            "{markers:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
