@@ -122,6 +122,7 @@ impl Auth {
             client,
             Request::Resume {
                 token: token.to_owned(),
+                seen: None,
             },
         ) {
             Some(id) => Auth::new(AuthState::Resuming { id }),

@@ -140,7 +140,8 @@ fn request() -> impl Strategy<Value = Request> {
         any::<u32>().prop_map(|offset| Request::ListRooms { offset }),
         text().prop_map(|room| Request::DeleteRoom { room }),
         any::<u32>().prop_map(|offset| Request::ShowUsers { offset }),
-        text().prop_map(|token| Request::Resume { token }),
+        (text(), proptest::option::of(any::<u64>()))
+            .prop_map(|(token, seen)| Request::Resume { token, seen }),
         (text(), prop::option::of(any::<u64>()))
             .prop_map(|(room, before)| Request::History { room, before }),
         (text(), prop::option::of(any::<u64>()))

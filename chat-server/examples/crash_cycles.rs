@@ -129,6 +129,7 @@ fn check(
         let mut r = Raw::connect(addr)?;
         match r.request(Request::Resume {
             token: token.clone(),
+            seen: None,
         })? {
             ServerMessage::LoggedIn { login: got, .. } if got == *login => {}
             other => {

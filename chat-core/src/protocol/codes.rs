@@ -234,6 +234,8 @@ pub enum Field {
     Sha256,
     /// A file's media type.
     Type,
+    /// `resume`'s last line received.
+    Seen,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,
@@ -241,7 +243,7 @@ pub enum Field {
 
 impl Field {
     /// Every field the server may blame.
-    pub const ALL: [Field; 30] = [
+    pub const ALL: [Field; 31] = [
         Field::FirstNames,
         Field::LastNames,
         Field::Login,
@@ -272,6 +274,7 @@ impl Field {
         Field::Sha256,
         Field::Type,
         Field::Topic,
+        Field::Seen,
     ];
 
     /// The request key this field is.
@@ -302,6 +305,7 @@ impl Field {
             Field::Seconds => "seconds",
             Field::Reason => "reason",
             Field::Topic => "topic",
+            Field::Seen => "seen",
             Field::Attachments => "attachments",
             Field::Name => "name",
             Field::Size => "size",
@@ -340,6 +344,7 @@ impl fmt::Display for Field {
             Field::Seconds => "duration",
             Field::Reason => "reason",
             Field::Topic => "topic",
+            Field::Seen => "last line received",
             Field::Attachments => "files",
             Field::Name => "file name",
             Field::Size => "file size",

@@ -45,7 +45,7 @@ enum Kind {
 
 /// Every key a request may carry besides `id` and `type`, with what it must hold. A key the
 /// protocol defines keeps its type whatever the request's `type`, as the strict decoder requires.
-const KEYS: [(&str, Kind, Field); 26] = [
+const KEYS: [(&str, Kind, Field); 27] = [
     ("version", Kind::WholeNumber, Field::Version),
     ("client", Kind::Text, Field::Client),
     ("first_names", Kind::Text, Field::FirstNames),
@@ -72,6 +72,7 @@ const KEYS: [(&str, Kind, Field); 26] = [
     ("reason", Kind::Text, Field::Reason),
     ("topic", Kind::Text, Field::Topic),
     ("attachments", Kind::Ids, Field::Attachments),
+    ("seen", Kind::Number, Field::Seen),
 ];
 
 /// The moderation actions a request may name.

@@ -135,6 +135,7 @@ struct WireRequest {
     room: Option<String>,
     to: Option<String>,
     token: Option<String>,
+    seen: Option<u64>,
     offset: Option<u32>,
     all: Option<bool>,
     before: Option<u64>,
@@ -198,6 +199,7 @@ impl WireRequest {
             },
             RequestKind::Resume => Request::Resume {
                 token: need(self.token, "token")?,
+                seen: self.seen,
             },
             RequestKind::Logout => Request::Logout {
                 all: self.all.unwrap_or(false),
@@ -318,6 +320,11 @@ pub enum Request {
     Resume {
         /// The token, as `logged_in` gave it.
         token: String,
+        /// The number of the last room line this client received (on its lost connection):
+        /// the server delivers this session only lines above it, so a client that resumes on a
+        /// node of a cluster behind the one it left never gets a line twice. Absent: none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<u64>,
     },
     /// Forget this session's token (or, with `all`, every token of the account) and close.
     /// Reply: [`super::ServerMessage::Goodbye`] (`exit`).

@@ -286,6 +286,7 @@ field-size = File size
 field-sha256 = File checksum
 field-type = File type
 field-topic = Topic
+field-seen = Last line received
 field-unknown = Field
 field-rule-names = 1 to { $max } characters with at least one letter, no spaces at either end
 field-rule-login = { $min } to { $max } characters: letters a–z, digits, '.', '_' or '-'

@@ -290,6 +290,7 @@ field-size = Tamaño del archivo
 field-sha256 = Suma de comprobación del archivo
 field-type = Tipo de archivo
 field-topic = Tema
+field-seen = Última línea recibida
 field-unknown = Campo
 field-rule-names = de 1 a { $max } caracteres con al menos una letra, sin espacios en los extremos
 field-rule-login = de { $min } a { $max } caracteres: letras a–z sin tildes, dígitos, '.', '_' o '-'

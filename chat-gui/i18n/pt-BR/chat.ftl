@@ -290,6 +290,7 @@ field-size = Tamanho do arquivo
 field-sha256 = Soma de verificação do arquivo
 field-type = Tipo de arquivo
 field-topic = Tópico
+field-seen = Última linha recebida
 field-unknown = Campo
 field-rule-names = de 1 a { $max } caracteres com pelo menos uma letra, sem espaços nas pontas
 field-rule-login = de { $min } a { $max } caracteres: letras a–z sem acento, dígitos, '.', '_' ou '-'

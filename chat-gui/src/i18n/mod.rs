@@ -306,7 +306,7 @@ impl Texts {
 pub const ERROR_CODES: [ErrorCode; 30] = ErrorCode::ALL;
 
 /// Every field a refusal can name; see [`ERROR_CODES`].
-pub const FIELDS: [Field; 30] = Field::ALL;
+pub const FIELDS: [Field; 31] = Field::ALL;
 
 /// Every presence; see [`ERROR_CODES`].
 pub const PRESENCES: [Presence; 4] = [
@@ -398,6 +398,7 @@ fn listed(code: ErrorCode, field: Field, reason: CloseReason) -> (usize, usize, 
         Field::Sha256 => 27,
         Field::Type => 28,
         Field::Topic => 29,
+        Field::Seen => 30,
         Field::Unknown => usize::MAX,
     };
     let reason = match reason {

@@ -481,6 +481,7 @@ fn field_id(field: Field) -> &'static str {
         Field::Sha256 => "field-sha256",
         Field::Type => "field-type",
         Field::Topic => "field-topic",
+        Field::Seen => "field-seen",
         Field::Unknown => "field-unknown",
     }
 }
@@ -499,7 +500,12 @@ fn field_rule_index(field: Field) -> usize {
         Field::Version => 8,
         Field::To | Field::With => 9,
         Field::Token => 10,
-        Field::Offset | Field::Before | Field::ReplyTo | Field::Line | Field::Seconds => 11,
+        Field::Offset
+        | Field::Before
+        | Field::ReplyTo
+        | Field::Line
+        | Field::Seconds
+        | Field::Seen => 11,
         Field::All | Field::On | Field::Receipt => 12,
         Field::Unknown => 13,
         Field::Emoji => 14,

@@ -48,8 +48,13 @@ impl Client {
         let Some(token) = &self.token else {
             return;
         };
+        // After a lost connection, the last line received: a server (another node of a
+        // cluster, perhaps behind the one left) then sends no line twice.
         let request = Request::Resume {
             token: token.token.clone(),
+            seen: after_reconnection
+                .then_some(self.last_line)
+                .filter(|&n| n > 0),
         };
         self.phase = Phase::LoggingIn(LoggingIn::with_token(after_reconnection));
         let pending = if after_reconnection {

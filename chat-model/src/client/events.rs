@@ -28,6 +28,9 @@ impl Client {
 
     /// A frame from the server: a reply goes to what asked for it, everything else to the model.
     pub(super) fn frame(&mut self, frame: ServerFrame, now: Instant) {
+        if let ServerMessage::Message { id, .. } = &frame.message {
+            self.last_line = self.last_line.max(*id);
+        }
         let pending = frame.re.and_then(|re| self.pending.remove(&re));
         let files = frame.re.and_then(|re| self.files_sent.remove(&re));
         let time = frame.time;

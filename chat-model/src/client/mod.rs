@@ -64,6 +64,8 @@ pub struct Client {
     trust_new_certificate: bool,
     /// The signed-in user is one of the server's administrators.
     admin: bool,
+    /// The number of the last room line received, sent when resuming after a lost connection.
+    last_line: u64,
     /// The signed-in user's view; reset when another user logs in.
     pub chat: Chat,
     /// Answers for the forms.
@@ -104,6 +106,7 @@ impl Client {
             known_hosts: KnownHosts::default(),
             trust_new_certificate: false,
             admin: false,
+            last_line: 0,
             chat: Chat::default(),
             feedback: Feedback::default(),
         }

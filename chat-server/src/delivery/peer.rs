@@ -4,7 +4,7 @@
 //! writes to it. How its frames are written is its protocol's [`Render`].
 
 use std::net::{Shutdown, SocketAddr};
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use chat_core::protocol::CloseReason;
@@ -60,6 +60,9 @@ pub struct Peer {
     /// How the files its events carry are linked, for a client that cannot fetch them with a
     /// session token (IRC's).
     file_links: OnceLock<ReaderLinks>,
+    /// Room lines numbered at most this were received already (on a connection before this
+    /// one, whose session this one resumed): not delivered again. 0: none.
+    lines_above: AtomicU64,
 }
 
 /// Queues one event for every peer of `members` (written once per protocol, see `event`), and
@@ -147,6 +150,7 @@ impl Peer {
             quit: OnceLock::new(),
             user_name: OnceLock::new(),
             file_links: OnceLock::new(),
+            lines_above: AtomicU64::new(0),
         })
     }
 
@@ -206,6 +210,27 @@ impl Peer {
                 backlog: 0,
             },
         }
+    }
+
+    /// Room lines numbered `seen` or below reached this client already: they are not
+    /// delivered again (see [`Peer::wants_line`]).
+    pub(crate) fn lines_above(&self, seen: u64) {
+        self.lines_above.store(seen, Ordering::Relaxed);
+    }
+
+    /// Whether room line `id`, read from a cluster's log, is for this client: not if it is at
+    /// or below the last line the client received before resuming. A node delivers lines in
+    /// increasing numbers, so the first line above it ends the check.
+    pub(crate) fn wants_line(&self, id: u64) -> bool {
+        let above = self.lines_above.load(Ordering::Relaxed);
+        if above == 0 {
+            return true;
+        }
+        if id <= above {
+            return false;
+        }
+        self.lines_above.store(0, Ordering::Relaxed);
+        true
     }
 
     /// A goodbye in this peer's protocol (`re`: the request it answers).

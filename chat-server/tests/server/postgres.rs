@@ -54,6 +54,7 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
     let mut resumed = b.client();
     match resumed.request(Request::Resume {
         token: token.clone(),
+        seen: None,
     }) {
         ServerMessage::LoggedIn { login, .. } => assert_eq!(login, "ada"),
         other => panic!("resume on B: {other:?}"),
@@ -61,7 +62,10 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
     resumed.send(Request::Logout { all: true });
     resumed.until_closed();
     let mut late = a.client();
-    assert_eq!(late.refused(Request::Resume { token }), ErrorCode::BadToken);
+    assert_eq!(
+        late.refused(Request::Resume { token, seen: None }),
+        ErrorCode::BadToken
+    );
     // A message kept on A for an offline user is delivered at its login on B, once.
     let mut bea = a.user("bea");
     bea.send(Request::Exit);

@@ -29,6 +29,7 @@ fn resume(server: &TestServer, token: &str) -> (Client, ServerMessage) {
     let mut c = server.client();
     let reply = c.request(Request::Resume {
         token: token.into(),
+        seen: None,
     });
     (c, reply)
 }
@@ -90,7 +91,10 @@ fn a_token_survives_a_restart_and_a_wrong_one_is_refused_by_name() {
         "not a token".to_owned(),
         token[..63].to_owned(),
     ] {
-        match stranger.request(Request::Resume { token: wrong }) {
+        match stranger.request(Request::Resume {
+            token: wrong,
+            seen: None,
+        }) {
             ServerMessage::Error {
                 code: ErrorCode::BadToken,
                 field: Some(Field::Token),
@@ -102,6 +106,7 @@ fn a_token_survives_a_restart_and_a_wrong_one_is_refused_by_name() {
     // Failed resumes count like failed logins from the address.
     match stranger.request(Request::Resume {
         token: token.clone(),
+        seen: None,
     }) {
         ServerMessage::Error {
             code: ErrorCode::RateLimited,

@@ -81,6 +81,8 @@ pub struct Talker {
     home: usize,
     wire: Option<Wire>,
     token: Option<String>,
+    /// The number of the last room line received (sent when resuming).
+    last_line: u64,
     pub history: Vec<(Instant, Seen)>,
 }
 
@@ -94,6 +96,7 @@ impl Talker {
             home,
             wire: None,
             token: None,
+            last_line: 0,
             history: Vec::new(),
         }
     }
@@ -136,6 +139,7 @@ impl Talker {
         let request = match &self.token {
             Some(token) => Request::Resume {
                 token: token.clone(),
+                seen: (self.last_line > 0).then_some(self.last_line),
             },
             None => Request::Login {
                 login: self.login.clone(),
@@ -255,12 +259,15 @@ impl Talker {
                 text,
                 id,
                 ..
-            } => self.note(Seen::Line {
-                room: room.clone(),
-                from: from.clone(),
-                text: text.clone(),
-                id: *id,
-            }),
+            } => {
+                self.last_line = self.last_line.max(*id);
+                self.note(Seen::Line {
+                    room: room.clone(),
+                    from: from.clone(),
+                    text: text.clone(),
+                    id: *id,
+                });
+            }
             ServerMessage::Private {
                 from, text, stored, ..
             } => self.note(Seen::Private {

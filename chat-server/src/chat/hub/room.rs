@@ -358,7 +358,12 @@ impl Room {
             event = event.sent_by(origin);
         }
         let said = lines.push(said);
-        self.broadcast(&event);
+        let id = said.id;
+        peer::broadcast(
+            self.members.iter().filter(|m| m.wants_line(id)),
+            &event,
+            None,
+        );
         said
     }
 

@@ -28,8 +28,13 @@ pub(super) fn login(s: &mut Session, id: u32, login: &str, password: Password) -
 
 /// A login with a session token: no password, no bcrypt, no store.
 #[inline(never)]
-pub(super) fn resume(s: &mut Session, id: u32, token: &str) -> Handled {
+pub(super) fn resume(s: &mut Session, id: u32, token: &str, seen: Option<u64>) -> Handled {
     let (name, _, issued) = account::resume(s, token)?;
+    if let Some(seen) = seen {
+        // Lines at or below it reached the client already (from another node, perhaps ahead
+        // of this one in the cluster's log).
+        s.peer.lines_above(seen);
+    }
     enter(s, id, &name, issued)
 }
 

@@ -68,7 +68,9 @@ pub(crate) fn handle(s: &mut Session, id: u32, request: Request) -> Handled {
         (Phase::AwaitLogin, Request::Login { login, password }) => {
             account::login(s, id, &login, password)
         }
-        (Phase::AwaitLogin, Request::Resume { token }) => account::resume(s, id, &token),
+        (Phase::AwaitLogin, Request::Resume { token, seen }) => {
+            account::resume(s, id, &token, seen)
+        }
         (
             Phase::LoggedIn,
             Request::Register(_) | Request::Login { .. } | Request::Resume { .. },
@@ -176,7 +178,13 @@ mod tests {
             password: chat_core::protocol::Password("x".into()),
         };
         assert!(!traits(&login).gated);
-        assert!(traits(&Request::Resume { token: "t".into() }).gated);
+        assert!(
+            traits(&Request::Resume {
+                token: "t".into(),
+                seen: None
+            })
+            .gated
+        );
         assert!(!traits(&Request::Ping).flood);
         assert!(
             traits(&Request::Say {

@@ -254,7 +254,7 @@ fn a_node_killed_with_kill_9_is_gone_within_five_seconds_and_its_rooms_close() {
         }
         other => panic!("{other:?}"),
     }
-    let id = conn.send(Request::Resume { token });
+    let id = conn.send(Request::Resume { token, seen: None });
     loop {
         match conn.events().recv_timeout(WAIT).unwrap() {
             chat_core::client::Event::Frame(f) if f.re == Some(id) => {
@@ -315,7 +315,7 @@ fn a_node_restarted_at_once_while_its_creator_resumes_elsewhere_leaves_one_view(
     // She resumes on n1 before her old node is back.
     let mut resumed = Client::connect(cluster.nodes[0].addr());
     resumed.hello();
-    match resumed.request(Request::Resume { token }) {
+    match resumed.request(Request::Resume { token, seen: None }) {
         ServerMessage::LoggedIn { login, .. } => assert_eq!(login, "dora"),
         other => panic!("{other:?}"),
     }
@@ -487,4 +487,64 @@ fn a_room_acknowledged_on_one_node_is_enterable_at_once_everywhere_and_a_closed_
             |m| matches!(m, ServerMessage::Entered { room, .. } if room == "lobby"),
         );
     }
+}
+
+/// A client that resumes its session after a lost connection says the number of the last line
+/// it received; the node it resumes on, which may be behind the one it left in the cluster's
+/// log (cut off a while, it replays what it missed), never delivers it a line at or below that
+/// number again. Here the node it left is made "ahead" by the number the client sends.
+#[test]
+fn a_resumed_session_gets_no_line_at_or_below_the_last_it_received() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let mut ana = cluster.nodes[0].user("ana");
+    let (mut bob, token) = signed_in(cluster.nodes[1].addr(), "bob");
+    let say = |c: &mut Client, text: &str| -> u64 {
+        c.send(Request::Say {
+            attachments: Vec::new(),
+            text: text.into(),
+            reply_to: None,
+        });
+        match c.expect("the echo", |m| said(m, "ana", text)) {
+            ServerMessage::Message { id, .. } => id,
+            _ => unreachable!(),
+        }
+    };
+    let first = say(&mut ana, "uno");
+    bob.expect("the first line", |m| said(m, "ana", "uno"));
+    drop(bob);
+    let seen = first + 40;
+    let mut bob = cluster.nodes[0].client();
+    match bob.request(Request::Resume {
+        token,
+        seen: Some(seen),
+    }) {
+        ServerMessage::LoggedIn { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    let mut ids = Vec::new();
+    let mut n = 0;
+    while ids.last().is_none_or(|&id| id <= seen + 5) {
+        n += 1;
+        ids.push(say(&mut ana, &format!("línea {n}")));
+    }
+    assert!(ids[0] <= seen, "some lines are at or below the number sent");
+    let last = format!("línea {n}");
+    let mut got = Vec::new();
+    loop {
+        match bob.expect("ana's lines", |m| {
+            matches!(m, ServerMessage::Message { .. })
+        }) {
+            ServerMessage::Message { id, text, .. } => {
+                got.push(id);
+                if text == last {
+                    break;
+                }
+            }
+            _ => unreachable!(),
+        }
+    }
+    let above: Vec<u64> = ids.iter().copied().filter(|&id| id > seen).collect();
+    assert_eq!(got, above, "exactly the lines above the last one received");
 }
