@@ -25,6 +25,16 @@ const ONE_VIEW_WITHIN: Duration = Duration::from_secs(2);
 /// How long clients go on listening once they stopped talking (what is in flight arrives).
 const QUIET: Duration = Duration::from_secs(3);
 
+/// The process a fault takes down, if it takes one down (see `Run::down`).
+fn process_down(fault: Fault) -> Option<usize> {
+    match fault {
+        Fault::KillNode { node } => Some(node),
+        Fault::RedisDown => Some(0),
+        Fault::PostgresDown => Some(usize::MAX),
+        Fault::Cut { .. } => None,
+    }
+}
+
 /// A fault, while it lasts.
 #[derive(Debug, Clone, Copy)]
 enum Fault {
@@ -186,6 +196,10 @@ struct Run {
     /// Heals after which they did not agree in time.
     split: usize,
     extra: Vec<Talker>,
+    /// Faults that take a process down (a node by number, Redis as 0, PostgreSQL as `usize::MAX`)
+    /// in place now, by process: faults may overlap, and the process comes back when the last
+    /// of them ends.
+    down: std::collections::HashMap<usize, usize>,
 }
 
 impl Run {
@@ -263,6 +277,7 @@ impl Run {
             one_view: Vec::new(),
             split: 0,
             extra: Vec::new(),
+            down: std::collections::HashMap::new(),
         }
     }
 
@@ -287,6 +302,13 @@ impl Run {
 
     fn begin(&mut self, fault: Fault) {
         eprintln!("fault: {fault:?}");
+        if let Some(process) = process_down(fault) {
+            let count = self.down.entry(process).or_default();
+            *count += 1;
+            if *count > 1 {
+                return;
+            }
+        }
         match fault {
             Fault::Cut { node, engine, way } => self.lab.cut(node, engine, way),
             Fault::KillNode { node } => self.lab.kill_node(node),
@@ -296,6 +318,13 @@ impl Run {
     }
 
     fn end(&mut self, fault: Fault) {
+        if let Some(process) = process_down(fault) {
+            let count = self.down.entry(process).or_default();
+            *count = count.saturating_sub(1);
+            if *count > 0 {
+                return;
+            }
+        }
         match fault {
             Fault::Cut { node, engine, way } => self.lab.heal_one(node, engine, way),
             Fault::KillNode { node } => self.lab.start_node(node),
