@@ -10,6 +10,7 @@ use chat_core::validate;
 use super::conn::Conn;
 use super::refusal::{Refusal, internal};
 use crate::chat::bus::{BusEvent, PrivateChange};
+use crate::chat::hub::{counted, toggle};
 use crate::delivery::event::{Event, Reacted};
 use crate::shared::Shared;
 use crate::store::Place;
@@ -41,15 +42,14 @@ pub(crate) fn react(
                 if said.deleted {
                     return Err(not_found());
                 }
-                let mut reactors: Vec<(String, Vec<String>)> =
-                    said.reactions.drain(..).map(|r| (r.emoji, r.by)).collect();
-                let known = reactors.iter().any(|(e, _)| *e == put);
-                if on && !known && reactors.len() >= chat_core::limits::REACTIONS_PER_LINE {
-                    return Err(Refusal::from(crate::chat::hub::HubError::TooManyReactions));
-                }
-                toggle(&mut reactors, &put, &by, on);
-                said.reactions = counted(reactors);
-                Ok(())
+                change_reactions(said, |reactors| {
+                    let known = reactors.iter().any(|(e, _)| *e == put);
+                    if on && !known && reactors.len() >= chat_core::limits::REACTIONS_PER_LINE {
+                        return Err(Refusal::from(crate::chat::hub::HubError::TooManyReactions));
+                    }
+                    toggle(reactors, &put, &by, on);
+                    Ok(())
+                })
             })?;
             let change = PrivateChange::React {
                 by: name,
@@ -338,10 +338,7 @@ pub(crate) fn changed_elsewhere(shared: &Shared, said: &PrivateSaid, change: &Pr
         .archive
         .modify_private(&from, &to, said.id, move |mine| match applied {
             PrivateChange::React { by, emoji, on } => {
-                let mut reactors: Vec<(String, Vec<String>)> =
-                    mine.reactions.drain(..).map(|r| (r.emoji, r.by)).collect();
-                toggle(&mut reactors, &emoji, &by, on);
-                mine.reactions = counted(reactors);
+                change_reactions(mine, |reactors| toggle(reactors, &emoji, &by, on));
             }
             PrivateChange::Edit => {
                 mine.text = theirs.text;
@@ -451,21 +448,17 @@ fn change_private(
     Ok((said, partner))
 }
 
-/// Reactions as a message carries them, counted, from who put each emoji on.
-fn counted(reactors: Vec<(String, Vec<String>)>) -> Vec<chat_core::protocol::Reaction> {
-    reactors
-        .into_iter()
-        .map(|(emoji, by)| chat_core::protocol::Reaction {
-            emoji,
-            count: u32::try_from(by.len()).unwrap_or(u32::MAX),
-            by,
-        })
-        .collect()
-}
-
-/// Puts `name`'s `emoji` among `reactors` (`on`), or takes it off.
-fn toggle(reactors: &mut Vec<(String, Vec<String>)>, emoji: &str, name: &str, on: bool) {
-    crate::chat::hub::toggle(reactors, emoji, name, on);
+/// Changes a private message's reactions as who put each emoji (`change`), and keeps them
+/// counted.
+fn change_reactions<R>(
+    said: &mut PrivateSaid,
+    change: impl FnOnce(&mut Vec<(String, Vec<String>)>) -> R,
+) -> R {
+    let mut reactors: Vec<(String, Vec<String>)> =
+        said.reactions.drain(..).map(|r| (r.emoji, r.by)).collect();
+    let out = change(&mut reactors);
+    said.reactions = counted(&reactors);
+    out
 }
 
 fn invalid(field: Field, message: String) -> Refusal {

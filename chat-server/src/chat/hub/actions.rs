@@ -323,6 +323,18 @@ fn answer(room: &str, id: u64, change: &LineChange) -> ServerMessage {
     }
 }
 
+/// Reactions as a line or message keeps them: each emoji, how many, and everyone who put it.
+pub fn counted(reactors: &[(String, Vec<String>)]) -> Vec<chat_core::protocol::Reaction> {
+    reactors
+        .iter()
+        .map(|(emoji, by)| chat_core::protocol::Reaction {
+            emoji: emoji.clone(),
+            count: u32::try_from(by.len()).unwrap_or(u32::MAX),
+            by: by.clone(),
+        })
+        .collect()
+}
+
 /// Puts `name`'s `emoji` among `reactors` (`on`), or takes it off; an emoji nobody has any more
 /// goes. Returns whether anything changed.
 pub fn toggle(

@@ -37,7 +37,7 @@ use chat_core::protocol::{
 };
 use chat_core::validate::room_key;
 
-pub use actions::{Changed, toggle};
+pub use actions::{Changed, counted, toggle};
 pub use moving::Entered;
 #[cfg_attr(not(feature = "cluster"), allow(unused_imports))]
 pub use order::{Moderated, Named, OrderView};

@@ -40,15 +40,7 @@ impl Line {
     /// The line as kept on disk: with every reactor of each emoji, not the first few.
     pub fn whole(&self) -> Said {
         let mut said = Said::clone(&self.said);
-        said.reactions = self
-            .reactors
-            .iter()
-            .map(|(emoji, by)| Reaction {
-                emoji: emoji.clone(),
-                count: u32::try_from(by.len()).unwrap_or(u32::MAX),
-                by: by.clone(),
-            })
-            .collect();
+        said.reactions = super::actions::counted(&self.reactors);
         said
     }
 }
