@@ -1,0 +1,379 @@
+//! Uploads under way: announced (`begin`), their bytes taken from wherever a connection left
+//! them (`append`, hashed as they come: `digest`), checked, stored and recorded when the last
+//! byte comes (`finish`), or forgotten. See the parent module's invariant.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::digest::{self, CopyError};
+use super::{FileRecord, FileStore, decode, encode, is_id, sync_dir};
+use crate::error::{Result, ServerError};
+
+/// An upload under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub id: String,
+    pub owner: String,
+    pub name: String,
+    pub mime: String,
+    /// Announced size and SHA-256 (hex), checked when the last byte comes.
+    pub size: u64,
+    pub sha256: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub preview: Option<Vec<u8>>,
+    pub created_ms: i64,
+}
+
+/// Why an upload's bytes were not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The bytes go at another offset: the upload has this many.
+    #[error("the upload has {0} bytes: send from there")]
+    Offset(u64),
+    /// More bytes than announced.
+    #[error("more bytes than the announced size")]
+    TooLong,
+    /// The bytes do not make the announced file.
+    #[error("the file's {0} does not match what was announced")]
+    Mismatch(&'static str),
+    #[error(transparent)]
+    Store(#[from] ServerError),
+}
+
+impl FileStore {
+    /// Records a new upload (no bytes yet).
+    pub fn begin(&self, upload: &Upload) -> Result<()> {
+        File::create(self.upload_path(&upload.id))?;
+        self.uploads.insert(&upload.id, encode("upload", upload)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// An upload under way, and how many of its bytes are on disk.
+    pub fn upload(&self, id: &str) -> Result<Option<(Upload, u64)>> {
+        if !is_id(id) {
+            return Ok(None);
+        }
+        let Some(bytes) = self.uploads.get(id)? else {
+            return Ok(None);
+        };
+        let upload: Upload = decode("upload", &bytes)?;
+        let have = fs::metadata(self.upload_path(id)).map_or(0, |m| m.len());
+        Ok(Some((upload, have)))
+    }
+
+    /// Every upload under way (for quotas and sweeping).
+    pub fn uploads(&self) -> Result<Vec<Upload>> {
+        let mut out = Vec::new();
+        for item in self.uploads.iter() {
+            let (_, v) = item?;
+            out.push(decode("upload", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Appends `len` bytes of `body` to upload `id`, which must have `offset` bytes now.
+    /// Returns how many it has after; on a read error mid-way, what arrived stays (the client
+    /// resumes from there).
+    pub fn append(
+        &self,
+        upload: &Upload,
+        offset: u64,
+        body: &mut impl Read,
+        len: u64,
+    ) -> std::result::Result<u64, UploadError> {
+        let path = self.upload_path(&upload.id);
+        // No bytes on disk for a recorded upload: a crash came after they were moved to their
+        // object but before the upload was forgotten. Nobody was told it ended, so the uploader
+        // sends it again from 0.
+        let have = fs::metadata(&path).map_or(0, |m| m.len());
+        if offset != have {
+            return Err(UploadError::Offset(have));
+        }
+        if have + len > upload.size {
+            return Err(UploadError::TooLong);
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(ServerError::from)?;
+        let context = self
+            .digests
+            .resume(&upload.id, have, &path)
+            .map_err(ServerError::from)?;
+        let (written, context, error) = digest::copy_hashed(body, &mut file, len, context);
+        if let Some(context) = context {
+            self.digests.keep(&upload.id, have + written, context);
+        }
+        match error {
+            None => {
+                file.flush().map_err(ServerError::from)?;
+                Ok(have + written)
+            }
+            Some(CopyError::Read(e) | CopyError::Write(e)) => {
+                file.flush().ok();
+                Err(UploadError::Store(ServerError::Io(e)))
+            }
+        }
+    }
+
+    /// Ends upload `id` once every byte came: checks them against the announced size and
+    /// SHA-256, syncs them, moves them to their object (or drops them when the same content is
+    /// stored already), and records the file under `file_id` (flushed). Returns the record.
+    pub fn finish(
+        &self,
+        upload: &Upload,
+        file_id: &str,
+        now_ms: i64,
+    ) -> std::result::Result<FileRecord, UploadError> {
+        let path = self.upload_path(&upload.id);
+        let size = fs::metadata(&path).map_err(ServerError::from)?.len();
+        if size != upload.size {
+            self.digests.forget(&upload.id);
+            return Err(UploadError::Mismatch("size"));
+        }
+        let sha256 = match self.digests.finished(&upload.id, size) {
+            Some(digest) => hex::encode(digest),
+            None => hex::encode(digest::hash_file(&path).map_err(ServerError::from)?),
+        };
+        if !sha256.eq_ignore_ascii_case(&upload.sha256) {
+            // What came is not what was announced: start again.
+            fs::remove_file(&path).ok();
+            File::create(&path).map_err(ServerError::from)?;
+            return Err(UploadError::Mismatch("SHA-256"));
+        }
+        let object = self.object_path(&sha256);
+        if object.exists() {
+            fs::remove_file(&path).map_err(ServerError::from)?;
+        } else {
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(ServerError::from)?;
+            if let Some(dir) = object.parent() {
+                fs::create_dir_all(dir).map_err(ServerError::from)?;
+            }
+            fs::rename(&path, &object).map_err(ServerError::from)?;
+            if let Some(dir) = object.parent() {
+                sync_dir(dir);
+            }
+        }
+        let record = FileRecord {
+            id: file_id.to_owned(),
+            sha256,
+            size,
+            name: upload.name.clone(),
+            mime: upload.mime.clone(),
+            owner: upload.owner.clone(),
+            created_ms: now_ms,
+            width: upload.width,
+            height: upload.height,
+            preview: upload.preview.clone(),
+            refs: Vec::new(),
+            unused_since: Some(now_ms),
+        };
+        // Everywhere before it is acknowledged anywhere. A failure here (PostgreSQL out of
+        // reach) leaves the object and the upload without bytes: its uploader is told to try
+        // again, and sends it again from 0 (see `append`).
+        self.share(&record)?;
+        self.files
+            .insert(file_id, encode("file", &record)?)
+            .map_err(ServerError::from)?;
+        self.uploads.remove(&upload.id).map_err(ServerError::from)?;
+        self.db.flush().map_err(ServerError::from)?;
+        Ok(record)
+    }
+
+    /// Forgets an upload and its bytes.
+    pub fn drop_upload(&self, id: &str) -> Result<()> {
+        if is_id(id) {
+            self.uploads.remove(id)?;
+            self.digests.forget(id);
+            fs::remove_file(self.upload_path(id)).ok();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::io;
+
+    use ring::digest::SHA256;
+
+    use super::*;
+
+    /// An upload of `bytes` announced under `id`.
+    pub(in crate::store::files) fn upload(id: &str, bytes: &[u8]) -> Upload {
+        Upload {
+            id: id.into(),
+            owner: "ana".into(),
+            name: "notes.txt".into(),
+            mime: "text/plain".into(),
+            size: bytes.len() as u64,
+            sha256: hex::encode(ring::digest::digest(&SHA256, bytes)),
+            width: None,
+            height: None,
+            preview: None,
+            created_ms: 0,
+        }
+    }
+
+    /// A crash after an upload's bytes became an object but before the upload was forgotten
+    /// leaves a recorded upload with no bytes: it starts again from 0 and ends whole.
+    #[test]
+    fn a_recorded_upload_whose_bytes_are_gone_starts_again_from_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
+        let going = upload(&"3".repeat(32), b"again");
+        files.begin(&going).unwrap();
+        files.append(&going, 0, &mut &b"ag"[..], 2).unwrap();
+        fs::remove_file(files.upload_path(&going.id)).unwrap();
+        assert_eq!(files.upload(&going.id).unwrap().unwrap().1, 0);
+        assert!(matches!(
+            files.append(&going, 2, &mut &b"ain"[..], 3),
+            Err(UploadError::Offset(0))
+        ));
+        assert_eq!(files.append(&going, 0, &mut &b"again"[..], 5).unwrap(), 5);
+        let record = files.finish(&going, &"4".repeat(32), 1).unwrap();
+        assert_eq!(record.size, 5);
+    }
+
+    /// Pseudo-random bytes (no two chunks alike, so a chunk hashed twice or skipped shows).
+    fn content(len: usize) -> Vec<u8> {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// A body that breaks (as a dropped connection does) after `ok` bytes.
+    struct Breaking<'a> {
+        bytes: &'a [u8],
+        ok: usize,
+    }
+
+    impl Read for Breaking<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.ok == 0 {
+                return Err(io::ErrorKind::ConnectionReset.into());
+            }
+            let n = buf.len().min(self.ok).min(self.bytes.len()).min(5_000);
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            self.ok -= n;
+            Ok(n)
+        }
+    }
+
+    /// A large upload (hashed beside the copy) cut twice, once by a restart of the server,
+    /// is resumed each time from the bytes on disk and stored with its announced hash.
+    #[test]
+    fn a_large_upload_cut_and_resumed_across_a_restart_is_stored_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("files");
+        let bytes = content(3 * 1024 * 1024 + 17);
+        let going = upload(&"5".repeat(32), &bytes);
+        let cut = 1_300_001;
+        {
+            let db = sled::open(dir.path().join("db")).unwrap();
+            let files = FileStore::open(&db, &root).unwrap();
+            files.begin(&going).unwrap();
+            let mut body = Breaking {
+                bytes: &bytes,
+                ok: cut,
+            };
+            let len = bytes.len() as u64;
+            assert!(files.append(&going, 0, &mut body, len).is_err());
+            assert_eq!(files.upload(&going.id).unwrap().unwrap().1, cut as u64);
+            db.flush().unwrap();
+        }
+        // A restart: no hash state survives; the bytes on disk are hashed again.
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &root).unwrap();
+        let second = 2_500_000;
+        let mut body = Breaking {
+            bytes: &bytes[cut..],
+            ok: second - cut,
+        };
+        let left = (bytes.len() - cut) as u64;
+        assert!(files.append(&going, cut as u64, &mut body, left).is_err());
+        let left = (bytes.len() - second) as u64;
+        let have = files
+            .append(&going, second as u64, &mut &bytes[second..], left)
+            .unwrap();
+        assert_eq!(have, bytes.len() as u64);
+        let record = files.finish(&going, &"6".repeat(32), 1).unwrap();
+        assert_eq!(record.sha256, going.sha256);
+        let mut back = Vec::new();
+        files
+            .bytes(&record, 0)
+            .unwrap()
+            .read_to_end(&mut back)
+            .unwrap();
+        assert!(back == bytes, "the stored file is the uploaded one");
+    }
+
+    /// A hash kept between requests is used only while it covers every byte on disk: bytes
+    /// added behind its back (another connection writing the same upload) are hashed from disk.
+    #[test]
+    fn a_kept_hash_that_does_not_cover_the_file_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
+        let bytes = content(3 * 1024 * 1024);
+        let going = upload(&"7".repeat(32), &bytes);
+        files.begin(&going).unwrap();
+        let (a, b) = (1024 * 1024, 2 * 1024 * 1024);
+        files.append(&going, 0, &mut &bytes[..a], a as u64).unwrap();
+        let mut behind = OpenOptions::new()
+            .append(true)
+            .open(files.upload_path(&going.id))
+            .unwrap();
+        behind.write_all(&bytes[a..b]).unwrap();
+        let rest = (bytes.len() - b) as u64;
+        files
+            .append(&going, b as u64, &mut &bytes[b..], rest)
+            .unwrap();
+        let record = files.finish(&going, &"8".repeat(32), 1).unwrap();
+        assert_eq!(record.sha256, going.sha256);
+    }
+
+    /// Bytes of the announced size but not the announced content are refused, whether hashed
+    /// beside the copy (a large body) or as they come (a small one), and the upload starts again.
+    #[test]
+    fn bytes_that_are_not_the_announced_file_are_refused_at_any_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
+        for (n, len) in [(0u8, 10usize), (1, 2 * 1024 * 1024)] {
+            let bytes = content(len);
+            let going = upload(&n.to_string().repeat(32), &bytes);
+            let mut other = bytes.clone();
+            other[len / 2] ^= 1;
+            files.begin(&going).unwrap();
+            files
+                .append(&going, 0, &mut &other[..], len as u64)
+                .unwrap();
+            assert!(matches!(
+                files.finish(&going, &"9".repeat(32), 1),
+                Err(UploadError::Mismatch("SHA-256"))
+            ));
+            assert_eq!(files.upload(&going.id).unwrap().unwrap().1, 0);
+            files
+                .append(&going, 0, &mut &bytes[..], len as u64)
+                .unwrap();
+            let record = files.finish(&going, &"a".repeat(32), 1).unwrap();
+            assert_eq!(record.sha256, going.sha256);
+        }
+    }
+}
