@@ -168,17 +168,24 @@ pub(crate) fn resume(conn: &Conn, token: &str) -> Result<(String, String, Issued
 
 /// The end of every successful login, whatever the protocol: the connection is this account's
 /// (a guest's, without one), and the user is online, in the default room. An earlier session of
-/// the same account is told why and closed. Returns the default room as the user sees it.
+/// the same account is told why and closed. `tell` is given the default room as the user sees
+/// it, and queues the protocol's welcome and the room before any line of it can be queued
+/// (see `Hub::login`); it must not take the hub's lock.
 #[inline(never)]
-pub(crate) fn log_in(conn: &Conn, name: &str, guest: bool) -> Result<Entered, Refusal> {
+pub(crate) fn log_in(
+    conn: &Conn,
+    name: &str,
+    guest: bool,
+    tell: impl FnOnce(Entered),
+) -> Result<(), Refusal> {
     conn.peer.set_login(Login {
         name: name.to_owned(),
         key: validate::login_key(name),
         guest,
     });
-    let (_, entered) = conn.shared.hub.login(&conn.peer)?;
+    conn.shared.hub.login(&conn.peer, tell)?;
     tracing::info!(peer = conn.peer.id, login = ?name, guest, "logged in");
-    Ok(entered)
+    Ok(())
 }
 
 /// Reports kept for the administrators, for one who just logged in (none for anyone else).

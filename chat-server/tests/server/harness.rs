@@ -238,6 +238,39 @@ impl Client {
         }
     }
 
+    /// Every frame (kept or new) up to the first that satisfies `want`, that one last; none
+    /// stays kept.
+    pub fn frames_until(
+        &mut self,
+        what: &str,
+        want: impl Fn(&ServerFrame) -> bool,
+    ) -> Vec<ServerFrame> {
+        let mut frames: Vec<ServerFrame> = Vec::new();
+        while let Some(f) = self.pending.pop_front() {
+            let done = want(&f);
+            frames.push(f);
+            if done {
+                return frames;
+            }
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.read_frame(deadline) {
+                Some(f) => {
+                    let done = want(&f);
+                    frames.push(f);
+                    if done {
+                        return frames;
+                    }
+                }
+                None => panic!(
+                    "waiting for {what}: none came (closed: {}); got {frames:?}",
+                    self.closed
+                ),
+            }
+        }
+    }
+
     /// The first message that satisfies `want`.
     pub fn expect(&mut self, what: &str, want: impl Fn(&ServerMessage) -> bool) -> ServerMessage {
         self.expect_frame(what, |f| want(&f.message)).message

@@ -1,8 +1,13 @@
 //! Rooms live as long as their creator is online.
 
-use chat_core::protocol::{CloseReason, Request, RoomClosedReason, ServerMessage};
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 
-use super::harness::{TestServer, entered, said};
+use chat_core::protocol::{CloseReason, Request, RoomClosedReason, ServerFrame, ServerMessage};
+
+use super::harness::{Client, TestServer, entered, password, said};
 
 #[test]
 fn creator_disconnect_deletes_its_rooms_and_moves_their_members() {
@@ -135,4 +140,109 @@ fn joins_and_leaves_are_announced_only_in_rooms_up_to_the_presence_limit() {
     seen.extend(ana.settle());
     let announced: Vec<_> = seen.iter().filter(|m| about_dan(m)).collect();
     assert!(announced.is_empty(), "{announced:?}");
+}
+
+/// A user who keeps a room busy: lines said as fast as the server takes them, from a thread of
+/// its own, until the returned flag is set. Its own frames are read and dropped (it is never a
+/// slow consumer).
+fn chatter(
+    server: &TestServer,
+    login: &str,
+    room: Option<&str>,
+) -> (Arc<AtomicBool>, JoinHandle<()>) {
+    let mut c = server.user(login);
+    if let Some(room) = room {
+        entered(&c.request(Request::CreateRoom { room: room.into() }));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut reader = c.stream.try_clone().unwrap();
+    let done = Arc::clone(&stop);
+    let talk = std::thread::spawn(move || {
+        let drain = std::thread::spawn(move || {
+            let mut buf = vec![0; 64 * 1024];
+            while reader.read(&mut buf).is_ok_and(|n| n > 0) {}
+        });
+        let mut n = 0_u64;
+        while !done.load(Ordering::Relaxed) {
+            n += 1;
+            c.send(Request::Say {
+                text: format!("línea {n}"),
+                reply_to: None,
+                attachments: Vec::new(),
+            });
+        }
+        let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        drain.join().unwrap();
+    });
+    (stop, talk)
+}
+
+/// The lines of `room` among `frames`.
+fn lines_of(frames: &[ServerFrame], room: &str) -> Vec<u64> {
+    frames
+        .iter()
+        .filter_map(|f| match &f.message {
+            ServerMessage::Message { room: r, id, .. } if r == room => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The reply to request `id`, which must be `entered`, and no line of the room entered before
+/// it (the client was told nothing of the room yet).
+fn no_line_before_entered(c: &mut Client, id: u32, step: &str) {
+    let frames = c.frames_until(step, |f| f.re == Some(id));
+    let (room, _) = entered(&frames[frames.len() - 1].message);
+    let early = lines_of(&frames, &room);
+    assert!(
+        early.is_empty(),
+        "{step}: lines of {room} before entering it: {early:?}"
+    );
+}
+
+/// The room a user enters reaches it before any line of that room: at login (the default
+/// room), on `#gR` and on `#eR`, while other users keep both rooms busy. (A line delivered
+/// between the user's joining and its `entered` would show in a room the client does not yet
+/// know, or be wiped by the `entered` that follows it.)
+#[test]
+fn a_room_reaches_its_new_member_before_any_of_its_lines() {
+    let server = TestServer::start_with(|c| {
+        c.flood_per_second = 0.0;
+        c.bcrypt_cost = 4;
+        c.allow_weak_bcrypt = true;
+    });
+    let (lobby_stop, lobby) = chatter(&server, "ana", None);
+    let (sala_stop, sala) = chatter(&server, "eva", Some("sala"));
+    drop(server.user("bob"));
+    for round in 0..40 {
+        let mut bob = server.client();
+        let id = bob.send(Request::Login {
+            login: "bob".into(),
+            password: password("bob"),
+        });
+        let frames = bob.frames_until("entered at login", |f| {
+            matches!(f.message, ServerMessage::Entered { .. })
+        });
+        let logged_in = frames.iter().position(|f| f.re == Some(id));
+        assert_eq!(
+            logged_in,
+            Some(0),
+            "round {round}: logged_in first: {frames:?}"
+        );
+        let early = lines_of(&frames, "lobby");
+        assert!(
+            early.is_empty(),
+            "round {round}: lobby lines before entering it: {early:?}"
+        );
+        let id = bob.send(Request::EnterRoom {
+            room: "sala".into(),
+        });
+        no_line_before_entered(&mut bob, id, &format!("round {round}: #gR sala"));
+        let id = bob.send(Request::LeaveRoom);
+        no_line_before_entered(&mut bob, id, &format!("round {round}: #eR"));
+    }
+    for (stop, talk) in [(lobby_stop, lobby), (sala_stop, sala)] {
+        stop.store(true, Ordering::Relaxed);
+        talk.join().unwrap();
+    }
 }

@@ -386,8 +386,15 @@ impl Hub {
 
     /// Puts a peer that has just logged in into the default room. An earlier session of the
     /// same account is told why and closed; rooms the account created stay.
-    /// Returns the room as the peer sees it entering.
-    pub fn login(&self, peer: &Arc<Peer>) -> Result<(Takeover, Entered), HubError> {
+    ///
+    /// `tell` is given the default room as the peer sees it entering, under the hub's lock, to
+    /// queue what the peer's protocol says of a login and of the room (see [`Hub::enter_room`]):
+    /// a line of the default room, delivered to the new member under the lock too, comes after.
+    pub fn login(
+        &self,
+        peer: &Arc<Peer>,
+        tell: impl FnOnce(Entered),
+    ) -> Result<Takeover, HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
         let mut takeover = Takeover::None;
@@ -414,7 +421,7 @@ impl Hub {
                 watching: Vec::new(),
             },
         );
-        let entered = self.join_room(&mut state, peer, &default_key)?;
+        tell(self.join_room(&mut state, peer, &default_key)?);
         presence::tell_watchers(
             &state,
             &login.key,
@@ -431,7 +438,7 @@ impl Hub {
             session: peer.id,
             room: self.default_name(&state),
         });
-        Ok((takeover, entered))
+        Ok(takeover)
     }
 
     fn default_name(&self, state: &State) -> String {

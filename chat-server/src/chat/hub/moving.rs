@@ -58,8 +58,14 @@ impl From<Entered> for ServerMessage {
 }
 
 impl Hub {
-    /// `#cR`: creates a room owned by the peer and moves the peer into it.
-    pub fn create_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
+    /// `#cR`: creates a room owned by the peer and moves the peer into it. `tell` is given the
+    /// room as the peer sees it entering, under the hub's lock (see [`Hub::enter_room`]).
+    pub fn create_room(
+        &self,
+        peer: &Arc<Peer>,
+        name: &str,
+        tell: impl FnOnce(Entered),
+    ) -> Result<(), HubError> {
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let key = room_key(name);
         self.may_create(&self.read(), &login.key, &key)?;
@@ -92,9 +98,9 @@ impl Hub {
                 Vec::new(),
             ),
         );
-        let entered = self.move_peer(&mut state, peer, &key)?;
+        tell(self.move_peer(&mut state, peer, &key)?);
         self.changed();
-        Ok(entered)
+        Ok(())
     }
 
     /// Whether the user `login_key` may create room `key` now.
@@ -124,7 +130,17 @@ impl Hub {
     /// `#gR`: moves the peer into an existing room (no effect if already there). On a node
     /// of a cluster, once this node has read the cluster's log as far as it goes now: a room
     /// whose creation was acknowledged anywhere is known here, and one closed anywhere is not.
-    pub fn enter_room(&self, peer: &Arc<Peer>, name: &str) -> Result<Entered, HubError> {
+    ///
+    /// `tell` is given the room as the peer sees it entering, and queues it for the peer under
+    /// the hub's lock: the peer is a member from then on, and a line of the room (delivered
+    /// under the lock too) can only come after it. Queued after the lock, a line could reach
+    /// the client before the room it belongs to. `tell` must not take the hub's lock.
+    pub fn enter_room(
+        &self,
+        peer: &Arc<Peer>,
+        name: &str,
+        tell: impl FnOnce(Entered),
+    ) -> Result<(), HubError> {
         let key = room_key(name);
         if let Some(bus) = self.bus() {
             bus.caught_up()?;
@@ -136,18 +152,19 @@ impl Hub {
         {
             return Err(HubError::RemovedFromRoom);
         }
-        let entered = self.move_peer(&mut state, peer, &key)?;
+        tell(self.move_peer(&mut state, peer, &key)?);
         self.changed();
-        Ok(entered)
+        Ok(())
     }
 
-    /// `#eR`: back to the default room (no effect if already there).
-    pub fn leave_room(&self, peer: &Arc<Peer>) -> Result<Entered, HubError> {
+    /// `#eR`: back to the default room (no effect if already there). `tell`: as in
+    /// [`Hub::enter_room`].
+    pub fn leave_room(&self, peer: &Arc<Peer>, tell: impl FnOnce(Entered)) -> Result<(), HubError> {
         let mut state = self.write();
         let default_key = self.default_key.clone();
-        let entered = self.move_peer(&mut state, peer, &default_key)?;
+        tell(self.move_peer(&mut state, peer, &default_key)?);
         self.changed();
-        Ok(entered)
+        Ok(())
     }
 
     /// `#dR`: deletes a room the peer created; its members move to the default room.

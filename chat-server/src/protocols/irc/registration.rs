@@ -15,6 +15,7 @@ use chat_core::validate;
 use super::caps::Caps;
 use super::render::{self, mask};
 use super::session::{IrcSession, Sasl};
+use crate::chat::hub::Entered;
 use crate::connection::Step;
 use crate::delivery::event::Event;
 use crate::service::account;
@@ -250,8 +251,19 @@ impl IrcSession {
         };
         let user_name = std::mem::take(&mut self.user_name);
         self.peer.set_user_name(user_name);
-        let entered = match account::log_in(self, &name, self.guest) {
-            Ok(entered) => entered,
+        let asked = std::mem::replace(&mut self.nick, name.clone());
+        // The welcome and the `JOIN` of the default room are queued as the user joins it: no
+        // line of the room comes before them.
+        let greet = |entered: Entered| {
+            self.welcome();
+            if asked != name {
+                // The nick is the login, as registered.
+                self.send_line(&render::line(Some(&mask(&asked)), "NICK", &[&name]));
+            }
+            self.peer.event(&Event::new(entered.into()));
+        };
+        match account::log_in(self, &name, self.guest, greet) {
+            Ok(()) => {}
             Err(refusal) => {
                 if self.guest {
                     self.shared
@@ -265,13 +277,6 @@ impl IrcSession {
             }
         };
         self.registered = true;
-        let asked = std::mem::replace(&mut self.nick, name.clone());
-        self.welcome();
-        if asked != name {
-            // The nick is the login, as registered.
-            self.send_line(&render::line(Some(&mask(&asked)), "NICK", &[&name]));
-        }
-        self.peer.event(&Event::new(entered.into()));
         if !self.guest {
             account::deliver_kept(&self.shared, &self.peer);
         }

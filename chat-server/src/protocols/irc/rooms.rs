@@ -39,9 +39,9 @@ pub(super) fn join(s: &mut IrcSession, line: &Line) {
     }
     if targets == "0" {
         let left = s.shared.hub.room_of(&s.peer);
-        if let Ok(entered) = s.shared.hub.leave_room(&s.peer) {
+        let _ = s.shared.hub.leave_room(&s.peer, |entered| {
             moved(s, left, entered, "left every room");
-        }
+        });
         return;
     }
     let mut channels = targets.split(',');
@@ -65,15 +65,19 @@ pub(super) fn join(s: &mut IrcSession, line: &Line) {
         return;
     }
     let hub = &s.shared.hub;
-    let entered = match hub.enter_room(&s.peer, name) {
-        Err(HubError::RoomNotFound) => match hub.create_room(&s.peer, name) {
-            Err(HubError::RoomExists) => hub.enter_room(&s.peer, name),
+    let why = format!("moved to {first}");
+    // Told under the hub's lock (see `Hub::enter_room`); one of the three calls tells.
+    let left = std::cell::Cell::new(left);
+    let tell = |entered| moved(s, left.take(), entered, &why);
+    let entered = match hub.enter_room(&s.peer, name, tell) {
+        Err(HubError::RoomNotFound) => match hub.create_room(&s.peer, name, tell) {
+            Err(HubError::RoomExists) => hub.enter_room(&s.peer, name, tell),
             other => other,
         },
         other => other,
     };
     match entered {
-        Ok(entered) => moved(s, left, entered, &format!("moved to {first}")),
+        Ok(()) => {}
         Err(e @ (HubError::TooManyRooms | HubError::TooManyRoomsForUser(_))) => {
             s.numeric("405", &[first, &e.to_string()]);
         }
@@ -114,9 +118,10 @@ pub(super) fn part(s: &mut IrcSession, line: &Line) {
     } else {
         line.param(1)
     };
-    if let Ok(entered) = s.shared.hub.leave_room(&s.peer) {
-        moved(s, here, entered, reason);
-    }
+    let _ = s
+        .shared
+        .hub
+        .leave_room(&s.peer, |entered| moved(s, here, entered, reason));
 }
 
 pub(super) fn names(s: &mut IrcSession, line: &Line) {

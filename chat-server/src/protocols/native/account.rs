@@ -41,19 +41,19 @@ pub(super) fn resume(s: &mut Session, id: u32, token: &str, seen: Option<u64>) -
 /// The end of every successful login: `logged_in` with the token, the default room, the room
 /// list, and the messages kept while the user was away.
 fn enter(s: &mut Session, id: u32, name: &str, issued: Issued) -> Handled {
-    let entered = account::log_in(s, name, false)?;
+    let logged_in = ServerMessage::LoggedIn {
+        login: name.to_owned(),
+        token: Some(issued.token.clone()),
+        token_expires: Some(issued.expires_ms),
+        admin: s.shared.hub.is_admin(&chat_core::validate::login_key(name)),
+    };
+    // Both queued as the user joins the default room: none of its lines comes before them.
+    account::log_in(s, name, false, |entered| {
+        s.reply(id, logged_in);
+        s.event(entered.into());
+    })?;
     s.phase = Phase::LoggedIn;
-    s.token = Some(issued.token.clone());
-    s.reply(
-        id,
-        ServerMessage::LoggedIn {
-            login: name.to_owned(),
-            token: Some(issued.token),
-            token_expires: Some(issued.expires_ms),
-            admin: s.shared.hub.is_admin(&chat_core::validate::login_key(name)),
-        },
-    );
-    s.event(entered.into());
+    s.token = Some(issued.token);
     if let Some(rooms) = rooms_frame(&s.shared, None, 0) {
         s.send(&rooms);
     }

@@ -12,22 +12,27 @@ use crate::shared::Shared;
 #[inline(never)]
 pub(super) fn create(s: &mut Session, id: u32, room: &str) -> Handled {
     validate::room(room)?;
-    let entered = s.shared.hub.create_room(&s.peer, room)?;
-    s.reply(id, entered.into());
+    // The reply is queued as the user joins (so for `enter` and `leave`): no line of the room
+    // comes before it.
+    s.shared.hub.create_room(&s.peer, room, |entered| {
+        s.reply(id, entered.into());
+    })?;
     Ok(Next::Continue)
 }
 
 #[inline(never)]
 pub(super) fn enter(s: &mut Session, id: u32, room: &str) -> Handled {
-    let entered = s.shared.hub.enter_room(&s.peer, room)?;
-    s.reply(id, entered.into());
+    s.shared.hub.enter_room(&s.peer, room, |entered| {
+        s.reply(id, entered.into());
+    })?;
     Ok(Next::Continue)
 }
 
 #[inline(never)]
 pub(super) fn leave(s: &mut Session, id: u32) -> Handled {
-    let entered = s.shared.hub.leave_room(&s.peer)?;
-    s.reply(id, entered.into());
+    s.shared.hub.leave_room(&s.peer, |entered| {
+        s.reply(id, entered.into());
+    })?;
     Ok(Next::Continue)
 }
 
