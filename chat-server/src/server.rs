@@ -140,6 +140,8 @@ pub fn start(config: ServerConfig) -> Result<ServerHandle> {
         config.default_room_history,
     )?);
     let (accounts, tokens, mail, contents) = open_shared_stores(&config, &store, &archive)?;
+    // A forgetting of delivered kept messages that fails is tried again (store::forgetting).
+    let mail: Arc<dyn MailStore> = crate::store::Forgetting::new(mail);
     // In a cluster every node serves every file (docs/SCALING.md).
     let files = match contents {
         Some(contents) => files.shared_through(contents),

@@ -247,7 +247,8 @@ pub(crate) fn deliver_kept(shared: &Shared, peer: &Peer) {
         }));
     }
     if let Err(e) = shared.mail.delivered(&key, up_to) {
-        // They are delivered again at the next login: never lost, at worst twice.
+        // Tried again every second (store::forgetting); until then a login here does not get
+        // them again. Never lost, at worst twice (a login on another node meanwhile).
         tracing::error!(login = %peer.name(), "cannot forget delivered messages: {e}");
     }
 }

@@ -13,6 +13,7 @@
 mod accounts;
 pub(crate) mod archive;
 pub mod files;
+mod forgetting;
 #[cfg(feature = "cluster")]
 mod postgres;
 mod said;
@@ -21,6 +22,7 @@ mod sessions;
 use std::path::Path;
 
 pub use accounts::{Account, Accounts, Created};
+pub use forgetting::Forgetting;
 #[cfg(feature = "cluster")]
 pub use postgres::Postgres;
 pub use said::{CONVERSATION_KEPT, Kept, KeptMessages, OFFLINE_PER_RECIPIENT, Place, SaidStore};

@@ -444,6 +444,14 @@ impl Lab {
 
     /// Starts node `k` (1-based) with an empty data directory; waits until it listens.
     pub fn start_node(&mut self, k: usize) {
+        if let Err(why) = self.try_start_node(k) {
+            panic!("node {k} stopped before listening: {why}");
+        }
+    }
+
+    /// Starts node `k` as [`Lab::start_node`] does; a node that stops before it listens (it
+    /// does not start without Redis and PostgreSQL) is an error saying why, in its last words.
+    pub fn try_start_node(&mut self, k: usize) -> Result<(), String> {
         let ns = self.node_ns(k);
         let redis = format!("redis://{}:6379", self.db_ip(k));
         let pg = format!("postgres://postgres@{}:5432/postgres", self.pg_ip(k));
@@ -486,16 +494,20 @@ impl Lab {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         loop {
-            let line = lines
-                .next()
-                .unwrap_or_else(|| panic!("node {} stopped before listening", node.name))
-                .unwrap();
-            if line.starts_with("listening on ") {
-                break;
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("listening on ") => break,
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    let _ = child.wait();
+                    let log =
+                        std::fs::read_to_string(node.dir.with_extension("log")).unwrap_or_default();
+                    return Err(log.lines().last().unwrap_or("no log").to_owned());
+                }
             }
         }
         std::thread::spawn(move || for _ in lines {});
         node.child = Some(child);
+        Ok(())
     }
 
     /// Kills node `k` with SIGKILL.

@@ -24,6 +24,8 @@ use super::talker::{Ask, Talker};
 const ONE_VIEW_WITHIN: Duration = Duration::from_secs(2);
 /// How long clients go on listening once they stopped talking (what is in flight arrives).
 const QUIET: Duration = Duration::from_secs(3);
+/// How long a node that stopped at once waits before it is started again.
+const RESTART_AFTER: Duration = Duration::from_secs(2);
 
 /// The process a fault takes down, if it takes one down (see `Run::down`).
 fn process_down(fault: Fault) -> Option<usize> {
@@ -200,6 +202,12 @@ struct Run {
     /// in place now, by process: faults may overlap, and the process comes back when the last
     /// of them ends.
     down: std::collections::HashMap<usize, usize>,
+    /// Nodes to start again that stopped at once (cut off from Redis or PostgreSQL, a node does
+    /// not start), and when to try next: every two seconds, as systemd's `Restart=on-failure`
+    /// with `RestartSec=2` (deploy/chat-server.service) would.
+    restarting: Vec<(Instant, usize)>,
+    /// Starts that failed so.
+    refused_starts: usize,
 }
 
 impl Run {
@@ -278,6 +286,8 @@ impl Run {
             split: 0,
             extra: Vec::new(),
             down: std::collections::HashMap::new(),
+            restarting: Vec::new(),
+            refused_starts: 0,
         }
     }
 
@@ -327,9 +337,19 @@ impl Run {
         }
         match fault {
             Fault::Cut { node, engine, way } => self.lab.heal_one(node, engine, way),
-            Fault::KillNode { node } => self.lab.start_node(node),
+            Fault::KillNode { node } => self.restart(node),
             Fault::RedisDown => self.lab.start_redis(),
             Fault::PostgresDown => self.lab.start_postgres(),
+        }
+    }
+
+    /// Starts node `k` again, or, if it stops at once, tries again in two seconds.
+    fn restart(&mut self, k: usize) {
+        self.restarting.retain(|(_, node)| *node != k);
+        if let Err(why) = self.lab.try_start_node(k) {
+            eprintln!("node {k} did not start ({why}): again in 2 s");
+            self.refused_starts += 1;
+            self.restarting.push((Instant::now() + RESTART_AFTER, k));
         }
     }
 
@@ -353,8 +373,17 @@ impl Run {
             {
                 active.remove(0);
                 self.end(fault);
-                if active.is_empty() {
+                if active.is_empty() && self.restarting.is_empty() {
                     self.after_heal(Instant::now(), &format!("{fault:?}"));
+                }
+                continue;
+            }
+            if let Some(&(due, k)) = self.restarting.first()
+                && due <= now
+            {
+                self.restart(k);
+                if self.restarting.is_empty() && active.is_empty() {
+                    self.after_heal(Instant::now(), &format!("node {k} started"));
                 }
                 continue;
             }
@@ -369,7 +398,11 @@ impl Run {
                 active.push((Instant::now() + p.lasts, p.fault));
                 continue;
             }
-            if next >= plan.len() && active.is_empty() && start.elapsed() >= length {
+            if next >= plan.len()
+                && active.is_empty()
+                && self.restarting.is_empty()
+                && start.elapsed() >= length
+            {
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -389,6 +422,12 @@ impl Run {
 
     fn finish(mut self) -> (Report, Vec<Duration>, usize, String) {
         self.stop.store(true, Ordering::Release);
+        if self.refused_starts > 0 {
+            eprintln!(
+                "{} starts of a node stopped at once (no Redis or PostgreSQL) and were tried again",
+                self.refused_starts
+            );
+        }
         let mut talkers: Vec<Talker> = self
             .chatters
             .drain(..)

@@ -99,6 +99,69 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
     );
 }
 
+/// Whether `c`, just logged in, got a kept message (everything up to now read).
+fn got_kept(c: &mut super::harness::Client) -> bool {
+    c.settle()
+        .iter()
+        .any(|m| matches!(m, ServerMessage::Private { stored: true, .. }))
+}
+
+/// A kept message delivered while PostgreSQL refuses to forget it (a real refusal: a trigger
+/// that fails every deletion of a kept message, while reading them works) is not delivered
+/// again, neither at the next login on the same server nor, once PostgreSQL takes deletions
+/// again, on another: the server tries the forgetting again until it holds.
+#[test]
+fn a_kept_message_the_database_could_not_forget_at_once_is_delivered_once() {
+    let Some(pg) = Postgres::start() else { return };
+    let a = server_on(&pg);
+    let b = server_on(&pg);
+    let mut bea = a.user("bea");
+    bea.send(Request::Exit);
+    bea.until_closed();
+    let mut ada = a.user("ada");
+    match ada.request(Request::Private {
+        attachments: Vec::new(),
+        reply_to: None,
+        to: "bea".into(),
+        text: "¿vienes?".into(),
+    }) {
+        ServerMessage::PrivateStored { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    pg.sql(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'no deleting now'; END $$; \
+         CREATE TRIGGER refuse BEFORE DELETE ON kept FOR EACH ROW EXECUTE FUNCTION refuse();",
+    );
+    let mut bea = a.client();
+    bea.login("bea");
+    bea.expect(
+        "the kept message",
+        |m| matches!(m, ServerMessage::Private { text, stored: true, .. } if text == "¿vienes?"),
+    );
+    bea.send(Request::Exit);
+    bea.until_closed();
+    assert_eq!(
+        pg.sql("SELECT count(*) FROM kept"),
+        "1",
+        "still kept in PostgreSQL"
+    );
+    let mut bea = a.client();
+    bea.login("bea");
+    assert!(!got_kept(&mut bea), "delivered again on the same server");
+    bea.send(Request::Exit);
+    bea.until_closed();
+    pg.sql("DROP TRIGGER refuse ON kept");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pg.sql("SELECT count(*) FROM kept") != "0" {
+        assert!(Instant::now() < deadline, "never forgotten in PostgreSQL");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut bea = b.client();
+    bea.login("bea");
+    assert!(!got_kept(&mut bea), "delivered again on the other server");
+}
+
 #[test]
 fn a_postgresql_outage_gives_retryable_errors_and_open_sessions_keep_chatting() {
     let Some(pg) = Postgres::start() else { return };
