@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+/// The longest a client's request waits for the cluster: it is answered within two seconds
+/// (this, and the time to read it and write the answer). A request that waits for the cluster
+/// more than once (a private message: its number, then its handover) shares one deadline.
+pub(crate) const REQUEST_BUDGET: std::time::Duration = std::time::Duration::from_millis(1_600);
+
 /// Runs when an event could not be published (tells its sender).
 pub(crate) type Failed = Box<dyn FnOnce() + Send>;
 
@@ -25,8 +30,8 @@ pub(crate) enum Handover {
 }
 
 /// The cluster, as the hub sees it. Every call that waits does so for at most
-/// `cluster::REQUEST_BUDGET`, so that every request is answered within two seconds whatever
-/// the network does.
+/// [`REQUEST_BUDGET`] (or until the request's deadline), so that every request is answered
+/// within two seconds whatever the network does.
 pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
     /// Queues an event for the other nodes; `failed` runs if it cannot be published. Never
     /// blocks. For state changes, which a node publishes again whole when it rejoins.
@@ -36,11 +41,13 @@ pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
     fn publish_confirmed(&self, event: BusEvent) -> Result<u64>;
     /// Hands a private message ([`BusEvent::Private`]) to its recipient's node and waits for
     /// what became of it.
-    fn hand_over(&self, event: BusEvent) -> Result<Handover>;
+    /// Gives up at `deadline`.
+    fn hand_over(&self, event: BusEvent, deadline: std::time::Instant) -> Result<Handover>;
     /// A number for a new private message, unique across the cluster and above `floor` (the
     /// highest this node has seen): both users' nodes keep a conversation's messages under
     /// their numbers, so two nodes must never give one number to two messages.
-    fn private_id(&self, floor: u64) -> Result<u64>;
+    /// Gives up at `deadline`.
+    fn private_id(&self, floor: u64, deadline: std::time::Instant) -> Result<u64>;
     /// Whether events can be published now.
     fn is_up(&self) -> bool;
     /// Claims a room name for a new room `room` and puts its creation in the log, in one step:

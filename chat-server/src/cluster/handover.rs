@@ -96,7 +96,22 @@ impl Waiting {
 
     /// Waits for the decision on message `seq`, sent at `started`; `expire` appends
     /// `Expired` when the recipient's node is late.
-    pub fn wait(&self, seq: u64, started: Instant, expire: impl FnOnce(u64)) -> Result<Handover> {
+    pub fn wait(
+        &self,
+        seq: u64,
+        started: Instant,
+        deadline: Instant,
+        expire: impl FnOnce(u64),
+    ) -> Result<Handover> {
+        // A request that waited for something else first (its number) has less time: the
+        // sender gives up at its deadline, and expires the message early enough before it
+        // that the expiry can be read back.
+        let give_up = deadline.min(started + GIVE_UP_AFTER);
+        let expire_at = (started + EXPIRE_AFTER).min(
+            give_up
+                .checked_sub(GIVE_UP_AFTER - EXPIRE_AFTER)
+                .unwrap_or(started),
+        );
         let (sender, decision) = bounded(1);
         {
             let mut slots = self.slots();
@@ -106,12 +121,10 @@ impl Waiting {
             slots.insert(seq, Slot::Waiting(sender));
         }
         let outcome = decision
-            .recv_timeout((started + EXPIRE_AFTER).saturating_duration_since(Instant::now()))
+            .recv_timeout(expire_at.saturating_duration_since(Instant::now()))
             .or_else(|_| {
                 expire(seq);
-                decision.recv_timeout(
-                    (started + GIVE_UP_AFTER).saturating_duration_since(Instant::now()),
-                )
+                decision.recv_timeout(give_up.saturating_duration_since(Instant::now()))
             });
         match outcome {
             Ok(outcome) => Ok(outcome),
@@ -141,7 +154,9 @@ mod tests {
         waiting.decided(7, Handover::Taken, said("one"));
         let now = Instant::now();
         assert_eq!(
-            waiting.wait(7, now, |_| panic!("decided")).unwrap(),
+            waiting
+                .wait(7, now, now + GIVE_UP_AFTER, |_| panic!("decided"))
+                .unwrap(),
             Handover::Taken
         );
         let waiting = std::sync::Arc::new(waiting);
@@ -154,11 +169,39 @@ mod tests {
             deciding.decided(8, Handover::Offline, said("two"));
         });
         assert_eq!(
-            waiting.wait(8, Instant::now(), |_| {}).unwrap(),
+            waiting
+                .wait(8, Instant::now(), Instant::now() + GIVE_UP_AFTER, |_| {})
+                .unwrap(),
             Handover::Offline
         );
         decider.join().unwrap();
         assert!(waiting.unclaimed(Duration::ZERO).is_empty());
+    }
+
+    /// A request that spent most of its time before the handover (waiting for its number)
+    /// expires the message at once and gives up at its deadline, not a whole handover later.
+    #[test]
+    fn a_sender_with_little_time_left_expires_at_once_and_gives_up_at_its_deadline() {
+        let waiting = Waiting::default();
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(300);
+        let expired_after = std::cell::Cell::new(None);
+        let outcome = waiting.wait(9, started, deadline, |_| {
+            expired_after.set(Some(started.elapsed()));
+        });
+        assert!(matches!(outcome, Err(ServerError::NotConfirmed { .. })));
+        let gave_up_after = started.elapsed();
+        // Expired before the 300 ms were out (no decision could come), given up at them: far
+        // below the handover's own second and 1.6 s.
+        assert!(
+            expired_after
+                .get()
+                .is_some_and(|e| e < Duration::from_millis(300))
+        );
+        assert!(
+            gave_up_after < EXPIRE_AFTER,
+            "gave up after {gave_up_after:?}"
+        );
     }
 
     #[test]

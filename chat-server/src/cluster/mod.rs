@@ -57,9 +57,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long one command may take (a pipeline of events, a beat) before the connection counts
 /// as lost.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
-/// The longest a client's request waits for the cluster: it is answered within two seconds
-/// (this, and the time to read it and write the answer).
-pub(crate) const REQUEST_BUDGET: Duration = Duration::from_millis(1_600);
+pub(crate) use crate::chat::bus::REQUEST_BUDGET;
 /// How often a node says it is alive.
 pub(crate) const BEAT_EVERY: Duration = Duration::from_secs(1);
 /// A node silent this long in the log's time is gone: its users are offline, its users' rooms
@@ -479,11 +477,13 @@ impl Cluster {
         }
     }
 
-    /// Hands a private message to its recipient's node (see `handover`).
-    pub fn hand_over(&self, event: BusEvent) -> Result<Handover> {
+    /// Hands a private message to its recipient's node (see `handover`), giving up at
+    /// `deadline`.
+    pub fn hand_over(&self, event: BusEvent, deadline: Instant) -> Result<Handover> {
         let started = Instant::now();
-        let seq = self.publish_until(event, started + handover::PUBLISHED_WITHIN)?;
-        self.handovers.wait(seq, started, |seq| {
+        let published_by = deadline.min(started + handover::PUBLISHED_WITHIN);
+        let seq = self.publish_until(event, published_by)?;
+        self.handovers.wait(seq, started, deadline, |seq| {
             self.publish(BusEvent::Expired { seq }, None)
         })
     }
@@ -544,12 +544,12 @@ impl Bus for Cluster {
         self.publish_until(event, Instant::now() + REQUEST_BUDGET)
     }
 
-    fn hand_over(&self, event: BusEvent) -> Result<Handover> {
-        Cluster::hand_over(self, event)
+    fn hand_over(&self, event: BusEvent, deadline: Instant) -> Result<Handover> {
+        Cluster::hand_over(self, event, deadline)
     }
 
-    fn private_id(&self, floor: u64) -> Result<u64> {
-        self.sync.private_id(Instant::now() + REQUEST_BUDGET, floor)
+    fn private_id(&self, floor: u64, deadline: Instant) -> Result<u64> {
+        self.sync.private_id(deadline, floor)
     }
 
     fn is_up(&self) -> bool {

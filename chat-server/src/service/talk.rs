@@ -118,6 +118,8 @@ pub(crate) fn private(
     reply_to: Option<u64>,
     files: &[String],
 ) -> Result<Sent, Refusal> {
+    // One deadline for all the request waits for the cluster (its number, then its handover).
+    let deadline = std::time::Instant::now() + crate::chat::bus::REQUEST_BUDGET;
     let attachments = carried(conn, &text, files)?;
     if validate::login(to).is_err() {
         // No such login can exist; and a peer's long text is not echoed back.
@@ -163,7 +165,7 @@ pub(crate) fn private(
     // A cluster numbers private messages for every node: both users' nodes keep the message.
     let id = match shared
         .hub
-        .cluster_private_id(shared.archive.highest_private_id())
+        .cluster_private_id(shared.archive.highest_private_id(), deadline)
     {
         Some(id) => {
             let id = id?;
@@ -192,7 +194,7 @@ pub(crate) fn private(
         // so a reply, reaction or edit sent the instant it arrives finds it. Not waited for.
         shared.archive.private(said.clone());
     }
-    let delivered = match shared.hub.private(peer, &key, &said, notice) {
+    let delivered = match shared.hub.private(peer, &key, &said, notice, deadline) {
         Ok(delivered) => delivered,
         Err(e) => {
             if keep {

@@ -349,10 +349,14 @@ impl Hub {
 
     /// On a node of a cluster, a number for a new private message from the cluster's counter
     /// (above `floor`, the highest this node has seen); `None` on a single server, which
-    /// numbers its own.
-    pub(crate) fn cluster_private_id(&self, floor: u64) -> Option<Result<u64, HubError>> {
+    /// numbers its own. Gives up at `deadline`.
+    pub(crate) fn cluster_private_id(
+        &self,
+        floor: u64,
+        deadline: std::time::Instant,
+    ) -> Option<Result<u64, HubError>> {
         self.bus()
-            .map(|bus| bus.private_id(floor).map_err(HubError::from))
+            .map(|bus| bus.private_id(floor, deadline).map_err(HubError::from))
     }
 
     /// Now, in the time moderation and topics are stamped with: the cluster's on a node of

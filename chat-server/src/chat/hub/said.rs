@@ -153,12 +153,14 @@ impl Hub {
     /// A private message (`said`: as its conversation keeps it) to an online user. Returns what
     /// became of it, or `None` if that user is not online (on a node of a cluster: if the
     /// recipient's node did not take it). The two become each other's partners (told of presence changes).
+    /// On a node, the cluster is waited for until `deadline` at most.
     pub fn private(
         &self,
         from: &Arc<Peer>,
         to_key: &str,
         said: &PrivateSaid,
         notice: bool,
+        deadline: std::time::Instant,
     ) -> Result<Option<Delivered>, HubError> {
         let login = from.login().ok_or(HubError::LoginRequired)?;
         let mut state = self.write();
@@ -186,7 +188,7 @@ impl Hub {
                 attachments: said.attachments.clone(),
             };
             drop(state);
-            return match bus.hand_over(event)? {
+            return match bus.hand_over(event, deadline)? {
                 Handover::Taken => {
                     if let Some(me) = self.write().online.get_mut(&login.key) {
                         presence::add_partner(&mut me.partners, to_key);
