@@ -23,6 +23,9 @@ use super::refusal::{Refusal, internal};
 use crate::chat::hub::{Delivered, Page};
 use crate::delivery::peer::Peer;
 
+/// A private message answered this late is logged with where its time went.
+const SLOW_PRIVATE: Duration = Duration::from_millis(1_500);
+
 /// How often a waiting sender looks at the recipient's queue.
 const YIELD_TICK: Duration = Duration::from_millis(1);
 /// A recipient whose queue did not shrink for this long is not reading: stop waiting. A reader
@@ -119,7 +122,8 @@ pub(crate) fn private(
     files: &[String],
 ) -> Result<Sent, Refusal> {
     // One deadline for all the request waits for the cluster (its number, then its handover).
-    let deadline = std::time::Instant::now() + crate::chat::bus::REQUEST_BUDGET;
+    let started = Instant::now();
+    let deadline = started + crate::chat::bus::REQUEST_BUDGET;
     let attachments = carried(conn, &text, files)?;
     if validate::login(to).is_err() {
         // No such login can exist; and a peer's long text is not echoed back.
@@ -174,6 +178,7 @@ pub(crate) fn private(
         }
         None => shared.archive.next_private_id(),
     };
+    let numbered = started.elapsed();
     let said = PrivateSaid {
         from: peer.name().to_owned(),
         to: recipient.login.clone(),
@@ -194,9 +199,12 @@ pub(crate) fn private(
         // so a reply, reaction or edit sent the instant it arrives finds it. Not waited for.
         shared.archive.private(said.clone());
     }
-    let delivered = match shared.hub.private(peer, &key, &said, notice, deadline) {
+    let delivered = shared.hub.private(peer, &key, &said, notice, deadline);
+    let handed = started.elapsed();
+    let delivered = match delivered {
         Ok(delivered) => delivered,
         Err(e) => {
+            slow_private(started, numbered, handed);
             if keep {
                 shared.archive.forget_private(said);
             }
@@ -217,7 +225,9 @@ pub(crate) fn private(
         )),
         None => {
             // Kept durably (again in the conversation, with the same id: the same entry).
-            if let Err(e) = shared.keep_offline(said.clone()) {
+            let kept = shared.keep_offline(said.clone());
+            slow_private(started, numbered, handed);
+            if let Err(e) = kept {
                 shared.archive.forget_private(said);
                 return Err(internal(e));
             }
@@ -229,6 +239,20 @@ pub(crate) fn private(
                 behind: None,
             })
         }
+    }
+}
+
+/// Says where the time went when a private message took long to answer (a request is answered
+/// within two seconds whatever the network does; this shows which wait came close).
+fn slow_private(started: Instant, numbered: Duration, handed: Duration) {
+    let took = started.elapsed();
+    if took >= SLOW_PRIVATE {
+        tracing::warn!(
+            ?numbered,
+            handed_over = ?handed.saturating_sub(numbered),
+            kept = ?took.saturating_sub(handed),
+            "a private message took {took:?} to answer"
+        );
     }
 }
 

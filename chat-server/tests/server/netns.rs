@@ -488,7 +488,14 @@ impl Lab {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(node.dir.with_extension("log")).unwrap())
+            // Appended to: what an earlier run of the node said stays (see `Lab::node_log`).
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(node.dir.with_extension("log"))
+                    .unwrap(),
+            )
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();

@@ -460,7 +460,9 @@ impl Run {
                 let log = self.lab.node_log(k);
                 let tail: Vec<&str> = log.lines().rev().take(30).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
-                format!("--- n{k}:\n{}", tail.join("\n"))
+                // And every slow answer it logged, whenever.
+                let slow: Vec<&str> = log.lines().filter(|l| l.contains(" to answer")).collect();
+                format!("--- n{k}:\n{}\n{}", slow.join("\n"), tail.join("\n"))
             })
             .collect::<Vec<_>>()
             .join("\n");
