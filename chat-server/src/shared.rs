@@ -188,6 +188,39 @@ impl Shared {
         Ok(())
     }
 
+    /// [`Shared::keep_offline`] for a request that must be answered by `until`: a store shared
+    /// over the network (PostgreSQL, cut off or stalled) is waited for until then, and the
+    /// keeping goes on without the request. `ServerError::NotConfirmed` then: the message may
+    /// still be kept (and is then delivered at the recipient's next login), or not. A store on
+    /// this machine is waited for.
+    pub fn keep_offline_until(
+        self: &Arc<Self>,
+        said: chat_core::protocol::PrivateSaid,
+        until: std::time::Instant,
+    ) -> Result<()> {
+        if self.mail.is_local() {
+            return self.keep_offline(said);
+        }
+        let (done, outcome) = crossbeam_channel::bounded(1);
+        let shared = Arc::clone(self);
+        // At most one thread per connection to the store waits on it; the others find every
+        // connection busy within a moment and end.
+        std::thread::Builder::new()
+            .name("keep".into())
+            .spawn(move || {
+                let kept = shared.keep_offline(said);
+                if let Err(e) = &kept {
+                    tracing::warn!("cannot keep a private message: {e}");
+                }
+                let _ = done.send(kept);
+            })?;
+        outcome
+            .recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
+            .unwrap_or(Err(crate::error::ServerError::NotConfirmed {
+                what: "the account database",
+            }))
+    }
+
     /// Forgets stale rate-limit entries and expired session tokens.
     pub(crate) fn sweep(&self) {
         let now = self.config.clock.now();

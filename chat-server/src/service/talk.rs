@@ -25,6 +25,9 @@ use crate::delivery::peer::Peer;
 
 /// A private message answered this late is logged with where its time went.
 const SLOW_PRIVATE: Duration = Duration::from_millis(1_500);
+/// How long past the request's deadline for the cluster its keeping (for an offline recipient,
+/// after the handover said so) may take before the sender is answered that it is not confirmed.
+const KEEP_GRACE: Duration = Duration::from_millis(150);
 
 /// How often a waiting sender looks at the recipient's queue.
 const YIELD_TICK: Duration = Duration::from_millis(1);
@@ -224,12 +227,20 @@ pub(crate) fn private(
             format!("{} was a guest and has left", recipient.login),
         )),
         None => {
-            // Kept durably (again in the conversation, with the same id: the same entry).
-            let kept = shared.keep_offline(said.clone());
+            // Kept durably (again in the conversation, with the same id: the same entry),
+            // answered in time whatever the store does.
+            let kept = shared.keep_offline_until(said.clone(), deadline + KEEP_GRACE);
             slow_private(started, numbered, handed);
-            if let Err(e) = kept {
-                shared.archive.forget_private(said);
-                return Err(internal(e));
+            match kept {
+                Ok(()) => {}
+                Err(crate::error::ServerError::NotConfirmed { .. }) => {
+                    // It may still be kept (then in the conversation too, and delivered).
+                    return Err(crate::chat::hub::HubError::NotConfirmed.into());
+                }
+                Err(e) => {
+                    shared.archive.forget_private(said);
+                    return Err(internal(e));
+                }
             }
             Ok(Sent {
                 private: Private::Kept,

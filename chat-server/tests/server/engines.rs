@@ -72,19 +72,21 @@ fn wait_for_port(port: u16, what: &str) {
 
 /// How many processes have `dir` as their working directory (Linux's /proc).
 fn running_in(dir: &Path) -> usize {
+    pids_in(dir).len()
+}
+
+/// The processes that have `dir` as their working directory (Linux's /proc).
+fn pids_in(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return Vec::new();
     };
     entries
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd == dir))
-        .count()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| name.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|(_, path)| std::fs::read_link(path.join("cwd")).is_ok_and(|cwd| cwd == dir))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 pub fn is_root() -> bool {
@@ -221,6 +223,29 @@ impl Postgres {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+    }
+
+    /// Pauses every process of the server (SIGSTOP: the postmaster and each backend):
+    /// connections stay open, their kernel acknowledges what is sent, nothing is answered.
+    pub fn pause(&self) {
+        self.signal_all("-STOP");
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal_all("-CONT");
+    }
+
+    fn signal_all(&self, which: &str) {
+        let data = self.data().canonicalize().unwrap_or_else(|_| self.data());
+        let pids = pids_in(&data);
+        assert!(!pids.is_empty(), "no PostgreSQL process to signal");
+        let status = Command::new("kill")
+            .arg(which)
+            .args(&pids)
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 
     /// Stops the server cleanly (`pg_ctl stop -m fast`).

@@ -162,6 +162,56 @@ fn a_kept_message_the_database_could_not_forget_at_once_is_delivered_once() {
     assert!(!got_kept(&mut bea), "delivered again on the other server");
 }
 
+/// A private message to an offline user while PostgreSQL is paused (SIGSTOP: its connections
+/// stay open and nothing is answered, so no timeout of the connection ends the wait) is
+/// answered within two seconds, `server_busy` "not confirmed"; once PostgreSQL goes on, the
+/// message was kept after all and is delivered, once.
+#[test]
+fn a_private_message_kept_while_postgresql_is_paused_is_answered_within_two_seconds() {
+    let Some(pg) = Postgres::start() else { return };
+    let server = server_on(&pg);
+    let mut bea = server.user("bea");
+    bea.send(Request::Exit);
+    bea.until_closed();
+    let mut ada = server.user("ada");
+    ada.settle();
+    pg.pause();
+    let asked = Instant::now();
+    let answer = ada.request(Request::Private {
+        attachments: Vec::new(),
+        reply_to: None,
+        to: "bea".into(),
+        text: "¿sigues ahí?".into(),
+    });
+    let took = asked.elapsed();
+    pg.resume();
+    assert!(
+        matches!(
+            answer,
+            ServerMessage::Error {
+                code: ErrorCode::ServerBusy,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    // Kept once PostgreSQL answers again: delivered at bea's login, once.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pg.sql("SELECT count(*) FROM kept") != "1" {
+        assert!(Instant::now() < deadline, "never kept");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut bea = server.client();
+    bea.login("bea");
+    let got = bea.settle();
+    let kept = got
+        .iter()
+        .filter(|m| matches!(m, ServerMessage::Private { text, stored: true, .. } if text == "¿sigues ahí?"))
+        .count();
+    assert_eq!(kept, 1, "{got:?}");
+}
+
 #[test]
 fn a_postgresql_outage_gives_retryable_errors_and_open_sessions_keep_chatting() {
     let Some(pg) = Postgres::start() else { return };
