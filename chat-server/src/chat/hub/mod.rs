@@ -22,6 +22,7 @@ mod actions;
 mod moving;
 mod order;
 mod presence;
+mod reactions;
 mod remote;
 mod room;
 mod said;
@@ -37,11 +38,12 @@ use chat_core::protocol::{
 };
 use chat_core::validate::room_key;
 
-pub use actions::{Changed, counted, toggle};
+pub use actions::Changed;
 pub use moving::Entered;
 #[cfg_attr(not(feature = "cluster"), allow(unused_imports))]
 pub use order::{Moderated, Named, OrderView};
 pub use presence::Away;
+pub use reactions::{counted, toggle};
 pub use said::{Delivered, Page};
 pub use views::{OnlineUser, RoomView};
 

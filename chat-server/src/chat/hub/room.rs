@@ -40,7 +40,7 @@ impl Line {
     /// The line as kept on disk: with every reactor of each emoji, not the first few.
     pub fn whole(&self) -> Said {
         let mut said = Said::clone(&self.said);
-        said.reactions = super::actions::counted(&self.reactors);
+        said.reactions = super::reactions::counted(&self.reactors);
         said
     }
 }
