@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chat_core::protocol::{ErrorCode, Request, ServerMessage};
 
 use super::engines::Postgres;
-use super::harness::{TestServer, password, registration};
+use super::harness::{Client, TestServer, password, registration};
 
 /// A server whose accounts are in `pg`.
 fn server_on(pg: &Postgres) -> TestServer {
@@ -30,6 +30,23 @@ fn token_of(server: &TestServer, login: &str) -> String {
         } => token,
         other => panic!("login: {other:?}"),
     }
+}
+
+/// Registers `login` on `server` and leaves: an account that is offline.
+fn offline(server: &TestServer, login: &str) {
+    let mut c = server.user(login);
+    c.send(Request::Exit);
+    c.until_closed();
+}
+
+/// Sends `text` privately from `c` to `to`; the answer.
+fn private(c: &mut Client, to: &str, text: &str) -> ServerMessage {
+    c.request(Request::Private {
+        attachments: Vec::new(),
+        reply_to: None,
+        to: to.into(),
+        text: text.into(),
+    })
 }
 
 #[test]
@@ -67,17 +84,10 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
         ErrorCode::BadToken
     );
     // A message kept on A for an offline user is delivered at its login on B, once.
-    let mut bea = a.user("bea");
-    bea.send(Request::Exit);
-    bea.until_closed();
+    offline(&a, "bea");
     let mut ada = a.client();
     ada.login("ada");
-    match ada.request(Request::Private {
-        attachments: Vec::new(),
-        reply_to: None,
-        to: "bea".into(),
-        text: "te espero".into(),
-    }) {
+    match private(&mut ada, "bea", "te espero") {
         ServerMessage::PrivateStored { .. } => {}
         other => panic!("{other:?}"),
     }
@@ -100,7 +110,7 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
 }
 
 /// Whether `c`, just logged in, got a kept message (everything up to now read).
-fn got_kept(c: &mut super::harness::Client) -> bool {
+fn got_kept(c: &mut Client) -> bool {
     c.settle()
         .iter()
         .any(|m| matches!(m, ServerMessage::Private { stored: true, .. }))
@@ -115,16 +125,9 @@ fn a_kept_message_the_database_could_not_forget_at_once_is_delivered_once() {
     let Some(pg) = Postgres::start() else { return };
     let a = server_on(&pg);
     let b = server_on(&pg);
-    let mut bea = a.user("bea");
-    bea.send(Request::Exit);
-    bea.until_closed();
+    offline(&a, "bea");
     let mut ada = a.user("ada");
-    match ada.request(Request::Private {
-        attachments: Vec::new(),
-        reply_to: None,
-        to: "bea".into(),
-        text: "¿vienes?".into(),
-    }) {
+    match private(&mut ada, "bea", "¿vienes?") {
         ServerMessage::PrivateStored { .. } => {}
         other => panic!("{other:?}"),
     }
@@ -170,19 +173,12 @@ fn a_kept_message_the_database_could_not_forget_at_once_is_delivered_once() {
 fn a_private_message_kept_while_postgresql_is_paused_is_answered_within_two_seconds() {
     let Some(pg) = Postgres::start() else { return };
     let server = server_on(&pg);
-    let mut bea = server.user("bea");
-    bea.send(Request::Exit);
-    bea.until_closed();
+    offline(&server, "bea");
     let mut ada = server.user("ada");
     ada.settle();
     pg.pause();
     let asked = Instant::now();
-    let answer = ada.request(Request::Private {
-        attachments: Vec::new(),
-        reply_to: None,
-        to: "bea".into(),
-        text: "¿sigues ahí?".into(),
-    });
+    let answer = private(&mut ada, "bea", "¿sigues ahí?");
     let took = asked.elapsed();
     pg.resume();
     assert!(
