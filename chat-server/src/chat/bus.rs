@@ -19,6 +19,10 @@ pub(crate) const REQUEST_BUDGET: std::time::Duration = std::time::Duration::from
 /// Runs when an event could not be published (tells its sender).
 pub(crate) type Failed = Box<dyn FnOnce() + Send>;
 
+/// Runs once with what became of an event appended without waiting: its number in the log, or
+/// why it is not there (or may not be).
+pub(crate) type Answer = Box<dyn FnOnce(Result<u64>) + Send>;
+
 /// What became of a private message handed to the cluster ([`Bus::hand_over`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Handover {
@@ -39,6 +43,10 @@ pub(crate) trait Bus: Send + Sync + std::fmt::Debug {
     /// Puts an event in the cluster's log and waits until it is there; returns its number.
     /// `ServerError::NotConfirmed` when the log did not answer in time: it may be there.
     fn publish_confirmed(&self, event: BusEvent) -> Result<u64>;
+    /// Puts an event in the cluster's log without waiting: `answer` runs once, with its
+    /// number or why it is not there, by `deadline` (and a few ms) at the latest. Many of
+    /// one sender's events may be in flight at once, appended in the order given.
+    fn publish_answered(&self, event: BusEvent, deadline: std::time::Instant, answer: Answer);
     /// Hands a private message ([`BusEvent::Private`]) to its recipient's node and waits for
     /// what became of it.
     /// Gives up at `deadline`.

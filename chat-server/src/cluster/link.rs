@@ -13,8 +13,9 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use chat_core::clock::{Clock, ClockSample, ClockSync, SystemClock};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
+use super::answers::{Pending, result_of};
 use super::keys;
 use super::{Appended, BEAT_EVERY, CONNECT_TIMEOUT, Cluster, Outgoing, REDIS_TIMEOUT};
 use crate::chat::bus::{BusEvent, Failed};
@@ -185,13 +186,13 @@ fn reclaim(
 /// What waits for one event's fate.
 struct Waiter {
     failed: Option<Failed>,
-    confirm: Option<Sender<Appended>>,
+    confirm: Option<Arc<Pending>>,
 }
 
 impl Waiter {
     fn appended(self, seq: u64) {
         if let Some(confirm) = self.confirm {
-            let _ = confirm.send(Appended::As(seq));
+            confirm.settle(Ok(seq));
         }
     }
 
@@ -209,7 +210,7 @@ impl Waiter {
             failed();
         }
         if let Some(confirm) = self.confirm {
-            let _ = confirm.send(what);
+            confirm.settle(result_of(what));
         }
     }
 }

@@ -29,6 +29,7 @@
 //!   wins, and a room acknowledged to its creator is in the log every node reads;
 //! - no lock is held while talking to Redis.
 
+mod answers;
 mod handover;
 mod keys;
 mod link;
@@ -44,7 +45,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
-use crate::chat::bus::{Bus, BusEvent, Envelope, Failed, Handover};
+use crate::chat::bus::{Answer, Bus, BusEvent, Envelope, Failed, Handover};
 use crate::error::{Result, ServerError};
 use crate::shared::Shared;
 
@@ -64,11 +65,9 @@ pub(crate) const BEAT_EVERY: Duration = Duration::from_secs(1);
 /// close (see `view` for how the log's time is counted).
 pub(crate) const GONE_AFTER: Duration = Duration::from_millis(3_500);
 
-/// What became of an event given to the link.
+/// What became of an event given to the link that is not in the log with a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Appended {
-    /// In the log, with this number.
-    As(u64),
+enum Appended {
     /// Not in the log.
     Not,
     /// Sent, but the answer was lost (the connection failed meanwhile): it may be in the log.
@@ -76,14 +75,14 @@ pub(crate) enum Appended {
 }
 
 /// Something for the link thread to do.
-pub(crate) enum Outgoing {
-    /// Append an event to the log; run `failed` if it cannot be. `confirm` hears what became
-    /// of it; an event whose `deadline` passed before it was sent is not appended (its sender
-    /// was told it failed).
+enum Outgoing {
+    /// Append an event to the log; run `failed` if it cannot be. `confirm` is answered what
+    /// became of it; an event whose `deadline` passed before it was sent is not appended (its
+    /// sender was told it failed).
     Publish {
         event: BusEvent,
         failed: Option<Failed>,
-        confirm: Option<Sender<Appended>>,
+        confirm: Option<Arc<answers::Pending>>,
         deadline: Option<Instant>,
     },
     /// A room closed: its name is free again, if still claimed by it (`claim`).
@@ -161,6 +160,9 @@ pub(crate) struct Cluster {
     claimed: Mutex<VecDeque<u64>>,
     /// This node's private messages waiting for their recipients' nodes.
     handovers: handover::Waiting,
+    /// Events appended without their senders waiting, answered at their deadlines if the
+    /// link did not answer them by then.
+    deadlines: answers::Deadlines,
     /// Other nodes alive in the log, with their clock offsets.
     alive: Mutex<HashMap<String, i64>>,
     /// The link (re)connected: this node's whole state is published again once the listener
@@ -217,6 +219,7 @@ impl Cluster {
             claims: Mutex::new(HashMap::new()),
             claimed: Mutex::new(VecDeque::new()),
             handovers: handover::Waiting::default(),
+            deadlines: answers::Deadlines::default(),
             alive: Mutex::new(HashMap::new()),
             rejoin_due: AtomicBool::new(true),
             stop: AtomicBool::new(false),
@@ -224,7 +227,7 @@ impl Cluster {
         }))
     }
 
-    /// Starts the link and listener threads for the server `shared`.
+    /// Starts the link, listener and deadline threads for the server `shared`.
     pub fn run(self: &Arc<Self>, shared: &Arc<Shared>) -> Result<()> {
         let rx = self
             .outgoing_rx
@@ -240,13 +243,16 @@ impl Cluster {
         let listen = std::thread::Builder::new()
             .name("cluster-listen".into())
             .spawn(move || listen::run(&me, &weak))?;
+        let me = Arc::clone(self);
+        let deadlines = std::thread::Builder::new()
+            .name("cluster-deadlines".into())
+            .spawn(move || answers::run(&me.deadlines, || me.stopping()))?;
         let mut threads = self.threads();
-        threads.push(link);
-        threads.push(listen);
+        threads.extend([link, listen, deadlines]);
         Ok(())
     }
 
-    /// Stops both threads (the link publishes what was queued first, if it can).
+    /// Stops its threads (the link publishes what was queued first, if it can).
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Release);
         self.applied_changed.notify_all();
@@ -318,28 +324,45 @@ impl Cluster {
 
     /// Appends an event and waits (until `deadline`) for its number.
     fn publish_until(&self, event: BusEvent, deadline: Instant) -> Result<u64> {
-        if !self.is_up() {
-            return Err(unreachable("not connected"));
-        }
         let (confirm, confirmed) = bounded(1);
+        let pending = answers::Pending::new(Box::new(move |result| {
+            let _ = confirm.send(result);
+        }));
+        self.queue(event, deadline, &pending);
+        // A little past the deadline: the link answers every event it was given by then.
+        let wait = deadline.saturating_duration_since(Instant::now()) + answers::SLACK;
+        confirmed
+            .recv_timeout(wait)
+            .unwrap_or_else(|_| answers::result_of(Appended::InDoubt))
+    }
+
+    /// Appends an event without waiting: `answer` is given its number once it is in the log,
+    /// or why it is not, by `deadline` (and a few ms) at the latest, whatever Redis does.
+    pub fn publish_answered(&self, event: BusEvent, deadline: Instant, answer: Answer) {
+        let pending = answers::Pending::new(answer);
+        if self.queue(event, deadline, &pending) {
+            self.deadlines.watch(deadline, pending);
+        }
+    }
+
+    /// Queues an event for the link, `pending` its answer; answers it at once (`false`) if
+    /// it cannot be queued.
+    fn queue(&self, event: BusEvent, deadline: Instant, pending: &Arc<answers::Pending>) -> bool {
+        if !self.is_up() {
+            pending.settle(Err(unreachable("not connected")));
+            return false;
+        }
         let item = Outgoing::Publish {
             event,
             failed: None,
-            confirm: Some(confirm),
+            confirm: Some(Arc::clone(pending)),
             deadline: Some(deadline),
         };
         if self.outgoing.try_send(item).is_err() {
-            return Err(unreachable("too many events waiting"));
+            pending.settle(Err(unreachable("too many events waiting")));
+            return false;
         }
-        // A little past the deadline: the link answers every event it was given by then.
-        let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(50);
-        match confirmed.recv_timeout(wait) {
-            Ok(Appended::As(seq)) => Ok(seq),
-            Ok(Appended::Not) => Err(unreachable("the event could not be appended")),
-            Ok(Appended::InDoubt) | Err(_) => Err(ServerError::NotConfirmed {
-                what: "the cluster (Redis)",
-            }),
-        }
+        true
     }
 
     /// Frees a room name once the room closed (and says it closed, if nobody did: a room
@@ -542,6 +565,10 @@ impl Bus for Cluster {
 
     fn publish_confirmed(&self, event: BusEvent) -> Result<u64> {
         self.publish_until(event, Instant::now() + REQUEST_BUDGET)
+    }
+
+    fn publish_answered(&self, event: BusEvent, deadline: Instant, answer: Answer) {
+        Cluster::publish_answered(self, event, deadline, answer);
     }
 
     fn hand_over(&self, event: BusEvent, deadline: Instant) -> Result<Handover> {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::in_flight::InFlight;
 use crate::delivery::peer::Peer;
 use crate::shared::Shared;
 use crate::threads::gate::Pass;
@@ -17,6 +18,8 @@ pub(crate) struct Conn {
     /// Time spent waiting for the password pool (or the gate) since the last request, which the
     /// handshake deadline does not count: the client cannot shorten those waits.
     pub deadline_credit: Duration,
+    /// Its room lines on their way into the cluster's log.
+    pub lines: Arc<InFlight>,
     /// The place behind the first-steps gate held while a request before login is handled.
     pass: Option<Pass>,
 }
@@ -27,6 +30,7 @@ impl Conn {
             shared,
             peer,
             deadline_credit: Duration::ZERO,
+            lines: Arc::default(),
             pass: None,
         }
     }

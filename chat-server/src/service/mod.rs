@@ -14,6 +14,7 @@
 pub(crate) mod account;
 pub(crate) mod conn;
 pub(crate) mod files;
+pub(crate) mod in_flight;
 pub(crate) mod lines;
 pub(crate) mod order;
 pub(crate) mod refusal;

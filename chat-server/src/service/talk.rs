@@ -20,7 +20,7 @@ use chat_core::validate;
 use super::conn::Conn;
 use super::files;
 use super::refusal::{Refusal, internal};
-use crate::chat::hub::{Delivered, Page};
+use crate::chat::hub::{Delivered, Page, ToSay};
 use crate::delivery::peer::Peer;
 
 /// A private message answered this late is logged with where its time went.
@@ -41,7 +41,8 @@ const MAX_YIELD: Duration = Duration::from_secs(2);
 /// A line to the sender's room (`notice`: said as an IRC `NOTICE`; `reply_to`: the line of the
 /// room it answers). Every member gets it, the sender included, as a `message` event; it joins
 /// the room's history (the default room's is written to disk too). On a node of a cluster it
-/// is published, and delivered as it comes back.
+/// is published, and delivered as it comes back: the sender goes on at once, and `refused`
+/// is told (from another thread, within two seconds) if the line could not be published.
 #[inline(never)]
 pub(crate) fn say(
     conn: &Conn,
@@ -49,14 +50,34 @@ pub(crate) fn say(
     notice: bool,
     reply_to: Option<u64>,
     files: &[String],
+    refused: impl FnOnce(Refusal) + Send + 'static,
 ) -> Result<(), Refusal> {
+    let deadline = Instant::now() + crate::chat::bus::REQUEST_BUDGET;
     let attachments = carried(conn, &text, files)?;
-    let Some(spoken) = conn
-        .shared
-        .hub
-        .say(&conn.peer, text, notice, reply_to, attachments)?
-    else {
-        // Published to the cluster: delivered (the sender's copy too) as it comes back.
+    let hub = &conn.shared.hub;
+    // Its place among the connection's lines in flight (given back once it is answered).
+    let slot = match hub.is_clustered() {
+        true => Some(conn.lines.take(deadline).ok_or_else(|| {
+            Refusal::retry(
+                ErrorCode::ServerBusy,
+                "too many of your lines are waiting for the cluster",
+                crate::chat::hub::CLUSTER_RETRY,
+            )
+        })?),
+        false => None,
+    };
+    let refused = move |e: crate::chat::hub::HubError| {
+        drop(slot);
+        refused(Refusal::from(e));
+    };
+    let line = ToSay {
+        text,
+        notice,
+        reply_to,
+        attachments,
+    };
+    let Some(spoken) = hub.say(&conn.peer, line, deadline, refused)? else {
+        // Queued for the cluster: delivered (the sender's copy too) as it comes back.
         return Ok(());
     };
     if !spoken.said.attachments.is_empty() {

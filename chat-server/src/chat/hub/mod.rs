@@ -44,7 +44,7 @@ pub use moving::Entered;
 pub use order::{Moderated, Named, OrderView};
 pub use presence::Away;
 pub use reactions::{counted, toggle};
-pub use said::{Delivered, Page};
+pub use said::{Delivered, Page, ToSay};
 pub use views::{OnlineUser, RoomView};
 
 use crate::chat::bus::{Bus, BusEvent};
@@ -54,7 +54,7 @@ use moving::leave_room;
 use room::Room;
 
 /// How long a client is asked to wait when the cluster cannot be reached.
-const CLUSTER_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const CLUSTER_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the hub refused a change. Nothing changed (except after [`HubError::NotConfirmed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -342,6 +342,11 @@ impl Hub {
     #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub(crate) fn join_cluster(&self, bus: Arc<dyn Bus>) {
         let _ = self.bus.set(bus);
+    }
+
+    /// Whether this hub is a node of a cluster.
+    pub fn is_clustered(&self) -> bool {
+        self.bus.get().is_some()
     }
 
     /// The cluster, if this hub is a node of one.

@@ -35,6 +35,18 @@ pub struct Page {
     pub more: bool,
 }
 
+/// A room line to say.
+#[derive(Debug)]
+pub struct ToSay {
+    pub text: String,
+    /// Said as an IRC `NOTICE` (shown as one to IRC clients).
+    pub notice: bool,
+    /// The line of the room it answers.
+    pub reply_to: Option<u64>,
+    /// The files it carries.
+    pub attachments: Vec<Attachment>,
+}
+
 /// A room line, said.
 #[derive(Debug)]
 pub struct Spoken {
@@ -50,23 +62,30 @@ pub struct Spoken {
 
 impl Hub {
     /// A room message from the peer to everyone in its room, the peer included, kept in the
-    /// room's history. `notice`: sent as an IRC `NOTICE` (shown as one to IRC clients).
+    /// room's history.
     ///
-    /// On a node of a cluster the line is appended to the cluster's log instead (`Ok(None)`
-    /// once it is there), and every node (this one too) delivers it as it reads it back, in
-    /// the log's order. If it cannot be appended within two seconds, it is refused.
+    /// On a node of a cluster the line is queued for the cluster's log instead (`Ok(None)`),
+    /// and every node (this one too) delivers it as it reads it back, in the log's order. The
+    /// sender does not wait for it: if it is not in the log by `deadline`, `refused` is told
+    /// why (from another thread), else it is dropped. A connection's lines are appended in the
+    /// order said, many in one round trip.
     ///
-    /// `reply_to`: the line of the room it answers (quoted with it). A member muted in the
+    /// A line answering another is quoted with it. A member muted in the
     /// room, or speaking again too soon in slow mode, is refused (the room's creator and
     /// administrators never are).
     pub fn say(
         &self,
         peer: &Arc<Peer>,
-        text: String,
-        notice: bool,
-        reply_to: Option<u64>,
-        attachments: Vec<Attachment>,
+        line: ToSay,
+        deadline: std::time::Instant,
+        refused: impl FnOnce(HubError) + Send + 'static,
     ) -> Result<Option<Spoken>, HubError> {
+        let ToSay {
+            text,
+            notice,
+            reply_to,
+            attachments,
+        } = line;
         let login = peer.login().ok_or(HubError::LoginRequired)?;
         let state = self.read();
         let online = state
@@ -101,10 +120,18 @@ impl Hub {
                 reply_to: quote,
                 attachments,
             };
-            // In the cluster's log before the request is done (never waited for under the
-            // lock): a line that could not be is refused, with its request's `re`.
+            // Never waited for under the lock, nor by the sender: a line that could not be
+            // appended is refused when the log (or its deadline) says so.
             drop(state);
-            bus.publish_confirmed(event)?;
+            bus.publish_answered(
+                event,
+                deadline,
+                Box::new(move |appended| {
+                    if let Err(e) = appended {
+                        refused(HubError::from(e));
+                    }
+                }),
+            );
             return Ok(None);
         }
         let time = self.clock.now_ms();

@@ -9,6 +9,7 @@ use chat_core::protocol::ServerMessage;
 use super::caps::Caps;
 use super::render::{self, mask, numeric, server};
 use crate::delivery::outbox::Frame;
+use crate::delivery::peer::Peer;
 use crate::links::ReaderLinks;
 use crate::service::conn::Conn;
 
@@ -108,12 +109,7 @@ impl IrcSession {
 
     /// Queues a server `NOTICE` to this client.
     pub fn notice(&self, text: &str) {
-        let nick = if self.nick.is_empty() {
-            "*"
-        } else {
-            &self.nick
-        };
-        self.send_line(&render::line(None, "NOTICE", &[nick, text]));
+        notice_to(&self.peer, &self.nick, text);
     }
 
     /// The user name an online user gave of itself (IRC `USER`), or its login.
@@ -147,4 +143,12 @@ impl IrcSession {
             self.send_line(&render::line(None, "PONG", &[server(), line.param(0)]));
         }
     }
+}
+
+/// Queues a server `NOTICE` to `peer`, whose nick is `nick`: from any thread (a line the
+/// cluster refused after its sender went on).
+pub(crate) fn notice_to(peer: &Peer, nick: &str, text: &str) {
+    let nick = if nick.is_empty() { "*" } else { nick };
+    let line = irc::to_string(&render::line(None, "NOTICE", &[nick, text]));
+    peer.send(&Frame::from(line.into_bytes()));
 }

@@ -2,6 +2,8 @@
 //! with `+reply` or `+draft/reply`), and `TAGMSG` with `+typing` (or a reaction: `actions`), on
 //! the talk service.
 
+use std::sync::Arc;
+
 use chat_core::irc::Line;
 use chat_core::protocol::{ErrorCode, Presence};
 use chat_core::validate;
@@ -9,7 +11,8 @@ use chat_core::validate;
 use super::actions;
 use super::caps::Caps;
 use super::render::{self, MsgId, Text};
-use super::session::IrcSession;
+use super::session::{IrcSession, notice_to};
+use crate::service::refusal::Refusal;
 use crate::service::talk::{self, Private};
 
 /// The text of an IRC message as a chat line: IRC formatting codes removed, a CTCP `ACTION`
@@ -85,10 +88,17 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
             Some(MsgId::Room(id)) => Some(id),
             _ => None,
         };
-        let said = match talk::say(s, text.clone(), notice, reply_to, &[]) {
+        let said = match talk::say(
+            s,
+            text.clone(),
+            notice,
+            reply_to,
+            &[],
+            refused_later(s, notice),
+        ) {
             // A line the room no longer keeps: the message goes, answering nothing.
             Err(refusal) if refusal.code == ErrorCode::MessageNotFound => {
-                talk::say(s, text, notice, None, &[])
+                talk::say(s, text, notice, None, &[], refused_later(s, notice))
             }
             said => said,
         };
@@ -113,6 +123,17 @@ pub(super) fn say(s: &mut IrcSession, line: &Line) {
         _ => None,
     };
     private(s, target, text, notice, reply_to);
+}
+
+/// Tells the client of a line the cluster did not take after it went on (a `NOTICE` never draws
+/// an answer, so neither does its refusal).
+fn refused_later(s: &IrcSession, notice: bool) -> impl FnOnce(Refusal) + Send + 'static {
+    let (peer, nick) = (Arc::clone(&s.peer), s.nick.clone());
+    move |refusal: Refusal| {
+        if !notice {
+            notice_to(&peer, &nick, &format!("Not sent: {}", refusal.message));
+        }
+    }
 }
 
 /// A private message: delivered, or kept for an offline user (told by `NOTICE`). Nothing is kept

@@ -91,7 +91,7 @@ fn logged_in(s: &mut Session, id: u32, request: Request) -> Handled {
             text,
             reply_to,
             attachments,
-        } => talk::say(s, text, reply_to, &attachments),
+        } => talk::say(s, id, text, reply_to, &attachments),
         Request::Private {
             to,
             text,

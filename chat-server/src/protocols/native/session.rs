@@ -11,6 +11,7 @@ use chat_core::protocol::{ErrorCode, ServerMessage};
 
 use super::wire;
 use crate::delivery::outbox::Frame;
+use crate::delivery::peer::Peer;
 use crate::service::conn::Conn;
 use crate::service::refusal::Refusal;
 
@@ -83,8 +84,14 @@ impl Session {
     /// Queues an error, as the reply to `re` when there is one.
     #[inline(never)]
     pub fn error(&self, re: Option<u32>, refusal: Refusal) {
-        if let Some(frame) = wire::frame(re, refusal.into_message()) {
-            self.peer.send(&frame);
-        }
+        refuse(&self.peer, re, refusal);
+    }
+}
+
+/// Queues an error for `peer`, as the reply to `re` when there is one: from any thread (a line
+/// the cluster refused after its sender went on).
+pub(crate) fn refuse(peer: &Peer, re: Option<u32>, refusal: Refusal) {
+    if let Some(frame) = wire::frame(re, refusal.into_message()) {
+        peer.send(&frame);
     }
 }

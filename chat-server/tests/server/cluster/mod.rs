@@ -5,6 +5,7 @@
 
 mod actions;
 mod files;
+mod lines;
 mod rules;
 
 use std::io::{BufRead, BufReader};
