@@ -1,12 +1,14 @@
 //! A sender's room lines on a node of a cluster: many in flight at once (they share the link's
 //! round trips to Redis), delivered to everyone in the order said, and each one the log does
-//! not take refused with its own `re` within two seconds, while its sender goes on.
+//! not take refused with its own `re` within two seconds, while its sender goes on (an IRC
+//! client is told by a `NOTICE`).
 
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::{ErrorCode, Request, ServerMessage};
 
-use super::super::harness::Client;
+use super::super::harness::{Client, registration};
+use super::super::irc::Irc;
 use super::{Cluster, eventually};
 
 fn say(text: &str) -> Request {
@@ -72,6 +74,16 @@ fn a_senders_lines_fly_together_in_order_and_each_the_log_missed_is_refused_with
     assert_eq!(lines_from(&mut gala, "fede", burst.len()), burst);
     assert_eq!(lines_from(&mut fede, "fede", burst.len()), burst);
 
+    // An IRC client on fede's node.
+    cluster.nodes[0]
+        .client()
+        .request(Request::Register(registration("hugo")));
+    let irc = cluster.nodes[0]
+        .handle()
+        .irc_addr()
+        .expect("the IRC gateway");
+    let mut hugo = Irc::register(irc, "hugo");
+
     // The log stops answering (SIGSTOP: no reset, no timeout but the node's own).
     cluster.redis.pause();
     let first: Vec<String> = (0..3).map(|i| format!("primera {i}")).collect();
@@ -83,6 +95,12 @@ fn a_senders_lines_fly_together_in_order_and_each_the_log_missed_is_refused_with
             .any(|m| matches!(m, ServerMessage::Error { .. })),
         "{before:?}"
     );
+    hugo.send("PRIVMSG #lobby :¿me oís?");
+    hugo.send("PRIVMSG #lobby :¿y ahora?");
+    let not_sent =
+        |l: &chat_core::irc::Line| l.command == "NOTICE" && l.param(1).starts_with("Not sent");
+    let before = hugo.settle();
+    assert!(!before.iter().any(not_sent), "{before:?}");
     // Lines queued behind a round trip the link is stuck in.
     std::thread::sleep(Duration::from_millis(300));
     let second: Vec<String> = (0..3).map(|i| format!("segunda {i}")).collect();
@@ -107,6 +125,11 @@ fn a_senders_lines_fly_together_in_order_and_each_the_log_missed_is_refused_with
             other => panic!("line {id}: {other:?}"),
         }
         assert!(waited < Duration::from_secs(2), "line {id}: {waited:?}");
+    }
+
+    // The IRC client's lines too, each by a NOTICE.
+    for _ in 0..2 {
+        hugo.expect("a line's refusal", not_sent);
     }
 
     cluster.redis.resume();

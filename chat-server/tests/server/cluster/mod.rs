@@ -34,6 +34,7 @@ fn node(redis: &Redis, pg: &Postgres, name: &str) -> TestServer {
         c.bcrypt_cost = 4;
         c.allow_weak_bcrypt = true;
         c.admins = vec![ADMIN.into()];
+        c.irc_bind = Some("127.0.0.1:0".into());
     })
 }
 
