@@ -203,6 +203,11 @@ struct Remote {
     /// Key of the room it is in.
     room: String,
     away: Option<Away>,
+    /// The room its node says it is in, when this node did not know that room yet (a node
+    /// that rejoins reads the others' snapshots in any order: one may place its users in a
+    /// room that another's snapshot, read later, brings), and since when: it is placed there
+    /// once the room comes, if that is soon (see `remote::WAITS_FOR_ROOM`).
+    waiting_for: Option<(String, std::time::Instant)>,
 }
 
 #[derive(Debug, Default)]

@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chat_core::protocol::{CloseReason, Presence, RoomClosedReason, Said, ServerMessage};
 use chat_core::validate::{login_key, room_key};
@@ -18,6 +19,11 @@ use super::room::Room;
 use super::{Away, Hub, Remote, State, presence};
 use crate::chat::bus::{DefaultOrderAt, RoomAt, UserAt};
 use crate::delivery::event::Event;
+
+/// How long a user placed in a room this node did not know yet waits for it: the snapshots of
+/// one rejoin come within a round trip or two of each other; a room of that name that comes much
+/// later is another room.
+const WAITS_FOR_ROOM: Duration = Duration::from_secs(10);
 
 /// Removes a remote user from the mirror and its room's members; `quit`: tell that room's members
 /// on this node it left (an IRC `QUIT` with this message).
@@ -122,6 +128,7 @@ impl Hub {
             {
                 here.order.get_or_insert_with(Box::default).adopt(order);
             }
+            self.place_waiting(&mut state, &room_key(&room.name));
         }
         // A set: a node of 13,000 users checked against a list was 169 M comparisons under the lock.
         let listed: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
@@ -164,12 +171,40 @@ impl Hub {
     }
 
     /// Adds or moves a remote user as `user` says.
+    /// Room `room` (a key) came: the users other nodes placed in it before this node knew it move
+    /// there, if they were placed there recently (a room of that name closed and opened again
+    /// since is not the one they were in).
+    fn place_waiting(&self, state: &mut State, room: &str) {
+        let waiting: Vec<(String, String, UserAt)> = state
+            .remote
+            .iter()
+            .filter(|(_, r)| {
+                r.waiting_for
+                    .as_ref()
+                    .is_some_and(|(k, since)| k == room && since.elapsed() < WAITS_FOR_ROOM)
+            })
+            .map(|(key, r)| {
+                let user = UserAt {
+                    login: r.name.clone(),
+                    session: r.session,
+                    room: room.to_owned(),
+                    away: r.away.as_ref().map(|a| a.text.clone()),
+                };
+                (key.clone(), r.node.clone(), user)
+            })
+            .collect();
+        for (key, node, user) in waiting {
+            self.put_remote(state, &node, &key, &user);
+        }
+    }
+
     fn put_remote(&self, state: &mut State, node: &str, key: &str, user: &UserAt) {
-        let room = room_key(&user.room);
-        let room = if state.rooms.contains_key(&room) {
-            room
+        let wanted = room_key(&user.room);
+        let (room, waiting_for) = if state.rooms.contains_key(&wanted) {
+            (wanted, None)
         } else {
-            self.default_key.clone()
+            // Not known here yet: in the default room until it comes (`place_waiting`).
+            (self.default_key.clone(), Some((wanted, Instant::now())))
         };
         let away = user.away.clone().map(|text| Away { text, idle: false });
         match state.remote.get(key) {
@@ -179,6 +214,7 @@ impl Hub {
                     r.node = node.to_owned();
                     r.session = user.session;
                     r.away = away;
+                    r.waiting_for = waiting_for;
                 }
                 if let Some(room) = state.rooms.get_mut(&room) {
                     room.set_away(key, None, is_away);
@@ -209,6 +245,7 @@ impl Hub {
                 name: user.login.clone(),
                 room,
                 away,
+                waiting_for,
             },
         );
     }
@@ -324,6 +361,7 @@ impl Hub {
     pub(crate) fn remote_room_created(&self, node: &str, name: &str, creator: &str) {
         let mut state = self.write();
         add_room(&mut state, name, creator, self.history.per_room);
+        self.place_waiting(&mut state, &room_key(name));
         let key = login_key(creator);
         if let Some(remote) = state.remote.get(&key).filter(|r| r.node == node) {
             let user = UserAt {
@@ -462,4 +500,84 @@ fn add_room(state: &mut State, name: &str, creator: &str, keep: usize) {
             Vec::new(),
         )
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::hub::HistoryLimits;
+    use crate::clock::ServerClock;
+
+    fn hub() -> Hub {
+        let history = HistoryLimits {
+            per_room: 10,
+            default_room: 10,
+        };
+        Hub::new(
+            "lobby",
+            100,
+            10,
+            100,
+            history,
+            Vec::new(),
+            ServerClock::driven(),
+        )
+    }
+
+    fn at(login: &str, session: u64, room: &str) -> UserAt {
+        UserAt {
+            login: login.into(),
+            session,
+            room: room.into(),
+            away: None,
+        }
+    }
+
+    fn room_at(name: &str, creator: &str) -> RoomAt {
+        RoomAt {
+            name: name.into(),
+            creator: creator.into(),
+            created: 7,
+            order: None,
+        }
+    }
+
+    fn room_of(hub: &Hub, login: &str) -> Option<String> {
+        hub.online_user(&login_key(login)).map(|u| u.room)
+    }
+
+    /// A node that rejoins reads one node's snapshot, whose user is in a room another node's
+    /// users created, before that other node's snapshot brings the room: the user is in it
+    /// once it comes, as its own node says, not left in the default room for good.
+    #[test]
+    fn a_user_in_a_room_another_nodes_snapshot_brings_later_is_placed_in_it() {
+        let hub = hub();
+        hub.apply_snapshot("n3", vec![at("xavi", 1, "sala2")], Vec::new(), None, &[]);
+        assert_eq!(room_of(&hub, "xavi").as_deref(), Some("lobby"));
+        hub.apply_snapshot(
+            "n2",
+            vec![at("yago", 2, "sala2")],
+            vec![room_at("sala2", "yago")],
+            None,
+            &[],
+        );
+        assert_eq!(room_of(&hub, "xavi").as_deref(), Some("sala2"));
+        assert_eq!(room_of(&hub, "yago").as_deref(), Some("sala2"));
+        let members = hub.room_view("sala2").map(|r| r.members.len());
+        assert_eq!(members, Some(2));
+        // Placed by a later word of its own node: it waits for nothing any more.
+        hub.remote_moved("n3", "xavi", 1, "lobby");
+        hub.remote_room_created("n2", "sala2", "yago");
+        assert_eq!(room_of(&hub, "xavi").as_deref(), Some("lobby"));
+    }
+
+    /// The same with the room's creation read after the snapshot (a room created as the node
+    /// rejoined).
+    #[test]
+    fn a_user_in_a_room_created_after_its_snapshot_was_read_is_placed_in_it() {
+        let hub = hub();
+        hub.apply_snapshot("n3", vec![at("xavi", 1, "sala9")], Vec::new(), None, &[]);
+        hub.remote_room_created("n2", "sala9", "yago");
+        assert_eq!(room_of(&hub, "xavi").as_deref(), Some("sala9"));
+    }
 }
