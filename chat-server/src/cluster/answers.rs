@@ -1,17 +1,17 @@
-//! Events appended without their sender waiting for each in turn (a connection's room lines:
-//! many in flight, sharing the link's round trips to Redis). Each is answered exactly once: by
-//! the link when the log answers, or, if the link is stuck (cut off, a round trip to Redis may
-//! take a second before it fails, then a reconnection half of one), by the `cluster-deadlines`
-//! thread a little after the request's deadline, so that every request is answered within two
-//! seconds whatever the network does.
+//! What becomes of an event given to the link, told to its sender: waited for (a request that
+//! needs its number) or not (a connection's room lines: many in flight, sharing the link's
+//! round trips to Redis). Each is answered exactly once: by the link when the log answers, or,
+//! if the link is stuck (cut off, a round trip to Redis may take a second before it fails, then
+//! a reconnection half of one), by the `cluster-deadlines` thread a little after the request's
+//! deadline, so that every request is answered within two seconds whatever the network does.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
 
-use super::{Appended, unreachable};
-use crate::chat::bus::Answer;
+use super::{Appended, Cluster, Outgoing, unreachable};
+use crate::chat::bus::{Answer, BusEvent};
 use crate::error::{Result, ServerError};
 
 /// How long past its deadline an event's sender waits for the link's answer: the link answers
@@ -69,6 +69,51 @@ impl Deadlines {
     /// Answers `pending` "not confirmed" at `deadline` (plus [`SLACK`]) if nothing did before.
     pub fn watch(&self, deadline: Instant, pending: Arc<Pending>) {
         let _ = self.tx.send((deadline + SLACK, pending));
+    }
+}
+
+impl Cluster {
+    /// Appends an event and waits (until `deadline`) for its number.
+    pub(super) fn publish_until(&self, event: BusEvent, deadline: Instant) -> Result<u64> {
+        let (confirm, confirmed) = bounded(1);
+        let pending = Pending::new(Box::new(move |result| {
+            let _ = confirm.send(result);
+        }));
+        self.queue(event, deadline, &pending);
+        // A little past the deadline: the link answers every event it was given by then.
+        let wait = deadline.saturating_duration_since(Instant::now()) + SLACK;
+        confirmed
+            .recv_timeout(wait)
+            .unwrap_or_else(|_| result_of(Appended::InDoubt))
+    }
+
+    /// Appends an event without waiting: `answer` is given its number once it is in the log,
+    /// or why it is not, by `deadline` (and a few ms) at the latest, whatever Redis does.
+    pub fn publish_answered(&self, event: BusEvent, deadline: Instant, answer: Answer) {
+        let pending = Pending::new(answer);
+        if self.queue(event, deadline, &pending) {
+            self.deadlines.watch(deadline, pending);
+        }
+    }
+
+    /// Queues an event for the link, `pending` its answer; answers it at once (`false`) if
+    /// it cannot be queued.
+    fn queue(&self, event: BusEvent, deadline: Instant, pending: &Arc<Pending>) -> bool {
+        if !self.is_up() {
+            pending.settle(Err(unreachable("not connected")));
+            return false;
+        }
+        let item = Outgoing::Publish {
+            event,
+            failed: None,
+            confirm: Some(Arc::clone(pending)),
+            deadline: Some(deadline),
+        };
+        if self.outgoing.try_send(item).is_err() {
+            pending.settle(Err(unreachable("too many events waiting")));
+            return false;
+        }
+        true
     }
 }
 

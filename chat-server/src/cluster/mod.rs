@@ -322,49 +322,6 @@ impl Cluster {
         }
     }
 
-    /// Appends an event and waits (until `deadline`) for its number.
-    fn publish_until(&self, event: BusEvent, deadline: Instant) -> Result<u64> {
-        let (confirm, confirmed) = bounded(1);
-        let pending = answers::Pending::new(Box::new(move |result| {
-            let _ = confirm.send(result);
-        }));
-        self.queue(event, deadline, &pending);
-        // A little past the deadline: the link answers every event it was given by then.
-        let wait = deadline.saturating_duration_since(Instant::now()) + answers::SLACK;
-        confirmed
-            .recv_timeout(wait)
-            .unwrap_or_else(|_| answers::result_of(Appended::InDoubt))
-    }
-
-    /// Appends an event without waiting: `answer` is given its number once it is in the log,
-    /// or why it is not, by `deadline` (and a few ms) at the latest, whatever Redis does.
-    pub fn publish_answered(&self, event: BusEvent, deadline: Instant, answer: Answer) {
-        let pending = answers::Pending::new(answer);
-        if self.queue(event, deadline, &pending) {
-            self.deadlines.watch(deadline, pending);
-        }
-    }
-
-    /// Queues an event for the link, `pending` its answer; answers it at once (`false`) if
-    /// it cannot be queued.
-    fn queue(&self, event: BusEvent, deadline: Instant, pending: &Arc<answers::Pending>) -> bool {
-        if !self.is_up() {
-            pending.settle(Err(unreachable("not connected")));
-            return false;
-        }
-        let item = Outgoing::Publish {
-            event,
-            failed: None,
-            confirm: Some(Arc::clone(pending)),
-            deadline: Some(deadline),
-        };
-        if self.outgoing.try_send(item).is_err() {
-            pending.settle(Err(unreachable("too many events waiting")));
-            return false;
-        }
-        true
-    }
-
     /// Frees a room name once the room closed (and says it closed, if nobody did: a room
     /// whose creation was logged but which was given up before it opened here).
     pub fn release_room(&self, room_key: &str) {

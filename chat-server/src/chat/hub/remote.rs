@@ -170,7 +170,6 @@ impl Hub {
         closed
     }
 
-    /// Adds or moves a remote user as `user` says.
     /// Room `room` (a key) came: the users other nodes placed in it before this node knew it move
     /// there, if they were placed there recently (a room of that name closed and opened again
     /// since is not the one they were in).
@@ -198,6 +197,7 @@ impl Hub {
         }
     }
 
+    /// Adds or moves a remote user as `user` says.
     fn put_remote(&self, state: &mut State, node: &str, key: &str, user: &UserAt) {
         let wanted = room_key(&user.room);
         let (room, waiting_for) = if state.rooms.contains_key(&wanted) {
