@@ -255,7 +255,9 @@ fn resume_cut(addr: SocketAddr, acked: &Shared) -> Result<u64, Failure> {
     Ok(lost)
 }
 
-/// Uploads files of up to 256 KiB in two `PATCH`es each until a request fails (the kill).
+/// Uploads files in two `PATCH`es each until a request fails (the kill): of up to 256 KiB, and
+/// every fourth of 2 to 4 MiB, whose halves the server reads, hashes and writes (syncing as it
+/// goes) on three threads.
 fn uploader(cycle: u32, addr: SocketAddr, stop: &AtomicBool, acked: &Shared) -> u64 {
     let owner = format!("up{cycle}");
     let token = match token_of(addr, &owner) {
@@ -270,7 +272,11 @@ fn uploader(cycle: u32, addr: SocketAddr, stop: &AtomicBool, acked: &Shared) -> 
     let mut tried = 0;
     while !stop.load(Ordering::Relaxed) {
         tried += 1;
-        let size = 1 + rng.next(256 * 1024) as usize;
+        let size = if tried % 4 == 0 {
+            2 * 1024 * 1024 + rng.next(2 * 1024 * 1024) as usize
+        } else {
+            1 + rng.next(256 * 1024) as usize
+        };
         let mut bytes = format!("{owner}/{tried}/").into_bytes();
         bytes.extend((0..size).map(|i| (i * 131 % 251) as u8));
         let Ok(begun) = http(
