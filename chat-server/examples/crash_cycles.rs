@@ -256,8 +256,8 @@ fn resume_cut(addr: SocketAddr, acked: &Shared) -> Result<u64, Failure> {
 }
 
 /// Uploads files in two `PATCH`es each until a request fails (the kill): of up to 256 KiB, and
-/// every fourth of 2 to 4 MiB, whose halves the server reads, hashes and writes (syncing as it
-/// goes) on three threads.
+/// every fourth of 2 to 4 MiB, whose halves (over 1 MiB) the server hashes on a thread beside
+/// the copy.
 fn uploader(cycle: u32, addr: SocketAddr, stop: &AtomicBool, acked: &Shared) -> u64 {
     let owner = format!("up{cycle}");
     let token = match token_of(addr, &owner) {

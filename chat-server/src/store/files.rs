@@ -16,8 +16,8 @@
 //! time; who may fetch it is decided as for its own files, from the lines and messages that
 //! carry it as this node applied them from the cluster's log (tree `file_refs`).
 //!
-//! Here: records, objects, references and reading; uploads under way are `uploads`, their
-//! bytes' way from the connection to disk `copy`, and their hash `digest`.
+//! Here: records, objects, references and reading; uploads under way are `uploads`, and the
+//! hash computed as their bytes arrive `digest`.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -27,7 +27,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ServerError};
 
-mod copy;
 mod digest;
 mod uploads;
 
@@ -405,7 +404,7 @@ impl FileStore {
 
 /// Reads until `buf` is full or the end; how many bytes it holds.
 fn read_full(from: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    match copy::fill(from, buf) {
+    match digest::fill(from, buf) {
         (n, None) => Ok(n),
         (_, Some(e)) => Err(e),
     }

@@ -7,8 +7,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::copy::{self, CopyError};
-use super::digest;
+use super::digest::{self, CopyError};
 use super::{FileRecord, FileStore, decode, encode, is_id, sync_dir};
 use crate::error::{Result, ServerError};
 
@@ -99,15 +98,14 @@ impl FileStore {
         }
         let mut file = OpenOptions::new()
             .create(true)
-            .write(true)
-            .truncate(false)
+            .append(true)
             .open(&path)
             .map_err(ServerError::from)?;
         let context = self
             .digests
             .resume(&upload.id, have, &path)
             .map_err(ServerError::from)?;
-        let (written, context, error) = copy::copy_hashed(body, &mut file, have, len, context);
+        let (written, context, error) = digest::copy_hashed(body, &mut file, len, context);
         if let Some(context) = context {
             self.digests.keep(&upload.id, have + written, context);
         }
@@ -246,7 +244,7 @@ pub(super) mod tests {
     }
 
     /// Pseudo-random bytes (no two chunks alike, so a chunk hashed twice or skipped shows).
-    pub(in crate::store::files) fn content(len: usize) -> Vec<u8> {
+    fn content(len: usize) -> Vec<u8> {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         (0..len)
             .map(|_| {
