@@ -121,15 +121,19 @@ impl Hub {
                 closed.push(key.clone());
             }
         }
+        let mut came = HashSet::new();
         for room in rooms {
             add_room(&mut state, &room.name, &room.creator, self.history.per_room);
+            let key = room_key(&room.name);
             if let Some(order) = room.order
-                && let Some(here) = state.rooms.get_mut(&room_key(&room.name))
+                && let Some(here) = state.rooms.get_mut(&key)
             {
                 here.order.get_or_insert_with(Box::default).adopt(order);
             }
-            self.place_waiting(&mut state, &room_key(&room.name));
+            came.insert(key);
         }
+        // One pass over the users for all the snapshot's rooms, not one per room.
+        self.place_waiting(&mut state, &came);
         // A set: a node of 13,000 users checked against a list was 169 M comparisons under the lock.
         let listed: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
         let stale: Vec<String> = state
@@ -170,23 +174,25 @@ impl Hub {
         closed
     }
 
-    /// Room `room` (a key) came: the users other nodes placed in it before this node knew it move
-    /// there, if they were placed there recently (a room of that name closed and opened again
-    /// since is not the one they were in).
-    fn place_waiting(&self, state: &mut State, room: &str) {
+    /// Rooms `came` (keys) came: the users other nodes placed in one of them before this node
+    /// knew it move there, if they were placed there recently (a room of that name closed and
+    /// opened again since is not the one they were in).
+    fn place_waiting(&self, state: &mut State, came: &HashSet<String>) {
+        if came.is_empty() {
+            return;
+        }
         let waiting: Vec<(String, String, UserAt)> = state
             .remote
             .iter()
-            .filter(|(_, r)| {
-                r.waiting_for
-                    .as_ref()
-                    .is_some_and(|(k, since)| k == room && since.elapsed() < WAITS_FOR_ROOM)
+            .filter_map(|(key, r)| {
+                let (room, since) = r.waiting_for.as_ref()?;
+                (came.contains(room) && since.elapsed() < WAITS_FOR_ROOM).then_some((key, r, room))
             })
-            .map(|(key, r)| {
+            .map(|(key, r, room)| {
                 let user = UserAt {
                     login: r.name.clone(),
                     session: r.session,
-                    room: room.to_owned(),
+                    room: room.clone(),
                     away: r.away.as_ref().map(|a| a.text.clone()),
                 };
                 (key.clone(), r.node.clone(), user)
@@ -361,7 +367,7 @@ impl Hub {
     pub(crate) fn remote_room_created(&self, node: &str, name: &str, creator: &str) {
         let mut state = self.write();
         add_room(&mut state, name, creator, self.history.per_room);
-        self.place_waiting(&mut state, &room_key(name));
+        self.place_waiting(&mut state, &HashSet::from([room_key(name)]));
         let key = login_key(creator);
         if let Some(remote) = state.remote.get(&key).filter(|r| r.node == node) {
             let user = UserAt {
