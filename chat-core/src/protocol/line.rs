@@ -69,6 +69,20 @@ pub struct Attachment {
     pub preview: bool,
 }
 
+impl Attachment {
+    /// Whether its id has the form a server gives (see [`is_file_id`]).
+    pub fn has_valid_id(&self) -> bool {
+        is_file_id(&self.id)
+    }
+}
+
+/// Whether `id` has the form of a file id: 32 hexadecimal digits. Ids go into URLs and name
+/// files on disk (the server's uploads, a client's cache), so anything else is refused, not
+/// trusted, on either side.
+pub fn is_file_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// One emoji on a line: how many put it there, and who (the first of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {

@@ -227,10 +227,19 @@ pub(crate) fn deliver_kept(shared: &Shared, peer: &Peer) {
         // cluster, it is not yet): an answer, reaction or receipt finds it.
         shared.archive.saw_private_id(said.id);
         shared.archive.private_if_missing(said.clone());
+        if !said.attachments.is_empty() {
+            // Its recipient may fetch its files here (kept on another node of a cluster, this
+            // one has not seen it yet).
+            let (from, to) = (
+                validate::login_key(&said.from),
+                validate::login_key(&said.to),
+            );
+            super::files::carried_by_private(shared, &said.attachments, &from, &to, said.id);
+        }
         peer.event(&Event::at(
             said.time,
             ServerMessage::Private {
-                attachments: Vec::new(),
+                attachments: said.attachments,
                 from: said.from.clone(),
                 text: said.text,
                 stored: true,

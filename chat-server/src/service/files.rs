@@ -116,13 +116,16 @@ pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upl
         )
         .sum();
     if held + file.size > shared.config.quota_bytes {
-        return Err(Refusal::new(
-            ErrorCode::QuotaExceeded,
-            format!(
-                "your files would take more than {} MiB; delete some first",
-                shared.config.quota_bytes / (1024 * 1024)
-            ),
-        ));
+        return Err(Refusal {
+            field: Some(Field::Size),
+            ..Refusal::new(
+                ErrorCode::QuotaExceeded,
+                format!(
+                    "your files would take more than {} MiB; delete some first",
+                    shared.config.quota_bytes / (1024 * 1024)
+                ),
+            )
+        });
     }
     let upload = Upload {
         id: new_id().map_err(internal)?,
@@ -360,6 +363,14 @@ fn upload_error(e: UploadError) -> Refusal {
             format!("the upload has {have} bytes: send from there"),
         ),
         UploadError::TooLong => invalid(Field::Size, "more bytes than the file's size"),
+        UploadError::Cut(e) => {
+            // The client's own doing (gone, or silent too long): not the server failing.
+            tracing::debug!("an upload's body stopped: {e}");
+            Refusal::new(
+                ErrorCode::Invalid,
+                "the body stopped coming before its Content-Length; send the rest from Upload-Offset",
+            )
+        }
         UploadError::Mismatch("size") => invalid(Field::Size, "the file's size does not match"),
         UploadError::Mismatch(_) => invalid(
             Field::Sha256,

@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chat_core::limits::QUOTE_CHARS;
-use chat_core::protocol::{Attachment, ErrorCode, PrivateSaid, Quote};
+use chat_core::protocol::{Attachment, ErrorCode, PrivateSaid, Quote, Said};
 use chat_core::validate;
 
 use super::conn::Conn;
@@ -76,18 +76,17 @@ pub(crate) fn say(
         reply_to,
         attachments,
     };
-    let Some(spoken) = hub.say(&conn.peer, line, deadline, refused)? else {
+    // Its files are noted as carried by the line before a member sees it: a client fetches a
+    // picture's preview the moment the line arrives.
+    let noted = |said: &Said| {
+        if !said.attachments.is_empty() {
+            files::carried_by_line(&conn.shared, &said.attachments, &said.room, said.id);
+        }
+    };
+    let Some(spoken) = hub.say(&conn.peer, line, deadline, refused, noted)? else {
         // Queued for the cluster: delivered (the sender's copy too) as it comes back.
         return Ok(());
     };
-    if !spoken.said.attachments.is_empty() {
-        files::carried_by_line(
-            &conn.shared,
-            &spoken.said.attachments,
-            &spoken.said.room,
-            spoken.said.id,
-        );
-    }
     spoken.write.now();
     if spoken.in_default_room {
         conn.shared.archive.room_line(spoken.said);

@@ -100,6 +100,10 @@ pub struct FileStore {
     shared: Option<std::sync::Arc<dyn SharedContents>>,
     /// The SHA-256 of each upload under way, as far as its bytes came.
     digests: std::sync::Arc<Digests>,
+    /// Held while an object's bytes are kept or let go: a finishing upload that finds its
+    /// content stored already, and the removal of the last file with that content, never
+    /// interleave (the upload would be acknowledged on an object about to go).
+    objects: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -126,7 +130,7 @@ pub fn new_id() -> Result<String> {
 
 /// Whether `id` could be an id this store made (so it may name a path).
 fn is_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+    chat_core::protocol::is_file_id(id)
 }
 
 impl FileStore {
@@ -142,6 +146,7 @@ impl FileStore {
             root: root.to_owned(),
             shared: None,
             digests: std::sync::Arc::default(),
+            objects: std::sync::Arc::default(),
         };
         let (objects, uploads) = store.tidy()?;
         if objects + uploads > 0 {
@@ -359,8 +364,16 @@ impl FileStore {
             shared.remove(id)?;
         }
         self.files.remove(id)?;
-        let shared = self.all()?.iter().any(|f| f.sha256 == record.sha256);
-        if !shared {
+        // Its bytes go unless another file has them, or an upload announcing them may end
+        // on them (it keeps its record until its file's record is written).
+        let _objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let same = |sha256: &str| sha256.eq_ignore_ascii_case(&record.sha256);
+        let kept = self.all()?.iter().any(|f| same(&f.sha256))
+            || self.uploads()?.iter().any(|u| same(&u.sha256));
+        if !kept {
             fs::remove_file(self.object_path(&record.sha256)).ok();
         }
         Ok(())

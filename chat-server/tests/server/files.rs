@@ -264,7 +264,19 @@ fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
     let wrong = patch(&mut http, &token, &id, 0, &original[..10]);
     assert_eq!(wrong.status, 409);
     assert_eq!(wrong.header("upload-offset"), Some("200000"));
-    let done = patch(&mut http, &token, &id, have, &original[have..]);
+    // The rest, as curl sends a large body: asking first whether to (`Expect: 100-continue`),
+    // and told to go on at once.
+    http.send(
+        &format!(
+            "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Offset: {have}\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+            original.len() - have
+        ),
+        b"",
+    );
+    assert_eq!(http.answer().status, 100, "asked for the body");
+    http.send("", &original[have..]);
+    let done = http.answer();
     assert_eq!(done.status, 201, "{:?}", done.json());
     let file = done.json()["file"]["id"].as_str().unwrap().to_owned();
     // A download resumed from a range.
@@ -307,11 +319,41 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     assert_eq!(refused.status, 400);
     assert_eq!(refused.json()["field"], "sha256");
     assert_eq!(server.handle().stored_objects(), 0);
+    // A length that would wrap around past the size (half the file in, then "2^64 - 1 more"):
+    // refused by its size, before a byte is taken.
+    let id = begin(&mut http, &token, "y.bin", &bytes(1_000)).json()["upload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(patch(&mut http, &token, &id, 0, &bytes(500)).status, 204);
+    let mut huge = Http::plain(server.addr());
+    let wrapped = huge.request(
+        &format!(
+            "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Offset: 500\r\nContent-Length: {}\r\n\r\n",
+            u64::MAX
+        ),
+        &bytes(4_000),
+    );
+    assert_eq!(wrapped.status, 400, "{:?}", wrapped.json());
+    assert_eq!(wrapped.json()["field"], "size");
+    let status = http.request(
+        &format!(
+            "HEAD /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(
+        status.header("upload-offset"),
+        Some("500"),
+        "nothing more was taken"
+    );
     // The quota counts what the account keeps.
     upload(&mut http, &token, "one.bin", &bytes(90_000));
     let over = begin(&mut http, &token, "two.bin", &bytes(90_000));
     assert_eq!(over.status, 507);
     assert_eq!(over.json()["code"], "quota_exceeded");
+    assert_eq!(over.json()["field"], "size");
 }
 
 #[test]
@@ -431,4 +473,36 @@ fn a_file_nothing_carries_any_more_goes_after_its_grace() {
     assert_eq!(server.handle().sweep_files(), 1);
     assert_eq!(download(&mut http, &token, &carried, None).status, 404);
     assert_eq!(server.handle().stored_objects(), 0);
+}
+
+#[test]
+fn a_private_message_kept_for_its_offline_recipient_arrives_with_its_files() {
+    let server = TestServer::start();
+    drop(signed_in(server.addr(), "bob"));
+    server.wait_connections(0);
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
+    let mut http = Http::plain(server.addr());
+    let notes = bytes(5_000);
+    let id = upload(&mut http, &ana_token, "apuntes.pdf", &notes);
+    ana.request(Request::Private {
+        to: "bob".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    // Bob logs in later: the message was kept, and comes with its file, which he may fetch.
+    let (mut bob, bob_token) = signed_in(server.addr(), "bob");
+    let kept = bob.expect("the kept message", |m| {
+        matches!(m, ServerMessage::Private { stored: true, .. })
+    });
+    let ServerMessage::Private { attachments, .. } = kept else {
+        unreachable!()
+    };
+    assert_eq!(attachments.len(), 1, "{attachments:?}");
+    assert_eq!(
+        (attachments[0].id.as_str(), attachments[0].size),
+        (id.as_str(), 5_000)
+    );
+    assert_eq!(attachments[0].name, "apuntes.pdf");
+    assert!(download(&mut http, &bob_token, &id, None).body == notes);
 }

@@ -276,7 +276,11 @@ impl Hub {
     /// `line`: whether the user can read it.
     pub fn sees_line(&self, key: &str, room: &str, line: u64) -> bool {
         let state = self.read();
-        state.online.get(key).is_some_and(|o| o.room == room)
+        // In the room here, or on another node of the cluster (a client's file requests may
+        // reach another node than its chat connection, behind a load balancer).
+        let member = state.online.get(key).is_some_and(|o| o.room == room)
+            || state.remote.get(key).is_some_and(|r| r.room == room);
+        member
             && state
                 .rooms
                 .get(room)

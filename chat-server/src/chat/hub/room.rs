@@ -360,7 +360,9 @@ impl Room {
     }
 
     /// Numbers a line, keeps it, and queues it for every member, all under the lines lock (see
-    /// the module's invariant). Returns the line and a member far behind, if one is.
+    /// the module's invariant). Returns the line and a member far behind, if one is. `numbered`
+    /// sees the line once it has its number, before any member can: what a member may do
+    /// with it at once (fetch its files) is ready by then.
     ///
     /// Its number comes from `ids`, the server's one counter for every room: a number is never
     /// used twice, even by a room made again under the same name (a client holding the old
@@ -372,6 +374,7 @@ impl Room {
         mut said: Said,
         notice: bool,
         ids: &AtomicU64,
+        numbered: impl FnOnce(&Said),
     ) -> (Arc<Said>, Option<Arc<Peer>>, WriteHere) {
         let mut lines = self.lines();
         let id = ids.fetch_add(1, Ordering::Relaxed).max(lines.next_id);
@@ -379,6 +382,7 @@ impl Room {
         said.id = id;
         said.room.clone_from(&self.name);
         said.from = from.name().to_owned();
+        numbered(&said);
         let event = Event::at(
             said.time,
             ServerMessage::Message {
@@ -566,7 +570,7 @@ mod tests {
         let mut room = Room::new("r", None, 5, Vec::new());
         let mut members = members(&mut room, &ready, 3);
         let ids = AtomicU64::new(1);
-        let (_, behind, write) = room.say(&members[0].0, line("hola", 1), false, &ids);
+        let (_, behind, write) = room.say(&members[0].0, line("hola", 1), false, &ids, |_| {});
         assert!(behind.is_none());
         write.now();
         for (_, client) in &mut members {
@@ -578,7 +582,7 @@ mod tests {
         // A line said as if at once after another (a time no clock can pass, so never quiet):
         // the room is busy, and the line is the writers' (here, nobody's) to send.
         room.lines().last_said = Some(Instant::now() + Duration::from_secs(3600));
-        let (_, _, write) = room.say(&members[1].0, line("otra", 2), false, &ids);
+        let (_, _, write) = room.say(&members[1].0, line("otra", 2), false, &ids, |_| {});
         write.now();
         for (_, client) in &mut members {
             assert_eq!(next_text(client, Duration::from_millis(200)), None);

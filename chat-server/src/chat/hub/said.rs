@@ -70,6 +70,9 @@ impl Hub {
     /// why (from another thread), else it is dropped. A connection's lines are appended in the
     /// order said, many in one round trip.
     ///
+    /// Said here (no cluster), `numbered` sees the line once it has its number, before any
+    /// member can (see `Room::say`).
+    ///
     /// A line answering another is quoted with it. A member muted in the
     /// room, or speaking again too soon in slow mode, is refused (the room's creator and
     /// administrators never are).
@@ -79,6 +82,7 @@ impl Hub {
         line: ToSay,
         deadline: std::time::Instant,
         refused: impl FnOnce(HubError) + Send + 'static,
+        numbered: impl FnOnce(&Said),
     ) -> Result<Option<Spoken>, HubError> {
         let ToSay {
             text,
@@ -142,7 +146,7 @@ impl Hub {
             attachments,
             ..Default::default()
         };
-        let (said, behind, write) = room.say(peer, said, notice, &self.line_ids);
+        let (said, behind, write) = room.say(peer, said, notice, &self.line_ids, numbered);
         Ok(Some(Spoken {
             said,
             in_default_room: online.room == self.default_key,

@@ -217,10 +217,16 @@ fn append(
     body: &mut TransportReader,
     length: u64,
 ) -> Response {
-    let offset = match number(head, "upload-offset", Field::Size) {
+    let offset = match number(head, "upload-offset", Field::Offset) {
         Ok(Some(n)) => n,
         Ok(None) => {
-            return Response::error(400, "invalid", None, "Upload-Offset is missing").closing();
+            return Response::error(
+                400,
+                "invalid",
+                Some(Field::Offset),
+                "Upload-Offset is missing",
+            )
+            .closing();
         }
         Err(r) => return r.closing(),
     };
@@ -240,8 +246,15 @@ fn append(
         Err(r) => {
             let response = match files::status(shared, owner, id) {
                 Ok((_, have)) if r.message.starts_with("the upload has") => {
-                    Response::error(409, "invalid", None, &r.message)
+                    Response::error(409, "invalid", Some(Field::Offset), &r.message)
                         .header("Upload-Offset", have.to_string())
+                }
+                // Whatever came before it is kept: the client resumes from there. The rest of
+                // the body is not waited for.
+                Ok((_, have)) if r.message.starts_with("the body stopped") => {
+                    return Response::error(408, "invalid", None, &r.message)
+                        .header("Upload-Offset", have.to_string())
+                        .closing();
                 }
                 _ => refused(r),
             };

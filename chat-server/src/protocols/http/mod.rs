@@ -12,6 +12,7 @@ mod request;
 mod response;
 pub(crate) mod web;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -138,7 +139,22 @@ fn route(
     let path = head.path.split('?').next().unwrap_or_default();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match (head.method.as_str(), parts.as_slice()) {
-        (_, ["uploads", ..] | ["files", ..]) => files::route(shared, head, &parts, body),
+        (_, ["uploads", ..] | ["files", ..]) => {
+            // A client that waits to be asked for its body (curl does, over 1 MiB) is asked
+            // at once rather than after its own timeout.
+            let waits = head
+                .header("expect")
+                .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
+            if waits && head.content_length().is_some_and(|n| n > 0) {
+                let asked = out
+                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    .and_then(|()| out.flush());
+                if asked.is_err() {
+                    return false;
+                }
+            }
+            files::route(shared, head, &parts, body)
+        }
         ("GET" | "HEAD", [name]) if shared.web.is_some() => shared
             .web
             .as_ref()

@@ -3,7 +3,7 @@
 //! byte comes (`finish`), or forgotten. See the parent module's invariant.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,10 @@ pub enum UploadError {
     /// The bytes do not make the announced file.
     #[error("the file's {0} does not match what was announced")]
     Mismatch(&'static str),
+    /// The body stopped coming before its length (the peer went away, or sent nothing for the
+    /// connection's timeout); the bytes before it are kept.
+    #[error("the body stopped coming: {0}")]
+    Cut(io::Error),
     #[error(transparent)]
     Store(#[from] ServerError),
 }
@@ -93,7 +97,7 @@ impl FileStore {
         if offset != have {
             return Err(UploadError::Offset(have));
         }
-        if have + len > upload.size {
+        if len > upload.size.saturating_sub(have) {
             return Err(UploadError::TooLong);
         }
         let mut file = OpenOptions::new()
@@ -114,7 +118,11 @@ impl FileStore {
                 file.flush().map_err(ServerError::from)?;
                 Ok(have + written)
             }
-            Some(CopyError::Read(e) | CopyError::Write(e)) => {
+            Some(CopyError::Read(e)) => {
+                file.flush().ok();
+                Err(UploadError::Cut(e))
+            }
+            Some(CopyError::Write(e)) => {
                 file.flush().ok();
                 Err(UploadError::Store(ServerError::Io(e)))
             }
@@ -147,12 +155,23 @@ impl FileStore {
             return Err(UploadError::Mismatch("SHA-256"));
         }
         let object = self.object_path(&sha256);
+        let sync = || {
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(ServerError::from)
+        };
+        // The costly sync outside the lock below, whenever the content looks new.
+        let synced = !object.exists() && sync().is_ok();
+        let objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if object.exists() {
             fs::remove_file(&path).map_err(ServerError::from)?;
         } else {
-            File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(ServerError::from)?;
+            if !synced {
+                sync()?;
+            }
             if let Some(dir) = object.parent() {
                 fs::create_dir_all(dir).map_err(ServerError::from)?;
             }
@@ -161,6 +180,8 @@ impl FileStore {
                 sync_dir(dir);
             }
         }
+        // From here the upload's record (kept until the file's is written) holds the object.
+        drop(objects);
         let record = FileRecord {
             id: file_id.to_owned(),
             sha256,

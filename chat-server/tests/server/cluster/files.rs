@@ -70,6 +70,19 @@ fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
         |m| matches!(m, ServerMessage::Message { attachments, .. } if attachments.len() == 1),
     );
     assert!(download(&mut h2, &bea_token, &id, None).body == photo);
+    // And on a node her chat connection is not on (behind a load balancer her file requests
+    // may go anywhere), once that node has applied the line.
+    let elsewhere = (0..200)
+        .map(|_| {
+            let answer = download(&mut h3, &bea_token, &id, None);
+            if answer.status == 404 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            answer
+        })
+        .find(|a| a.status != 404)
+        .expect("n3 serves the file to a member of the room on n2");
+    assert!(elsewhere.body == photo);
     let (from, to) = (256 * 1024 - 10, 2 * 256 * 1024 + 10);
     let part = download(
         &mut h2,
