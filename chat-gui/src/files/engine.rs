@@ -451,10 +451,24 @@ fn prepare(id: TransferId, source: &Source, cache: &Path) -> Result<Prepared, Pr
                     (clean, true)
                 }
                 Err(e) => {
-                    // Not the picture it seemed: sent as it is.
-                    tracing::info!("metadata not removed: {e}");
-                    let _ = fs::remove_file(&clean);
-                    (original, copied)
+                    // Its metadata could not be told apart from its picture (a damaged or
+                    // unusual file): the picture is drawn again from its pixels, which carry
+                    // no place; one that cannot be decoded either is not sent, since where it
+                    // was taken may be in it.
+                    tracing::info!("metadata not removed ({e}): the picture is made again");
+                    let redrawn = File::open(&original)
+                        .map_err(image::ImageError::IoError)
+                        .and_then(|f| picture::decode(BufReader::new(f), picture::picture_limits()))
+                        .and_then(|p| p.save_with_format(&clean, image::ImageFormat::Png));
+                    if copied {
+                        let _ = fs::remove_file(&original);
+                    }
+                    if let Err(e) = redrawn {
+                        tracing::info!("a picture that cannot be cleaned is not sent: {e}");
+                        let _ = fs::remove_file(&clean);
+                        return Err(Problem::Unreadable);
+                    }
+                    (clean, true)
                 }
             }
         }
@@ -462,7 +476,12 @@ fn prepare(id: TransferId, source: &Source, cache: &Path) -> Result<Prepared, Pr
     };
     let size = fs::metadata(&path).map_err(|_| Problem::Unreadable)?.len();
     let sha256 = sha256_of(&path).map_err(|_| Problem::Unreadable)?;
-    let mime = picture::media_type(&name, head);
+    // From what is sent (a picture drawn again is a PNG whatever it was).
+    let mut sent_head = [0u8; 64];
+    let sent_len = File::open(&path)
+        .and_then(|mut f| f.read(&mut sent_head))
+        .map_err(|_| Problem::Unreadable)?;
+    let mime = picture::media_type(&name, &sent_head[..sent_len]);
     let (dimensions, preview) = if mime.starts_with("image/") {
         match File::open(&path)
             .map_err(image::ImageError::IoError)

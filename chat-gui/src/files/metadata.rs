@@ -2,12 +2,13 @@
 //! (EXIF GPS), the camera and its serial number, often an XMP copy of it all. Those segments are
 //! left out of the copy that is sent; the picture's own bytes are copied as they are (no
 //! re-encoding, no quality lost), and an EXIF orientation other than upright is kept, alone,
-//! so the photo still shows the right way up. PNG's `eXIf` and text chunks go too.
+//! so the photo still shows the right way up. PNG's `eXIf` and text chunks go too, and WebP's
+//! `EXIF` and `XMP ` chunks (its orientation kept the same way).
 //!
-//! Streamed: the metadata is at the head of the file, and the rest is copied through a buffer,
-//! so a large picture costs no memory. Other formats are sent as they are.
+//! Streamed: only metadata is read into memory, the rest is copied through a buffer, so a
+//! large picture costs no memory. Other formats are sent as they are.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 /// The kinds of picture whose metadata is left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub enum Kind {
     Jpeg,
     /// PNG.
     Png,
+    /// WebP.
+    WebP,
 }
 
 impl Kind {
@@ -25,6 +28,8 @@ impl Kind {
             Some(Kind::Jpeg)
         } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(Kind::Png)
+        } else if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
+            Some(Kind::WebP)
         } else {
             None
         }
@@ -32,10 +37,15 @@ impl Kind {
 }
 
 /// Copies `input` to `output` without its metadata.
-pub fn strip(kind: Kind, input: &mut impl Read, output: &mut impl Write) -> io::Result<()> {
+pub fn strip(
+    kind: Kind,
+    input: &mut (impl Read + Seek),
+    output: &mut impl Write,
+) -> io::Result<()> {
     match kind {
         Kind::Jpeg => strip_jpeg(input, output),
         Kind::Png => strip_png(input, output),
+        Kind::WebP => strip_webp(input, output),
     }
 }
 
@@ -94,7 +104,11 @@ fn strip_jpeg(input: &mut impl Read, output: &mut impl Write) -> io::Result<()> 
 
 /// The orientation in an APP1 EXIF segment's body (`Exif\0\0` then TIFF), if it says one.
 fn exif_orientation(body: &[u8]) -> Option<u16> {
-    let tiff = body.strip_prefix(b"Exif\0\0")?;
+    tiff_orientation(body.strip_prefix(b"Exif\0\0")?)
+}
+
+/// The orientation in EXIF's TIFF structure, if it says one.
+fn tiff_orientation(tiff: &[u8]) -> Option<u16> {
     let big = match tiff.get(..2)? {
         b"MM" => true,
         b"II" => false,
@@ -126,6 +140,17 @@ fn exif_orientation(body: &[u8]) -> Option<u16> {
 
 /// An APP1 segment whose EXIF says only `orientation`.
 fn orientation_segment(orientation: u16) -> Vec<u8> {
+    let tiff = orientation_tiff(orientation);
+    let mut segment = vec![0xff, 0xe1];
+    let len = u16::try_from(2 + 6 + tiff.len()).unwrap_or(u16::MAX);
+    segment.extend_from_slice(&len.to_be_bytes());
+    segment.extend_from_slice(b"Exif\0\0");
+    segment.extend_from_slice(&tiff);
+    segment
+}
+
+/// EXIF's TIFF structure saying only `orientation`.
+fn orientation_tiff(orientation: u16) -> Vec<u8> {
     let mut tiff = Vec::new();
     tiff.extend_from_slice(b"MM\0\x2a");
     tiff.extend_from_slice(&8u32.to_be_bytes());
@@ -136,12 +161,7 @@ fn orientation_segment(orientation: u16) -> Vec<u8> {
     tiff.extend_from_slice(&orientation.to_be_bytes());
     tiff.extend_from_slice(&[0, 0]);
     tiff.extend_from_slice(&0u32.to_be_bytes());
-    let mut segment = vec![0xff, 0xe1];
-    let len = u16::try_from(2 + 6 + tiff.len()).unwrap_or(u16::MAX);
-    segment.extend_from_slice(&len.to_be_bytes());
-    segment.extend_from_slice(b"Exif\0\0");
-    segment.extend_from_slice(&tiff);
-    segment
+    tiff
 }
 
 /// Longest PNG chunk read into memory (a metadata chunk is dropped after being read; picture
@@ -185,6 +205,97 @@ fn strip_png(input: &mut impl Read, output: &mut impl Write) -> io::Result<()> {
     }
 }
 
+/// Longest WebP `EXIF` chunk read for its orientation (a larger one simply goes).
+const WEBP_EXIF_READ_MAX: u64 = 64 * 1024;
+
+/// A WebP chunk's head: its kind and the length of its data (without the pad byte).
+fn webp_chunk(input: &mut impl Read) -> io::Result<Option<([u8; 4], u64)>> {
+    let mut head = [0u8; 8];
+    match input.read_exact(&mut head) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let kind = [head[0], head[1], head[2], head[3]];
+    let len = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    Ok(Some((kind, len)))
+}
+
+/// WebP: a RIFF file of chunks, whose length is in its first bytes. A first pass reads the
+/// chunks' heads (and the orientation in `EXIF`) to know the length without the metadata; the
+/// second copies what stays, the `VP8X` flags saying what went.
+fn strip_webp(input: &mut (impl Read + Seek), output: &mut impl Write) -> io::Result<()> {
+    let mut riff = [0u8; 12];
+    input.read_exact(&mut riff)?;
+    if &riff[..4] != b"RIFF" || &riff[8..] != b"WEBP" {
+        return Err(bad("not a WebP"));
+    }
+    let total = input.seek(SeekFrom::End(0))?;
+    input.seek(SeekFrom::Start(12))?;
+    let mut kept = 4u64;
+    let mut orientation = None;
+    while let Some((kind, len)) = webp_chunk(input)? {
+        let padded = len + (len & 1);
+        if input.stream_position()? + padded > total {
+            return Err(bad("a WebP chunk cut short"));
+        }
+        match &kind {
+            b"EXIF" if len <= WEBP_EXIF_READ_MAX => {
+                let mut body = vec![0u8; usize::try_from(len).unwrap_or(0)];
+                input.read_exact(&mut body)?;
+                input.seek(SeekFrom::Current(i64::try_from(padded - len).unwrap_or(0)))?;
+                let tiff = body.strip_prefix(b"Exif\0\0").unwrap_or(&body);
+                orientation = tiff_orientation(tiff).filter(|o| *o != 1);
+            }
+            b"EXIF" | b"XMP " => {
+                input.seek(SeekFrom::Current(i64::try_from(padded).unwrap_or(i64::MAX)))?;
+            }
+            _ => {
+                kept += 8 + padded;
+                input.seek(SeekFrom::Current(i64::try_from(padded).unwrap_or(i64::MAX)))?;
+            }
+        }
+    }
+    let exif = orientation.map(orientation_tiff);
+    if let Some(tiff) = &exif {
+        kept += 8 + tiff.len() as u64;
+    }
+    let riff_len = u32::try_from(kept).map_err(|_| bad("a WebP too large"))?;
+    output.write_all(b"RIFF")?;
+    output.write_all(&riff_len.to_le_bytes())?;
+    output.write_all(b"WEBP")?;
+    input.seek(SeekFrom::Start(12))?;
+    while let Some((kind, len)) = webp_chunk(input)? {
+        let padded = len + (len & 1);
+        if &kind == b"EXIF" || &kind == b"XMP " {
+            input.seek(SeekFrom::Current(i64::try_from(padded).unwrap_or(i64::MAX)))?;
+            continue;
+        }
+        output.write_all(&kind)?;
+        output.write_all(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes())?;
+        if &kind == b"VP8X" && len >= 1 {
+            // Flags: XMP (0x04) and EXIF (0x08) say whether those chunks are there.
+            let mut flags = [0u8; 1];
+            input.read_exact(&mut flags)?;
+            flags[0] &= !0x0c;
+            if exif.is_some() {
+                flags[0] |= 0x08;
+            }
+            output.write_all(&flags)?;
+            io::copy(&mut input.by_ref().take(padded - 1), output)?;
+        } else {
+            io::copy(&mut input.by_ref().take(padded), output)?;
+        }
+    }
+    if let Some(tiff) = exif {
+        // Orientation alone, last (where WebP puts EXIF).
+        output.write_all(b"EXIF")?;
+        output.write_all(&u32::try_from(tiff.len()).unwrap_or(0).to_le_bytes())?;
+        output.write_all(&tiff)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,7 +331,7 @@ mod tests {
 
     fn stripped(kind: Kind, bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        strip(kind, &mut &bytes[..], &mut out).unwrap();
+        strip(kind, &mut io::Cursor::new(bytes), &mut out).unwrap();
         out
     }
 
@@ -264,5 +375,83 @@ mod tests {
         assert!(!contains(&sent, b"Location"));
         assert!(contains(&sent, b"IDATpixels"));
         assert!(contains(&sent, b"IEND"));
+    }
+
+    /// A WebP with a `VP8X` head saying it has EXIF and XMP, its picture, an `EXIF` chunk
+    /// holding a place and `orientation`, and an `XMP ` chunk (odd length: padded).
+    fn webp(orientation: u16) -> Vec<u8> {
+        let mut exif = b"II\x2a\0".to_vec();
+        exif.extend_from_slice(&8u32.to_le_bytes());
+        exif.extend_from_slice(&1u16.to_le_bytes());
+        exif.extend_from_slice(&0x0112u16.to_le_bytes());
+        exif.extend_from_slice(&3u16.to_le_bytes());
+        exif.extend_from_slice(&1u32.to_le_bytes());
+        exif.extend_from_slice(&orientation.to_le_bytes());
+        exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        exif.extend_from_slice(b"GPS 40.4168N 3.7038W");
+        let mut chunks = Vec::new();
+        for (kind, data) in [
+            (&b"VP8X"[..], &[0x0c, 0, 0, 0, 9, 0, 0, 9, 0, 0][..]),
+            (b"VP8L", b"pixels!"),
+            (b"EXIF", &exif),
+            (b"XMP ", b"<x:xmpmeta>Madrid</x:xmpmeta>"),
+        ] {
+            chunks.extend_from_slice(kind);
+            chunks.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+            chunks.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                chunks.push(0);
+            }
+        }
+        let mut file = b"RIFF".to_vec();
+        file.extend_from_slice(&u32::try_from(4 + chunks.len()).unwrap().to_le_bytes());
+        file.extend_from_slice(b"WEBP");
+        file.extend_from_slice(&chunks);
+        file
+    }
+
+    /// Checks a WebP's RIFF length and walks its chunks: their kinds, the `VP8X` flags.
+    fn webp_chunks(file: &[u8]) -> (Vec<Vec<u8>>, u8) {
+        let riff = u32::from_le_bytes(file[4..8].try_into().unwrap()) as usize;
+        assert_eq!(riff + 8, file.len(), "the RIFF length is the file's");
+        let (mut at, mut kinds, mut flags) = (12, Vec::new(), 0);
+        while at < file.len() {
+            let len = u32::from_le_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
+            if &file[at..at + 4] == b"VP8X" {
+                flags = file[at + 8];
+            }
+            kinds.push(file[at..at + 4].to_vec());
+            at += 8 + len + len % 2;
+        }
+        assert_eq!(at, file.len());
+        (kinds, flags)
+    }
+
+    #[test]
+    fn a_webp_leaves_without_its_place_but_upright() {
+        assert_eq!(Kind::of(&webp(1)), Some(Kind::WebP));
+        let plain = stripped(Kind::WebP, &webp(1));
+        assert!(!contains(&plain, b"GPS 40.4168N") && !contains(&plain, b"Madrid"));
+        let (kinds, flags) = webp_chunks(&plain);
+        assert_eq!(kinds, [b"VP8X".to_vec(), b"VP8L".to_vec()]);
+        assert_eq!(flags & 0x0c, 0, "no EXIF, no XMP said");
+        assert!(contains(&plain, b"VP8L\x07\0\0\0pixels!\0"));
+        let turned = stripped(Kind::WebP, &webp(6));
+        assert!(!contains(&turned, b"GPS 40.4168N"));
+        let (kinds, flags) = webp_chunks(&turned);
+        assert_eq!(kinds.last().unwrap(), b"EXIF");
+        assert_eq!(flags & 0x0c, 0x08, "EXIF said, XMP not");
+        let exif_at = turned.windows(4).rposition(|w| w == b"EXIF").unwrap();
+        assert_eq!(tiff_orientation(&turned[exif_at + 8..]), Some(6));
+        // Cut short: refused, not copied half.
+        let whole = webp(1);
+        assert!(
+            strip(
+                Kind::WebP,
+                &mut io::Cursor::new(&whole[..whole.len() - 20]),
+                &mut Vec::new()
+            )
+            .is_err()
+        );
     }
 }

@@ -19,7 +19,7 @@ pub mod metadata;
 pub mod picture;
 pub mod platform;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -77,6 +77,28 @@ pub enum News {
     Saved(Saved),
 }
 
+/// Pictures' previews kept decoded (each up to 640 × 640 pixels, 1.6 MB): scrolling back
+/// through a long history of pictures does not grow memory without end.
+const PREVIEWS_KEPT: usize = 128;
+
+/// Keeps `shown` as `file`'s preview, the newest of `order`; past [`PREVIEWS_KEPT`], the
+/// oldest is forgotten.
+fn remember(
+    previews: &mut HashMap<String, Picture>,
+    order: &mut VecDeque<String>,
+    file: String,
+    shown: Picture,
+) {
+    order.retain(|f| *f != file);
+    order.push_back(file.clone());
+    previews.insert(file, shown);
+    while order.len() > PREVIEWS_KEPT {
+        if let Some(oldest) = order.pop_front() {
+            previews.remove(&oldest);
+        }
+    }
+}
+
 /// Files chosen in the dialog, for a box.
 type Picked = (Target, Vec<PathBuf>);
 
@@ -87,6 +109,9 @@ pub struct Files {
     engine: Engine,
     folders: Folders,
     previews: HashMap<String, Picture>,
+    /// The previews decoded, oldest first: past [`PREVIEWS_KEPT`] the oldest go (one still on
+    /// screen is fetched again as it is drawn).
+    preview_order: VecDeque<String>,
     codes: HashMap<String, Code>,
     viewer: Option<Viewed>,
     picker: Arc<dyn Picker>,
@@ -114,6 +139,7 @@ impl Files {
             engine: Engine::new(folders.cache.clone()),
             folders,
             previews: HashMap::new(),
+            preview_order: VecDeque::new(),
             codes: HashMap::new(),
             viewer: None,
             picker: Arc::new(platform::Dialog),
@@ -184,7 +210,7 @@ impl Files {
                             egui::TextureOptions::LINEAR,
                         ))
                     });
-                    self.previews.insert(file, shown);
+                    remember(&mut self.previews, &mut self.preview_order, file, shown);
                 }
                 PictureNews::Full { file, image } => {
                     if let Some(viewer) = self.viewer.as_mut().filter(|v| v.file.id == file) {
@@ -272,6 +298,23 @@ impl Files {
     /// Applies what the user asked of files; returns what the app must do.
     pub fn apply(&mut self, intent: FileIntent, t: &crate::i18n::Texts) -> Vec<News> {
         self.dirty = true;
+        // A file id goes into URLs and names files in the cache: one that no server would
+        // give (`../`, a path) is never fetched, and shows as a file that cannot be.
+        match &intent {
+            FileIntent::NeedPreview(file) if !file.has_valid_id() => {
+                self.previews.insert(file.id.clone(), Picture::Broken);
+                return Vec::new();
+            }
+            FileIntent::NeedCode(file) if !file.has_valid_id() => {
+                self.codes.insert(file.id.clone(), Code::Broken);
+                return Vec::new();
+            }
+            FileIntent::Download(file) | FileIntent::View(file) if !file.has_valid_id() => {
+                tracing::warn!("a file with an id no server gives: {:?}", file.id);
+                return Vec::new();
+            }
+            _ => {}
+        }
         match intent {
             FileIntent::Choose(target) => {
                 let picker = Arc::clone(&self.picker);
@@ -366,5 +409,25 @@ impl Files {
                 let _ = saved.send(outcome);
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_past_the_limit_forget_the_oldest_and_one_shown_again_is_the_newest() {
+        let (mut previews, mut order) = (HashMap::new(), VecDeque::new());
+        for i in 0..PREVIEWS_KEPT {
+            remember(&mut previews, &mut order, format!("f{i}"), Picture::Broken);
+        }
+        // The first is fetched again (it was on screen): it becomes the newest.
+        remember(&mut previews, &mut order, "f0".into(), Picture::Broken);
+        remember(&mut previews, &mut order, "new".into(), Picture::Broken);
+        assert_eq!(previews.len(), PREVIEWS_KEPT);
+        assert_eq!(order.len(), PREVIEWS_KEPT);
+        assert!(previews.contains_key("f0") && previews.contains_key("new"));
+        assert!(!previews.contains_key("f1"), "the oldest went");
     }
 }

@@ -95,8 +95,13 @@ pub fn decode(
             ));
         }
     }
+    // The decoder checks the claimed width and height; the pixels' buffer is checked here,
+    // against the same budget (`DynamicImage::from_decoder` allocates whatever the header
+    // says: 16,384 × 16,384 passes the sides' limit and is 1 GiB).
+    let mut budget = limits.clone();
     reader.limits(limits);
     let mut decoder = reader.into_decoder()?;
+    budget.reserve(decoder.total_bytes())?;
     let orientation = decoder.orientation()?;
     let mut picture = DynamicImage::from_decoder(decoder)?;
     picture.apply_orientation(orientation);
@@ -162,39 +167,45 @@ pub fn png_of(image: &egui::ColorImage) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// A PNG whose header claims `w` × `h` pixels, with no pixels after it.
+    /// A well-formed PNG claiming `w` × `h` pixels of 8-bit RGBA, with the start of a deflate
+    /// stream for its pixels: a decoder reads its header through and meets its limits, not a
+    /// damaged chunk.
     pub fn claimed_png(w: u32, h: u32) -> Vec<u8> {
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut ihdr = b"IHDR".to_vec();
-        ihdr.extend_from_slice(&w.to_be_bytes());
-        ihdr.extend_from_slice(&h.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-        png.extend_from_slice(&13u32.to_be_bytes());
-        png.extend_from_slice(&ihdr);
-        png.extend_from_slice(&crc(&ihdr).to_be_bytes());
+        let mut png = Vec::new();
+        let mut encoder = png::Encoder::new(&mut png, w, h);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("a header");
+        writer
+            .write_chunk(png::chunk::IDAT, b"\x78\x9c\x01\x00\x00")
+            .expect("a chunk");
+        drop(writer);
         png
     }
 
-    fn crc(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for b in bytes {
-            crc ^= u32::from(*b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
+    fn refused_for_size(result: Result<DynamicImage, image::ImageError>) -> bool {
+        matches!(result, Err(image::ImageError::Limits(_)))
     }
 
     #[test]
     fn a_bomb_is_refused_before_anything_is_allocated() {
+        // Sides over the limit.
         let bomb = claimed_png(100_000, 100_000);
-        assert!(decode_preview(&bomb).is_err());
-        assert!(decode(Cursor::new(&bomb), picture_limits()).is_err());
+        assert!(refused_for_size(decode_preview(&bomb)));
+        assert!(refused_for_size(decode(
+            Cursor::new(&bomb),
+            picture_limits()
+        )));
+        // Sides within the limit, pixels over the memory budget (1 GiB against 256 MiB).
+        let square = claimed_png(16_384, 16_384);
+        assert!(refused_for_size(decode(
+            Cursor::new(&square),
+            picture_limits()
+        )));
+        // Within both: refused for its missing pixels, not its size.
+        let small = claimed_png(64, 64);
+        let broken = decode(Cursor::new(&small), picture_limits());
+        assert!(broken.is_err() && !refused_for_size(broken));
         assert!(decode_preview(b"not a picture at all").is_err());
     }
 

@@ -244,16 +244,18 @@ fn raw_login(server: &TestServer, login: &str) -> (client::Connection, String) {
     }
 }
 
-/// A PNG whose header claims `w` × `h` pixels.
+/// A well-formed PNG claiming `w` × `h` pixels, with the start of a deflate stream for its
+/// pixels: a decoder reads its header through and meets its limits, not a damaged chunk.
 fn claimed_png(w: u32, h: u32) -> Vec<u8> {
-    let mut ihdr = b"IHDR".to_vec();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&13u32.to_be_bytes());
-    png.extend_from_slice(&ihdr);
-    png.extend_from_slice(&[0, 0, 0, 0]);
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("a header");
+    writer
+        .write_chunk(png::chunk::IDAT, b"\x78\x9c\x01\x00\x00")
+        .expect("a chunk");
+    drop(writer);
     png
 }
 
@@ -306,6 +308,15 @@ fn a_picture_claiming_absurd_dimensions_shows_a_placeholder() {
     });
     wait_for_text(&mut bob.h, "mirad esta foto");
     wait_for_text(&mut bob.h, "This picture cannot be shown");
+    // Its Download stays (the file may open elsewhere), inside the window and over nothing
+    // else, down to a phone's width.
+    // (The pointer away: a line under it shows its actions, which may lie under the header.)
+    bob.h.event(egui::Event::PointerGone);
+    for size in [[1024.0, 768.0], [640.0, 480.0], [390.0, 844.0]] {
+        super::screens::resize(&mut bob.h, size);
+        assert!(shows_button(&bob.h, "Download: bomb.png"), "at {size:?}");
+        super::screens::check_fits(&bob.h, size, false, "a picture that cannot be shown");
+    }
     // And the window goes on as before.
     say(&mut bob.h, "sigo aquí");
     wait_for_text(&mut bob.h, "sigo aquí");

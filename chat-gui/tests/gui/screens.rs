@@ -78,7 +78,7 @@ fn controls(h: &Gui) -> Vec<Control> {
 
 /// Every control inside `size` (vertically too when `whole`: a screen that does not scroll)
 /// and over no other.
-fn check_fits(h: &Gui, size: [f32; 2], whole: bool, screen: &str) {
+pub(super) fn check_fits(h: &Gui, size: [f32; 2], whole: bool, screen: &str) {
     let controls = controls(h);
     assert!(!controls.is_empty(), "{screen}: no controls");
     if std::env::var_os("SCREENS_DEBUG").is_some() {
@@ -134,7 +134,7 @@ fn check_named(h: &Gui, screen: &str) {
     }
 }
 
-fn resize(h: &mut Gui, size: [f32; 2]) {
+pub(super) fn resize(h: &mut Gui, size: [f32; 2]) {
     h.set_size(egui::vec2(size[0], size[1]));
     for _ in 0..4 {
         h.step();

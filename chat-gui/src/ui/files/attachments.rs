@@ -126,28 +126,55 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
             }
         }
         Some(Picture::Broken) => {
-            placeholder(ui, rect, &format!("⚠ {}", t.picture_broken), &file.name);
-            let button = ui.put(
-                Rect::from_min_size(rect.right_bottom() - vec2(96.0, 30.0), vec2(88.0, 24.0)),
-                egui::Button::new(t.file_download),
+            // The file may still be fine elsewhere: Download stays, inside the placeholder
+            // whatever its size (beside the words when there is room, under them when not).
+            let inner = rect.shrink(6.0);
+            let wide = inner.width() >= 200.0;
+            let button_size = vec2(inner.width().min(88.0), inner.height().min(24.0));
+            let button_rect = if wide {
+                Rect::from_min_size(
+                    pos2(
+                        inner.right() - button_size.x,
+                        inner.center().y - button_size.y / 2.0,
+                    ),
+                    button_size,
+                )
+            } else {
+                Rect::from_min_size(inner.right_bottom() - button_size, button_size)
+            };
+            let words_rect = if wide {
+                Rect::from_min_max(rect.min, pos2(button_rect.left(), rect.bottom()))
+            } else {
+                Rect::from_min_max(rect.min, pos2(rect.right(), button_rect.top()))
+            };
+            placeholder(
+                ui,
+                rect,
+                words_rect,
+                &format!("⚠ {}", t.picture_broken),
+                &file.name,
             );
+            let button = ui
+                .put(button_rect, egui::Button::new(t.file_download).truncate())
+                .accessible_name(format!("{}: {}", t.file_download, file.name));
             if button.clicked() {
                 intents.push(Intent::Files(FileIntent::Download(file.clone())));
             }
         }
         Some(Picture::Loading) => {
-            placeholder(ui, rect, t.picture_loading, &file.name);
+            placeholder(ui, rect, rect, t.picture_loading, &file.name);
         }
         None => {
-            placeholder(ui, rect, t.picture_loading, &file.name);
+            placeholder(ui, rect, rect, t.picture_loading, &file.name);
             intents.push(Intent::Files(FileIntent::NeedPreview(file.clone())));
         }
     }
     intents
 }
 
-/// A picture's place while it loads, or when it cannot be shown.
-fn placeholder(ui: &mut Ui, rect: Rect, words: &str, name: &str) {
+/// A picture's place while it loads, or when it cannot be shown: `rect` framed, the words in
+/// `words_rect` (a line each, cut to its width; the name left out where there is no room).
+fn placeholder(ui: &mut Ui, rect: Rect, words_rect: Rect, words: &str, name: &str) {
     let visuals = ui.visuals().clone();
     ui.painter().rect(
         rect,
@@ -156,17 +183,24 @@ fn placeholder(ui: &mut Ui, rect: Rect, words: &str, name: &str) {
         visuals.widgets.noninteractive.bg_stroke,
         egui::StrokeKind::Inside,
     );
-    let inner = rect.shrink(8.0);
+    let inner = words_rect.shrink(8.0);
+    if inner.width() < 8.0 || inner.height() < 8.0 {
+        return;
+    }
+    let both = inner.height() >= 40.0;
     let mut text = ui.new_child(
         egui::UiBuilder::new()
             .max_rect(Rect::from_center_size(
                 inner.center(),
-                vec2(inner.width(), 44.0),
+                vec2(inner.width(), if both { 44.0 } else { inner.height() }),
             ))
             .layout(egui::Layout::top_down(egui::Align::Center)),
     );
+    text.set_clip_rect(words_rect.intersect(ui.clip_rect()));
     text.add(egui::Label::new(words).truncate());
-    text.add(egui::Label::new(RichText::new(name).small().weak()).truncate());
+    if both {
+        text.add(egui::Label::new(RichText::new(name).small().weak()).truncate());
+    }
 }
 
 fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) -> Vec<Intent> {
@@ -208,7 +242,7 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
                     .desired_width(text_rect.width())
                     .desired_height(5.0),
             );
-            text_ui.label(RichText::new(detail).small().weak());
+            text_ui.add(egui::Label::new(RichText::new(detail).small().weak()).truncate());
         }
         Some(State::Failed(_)) => {
             text_ui.add(
@@ -221,7 +255,7 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
             );
         }
         _ => {
-            text_ui.label(RichText::new(detail).small().weak());
+            text_ui.add(egui::Label::new(RichText::new(detail).small().weak()).truncate());
         }
     }
     let button_rect = Rect::from_min_size(
