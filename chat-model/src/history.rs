@@ -373,18 +373,35 @@ impl History {
 
     /// Changes the text of line `id`, if held; returns whether it was.
     pub fn set_text(&mut self, id: u64, new: &str) -> bool {
-        let Some(line) = self.lines.iter_mut().find(|l| l.id == Some(id)) else {
+        let Some(line) = self.changing(id) else {
             return false;
         };
+        if let LineKind::Message { text, .. } = &mut line.kind {
+            new.clone_into(text);
+        }
+        true
+    }
+
+    /// Line `id` carries no files any more (it was deleted); returns whether it is held.
+    pub fn drop_attachments(&mut self, id: u64) -> bool {
+        match self.changing(id) {
+            Some(line) => {
+                line.attachments.clear();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Line `id`, noted as changed (it is measured and drawn again).
+    fn changing(&mut self, id: u64) -> Option<&mut Line> {
+        let at = self.lines.iter().position(|l| l.id == Some(id))?;
         self.revision += 1;
         if self.changes.len() == CHANGES_KEPT {
             self.changes.pop_front();
         }
         self.changes.push_back((self.revision, id));
-        if let LineKind::Message { text, .. } = &mut line.kind {
-            new.clone_into(text);
-        }
-        true
+        self.lines.get_mut(at)
     }
 
     /// Gives the newest message of this user held the files it carries (one's own private

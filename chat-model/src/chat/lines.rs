@@ -56,6 +56,7 @@ impl Chat {
     pub(super) fn deleted(&mut self, target: &Target, line: u64, by: &str) {
         let history = self.history_of(target);
         history.set_text(line, "");
+        history.drop_attachments(line);
         let extras = history.extras_mut(line);
         extras.deleted = Some(by.to_owned());
         extras.reactions.clear();

@@ -592,3 +592,46 @@ fn only_rooms_one_created_can_be_deleted() {
     assert!(!chat.created(&theirs));
     assert!(!chat.created(&lobby));
 }
+
+#[test]
+fn a_deleted_line_shows_neither_its_text_nor_its_files() {
+    let mut chat = Chat::new("bob");
+    chat.apply(1, &entered("lobby", &["ana", "bob"]));
+    let file = chat_core::protocol::Attachment {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        name: "equivocada.png".into(),
+        size: 10,
+        mime: "image/png".into(),
+        width: None,
+        height: None,
+        preview: false,
+    };
+    chat.apply(
+        2,
+        &ServerMessage::Message {
+            attachments: vec![file],
+            reply_to: None,
+            room: "lobby".into(),
+            from: "ana".into(),
+            text: "ups".into(),
+            id: 7,
+        },
+    );
+    let carried = |chat: &Chat| {
+        chat.history("lobby")
+            .unwrap()
+            .iter()
+            .map(|l| l.attachments.len())
+            .sum::<usize>()
+    };
+    assert_eq!(carried(&chat), 1);
+    chat.apply(
+        3,
+        &ServerMessage::MessageDeleted {
+            target: chat_core::protocol::Target::Room("lobby".into()),
+            line: 7,
+            by: "ana".into(),
+        },
+    );
+    assert_eq!(carried(&chat), 0, "its files went with it");
+}

@@ -98,35 +98,6 @@ pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upl
             )
         });
     }
-    let held: u64 = shared
-        .files
-        .all()
-        .map_err(internal)?
-        .iter()
-        .filter(|f| f.owner == owner)
-        .map(|f| f.size)
-        .chain(
-            shared
-                .files
-                .uploads()
-                .map_err(internal)?
-                .iter()
-                .filter(|u| u.owner == owner)
-                .map(|u| u.size),
-        )
-        .sum();
-    if held + file.size > shared.config.quota_bytes {
-        return Err(Refusal {
-            field: Some(Field::Size),
-            ..Refusal::new(
-                ErrorCode::QuotaExceeded,
-                format!(
-                    "your files would take more than {} MiB; delete some first",
-                    shared.config.quota_bytes / (1024 * 1024)
-                ),
-            )
-        });
-    }
     let upload = Upload {
         id: new_id().map_err(internal)?,
         owner: owner.to_owned(),
@@ -139,8 +110,21 @@ pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upl
         preview: None,
         created_ms: shared.config.clock.now_ms(),
     };
-    shared.files.begin(&upload).map_err(storage)?;
-    Ok(upload)
+    match shared.files.begin(&upload, shared.config.quota_bytes) {
+        Ok(()) => Ok(upload),
+        Err(UploadError::OverQuota) => Err(Refusal {
+            field: Some(Field::Size),
+            ..Refusal::new(
+                ErrorCode::QuotaExceeded,
+                format!(
+                    "your files would take more than {} MiB; files no line or message carries \
+                     any more are removed after a while",
+                    shared.config.quota_bytes / (1024 * 1024)
+                ),
+            )
+        }),
+        Err(e) => Err(upload_error(e)),
+    }
 }
 
 /// The user's upload `id`, and how many of its bytes came.
@@ -208,17 +192,26 @@ pub(crate) fn fetch(shared: &Shared, key: &str, id: &str) -> Result<FileRecord, 
         .get(id)
         .map_err(internal)?
         .ok_or_else(not_found)?;
-    if record.owner == key || record.refs.iter().any(|r| sees(shared, key, r)) {
+    if record.owner == key || record.refs.iter().any(|r| sees(shared, key, r, id)) {
         return Ok(record);
     }
     Err(not_found())
 }
 
-/// Whether the user `key` can read the line or message `reference`.
-fn sees(shared: &Shared, key: &str, reference: &FileRef) -> bool {
+/// Whether the user `key` can read the line or message `reference`, carrying file `file`.
+fn sees(shared: &Shared, key: &str, reference: &FileRef, file: &str) -> bool {
     match reference {
-        FileRef::Line { room, line } => shared.hub.sees_line(key, room, *line),
-        FileRef::Private { a, b, .. } => a == key || b == key,
+        FileRef::Line { room, line } => shared.hub.sees_line(key, room, *line, file),
+        FileRef::Private { a, b, id } => {
+            // A message deleted no longer carries its files. One this node does not keep (a
+            // guest's, or one kept only on its users' nodes of a cluster) counts while the
+            // file lasts.
+            (a == key || b == key)
+                && !matches!(
+                    shared.archive.private_message(a, b, *id),
+                    Ok(Some(message)) if !message.attachments.iter().any(|f| f.id == file)
+                )
+        }
     }
 }
 
@@ -294,7 +287,7 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
         let alive: Vec<FileRef> = file
             .refs
             .iter()
-            .filter(|r| alive(shared, r))
+            .filter(|r| alive(shared, r, &file.id))
             .cloned()
             .collect();
         let unused_since = if alive.is_empty() {
@@ -325,7 +318,7 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
                 Ok(Some(_)) => refs
                     .iter()
                     .filter(|r| match r {
-                        FileRef::Line { room, line } => shared.hub.keeps_line(room, *line),
+                        FileRef::Line { room, line } => shared.hub.keeps_line(room, *line, &id),
                         FileRef::Private { .. } => true,
                     })
                     .cloned()
@@ -345,14 +338,15 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
     removed
 }
 
-/// Whether the line or message `reference` is still kept.
-fn alive(shared: &Shared, reference: &FileRef) -> bool {
+/// Whether the line or message `reference` is still kept, carrying file `file` (a deleted one
+/// carries none).
+fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
     match reference {
-        FileRef::Line { room, line } => shared.hub.keeps_line(room, *line),
+        FileRef::Line { room, line } => shared.hub.keeps_line(room, *line, file),
         FileRef::Private { a, b, id } => shared
             .archive
             .private_message(a, b, *id)
-            .is_ok_and(|m| m.is_some()),
+            .is_ok_and(|m| m.is_some_and(|m| m.attachments.iter().any(|f| f.id == file))),
     }
 }
 
@@ -363,6 +357,10 @@ fn upload_error(e: UploadError) -> Refusal {
             format!("the upload has {have} bytes: send from there"),
         ),
         UploadError::TooLong => invalid(Field::Size, "more bytes than the file's size"),
+        UploadError::OverQuota => Refusal {
+            field: Some(Field::Size),
+            ..Refusal::new(ErrorCode::QuotaExceeded, "over your account's quota")
+        },
         UploadError::Cut(e) => {
             // The client's own doing (gone, or silent too long): not the server failing.
             tracing::debug!("an upload's body stopped: {e}");

@@ -133,6 +133,7 @@ pub(crate) fn delete(
                     return Err(not_allowed());
                 }
                 said.text.clear();
+                said.attachments.clear();
                 said.deleted = true;
                 said.reactions.clear();
                 Ok(())
@@ -346,6 +347,7 @@ pub(crate) fn changed_elsewhere(shared: &Shared, said: &PrivateSaid, change: &Pr
             }
             PrivateChange::Delete { .. } => {
                 mine.text.clear();
+                mine.attachments.clear();
                 mine.deleted = true;
                 mine.reactions.clear();
             }

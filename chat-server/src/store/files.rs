@@ -28,9 +28,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, ServerError};
 
 mod digest;
+mod ledger;
 mod uploads;
 
 use digest::Digests;
+use ledger::Ledger;
 pub use uploads::{Upload, UploadError};
 
 /// Bytes copied at a time, to and from disk.
@@ -100,10 +102,8 @@ pub struct FileStore {
     shared: Option<std::sync::Arc<dyn SharedContents>>,
     /// The SHA-256 of each upload under way, as far as its bytes came.
     digests: std::sync::Arc<Digests>,
-    /// Held while an object's bytes are kept or let go: a finishing upload that finds its
-    /// content stored already, and the removal of the last file with that content, never
-    /// interleave (the upload would be acknowledged on an object about to go).
-    objects: std::sync::Arc<std::sync::Mutex<()>>,
+    /// Bytes each account holds, files of each content: changed with the records.
+    ledger: std::sync::Arc<Ledger>,
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -146,7 +146,7 @@ impl FileStore {
             root: root.to_owned(),
             shared: None,
             digests: std::sync::Arc::default(),
-            objects: std::sync::Arc::default(),
+            ledger: std::sync::Arc::default(),
         };
         let (objects, uploads) = store.tidy()?;
         if objects + uploads > 0 {
@@ -179,10 +179,20 @@ impl FileStore {
     /// any upload can be between its rename and its record. Returns how many of each it removed.
     fn tidy(&self) -> Result<(usize, usize)> {
         let mut named = std::collections::HashSet::new();
+        let mut sums = self.ledger.lock();
         for item in self.files.iter() {
             let (_, v) = item?;
-            named.insert(decode::<FileRecord>("file", &v)?.sha256);
+            let record = decode::<FileRecord>("file", &v)?;
+            sums.hold(&record.owner, record.size);
+            sums.add_content(&record.sha256);
+            named.insert(record.sha256);
         }
+        for item in self.uploads.iter() {
+            let (_, v) = item?;
+            let upload = decode::<Upload>("upload", &v)?;
+            sums.hold(&upload.owner, upload.size);
+        }
+        drop(sums);
         let mut objects = 0;
         for dir in fs::read_dir(self.root.join("objects"))?.flatten() {
             let Ok(entries) = fs::read_dir(dir.path()) else {
@@ -363,16 +373,19 @@ impl FileStore {
         if let Some(shared) = &self.shared {
             shared.remove(id)?;
         }
-        self.files.remove(id)?;
+        let mut sums = self.ledger.lock();
+        if self.files.remove(id)?.is_none() {
+            // Removed meanwhile by another thread, which counted it.
+            return Ok(());
+        }
+        sums.release(&record.owner, record.size);
         // Its bytes go unless another file has them, or an upload announcing them may end
         // on them (it keeps its record until its file's record is written).
-        let _objects = self
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let same = |sha256: &str| sha256.eq_ignore_ascii_case(&record.sha256);
-        let kept = self.all()?.iter().any(|f| same(&f.sha256))
-            || self.uploads()?.iter().any(|u| same(&u.sha256));
+        let kept = sums.drop_content(&record.sha256)
+            || self
+                .uploads()?
+                .iter()
+                .any(|u| u.sha256.eq_ignore_ascii_case(&record.sha256));
         if !kept {
             fs::remove_file(self.object_path(&record.sha256)).ok();
         }
@@ -487,11 +500,11 @@ mod tests {
             let db = sled::open(dir.path().join("db")).unwrap();
             let files = FileStore::open(&db, &root).unwrap();
             let kept = upload(&new_id().unwrap(), b"kept");
-            files.begin(&kept).unwrap();
+            files.begin(&kept, u64::MAX).unwrap();
             files.append(&kept, 0, &mut &b"kept"[..], 4).unwrap();
             files.finish(&kept, &kept_id, 1).unwrap();
             let going = upload(&going_id, b"half");
-            files.begin(&going).unwrap();
+            files.begin(&going, u64::MAX).unwrap();
             files.append(&going, 0, &mut &b"ha"[..], 2).unwrap();
             // The crash: an object with no record, bytes with no upload.
             let orphan = root.join("objects").join("ab").join("ab".repeat(32));

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use chat_core::protocol::{Attachment, Request, ServerMessage};
+use chat_core::protocol::{Attachment, Request, ServerMessage, Target};
 use chat_core::tls::{ClientTls, client_config, server_name};
 use chat_core::transport::Transport;
 use ring::digest::{SHA256, digest};
@@ -505,4 +505,81 @@ fn a_private_message_kept_for_its_offline_recipient_arrives_with_its_files() {
     );
     assert_eq!(attachments[0].name, "apuntes.pdf");
     assert!(download(&mut http, &bob_token, &id, None).body == notes);
+}
+
+#[test]
+fn a_deleted_line_or_message_takes_its_files_with_it() {
+    let server = TestServer::start_with(|c| c.file_grace = Duration::from_secs(3600));
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
+    let (mut bob, bob_token) = signed_in(server.addr(), "bob");
+    for c in [&mut ana, &mut bob] {
+        c.settle();
+    }
+    let mut http = Http::plain(server.addr());
+    let in_room = upload(&mut http, &ana_token, "equivocada.png", &bytes(2_000));
+    let in_private = upload(&mut http, &ana_token, "privada.png", &bytes(3_000));
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    bob.request(Request::EnterRoom {
+        room: "aula".into(),
+    });
+    ana.send(Request::Say {
+        text: "ups".into(),
+        reply_to: None,
+        attachments: vec![in_room.clone()],
+    });
+    let ServerMessage::Message { id: line, .. } =
+        bob.expect("the line", |m| matches!(m, ServerMessage::Message { .. }))
+    else {
+        unreachable!()
+    };
+    let message = match ana.request(Request::Private {
+        to: "bob".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![in_private.clone()],
+    }) {
+        ServerMessage::PrivateSent { id, .. } => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(download(&mut http, &bob_token, &in_room, None).status, 200);
+    assert_eq!(
+        download(&mut http, &bob_token, &in_private, None).status,
+        200
+    );
+    // Deleted: the room's members and the partner may not fetch them any more, and the
+    // history shows the line without them.
+    ana.request(Request::DeleteMessage {
+        target: Target::Room("aula".into()),
+        line,
+    });
+    ana.request(Request::DeleteMessage {
+        target: Target::With("bob".into()),
+        line: message,
+    });
+    assert_eq!(download(&mut http, &bob_token, &in_room, None).status, 404);
+    assert_eq!(
+        download(&mut http, &bob_token, &in_private, None).status,
+        404
+    );
+    match bob.request(Request::History {
+        room: "aula".into(),
+        before: None,
+    }) {
+        ServerMessage::History { messages, .. } => {
+            let deleted = messages.iter().find(|m| m.id == line).expect("the line");
+            assert!(
+                deleted.deleted && deleted.attachments.is_empty(),
+                "{deleted:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing carries them: they go after the grace period.
+    server.advance(Duration::from_secs(3601));
+    server.handle().sweep_files();
+    server.advance(Duration::from_secs(3601));
+    assert_eq!(server.handle().sweep_files(), 2);
+    assert_eq!(server.handle().stored_objects(), 0);
 }

@@ -198,7 +198,9 @@ impl Hub {
                 why = reason;
                 lines.reacted.remove(&id);
                 lines.change(id, |said, reactors| {
+                    // Its files go with its text: nobody fetches them through it any more.
                     said.text.clear();
+                    said.attachments.clear();
                     said.deleted = true;
                     reactors.clear();
                 })?;
@@ -273,8 +275,8 @@ impl Hub {
     }
 
     /// Whether the user `key` is in room `room` (its key) now and the room still keeps line
-    /// `line`: whether the user can read it.
-    pub fn sees_line(&self, key: &str, room: &str, line: u64) -> bool {
+    /// `line` carrying file `file`: whether the user can read it there.
+    pub fn sees_line(&self, key: &str, room: &str, line: u64, file: &str) -> bool {
         let state = self.read();
         // In the room here, or on another node of the cluster (a client's file requests may
         // reach another node than its chat connection, behind a load balancer).
@@ -284,15 +286,16 @@ impl Hub {
             && state
                 .rooms
                 .get(room)
-                .is_some_and(|r| r.lines().find(line).is_some())
+                .is_some_and(|r| carries(r, line, file))
     }
 
-    /// Whether room `room` (its key) exists and still keeps line `line`.
-    pub fn keeps_line(&self, room: &str, line: u64) -> bool {
+    /// Whether room `room` (its key) exists and still keeps line `line` carrying file `file`
+    /// (a deleted line carries none).
+    pub fn keeps_line(&self, room: &str, line: u64, file: &str) -> bool {
         self.read()
             .rooms
             .get(room)
-            .is_some_and(|r| r.lines().find(line).is_some())
+            .is_some_and(|r| carries(r, line, file))
     }
 
     /// Queues `event` for the user `key`, if online here. Returns whether it was.
@@ -310,6 +313,13 @@ impl Hub {
 
 /// What the user who asked for `change` is answered (edits and deletions; a reaction has no
 /// answer).
+/// Whether `room` keeps line `line` and it carries file `file`.
+fn carries(room: &Room, line: u64, file: &str) -> bool {
+    room.lines()
+        .find(line)
+        .is_some_and(|l| l.said.attachments.iter().any(|a| a.id == file))
+}
+
 fn answer(room: &str, id: u64, change: &LineChange) -> ServerMessage {
     let target = Target::Room(room.to_owned());
     match change {

@@ -36,6 +36,9 @@ pub enum UploadError {
     /// More bytes than announced.
     #[error("more bytes than the announced size")]
     TooLong,
+    /// The account would hold more than its quota with this upload.
+    #[error("over the account's quota")]
+    OverQuota,
     /// The bytes do not make the announced file.
     #[error("the file's {0} does not match what was announced")]
     Mismatch(&'static str),
@@ -48,11 +51,19 @@ pub enum UploadError {
 }
 
 impl FileStore {
-    /// Records a new upload (no bytes yet).
-    pub fn begin(&self, upload: &Upload) -> Result<()> {
-        File::create(self.upload_path(&upload.id))?;
-        self.uploads.insert(&upload.id, encode("upload", upload)?)?;
-        self.db.flush()?;
+    /// Records a new upload (no bytes yet), unless its owner would then hold more than
+    /// `quota` bytes (its files and its uploads under way, this one's announced size included).
+    pub fn begin(&self, upload: &Upload, quota: u64) -> std::result::Result<(), UploadError> {
+        let mut sums = self.ledger.lock();
+        if sums.held(&upload.owner).saturating_add(upload.size) > quota {
+            return Err(UploadError::OverQuota);
+        }
+        File::create(self.upload_path(&upload.id)).map_err(ServerError::from)?;
+        self.uploads
+            .insert(&upload.id, encode("upload", upload)?)
+            .map_err(ServerError::from)?;
+        self.db.flush().map_err(ServerError::from)?;
+        sums.hold(&upload.owner, upload.size);
         Ok(())
     }
 
@@ -162,10 +173,7 @@ impl FileStore {
         };
         // The costly sync outside the lock below, whenever the content looks new.
         let synced = !object.exists() && sync().is_ok();
-        let objects = self
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let sums = self.ledger.lock();
         if object.exists() {
             fs::remove_file(&path).map_err(ServerError::from)?;
         } else {
@@ -181,7 +189,7 @@ impl FileStore {
             }
         }
         // From here the upload's record (kept until the file's is written) holds the object.
-        drop(objects);
+        drop(sums);
         let record = FileRecord {
             id: file_id.to_owned(),
             sha256,
@@ -200,10 +208,18 @@ impl FileStore {
         // reach) leaves the object and the upload without bytes: its uploader is told to try
         // again, and sends it again from 0 (see `append`).
         self.share(&record)?;
+        // The upload's bytes become the file's: the owner holds as much as before.
+        let mut sums = self.ledger.lock();
         self.files
             .insert(file_id, encode("file", &record)?)
             .map_err(ServerError::from)?;
-        self.uploads.remove(&upload.id).map_err(ServerError::from)?;
+        sums.add_content(&record.sha256);
+        let was = self.uploads.remove(&upload.id).map_err(ServerError::from)?;
+        if was.is_none() {
+            // Dropped meanwhile (it had lasted past its grace), which let its bytes go.
+            sums.hold(&record.owner, record.size);
+        }
+        drop(sums);
         self.db.flush().map_err(ServerError::from)?;
         Ok(record)
     }
@@ -211,7 +227,12 @@ impl FileStore {
     /// Forgets an upload and its bytes.
     pub fn drop_upload(&self, id: &str) -> Result<()> {
         if is_id(id) {
-            self.uploads.remove(id)?;
+            let mut sums = self.ledger.lock();
+            if let Some(v) = self.uploads.remove(id)? {
+                let upload = decode::<Upload>("upload", &v)?;
+                sums.release(&upload.owner, upload.size);
+            }
+            drop(sums);
             self.digests.forget(id);
             fs::remove_file(self.upload_path(id)).ok();
         }
@@ -251,7 +272,7 @@ pub(super) mod tests {
         let db = sled::open(dir.path().join("db")).unwrap();
         let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
         let going = upload(&"3".repeat(32), b"again");
-        files.begin(&going).unwrap();
+        files.begin(&going, u64::MAX).unwrap();
         files.append(&going, 0, &mut &b"ag"[..], 2).unwrap();
         fs::remove_file(files.upload_path(&going.id)).unwrap();
         assert_eq!(files.upload(&going.id).unwrap().unwrap().1, 0);
@@ -262,6 +283,48 @@ pub(super) mod tests {
         assert_eq!(files.append(&going, 0, &mut &b"again"[..], 5).unwrap(), 5);
         let record = files.finish(&going, &"4".repeat(32), 1).unwrap();
         assert_eq!(record.size, 5);
+    }
+
+    /// An account's quota counts its uploads under way and its files, frees what is dropped
+    /// or removed, and is counted again from the records after a restart; content shared by
+    /// two files stays until the second goes.
+    #[test]
+    fn the_quota_counts_uploads_and_files_and_frees_what_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("files");
+        let (a, b) = (
+            upload(&"a".repeat(32), b"0123456789"),
+            upload(&"b".repeat(32), b"0123456789"),
+        );
+        {
+            let db = sled::open(dir.path().join("db")).unwrap();
+            let files = FileStore::open(&db, &root).unwrap();
+            files.begin(&a, 20).unwrap();
+            files.begin(&b, 20).unwrap();
+            let third = upload(&"c".repeat(32), b"x");
+            assert!(matches!(
+                files.begin(&third, 20),
+                Err(UploadError::OverQuota)
+            ));
+            files.append(&a, 0, &mut &b"0123456789"[..], 10).unwrap();
+            files.finish(&a, &"1".repeat(32), 1).unwrap();
+            files.drop_upload(&b.id).unwrap();
+            files.begin(&third, 11).unwrap();
+            assert!(matches!(files.begin(&b, 11), Err(UploadError::OverQuota)));
+        }
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let files = FileStore::open(&db, &root).unwrap();
+        // Counted again: the file (10) and the upload of one byte.
+        assert!(matches!(files.begin(&b, 20), Err(UploadError::OverQuota)));
+        files.begin(&b, 21).unwrap();
+        files.append(&b, 0, &mut &b"0123456789"[..], 10).unwrap();
+        files.finish(&b, &"2".repeat(32), 2).unwrap();
+        assert_eq!(files.objects(), 1, "the same content, stored once");
+        files.remove(&"1".repeat(32)).unwrap();
+        assert_eq!(files.objects(), 1, "still the other file's");
+        files.remove(&"2".repeat(32)).unwrap();
+        assert_eq!(files.objects(), 0);
+        files.begin(&a, 11).unwrap();
     }
 
     /// Pseudo-random bytes (no two chunks alike, so a chunk hashed twice or skipped shows).
@@ -308,7 +371,7 @@ pub(super) mod tests {
         {
             let db = sled::open(dir.path().join("db")).unwrap();
             let files = FileStore::open(&db, &root).unwrap();
-            files.begin(&going).unwrap();
+            files.begin(&going, u64::MAX).unwrap();
             let mut body = Breaking {
                 bytes: &bytes,
                 ok: cut,
@@ -353,7 +416,7 @@ pub(super) mod tests {
         let files = FileStore::open(&db, &dir.path().join("files")).unwrap();
         let bytes = content(3 * 1024 * 1024);
         let going = upload(&"7".repeat(32), &bytes);
-        files.begin(&going).unwrap();
+        files.begin(&going, u64::MAX).unwrap();
         let (a, b) = (1024 * 1024, 2 * 1024 * 1024);
         files.append(&going, 0, &mut &bytes[..a], a as u64).unwrap();
         let mut behind = OpenOptions::new()
@@ -381,7 +444,7 @@ pub(super) mod tests {
             let going = upload(&n.to_string().repeat(32), &bytes);
             let mut other = bytes.clone();
             other[len / 2] ^= 1;
-            files.begin(&going).unwrap();
+            files.begin(&going, u64::MAX).unwrap();
             files
                 .append(&going, 0, &mut &other[..], len as u64)
                 .unwrap();

@@ -1,0 +1,108 @@
+//! What the file store's records add up to, kept in memory: the bytes each account holds (its
+//! files and its uploads under way, by their announced sizes) and how many files have each
+//! content. Built from the records when the store opens, then changed with them under one
+//! lock, so that starting an upload does not read every record (previews and all) to check a
+//! quota, and removing a file does not read them all to learn whether its bytes are shared.
+//!
+//! Architecture Invariant: the ledger changes only with the record that changes it, under its
+//! lock: two uploads begun at once by one account cannot both pass a quota that has room for
+//! one, and a finishing upload that finds its content stored and the removal of the last file
+//! with that content never interleave (the upload would be acknowledged on bytes about to go).
+//! After a crash nothing is carried over: the next open counts the records again.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The sums, behind their lock.
+#[derive(Debug, Default)]
+pub(super) struct Ledger {
+    sums: Mutex<Sums>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Sums {
+    /// By owner (login key): bytes of its files and its uploads under way.
+    held: HashMap<String, u64>,
+    /// By SHA-256 (lowercase hex): how many files have that content.
+    contents: HashMap<String, usize>,
+}
+
+impl Ledger {
+    /// The sums, locked: what is read and changed under one guard stays consistent.
+    pub(super) fn lock(&self) -> MutexGuard<'_, Sums> {
+        // A panic elsewhere left numbers that are still right (each change is one statement).
+        self.sums.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Sums {
+    /// Bytes the account `owner` holds.
+    pub(super) fn held(&self, owner: &str) -> u64 {
+        self.held.get(owner).copied().unwrap_or(0)
+    }
+
+    /// `owner` holds `size` more bytes (a file, or an upload begun).
+    pub(super) fn hold(&mut self, owner: &str, size: u64) {
+        let held = self.held.entry(owner.to_owned()).or_insert(0);
+        *held = held.saturating_add(size);
+    }
+
+    /// `owner` holds `size` fewer bytes (a file removed, an upload dropped).
+    pub(super) fn release(&mut self, owner: &str, size: u64) {
+        if let Some(held) = self.held.get_mut(owner) {
+            *held = held.saturating_sub(size);
+            if *held == 0 {
+                self.held.remove(owner);
+            }
+        }
+    }
+
+    /// One more file has content `sha256`.
+    pub(super) fn add_content(&mut self, sha256: &str) {
+        *self
+            .contents
+            .entry(sha256.to_ascii_lowercase())
+            .or_insert(0) += 1;
+    }
+
+    /// One file fewer has content `sha256`; whether any still has it.
+    pub(super) fn drop_content(&mut self, sha256: &str) -> bool {
+        let key = sha256.to_ascii_lowercase();
+        match self.contents.get_mut(&key) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                true
+            }
+            _ => {
+                self.contents.remove(&key);
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holdings_and_contents_add_up_and_go_back_to_nothing() {
+        let ledger = Ledger::default();
+        let mut sums = ledger.lock();
+        sums.hold("ana", 100);
+        sums.hold("ana", 50);
+        sums.hold("bob", 7);
+        sums.release("ana", 100);
+        assert_eq!(
+            (sums.held("ana"), sums.held("bob"), sums.held("cai")),
+            (50, 7, 0)
+        );
+        sums.release("ana", 500);
+        assert_eq!(sums.held("ana"), 0, "never below nothing");
+        sums.add_content("AB");
+        sums.add_content("ab");
+        assert!(sums.drop_content("ab"), "one file still has it");
+        assert!(!sums.drop_content("Ab"), "the last one went");
+        assert!(!sums.drop_content("ab"), "nothing left to drop");
+    }
+}
