@@ -214,6 +214,15 @@ pub enum BusEvent {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<chat_core::protocol::Attachment>,
     },
+    /// A private message carries these files (by id): every node notes it, so that its two
+    /// users may fetch them through any node, and the node a file was uploaded through counts
+    /// the message before removing it. Sent by the sender's node, whoever receives it.
+    FilesCarried {
+        from: String,
+        to: String,
+        id: u64,
+        files: Vec<String>,
+    },
     /// A room line changed (checked on the node where it was asked; every node applies it).
     LineChanged {
         room: String,

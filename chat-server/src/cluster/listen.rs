@@ -474,8 +474,17 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
         BusEvent::Presence { login, away } => hub.remote_presence(login, away.clone()),
         // Private messages are the view's (taken, delivered or kept as it decides).
         BusEvent::Private { .. } | BusEvent::RoomClosed { .. } => {}
+        BusEvent::FilesCarried {
+            from,
+            to,
+            id,
+            files: carried,
+        } => files::carried_by_private_ids(shared, carried, from, to, *id),
         BusEvent::PrivateChanged { said, change } => {
             crate::service::lines::changed_elsewhere(shared, said, change);
+            if matches!(change, crate::chat::bus::PrivateChange::Delete { .. }) {
+                files::uncarried_by_private(shared, said);
+            }
         }
         BusEvent::ReadUpTo {
             reader,

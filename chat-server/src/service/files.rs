@@ -9,8 +9,9 @@
 use std::io::Read;
 
 use chat_core::limits::FILE_NAME_MAX_BYTES;
+use chat_core::protocol::PrivateSaid;
 use chat_core::protocol::{Attachment, ErrorCode, Field};
-use chat_core::validate::room_key;
+use chat_core::validate::{login_key, room_key};
 
 use super::refusal::{Refusal, internal};
 use crate::shared::Shared;
@@ -261,14 +262,20 @@ pub(crate) fn carried_by_private(
     b: &str,
     id: u64,
 ) {
-    for file in attachments {
+    let ids: Vec<String> = attachments.iter().map(|f| f.id.clone()).collect();
+    carried_by_private_ids(shared, &ids, a, b, id);
+}
+
+/// The same, with the files' ids.
+pub(crate) fn carried_by_private_ids(shared: &Shared, files: &[String], a: &str, b: &str, id: u64) {
+    for file in files {
         let reference = FileRef::Private {
             a: a.to_owned(),
             b: b.to_owned(),
             id,
         };
-        if let Err(e) = shared.files.add_ref(&file.id, reference) {
-            tracing::error!(file = %file.id, "cannot note where a file is: {e}");
+        if let Err(e) = shared.files.add_ref(file, reference) {
+            tracing::error!(%file, "cannot note where a file is: {e}");
         }
     }
 }
@@ -339,14 +346,40 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
 }
 
 /// Whether the line or message `reference` is still kept, carrying file `file` (a deleted one
-/// carries none).
+/// carries none). A message this node does not keep, on a node of a cluster, is kept on its
+/// users' nodes: it counts until its deletion is heard of ([`uncarried_by_private`]). A
+/// store that cannot answer now counts it too: a file is never removed on a doubt.
 fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
     match reference {
         FileRef::Line { room, line } => shared.hub.keeps_line(room, *line, file),
-        FileRef::Private { a, b, id } => shared
-            .archive
-            .private_message(a, b, *id)
-            .is_ok_and(|m| m.is_some_and(|m| m.attachments.iter().any(|f| f.id == file))),
+        FileRef::Private { a, b, id } => match shared.archive.private_message(a, b, *id) {
+            Ok(Some(message)) => message.attachments.iter().any(|f| f.id == file),
+            Ok(None) => shared.hub.is_clustered(),
+            Err(_) => true,
+        },
+    }
+}
+
+/// A private message was deleted (on another node): the files it carried, this node's and
+/// others', are no longer carried by it.
+pub(crate) fn uncarried_by_private(shared: &Shared, said: &PrivateSaid) {
+    let reference = FileRef::Private {
+        a: login_key(&said.from),
+        b: login_key(&said.to),
+        id: said.id,
+    };
+    if let Ok(records) = shared.files.all() {
+        for record in records.iter().filter(|r| r.refs.contains(&reference)) {
+            let _ = shared
+                .files
+                .change(&record.id, |r| r.refs.retain(|x| *x != reference));
+        }
+    }
+    if let Ok(remote) = shared.files.all_remote_refs() {
+        for (id, refs) in remote.iter().filter(|(_, refs)| refs.contains(&reference)) {
+            let kept: Vec<FileRef> = refs.iter().filter(|r| **r != reference).cloned().collect();
+            let _ = shared.files.keep_remote_refs(id, &kept);
+        }
     }
 }
 

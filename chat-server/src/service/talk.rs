@@ -20,6 +20,7 @@ use chat_core::validate;
 use super::conn::Conn;
 use super::files;
 use super::refusal::{Refusal, internal};
+use crate::chat::bus::BusEvent;
 use crate::chat::hub::{Delivered, Page, ToSay};
 use crate::delivery::peer::Peer;
 
@@ -215,6 +216,12 @@ pub(crate) fn private(
     if !said.attachments.is_empty() {
         let me = peer.login().map(|l| l.key.clone()).unwrap_or_default();
         files::carried_by_private(shared, &said.attachments, &me, &key, id);
+        shared.hub.publish(|| BusEvent::FilesCarried {
+            from: me,
+            to: key.clone(),
+            id,
+            files: said.attachments.iter().map(|a| a.id.clone()).collect(),
+        });
     }
     let time = said.time;
     if keep {

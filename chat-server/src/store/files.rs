@@ -87,6 +87,8 @@ pub trait SharedContents: Send + Sync + std::fmt::Debug {
     fn chunk(&self, sha256: &str, n: u32) -> Result<Option<Vec<u8>>>;
     /// Forgets file `id`, and its content when no other file has it.
     fn remove(&self, id: &str) -> Result<()>;
+    /// The key every node signs file links with: `candidate` if no node chose one yet.
+    fn link_key(&self, candidate: &[u8]) -> Result<Vec<u8>>;
 }
 
 /// The files of one server.
@@ -160,18 +162,25 @@ impl FileStore {
     }
 
     /// The key file links are signed with (`links`): made once, at random, and kept, so links
-    /// written before a restart still open after it.
+    /// written before a restart still open after it. A cluster's nodes share one (the first
+    /// node's), so a link opens on every node, as a file downloads from every node.
     pub fn link_key(&self) -> Result<Vec<u8>> {
         let tree = self.db.open_tree("file_links")?;
-        if let Some(key) = tree.get("key")? {
-            return Ok(key.to_vec());
+        let own = match tree.get("key")? {
+            Some(key) => key.to_vec(),
+            None => {
+                let mut key = [0u8; 32];
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
+                    .map_err(|_| ServerError::Io(io::Error::other("no randomness")))?;
+                tree.insert("key", &key[..])?;
+                self.db.flush()?;
+                key.to_vec()
+            }
+        };
+        match &self.shared {
+            Some(shared) => shared.link_key(&own),
+            None => Ok(own),
         }
-        let mut key = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
-            .map_err(|_| ServerError::Io(io::Error::other("no randomness")))?;
-        tree.insert("key", &key[..])?;
-        self.db.flush()?;
-        Ok(key.to_vec())
     }
 
     /// Removes what a crash can leave behind: an object moved into place whose record was never

@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS files (
     record BYTEA NOT NULL
 );
 CREATE INDEX IF NOT EXISTS files_by_content ON files (sha256);
+CREATE TABLE IF NOT EXISTS file_link_key (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    key BYTEA NOT NULL
+);
 ";
 
 fn corrupt(e: impl std::fmt::Display) -> ServerError {
@@ -74,6 +78,17 @@ impl SharedContents for Postgres {
                 &[&record.id, &record.sha256, &encoded],
             )?;
             tx.commit()
+        })
+    }
+
+    fn link_key(&self, candidate: &[u8]) -> Result<Vec<u8>> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO file_link_key (one, key) VALUES (1, $1) ON CONFLICT DO NOTHING",
+                &[&candidate],
+            )?;
+            c.query_one("SELECT key FROM file_link_key WHERE one = 1", &[])
+                .map(|row| row.get::<_, Vec<u8>>(0))
         })
     }
 

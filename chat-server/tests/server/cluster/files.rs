@@ -6,6 +6,7 @@ use chat_core::protocol::{Request, ServerMessage};
 
 use super::super::files::{Http, bytes, download, upload};
 use super::super::harness::signed_in;
+use super::super::irc_actions::{from as said_by, irc_user};
 use super::{Cluster, NodeProcess};
 
 /// The most a node's memory (its peak resident set) may grow while it serves a file from the
@@ -111,6 +112,78 @@ fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
     );
     assert!(download(&mut h3, &cai_token, &again, None).body == photo);
     assert_eq!(download(&mut h2, &bea_token, &again, None).status, 404);
+    // An IRC user on n1 is shown the file as a link made by n1; the link opens on n2 too
+    // (behind a load balancer a link may be opened on any node).
+    let irc = n1.handle().irc_addr().expect("the IRC gateway is on");
+    let mut dan = irc_user(n1, irc, "dan", "");
+    ana.request(Request::Private {
+        to: "dan".into(),
+        text: "toma".into(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    assert_eq!(said_by(&mut dan, "ana", "PRIVMSG").param(1), "toma");
+    let line = said_by(&mut dan, "ana", "PRIVMSG");
+    let text = line.param(1);
+    let path = &text[text.find("/files/").expect("a link")..];
+    // (once n2 has read the message's files from the log)
+    let opened = (0..200)
+        .map(|_| {
+            let answer = h2.request(&format!("GET {path} HTTP/1.1\r\nHost: chat\r\n\r\n"), b"");
+            if answer.status == 404 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            answer
+        })
+        .find(|a| a.status != 404)
+        .expect("a link made by n1 opens on n2");
+    assert_eq!(opened.status, 200);
+    assert!(opened.body == photo);
+    // Uploaded through n2 (a load balancer sent it there), sent from n1 to cai on n3: n2,
+    // which decides when the file goes, keeps neither of the two but learns of the message,
+    // and keeps the file past its grace, until the message is deleted.
+    let through_n2 = upload(&mut h2, &ana_token, "apuntes.pdf", &bytes(4_000));
+    let sent = match ana.request(Request::Private {
+        to: "cai".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![through_n2.clone()],
+    }) {
+        ServerMessage::PrivateSent { id, .. } => id,
+        other => panic!("{other:?}"),
+    };
+    cai.expect(
+        "the file sent through another node",
+        |m| matches!(m, ServerMessage::Private { id, .. } if *id == sent),
+    );
+    let past_grace = || {
+        n2.advance(std::time::Duration::from_secs(25 * 3600));
+        n2.handle().sweep_files();
+    };
+    past_grace();
+    past_grace();
+    assert!(download(&mut h3, &cai_token, &through_n2, None).body == bytes(4_000));
+    ana.request(Request::DeleteMessage {
+        target: chat_core::protocol::Target::With("cai".into()),
+        line: sent,
+    });
+    cai.expect(
+        "the deletion",
+        |m| matches!(m, ServerMessage::MessageDeleted { line, .. } if *line == sent),
+    );
+    // (n2 reads the same log: a few rounds of its sweep, each past the grace, at most.)
+    let gone = (0..8).any(|_| {
+        past_grace();
+        let gone = download(&mut h2, &ana_token, &through_n2, None).status == 404;
+        if !gone {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        gone
+    });
+    assert!(
+        gone,
+        "deleted, the message no longer holds the file on its uploader's node"
+    );
     // A large file served by a node that never had it (its own process) streams: the node's
     // memory grows by a few chunks at most.
     let large = bytes(20 * 1024 * 1024 + 7);
