@@ -15,7 +15,7 @@ use chat_core::tls::ClientTls;
 use chat_gui::AppOptions;
 use chat_gui::files::platform::Picker;
 use chat_model::transfers::State;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::{By, NodeT, Queryable};
 use tempfile::TempDir;
 
 use super::support::*;
@@ -365,6 +365,17 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
     let at_stop = sent(&ana.h);
     assert!(at_stop < original.len() as u64, "it had not finished");
     wait_for_text(&mut ana.h, "Connection lost: trying again in");
+    // While it waits, its bar shows how far it got: part-way, neither empty nor full.
+    let bars: Vec<f64> = ana
+        .h
+        .query_all(By::new().recursive(true))
+        .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::ProgressIndicator)
+        .filter_map(|n| n.accesskit_node().numeric_value())
+        .collect();
+    assert!(
+        bars.iter().any(|p| *p > 0.0 && *p < 100.0),
+        "bars at {bars:?}"
+    );
     server.restart();
     // Ana's window reconnects, her upload asks where it stopped and goes on (22 MiB more, in a
     // debug build: longer than one wait).

@@ -9,9 +9,8 @@
 use std::io::Read;
 
 use chat_core::limits::FILE_NAME_MAX_BYTES;
-use chat_core::protocol::PrivateSaid;
 use chat_core::protocol::{Attachment, ErrorCode, Field};
-use chat_core::validate::{login_key, room_key};
+use chat_core::validate::room_key;
 
 use super::refusal::{Refusal, internal};
 use crate::shared::Shared;
@@ -362,7 +361,9 @@ fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
 
 /// A private message was deleted (on another node): the files it carried, this node's and
 /// others', are no longer carried by it.
-pub(crate) fn uncarried_by_private(shared: &Shared, said: &PrivateSaid) {
+#[cfg(feature = "cluster")]
+pub(crate) fn uncarried_by_private(shared: &Shared, said: &chat_core::protocol::PrivateSaid) {
+    use chat_core::validate::login_key;
     let reference = FileRef::Private {
         a: login_key(&said.from),
         b: login_key(&said.to),
