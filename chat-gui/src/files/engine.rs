@@ -181,10 +181,8 @@ impl Engine {
         let started = std::thread::Builder::new()
             .name("file-picture".into())
             .spawn(move || {
-                let image = File::open(&path)
-                    .map_err(image::ImageError::IoError)
-                    .and_then(|f| picture::decode(BufReader::new(f), picture::picture_limits()))
-                    .map(|p| picture::for_screen(&p, picture::SCREEN_SIDE));
+                let image =
+                    picture::with_whole(&path, |p| picture::for_screen(&p, picture::SCREEN_SIDE));
                 if let Err(e) = &image {
                     tracing::info!(file, "a picture cannot be shown: {e}");
                 }
@@ -456,10 +454,10 @@ fn prepare(id: TransferId, source: &Source, cache: &Path) -> Result<Prepared, Pr
                     // no place; one that cannot be decoded either is not sent, since where it
                     // was taken may be in it.
                     tracing::info!("metadata not removed ({e}): the picture is made again");
-                    let redrawn = File::open(&original)
-                        .map_err(image::ImageError::IoError)
-                        .and_then(|f| picture::decode(BufReader::new(f), picture::picture_limits()))
-                        .and_then(|p| p.save_with_format(&clean, image::ImageFormat::Png));
+                    let redrawn = picture::with_whole(&original, |p| {
+                        p.save_with_format(&clean, image::ImageFormat::Png)
+                    })
+                    .and_then(|saved| saved);
                     if copied {
                         let _ = fs::remove_file(&original);
                     }
@@ -483,11 +481,10 @@ fn prepare(id: TransferId, source: &Source, cache: &Path) -> Result<Prepared, Pr
         .map_err(|_| Problem::Unreadable)?;
     let mime = picture::media_type(&name, &sent_head[..sent_len]);
     let (dimensions, preview) = if mime.starts_with("image/") {
-        match File::open(&path)
-            .map_err(image::ImageError::IoError)
-            .and_then(|f| picture::decode(BufReader::new(f), picture::picture_limits()))
-        {
-            Ok(p) => (Some((p.width(), p.height())), picture::make_preview(&p)),
+        match picture::with_whole(&path, |p| {
+            (Some((p.width(), p.height())), picture::make_preview(&p))
+        }) {
+            Ok(found) => found,
             Err(e) => {
                 tracing::info!("no preview for {name}: {e}");
                 (None, None)

@@ -108,6 +108,25 @@ pub fn decode(
     Ok(picture)
 }
 
+/// Whole pictures being decoded: one at a time, so that pictures opened or attached together
+/// never hold more than one [`picture_limits`] budget of memory between them.
+static WHOLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Decodes a whole picture (one attached, or opened in the viewer) from the file at `path`,
+/// within [`picture_limits`], and hands it to `then`: one such picture at a time, until
+/// `then` is done with it.
+pub fn with_whole<T>(
+    path: &Path,
+    then: impl FnOnce(DynamicImage) -> T,
+) -> Result<T, image::ImageError> {
+    let _one = WHOLE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let file = std::fs::File::open(path).map_err(image::ImageError::IoError)?;
+    let picture = decode(std::io::BufReader::new(file), picture_limits())?;
+    Ok(then(picture))
+}
+
 /// Decodes a picture from memory (a preview someone sent) within the preview limits.
 pub fn decode_preview(bytes: &[u8]) -> Result<DynamicImage, image::ImageError> {
     decode(Cursor::new(bytes), preview_limits())
