@@ -109,6 +109,11 @@ pub(super) fn run(
                     conn = None;
                     std::thread::sleep(Duration::from_millis(300 << attempt));
                 }
+                // A line can arrive before the server the request reached has noted its files
+                // (another node of a cluster, behind a load balancer): asked again once.
+                Err(HttpError::Refused { status: 404, .. }) if attempt == 0 => {
+                    std::thread::sleep(Duration::from_millis(500));
+                }
                 Err(e) => {
                     tracing::info!(file = file.id, "nothing to show: {e}");
                     break;

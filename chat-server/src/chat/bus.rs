@@ -223,6 +223,14 @@ pub enum BusEvent {
         id: u64,
         files: Vec<String>,
     },
+    /// A private message no longer carries these files (deleted): every node forgets it as
+    /// theirs (see `FilesCarried`).
+    FilesUncarried {
+        from: String,
+        to: String,
+        id: u64,
+        files: Vec<String>,
+    },
     /// A room line changed (checked on the node where it was asked; every node applies it).
     LineChanged {
         room: String,

@@ -480,11 +480,14 @@ fn apply(cluster: &Cluster, shared: &Shared, reader: &mut Reader, entry: &Entry)
             id,
             files: carried,
         } => files::carried_by_private_ids(shared, carried, from, to, *id),
+        BusEvent::FilesUncarried {
+            from,
+            to,
+            id,
+            files: gone,
+        } => files::uncarried_by_private(shared, gone, from, to, *id),
         BusEvent::PrivateChanged { said, change } => {
             crate::service::lines::changed_elsewhere(shared, said, change);
-            if matches!(change, crate::chat::bus::PrivateChange::Delete { .. }) {
-                files::uncarried_by_private(shared, said);
-            }
         }
         BusEvent::ReadUpTo {
             reader,

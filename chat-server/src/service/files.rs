@@ -205,12 +205,13 @@ fn sees(shared: &Shared, key: &str, reference: &FileRef, file: &str) -> bool {
         FileRef::Private { a, b, id } => {
             // A message deleted no longer carries its files. One this node does not keep (a
             // guest's, or one kept only on its users' nodes of a cluster) counts while the
-            // file lasts.
+            // file lasts. A store that cannot answer now: not fetched (asked again, it is).
             (a == key || b == key)
-                && !matches!(
-                    shared.archive.private_message(a, b, *id),
-                    Ok(Some(message)) if !message.attachments.iter().any(|f| f.id == file)
-                )
+                && match shared.archive.private_message(a, b, *id) {
+                    Ok(Some(message)) => message.attachments.iter().any(|f| f.id == file),
+                    Ok(None) => true,
+                    Err(_) => false,
+                }
         }
     }
 }
@@ -250,6 +251,23 @@ pub(crate) fn carried_by_line(shared: &Shared, attachments: &[Attachment], room:
         if let Err(e) = shared.files.add_ref(&a.id, reference) {
             tracing::error!(file = %a.id, "cannot note where a file is: {e}");
         }
+    }
+}
+
+/// Notes in memory, at once, that a room line carries these files (while the line is said,
+/// under its room's lock); [`carried_by_line`] writes it a moment later.
+pub(crate) fn carried_soon_by_line(
+    shared: &Shared,
+    attachments: &[Attachment],
+    room: &str,
+    line: u64,
+) {
+    for a in attachments {
+        let reference = FileRef::Line {
+            room: room_key(room),
+            line,
+        };
+        shared.files.add_ref_soon(&a.id, reference);
     }
 }
 
@@ -302,14 +320,22 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
             None
         };
         if unused_since.is_some_and(|since| now - since >= grace) {
-            match shared.files.remove(&file.id) {
-                Ok(()) => removed += 1,
+            // Only as it was read: a line that came to carry it meanwhile keeps it.
+            match shared.files.remove(&file.id, &file) {
+                Ok(true) => removed += 1,
+                Ok(false) => {}
                 Err(e) => tracing::error!(file = %file.id, "cannot remove a file: {e}"),
             }
         } else if alive.len() != file.refs.len() || unused_since != file.unused_since {
+            // Only the references found gone are dropped: one noted meanwhile stays.
+            let gone: Vec<&FileRef> = file.refs.iter().filter(|r| !alive.contains(r)).collect();
             let _ = shared.files.change(&file.id, |r| {
-                r.refs = alive;
-                r.unused_since = unused_since;
+                r.refs.retain(|x| !gone.contains(&x));
+                r.unused_since = if r.refs.is_empty() {
+                    r.unused_since.or(Some(now))
+                } else {
+                    None
+                };
             });
         }
     }
@@ -359,27 +385,24 @@ fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
     }
 }
 
-/// A private message was deleted (on another node): the files it carried, this node's and
-/// others', are no longer carried by it.
-#[cfg(feature = "cluster")]
-pub(crate) fn uncarried_by_private(shared: &Shared, said: &chat_core::protocol::PrivateSaid) {
-    use chat_core::validate::login_key;
+/// A private message between `a` and `b` (login keys; `a` its sender) no longer carries these
+/// files (deleted, or never delivered): the references go, on this node's files and others'.
+pub(crate) fn uncarried_by_private(shared: &Shared, files: &[String], a: &str, b: &str, id: u64) {
     let reference = FileRef::Private {
-        a: login_key(&said.from),
-        b: login_key(&said.to),
-        id: said.id,
+        a: a.to_owned(),
+        b: b.to_owned(),
+        id,
     };
-    if let Ok(records) = shared.files.all() {
-        for record in records.iter().filter(|r| r.refs.contains(&reference)) {
-            let _ = shared
-                .files
-                .change(&record.id, |r| r.refs.retain(|x| *x != reference));
-        }
-    }
-    if let Ok(remote) = shared.files.all_remote_refs() {
-        for (id, refs) in remote.iter().filter(|(_, refs)| refs.contains(&reference)) {
-            let kept: Vec<FileRef> = refs.iter().filter(|r| **r != reference).cloned().collect();
-            let _ = shared.files.keep_remote_refs(id, &kept);
+    for file in files {
+        let result = match shared.files.get(file) {
+            Ok(Some(record)) if record.refs.contains(&reference) => {
+                shared.files.drop_ref(file, &reference)
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::error!(%file, "cannot note that a message no longer carries a file: {e}");
         }
     }
 }

@@ -3,6 +3,8 @@
 //! room's history in memory, the default room's on disk too); a private message is its
 //! conversation's, on disk, and its two users are told at once.
 
+use std::sync::{Arc, Mutex};
+
 use chat_core::limits::{EMOJI_MAX_BYTES, QUOTE_CHARS, REASON_MAX_CHARS};
 use chat_core::protocol::{ErrorCode, Field, Marker, PrivateSaid, Receipt, ServerMessage, Target};
 use chat_core::validate;
@@ -125,6 +127,9 @@ pub(crate) fn delete(
         Target::With(with) => {
             let me = conn.peer.name().to_owned();
             let author = validate::login_key(&me);
+            // Its files, taken off it, go with it (their references too, on every node).
+            let carried = Arc::new(Mutex::new(Vec::new()));
+            let taken = Arc::clone(&carried);
             let (said, partner) = change_private(conn, with, line, true, move |said| {
                 if said.deleted {
                     return Err(not_found());
@@ -133,11 +138,25 @@ pub(crate) fn delete(
                     return Err(not_allowed());
                 }
                 said.text.clear();
-                said.attachments.clear();
+                let files: Vec<String> = said.attachments.drain(..).map(|f| f.id).collect();
+                if let Ok(mut taken) = taken.lock() {
+                    *taken = files;
+                }
                 said.deleted = true;
                 said.reactions.clear();
                 Ok(())
             })?;
+            let files = carried.lock().map(|f| f.clone()).unwrap_or_default();
+            if !files.is_empty() {
+                let (from, to) = (validate::login_key(&me), validate::login_key(&partner));
+                super::files::uncarried_by_private(&conn.shared, &files, &from, &to, line);
+                conn.shared.hub.publish(|| BusEvent::FilesUncarried {
+                    from,
+                    to,
+                    id: line,
+                    files,
+                });
+            }
             let answer = ServerMessage::MessageDeleted {
                 target: Target::With(partner.clone()),
                 line,

@@ -77,17 +77,26 @@ pub(crate) fn say(
         reply_to,
         attachments,
     };
-    // Its files are noted as carried by the line before a member sees it: a client fetches a
-    // picture's preview the moment the line arrives.
+    // Its files are noted as carried by the line before a member sees it (a client fetches a
+    // picture's preview the moment the line arrives): in memory under the room's lock, on
+    // disk once it is let go.
     let noted = |said: &Said| {
         if !said.attachments.is_empty() {
-            files::carried_by_line(&conn.shared, &said.attachments, &said.room, said.id);
+            files::carried_soon_by_line(&conn.shared, &said.attachments, &said.room, said.id);
         }
     };
     let Some(spoken) = hub.say(&conn.peer, line, deadline, refused, noted)? else {
         // Queued for the cluster: delivered (the sender's copy too) as it comes back.
         return Ok(());
     };
+    if !spoken.said.attachments.is_empty() {
+        files::carried_by_line(
+            &conn.shared,
+            &spoken.said.attachments,
+            &spoken.said.room,
+            spoken.said.id,
+        );
+    }
     spoken.write.now();
     if spoken.in_default_room {
         conn.shared.archive.room_line(spoken.said);
@@ -213,16 +222,35 @@ pub(crate) fn private(
         attachments,
         ..Default::default()
     };
-    if !said.attachments.is_empty() {
-        let me = peer.login().map(|l| l.key.clone()).unwrap_or_default();
+    // Its files are noted before its recipient can fetch them: here, and (in the log before
+    // the message) on every node of a cluster. Not sent after all, they are forgotten again.
+    let me = peer.login().map(|l| l.key.clone()).unwrap_or_default();
+    let with_files: Vec<String> = said.attachments.iter().map(|a| a.id.clone()).collect();
+    if !with_files.is_empty() {
         files::carried_by_private(shared, &said.attachments, &me, &key, id);
-        shared.hub.publish(|| BusEvent::FilesCarried {
-            from: me,
-            to: key.clone(),
-            id,
-            files: said.attachments.iter().map(|a| a.id.clone()).collect(),
-        });
+        if keep {
+            shared.hub.publish(|| BusEvent::FilesCarried {
+                from: me.clone(),
+                to: key.clone(),
+                id,
+                files: with_files.clone(),
+            });
+        }
     }
+    let settled = |sent: bool| {
+        if sent || with_files.is_empty() {
+            return;
+        }
+        files::uncarried_by_private(shared, &with_files, &me, &key, id);
+        if keep {
+            shared.hub.publish(|| BusEvent::FilesUncarried {
+                from: me.clone(),
+                to: key.clone(),
+                id,
+                files: with_files.clone(),
+            });
+        }
+    };
     let time = said.time;
     if keep {
         // In the conversation before the recipient can see it: the archive answers in order,
@@ -238,21 +266,28 @@ pub(crate) fn private(
             if keep {
                 shared.archive.forget_private(said);
             }
+            settled(false);
             return Err(e.into());
         }
     };
     match delivered {
-        Some(Delivered { to, behind }) => Ok(Sent {
-            private: Private::Delivered,
-            to,
-            id,
-            time,
-            behind,
-        }),
-        None if !keep => Err(Refusal::new(
-            ErrorCode::UserNotFound,
-            format!("{} was a guest and has left", recipient.login),
-        )),
+        Some(Delivered { to, behind }) => {
+            settled(true);
+            Ok(Sent {
+                private: Private::Delivered,
+                to,
+                id,
+                time,
+                behind,
+            })
+        }
+        None if !keep => {
+            settled(false);
+            Err(Refusal::new(
+                ErrorCode::UserNotFound,
+                format!("{} was a guest and has left", recipient.login),
+            ))
+        }
         None => {
             // Kept durably (again in the conversation, with the same id: the same entry),
             // answered in time whatever the store does.
@@ -262,13 +297,16 @@ pub(crate) fn private(
                 Ok(()) => {}
                 Err(crate::error::ServerError::NotConfirmed { .. }) => {
                     // It may still be kept (then in the conversation too, and delivered).
+                    settled(true);
                     return Err(crate::chat::hub::HubError::NotConfirmed.into());
                 }
                 Err(e) => {
                     shared.archive.forget_private(said);
+                    settled(false);
                     return Err(internal(e));
                 }
             }
+            settled(true);
             Ok(Sent {
                 private: Private::Kept,
                 to: recipient.login,

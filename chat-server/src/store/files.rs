@@ -19,6 +19,7 @@
 //! Here: records, objects, references and reading; uploads under way are `uploads`, and the
 //! hash computed as their bytes arrive `digest`.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -106,6 +107,9 @@ pub struct FileStore {
     digests: std::sync::Arc<Digests>,
     /// Bytes each account holds, files of each content: changed with the records.
     ledger: std::sync::Arc<Ledger>,
+    /// References noted in memory while a line is said (under the room's lock, where nothing
+    /// is written to disk), until [`FileStore::add_ref`] writes them, a moment later.
+    soon: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<FileRef>>>>,
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -149,6 +153,7 @@ impl FileStore {
             shared: None,
             digests: std::sync::Arc::default(),
             ledger: std::sync::Arc::default(),
+            soon: std::sync::Arc::default(),
         };
         let (objects, uploads) = store.tidy()?;
         if objects + uploads > 0 {
@@ -200,6 +205,7 @@ impl FileStore {
             let (_, v) = item?;
             let upload = decode::<Upload>("upload", &v)?;
             sums.hold(&upload.owner, upload.size);
+            sums.announce(&upload.sha256);
         }
         drop(sums);
         let mut objects = 0;
@@ -275,7 +281,9 @@ impl FileStore {
             return Ok(None);
         }
         if let Some(local) = self.files.get(id)? {
-            return decode("file", &local).map(Some);
+            let mut record: FileRecord = decode("file", &local)?;
+            self.with_soon(&mut record);
+            return Ok(Some(record));
         }
         let Some(shared) = &self.shared else {
             return Ok(None);
@@ -284,7 +292,36 @@ impl FileStore {
             return Ok(None);
         };
         record.refs = self.remote_refs(id)?;
+        self.with_soon(&mut record);
         Ok(Some(record))
+    }
+
+    fn soon(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<FileRef>>> {
+        self.soon
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds the references noted for `record` and not written yet.
+    fn with_soon(&self, record: &mut FileRecord) {
+        if let Some(soon) = self.soon().get(&record.id) {
+            for reference in soon {
+                if !record.refs.contains(reference) {
+                    record.refs.push(reference.clone());
+                }
+            }
+        }
+    }
+
+    /// Notes in memory, at once and without touching the disk, that `reference` carries file
+    /// `id`: who may fetch it is decided from it until [`FileStore::add_ref`] writes it.
+    pub fn add_ref_soon(&self, id: &str, reference: FileRef) {
+        if is_id(id) {
+            self.soon()
+                .entry(id.to_owned())
+                .or_default()
+                .push(reference);
+        }
     }
 
     /// The references this node knows to another node's file `id`.
@@ -335,70 +372,107 @@ impl FileStore {
         if self.shared.is_some() && !self.files.contains_key(id)? {
             let mut refs = self.remote_refs(id)?;
             if !refs.contains(&reference) {
-                refs.push(reference);
+                refs.push(reference.clone());
                 self.refs.insert(id, encode("file references", &refs)?)?;
             }
+            self.written(id, &reference);
             return Ok(());
         }
         self.change(id, |record| {
             if !record.refs.contains(&reference) {
-                record.refs.push(reference);
+                record.refs.push(reference.clone());
             }
             record.unused_since = None;
-        })
+        })?;
+        self.written(id, &reference);
+        Ok(())
+    }
+
+    /// `reference` no longer carries file `id` (this node's, or another's in `file_refs`).
+    pub fn drop_ref(&self, id: &str, reference: &FileRef) -> Result<()> {
+        if self.shared.is_some() && !self.files.contains_key(id)? {
+            let refs: Vec<FileRef> = self
+                .remote_refs(id)?
+                .into_iter()
+                .filter(|r| r != reference)
+                .collect();
+            return self.keep_remote_refs(id, &refs);
+        }
+        self.change(id, |record| record.refs.retain(|r| r != reference))
+    }
+
+    /// `reference` to file `id` is on disk: no longer only in memory.
+    fn written(&self, id: &str, reference: &FileRef) {
+        let mut soon = self.soon();
+        if let Some(refs) = soon.get_mut(id) {
+            refs.retain(|r| r != reference);
+            if refs.is_empty() {
+                soon.remove(id);
+            }
+        }
     }
 
     /// Keeps a picture's preview with this node's file `id` (and where the other nodes read it).
     pub fn set_preview(&self, id: &str, preview: Vec<u8>) -> Result<()> {
-        self.change(id, |record| record.preview = Some(preview))?;
+        self.change(id, |record| record.preview = Some(preview.clone()))?;
         match (&self.shared, self.files.get(id)?) {
             (Some(shared), Some(record)) => shared.put_record(&decode("file", &record)?),
             _ => Ok(()),
         }
     }
 
-    /// Changes this node's file `id`'s record, if there is one.
-    pub fn change(&self, id: &str, change: impl FnOnce(&mut FileRecord)) -> Result<()> {
+    /// Changes this node's file `id`'s record, if there is one, in one step: a record removed
+    /// meanwhile stays removed (`change` may run more than once, if the record changed under
+    /// it).
+    pub fn change(&self, id: &str, change: impl Fn(&mut FileRecord)) -> Result<()> {
         if !is_id(id) {
             return Ok(());
         }
-        if let Some(mut record) = self
-            .files
-            .get(id)?
-            .map(|v| decode::<FileRecord>("file", &v))
-            .transpose()?
-        {
+        self.files.update_and_fetch(id, |old| {
+            let old = old?;
+            let Ok(mut record) = decode::<FileRecord>("file", old) else {
+                return Some(old.to_vec());
+            };
             change(&mut record);
-            self.files.insert(id, encode("file", &record)?)?;
-        }
+            Some(encode("file", &record).unwrap_or_else(|_| old.to_vec()))
+        })?;
         Ok(())
     }
 
-    /// Forgets file `id`, and its bytes when no other file has the same content.
-    pub fn remove(&self, id: &str) -> Result<()> {
-        let Some(record) = self.get(id)? else {
-            return Ok(());
+    /// Forgets file `id`, and its bytes when no other file has the same content, if its record
+    /// is still `seen` (what the caller decided from): one that changed meanwhile (a line
+    /// came to carry it) stays. Returns whether it went.
+    pub fn remove(&self, id: &str, seen: &FileRecord) -> Result<bool> {
+        let Some(raw) = self.files.get(id)? else {
+            return Ok(false);
         };
-        if let Some(shared) = &self.shared {
-            shared.remove(id)?;
+        let record = decode::<FileRecord>("file", &raw)?;
+        if record != *seen || self.soon().contains_key(id) {
+            return Ok(false);
         }
         let mut sums = self.ledger.lock();
-        if self.files.remove(id)?.is_none() {
-            // Removed meanwhile by another thread, which counted it.
-            return Ok(());
+        if self
+            .files
+            .compare_and_swap(id, Some(&raw), None as Option<&[u8]>)?
+            .is_err()
+        {
+            return Ok(false);
+        }
+        if let Some(shared) = &self.shared
+            && let Err(e) = shared.remove(id)
+        {
+            // Still everywhere: kept here too, to be removed at a later sweep.
+            self.files.insert(id, raw)?;
+            return Err(e);
         }
         sums.release(&record.owner, record.size);
         // Its bytes go unless another file has them, or an upload announcing them may end
         // on them (it keeps its record until its file's record is written).
-        let kept = sums.drop_content(&record.sha256)
-            || self
-                .uploads()?
-                .iter()
-                .any(|u| u.sha256.eq_ignore_ascii_case(&record.sha256));
+        let kept = sums.drop_content(&record.sha256) || sums.uploading(&record.sha256);
         if !kept {
             fs::remove_file(self.object_path(&record.sha256)).ok();
         }
-        Ok(())
+        Ok(true)
     }
 
     /// The bytes of a file from byte `start`, to read: from this node's disk, or in a cluster

@@ -25,6 +25,8 @@ pub(super) struct Sums {
     held: HashMap<String, u64>,
     /// By SHA-256 (lowercase hex): how many files have that content.
     contents: HashMap<String, usize>,
+    /// By SHA-256 (lowercase hex): how many uploads under way announced that content.
+    uploading: HashMap<String, usize>,
 }
 
 impl Ledger {
@@ -55,6 +57,30 @@ impl Sums {
                 self.held.remove(owner);
             }
         }
+    }
+
+    /// One more upload under way announced content `sha256`.
+    pub(super) fn announce(&mut self, sha256: &str) {
+        *self
+            .uploading
+            .entry(sha256.to_ascii_lowercase())
+            .or_insert(0) += 1;
+    }
+
+    /// One upload fewer announces content `sha256` (dropped, or its file recorded).
+    pub(super) fn unannounce(&mut self, sha256: &str) {
+        let key = sha256.to_ascii_lowercase();
+        if let Some(n) = self.uploading.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.uploading.remove(&key);
+            }
+        }
+    }
+
+    /// Whether an upload under way announced content `sha256` (it may end on its bytes).
+    pub(super) fn uploading(&self, sha256: &str) -> bool {
+        self.uploading.contains_key(&sha256.to_ascii_lowercase())
     }
 
     /// One more file has content `sha256`.
@@ -104,5 +130,11 @@ mod tests {
         assert!(sums.drop_content("ab"), "one file still has it");
         assert!(!sums.drop_content("Ab"), "the last one went");
         assert!(!sums.drop_content("ab"), "nothing left to drop");
+        sums.announce("CD");
+        sums.announce("cd");
+        sums.unannounce("cd");
+        assert!(sums.uploading("cD"));
+        sums.unannounce("cd");
+        assert!(!sums.uploading("cd"));
     }
 }

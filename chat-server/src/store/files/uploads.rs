@@ -54,16 +54,26 @@ impl FileStore {
     /// Records a new upload (no bytes yet), unless its owner would then hold more than
     /// `quota` bytes (its files and its uploads under way, this one's announced size included).
     pub fn begin(&self, upload: &Upload, quota: u64) -> std::result::Result<(), UploadError> {
-        let mut sums = self.ledger.lock();
-        if sums.held(&upload.owner).saturating_add(upload.size) > quota {
-            return Err(UploadError::OverQuota);
+        // Its room is taken under the lock, and the disk written without it (given back if
+        // that fails).
+        {
+            let mut sums = self.ledger.lock();
+            if sums.held(&upload.owner).saturating_add(upload.size) > quota {
+                return Err(UploadError::OverQuota);
+            }
+            sums.hold(&upload.owner, upload.size);
+            sums.announce(&upload.sha256);
         }
-        File::create(self.upload_path(&upload.id)).map_err(ServerError::from)?;
-        self.uploads
-            .insert(&upload.id, encode("upload", upload)?)
-            .map_err(ServerError::from)?;
-        self.db.flush().map_err(ServerError::from)?;
-        sums.hold(&upload.owner, upload.size);
+        let recorded = File::create(self.upload_path(&upload.id))
+            .map_err(ServerError::from)
+            .and_then(|_| Ok(self.uploads.insert(&upload.id, encode("upload", upload)?)?))
+            .and_then(|_| Ok(self.db.flush()?));
+        if let Err(e) = recorded {
+            let mut sums = self.ledger.lock();
+            sums.release(&upload.owner, upload.size);
+            sums.unannounce(&upload.sha256);
+            return Err(e.into());
+        }
         Ok(())
     }
 
@@ -174,8 +184,9 @@ impl FileStore {
         // The costly sync outside the lock below, whenever the content looks new.
         let synced = !object.exists() && sync().is_ok();
         let sums = self.ledger.lock();
-        if object.exists() {
+        let moved = if object.exists() {
             fs::remove_file(&path).map_err(ServerError::from)?;
+            false
         } else {
             if !synced {
                 sync()?;
@@ -184,12 +195,13 @@ impl FileStore {
                 fs::create_dir_all(dir).map_err(ServerError::from)?;
             }
             fs::rename(&path, &object).map_err(ServerError::from)?;
-            if let Some(dir) = object.parent() {
-                sync_dir(dir);
-            }
-        }
+            true
+        };
         // From here the upload's record (kept until the file's is written) holds the object.
         drop(sums);
+        if moved && let Some(dir) = object.parent() {
+            sync_dir(dir);
+        }
         let record = FileRecord {
             id: file_id.to_owned(),
             sha256,
@@ -214,10 +226,10 @@ impl FileStore {
             .insert(file_id, encode("file", &record)?)
             .map_err(ServerError::from)?;
         sums.add_content(&record.sha256);
-        let was = self.uploads.remove(&upload.id).map_err(ServerError::from)?;
-        if was.is_none() {
+        match self.uploads.remove(&upload.id).map_err(ServerError::from)? {
+            Some(_) => sums.unannounce(&upload.sha256),
             // Dropped meanwhile (it had lasted past its grace), which let its bytes go.
-            sums.hold(&record.owner, record.size);
+            None => sums.hold(&record.owner, record.size),
         }
         drop(sums);
         self.db.flush().map_err(ServerError::from)?;
@@ -231,6 +243,7 @@ impl FileStore {
             if let Some(v) = self.uploads.remove(id)? {
                 let upload = decode::<Upload>("upload", &v)?;
                 sums.release(&upload.owner, upload.size);
+                sums.unannounce(&upload.sha256);
             }
             drop(sums);
             self.digests.forget(id);
@@ -320,9 +333,17 @@ pub(super) mod tests {
         files.append(&b, 0, &mut &b"0123456789"[..], 10).unwrap();
         files.finish(&b, &"2".repeat(32), 2).unwrap();
         assert_eq!(files.objects(), 1, "the same content, stored once");
-        files.remove(&"1".repeat(32)).unwrap();
+        let first = files.get(&"1".repeat(32)).unwrap().unwrap();
+        assert!(files.remove(&"1".repeat(32), &first).unwrap());
         assert_eq!(files.objects(), 1, "still the other file's");
-        files.remove(&"2".repeat(32)).unwrap();
+        let second = files.get(&"2".repeat(32)).unwrap().unwrap();
+        let mut changed = second.clone();
+        changed.unused_since = None;
+        assert!(
+            !files.remove(&"2".repeat(32), &changed).unwrap(),
+            "not what the caller saw: it stays"
+        );
+        assert!(files.remove(&"2".repeat(32), &second).unwrap());
         assert_eq!(files.objects(), 0);
         files.begin(&a, 11).unwrap();
     }
