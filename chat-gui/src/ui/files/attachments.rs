@@ -127,25 +127,36 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
         }
         Some(Picture::Broken) => {
             // The file may still be fine elsewhere: Download stays, inside the placeholder
-            // whatever its size (beside the words when there is room, under them when not).
+            // whatever its size: under the words where there is height (they keep the whole
+            // width), beside them in a short wide one, in the corner of a small one.
             let inner = rect.shrink(6.0);
-            let wide = inner.width() >= 200.0;
             let button_size = vec2(inner.width().min(88.0), inner.height().min(24.0));
-            let button_rect = if wide {
-                Rect::from_min_size(
+            let (button_rect, words_rect) = if inner.height() >= 80.0 {
+                // Words and button as one group in the middle.
+                let top = inner.center().y + 12.0;
+                let button = Rect::from_min_size(
+                    pos2(inner.center().x - button_size.x / 2.0, top),
+                    button_size,
+                );
+                let words = Rect::from_min_max(
+                    pos2(rect.left(), (top - 60.0).max(rect.top())),
+                    pos2(rect.right(), top + 4.0),
+                );
+                (button, words)
+            } else if inner.width() >= 200.0 {
+                let button = Rect::from_min_size(
                     pos2(
                         inner.right() - button_size.x,
                         inner.center().y - button_size.y / 2.0,
                     ),
                     button_size,
-                )
+                );
+                let words = Rect::from_min_max(rect.min, pos2(button.left(), rect.bottom()));
+                (button, words)
             } else {
-                Rect::from_min_size(inner.right_bottom() - button_size, button_size)
-            };
-            let words_rect = if wide {
-                Rect::from_min_max(rect.min, pos2(button_rect.left(), rect.bottom()))
-            } else {
-                Rect::from_min_max(rect.min, pos2(rect.right(), button_rect.top()))
+                let button = Rect::from_min_size(inner.right_bottom() - button_size, button_size);
+                let words = Rect::from_min_max(rect.min, pos2(rect.right(), button.top()));
+                (button, words)
             };
             placeholder(
                 ui,
