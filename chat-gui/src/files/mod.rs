@@ -417,6 +417,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_id_no_server_gives_is_never_fetched_nor_made_a_path() {
+        let cache = tempfile::tempdir().unwrap();
+        let mut files = Files::new(Folders::new(
+            Some(cache.path().join("downloads")),
+            Some(cache.path().join("cache")),
+        ));
+        let t = crate::i18n::Language::ENGLISH.texts();
+        let hostile = chat_core::protocol::Attachment {
+            id: "../../../.bashrc".into(),
+            name: "x.png".into(),
+            size: 1,
+            mime: "image/png".into(),
+            width: None,
+            height: None,
+            preview: true,
+        };
+        files.apply(FileIntent::NeedPreview(hostile.clone()), t);
+        assert!(matches!(
+            files.previews.get(&hostile.id),
+            Some(Picture::Broken)
+        ));
+        files.apply(FileIntent::View(hostile.clone()), t);
+        assert!(files.viewer.is_none(), "no viewer, no copy in the cache");
+        files.apply(FileIntent::Download(hostile), t);
+        assert!(files.transfers.downloads().is_empty());
+    }
+
+    #[test]
     fn previews_past_the_limit_forget_the_oldest_and_one_shown_again_is_the_newest() {
         let (mut previews, mut order) = (HashMap::new(), VecDeque::new());
         for i in 0..PREVIEWS_KEPT {
