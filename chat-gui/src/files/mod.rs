@@ -18,6 +18,7 @@ pub mod looks;
 pub mod metadata;
 pub mod picture;
 pub mod platform;
+mod prepare;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;

@@ -394,14 +394,7 @@ pub(crate) fn uncarried_by_private(shared: &Shared, files: &[String], a: &str, b
         id,
     };
     for file in files {
-        let result = match shared.files.get(file) {
-            Ok(Some(record)) if record.refs.contains(&reference) => {
-                shared.files.drop_ref(file, &reference)
-            }
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
+        if let Err(e) = shared.files.drop_ref(file, &reference) {
             tracing::error!(%file, "cannot note that a message no longer carries a file: {e}");
         }
     }

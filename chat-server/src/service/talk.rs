@@ -237,8 +237,8 @@ pub(crate) fn private(
             });
         }
     }
-    let settled = |sent: bool| {
-        if sent || with_files.is_empty() {
+    let unsent = || {
+        if with_files.is_empty() {
             return;
         }
         files::uncarried_by_private(shared, &with_files, &me, &key, id);
@@ -266,23 +266,20 @@ pub(crate) fn private(
             if keep {
                 shared.archive.forget_private(said);
             }
-            settled(false);
+            unsent();
             return Err(e.into());
         }
     };
     match delivered {
-        Some(Delivered { to, behind }) => {
-            settled(true);
-            Ok(Sent {
-                private: Private::Delivered,
-                to,
-                id,
-                time,
-                behind,
-            })
-        }
+        Some(Delivered { to, behind }) => Ok(Sent {
+            private: Private::Delivered,
+            to,
+            id,
+            time,
+            behind,
+        }),
         None if !keep => {
-            settled(false);
+            unsent();
             Err(Refusal::new(
                 ErrorCode::UserNotFound,
                 format!("{} was a guest and has left", recipient.login),
@@ -297,16 +294,14 @@ pub(crate) fn private(
                 Ok(()) => {}
                 Err(crate::error::ServerError::NotConfirmed { .. }) => {
                     // It may still be kept (then in the conversation too, and delivered).
-                    settled(true);
                     return Err(crate::chat::hub::HubError::NotConfirmed.into());
                 }
                 Err(e) => {
                     shared.archive.forget_private(said);
-                    settled(false);
+                    unsent();
                     return Err(internal(e));
                 }
             }
-            settled(true);
             Ok(Sent {
                 private: Private::Kept,
                 to: recipient.login,
