@@ -264,7 +264,9 @@ const RAW_CHUNK_BYTES: usize = 4 * 1024;
 impl Deframer {
     /// Reads payload bytes into `buf`: `Ok(0)` at the end (a close frame, or the source's end),
     /// an `InvalidData` error for a frame this side refuses (after appending its close frame to
-    /// `replies`). Pongs for pings, and the answer to a close, are appended to `replies`.
+    /// `replies`). Pongs for pings, and the answer to a close, are appended to `replies`; after
+    /// a ping it returns an `Interrupted` error rather than wait for more of the source, so that
+    /// the pong goes out at once (callers that read on, as `read_exact` does, retry).
     pub fn read(
         &mut self,
         source: &mut impl std::io::Read,
@@ -361,7 +363,11 @@ impl Deframer {
                     self.at = start + len;
                     apply_mask(&mut payload, mask, 0);
                     match header.opcode {
-                        Opcode::Ping => frame(Opcode::Pong, &payload, replies),
+                        Opcode::Ping => {
+                            frame(Opcode::Pong, &payload, replies);
+                            // A ping alone may be all the peer sends for a while.
+                            return Err(std::io::ErrorKind::Interrupted.into());
+                        }
                         Opcode::Close => {
                             // Echo its status code (RFC 6455, section 5.5.1), then end.
                             let code = match payload.get(..2) {
@@ -494,9 +500,37 @@ mod tests {
             match deframer.read(&mut source, &mut buf, &mut replies) {
                 Ok(0) => return (got, replies, None),
                 Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return (got, replies, Some(e)),
             }
         }
+    }
+
+    #[test]
+    fn a_ping_is_answered_before_the_source_is_read_again() {
+        /// Gives its bytes once; a second read would wait for a peer that sent nothing more.
+        struct Once(Option<Vec<u8>>);
+        impl std::io::Read for Once {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let bytes = self.0.take().expect("read again before the pong went out");
+                buf[..bytes.len()].copy_from_slice(&bytes);
+                Ok(bytes.len())
+            }
+        }
+        let mut source = Once(Some(client_frame(
+            true,
+            Opcode::Ping,
+            b"hola",
+            [7, 7, 7, 7],
+        )));
+        let (mut deframer, mut replies) = (Deframer::default(), Vec::new());
+        let error = deframer
+            .read(&mut source, &mut [0u8; 16], &mut replies)
+            .unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::Interrupted);
+        let mut pong = Vec::new();
+        frame(Opcode::Pong, b"hola", &mut pong);
+        assert_eq!(replies, pong);
     }
 
     #[test]

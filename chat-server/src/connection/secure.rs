@@ -18,6 +18,11 @@ use crate::shared::Shared;
 /// The first byte of a TLS handshake record.
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
+/// The answer to plain HTTP on a TLS port.
+const PLAIN_HTTP_ANSWER: &str = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; \
+    charset=utf-8\r\nContent-Length: 62\r\nConnection: close\r\n\r\n\
+    This server speaks HTTPS: use https:// with the same address.\n";
+
 /// What a listener's connections must use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Security {
@@ -75,6 +80,13 @@ pub(super) fn secure(
                 }
                 return Some(Transport::plain(stream));
             };
+            if peeked.is_ascii_alphabetic() {
+                // Plain HTTP (a browser sent to http:// instead of https://): told in HTTP.
+                tracing::info!(peer = id, %addr, "plain HTTP reached this TLS server; closed");
+                let _ = (&stream).write_all(PLAIN_HTTP_ANSWER.as_bytes());
+                let _ = stream.shutdown(Shutdown::Both);
+                return None;
+            }
             if peeked != TLS_HANDSHAKE_RECORD {
                 // Native frames start with a length below 16 MiB, so a plain client's first
                 // byte is 0: it can read a plain goodbye.

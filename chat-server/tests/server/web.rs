@@ -257,6 +257,12 @@ fn the_websocket_runs_over_tls_with_the_servers_certificate() {
 fn a_websocket_ping_gets_its_pong() {
     let server = TestServer::start();
     let mut ws = open(server.addr(), false);
+    // Nothing else is sent: the pong must not wait for the next data frame, nor for the
+    // server's next look at an idle connection (the read fails after this long).
+    ws.get_mut()
+        .reader
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
     ws.send(Message::Ping(b"are you there".to_vec().into()))
         .unwrap();
     match ws.read().unwrap() {
@@ -489,4 +495,18 @@ fn ws_without_an_upgrade_or_in_another_version_is_refused() {
          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
     );
     assert_eq!(status, 400);
+}
+
+#[test]
+fn plain_http_on_a_tls_port_is_told_to_use_https() {
+    let server = TestServer::start_with(|c| c.tls = chat_server::TlsSetting::SelfSigned);
+    // A browser sent to http:// instead of https:// reads why, in HTTP.
+    let (status, _, body) = get(server.addr(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(status, 400);
+    assert!(
+        String::from_utf8_lossy(&body).contains("https://"),
+        "{body:?}"
+    );
+    // And the server goes on: a WebSocket over TLS still opens.
+    drop(open(server.addr(), true));
 }
