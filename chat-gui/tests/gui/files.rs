@@ -162,8 +162,10 @@ fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
         !shows(&ana.h, "Remove: apuntes"),
         "sent, it left the message box"
     );
-    click(&mut bob.h, "Download");
-    wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
+    click(&mut bob.h, "Download: apuntes tema 3.pdf");
+    wait_until(&mut bob.h, "the download", |h| {
+        shows_button(h, "Open: apuntes tema 3.pdf")
+    });
     assert!(
         downloaded(bob.downloads.path()) == original,
         "byte for byte"
@@ -387,13 +389,74 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
         std::thread::sleep(Duration::from_millis(15));
     }
     wait_for_text(&mut bob.h, "grabación.bin");
-    click(&mut bob.h, "Download");
-    wait_until(&mut bob.h, "the download", |h| shows_button(h, "Open"));
+    click(&mut bob.h, "Download: grabación.bin");
+    wait_until(&mut bob.h, "the download", |h| {
+        shows_button(h, "Open: grabación.bin")
+    });
     assert!(
         downloaded(bob.downloads.path()) == original,
         "byte for byte"
     );
     drop(ana);
+}
+
+/// Where the button named `label` is drawn.
+fn button_bounds(h: &Gui, label: &str) -> egui::accesskit::Rect {
+    h.query_all_by_label(label)
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .and_then(|n| n.accesskit_node().bounding_box())
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+}
+
+#[test]
+fn the_cards_of_one_message_line_up_and_a_long_name_widens_its_card() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let long = "Práctica 3 - Sincronización de relojes lógicos de Lamport y vectoriales.pdf";
+    let paths = vec![
+        write(
+            dir.path(),
+            "notas.rs",
+            b"fn main() {\n    println!(\"7, 9\");\n}\n",
+        ),
+        write(dir.path(), long, &bytes(3_000)),
+    ];
+    ana.h.state_mut().set_file_picker(Arc::new(Chosen(paths)));
+    click(&mut ana.h, "Attach files");
+    wait_for_text(&mut ana.h, "notas.rs");
+    type_into(&mut ana.h, "Message", "dos archivos");
+    enter(&mut ana.h);
+    sent_once_uploaded(&mut ana.h);
+    wait_for_text(&mut bob.h, "dos archivos");
+    bob.h.event(egui::Event::PointerGone);
+    let short = "Download: notas.rs".to_owned();
+    let long_button = format!("Download: {long}");
+    wait_until(&mut bob.h, "both cards", |h| {
+        shows_button(h, &short) && shows_button(h, &long_button)
+    });
+    for size in [[1024.0, 768.0], [640.0, 480.0]] {
+        super::screens::resize(&mut bob.h, size);
+        let (a, b) = (
+            button_bounds(&bob.h, &short),
+            button_bounds(&bob.h, &long_button),
+        );
+        // One column: both Download buttons end at the same edge, the card over the code as
+        // wide as the other.
+        assert!((a.x1 - b.x1).abs() < 0.5, "at {size:?}: {a:?} and {b:?}");
+        super::screens::check_fits(&bob.h, size, false, "two cards");
+    }
+    // With room, the long name's card grows past a short name's width (420 points) rather
+    // than cut the name at once.
+    super::screens::resize(&mut bob.h, [1024.0, 768.0]);
+    let text = text_node(&bob.h, "dos archivos")
+        .and_then(|n| n.accesskit_node().bounding_box())
+        .expect("the line's text");
+    let button = button_bounds(&bob.h, &long_button);
+    assert!(
+        button.x1 - text.x0 > 500.0,
+        "the card is {} wide",
+        button.x1 - text.x0
+    );
 }
 
 #[test]
@@ -416,5 +479,8 @@ fn a_code_file_shows_as_code_with_its_indentation() {
         &mut bob.h,
         "fn main() {\n    let notas = [7, 9];\n    for n in notas {\n        println!(\"{n}\");",
     );
-    assert!(shows_button(&bob.h, "Download"), "and its card, to keep it");
+    assert!(
+        shows_button(&bob.h, "Download: main.rs"),
+        "and its card, to keep it"
+    );
 }

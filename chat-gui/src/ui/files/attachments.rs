@@ -19,10 +19,12 @@ use crate::ui::Intent;
 const PICTURE_MAX: Vec2 = vec2(320.0, 240.0);
 /// A file card's height.
 const CARD_HEIGHT: f32 = 54.0;
-/// Widest a card is.
+/// A card's width when its name fits (one with a long name grows up to [`CODE_MAX_WIDTH`]).
 const CARD_MAX_WIDTH: f32 = 420.0;
-/// Widest a code file's box is (lines of code are long).
+/// Widest a code file's box is (lines of code are long), and a card whose name is long.
 const CODE_MAX_WIDTH: f32 = 640.0;
+/// A card's width besides its name: margins, icon, the gap and the button (see [`card`]).
+const CARD_CHROME_WIDTH: f32 = 2.0 * 10.0 + 36.0 + 8.0 + 96.0 + 4.0;
 /// Space above each file.
 const GAP: f32 = 6.0;
 
@@ -73,14 +75,42 @@ pub fn height(shelf: Option<&Shelf>, files: &[Attachment], width: f32) -> f32 {
         .sum()
 }
 
+/// The width the cards and code boxes of one message share, so that they line up in a column:
+/// the widest any of them wants (a card as wide as its name needs, from [`CARD_MAX_WIDTH`] up to
+/// [`CODE_MAX_WIDTH`], before the name is cut), within `width`.
+fn column_width(ui: &Ui, files: &[Attachment], width: f32) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let wants = files
+        .iter()
+        .filter(|f| !is_picture(f))
+        .map(|f| {
+            if shows_code(f) {
+                CODE_MAX_WIDTH
+            } else {
+                let name = ui
+                    .painter()
+                    .layout_no_wrap(f.name.clone(), font.clone(), egui::Color32::WHITE)
+                    .size()
+                    .x;
+                (name + CARD_CHROME_WIDTH).clamp(CARD_MAX_WIDTH, CODE_MAX_WIDTH)
+            }
+        })
+        .fold(0.0_f32, f32::max);
+    wants.min(width)
+}
+
 /// Draws `files` from `at`, `width` wide.
 pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32) -> Vec<Intent> {
     let mut intents = Vec::new();
     let shelf = shelf(ui.ctx());
+    let column = column_width(ui, files, width);
     let mut y = at.y;
     for file in files {
         y += GAP;
-        let size = box_size(Some(&shelf), file, width);
+        let mut size = box_size(Some(&shelf), file, width);
+        if !is_picture(file) {
+            size.x = column;
+        }
         let rect = Rect::from_min_size(pos2(at.x, y), size);
         y += size.y;
         if !ui.is_rect_visible(rect) {
@@ -286,14 +316,18 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
             if let Some(path) = &d.path {
                 let button = ui
                     .put(button_rect, egui::Button::new(t.file_open))
-                    .on_hover_text(path.display().to_string());
+                    .on_hover_text(path.display().to_string())
+                    .accessible_name(format!("{}: {}", t.file_open, file.name));
                 if button.clicked() {
                     intents.push(Intent::Files(FileIntent::Open(path.clone())));
                 }
             }
         }
         _ => {
-            let button = ui.put(button_rect, egui::Button::new(t.file_download));
+            // Named with the file: a line may carry several cards, each with its Download.
+            let button = ui
+                .put(button_rect, egui::Button::new(t.file_download))
+                .accessible_name(format!("{}: {}", t.file_download, file.name));
             if button.clicked() {
                 intents.push(Intent::Files(FileIntent::Download(file.clone())));
             }
