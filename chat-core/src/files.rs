@@ -1,6 +1,8 @@
 //! What the files' HTTP needs on every target, the desktop's (`http`) and a page's: a file's
 //! name as `Upload-Name` carries it (docs/PROTOCOL.md, *Files*).
 
+use crate::limits::FILE_NAME_MAX_BYTES;
+
 /// Percent-encodes everything but unreserved ASCII (RFC 3986), as `Upload-Name` wants.
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -14,9 +16,68 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
+/// A file's name as a server takes it (docs/PROTOCOL.md, *Files*: one name, no `/`, `\`,
+/// `..` or control characters, 1 to 255 bytes), from the name it has on the sender's disk:
+/// separators and control characters become `_`, a run of dots one dot (`notas...pdf`,
+/// `v1..2.txt`), a name too long is cut before its extension. A name that keeps nothing is
+/// `file`.
+pub fn sendable_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = if matches!(c, '/' | '\\') || c.is_control() {
+            '_'
+        } else {
+            c
+        };
+        if c == '.' && out.ends_with('.') {
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out.trim();
+    if out.is_empty() || out == "." {
+        return "file".into();
+    }
+    if out.len() <= FILE_NAME_MAX_BYTES {
+        return out.to_owned();
+    }
+    // Too long: the extension stays (when it is a short one), the stem is cut on a character.
+    let ext = out
+        .rfind('.')
+        .map(|at| &out[at..])
+        .filter(|ext| ext.len() <= 16)
+        .unwrap_or("");
+    let mut stem = &out[..out.len() - ext.len()];
+    while stem.len() + ext.len() > FILE_NAME_MAX_BYTES {
+        let mut end = stem.len() - 1;
+        while !stem.is_char_boundary(end) {
+            end -= 1;
+        }
+        stem = &stem[..end];
+    }
+    format!("{stem}{ext}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_from_any_disk_becomes_one_a_server_takes() {
+        assert_eq!(sendable_name("apuntes tema 3.pdf"), "apuntes tema 3.pdf");
+        assert_eq!(sendable_name("notas...pdf"), "notas.pdf");
+        assert_eq!(sendable_name("v1..2.txt"), "v1.2.txt");
+        assert_eq!(sendable_name(".."), "file");
+        assert_eq!(sendable_name("..oculto"), ".oculto");
+        assert_eq!(sendable_name("a\\b/c\u{7}d.rs"), "a_b_c_d.rs");
+        assert_eq!(sendable_name("  "), "file");
+        let long = format!("{}.pdf", "ñ".repeat(200));
+        let cut = sendable_name(&long);
+        assert!(
+            cut.len() <= FILE_NAME_MAX_BYTES && cut.ends_with("ñ.pdf"),
+            "{cut}"
+        );
+    }
 
     #[test]
     fn names_are_percent_encoded_byte_by_byte() {

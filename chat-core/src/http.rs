@@ -441,6 +441,12 @@ pub fn offset(conn: &mut HttpConnection, token: &str, upload: &str) -> Result<u6
     answer.number("upload-offset")
 }
 
+/// `DELETE /uploads/{id}`: the upload is cancelled; its bytes go, and the quota it held.
+pub fn cancel(conn: &mut HttpConnection, token: &str, upload: &str) -> Result<(), HttpError> {
+    conn.send_head("DELETE", &format!("/uploads/{upload}"), token, &[], 0)?;
+    conn.json_answer().map(|_| ())
+}
+
 /// How sending bytes went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {

@@ -386,6 +386,21 @@ fn upload(link: &mut Link, source: &Source, cache: &Path) -> Result<Report, Stop
     result.map(Report::Uploaded)
 }
 
+/// Tells the server a cancelled upload will not go on, so that its bytes and the quota they
+/// hold go now; one try, on a connection of its own (the transfer's may be cut mid-body). The
+/// server drops what it is not told of after a day anyway.
+fn forget(link: &Link, upload: &str) {
+    // Not `Link::server`, which gives up once the transfer is cancelled.
+    let Some(server) = lock(&link.server).clone() else {
+        return;
+    };
+    if let Ok(mut conn) = HttpConnection::open(&server, HTTP_TIMEOUT)
+        && let Err(e) = http::cancel(&mut conn, &server.token, upload)
+    {
+        tracing::info!("a cancelled upload stays on the server until it lapses: {e}");
+    }
+}
+
 fn send(link: &mut Link, prepared: &Prepared) -> Result<Attachment, Stop> {
     let size = prepared.announce.size;
     link.tell(Report::Size(size));
@@ -424,7 +439,14 @@ fn send(link: &mut Link, prepared: &Prepared) -> Result<Attachment, Stop> {
                     )?;
                     lost = false;
                     Ok(sent)
-                })?;
+                });
+                let sent = match sent {
+                    Err(Stop::Cancelled) => {
+                        forget(link, &upload);
+                        return Err(Stop::Cancelled);
+                    }
+                    other => other?,
+                };
                 match sent {
                     Sent::More(have) | Sent::Elsewhere(have) => {
                         offset = have;

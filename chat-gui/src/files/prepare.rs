@@ -63,6 +63,8 @@ pub(super) fn prepare(id: TransferId, source: &Source, cache: &Path) -> Result<P
             (path, name.clone())
         }
     };
+    // Named as a server takes it, whatever the disk allowed (`..`, `\`, control characters).
+    let name = chat_core::files::sendable_name(&name);
     let copied = !matches!(source, Source::Path(_));
     let mut head = [0u8; 64];
     let head_len = File::open(&original)

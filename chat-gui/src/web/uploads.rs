@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use chat_core::client::Waker;
-use chat_core::files::percent_encode;
+use chat_core::files::{percent_encode, sendable_name};
 use chat_core::protocol::{Attachment, ErrorCode, Field};
 use chat_model::composer::Target;
 use chat_model::transfers::Problem;
@@ -97,7 +97,7 @@ pub async fn upload(file: web_sys::File, token: String) -> Result<Attachment, Pr
         .collect();
     let mime = Some(file.type_()).filter(|t| !t.is_empty());
     let announce = [
-        ("Upload-Name", percent_encode(&file.name())),
+        ("Upload-Name", percent_encode(&sendable_name(&file.name()))),
         (
             "Upload-Type",
             mime.unwrap_or_else(|| "application/octet-stream".into()),

@@ -51,13 +51,14 @@ pub(crate) fn not_found() -> Refusal {
     Refusal::new(ErrorCode::FileNotFound, "there is no such file")
 }
 
-/// A file's name: not empty, at most 255 bytes, one name (no `/`, `\`, `..`), no control
-/// characters.
+/// A file's name: not empty, at most 255 bytes, one name (no `/`, `\`, no `..` anywhere: a
+/// name is never a path, whoever saves it where), no control characters. Clients send names
+/// from disks through `chat_core::files::sendable_name`.
 pub(crate) fn check_name(name: &str) -> Result<(), Refusal> {
     let bad = name.is_empty()
         || name.len() > FILE_NAME_MAX_BYTES
         || name == "."
-        || name == ".."
+        || name.contains("..")
         || name.contains(['/', '\\'])
         || name.chars().any(char::is_control);
     if bad {
@@ -133,6 +134,13 @@ pub(crate) fn status(shared: &Shared, owner: &str, id: &str) -> Result<(Upload, 
         Some((upload, have)) if upload.owner == owner => Ok((upload, have)),
         _ => Err(not_found()),
     }
+}
+
+/// Drops the user's upload `id`, which its client cancelled: its bytes go, and what it held of
+/// the account's quota is free at once (rather than after `file_grace`).
+pub(crate) fn cancel(shared: &Shared, owner: &str, id: &str) -> Result<(), Refusal> {
+    status(shared, owner, id)?;
+    shared.files.drop_upload(id).map_err(internal)
 }
 
 /// Takes `len` bytes of the user's upload `id` from `body`, which start at `offset` (the
@@ -228,15 +236,7 @@ pub(crate) fn attach(
                 field: Some(Field::Attachments),
                 ..r
             })?;
-            Ok(Attachment {
-                id: record.id,
-                name: record.name,
-                size: record.size,
-                mime: record.mime,
-                width: record.width,
-                height: record.height,
-                preview: record.preview.is_some(),
-            })
+            Ok(record.attachment())
         })
         .collect()
 }

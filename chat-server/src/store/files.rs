@@ -70,6 +70,22 @@ pub struct FileRecord {
     pub unused_since: Option<i64>,
 }
 
+impl FileRecord {
+    /// The file as a line carries it, and as an upload's last answer shows it: the same map
+    /// in MessagePack and in JSON.
+    pub fn attachment(&self) -> chat_core::protocol::Attachment {
+        chat_core::protocol::Attachment {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            size: self.size,
+            mime: self.mime.clone(),
+            width: self.width,
+            height: self.height,
+            preview: self.preview.is_some(),
+        }
+    }
+}
+
 /// Bytes per chunk of a file in the store the nodes share.
 pub const SHARED_CHUNK_BYTES: usize = 256 * 1024;
 

@@ -191,7 +191,31 @@ fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
             got.header("content-length"),
             Some(size.to_string().as_str())
         );
+        // An upload's answer is the attachment map a line carries: nothing it lacks is there.
+        if size == 1 {
+            let upload = begin(&mut http, &token, "again.bin", &original).json();
+            let upload = upload["upload"].as_str().unwrap();
+            let file = patch(&mut http, &token, upload, 0, &original).json();
+            assert_eq!(file["file"]["size"], 1, "{file}");
+            assert!(file["file"].get("width").is_none(), "{file}");
+            assert!(file["file"].get("preview").is_none(), "{file}");
+        }
+        // An empty file has no range to give (HTTP's `Content-Range` cannot say an empty one).
+        if size == 0 {
+            for range in ["bytes=0-", "bytes=-5"] {
+                let got = download(&mut http, &token, &id, Some(range));
+                assert_eq!(got.status, 416, "{range}");
+                assert_eq!(got.header("content-range"), Some("bytes */0"));
+            }
+        }
     }
+    // The scheme of `Authorization` is read in any case, as HTTP says.
+    let x = upload(&mut http, &token, "x.bin", b"x");
+    let lower = http.request(
+        &format!("GET /files/{x} HTTP/1.1\r\nHost: chat\r\nAuthorization: bearer {token}\r\n\r\n"),
+        b"",
+    );
+    assert_eq!(lower.status, 200);
     // The limit plus one is refused by its field, before any byte is sent.
     let over = begin(&mut http, &token, "big.bin", &bytes(limit + 1));
     assert_eq!(over.status, 413);
@@ -297,10 +321,43 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     });
     let (_c, token) = signed_in(server.addr(), "ana");
     let mut http = Http::plain(server.addr());
-    for name in ["a%2Fb", "..", "x%01y", ""] {
+    // A path, `..` anywhere, a control character, nothing, and a `%` that escapes nothing
+    // (a name must read one way only).
+    for name in [
+        "a%2Fb", "..", "a..b", "..oculto", "x%01y", "", "50%", "%zz.txt",
+    ] {
         let answer = begin(&mut http, &token, name, b"hola");
         assert_eq!(answer.status, 400, "{name}");
         assert_eq!(answer.json()["field"], "name", "{name}");
+    }
+    // Numbers are digits, and a picture's side fits an attachment's.
+    for (header, value) in [
+        ("Upload-Length", "+4"),
+        ("Upload-Length", "4.0"),
+        ("Upload-Width", "4294967296"),
+        ("Upload-Height", "-1"),
+    ] {
+        let length = if header == "Upload-Length" {
+            value
+        } else {
+            "4"
+        };
+        let extra = if header == "Upload-Length" {
+            String::new()
+        } else {
+            format!("{header}: {value}\r\n")
+        };
+        let answer = http.request(
+            &format!(
+                "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+                 Upload-Name: x.png\r\nUpload-Type: image/png\r\nUpload-Length: {length}\r\n\
+                 {extra}Upload-Sha256: {}\r\nContent-Length: 0\r\n\r\n",
+                sha256(b"hola")
+            ),
+            b"",
+        );
+        assert_eq!(answer.status, 400, "{header}: {value}");
+        assert_eq!(answer.json()["field"], "size", "{header}: {value}");
     }
     // Without a session token: not even asked.
     let anonymous = http.request(
@@ -354,6 +411,23 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     assert_eq!(over.status, 507);
     assert_eq!(over.json()["code"], "quota_exceeded");
     assert_eq!(over.json()["field"], "size");
+    // An unfinished upload holds its whole length: cancelled, it frees it at once. Nobody else
+    // may cancel it (to them it does not exist).
+    let fits_after = bytes(58_500);
+    assert_eq!(begin(&mut http, &token, "z.bin", &fits_after).status, 507);
+    let (_b, bea) = signed_in(server.addr(), "bea");
+    let delete = |http: &mut Http, token: &str| {
+        http.request(
+            &format!(
+                "DELETE /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+            ),
+            b"",
+        )
+    };
+    assert_eq!(delete(&mut http, &bea).status, 404);
+    assert_eq!(delete(&mut http, &token).status, 204);
+    assert_eq!(delete(&mut http, &token).status, 404, "gone");
+    assert_eq!(begin(&mut http, &token, "z.bin", &fits_after).status, 201);
 }
 
 #[test]

@@ -60,6 +60,9 @@ pub(super) fn route(
     let answer = match (head.method.as_str(), parts) {
         ("POST", ["uploads"]) => begin(shared, &owner, head),
         ("HEAD", ["uploads", id]) => offset(shared, &owner, id),
+        ("DELETE", ["uploads", id]) => files::cancel(shared, &owner, id)
+            .map(|()| Response::new(204, Body::Empty(0)))
+            .map_err(refused),
         ("PATCH", ["uploads", id]) => return append(shared, &owner, id, head, body, length),
         ("PUT", ["files", id, "preview"]) => return preview(shared, &owner, id, body, length),
         ("GET" | "HEAD", ["files", id]) => download(shared, &owner, id, head),
@@ -89,10 +92,12 @@ const SKIPPED_BODY_MAX_BYTES: u64 = 64 * 1024;
 
 /// The account a request's session token names.
 fn account(shared: &Shared, head: &Head) -> Option<String> {
-    let token = head
-        .header("authorization")?
-        .strip_prefix("Bearer ")?
-        .trim();
+    // The scheme's name is case-insensitive (RFC 9110, section 11.1).
+    let (scheme, token) = head.header("authorization")?.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
     let (key, _) = shared
         .sessions
         .check(token, shared.config.clock.now_ms())
@@ -123,32 +128,66 @@ fn refused(r: Refusal) -> Response {
     }
 }
 
-/// A header holding a number.
+/// A header holding a number: decimal digits only (as `Content-Length`), no sign.
 fn number(head: &Head, name: &str, field: Field) -> Result<Option<u64>, Response> {
     head.header(name)
         .map(|v| {
-            v.trim().parse().map_err(|_| {
+            let v = v.trim();
+            v.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| v.parse().ok())
+                .flatten()
+                .ok_or_else(|| {
+                    Response::error(
+                        400,
+                        "invalid",
+                        Some(field),
+                        &format!("{name} must be a number"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// A header holding a picture's side in pixels (at most 2^32 - 1, as attachments carry it).
+fn dimension(head: &Head, name: &str) -> Result<Option<u32>, Response> {
+    number(head, name, Field::Size)?
+        .map(|n| {
+            u32::try_from(n).map_err(|_| {
                 Response::error(
                     400,
                     "invalid",
-                    Some(field),
-                    &format!("{name} must be a number"),
+                    Some(Field::Size),
+                    &format!("{name} must be at most {}", u32::MAX),
                 )
             })
         })
         .transpose()
 }
 
+/// `Upload-Name`'s value, percent-decoded: every `%` must start an escape (`%25` for itself),
+/// so that no name can be read two ways.
+fn upload_name(value: &str) -> Result<String, Response> {
+    let bad = |why: &str| Response::error(400, "invalid", Some(Field::Name), why);
+    let bytes = value.as_bytes();
+    let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !escapes_ok {
+        return Err(bad("the name must be percent-encoded ('%' as %25)"));
+    }
+    percent_decode_str(value)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| bad("the name is not UTF-8"))
+}
+
+/// A file as its attachment map: what it does not have (dimensions, a preview) is left out.
 fn file_json(f: &FileRecord) -> serde_json::Value {
-    serde_json::json!({
-        "id": f.id,
-        "name": f.name,
-        "size": f.size,
-        "type": f.mime,
-        "width": f.width,
-        "height": f.height,
-        "preview": f.preview.is_some(),
-    })
+    serde_json::to_value(f.attachment()).unwrap_or_default()
 }
 
 fn done(record: &FileRecord) -> Response {
@@ -163,10 +202,7 @@ fn begin(shared: &Shared, owner: &str, head: &Head) -> Result<Response, Response
             Response::error(400, "invalid", Some(field), &format!("{name} is missing"))
         })
     };
-    let name = percent_decode_str(&need("upload-name", Field::Name)?)
-        .decode_utf8()
-        .map_err(|_| Response::error(400, "invalid", Some(Field::Name), "the name is not UTF-8"))?
-        .into_owned();
+    let name = upload_name(&need("upload-name", Field::Name)?)?;
     let size = number(head, "upload-length", Field::Size)?.ok_or_else(|| {
         Response::error(
             400,
@@ -180,8 +216,8 @@ fn begin(shared: &Shared, owner: &str, head: &Head) -> Result<Response, Response
         mime: need("upload-type", Field::Type)?,
         size,
         sha256: need("upload-sha256", Field::Sha256)?,
-        width: number(head, "upload-width", Field::Size)?.and_then(|n| u32::try_from(n).ok()),
-        height: number(head, "upload-height", Field::Size)?.and_then(|n| u32::try_from(n).ok()),
+        width: dimension(head, "upload-width")?,
+        height: dimension(head, "upload-height")?,
     };
     let upload = files::begin(shared, owner, file).map_err(refused)?;
     if upload.size == 0 {
@@ -374,7 +410,9 @@ fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
             b.parse::<u64>().ok()?.checked_add(1)?.min(size),
         ),
     };
-    (start < end || (start == 0 && size == 0)).then_some((start, end))
+    // An empty file has no byte to name: every range is outside it (and `Content-Range`
+    // could not say an empty one).
+    (start < end).then_some((start, end))
 }
 
 /// `GET /files/{id}/preview`.
@@ -411,5 +449,8 @@ mod tests {
         assert_eq!(parse_range("bytes=5-2", 100), None);
         assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
         assert_eq!(parse_range("items=0-1", 100), None);
+        for range in ["bytes=0-", "bytes=0-0", "bytes=-5"] {
+            assert_eq!(parse_range(range, 0), None, "{range} of an empty file");
+        }
     }
 }
