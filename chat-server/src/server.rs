@@ -406,6 +406,11 @@ impl ServerHandle {
         self.shared.files.objects()
     }
 
+    /// Uploads begun and neither finished nor cancelled.
+    pub fn unfinished_uploads(&self) -> usize {
+        self.shared.files.uploads().map_or(0, |u| u.len())
+    }
+
     /// Connections open now, logged in or not.
     pub fn connection_count(&self) -> usize {
         self.shared.connections().len()

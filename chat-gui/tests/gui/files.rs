@@ -326,7 +326,7 @@ fn a_picture_claiming_absurd_dimensions_shows_a_placeholder() {
 
 #[test]
 fn cancelling_an_upload_takes_it_out_of_the_box_and_nothing_is_sent() {
-    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let (server, [mut ana, mut bob]) = people(["ana", "bob"]);
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "video.bin", &bytes(20 << 20));
     ana.h
@@ -334,9 +334,22 @@ fn cancelling_an_upload_takes_it_out_of_the_box_and_nothing_is_sent() {
         .set_file_picker(Arc::new(Chosen(vec![path])));
     click(&mut ana.h, "Attach files");
     wait_for_text(&mut ana.h, "video.bin");
+    // Part of it on its way: the server has the upload.
+    wait_until(&mut ana.h, "some of it sent", |h| {
+        h.state()
+            .transfers()
+            .uploads()
+            .first()
+            .is_some_and(|u| u.sent > 0)
+    });
     click(&mut ana.h, "Cancel: video.bin");
     assert!(!shows(&ana.h, "video.bin"), "out of the box");
     assert!(ana.h.state().transfers().uploads().is_empty());
+    // The server is told: the bytes it has, and the quota they held, go now.
+    let handle = server.handle.as_ref().unwrap();
+    wait_until(&mut ana.h, "the upload dropped on the server", |_| {
+        handle.unfinished_uploads() == 0
+    });
     say(&mut ana.h, "al final no");
     wait_for_text(&mut bob.h, "al final no");
     assert!(!shows(&bob.h, "video.bin"));
