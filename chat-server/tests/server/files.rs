@@ -311,6 +311,10 @@ fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
         Some("bytes 400000-499999/500000")
     );
     assert!(tail.body == original[400_000..]);
+    // A unit the server does not know is ignored, as HTTP says: the whole file.
+    let whole = download(&mut http, &token, &file, Some("items=0-3"));
+    assert_eq!(whole.status, 200);
+    assert!(whole.body == original);
 }
 
 #[test]

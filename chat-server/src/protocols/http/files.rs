@@ -350,7 +350,11 @@ fn picture_type(bytes: &[u8]) -> Option<&'static str> {
 /// `GET /files/{id}`: the file, whole or from a `Range`.
 fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Response, Response> {
     let record = files::fetch(shared, owner, id).map_err(refused)?;
-    let (start, end) = match head.header("range") {
+    // A range in a unit other than bytes is ignored: the whole file (RFC 9110, section 14.2).
+    let range = head
+        .header("range")
+        .filter(|r| r.trim_start().starts_with("bytes="));
+    let (start, end) = match range {
         None => (0, record.size),
         Some(range) => match parse_range(range, record.size) {
             Some(r) => r,
@@ -362,7 +366,7 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
             }
         },
     };
-    let partial = head.header("range").is_some();
+    let partial = range.is_some();
     let len = end - start;
     let body = if head.method == "HEAD" {
         Body::Empty(len)
