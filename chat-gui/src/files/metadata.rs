@@ -2,13 +2,16 @@
 //! (EXIF GPS), the camera and its serial number, often an XMP copy of it all. Those segments are
 //! left out of the copy that is sent; the picture's own bytes are copied as they are (no
 //! re-encoding, no quality lost), and an EXIF orientation other than upright is kept, alone,
-//! so the photo still shows the right way up. PNG's `eXIf` and text chunks go too, and WebP's
-//! `EXIF` and `XMP ` chunks (its orientation kept the same way).
+//! so the photo still shows the right way up. PNG's `eXIf` and text chunks go too, WebP's
+//! `EXIF` and `XMP ` chunks (its orientation kept the same way), and HEIF's (an iPhone's HEIC,
+//! AVIF) EXIF and XMP items (`heif`).
 //!
 //! Streamed: only metadata is read into memory, the rest is copied through a buffer, so a
 //! large picture costs no memory. Other formats are sent as they are.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
+
+mod heif;
 
 /// The kinds of picture whose metadata is left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub enum Kind {
     Png,
     /// WebP.
     WebP,
+    /// HEIF: HEIC (an iPhone's photos) and AVIF.
+    Heif,
 }
 
 impl Kind {
@@ -30,6 +35,8 @@ impl Kind {
             Some(Kind::Png)
         } else if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
             Some(Kind::WebP)
+        } else if heif::is_heif(head) {
+            Some(Kind::Heif)
         } else {
             None
         }
@@ -46,6 +53,7 @@ pub fn strip(
         Kind::Jpeg => strip_jpeg(input, output),
         Kind::Png => strip_png(input, output),
         Kind::WebP => strip_webp(input, output),
+        Kind::Heif => heif::strip(input, output),
     }
 }
 
