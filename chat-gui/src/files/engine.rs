@@ -28,8 +28,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::looks::{self, HTTP_TIMEOUT, Look, PictureNews, lock};
 use super::picture;
-pub use super::prepare::sha256_of;
 use super::prepare::{Prepared, prepare};
+pub use super::prepare::{Source, sha256_of};
 
 /// Bytes sent per `PATCH`: what a dropped connection can cost at most.
 pub const UPLOAD_CHUNK_BYTES: u64 = 1024 * 1024;
@@ -38,22 +38,6 @@ const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 /// Progress is told at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
-/// What an upload sends.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// A file on disk (a dialog's choice, a file dropped on the window).
-    Path(PathBuf),
-    /// A picture pasted from the clipboard: sent as a PNG.
-    Pixels(Arc<egui::ColorImage>),
-    /// Bytes with a name (a file dropped where the platform gives no path).
-    Bytes {
-        /// The name.
-        name: String,
-        /// The bytes.
-        bytes: Arc<[u8]>,
-    },
-}
-
 /// What a transfer said, and which.
 type Told = (TransferId, Report);
 

@@ -6,12 +6,28 @@
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chat_core::http::Announce;
 use chat_model::transfers::{Problem, TransferId};
 
-use super::engine::Source;
 use super::{metadata, picture};
+
+/// What an upload sends.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file on disk (a dialog's choice, a file dropped on the window).
+    Path(PathBuf),
+    /// A picture pasted from the clipboard: sent as a PNG.
+    Pixels(Arc<egui::ColorImage>),
+    /// Bytes with a name (a file dropped where the platform gives no path).
+    Bytes {
+        /// The name.
+        name: String,
+        /// The bytes.
+        bytes: Arc<[u8]>,
+    },
+}
 
 /// A file ready to send: its bytes on disk (the user's, or a cleaned copy), and what to
 /// announce.

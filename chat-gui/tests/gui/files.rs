@@ -77,6 +77,20 @@ fn people<const N: usize>(logins: [&str; N]) -> (TestServer, [Person; N]) {
     (server, people)
 }
 
+/// Chooses `paths` in the file dialog and waits until the box shows `shown` (one of them).
+fn attach(h: &mut Gui, paths: Vec<PathBuf>, shown: &str) {
+    h.state_mut().set_file_picker(Arc::new(Chosen(paths)));
+    click(h, "Attach files");
+    wait_for_text(h, shown);
+}
+
+/// Types `text` and sends it, then steps until it left with the files in the box.
+fn say_with_files(h: &mut Gui, text: &str) {
+    type_into(h, "Message", text);
+    enter(h);
+    sent_once_uploaded(h);
+}
+
 /// Steps the sender's window (the window only sends while it draws frames, as the engine's
 /// wake-ups make it do) until the message that waited for its files is sent and they left
 /// the box.
@@ -137,11 +151,7 @@ fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
     let dir = tempfile::tempdir().unwrap();
     let original = bytes(300_000);
     let path = write(dir.path(), "apuntes tema 3.pdf", &original);
-    ana.h
-        .state_mut()
-        .set_file_picker(Arc::new(Chosen(vec![path])));
-    click(&mut ana.h, "Attach files");
-    wait_for_text(&mut ana.h, "apuntes tema 3.pdf");
+    attach(&mut ana.h, vec![path], "apuntes tema 3.pdf");
     wait_until(&mut ana.h, "the upload", |h| {
         h.state()
             .transfers()
@@ -329,11 +339,7 @@ fn cancelling_an_upload_takes_it_out_of_the_box_and_nothing_is_sent() {
     let (server, [mut ana, mut bob]) = people(["ana", "bob"]);
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "video.bin", &bytes(20 << 20));
-    ana.h
-        .state_mut()
-        .set_file_picker(Arc::new(Chosen(vec![path])));
-    click(&mut ana.h, "Attach files");
-    wait_for_text(&mut ana.h, "video.bin");
+    attach(&mut ana.h, vec![path], "video.bin");
     // Part of it on its way: the server has the upload.
     wait_until(&mut ana.h, "some of it sent", |h| {
         h.state()
@@ -361,11 +367,7 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let original = bytes(24 << 20);
     let path = write(dir.path(), "grabación.bin", &original);
-    ana.h
-        .state_mut()
-        .set_file_picker(Arc::new(Chosen(vec![path])));
-    click(&mut ana.h, "Attach files");
-    wait_for_text(&mut ana.h, "grabación.bin");
+    attach(&mut ana.h, vec![path], "grabación.bin");
     click(&mut ana.h, "Send");
     let sent = |h: &Gui| {
         h.state()
@@ -434,12 +436,8 @@ fn the_cards_of_one_message_line_up_and_a_long_name_widens_its_card() {
         ),
         write(dir.path(), long, &bytes(3_000)),
     ];
-    ana.h.state_mut().set_file_picker(Arc::new(Chosen(paths)));
-    click(&mut ana.h, "Attach files");
-    wait_for_text(&mut ana.h, "notas.rs");
-    type_into(&mut ana.h, "Message", "dos archivos");
-    enter(&mut ana.h);
-    sent_once_uploaded(&mut ana.h);
+    attach(&mut ana.h, paths, "notas.rs");
+    say_with_files(&mut ana.h, "dos archivos");
     wait_for_text(&mut bob.h, "dos archivos");
     bob.h.event(egui::Event::PointerGone);
     let short = "Download: notas.rs".to_owned();
@@ -478,14 +476,8 @@ fn a_code_file_shows_as_code_with_its_indentation() {
     let dir = tempfile::tempdir().unwrap();
     let code = "fn main() {\n\tlet notas = [7, 9];\n    for n in notas {\n        println!(\"{n}\");\n    }\n}\n";
     let path = write(dir.path(), "main.rs", code.as_bytes());
-    ana.h
-        .state_mut()
-        .set_file_picker(Arc::new(Chosen(vec![path])));
-    click(&mut ana.h, "Attach files");
-    wait_for_text(&mut ana.h, "main.rs");
-    type_into(&mut ana.h, "Message", "no compila");
-    enter(&mut ana.h);
-    sent_once_uploaded(&mut ana.h);
+    attach(&mut ana.h, vec![path], "main.rs");
+    say_with_files(&mut ana.h, "no compila");
     wait_for_text(&mut bob.h, "no compila");
     // The lines as written: the tab as four spaces, the nesting kept.
     wait_for_text(

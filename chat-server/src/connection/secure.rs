@@ -18,10 +18,8 @@ use crate::shared::Shared;
 /// The first byte of a TLS handshake record.
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
-/// The answer to plain HTTP on a TLS port.
-const PLAIN_HTTP_ANSWER: &str = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; \
-    charset=utf-8\r\nContent-Length: 62\r\nConnection: close\r\n\r\n\
-    This server speaks HTTPS: use https:// with the same address.\n";
+/// What plain HTTP on a TLS port is told.
+const PLAIN_HTTP_WORDS: &str = "This server speaks HTTPS: use https:// with the same address.\n";
 
 /// What a listener's connections must use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +81,13 @@ pub(super) fn secure(
             if peeked.is_ascii_alphabetic() {
                 // Plain HTTP (a browser sent to http:// instead of https://): told in HTTP.
                 tracing::info!(peer = id, %addr, "plain HTTP reached this TLS server; closed");
-                let _ = (&stream).write_all(PLAIN_HTTP_ANSWER.as_bytes());
+                // Written here: the connection has no protocol yet to answer in.
+                let answer = format!(
+                    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{PLAIN_HTTP_WORDS}",
+                    PLAIN_HTTP_WORDS.len()
+                );
+                let _ = (&stream).write_all(answer.as_bytes());
                 let _ = stream.shutdown(Shutdown::Both);
                 return None;
             }

@@ -132,11 +132,9 @@ fn refused(r: Refusal) -> Response {
 fn number(head: &Head, name: &str, field: Field) -> Result<Option<u64>, Response> {
     head.header(name)
         .map(|v| {
-            let v = v.trim();
-            v.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| v.parse().ok())
-                .flatten()
+            Some(v.trim())
+                .filter(|v| v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse().ok())
                 .ok_or_else(|| {
                     Response::error(
                         400,
