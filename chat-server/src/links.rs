@@ -123,6 +123,15 @@ impl FileLinks {
     }
 }
 
+/// Whether `query` means to be a link (names any of its parts): one that is not a whole,
+/// valid link is then answered as a file that does not exist, not as a request without a token.
+pub(crate) fn is_link(query: &str) -> bool {
+    query.split('&').any(|pair| {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        matches!(key, "for" | "until" | "sig")
+    })
+}
+
 /// A link's query (`for=…&until=…&sig=…`), if it is one.
 pub(crate) fn claim(query: &str) -> Option<Claim> {
     let (mut reader, mut until, mut sig) = (None, None, None);

@@ -411,6 +411,16 @@ impl ServerHandle {
         self.shared.files.uploads().map_or(0, |u| u.len())
     }
 
+    /// Forgets every upload under way, as the sweep does once they lapse (`file_grace`): their
+    /// clients, asking where they are, are told there is no such upload. Returns how many.
+    pub fn forget_uploads(&self) -> usize {
+        let uploads = self.shared.files.uploads().unwrap_or_default();
+        uploads
+            .iter()
+            .filter(|u| self.shared.files.drop_upload(&u.id).is_ok())
+            .count()
+    }
+
     /// Connections open now, logged in or not.
     pub fn connection_count(&self) -> usize {
         self.shared.connections().len()

@@ -385,59 +385,108 @@ fn forget(link: &Link, upload: &str) {
     }
 }
 
+/// How long a download lost mid-way waits for its file to be readable again (see
+/// [`download`]): a client reconnecting enters its room again a moment after logging in.
+const REENTRY_WAIT: Duration = Duration::from_secs(15);
+
+/// How many times an upload is begun again when the server loses it (see [`send`]).
+const MAX_STARTS: u32 = 3;
+
+/// Sends `file`'s bytes to `upload` from wherever the server has them: the file it made, or
+/// `None` when the server no longer knows the upload.
+fn send_bytes(
+    link: &mut Link,
+    conn: &mut Option<HttpConnection>,
+    backoff: &mut Backoff,
+    file: &mut File,
+    size: u64,
+    upload: &str,
+) -> Result<Option<Attachment>, Stop> {
+    let mut offset = 0u64;
+    // After a lost connection, ask where the upload is before sending more.
+    let mut lost = false;
+    loop {
+        let sent = link.retrying(conn, backoff, |link, c, server| {
+            if lost {
+                match http::offset(c, &server.token, upload) {
+                    Ok(have) => offset = have,
+                    Err(HttpError::Refused { status: 404, .. }) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            }
+            lost = true;
+            file.seek(SeekFrom::Start(offset))?;
+            let length = (size - offset.min(size)).min(UPLOAD_CHUNK_BYTES);
+            let at = offset;
+            let sent = match http::patch(
+                c,
+                &server.token,
+                upload,
+                offset,
+                &mut (&mut *file).take(length),
+                length,
+                &mut |n| {
+                    link.progress(at + n);
+                    !link.cancelled()
+                },
+            ) {
+                Err(HttpError::Refused { status: 404, .. }) => return Ok(None),
+                other => other?,
+            };
+            lost = false;
+            Ok(Some(sent))
+        });
+        let sent = match sent {
+            Err(Stop::Cancelled) => {
+                forget(link, upload);
+                return Err(Stop::Cancelled);
+            }
+            other => other?,
+        };
+        match sent {
+            None => return Ok(None),
+            Some(Sent::More(have) | Sent::Elsewhere(have)) => {
+                offset = have;
+                link.tell(Report::Progress(have));
+            }
+            Some(Sent::Done(attachment)) => return Ok(Some(attachment)),
+        }
+    }
+}
+
 fn send(link: &mut Link, prepared: &Prepared) -> Result<Attachment, Stop> {
     let size = prepared.announce.size;
     link.tell(Report::Size(size));
     let mut backoff = Backoff::new(RETRY_FIRST, RETRY_MAX);
     let mut conn = None;
-    let begun = link.retrying(&mut conn, &mut backoff, |_, c, server| {
-        http::begin(c, &server.token, &prepared.announce)
-    })?;
     let mut file = File::open(&prepared.path).map_err(|_| Stop::Failed(Problem::Unreadable))?;
-    let mut attachment = match begun {
-        Begun::Done(attachment) => attachment,
-        Begun::Upload(upload) => {
-            let mut offset = 0u64;
-            // After a lost connection, ask where the upload is before sending more.
-            let mut lost = false;
-            loop {
-                let sent = link.retrying(&mut conn, &mut backoff, |link, c, server| {
-                    if lost {
-                        offset = http::offset(c, &server.token, &upload)?;
-                    }
-                    lost = true;
-                    file.seek(SeekFrom::Start(offset))?;
-                    let length = (size - offset.min(size)).min(UPLOAD_CHUNK_BYTES);
-                    let at = offset;
-                    let sent = http::patch(
-                        c,
-                        &server.token,
-                        &upload,
-                        offset,
-                        &mut (&mut file).take(length),
-                        length,
-                        &mut |n| {
-                            link.progress(at + n);
-                            !link.cancelled()
-                        },
-                    )?;
-                    lost = false;
-                    Ok(sent)
-                });
-                let sent = match sent {
-                    Err(Stop::Cancelled) => {
-                        forget(link, &upload);
-                        return Err(Stop::Cancelled);
-                    }
-                    other => other?,
-                };
-                match sent {
-                    Sent::More(have) | Sent::Elsewhere(have) => {
-                        offset = have;
-                        link.tell(Report::Progress(have));
-                    }
-                    Sent::Done(attachment) => break attachment,
-                }
+    let mut starts = 0;
+    let mut attachment = loop {
+        starts += 1;
+        let begun = link.retrying(&mut conn, &mut backoff, |_, c, server| {
+            http::begin(c, &server.token, &prepared.announce)
+        })?;
+        let upload = match begun {
+            Begun::Done(attachment) => break attachment,
+            Begun::Upload(upload) => upload,
+        };
+        match send_bytes(link, &mut conn, &mut backoff, &mut file, size, &upload)? {
+            Some(attachment) => break attachment,
+            // The server no longer has the upload: its last answer was lost after the file was
+            // stored, it lapsed, or this is another node of a cluster. Sent again from the
+            // start (the same content is stored once); a few times at most.
+            None if starts < MAX_STARTS => {
+                tracing::info!(
+                    transfer = link.id,
+                    "an upload is gone from the server: again"
+                );
+                link.tell(Report::Progress(0));
+            }
+            None => {
+                return Err(Stop::Failed(Problem::Refused {
+                    code: ErrorCode::FileNotFound,
+                    field: None,
+                }));
             }
         }
     };
@@ -547,9 +596,25 @@ fn download(link: &mut Link, file: &Attachment, to: &Destination) -> Result<Repo
     };
     let mut backoff = Backoff::new(RETRY_FIRST, RETRY_MAX);
     let mut conn = None;
+    // A connection lost mid-download: the answer may be "no such file" for a moment after
+    // the client logs in again, until it is back in the room whose line carries the file.
+    let mut tried = false;
+    let mut gone_since: Option<Instant> = None;
     let fetched = link.retrying(&mut conn, &mut backoff, |link, c, server| {
+        // Tried before: only after a temporary failure (a lost connection).
+        let again = std::mem::replace(&mut tried, true);
         let have = part.file.metadata().map(|m| m.len()).unwrap_or(0);
-        let fetch = http::get(c, &server.token, &file.id, have)?;
+        let fetch = match http::get(c, &server.token, &file.id, have) {
+            Err(HttpError::Refused { status: 404, .. })
+                if again
+                    && gone_since.get_or_insert_with(Instant::now).elapsed() < REENTRY_WAIT =>
+            {
+                return Err(HttpError::Io(io::Error::other(
+                    "not readable yet: the room is being entered again",
+                )));
+            }
+            other => other?,
+        };
         if fetch.start != have {
             // The server sent the whole file: start the copy again.
             part.file.set_len(0)?;

@@ -46,26 +46,32 @@ pub fn media_type(name: &str, head: &[u8]) -> String {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let mime = match ext.as_str() {
-        "pdf" => "application/pdf",
-        "txt" | "log" | "md" => "text/plain",
-        "csv" => "text/csv",
-        "html" | "htm" => "text/html",
-        "json" => "application/json",
-        "rs" | "py" | "c" | "h" | "cpp" | "java" | "js" | "ts" | "go" | "sh" | "toml" | "yaml"
-        | "yml" | "sql" => "text/x-source",
-        "zip" => "application/zip",
-        "gz" | "tgz" => "application/gzip",
-        "tar" => "application/x-tar",
-        "7z" => "application/x-7z-compressed",
-        "doc" | "docx" | "odt" => "application/vnd.oasis.opendocument.text",
-        "xls" | "xlsx" | "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-        "ppt" | "pptx" | "odp" => "application/vnd.oasis.opendocument.presentation",
-        "mp3" | "ogg" | "wav" | "flac" | "m4a" => "audio/mpeg",
-        "mp4" | "webm" | "mkv" | "mov" | "avi" => "video/mp4",
-        _ => "application/octet-stream",
+    // Source code as text (mime_guess reads `.ts` as an MPEG stream, `.rs` as nothing), so
+    // that it shows as code; the rest from mime_guess's table.
+    let source = match ext.as_str() {
+        "rs" => Some("text/x-rust"),
+        "py" => Some("text/x-python"),
+        "c" | "h" => Some("text/x-c"),
+        "cpp" | "cc" | "hpp" => Some("text/x-c++"),
+        "java" => Some("text/x-java"),
+        "js" | "mjs" => Some("text/javascript"),
+        "ts" => Some("text/x-typescript"),
+        "go" => Some("text/x-go"),
+        "sh" => Some("text/x-shellscript"),
+        "toml" => Some("text/x-toml"),
+        "yaml" | "yml" => Some("text/x-yaml"),
+        "sql" => Some("text/x-sql"),
+        "md" => Some("text/markdown"),
+        "log" => Some("text/plain"),
+        _ => None,
     };
-    mime.to_owned()
+    match source {
+        Some(mime) => mime.to_owned(),
+        None => mime_guess::from_ext(&ext)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_owned(),
+    }
 }
 
 /// Whether the image crate reads this format here.
@@ -239,5 +245,27 @@ mod tests {
         assert_eq!((back.width(), back.height()), (320, 240));
         assert_eq!(media_type("x.bin", &preview), "image/jpeg");
         assert_eq!(media_type("notes.pdf", b"%PDF-1.7"), "application/pdf");
+        // By name where the bytes do not say: each kind its own type, code as text.
+        for (name, mime) in [
+            (
+                "informe.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (
+                "notas.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            ("apuntes.odt", "application/vnd.oasis.opendocument.text"),
+            ("clase.wav", "audio/wav"),
+            ("clase.flac", "audio/flac"),
+            ("clase.webm", "video/webm"),
+            ("Main.java", "text/x-java"),
+            ("app.ts", "text/x-typescript"),
+            ("main.go", "text/x-go"),
+            ("datos.bin", "application/octet-stream"),
+            ("sin-extension", "application/octet-stream"),
+        ] {
+            assert_eq!(media_type(name, b""), mime, "{name}");
+        }
     }
 }

@@ -415,6 +415,50 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
     drop(ana);
 }
 
+#[test]
+fn an_upload_the_server_no_longer_has_is_sent_again_from_the_start() {
+    let (mut server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let original = bytes(24 << 20);
+    let path = write(dir.path(), "entrega.bin", &original);
+    attach(&mut ana.h, vec![path], "entrega.bin");
+    click(&mut ana.h, "Send");
+    wait_until(&mut ana.h, "some of it sent", |h| {
+        h.state()
+            .transfers()
+            .uploads()
+            .first()
+            .is_some_and(|u| u.sent >= 2 << 20)
+    });
+    // The server goes away, and comes back without the upload (as after it lapsed, or when
+    // its last answer was lost): asked where it is, it knows of no such upload.
+    server.stop();
+    wait_for_text(&mut ana.h, "Connection lost: trying again in");
+    server.restart();
+    assert_eq!(server.handle.as_ref().unwrap().forget_uploads(), 1);
+    let deadline = Instant::now() + PATIENCE * 4;
+    while !ana.h.state().transfers().uploads().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the upload did not start again: {:?}",
+            ana.h.state().transfers().uploads()
+        );
+        ana.h.step();
+        bob.h.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    assert!(!shows(&ana.h, "That file is not there"), "no error shown");
+    wait_for_text(&mut bob.h, "entrega.bin");
+    click(&mut bob.h, "Download: entrega.bin");
+    wait_until(&mut bob.h, "the download", |h| {
+        shows_button(h, "Open: entrega.bin")
+    });
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
+}
+
 /// Where the button named `label` is drawn.
 fn button_bounds(h: &Gui, label: &str) -> egui::accesskit::Rect {
     h.query_all_by_label(label)

@@ -78,6 +78,7 @@ pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upl
         && file.mime.split_once('/').is_some_and(|(a, b)| {
             !a.is_empty()
                 && !b.is_empty()
+                && !b.contains('/')
                 && file
                     .mime
                     .bytes()
@@ -154,6 +155,18 @@ pub(crate) fn append(
     len: u64,
 ) -> Result<Progress, Refusal> {
     let (upload, _) = status(shared, owner, id)?;
+    // A request still writing it (its client lost the connection and came back on this one)
+    // ends within its read timeout; then this one goes on from where it left the upload.
+    let wait = shared.config.write_timeout + std::time::Duration::from_secs(1);
+    let Some(_writing) = shared.files.writing(id, wait) else {
+        return Err(Refusal {
+            retry_after: Some(std::time::Duration::from_secs(1)),
+            ..Refusal::new(
+                ErrorCode::ServerBusy,
+                "another request is sending this upload's bytes; ask where it is in a moment",
+            )
+        });
+    };
     let have = shared
         .files
         .append(&upload, offset, body, len)

@@ -34,7 +34,7 @@ mod uploads;
 
 use digest::Digests;
 use ledger::Ledger;
-pub use uploads::{Upload, UploadError};
+pub use uploads::{Upload, UploadError, Writing};
 
 /// Bytes copied at a time, to and from disk.
 pub const CHUNK_BYTES: usize = 64 * 1024;
@@ -126,6 +126,8 @@ pub struct FileStore {
     /// References noted in memory while a line is said (under the room's lock, where nothing
     /// is written to disk), until [`FileStore::add_ref`] writes them, a moment later.
     soon: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<FileRef>>>>,
+    /// Uploads whose bytes a request is writing now (see [`FileStore::writing`]).
+    busy: std::sync::Arc<uploads::Busy>,
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -170,6 +172,7 @@ impl FileStore {
             digests: std::sync::Arc::default(),
             ledger: std::sync::Arc::default(),
             soon: std::sync::Arc::default(),
+            busy: std::sync::Arc::default(),
         };
         let (objects, uploads) = store.tidy()?;
         if objects + uploads > 0 {

@@ -39,12 +39,15 @@ impl Answer {
 /// One HTTP connection to the chat port, plain or TLS.
 pub(super) struct Http {
     transport: Transport,
+    /// The last request was a `HEAD`: its answer has no body, whatever its length says.
+    head_only: bool,
 }
 
 impl Http {
     pub(super) fn plain(addr: SocketAddr) -> Self {
         Http {
             transport: Transport::plain(TcpStream::connect(addr).unwrap()),
+            head_only: false,
         }
     }
 
@@ -54,10 +57,12 @@ impl Http {
         let conn = rustls::ClientConnection::new(config, server_name(&host).unwrap()).unwrap();
         Http {
             transport: Transport::tls(TcpStream::connect(addr).unwrap(), conn).unwrap(),
+            head_only: false,
         }
     }
 
     fn send(&mut self, head: &str, body: &[u8]) {
+        self.head_only = head.starts_with("HEAD ");
         let mut out = self.transport.writer();
         let mut bytes = head.as_bytes().to_vec();
         bytes.extend_from_slice(body);
@@ -88,6 +93,7 @@ impl Http {
                 let len: usize = headers
                     .iter()
                     .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                    .filter(|_| !self.head_only)
                     .map_or(0, |(_, v)| v.parse().unwrap());
                 let mut body = buf[end..].to_vec();
                 while body.len() < len {
@@ -135,16 +141,44 @@ fn begin(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> Answer {
     )
 }
 
-/// Sends `bytes` from `offset` to upload `id`.
-fn patch(http: &mut Http, token: &str, id: &str, offset: usize, bytes: &[u8]) -> Answer {
+/// Announces a file; its upload's id.
+fn upload_of(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> String {
+    begin(http, token, name, bytes).json()["upload"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `HEAD /uploads/{id}`: where upload `id` is.
+fn head_of(http: &mut Http, token: &str, id: &str) -> Answer {
     http.request(
         &format!(
-            "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
-             Upload-Offset: {offset}\r\nContent-Length: {}\r\n\r\n",
-            bytes.len()
+            "HEAD /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
         ),
-        bytes,
+        b"",
     )
+}
+
+/// How many bytes upload `id` has.
+fn offset_of(http: &mut Http, token: &str, id: &str) -> usize {
+    head_of(http, token, id)
+        .header("upload-offset")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The head of a `PATCH` that sends `length` bytes from `offset`.
+fn patch_head(token: &str, id: &str, offset: usize, length: usize) -> String {
+    format!(
+        "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+         Upload-Offset: {offset}\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+/// Sends `bytes` from `offset` to upload `id`.
+fn patch(http: &mut Http, token: &str, id: &str, offset: usize, bytes: &[u8]) -> Answer {
+    http.request(&patch_head(token, id, offset, bytes.len()), bytes)
 }
 
 /// Uploads a whole file in one go; its id.
@@ -235,14 +269,23 @@ fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
         ServerMessage::LoggedIn { token, .. } => token.unwrap(),
         _ => unreachable!(),
     };
+    // Every edge again, and the default limit (25 MiB) itself and one byte past it.
     let mut tls = Http::tls(server.addr());
-    let original = bytes(200_000);
-    let id = upload(&mut tls, &token, "over-tls.bin", &original);
-    let got = download(&mut tls, &token, &id, None);
-    assert!(
-        got.body == original,
-        "the file came back different over TLS"
-    );
+    let limit = usize::try_from(chat_server::ServerConfig::new("unused").max_file_bytes).unwrap();
+    assert_eq!(limit, 25 * 1024 * 1024);
+    for size in [0, 1, 65_535, 65_536, 65_537, limit] {
+        let original = bytes(size);
+        let id = upload(&mut tls, &token, &format!("tls{size}.bin"), &original);
+        let got = download(&mut tls, &token, &id, None);
+        assert_eq!(got.status, 200);
+        assert!(
+            got.body == original,
+            "{size} bytes came back different over TLS"
+        );
+    }
+    let over = begin(&mut tls, &token, "big.bin", &bytes(limit + 1));
+    assert_eq!(over.status, 413);
+    assert_eq!(over.json()["field"], "size");
 }
 
 #[test]
@@ -251,19 +294,12 @@ fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
     let (_c, token) = signed_in(server.addr(), "ana");
     let original = bytes(500_000);
     let mut http = Http::plain(server.addr());
-    let id = begin(&mut http, &token, "video.bin", &original).json()["upload"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = upload_of(&mut http, &token, "video.bin", &original);
     // A PATCH for the whole file whose connection drops after 200,000 bytes.
     {
         let mut cut = Http::plain(server.addr());
         cut.send(
-            &format!(
-                "PATCH /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
-                 Upload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
-                original.len()
-            ),
+            &patch_head(&token, &id, 0, original.len()),
             &original[..200_000],
         );
         cut.transport.shutdown(std::net::Shutdown::Both);
@@ -271,11 +307,7 @@ fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
     // The server says how far it got, in time; the rest goes from there.
     let have = (0..500)
         .find_map(|_| {
-            let head = http.request(
-                &format!("HEAD /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"),
-                b"",
-            );
-            let have: usize = head.header("upload-offset").unwrap().parse().unwrap();
+            let have = offset_of(&mut http, &token, &id);
             if have == 200_000 {
                 Some(have)
             } else {
@@ -317,6 +349,55 @@ fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
     assert!(whole.body == original);
 }
 
+/// A client that lost its connection resumes on a new one while the server still reads the
+/// old one: the new request waits for the old to end, then goes on from where it left the
+/// upload. (Both used to append: the old request's last bytes went in after the new one's.)
+#[test]
+fn two_requests_never_write_one_upload_at_once() {
+    let server = TestServer::start();
+    let (_c, token) = signed_in(server.addr(), "ana");
+    let original = bytes(300_000);
+    let mut http = Http::plain(server.addr());
+    let id = upload_of(&mut http, &token, "slides.bin", &original);
+    // The old connection: the whole file announced, two chunks and 1,000 bytes sent (the
+    // server writes whole chunks while more is to come), then silence.
+    let part = 2 * 64 * 1024;
+    let mut old = Http::plain(server.addr());
+    old.send(
+        &patch_head(&token, &id, 0, original.len()),
+        &original[..part + 1000],
+    );
+    let mut have = 0;
+    for _ in 0..500 {
+        have = offset_of(&mut http, &token, &id);
+        if have == part {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(have, part, "the old request's whole chunks are written");
+    // The client gives the old connection up a moment after it resumed on a new one.
+    let ender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        old.transport.shutdown(std::net::Shutdown::Write);
+        old
+    });
+    // Resumed from what the server said: it waits for the old request, whose last bytes are
+    // kept, and says where the upload is now.
+    let next = patch(&mut http, &token, &id, have, &original[have..have + 1000]);
+    assert_eq!(next.status, 409, "{:?}", next.json());
+    assert_eq!(
+        next.header("upload-offset"),
+        Some(&*(part + 1000).to_string())
+    );
+    drop(ender.join().unwrap());
+    let have = offset_of(&mut http, &token, &id);
+    let done = patch(&mut http, &token, &id, have, &original[have..]);
+    assert_eq!(done.status, 201, "{:?}", done.json());
+    let file = done.json()["file"]["id"].as_str().unwrap().to_owned();
+    assert!(download(&mut http, &token, &file, None).body == original);
+}
+
 #[test]
 fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     let server = TestServer::start_with(|c| {
@@ -334,6 +415,30 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
         assert_eq!(answer.status, 400, "{name}");
         assert_eq!(answer.json()["field"], "name", "{name}");
     }
+    // A media type is one `type/subtype`.
+    for mime in ["png", "a/b/c", "/png", "image/", "image/p ng"] {
+        let answer = http.request(
+            &format!(
+                "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+                 Upload-Name: x.png\r\nUpload-Type: {mime}\r\nUpload-Length: 4\r\n\
+                 Upload-Sha256: {}\r\nContent-Length: 0\r\n\r\n",
+                sha256(b"hola")
+            ),
+            b"",
+        );
+        assert_eq!(answer.status, 400, "{mime}");
+        assert_eq!(answer.json()["field"], "type", "{mime}");
+    }
+    // A body's length is digits too: a sign is refused, not read.
+    let signed = http.request(
+        &format!(
+            "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Content-Length: +0\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(signed.status, 400, "{:?}", signed.json());
+    let mut http = Http::plain(server.addr());
     // Numbers are digits, and a picture's side fits an attachment's.
     for (header, value) in [
         ("Upload-Length", "+4"),
@@ -398,17 +503,19 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     );
     assert_eq!(wrapped.status, 400, "{:?}", wrapped.json());
     assert_eq!(wrapped.json()["field"], "size");
-    let status = http.request(
-        &format!(
-            "HEAD /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
-        ),
-        b"",
-    );
+    let status = head_of(&mut http, &token, &id);
     assert_eq!(
         status.header("upload-offset"),
         Some("500"),
         "nothing more was taken"
     );
+    // A HEAD refused is a head alone (its length says the body a GET would have): the next
+    // answer on the connection is read from where it starts.
+    let missing = head_of(&mut http, &token, &"0".repeat(32));
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.is_empty());
+    let status = head_of(&mut http, &token, &id);
+    assert_eq!(status.status, 204, "the answer after it is read whole");
     // The quota counts what the account keeps.
     upload(&mut http, &token, "one.bin", &bytes(90_000));
     let over = begin(&mut http, &token, "two.bin", &bytes(90_000));

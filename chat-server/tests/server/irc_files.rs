@@ -85,6 +85,12 @@ fn irc_clients_see_a_lines_files_with_links_that_open_for_whoever_can_read_it() 
     assert_eq!(open(&mut http, &link.replace(&id, &other)), not_found);
     let cut = &link[..link.len() - 1];
     assert_eq!(open(&mut http, cut), not_found);
+    // Cut short of its signature, or with a lapse that is no number: still a link, not found.
+    let unsigned = &link[..link.find("&sig=").expect("a signature")];
+    assert_eq!(open(&mut http, unsigned), not_found);
+    let until = link.find("until=").expect("a lapse") + "until=".len();
+    let garbled = format!("{}x{}", &link[..until], &link[until..]);
+    assert_eq!(open(&mut http, &garbled), not_found);
     // Whoever is not in the room sees neither the line nor its file.
     let came = cai.settle();
     assert!(came.iter().all(|l| l.param(0) != "#aula"), "{came:?}");

@@ -164,12 +164,12 @@ mod tests {
 
     #[test]
     fn code_is_told_by_its_type_or_its_name() {
-        assert!(is_code(&file("main.rs", "text/x-source", 400)));
+        assert!(is_code(&file("main.rs", "text/x-rust", 400)));
         assert!(is_code(&file("notes", "text/plain", 400)));
         assert!(is_code(&file("Main.JAVA", "application/octet-stream", 400)));
         assert!(!is_code(&file("tema3.pdf", "application/pdf", 400)));
         assert!(
-            !is_code(&file("vacío.rs", "text/x-source", 0)),
+            !is_code(&file("vacío.rs", "text/x-rust", 0)),
             "nothing to read"
         );
         assert!(

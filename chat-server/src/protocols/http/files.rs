@@ -28,16 +28,21 @@ pub(super) fn route(
     body: &mut TransportReader,
 ) -> Response {
     let Some(length) = head.content_length() else {
-        return Response::error(411, "invalid", None, "send a Content-Length body").closing();
+        if head.header("transfer-encoding").is_some() {
+            return Response::error(411, "invalid", None, "send a Content-Length body").closing();
+        }
+        return Response::error(400, "invalid", None, "Content-Length: decimal digits only")
+            .closing();
     };
     if let ("GET" | "HEAD", ["files", id]) = (head.method.as_str(), parts)
         && let Some(query) = head.path.split_once('?').map(|(_, q)| q)
-        && let Some(claim) = links::claim(query)
+        && links::is_link(query)
     {
         // A link (IRC's): served as its reader, under the same rule; a link that is not the
-        // server's or has lapsed is a file that does not exist.
+        // server's, is cut short or has lapsed is a file that does not exist.
         let now_s = shared.config.clock.now_ms() / 1_000;
-        let answer = match shared.links.check(id, &claim, now_s) {
+        let reader = links::claim(query).and_then(|claim| shared.links.check(id, &claim, now_s));
+        let answer = match reader {
             Some(reader) => download(shared, &reader, id, head),
             None => Err(refused(files::not_found())),
         };
@@ -394,6 +399,14 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
     Ok(response)
 }
 
+/// A number of decimal digits only (`parse` would take a sign too).
+fn digits(n: &str) -> Option<u64> {
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n` as a half-open range within `size`.
 fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
     let spec = range.trim().strip_prefix("bytes=")?;
@@ -402,15 +415,9 @@ fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
     }
     let (a, b) = spec.split_once('-')?;
     let (start, end) = match (a.trim(), b.trim()) {
-        ("", n) => {
-            let n: u64 = n.parse().ok()?;
-            (size.saturating_sub(n), size)
-        }
-        (a, "") => (a.parse().ok()?, size),
-        (a, b) => (
-            a.parse().ok()?,
-            b.parse::<u64>().ok()?.checked_add(1)?.min(size),
-        ),
+        ("", n) => (size.saturating_sub(digits(n)?), size),
+        (a, "") => (digits(a)?, size),
+        (a, b) => (digits(a)?, digits(b)?.checked_add(1)?.min(size)),
     };
     // An empty file has no byte to name: every range is outside it (and `Content-Range`
     // could not say an empty one).
@@ -451,6 +458,10 @@ mod tests {
         assert_eq!(parse_range("bytes=5-2", 100), None);
         assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
         assert_eq!(parse_range("items=0-1", 100), None);
+        // Digits only, as HTTP writes them.
+        for range in ["bytes=+1-5", "bytes=1-+5", "bytes=-+5", "bytes= 1 - 5x"] {
+            assert_eq!(parse_range(range, 100), None, "{range}");
+        }
         for range in ["bytes=0-", "bytes=0-0", "bytes=-5"] {
             assert_eq!(parse_range(range, 0), None, "{range} of an empty file");
         }

@@ -168,6 +168,11 @@ fn route(
         ),
         _ => Response::error(404, "not_found", None, "nothing here"),
     };
+    let response = if head.method == "HEAD" {
+        response.without_body()
+    } else {
+        response
+    };
     let keep = response.keeps_alive();
     response.send(out).is_ok() && keep
 }

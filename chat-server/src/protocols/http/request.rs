@@ -39,7 +39,13 @@ impl Head {
         }
         match self.header("content-length") {
             None => Some(0),
-            Some(n) => n.trim().parse().ok(),
+            // Digits only: `parse` would take a sign, which HTTP does not.
+            Some(n) => {
+                let n = n.trim();
+                (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| n.parse().ok())
+                    .flatten()
+            }
         }
     }
 

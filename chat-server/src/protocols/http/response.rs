@@ -96,6 +96,18 @@ impl Response {
         self.keep_alive
     }
 
+    /// The same answer to a `HEAD` request: its head only (RFC 9110, 9.3.2), so that the
+    /// client's next answer on the connection is not read from a body it never expected.
+    pub fn without_body(mut self) -> Self {
+        let length = match &self.body {
+            Body::Bytes(b) => b.len() as u64,
+            Body::Stream { len, .. } => *len,
+            Body::Empty(len) => *len,
+        };
+        self.body = Body::Empty(length);
+        self
+    }
+
     /// Writes the response; a file body goes out a chunk at a time.
     pub fn send(self, out: &mut impl Write) -> io::Result<()> {
         let length = match &self.body {

@@ -2,8 +2,11 @@
 //! them (`append`, hashed as they come: `digest`), checked, stored and recorded when the last
 //! byte comes (`finish`), or forgotten. See the parent module's invariant.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +53,59 @@ pub enum UploadError {
     Store(#[from] ServerError),
 }
 
+/// An upload whose bytes one request is writing, until dropped. A client that lost its
+/// connection may resume on a new one while the server still reads the old one's last bytes:
+/// had both appended, the file would have grown past its size (refusing every later request),
+/// or the old request's last bytes gone into the stored file after the new one finished it.
+#[derive(Debug)]
+pub struct Writing {
+    busy: Arc<Busy>,
+    id: String,
+}
+
+/// The uploads being written, and a way to wait for one.
+#[derive(Debug, Default)]
+pub(super) struct Busy {
+    ids: Mutex<HashSet<String>>,
+    freed: Condvar,
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.busy
+            .ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+        self.busy.freed.notify_all();
+    }
+}
+
 impl FileStore {
+    /// Upload `id`'s bytes, to write them (`append`, `finish`), once no other request writes
+    /// them (waiting up to `wait`: the other's reads time out); `None` if one still does.
+    pub fn writing(&self, id: &str, wait: Duration) -> Option<Writing> {
+        let deadline = Instant::now() + wait;
+        let mut ids = self.busy.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        while ids.contains(id) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            ids = self
+                .busy
+                .freed
+                .wait_timeout(ids, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        ids.insert(id.to_owned());
+        Some(Writing {
+            busy: Arc::clone(&self.busy),
+            id: id.to_owned(),
+        })
+    }
+
     /// Records a new upload (no bytes yet), unless its owner would then hold more than
     /// `quota` bytes (its files and its uploads under way, this one's announced size included).
     pub fn begin(&self, upload: &Upload, quota: u64) -> std::result::Result<(), UploadError> {
@@ -162,7 +217,10 @@ impl FileStore {
         let path = self.upload_path(&upload.id);
         let size = fs::metadata(&path).map_err(ServerError::from)?.len();
         if size != upload.size {
+            // Not what was announced (writing is one request at a time, so this is a disk's
+            // or a crash's doing): start again, as for a wrong checksum.
             self.digests.forget(&upload.id);
+            File::create(&path).map_err(ServerError::from)?;
             return Err(UploadError::Mismatch("size"));
         }
         let sha256 = match self.digests.finished(&upload.id, size) {
