@@ -352,7 +352,8 @@ fn check_store(dir: &std::path::Path) -> Result<u64, Failure> {
     let store = chat_server::store::Store::open(&dir.join("accounts"), 16 << 20)?;
     let files = store.files(&dir.join("files"))?;
     let mut bad = 0;
-    for record in files.all()? {
+    for record in files.records() {
+        let record = record?;
         let mut bytes = Vec::new();
         let whole = files
             .bytes(&record, 0)

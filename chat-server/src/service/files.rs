@@ -316,11 +316,15 @@ pub(crate) fn carried_by_private_ids(shared: &Shared, files: &[String], a: &str,
 pub(crate) fn sweep(shared: &Shared) -> usize {
     let now = shared.config.clock.now_ms();
     let grace = i64::try_from(shared.config.file_grace.as_millis()).unwrap_or(i64::MAX);
-    let Ok(files) = shared.files.all() else {
-        return 0;
-    };
     let mut removed = 0;
-    for file in files {
+    for file in shared.files.records() {
+        let file = match file {
+            Ok(file) => file,
+            Err(e) => {
+                tracing::error!("cannot read a file's record to sweep it: {e}");
+                continue;
+            }
+        };
         let alive: Vec<FileRef> = file
             .refs
             .iter()

@@ -106,6 +106,8 @@ pub trait SharedContents: Send + Sync + std::fmt::Debug {
     fn remove(&self, id: &str) -> Result<()>;
     /// The key every node signs file links with: `candidate` if no node chose one yet.
     fn link_key(&self, candidate: &[u8]) -> Result<Vec<u8>>;
+    /// Bytes of the files `owner` (login key) uploaded through any node.
+    fn held(&self, owner: &str) -> Result<u64>;
 }
 
 /// The files of one server.
@@ -224,7 +226,7 @@ impl FileStore {
             let (_, v) = item?;
             let upload = decode::<Upload>("upload", &v)?;
             sums.hold(&upload.owner, upload.size);
-            sums.announce(&upload.sha256);
+            sums.announce(&upload.owner, &upload.sha256, upload.size);
         }
         drop(sums);
         let mut objects = 0;
@@ -301,6 +303,17 @@ impl FileStore {
         }
         if let Some(local) = self.files.get(id)? {
             let mut record: FileRecord = decode("file", &local)?;
+            // A picture's preview may have been given through another node of a cluster (its
+            // uploader reconnected there): taken from where that node put it, and kept here.
+            if record.preview.is_none()
+                && record.width.is_some()
+                && let Some(shared) = &self.shared
+                && let Ok(Some(theirs)) = shared.record(id)
+                && let Some(preview) = theirs.preview
+            {
+                self.change(id, |r| r.preview = Some(preview.clone()))?;
+                record.preview = Some(preview);
+            }
             self.with_soon(&mut record);
             return Ok(Some(record));
         }
@@ -373,14 +386,10 @@ impl FileStore {
         Ok(())
     }
 
-    /// Every file's record (for quotas and sweeping).
-    pub fn all(&self) -> Result<Vec<FileRecord>> {
-        let mut out = Vec::new();
-        for item in self.files.iter() {
-            let (_, v) = item?;
-            out.push(decode("file", &v)?);
-        }
-        Ok(out)
+    /// Every file's record, one at a time (for sweeping): however many files there are (each
+    /// with a preview of up to 64 KiB), only one is in memory at once.
+    pub fn records(&self) -> impl Iterator<Item = Result<FileRecord>> + '_ {
+        self.files.iter().map(|item| decode("file", &item?.1))
     }
 
     /// Notes that `reference` carries file `id` (another node's, in a cluster, in `file_refs`).
@@ -431,12 +440,21 @@ impl FileStore {
         }
     }
 
-    /// Keeps a picture's preview with this node's file `id` (and where the other nodes read it).
+    /// Keeps a picture's preview with file `id`: this node's (and where the other nodes read
+    /// it), or in a cluster another node's, where every node reads it (its own node takes it
+    /// from there when it next reads the file: see [`FileStore::get`]).
     pub fn set_preview(&self, id: &str, preview: Vec<u8>) -> Result<()> {
         self.change(id, |record| record.preview = Some(preview.clone()))?;
         match (&self.shared, self.files.get(id)?) {
             (Some(shared), Some(record)) => shared.put_record(&decode("file", &record)?),
-            _ => Ok(()),
+            (Some(shared), None) => match shared.record(id)? {
+                Some(mut record) => {
+                    record.preview = Some(preview);
+                    shared.put_record(&record)
+                }
+                None => Ok(()),
+            },
+            (None, _) => Ok(()),
         }
     }
 

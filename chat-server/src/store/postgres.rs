@@ -157,6 +157,7 @@ impl Postgres {
             tx.batch_execute(files::SCHEMA)?;
             tx.commit()
         })?;
+        store.fill_file_owners()?;
         Ok(store)
     }
 

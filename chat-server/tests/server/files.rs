@@ -123,12 +123,12 @@ impl Http {
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(super) fn sha256(bytes: &[u8]) -> String {
     hex::encode(digest(&SHA256, bytes))
 }
 
 /// Announces a file; the answer.
-fn begin(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> Answer {
+pub(super) fn begin(http: &mut Http, token: &str, name: &str, bytes: &[u8]) -> Answer {
     http.request(
         &format!(
             "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
@@ -177,7 +177,7 @@ fn patch_head(token: &str, id: &str, offset: usize, length: usize) -> String {
 }
 
 /// Sends `bytes` from `offset` to upload `id`.
-fn patch(http: &mut Http, token: &str, id: &str, offset: usize, bytes: &[u8]) -> Answer {
+pub(super) fn patch(http: &mut Http, token: &str, id: &str, offset: usize, bytes: &[u8]) -> Answer {
     http.request(&patch_head(token, id, offset, bytes.len()), bytes)
 }
 

@@ -113,11 +113,20 @@ impl FileStore {
         // that fails).
         {
             let mut sums = self.ledger.lock();
-            if sums.held(&upload.owner).saturating_add(upload.size) > quota {
+            let held = match &self.shared {
+                // In a cluster the account's files on every node, as the store they share
+                // counts them, and its uploads under way here (asked under the lock: a file
+                // this node records meanwhile is counted once at least).
+                Some(shared) => shared
+                    .held(&upload.owner)?
+                    .saturating_add(sums.underway(&upload.owner)),
+                None => sums.held(&upload.owner),
+            };
+            if held.saturating_add(upload.size) > quota {
                 return Err(UploadError::OverQuota);
             }
             sums.hold(&upload.owner, upload.size);
-            sums.announce(&upload.sha256);
+            sums.announce(&upload.owner, &upload.sha256, upload.size);
         }
         let recorded = File::create(self.upload_path(&upload.id))
             .map_err(ServerError::from)
@@ -126,7 +135,7 @@ impl FileStore {
         if let Err(e) = recorded {
             let mut sums = self.ledger.lock();
             sums.release(&upload.owner, upload.size);
-            sums.unannounce(&upload.sha256);
+            sums.unannounce(&upload.owner, &upload.sha256, upload.size);
             return Err(e.into());
         }
         Ok(())
@@ -285,7 +294,7 @@ impl FileStore {
             .map_err(ServerError::from)?;
         sums.add_content(&record.sha256);
         match self.uploads.remove(&upload.id).map_err(ServerError::from)? {
-            Some(_) => sums.unannounce(&upload.sha256),
+            Some(_) => sums.unannounce(&upload.owner, &upload.sha256, upload.size),
             // Dropped meanwhile (it had lasted past its grace), which let its bytes go.
             None => sums.hold(&record.owner, record.size),
         }
@@ -301,7 +310,7 @@ impl FileStore {
             if let Some(v) = self.uploads.remove(id)? {
                 let upload = decode::<Upload>("upload", &v)?;
                 sums.release(&upload.owner, upload.size);
-                sums.unannounce(&upload.sha256);
+                sums.unannounce(&upload.owner, &upload.sha256, upload.size);
             }
             drop(sums);
             self.digests.forget(id);

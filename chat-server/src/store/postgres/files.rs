@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS files (
     record BYTEA NOT NULL
 );
 CREATE INDEX IF NOT EXISTS files_by_content ON files (sha256);
+ALTER TABLE files ADD COLUMN IF NOT EXISTS owner TEXT;
+ALTER TABLE files ADD COLUMN IF NOT EXISTS size BIGINT;
+CREATE INDEX IF NOT EXISTS files_by_owner ON files (owner);
 CREATE TABLE IF NOT EXISTS file_link_key (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     key BYTEA NOT NULL
@@ -38,6 +41,30 @@ fn corrupt(e: impl std::fmt::Display) -> ServerError {
     ServerError::CorruptRecord {
         what: "file",
         reason: e.to_string(),
+    }
+}
+
+impl Postgres {
+    /// Gives the files recorded before their owner and size had columns of their own both
+    /// (read from their records), so that quotas count them.
+    pub(super) fn fill_file_owners(&self) -> Result<()> {
+        let rows =
+            self.with(|c| c.query("SELECT id, record FROM files WHERE owner IS NULL", &[]))?;
+        for row in rows {
+            let (id, bytes): (String, Vec<u8>) = (row.get(0), row.get(1));
+            let Ok(record) = rmp_serde::from_slice::<FileRecord>(&bytes) else {
+                tracing::warn!(file = %id, "a file's record cannot be read: not counted in quotas");
+                continue;
+            };
+            let size = i64::try_from(record.size).map_err(corrupt)?;
+            self.with(|c| {
+                c.execute(
+                    "UPDATE files SET owner = $2, size = $3 WHERE id = $1",
+                    &[&id, &record.owner, &size],
+                )
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -73,9 +100,10 @@ impl SharedContents for Postgres {
                 &[&record.sha256, &size],
             )?;
             tx.execute(
-                "INSERT INTO files (id, sha256, record) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record",
-                &[&record.id, &record.sha256, &encoded],
+                "INSERT INTO files (id, sha256, record, owner, size) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, \
+                 owner = EXCLUDED.owner, size = EXCLUDED.size",
+                &[&record.id, &record.sha256, &encoded, &record.owner, &size],
             )?;
             tx.commit()
         })
@@ -90,6 +118,17 @@ impl SharedContents for Postgres {
             c.query_one("SELECT key FROM file_link_key WHERE one = 1", &[])
                 .map(|row| row.get::<_, Vec<u8>>(0))
         })
+    }
+
+    fn held(&self, owner: &str) -> Result<u64> {
+        let sum: i64 = self.with(|c| {
+            c.query_one(
+                "SELECT COALESCE(SUM(size), 0)::BIGINT FROM files WHERE owner = $1",
+                &[&owner],
+            )
+            .map(|row| row.get(0))
+        })?;
+        u64::try_from(sum).map_err(corrupt)
     }
 
     fn record(&self, id: &str) -> Result<Option<FileRecord>> {

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chat_core::protocol::{Request, ServerMessage};
 
-use super::super::files::{Http, bytes, download, upload};
+use super::super::files::{Http, begin, bytes, download, patch, sha256, upload};
 use super::super::harness::signed_in;
 use super::super::irc_actions::{from as said_by, irc_user};
 use super::{Cluster, NodeProcess};
@@ -206,4 +206,57 @@ fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
         grew <= DOWNLOAD_GROWTH_MAX_KB,
         "a node grew {grew} KiB serving a 20 MiB file"
     );
+
+    // A picture's preview given through another node than the one it was uploaded through
+    // (its uploader reconnected there) shows on every node, its own included.
+    let picture = b"\x89PNG\r\n\x1a\n a picture".to_vec();
+    let answer = h1.request(
+        &format!(
+            "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {ana_token}\r\n\
+             Upload-Name: pizarra.png\r\nUpload-Type: image/png\r\nUpload-Length: {}\r\n\
+             Upload-Sha256: {}\r\nUpload-Width: 640\r\nUpload-Height: 480\r\n\
+             Content-Length: 0\r\n\r\n",
+            picture.len(),
+            sha256(&picture)
+        ),
+        b"",
+    );
+    let upload_id = answer.json()["upload"].as_str().unwrap().to_owned();
+    let board = patch(&mut h1, &ana_token, &upload_id, 0, &picture).json()["file"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let small = b"\x89PNG\r\n\x1a\n small".to_vec();
+    let put = h2.request(
+        &format!(
+            "PUT /files/{board}/preview HTTP/1.1\r\nHost: chat\r\n\
+             Authorization: Bearer {ana_token}\r\nContent-Length: {}\r\n\r\n",
+            small.len()
+        ),
+        &small,
+    );
+    assert_eq!(put.status, 204);
+    for http in [&mut h1, &mut h2, &mut h3] {
+        let shown = http.request(
+            &format!(
+                "GET /files/{board}/preview HTTP/1.1\r\nHost: chat\r\n\
+                 Authorization: Bearer {ana_token}\r\n\r\n"
+            ),
+            b"",
+        );
+        assert_eq!((shown.status, &shown.body), (200, &small));
+    }
+
+    // The quota counts the account's files on every node: through n2, which holds none of
+    // them now, ana may begin an upload of what is left of it, and not a byte more.
+    let held = 2 * photo.len() + large.len() + picture.len();
+    let left = usize::try_from(super::QUOTA).unwrap() - held;
+    let over = begin(&mut h2, &ana_token, "mas.bin", &bytes(left + 1));
+    assert_eq!(over.status, 507, "{:?}", over.json());
+    assert_eq!(over.json()["code"], "quota_exceeded");
+    let fits = begin(&mut h2, &ana_token, "justo.bin", &bytes(left));
+    assert_eq!(fits.status, 201, "{:?}", fits.json());
+    // That upload under way counts too, on the node it began on.
+    let more = begin(&mut h2, &ana_token, "otro.bin", b"x");
+    assert_eq!(more.status, 507, "{:?}", more.json());
 }

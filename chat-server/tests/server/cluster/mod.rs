@@ -35,8 +35,12 @@ fn node(redis: &Redis, pg: &Postgres, name: &str) -> TestServer {
         c.allow_weak_bcrypt = true;
         c.admins = vec![ADMIN.into()];
         c.irc_bind = Some("127.0.0.1:0".into());
+        c.quota_bytes = QUOTA;
     })
 }
+
+/// What an account may keep on the cluster (`a_quota_counts_an_accounts_files_on_every_node`).
+const QUOTA: u64 = 40 * 1024 * 1024;
 
 /// The administrator every node names (`replies_reactions_edits_and_order_reach_every_node`).
 const ADMIN: &str = "jefa";
