@@ -451,10 +451,13 @@ fn storage(e: crate::error::ServerError) -> Refusal {
         || e.to_string().contains("No space left");
     if full {
         tracing::error!("the disk is full: {e}");
-        return Refusal::new(
-            ErrorCode::StorageFull,
-            "the server's disk is full; try again later",
-        );
+        return Refusal {
+            field: Some(Field::Size),
+            ..Refusal::new(
+                ErrorCode::StorageFull,
+                "the server's disk is full; try again later",
+            )
+        };
     }
     internal(e)
 }

@@ -660,6 +660,164 @@ fn a_file_nothing_carries_any_more_goes_after_its_grace() {
     assert_eq!(server.handle().stored_objects(), 0);
 }
 
+/// The two ways a file's line leaves without anyone deleting it: a room's history moves past
+/// it, and a conversation keeps only its last messages. Past its grace, the file goes.
+#[test]
+fn a_file_goes_once_the_history_or_the_conversation_no_longer_keeps_its_line() {
+    let server = TestServer::start_with(|c| {
+        c.file_grace = Duration::from_secs(3600);
+        c.history_per_room = 3;
+        c.flood_per_second = 0.0;
+        // The clock goes forward by hours here: nobody is dropped as idle for it (the room
+        // would close with its creator, which is not what this proves).
+        c.idle_timeout = Duration::from_secs(30 * 24 * 3600);
+    });
+    let (mut ana, token) = signed_in(server.addr(), "ana");
+    let (mut bob, _) = signed_in(server.addr(), "bob");
+    let mut http = Http::plain(server.addr());
+    let gone_past_grace = |http: &mut Http, id: &str| {
+        server.handle().sweep_files();
+        server.advance(Duration::from_secs(3601));
+        server.handle().sweep_files();
+        download(http, &token, id, None).status == 404
+    };
+    // A room's history: three more lines push the file's out.
+    let in_room = upload(&mut http, &token, "pizarra.bin", &bytes(30));
+    ana.request(Request::CreateRoom {
+        room: "aula".into(),
+    });
+    ana.send(Request::Say {
+        text: "la pizarra".into(),
+        reply_to: None,
+        attachments: vec![in_room.clone()],
+    });
+    ana.settle();
+    assert!(
+        !gone_past_grace(&mut http, &in_room),
+        "kept while its line is"
+    );
+    for n in 0..3 {
+        ana.send(Request::Say {
+            text: format!("línea {n}"),
+            reply_to: None,
+            attachments: Vec::new(),
+        });
+    }
+    ana.settle();
+    assert!(
+        gone_past_grace(&mut http, &in_room),
+        "its line left the history"
+    );
+    // A conversation: the message stays past the grace while the conversation keeps it, and
+    // goes with it once as many newer messages follow as a conversation keeps.
+    let in_private = upload(&mut http, &token, "apuntes.bin", &bytes(40));
+    ana.request(Request::Private {
+        to: "bob".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![in_private.clone()],
+    });
+    bob.settle();
+    assert!(
+        !gone_past_grace(&mut http, &in_private),
+        "kept while its message is"
+    );
+    for n in 0..chat_server::store::CONVERSATION_KEPT {
+        ana.request(Request::Private {
+            to: "bob".into(),
+            text: format!("mensaje {n}"),
+            reply_to: None,
+            attachments: Vec::new(),
+        });
+    }
+    bob.settle();
+    // (The conversation is written a moment after each message: a few rounds at most.)
+    let gone = (0..20).any(|_| {
+        let gone = gone_past_grace(&mut http, &in_private);
+        if !gone {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        gone
+    });
+    assert!(gone, "its message left the conversation");
+}
+
+/// A small file system of its own, mounted (as root, as CI runs) for as long as it lives.
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(path: &std::path::Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            super::engines::missing("mount (as root), for a small file system");
+            return None;
+        }
+        Some(SmallDisk {
+            path: path.to_owned(),
+        })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// The files' disk fills in the middle of an upload: refused by its field, nothing stored,
+/// the chat going on; once space is freed, files go again.
+#[test]
+fn a_full_disk_refuses_an_upload_clearly_and_the_chat_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let Some(_disk) = SmallDisk::mount(&data.join("files"), "1m") else {
+        return;
+    };
+    let server = TestServer::start_with(move |c| c.data_dir = data.clone());
+    let (mut ana, token) = signed_in(server.addr(), "ana");
+    let (mut bob, _) = signed_in(server.addr(), "bob");
+    let mut http = Http::plain(server.addr());
+    let large = bytes(2 * 1024 * 1024);
+    let id = upload_of(&mut http, &token, "video.bin", &large);
+    let full = patch(&mut http, &token, &id, 0, &large);
+    assert_eq!(full.status, 507, "{:?}", full.json());
+    assert_eq!(full.json()["code"], "storage_full");
+    assert_eq!(full.json()["field"], "size");
+    // Nothing of it is a file, and the chat is not held up.
+    assert_eq!(server.handle().stored_objects(), 0);
+    ana.send(Request::Say {
+        text: "el disco está lleno".into(),
+        reply_to: None,
+        attachments: Vec::new(),
+    });
+    bob.expect(
+        "ana's line",
+        |m| matches!(m, ServerMessage::Message { text, .. } if text == "el disco está lleno"),
+    );
+    // The upload cancelled, its bytes go, and a file that fits is stored.
+    let mut http = Http::plain(server.addr());
+    let cancelled = http.request(
+        &format!(
+            "DELETE /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(cancelled.status, 204);
+    let small = bytes(100_000);
+    let file = upload(&mut http, &token, "notas.bin", &small);
+    assert!(download(&mut http, &token, &file, None).body == small);
+}
+
 #[test]
 fn a_private_message_kept_for_its_offline_recipient_arrives_with_its_files() {
     let server = TestServer::start();
