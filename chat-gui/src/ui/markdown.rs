@@ -206,7 +206,7 @@ pub fn layout(
                     ui.style(),
                     &theme,
                     code,
-                    language,
+                    super::files::code::highlighted_as(language),
                 );
                 job.wrap.max_width = inner;
                 let galley = painter.layout_job(job);

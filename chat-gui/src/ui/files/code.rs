@@ -29,6 +29,18 @@ const CODE_EXTENSIONS: &[&str] = &[
     "css", "xml", "ini", "cfg", "hs", "ml", "lua", "r", "m", "scala", "asm", "s",
 ];
 
+/// The grammar `language` (a fence's word or a file's extension) is coloured with: egui's
+/// highlighter knows C-like languages only as C++, so Java, Go, C#, Kotlin, Swift and Scala
+/// get its comments, strings, numbers and the keywords they share, rather than no colour.
+pub fn highlighted_as(language: &str) -> &str {
+    match language.to_ascii_lowercase().as_str() {
+        "java" | "go" | "golang" | "cs" | "csharp" | "c#" | "kt" | "kotlin" | "swift" | "scala" => {
+            "cpp"
+        }
+        _ => language,
+    }
+}
+
 /// The file's extension, lowercased.
 fn extension(file: &Attachment) -> String {
     std::path::Path::new(&file.name)
@@ -118,7 +130,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rec
         &style,
         &theme,
         &code,
-        &extension(file),
+        highlighted_as(&extension(file)),
     );
     job.wrap.max_width = f32::INFINITY;
     for section in &mut job.sections {
@@ -165,6 +177,9 @@ mod tests {
     #[test]
     fn code_is_told_by_its_type_or_its_name() {
         assert!(is_code(&file("main.rs", "text/x-rust", 400)));
+        assert_eq!(highlighted_as("Java"), "cpp", "C-like, coloured as C++");
+        assert_eq!(highlighted_as("go"), "cpp");
+        assert_eq!(highlighted_as("py"), "py", "its own grammar");
         assert!(is_code(&file("notes", "text/plain", 400)));
         assert!(is_code(&file("Main.JAVA", "application/octet-stream", 400)));
         assert!(!is_code(&file("tema3.pdf", "application/pdf", 400)));
