@@ -136,6 +136,8 @@ pub struct Files {
     picked: Rc<RefCell<Vec<Picked>>>,
     /// What the uploads reported since the last frame.
     reports: Rc<RefCell<Vec<(TransferId, Report)>>>,
+    /// How to stop each upload under way.
+    cancels: std::collections::HashMap<TransferId, Rc<uploads::Cancel>>,
     /// Something changed that the widgets show.
     dirty: bool,
 }
@@ -157,6 +159,7 @@ impl Files {
             chooser: None,
             picked: Rc::default(),
             reports: Rc::default(),
+            cancels: std::collections::HashMap::new(),
             dirty: true,
         }
     }
@@ -195,13 +198,15 @@ impl Files {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             self.transfers.report(id, Report::Size(file.size() as u64));
             let token = self.downloader.token.borrow().clone();
+            let cancel = Rc::new(uploads::Cancel::default());
+            self.cancels.insert(id, Rc::clone(&cancel));
             let (reports, waker) = (
                 Rc::clone(&self.reports),
                 self.downloader.waker.borrow().clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
                 let report = match token {
-                    Some(token) => match uploads::upload(file, token).await {
+                    Some(token) => match uploads::upload(file, token, cancel).await {
                         Ok(attachment) => Report::Uploaded(attachment),
                         Err(problem) => Report::Failed(problem),
                     },
@@ -215,6 +220,7 @@ impl Files {
         }
         for (id, report) in std::mem::take(&mut *self.reports.borrow_mut()) {
             self.dirty = true;
+            self.cancels.remove(&id);
             self.transfers.report(id, report);
         }
         for ready in self.transfers.take_ready(room) {
@@ -249,9 +255,12 @@ impl Files {
                     chooser.choose(target);
                 }
             }
-            // The upload goes on; what it reports about a cancelled attachment is dropped.
+            // Its request is aborted and the server told; what it reports then is dropped.
             FileIntent::Cancel(id) => {
                 self.transfers.cancel(id);
+                if let Some(cancel) = self.cancels.remove(&id) {
+                    cancel.cancel();
+                }
             }
             other => tracing::debug!(?other, "not done in a page"),
         }

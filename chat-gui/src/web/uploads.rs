@@ -2,7 +2,8 @@
 //! here) chooses files; each is read whole, hashed (SHA-256, in WebAssembly: a page served over
 //! plain HTTP has no `crypto.subtle`), announced (`POST /uploads`) and sent in one `PATCH`
 //! (docs/PROTOCOL.md, *Files*); what the server stored is what the line carries. A cut upload
-//! is not resumed: the page sends it again.
+//! is not resumed: the page sends it again. Cancelled, its request in flight is aborted and
+//! the server told (`DELETE /uploads/{id}`), so that its bytes and the quota they hold go now.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -85,8 +86,58 @@ impl Chooser {
     }
 }
 
-/// Uploads `file` with the session's `token`: what a line carries, or why not.
-pub async fn upload(file: web_sys::File, token: String) -> Result<Attachment, Problem> {
+/// How an upload is stopped from the page: a flag it looks at between its steps, and the
+/// request in flight, aborted.
+#[derive(Default)]
+pub struct Cancel {
+    cancelled: std::cell::Cell<bool>,
+    request: RefCell<Option<web_sys::AbortController>>,
+}
+
+impl Cancel {
+    /// Stops the upload: its request in flight ends at once.
+    pub fn cancel(&self) {
+        self.cancelled.set(true);
+        if let Some(request) = self.request.borrow_mut().take() {
+            request.abort();
+        }
+    }
+
+    /// A signal for the next request, which [`Cancel::cancel`] aborts.
+    fn signal(&self) -> Option<web_sys::AbortSignal> {
+        let controller = web_sys::AbortController::new().ok()?;
+        let signal = controller.signal();
+        *self.request.borrow_mut() = Some(controller);
+        Some(signal)
+    }
+}
+
+/// Uploads `file` with the session's `token`: what a line carries, or why not. Cancelled
+/// through `cancel`, an upload the server began is dropped there at once (one try: the server
+/// drops what it is not told of after a day anyway).
+pub async fn upload(
+    file: web_sys::File,
+    token: String,
+    cancel: Rc<Cancel>,
+) -> Result<Attachment, Problem> {
+    let mut begun = None;
+    let sent = send(file, &token, &cancel, &mut begun).await;
+    if cancel.cancelled.get()
+        && let Some(id) = begun
+    {
+        let _ = request("DELETE", &format!("/uploads/{id}"), &token, &[], None, None).await;
+    }
+    sent
+}
+
+/// Reads, hashes, announces and sends `file`; `begun` is the upload's id once the server
+/// has it.
+async fn send(
+    file: web_sys::File,
+    token: &str,
+    cancel: &Cancel,
+    begun: &mut Option<String>,
+) -> Result<Attachment, Problem> {
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| Problem::Unreadable)?;
@@ -105,23 +156,33 @@ pub async fn upload(file: web_sys::File, token: String) -> Result<Attachment, Pr
         ("Upload-Length", bytes.len().to_string()),
         ("Upload-Sha256", sha256),
     ];
-    let begun = request("POST", "/uploads", &token, &announce, None).await?;
-    if begun.get("file").is_some() {
-        return attachment(&begun);
+    if cancel.cancelled.get() {
+        return Err(internal());
     }
-    let id: String = begun
+    let signal = cancel.signal();
+    let answer = request("POST", "/uploads", token, &announce, None, signal.as_ref()).await?;
+    if answer.get("file").is_some() {
+        return attachment(&answer);
+    }
+    let id: String = answer
         .get("upload")
         .and_then(|u| u.as_str())
         .ok_or_else(internal)?
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
+    *begun = Some(id.clone());
+    if cancel.cancelled.get() {
+        return Err(internal());
+    }
+    let signal = cancel.signal();
     let sent = request(
         "PATCH",
         &format!("/uploads/{id}"),
-        &token,
+        token,
         &[("Upload-Offset", "0".into())],
         Some(&bytes),
+        signal.as_ref(),
     )
     .await?;
     attachment(&sent)
@@ -134,6 +195,7 @@ async fn request(
     token: &str,
     headers: &[(&str, String)],
     body: Option<&[u8]>,
+    signal: Option<&web_sys::AbortSignal>,
 ) -> Result<serde_json::Value, Problem> {
     let js = |_: JsValue| internal();
     let sent = web_sys::Headers::new().map_err(js)?;
@@ -148,6 +210,7 @@ async fn request(
     if let Some(body) = body {
         init.set_body(&js_sys::Uint8Array::from(body));
     }
+    init.set_signal(signal);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(js)?;
     let window = web_sys::window().ok_or_else(internal)?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
