@@ -349,6 +349,59 @@ fn an_upload_cut_off_resumes_where_it_stopped_and_a_download_from_a_range() {
     assert!(whole.body == original);
 }
 
+/// Files never hold up the chat: a member whose download has stalled (the client reads none of
+/// it) and whose upload has paused mid-body gets the room's lines on their chat
+/// connection, which is not taken for a slow consumer; both transfers then finish whole.
+#[test]
+fn lines_reach_a_member_whose_download_and_upload_have_stalled() {
+    let server = TestServer::start();
+    let (mut ana, _) = signed_in(server.addr(), "ana");
+    let (mut bob, token) = signed_in(server.addr(), "bob");
+    let mut http = Http::plain(server.addr());
+    let big = bytes(20 * 1024 * 1024);
+    let file = upload(&mut http, &token, "grande.bin", &big);
+    // The download asked for and not read: the server's socket buffers fill and its
+    // writing waits.
+    let mut stalled = Http::plain(server.addr());
+    stalled.send(
+        &format!(
+            "GET /files/{file} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ),
+        b"",
+    );
+    // An upload whose body stops half-way, for now.
+    let other = bytes(1024 * 1024);
+    let id = upload_of(&mut http, &token, "otro.bin", &other);
+    let mut paused = Http::plain(server.addr());
+    paused.send(
+        &patch_head(&token, &id, 0, other.len()),
+        &other[..other.len() / 2],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    for n in 0..20 {
+        // (Each waited for while both transfers stay stalled: a line held behind either
+        // would never come.)
+        let text = format!("línea {n}");
+        ana.send(Request::Say {
+            text: text.clone(),
+            reply_to: None,
+            attachments: Vec::new(),
+        });
+        bob.expect(
+            "the line",
+            |m| matches!(m, ServerMessage::Message { text: t, .. } if *t == text),
+        );
+    }
+    // Bob's chat connection is still his (not dropped as slow), and both transfers end whole.
+    assert!(matches!(bob.request(Request::Ping), ServerMessage::Pong));
+    paused.send("", &other[other.len() / 2..]);
+    let done = paused.answer();
+    assert_eq!(done.status, 201, "{:?}", done.json());
+    let got = stalled.answer();
+    assert_eq!(got.status, 200);
+    assert!(got.body == big, "the stalled download came whole");
+}
+
 /// A client that lost its connection resumes on a new one while the server still reads the
 /// old one: the new request waits for the old to end, then goes on from where it left the
 /// upload. (Both used to append: the old request's last bytes went in after the new one's.)
