@@ -417,7 +417,10 @@ impl ServerHandle {
         let uploads = self.shared.files.uploads().unwrap_or_default();
         uploads
             .iter()
-            .filter(|u| self.shared.files.drop_upload(&u.id).is_ok())
+            .filter(|u| {
+                let _writing = self.shared.files.writing(&u.id, Duration::from_secs(30));
+                self.shared.files.drop_upload(&u.id).is_ok()
+            })
             .count()
     }
 

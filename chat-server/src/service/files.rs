@@ -141,7 +141,29 @@ pub(crate) fn status(shared: &Shared, owner: &str, id: &str) -> Result<(Upload, 
 /// the account's quota is free at once (rather than after `file_grace`).
 pub(crate) fn cancel(shared: &Shared, owner: &str, id: &str) -> Result<(), Refusal> {
     status(shared, owner, id)?;
+    // Not while a request writes it: that one ends first (within its read timeout).
+    let _writing = shared
+        .files
+        .writing(id, write_wait(shared))
+        .ok_or_else(busy)?;
     shared.files.drop_upload(id).map_err(internal)
+}
+
+/// How long a request waits for another that writes the same upload: that one's read
+/// timeout, and a second.
+fn write_wait(shared: &Shared) -> std::time::Duration {
+    shared.config.write_timeout + std::time::Duration::from_secs(1)
+}
+
+/// Another request still writes the upload (after [`write_wait`]).
+fn busy() -> Refusal {
+    Refusal {
+        retry_after: Some(std::time::Duration::from_secs(1)),
+        ..Refusal::new(
+            ErrorCode::ServerBusy,
+            "another request is sending this upload's bytes; ask where it is in a moment",
+        )
+    }
 }
 
 /// Takes `len` bytes of the user's upload `id` from `body`, which start at `offset` (the
@@ -154,19 +176,15 @@ pub(crate) fn append(
     body: &mut impl Read,
     len: u64,
 ) -> Result<Progress, Refusal> {
-    let (upload, _) = status(shared, owner, id)?;
+    status(shared, owner, id)?;
     // A request still writing it (its client lost the connection and came back on this one)
-    // ends within its read timeout; then this one goes on from where it left the upload.
-    let wait = shared.config.write_timeout + std::time::Duration::from_secs(1);
-    let Some(_writing) = shared.files.writing(id, wait) else {
-        return Err(Refusal {
-            retry_after: Some(std::time::Duration::from_secs(1)),
-            ..Refusal::new(
-                ErrorCode::ServerBusy,
-                "another request is sending this upload's bytes; ask where it is in a moment",
-            )
-        });
-    };
+    // ends within its read timeout; then this one goes on from where it left the upload, if
+    // the upload is still there (that request may have finished it, or a cancel dropped it).
+    let _writing = shared
+        .files
+        .writing(id, write_wait(shared))
+        .ok_or_else(busy)?;
+    let (upload, _) = status(shared, owner, id)?;
     let have = shared
         .files
         .append(&upload, offset, body, len)
@@ -243,8 +261,11 @@ pub(crate) fn attach(
     key: &str,
     ids: &[String],
 ) -> Result<Vec<Attachment>, Refusal> {
+    let now = shared.config.clock.now_ms();
     ids.iter()
         .map(|id| {
+            // Kept from the sweep from before it is checked until the line notes it.
+            shared.files.pin(id, now);
             let record = fetch(shared, key, id).map_err(|r| Refusal {
                 field: Some(Field::Attachments),
                 ..r
@@ -338,7 +359,7 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
         };
         if unused_since.is_some_and(|since| now - since >= grace) {
             // Only as it was read: a line that came to carry it meanwhile keeps it.
-            match shared.files.remove(&file.id, &file) {
+            match shared.files.remove(&file.id, &file, now) {
                 Ok(true) => removed += 1,
                 Ok(false) => {}
                 Err(e) => tracing::error!(file = %file.id, "cannot remove a file: {e}"),
@@ -381,7 +402,10 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
     }
     if let Ok(uploads) = shared.files.uploads() {
         for upload in uploads.iter().filter(|u| now - u.created_ms >= grace) {
-            let _ = shared.files.drop_upload(&upload.id);
+            // One a request is writing now is left for the next sweep.
+            if let Some(_writing) = shared.files.writing(&upload.id, std::time::Duration::ZERO) {
+                let _ = shared.files.drop_upload(&upload.id);
+            }
         }
     }
     removed

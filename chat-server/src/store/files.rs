@@ -86,6 +86,10 @@ impl FileRecord {
     }
 }
 
+/// How long a file being attached is kept from the sweep ([`FileStore::pin`]), in ms: far more
+/// than saying a line takes.
+pub const PIN_MS: i64 = 60_000;
+
 /// Bytes per chunk of a file in the store the nodes share.
 pub const SHARED_CHUNK_BYTES: usize = 256 * 1024;
 
@@ -96,8 +100,15 @@ pub trait SharedContents: Send + Sync + std::fmt::Debug {
     fn has_content(&self, sha256: &str) -> Result<bool>;
     /// Puts chunk `n` of content `sha256` (the same chunk again changes nothing).
     fn put_chunk(&self, sha256: &str, n: u32, bytes: &[u8]) -> Result<()>;
-    /// Records that content `sha256` is whole (`size` bytes), and file `record` with it.
-    fn put_record(&self, record: &FileRecord) -> Result<()>;
+    /// Records file `record`, whose content is whole there: marked so now if `whole` (its
+    /// chunks were just put), or else already. Returns `false`, recording nothing, when its
+    /// content is not there (removed with the last other file that had it, since it was
+    /// asked): its chunks are then to be put again. The content is held while the file is
+    /// recorded, so that a removal of the last other file cannot take it meanwhile.
+    fn put_record(&self, record: &FileRecord, whole: bool) -> Result<bool>;
+    /// Changes the record of file `id` if it is there (a preview kept); a file removed
+    /// meanwhile stays removed.
+    fn update_record(&self, record: &FileRecord) -> Result<()>;
     /// File `id`'s record (without its references: each node keeps its own).
     fn record(&self, id: &str) -> Result<Option<FileRecord>>;
     /// Chunk `n` of content `sha256`.
@@ -130,6 +141,9 @@ pub struct FileStore {
     soon: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<FileRef>>>>,
     /// Uploads whose bytes a request is writing now (see [`FileStore::writing`]).
     busy: std::sync::Arc<uploads::Busy>,
+    /// Files being attached to a line or message, and since when (server time, ms): see
+    /// [`FileStore::pin`].
+    pins: std::sync::Arc<std::sync::Mutex<HashMap<String, i64>>>,
 }
 
 fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
@@ -175,6 +189,7 @@ impl FileStore {
             ledger: std::sync::Arc::default(),
             soon: std::sync::Arc::default(),
             busy: std::sync::Arc::default(),
+            pins: std::sync::Arc::default(),
         };
         let (objects, uploads) = store.tidy()?;
         if objects + uploads > 0 {
@@ -260,28 +275,47 @@ impl FileStore {
     }
 
     /// Puts a finished file's bytes (from its object, a chunk at a time) and record where the
-    /// other nodes read them; bytes already there are not sent again.
+    /// other nodes read them; bytes already there are not sent again, unless they went while
+    /// the record was on its way (another node removed the last other file with them).
     fn share(&self, record: &FileRecord) -> Result<()> {
         let Some(shared) = &self.shared else {
             return Ok(());
         };
+        let mut whole = false;
         if !shared.has_content(&record.sha256)? {
-            let mut object = File::open(self.object_path(&record.sha256))?;
-            let mut buf = vec![0u8; SHARED_CHUNK_BYTES];
-            let mut n = 0u32;
-            loop {
-                let filled = read_full(&mut object, &mut buf)?;
-                if filled == 0 && n > 0 {
-                    break;
-                }
-                shared.put_chunk(&record.sha256, n, &buf[..filled])?;
-                n += 1;
-                if filled < buf.len() {
-                    break;
-                }
+            self.share_bytes(shared.as_ref(), &record.sha256)?;
+            whole = true;
+        }
+        if shared.put_record(record, whole)? {
+            return Ok(());
+        }
+        self.share_bytes(shared.as_ref(), &record.sha256)?;
+        if shared.put_record(record, true)? {
+            Ok(())
+        } else {
+            Err(ServerError::CorruptRecord {
+                what: "file",
+                reason: "its content is not kept where the nodes share it".into(),
+            })
+        }
+    }
+
+    /// Puts content `sha256`'s bytes, from its object, a chunk at a time.
+    fn share_bytes(&self, shared: &dyn SharedContents, sha256: &str) -> Result<()> {
+        let mut object = File::open(self.object_path(sha256))?;
+        let mut buf = vec![0u8; SHARED_CHUNK_BYTES];
+        let mut n = 0u32;
+        loop {
+            let filled = read_full(&mut object, &mut buf)?;
+            if filled == 0 && n > 0 {
+                return Ok(());
+            }
+            shared.put_chunk(sha256, n, &buf[..filled])?;
+            n += 1;
+            if filled < buf.len() {
+                return Ok(());
             }
         }
-        shared.put_record(record)
     }
 
     fn upload_path(&self, id: &str) -> PathBuf {
@@ -446,11 +480,11 @@ impl FileStore {
     pub fn set_preview(&self, id: &str, preview: Vec<u8>) -> Result<()> {
         self.change(id, |record| record.preview = Some(preview.clone()))?;
         match (&self.shared, self.files.get(id)?) {
-            (Some(shared), Some(record)) => shared.put_record(&decode("file", &record)?),
+            (Some(shared), Some(record)) => shared.update_record(&decode("file", &record)?),
             (Some(shared), None) => match shared.record(id)? {
                 Some(mut record) => {
                     record.preview = Some(preview);
-                    shared.put_record(&record)
+                    shared.update_record(&record)
                 }
                 None => Ok(()),
             },
@@ -476,10 +510,35 @@ impl FileStore {
         Ok(())
     }
 
+    /// Notes that file `id` is being attached to a line or message (at `now_ms`, server
+    /// time), before the sender is checked and the line said: until [`PIN_MS`] later, or its
+    /// reference is noted, the sweep does not remove it. Without this, a sweep that had read
+    /// the file as unused could remove it between the check and the line's reference, and the
+    /// line carry a file that is gone.
+    pub fn pin(&self, id: &str, now_ms: i64) {
+        if is_id(id) {
+            self.pins
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(id.to_owned(), now_ms);
+        }
+    }
+
     /// Forgets file `id`, and its bytes when no other file has the same content, if its record
-    /// is still `seen` (what the caller decided from): one that changed meanwhile (a line
-    /// came to carry it) stays. Returns whether it went.
-    pub fn remove(&self, id: &str, seen: &FileRecord) -> Result<bool> {
+    /// is still `seen` (what the caller decided from) at `now_ms`: one that changed meanwhile
+    /// (a line came to carry it) or is being attached ([`FileStore::pin`]) stays. Returns
+    /// whether it went.
+    pub fn remove(&self, id: &str, seen: &FileRecord, now_ms: i64) -> Result<bool> {
+        // Held to the end: a file pinned after this point is not found by the one who pinned
+        // it, and is not attached.
+        let mut pins = self
+            .pins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pins.retain(|_, at| now_ms.saturating_sub(*at) < PIN_MS);
+        if pins.contains_key(id) {
+            return Ok(false);
+        }
         let Some(raw) = self.files.get(id)? else {
             return Ok(false);
         };
@@ -507,8 +566,12 @@ impl FileStore {
         // on them (it keeps its record until its file's record is written).
         let kept = sums.drop_content(&record.sha256) || sums.uploading(&record.sha256);
         if !kept {
+            // The record's removal on disk first: a crash then never brings back a record
+            // whose bytes are gone.
+            self.db.flush()?;
             fs::remove_file(self.object_path(&record.sha256)).ok();
         }
+        drop(pins);
         Ok(true)
     }
 

@@ -271,3 +271,57 @@ fn a_postgresql_outage_gives_retryable_errors_and_open_sessions_keep_chatting() 
         }
     }
 }
+
+/// A file recorded just as the last other file with the same content goes: the node asked
+/// whether the content was whole, heard yes and sent no bytes, and another node then removed
+/// the last file with it. Its record is refused (the node then sends the bytes) rather than
+/// marking the content whole with no bytes; and a preview kept for a file already removed
+/// does not bring its record back.
+#[test]
+fn a_file_is_never_recorded_on_a_content_whose_bytes_went() {
+    use chat_server::store::files::{FileRecord, SharedContents};
+    let Some(pg) = Postgres::start() else { return };
+    let store = chat_server::store::Postgres::connect(&pg.url()).unwrap();
+    let bytes = b"los apuntes".to_vec();
+    let sha256 = "ab".repeat(32);
+    let record = |id: &str| FileRecord {
+        id: id.repeat(32),
+        sha256: sha256.clone(),
+        size: bytes.len() as u64,
+        name: "apuntes.txt".into(),
+        mime: "text/plain".into(),
+        owner: "ana".into(),
+        created_ms: 0,
+        width: None,
+        height: None,
+        preview: None,
+        refs: Vec::new(),
+        unused_since: None,
+    };
+    let (first, second) = (record("1"), record("2"));
+    store.put_chunk(&sha256, 0, &bytes).unwrap();
+    assert!(store.put_record(&first, true).unwrap());
+    assert!(
+        store.has_content(&sha256).unwrap(),
+        "whole: no bytes to send"
+    );
+    store.remove(&first.id).unwrap();
+    assert!(!store.has_content(&sha256).unwrap());
+    assert!(
+        !store.put_record(&second, false).unwrap(),
+        "its content went: refused"
+    );
+    assert!(store.record(&second.id).unwrap().is_none());
+    assert!(!store.has_content(&sha256).unwrap(), "not marked whole");
+    store.put_chunk(&sha256, 0, &bytes).unwrap();
+    assert!(store.put_record(&second, true).unwrap());
+    assert_eq!(store.chunk(&sha256, 0).unwrap(), Some(bytes.clone()));
+    assert_eq!(store.held("ana").unwrap(), bytes.len() as u64);
+    // A preview for a file removed meanwhile changes nothing.
+    store.remove(&second.id).unwrap();
+    let mut late = second.clone();
+    late.preview = Some(b"\x89PNG".to_vec());
+    store.update_record(&late).unwrap();
+    assert!(store.record(&second.id).unwrap().is_none());
+    assert_eq!(store.held("ana").unwrap(), 0);
+}

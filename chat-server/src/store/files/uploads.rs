@@ -401,16 +401,28 @@ pub(super) mod tests {
         files.finish(&b, &"2".repeat(32), 2).unwrap();
         assert_eq!(files.objects(), 1, "the same content, stored once");
         let first = files.get(&"1".repeat(32)).unwrap().unwrap();
-        assert!(files.remove(&"1".repeat(32), &first).unwrap());
+        assert!(files.remove(&"1".repeat(32), &first, 0).unwrap());
         assert_eq!(files.objects(), 1, "still the other file's");
         let second = files.get(&"2".repeat(32)).unwrap().unwrap();
         let mut changed = second.clone();
         changed.unused_since = None;
         assert!(
-            !files.remove(&"2".repeat(32), &changed).unwrap(),
+            !files.remove(&"2".repeat(32), &changed, 0).unwrap(),
             "not what the caller saw: it stays"
         );
-        assert!(files.remove(&"2".repeat(32), &second).unwrap());
+        // Being attached to a line, it is kept from removal until it is noted or a minute
+        // has passed.
+        files.pin(&"2".repeat(32), 1_000);
+        assert!(
+            !files
+                .remove(&"2".repeat(32), &second, 1_000 + 59_999)
+                .unwrap()
+        );
+        assert!(
+            files
+                .remove(&"2".repeat(32), &second, 1_000 + super::super::PIN_MS)
+                .unwrap()
+        );
         assert_eq!(files.objects(), 0);
         files.begin(&a, 11).unwrap();
     }

@@ -88,25 +88,52 @@ impl SharedContents for Postgres {
         Ok(())
     }
 
-    fn put_record(&self, record: &FileRecord) -> Result<()> {
+    fn put_record(&self, record: &FileRecord, whole: bool) -> Result<bool> {
         let mut bare = record.clone();
         bare.refs.clear();
         let encoded = rmp_serde::to_vec_named(&bare).map_err(corrupt)?;
         let size = i64::try_from(record.size).map_err(corrupt)?;
         self.with(|c| {
             let mut tx = c.transaction()?;
-            tx.execute(
-                "INSERT INTO file_contents (sha256, size) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&record.sha256, &size],
+            if whole {
+                tx.execute(
+                    "INSERT INTO file_contents (sha256, size) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                    &[&record.sha256, &size],
+                )?;
+            }
+            // Held until the file's row is in: a removal of the last other file with this
+            // content waits, then sees this one (see `remove`).
+            let held = tx.query_opt(
+                "SELECT 1 FROM file_contents WHERE sha256 = $1 FOR SHARE",
+                &[&record.sha256],
             )?;
+            if held.is_none() {
+                tx.rollback()?;
+                return Ok(false);
+            }
             tx.execute(
                 "INSERT INTO files (id, sha256, record, owner, size) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, \
                  owner = EXCLUDED.owner, size = EXCLUDED.size",
                 &[&record.id, &record.sha256, &encoded, &record.owner, &size],
             )?;
-            tx.commit()
+            tx.commit()?;
+            Ok(true)
         })
+    }
+
+    fn update_record(&self, record: &FileRecord) -> Result<()> {
+        let mut bare = record.clone();
+        bare.refs.clear();
+        let encoded = rmp_serde::to_vec_named(&bare).map_err(corrupt)?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE files SET record = $2 WHERE id = $1",
+                &[&record.id, &encoded],
+            )
+        })?;
+        Ok(())
     }
 
     fn link_key(&self, candidate: &[u8]) -> Result<Vec<u8>> {
@@ -163,6 +190,12 @@ impl SharedContents for Postgres {
             let gone = tx.query_opt("DELETE FROM files WHERE id = $1 RETURNING sha256", &[&id])?;
             if let Some(row) = gone {
                 let sha256: String = row.get(0);
+                // The content held first: a file being recorded with it (`put_record`) is
+                // then either in, and seen below, or finds the content gone and puts it again.
+                tx.query_opt(
+                    "SELECT 1 FROM file_contents WHERE sha256 = $1 FOR UPDATE",
+                    &[&sha256],
+                )?;
                 let others = tx.query_opt("SELECT 1 FROM files WHERE sha256 = $1", &[&sha256])?;
                 if others.is_none() {
                     tx.execute("DELETE FROM file_contents WHERE sha256 = $1", &[&sha256])?;
