@@ -74,6 +74,9 @@ pub enum HttpError {
     },
     /// The caller asked to stop.
     Cancelled,
+    /// The file on this side could not be read (an upload's) or written (a download's): a
+    /// disk full, a stick pulled out. Not the network's doing, and not healed by trying again.
+    Local(io::Error),
     /// The server's answer made no sense.
     Malformed(String),
 }
@@ -93,7 +96,7 @@ impl HttpError {
             ),
             HttpError::Io(_) => true,
             HttpError::Refused { status, .. } => matches!(status, 408 | 500 | 502 | 503 | 504),
-            HttpError::Cancelled | HttpError::Malformed(_) => false,
+            HttpError::Cancelled | HttpError::Malformed(_) | HttpError::Local(_) => false,
         }
     }
 }
@@ -109,6 +112,7 @@ impl fmt::Display for HttpError {
                 field,
             } => write!(f, "refused ({status}, {code:?}, {field:?})"),
             HttpError::Cancelled => f.write_str("cancelled"),
+            HttpError::Local(e) => write!(f, "the file here: {e}"),
             HttpError::Malformed(why) => write!(f, "the server's answer makes no sense: {why}"),
         }
     }

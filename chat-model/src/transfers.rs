@@ -335,19 +335,21 @@ impl Transfers {
         false
     }
 
-    /// Takes the messages whose files have all settled (stored, failed or cancelled), in the
-    /// order they were sent; a message waits for those of its box sent before it. `room` is
-    /// the room the user is in now.
+    /// Takes the messages whose files have all settled (stored, or cancelled by the user), in
+    /// the order they were sent; a message waits for those of its box sent before it. One
+    /// with a file that failed waits for the user: it is never sent without a file its writer
+    /// meant it to carry unless they remove that file (`cancel`). `room` is the room the user
+    /// is in now.
     pub fn take_ready(&mut self, room: Option<&str>) -> Vec<Ready> {
         let mut ready = Vec::new();
         let mut blocked: Vec<Target> = Vec::new();
         let mut i = 0;
         while i < self.waiting.len() {
             let w = &self.waiting[i];
-            let settled = w
-                .uploads
-                .iter()
-                .all(|id| self.upload(*id).is_none_or(|u| u.state.is_over()));
+            let settled = w.uploads.iter().all(|id| {
+                self.upload(*id)
+                    .is_none_or(|u| matches!(u.state, State::Done | State::Cancelled))
+            });
             if !settled || blocked.contains(&w.target) {
                 blocked.push(w.target.clone());
                 i += 1;
@@ -490,6 +492,14 @@ mod tests {
                 field: Some(Field::Size),
             }),
         );
+        // Not sent without a file its writer meant it to carry: it waits for them.
+        assert!(
+            t.take_ready(Some("lobby")).is_empty(),
+            "held by the failure"
+        );
+        assert!(t.is_waiting(&Target::Room));
+        // The failed file removed, the message goes with the other.
+        t.cancel(b);
         assert_eq!(
             t.take_ready(Some("lobby")),
             [Ready::Send {
@@ -498,9 +508,7 @@ mod tests {
                 attachments: vec![stored("a")],
             }]
         );
-        // The failed file stays to say why, no longer given to any message.
-        let left: Vec<_> = t.shown(&Target::Room).map(|u| u.id).collect();
-        assert_eq!(left, [b]);
+        assert_eq!(t.shown(&Target::Room).count(), 0, "both out of the box");
         assert!(!t.has_attached(&Target::Room));
         assert!(t.take_ready(Some("lobby")).is_empty(), "sent once");
     }

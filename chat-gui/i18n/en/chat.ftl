@@ -186,6 +186,7 @@ file-download = Download
 file-open = Open
 file-remove = Remove
 file-waiting = Sent as soon as its files are uploaded
+file-held = Not sent: a file could not be uploaded. Remove it (✖) to send the message without it.
 file-unreadable = This file cannot be read.
 file-unwritable = The file cannot be written in this folder.
 file-corrupt = What arrived is not the file that was sent; download it again.

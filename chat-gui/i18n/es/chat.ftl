@@ -190,6 +190,7 @@ file-download = Descargar
 file-open = Abrir
 file-remove = Quitar
 file-waiting = Se envía en cuanto se suban sus archivos
+file-held = No enviado: un archivo no se pudo subir. Quítalo (✖) para enviar el mensaje sin él.
 file-unreadable = No se puede leer este archivo.
 file-unwritable = No se puede escribir el archivo en esta carpeta.
 file-corrupt = Lo que llegó no es el archivo enviado; descárgalo de nuevo.

@@ -190,6 +190,7 @@ file-download = Baixar
 file-open = Abrir arquivo
 file-remove = Remover
 file-waiting = Enviada assim que seus arquivos forem carregados
+file-held = Não enviada: um arquivo não pôde ser carregado. Remova-o (✖) para enviar a mensagem sem ele.
 file-unreadable = Não é possível ler este arquivo.
 file-unwritable = Não é possível gravar o arquivo nesta pasta.
 file-corrupt = O que chegou não é o arquivo enviado; baixe-o de novo.

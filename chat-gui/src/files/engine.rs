@@ -333,6 +333,8 @@ fn problem(e: &HttpError) -> Problem {
             field: *field,
         },
         HttpError::Connect(Disconnect::CertificateChanged { .. }) => Problem::CertificateChanged,
+        // An upload's file (a download's own failure is told apart where it is written).
+        HttpError::Local(_) => Problem::Unreadable,
         _ => Problem::Refused {
             code: ErrorCode::Internal,
             field: None,
@@ -415,21 +417,31 @@ fn send_bytes(
                 }
             }
             lost = true;
-            file.seek(SeekFrom::Start(offset))?;
+            file.seek(SeekFrom::Start(offset))
+                .map_err(HttpError::Local)?;
             let length = (size - offset.min(size)).min(UPLOAD_CHUNK_BYTES);
             let at = offset;
-            let sent = match http::patch(
+            let mut body = Reading {
+                inner: (&mut *file).take(length),
+                failed: false,
+            };
+            let sent = http::patch(
                 c,
                 &server.token,
                 upload,
                 offset,
-                &mut (&mut *file).take(length),
+                &mut body,
                 length,
                 &mut |n| {
                     link.progress(at + n);
                     !link.cancelled()
                 },
-            ) {
+            );
+            let sent = match sent {
+                // The file here, not the network (a stick pulled out): no use trying again.
+                Err(e) if body.failed => {
+                    return Err(HttpError::Local(io::Error::other(e.to_string())));
+                }
                 Err(HttpError::Refused { status: 404, .. }) => return Ok(None),
                 other => other?,
             };
@@ -555,6 +567,23 @@ fn part_of(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// A file being read that remembers a failed read (the disk, not the network), or an end
+/// before the bytes asked for (the file shrank since it was hashed).
+struct Reading<R> {
+    inner: R,
+    failed: bool,
+}
+
+impl<R: Read> Read for Reading<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf);
+        if read.as_ref().map_or(true, |n| *n == 0 && !buf.is_empty()) {
+            self.failed = true;
+        }
+        read
+    }
+}
+
 /// A file being written that remembers a failed write (the disk, not the network).
 struct Part {
     file: File,
@@ -620,24 +649,32 @@ fn download(link: &mut Link, file: &Attachment, to: &Destination) -> Result<Repo
             part.file.set_len(0)?;
         }
         let start = fetch.start;
-        c.read_body(fetch.length, &mut part, &mut |n| {
+        let read = c.read_body(fetch.length, &mut part, &mut |n| {
             link.progress(start + n);
             !link.cancelled()
-        })?;
-        part.flush()?;
+        });
+        let read = read.and_then(|()| part.flush().map_err(HttpError::from));
+        if part.failed {
+            // The disk here, not the network: trying again would fail the same way.
+            return Err(HttpError::Local(io::Error::other(
+                "the download cannot be written",
+            )));
+        }
+        read?;
         Ok(fetch.sha256)
     });
     let sha256 = match fetched {
         Ok(sha256) => sha256,
-        Err(Stop::Cancelled) => {
-            let _ = fs::remove_file(&part_path);
-            return Err(Stop::Cancelled);
-        }
+        // Nothing half-written is left where downloads go (its name would push the next try
+        // of the same file to `name (1)`).
         Err(_) if part.failed => {
             let _ = fs::remove_file(&part_path);
             return Err(Stop::Failed(Problem::Unwritable));
         }
-        Err(stop) => return Err(stop),
+        Err(stop) => {
+            let _ = fs::remove_file(&part_path);
+            return Err(stop);
+        }
     };
     drop(part);
     if let Some(expected) = sha256

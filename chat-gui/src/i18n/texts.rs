@@ -205,6 +205,7 @@ texts! {
         file_open,
         file_remove,
         file_waiting,
+        file_held,
         file_unreadable,
         file_unwritable,
         file_corrupt,

@@ -182,6 +182,61 @@ fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
     );
 }
 
+/// `dir` on a file system of its own of `size` (tmpfs, mounted as root, as CI runs) while it
+/// lives; `None` (the test then passes without running) only outside CI.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> Option<SmallDisk> {
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted {
+            return Some(SmallDisk(dir.to_owned()));
+        }
+        assert!(
+            std::env::var("CHAT_REAL_CLIENTS").is_err(),
+            "cannot mount a small file system (needs root), and this test must run here"
+        );
+        eprintln!("NOT RUN: cannot mount a small file system (needs root)");
+        None
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// A download into a folder whose disk fills says so, at once: not "connection lost" and a
+/// retry for ever; nothing half-written is left there.
+#[test]
+fn a_download_onto_a_full_disk_says_it_cannot_be_written() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let Some(_disk) = SmallDisk::mount(bob.downloads.path(), "1m") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "video.bin", &bytes(3 << 20));
+    attach(&mut ana.h, vec![path], "video.bin");
+    say_with_files(&mut ana.h, "el vídeo");
+    wait_for_text(&mut bob.h, "video.bin");
+    click(&mut bob.h, "Download: video.bin");
+    wait_for_text(&mut bob.h, "The file cannot be written in this folder.");
+    assert!(!shows(&bob.h, "Connection lost"), "not the network's fault");
+    assert_eq!(
+        std::fs::read_dir(bob.downloads.path()).unwrap().count(),
+        0,
+        "nothing half-written left"
+    );
+}
+
 #[test]
 fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_taken() {
     let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);

@@ -86,7 +86,21 @@ pub fn show(ui: &mut Ui, t: &Texts, target: &Target) -> Vec<Intent> {
             });
         }
     });
-    if shelf.waiting.contains(target) {
+    // A message whose file failed waits for the user: sent without it only once it is removed.
+    let held = shelf
+        .uploads
+        .iter()
+        .any(|u| u.target == *target && u.queued && matches!(u.state, State::Failed(_)));
+    if held {
+        ui.add(
+            egui::Label::new(
+                RichText::new(t.file_held)
+                    .small()
+                    .color(crate::ui::error_color(ui)),
+            )
+            .wrap(),
+        );
+    } else if shelf.waiting.contains(target) {
         ui.label(
             RichText::new(format!("⏳ {}", t.file_waiting))
                 .small()
