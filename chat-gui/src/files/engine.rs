@@ -159,15 +159,15 @@ impl Engine {
         let _ = queue.send(look);
     }
 
-    /// Decodes the picture at `path` (file `file`) for the viewer, on a thread of its own.
-    pub fn show_picture(&self, file: String, path: PathBuf) {
+    /// Decodes the picture at `path` (file `file`) for the viewer, on a thread of its own,
+    /// scaled to at most `side` pixels a side.
+    pub fn show_picture(&self, file: String, path: PathBuf, side: u32) {
         let news = self.pictures.0.clone();
         let waker = self.waker.clone();
         let started = std::thread::Builder::new()
             .name("file-picture".into())
             .spawn(move || {
-                let image =
-                    picture::with_whole(&path, |p| picture::for_screen(&p, picture::SCREEN_SIDE));
+                let image = picture::with_whole(&path, |p| picture::for_screen(&p, side));
                 if let Err(e) = &image {
                     tracing::info!(file, "a picture cannot be shown: {e}");
                 }

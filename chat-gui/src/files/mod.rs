@@ -121,6 +121,9 @@ pub struct Files {
     /// The server (and token) the engine was last given.
     server: Option<(String, String)>,
     dirty: bool,
+    /// Longest side of a picture this display takes as one texture (the viewer's, at most
+    /// `picture::SCREEN_SIDE`; some GPUs take less, and a larger texture would abort).
+    screen_side: u32,
 }
 
 impl std::fmt::Debug for Files {
@@ -148,6 +151,7 @@ impl Files {
             saved: unbounded(),
             server: None,
             dirty: true,
+            screen_side: picture::SCREEN_SIDE,
         }
     }
 
@@ -168,6 +172,8 @@ impl Files {
         server: Option<FileServer>,
         room: Option<&str>,
     ) -> Vec<News> {
+        let gpu = u32::try_from(ctx.input(|i| i.max_texture_side)).unwrap_or(u32::MAX);
+        self.screen_side = picture::SCREEN_SIDE.min(gpu.max(1));
         let key = server.as_ref().map(|s| (s.server.clone(), s.token.clone()));
         if key != self.server {
             self.server = key;
@@ -185,7 +191,8 @@ impl Files {
                 && d.purpose == Purpose::View
                 && self.viewer.as_ref().is_some_and(|v| v.file.id == d.file.id)
             {
-                self.engine.show_picture(d.file.id.clone(), path.clone());
+                self.engine
+                    .show_picture(d.file.id.clone(), path.clone(), self.screen_side);
             }
             if matches!(report, Report::Failed(_))
                 && let Some(d) = self.transfers.downloads().iter().find(|d| d.id == id)
@@ -384,7 +391,7 @@ impl Files {
                     .filter(|d| d.state == State::Done)
                     .and_then(|d| d.path.clone());
                 if let Some(path) = kept {
-                    self.engine.show_picture(file.id, path);
+                    self.engine.show_picture(file.id, path, self.screen_side);
                 }
             }
         }

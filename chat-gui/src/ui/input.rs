@@ -202,19 +202,22 @@ pub fn show(ui: &mut Ui, t: &Texts, composer: Composer<'_>) -> Vec<Intent> {
     // Escape leaves the box for good: the keyboard then walks the window's controls (Tab) and
     // the box takes it back only when the user returns to it.
     let left_id = id.with("left-by-escape");
-    // (Read from the raw events: a popup may have taken the key already.)
-    let escaped = ui.input(|i| {
-        i.raw.events.iter().any(|e| {
-            matches!(
-                e,
-                egui::Event::Key {
-                    key: Key::Escape,
-                    pressed: true,
-                    ..
-                }
-            )
-        })
-    });
+    // (Read from the raw events: a popup may have taken the key already. Not while a picture
+    // is open in the viewer: Escape closes that, and leaves a reply or an edit as it was.)
+    let viewing = crate::ui::files::shelf(ui.ctx()).viewer.is_some();
+    let escaped = !viewing
+        && ui.input(|i| {
+            i.raw.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::Key {
+                        key: Key::Escape,
+                        pressed: true,
+                        ..
+                    }
+                )
+            })
+        });
     let composing = draft.reply_to.is_some() || draft.editing.is_some();
     if (has_focus || response.lost_focus()) && escaped && composing {
         // Escape first gives up the reply or the edit; the box keeps the keyboard.

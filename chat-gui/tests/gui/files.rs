@@ -180,6 +180,18 @@ fn a_file_chosen_in_the_dialog_goes_with_the_line_and_downloads_identical() {
         downloaded(bob.downloads.path()) == original,
         "byte for byte"
     );
+    // Deleted from the folder: Open would open nothing, so the card offers Download again.
+    for entry in std::fs::read_dir(bob.downloads.path()).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    wait_until(&mut bob.h, "Download again", |h| {
+        shows_button(h, "Download: apuntes tema 3.pdf")
+    });
+    click(&mut bob.h, "Download: apuntes tema 3.pdf");
+    wait_until(&mut bob.h, "the second download", |h| {
+        shows_button(h, "Open: apuntes tema 3.pdf")
+    });
+    assert!(downloaded(bob.downloads.path()) == original);
 }
 
 /// `dir` on a file system of its own of `size` (tmpfs, mounted as root, as CI runs) while it
@@ -259,6 +271,27 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
             .any(|n| !n.accesskit_node().is_disabled())
     });
     assert!(shows_button(&bob.h, "Zoom in"));
+    // Escape closes the viewer, and only the viewer: a reply being written stays.
+    bob.h.key_press(egui::Key::Escape);
+    bob.h.step();
+    bob.h.step();
+    say(&mut ana.h, "¿la veis?");
+    select_line(&mut bob.h, "ana", "¿la veis?");
+    click(&mut bob.h, "Reply");
+    wait_for_text(&mut bob.h, "Replying to ana: ¿la veis?");
+    click_containing(&mut bob.h, "Picture: playa.jpg");
+    wait_until(&mut bob.h, "the viewer", |h| shows_button(h, "Zoom in"));
+    // (The keyboard back in the box, as after a click there to go on writing.)
+    bob.h.get_by_label("Message").focus();
+    bob.h.step();
+    bob.h.key_press(egui::Key::Escape);
+    bob.h.step();
+    bob.h.step();
+    assert!(!shows_button(&bob.h, "Zoom in"), "the viewer closed");
+    assert!(
+        shows(&bob.h, "Replying to ana: ¿la veis?"),
+        "the reply stays"
+    );
     // What left ana's computer has no place in it, and is still the picture.
     let file = bob
         .h

@@ -7,22 +7,6 @@ use egui_kittest::kittest::{By, NodeT, Queryable};
 
 use super::support::*;
 
-/// The row of the line `text` by `from`, as its own widget names it.
-fn row_label(from: &str, text: &str) -> String {
-    format!("Message from {from}: {text}")
-}
-
-/// Puts the keyboard on the line `text` by `from`: its bar of actions shows.
-fn select_line(h: &mut Gui, from: &str, text: &str) {
-    let label = row_label(from, text);
-    wait_until(h, &format!("the line {text:?}"), |h| {
-        h.query_by_label(&label).is_some()
-    });
-    h.get_by_label(&label).focus();
-    h.step();
-    h.step();
-}
-
 #[test]
 fn a_reply_shows_its_quote_above_the_box_and_at_the_other_client() {
     let (_server, [mut ana, mut bob]) = together(["ana", "bob"]);

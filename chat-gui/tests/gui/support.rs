@@ -321,3 +321,19 @@ pub fn shows_button(h: &Gui, label: &str) -> bool {
     h.query_all_by_label(label)
         .any(|n| n.accesskit_node().role() == Role::Button)
 }
+
+/// The row of the line `text` by `from`, as its own widget names it.
+pub fn row_label(from: &str, text: &str) -> String {
+    format!("Message from {from}: {text}")
+}
+
+/// Puts the keyboard on the line `text` by `from`: its bar of actions shows.
+pub fn select_line(h: &mut Gui, from: &str, text: &str) {
+    let label = row_label(from, text);
+    wait_until(h, &format!("the line {text:?}"), |h| {
+        h.query_by_label(&label).is_some()
+    });
+    h.get_by_label(&label).focus();
+    h.step();
+    h.step();
+}

@@ -267,9 +267,14 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
         pos2(inner.left() + 36.0, inner.top()),
         pos2(inner.right() - button_w - 8.0, inner.bottom()),
     );
-    let download = shelf.downloads.get(&file.id);
+    // A download done whose file was moved or deleted since is as none: Download again.
+    let download = shelf.downloads.get(&file.id).filter(|d| {
+        d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
+    });
     let detail = match download {
-        Some(d) if d.state != State::Done => state_words(t, &d.state, d.received, Some(file.size)),
+        Some(d) if !matches!(d.state, State::Done | State::Cancelled) => {
+            state_words(t, &d.state, d.received, Some(file.size))
+        }
         _ => file_size(file.size),
     };
     let mut text_ui = ui.new_child(egui::UiBuilder::new().max_rect(text_rect));

@@ -123,7 +123,8 @@ pub fn show(ctx: &egui::Context, t: &Texts) -> Vec<Intent> {
                     });
                 });
         });
-    if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+    // Taken (the message box, which reads Escape too, leaves it while the viewer is open).
+    if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
         open = false;
     }
     ctx.data_mut(|d| d.insert_temp(zoom_id, zoom));
