@@ -136,10 +136,13 @@ pub fn parse(text: &str, me: &str) -> Doc {
         reader.flush();
         match event {
             Event::Start(Tag::Paragraph) => reader.open(),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_)) => reader.close(),
-            Event::Start(Tag::Heading { .. }) => {
+            Event::End(TagEnd::Paragraph) => reader.close(),
+            // Headings are not in the subset: "# of students: 30" or a line over "---" is
+            // what its writer typed, shown so (its addresses and mentions still found).
+            Event::Start(Tag::Heading { level, .. }) => {
                 reader.open();
-                reader.style.bold = true;
+                reader.pending.push_str(text[range].trim_end_matches('\n'));
+                literal = Some((TagEnd::Heading(level), 0));
             }
             Event::Start(Tag::BlockQuote(_)) => {
                 reader.close();
@@ -194,10 +197,26 @@ pub fn parse(text: &str, me: &str) -> Doc {
             Event::End(TagEnd::Strong) => reader.style.bold = false,
             Event::Start(Tag::Strikethrough) => reader.style.strike = true,
             Event::End(TagEnd::Strikethrough) => reader.style.strike = false,
-            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+            // A link opens only a web page or a mail address; to anything else its words are
+            // followed by where it points, so that nothing written is lost.
+            Event::Start(Tag::Link { dest_url, .. }) => {
                 reader.link = safe_link(&dest_url);
+                if reader.link.is_none() && !dest_url.trim().is_empty() {
+                    reader.elsewhere = Some(dest_url.trim().to_owned());
+                }
             }
-            Event::End(TagEnd::Link | TagEnd::Image) => reader.link = None,
+            Event::End(TagEnd::Link) => {
+                reader.link = None;
+                if let Some(dest) = reader.elsewhere.take() {
+                    reader.push(&format!(" ({dest})"), reader.style, None);
+                }
+            }
+            // Pictures are not fetched from addresses in text: shown as written, the address
+            // a link.
+            Event::Start(Tag::Image { .. }) => {
+                reader.pending.push_str(&text[range]);
+                literal = Some((TagEnd::Image, 0));
+            }
             Event::Text(t) => {
                 if let Some((_, code)) = &mut reader.code {
                     code.push_str(&t);
@@ -245,6 +264,8 @@ struct Reader<'a> {
     code: Option<(String, String)>,
     /// Text read and not yet split into spans.
     pending: String,
+    /// Where the link being read points, when it is not an address a click may open.
+    elsewhere: Option<String>,
 }
 
 impl Reader<'_> {
@@ -599,8 +620,34 @@ mod tests {
     #[test]
     fn markup_outside_the_subset_shows_as_written() {
         assert_eq!(spans(&parse("<b>hi</b>", ""))[0].0, "<b>hi</b>");
-        let heading = parse("# Title", "");
-        assert_eq!(spans(&heading), [("Title".to_owned(), BOLD, None)]);
+        let plain = |text: &str| {
+            spans(&parse(text, ""))
+                .into_iter()
+                .map(|(t, _, _)| t)
+                .collect::<String>()
+        };
+        assert_eq!(plain("# of students: 30"), "# of students: 30");
+        assert_eq!(plain("Done\n---"), "Done\n---");
         assert_eq!(spans(&parse("---", ""))[0].0, "---");
+        // A link to what a click may not open keeps where it points, in words.
+        assert_eq!(
+            plain("[notes](www.example.org) here"),
+            "notes (www.example.org) here"
+        );
+        // A picture's address is not fetched: written as it was, the address a link.
+        let picture = spans(&parse("mira ![](https://example.org/a.png)", ""));
+        assert_eq!(
+            picture
+                .iter()
+                .map(|(t, _, _)| t.as_str())
+                .collect::<String>(),
+            "mira ![](https://example.org/a.png)"
+        );
+        assert!(
+            picture
+                .iter()
+                .any(|(_, _, l)| l.as_deref() == Some("https://example.org/a.png")),
+            "{picture:?}"
+        );
     }
 }

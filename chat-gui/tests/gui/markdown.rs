@@ -51,8 +51,8 @@ fn a_code_block_keeps_its_indentation_and_copies_whole() {
         }),
         "the fences are markup, not text"
     );
-    // The code's two lines start at the same left edge: the indentation is spaces in the text,
-    // kept, in a font whose spaces are as wide as letters.
+    // The code shown is found above by its text with its four spaces: the indentation is
+    // kept; and it is drawn on two rows.
     let rect = text_node(&bob, code).unwrap().rect();
     assert!(rect.height() > 30.0, "two rows: {rect:?}");
     bob.get_by_label("Copy code").click();
