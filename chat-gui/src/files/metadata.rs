@@ -61,56 +61,123 @@ fn bad(why: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why.to_owned())
 }
 
+/// A JPEG's segments, walked to its end (EOI): the application segments and comments are
+/// looked at wherever they are, the picture's own segments and scans copied, and whatever
+/// follows the end dropped (a second picture of an MPO file or a gain map, with their own EXIF
+/// and place).
 fn strip_jpeg(input: &mut impl Read, output: &mut impl Write) -> io::Result<()> {
+    let mut input = io::BufReader::with_capacity(64 * 1024, input);
     let mut soi = [0u8; 2];
     input.read_exact(&mut soi)?;
     if soi != [0xff, 0xd8] {
         return Err(bad("not a JPEG"));
     }
     output.write_all(&soi)?;
+    let mut next = None;
     loop {
-        let mut marker = [0u8; 2];
-        input.read_exact(&mut marker)?;
-        if marker[0] != 0xff {
-            return Err(bad("a JPEG segment without its marker"));
-        }
-        // Segments with a length: the application segments (APP0–APP15) and comments are
-        // looked at; the first other segment starts the picture itself, copied to the end.
-        let kind = marker[1];
-        let is_metadata = (0xe0..=0xef).contains(&kind) || kind == 0xfe;
-        if !is_metadata {
-            output.write_all(&marker)?;
-            io::copy(input, output)?;
-            return Ok(());
-        }
-        let mut len = [0u8; 2];
-        input.read_exact(&mut len)?;
-        let len = usize::from(u16::from_be_bytes(len));
-        if len < 2 {
-            return Err(bad("a JPEG segment shorter than its length"));
-        }
-        let mut body = vec![0u8; len - 2];
-        input.read_exact(&mut body)?;
-        match kind {
-            // APP1: EXIF or XMP. Only an orientation other than upright is kept.
-            0xe1 => {
-                if let Some(orientation) = exif_orientation(&body).filter(|o| *o != 1) {
-                    output.write_all(&orientation_segment(orientation))?;
+        let kind = match next.take() {
+            Some(kind) => kind,
+            None => {
+                let mut marker = [0u8; 2];
+                input.read_exact(&mut marker)?;
+                if marker[0] != 0xff {
+                    return Err(bad("a JPEG segment without its marker"));
                 }
+                let mut kind = marker[1];
+                // Fill bytes before a marker.
+                while kind == 0xff {
+                    kind = byte(&mut input)?.ok_or_else(|| bad("a JPEG cut short"))?;
+                }
+                kind
             }
-            // APP13 (Photoshop, IPTC: captions, places, names) and comments go.
-            0xed | 0xfe => {}
-            // JFIF, ICC colour profiles, Adobe's colour transform: needed to show the picture.
+        };
+        match kind {
+            // The end: nothing after it goes.
+            0xd9 => return output.write_all(&[0xff, 0xd9]),
+            // Markers without a length.
+            0x01 | 0xd0..=0xd7 => output.write_all(&[0xff, kind])?,
             _ => {
-                output.write_all(&marker)?;
-                output.write_all(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes())?;
-                output.write_all(&body)?;
+                let mut len = [0u8; 2];
+                input.read_exact(&mut len)?;
+                let len = usize::from(u16::from_be_bytes(len));
+                if len < 2 {
+                    return Err(bad("a JPEG segment shorter than its length"));
+                }
+                let mut body = vec![0u8; len - 2];
+                input.read_exact(&mut body)?;
+                match kind {
+                    // APP1: EXIF or XMP. Only an orientation other than upright is kept.
+                    0xe1 => {
+                        if let Some(orientation) = exif_orientation(&body).filter(|o| *o != 1) {
+                            output.write_all(&orientation_segment(orientation))?;
+                        }
+                    }
+                    // APP13 (Photoshop, IPTC: captions, places, names), other makers' own
+                    // segments and comments go.
+                    0xe3..=0xed | 0xef | 0xfe => {}
+                    // JFIF, ICC colour profiles (APP2), Adobe's colour transform (APP14) and
+                    // the picture's own segments: needed to show it.
+                    _ => {
+                        output.write_all(&[0xff, kind])?;
+                        output.write_all(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes())?;
+                        output.write_all(&body)?;
+                    }
+                }
+                if kind == 0xda {
+                    // A scan: its coded bytes, to the marker after them.
+                    match copy_scan(&mut input, output)? {
+                        Some(marker) => next = Some(marker),
+                        None => return Ok(()),
+                    }
+                }
             }
         }
     }
 }
 
-/// The orientation in an APP1 EXIF segment's body (`Exif\0\0` then TIFF), if it says one.
+/// One byte, or `None` at the end.
+fn byte(input: &mut impl Read) -> io::Result<Option<u8>> {
+    let mut b = [0u8; 1];
+    match input.read(&mut b)? {
+        0 => Ok(None),
+        _ => Ok(Some(b[0])),
+    }
+}
+
+/// Copies a scan's coded bytes (where a 0xFF is followed by 0 or a restart marker) up to the
+/// next marker, which it returns (`None`: the file ended first, copied as it was).
+fn copy_scan(input: &mut impl io::BufRead, output: &mut impl Write) -> io::Result<Option<u8>> {
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        match buf.iter().position(|b| *b == 0xff) {
+            None => {
+                let n = buf.len();
+                output.write_all(buf)?;
+                input.consume(n);
+            }
+            Some(at) => {
+                output.write_all(&buf[..at])?;
+                input.consume(at + 1);
+                let mut after = byte(input)?;
+                while after == Some(0xff) {
+                    after = byte(input)?;
+                }
+                match after {
+                    None => {
+                        output.write_all(&[0xff])?;
+                        return Ok(None);
+                    }
+                    Some(b @ (0x00 | 0xd0..=0xd7)) => output.write_all(&[0xff, b])?,
+                    Some(marker) => return Ok(Some(marker)),
+                }
+            }
+        }
+    }
+}
+
 fn exif_orientation(body: &[u8]) -> Option<u16> {
     tiff_orientation(body.strip_prefix(b"Exif\0\0")?)
 }
@@ -333,7 +400,11 @@ mod tests {
         jpeg.extend_from_slice(&exif);
         jpeg.extend_from_slice(&[0xff, 0xfe, 0, 9]);
         jpeg.extend_from_slice(b"Madrid!");
-        jpeg.extend_from_slice(&[0xff, 0xdb, 0, 4, 1, 2, 0xff, 0xda, 9, 9, 9, 0xff, 0xd9]);
+        jpeg.extend_from_slice(&[0xff, 0xdb, 0, 4, 1, 2]);
+        // A scan whose coded bytes hold a stuffed 0xFF and a restart marker, then the end.
+        jpeg.extend_from_slice(&[
+            0xff, 0xda, 0, 3, 9, 7, 0xff, 0, 7, 0xff, 0xd0, 7, 0xff, 0xd9,
+        ]);
         jpeg
     }
 
@@ -353,7 +424,9 @@ mod tests {
         assert!(!contains(&sent, b"GPS 40.4168N"), "the place went");
         assert!(!contains(&sent, b"Madrid!"), "the comment went");
         assert!(contains(&sent, b"JFIF"));
-        assert!(sent.ends_with(&[0xff, 0xdb, 0, 4, 1, 2, 0xff, 0xda, 9, 9, 9, 0xff, 0xd9]));
+        assert!(sent.ends_with(&[
+            0xff, 0xdb, 0, 4, 1, 2, 0xff, 0xda, 0, 3, 9, 7, 0xff, 0, 7, 0xff, 0xd0, 7, 0xff, 0xd9
+        ]));
         let app1 = sent.windows(2).position(|w| w == [0xff, 0xe1]).unwrap();
         assert_eq!(
             exif_orientation(&sent[app1 + 4..]),
@@ -363,6 +436,42 @@ mod tests {
         // Upright already: no EXIF at all.
         let plain = stripped(Kind::Jpeg, &photo(1));
         assert!(!contains(&plain, b"Exif"));
+    }
+
+    /// What follows the picture's end (an MPO's second picture, a gain map) goes, with the
+    /// place it holds; and metadata between the picture's own segments goes too.
+    #[test]
+    fn nothing_after_a_photos_end_or_among_its_segments_keeps_its_place() {
+        let mut mpo = photo(1);
+        let second = photo(1);
+        mpo.extend_from_slice(&second);
+        let sent = stripped(Kind::Jpeg, &mpo);
+        assert!(
+            !contains(&sent, b"GPS 40.4168N"),
+            "the second picture's place went"
+        );
+        assert!(sent.ends_with(&[0xff, 0xd9]));
+        assert_eq!(sent.windows(2).filter(|w| *w == [0xff, 0xd8]).count(), 1);
+        // An APP1 after the quantisation table, before the scan.
+        let mut late = photo(1);
+        let at = late.windows(2).position(|w| w == [0xff, 0xda]).unwrap();
+        let mut app1 = vec![0xff, 0xe1, 0, 14];
+        app1.extend_from_slice(b"GPS 40.4168N");
+        late.splice(at..at, app1);
+        assert!(!contains(&stripped(Kind::Jpeg, &late), b"GPS 40.4168N"));
+        // A real picture still decodes, pixel for pixel.
+        let pixels =
+            image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8 * 7, y as u8 * 9, 80]));
+        let mut real = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut real, 90)
+            .encode_image(&pixels)
+            .unwrap();
+        let before = image::load_from_memory(&real).unwrap().to_rgb8();
+        real.extend_from_slice(&second);
+        let after = image::load_from_memory(&stripped(Kind::Jpeg, &real))
+            .unwrap()
+            .to_rgb8();
+        assert!(before == after, "the same pixels");
     }
 
     #[test]
