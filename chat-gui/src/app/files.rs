@@ -83,11 +83,16 @@ impl ChatApp {
                 lines,
                 attachments,
             }) => self.send_with_files(&target, lines, &attachments),
+            // A room message whose room the user left while it waited: back in the box,
+            // before whatever is being written there now (never dropped).
             News::Ready(Ready::Held { lines }) => {
                 let draft = self.drafts.entry(Target::Room).or_default();
-                if draft.text.trim().is_empty() {
-                    draft.text = lines.join("\n");
-                }
+                let held = lines.join("\n");
+                draft.text = if draft.text.trim().is_empty() {
+                    held
+                } else {
+                    format!("{held}\n{}", draft.text)
+                };
             }
             News::TooMany(target) => {
                 let refusal = Refusal {

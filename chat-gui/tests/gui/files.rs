@@ -547,6 +547,39 @@ fn an_upload_the_server_no_longer_has_is_sent_again_from_the_start() {
     );
 }
 
+/// A room message that waits for its file while its writer goes to another room comes back
+/// to the box when the file is ready, before what is being written there: nothing dropped.
+#[test]
+fn a_message_held_when_its_room_was_left_comes_back_before_the_words_being_written() {
+    let (_server, [mut ana]) = people(["ana"]);
+    say(&mut ana.h, "#cR aula");
+    wait_for_text(&mut ana.h, "aula, 1 member");
+    say(&mut ana.h, "#eR");
+    wait_for_text(&mut ana.h, "lobby, 1 member");
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "grabación.bin", &bytes(24 << 20));
+    attach(&mut ana.h, vec![path], "grabación.bin");
+    type_into(&mut ana.h, "Message", "mirad");
+    enter(&mut ana.h);
+    // Words begun for the next message, then off to another room by its button while the file
+    // is still on its way.
+    type_into(&mut ana.h, "Message", "otra cosa");
+    assert!(
+        !ana.h
+            .state()
+            .transfers()
+            .uploads()
+            .iter()
+            .all(|u| u.state == State::Done),
+        "still uploading when the room is left"
+    );
+    click_containing(&mut ana.h, "aula, ");
+    wait_for_text(&mut ana.h, "aula, 1 member");
+    wait_until(&mut ana.h, "the message back in the box", |h| {
+        value(h, "Message") == "mirad\notra cosa"
+    });
+}
+
 /// Where the button named `label` is drawn.
 fn button_bounds(h: &Gui, label: &str) -> egui::accesskit::Rect {
     h.query_all_by_label(label)
