@@ -33,6 +33,12 @@ pub enum PictureNews {
         /// The picture, or `None`: it cannot be shown (undecodable, absurd dimensions).
         image: Option<egui::ColorImage>,
     },
+    /// The server could not be reached for a file's preview or head (a network blip, logged
+    /// out): neither shown nor refused; asked again a while later.
+    Unreachable {
+        /// The file's id.
+        file: String,
+    },
     /// A whole picture, for the viewer.
     Full {
         /// The file's id.
@@ -73,6 +79,8 @@ pub(super) fn run(
             Look::Preview(file) | Look::Code(file) => file.clone(),
         };
         let mut fetched_bytes = None;
+        // Whether the server answered at all (a refusal is an answer; a lost connection not).
+        let mut answered = false;
         for attempt in 0..PREVIEW_TRIES {
             let Some(server) = lock(server).clone() else {
                 std::thread::sleep(Duration::from_millis(200));
@@ -100,6 +108,7 @@ pub(super) fn run(
                 }
                 bytes
             });
+            answered = !matches!(&fetched, Err(e) if e.is_temporary());
             match fetched {
                 Ok((bytes, _)) => {
                     fetched_bytes = Some(bytes);
@@ -121,6 +130,7 @@ pub(super) fn run(
             }
         }
         let told = match look {
+            _ if !answered => PictureNews::Unreachable { file: file.id },
             Look::Preview(_) => PictureNews::Preview {
                 image: fetched_bytes.and_then(|bytes| match picture::decode_preview(&bytes) {
                     Ok(p) => Some(picture::for_screen(&p, picture::PREVIEW_SIDE * 2)),

@@ -24,6 +24,8 @@ use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use web_time::Instant;
+
 use chat_core::client::Waker;
 use chat_core::http::FileServer;
 use chat_model::composer::Target;
@@ -82,6 +84,10 @@ pub enum News {
 /// through a long history of pictures does not grow memory without end.
 const PREVIEWS_KEPT: usize = 128;
 
+/// How long a preview or code head whose server was out of reach waits before it is asked
+/// for again.
+const ASK_AGAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Keeps `shown` as `file`'s preview, the newest of `order`; past [`PREVIEWS_KEPT`], the
 /// oldest is forgotten.
 fn remember(
@@ -124,6 +130,8 @@ pub struct Files {
     /// Longest side of a picture this display takes as one texture (the viewer's, at most
     /// `picture::SCREEN_SIDE`; some GPUs take less, and a larger texture would abort).
     screen_side: u32,
+    /// Previews and code heads whose server could not be reached, and when to ask again.
+    unreachable: HashMap<String, Instant>,
 }
 
 impl std::fmt::Debug for Files {
@@ -152,6 +160,7 @@ impl Files {
             server: None,
             dirty: true,
             screen_side: picture::SCREEN_SIDE,
+            unreachable: HashMap::new(),
         }
     }
 
@@ -220,6 +229,12 @@ impl Files {
                     });
                     remember(&mut self.previews, &mut self.preview_order, file, shown);
                 }
+                PictureNews::Unreachable { file } => {
+                    // Shown as loading meanwhile; asked again once the wait is over.
+                    self.previews.remove(&file);
+                    self.codes.remove(&file);
+                    self.unreachable.insert(file, Instant::now() + ASK_AGAIN);
+                }
                 PictureNews::Full { file, image } => {
                     if let Some(viewer) = self.viewer.as_mut().filter(|v| v.file.id == file) {
                         viewer.full = image.map_or(Picture::Broken, |image| {
@@ -243,6 +258,12 @@ impl Files {
         if self.transfers.running() > 0 {
             // Progress and "trying again in N s" move on.
             ctx.request_repaint_after(std::time::Duration::from_millis(500));
+        }
+        // Pictures and code whose server was out of reach are asked for again when drawn.
+        let now = Instant::now();
+        self.unreachable.retain(|_, at| *at > now);
+        if let Some(next) = self.unreachable.values().min() {
+            ctx.request_repaint_after(next.saturating_duration_since(now));
         }
         if std::mem::take(&mut self.dirty) {
             put_shelf(ctx, Arc::new(self.shelf()));
@@ -356,13 +377,13 @@ impl Files {
             FileIntent::Open(path) => platform::open(&path),
             FileIntent::View(file) => self.view(file),
             FileIntent::NeedPreview(file) => {
-                if !self.previews.contains_key(&file.id) {
+                if !self.previews.contains_key(&file.id) && self.may_ask(&file.id) {
                     self.previews.insert(file.id.clone(), Picture::Loading);
                     self.engine.preview(file);
                 }
             }
             FileIntent::NeedCode(file) => {
-                if !self.codes.contains_key(&file.id) {
+                if !self.codes.contains_key(&file.id) && self.may_ask(&file.id) {
                     self.codes.insert(file.id.clone(), Code::Loading);
                     self.engine.code(file);
                 }
@@ -374,6 +395,14 @@ impl Files {
     }
 
     /// Opens the viewer on `file`, fetching the whole picture first.
+    /// Whether file `id`'s preview or head may be asked for now (not while its server was out
+    /// of reach a moment ago).
+    fn may_ask(&self, id: &str) -> bool {
+        self.unreachable
+            .get(id)
+            .is_none_or(|at| Instant::now() >= *at)
+    }
+
     fn view(&mut self, file: chat_core::protocol::Attachment) {
         self.viewer = Some(Viewed {
             file: file.clone(),

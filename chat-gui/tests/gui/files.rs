@@ -580,6 +580,38 @@ fn a_message_held_when_its_room_was_left_comes_back_before_the_words_being_writt
     });
 }
 
+/// A preview asked for while the server is out of reach shows as coming, not as a picture
+/// that cannot be shown, and appears by itself once the server is back.
+#[test]
+fn a_preview_the_server_could_not_give_for_a_moment_shows_once_it_can() {
+    let (mut server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "pizarra.jpg", &photo(320, 240));
+    attach(&mut ana.h, vec![path], "pizarra.jpg");
+    say_with_files(&mut ana.h, "la pizarra");
+    // Bob's connection has the line; his window has not drawn it when the server goes.
+    std::thread::sleep(Duration::from_millis(300));
+    server.stop();
+    wait_for_text(&mut bob.h, "la pizarra");
+    // Its preview cannot be fetched now (each try refused, given up after about 2 s).
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        bob.h.step();
+        assert!(
+            !shows(&bob.h, "This picture cannot be shown"),
+            "out of reach is not broken"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.restart();
+    let deadline = Instant::now() + PATIENCE * 2;
+    while !shows(&bob.h, "Picture: pizarra.jpg") {
+        assert!(Instant::now() < deadline, "the preview never came");
+        bob.h.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Where the button named `label` is drawn.
 fn button_bounds(h: &Gui, label: &str) -> egui::accesskit::Rect {
     h.query_all_by_label(label)
