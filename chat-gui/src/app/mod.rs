@@ -108,6 +108,10 @@ pub struct ChatApp {
     focus: Option<Target>,
     new_room: Option<String>,
     delete_asked: Option<String>,
+    /// The window was asked to close while files were on their way: the user is asked first.
+    quit_asked: bool,
+    /// The user chose to quit anyway: the next close goes through.
+    quit_confirmed: bool,
     users_open: bool,
     waker: Option<chat_core::client::Waker>,
     autopilot: Option<Autopilot>,
@@ -190,6 +194,8 @@ impl ChatApp {
             focus: None,
             new_room: None,
             delete_asked: None,
+            quit_asked: false,
+            quit_confirmed: false,
             users_open: false,
             waker: None,
             autopilot: None,
@@ -333,6 +339,7 @@ impl ChatApp {
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         self.place_cursor(ui.ctx());
         let mut intents = self.shortcuts(ui.ctx());
+        intents.extend(self.ask_before_quitting(ui.ctx()));
         self.refresh_find();
         intents.extend(self.draw(ui));
         #[cfg(not(target_arch = "wasm32"))]
@@ -341,6 +348,26 @@ impl ChatApp {
             self.apply(intent);
         }
         self.send_read_markers(ui.ctx());
+    }
+
+    /// Closing the window while files are being sent or received, or messages wait for them,
+    /// would lose them without a word: the close is held and the user asked.
+    fn ask_before_quitting(&mut self, ctx: &egui::Context) -> Vec<Intent> {
+        let transfers = self.transfers();
+        let busy = transfers.running() > 0 || !transfers.waiting_targets().is_empty();
+        if ctx.input(|i| i.viewport().close_requested()) && busy && !self.quit_confirmed {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.quit_asked = true;
+        }
+        if self.quit_confirmed {
+            // Until the window goes (asked again each frame: nothing holds it any more).
+            self.quit_asked = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if self.quit_asked {
+            return ui::confirm::quit_with_files(ctx, self.texts());
+        }
+        Vec::new()
     }
 
     /// Shows unread lines in the window title, as `(3) Chat`, so they are seen from the taskbar.
@@ -504,6 +531,8 @@ impl ChatApp {
                     .send(Request::DeleteRoom { room }, Pending::Command);
             }
             Intent::KeepRoom => self.delete_asked = None,
+            Intent::Quit => self.quit_confirmed = true,
+            Intent::StayOpen => self.quit_asked = false,
             Intent::ShowUsers => {
                 self.users_open = true;
                 self.client

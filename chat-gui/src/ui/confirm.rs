@@ -1,4 +1,5 @@
-//! Asking before something that cannot be undone: deleting a room sends everyone in it away.
+//! Asking before something that cannot be undone: deleting a room sends everyone in it away;
+//! quitting while files are on their way loses them and the messages waiting for them.
 
 use egui::RichText;
 
@@ -33,6 +34,32 @@ pub fn delete_room(
     });
     if modal.should_close() && intents.is_empty() {
         intents.push(Intent::KeepRoom);
+    }
+    intents
+}
+
+/// The question before quitting while files are being sent or received.
+pub fn quit_with_files(ctx: &egui::Context, t: &Texts) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let modal = egui::Modal::new(egui::Id::unique("confirm-quit")).show(ctx, |ui| {
+        ui.set_max_width(380.0);
+        ui.heading(t.quit_title);
+        ui.add_space(6.0);
+        ui.label(t.quit_body);
+        ui.add_space(12.0);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button(t.quit_confirm).clicked() {
+                intents.push(Intent::Quit);
+                // The close is sent on the next frame.
+                ui.ctx().request_repaint();
+            }
+            if ui.button(t.cancel).clicked() {
+                intents.push(Intent::StayOpen);
+            }
+        });
+    });
+    if modal.should_close() && intents.is_empty() {
+        intents.push(Intent::StayOpen);
     }
     intents
 }

@@ -71,6 +71,10 @@ pub enum Intent {
     DeleteRoom(String),
     /// The user did not want to delete it after all.
     KeepRoom,
+    /// Quit although files are on their way (asked when the window was closed).
+    Quit,
+    /// Do not quit after all.
+    StayOpen,
     /// Open the users window (and refresh its list).
     ShowUsers,
     /// Open the conversation with this user (and put the keyboard in it).

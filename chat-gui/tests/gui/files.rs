@@ -612,6 +612,57 @@ fn a_preview_the_server_could_not_give_for_a_moment_shows_once_it_can() {
     }
 }
 
+/// What the window asked of the system in its last frame.
+fn window_commands(h: &Gui) -> Vec<egui::ViewportCommand> {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map(|o| o.commands.clone())
+        .unwrap_or_default()
+}
+
+/// The user closes the window.
+fn close_window(h: &mut Gui) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+}
+
+/// Closing the window while a file is on its way asks first: staying keeps it going, quitting
+/// closes.
+#[test]
+fn closing_the_window_while_a_file_uploads_asks_first() {
+    let (mut server, [mut ana]) = people(["ana"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "entrega.bin", &bytes(8 << 20));
+    attach(&mut ana.h, vec![path], "entrega.bin");
+    type_into(&mut ana.h, "Message", "la entrega");
+    enter(&mut ana.h);
+    // (The server gone: the upload waits to go on, and the message for it.)
+    server.stop();
+    close_window(&mut ana.h);
+    assert!(
+        window_commands(&ana.h).contains(&egui::ViewportCommand::CancelClose),
+        "{:?}",
+        window_commands(&ana.h)
+    );
+    wait_for_text(&mut ana.h, "Quit while files are on their way?");
+    click(&mut ana.h, "Cancel");
+    ana.h.step();
+    assert!(!shows(&ana.h, "Quit while files are on their way?"));
+    assert!(!window_commands(&ana.h).contains(&egui::ViewportCommand::Close));
+    close_window(&mut ana.h);
+    wait_for_text(&mut ana.h, "Quit while files are on their way?");
+    click(&mut ana.h, "Quit");
+    wait_until(&mut ana.h, "the window closes", |h| {
+        window_commands(h).contains(&egui::ViewportCommand::Close)
+    });
+}
+
 /// Where the button named `label` is drawn.
 fn button_bounds(h: &Gui, label: &str) -> egui::accesskit::Rect {
     h.query_all_by_label(label)
