@@ -58,6 +58,8 @@ pub fn save_copy(
                 Ok(_) => done(Saved::To(to)),
                 Err(e) => {
                     tracing::warn!(path = %to.display(), "saving a copy failed: {e}");
+                    // Not a truncated copy left where the user will look for the picture.
+                    let _ = std::fs::remove_file(&to);
                     done(Saved::Failed(to));
                 }
             }
