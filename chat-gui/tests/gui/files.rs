@@ -292,6 +292,27 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
         shows(&bob.h, "Replying to ana: ¿la veis?"),
         "the reply stays"
     );
+    // Kept without the viewer: Download from the picture's menu, then Open there.
+    bob.h.get_by_label("Picture: playa.jpg").click_secondary();
+    bob.h.step();
+    bob.h.step();
+    // (The pointer to its menu first: the menu stays as the line under it changes.)
+    bob.h.get_by_label("Download").hover();
+    bob.h.step();
+    click(&mut bob.h, "Download");
+    wait_until(&mut bob.h, "the download", |h| {
+        h.state()
+            .transfers()
+            .downloads()
+            .iter()
+            .any(|d| d.state == State::Done && d.purpose == chat_model::transfers::Purpose::Keep)
+    });
+    bob.h.get_by_label("Picture: playa.jpg").click_secondary();
+    bob.h.step();
+    bob.h.step();
+    assert!(shows_button(&bob.h, "Open"), "its menu opens it now");
+    bob.h.key_press(egui::Key::Escape);
+    bob.h.step();
     // What left ana's computer has no place in it, and is still the picture.
     let file = bob
         .h
@@ -420,6 +441,11 @@ fn a_picture_claiming_absurd_dimensions_shows_a_placeholder() {
     // And the window goes on as before.
     say(&mut bob.h, "sigo aquí");
     wait_for_text(&mut bob.h, "sigo aquí");
+    // Its Download says how it goes and ends on Open, as a card's.
+    click(&mut bob.h, "Download: bomb.png");
+    wait_until(&mut bob.h, "the download", |h| {
+        shows_button(h, "Open: bomb.png")
+    });
 }
 
 #[test]

@@ -142,18 +142,42 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
     let name = fill(t.picture_of, &[&file.name]);
     match shelf.previews.get(&file.id) {
         Some(Picture::Ready(texture)) => {
-            let image = egui::Image::from_texture(texture)
+            // Its own id (not the next in order, which changes as a line's bar of actions
+            // comes and goes under the pointer): its menu stays open as the pointer moves to it.
+            let id = ui.scope_id().with(("picture", &file.id));
+            egui::Image::from_texture(texture)
                 .fit_to_exact_size(rect.size())
                 .corner_radius(6)
-                .sense(Sense::click());
+                .paint_at(ui, rect);
             let response = ui
-                .put(rect, image)
+                .interact(rect, id, Sense::click())
                 .on_hover_text(format!("{} · {}", file.name, file_size(file.size)))
                 .on_hover_cursor(egui::CursorIcon::PointingHand)
                 .accessible_name(name);
             if response.clicked() {
                 intents.push(Intent::Files(FileIntent::View(file.clone())));
             }
+            // Kept without opening it: Download (then Open) from its menu, as a card has.
+            let download = shelf.downloads.get(&file.id).filter(|d| {
+                d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
+            });
+            response.context_menu(|ui| match download {
+                Some(d) if d.state == State::Done => {
+                    if let Some(path) = &d.path
+                        && ui.button(t.file_open).clicked()
+                    {
+                        intents.push(Intent::Files(FileIntent::Open(path.clone())));
+                    }
+                }
+                Some(d) if !d.state.is_over() => {
+                    ui.label(state_words(t, &d.state, d.received, Some(file.size)));
+                }
+                _ => {
+                    if ui.button(t.file_download).clicked() {
+                        intents.push(Intent::Files(FileIntent::Download(file.clone())));
+                    }
+                }
+            });
         }
         Some(Picture::Broken) => {
             // The file may still be fine elsewhere: Download stays, inside the placeholder
@@ -195,11 +219,31 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
                 &format!("⚠ {}", t.picture_broken),
                 &file.name,
             );
-            let button = ui
-                .put(button_rect, egui::Button::new(t.file_download).truncate())
-                .accessible_name(format!("{}: {}", t.file_download, file.name));
+            // As a card's button: Download, Cancel while it comes (its progress on hover),
+            // Open once it is here.
+            let download = shelf.downloads.get(&file.id).filter(|d| {
+                d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
+            });
+            let (label, intent, hover) = match download {
+                Some(d) if d.state == State::Done => match &d.path {
+                    Some(path) => (t.file_open, FileIntent::Open(path.clone()), None),
+                    None => (t.file_download, FileIntent::Download(file.clone()), None),
+                },
+                Some(d) if !d.state.is_over() => (
+                    t.cancel,
+                    FileIntent::Cancel(d.id),
+                    Some(state_words(t, &d.state, d.received, Some(file.size))),
+                ),
+                _ => (t.file_download, FileIntent::Download(file.clone()), None),
+            };
+            let mut button = ui
+                .put(button_rect, egui::Button::new(label).truncate())
+                .accessible_name(format!("{label}: {}", file.name));
+            if let Some(hover) = hover {
+                button = button.on_hover_text(hover);
+            }
             if button.clicked() {
-                intents.push(Intent::Files(FileIntent::Download(file.clone())));
+                intents.push(Intent::Files(intent));
             }
         }
         Some(Picture::Loading) => {
