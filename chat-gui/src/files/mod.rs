@@ -143,9 +143,42 @@ impl std::fmt::Debug for Files {
     }
 }
 
+/// How long a picture fetched for the viewer stays in the cache unopened.
+const VIEWED_KEPT: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+
+/// Removes the viewer's copies in `dir` not opened for [`VIEWED_KEPT`]: the cache would
+/// otherwise keep every picture ever viewed. On a thread of its own, once at start.
+fn trim_viewed(dir: PathBuf) {
+    let trimmed = std::thread::Builder::new()
+        .name("cache-trim".into())
+        .spawn(move || trim_now(&dir));
+    if let Err(e) = trimmed {
+        tracing::info!("the cache is not trimmed this time: {e}");
+    }
+}
+
+fn trim_now(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        // Last opened (or, where the disk keeps no such time, last written).
+        let old = entry
+            .metadata()
+            .and_then(|m| m.accessed().or_else(|_| m.modified()))
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > VIEWED_KEPT);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Files {
     /// Files kept in `folders`, chosen with the system's dialog.
     pub fn new(folders: Folders) -> Files {
+        trim_viewed(folders.cache.join("pictures"));
         Files {
             transfers: Transfers::default(),
             engine: Engine::new(folders.cache.clone()),
@@ -452,6 +485,28 @@ impl Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pictures_not_viewed_for_two_weeks_leave_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+        std::fs::write(&old, b"x").unwrap();
+        std::fs::write(&new, b"y").unwrap();
+        let long_ago = std::time::SystemTime::now() - VIEWED_KEPT * 2;
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_times(
+                std::fs::FileTimes::new()
+                    .set_accessed(long_ago)
+                    .set_modified(long_ago),
+            )
+            .unwrap();
+        trim_now(dir.path());
+        assert!(!old.exists(), "not viewed for four weeks");
+        assert!(new.exists(), "viewed just now");
+    }
 
     #[test]
     fn a_file_id_no_server_gives_is_never_fetched_nor_made_a_path() {
