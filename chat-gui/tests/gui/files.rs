@@ -307,7 +307,11 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
             .iter()
             .any(|d| d.state == State::Done && d.purpose == chat_model::transfers::Purpose::Keep)
     });
-    bob.h.get_by_label("Picture: playa.jpg").click_secondary();
+    // (From the keyboard this time.)
+    bob.h.get_by_label("Picture: playa.jpg").focus();
+    bob.h.step();
+    bob.h
+        .key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F10);
     bob.h.step();
     bob.h.step();
     assert!(shows_button(&bob.h, "Open"), "its menu opens it now");

@@ -161,23 +161,33 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
             let download = shelf.downloads.get(&file.id).filter(|d| {
                 d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
             });
-            response.context_menu(|ui| match download {
-                Some(d) if d.state == State::Done => {
-                    if let Some(path) = &d.path
-                        && ui.button(t.file_open).clicked()
-                    {
-                        intents.push(Intent::Files(FileIntent::Open(path.clone())));
+            // The menu key (or Shift+F10) opens it from the keyboard too, under the picture.
+            let menu = response.id.with("picture-menu");
+            if response.has_focus()
+                && ui.input_mut(|i| i.consume_key(egui::Modifiers::SHIFT, egui::Key::F10))
+            {
+                egui::Popup::open_id(ui.ctx(), menu);
+            }
+            egui::Popup::context_menu(&response)
+                .anchor(response.rect)
+                .id(menu)
+                .show(|ui| match download {
+                    Some(d) if d.state == State::Done => {
+                        if let Some(path) = &d.path
+                            && ui.button(t.file_open).clicked()
+                        {
+                            intents.push(Intent::Files(FileIntent::Open(path.clone())));
+                        }
                     }
-                }
-                Some(d) if !d.state.is_over() => {
-                    ui.label(state_words(t, &d.state, d.received, Some(file.size)));
-                }
-                _ => {
-                    if ui.button(t.file_download).clicked() {
-                        intents.push(Intent::Files(FileIntent::Download(file.clone())));
+                    Some(d) if !d.state.is_over() => {
+                        ui.label(state_words(t, &d.state, d.received, Some(file.size)));
                     }
-                }
-            });
+                    _ => {
+                        if ui.button(t.file_download).clicked() {
+                            intents.push(Intent::Files(FileIntent::Download(file.clone())));
+                        }
+                    }
+                });
         }
         Some(Picture::Broken) => {
             // The file may still be fine elsewhere: Download stays, inside the placeholder
