@@ -400,6 +400,7 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
             }
         }
     }
+    shared.files.lapse_reservations(now.saturating_sub(grace));
     if let Ok(uploads) = shared.files.uploads() {
         for upload in uploads.iter().filter(|u| now - u.created_ms >= grace) {
             // One a request is writing now is left for the next sweep.

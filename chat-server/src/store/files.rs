@@ -117,8 +117,15 @@ pub trait SharedContents: Send + Sync + std::fmt::Debug {
     fn remove(&self, id: &str) -> Result<()>;
     /// The key every node signs file links with: `candidate` if no node chose one yet.
     fn link_key(&self, candidate: &[u8]) -> Result<Vec<u8>>;
-    /// Bytes of the files `owner` (login key) uploaded through any node.
-    fn held(&self, owner: &str) -> Result<u64>;
+    /// Takes room for upload `id` of `size` bytes by `owner` (login key), begun at `now_ms`,
+    /// if the owner's files and uploads under way on every node leave `quota` bytes for it;
+    /// whether it did. One owner's reservations are taken one at a time across the nodes.
+    fn reserve(&self, id: &str, owner: &str, size: u64, quota: u64, now_ms: i64) -> Result<bool>;
+    /// Gives back the room upload `id` took (stored as a file, or dropped).
+    fn unreserve(&self, id: &str) -> Result<()>;
+    /// Gives back the room of uploads begun before `before_ms` and never ended (a node that
+    /// stopped for good with uploads under way).
+    fn lapse_reservations(&self, before_ms: i64) -> Result<()>;
 }
 
 /// The files of one server.
@@ -241,7 +248,7 @@ impl FileStore {
             let (_, v) = item?;
             let upload = decode::<Upload>("upload", &v)?;
             sums.hold(&upload.owner, upload.size);
-            sums.announce(&upload.owner, &upload.sha256, upload.size);
+            sums.announce(&upload.sha256);
         }
         drop(sums);
         let mut objects = 0;

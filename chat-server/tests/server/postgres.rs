@@ -316,12 +316,27 @@ fn a_file_is_never_recorded_on_a_content_whose_bytes_went() {
     store.put_chunk(&sha256, 0, &bytes).unwrap();
     assert!(store.put_record(&second, true).unwrap());
     assert_eq!(store.chunk(&sha256, 0).unwrap(), Some(bytes.clone()));
-    assert_eq!(store.held("ana").unwrap(), bytes.len() as u64);
+    // Her quota counts the file: room for an upload of what is left, not a byte more.
+    let file = bytes.len() as u64;
+    assert!(!store.reserve("u1", "ana", 2, file + 1, 0).unwrap());
+    assert!(store.reserve("u1", "ana", 1, file + 1, 0).unwrap());
+    assert!(
+        !store.reserve("u2", "ana", 1, file + 1, 0).unwrap(),
+        "the first upload under way counts"
+    );
     // A preview for a file removed meanwhile changes nothing.
     store.remove(&second.id).unwrap();
     let mut late = second.clone();
     late.preview = Some(b"\x89PNG".to_vec());
     store.update_record(&late).unwrap();
     assert!(store.record(&second.id).unwrap().is_none());
-    assert_eq!(store.held("ana").unwrap(), 0);
+    store.unreserve("u1").unwrap();
+    assert!(
+        store.reserve("u3", "ana", 1, 1, 5).unwrap(),
+        "nothing counts any more"
+    );
+    // An upload never ended (its node stopped for good) gives its room back once it lapses.
+    assert!(!store.reserve("u4", "ana", 1, 1, 6).unwrap());
+    store.lapse_reservations(6).unwrap();
+    assert!(store.reserve("u4", "ana", 1, 1, 6).unwrap());
 }

@@ -27,9 +27,6 @@ pub(super) struct Sums {
     contents: HashMap<String, usize>,
     /// By SHA-256 (lowercase hex): how many uploads under way announced that content.
     uploading: HashMap<String, usize>,
-    /// By owner: bytes of its uploads under way (counted in `held` too). In a cluster an
-    /// account's files are counted where every node sees them, and its uploads here.
-    underway: HashMap<String, u64>,
 }
 
 impl Ledger {
@@ -62,30 +59,16 @@ impl Sums {
         }
     }
 
-    /// Bytes of `owner`'s uploads under way.
-    pub(super) fn underway(&self, owner: &str) -> u64 {
-        self.underway.get(owner).copied().unwrap_or(0)
-    }
-
-    /// One more upload under way, by `owner`, announced content `sha256` of `size` bytes.
-    pub(super) fn announce(&mut self, owner: &str, sha256: &str, size: u64) {
+    /// One more upload under way announced content `sha256`.
+    pub(super) fn announce(&mut self, sha256: &str) {
         *self
             .uploading
             .entry(sha256.to_ascii_lowercase())
             .or_insert(0) += 1;
-        let underway = self.underway.entry(owner.to_owned()).or_insert(0);
-        *underway = underway.saturating_add(size);
     }
 
-    /// One upload fewer (`owner`'s, of `size` bytes) announces content `sha256` (dropped, or
-    /// its file recorded).
-    pub(super) fn unannounce(&mut self, owner: &str, sha256: &str, size: u64) {
-        if let Some(underway) = self.underway.get_mut(owner) {
-            *underway = underway.saturating_sub(size);
-            if *underway == 0 {
-                self.underway.remove(owner);
-            }
-        }
+    /// One upload fewer announces content `sha256` (dropped, or its file recorded).
+    pub(super) fn unannounce(&mut self, sha256: &str) {
         let key = sha256.to_ascii_lowercase();
         if let Some(n) = self.uploading.get_mut(&key) {
             *n -= 1;
@@ -147,13 +130,11 @@ mod tests {
         assert!(sums.drop_content("ab"), "one file still has it");
         assert!(!sums.drop_content("Ab"), "the last one went");
         assert!(!sums.drop_content("ab"), "nothing left to drop");
-        sums.announce("ana", "CD", 10);
-        sums.announce("bob", "cd", 20);
-        sums.unannounce("ana", "cd", 10);
+        sums.announce("CD");
+        sums.announce("cd");
+        sums.unannounce("cd");
         assert!(sums.uploading("cD"));
-        assert_eq!((sums.underway("ana"), sums.underway("bob")), (0, 20));
-        sums.unannounce("bob", "cd", 20);
+        sums.unannounce("cd");
         assert!(!sums.uploading("cd"));
-        assert_eq!(sums.underway("bob"), 0);
     }
 }

@@ -113,20 +113,23 @@ impl FileStore {
         // that fails).
         {
             let mut sums = self.ledger.lock();
-            let held = match &self.shared {
-                // In a cluster the account's files on every node, as the store they share
-                // counts them, and its uploads under way here (asked under the lock: a file
-                // this node records meanwhile is counted once at least).
-                Some(shared) => shared
-                    .held(&upload.owner)?
-                    .saturating_add(sums.underway(&upload.owner)),
-                None => sums.held(&upload.owner),
+            let room = match &self.shared {
+                // In a cluster the account's files and uploads under way on every node, as
+                // the store they share counts them.
+                Some(shared) => shared.reserve(
+                    &upload.id,
+                    &upload.owner,
+                    upload.size,
+                    quota,
+                    upload.created_ms,
+                )?,
+                None => sums.held(&upload.owner).saturating_add(upload.size) <= quota,
             };
-            if held.saturating_add(upload.size) > quota {
+            if !room {
                 return Err(UploadError::OverQuota);
             }
             sums.hold(&upload.owner, upload.size);
-            sums.announce(&upload.owner, &upload.sha256, upload.size);
+            sums.announce(&upload.sha256);
         }
         let recorded = File::create(self.upload_path(&upload.id))
             .map_err(ServerError::from)
@@ -135,7 +138,9 @@ impl FileStore {
         if let Err(e) = recorded {
             let mut sums = self.ledger.lock();
             sums.release(&upload.owner, upload.size);
-            sums.unannounce(&upload.owner, &upload.sha256, upload.size);
+            sums.unannounce(&upload.sha256);
+            drop(sums);
+            self.unreserve(&upload.id);
             return Err(e.into());
         }
         Ok(())
@@ -287,6 +292,7 @@ impl FileStore {
         // reach) leaves the object and the upload without bytes: its uploader is told to try
         // again, and sends it again from 0 (see `append`).
         self.share(&record)?;
+        self.unreserve(&upload.id);
         // The upload's bytes become the file's: the owner holds as much as before.
         let mut sums = self.ledger.lock();
         self.files
@@ -294,7 +300,7 @@ impl FileStore {
             .map_err(ServerError::from)?;
         sums.add_content(&record.sha256);
         match self.uploads.remove(&upload.id).map_err(ServerError::from)? {
-            Some(_) => sums.unannounce(&upload.owner, &upload.sha256, upload.size),
+            Some(_) => sums.unannounce(&upload.sha256),
             // Dropped meanwhile (it had lasted past its grace), which let its bytes go.
             None => sums.hold(&record.owner, record.size),
         }
@@ -310,13 +316,35 @@ impl FileStore {
             if let Some(v) = self.uploads.remove(id)? {
                 let upload = decode::<Upload>("upload", &v)?;
                 sums.release(&upload.owner, upload.size);
-                sums.unannounce(&upload.owner, &upload.sha256, upload.size);
+                sums.unannounce(&upload.sha256);
             }
             drop(sums);
+            self.unreserve(id);
             self.digests.forget(id);
             fs::remove_file(self.upload_path(id)).ok();
         }
         Ok(())
+    }
+
+    /// Gives back, where the nodes share files, the room upload `id` took. Not reached now,
+    /// it lapses with the uploads of its age ([`SharedContents::lapse_reservations`]): the
+    /// owner is held to less for a while, never allowed more.
+    fn unreserve(&self, id: &str) {
+        if let Some(shared) = &self.shared
+            && let Err(e) = shared.unreserve(id)
+        {
+            tracing::warn!(upload = id, "an upload's room is kept until it lapses: {e}");
+        }
+    }
+
+    /// Gives back, where the nodes share files, the room of uploads begun before `before_ms`
+    /// on any node and never ended.
+    pub fn lapse_reservations(&self, before_ms: i64) {
+        if let Some(shared) = &self.shared
+            && let Err(e) = shared.lapse_reservations(before_ms)
+        {
+            tracing::warn!("uploads' room is given back at a later sweep: {e}");
+        }
     }
 }
 

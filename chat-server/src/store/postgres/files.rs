@@ -10,6 +10,9 @@ use crate::store::files::{FileRecord, SharedContents};
 #[cfg(doc)]
 use crate::store::files::SHARED_CHUNK_BYTES;
 
+/// The first key of the advisory locks that take one owner's quota at a time.
+const QUOTA_LOCK: i32 = 0x7175_6f74; // "quot"
+
 /// The tables (made with the others).
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS file_chunks (
@@ -31,6 +34,13 @@ CREATE INDEX IF NOT EXISTS files_by_content ON files (sha256);
 ALTER TABLE files ADD COLUMN IF NOT EXISTS owner TEXT;
 ALTER TABLE files ADD COLUMN IF NOT EXISTS size BIGINT;
 CREATE INDEX IF NOT EXISTS files_by_owner ON files (owner);
+CREATE TABLE IF NOT EXISTS file_uploads (
+    id         TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    size       BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS file_uploads_by_owner ON file_uploads (owner);
 CREATE TABLE IF NOT EXISTS file_link_key (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     key BYTEA NOT NULL
@@ -147,15 +157,52 @@ impl SharedContents for Postgres {
         })
     }
 
-    fn held(&self, owner: &str) -> Result<u64> {
-        let sum: i64 = self.with(|c| {
-            c.query_one(
-                "SELECT COALESCE(SUM(size), 0)::BIGINT FROM files WHERE owner = $1",
-                &[&owner],
+    fn reserve(&self, id: &str, owner: &str, size: u64, quota: u64, now_ms: i64) -> Result<bool> {
+        let size = i64::try_from(size).map_err(corrupt)?;
+        let quota = i64::try_from(quota).unwrap_or(i64::MAX);
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            // One owner at a time, on every node: two uploads begun at once cannot both pass
+            // a quota with room for one.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&QUOTA_LOCK, &owner],
+            )?;
+            let held: i64 = tx
+                .query_one(
+                    "SELECT ((SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = $1) \
+                           + (SELECT COALESCE(SUM(size), 0) FROM file_uploads WHERE owner = $1) \
+                           )::BIGINT",
+                    &[&owner],
+                )?
+                .get(0);
+            if held.saturating_add(size) > quota {
+                tx.rollback()?;
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO file_uploads (id, owner, size, created_ms) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+                &[&id, &owner, &size, &now_ms],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    fn unreserve(&self, id: &str) -> Result<()> {
+        self.with(|c| c.execute("DELETE FROM file_uploads WHERE id = $1", &[&id]))?;
+        Ok(())
+    }
+
+    fn lapse_reservations(&self, before_ms: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM file_uploads WHERE created_ms < $1",
+                &[&before_ms],
             )
-            .map(|row| row.get(0))
         })?;
-        u64::try_from(sum).map_err(corrupt)
+        Ok(())
     }
 
     fn record(&self, id: &str) -> Result<Option<FileRecord>> {

@@ -256,7 +256,20 @@ fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
     assert_eq!(over.json()["code"], "quota_exceeded");
     let fits = begin(&mut h2, &ana_token, "justo.bin", &bytes(left));
     assert_eq!(fits.status, 201, "{:?}", fits.json());
-    // That upload under way counts too, on the node it began on.
+    // That upload under way counts too, on its node and on every other.
     let more = begin(&mut h2, &ana_token, "otro.bin", b"x");
     assert_eq!(more.status, 507, "{:?}", more.json());
+    let elsewhere = begin(&mut h3, &ana_token, "otro.bin", b"x");
+    assert_eq!(elsewhere.status, 507, "{:?}", elsewhere.json());
+    // Cancelled, its room is free on every node.
+    let upload = fits.json()["upload"].as_str().unwrap().to_owned();
+    let cancelled = h2.request(
+        &format!(
+            "DELETE /uploads/{upload} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {ana_token}\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(cancelled.status, 204);
+    let now_fits = begin(&mut h3, &ana_token, "otro.bin", &bytes(left));
+    assert_eq!(now_fits.status, 201, "{:?}", now_fits.json());
 }
