@@ -11,7 +11,7 @@
 //!
 //! Plain Rust, no drawing: the window lays the [`Doc`] out and caches it per line.
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// How a span of text is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -113,13 +113,20 @@ pub fn parse(text: &str, me: &str) -> Doc {
         ..Reader::default()
     };
     let parser = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).into_offset_iter();
-    // Blocks left out of the subset are shown as the text they are, until their end.
+    // Blocks left out of the subset are shown as the text they are, until their end (which
+    // closes the block, for a heading).
     let mut literal: Option<(TagEnd, usize)> = None;
     for (event, range) in parser {
         if let Some((end, depth)) = &mut literal {
             match &event {
                 Event::Start(_) => *depth += 1,
-                Event::End(e) if *depth == 0 && e == end => literal = None,
+                Event::End(e) if *depth == 0 && e == end => {
+                    if matches!(e, TagEnd::Heading(_)) {
+                        reader.flush();
+                        reader.close();
+                    }
+                    literal = None;
+                }
                 Event::End(_) => *depth = depth.saturating_sub(1),
                 _ => {}
             }
@@ -199,9 +206,21 @@ pub fn parse(text: &str, me: &str) -> Doc {
             Event::End(TagEnd::Strikethrough) => reader.style.strike = false,
             // A link opens only a web page or a mail address; to anything else its words are
             // followed by where it points, so that nothing written is lost.
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                reader.link = safe_link(&dest_url);
-                if reader.link.is_none() && !dest_url.trim().is_empty() {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                reader.link = match link_type {
+                    // `<ana@example.org>`: a mail address written as one.
+                    LinkType::Email => safe_link(&format!("mailto:{dest_url}")),
+                    _ => safe_link(&dest_url),
+                };
+                // (An address written as itself, `<irc://…>`, already shows where it points.)
+                if reader.link.is_none()
+                    && !dest_url.trim().is_empty()
+                    && !matches!(link_type, LinkType::Autolink | LinkType::Email)
+                {
                     reader.elsewhere = Some(dest_url.trim().to_owned());
                 }
             }
@@ -629,6 +648,20 @@ mod tests {
         assert_eq!(plain("# of students: 30"), "# of students: 30");
         assert_eq!(plain("Done\n---"), "Done\n---");
         assert_eq!(spans(&parse("---", ""))[0].0, "---");
+        // A heading is its own block: what follows it is not run into it.
+        assert_eq!(parse("# Title\n---", "").blocks.len(), 2);
+        assert_eq!(parse("- # a\n  b", "").blocks.len(), 2);
+        // A mail address written as a link opens the mail program, shown once.
+        let mail = spans(&parse("<ana@example.org>", ""));
+        assert_eq!(
+            mail,
+            [(
+                "ana@example.org".to_owned(),
+                Style::default(),
+                Some("mailto:ana@example.org".to_owned())
+            )]
+        );
+        assert_eq!(plain("<irc://irc.example.org>"), "irc://irc.example.org");
         // A link to what a click may not open keeps where it points, in words.
         assert_eq!(
             plain("[notes](www.example.org) here"),

@@ -418,7 +418,10 @@ impl ServerHandle {
         uploads
             .iter()
             .filter(|u| {
-                let _writing = self.shared.files.writing(&u.id, Duration::from_secs(30));
+                let Some(_writing) = self.shared.files.writing(&u.id, Duration::from_secs(30))
+                else {
+                    return false;
+                };
                 self.shared.files.drop_upload(&u.id).is_ok()
             })
             .count()

@@ -644,6 +644,8 @@ fn download(link: &mut Link, file: &Attachment, to: &Destination) -> Result<Repo
             }
             other => other?,
         };
+        // Readable again: a later loss waits afresh.
+        gone_since = None;
         if fetch.start != have {
             // The server sent the whole file: start the copy again.
             part.file.set_len(0)?;

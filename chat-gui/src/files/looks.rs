@@ -83,6 +83,8 @@ pub(super) fn run(
         let mut answered = false;
         for attempt in 0..PREVIEW_TRIES {
             let Some(server) = lock(server).clone() else {
+                // (Logged out: not an answer either.)
+                answered = false;
                 std::thread::sleep(Duration::from_millis(200));
                 continue;
             };

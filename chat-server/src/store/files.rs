@@ -90,6 +90,9 @@ impl FileRecord {
 /// than saying a line takes.
 pub const PIN_MS: i64 = 60_000;
 
+/// How many pins there may be before old ones are pruned as a new one is taken.
+const PINS_PRUNED_AT: usize = 1024;
+
 /// Bytes per chunk of a file in the store the nodes share.
 pub const SHARED_CHUNK_BYTES: usize = 256 * 1024;
 
@@ -524,10 +527,15 @@ impl FileStore {
     /// line carry a file that is gone.
     pub fn pin(&self, id: &str, now_ms: i64) {
         if is_id(id) {
-            self.pins
+            let mut pins = self
+                .pins
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(id.to_owned(), now_ms);
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Ids a client merely named (refused after) do not pile up.
+            if pins.len() >= PINS_PRUNED_AT {
+                pins.retain(|_, at| now_ms.saturating_sub(*at) < PIN_MS);
+            }
+            pins.insert(id.to_owned(), now_ms);
         }
     }
 
@@ -536,8 +544,8 @@ impl FileStore {
     /// (a line came to carry it) or is being attached ([`FileStore::pin`]) stays. Returns
     /// whether it went.
     pub fn remove(&self, id: &str, seen: &FileRecord, now_ms: i64) -> Result<bool> {
-        // Held to the end: a file pinned after this point is not found by the one who pinned
-        // it, and is not attached.
+        // Held until its record is gone: a file pinned after that is not found by the one who
+        // pinned it, and is not attached.
         let mut pins = self
             .pins
             .lock()
@@ -561,6 +569,8 @@ impl FileStore {
         {
             return Ok(false);
         }
+        // Gone from the records: one pinned from now on is not found by its line.
+        drop(pins);
         if let Some(shared) = &self.shared
             && let Err(e) = shared.remove(id)
         {
@@ -578,7 +588,6 @@ impl FileStore {
             self.db.flush()?;
             fs::remove_file(self.object_path(&record.sha256)).ok();
         }
-        drop(pins);
         Ok(true)
     }
 

@@ -109,23 +109,26 @@ impl FileStore {
     /// Records a new upload (no bytes yet), unless its owner would then hold more than
     /// `quota` bytes (its files and its uploads under way, this one's announced size included).
     pub fn begin(&self, upload: &Upload, quota: u64) -> std::result::Result<(), UploadError> {
+        // In a cluster its room is taken where the nodes share files (the account's files and
+        // uploads under way on every node), before and outside this node's lock: a slow
+        // database holds up this upload, not every other.
+        if let Some(shared) = &self.shared
+            && !shared.reserve(
+                &upload.id,
+                &upload.owner,
+                upload.size,
+                quota,
+                upload.created_ms,
+            )?
+        {
+            return Err(UploadError::OverQuota);
+        }
         // Its room is taken under the lock, and the disk written without it (given back if
         // that fails).
         {
             let mut sums = self.ledger.lock();
-            let room = match &self.shared {
-                // In a cluster the account's files and uploads under way on every node, as
-                // the store they share counts them.
-                Some(shared) => shared.reserve(
-                    &upload.id,
-                    &upload.owner,
-                    upload.size,
-                    quota,
-                    upload.created_ms,
-                )?,
-                None => sums.held(&upload.owner).saturating_add(upload.size) <= quota,
-            };
-            if !room {
+            if self.shared.is_none() && sums.held(&upload.owner).saturating_add(upload.size) > quota
+            {
                 return Err(UploadError::OverQuota);
             }
             sums.hold(&upload.owner, upload.size);
