@@ -209,6 +209,21 @@ pub(super) fn bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 31 % 251) as u8).collect()
 }
 
+/// Registers and logs `login` in over TLS; the connection and the session token.
+fn tls_signed_in(server: &TestServer, login: &str) -> (chat_core::client::Connection, String) {
+    let (conn, _) = super::tls::open(server, ClientTls::default());
+    conn.send(Request::Register(super::harness::registration(login)));
+    super::tls::wait_for(&conn, |m| matches!(m, ServerMessage::Registered { .. }));
+    conn.send(Request::Login {
+        login: login.into(),
+        password: password(login),
+    });
+    match super::tls::wait_for(&conn, |m| matches!(m, ServerMessage::LoggedIn { .. })) {
+        ServerMessage::LoggedIn { token, .. } => (conn, token.unwrap()),
+        _ => unreachable!(),
+    }
+}
+
 #[test]
 fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
     let limit = 300 * 1024;
@@ -258,17 +273,7 @@ fn files_round_trip_byte_for_byte_at_the_edges_and_the_limit_over_tls_too() {
 
     // The same over TLS, on a TLS server's one port (the chat and files share it).
     let server = TestServer::start_with(|c| c.tls = chat_server::TlsSetting::SelfSigned);
-    let (conn, _) = super::tls::open(&server, ClientTls::default());
-    conn.send(Request::Register(super::harness::registration("tls")));
-    super::tls::wait_for(&conn, |m| matches!(m, ServerMessage::Registered { .. }));
-    conn.send(Request::Login {
-        login: "tls".into(),
-        password: password("tls"),
-    });
-    let token = match super::tls::wait_for(&conn, |m| matches!(m, ServerMessage::LoggedIn { .. })) {
-        ServerMessage::LoggedIn { token, .. } => token.unwrap(),
-        _ => unreachable!(),
-    };
+    let (_conn, token) = tls_signed_in(&server, "tls");
     // Every edge again, and the default limit (25 MiB) itself and one byte past it.
     let mut tls = Http::tls(server.addr());
     let limit = usize::try_from(chat_server::ServerConfig::new("unused").max_file_bytes).unwrap();
@@ -400,6 +405,28 @@ fn lines_reach_a_member_whose_download_and_upload_have_stalled() {
     let got = stalled.answer();
     assert_eq!(got.status, 200);
     assert!(got.body == big, "the stalled download came whole");
+}
+
+/// A connection kept open between requests (as every client keeps one) neither holds a
+/// stopping server up nor its store: the server restarts at once on the same data.
+#[test]
+fn an_idle_file_connection_does_not_hold_a_stopping_server() {
+    let mut server = TestServer::start_with(|c| c.tls = chat_server::TlsSetting::SelfSigned);
+    let (conn, token) = tls_signed_in(&server, "ana");
+    drop(conn);
+    let mut idle = Http::tls(server.addr());
+    let id = upload(&mut idle, &token, "notas.txt", b"notas");
+    // (`idle` stays open, waiting for its next request, through the restart.)
+    let started = std::time::Instant::now();
+    server.restart();
+    assert!(
+        started.elapsed() < super::harness::WAIT,
+        "the restart waited {:?}",
+        started.elapsed()
+    );
+    let mut http = Http::tls(server.addr());
+    assert!(download(&mut http, &token, &id, None).body == b"notas");
+    drop(idle);
 }
 
 /// A client that lost its connection resumes on a new one while the server still reads the

@@ -67,7 +67,8 @@ impl Handoff for Http {
                 IDLE
             };
             first = false;
-            let head = match request::read_head(&mut stream, wait, HEAD_DEADLINE) {
+            let stopping = || shared.is_shutting_down();
+            let head = match request::read_head(&mut stream, wait, HEAD_DEADLINE, &stopping) {
                 ReadHead::Head(head) => head,
                 ReadHead::Closed => break,
                 ReadHead::Bad(why) => {

@@ -68,19 +68,30 @@ pub(super) enum ReadHead {
     Bad(String),
 }
 
+/// How often a connection waiting for its next request looks whether the server stops.
+const IDLE_SLICE: Duration = Duration::from_millis(250);
+
 /// Reads a request's head: its first byte within `wait`, the rest within `deadline` of it.
 /// Bytes after the head (the body's start) are given back to `stream`.
 pub(super) fn read_head(
     stream: &mut TransportReader,
     wait: Duration,
     deadline: Duration,
+    stopping: &dyn Fn() -> bool,
 ) -> ReadHead {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     let mut until: Option<Instant> = None;
+    // Waiting for a request to begin ends at `wait`, or as soon as the server stops: a
+    // connection kept open between requests would otherwise hold the server (and its store,
+    // which a restart reopens) until its client closed it.
+    let idle_until = Instant::now() + wait;
     loop {
         let left = match until {
-            None => wait,
+            None if stopping() => return ReadHead::Closed,
+            None => idle_until
+                .saturating_duration_since(Instant::now())
+                .min(IDLE_SLICE),
             Some(t) => t.saturating_duration_since(Instant::now()),
         };
         if left.is_zero() {
