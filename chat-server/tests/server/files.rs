@@ -168,6 +168,16 @@ fn offset_of(http: &mut Http, token: &str, id: &str) -> usize {
         .unwrap()
 }
 
+/// `DELETE /uploads/{id}`: cancels upload `id`.
+pub(super) fn cancel(http: &mut Http, token: &str, id: &str) -> Answer {
+    http.request(
+        &format!(
+            "DELETE /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ),
+        b"",
+    )
+}
+
 /// The head of a `PATCH` that sends `length` bytes from `offset`.
 fn patch_head(token: &str, id: &str, offset: usize, length: usize) -> String {
     format!(
@@ -607,14 +617,7 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     let fits_after = bytes(58_500);
     assert_eq!(begin(&mut http, &token, "z.bin", &fits_after).status, 507);
     let (_b, bea) = signed_in(server.addr(), "bea");
-    let delete = |http: &mut Http, token: &str| {
-        http.request(
-            &format!(
-                "DELETE /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
-            ),
-            b"",
-        )
-    };
+    let delete = |http: &mut Http, token: &str| cancel(http, token, &id);
     assert_eq!(delete(&mut http, &bea).status, 404);
     assert_eq!(delete(&mut http, &token).status, 204);
     assert_eq!(delete(&mut http, &token).status, 404, "gone");
@@ -886,13 +889,7 @@ fn a_full_disk_refuses_an_upload_clearly_and_the_chat_goes_on() {
     );
     // The upload cancelled, its bytes go, and a file that fits is stored.
     let mut http = Http::plain(server.addr());
-    let cancelled = http.request(
-        &format!(
-            "DELETE /uploads/{id} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
-        ),
-        b"",
-    );
-    assert_eq!(cancelled.status, 204);
+    assert_eq!(cancel(&mut http, &token, &id).status, 204);
     let small = bytes(100_000);
     let file = upload(&mut http, &token, "notas.bin", &small);
     assert!(download(&mut http, &token, &file, None).body == small);

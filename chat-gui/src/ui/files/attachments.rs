@@ -8,7 +8,7 @@
 
 use chat_core::protocol::Attachment;
 use chat_model::export::file_size;
-use chat_model::transfers::State;
+use chat_model::transfers::{Download, State};
 use egui::{Pos2, Rect, RichText, Sense, Ui, Vec2, pos2, vec2};
 
 use super::{Code, FileIntent, Picture, Shelf, code, icon, shelf, state_words};
@@ -99,6 +99,14 @@ fn column_width(ui: &Ui, files: &[Attachment], width: f32) -> f32 {
     wants.min(width)
 }
 
+/// The download of `file` into the downloads folder, if there is one to show: one done whose
+/// file was moved or deleted since is as none (Download again, not an Open that opens nothing).
+fn kept<'s>(shelf: &'s Shelf, file: &Attachment) -> Option<&'s Download> {
+    shelf.downloads.get(&file.id).filter(|d| {
+        d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
+    })
+}
+
 /// Draws `files` from `at`, `width` wide.
 pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32) -> Vec<Intent> {
     let mut intents = Vec::new();
@@ -158,9 +166,7 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
                 intents.push(Intent::Files(FileIntent::View(file.clone())));
             }
             // Kept without opening it: Download (then Open) from its menu, as a card has.
-            let download = shelf.downloads.get(&file.id).filter(|d| {
-                d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
-            });
+            let download = kept(shelf, file);
             // The menu key (or Shift+F10) opens it from the keyboard too, under the picture.
             let menu = response.id.with("picture-menu");
             if response.has_focus()
@@ -231,9 +237,7 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
             );
             // As a card's button: Download, Cancel while it comes (its progress on hover),
             // Open once it is here.
-            let download = shelf.downloads.get(&file.id).filter(|d| {
-                d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
-            });
+            let download = kept(shelf, file);
             let (label, intent, hover) = match download {
                 Some(d) if d.state == State::Done => match &d.path {
                     Some(path) => (t.file_open, FileIntent::Open(path.clone()), None),
@@ -321,10 +325,7 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
         pos2(inner.left() + 36.0, inner.top()),
         pos2(inner.right() - button_w - 8.0, inner.bottom()),
     );
-    // A download done whose file was moved or deleted since is as none: Download again.
-    let download = shelf.downloads.get(&file.id).filter(|d| {
-        d.state != State::Done || d.path.as_deref().is_some_and(std::path::Path::exists)
-    });
+    let download = kept(shelf, file);
     let detail = match download {
         Some(d) if !matches!(d.state, State::Done | State::Cancelled) => {
             state_words(t, &d.state, d.received, Some(file.size))

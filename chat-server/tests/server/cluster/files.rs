@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chat_core::protocol::{Request, ServerMessage};
 
-use super::super::files::{Http, begin, bytes, download, patch, sha256, upload};
+use super::super::files::{Http, begin, bytes, cancel, download, patch, sha256, upload};
 use super::super::harness::signed_in;
 use super::super::irc_actions::{from as said_by, irc_user};
 use super::{Cluster, NodeProcess};
@@ -263,13 +263,7 @@ fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
     assert_eq!(elsewhere.status, 507, "{:?}", elsewhere.json());
     // Cancelled, its room is free on every node.
     let upload = fits.json()["upload"].as_str().unwrap().to_owned();
-    let cancelled = h2.request(
-        &format!(
-            "DELETE /uploads/{upload} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {ana_token}\r\n\r\n"
-        ),
-        b"",
-    );
-    assert_eq!(cancelled.status, 204);
+    assert_eq!(cancel(&mut h2, &ana_token, &upload).status, 204);
     let now_fits = begin(&mut h3, &ana_token, "otro.bin", &bytes(left));
     assert_eq!(now_fits.status, 201, "{:?}", now_fits.json());
 }
