@@ -15,6 +15,13 @@ pub enum Saved {
     Failed(PathBuf),
 }
 
+/// Where the save dialogs' threads report how saving ended, and in which box's lines to tell
+/// it.
+pub type SavedChannel = (
+    crossbeam_channel::Sender<(chat_model::composer::Target, Saved)>,
+    crossbeam_channel::Receiver<(chat_model::composer::Target, Saved)>,
+);
+
 /// Writes `text` to `path`.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write(path: &std::path::Path, text: &str) -> Saved {

@@ -22,8 +22,8 @@ use crate::{
 };
 
 impl ChatApp {
-    /// Chooses files to attach with `picker` instead of the system's dialog (tests give the
-    /// paths the dialog would).
+    /// Chooses files to attach, and where to save copies, with `picker` instead of the
+    /// system's dialogs (tests give the paths the dialogs would).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn set_file_picker(&mut self, picker: Arc<dyn Picker>) {
         self.files.set_picker(picker);
@@ -101,14 +101,14 @@ impl ChatApp {
                 };
                 self.notice(&target, LineKind::Refused(refusal));
             }
-            News::Saved(Saved::To(path)) => {
-                self.notice(&Target::Room, LineKind::Saved(path.display().to_string()));
+            News::Saved(target, Saved::To(path)) => {
+                self.notice(&target, LineKind::Saved(path.display().to_string()));
             }
-            News::Saved(Saved::Failed(path)) => {
+            News::Saved(target, Saved::Failed(path)) => {
                 let path = path.display().to_string();
-                self.notice(&Target::Room, LineKind::SaveFailed(path));
+                self.notice(&target, LineKind::SaveFailed(path));
             }
-            News::Saved(Saved::Cancelled) => {}
+            News::Saved(_, Saved::Cancelled) => {}
         }
     }
 

@@ -34,15 +34,9 @@ use crate::forms::{LoginForm, RegisterForm};
 use crate::host::{self, Host};
 use crate::i18n::Texts;
 use crate::notifier::{Desktop, Notifier};
-use crate::save::Saved;
+use crate::save::SavedChannel;
 use crate::settings::Settings;
 use crate::ui::{self, Intent};
-
-/// Where save dialogs' threads report how saving a copy of some lines ended.
-type SavedChannel = (
-    crossbeam_channel::Sender<(Target, Saved)>,
-    crossbeam_channel::Receiver<(Target, Saved)>,
-);
 
 /// The find bar: over which lines, what it looks for.
 #[derive(Debug, Clone)]

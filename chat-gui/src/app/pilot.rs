@@ -191,7 +191,7 @@ impl ChatApp {
                         .cloned()
                 });
                 if let Some(file) = newest {
-                    let intent = crate::ui::files::FileIntent::View(file);
+                    let intent = crate::ui::files::FileIntent::View(file, Target::Room);
                     self.apply(Intent::Files(intent));
                 }
             }

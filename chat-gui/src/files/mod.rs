@@ -76,8 +76,8 @@ pub enum News {
     Ready(Ready),
     /// Attaching failed: a message carries at most this many files.
     TooMany(Target),
-    /// How saving a copy of a picture ended.
-    Saved(Saved),
+    /// How saving a copy of a picture ended, to tell in this box's lines.
+    Saved(Target, Saved),
 }
 
 /// Pictures' previews kept decoded (each up to 640 × 640 pixels, 1.6 MB): scrolling back
@@ -123,7 +123,7 @@ pub struct Files {
     viewer: Option<Viewed>,
     picker: Arc<dyn Picker>,
     picked: (Sender<Picked>, Receiver<Picked>),
-    saved: (Sender<Saved>, Receiver<Saved>),
+    saved: crate::save::SavedChannel,
     /// The server (and token) the engine was last given.
     server: Option<(String, String)>,
     dirty: bool,
@@ -197,7 +197,8 @@ impl Files {
         }
     }
 
-    /// Chooses files with `picker` instead of the system's dialog (tests give the paths).
+    /// Chooses files, and where to save copies, with `picker` instead of the system's dialogs
+    /// (tests give the paths).
     pub fn set_picker(&mut self, picker: Arc<dyn Picker>) {
         self.picker = picker;
     }
@@ -281,8 +282,8 @@ impl Files {
                 }
             }
         }
-        for saved in self.saved.1.try_iter() {
-            news.push(News::Saved(saved));
+        for (target, saved) in self.saved.1.try_iter() {
+            news.push(News::Saved(target, saved));
         }
         for ready in self.transfers.take_ready(room) {
             self.dirty = true;
@@ -371,7 +372,7 @@ impl Files {
                 self.codes.insert(file.id.clone(), Code::Broken);
                 return Vec::new();
             }
-            FileIntent::Download(file) | FileIntent::View(file) if !file.has_valid_id() => {
+            FileIntent::Download(file, _) | FileIntent::View(file, _) if !file.has_valid_id() => {
                 tracing::warn!("a file with an id no server gives: {:?}", file.id);
                 return Vec::new();
             }
@@ -401,14 +402,14 @@ impl Files {
                     self.engine.cancel(id);
                 }
             }
-            FileIntent::Download(file) => {
+            FileIntent::Download(file, _) => {
                 if let Some(id) = self.transfers.download(&file, Purpose::Keep) {
                     let to = Destination::Folder(self.folders.downloads.clone());
                     self.engine.download(id, file, to);
                 }
             }
             FileIntent::Open(path) => platform::open(&path),
-            FileIntent::View(file) => self.view(file),
+            FileIntent::View(file, from) => self.view(file, from),
             FileIntent::NeedPreview(file) => {
                 if !self.previews.contains_key(&file.id) && self.may_ask(&file.id) {
                     self.previews.insert(file.id.clone(), Picture::Loading);
@@ -436,10 +437,11 @@ impl Files {
             .is_none_or(|at| Instant::now() >= *at)
     }
 
-    fn view(&mut self, file: chat_core::protocol::Attachment) {
+    fn view(&mut self, file: chat_core::protocol::Attachment, from: Target) {
         self.viewer = Some(Viewed {
             file: file.clone(),
             full: Picture::Loading,
+            from,
         });
         let path = self.folders.cache.join("pictures").join(&file.id);
         match self.transfers.download(&file, Purpose::View) {
@@ -470,13 +472,14 @@ impl Files {
         else {
             return;
         };
-        let saved = self.saved.0.clone();
+        let (saved, from) = (self.saved.0.clone(), viewer.from.clone());
         platform::save_copy(
+            Arc::clone(&self.picker),
             path,
             viewer.file.name.clone(),
             title.to_owned(),
             move |outcome| {
-                let _ = saved.send(outcome);
+                let _ = saved.send((from, outcome));
             },
         );
     }
@@ -530,9 +533,9 @@ mod tests {
             files.previews.get(&hostile.id),
             Some(Picture::Broken)
         ));
-        files.apply(FileIntent::View(hostile.clone()), t);
+        files.apply(FileIntent::View(hostile.clone(), Target::Room), t);
         assert!(files.viewer.is_none(), "no viewer, no copy in the cache");
-        files.apply(FileIntent::Download(hostile), t);
+        files.apply(FileIntent::Download(hostile, Target::Room), t);
         assert!(files.transfers.downloads().is_empty());
     }
 

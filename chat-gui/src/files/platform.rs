@@ -7,10 +7,14 @@ use std::path::PathBuf;
 
 use crate::save::Saved;
 
-/// Chooses files to attach. Called on a helper thread: it may wait for the user.
+/// The file dialogs: files to attach, where to save a copy. Called on a helper thread: they
+/// may wait for the user.
 pub trait Picker: Send + Sync {
     /// The files chosen (none if the user closed the dialog).
     fn pick(&self, title: &str) -> Vec<PathBuf>;
+
+    /// Where to save a copy, `suggested` its name (none if the user closed the dialog).
+    fn save_as(&self, title: &str, suggested: &str) -> Option<PathBuf>;
 }
 
 /// The system's file dialog (the XDG desktop portal on Linux).
@@ -26,6 +30,13 @@ impl Picker for Dialog {
             .map(|f| f.path().to_path_buf())
             .collect()
     }
+
+    fn save_as(&self, title: &str, suggested: &str) -> Option<PathBuf> {
+        let dialog = rfd::AsyncFileDialog::new()
+            .set_title(title)
+            .set_file_name(suggested);
+        pollster::block_on(dialog.save_file()).map(|f| f.path().to_path_buf())
+    }
 }
 
 /// Opens `path` with the desktop's program for it, without waiting for it.
@@ -35,9 +46,10 @@ pub fn open(path: &std::path::Path) {
     }
 }
 
-/// Asks where to save a copy of `from` (proposing `suggested`) and copies it, on a helper
-/// thread; `done` gets the outcome.
+/// Asks `picker` where to save a copy of `from` (proposing `suggested`) and copies it, on a
+/// helper thread; `done` gets the outcome.
 pub fn save_copy(
+    picker: std::sync::Arc<dyn Picker>,
     from: PathBuf,
     suggested: String,
     title: String,
@@ -46,14 +58,10 @@ pub fn save_copy(
     let started = std::thread::Builder::new()
         .name("save-dialog".into())
         .spawn(move || {
-            let dialog = rfd::AsyncFileDialog::new()
-                .set_title(title)
-                .set_file_name(suggested);
-            let Some(file) = pollster::block_on(dialog.save_file()) else {
+            let Some(to) = picker.save_as(&title, &suggested) else {
                 done(Saved::Cancelled);
                 return;
             };
-            let to = file.path().to_path_buf();
             match std::fs::copy(&from, &to) {
                 Ok(_) => done(Saved::To(to)),
                 Err(e) => {

@@ -23,6 +23,9 @@ const BLOCK_GAP: f32 = 4.0;
 const INDENT: f32 = 14.0;
 /// Inner margin of a code block.
 const CODE_PAD: f32 = 6.0;
+/// Room under a code block's widest line for the scroll bar that reaches the rest of it
+/// (egui's floating bar is drawn over what it scrolls, and would hide the last row).
+const CODE_BAR: f32 = 10.0;
 
 /// What the find bar looks for, to mark in a text.
 #[derive(Debug, Clone, Copy)]
@@ -102,11 +105,14 @@ enum Item {
     Marker { at: Vec2, galley: Arc<Galley> },
     /// A quote's bar.
     Bar(Rect),
-    /// A code block: its box, its language, its code.
+    /// A code block: its box, its language, its code. `view` is the part of the block the
+    /// code shows in: a line wider than it is scrolled to sideways, never wrapped, since a
+    /// wrapped line of code reads as two.
     Code {
         rect: Rect,
         language: Option<Arc<Galley>>,
         at: Vec2,
+        view: Vec2,
         galley: Arc<Galley>,
         code: String,
     },
@@ -208,20 +214,27 @@ pub fn layout(
                     code,
                     super::files::code::highlighted_as(language),
                 );
-                job.wrap.max_width = inner;
+                job.wrap.max_width = f32::INFINITY;
                 let galley = painter.layout_job(job);
                 let label = (!language.is_empty()).then(|| {
                     painter.layout_job(self::job(language, &ink.small, ink.weak, f32::INFINITY))
                 });
                 // The header row holds the language and the Copy button.
                 let header = ink.small.size + 10.0;
-                let height = CODE_PAD + header + galley.size().y + CODE_PAD;
+                let bar = if galley.size().x > inner {
+                    CODE_BAR
+                } else {
+                    0.0
+                };
+                let view = vec2(inner, galley.size().y + bar);
+                let height = CODE_PAD + header + view.y + CODE_PAD;
                 let rect = Rect::from_min_size(pos2(x, y), vec2(inner + 2.0 * CODE_PAD, height));
                 widest = widest.max(rect.right());
                 items.push(Item::Code {
                     rect,
                     language: label,
                     at: vec2(x + CODE_PAD, y + CODE_PAD + header),
+                    view,
                     galley,
                     code: code.clone(),
                 });
@@ -366,6 +379,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, ink: &Ink, rich: &Rich, at: Pos2, id: egui:
                 rect,
                 language,
                 at: offset,
+                view,
                 galley,
                 code,
             } => {
@@ -394,12 +408,22 @@ pub fn paint(ui: &mut Ui, t: &Texts, ink: &Ink, rich: &Rich, at: Pos2, id: egui:
                 if response.clicked() {
                     ui.ctx().copy_text(code.clone());
                 }
-                let origin = at + *offset;
-                let code_rect = Rect::from_min_size(origin, galley.size());
-                ui.place(
-                    code_rect,
-                    egui::Label::new(Arc::clone(galley)).selectable(true),
+                let view = Rect::from_min_size(at + *offset, *view);
+                let mut code_ui = ui.new_child(
+                    egui::UiBuilder::new()
+                        .id_salt(id.with(("code", n)))
+                        .max_rect(view),
                 );
+                // The bar's handle shown faintly before the pointer comes (a line cut at the
+                // edge could read as its end), under the code, in the room kept for it.
+                code_ui.spacing_mut().scroll.dormant_handle_opacity = 0.45;
+                egui::ScrollArea::horizontal()
+                    .id_salt(id.with(("code scroll", n)))
+                    .max_width(view.width())
+                    .auto_shrink([false, false])
+                    .show(&mut code_ui, |ui| {
+                        ui.add(egui::Label::new(Arc::clone(galley)).selectable(true));
+                    });
             }
         }
     }

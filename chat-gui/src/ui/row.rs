@@ -589,6 +589,7 @@ pub fn paint(
                     files,
                     pos2(text_x, files_y),
                     text_w,
+                    viewer.target,
                 ));
             }
         }

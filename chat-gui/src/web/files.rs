@@ -49,8 +49,8 @@ pub enum News {
     Ready(Ready),
     /// Attaching failed: a message carries at most this many files.
     TooMany(Target),
-    /// How saving a copy of a picture ended.
-    Saved(Saved),
+    /// How a download ended, to tell in this box's lines.
+    Saved(Target, Saved),
 }
 
 /// Starts downloads: shared by the cards' buttons and the page's text of what is said
@@ -73,7 +73,8 @@ impl std::fmt::Debug for Downloader {
 
 impl Downloader {
     /// Fetches `file` and hands it to the browser; how it ended comes back as news.
-    pub fn start(&self, file: &Attachment) {
+    /// `from` is the box of the lines that showed it, where how it ended is told.
+    pub fn start(&self, file: &Attachment, from: Target) {
         let token = self.token.borrow().clone();
         let (done, waker) = (Rc::clone(&self.done), self.waker.borrow().clone());
         let (id, name, mime) = (file.id.clone(), file.name.clone(), file.mime.clone());
@@ -89,7 +90,7 @@ impl Downloader {
                     Saved::Failed(PathBuf::from(&name))
                 }
             };
-            done.borrow_mut().push(News::Saved(saved));
+            done.borrow_mut().push(News::Saved(from, saved));
             if let Some(wake) = waker {
                 wake();
             }
@@ -249,7 +250,7 @@ impl Files {
     pub fn apply(&mut self, intent: FileIntent, _t: &crate::i18n::Texts) -> Vec<News> {
         self.dirty = true;
         match intent {
-            FileIntent::Download(file) => self.downloader.start(&file),
+            FileIntent::Download(file, from) => self.downloader.start(&file, from),
             FileIntent::Choose(target) => {
                 if let Some(chooser) = self.chooser() {
                     chooser.choose(target);

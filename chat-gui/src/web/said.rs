@@ -14,6 +14,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chat_core::protocol::Attachment;
 use chat_model::chat::Chat;
+use chat_model::composer::Target;
 use chat_model::export::file_size;
 use chat_model::history::History;
 use wasm_bindgen::JsCast as _;
@@ -103,11 +104,13 @@ impl SaidLog {
                 let from = match &self.room {
                     Some((followed, next)) if followed == name => *next,
                     _ => {
-                        self.write(&format!("# {name}"), &[]);
+                        self.write(&format!("# {name}"), &[], &Target::Room);
                         recent(history)
                     }
                 };
-                let next = self.write_lines(history, from, |from, text| format!("{from}: {text}"));
+                let next = self.write_lines(history, from, &Target::Room, |from, text| {
+                    format!("{from}: {text}")
+                });
                 self.room = Some((name.to_owned(), next));
             }
             _ => self.room = None,
@@ -121,7 +124,8 @@ impl SaidLog {
             let from = known.unwrap_or_else(|| recent(history));
             let me = chat.me.as_str();
             let peer = conversation.peer.as_str();
-            let next = self.write_lines(history, from, |from, text| {
+            let target = Target::Private(chat_core::validate::login_key(peer));
+            let next = self.write_lines(history, from, &target, |from, text| {
                 let to = if from == me { peer } else { me };
                 format!("{from} → {to}: {text}")
             });
@@ -134,6 +138,7 @@ impl SaidLog {
         &mut self,
         history: &History,
         from: u64,
+        target: &Target,
         word: impl Fn(&str, &str) -> String,
     ) -> u64 {
         let end = history.end_seq();
@@ -143,15 +148,15 @@ impl SaidLog {
             };
             if let Some((who, text)) = line.said() {
                 let text = word(who, text);
-                self.write(&text, &line.attachments);
+                self.write(&text, &line.attachments, target);
             }
         }
         end
     }
 
-    /// Adds one paragraph to the region, with a button for each of `files`, taking the oldest
-    /// out past [`KEPT`].
-    fn write(&mut self, text: &str, files: &[Attachment]) {
+    /// Adds one paragraph to the region, with a button for each of `files` (how a download
+    /// ended told in `target`'s lines), taking the oldest out past [`KEPT`].
+    fn write(&mut self, text: &str, files: &[Attachment], target: &Target) {
         let Some(region) = &self.region else {
             return;
         };
@@ -174,8 +179,9 @@ impl SaidLog {
                 file_size(file.size)
             )));
             let (downloader, file) = (self.downloader.clone(), file.clone());
+            let target = target.clone();
             let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |_| {
-                downloader.start(&file);
+                downloader.start(&file, target.clone());
             });
             if let Ok(button) = button.dyn_into::<web_sys::HtmlButtonElement>() {
                 button.set_onclick(Some(click.as_ref().unchecked_ref()));

@@ -27,6 +27,23 @@ impl Picker for Chosen {
     fn pick(&self, _title: &str) -> Vec<PathBuf> {
         self.0.clone()
     }
+
+    fn save_as(&self, _title: &str, _suggested: &str) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// The save dialog, answering that the user chose `0`.
+struct SaveTo(PathBuf);
+
+impl Picker for SaveTo {
+    fn pick(&self, _title: &str) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
+    fn save_as(&self, _title: &str, _suggested: &str) -> Option<PathBuf> {
+        Some(self.0.clone())
+    }
 }
 
 /// A file dropped on the window, as the desktop hands it over.
@@ -293,9 +310,16 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
         "the reply stays"
     );
     // Kept without the viewer: Download from the picture's menu, then Open there.
+    let picture = bob.h.get_by_label("Picture: playa.jpg").rect();
     bob.h.get_by_label("Picture: playa.jpg").click_secondary();
     bob.h.step();
     bob.h.step();
+    // The menu opens where the click was (the picture's middle), not under the picture.
+    let menu = bob.h.get_by_label("Download").rect();
+    assert!(
+        (menu.top() - picture.center().y).abs() < 40.0 && menu.top() < picture.bottom() - 20.0,
+        "menu at {menu:?}, picture at {picture:?}"
+    );
     // (The pointer to its menu first: the menu stays as the line under it changes.)
     bob.h.get_by_label("Download").hover();
     bob.h.step();
@@ -318,18 +342,92 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
     bob.h.key_press(egui::Key::Escape);
     bob.h.step();
     // What left ana's computer has no place in it, and is still the picture.
-    let file = bob
-        .h
-        .state()
-        .transfers()
-        .downloads()
-        .first()
-        .and_then(|d| d.path.clone())
-        .expect("the viewer's copy");
+    let file = first_download(&bob.h);
     let sent = std::fs::read(file).unwrap();
     assert!(!contains(&sent, b"GPSLatitude"), "the place went");
     let back = image::load_from_memory(&sent).expect("still a picture");
     assert_eq!((back.width(), back.height()), (640, 480));
+}
+
+/// Where the first download (the viewer's copy, in these tests) went.
+fn first_download(h: &Gui) -> PathBuf {
+    h.state()
+        .transfers()
+        .downloads()
+        .first()
+        .and_then(|d| d.path.clone())
+        .expect("the viewer's copy")
+}
+
+/// Opens the picture labelled `picture` in the viewer and saves a copy, the save dialog
+/// answering `to`.
+fn save_viewed(h: &mut Gui, picture: &str, to: &Path) {
+    h.state_mut()
+        .set_file_picker(Arc::new(SaveTo(to.to_path_buf())));
+    click_containing(h, picture);
+    wait_until(h, "the whole picture", |h| {
+        h.query_all_by_label("Save…")
+            .any(|n| !n.accesskit_node().is_disabled())
+    });
+    click(h, "Save…");
+}
+
+#[test]
+fn a_picture_saved_from_a_conversation_is_told_there_and_a_failed_save_leaves_nothing() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    wait_until(&mut ana.h, "bob among the members", |h| {
+        h.query_all_by_label("bob")
+            .any(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+    });
+    click(&mut ana.h, "bob");
+    wait_for_text(&mut ana.h, "Private: bob");
+    // Dropped while the conversation's box has the keyboard: attached there.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "pizarra.jpg", &photo(320, 240));
+    ana.h
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path)));
+    wait_for_text(&mut ana.h, "pizarra.jpg");
+    type_into(&mut ana.h, "Message to bob", "la pizarra");
+    enter(&mut ana.h);
+    sent_once_uploaded(&mut ana.h);
+    wait_for_text(&mut bob.h, "ana, 1 unread");
+    click_containing(&mut bob.h, "ana, 1 unread");
+    wait_for_text(&mut bob.h, "Picture: pizarra.jpg");
+
+    // Saved where the dialog says: the same bytes as the picture the viewer shows.
+    let copy = dir.path().join("copia.jpg");
+    save_viewed(&mut bob.h, "Picture: pizarra.jpg", &copy);
+    let said = format!("Saved to {}", copy.display());
+    wait_for_text(&mut bob.h, &said);
+    let viewed = first_download(&bob.h);
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(viewed).unwrap()
+    );
+    // Told in the conversation the picture was opened from, not in the room: the line is
+    // drawn over the conversation's box, beside the room's.
+    bob.h.key_press(egui::Key::Escape);
+    bob.h.step();
+    bob.h.step();
+    let told = bob.h.get_by_label_contains(&said).rect();
+    let private = bob.h.get_by_label("Message to ana").rect();
+    let room = bob.h.get_by_label("Message").rect();
+    let over = |r: egui::Rect| told.center().x > r.left() && told.center().x < r.right();
+    assert!(
+        over(private) && !over(room),
+        "told at {told:?}; the conversation's box at {private:?}, the room's at {room:?}"
+    );
+
+    // A save that fails (a folder that is not there) says so there, and leaves no copy.
+    let nowhere = dir.path().join("gone").join("copia.jpg");
+    save_viewed(&mut bob.h, "Picture: pizarra.jpg", &nowhere);
+    wait_for_text(
+        &mut bob.h,
+        &format!("Could not save to {}", nowhere.display()),
+    );
+    assert!(!nowhere.exists());
 }
 
 #[test]

@@ -65,6 +65,46 @@ fn a_code_block_keeps_its_indentation_and_copies_whole() {
 }
 
 #[test]
+fn a_line_of_code_wider_than_the_window_scrolls_sideways_instead_of_wrapping() {
+    let (_server, [mut ana, mut bob]) = together(["ana", "bob"]);
+    let terms: Vec<String> = (1..=60).map(|n| format!("term_{n}")).collect();
+    let long = format!("let total = {};", terms.join(" + "));
+    say_lines(&mut ana, &["```rust", &long, "```"]);
+    wait_until(&mut bob, "the code block", |h| {
+        text_node(h, &long).is_some()
+    });
+    let before = text_node(&bob, &long).unwrap().rect();
+    // One row, wider than the window: wrapped, it would read as two lines of code.
+    assert!(before.height() < 30.0, "one row: {before:?}");
+    assert!(before.width() > 1024.0, "not cut to the window: {before:?}");
+    // The wheel sideways over it (Shift and the wheel, on a mouse without a sideways wheel)
+    // brings the rest of the line into view.
+    let over = egui::pos2(before.left() + 100.0, before.center().y);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        bob.event(egui::Event::PointerMoved(over));
+        bob.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -200.0),
+            modifiers: Modifiers::SHIFT,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        bob.step();
+        let now = text_node(&bob, &long).unwrap().rect();
+        if now.left() < before.left() - 100.0 {
+            assert!((now.top() - before.top()).abs() < 1.0, "only sideways");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the line did not scroll"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn a_link_opens_in_the_browser() {
     let (_server, [mut ana, mut bob]) = together(["ana", "bob"]);
     say(

@@ -7,6 +7,7 @@
 //! what has been fetched, so a line keeps its height while its pictures load.
 
 use chat_core::protocol::Attachment;
+use chat_model::composer::Target;
 use chat_model::export::file_size;
 use chat_model::transfers::{Download, State};
 use egui::{Pos2, Rect, RichText, Sense, Ui, Vec2, pos2, vec2};
@@ -108,7 +109,15 @@ fn kept<'s>(shelf: &'s Shelf, file: &Attachment) -> Option<&'s Download> {
 }
 
 /// Draws `files` from `at`, `width` wide.
-pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32) -> Vec<Intent> {
+/// `from` is the box of the lines they are in.
+pub fn paint(
+    ui: &mut Ui,
+    t: &Texts,
+    files: &[Attachment],
+    at: Pos2,
+    width: f32,
+    from: &Target,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let shelf = shelf(ui.ctx());
     let column = column_width(ui, files, width);
@@ -125,10 +134,10 @@ pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32)
             continue;
         }
         if is_picture(file) {
-            intents.extend(picture(ui, t, &shelf, file, rect));
+            intents.extend(picture(ui, t, &shelf, file, rect, from));
         } else if shows_code(file) {
             let (top, rest) = rect.split_top_bottom_at_y(rect.top() + CARD_HEIGHT);
-            intents.extend(card(ui, t, &shelf, file, top));
+            intents.extend(card(ui, t, &shelf, file, top, from));
             match shelf.codes.get(&file.id) {
                 None => intents.push(Intent::Files(FileIntent::NeedCode(file.clone()))),
                 Some(Code::Broken) => {}
@@ -139,13 +148,20 @@ pub fn paint(ui: &mut Ui, t: &Texts, files: &[Attachment], at: Pos2, width: f32)
                 }
             }
         } else {
-            intents.extend(card(ui, t, &shelf, file, rect));
+            intents.extend(card(ui, t, &shelf, file, rect, from));
         }
     }
     intents
 }
 
-fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) -> Vec<Intent> {
+fn picture(
+    ui: &mut Ui,
+    t: &Texts,
+    shelf: &Shelf,
+    file: &Attachment,
+    rect: Rect,
+    from: &Target,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let name = fill(t.picture_of, &[&file.name]);
     match shelf.previews.get(&file.id) {
@@ -163,19 +179,27 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
                 .on_hover_cursor(egui::CursorIcon::PointingHand)
                 .accessible_name(name);
             if response.clicked() {
-                intents.push(Intent::Files(FileIntent::View(file.clone())));
+                intents.push(Intent::Files(FileIntent::View(file.clone(), from.clone())));
             }
             // Kept without opening it: Download (then Open) from its menu, as a card has.
             let download = kept(shelf, file);
-            // The menu key (or Shift+F10) opens it from the keyboard too, under the picture.
+            // The menu key (or Shift+F10) opens it from the keyboard too, under the picture;
+            // a right click, where the pointer is (egui keeps that place while it is open).
             let menu = response.id.with("picture-menu");
             if response.has_focus()
                 && ui.input_mut(|i| i.consume_key(egui::Modifiers::SHIFT, egui::Key::F10))
             {
                 egui::Popup::open_id(ui.ctx(), menu);
             }
+            let at_pointer = response.secondary_clicked()
+                || egui::Popup::position_of_id(ui.ctx(), menu).is_some();
+            let anchor = if at_pointer {
+                egui::PopupAnchor::PointerFixed
+            } else {
+                egui::PopupAnchor::ParentRect(response.rect)
+            };
             egui::Popup::context_menu(&response)
-                .anchor(response.rect)
+                .anchor(anchor)
                 .id(menu)
                 .show(|ui| match download {
                     Some(d) if d.state == State::Done => {
@@ -190,7 +214,10 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
                     }
                     _ => {
                         if ui.button(t.file_download).clicked() {
-                            intents.push(Intent::Files(FileIntent::Download(file.clone())));
+                            intents.push(Intent::Files(FileIntent::Download(
+                                file.clone(),
+                                from.clone(),
+                            )));
                         }
                     }
                 });
@@ -241,14 +268,22 @@ fn picture(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect)
             let (label, intent, hover) = match download {
                 Some(d) if d.state == State::Done => match &d.path {
                     Some(path) => (t.file_open, FileIntent::Open(path.clone()), None),
-                    None => (t.file_download, FileIntent::Download(file.clone()), None),
+                    None => (
+                        t.file_download,
+                        FileIntent::Download(file.clone(), from.clone()),
+                        None,
+                    ),
                 },
                 Some(d) if !d.state.is_over() => (
                     t.cancel,
                     FileIntent::Cancel(d.id),
                     Some(state_words(t, &d.state, d.received, Some(file.size))),
                 ),
-                _ => (t.file_download, FileIntent::Download(file.clone()), None),
+                _ => (
+                    t.file_download,
+                    FileIntent::Download(file.clone(), from.clone()),
+                    None,
+                ),
             };
             let mut button = ui
                 .put(button_rect, egui::Button::new(label).truncate())
@@ -302,7 +337,14 @@ fn placeholder(ui: &mut Ui, rect: Rect, words_rect: Rect, words: &str, name: &st
     }
 }
 
-fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) -> Vec<Intent> {
+fn card(
+    ui: &mut Ui,
+    t: &Texts,
+    shelf: &Shelf,
+    file: &Attachment,
+    rect: Rect,
+    from: &Target,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     let visuals = ui.visuals().clone();
     ui.painter().rect(
@@ -389,7 +431,10 @@ fn card(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rect) ->
                 .put(button_rect, egui::Button::new(t.file_download))
                 .accessible_name(format!("{}: {}", t.file_download, file.name));
             if button.clicked() {
-                intents.push(Intent::Files(FileIntent::Download(file.clone())));
+                intents.push(Intent::Files(FileIntent::Download(
+                    file.clone(),
+                    from.clone(),
+                )));
             }
         }
     }

@@ -33,12 +33,14 @@ pub enum FileIntent {
     Pasted(Target, Pasted),
     /// Stop a transfer (and take an attachment out of its box).
     Cancel(TransferId),
-    /// Fetch this file into the downloads folder.
-    Download(Attachment),
+    /// Fetch this file into the downloads folder; shown in this box's lines, where how it
+    /// ended is told if it is told in a line (in a page).
+    Download(Attachment, Target),
     /// Open a downloaded file with the desktop's program for it.
     Open(PathBuf),
-    /// Show this picture in the viewer.
-    View(Attachment),
+    /// Show this picture in the viewer; shown in this box's lines, where how saving a copy
+    /// of it ended is told.
+    View(Attachment, Target),
     /// A line shows this picture: fetch its preview.
     NeedPreview(Attachment),
     /// A line shows this code file: fetch its head.
@@ -125,6 +127,8 @@ pub struct Viewed {
     pub file: Attachment,
     /// The whole picture, once fetched and decoded.
     pub full: Picture,
+    /// The box of the lines it was opened from, where how saving a copy ended is told.
+    pub from: Target,
 }
 
 /// What the files' widgets show, as of this frame.
