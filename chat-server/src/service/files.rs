@@ -413,13 +413,15 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
 }
 
 /// Whether the line or message `reference` is still kept, carrying file `file` (a deleted one
-/// carries none). A message this node does not keep, on a node of a cluster, is kept on its
+/// carries none). A message still waiting for its offline recipient counts, though its
+/// conversation, which keeps fewer, no longer has it. A message this node does not keep, on a
+/// node of a cluster, is kept on its
 /// users' nodes: it counts until its deletion is heard of ([`uncarried_by_private`]). A
 /// store that cannot answer now counts it too: a file is never removed on a doubt.
 fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
     match reference {
         FileRef::Line { room, line } => shared.hub.keeps_line(room, *line, file),
-        FileRef::Private { a, b, id } => match shared.archive.private_message(a, b, *id) {
+        FileRef::Private { a, b, id } => match shared.archive.private_message_or_kept(a, b, *id) {
             Ok(Some(message)) => message.attachments.iter().any(|f| f.id == file),
             Ok(None) => shared.hub.is_clustered(),
             Err(_) => true,

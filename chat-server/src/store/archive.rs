@@ -69,6 +69,8 @@ enum Job {
         a: String,
         b: String,
         id: u64,
+        /// Also among the messages kept for `b` (its recipient) while offline.
+        or_kept: bool,
         reply: Sender<Result<Option<PrivateSaid>>>,
     },
     Marker {
@@ -297,11 +299,33 @@ impl Archive {
 
     /// Message `id` of the conversation of `a` and `b` (login keys), if kept.
     pub(crate) fn private_message(&self, a: &str, b: &str, id: u64) -> Result<Option<PrivateSaid>> {
+        self.find_private(a, b, id, false)
+    }
+
+    /// Message `id` from `a` to `b` (login keys), if its conversation keeps it or it waits for
+    /// `b` among the messages kept while offline (which outlast a conversation's newest).
+    pub(crate) fn private_message_or_kept(
+        &self,
+        a: &str,
+        b: &str,
+        id: u64,
+    ) -> Result<Option<PrivateSaid>> {
+        self.find_private(a, b, id, true)
+    }
+
+    fn find_private(
+        &self,
+        a: &str,
+        b: &str,
+        id: u64,
+        or_kept: bool,
+    ) -> Result<Option<PrivateSaid>> {
         let (reply, wait) = bounded(1);
         self.send(Job::PrivateMessage {
             a: a.to_owned(),
             b: b.to_owned(),
             id,
+            or_kept,
             reply,
         });
         wait.recv().map_err(|_| gone())?
@@ -479,8 +503,18 @@ fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
                         }
                     }
                 }
-                Job::PrivateMessage { a, b, id, reply } => {
-                    let _ = reply.send(store.private_message(&a, &b, id));
+                Job::PrivateMessage {
+                    a,
+                    b,
+                    id,
+                    or_kept,
+                    reply,
+                } => {
+                    let found = match store.private_message(&a, &b, id) {
+                        Ok(None) if or_kept => store.kept_message(&b, id),
+                        found => found,
+                    };
+                    let _ = reply.send(found);
                 }
                 Job::Marker {
                     reader,

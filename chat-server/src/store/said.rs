@@ -347,6 +347,17 @@ impl SaidStore {
             .transpose()
     }
 
+    /// Message `id` kept for the offline recipient `recipient_key`, if it still waits (it may
+    /// have left its conversation, which keeps fewer, and still be delivered).
+    pub fn kept_message(&self, recipient_key: &str, id: u64) -> Result<Option<PrivateSaid>> {
+        let mut key = offline_prefix(recipient_key);
+        key.extend_from_slice(&id.to_be_bytes());
+        self.offline
+            .get(key)?
+            .map(|v| decode::<Kept>("kept message", &v).map(|k| k.said))
+            .transpose()
+    }
+
     /// Takes a private message out of its conversation (one queued before it was delivered,
     /// that was then refused).
     pub fn remove_private(&self, said: &PrivateSaid) -> Result<()> {

@@ -825,6 +825,75 @@ fn a_file_goes_once_the_history_or_the_conversation_no_longer_keeps_its_line() {
     assert!(gone, "its message left the conversation");
 }
 
+#[test]
+fn a_file_in_a_message_kept_for_someone_offline_stays_until_delivered_past_the_conversation() {
+    let server = TestServer::start_with(|c| {
+        c.file_grace = Duration::from_secs(3600);
+        c.flood_per_second = 0.0;
+        c.idle_timeout = Duration::from_secs(30 * 24 * 3600);
+    });
+    let (mut ana, token) = signed_in(server.addr(), "ana");
+    let (bob, _) = signed_in(server.addr(), "bob");
+    drop(bob);
+    server.wait_connections(1);
+    let mut http = Http::plain(server.addr());
+    let file = upload(&mut http, &token, "apuntes.bin", &bytes(40));
+    let mut say = |text: String, attachments: Vec<String>| {
+        let stored = ana.request(Request::Private {
+            to: "bob".into(),
+            text,
+            reply_to: None,
+            attachments,
+        });
+        assert!(
+            matches!(stored, ServerMessage::PrivateStored { .. }),
+            "{stored:?}"
+        );
+    };
+    say("los apuntes".into(), vec![file.clone()]);
+    // As many more as a conversation keeps: the first leaves the conversation, but still
+    // waits for bob among his kept messages.
+    for n in 0..chat_server::store::CONVERSATION_KEPT {
+        say(format!("mensaje {n}"), Vec::new());
+    }
+    for _ in 0..5 {
+        server.handle().sweep_files();
+        server.advance(Duration::from_secs(3601));
+        server.handle().sweep_files();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (mut bob, bob_token) = signed_in(server.addr(), "bob");
+    let first = bob.expect("the first kept message", |m| {
+        matches!(m, ServerMessage::Private { stored: true, .. })
+    });
+    let ServerMessage::Private { attachments, .. } = first else {
+        unreachable!()
+    };
+    assert_eq!(
+        attachments.first().map(|a| a.id.as_str()),
+        Some(file.as_str())
+    );
+    let got = download(&mut http, &bob_token, &file, None);
+    assert_eq!(
+        got.status, 200,
+        "the file of a message still to be delivered"
+    );
+    assert_eq!(got.body, bytes(40));
+    // Delivered, and out of the conversation: now nothing carries it, and it goes.
+    bob.settle();
+    let gone = (0..20).any(|_| {
+        server.handle().sweep_files();
+        server.advance(Duration::from_secs(3601));
+        server.handle().sweep_files();
+        let gone = download(&mut http, &token, &file, None).status == 404;
+        if !gone {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        gone
+    });
+    assert!(gone, "delivered, nothing carries it");
+}
+
 /// A small file system of its own, mounted (as root, as CI runs) for as long as it lives.
 struct SmallDisk {
     path: std::path::PathBuf,
