@@ -95,7 +95,9 @@ impl HttpError {
                     | Disconnect::Unresolved(_)
             ),
             HttpError::Io(_) => true,
-            HttpError::Refused { status, .. } => matches!(status, 408 | 500 | 502 | 503 | 504),
+            HttpError::Refused { status, .. } => {
+                matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+            }
             HttpError::Cancelled | HttpError::Malformed(_) | HttpError::Local(_) => false,
         }
     }

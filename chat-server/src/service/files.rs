@@ -19,6 +19,9 @@ use crate::store::files::{FileRecord, FileRef, Upload, UploadError, new_id};
 /// Largest preview of a picture kept with it.
 pub const PREVIEW_MAX_BYTES: usize = 64 * 1024;
 
+/// The SHA-256 of no bytes at all.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 /// What an upload will be, as its uploader announces it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Announced {
@@ -90,6 +93,14 @@ pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upl
     if file.sha256.len() != 64 || !file.sha256.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(invalid(Field::Sha256, "the SHA-256 of the file, in hex"));
     }
+    // An empty file is whole at once: a wrong SHA-256 for it could never be corrected by
+    // sending more, and would leave an upload nobody can name.
+    if file.size == 0 && !file.sha256.eq_ignore_ascii_case(EMPTY_SHA256) {
+        return Err(invalid(
+            Field::Sha256,
+            "an empty file's SHA-256 is e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ));
+    }
     let max = shared.config.max_file_bytes;
     if file.size > max {
         return Err(Refusal {
@@ -122,6 +133,16 @@ pub(crate) fn begin(shared: &Shared, owner: &str, file: Announced) -> Result<Upl
                     "your files would take more than {} MiB; files no line or message carries \
                      any more are removed after a while",
                     shared.config.quota_bytes / (1024 * 1024)
+                ),
+            )
+        }),
+        Err(UploadError::TooMany) => Err(Refusal {
+            retry_after: Some(std::time::Duration::from_secs(5)),
+            ..Refusal::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "you have {} uploads under way: finish or cancel one first",
+                    crate::store::files::MAX_UNDER_WAY
                 ),
             )
         }),
@@ -451,6 +472,7 @@ fn upload_error(e: UploadError) -> Refusal {
             format!("the upload has {have} bytes: send from there"),
         ),
         UploadError::TooLong => invalid(Field::Size, "more bytes than the file's size"),
+        UploadError::TooMany => Refusal::new(ErrorCode::RateLimited, "too many uploads under way"),
         UploadError::OverQuota => Refusal {
             field: Some(Field::Size),
             ..Refusal::new(ErrorCode::QuotaExceeded, "over your account's quota")

@@ -34,7 +34,8 @@ mod uploads;
 
 use digest::Digests;
 use ledger::Ledger;
-pub use uploads::{Upload, UploadError, Writing};
+pub use ledger::{SMALLEST_CHARGE, charged};
+pub use uploads::{MAX_UNDER_WAY, Upload, UploadError, Writing};
 
 /// Bytes copied at a time, to and from disk.
 pub const CHUNK_BYTES: usize = 64 * 1024;
@@ -251,7 +252,7 @@ impl FileStore {
             let (_, v) = item?;
             let upload = decode::<Upload>("upload", &v)?;
             sums.hold(&upload.owner, upload.size);
-            sums.announce(&upload.sha256);
+            sums.announce(&upload.owner, &upload.sha256);
         }
         drop(sums);
         let mut objects = 0;

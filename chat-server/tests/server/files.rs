@@ -491,8 +491,8 @@ fn two_requests_never_write_one_upload_at_once() {
 #[test]
 fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     let server = TestServer::start_with(|c| {
-        c.max_file_bytes = 100_000;
-        c.quota_bytes = 150_000;
+        c.max_file_bytes = 250_000;
+        c.quota_bytes = 400_000;
     });
     let (_c, token) = signed_in(server.addr(), "ana");
     let mut http = Http::plain(server.addr());
@@ -606,15 +606,16 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     assert!(missing.body.is_empty());
     let status = head_of(&mut http, &token, &id);
     assert_eq!(status.status, 204, "the answer after it is read whole");
-    // The quota counts what the account keeps.
-    upload(&mut http, &token, "one.bin", &bytes(90_000));
-    let over = begin(&mut http, &token, "two.bin", &bytes(90_000));
+    // The quota counts what the account keeps (each upload under way, however small, as much
+    // as a preview may weigh: 64 KiB).
+    upload(&mut http, &token, "one.bin", &bytes(200_000));
+    let over = begin(&mut http, &token, "two.bin", &bytes(200_000));
     assert_eq!(over.status, 507);
     assert_eq!(over.json()["code"], "quota_exceeded");
     assert_eq!(over.json()["field"], "size");
     // An unfinished upload holds its whole length: cancelled, it frees it at once. Nobody else
     // may cancel it (to them it does not exist).
-    let fits_after = bytes(58_500);
+    let fits_after = bytes(100_000);
     assert_eq!(begin(&mut http, &token, "z.bin", &fits_after).status, 507);
     let (_b, bea) = signed_in(server.addr(), "bea");
     let delete = |http: &mut Http, token: &str| cancel(http, token, &id);
@@ -622,6 +623,50 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
     assert_eq!(delete(&mut http, &token).status, 204);
     assert_eq!(delete(&mut http, &token).status, 404, "gone");
     assert_eq!(begin(&mut http, &token, "z.bin", &fits_after).status, 201);
+}
+
+#[test]
+fn small_and_empty_files_count_against_the_quota_and_uploads_under_way_are_bounded() {
+    let server = TestServer::start_with(|c| c.quota_bytes = 1024 * 1024);
+    let (_c, token) = signed_in(server.addr(), "ana");
+    let mut http = Http::plain(server.addr());
+    // An empty file whose SHA-256 is not that of nothing: refused, and no upload is left
+    // behind (it could never be sent, named or cancelled).
+    let wrong = http.request(
+        &format!(
+            "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Name: nada.txt\r\nUpload-Type: text/plain\r\nUpload-Length: 0\r\n\
+             Upload-Sha256: {}\r\nContent-Length: 0\r\n\r\n",
+            sha256(b"algo")
+        ),
+        b"",
+    );
+    assert_eq!(wrong.status, 400, "{:?}", wrong.json());
+    assert_eq!(wrong.json()["field"], "sha256");
+    assert_eq!(server.handle().unfinished_uploads(), 0);
+    // Each file counts at least as much as the preview it may be given (64 KiB): sixteen
+    // empty files fill a quota of 1 MiB, and the seventeenth is refused.
+    let mut files = Vec::new();
+    for n in 0..16 {
+        files.push(upload(&mut http, &token, &format!("vacio{n}.txt"), b""));
+    }
+    let over = begin(&mut http, &token, "otro.txt", b"");
+    assert_eq!(over.status, 507, "{:?}", over.json());
+    assert_eq!(over.json()["code"], "quota_exceeded");
+    // Uploads under way are bounded per account: past 64 the next waits (429, told when to
+    // ask again) until one ends.
+    let server = TestServer::start_with(|c| c.quota_bytes = 1024 * 1024 * 1024);
+    let (_c, token) = signed_in(server.addr(), "bea");
+    let mut http = Http::plain(server.addr());
+    let under_way: Vec<String> = (0..chat_server::store::files::MAX_UNDER_WAY)
+        .map(|n| upload_of(&mut http, &token, &format!("parte{n}.bin"), &bytes(10 + n)))
+        .collect();
+    let one_more = begin(&mut http, &token, "una.bin", &bytes(5));
+    assert_eq!(one_more.status, 429, "{:?}", one_more.json());
+    assert_eq!(one_more.json()["code"], "rate_limited");
+    assert!(one_more.header("retry-after").is_some());
+    assert_eq!(cancel(&mut http, &token, &under_way[0]).status, 204);
+    assert_eq!(begin(&mut http, &token, "una.bin", &bytes(5)).status, 201);
 }
 
 #[test]

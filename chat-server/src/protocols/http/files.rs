@@ -118,6 +118,7 @@ fn refused(r: Refusal) -> Response {
         C::FileTooLarge => 413,
         C::QuotaExceeded | C::StorageFull => 507,
         C::ServerBusy => 503,
+        C::RateLimited => 429,
         C::Internal => 500,
         _ => 400,
     };

@@ -13,6 +13,16 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// The least a file or an upload counts against its owner's quota, whatever its size: as much
+/// as the preview it may be given (`service::files::PREVIEW_MAX_BYTES`) besides its record.
+/// Without it empty files, each with a 64 KiB preview, would fill a disk and count nothing.
+pub const SMALLEST_CHARGE: u64 = 64 * 1024;
+
+/// What a file or an upload of `size` bytes counts against its owner's quota.
+pub fn charged(size: u64) -> u64 {
+    size.max(SMALLEST_CHARGE)
+}
+
 /// The sums, behind their lock.
 #[derive(Debug, Default)]
 pub(super) struct Ledger {
@@ -21,8 +31,11 @@ pub(super) struct Ledger {
 
 #[derive(Debug, Default)]
 pub(super) struct Sums {
-    /// By owner (login key): bytes of its files and its uploads under way.
+    /// By owner (login key): bytes of its files and its uploads under way, each counted at
+    /// least [`SMALLEST_CHARGE`].
     held: HashMap<String, u64>,
+    /// By owner (login key): how many uploads it has under way.
+    uploads_of: HashMap<String, usize>,
     /// By SHA-256 (lowercase hex): how many files have that content.
     contents: HashMap<String, usize>,
     /// By SHA-256 (lowercase hex): how many uploads under way announced that content.
@@ -43,37 +56,49 @@ impl Sums {
         self.held.get(owner).copied().unwrap_or(0)
     }
 
-    /// `owner` holds `size` more bytes (a file, or an upload begun).
+    /// `owner` holds a file or an upload of `size` bytes more.
     pub(super) fn hold(&mut self, owner: &str, size: u64) {
         let held = self.held.entry(owner.to_owned()).or_insert(0);
-        *held = held.saturating_add(size);
+        *held = held.saturating_add(charged(size));
     }
 
-    /// `owner` holds `size` fewer bytes (a file removed, an upload dropped).
+    /// `owner` holds a file or an upload of `size` bytes fewer (removed, dropped).
     pub(super) fn release(&mut self, owner: &str, size: u64) {
         if let Some(held) = self.held.get_mut(owner) {
-            *held = held.saturating_sub(size);
+            *held = held.saturating_sub(charged(size));
             if *held == 0 {
                 self.held.remove(owner);
             }
         }
     }
 
-    /// One more upload under way announced content `sha256`.
-    pub(super) fn announce(&mut self, sha256: &str) {
+    /// How many uploads `owner` has under way.
+    pub(super) fn uploads_of(&self, owner: &str) -> usize {
+        self.uploads_of.get(owner).copied().unwrap_or(0)
+    }
+
+    /// One more upload under way, of `owner`, announced content `sha256`.
+    pub(super) fn announce(&mut self, owner: &str, sha256: &str) {
         *self
             .uploading
             .entry(sha256.to_ascii_lowercase())
             .or_insert(0) += 1;
+        *self.uploads_of.entry(owner.to_owned()).or_insert(0) += 1;
     }
 
-    /// One upload fewer announces content `sha256` (dropped, or its file recorded).
-    pub(super) fn unannounce(&mut self, sha256: &str) {
+    /// One upload of `owner` fewer announces content `sha256` (dropped, or its file recorded).
+    pub(super) fn unannounce(&mut self, owner: &str, sha256: &str) {
         let key = sha256.to_ascii_lowercase();
         if let Some(n) = self.uploading.get_mut(&key) {
             *n -= 1;
             if *n == 0 {
                 self.uploading.remove(&key);
+            }
+        }
+        if let Some(n) = self.uploads_of.get_mut(owner) {
+            *n -= 1;
+            if *n == 0 {
+                self.uploads_of.remove(owner);
             }
         }
     }
@@ -115,26 +140,32 @@ mod tests {
     fn holdings_and_contents_add_up_and_go_back_to_nothing() {
         let ledger = Ledger::default();
         let mut sums = ledger.lock();
-        sums.hold("ana", 100);
-        sums.hold("ana", 50);
+        let mib = 1 << 20;
+        sums.hold("ana", 3 * mib);
+        sums.hold("ana", 2 * mib);
         sums.hold("bob", 7);
-        sums.release("ana", 100);
+        sums.release("ana", 3 * mib);
         assert_eq!(
             (sums.held("ana"), sums.held("bob"), sums.held("cai")),
-            (50, 7, 0)
+            (2 * mib, SMALLEST_CHARGE, 0),
+            "a small file counts as its preview may weigh"
         );
-        sums.release("ana", 500);
+        sums.hold("bob", 0);
+        assert_eq!(sums.held("bob"), 2 * SMALLEST_CHARGE, "an empty one too");
+        sums.release("ana", 500 * mib);
         assert_eq!(sums.held("ana"), 0, "never below nothing");
         sums.add_content("AB");
         sums.add_content("ab");
         assert!(sums.drop_content("ab"), "one file still has it");
         assert!(!sums.drop_content("Ab"), "the last one went");
         assert!(!sums.drop_content("ab"), "nothing left to drop");
-        sums.announce("CD");
-        sums.announce("cd");
-        sums.unannounce("cd");
+        sums.announce("ana", "CD");
+        sums.announce("bob", "cd");
+        assert_eq!((sums.uploads_of("ana"), sums.uploads_of("bob")), (1, 1));
+        sums.unannounce("bob", "cd");
         assert!(sums.uploading("cD"));
-        sums.unannounce("cd");
+        sums.unannounce("ana", "cd");
         assert!(!sums.uploading("cd"));
+        assert_eq!(sums.uploads_of("ana"), 0);
     }
 }

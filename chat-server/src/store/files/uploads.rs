@@ -30,6 +30,10 @@ pub struct Upload {
     pub created_ms: i64,
 }
 
+/// The most uploads one account may have under way on a server (each holds a record, a file
+/// and a hash's state until it ends or lapses): far more than a person sends at once.
+pub const MAX_UNDER_WAY: usize = 64;
+
 /// Why an upload's bytes were not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -42,6 +46,9 @@ pub enum UploadError {
     /// The account would hold more than its quota with this upload.
     #[error("over the account's quota")]
     OverQuota,
+    /// The account has [`MAX_UNDER_WAY`] uploads under way already.
+    #[error("too many uploads under way")]
+    TooMany,
     /// The bytes do not make the announced file.
     #[error("the file's {0} does not match what was announced")]
     Mismatch(&'static str),
@@ -127,12 +134,21 @@ impl FileStore {
         // that fails).
         {
             let mut sums = self.ledger.lock();
-            if self.shared.is_none() && sums.held(&upload.owner).saturating_add(upload.size) > quota
+            if sums.uploads_of(&upload.owner) >= MAX_UNDER_WAY {
+                drop(sums);
+                self.unreserve(&upload.id);
+                return Err(UploadError::TooMany);
+            }
+            if self.shared.is_none()
+                && sums
+                    .held(&upload.owner)
+                    .saturating_add(super::ledger::charged(upload.size))
+                    > quota
             {
                 return Err(UploadError::OverQuota);
             }
             sums.hold(&upload.owner, upload.size);
-            sums.announce(&upload.sha256);
+            sums.announce(&upload.owner, &upload.sha256);
         }
         let recorded = File::create(self.upload_path(&upload.id))
             .map_err(ServerError::from)
@@ -141,7 +157,7 @@ impl FileStore {
         if let Err(e) = recorded {
             let mut sums = self.ledger.lock();
             sums.release(&upload.owner, upload.size);
-            sums.unannounce(&upload.sha256);
+            sums.unannounce(&upload.owner, &upload.sha256);
             drop(sums);
             self.unreserve(&upload.id);
             return Err(e.into());
@@ -303,7 +319,7 @@ impl FileStore {
             .map_err(ServerError::from)?;
         sums.add_content(&record.sha256);
         match self.uploads.remove(&upload.id).map_err(ServerError::from)? {
-            Some(_) => sums.unannounce(&upload.sha256),
+            Some(_) => sums.unannounce(&upload.owner, &upload.sha256),
             // Dropped meanwhile (it had lasted past its grace), which let its bytes go.
             None => sums.hold(&record.owner, record.size),
         }
@@ -319,7 +335,7 @@ impl FileStore {
             if let Some(v) = self.uploads.remove(id)? {
                 let upload = decode::<Upload>("upload", &v)?;
                 sums.release(&upload.owner, upload.size);
-                sums.unannounce(&upload.sha256);
+                sums.unannounce(&upload.owner, &upload.sha256);
             }
             drop(sums);
             self.unreserve(id);
@@ -407,27 +423,35 @@ pub(super) mod tests {
             upload(&"a".repeat(32), b"0123456789"),
             upload(&"b".repeat(32), b"0123456789"),
         );
+        // Each counts as much as a preview may weigh: the smallest charge.
+        let c = super::super::ledger::SMALLEST_CHARGE;
         {
             let db = sled::open(dir.path().join("db")).unwrap();
             let files = FileStore::open(&db, &root).unwrap();
-            files.begin(&a, 20).unwrap();
-            files.begin(&b, 20).unwrap();
+            files.begin(&a, 2 * c).unwrap();
+            files.begin(&b, 2 * c).unwrap();
             let third = upload(&"c".repeat(32), b"x");
             assert!(matches!(
-                files.begin(&third, 20),
+                files.begin(&third, 2 * c),
                 Err(UploadError::OverQuota)
             ));
             files.append(&a, 0, &mut &b"0123456789"[..], 10).unwrap();
             files.finish(&a, &"1".repeat(32), 1).unwrap();
             files.drop_upload(&b.id).unwrap();
-            files.begin(&third, 11).unwrap();
-            assert!(matches!(files.begin(&b, 11), Err(UploadError::OverQuota)));
+            files.begin(&third, 2 * c).unwrap();
+            assert!(matches!(
+                files.begin(&b, 2 * c),
+                Err(UploadError::OverQuota)
+            ));
         }
         let db = sled::open(dir.path().join("db")).unwrap();
         let files = FileStore::open(&db, &root).unwrap();
-        // Counted again: the file (10) and the upload of one byte.
-        assert!(matches!(files.begin(&b, 20), Err(UploadError::OverQuota)));
-        files.begin(&b, 21).unwrap();
+        // Counted again: the file and the upload of one byte.
+        assert!(matches!(
+            files.begin(&b, 2 * c),
+            Err(UploadError::OverQuota)
+        ));
+        files.begin(&b, 3 * c).unwrap();
         files.append(&b, 0, &mut &b"0123456789"[..], 10).unwrap();
         files.finish(&b, &"2".repeat(32), 2).unwrap();
         assert_eq!(files.objects(), 1, "the same content, stored once");
@@ -455,7 +479,7 @@ pub(super) mod tests {
                 .unwrap()
         );
         assert_eq!(files.objects(), 0);
-        files.begin(&a, 11).unwrap();
+        files.begin(&a, 2 * c).unwrap();
     }
 
     /// Pseudo-random bytes (no two chunks alike, so a chunk hashed twice or skipped shows).

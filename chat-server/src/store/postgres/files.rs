@@ -158,6 +158,9 @@ impl SharedContents for Postgres {
     }
 
     fn reserve(&self, id: &str, owner: &str, size: u64, quota: u64, now_ms: i64) -> Result<bool> {
+        // Each file and upload counts at least the smallest charge, as on one server.
+        let least = i64::try_from(crate::store::files::SMALLEST_CHARGE).map_err(corrupt)?;
+        let charged = i64::try_from(crate::store::files::charged(size)).map_err(corrupt)?;
         let size = i64::try_from(size).map_err(corrupt)?;
         let quota = i64::try_from(quota).unwrap_or(i64::MAX);
         self.with(|c| {
@@ -170,13 +173,15 @@ impl SharedContents for Postgres {
             )?;
             let held: i64 = tx
                 .query_one(
-                    "SELECT ((SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = $1) \
-                           + (SELECT COALESCE(SUM(size), 0) FROM file_uploads WHERE owner = $1) \
+                    "SELECT ((SELECT COALESCE(SUM(GREATEST(size, $2)), 0) FROM files \
+                              WHERE owner = $1) \
+                           + (SELECT COALESCE(SUM(GREATEST(size, $2)), 0) FROM file_uploads \
+                              WHERE owner = $1) \
                            )::BIGINT",
-                    &[&owner],
+                    &[&owner, &least],
                 )?
                 .get(0);
-            if held.saturating_add(size) > quota {
+            if held.saturating_add(charged) > quota {
                 tx.rollback()?;
                 return Ok(false);
             }

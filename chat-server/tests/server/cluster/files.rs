@@ -249,7 +249,9 @@ fn every_node_serves_every_file_byte_for_byte_to_whoever_can_read_its_line() {
 
     // The quota counts the account's files on every node: through n2, which holds none of
     // them now, ana may begin an upload of what is left of it, and not a byte more.
-    let held = 2 * photo.len() + large.len() + picture.len();
+    let charged =
+        |b: &[u8]| usize::try_from(chat_server::store::files::charged(b.len() as u64)).unwrap();
+    let held = 2 * charged(&photo) + charged(&large) + charged(&picture);
     let left = usize::try_from(super::QUOTA).unwrap() - held;
     let over = begin(&mut h2, &ana_token, "mas.bin", &bytes(left + 1));
     assert_eq!(over.status, 507, "{:?}", over.json());
