@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chat_core::limits::ATTACHMENTS_PER_LINE;
-use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_core::protocol::{Attachment, ErrorCode, Field, Quote};
 use chat_core::validate::room_key;
 
 use crate::composer::Target;
@@ -150,6 +150,8 @@ struct Waiting {
     /// The room it was written in (room messages).
     room: Option<String>,
     lines: Vec<String>,
+    /// The line it answers.
+    reply_to: Option<Quote>,
     uploads: Vec<TransferId>,
 }
 
@@ -164,6 +166,8 @@ pub enum Ready {
         lines: Vec<String>,
         /// The files stored.
         attachments: Vec<Attachment>,
+        /// The line the last answers.
+        reply_to: Option<Quote>,
     },
     /// The user is no longer in the room it was written in: its text goes back to the box
     /// (its files are attached again).
@@ -230,8 +234,15 @@ impl Transfers {
     }
 
     /// Send was pressed in `target`'s box (in `room`, for the room's): `lines` go out with the
-    /// files attached there once they are uploaded. Returns whether there were files.
-    pub fn send(&mut self, target: &Target, room: Option<&str>, lines: Vec<String>) -> bool {
+    /// files attached there once they are uploaded, the last answering `reply_to`. Returns
+    /// whether there were files.
+    pub fn send(
+        &mut self,
+        target: &Target,
+        room: Option<&str>,
+        lines: Vec<String>,
+        reply_to: Option<Quote>,
+    ) -> bool {
         let mut uploads = Vec::new();
         for u in self.uploads.iter_mut().filter(|u| u.target == *target) {
             if !u.queued && !matches!(u.state, State::Failed(_) | State::Cancelled) {
@@ -246,6 +257,7 @@ impl Transfers {
             target: target.clone(),
             room: room.map(str::to_owned),
             lines,
+            reply_to,
             uploads,
         });
         true
@@ -398,6 +410,7 @@ impl Transfers {
                 target: w.target,
                 lines: w.lines,
                 attachments,
+                reply_to: w.reply_to,
             });
         }
         ready
@@ -472,7 +485,7 @@ mod tests {
         let a = t.attach(Target::Room, "a.pdf").unwrap();
         let b = t.attach(Target::Room, "b.pdf").unwrap();
         assert!(t.has_attached(&Target::Room));
-        assert!(t.send(&Target::Room, Some("lobby"), vec!["the notes".into()]));
+        assert!(t.send(&Target::Room, Some("lobby"), vec!["the notes".into()], None));
         assert!(!t.has_attached(&Target::Room), "given to the message");
         assert_eq!(
             t.shown(&Target::Room).count(),
@@ -506,6 +519,7 @@ mod tests {
                 target: Target::Room,
                 lines: vec!["the notes".into()],
                 attachments: vec![stored("a")],
+                reply_to: None,
             }]
         );
         assert_eq!(t.shown(&Target::Room).count(), 0, "both out of the box");
@@ -518,9 +532,9 @@ mod tests {
         let mut t = Transfers::default();
         let peer = Target::Private("bob".into());
         let slow = t.attach(peer.clone(), "slow.bin").unwrap();
-        t.send(&peer, None, vec!["first".into()]);
+        t.send(&peer, None, vec!["first".into()], None);
         let quick = t.attach(peer.clone(), "quick.bin").unwrap();
-        t.send(&peer, None, vec![]);
+        t.send(&peer, None, vec![], None);
         t.report(quick, Report::Uploaded(stored("q")));
         assert!(
             t.take_ready(None).is_empty(),
@@ -538,7 +552,7 @@ mod tests {
         assert_eq!(sent, [vec!["first".to_owned()], vec![]]);
 
         let room = t.attach(Target::Room, "r.png").unwrap();
-        t.send(&Target::Room, Some("aula"), vec!["mirad".into()]);
+        t.send(&Target::Room, Some("aula"), vec!["mirad".into()], None);
         t.report(room, Report::Uploaded(stored("r")));
         assert_eq!(
             t.take_ready(Some("lobby")),
@@ -556,7 +570,7 @@ mod tests {
         assert!(t.cancel(a));
         assert_eq!(t.shown(&Target::Room).count(), 0);
         let b = t.attach(Target::Room, "b").unwrap();
-        t.send(&Target::Room, Some("lobby"), vec![]);
+        t.send(&Target::Room, Some("lobby"), vec![], None);
         t.cancel(b);
         t.report(b, Report::Progress(3));
         assert_eq!(t.upload(b).map(|u| &u.state), Some(&State::Cancelled));

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_core::protocol::{Attachment, ErrorCode, Field, Quote};
 use chat_model::composer::{Outgoing, Target, outgoing};
 use chat_model::history::{LineKind, Refusal};
 use chat_model::transfers::Ready;
@@ -82,7 +82,8 @@ impl ChatApp {
                 target,
                 lines,
                 attachments,
-            }) => self.send_with_files(&target, lines, &attachments),
+                reply_to,
+            }) => self.send_with_files(&target, lines, &attachments, reply_to),
             // A room message whose room the user left while it waited: back in the box,
             // before whatever is being written there now (never dropped).
             News::Ready(Ready::Held { lines }) => {
@@ -112,33 +113,45 @@ impl ChatApp {
         }
     }
 
-    /// Sends `lines` to `target`, the last carrying `attachments` (alone when no text).
-    fn send_with_files(&mut self, target: &Target, mut lines: Vec<String>, files: &[Attachment]) {
+    /// Sends `lines` to `target`, the last carrying `attachments` (alone when no text) and
+    /// answering `reply_to`.
+    fn send_with_files(
+        &mut self,
+        target: &Target,
+        mut lines: Vec<String>,
+        files: &[Attachment],
+        reply_to: Option<Quote>,
+    ) {
         let last = lines.pop().unwrap_or_default();
         match target {
             Target::Room => {
                 for text in lines {
                     self.client.say(text, None);
                 }
-                self.client.say_with_files(last, files);
+                self.client
+                    .say_with_files(last, files, reply_to.map(|q| q.line));
             }
             Target::Private(key) => {
                 let Some(peer) = self.client.chat.conversation(key).map(|c| c.peer.clone()) else {
                     return;
                 };
                 for text in lines {
-                    self.client.private_with_files(&peer, text, &[]);
+                    self.client.private_with_files(&peer, text, &[], None);
                 }
-                self.client.private_with_files(&peer, last, files);
+                self.client.private_with_files(&peer, last, files, reply_to);
             }
         }
         self.views.entry(target.clone()).or_default().follow();
     }
 
-    /// Send in a box with files attached: the text waits for them and goes with them. Returns
-    /// whether it was taken (a `#` command, or text that breaks a rule, goes the usual way).
+    /// Send in a box with files attached: the text waits for them and goes with them,
+    /// answering the line quoted over the box. Returns whether it was taken (a `#` command,
+    /// text that breaks a rule, or the new text of a line being edited, which carries no files
+    /// and leaves them for the next message, goes the usual way).
     pub(super) fn submit_with_files(&mut self, target: &Target) -> bool {
-        if !self.files.transfers.has_attached(target) {
+        if !self.files.transfers.has_attached(target)
+            || self.drafts.get(target).is_some_and(|d| d.editing.is_some())
+        {
             return false;
         }
         let text = self.draft(target).to_owned();
@@ -151,7 +164,11 @@ impl ChatApp {
             return false;
         }
         let room = self.client.chat.room_name().map(str::to_owned);
-        self.files.transfers.send(target, room.as_deref(), lines);
+        let draft = self.drafts.entry(target.clone()).or_default();
+        let reply_to = draft.reply_to.take();
+        self.files
+            .transfers
+            .send(target, room.as_deref(), lines, reply_to);
         let draft = self.drafts.entry(target.clone()).or_default();
         draft.text.clear();
         if !text.trim().is_empty() {

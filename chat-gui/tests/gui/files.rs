@@ -349,6 +349,50 @@ fn a_photo_dropped_on_the_window_shows_at_the_other_client_without_where_it_was_
     assert_eq!((back.width(), back.height()), (640, 480));
 }
 
+#[test]
+fn a_reply_with_a_file_keeps_its_quote_and_an_edit_leaves_the_files_for_the_next_message() {
+    let (_server, [mut ana, mut bob]) = people(["ana", "bob"]);
+    say(&mut ana.h, "¿quién tiene los apuntes?");
+    select_line(&mut bob.h, "ana", "¿quién tiene los apuntes?");
+    click(&mut bob.h, "Reply");
+    wait_for_text(&mut bob.h, "Replying to ana: ¿quién tiene los apuntes?");
+    let dir = tempfile::tempdir().unwrap();
+    let notes = write(dir.path(), "tema1.txt", b"tema 1");
+    attach(&mut bob.h, vec![notes], "tema1.txt");
+    say_with_files(&mut bob.h, "aquí");
+    wait_until(&mut ana.h, "the answer with its file", |h| {
+        text_node(h, "aquí").is_some() && shows(h, "tema1.txt")
+    });
+    assert!(shows(&ana.h, "In reply to ana: ¿quién tiene los apuntes?"));
+    assert!(
+        !shows(&bob.h, "Replying to"),
+        "the quote over the box went with the line"
+    );
+    // A file attached, then an edit of the line just sent: the edit changes the line, and the
+    // file waits in the box for the next message.
+    let more = write(dir.path(), "tema2.txt", b"tema 2");
+    attach(&mut bob.h, vec![more], "tema2.txt");
+    wait_until(&mut bob.h, "the own line", |h| text_node(h, "aquí").is_some());
+    field(&bob.h, "Message").unwrap().focus();
+    bob.h.step();
+    bob.h.key_press(egui::Key::ArrowUp);
+    bob.h.step();
+    bob.h.step();
+    wait_for_text(&mut bob.h, "Editing your message");
+    field(&bob.h, "Message").unwrap().type_text(" están");
+    bob.h.step();
+    enter(&mut bob.h);
+    wait_until(&mut ana.h, "the edited line", |h| {
+        text_node(h, "aquí están").is_some() && shows(h, "(edited)")
+    });
+    assert!(!shows(&ana.h, "tema2.txt"), "no new message carried it");
+    assert!(shows(&bob.h, "tema2.txt"), "still in the box");
+    say_with_files(&mut bob.h, "y el segundo");
+    wait_until(&mut ana.h, "the second file", |h| {
+        text_node(h, "y el segundo").is_some() && shows(h, "tema2.txt")
+    });
+}
+
 /// Where the first download (the viewer's copy, in these tests) went.
 fn first_download(h: &Gui) -> PathBuf {
     h.state()

@@ -4,7 +4,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use chat_core::http::FileServer;
-use chat_core::protocol::{Attachment, Request, ServerMessage};
+use chat_core::protocol::{Attachment, Quote, Request, ServerMessage};
 #[cfg(not(target_arch = "wasm32"))]
 use chat_core::tls::ClientTls;
 
@@ -30,28 +30,44 @@ impl Client {
         })
     }
 
-    /// Says `text` in the room with these files (uploaded before).
-    pub fn say_with_files(&mut self, text: String, attachments: &[Attachment]) {
+    /// Says `text` in the room with these files (uploaded before), answering line `reply_to`.
+    pub fn say_with_files(
+        &mut self,
+        text: String,
+        attachments: &[Attachment],
+        reply_to: Option<u64>,
+    ) {
         if let Some(connection) = &self.connection {
             connection.send(Request::Say {
                 attachments: attachments.iter().map(|a| a.id.clone()).collect(),
-                reply_to: None,
+                reply_to,
                 text,
             });
         }
     }
 
-    /// Sends `peer` a private message with these files. The server's answer does not repeat
-    /// them, so they are kept until it comes and then shown on the user's own line.
-    pub fn private_with_files(&mut self, peer: &str, text: String, attachments: &[Attachment]) {
+    /// Sends `peer` a private message with these files, answering `reply_to`. The server's
+    /// answer does not repeat them, so they are kept until it comes and then shown on the
+    /// user's own line.
+    pub fn private_with_files(
+        &mut self,
+        peer: &str,
+        text: String,
+        attachments: &[Attachment],
+        reply_to: Option<Quote>,
+    ) {
         if let Some(connection) = &self.connection {
             let id = connection.send(Request::Private {
                 attachments: attachments.iter().map(|a| a.id.clone()).collect(),
-                reply_to: None,
+                reply_to: reply_to.as_ref().map(|q| q.line),
                 to: peer.to_owned(),
                 text,
             });
-            self.pending.insert(id, Pending::Private(peer.to_owned()));
+            let pending = match reply_to {
+                Some(quote) => Pending::PrivateReply(peer.to_owned(), quote),
+                None => Pending::Private(peer.to_owned()),
+            };
+            self.pending.insert(id, pending);
             if !attachments.is_empty() {
                 self.files_sent
                     .insert(id, (peer.to_owned(), attachments.to_vec()));
