@@ -382,6 +382,28 @@ impl History {
         true
     }
 
+    /// What a page of history says line `id` now reads, if held: its text and files. A line
+    /// edited or deleted while this client was away (or out of the room) reads as it is now,
+    /// not as it was when it came; nothing changes (or is measured again) when it is the same.
+    pub fn keep_said(&mut self, id: u64, said: &str, attachments: &[Attachment]) {
+        let Some(line) = self.index_of_id(id).and_then(|i| self.lines.get(i)) else {
+            return;
+        };
+        let same_text = match &line.kind {
+            LineKind::Message { text, .. } => text == said,
+            _ => true,
+        };
+        if same_text && line.attachments == attachments {
+            return;
+        }
+        if let Some(line) = self.changing(id) {
+            if let LineKind::Message { text, .. } = &mut line.kind {
+                said.clone_into(text);
+            }
+            attachments.clone_into(&mut line.attachments);
+        }
+    }
+
     /// Line `id` carries no files any more (it was deleted); returns whether it is held.
     pub fn drop_attachments(&mut self, id: u64) -> bool {
         match self.changing(id) {

@@ -372,7 +372,9 @@ fn a_reply_with_a_file_keeps_its_quote_and_an_edit_leaves_the_files_for_the_next
     // file waits in the box for the next message.
     let more = write(dir.path(), "tema2.txt", b"tema 2");
     attach(&mut bob.h, vec![more], "tema2.txt");
-    wait_until(&mut bob.h, "the own line", |h| text_node(h, "aquí").is_some());
+    wait_until(&mut bob.h, "the own line", |h| {
+        text_node(h, "aquí").is_some()
+    });
     field(&bob.h, "Message").unwrap().focus();
     bob.h.step();
     bob.h.key_press(egui::Key::ArrowUp);

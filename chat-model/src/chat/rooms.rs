@@ -187,8 +187,9 @@ impl Chat {
     }
 }
 
-/// What a page says happened to a room line since it was said.
+/// What a page says happened to a room line since it was said, and what it reads now.
 fn keep_extras(history: &mut History, said: &Said) {
+    history.keep_said(said.id, &said.text, &said.attachments);
     history.keep_extras(
         said.id,
         said.reply_to.as_ref(),

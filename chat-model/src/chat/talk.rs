@@ -153,6 +153,7 @@ impl Chat {
         c.first_page = FirstPage::Arrived;
         c.history.prepend(lines);
         for m in messages {
+            c.history.keep_said(m.id, &m.text, &m.attachments);
             c.history
                 .keep_extras(m.id, m.reply_to.as_ref(), &m.reactions, m.edited, m.deleted);
         }

@@ -635,3 +635,43 @@ fn a_deleted_line_shows_neither_its_text_nor_its_files() {
     );
     assert_eq!(carried(&chat), 0, "its files went with it");
 }
+
+#[test]
+fn lines_deleted_or_edited_while_away_read_as_they_are_now_once_back() {
+    let file = chat_core::protocol::Attachment {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        name: "foto.png".into(),
+        size: 10,
+        mime: "image/png".into(),
+        width: Some(4),
+        height: Some(3),
+        preview: true,
+    };
+    let mut chat = Chat::new("ana");
+    let mut pictured = said(1, "mirad");
+    pictured.attachments = vec![file];
+    chat.apply(
+        1,
+        &entered_with(vec![pictured.clone(), said(2, "examen el lunes")], false),
+    );
+    let revision = chat.history("lobby").unwrap().revision();
+    // Back after a reconnection: a moderator deleted the picture's line meanwhile, and bob
+    // edited his other line.
+    let mut deleted = pictured;
+    deleted.text.clear();
+    deleted.attachments.clear();
+    deleted.deleted = true;
+    let mut edited = said(2, "examen el martes");
+    edited.edited = Some(5_000);
+    chat.apply(2, &entered_with(vec![deleted, edited.clone()], false));
+    let h = chat.history("lobby").unwrap();
+    let line = |id| h.get(h.index_of_id(id).unwrap()).unwrap();
+    assert!(line(1).attachments.is_empty(), "its picture went with it");
+    assert_eq!(line(1).said().map(|(_, t)| t), Some(""));
+    assert_eq!(line(2).said().map(|(_, t)| t), Some("examen el martes"));
+    assert!(h.revision() > revision, "measured and drawn again");
+    // The same page again changes nothing.
+    let revision = h.revision();
+    chat.apply(3, &entered_with(vec![edited], false));
+    assert_eq!(chat.history("lobby").unwrap().revision(), revision);
+}
