@@ -42,8 +42,24 @@ pub struct Quote {
     /// Its author's login.
     pub from: String,
     /// Its first words (at most [`crate::limits::QUOTE_CHARS`] characters; empty for a deleted
-    /// line).
+    /// line), as [`excerpt`] makes them.
     pub excerpt: String,
+}
+
+/// What a quote (or a report) shows of a line saying `text` with files named `files`: its first
+/// `max` characters, or, for a line of files alone, their names after a paperclip. A quote's
+/// empty excerpt means its line was deleted, which a line of files is not.
+pub fn excerpt<'a>(text: &str, files: impl IntoIterator<Item = &'a str>, max: usize) -> String {
+    if text.trim().is_empty() {
+        let names: Vec<&str> = files.into_iter().collect();
+        if !names.is_empty() {
+            return format!("📎 {}", names.join(", "))
+                .chars()
+                .take(max)
+                .collect();
+        }
+    }
+    text.chars().take(max).collect()
 }
 
 /// A file a line carries: a picture, a document, code. Its bytes are fetched over HTTP on the
@@ -173,4 +189,17 @@ pub struct Marker {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn an_excerpt_is_the_first_words_or_the_files_of_a_line_without_any() {
+        assert_eq!(excerpt("hola a todos", ["a.png"], 4), "hola");
+        assert_eq!(excerpt("", ["a.png", "b.pdf"], 80), "📎 a.png, b.pdf");
+        assert_eq!(excerpt("  ", ["apuntes.pdf"], 5), "📎 apu");
+        assert_eq!(excerpt("", [], 80), "", "nothing: a deleted line's");
+    }
 }

@@ -23,7 +23,7 @@ mod request;
 pub use codes::{CloseReason, ErrorCode, Field, Presence, RoomClosedReason};
 pub use diagnose::{Diagnosis, diagnose};
 pub use line::{
-    Attachment, Marker, ModAction, Quote, Reaction, Receipt, RoomTopic, Target, is_file_id,
+    Attachment, Marker, ModAction, Quote, Reaction, Receipt, RoomTopic, Target, excerpt, is_file_id,
 };
 pub use message::{PrivateSaid, RoomInfo, Said, ServerFrame, ServerMessage, UserInfo};
 pub use request::{ClientFrame, Gender, Password, Registration, Request};

@@ -64,6 +64,7 @@ impl ChatApp {
                 line: id,
                 from: from.to_owned(),
                 text: text.to_owned(),
+                files: line.attachments.iter().map(|f| f.name.clone()).collect(),
                 mentions: false,
             })
         })

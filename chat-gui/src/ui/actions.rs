@@ -35,22 +35,25 @@ pub struct LineRef {
     pub from: String,
     /// Its text.
     pub text: String,
+    /// The names of the files it carries.
+    pub files: Vec<String>,
     /// It mentions the user.
     pub mentions: bool,
 }
 
 impl LineRef {
-    /// The quote a reply to it shows: its author and first words.
+    /// The quote a reply to it shows: its author and first words (or its files' names).
     pub fn quote(&self) -> Quote {
         Quote {
             line: self.line,
             from: self.from.clone(),
-            excerpt: self
-                .text
-                .chars()
-                .take(chat_core::limits::QUOTE_CHARS)
-                .collect(),
+            excerpt: self.shown(chat_core::limits::QUOTE_CHARS),
         }
+    }
+
+    /// Its first `max` characters, or the names of its files when it has no text.
+    fn shown(&self, max: usize) -> String {
+        chat_core::protocol::excerpt(&self.text, self.files.iter().map(String::as_str), max)
     }
 }
 
@@ -390,7 +393,7 @@ pub fn confirm_delete(ctx: &egui::Context, t: &Texts, line: &LineRef) -> Vec<Int
         ui.set_max_width(380.0);
         ui.heading(t.delete_line_title);
         ui.add_space(6.0);
-        ui.label(RichText::new(format!("{}: {}", line.from, excerpt(&line.text))).weak());
+        ui.label(RichText::new(format!("{}: {}", line.from, excerpt(&line.shown(200)))).weak());
         ui.add_space(10.0);
         ui.horizontal(|ui| {
             let delete = ui.button(RichText::new(t.delete).color(ui.visuals().error_fg_color));
@@ -425,7 +428,7 @@ pub fn report_dialog(
         ui.add_space(4.0);
         ui.label(t.report_intro);
         ui.add_space(4.0);
-        ui.label(RichText::new(format!("{}: {}", line.from, excerpt(&line.text))).weak());
+        ui.label(RichText::new(format!("{}: {}", line.from, excerpt(&line.shown(200)))).weak());
         ui.add_space(8.0);
         let field = crate::ui::labelled_field(ui, t.report_reason, reason, |e| {
             e.desired_width(f32::INFINITY)

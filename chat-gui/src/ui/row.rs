@@ -276,6 +276,7 @@ pub fn layout(
                 line: id,
                 from: from.clone(),
                 text: text.clone(),
+                files: line.attachments.iter().map(|f| f.name.clone()).collect(),
                 mentions: body.mentions,
             });
             let offer = Offer {

@@ -266,15 +266,25 @@ pub(crate) fn report(
             format!("a reason: at most {REASON_MAX_CHARS} characters, on one line"),
         ));
     }
-    let (author, text, target) = match target {
+    let (author, text, files, target) = match target {
         Target::Room(room) => {
             let said = conn.shared.hub.line(&conn.peer, room, line)?;
-            (said.from, said.text, Target::Room(said.room))
+            (
+                said.from,
+                said.text,
+                said.attachments,
+                Target::Room(said.room),
+            )
         }
         Target::With(with) => {
             let partner = partner(conn, with)?;
             let said = private_message(conn, &partner, line)?;
-            (said.from, said.text, Target::With(partner))
+            (
+                said.from,
+                said.text,
+                said.attachments,
+                Target::With(partner),
+            )
         }
     };
     let report = ServerMessage::Report {
@@ -282,7 +292,11 @@ pub(crate) fn report(
         target: target.clone(),
         line,
         author,
-        excerpt: text.chars().take(QUOTE_CHARS * 4).collect(),
+        excerpt: chat_core::protocol::excerpt(
+            &text,
+            files.iter().map(|f| f.name.as_str()),
+            QUOTE_CHARS * 4,
+        ),
         reason,
     };
     tracing::info!(peer = conn.peer.id, login = %conn.peer.name(), ?target, line, "reported a line");

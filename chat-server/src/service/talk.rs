@@ -193,7 +193,11 @@ pub(crate) fn private(
                 excerpt: if answered.deleted {
                     String::new()
                 } else {
-                    answered.text.chars().take(QUOTE_CHARS).collect()
+                    chat_core::protocol::excerpt(
+                        &answered.text,
+                        answered.attachments.iter().map(|f| f.name.as_str()),
+                        QUOTE_CHARS,
+                    )
                 },
             })
         }

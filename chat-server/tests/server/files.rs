@@ -626,6 +626,41 @@ fn bad_uploads_are_refused_by_field_and_nothing_half_stored_is_seen() {
 }
 
 #[test]
+fn a_reply_to_a_line_of_files_alone_quotes_their_names() {
+    let server = TestServer::start();
+    let (mut ana, token) = signed_in(server.addr(), "ana");
+    let (mut bob, _) = signed_in(server.addr(), "bob");
+    let mut http = Http::plain(server.addr());
+    let file = upload(&mut http, &token, "pizarra.png", &bytes(30));
+    ana.send(Request::Say {
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![file],
+    });
+    let line = match bob.expect(
+        "the line of files",
+        |m| matches!(m, ServerMessage::Message { from, .. } if from == "ana"),
+    ) {
+        ServerMessage::Message { id, .. } => id,
+        _ => unreachable!(),
+    };
+    bob.send(Request::Say {
+        text: "¡gracias!".into(),
+        reply_to: Some(line),
+        attachments: Vec::new(),
+    });
+    let quote = match ana.expect(
+        "the reply",
+        |m| matches!(m, ServerMessage::Message { text, .. } if text == "¡gracias!"),
+    ) {
+        ServerMessage::Message { reply_to, .. } => reply_to,
+        _ => unreachable!(),
+    };
+    // An empty excerpt would say the line was deleted.
+    assert_eq!(quote.map(|q| q.excerpt).as_deref(), Some("📎 pizarra.png"));
+}
+
+#[test]
 fn small_and_empty_files_count_against_the_quota_and_uploads_under_way_are_bounded() {
     let server = TestServer::start_with(|c| c.quota_bytes = 1024 * 1024);
     let (_c, token) = signed_in(server.addr(), "ana");

@@ -53,7 +53,11 @@ pub(super) fn quote_of(said: &Said) -> Quote {
         excerpt: if said.deleted {
             String::new()
         } else {
-            said.text.chars().take(QUOTE_CHARS).collect()
+            chat_core::protocol::excerpt(
+                &said.text,
+                said.attachments.iter().map(|f| f.name.as_str()),
+                QUOTE_CHARS,
+            )
         },
     }
 }
