@@ -14,6 +14,7 @@ use chat_core::validate::room_key;
 
 use super::refusal::{Refusal, internal};
 use crate::shared::Shared;
+use crate::store::archive::Whereabouts;
 use crate::store::files::{FileRecord, FileRef, Upload, UploadError, new_id};
 
 /// Largest preview of a picture kept with it.
@@ -263,13 +264,17 @@ fn sees(shared: &Shared, key: &str, reference: &FileRef, file: &str) -> bool {
     match reference {
         FileRef::Line { room, line } => shared.hub.sees_line(key, room, *line, file),
         FileRef::Private { a, b, id } => {
-            // A message deleted no longer carries its files. One this node does not keep (a
-            // guest's, or one kept only on its users' nodes of a cluster) counts while the
-            // file lasts. A store that cannot answer now: not fetched (asked again, it is).
+            // A message deleted no longer carries its files; one its conversation let go (it
+            // keeps the newest 500) no longer shows them, unless it still waits for its
+            // recipient. One never kept here counts as in `unkept_counts`. A store that cannot
+            // answer now: not fetched (asked again, it is).
             (a == key || b == key)
-                && match shared.archive.private_message(a, b, *id) {
-                    Ok(Some(message)) => message.attachments.iter().any(|f| f.id == file),
-                    Ok(None) => true,
+                && match shared.archive.whereabouts(a, b, *id) {
+                    Ok(Whereabouts::Kept(message)) => {
+                        message.attachments.iter().any(|f| f.id == file)
+                    }
+                    Ok(Whereabouts::LetGo) => false,
+                    Ok(Whereabouts::NotHere) => unkept_counts(shared, a, b),
                     Err(_) => false,
                 }
         }
@@ -435,19 +440,30 @@ pub(crate) fn sweep(shared: &Shared) -> usize {
 
 /// Whether the line or message `reference` is still kept, carrying file `file` (a deleted one
 /// carries none). A message still waiting for its offline recipient counts, though its
-/// conversation, which keeps fewer, no longer has it. A message this node does not keep, on a
-/// node of a cluster, is kept on its
-/// users' nodes: it counts until its deletion is heard of ([`uncarried_by_private`]). A
-/// store that cannot answer now counts it too: a file is never removed on a doubt.
+/// conversation, which keeps fewer, no longer has it; one never kept here, as in
+/// `unkept_counts` (on a cluster, until its deletion is heard of: [`uncarried_by_private`]).
+/// A store that cannot answer now counts it too: a file is never removed on a doubt.
 fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
     match reference {
         FileRef::Line { room, line } => shared.hub.keeps_line(room, *line, file),
-        FileRef::Private { a, b, id } => match shared.archive.private_message_or_kept(a, b, *id) {
-            Ok(Some(message)) => message.attachments.iter().any(|f| f.id == file),
-            Ok(None) => shared.hub.is_clustered(),
+        FileRef::Private { a, b, id } => match shared.archive.whereabouts(a, b, *id) {
+            Ok(Whereabouts::Kept(message)) => message.attachments.iter().any(|f| f.id == file),
+            Ok(Whereabouts::LetGo) => false,
+            Ok(Whereabouts::NotHere) => unkept_counts(shared, a, b),
             Err(_) => true,
         },
     }
+}
+
+/// Whether a private message between `a` and `b` (login keys) that this node never kept
+/// still carries its files: one to or from an IRC guest (nothing is kept for guests) while
+/// the guest is online, and on a node of a cluster any (it is kept on its users' nodes, which
+/// tell of its deletion).
+fn unkept_counts(shared: &Shared, a: &str, b: &str) -> bool {
+    shared.hub.is_clustered()
+        || [a, b]
+            .iter()
+            .any(|key| shared.person(key).is_some_and(|p| p.guest))
 }
 
 /// A private message between `a` and `b` (login keys; `a` its sender) no longer carries these

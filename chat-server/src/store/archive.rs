@@ -69,9 +69,13 @@ enum Job {
         a: String,
         b: String,
         id: u64,
-        /// Also among the messages kept for `b` (its recipient) while offline.
-        or_kept: bool,
         reply: Sender<Result<Option<PrivateSaid>>>,
+    },
+    Whereabouts {
+        a: String,
+        b: String,
+        id: u64,
+        reply: Sender<Result<Whereabouts>>,
     },
     Marker {
         reader: String,
@@ -299,33 +303,25 @@ impl Archive {
 
     /// Message `id` of the conversation of `a` and `b` (login keys), if kept.
     pub(crate) fn private_message(&self, a: &str, b: &str, id: u64) -> Result<Option<PrivateSaid>> {
-        self.find_private(a, b, id, false)
-    }
-
-    /// Message `id` from `a` to `b` (login keys), if its conversation keeps it or it waits for
-    /// `b` among the messages kept while offline (which outlast a conversation's newest).
-    pub(crate) fn private_message_or_kept(
-        &self,
-        a: &str,
-        b: &str,
-        id: u64,
-    ) -> Result<Option<PrivateSaid>> {
-        self.find_private(a, b, id, true)
-    }
-
-    fn find_private(
-        &self,
-        a: &str,
-        b: &str,
-        id: u64,
-        or_kept: bool,
-    ) -> Result<Option<PrivateSaid>> {
         let (reply, wait) = bounded(1);
         self.send(Job::PrivateMessage {
             a: a.to_owned(),
             b: b.to_owned(),
             id,
-            or_kept,
+            reply,
+        });
+        wait.recv().map_err(|_| gone())?
+    }
+
+    /// Where message `id` from `a` to `b` (login keys) is: kept (in its conversation, or
+    /// waiting for `b` among the messages kept while offline, which outlast a conversation's
+    /// newest), let go by its conversation, or never here.
+    pub(crate) fn whereabouts(&self, a: &str, b: &str, id: u64) -> Result<Whereabouts> {
+        let (reply, wait) = bounded(1);
+        self.send(Job::Whereabouts {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            id,
             reply,
         });
         wait.recv().map_err(|_| gone())?
@@ -391,6 +387,32 @@ impl MailStore for Archive {
     fn is_local(&self) -> bool {
         true
     }
+}
+
+/// Where a private message is, for the files it may carry: the sweep and who may fetch them
+/// ask.
+#[derive(Debug)]
+pub(crate) enum Whereabouts {
+    /// Kept: in its conversation, or waiting for its offline recipient.
+    Kept(Box<PrivateSaid>),
+    /// Its conversation let it go (it keeps the newest [`super::CONVERSATION_KEPT`]).
+    LetGo,
+    /// Never kept here: a guest's, or (in a cluster) kept on its users' nodes only.
+    NotHere,
+}
+
+fn whereabouts(store: &SaidStore, a: &str, b: &str, id: u64) -> Result<Whereabouts> {
+    if let Some(said) = store.private_message(a, b, id)? {
+        return Ok(Whereabouts::Kept(Box::new(said)));
+    }
+    if let Some(said) = store.kept_message(b, id)? {
+        return Ok(Whereabouts::Kept(Box::new(said)));
+    }
+    Ok(if store.let_go(a, b, id)? {
+        Whereabouts::LetGo
+    } else {
+        Whereabouts::NotHere
+    })
 }
 
 fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
@@ -503,18 +525,11 @@ fn archive_loop(store: &SaidStore, rx: &Receiver<Job>, room_keep: usize) {
                         }
                     }
                 }
-                Job::PrivateMessage {
-                    a,
-                    b,
-                    id,
-                    or_kept,
-                    reply,
-                } => {
-                    let found = match store.private_message(&a, &b, id) {
-                        Ok(None) if or_kept => store.kept_message(&b, id),
-                        found => found,
-                    };
-                    let _ = reply.send(found);
+                Job::PrivateMessage { a, b, id, reply } => {
+                    let _ = reply.send(store.private_message(&a, &b, id));
+                }
+                Job::Whereabouts { a, b, id, reply } => {
+                    let _ = reply.send(whereabouts(store, &a, &b, id));
                 }
                 Job::Marker {
                     reader,

@@ -347,6 +347,20 @@ impl SaidStore {
             .transpose()
     }
 
+    /// Whether the conversation of `a` and `b` let message `id` go: it holds as many as it
+    /// keeps, all newer. (Fewer, and one it does not have was never written here.)
+    pub fn let_go(&self, a: &str, b: &str, id: u64) -> Result<bool> {
+        let prefix = conversation_prefix(a, b);
+        let Some(first) = self.conversations.scan_prefix(&prefix).keys().next() else {
+            return Ok(false);
+        };
+        let oldest = first?
+            .get(prefix.len()..)
+            .and_then(|n| <[u8; 8]>::try_from(n).ok())
+            .map_or(0, u64::from_be_bytes);
+        Ok(oldest > id && self.conversations.scan_prefix(&prefix).count() >= CONVERSATION_KEPT)
+    }
+
     /// Message `id` kept for the offline recipient `recipient_key`, if it still waits (it may
     /// have left its conversation, which keeps fewer, and still be delivered).
     pub fn kept_message(&self, recipient_key: &str, id: u64) -> Result<Option<PrivateSaid>> {

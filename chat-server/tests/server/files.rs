@@ -836,7 +836,7 @@ fn a_file_goes_once_the_history_or_the_conversation_no_longer_keeps_its_line() {
         c.idle_timeout = Duration::from_secs(30 * 24 * 3600);
     });
     let (mut ana, token) = signed_in(server.addr(), "ana");
-    let (mut bob, _) = signed_in(server.addr(), "bob");
+    let (mut bob, bob_token) = signed_in(server.addr(), "bob");
     let mut http = Http::plain(server.addr());
     let gone_past_grace = |http: &mut Http, id: &str| {
         server.handle().sweep_files();
@@ -894,6 +894,16 @@ fn a_file_goes_once_the_history_or_the_conversation_no_longer_keeps_its_line() {
         });
     }
     bob.settle();
+    // Its reader no longer fetches it from the moment the conversation lets it go, before any
+    // sweep (its uploader still may, until the sweep).
+    let hidden = (0..20).any(|_| {
+        let hidden = download(&mut http, &bob_token, &in_private, None).status == 404;
+        if !hidden {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        hidden
+    });
+    assert!(hidden, "bob still fetches a file no message of his carries");
     // (The conversation is written a moment after each message: a few rounds at most.)
     let gone = (0..20).any(|_| {
         let gone = gone_past_grace(&mut http, &in_private);

@@ -134,3 +134,41 @@ fn irc_clients_see_a_lines_files_with_links_that_open_for_whoever_can_read_it() 
     let stolen = link_of(&private).replace("for=cai", "for=bob");
     assert_eq!(open(&mut http, &stolen), not_found);
 }
+
+#[test]
+fn a_file_sent_to_an_irc_guest_opens_for_as_long_as_the_guest_is_online() {
+    let server = super::harness::TestServer::start_with(|c| {
+        c.irc_bind = Some("127.0.0.1:0".into());
+        c.irc_guests = true;
+    });
+    let addr = server.handle().irc_addr().expect("the IRC gateway is on");
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
+    ana.settle();
+    // No account: a guest, for whom nothing is kept.
+    let mut gus = super::irc::Irc::connect(addr);
+    gus.send("NICK gus");
+    gus.send("USER gus 0 * :Gus Invitado");
+    gus.expect_command("366");
+    gus.settle();
+    let mut http = Http::plain(server.addr());
+    let id = upload(&mut http, &ana_token, "horario.txt", b"lunes 9:00");
+    ana.request(Request::Private {
+        to: "gus".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    let link = link_of(&from(&mut gus, "ana", "PRIVMSG"));
+    // The sweep, which finds no kept message carrying it, leaves it to the guest.
+    server.handle().sweep_files();
+    assert_eq!(open(&mut http, &link), (200, b"lunes 9:00".to_vec()));
+    // Gone, the guest's link is no link; nothing else carries the file, and it goes.
+    gus.send("QUIT");
+    gus.until_closed();
+    server.wait_connections(1);
+    server.handle().sweep_files();
+    assert_eq!(open(&mut http, &link).0, 404);
+    server.advance(Duration::from_secs(25 * 3600));
+    server.handle().sweep_files();
+    assert_eq!(download(&mut http, &ana_token, &id, None).status, 404);
+}
