@@ -16,15 +16,31 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
+/// Whether `c` changes how text around it reads without showing itself: the direction marks
+/// and overrides, zero-width characters, the byte-order mark. In a file's name they can make
+/// `invoice\u{202e}fdp.exe` read as `invoiceexe.pdf`; names carry none.
+pub fn is_hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
 /// A file's name as a server takes it (docs/PROTOCOL.md, *Files*: one name, no `/`, `\`,
-/// `..` or control characters, 1 to 255 bytes), from the name it has on the sender's disk:
-/// separators and control characters become `_`, a run of dots one dot (`notas...pdf`,
+/// `..`, control characters or [hidden format characters](is_hidden_format), 1 to 255 bytes),
+/// from the name it has on the sender's disk: separators, control and hidden format
+/// characters become `_`, a run of dots one dot (`notas...pdf`,
 /// `v1..2.txt`), a name too long is cut before its extension. A name that keeps nothing is
 /// `file`.
 pub fn sendable_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
-        let c = if matches!(c, '/' | '\\') || c.is_control() {
+        let c = if matches!(c, '/' | '\\') || c.is_control() || is_hidden_format(c) {
             '_'
         } else {
             c
@@ -70,6 +86,7 @@ mod tests {
         assert_eq!(sendable_name(".."), "file");
         assert_eq!(sendable_name("..oculto"), ".oculto");
         assert_eq!(sendable_name("a\\b/c\u{7}d.rs"), "a_b_c_d.rs");
+        assert_eq!(sendable_name("factura\u{202e}fdp.exe"), "factura_fdp.exe");
         assert_eq!(sendable_name("  "), "file");
         let long = format!("{}.pdf", "ñ".repeat(200));
         let cut = sendable_name(&long);

@@ -64,11 +64,13 @@ pub(crate) fn check_name(name: &str) -> Result<(), Refusal> {
         || name == "."
         || name.contains("..")
         || name.contains(['/', '\\'])
-        || name.chars().any(char::is_control);
+        || name.chars().any(char::is_control)
+        || name.chars().any(chat_core::files::is_hidden_format);
     if bad {
         return Err(invalid(
             Field::Name,
-            "a file name: 1 to 255 bytes, no '/', '\\\\', '..' or control characters",
+            "a file name: 1 to 255 bytes, no '/', '\\\\', '..', control characters or \
+             direction marks",
         ));
     }
     Ok(())

@@ -661,6 +661,65 @@ fn a_reply_to_a_line_of_files_alone_quotes_their_names() {
 }
 
 #[test]
+fn what_could_be_read_two_ways_is_refused_and_files_are_served_as_inert_bytes() {
+    let server = TestServer::start();
+    let (_c, token) = signed_in(server.addr(), "ana");
+    let mut http = Http::plain(server.addr());
+    let post = |name: &str| {
+        format!(
+            "POST /uploads HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Name: {name}\r\nUpload-Type: text/plain\r\nUpload-Length: 4\r\n\
+             Upload-Sha256: {}\r\nContent-Length: 0\r\n\r\n",
+            sha256(b"hola")
+        )
+    };
+    // A name with a direction override (`factura\u{202e}fdp.exe` reads `facturaexe.pdf`),
+    // and one in raw bytes past ASCII rather than percent-encoded.
+    for name in ["factura%E2%80%AEfdp.exe", "se\u{f1}al.txt"] {
+        let answer = http.request(&post(name), b"");
+        assert_eq!(answer.status, 400, "{name}: {:?}", answer.json());
+        assert_eq!(answer.json()["field"], "name", "{name}");
+    }
+    assert_eq!(http.request(&post("se%C3%B1al.txt"), b"").status, 201);
+    // Two lengths that differ: which one a proxy in front read is unknown.
+    let mut twice = Http::plain(server.addr());
+    let answer = twice.request(
+        &format!(
+            "PATCH /uploads/x HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Offset: 0\r\nContent-Length: 0\r\nContent-Length: 4\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(answer.status, 400, "{:?}", answer.json());
+    // A file is served as what its uploader said, never sniffed or run by a browser.
+    let page = upload(
+        &mut http,
+        &token,
+        "pagina.html",
+        b"<script>alert(1)</script>",
+    );
+    let got = download(&mut http, &token, &page, None);
+    assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        got.header("content-security-policy")
+            .is_some_and(|p| p.starts_with("sandbox")),
+        "{:?}",
+        got.headers
+    );
+    // A range that is no range is ignored (the whole file); one past what 64 bits hold ends
+    // at the file's end.
+    let whole = download(&mut http, &token, &page, Some("bytes=abc"));
+    assert_eq!((whole.status, whole.body.len()), (200, 25));
+    let huge = download(
+        &mut http,
+        &token,
+        &page,
+        Some("bytes=20-99999999999999999999999"),
+    );
+    assert_eq!((huge.status, &huge.body[..]), (206, &b"ript>"[..]));
+}
+
+#[test]
 fn small_and_empty_files_count_against_the_quota_and_uploads_under_way_are_bounded() {
     let server = TestServer::start_with(|c| c.quota_bytes = 1024 * 1024);
     let (_c, token) = signed_in(server.addr(), "ana");

@@ -173,6 +173,12 @@ fn dimension(head: &Head, name: &str) -> Result<Option<u32>, Response> {
 /// so that no name can be read two ways.
 fn upload_name(value: &str) -> Result<String, Response> {
     let bad = |why: &str| Response::error(400, "invalid", Some(Field::Name), why);
+    // Raw bytes past ASCII would be read one way here and another by a proxy.
+    if !value.is_ascii() {
+        return Err(bad(
+            "the name must be percent-encoded UTF-8: every byte past ASCII as %XX",
+        ));
+    }
     let bytes = value.as_bytes();
     let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
         b != b'%'
@@ -354,23 +360,20 @@ fn picture_type(bytes: &[u8]) -> Option<&'static str> {
 /// `GET /files/{id}`: the file, whole or from a `Range`.
 fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Response, Response> {
     let record = files::fetch(shared, owner, id).map_err(refused)?;
-    // A range in a unit other than bytes is ignored: the whole file (RFC 9110, section 14.2).
     let range = head
         .header("range")
-        .filter(|r| r.trim_start().starts_with("bytes="));
+        .map_or(Ranged::Whole, |r| parse_range(r, record.size));
     let (start, end) = match range {
-        None => (0, record.size),
-        Some(range) => match parse_range(range, record.size) {
-            Some(r) => r,
-            None => {
-                return Err(
-                    Response::error(416, "invalid", None, "that range is not in the file")
-                        .header("Content-Range", format!("bytes */{}", record.size)),
-                );
-            }
-        },
+        Ranged::Whole => (0, record.size),
+        Ranged::Part(start, end) => (start, end),
+        Ranged::Outside => {
+            return Err(
+                Response::error(416, "invalid", None, "that range is not in the file")
+                    .header("Content-Range", format!("bytes */{}", record.size)),
+            );
+        }
     };
-    let partial = range.is_some();
+    let partial = matches!(range, Ranged::Part(..));
     let len = end - start;
     let body = if head.method == "HEAD" {
         Body::Empty(len)
@@ -391,6 +394,7 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
         .header("Accept-Ranges", "bytes")
         .header("ETag", format!("\"{}\"", record.sha256))
         .header("Cache-Control", "private, max-age=31536000, immutable");
+    response = untrusted(response);
     if partial {
         response = response.header(
             "Content-Range",
@@ -400,29 +404,53 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
     Ok(response)
 }
 
-/// A number of decimal digits only (`parse` would take a sign too).
+/// A number of decimal digits only (`parse` would take a sign too); one past what 64 bits
+/// hold is as large as they hold (a range's end may be any number past the file's).
 fn digits(n: &str) -> Option<u64> {
     if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    n.parse().ok()
+    Some(n.parse().unwrap_or(u64::MAX))
+}
+
+/// What a `Range` asks of a file (RFC 9110, section 14).
+#[derive(Debug, PartialEq, Eq)]
+enum Ranged {
+    /// The whole file: no range, or one this server ignores (another unit than bytes, or a
+    /// range that is not one: `bytes=abc`, `bytes=5-2`).
+    Whole,
+    /// Bytes `start..end`.
+    Part(u64, u64),
+    /// A range outside the file (any range of an empty file), or several: `416`.
+    Outside,
 }
 
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n` as a half-open range within `size`.
-fn parse_range(range: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = range.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", n) => (size.saturating_sub(digits(n)?), size),
-        (a, "") => (digits(a)?, size),
-        (a, b) => (digits(a)?, digits(b)?.checked_add(1)?.min(size)),
+fn parse_range(range: &str, size: u64) -> Ranged {
+    let Some(spec) = range.trim().strip_prefix("bytes=") else {
+        return Ranged::Whole;
     };
-    // An empty file has no byte to name: every range is outside it (and `Content-Range`
-    // could not say an empty one).
-    (start < end).then_some((start, end))
+    if spec.contains(',') {
+        return Ranged::Outside;
+    }
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ranged::Whole;
+    };
+    let range = match (a.trim(), b.trim()) {
+        ("", n) => digits(n).map(|n| (size.saturating_sub(n), size)),
+        (a, "") => digits(a).map(|a| (a, size)),
+        (a, b) => match (digits(a), digits(b)) {
+            (Some(a), Some(b)) if b >= a => Some((a, b.saturating_add(1).min(size))),
+            _ => None,
+        },
+    };
+    match range {
+        None => Ranged::Whole,
+        // An empty file has no byte to name: every range is outside it (and `Content-Range`
+        // could not say an empty one).
+        Some((start, end)) if start < end => Ranged::Part(start, end),
+        Some(_) => Ranged::Outside,
+    }
 }
 
 /// `GET /files/{id}/preview`.
@@ -442,7 +470,18 @@ fn show_preview(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<R
     } else {
         Body::Bytes(preview)
     };
-    Ok(Response::new(200, body).header("Content-Type", mime))
+    Ok(untrusted(
+        Response::new(200, body).header("Content-Type", mime),
+    ))
+}
+
+/// What a browser must not do with bytes a user sent, served from the web client's own
+/// origin: guess another type than the one given (an "image" read as HTML), or run anything in
+/// them if it is opened in a tab (a file labelled `text/html` by its uploader).
+fn untrusted(response: Response) -> Response {
+    response
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Content-Security-Policy", "sandbox; default-src 'none'")
 }
 
 #[cfg(test)]
@@ -451,20 +490,35 @@ mod tests {
 
     #[test]
     fn ranges_are_read_as_http_says_and_refused_outside_the_file() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 10)));
-        assert_eq!(parse_range("bytes=90-", 100), Some((90, 100)));
-        assert_eq!(parse_range("bytes=-10", 100), Some((90, 100)));
-        assert_eq!(parse_range("bytes=95-200", 100), Some((95, 100)));
-        assert_eq!(parse_range("bytes=100-", 100), None);
-        assert_eq!(parse_range("bytes=5-2", 100), None);
-        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
-        assert_eq!(parse_range("items=0-1", 100), None);
+        use Ranged::{Outside, Part, Whole};
+        assert_eq!(parse_range("bytes=0-9", 100), Part(0, 10));
+        assert_eq!(parse_range("bytes=90-", 100), Part(90, 100));
+        assert_eq!(parse_range("bytes=-10", 100), Part(90, 100));
+        assert_eq!(parse_range("bytes=95-200", 100), Part(95, 100));
+        // An end past what 64 bits hold is still past the file's end.
+        let huge = format!("bytes=0-{}9", u64::MAX);
+        assert_eq!(parse_range(&huge, 100), Part(0, 100));
+        assert_eq!(
+            parse_range("bytes=0-18446744073709551615", 100),
+            Part(0, 100)
+        );
+        assert_eq!(parse_range("bytes=100-", 100), Outside);
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), Outside);
+        // What is not a range at all is ignored: the whole file.
+        assert_eq!(parse_range("items=0-1", 100), Whole);
+        assert_eq!(parse_range("bytes=5-2", 100), Whole);
         // Digits only, as HTTP writes them.
-        for range in ["bytes=+1-5", "bytes=1-+5", "bytes=-+5", "bytes= 1 - 5x"] {
-            assert_eq!(parse_range(range, 100), None, "{range}");
+        for range in [
+            "bytes=+1-5",
+            "bytes=1-+5",
+            "bytes=-+5",
+            "bytes= 1 - 5x",
+            "bytes=abc",
+        ] {
+            assert_eq!(parse_range(range, 100), Whole, "{range}");
         }
         for range in ["bytes=0-", "bytes=0-0", "bytes=-5"] {
-            assert_eq!(parse_range(range, 0), None, "{range} of an empty file");
+            assert_eq!(parse_range(range, 0), Outside, "{range} of an empty file");
         }
     }
 }

@@ -78,7 +78,9 @@ impl Handoff for Http {
                     break;
                 }
             };
-            tracing::debug!(peer = id, %addr, method = %head.method, path = %head.path, "http");
+            // The path without its query: a link's signature is as good as a password.
+            let path = head.path.split('?').next().unwrap_or_default();
+            tracing::debug!(peer = id, %addr, method = %head.method, path, "http");
             if head.path.split('?').next() == Some("/ws") {
                 match web::upgrade(&head) {
                     Upgrade::Accept(answer) => {

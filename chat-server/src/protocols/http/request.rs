@@ -32,21 +32,27 @@ impl Head {
     }
 
     /// The body's length: `Content-Length`, 0 when absent; `None` when it cannot be read
-    /// (chunked bodies are not taken).
+    /// (chunked bodies are not taken), or is said twice differently (which one a proxy in
+    /// front read is unknown: the rest of the body could be taken for another request).
     pub fn content_length(&self) -> Option<u64> {
         if self.header("transfer-encoding").is_some() {
             return None;
         }
-        match self.header("content-length") {
-            None => Some(0),
-            // Digits only: `parse` would take a sign, which HTTP does not.
-            Some(n) => {
-                let n = n.trim();
-                (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| n.parse().ok())
-                    .flatten()
-            }
+        let mut said = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "content-length")
+            .map(|(_, v)| v.trim());
+        let Some(first) = said.next() else {
+            return Some(0);
+        };
+        if said.any(|other| other != first) {
+            return None;
         }
+        // Digits only: `parse` would take a sign, which HTTP does not.
+        (!first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| first.parse().ok())
+            .flatten()
     }
 
     /// Whether the client asked to close after this request.

@@ -117,12 +117,17 @@ impl Response {
         };
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (name, value) in &self.headers {
+            if !self.keep_alive && name.eq_ignore_ascii_case("connection") {
+                continue;
+            }
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         // An informational answer or one with no content has no length (RFC 9110, 8.6).
         if !matches!(self.status, 101 | 204) {
             head.push_str(&format!("Content-Length: {length}\r\n"));
         }
+        // One `Connection` header: an answer that closes says only that (a refused upgrade's
+        // `Connection: Upgrade` gives way).
         if !self.keep_alive {
             head.push_str("Connection: close\r\n");
         }
