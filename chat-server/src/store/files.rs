@@ -33,6 +33,7 @@ mod ledger;
 mod uploads;
 
 use digest::Digests;
+pub use digest::HASHERS_MAX;
 use ledger::Ledger;
 pub use ledger::{SMALLEST_CHARGE, charged};
 pub use uploads::{MAX_UNDER_WAY, Upload, UploadError, Writing};

@@ -39,9 +39,10 @@ const SPARE_LINGER: Duration = Duration::from_secs(10);
 /// started apart for that).
 const FIRST_STEPS_NICE: i32 = 10;
 /// Threads beyond one per client, for the thread budget: those waiting for reuse, the server's
-/// own (accept loops, writers, password pool, archive, store), and a connection's two threads
-/// for a moment at a hand-over.
-const OTHER_THREADS: usize = SPARE_HANDSHAKE_THREADS + SPARE_READERS + 128;
+/// own (accept loops, writers, password pool, archive, store), uploads' hashing threads, and a
+/// connection's two threads for a moment at a hand-over.
+const OTHER_THREADS: usize =
+    SPARE_HANDSHAKE_THREADS + SPARE_READERS + crate::store::files::HASHERS_MAX + 128;
 
 /// The families of threads connections run on.
 #[derive(Debug)]

@@ -16,6 +16,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ring::digest::{Context, SHA256};
 
@@ -110,6 +111,33 @@ pub(super) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
         .map_err(|_| io::Error::other("SHA-256 is 32 bytes"))
 }
 
+/// Hashing threads beside copies at once, at most: past them an upload hashes on its own
+/// connection's thread. Each upload of a MiB or more would otherwise add a thread, outside the
+/// server's budget of threads (`threads::families`), which counts these.
+pub const HASHERS_MAX: usize = 8;
+
+static HASHERS: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the [`HASHERS_MAX`] places for a hashing thread, while held.
+struct HasherSlot;
+
+impl HasherSlot {
+    fn take() -> Option<HasherSlot> {
+        HASHERS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < HASHERS_MAX).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| HasherSlot)
+    }
+}
+
+impl Drop for HasherSlot {
+    fn drop(&mut self) {
+        HASHERS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// How a copy ended early.
 #[derive(Debug)]
 pub(super) enum CopyError {
@@ -129,29 +157,50 @@ pub(super) fn copy_hashed(
     len: u64,
     mut context: Context,
 ) -> (u64, Option<Context>, Option<CopyError>) {
-    if len < THREADED_FROM_BYTES {
+    let slot = (len >= THREADED_FROM_BYTES)
+        .then(HasherSlot::take)
+        .flatten();
+    let Some(_slot) = slot else {
         let mut buf = vec![0u8; CHUNK_BYTES];
         let (written, error) = copy(body, file, len, &mut buf, |chunk| context.update(chunk));
         let context = (!matches!(error, Some(CopyError::Write(_)))).then_some(context);
         return (written, context, error);
-    }
+    };
     // Buffers go round: read and written here, hashed there, handed back.
     let (full_tx, full_rx) = crossbeam_channel::bounded::<(Vec<u8>, usize)>(QUEUED_CHUNKS);
     let (empty_tx, empty_rx) = crossbeam_channel::bounded::<Vec<u8>>(QUEUED_CHUNKS + 1);
     for _ in 0..=QUEUED_CHUNKS {
         let _ = empty_tx.send(vec![0u8; CHUNK_BYTES]);
     }
+    // The context goes over once the thread is there: if none can be started, it is still
+    // here, and the copy hashes on this thread.
+    let (context_tx, context_rx) = crossbeam_channel::bounded::<Context>(1);
     std::thread::scope(|scope| {
-        let hasher = scope.spawn(move || {
-            // Chat first: the hash waits for what the connections' readers leave.
-            crate::threads::spares::lowest_priority();
-            for (buf, n) in full_rx {
-                context.update(&buf[..n]);
-                // The copy may have stopped already: the buffer is then dropped.
-                let _ = empty_tx.send(buf);
+        let started = std::thread::Builder::new()
+            .name("upload-hash".into())
+            .spawn_scoped(scope, move || {
+                // Chat first: the hash waits for what the connections' readers leave.
+                crate::threads::spares::lowest_priority();
+                let mut context = context_rx.recv().ok()?;
+                for (buf, n) in full_rx {
+                    context.update(&buf[..n]);
+                    // The copy may have stopped already: the buffer is then dropped.
+                    let _ = empty_tx.send(buf);
+                }
+                Some(context)
+            });
+        let hasher = match started {
+            Ok(hasher) => hasher,
+            Err(e) => {
+                tracing::warn!("no thread to hash an upload beside its copy: {e}");
+                let mut buf = vec![0u8; CHUNK_BYTES];
+                let (written, error) =
+                    copy(body, file, len, &mut buf, |chunk| context.update(chunk));
+                let context = (!matches!(error, Some(CopyError::Write(_)))).then_some(context);
+                return (written, context, error);
             }
-            context
-        });
+        };
+        let _ = context_tx.send(context);
         let mut written = 0u64;
         let mut error = None;
         while written < len {
@@ -179,7 +228,7 @@ pub(super) fn copy_hashed(
             }
         }
         drop(full_tx);
-        let context = hasher.join().ok();
+        let context = hasher.join().ok().flatten();
         let context = context.filter(|_| !matches!(error, Some(CopyError::Write(_))));
         (written, context, error)
     })
@@ -226,4 +275,39 @@ pub(super) fn fill(body: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::E
         }
     }
     (filled, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copied(data: &[u8]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = File::create(dir.path().join("f")).unwrap();
+        let (written, context, error) = copy_hashed(
+            &mut &data[..],
+            &mut file,
+            data.len() as u64,
+            Context::new(&SHA256),
+        );
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(written, data.len() as u64);
+        assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), data);
+        context.unwrap().finish().as_ref().to_vec()
+    }
+
+    /// Past the hashing threads allowed, a large copy hashes on its own thread, to the same
+    /// sum; with one free, beside it.
+    #[test]
+    fn a_copy_hashes_alike_with_or_without_a_thread_of_its_own() {
+        let data: Vec<u8> = (0..3 * 1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let want = ring::digest::digest(&SHA256, &data).as_ref().to_vec();
+        let held: Vec<HasherSlot> = std::iter::from_fn(HasherSlot::take).collect();
+        assert!(HasherSlot::take().is_none(), "every place taken");
+        assert_eq!(copied(&data), want);
+        drop(held);
+        assert_eq!(copied(&data), want);
+    }
 }
