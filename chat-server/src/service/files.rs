@@ -239,9 +239,16 @@ pub(crate) fn preview(
         });
     }
     match shared.files.get(id).map_err(internal)? {
-        Some(record) if record.owner == owner => {
-            shared.files.set_preview(id, bytes).map_err(internal)
-        }
+        // Set once: readers fetch it once and keep it. The same bytes again (a client that
+        // lost the answer) are taken as the first.
+        Some(record) if record.owner == owner => match record.preview {
+            None => shared.files.set_preview(id, bytes).map_err(internal),
+            Some(kept) if kept == bytes => Ok(()),
+            Some(_) => Err(invalid(
+                Field::Size,
+                "this file has its preview already: a preview never changes",
+            )),
+        },
         _ => Err(not_found()),
     }
 }
@@ -290,7 +297,10 @@ pub(crate) fn attach(
     ids: &[String],
 ) -> Result<Vec<Attachment>, Refusal> {
     let now = shared.config.clock.now_ms();
+    // A file named twice is carried once (clients draw, and IRC lists, each file once).
+    let mut seen = std::collections::HashSet::new();
     ids.iter()
+        .filter(|id| seen.insert(id.as_str()))
         .map(|id| {
             // Kept from the sweep from before it is checked until the line notes it.
             shared.files.pin(id, now);

@@ -719,6 +719,72 @@ fn what_could_be_read_two_ways_is_refused_and_files_are_served_as_inert_bytes() 
     assert_eq!((huge.status, &huge.body[..]), (206, &b"ript>"[..]));
 }
 
+/// `PUT /files/{id}/preview` with `bytes`.
+fn put_preview(http: &mut Http, token: &str, id: &str, bytes: &[u8]) -> Answer {
+    http.request(
+        &format!(
+            "PUT /files/{id}/preview HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\
+             Content-Length: {}\r\n\r\n",
+            bytes.len()
+        ),
+        bytes,
+    )
+}
+
+#[test]
+fn a_preview_is_its_uploaders_to_set_once_and_a_file_named_twice_is_carried_once() {
+    let server = TestServer::start();
+    let (mut ana, token) = signed_in(server.addr(), "ana");
+    let (mut bob, bob_token) = signed_in(server.addr(), "bob");
+    let mut http = Http::plain(server.addr());
+    let id = upload(&mut http, &token, "foto.png", &bytes(2_000));
+    let mut small = b"\x89PNG\r\n\x1a\n".to_vec();
+    small.extend_from_slice(&bytes(100));
+    assert_eq!(
+        put_preview(&mut http, &bob_token, &id, &small).status,
+        404,
+        "not his"
+    );
+    assert_eq!(
+        put_preview(&mut http, &token, &id, b"GIF89a....").status,
+        400
+    );
+    let mut large = b"\x89PNG\r\n\x1a\n".to_vec();
+    large.extend_from_slice(&bytes(64 * 1024));
+    // (Refused before its body is read, on a connection that then closes.)
+    let mut once = Http::plain(server.addr());
+    assert_eq!(put_preview(&mut once, &token, &id, &large).status, 413);
+    assert_eq!(put_preview(&mut http, &token, &id, &small).status, 204);
+    // The same again (an answer lost on the way) is taken; another is not: readers fetch a
+    // preview once and keep it.
+    assert_eq!(put_preview(&mut http, &token, &id, &small).status, 204);
+    let mut other = small.clone();
+    other.push(0);
+    assert_eq!(put_preview(&mut http, &token, &id, &other).status, 400);
+    let shown = http.request(
+        &format!(
+            "GET /files/{id}/preview HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!((shown.status, &shown.body), (200, &small));
+    // A file named twice in one line is carried once.
+    bob.settle();
+    ana.send(Request::Say {
+        text: "la foto".into(),
+        reply_to: None,
+        attachments: vec![id.clone(), id.clone()],
+    });
+    let carried = match bob.expect(
+        "the line",
+        |m| matches!(m, ServerMessage::Message { text, .. } if text == "la foto"),
+    ) {
+        ServerMessage::Message { attachments, .. } => attachments,
+        _ => unreachable!(),
+    };
+    assert_eq!(carried.len(), 1, "{carried:?}");
+}
+
 #[test]
 fn small_and_empty_files_count_against_the_quota_and_uploads_under_way_are_bounded() {
     let server = TestServer::start_with(|c| c.quota_bytes = 1024 * 1024);
