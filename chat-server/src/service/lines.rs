@@ -480,6 +480,12 @@ fn change_private(
             "the archive did not say what became of a change",
         )))
     })??;
+    // Still waiting for its recipient in a store the nodes share: it arrives as it is now.
+    if !conn.shared.mail.is_local()
+        && let Err(e) = conn.shared.mail.changed(&said)
+    {
+        tracing::error!(line, "a kept message's change is not kept with it: {e}");
+    }
     Ok((said, partner))
 }
 

@@ -265,6 +265,12 @@ pub(crate) fn private(
     let handed = started.elapsed();
     let delivered = match delivered {
         Ok(delivered) => delivered,
+        // Taken by the cluster but not confirmed in time: it may still arrive (and be kept),
+        // so it stays in the conversation and keeps its files.
+        Err(e @ crate::chat::hub::HubError::NotConfirmed) => {
+            slow_private(started, numbered, handed);
+            return Err(e.into());
+        }
         Err(e) => {
             slow_private(started, numbered, handed);
             if keep {

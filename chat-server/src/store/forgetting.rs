@@ -114,6 +114,10 @@ impl MailStore for Forgetting {
         self.inner.keep(said)
     }
 
+    fn changed(&self, said: &PrivateSaid) -> Result<()> {
+        self.inner.changed(said)
+    }
+
     fn kept_for(&self, recipient_key: &str) -> Result<Option<KeptMessages>> {
         let Some(mut kept) = self.inner.kept_for(recipient_key)? else {
             return Ok(None);

@@ -158,6 +158,12 @@ pub trait MailStore: Send + Sync + std::fmt::Debug {
     fn kept_for(&self, recipient_key: &str) -> Result<Option<KeptMessages>>;
     /// Forgets a user's kept messages up to `up_to`, once handed to the user's connection.
     fn delivered(&self, recipient_key: &str, up_to: u64) -> Result<()>;
+    /// A private message changed (edited, deleted, its reactions): a copy of it still kept for
+    /// its recipient is rewritten, so it arrives as it is now. The machine's own mailbox is
+    /// rewritten with its conversation (`SaidStore::replace_private`): nothing to do here.
+    fn changed(&self, _said: &PrivateSaid) -> Result<()> {
+        Ok(())
+    }
     /// Whether this store is the machine's own (the archive keeps conversations with the kept
     /// messages), rather than shared by nodes.
     fn is_local(&self) -> bool {

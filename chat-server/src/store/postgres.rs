@@ -470,6 +470,37 @@ impl MailStore for Postgres {
         }))
     }
 
+    fn changed(&self, said: &PrivateSaid) -> Result<()> {
+        let recipient_key = chat_core::validate::login_key(&said.to);
+        let kept = rmp_serde::to_vec_named(&Kept { said: said.clone() }).map_err(|e| {
+            ServerError::CorruptRecord {
+                what: "kept message",
+                reason: e.to_string(),
+            }
+        })?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            // A recipient's kept messages are few (at most `OFFLINE_PER_RECIPIENT`) and
+            // changes rare: read through, rather than a column for every message's id.
+            let rows = tx.query(
+                "SELECT seq, message FROM kept WHERE recipient_key = $1 FOR UPDATE",
+                &[&recipient_key],
+            )?;
+            for row in rows {
+                let (seq, bytes): (i64, Vec<u8>) = (row.try_get(0)?, row.try_get(1)?);
+                let same = rmp_serde::from_slice::<Kept>(&bytes)
+                    .is_ok_and(|k| k.said.id == said.id && k.said.from == said.from);
+                if same {
+                    tx.execute(
+                        "UPDATE kept SET message = $1 WHERE seq = $2",
+                        &[&kept, &seq],
+                    )?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
     fn delivered(&self, recipient_key: &str, up_to: u64) -> Result<()> {
         let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
         self.with(|c| {

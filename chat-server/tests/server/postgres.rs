@@ -109,6 +109,49 @@ fn two_servers_share_accounts_tokens_and_kept_messages() {
     );
 }
 
+#[test]
+fn a_kept_message_edited_or_deleted_before_it_is_delivered_arrives_as_it_is_now() {
+    let Some(pg) = Postgres::start() else { return };
+    let a = server_on(&pg);
+    let b = server_on(&pg);
+    offline(&a, "bea");
+    let mut ada = a.user("ada");
+    let id_of = |m: ServerMessage| match m {
+        ServerMessage::PrivateStored { id, .. } => id,
+        other => panic!("{other:?}"),
+    };
+    let typo = id_of(private(&mut ada, "bea", "examen el lunez"));
+    let regret = id_of(private(&mut ada, "bea", "el profesor es un pesado"));
+    let edited = ada.request(Request::Edit {
+        target: chat_core::protocol::Target::With("bea".into()),
+        line: typo,
+        text: "examen el lunes".into(),
+    });
+    assert!(!matches!(edited, ServerMessage::Error { .. }), "{edited:?}");
+    let deleted = ada.request(Request::DeleteMessage {
+        target: chat_core::protocol::Target::With("bea".into()),
+        line: regret,
+    });
+    assert!(
+        !matches!(deleted, ServerMessage::Error { .. }),
+        "{deleted:?}"
+    );
+    // At its login on the other server: the edit, not the typo; nothing of the deleted one.
+    let mut bea = b.client();
+    bea.login("bea");
+    let came: Vec<(String, bool)> = bea
+        .settle()
+        .into_iter()
+        .filter_map(|m| match m {
+            ServerMessage::Private {
+                text, stored: true, ..
+            } => Some((text, true)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(came, [("examen el lunes".to_owned(), true)]);
+}
+
 /// Whether `c`, just logged in, got a kept message (everything up to now read).
 fn got_kept(c: &mut Client) -> bool {
     c.settle()
@@ -316,13 +359,14 @@ fn a_file_is_never_recorded_on_a_content_whose_bytes_went() {
     store.put_chunk(&sha256, 0, &bytes).unwrap();
     assert!(store.put_record(&second, true).unwrap());
     assert_eq!(store.chunk(&sha256, 0).unwrap(), Some(bytes.clone()));
-    // Her quota counts the file: room for an upload of what is left, not a byte more.
-    let file = bytes.len() as u64;
-    assert!(!store.reserve("u1", "ana", 2, file + 1, 0).unwrap());
-    assert!(store.reserve("u1", "ana", 1, file + 1, 0).unwrap());
+    // Her quota counts the file (as every file, at least the smallest charge): room for an
+    // upload of what is left, not a byte more.
+    let c = chat_server::store::files::SMALLEST_CHARGE;
+    assert!(!store.reserve("u1", "ana", c + 1, 2 * c, 0).unwrap());
+    assert!(store.reserve("u1", "ana", c, 2 * c, 0).unwrap());
     assert!(
-        !store.reserve("u2", "ana", 1, file + 1, 0).unwrap(),
-        "the first upload under way counts"
+        !store.reserve("u2", "ana", 1, 2 * c, 0).unwrap(),
+        "the first upload under way counts, as the smallest charge"
     );
     // A preview for a file removed meanwhile changes nothing.
     store.remove(&second.id).unwrap();
@@ -332,11 +376,11 @@ fn a_file_is_never_recorded_on_a_content_whose_bytes_went() {
     assert!(store.record(&second.id).unwrap().is_none());
     store.unreserve("u1").unwrap();
     assert!(
-        store.reserve("u3", "ana", 1, 1, 5).unwrap(),
+        store.reserve("u3", "ana", 1, c, 5).unwrap(),
         "nothing counts any more"
     );
     // An upload never ended (its node stopped for good) gives its room back once it lapses.
-    assert!(!store.reserve("u4", "ana", 1, 1, 6).unwrap());
+    assert!(!store.reserve("u4", "ana", 1, c, 6).unwrap());
     store.lapse_reservations(6).unwrap();
-    assert!(store.reserve("u4", "ana", 1, 1, 6).unwrap());
+    assert!(store.reserve("u4", "ana", 1, c, 6).unwrap());
 }
