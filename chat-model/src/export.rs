@@ -1,6 +1,7 @@
 //! A room's or conversation's lines as a text file: one line per message, `[time] from: text`,
 //! UTF-8, oldest first, as a record of a discussion; a file a message carries follows it as
-//! `[file: name, size]`. Notices of the program are left out.
+//! `[file: name, size]`; a deleted message reads `[deleted]`. Notices of the program are left
+//! out.
 //!
 //! Only the formatting, plain and tested here; the desktop client asks where to save and writes
 //! the file.
@@ -23,6 +24,11 @@ where
             || "????-??-?? ??:??".to_owned(),
             |t| t.format("%Y-%m-%d %H:%M").to_string(),
         );
+        let deleted = line
+            .id
+            .and_then(|id| history.extras(id))
+            .is_some_and(|e| e.deleted.is_some());
+        let text = if deleted { "[deleted]" } else { text };
         out.push_str(&format!("[{time}] {from}: {text}"));
         for file in &line.attachments {
             out.push_str(&format!(" [file: {}, {}]", file.name, file_size(file.size)));
@@ -108,6 +114,23 @@ mod tests {
         );
         let bogota = chrono::FixedOffset::west_opt(5 * 3600).unwrap();
         assert!(transcript(&h, &bogota).starts_with("[2025-12-02 05:00] ana"));
+        // A deleted message says so, rather than reading as an empty one.
+        let mut h = History::new(10);
+        h.push(Line::numbered(
+            1_764_669_600_000,
+            7,
+            LineKind::Message {
+                from: "ana".into(),
+                text: String::new(),
+                own: false,
+                delivery: Delivery::Direct,
+            },
+        ));
+        h.extras_mut(7).deleted = Some("ana".into());
+        assert_eq!(
+            transcript(&h, &chrono::Utc),
+            "[2025-12-02 10:00] ana: [deleted]\n"
+        );
     }
 
     #[test]

@@ -48,7 +48,8 @@ fn match_at(text: &str, query: &[char]) -> Option<usize> {
     None
 }
 
-/// The lines of `history` whose text contains `query`, oldest first, by sequence number.
+/// The lines of `history` whose text, or the name of a file they carry, contains `query`,
+/// oldest first, by sequence number.
 pub fn hits(history: &History, query: &str) -> Vec<u64> {
     if query.trim().is_empty() {
         return Vec::new();
@@ -57,8 +58,13 @@ pub fn hits(history: &History, query: &str) -> Vec<u64> {
         .iter()
         .enumerate()
         .filter(|(_, line)| {
-            line.said()
-                .is_some_and(|(_, text)| !ranges(text, query).is_empty())
+            line.said().is_some_and(|(_, text)| {
+                !ranges(text, query).is_empty()
+                    || line
+                        .attachments
+                        .iter()
+                        .any(|f| !ranges(&f.name, query).is_empty())
+            })
         })
         .map(|(i, _)| history.seq_of(i))
         .collect()
@@ -191,7 +197,12 @@ pub fn search_everywhere(chat: &Chat, query: &str, limit: usize) -> Vec<Found> {
                     seq,
                     time_ms: line.time_ms,
                     from: from.to_owned(),
-                    text: text.to_owned(),
+                    // A line of files alone: their names.
+                    text: chat_core::protocol::excerpt(
+                        text,
+                        line.attachments.iter().map(|f| f.name.as_str()),
+                        usize::MAX,
+                    ),
                 });
             }
         }
@@ -250,6 +261,25 @@ mod tests {
         assert!(f.refresh(&h));
         assert_eq!((f.hits.len(), f.current_seq()), (4, Some(seq[0])));
         assert!(!f.refresh(&h), "nothing changed");
+    }
+
+    #[test]
+    fn a_line_is_found_by_the_name_of_a_file_it_carries() {
+        let mut h = History::new(10);
+        h.push(said("nothing here"));
+        h.push(
+            said("").with_attachments(&[chat_core::protocol::Attachment {
+                id: "0123456789abcdef0123456789abcdef".into(),
+                name: "Enunciado_Practica3.pdf".into(),
+                size: 10,
+                mime: "application/pdf".into(),
+                width: None,
+                height: None,
+                preview: false,
+            }]),
+        );
+        assert_eq!(hits(&h, "práctica3"), Vec::<u64>::new(), "accents are kept");
+        assert_eq!(hits(&h, "practica3"), [h.seq_of(1)]);
     }
 
     #[test]

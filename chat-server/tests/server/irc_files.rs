@@ -172,3 +172,71 @@ fn a_file_sent_to_an_irc_guest_opens_for_as_long_as_the_guest_is_online() {
     server.handle().sweep_files();
     assert_eq!(download(&mut http, &ana_token, &id, None).status, 404);
 }
+
+#[test]
+fn irc_history_and_kept_messages_play_back_what_is_there_and_no_more() {
+    let (server, irc) = server(&[]);
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
+    ana.settle();
+    let mut http = Http::plain(server.addr());
+    let id = upload(&mut http, &ana_token, "horario.txt", b"lunes 9:00");
+    // A message of a file alone kept for dan, offline: at his login without tags, its file
+    // line, not a line of nothing but its time.
+    drop(server.user("dan"));
+    server.wait_connections(1);
+    ana.request(Request::Private {
+        to: "dan".into(),
+        text: String::new(),
+        reply_to: None,
+        attachments: vec![id.clone()],
+    });
+    let mut dan = super::irc::Irc::connect(irc);
+    dan.send(&format!(
+        "PASS dan:{}",
+        super::harness::password("dan").expose()
+    ));
+    dan.send("NICK dan");
+    dan.send("USER dan 0 * :Dan");
+    dan.expect_command("001");
+    let kept = from(&mut dan, "ana", "PRIVMSG");
+    assert!(kept.param(1).starts_with("[file] horario.txt"), "{kept:?}");
+    // A deleted line is not played back as an empty message; a reply is played back as one.
+    let mut bob = irc_user(&server, irc, "bob", TAGS);
+    let mut say = |text: &str, reply_to: Option<u64>| {
+        ana.send(Request::Say {
+            text: text.into(),
+            reply_to,
+            attachments: Vec::new(),
+        });
+        match ana.expect(
+            "the line",
+            |m| matches!(m, ServerMessage::Message { text: t, .. } if t == text),
+        ) {
+            ServerMessage::Message { id, .. } => id,
+            _ => unreachable!(),
+        }
+    };
+    let gone = say("uno", None);
+    let asked = say("¿dos?", None);
+    say("tres", Some(asked));
+    ana.request(Request::DeleteMessage {
+        target: chat_core::protocol::Target::Room("lobby".into()),
+        line: gone,
+    });
+    bob.settle();
+    bob.send("CHATHISTORY LATEST #lobby * 10");
+    let reply = bob.expect("the reply in the history", |l| {
+        l.command == "PRIVMSG" && l.param(1) == "tres"
+    });
+    assert_eq!(
+        reply.tag("+draft/reply"),
+        Some(asked.to_string()).as_deref()
+    );
+    let played = bob.settle();
+    assert!(
+        !played
+            .iter()
+            .any(|l| l.command == "PRIVMSG" && l.param(1).is_empty()),
+        "{played:?}"
+    );
+}

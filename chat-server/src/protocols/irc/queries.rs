@@ -235,7 +235,11 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
             links,
             key: &login.key,
         });
-    for said in &history[history.len() - take..] {
+    // A deleted line is no message to play back (a tagged client heard its REDACT).
+    for said in history[history.len() - take..]
+        .iter()
+        .filter(|s| !s.deleted)
+    {
         render::message_with_files(
             &mut out,
             &Text {
@@ -248,7 +252,7 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
                 batch: batched.then_some("history"),
             },
             caps,
-            None,
+            said.reply_to.as_ref().map(|q| MsgId::Room(q.line)),
             &said.attachments,
             reader,
         );

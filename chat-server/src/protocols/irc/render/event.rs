@@ -261,7 +261,9 @@ pub fn write_event(
             reply_to,
             attachments,
         } => {
-            let text = if *stored && !caps.tagged() {
+            // A kept message's time leads its text for clients without tags (a message of
+            // files alone: its file lines, as they come).
+            let text = if *stored && !caps.tagged() && !text.is_empty() {
                 format!("[{}] {text}", &server_time(time)[..16].replace('T', " "))
             } else {
                 text.clone()
