@@ -138,6 +138,7 @@ impl Shared {
 
     /// Counts a new connection in, or says why it is refused.
     pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, &'static str> {
+        let ip = network_of(ip);
         let mut open = self.per_ip();
         if open.total >= self.max_connections {
             return Err("the server is full; try again later");
@@ -240,6 +241,22 @@ pub(crate) struct Admission {
     ip: IpAddr,
 }
 
+/// What limits per address count by: an IPv4 address, or the /64 network of an IPv6 one (one
+/// machine, or one home, is handed a whole /64: counted by address, it would have 2^64 of
+/// them). An IPv4 address written in IPv6 (`::ffff:a.b.c.d`) is that IPv4 address.
+pub(crate) fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(bits))
+            }
+        },
+    }
+}
+
 /// Open connections by address, and their sum (kept, so admitting one never adds them up).
 #[derive(Debug, Default)]
 pub(crate) struct Open {
@@ -258,5 +275,23 @@ impl Drop for Admission {
                 open.by_ip.remove(&self.ip);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_count_an_ipv6_network_as_one_address() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(other));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(network_of(v4), v4);
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(network_of(mapped), v4);
     }
 }

@@ -33,7 +33,7 @@ pub(crate) fn register(conn: &mut Conn, r: Registration) -> Result<String, Refus
     validate::registration(&r)?;
     conn.leave_gate();
     let shared = Arc::clone(&conn.shared);
-    let ip = conn.peer.addr.ip();
+    let ip = crate::shared::network_of(conn.peer.addr.ip());
     let started = Instant::now();
     let result = conn
         .shared
@@ -56,7 +56,7 @@ pub(crate) fn check_password(
     issue_token: bool,
 ) -> Result<(Account, Option<Issued>), Refusal> {
     let shared = Arc::clone(&conn.shared);
-    let ip = conn.peer.addr.ip();
+    let ip = crate::shared::network_of(conn.peer.addr.ip());
     let key = validate::login_key(login);
     let clock = &shared.config.clock;
     let now = clock.now();
@@ -132,7 +132,7 @@ fn credit_wait<T>(conn: &mut Conn, started: Instant, result: &Result<T, PoolErro
 #[inline(never)]
 pub(crate) fn resume(conn: &Conn, token: &str) -> Result<(String, String, Issued), Refusal> {
     let shared = &conn.shared;
-    let ip = conn.peer.addr.ip();
+    let ip = crate::shared::network_of(conn.peer.addr.ip());
     let clock = &shared.config.clock;
     if let Err(wait) = shared.login_ip.check(&ip, clock.now()) {
         return Err(Refusal::retry(
