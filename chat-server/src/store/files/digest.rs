@@ -113,8 +113,9 @@ pub(super) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
 
 /// Hashing threads beside copies at once, at most: past them an upload hashes on its own
 /// connection's thread. Each upload of a MiB or more would otherwise add a thread, outside the
-/// server's budget of threads (`threads::families`), which counts these.
-pub const HASHERS_MAX: usize = 8;
+/// server's budget of threads (`threads::families`), which counts these. Sixteen: ten uploads
+/// at once (docs/PERFORMANCE.md's measure of chat beside uploads) each still have theirs.
+pub const HASHERS_MAX: usize = 16;
 
 static HASHERS: AtomicUsize = AtomicUsize::new(0);
 
