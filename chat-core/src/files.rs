@@ -16,18 +16,23 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
-/// Whether `c` changes how text around it reads without showing itself: the direction marks
-/// and overrides, zero-width characters, the byte-order mark. In a file's name they can make
-/// `invoice\u{202e}fdp.exe` read as `invoiceexe.pdf`; names carry none.
+/// Whether `c` changes how text around it reads without showing itself: the direction marks,
+/// embeddings, overrides and isolates, the zero-width space, invisible operators, deprecated
+/// format controls, interlinear annotations, the byte-order mark. In a file's name they can
+/// make `invoice\u{202e}fdp.exe` read as `invoiceexe.pdf`; names carry none. The zero-width
+/// (non-)joiners stay: Persian and Indic words are spelt with them, emoji sequences joined.
 pub fn is_hidden_format(c: char) -> bool {
     matches!(
         c,
         '\u{061c}'
-            | '\u{200b}'..='\u{200f}'
+            | '\u{200b}'
+            | '\u{200e}'
+            | '\u{200f}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2066}'..='\u{206f}'
             | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
     )
 }
 
@@ -87,6 +92,8 @@ mod tests {
         assert_eq!(sendable_name("..oculto"), ".oculto");
         assert_eq!(sendable_name("a\\b/c\u{7}d.rs"), "a_b_c_d.rs");
         assert_eq!(sendable_name("factura\u{202e}fdp.exe"), "factura_fdp.exe");
+        // A Persian word with its zero-width non-joiner is spelt as it is.
+        assert_eq!(sendable_name("می\u{200c}خواهم.txt"), "می\u{200c}خواهم.txt");
         assert_eq!(sendable_name("  "), "file");
         let long = format!("{}.pdf", "ñ".repeat(200));
         let cut = sendable_name(&long);

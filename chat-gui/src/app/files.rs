@@ -155,7 +155,12 @@ impl ChatApp {
             return false;
         }
         let text = self.draft(target).to_owned();
-        let lines = match outgoing(&text, *target == Target::Room) {
+        // A reply is text, never a command (as without files).
+        let replying = self
+            .drafts
+            .get(target)
+            .is_some_and(|d| d.reply_to.is_some());
+        let lines = match outgoing(&text, *target == Target::Room && !replying) {
             Outgoing::Nothing => Vec::new(),
             Outgoing::Message(message) => vec![message],
             Outgoing::Command(_) | Outgoing::TooManyLines(_) => return false,

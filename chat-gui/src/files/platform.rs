@@ -62,12 +62,19 @@ pub fn save_copy(
                 done(Saved::Cancelled);
                 return;
             };
-            match std::fs::copy(&from, &to) {
-                Ok(_) => done(Saved::To(to)),
+            // Written beside it, then put in its place: a copy that fails leaves no truncated
+            // picture where the user will look, and never costs a file the user chose to
+            // replace.
+            let part = to.with_file_name(format!(
+                ".{}.part",
+                to.file_name()
+                    .map_or_else(|| "copy".into(), |n| n.to_string_lossy().into_owned())
+            ));
+            match std::fs::copy(&from, &part).and_then(|_| std::fs::rename(&part, &to)) {
+                Ok(()) => done(Saved::To(to)),
                 Err(e) => {
                     tracing::warn!(path = %to.display(), "saving a copy failed: {e}");
-                    // Not a truncated copy left where the user will look for the picture.
-                    let _ = std::fs::remove_file(&to);
+                    let _ = std::fs::remove_file(&part);
                     done(Saved::Failed(to));
                 }
             }

@@ -474,6 +474,31 @@ fn a_picture_saved_from_a_conversation_is_told_there_and_a_failed_save_leaves_no
         &format!("Could not save to {}", nowhere.display()),
     );
     assert!(!nowhere.exists());
+    // A copy that fails onto a file the user chose to replace leaves that file as it was (here
+    // the viewer's own copy went from under it).
+    bob.h.key_press(egui::Key::Escape);
+    bob.h.step();
+    let kept = std::fs::read(&copy).unwrap();
+    bob.h
+        .state_mut()
+        .set_file_picker(Arc::new(SaveTo(copy.clone())));
+    click_containing(&mut bob.h, "Picture: pizarra.jpg");
+    wait_until(&mut bob.h, "the whole picture", |h| {
+        h.query_all_by_label("Save…")
+            .any(|n| !n.accesskit_node().is_disabled())
+    });
+    std::fs::remove_file(first_download(&bob.h)).unwrap();
+    click(&mut bob.h, "Save…");
+    wait_until(&mut bob.h, "the failed save's notice", |h| {
+        h.query_all_by_label_contains(&format!("Could not save to {}", copy.display()))
+            .next()
+            .is_some()
+    });
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        kept,
+        "the file replaced is still there"
+    );
 }
 
 #[test]

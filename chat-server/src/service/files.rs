@@ -273,16 +273,17 @@ fn sees(shared: &Shared, key: &str, reference: &FileRef, file: &str) -> bool {
     match reference {
         FileRef::Line { room, line } => shared.hub.sees_line(key, room, *line, file),
         FileRef::Private { a, b, id } => {
-            // A message deleted no longer carries its files; one its conversation let go (it
-            // keeps the newest 500) no longer shows them, unless it still waits for its
-            // recipient. One never kept here counts as in `unkept_counts`. A store that cannot
+            // A message deleted no longer carries its files. One its conversation let go (it
+            // keeps the newest 500) still shows them until the sweep finds it gone: a
+            // recipient handed it at login, among more than 500 kept, fetches its files at
+            // once. One never kept here counts as in `unkept_counts`. A store that cannot
             // answer now: not fetched (asked again, it is).
             (a == key || b == key)
                 && match shared.archive.whereabouts(a, b, *id) {
                     Ok(Whereabouts::Kept(message)) => {
                         message.attachments.iter().any(|f| f.id == file)
                     }
-                    Ok(Whereabouts::LetGo) => false,
+                    Ok(Whereabouts::LetGo) => true,
                     Ok(Whereabouts::NotHere) => unkept_counts(shared, a, b),
                     Err(_) => false,
                 }
@@ -460,7 +461,10 @@ fn alive(shared: &Shared, reference: &FileRef, file: &str) -> bool {
         FileRef::Line { room, line } => shared.hub.keeps_line(room, *line, file),
         FileRef::Private { a, b, id } => match shared.archive.whereabouts(a, b, *id) {
             Ok(Whereabouts::Kept(message)) => message.attachments.iter().any(|f| f.id == file),
-            Ok(Whereabouts::LetGo) => false,
+            // Let go here; on a cluster it may still wait in the mailbox the nodes share.
+            Ok(Whereabouts::LetGo) => {
+                !shared.mail.is_local() && shared.mail.holds(b, *id).unwrap_or(true)
+            }
             Ok(Whereabouts::NotHere) => unkept_counts(shared, a, b),
             Err(_) => true,
         },

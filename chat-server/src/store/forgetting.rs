@@ -118,6 +118,10 @@ impl MailStore for Forgetting {
         self.inner.changed(said)
     }
 
+    fn holds(&self, recipient_key: &str, id: u64) -> Result<bool> {
+        self.inner.holds(recipient_key, id)
+    }
+
     fn kept_for(&self, recipient_key: &str) -> Result<Option<KeptMessages>> {
         let Some(mut kept) = self.inner.kept_for(recipient_key)? else {
             return Ok(None);

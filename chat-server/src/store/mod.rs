@@ -164,6 +164,11 @@ pub trait MailStore: Send + Sync + std::fmt::Debug {
     fn changed(&self, _said: &PrivateSaid) -> Result<()> {
         Ok(())
     }
+    /// Whether message `id` still waits for `recipient_key` here. The machine's own mailbox is
+    /// asked through the archive, with its conversations (`archive::Whereabouts`).
+    fn holds(&self, _recipient_key: &str, _id: u64) -> Result<bool> {
+        Ok(false)
+    }
     /// Whether this store is the machine's own (the archive keeps conversations with the kept
     /// messages), rather than shared by nodes.
     fn is_local(&self) -> bool {

@@ -501,6 +501,21 @@ impl MailStore for Postgres {
         })
     }
 
+    fn holds(&self, recipient_key: &str, id: u64) -> Result<bool> {
+        let rows = self.with(|c| {
+            c.query(
+                "SELECT message FROM kept WHERE recipient_key = $1",
+                &[&recipient_key],
+            )
+        })?;
+        Ok(rows.iter().any(|row| {
+            row.try_get::<_, Vec<u8>>(0)
+                .ok()
+                .and_then(|bytes| rmp_serde::from_slice::<Kept>(&bytes).ok())
+                .is_some_and(|k| k.said.id == id)
+        }))
+    }
+
     fn delivered(&self, recipient_key: &str, up_to: u64) -> Result<()> {
         let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
         self.with(|c| {

@@ -1019,9 +1019,10 @@ fn a_file_goes_once_the_history_or_the_conversation_no_longer_keeps_its_line() {
         });
     }
     bob.settle();
-    // Its reader no longer fetches it from the moment the conversation lets it go, before any
-    // sweep (its uploader still may, until the sweep).
+    // Its reader no longer fetches it once the sweep finds the conversation let it go (its
+    // uploader still may, until the grace is over).
     let hidden = (0..20).any(|_| {
+        server.handle().sweep_files();
         let hidden = download(&mut http, &bob_token, &in_private, None).status == 404;
         if !hidden {
             std::thread::sleep(Duration::from_millis(50));
@@ -1029,6 +1030,7 @@ fn a_file_goes_once_the_history_or_the_conversation_no_longer_keeps_its_line() {
         hidden
     });
     assert!(hidden, "bob still fetches a file no message of his carries");
+    assert_eq!(download(&mut http, &token, &in_private, None).status, 200);
     // (The conversation is written a moment after each message: a few rounds at most.)
     let gone = (0..20).any(|_| {
         let gone = gone_past_grace(&mut http, &in_private);

@@ -199,7 +199,12 @@ fn irc_history_and_kept_messages_play_back_what_is_there_and_no_more() {
     dan.send("USER dan 0 * :Dan");
     dan.expect_command("001");
     let kept = from(&mut dan, "ana", "PRIVMSG");
-    assert!(kept.param(1).starts_with("[file] horario.txt"), "{kept:?}");
+    // Its time leads its file line, as it leads a kept message's text.
+    let line = kept.param(1);
+    assert!(
+        line.starts_with("[20") && line.contains("] [file] horario.txt"),
+        "{kept:?}"
+    );
     // A deleted line is not played back as an empty message; a reply is played back as one.
     let mut bob = irc_user(&server, irc, "bob", TAGS);
     let mut say = |text: &str, reply_to: Option<u64>| {

@@ -489,13 +489,13 @@ fn ws_without_an_upgrade_or_in_another_version_is_refused() {
     let (status, headers, _) = get(server.addr(), "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(status, 426);
     assert_eq!(header(&headers, "upgrade"), Some("websocket"));
-    // One `Connection`: the answer closes the connection, and says only that.
+    // One `Connection`: the upgrade it asks for, and that it closes.
     let connection: Vec<&str> = headers
         .iter()
         .filter(|(n, _)| n == "connection")
         .map(|(_, v)| v.as_str())
         .collect();
-    assert_eq!(connection, ["close"]);
+    assert_eq!(connection, ["Upgrade, close"]);
     let (status, _, _) = get(
         server.addr(),
         "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

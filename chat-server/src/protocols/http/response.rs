@@ -116,8 +116,12 @@ impl Response {
             Body::Empty(len) => *len,
         };
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        // One `Connection` header: an answer that closes adds `close` to what it says (a
+        // refused upgrade's `Upgrade` stays, as HTTP wants beside its `Upgrade` header).
+        let mut connection: Vec<&str> = Vec::new();
         for (name, value) in &self.headers {
             if !self.keep_alive && name.eq_ignore_ascii_case("connection") {
+                connection.push(value);
                 continue;
             }
             head.push_str(&format!("{name}: {value}\r\n"));
@@ -126,10 +130,9 @@ impl Response {
         if !matches!(self.status, 101 | 204) {
             head.push_str(&format!("Content-Length: {length}\r\n"));
         }
-        // One `Connection` header: an answer that closes says only that (a refused upgrade's
-        // `Connection: Upgrade` gives way).
         if !self.keep_alive {
-            head.push_str("Connection: close\r\n");
+            connection.push("close");
+            head.push_str(&format!("Connection: {}\r\n", connection.join(", ")));
         }
         head.push_str("\r\n");
         match self.body {

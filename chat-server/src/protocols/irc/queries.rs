@@ -203,8 +203,10 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
         Some(id) => id.parse::<u64>().ok(),
         None => None,
     };
-    let history = match talk::room_history(s, room, before) {
-        Ok(page) => page.lines,
+    // A deleted line is no message to play back (a tagged client heard its REDACT): left out
+    // before the limit is counted.
+    let history: Vec<_> = match talk::room_history(s, room, before) {
+        Ok(page) => page.lines.into_iter().filter(|l| !l.deleted).collect(),
         Err(refusal) => {
             fail(s, "INVALID_TARGET", &refusal.message);
             return;
@@ -235,11 +237,7 @@ pub(super) fn history(s: &mut IrcSession, line: &Line) {
             links,
             key: &login.key,
         });
-    // A deleted line is no message to play back (a tagged client heard its REDACT).
-    for said in history[history.len() - take..]
-        .iter()
-        .filter(|s| !s.deleted)
-    {
+    for said in &history[history.len() - take..] {
         render::message_with_files(
             &mut out,
             &Text {

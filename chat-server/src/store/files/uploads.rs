@@ -155,6 +155,10 @@ impl FileStore {
             .and_then(|_| Ok(self.uploads.insert(&upload.id, encode("upload", upload)?)?))
             .and_then(|_| Ok(self.db.flush()?));
         if let Err(e) = recorded {
+            // Not left half there: a record kept without its count would be counted off
+            // twice when it is dropped.
+            let _ = self.uploads.remove(&upload.id);
+            let _ = fs::remove_file(self.upload_path(&upload.id));
             let mut sums = self.ledger.lock();
             sums.release(&upload.owner, upload.size);
             sums.unannounce(&upload.owner, &upload.sha256);

@@ -262,11 +262,12 @@ pub fn write_event(
             attachments,
         } => {
             // A kept message's time leads its text for clients without tags (a message of
-            // files alone: its file lines, as they come).
-            let text = if *stored && !caps.tagged() && !text.is_empty() {
-                format!("[{}] {text}", &server_time(time)[..16].replace('T', " "))
-            } else {
-                text.clone()
+            // files alone: its first file line).
+            let stamp = (*stored && !caps.tagged())
+                .then(|| format!("[{}]", &server_time(time)[..16].replace('T', " ")));
+            let text = match &stamp {
+                Some(stamp) if !text.is_empty() => format!("{stamp} {text}"),
+                _ => text.clone(),
             };
             let t = Text {
                 from,
@@ -278,7 +279,12 @@ pub fn write_event(
                 batch: None,
             };
             let reply = reply_to.as_ref().map(|to| MsgId::Private(to.line));
-            files::message(&mut out, &t, caps, reply, attachments, style.reader);
+            match stamp {
+                Some(stamp) if text.is_empty() && !attachments.is_empty() => {
+                    files::files_led(&mut out, &t, caps, reply, attachments, style.reader, &stamp);
+                }
+                _ => files::message(&mut out, &t, caps, reply, attachments, style.reader),
+            }
         }
         ServerMessage::PrivateDropped { count } => {
             let text = format!(

@@ -46,6 +46,32 @@ pub fn message(
     }
 }
 
+/// [`message`] of files alone, its first line led by `lead` (a kept message's time, for a
+/// client without tags).
+pub fn files_led(
+    out: &mut String,
+    t: &Text<'_>,
+    caps: Caps,
+    reply: Option<MsgId>,
+    files: &[Attachment],
+    reader: Option<Reader<'_>>,
+    lead: &str,
+) {
+    for (n, file) in files.iter().enumerate() {
+        let line = file_line(file, reader);
+        let text = if n == 0 {
+            format!("{lead} {line}")
+        } else {
+            line
+        };
+        let t = Text { text: &text, ..*t };
+        match reply {
+            None => privmsg(out, &t, caps),
+            Some(to) => privmsg_replying(out, &t, caps, to),
+        }
+    }
+}
+
 /// `[file] name (type, size) link`.
 pub fn file_line(file: &Attachment, reader: Option<Reader<'_>>) -> String {
     let name = shown(&file.name, NAME_SHOWN_BYTES);
