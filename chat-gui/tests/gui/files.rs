@@ -4,8 +4,12 @@
 //! placeholder of a picture that claims absurd dimensions, cancelling, and an upload that goes
 //! on by itself after the server dropped it.
 
+use std::io::{Read as _, Write as _};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chat_core::client::{self, ClientOptions, Event};
@@ -68,6 +72,11 @@ struct Person {
 }
 
 fn person(server: &TestServer, login: &str) -> Person {
+    person_at(&server.addr, login)
+}
+
+/// [`person`], connecting to `addr` (a relay in front of the server, say).
+fn person_at(addr: &str, login: &str) -> Person {
     let downloads = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
     let options = AppOptions {
@@ -75,7 +84,7 @@ fn person(server: &TestServer, login: &str) -> Person {
         cache_dir: Some(cache.path().to_path_buf()),
         ..AppOptions::default()
     };
-    let mut h = gui_with(&server.addr, options);
+    let mut h = gui_with(addr, options);
     connect(&mut h);
     log_in(&mut h, login);
     Person {
@@ -700,6 +709,122 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
         "byte for byte"
     );
     drop(ana);
+}
+
+/// A TCP relay in front of a server (real sockets both ways) that slows what comes from the
+/// server to a few MB/s, and can cut the connections that carried more than a MiB: a
+/// download's, not the chat's.
+struct Relay {
+    addr: String,
+    connections: Arc<Mutex<Vec<Relayed>>>,
+}
+
+/// A relayed connection: the bytes it carried from the server, and its client's socket.
+type Relayed = (Arc<AtomicU64>, TcpStream);
+
+impl Relay {
+    fn start(to: &str) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (to, list) = (to.to_owned(), Arc::clone(&connections));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&to)) else {
+                    continue;
+                };
+                let carried = Arc::new(AtomicU64::new(0));
+                list.lock()
+                    .unwrap()
+                    .push((Arc::clone(&carried), client.try_clone().unwrap()));
+                let (mut from_client, mut to_server) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_client, &mut to_server);
+                    let _ = to_server.shutdown(Shutdown::Write);
+                });
+                let (mut from_server, mut to_client) = (server, client);
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = from_server.read(&mut buf) {
+                        if n == 0 || to_client.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        carried.fetch_add(n as u64, Ordering::Relaxed);
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    let _ = to_client.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Relay { addr, connections }
+    }
+
+    /// Cuts the connections that carried more than a MiB from the server.
+    fn cut_heavy(&self) {
+        for (carried, stream) in self.connections.lock().unwrap().iter() {
+            if carried.load(Ordering::Relaxed) > 1 << 20 {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_download_cut_off_while_its_reader_is_out_of_the_room_waits_until_they_are_back() {
+    let (server, [mut ana]) = people(["ana"]);
+    server.register("bob");
+    let relay = Relay::start(&server.addr);
+    let mut bob = person_at(&relay.addr, "bob");
+    let dir = tempfile::tempdir().unwrap();
+    let original = bytes(8 << 20);
+    let path = write(dir.path(), "apuntes.bin", &original);
+    attach(&mut ana.h, vec![path], "apuntes.bin");
+    say_with_files(&mut ana.h, "los apuntes");
+    wait_for_text(&mut bob.h, "apuntes.bin");
+    click(&mut bob.h, "Download: apuntes.bin");
+    let download = |h: &Gui| h.state().transfers().downloads().first().cloned();
+    wait_until(&mut bob.h, "some of it", |h| {
+        download(h).is_some_and(|d| d.received >= 1 << 20)
+    });
+    // Bob goes to another room (as a client that reconnects is out of its room for a moment):
+    // the line that carries the file is not his to read, and his download's connection drops.
+    type_into(&mut bob.h, "Message", "#cR aula");
+    enter(&mut bob.h);
+    wait_for_text(&mut bob.h, "You are in aula");
+    relay.cut_heavy();
+    // Asked again, the server knows no such file for him: the download waits, not failed.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        bob.h.step();
+        let d = download(&bob.h).expect("the download");
+        assert!(
+            !matches!(d.state, State::Failed(_)),
+            "given up: {:?}",
+            d.state
+        );
+        assert_ne!(d.state, State::Done, "it was cut off before the end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Back in the room, it goes on, and the file arrives whole.
+    type_into(&mut bob.h, "Message", "#eR");
+    enter(&mut bob.h);
+    let deadline = Instant::now() + PATIENCE * 2;
+    while download(&bob.h).is_some_and(|d| d.state != State::Done) {
+        let d = download(&bob.h).expect("the download");
+        assert!(
+            !matches!(d.state, State::Failed(_)),
+            "failed: {:?}",
+            d.state
+        );
+        assert!(Instant::now() < deadline, "the download did not end");
+        bob.h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
 }
 
 #[test]
