@@ -48,12 +48,15 @@ pub enum Problem {
 pub enum State {
     /// Getting ready (reading the file, making a preview) or moving bytes.
     Running,
-    /// The connection was lost; the engine tries again then.
+    /// The connection was lost, or the server asked to wait; the engine tries again then.
     Retrying {
         /// When.
         at: Instant,
         /// Attempts that failed so far.
         attempt: u32,
+        /// The server answered, busy (or this account with as many uploads under way as it
+        /// may have): not a lost connection.
+        busy: bool,
     },
     /// Finished.
     Done,
@@ -77,12 +80,14 @@ pub enum Report {
     Size(u64),
     /// Bytes moved so far.
     Progress(u64),
-    /// The connection was lost: trying again at `at`.
+    /// The connection was lost, or the server asked to wait (`busy`): trying again at `at`.
     Retrying {
         /// When.
         at: Instant,
         /// Attempts that failed so far.
         attempt: u32,
+        /// The server answered, busy.
+        busy: bool,
     },
     /// Working again after a retry.
     Resumed,
@@ -293,7 +298,9 @@ impl Transfers {
             match report {
                 Report::Size(size) => u.size = Some(size),
                 Report::Progress(sent) => u.sent = sent,
-                Report::Retrying { at, attempt } => u.state = State::Retrying { at, attempt },
+                Report::Retrying { at, attempt, busy } => {
+                    u.state = State::Retrying { at, attempt, busy };
+                }
                 Report::Resumed => u.state = State::Running,
                 Report::Uploaded(attachment) => {
                     u.sent = attachment.size;
@@ -311,7 +318,9 @@ impl Transfers {
             }
             match report {
                 Report::Progress(received) => d.received = received,
-                Report::Retrying { at, attempt } => d.state = State::Retrying { at, attempt },
+                Report::Retrying { at, attempt, busy } => {
+                    d.state = State::Retrying { at, attempt, busy };
+                }
                 Report::Resumed => d.state = State::Running,
                 Report::Downloaded(path) => {
                     d.received = d.file.size;

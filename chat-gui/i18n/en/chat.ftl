@@ -203,6 +203,7 @@ viewer-zoom-out = Zoom out
 viewer-save = Save…
 file-progress = { $done } of { $total }
 file-retrying = Connection lost: trying again in { $seconds } s
+file-busy = The server is busy: trying again in { $seconds } s
 picture-of = Picture: { $name }
 code-rest = The rest is in the file
 code-more = { $lines ->

@@ -207,6 +207,7 @@ viewer-zoom-out = Alejar
 viewer-save = Guardar…
 file-progress = { $done } de { $total }
 file-retrying = Conexión perdida: se reintenta en { $seconds } s
+file-busy = El servidor está ocupado: se reintenta en { $seconds } s
 picture-of = Imagen: { $name }
 code-rest = El resto está en el archivo
 code-more = { $lines ->

@@ -207,6 +207,7 @@ viewer-zoom-out = Afastar
 viewer-save = Salvar…
 file-progress = { $done } de { $total }
 file-retrying = Conexão perdida: nova tentativa em { $seconds } s
+file-busy = O servidor está ocupado: nova tentativa em { $seconds } s
 picture-of = Imagem: { $name }
 code-rest = O resto está no arquivo
 code-more = { $lines ->

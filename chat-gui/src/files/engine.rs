@@ -307,12 +307,21 @@ impl Link {
                 Err(HttpError::Cancelled) => return Err(Stop::Cancelled),
                 Err(e) if e.is_temporary() => {
                     tracing::info!(transfer = self.id, "a transfer lost its connection: {e}");
+                    // The server answered, and asked to wait: not a lost connection.
+                    let busy = matches!(
+                        e,
+                        HttpError::Refused {
+                            status: 429 | 503,
+                            ..
+                        }
+                    );
                     *conn = None;
                     failed = true;
                     let at = Instant::now() + backoff.next_delay();
                     self.tell(Report::Retrying {
                         at,
                         attempt: backoff.failures(),
+                        busy,
                     });
                     self.wait_until(at)?;
                 }

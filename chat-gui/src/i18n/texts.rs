@@ -317,6 +317,7 @@ texts! {
         line_save_failed(path),
         file_progress(done, total),
         file_retrying(seconds),
+        file_busy(seconds),
         picture_of(name),
         code_more(lines),
         notify_private(login),

@@ -527,6 +527,11 @@ fn a_picture_pasted_into_the_box_is_sent_with_the_line() {
 /// Logs `login` in over the chat protocol (registered first); its connection and token.
 fn raw_login(server: &TestServer, login: &str) -> (client::Connection, String) {
     server.register(login);
+    raw_session(server, login)
+}
+
+/// Logs `login` (registered) in without the interface: the connection and its session token.
+fn raw_session(server: &TestServer, login: &str) -> (client::Connection, String) {
     let options = ClientOptions::default();
     let conn = client::connect(&server.addr, options);
     let id = conn.send(Request::Login {
@@ -709,6 +714,58 @@ fn an_upload_cut_off_by_the_server_goes_on_by_itself_where_it_stopped() {
         "byte for byte"
     );
     drop(ana);
+}
+
+#[test]
+fn an_upload_past_the_uploads_an_account_may_have_under_way_waits_its_turn() {
+    let server = TestServer::start();
+    server.register("ana");
+    server.register("bob");
+    // Ana has as many uploads under way as an account may have (begun from another session of
+    // hers, whose token still sends and cancels them).
+    let (session, token) = raw_session(&server, "ana");
+    drop(session);
+    let files = FileServer {
+        server: server.addr.clone(),
+        tls: Some(ClientTls::default()),
+        token: token.clone(),
+    };
+    let mut conn = HttpConnection::open(&files, Duration::from_secs(10)).unwrap();
+    let under_way: Vec<String> = (0..64)
+        .map(|n| {
+            let announce = Announce {
+                name: format!("parte{n}.bin"),
+                mime: "application/octet-stream".into(),
+                size: 10,
+                sha256: "ab".repeat(32),
+                dimensions: None,
+            };
+            match http::begin(&mut conn, &token, &announce).unwrap() {
+                Begun::Upload(id) => id,
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    let (mut ana, mut bob) = (person(&server, "ana"), person(&server, "bob"));
+    let dir = tempfile::tempdir().unwrap();
+    let original = bytes(50_000);
+    let path = write(dir.path(), "tarea.bin", &original);
+    attach(&mut ana.h, vec![path], "tarea.bin");
+    // The server says to wait: the box says so (not "connection lost"), and keeps the file.
+    wait_for_text(&mut ana.h, "The server is busy: trying again in");
+    assert!(!shows(&ana.h, "Connection lost"));
+    // One ends: hers goes.
+    http::cancel(&mut conn, &token, &under_way[0]).unwrap();
+    say_with_files(&mut ana.h, "la tarea");
+    wait_for_text(&mut bob.h, "tarea.bin");
+    click(&mut bob.h, "Download: tarea.bin");
+    wait_until(&mut bob.h, "the download", |h| {
+        shows_button(h, "Open: tarea.bin")
+    });
+    assert!(
+        downloaded(bob.downloads.path()) == original,
+        "byte for byte"
+    );
 }
 
 /// A TCP relay in front of a server (real sockets both ways) that slows what comes from the

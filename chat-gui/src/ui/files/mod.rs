@@ -233,12 +233,15 @@ pub fn state_words(t: &Texts, state: &State, done: u64, total: Option<u64>) -> S
             Some(total) => fill(t.file_progress, &[&file_size(done), &file_size(total)]),
             None => file_size(done),
         },
-        State::Retrying { at, .. } => {
+        State::Retrying { at, busy, .. } => {
             let seconds = at
                 .saturating_duration_since(std::time::Instant::now())
                 .as_secs()
                 + 1;
-            fill(t.file_retrying, &[&seconds])
+            fill(
+                if *busy { t.file_busy } else { t.file_retrying },
+                &[&seconds],
+            )
         }
         State::Failed(problem) => problem_words(t, problem),
         State::Cancelled => t.cancel.to_owned(),
