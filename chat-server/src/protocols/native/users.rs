@@ -21,10 +21,12 @@ pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {
         offset,
     };
     if let Some((frame, sent)) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make) {
-        s.send(&frame);
-        // What the user now has on screen is kept current (see `chat::hub::presence`).
+        // What the user now has on screen is kept current (see `chat::hub::presence`): watched
+        // before the page goes, so no change made once the user has it can be missed (watched
+        // after, a change between the two reached nobody, and the list stayed wrong).
         let logins: Vec<String> = rows.iter().take(sent).map(|r| r.login.clone()).collect();
         s.shared.hub.watch(&s.peer, &logins);
+        s.send(&frame);
     }
     Ok(Next::Continue)
 }
