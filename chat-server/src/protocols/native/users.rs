@@ -11,24 +11,44 @@ use super::session::{Handled, Next, Session};
 use super::wire::{self, Keep};
 use crate::accounts::directory::Person;
 use crate::chat::hub::OnlineUser;
+use crate::delivery::outbox::Frame;
 
 #[inline(never)]
 pub(super) fn show(s: &mut Session, id: u32, offset: u32) -> Handled {
+    // What the user now has on screen is kept current (see `chat::hub::presence`). The page is
+    // read again once its users are watched, and the reading sent is one made after they were:
+    // a change made before is in it, one made after is told as it happens. (Watched after the
+    // page went, a change in between reached nobody, and the list stayed wrong.)
+    let mut watched: Vec<String> = Vec::new();
+    // A page whose users keep changing (hundreds coming and going) is sent as read the third
+    // time, its own users watched.
+    for round in 0..3 {
+        let Some((frame, logins)) = read_page(s, id, offset) else {
+            break;
+        };
+        if logins == watched || round == 2 {
+            s.shared.hub.watch(&s.peer, &logins);
+            s.send(&frame);
+            break;
+        }
+        s.shared.hub.watch(&s.peer, &logins);
+        watched = logins;
+    }
+    Ok(Next::Continue)
+}
+
+/// The page of users from `offset`, as one frame answering request `id`, and the logins it
+/// holds.
+fn read_page(s: &Session, id: u32, offset: u32) -> Option<(Frame, Vec<String>)> {
     let (rows, total) = page(s, offset as usize);
     let make = |rows: &[UserInfo]| ServerMessage::Users {
         users: rows.to_vec(),
         total,
         offset,
     };
-    if let Some((frame, sent)) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make) {
-        // What the user now has on screen is kept current (see `chat::hub::presence`): watched
-        // before the page goes, so no change made once the user has it can be missed (watched
-        // after, a change between the two reached nobody, and the list stayed wrong).
-        let logins: Vec<String> = rows.iter().take(sent).map(|r| r.login.clone()).collect();
-        s.shared.hub.watch(&s.peer, &logins);
-        s.send(&frame);
-    }
-    Ok(Next::Continue)
+    let (frame, sent) = wire::fitted(Some(id), &rows, MAX_LISTED, Keep::First, make)?;
+    let logins = rows.iter().take(sent).map(|r| r.login.clone()).collect();
+    Some((frame, logins))
 }
 
 /// Up to [`MAX_LISTED`] rows from the `offset`-th on, and how many users there are in all.
