@@ -144,6 +144,14 @@ impl Archive {
         let _ = self.jobs.send(job);
     }
 
+    /// Sends the job `job` makes around its reply channel, and waits for the answer (in order
+    /// with every job queued before it).
+    fn ask<T>(&self, job: impl FnOnce(Sender<Result<T>>) -> Job) -> Result<T> {
+        let (reply, wait) = bounded(1);
+        self.send(job(reply));
+        wait.recv().map_err(|_| gone())?
+    }
+
     /// A number for a new private message, increasing.
     pub(crate) fn next_private_id(&self) -> u64 {
         self.next_private.fetch_add(1, Ordering::Relaxed)
@@ -235,15 +243,13 @@ impl Archive {
         before: Option<u64>,
         limit: usize,
     ) -> Result<(Vec<PrivateSaid>, bool)> {
-        let (reply, wait) = bounded(1);
-        self.send(Job::Conversation {
+        self.ask(|reply| Job::Conversation {
             a: a.to_owned(),
             b: b.to_owned(),
             before,
             limit,
             reply,
-        });
-        wait.recv().map_err(|_| gone())?
+        })
     }
 
     /// Rewrites a default-room line whose reactions changed (not waited for).
@@ -303,28 +309,24 @@ impl Archive {
 
     /// Message `id` of the conversation of `a` and `b` (login keys), if kept.
     pub(crate) fn private_message(&self, a: &str, b: &str, id: u64) -> Result<Option<PrivateSaid>> {
-        let (reply, wait) = bounded(1);
-        self.send(Job::PrivateMessage {
+        self.ask(|reply| Job::PrivateMessage {
             a: a.to_owned(),
             b: b.to_owned(),
             id,
             reply,
-        });
-        wait.recv().map_err(|_| gone())?
+        })
     }
 
     /// Where message `id` from `a` to `b` (login keys) is: kept (in its conversation, or
     /// waiting for `b` among the messages kept while offline, which outlast a conversation's
     /// newest), let go by its conversation, or never here.
     pub(crate) fn whereabouts(&self, a: &str, b: &str, id: u64) -> Result<Whereabouts> {
-        let (reply, wait) = bounded(1);
-        self.send(Job::Whereabouts {
+        self.ask(|reply| Job::Whereabouts {
             a: a.to_owned(),
             b: b.to_owned(),
             id,
             reply,
-        });
-        wait.recv().map_err(|_| gone())?
+        })
     }
 
     /// Notes how far `reader` read `place` (not waited for).
@@ -339,23 +341,19 @@ impl Archive {
 
     /// Every read marker of `reader`.
     pub(crate) fn markers(&self, reader: &str) -> Result<Vec<(Place, u64, bool)>> {
-        let (reply, wait) = bounded(1);
-        self.send(Job::Markers {
+        self.ask(|reply| Job::Markers {
             reader: reader.to_owned(),
             reply,
-        });
-        wait.recv().map_err(|_| gone())?
+        })
     }
 
     /// `reader`'s marker in `place`.
     pub(crate) fn marker(&self, reader: &str, place: Place) -> Result<Option<(u64, bool)>> {
-        let (reply, wait) = bounded(1);
-        self.send(Job::MarkerOf {
+        self.ask(|reply| Job::MarkerOf {
             reader: reader.to_owned(),
             place,
             reply,
-        });
-        wait.recv().map_err(|_| gone())?
+        })
     }
 
     /// Writes what is queued and waits for the thread to end, letting go of the store.

@@ -156,16 +156,13 @@ pub(super) fn copy_hashed(
     body: &mut impl Read,
     file: &mut File,
     len: u64,
-    mut context: Context,
+    context: Context,
 ) -> (u64, Option<Context>, Option<CopyError>) {
     let slot = (len >= THREADED_FROM_BYTES)
         .then(HasherSlot::take)
         .flatten();
     let Some(_slot) = slot else {
-        let mut buf = vec![0u8; CHUNK_BYTES];
-        let (written, error) = copy(body, file, len, &mut buf, |chunk| context.update(chunk));
-        let context = (!matches!(error, Some(CopyError::Write(_)))).then_some(context);
-        return (written, context, error);
+        return copy_hashed_here(body, file, len, context);
     };
     // Buffers go round: read and written here, hashed there, handed back.
     let (full_tx, full_rx) = crossbeam_channel::bounded::<(Vec<u8>, usize)>(QUEUED_CHUNKS);
@@ -194,11 +191,7 @@ pub(super) fn copy_hashed(
             Ok(hasher) => hasher,
             Err(e) => {
                 tracing::warn!("no thread to hash an upload beside its copy: {e}");
-                let mut buf = vec![0u8; CHUNK_BYTES];
-                let (written, error) =
-                    copy(body, file, len, &mut buf, |chunk| context.update(chunk));
-                let context = (!matches!(error, Some(CopyError::Write(_)))).then_some(context);
-                return (written, context, error);
+                return copy_hashed_here(body, file, len, context);
             }
         };
         let _ = context_tx.send(context);
@@ -233,6 +226,19 @@ pub(super) fn copy_hashed(
         let context = context.filter(|_| !matches!(error, Some(CopyError::Write(_))));
         (written, context, error)
     })
+}
+
+/// [`copy_hashed`] on the calling thread alone.
+fn copy_hashed_here(
+    body: &mut impl Read,
+    file: &mut File,
+    len: u64,
+    mut context: Context,
+) -> (u64, Option<Context>, Option<CopyError>) {
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    let (written, error) = copy(body, file, len, &mut buf, |chunk| context.update(chunk));
+    let context = (!matches!(error, Some(CopyError::Write(_)))).then_some(context);
+    (written, context, error)
 }
 
 /// Copies at most `len` bytes from `body` to `file` through `buf`, handing each chunk written

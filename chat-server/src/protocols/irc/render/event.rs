@@ -281,7 +281,15 @@ pub fn write_event(
             let reply = reply_to.as_ref().map(|to| MsgId::Private(to.line));
             match stamp {
                 Some(stamp) if text.is_empty() && !attachments.is_empty() => {
-                    files::files_led(&mut out, &t, caps, reply, attachments, style.reader, &stamp);
+                    files::file_lines(
+                        &mut out,
+                        &t,
+                        caps,
+                        reply,
+                        attachments,
+                        style.reader,
+                        Some(&stamp),
+                    );
                 }
                 _ => files::message(&mut out, &t, caps, reply, attachments, style.reader),
             }

@@ -33,36 +33,31 @@ pub fn message(
     files: &[Attachment],
     reader: Option<Reader<'_>>,
 ) {
-    let write = |out: &mut String, t: &Text<'_>| match reply {
-        None => privmsg(out, t, caps),
-        Some(to) => privmsg_replying(out, t, caps, to),
-    };
     if !t.text.is_empty() || files.is_empty() {
-        write(out, t);
+        match reply {
+            None => privmsg(out, t, caps),
+            Some(to) => privmsg_replying(out, t, caps, to),
+        }
     }
-    for file in files {
-        let text = file_line(file, reader);
-        write(out, &Text { text: &text, ..*t });
-    }
+    file_lines(out, t, caps, reply, files, reader, None);
 }
 
-/// [`message`] of files alone, its first line led by `lead` (a kept message's time, for a
-/// client without tags).
-pub fn files_led(
+/// A line per file of a message (`t` its text's), the first led by `lead` when given (a kept
+/// message of files alone: its time, for a client without tags).
+pub fn file_lines(
     out: &mut String,
     t: &Text<'_>,
     caps: Caps,
     reply: Option<MsgId>,
     files: &[Attachment],
     reader: Option<Reader<'_>>,
-    lead: &str,
+    lead: Option<&str>,
 ) {
     for (n, file) in files.iter().enumerate() {
         let line = file_line(file, reader);
-        let text = if n == 0 {
-            format!("{lead} {line}")
-        } else {
-            line
+        let text = match lead {
+            Some(lead) if n == 0 => format!("{lead} {line}"),
+            _ => line,
         };
         let t = Text { text: &text, ..*t };
         match reply {
