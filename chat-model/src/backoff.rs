@@ -53,6 +53,12 @@ impl Backoff {
         Duration::from_nanos(self.rng.u64(..=ceiling_ns))
     }
 
+    /// The same, drawing from a generator seeded with `seed` (where the system gives none: a
+    /// web page seeds it from the browser's).
+    pub fn with_seed(first: Duration, max: Duration, seed: u64) -> Self {
+        Backoff::with_rng(first, max, fastrand::Rng::with_seed(seed))
+    }
+
     /// How many attempts have failed since the last success.
     pub fn failures(&self) -> u32 {
         self.failures
@@ -69,10 +75,10 @@ mod tests {
     use super::*;
 
     fn seeded(seed: u64, first_s: u64, max_s: u64) -> Backoff {
-        Backoff::with_rng(
+        Backoff::with_seed(
             Duration::from_secs(first_s),
             Duration::from_secs(max_s),
-            fastrand::Rng::with_seed(seed),
+            seed,
         )
     }
 

@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::time::Instant;
+use web_time::Instant;
 
 use chat_core::limits::ATTACHMENTS_PER_LINE;
 use chat_core::protocol::{Attachment, ErrorCode, Field, Quote};

@@ -205,23 +205,29 @@ impl Files {
                 Rc::clone(&self.reports),
                 self.downloader.waker.borrow().clone(),
             );
+            // Waits and how it ended, for the next frame.
+            let tell = move |report| {
+                reports.borrow_mut().push((id, report));
+                if let Some(wake) = &waker {
+                    wake();
+                }
+            };
             wasm_bindgen_futures::spawn_local(async move {
                 let report = match token {
-                    Some(token) => match uploads::upload(file, token, cancel).await {
+                    Some(token) => match uploads::upload(file, token, cancel, &tell).await {
                         Ok(attachment) => Report::Uploaded(attachment),
                         Err(problem) => Report::Failed(problem),
                     },
                     None => Report::Failed(chat_model::transfers::Problem::Unreadable),
                 };
-                reports.borrow_mut().push((id, report));
-                if let Some(wake) = waker {
-                    wake();
-                }
+                tell(report);
             });
         }
         for (id, report) in std::mem::take(&mut *self.reports.borrow_mut()) {
             self.dirty = true;
-            self.cancels.remove(&id);
+            if matches!(report, Report::Uploaded(_) | Report::Failed(_)) {
+                self.cancels.remove(&id);
+            }
             self.transfers.report(id, report);
         }
         for ready in self.transfers.take_ready(room) {

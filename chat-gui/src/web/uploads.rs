@@ -1,8 +1,9 @@
 //! Attaching in a page: the page's file input (`<input type="file" id="attach-files">`, made
 //! here) chooses files; each is read whole, hashed (SHA-256, in WebAssembly: a page served over
 //! plain HTTP has no `crypto.subtle`), announced (`POST /uploads`) and sent in one `PATCH`
-//! (docs/PROTOCOL.md, *Files*); what the server stored is what the line carries. A cut upload
-//! is not resumed: the page sends it again. Cancelled, its request in flight is aborted and
+//! (docs/PROTOCOL.md, *Files*); what the server stored is what the line carries. A lost
+//! connection or a busy server is waited out as the desktop's engine does (backoff from 1 s to
+//! 30 s): the page asks where the server's copy ends (`HEAD`) and sends the rest. Cancelled, its request in flight is aborted and
 //! the server told (`DELETE /uploads/{id}`), so that its bytes and the quota they hold go now.
 
 use std::cell::RefCell;
@@ -11,13 +12,16 @@ use std::rc::Rc;
 use chat_core::client::Waker;
 use chat_core::files::{percent_encode, sendable_name};
 use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_model::backoff::Backoff;
 use chat_model::composer::Target;
-use chat_model::transfers::Problem;
+use chat_model::transfers::{Problem, Report};
 use sha2::{Digest as _, Sha256};
+use std::time::Duration;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
+use web_time::Instant;
 
 /// The id of the page's file input.
 pub const INPUT_ID: &str = "attach-files";
@@ -112,16 +116,23 @@ impl Cancel {
     }
 }
 
-/// Uploads `file` with the session's `token`: what a line carries, or why not. Cancelled
-/// through `cancel`, an upload the server began is dropped there at once (one try: the server
-/// drops what it is not told of after a day anyway).
+/// How long the page waits before trying again, at first and at most: as the desktop's engine.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Uploads `file` with the session's `token`: what a line carries, or why not. A lost
+/// connection or a busy server (`429`, `503`) is waited out and the upload goes on from where
+/// the server's copy ends; each wait is told through `tell`. Cancelled through `cancel`, an
+/// upload the server began is dropped there at once (one try: the server drops what it is not
+/// told of after a day anyway).
 pub async fn upload(
     file: web_sys::File,
     token: String,
     cancel: Rc<Cancel>,
+    tell: impl Fn(Report),
 ) -> Result<Attachment, Problem> {
     let mut begun = None;
-    let sent = send(file, &token, &cancel, &mut begun).await;
+    let sent = send(file, &token, &cancel, &tell, &mut begun).await;
     if cancel.cancelled.get()
         && let Some(id) = begun
     {
@@ -130,12 +141,75 @@ pub async fn upload(
     sent
 }
 
+/// Why a request got no answer to go on with.
+enum Failure {
+    /// The connection was lost, or the server asked to wait (`busy`): worth trying again.
+    Temporary { busy: bool },
+    /// `409`: the upload is elsewhere than the request said, at this offset.
+    Moved(Option<u64>),
+    /// `404`: the upload no longer exists (it lapsed, or ended).
+    Gone,
+    /// Cancelled by the user.
+    Cancelled,
+    /// Refused for good.
+    Refused(Problem),
+}
+
+/// What a request answered.
+struct Answer {
+    json: serde_json::Value,
+    /// Its `Upload-Offset`, if it had one.
+    offset: Option<u64>,
+}
+
+/// The waits between tries, and what the window is told of them.
+struct Retry<'a, F: Fn(Report)> {
+    backoff: Backoff,
+    cancel: &'a Cancel,
+    tell: &'a F,
+}
+
+impl<F: Fn(Report)> Retry<'_, F> {
+    /// Waits out a temporary failure, telling the window when the next try is; `Err` if the
+    /// user cancelled meanwhile.
+    async fn wait(&mut self, busy: bool) -> Result<(), Problem> {
+        let delay = self.backoff.next_delay();
+        (self.tell)(Report::Retrying {
+            at: Instant::now() + delay,
+            attempt: self.backoff.failures(),
+            busy,
+        });
+        let until = Instant::now() + delay;
+        while Instant::now() < until {
+            if self.cancel.cancelled.get() {
+                return Err(internal());
+            }
+            sleep(
+                until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(250)),
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// After a success: if tries had failed, the window is told it goes on.
+    fn went(&mut self) {
+        if self.backoff.failures() > 0 {
+            (self.tell)(Report::Resumed);
+            self.backoff.reset();
+        }
+    }
+}
+
 /// Reads, hashes, announces and sends `file`; `begun` is the upload's id once the server
 /// has it.
 async fn send(
     file: web_sys::File,
     token: &str,
     cancel: &Cancel,
+    tell: &impl Fn(Report),
     begun: &mut Option<String>,
 ) -> Result<Attachment, Problem> {
     let buffer = JsFuture::from(file.array_buffer())
@@ -156,39 +230,143 @@ async fn send(
         ("Upload-Length", bytes.len().to_string()),
         ("Upload-Sha256", sha256),
     ];
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+    let mut retry = Retry {
+        backoff: Backoff::with_seed(RETRY_FIRST, RETRY_MAX, seed),
+        cancel,
+        tell,
+    };
+    // Each turn announces the file; the inner loop sends its bytes until they are all there.
+    // An upload that vanishes (it lapsed while the page waited) is announced once more; twice
+    // is the server's doing (cancelled from another page), and ends it.
+    for _ in 0..2 {
+        let id = loop {
+            match begin(token, cancel, &announce).await {
+                Ok(Begun::Stored(attachment)) => {
+                    retry.went();
+                    return Ok(attachment);
+                }
+                Ok(Begun::Upload(id)) => break id,
+                Err(Failure::Temporary { busy }) => retry.wait(busy).await?,
+                Err(failure) => return Err(stopped(failure)),
+            }
+        };
+        retry.went();
+        *begun = Some(id.clone());
+        let path = format!("/uploads/{id}");
+        let mut offset = Some(0);
+        loop {
+            if cancel.cancelled.get() {
+                return Err(internal());
+            }
+            // After a failure, where the server's copy ends is asked first.
+            let Some(from) = offset else {
+                match request("HEAD", &path, token, &[], None, cancel.signal().as_ref()).await {
+                    Ok(answer) => offset = answer.offset,
+                    Err(Failure::Temporary { busy }) => retry.wait(busy).await?,
+                    Err(Failure::Gone) => break,
+                    Err(failure) => return Err(stopped(failure)),
+                }
+                if offset.is_none() {
+                    return Err(internal());
+                }
+                continue;
+            };
+            let rest = usize::try_from(from)
+                .ok()
+                .and_then(|from| bytes.get(from..))
+                .ok_or_else(internal)?;
+            let sent = request(
+                "PATCH",
+                &path,
+                token,
+                &[("Upload-Offset", from.to_string())],
+                Some(rest),
+                cancel.signal().as_ref(),
+            )
+            .await;
+            match sent {
+                Ok(answer) if answer.json.get("file").is_some() => {
+                    retry.went();
+                    return attachment(&answer.json);
+                }
+                // Not the last bytes (a `204` carries the offset reached): the rest follows.
+                Ok(answer) => offset = answer.offset,
+                Err(Failure::Moved(at)) => offset = at,
+                Err(Failure::Temporary { busy }) => {
+                    offset = None;
+                    retry.wait(busy).await?;
+                }
+                // The upload lapsed while the page waited: the file is announced again.
+                Err(Failure::Gone) => break,
+                Err(failure) => return Err(stopped(failure)),
+            }
+        }
+        *begun = None;
+    }
+    Err(stopped(Failure::Gone))
+}
+
+/// What announcing a file answered.
+enum Begun {
+    /// An upload to send the bytes to.
+    Upload(String),
+    /// The file is stored already (an empty one).
+    Stored(Attachment),
+}
+
+/// `POST /uploads`: announces the file.
+async fn begin(
+    token: &str,
+    cancel: &Cancel,
+    announce: &[(&str, String)],
+) -> Result<Begun, Failure> {
     if cancel.cancelled.get() {
-        return Err(internal());
+        return Err(Failure::Cancelled);
     }
     let signal = cancel.signal();
-    let answer = request("POST", "/uploads", token, &announce, None, signal.as_ref()).await?;
-    if answer.get("file").is_some() {
-        return attachment(&answer);
+    let answer = request("POST", "/uploads", token, announce, None, signal.as_ref()).await?;
+    if answer.json.get("file").is_some() {
+        return attachment(&answer.json)
+            .map(Begun::Stored)
+            .map_err(Failure::Refused);
     }
     let id: String = answer
+        .json
         .get("upload")
         .and_then(|u| u.as_str())
-        .ok_or_else(internal)?
+        .ok_or(Failure::Refused(internal()))?
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
-    *begun = Some(id.clone());
-    if cancel.cancelled.get() {
-        return Err(internal());
-    }
-    let signal = cancel.signal();
-    let sent = request(
-        "PATCH",
-        &format!("/uploads/{id}"),
-        token,
-        &[("Upload-Offset", "0".into())],
-        Some(&bytes),
-        signal.as_ref(),
-    )
-    .await?;
-    attachment(&sent)
+    Ok(Begun::Upload(id))
 }
 
-/// One request to the page's own server; its JSON answer, or the refusal it says.
+/// What the window is told of a failure that ends the upload.
+fn stopped(failure: Failure) -> Problem {
+    match failure {
+        Failure::Refused(problem) => problem,
+        Failure::Gone => Problem::Refused {
+            code: ErrorCode::FileNotFound,
+            field: None,
+        },
+        Failure::Temporary { .. } | Failure::Moved(_) | Failure::Cancelled => internal(),
+    }
+}
+
+/// Waits `delay` (the browser's timer: a page has no thread to put to sleep).
+async fn sleep(delay: Duration) {
+    let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// One request to the page's own server; its JSON answer and offset, or why not.
 async fn request(
     method: &str,
     path: &str,
@@ -196,8 +374,8 @@ async fn request(
     headers: &[(&str, String)],
     body: Option<&[u8]>,
     signal: Option<&web_sys::AbortSignal>,
-) -> Result<serde_json::Value, Problem> {
-    let js = |_: JsValue| internal();
+) -> Result<Answer, Failure> {
+    let js = |_: JsValue| Failure::Refused(internal());
     let sent = web_sys::Headers::new().map_err(js)?;
     sent.set("Authorization", &format!("Bearer {token}"))
         .map_err(js)?;
@@ -212,20 +390,41 @@ async fn request(
     }
     init.set_signal(signal);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(js)?;
-    let window = web_sys::window().ok_or_else(internal)?;
+    let window = web_sys::window().ok_or(Failure::Refused(internal()))?;
+    // A request that gets no answer (the connection lost, the server gone) rejects, as does
+    // one aborted by a cancel.
+    let lost = |_: JsValue| match signal {
+        Some(signal) if signal.aborted() => Failure::Cancelled,
+        _ => Failure::Temporary { busy: false },
+    };
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(js)?
+        .map_err(lost)?
         .dyn_into()
         .map_err(js)?;
+    let offset = response
+        .headers()
+        .get("Upload-Offset")
+        .ok()
+        .flatten()
+        .and_then(|o| o.trim().parse().ok());
     let text = JsFuture::from(response.text().map_err(js)?)
         .await
-        .map_err(js)?
+        .map_err(lost)?
         .as_string()
         .unwrap_or_default();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    if response.ok() {
-        return Ok(json);
+    match response.status() {
+        _ if response.ok() => return Ok(Answer { json, offset }),
+        // As the desktop's engine: these may pass (`is_temporary` in chat-core's HTTP client).
+        status @ (408 | 429 | 500 | 502 | 503 | 504) => {
+            return Err(Failure::Temporary {
+                busy: matches!(status, 429 | 503),
+            });
+        }
+        409 => return Err(Failure::Moved(offset)),
+        404 if method != "POST" => return Err(Failure::Gone),
+        _ => {}
     }
     let code = json
         .get("code")
@@ -235,7 +434,7 @@ async fn request(
         .get("field")
         .and_then(|f| serde_json::from_value::<Field>(f.clone()).ok())
         .filter(|f| *f != Field::Unknown);
-    Err(Problem::Refused { code, field })
+    Err(Failure::Refused(Problem::Refused { code, field }))
 }
 
 fn attachment(json: &serde_json::Value) -> Result<Attachment, Problem> {

@@ -2,25 +2,32 @@
 //! (the bundle `scripts/web.sh` builds), and a person's keystrokes, sent over WebDriver, create
 //! an account, chat with a native client both ways, write privately, download a file, come back
 //! after a reload without typing the password and send a file chosen in the browser's dialog;
-//! then a phone-sized browser logs in. What the page shows is read from its status and log
+//! then a phone-sized browser logs in. Another page sends files while the server is busy and
+//! through a connection cut in the middle of the bytes. What the page shows is read from its status and log
 //! regions (the window shown and the lines, as text for screen readers: chat-gui's
 //! `web/said.rs`); the native side is the raw protocol client of the other tests.
 //!
 //! `CHAT_WEB_BUNDLE` names the bundle (default `target/web-client`); `CHAT_WEB_SHOTS` a directory
 //! where screenshots at both sizes are saved (the README's come from there).
 
+use std::io::{Read as _, Write as _};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::{Request, ServerMessage};
 
 use super::engines::missing;
-use super::files::{Http, download, upload};
+use super::files::{Http, begin, bytes, cancel, download, upload};
 use super::harness::{Client, TestServer, said, signed_in};
 use super::webdriver::{Browser, Driver, ENTER, SPACE, TAB};
 
-/// How long the page may take to show something: a loaded machine runs the WebAssembly slowly.
-const PAGE_WAIT: Duration = Duration::from_secs(30);
+/// How long the page may take to show something: a loaded machine runs the WebAssembly slowly
+/// (alone, the client starts in under a second; beside the rest of the suite on two cores it
+/// once took more than 30 s).
+const PAGE_WAIT: Duration = Duration::from_secs(90);
 
 /// The bundle, if it was built.
 fn bundle() -> Option<PathBuf> {
@@ -227,4 +234,147 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
         said(m, "beto", "now from a phone")
     });
     keep_screenshot(&phone, "web-390x844");
+}
+
+/// A TCP relay in front of the server (real sockets both ways) that, once armed, cuts the first
+/// connection to carry more than `CUT_AFTER` bytes towards the server from then on: an
+/// upload's, not the page's chat or its loading.
+struct Relay {
+    addr: std::net::SocketAddr,
+    armed: Arc<AtomicBool>,
+    cuts: Arc<AtomicU32>,
+}
+
+const CUT_AFTER: usize = 256 * 1024;
+
+impl Relay {
+    fn start(to: std::net::SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (armed, cuts) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicU32::new(0)),
+        );
+        let (armed_here, cuts_here) = (Arc::clone(&armed), Arc::clone(&cuts));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let (Ok(client), Ok(server)) = (client, TcpStream::connect(to)) else {
+                    continue;
+                };
+                let (mut from_server, mut to_client) =
+                    (server.try_clone().unwrap(), client.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_server, &mut to_client);
+                    let _ = to_client.shutdown(Shutdown::Write);
+                });
+                let (armed, cuts) = (Arc::clone(&armed_here), Arc::clone(&cuts_here));
+                std::thread::spawn(move || {
+                    let (mut from_client, mut to_server) = (client, server);
+                    let mut buf = [0u8; 16 * 1024];
+                    let mut since_armed = 0;
+                    while let Ok(n) = from_client.read(&mut buf) {
+                        if n == 0 || to_server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        if armed.load(Ordering::SeqCst) {
+                            since_armed += n;
+                            if since_armed > CUT_AFTER && armed.swap(false, Ordering::SeqCst) {
+                                cuts.fetch_add(1, Ordering::SeqCst);
+                                let _ = from_client.shutdown(Shutdown::Both);
+                                break;
+                            }
+                        }
+                    }
+                    let _ = to_server.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Relay { addr, armed, cuts }
+    }
+}
+
+/// Waits for beto's line `text` at `ana`; the bytes of the one file it carries.
+fn line_with_file(ana: &mut Client, http: &mut Http, token: &str, text: &str) -> Vec<u8> {
+    let deadline = Instant::now() + PAGE_WAIT;
+    let line = loop {
+        let got = ana.settle();
+        if let Some(line) = got.into_iter().find(|m| said(m, "beto", text)) {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "beto's {text:?} never came");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let ServerMessage::Message { attachments, .. } = line else {
+        unreachable!()
+    };
+    assert_eq!(attachments.len(), 1, "{attachments:?}");
+    let fetched = download(http, token, &attachments[0].id, None);
+    assert_eq!(fetched.status, 200);
+    fetched.body
+}
+
+#[test]
+fn in_chromium_an_upload_waits_out_a_busy_server_and_goes_on_after_a_cut() {
+    let Some(bundle) = bundle() else { return };
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
+    // The page and everything it asks go through the relay.
+    let relay = Relay::start(server.addr());
+    let (mut ana, ana_token) = signed_in(server.addr(), "ana");
+    let (_beto, beto_token) = signed_in(server.addr(), "beto");
+    ana.settle();
+    let dir = tempfile::tempdir().unwrap();
+    let page = driver.browser(1280, 800, false, dir.path());
+    open(&page, &format!("http://{}/", relay.addr));
+    window(&page, "Log in");
+    page.keys(&format!("beto{TAB}password-beto{ENTER}"));
+    shows(&page, "# lobby");
+
+    // Beto has as many uploads under way as an account may (another of his pages, say): the
+    // page's file waits, and goes once one of them ends.
+    let mut http = Http::plain(server.addr());
+    let under_way: Vec<String> = (0..chat_server::store::files::MAX_UNDER_WAY)
+        .map(|n| {
+            let answer = begin(
+                &mut http,
+                &beto_token,
+                &format!("parte{n}.bin"),
+                &bytes(10 + n),
+            );
+            answer.json()["upload"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let first = bytes(50_000);
+    let chosen = dir.path().join("primera.bin");
+    std::fs::write(&chosen, &first).unwrap();
+    page.choose_file("#attach-files", &chosen);
+    page.keys(&format!("la primera{ENTER}"));
+    // Refused for as long as the 64 are there (each refusal waited out in turn).
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        !ana.settle().iter().any(|m| said(m, "beto", "la primera")),
+        "sent while the server was refusing it"
+    );
+    keep_screenshot(&page, "web-upload-busy");
+    assert_eq!(cancel(&mut http, &beto_token, &under_way[0]).status, 204);
+    let got = line_with_file(&mut ana, &mut http, &ana_token, "la primera");
+    assert!(got == first, "the first file came back different");
+
+    // A file whose connection is cut in the middle of its bytes: the page asks where the
+    // server's copy ends and sends the rest.
+    let second = bytes(1 << 20);
+    let chosen = dir.path().join("segunda.bin");
+    std::fs::write(&chosen, &second).unwrap();
+    relay.armed.store(true, Ordering::SeqCst);
+    page.choose_file("#attach-files", &chosen);
+    page.keys(&format!("la segunda{ENTER}"));
+    let got = line_with_file(&mut ana, &mut http, &ana_token, "la segunda");
+    assert_eq!(
+        relay.cuts.load(Ordering::SeqCst),
+        1,
+        "the upload was never cut"
+    );
+    assert!(got == second, "the second file came back different");
 }

@@ -235,7 +235,7 @@ pub fn state_words(t: &Texts, state: &State, done: u64, total: Option<u64>) -> S
         },
         State::Retrying { at, busy, .. } => {
             let seconds = at
-                .saturating_duration_since(std::time::Instant::now())
+                .saturating_duration_since(web_time::Instant::now())
                 .as_secs()
                 + 1;
             fill(
