@@ -13,13 +13,10 @@ use chat_model::transfers::Ready;
 use super::ChatApp;
 use crate::files::News;
 use crate::save::Saved;
+use crate::ui::Intent;
 use crate::ui::files::FileIntent;
 #[cfg(not(target_arch = "wasm32"))]
-use crate::{
-    files::platform::Picker,
-    ui::files::Pasted,
-    ui::{Intent, input},
-};
+use crate::{files::platform::Picker, ui::files::Pasted, ui::input};
 
 impl ChatApp {
     /// Chooses files to attach, and where to save copies, with `picker` instead of the
@@ -183,16 +180,24 @@ impl ChatApp {
         true
     }
 
-    /// The viewer, what a drop or a paste left that no message box took (it goes to the box
-    /// used last, else the room's), and a word while files are dragged over the window.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// The viewer, and on the desktop what a drop or a paste left.
     pub(super) fn draw_files(&mut self, ctx: &egui::Context) -> Vec<Intent> {
         let mut intents = Vec::new();
         if !self.client.phase().is_logged_in() {
             return intents;
         }
+        intents.extend(crate::ui::files::viewer::show(ctx, self.texts()));
+        #[cfg(not(target_arch = "wasm32"))]
+        intents.extend(self.dropped_and_pasted(ctx));
+        intents
+    }
+
+    /// What a drop or a paste left that no message box took (it goes to the box used last,
+    /// else the room's), and a word while files are dragged over the window.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn dropped_and_pasted(&mut self, ctx: &egui::Context) -> Vec<Intent> {
+        let mut intents = Vec::new();
         let t = self.texts();
-        intents.extend(crate::ui::files::viewer::show(ctx, t));
         let target = match input::used_last(ctx) {
             Some(Target::Private(key))
                 if self.client.chat.conversation(&key).is_some_and(|c| c.open) =>

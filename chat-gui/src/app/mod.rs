@@ -336,7 +336,6 @@ impl ChatApp {
         intents.extend(self.ask_before_quitting(ui.ctx()));
         self.refresh_find();
         intents.extend(self.draw(ui));
-        #[cfg(not(target_arch = "wasm32"))]
         intents.extend(self.draw_files(ui.ctx()));
         for intent in intents {
             self.apply(intent);

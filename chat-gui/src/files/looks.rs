@@ -12,6 +12,7 @@ use chat_core::protocol::Attachment;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::picture;
+use crate::ui::files::code;
 
 /// Longest wait for the server on one read or write.
 pub(super) const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -23,7 +24,7 @@ pub enum PictureNews {
     Code {
         /// The file's id.
         file: String,
-        /// Its first [`CODE_MAX_BYTES`] as text, or `None`: not text (or not fetched).
+        /// Its first [`CODE_MAX_BYTES`](crate::ui::files::code::CODE_MAX_BYTES) as text, or `None`: not text (or not fetched).
         text: Option<String>,
     },
     /// The preview of a file (a line's picture).
@@ -54,8 +55,6 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Tries of a preview before its placeholder shows.
 const PREVIEW_TRIES: u32 = 3;
-/// Most of a code file fetched to show it in its line.
-pub const CODE_MAX_BYTES: u64 = 16 * 1024;
 
 /// What the previews' thread fetches.
 #[derive(Debug, Clone)]
@@ -144,7 +143,7 @@ pub(super) fn run(
                 file: file.id,
             },
             Look::Code(_) => PictureNews::Code {
-                text: fetched_bytes.and_then(|bytes| code_text(&bytes)),
+                text: fetched_bytes.and_then(|bytes| code::code_text(&bytes)),
                 file: file.id,
             },
         };
@@ -155,7 +154,7 @@ pub(super) fn run(
     }
 }
 
-/// The first [`CODE_MAX_BYTES`] of a file; whether the connection can serve another request
+/// The first [`CODE_MAX_BYTES`](crate::ui::files::code::CODE_MAX_BYTES) of a file; whether the connection can serve another request
 /// (the whole body was read).
 fn head_of(
     conn: &mut HttpConnection,
@@ -163,44 +162,8 @@ fn head_of(
     file: &str,
 ) -> Result<(Vec<u8>, bool), HttpError> {
     let fetch = http::get(conn, token, file, 0)?;
-    let want = fetch.length.min(CODE_MAX_BYTES);
+    let want = fetch.length.min(code::CODE_MAX_BYTES);
     let mut bytes = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
     conn.read_body(want, &mut bytes, &mut |_| true)?;
     Ok((bytes, want == fetch.length))
-}
-
-/// Bytes as the text of a code file: UTF-8 (a character cut at the end dropped), tabs as four
-/// spaces; `None` for what is not text (a NUL byte, or invalid UTF-8 before the end).
-pub fn code_text(bytes: &[u8]) -> Option<String> {
-    if bytes.contains(&0) {
-        return None;
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        // A multi-byte character cut by the end of the head.
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
-        Err(_) => return None,
-    };
-    Some(text.replace("\r\n", "\n").replace('\t', "    "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_is_text_and_keeps_its_indentation() {
-        assert_eq!(
-            code_text(b"fn main() {\r\n\tlet x = 1;\r\n}").as_deref(),
-            Some("fn main() {\n    let x = 1;\n}")
-        );
-        // "é" cut in half by the end of the head: the half goes.
-        assert_eq!(code_text(b"caf\xc3").as_deref(), Some("caf"));
-        assert_eq!(
-            code_text(b"\x89PNG\r\n\x1a\n\0\0"),
-            None,
-            "a picture is no code"
-        );
-        assert_eq!(code_text(b"\xff\xfe ok"), None);
-    }
 }

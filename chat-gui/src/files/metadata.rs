@@ -11,6 +11,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
+// Named from this file's folder: the web client mounts this file from another module.
+#[path = "metadata/heif.rs"]
 mod heif;
 
 /// The kinds of picture whose metadata is left out.

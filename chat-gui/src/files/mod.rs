@@ -33,7 +33,9 @@ use chat_model::transfers::{Purpose, Ready, Report, State, Transfers};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::save::Saved;
-use crate::ui::files::{Code, Dropped, FileIntent, Pasted, Picture, Shelf, Viewed, put_shelf};
+use crate::ui::files::{
+    Code, Dropped, FileIntent, Pasted, Picture, Shelf, Viewed, put_shelf, remember,
+};
 use engine::{Destination, Engine, Source};
 use looks::PictureNews;
 use platform::Picker;
@@ -80,31 +82,9 @@ pub enum News {
     Saved(Target, Saved),
 }
 
-/// Pictures' previews kept decoded (each up to 640 × 640 pixels, 1.6 MB): scrolling back
-/// through a long history of pictures does not grow memory without end.
-const PREVIEWS_KEPT: usize = 128;
-
 /// How long a preview or code head whose server was out of reach waits before it is asked
 /// for again.
 const ASK_AGAIN: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Keeps `shown` as `file`'s preview, the newest of `order`; past [`PREVIEWS_KEPT`], the
-/// oldest is forgotten.
-fn remember(
-    previews: &mut HashMap<String, Picture>,
-    order: &mut VecDeque<String>,
-    file: String,
-    shown: Picture,
-) {
-    order.retain(|f| *f != file);
-    order.push_back(file.clone());
-    previews.insert(file, shown);
-    while order.len() > PREVIEWS_KEPT {
-        if let Some(oldest) = order.pop_front() {
-            previews.remove(&oldest);
-        }
-    }
-}
 
 /// Files chosen in the dialog, for a box.
 type Picked = (Target, Vec<PathBuf>);
@@ -116,7 +96,7 @@ pub struct Files {
     engine: Engine,
     folders: Folders,
     previews: HashMap<String, Picture>,
-    /// The previews decoded, oldest first: past [`PREVIEWS_KEPT`] the oldest go (one still on
+    /// The previews decoded, oldest first: past [`PREVIEWS_KEPT`](crate::ui::files::PREVIEWS_KEPT) the oldest go (one still on
     /// screen is fetched again as it is drawn).
     preview_order: VecDeque<String>,
     codes: HashMap<String, Code>,
@@ -537,20 +517,5 @@ mod tests {
         assert!(files.viewer.is_none(), "no viewer, no copy in the cache");
         files.apply(FileIntent::Download(hostile, Target::Room), t);
         assert!(files.transfers.downloads().is_empty());
-    }
-
-    #[test]
-    fn previews_past_the_limit_forget_the_oldest_and_one_shown_again_is_the_newest() {
-        let (mut previews, mut order) = (HashMap::new(), VecDeque::new());
-        for i in 0..PREVIEWS_KEPT {
-            remember(&mut previews, &mut order, format!("f{i}"), Picture::Broken);
-        }
-        // The first is fetched again (it was on screen): it becomes the newest.
-        remember(&mut previews, &mut order, "f0".into(), Picture::Broken);
-        remember(&mut previews, &mut order, "new".into(), Picture::Broken);
-        assert_eq!(previews.len(), PREVIEWS_KEPT);
-        assert_eq!(order.len(), PREVIEWS_KEPT);
-        assert!(previews.contains_key("f0") && previews.contains_key("new"));
-        assert!(!previews.contains_key("f1"), "the oldest went");
     }
 }

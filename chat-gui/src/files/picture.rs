@@ -150,6 +150,33 @@ pub fn for_screen(picture: &DynamicImage, side: u32) -> egui::ColorImage {
     egui::ColorImage::from_rgba_unmultiplied(size, rgba.as_raw())
 }
 
+/// A picture's size in pixels and its preview, as an upload announces them.
+pub type Measured = (Option<(u32, u32)>, Option<Vec<u8>>);
+
+/// `picture`'s size and preview.
+pub fn measure(picture: &DynamicImage) -> Measured {
+    (
+        Some((picture.width(), picture.height())),
+        make_preview(picture),
+    )
+}
+
+/// What `decoded` measured of a file of type `mime`, or nothing: it is no picture, or it
+/// cannot be decoded (then sent as any file, a card).
+pub fn measured(
+    name: &str,
+    mime: &str,
+    decoded: impl FnOnce() -> Result<Measured, image::ImageError>,
+) -> Measured {
+    if !mime.starts_with("image/") {
+        return (None, None);
+    }
+    decoded().unwrap_or_else(|e| {
+        tracing::info!("no preview for {name}: {e}");
+        (None, None)
+    })
+}
+
 /// A small preview of `picture` as the server keeps it: a JPEG (or a PNG where the picture
 /// has transparency) of at most [`PREVIEW_MAX_BYTES`].
 pub fn make_preview(picture: &DynamicImage) -> Option<Vec<u8>> {

@@ -135,19 +135,9 @@ pub(super) fn prepare(id: TransferId, source: &Source, cache: &Path) -> Result<P
         .and_then(|mut f| f.read(&mut sent_head))
         .map_err(|_| Problem::Unreadable)?;
     let mime = picture::media_type(&name, &sent_head[..sent_len]);
-    let (dimensions, preview) = if mime.starts_with("image/") {
-        match picture::with_whole(&path, |p| {
-            (Some((p.width(), p.height())), picture::make_preview(&p))
-        }) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::info!("no preview for {name}: {e}");
-                (None, None)
-            }
-        }
-    } else {
-        (None, None)
-    };
+    let (dimensions, preview) = picture::measured(&name, &mime, || {
+        picture::with_whole(&path, |p| picture::measure(&p))
+    });
     Ok(Prepared {
         path,
         copy,

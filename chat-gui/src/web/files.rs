@@ -2,34 +2,41 @@
 //! (`ui::files::attachments`), and **Download** fetches one with the session's token and hands
 //! it to the browser, which saves it where it saves downloads. The attach button opens the
 //! browser's file dialog and each file chosen is uploaded whole ([`crate::web::uploads`]); a
-//! page takes no drop or paste and fetches no previews. What the app and the windows use of the
-//! desktop's module (`src/files`) stands here under the same names.
+//! line's pictures show as their previews, opening in the viewer, and code files with their
+//! first lines, as on the desktop ([`crate::web::looks`]); a page takes no drop or paste.
+//! What the app and the windows use of the desktop's module (`src/files`) stands here under
+//! the same names.
 
 use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
+
+use web_time::Instant;
 
 use chat_core::client::Waker;
 use chat_core::protocol::Attachment;
 use chat_model::composer::Target;
 use chat_model::transfers::{Ready, Report, TransferId, Transfers};
-use wasm_bindgen::JsCast as _;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::save::Saved;
-use crate::ui::files::{FileIntent, Shelf, put_shelf};
+use crate::ui::files::{Code, FileIntent, Picture, Shelf, Viewed, put_shelf, remember};
+use crate::web::looks::{self, Looked};
 use crate::web::uploads::{self, Chooser, Picked};
 
-/// Media types by name (the desktop's module; a page decodes no picture).
+/// Pictures: media types by name, decoding within limits (the desktop's module).
 #[path = "../files/picture.rs"]
 pub mod picture;
 
-/// What a line shows of its files: in a page, only its card.
-pub mod looks {
-    /// Most of a code file a line shows (the desktop's value; a page fetches none).
-    pub const CODE_MAX_BYTES: u64 = 16 * 1024;
-}
+/// Photos' metadata left out before they are sent (the desktop's module).
+#[path = "../files/metadata.rs"]
+pub mod metadata;
+
+/// How long a preview or code head whose server was out of reach waits before it is asked
+/// for again (as on the desktop).
+const ASK_AGAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Where files would go: a page keeps none.
 #[derive(Debug, Clone)]
@@ -101,29 +108,15 @@ impl Downloader {
 /// `GET /files/{id}` on the page's own server with the token, then a download of the bytes
 /// under the file's name and type.
 async fn fetch_and_save(id: &str, name: &str, mime: &str, token: &str) -> Result<(), JsValue> {
-    let headers = web_sys::Headers::new()?;
-    headers.set("Authorization", &format!("Bearer {token}"))?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    init.set_headers(&headers);
-    let id: String = id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    let request = web_sys::Request::new_with_str_and_init(&format!("/files/{id}"), &init)?;
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await?
-        .dyn_into()?;
-    if !response.ok() {
-        return Err(JsValue::from_str(&format!(
-            "the server answered {}",
-            response.status()
-        )));
-    }
-    let buffer = JsFuture::from(response.array_buffer()?).await?;
-    let bytes = js_sys::Uint8Array::new(&buffer);
-    crate::save::download_bytes(name, mime, &bytes)
+    let bytes = looks::get(&format!("/files/{}", looks::clean_id(id)), token, None)
+        .await
+        .map_err(|e| match e {
+            looks::Failed::Answered(status) => {
+                JsValue::from_str(&format!("the server answered {status}"))
+            }
+            looks::Failed::Lost => JsValue::from_str("the connection was lost"),
+        })?;
+    crate::save::download_bytes(name, mime, &js_sys::Uint8Array::from(bytes.as_slice()))
 }
 
 /// The files' side of the page: downloads, and uploads of files chosen in the browser's dialog.
@@ -138,7 +131,19 @@ pub struct Files {
     /// What the uploads reported since the last frame.
     reports: Rc<RefCell<Vec<(TransferId, Report)>>>,
     /// How to stop each upload under way.
-    cancels: std::collections::HashMap<TransferId, Rc<uploads::Cancel>>,
+    cancels: HashMap<TransferId, Rc<uploads::Cancel>>,
+    /// Lines' previews, the newest last in `preview_order` (at most `PREVIEWS_KEPT`).
+    previews: HashMap<String, Picture>,
+    preview_order: VecDeque<String>,
+    /// Heads of lines' code files.
+    codes: HashMap<String, Code>,
+    /// The picture open in the viewer, and its bytes once fetched (what Save keeps).
+    viewer: Option<Viewed>,
+    viewed_bytes: Option<Rc<Vec<u8>>>,
+    /// What fetches brought since the last frame.
+    looked: Rc<RefCell<Vec<Looked>>>,
+    /// Files whose server was out of reach, and when they may be asked for again.
+    unreachable: HashMap<String, Instant>,
     /// Something changed that the widgets show.
     dirty: bool,
 }
@@ -160,7 +165,14 @@ impl Files {
             chooser: None,
             picked: Rc::default(),
             reports: Rc::default(),
-            cancels: std::collections::HashMap::new(),
+            cancels: HashMap::new(),
+            previews: HashMap::new(),
+            preview_order: VecDeque::new(),
+            codes: HashMap::new(),
+            viewer: None,
+            viewed_bytes: None,
+            looked: Rc::default(),
+            unreachable: HashMap::new(),
             dirty: true,
         }
     }
@@ -234,12 +246,20 @@ impl Files {
             self.dirty = true;
             news.push(News::Ready(ready));
         }
+        let looked = std::mem::take(&mut *self.looked.borrow_mut());
+        for looked in looked {
+            self.dirty = true;
+            self.show(ctx, looked);
+        }
         if std::mem::take(&mut self.dirty) {
             put_shelf(
                 ctx,
                 std::sync::Arc::new(Shelf {
                     uploads: self.transfers.uploads().to_vec(),
                     waiting: self.transfers.waiting_targets(),
+                    previews: self.previews.clone(),
+                    codes: self.codes.clone(),
+                    viewer: self.viewer.clone(),
                     ..Shelf::default()
                 }),
             );
@@ -247,12 +267,80 @@ impl Files {
         news
     }
 
+    /// Takes in what a fetch brought.
+    fn show(&mut self, ctx: &egui::Context, looked: Looked) {
+        let texture = |name: String, image| {
+            Picture::Ready(ctx.load_texture(name, image, egui::TextureOptions::LINEAR))
+        };
+        match looked {
+            Looked::Preview { file, image } => {
+                let shown = image.map_or(Picture::Broken, |image| {
+                    texture(format!("preview-{file}"), image)
+                });
+                remember(&mut self.previews, &mut self.preview_order, file, shown);
+            }
+            Looked::Code { file, text } => {
+                let shown = text.map_or(Code::Broken, |text| Code::Ready(Arc::from(text)));
+                self.codes.insert(file, shown);
+            }
+            Looked::Full { file, shown } => {
+                if let Some(viewer) = self.viewer.as_mut().filter(|v| v.file.id == file) {
+                    viewer.full = match shown {
+                        Some((image, bytes)) => {
+                            self.viewed_bytes = Some(Rc::new(bytes));
+                            texture(format!("picture-{file}"), image)
+                        }
+                        None => Picture::Broken,
+                    };
+                }
+            }
+            Looked::Unreachable { file } => {
+                // Shown as loading meanwhile; asked again once the wait is over.
+                self.previews.remove(&file);
+                self.codes.remove(&file);
+                self.unreachable.insert(file, Instant::now() + ASK_AGAIN);
+            }
+        }
+    }
+
+    /// Runs `fetch` with the session's token; what it brings is taken in at the next frame.
+    /// `false` while logged out, or while `id`'s server was out of reach a moment ago.
+    fn look<F>(&self, id: &str, fetch: impl FnOnce(String) -> F) -> bool
+    where
+        F: std::future::Future<Output = Looked> + 'static,
+    {
+        let Some(token) = self.downloader.token.borrow().clone() else {
+            return false;
+        };
+        if self
+            .unreachable
+            .get(id)
+            .is_some_and(|at| Instant::now() < *at)
+        {
+            return false;
+        }
+        let (looked, waker) = (
+            Rc::clone(&self.looked),
+            self.downloader.waker.borrow().clone(),
+        );
+        let fetched = fetch(token);
+        wasm_bindgen_futures::spawn_local(async move {
+            let brought = fetched.await;
+            looked.borrow_mut().push(brought);
+            if let Some(wake) = waker {
+                wake();
+            }
+        });
+        true
+    }
+
     /// What starts downloads, for the page's text of what is said.
     pub fn downloader(&self) -> Downloader {
         self.downloader.clone()
     }
 
-    /// Downloads, the file dialog, cancelling an attachment; the rest is not done in a page.
+    /// Downloads, the file dialog, cancelling an attachment, previews, code and the viewer;
+    /// the rest (drops, pastes, opening a saved file) is not done in a page.
     pub fn apply(&mut self, intent: FileIntent, _t: &crate::i18n::Texts) -> Vec<News> {
         self.dirty = true;
         match intent {
@@ -267,6 +355,51 @@ impl Files {
                 self.transfers.cancel(id);
                 if let Some(cancel) = self.cancels.remove(&id) {
                     cancel.cancel();
+                }
+            }
+            FileIntent::NeedPreview(file) => {
+                if !self.previews.contains_key(&file.id)
+                    && self.look(&file.id, |token| looks::preview(file.id.clone(), token))
+                {
+                    self.previews.insert(file.id.clone(), Picture::Loading);
+                }
+            }
+            FileIntent::NeedCode(file) => {
+                if !self.codes.contains_key(&file.id)
+                    && self.look(&file.id, |token| looks::code(file.id.clone(), token))
+                {
+                    self.codes.insert(file.id.clone(), Code::Loading);
+                }
+            }
+            FileIntent::View(file, from) => {
+                self.viewed_bytes = None;
+                let id = file.id.clone();
+                self.viewer = Some(Viewed {
+                    file,
+                    full: Picture::Loading,
+                    from,
+                });
+                if !self.look(&id, |token| looks::full(id.clone(), token)) {
+                    self.viewer = None;
+                }
+            }
+            FileIntent::CloseViewer => {
+                self.viewer = None;
+                self.viewed_bytes = None;
+            }
+            // The browser saves it where it saves downloads.
+            FileIntent::SaveViewed => {
+                if let (Some(viewer), Some(bytes)) = (&self.viewer, &self.viewed_bytes) {
+                    let file = &viewer.file;
+                    let bytes = js_sys::Uint8Array::from(bytes.as_slice());
+                    let saved = match crate::save::download_bytes(&file.name, &file.mime, &bytes) {
+                        Ok(()) => Saved::To(PathBuf::from(&file.name)),
+                        Err(e) => {
+                            tracing::warn!("saving {} failed: {e:?}", file.name);
+                            Saved::Failed(PathBuf::from(&file.name))
+                        }
+                    };
+                    return vec![News::Saved(viewer.from.clone(), saved)];
                 }
             }
             other => tracing::debug!(?other, "not done in a page"),

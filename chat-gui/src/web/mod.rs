@@ -9,6 +9,7 @@
 //! session's token, in the browser's local storage. What only a page has: the lines also as
 //! text for screen readers ([`said`]), and the window's title as the tab's.
 
+pub mod looks;
 pub mod said;
 pub mod uploads;
 

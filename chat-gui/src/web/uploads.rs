@@ -10,6 +10,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use chat_core::client::Waker;
+use std::io::Cursor;
+
 use chat_core::files::{percent_encode, sendable_name};
 use chat_core::protocol::{Attachment, ErrorCode, Field};
 use chat_model::backoff::Backoff;
@@ -22,6 +24,8 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_time::Instant;
+
+use crate::files::{metadata, picture};
 
 /// The id of the page's file input.
 pub const INPUT_ID: &str = "attach-files";
@@ -203,8 +207,56 @@ impl<F: Fn(Report)> Retry<'_, F> {
     }
 }
 
-/// Reads, hashes, announces and sends `file`; `begun` is the upload's id once the server
-/// has it.
+/// What is sent of a chosen file: its bytes (a photo's without where it was taken), its
+/// media type, and for a picture its size in pixels and a small preview.
+struct Prepared {
+    bytes: Vec<u8>,
+    mime: String,
+    dimensions: Option<(u32, u32)>,
+    preview: Option<Vec<u8>>,
+}
+
+/// Prepares `original` as the desktop does (`files::prepare`): a photo's metadata left out
+/// (drawn again from its pixels if it cannot be told apart; not sent if it cannot be decoded
+/// either, since where it was taken may be in it), a picture measured and its preview made.
+/// The page waits while a picture is decoded: it has one thread.
+fn prepare(name: &str, original: Vec<u8>) -> Result<Prepared, Problem> {
+    let head = |bytes: &[u8]| bytes[..bytes.len().min(64)].to_vec();
+    let bytes = match metadata::Kind::of(&head(&original)) {
+        Some(kind) => {
+            let mut clean = Vec::with_capacity(original.len());
+            match metadata::strip(kind, &mut Cursor::new(&original), &mut clean) {
+                Ok(()) => clean,
+                Err(e) => {
+                    tracing::info!("metadata not removed ({e}): the picture is made again");
+                    let picture =
+                        picture::decode(Cursor::new(&original), picture::picture_limits())
+                            .map_err(|_| Problem::Unreadable)?;
+                    let mut png = Cursor::new(Vec::new());
+                    picture
+                        .write_to(&mut png, image::ImageFormat::Png)
+                        .map_err(|_| Problem::Unreadable)?;
+                    png.into_inner()
+                }
+            }
+        }
+        None => original,
+    };
+    let mime = picture::media_type(name, &head(&bytes));
+    let (dimensions, preview) = picture::measured(name, &mime, || {
+        picture::decode(Cursor::new(&bytes), picture::picture_limits())
+            .map(|p| picture::measure(&p))
+    });
+    Ok(Prepared {
+        bytes,
+        mime,
+        dimensions,
+        preview,
+    })
+}
+
+/// Reads, prepares, hashes, announces and sends `file`, then its preview; `begun` is the
+/// upload's id once the server has it.
 async fn send(
     file: web_sys::File,
     token: &str,
@@ -215,21 +267,22 @@ async fn send(
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| Problem::Unreadable)?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let sha256: String = Sha256::digest(&bytes)
+    let name = sendable_name(&file.name());
+    let prepared = prepare(&name, js_sys::Uint8Array::new(&buffer).to_vec())?;
+    let sha256: String = Sha256::digest(&prepared.bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let mime = Some(file.type_()).filter(|t| !t.is_empty());
-    let announce = [
-        ("Upload-Name", percent_encode(&sendable_name(&file.name()))),
-        (
-            "Upload-Type",
-            mime.unwrap_or_else(|| "application/octet-stream".into()),
-        ),
-        ("Upload-Length", bytes.len().to_string()),
+    let mut announce = vec![
+        ("Upload-Name", percent_encode(&name)),
+        ("Upload-Type", prepared.mime.clone()),
+        ("Upload-Length", prepared.bytes.len().to_string()),
         ("Upload-Sha256", sha256),
     ];
+    if let Some((width, height)) = prepared.dimensions {
+        announce.push(("Upload-Width", width.to_string()));
+        announce.push(("Upload-Height", height.to_string()));
+    }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
     let mut retry = Retry {
@@ -237,12 +290,46 @@ async fn send(
         cancel,
         tell,
     };
+    let mut attachment = send_bytes(token, &mut retry, &announce, &prepared.bytes, begun).await?;
+    // The file is stored; without its preview it shows as a card.
+    if let Some(preview) = &prepared.preview {
+        let path = format!("/files/{}/preview", attachment.id);
+        loop {
+            let signal = cancel.signal();
+            match request("PUT", &path, token, &[], Some(preview), signal.as_ref()).await {
+                Ok(_) => {
+                    attachment.preview = true;
+                    break;
+                }
+                Err(Failure::Temporary { busy }) => retry.wait(busy).await?,
+                Err(Failure::Cancelled) => return Err(internal()),
+                Err(_) => {
+                    tracing::info!("a preview was refused");
+                    break;
+                }
+            }
+        }
+    }
+    retry.went();
+    Ok(attachment)
+}
+
+/// Announces the file and sends its `bytes` until the server has them all, waiting out
+/// what may pass.
+async fn send_bytes<F: Fn(Report)>(
+    token: &str,
+    retry: &mut Retry<'_, F>,
+    announce: &[(&str, String)],
+    bytes: &[u8],
+    begun: &mut Option<String>,
+) -> Result<Attachment, Problem> {
+    let cancel = retry.cancel;
     // Each turn announces the file; the inner loop sends its bytes until they are all there.
     // An upload that vanishes (it lapsed while the page waited) is announced once more; twice
     // is the server's doing (cancelled from another page), and ends it.
     for _ in 0..2 {
         let id = loop {
-            match begin(token, cancel, &announce).await {
+            match begin(token, cancel, announce).await {
                 Ok(Begun::Stored(attachment)) => {
                     retry.went();
                     return Ok(attachment);

@@ -3,7 +3,8 @@
 //! an account, chat with a native client both ways, write privately, download a file, come back
 //! after a reload without typing the password and send a file chosen in the browser's dialog;
 //! then a phone-sized browser logs in. Another page sends files while the server is busy and
-//! through a connection cut in the middle of the bytes. What the page shows is read from its status and log
+//! through a connection cut in the middle of the bytes; and one shows a line's picture as its
+//! preview, and the whole picture in its viewer. What the page shows is read from its status and log
 //! regions (the window shown and the lines, as text for screen readers: chat-gui's
 //! `web/said.rs`); the native side is the raw protocol client of the other tests.
 //!
@@ -17,12 +18,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use chat_core::protocol::{Request, ServerMessage};
+use chat_core::protocol::{Attachment, Request, ServerMessage};
 
 use super::engines::missing;
-use super::files::{Http, begin, bytes, cancel, download, upload};
+use super::files::{Http, begin, bytes, cancel, download, put_preview, upload};
 use super::harness::{Client, TestServer, said, signed_in};
-use super::webdriver::{Browser, Driver, ENTER, SPACE, TAB};
+use super::webdriver::{Browser, Driver, ENTER, ESCAPE, SPACE, TAB};
 
 /// How long the page may take to show something: a loaded machine runs the WebAssembly slowly
 /// (alone, the client starts in under a second; beside the rest of the suite on two cores it
@@ -44,6 +45,22 @@ fn bundle() -> Option<PathBuf> {
         ));
         None
     }
+}
+
+/// WebDriver and a server serving the bundle, if both are there.
+fn serving() -> Option<(Driver, TestServer)> {
+    let bundle = bundle()?;
+    let driver = Driver::start()?;
+    let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
+    Some((driver, server))
+}
+
+/// Opens the page at `url` and logs in as beto (registered, password `password-beto`).
+fn beto_logs_in(page: &Browser, url: &str) {
+    open(page, url);
+    window(page, "Log in");
+    page.keys(&format!("beto{TAB}password-beto{ENTER}"));
+    shows(page, "# lobby");
 }
 
 /// Waits until the page's log region holds `text`.
@@ -109,11 +126,9 @@ fn says(ana: &mut Client, text: &str) {
 
 #[test]
 fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_in() {
-    let Some(bundle) = bundle() else { return };
-    let Some(driver) = Driver::start() else {
+    let Some((driver, server)) = serving() else {
         return;
     };
-    let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
     let url = format!("http://{}/", server.addr());
     let (mut ana, ana_token) = signed_in(server.addr(), "ana");
     ana.settle();
@@ -208,12 +223,7 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
     let homework: Vec<u8> = (0..40_000u32).map(|i| (i * 13 % 256) as u8).collect();
     let chosen = downloads.path().join("tarea de física.txt");
     std::fs::write(&chosen, &homework).unwrap();
-    page.choose_file("#attach-files", &chosen);
-    page.keys(&format!("la tarea{ENTER}"));
-    let line = ana.expect("beto's line with his file", |m| said(m, "beto", "la tarea"));
-    let ServerMessage::Message { attachments, .. } = line else {
-        unreachable!()
-    };
+    let attachments = sends_file(&page, &mut ana, &chosen, "la tarea");
     assert_eq!(attachments.len(), 1, "{attachments:?}");
     assert_eq!(attachments[0].name, "tarea de física.txt");
     let fetched = download(&mut http, &ana_token, &attachments[0].id, None);
@@ -315,11 +325,9 @@ fn line_with_file(ana: &mut Client, http: &mut Http, token: &str, text: &str) ->
 
 #[test]
 fn in_chromium_an_upload_waits_out_a_busy_server_and_goes_on_after_a_cut() {
-    let Some(bundle) = bundle() else { return };
-    let Some(driver) = Driver::start() else {
+    let Some((driver, server)) = serving() else {
         return;
     };
-    let server = TestServer::start_with(move |c| c.web_dir = Some(bundle.clone()));
     // The page and everything it asks go through the relay.
     let relay = Relay::start(server.addr());
     let (mut ana, ana_token) = signed_in(server.addr(), "ana");
@@ -327,10 +335,7 @@ fn in_chromium_an_upload_waits_out_a_busy_server_and_goes_on_after_a_cut() {
     ana.settle();
     let dir = tempfile::tempdir().unwrap();
     let page = driver.browser(1280, 800, false, dir.path());
-    open(&page, &format!("http://{}/", relay.addr));
-    window(&page, "Log in");
-    page.keys(&format!("beto{TAB}password-beto{ENTER}"));
-    shows(&page, "# lobby");
+    beto_logs_in(&page, &format!("http://{}/", relay.addr));
 
     // Beto has as many uploads under way as an account may (another of his pages, say): the
     // page's file waits, and goes once one of them ends.
@@ -377,4 +382,163 @@ fn in_chromium_an_upload_waits_out_a_busy_server_and_goes_on_after_a_cut() {
         "the upload was never cut"
     );
     assert!(got == second, "the second file came back different");
+}
+
+/// Beto's page sends the file at `path` with the line `text`; the files `ana` sees it carry.
+fn sends_file(
+    page: &Browser,
+    ana: &mut Client,
+    path: &std::path::Path,
+    text: &str,
+) -> Vec<Attachment> {
+    page.choose_file("#attach-files", path);
+    page.keys(&format!("{text}{ENTER}"));
+    match ana.expect("beto's line with a file", |m| said(m, "beto", text)) {
+        ServerMessage::Message { attachments, .. } => attachments,
+        _ => unreachable!(),
+    }
+}
+
+/// A PNG of `width` × `height` pixels of one colour.
+fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..width * height).flat_map(|_| rgb).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// How many pixels of a screenshot are `rgb` (within a few steps, as scaling blends edges),
+/// and where their middle is.
+fn pixels_of(shot: &[u8], rgb: [u8; 3]) -> (usize, (u32, u32)) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(shot));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let (mut n, mut sum_x, mut sum_y) = (0usize, 0u64, 0u64);
+    for (i, px) in buf[..info.buffer_size()].chunks(channels).enumerate() {
+        if px[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 8) {
+            let i = u32::try_from(i).unwrap();
+            n += 1;
+            sum_x += u64::from(i % info.width);
+            sum_y += u64::from(i / info.width);
+        }
+    }
+    let middle = |sum: u64| u32::try_from(sum / n.max(1) as u64).unwrap();
+    (n, (middle(sum_x), middle(sum_y)))
+}
+
+/// Waits until the page has drawn at least `least` pixels of `rgb`; where their middle is.
+fn drawn(page: &Browser, what: &str, rgb: [u8; 3], least: usize) -> (u32, u32) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        let shot = page.screenshot();
+        let (n, middle) = pixels_of(&shot, rgb);
+        if n >= least {
+            return middle;
+        }
+        if Instant::now() > deadline {
+            let path = std::env::temp_dir().join("chat-web-failed.png");
+            let _ = std::fs::write(&path, &shot);
+            panic!(
+                "the page never drew {what} ({n} pixels of it; {})",
+                path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn in_chromium_pictures_show_in_lines_open_in_the_viewer_and_leave_measured_without_metadata() {
+    let Some((driver, server)) = serving() else {
+        return;
+    };
+    let (mut ana, token) = signed_in(server.addr(), "ana");
+    signed_in(server.addr(), "beto");
+    let dir = tempfile::tempdir().unwrap();
+    let page = driver.browser(1280, 800, false, dir.path());
+    beto_logs_in(&page, &format!("http://{}/", server.addr()));
+
+    // Ana's picture: blue, and its preview red (a preview is its sender's to make: these two
+    // tell which one the page drew). A code file beside it shows its first lines.
+    const RED: [u8; 3] = [230, 20, 20];
+    const BLUE: [u8; 3] = [20, 40, 230];
+    const GREEN: [u8; 3] = [30, 150, 60];
+    let mut http = Http::plain(server.addr());
+    let picture = upload(&mut http, &token, "pizarra.png", &solid_png(800, 600, BLUE));
+    let preview = solid_png(320, 240, RED);
+    assert_eq!(
+        put_preview(&mut http, &token, &picture, &preview).status,
+        204
+    );
+    let code = upload(
+        &mut http,
+        &token,
+        "main.rs",
+        b"fn main() {\n    println!(\"hola, clase\");\n}\n",
+    );
+    ana.send(Request::Say {
+        attachments: vec![picture, code],
+        reply_to: None,
+        text: "la pizarra y el programa".into(),
+    });
+    shows(&page, "ana: la pizarra y el programa");
+    // The line shows the preview (at most 320 × 240 points; most of it, whatever the layout).
+    let at = drawn(&page, "the picture's preview", RED, 30_000);
+    keep_screenshot(&page, "web-picture");
+    // A click opens the viewer, which shows the whole picture once it is fetched.
+    page.click_at(at.0, at.1);
+    drawn(&page, "the whole picture in the viewer", BLUE, 100_000);
+    keep_screenshot(&page, "web-viewer");
+    page.keys(&ESCAPE.to_string());
+
+    // Beto sends a picture from the page: it goes with its size and a preview, and without
+    // the text its file carried (where a phone's photo says it was taken).
+    let mut with_text = Vec::new();
+    let mut encoder = png::Encoder::new(&mut with_text, 640, 480);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder
+        .add_text_chunk("Location".into(), "Plaza Mayor, Madrid".into())
+        .unwrap();
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..640 * 480).flat_map(|_| GREEN).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    let chosen = dir.path().join("foto.png");
+    std::fs::write(&chosen, &with_text).unwrap();
+    let attachments = sends_file(&page, &mut ana, &chosen, "mi foto");
+    let sent = &attachments[0];
+    assert_eq!(
+        (sent.mime.as_str(), sent.width, sent.height, sent.preview),
+        ("image/png", Some(640), Some(480), true),
+        "{sent:?}"
+    );
+    let fetched = download(&mut http, &token, &sent.id, None).body;
+    assert!(
+        !fetched.windows(8).any(|w| w == b"Location"),
+        "the text went with it"
+    );
+    let mut reader = png::Decoder::new(std::io::Cursor::new(fetched))
+        .read_info()
+        .unwrap();
+    let mut got = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut got).unwrap();
+    assert!(got == pixels, "the picture itself changed");
+    let preview = http.request(
+        &format!(
+            "GET /files/{}/preview HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n",
+            sent.id
+        ),
+        b"",
+    );
+    assert_eq!(preview.status, 200);
+    drawn(&page, "beto's own photo", GREEN, 30_000);
+    keep_screenshot(&page, "web-sent-picture");
 }

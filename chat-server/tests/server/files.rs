@@ -686,7 +686,7 @@ fn what_could_be_read_two_ways_is_refused_and_files_are_served_as_inert_bytes() 
 }
 
 /// `PUT /files/{id}/preview` with `bytes`.
-fn put_preview(http: &mut Http, token: &str, id: &str, bytes: &[u8]) -> Answer {
+pub(super) fn put_preview(http: &mut Http, token: &str, id: &str, bytes: &[u8]) -> Answer {
     http.request(
         &format!(
             "PUT /files/{id}/preview HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\

@@ -31,6 +31,7 @@ fn chromedriver() -> PathBuf {
 /// Keys of the WebDriver key actions.
 pub const TAB: char = '\u{e004}';
 pub const ENTER: char = '\u{e007}';
+pub const ESCAPE: char = '\u{e00c}';
 pub const SPACE: char = '\u{e00d}';
 
 /// A running `chromedriver`; dropped, it is killed.
@@ -165,6 +166,24 @@ impl Browser {
         }
         actions.push(json!({ "type": "pause", "duration": PAUSE_MS }));
         let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        self.call("POST", "/actions", Some(&body));
+    }
+
+    /// Clicks the left button at (`x`, `y`), in CSS pixels from the page's top left.
+    pub fn click_at(&self, x: u32, y: u32) {
+        let body = json!({ "actions": [{
+            "type": "pointer",
+            "id": "mouse",
+            "parameters": { "pointerType": "mouse" },
+            "actions": [
+                { "type": "pointerMove", "x": x, "y": y, "origin": "viewport" },
+                { "type": "pause", "duration": 150 },
+                { "type": "pointerDown", "button": 0 },
+                { "type": "pause", "duration": 150 },
+                { "type": "pointerUp", "button": 0 },
+                { "type": "pause", "duration": 150 }
+            ]
+        }] });
         self.call("POST", "/actions", Some(&body));
     }
 

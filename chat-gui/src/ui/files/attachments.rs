@@ -29,15 +29,14 @@ const CARD_CHROME_WIDTH: f32 = 2.0 * 10.0 + 36.0 + 8.0 + 96.0 + 4.0;
 /// Space above each file.
 const GAP: f32 = 6.0;
 
-/// Whether `file` shows as a picture (it has a preview). A page fetches no preview and no
-/// code: every file shows as its card there.
+/// Whether `file` shows as a picture (it has a preview).
 fn is_picture(file: &Attachment) -> bool {
-    file.preview && !cfg!(target_arch = "wasm32")
+    file.preview
 }
 
 /// Whether `file` shows the head of its text as code under its card.
 fn shows_code(file: &Attachment) -> bool {
-    code::is_code(file) && !cfg!(target_arch = "wasm32")
+    code::is_code(file)
 }
 
 /// The size a picture shows at, from its dimensions (a wide or tall one within bounds).

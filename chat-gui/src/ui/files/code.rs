@@ -2,7 +2,7 @@
 //! in a monospace font with their indentation and colours (egui_extras' highlighter), and how
 //! many more lines the file has. A student who pastes `main.rs` is read without a download.
 //!
-//! The text comes from the head of the file ([`crate::files::looks::CODE_MAX_BYTES`]), fetched
+//! The text comes from the head of the file ([`CODE_MAX_BYTES`]), fetched
 //! off the UI thread; until it arrives the box keeps a height guessed from the file's size, and
 //! a file that turns out not to be text shows as its card alone.
 
@@ -12,6 +12,8 @@ use egui::{Rect, RichText, Ui, pos2, vec2};
 use super::{Code, Shelf};
 use crate::i18n::{Texts, fill};
 
+/// Most of a code file fetched to show it in its line.
+pub const CODE_MAX_BYTES: u64 = 16 * 1024;
 /// Most lines shown in a line of the conversation.
 pub const CODE_LINES: usize = 12;
 /// Largest file shown as code (larger ones are data, not something to read in a line).
@@ -145,7 +147,7 @@ pub fn paint(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rec
         #[allow(clippy::cast_precision_loss)]
         let y = inner.top() + lines.len() as f32 * CODE_ROW;
         // Past the head fetched, the count would be wrong.
-        let words = if file.size > crate::files::looks::CODE_MAX_BYTES {
+        let words = if file.size > CODE_MAX_BYTES {
             t.code_rest.to_owned()
         } else {
             fill(t.code_more, &[&more])
@@ -156,6 +158,21 @@ pub fn paint(ui: &mut Ui, t: &Texts, shelf: &Shelf, file: &Attachment, rect: Rec
             egui::Label::new(RichText::new(words).small().weak()).truncate(),
         );
     }
+}
+
+/// Bytes as the text of a code file: UTF-8 (a character cut at the end dropped), tabs as four
+/// spaces; `None` for what is not text (a NUL byte, or invalid UTF-8 before the end).
+pub fn code_text(bytes: &[u8]) -> Option<String> {
+    if bytes.contains(&0) {
+        return None;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // A multi-byte character cut by the end of the head.
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    Some(text.replace("\r\n", "\n").replace('\t', "    "))
 }
 
 #[cfg(test)]
@@ -205,5 +222,21 @@ mod tests {
             (vec!["a", "    b"], 0),
             "indentation kept"
         );
+    }
+
+    #[test]
+    fn code_is_text_and_keeps_its_indentation() {
+        assert_eq!(
+            code_text(b"fn main() {\r\n\tlet x = 1;\r\n}").as_deref(),
+            Some("fn main() {\n    let x = 1;\n}")
+        );
+        // "é" cut in half by the end of the head: the half goes.
+        assert_eq!(code_text(b"caf\xc3").as_deref(), Some("caf"));
+        assert_eq!(
+            code_text(b"\x89PNG\r\n\x1a\n\0\0"),
+            None,
+            "a picture is no code"
+        );
+        assert_eq!(code_text(b"\xff\xfe ok"), None);
     }
 }

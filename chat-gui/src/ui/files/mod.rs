@@ -11,7 +11,7 @@ pub mod code;
 pub mod strip;
 pub mod viewer;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -129,6 +129,28 @@ pub struct Viewed {
     pub full: Picture,
     /// The box of the lines it was opened from, where how saving a copy ended is told.
     pub from: Target,
+}
+
+/// Pictures' previews kept decoded (each up to 640 × 640 pixels, 1.6 MB): scrolling back
+/// through a long history of pictures does not grow memory without end.
+pub(crate) const PREVIEWS_KEPT: usize = 128;
+
+/// Keeps `shown` as `file`'s preview, the newest of `order`; past [`PREVIEWS_KEPT`], the
+/// oldest is forgotten.
+pub(crate) fn remember(
+    previews: &mut HashMap<String, Picture>,
+    order: &mut VecDeque<String>,
+    file: String,
+    shown: Picture,
+) {
+    order.retain(|f| *f != file);
+    order.push_back(file.clone());
+    previews.insert(file, shown);
+    while order.len() > PREVIEWS_KEPT {
+        if let Some(oldest) = order.pop_front() {
+            previews.remove(&oldest);
+        }
+    }
 }
 
 /// What the files' widgets show, as of this frame.
@@ -275,5 +297,25 @@ pub fn icon(mime: &str) -> &'static str {
         (_, s) if s.contains("spreadsheet") => "📊",
         (_, s) if s.contains("presentation") => "📽",
         _ => "📄",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_past_the_limit_forget_the_oldest_and_one_shown_again_is_the_newest() {
+        let (mut previews, mut order) = (HashMap::new(), VecDeque::new());
+        for i in 0..PREVIEWS_KEPT {
+            remember(&mut previews, &mut order, format!("f{i}"), Picture::Broken);
+        }
+        // The first is fetched again (it was on screen): it becomes the newest.
+        remember(&mut previews, &mut order, "f0".into(), Picture::Broken);
+        remember(&mut previews, &mut order, "new".into(), Picture::Broken);
+        assert_eq!(previews.len(), PREVIEWS_KEPT);
+        assert_eq!(order.len(), PREVIEWS_KEPT);
+        assert!(previews.contains_key("f0") && previews.contains_key("new"));
+        assert!(!previews.contains_key("f1"), "the oldest went");
     }
 }
