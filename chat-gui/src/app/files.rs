@@ -12,11 +12,11 @@ use chat_model::transfers::Ready;
 
 use super::ChatApp;
 use crate::files::News;
-use crate::save::Saved;
-use crate::ui::Intent;
-use crate::ui::files::FileIntent;
 #[cfg(not(target_arch = "wasm32"))]
-use crate::{files::platform::Picker, ui::files::Pasted, ui::input};
+use crate::files::platform::Picker;
+use crate::save::Saved;
+use crate::ui::files::{FileIntent, Pasted};
+use crate::ui::{Intent, input};
 
 impl ChatApp {
     /// Chooses files to attach, and where to save copies, with `picker` instead of the
@@ -187,14 +187,12 @@ impl ChatApp {
             return intents;
         }
         intents.extend(crate::ui::files::viewer::show(ctx, self.texts()));
-        #[cfg(not(target_arch = "wasm32"))]
         intents.extend(self.dropped_and_pasted(ctx));
         intents
     }
 
     /// What a drop or a paste left that no message box took (it goes to the box used last,
     /// else the room's), and a word while files are dragged over the window.
-    #[cfg(not(target_arch = "wasm32"))]
     fn dropped_and_pasted(&mut self, ctx: &egui::Context) -> Vec<Intent> {
         let mut intents = Vec::new();
         let t = self.texts();

@@ -3,7 +3,9 @@
 //! it to the browser, which saves it where it saves downloads. The attach button opens the
 //! browser's file dialog and each file chosen is uploaded whole ([`crate::web::uploads`]); a
 //! line's pictures show as their previews, opening in the viewer, and code files with their
-//! first lines, as on the desktop ([`crate::web::looks`]); a page takes no drop or paste.
+//! first lines, as on the desktop ([`crate::web::looks`]). Files dropped on the page are sent
+//! as chosen ones (egui hands over the browser's `File`); a pasted picture is not taken (a
+//! page is given pasted text only).
 //! What the app and the windows use of the desktop's module (`src/files`) stands here under
 //! the same names.
 
@@ -339,12 +341,25 @@ impl Files {
         self.downloader.clone()
     }
 
-    /// Downloads, the file dialog, cancelling an attachment, previews, code and the viewer;
-    /// the rest (drops, pastes, opening a saved file) is not done in a page.
+    /// Downloads, the file dialog and drops, cancelling an attachment, previews, code and the
+    /// viewer; the rest (a pasted picture, opening a saved file) is not done in a page.
     pub fn apply(&mut self, intent: FileIntent, _t: &crate::i18n::Texts) -> Vec<News> {
         self.dirty = true;
         match intent {
             FileIntent::Download(file, from) => self.downloader.start(&file, from),
+            // Dropped on the page: the browser's files, sent as if chosen in its dialog.
+            FileIntent::Attach(target, dropped) => {
+                let files = dropped
+                    .iter()
+                    .filter_map(|d| d.handle.as_ref()?.web_file().cloned());
+                self.picked.borrow_mut().extend(files.map(|file| Picked {
+                    target: target.clone(),
+                    file,
+                }));
+                if let Some(wake) = self.downloader.waker.borrow().as_ref() {
+                    wake();
+                }
+            }
             FileIntent::Choose(target) => {
                 if let Some(chooser) = self.chooser() {
                     chooser.choose(target);

@@ -2,9 +2,10 @@
 //! (the bundle `scripts/web.sh` builds), and a person's keystrokes, sent over WebDriver, create
 //! an account, chat with a native client both ways, write privately, download a file, come back
 //! after a reload without typing the password and send a file chosen in the browser's dialog;
-//! then a phone-sized browser logs in. Another page sends files while the server is busy and
-//! through a connection cut in the middle of the bytes; and one shows a line's picture as its
-//! preview, and the whole picture in its viewer. What the page shows is read from its status and log
+//! then a phone-sized browser logs in. Another page sends files while the server is busy,
+//! through a connection cut in the middle of the bytes, and dropped on it; another shows a
+//! line's picture as its preview and the whole picture in its viewer, read from the pixels it
+//! draws, and sends a photo. What the page shows is otherwise read from its status and log
 //! regions (the window shown and the lines, as text for screen readers: chat-gui's
 //! `web/said.rs`); the native side is the raw protocol client of the other tests.
 //!
@@ -324,7 +325,7 @@ fn line_with_file(ana: &mut Client, http: &mut Http, token: &str, text: &str) ->
 }
 
 #[test]
-fn in_chromium_an_upload_waits_out_a_busy_server_and_goes_on_after_a_cut() {
+fn in_chromium_an_upload_waits_out_a_busy_server_goes_on_after_a_cut_and_takes_a_drop() {
     let Some((driver, server)) = serving() else {
         return;
     };
@@ -382,6 +383,24 @@ fn in_chromium_an_upload_waits_out_a_busy_server_and_goes_on_after_a_cut() {
         "the upload was never cut"
     );
     assert!(got == second, "the second file came back different");
+
+    // A file dropped on the page goes with the next line (the browser's drop, as a person's
+    // drag from their desktop makes it).
+    let dropped: Vec<u8> = (0..30_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    page.script(
+        "const bytes = new Uint8Array(30000); \
+         for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 256; \
+         const dt = new DataTransfer(); \
+         dt.items.add(new File([bytes], 'soltado.bin')); \
+         const canvas = document.getElementById('chat'); \
+         for (const type of ['dragenter', 'dragover', 'drop']) \
+           canvas.dispatchEvent(new DragEvent(type, \
+             { dataTransfer: dt, bubbles: true, cancelable: true })); \
+         return true",
+    );
+    page.keys(&format!("lo que solté{ENTER}"));
+    let got = line_with_file(&mut ana, &mut http, &ana_token, "lo que solté");
+    assert!(got == dropped, "the dropped file came back different");
 }
 
 /// Beto's page sends the file at `path` with the line `text`; the files `ana` sees it carry.

@@ -51,8 +51,9 @@ pub enum FileIntent {
     SaveViewed,
 }
 
-/// A file dropped on the window: its path, or (where the platform gives none) its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file dropped on the window: its path, or (where the platform gives none) its bytes; in a
+/// page, the browser's file.
+#[derive(Debug, Clone)]
 pub struct Dropped {
     /// Where it is.
     pub path: Option<PathBuf>,
@@ -60,7 +61,28 @@ pub struct Dropped {
     pub name: String,
     /// Its bytes, when there is no path.
     pub bytes: Option<Arc<[u8]>>,
+    /// In a page: egui's handle to the browser's file, read when it is sent.
+    #[cfg(target_arch = "wasm32")]
+    pub handle: Option<egui::DroppedFileHandle>,
 }
+
+impl PartialEq for Dropped {
+    fn eq(&self, other: &Self) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        let same_handle = match (&self.handle, &other.handle) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let same_handle = true;
+        self.path == other.path
+            && self.name == other.name
+            && self.bytes == other.bytes
+            && same_handle
+    }
+}
+
+impl Eq for Dropped {}
 
 impl Dropped {
     /// A file on disk.
@@ -72,6 +94,8 @@ impl Dropped {
                 .unwrap_or_default(),
             path: Some(path),
             bytes: None,
+            #[cfg(target_arch = "wasm32")]
+            handle: None,
         }
     }
 }
@@ -239,11 +263,22 @@ pub fn take_input(ui: &egui::Ui, target: &Target, focused: bool, takes_drops: bo
     intents
 }
 
-/// egui's dropped files as the app attaches them (on the desktop, each has its path).
+/// egui's dropped files as the app attaches them: on the desktop, each has its path; in a
+/// page, its name and the browser's file.
 pub fn dropped(files: Vec<egui::DroppedFileHandle>) -> Vec<Dropped> {
     files
         .into_iter()
-        .map(|f| Dropped::path(f.path().to_path_buf()))
+        .map(|f| {
+            #[cfg(target_arch = "wasm32")]
+            return Dropped {
+                path: None,
+                name: f.path().to_string_lossy().into_owned(),
+                bytes: None,
+                handle: Some(f),
+            };
+            #[cfg(not(target_arch = "wasm32"))]
+            Dropped::path(f.path().to_path_buf())
+        })
         .collect()
 }
 
