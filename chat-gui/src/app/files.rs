@@ -204,6 +204,9 @@ impl ChatApp {
             }
             _ => Target::Room,
         };
+        // A page hears of pasted files from the browser (egui gives it pasted text only).
+        #[cfg(target_arch = "wasm32")]
+        self.files.paste_into(&target);
         let (dropped, pasted) = ctx.input_mut(|i| {
             let dropped = std::mem::take(&mut i.raw.dropped_files);
             let mut pasted = Vec::new();

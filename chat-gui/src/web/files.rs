@@ -4,8 +4,8 @@
 //! browser's file dialog and each file chosen is uploaded whole ([`crate::web::uploads`]); a
 //! line's pictures show as their previews, opening in the viewer, and code files with their
 //! first lines, as on the desktop ([`crate::web::looks`]). Files dropped on the page are sent
-//! as chosen ones (egui hands over the browser's `File`); a pasted picture is not taken (a
-//! page is given pasted text only).
+//! as chosen ones (egui hands over the browser's `File`), and so are files pasted (a
+//! screenshot: the page hears the browser's paste itself, as egui reads only its text).
 //! What the app and the windows use of the desktop's module (`src/files`) stands here under
 //! the same names.
 
@@ -26,7 +26,7 @@ use wasm_bindgen::JsValue;
 use crate::save::Saved;
 use crate::ui::files::{Code, FileIntent, Picture, Shelf, Viewed, put_shelf, remember};
 use crate::web::looks::{self, Looked};
-use crate::web::uploads::{self, Chooser, Picked};
+use crate::web::uploads::{self, Chooser, Paster, Picked};
 
 /// Pictures: media types by name, decoding within limits (the desktop's module).
 #[path = "../files/picture.rs"]
@@ -130,6 +130,9 @@ pub struct Files {
     chooser: Option<Chooser>,
     /// Files chosen and not yet attached.
     picked: Rc<RefCell<Vec<Picked>>>,
+    /// What hears of pastes (made on first use), and files pasted, not yet given a box.
+    paster: Option<Paster>,
+    pasted: Rc<RefCell<Vec<web_sys::File>>>,
     /// What the uploads reported since the last frame.
     reports: Rc<RefCell<Vec<(TransferId, Report)>>>,
     /// How to stop each upload under way.
@@ -166,6 +169,8 @@ impl Files {
             downloader: Downloader::default(),
             chooser: None,
             picked: Rc::default(),
+            paster: None,
+            pasted: Rc::default(),
             reports: Rc::default(),
             cancels: HashMap::new(),
             previews: HashMap::new(),
@@ -195,6 +200,27 @@ impl Files {
             self.chooser = Chooser::new(Rc::clone(&self.picked), Rc::clone(&self.downloader.waker));
         }
         self.chooser.as_ref()
+    }
+
+    /// Files pasted since the last frame go to `target`'s box (the one used last).
+    pub fn paste_into(&mut self, target: &Target) {
+        if self.paster.is_none() {
+            self.paster = Paster::new(Rc::clone(&self.pasted), Rc::clone(&self.downloader.waker));
+        }
+        let pasted = std::mem::take(&mut *self.pasted.borrow_mut());
+        if pasted.is_empty() {
+            return;
+        }
+        // Attached at the next frame.
+        if let Some(wake) = self.downloader.waker.borrow().as_ref() {
+            wake();
+        }
+        self.picked
+            .borrow_mut()
+            .extend(pasted.into_iter().map(|file| Picked {
+                target: target.clone(),
+                file,
+            }));
     }
 
     /// What happened since the last frame: files chosen are attached and sent, what uploads
@@ -342,7 +368,8 @@ impl Files {
     }
 
     /// Downloads, the file dialog and drops, cancelling an attachment, previews, code and the
-    /// viewer; the rest (a pasted picture, opening a saved file) is not done in a page.
+    /// viewer; opening a saved file is not done in a page (nor a paste from egui, which a
+    /// page hears of itself: [`Files::paste_into`]).
     pub fn apply(&mut self, intent: FileIntent, _t: &crate::i18n::Texts) -> Vec<News> {
         self.dirty = true;
         match intent {

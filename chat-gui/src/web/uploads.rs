@@ -94,6 +94,45 @@ impl Chooser {
     }
 }
 
+/// Files pasted into the page (a screenshot copied, then Ctrl+V): the browser gives them as
+/// the paste's files, which egui does not read (it takes the text).
+pub struct Paster {
+    _on_paste: Closure<dyn FnMut(web_sys::ClipboardEvent)>,
+}
+
+impl Paster {
+    /// Listens to the page's pastes; each file pasted goes to `pasted`, then `waker` wakes the
+    /// window. `None` in a page without a document.
+    pub fn new(
+        pasted: Rc<RefCell<Vec<web_sys::File>>>,
+        waker: Rc<RefCell<Option<Waker>>>,
+    ) -> Option<Self> {
+        let document = web_sys::window()?.document()?;
+        let on_paste = Closure::<dyn FnMut(web_sys::ClipboardEvent)>::new(
+            move |e: web_sys::ClipboardEvent| {
+                let Some(files) = e.clipboard_data().and_then(|data| data.files()) else {
+                    return;
+                };
+                let files: Vec<web_sys::File> =
+                    (0..files.length()).filter_map(|i| files.item(i)).collect();
+                if files.is_empty() {
+                    return;
+                }
+                pasted.borrow_mut().extend(files);
+                if let Some(wake) = waker.borrow().as_ref() {
+                    wake();
+                }
+            },
+        );
+        document
+            .add_event_listener_with_callback("paste", on_paste.as_ref().unchecked_ref())
+            .ok()?;
+        Some(Paster {
+            _on_paste: on_paste,
+        })
+    }
+}
+
 /// How an upload is stopped from the page: a flag it looks at between its steps, and the
 /// request in flight, aborted.
 #[derive(Default)]

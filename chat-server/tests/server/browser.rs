@@ -3,7 +3,7 @@
 //! an account, chat with a native client both ways, write privately, download a file, come back
 //! after a reload without typing the password and send a file chosen in the browser's dialog;
 //! then a phone-sized browser logs in. Another page sends files while the server is busy,
-//! through a connection cut in the middle of the bytes, and dropped on it; another shows a
+//! through a connection cut in the middle of the bytes, dropped on it and pasted; another shows a
 //! line's picture as its preview and the whole picture in its viewer, read from the pixels it
 //! draws, and sends a photo. What the page shows is otherwise read from its status and log
 //! regions (the window shown and the lines, as text for screen readers: chat-gui's
@@ -325,7 +325,7 @@ fn line_with_file(ana: &mut Client, http: &mut Http, token: &str, text: &str) ->
 }
 
 #[test]
-fn in_chromium_an_upload_waits_out_a_busy_server_goes_on_after_a_cut_and_takes_a_drop() {
+fn in_chromium_an_upload_waits_out_a_busy_server_goes_on_after_a_cut_and_takes_drops_and_pastes() {
     let Some((driver, server)) = serving() else {
         return;
     };
@@ -401,6 +401,21 @@ fn in_chromium_an_upload_waits_out_a_busy_server_goes_on_after_a_cut_and_takes_a
     page.keys(&format!("lo que solté{ENTER}"));
     let got = line_with_file(&mut ana, &mut http, &ana_token, "lo que solté");
     assert!(got == dropped, "the dropped file came back different");
+
+    // A screenshot pasted (Ctrl+V after copying it): the browser's paste carries it as a file.
+    let screenshot = solid_png(200, 100, [200, 120, 0]);
+    let bytes: Vec<String> = screenshot.iter().map(u8::to_string).collect();
+    page.script(&format!(
+        "const dt = new DataTransfer(); \
+         dt.items.add(new File([new Uint8Array([{}])], 'image.png', {{ type: 'image/png' }})); \
+         document.dispatchEvent(new ClipboardEvent('paste', \
+           {{ clipboardData: dt, bubbles: true, cancelable: true }})); \
+         return true",
+        bytes.join(",")
+    ));
+    page.keys(&format!("mi pantalla{ENTER}"));
+    let got = line_with_file(&mut ana, &mut http, &ana_token, "mi pantalla");
+    assert!(got == screenshot, "the pasted picture came back different");
 }
 
 /// Beto's page sends the file at `path` with the line `text`; the files `ana` sees it carry.
