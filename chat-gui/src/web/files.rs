@@ -245,19 +245,21 @@ impl Files {
                 Rc::clone(&self.reports),
                 self.downloader.waker.borrow().clone(),
             );
-            // Waits and how it ended, for the next frame.
-            let tell = move |report| {
+            // Progress, waits and how it ended, for the next frame.
+            let tell: Rc<dyn Fn(Report)> = Rc::new(move |report| {
                 reports.borrow_mut().push((id, report));
                 if let Some(wake) = &waker {
                     wake();
                 }
-            };
+            });
             wasm_bindgen_futures::spawn_local(async move {
                 let report = match token {
-                    Some(token) => match uploads::upload(file, token, cancel, &tell).await {
-                        Ok(attachment) => Report::Uploaded(attachment),
-                        Err(problem) => Report::Failed(problem),
-                    },
+                    Some(token) => {
+                        match uploads::upload(file, token, cancel, Rc::clone(&tell)).await {
+                            Ok(attachment) => Report::Uploaded(attachment),
+                            Err(problem) => Report::Failed(problem),
+                        }
+                    }
                     None => Report::Failed(chat_model::transfers::Problem::Unreadable),
                 };
                 tell(report);

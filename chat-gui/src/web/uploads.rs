@@ -13,18 +13,18 @@ use chat_core::client::Waker;
 use std::io::Cursor;
 
 use chat_core::files::{percent_encode, sendable_name};
-use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_core::protocol::{Attachment, ErrorCode};
 use chat_model::backoff::Backoff;
 use chat_model::composer::Target;
 use chat_model::transfers::{Problem, Report};
 use sha2::{Digest as _, Sha256};
 use std::time::Duration;
 use wasm_bindgen::JsCast as _;
-use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_time::Instant;
 
+use super::requests::{Failure, attachment, internal, patch, request, sleep};
 use crate::files::{metadata, picture};
 
 /// The id of the page's file input.
@@ -139,6 +139,8 @@ impl Paster {
 pub struct Cancel {
     cancelled: std::cell::Cell<bool>,
     request: RefCell<Option<web_sys::AbortController>>,
+    /// The bytes' request, while they go.
+    sending: RefCell<Option<web_sys::XmlHttpRequest>>,
 }
 
 impl Cancel {
@@ -147,6 +149,9 @@ impl Cancel {
         self.cancelled.set(true);
         if let Some(request) = self.request.borrow_mut().take() {
             request.abort();
+        }
+        if let Some(sending) = self.sending.borrow_mut().take() {
+            let _ = sending.abort();
         }
     }
 
@@ -165,17 +170,17 @@ const RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Uploads `file` with the session's `token`: what a line carries, or why not. A lost
 /// connection or a busy server (`429`, `503`) is waited out and the upload goes on from where
-/// the server's copy ends; each wait is told through `tell`. Cancelled through `cancel`, an
+/// the server's copy ends; the bytes sent and each wait are told through `tell`. Cancelled through `cancel`, an
 /// upload the server began is dropped there at once (one try: the server drops what it is not
 /// told of after a day anyway).
 pub async fn upload(
     file: web_sys::File,
     token: String,
     cancel: Rc<Cancel>,
-    tell: impl Fn(Report),
+    tell: Rc<dyn Fn(Report)>,
 ) -> Result<Attachment, Problem> {
     let mut begun = None;
-    let sent = send(file, &token, &cancel, &tell, &mut begun).await;
+    let sent = send(file, &token, &cancel, tell, &mut begun).await;
     if cancel.cancelled.get()
         && let Some(id) = begun
     {
@@ -184,35 +189,14 @@ pub async fn upload(
     sent
 }
 
-/// Why a request got no answer to go on with.
-enum Failure {
-    /// The connection was lost, or the server asked to wait (`busy`): worth trying again.
-    Temporary { busy: bool },
-    /// `409`: the upload is elsewhere than the request said, at this offset.
-    Moved(Option<u64>),
-    /// `404`: the upload no longer exists (it lapsed, or ended).
-    Gone,
-    /// Cancelled by the user.
-    Cancelled,
-    /// Refused for good.
-    Refused(Problem),
-}
-
-/// What a request answered.
-struct Answer {
-    json: serde_json::Value,
-    /// Its `Upload-Offset`, if it had one.
-    offset: Option<u64>,
-}
-
 /// The waits between tries, and what the window is told of them.
-struct Retry<'a, F: Fn(Report)> {
+struct Retry<'a> {
     backoff: Backoff,
     cancel: &'a Cancel,
-    tell: &'a F,
+    tell: Rc<dyn Fn(Report)>,
 }
 
-impl<F: Fn(Report)> Retry<'_, F> {
+impl Retry<'_> {
     /// Waits out a temporary failure, telling the window when the next try is; `Err` if the
     /// user cancelled meanwhile.
     async fn wait(&mut self, busy: bool) -> Result<(), Problem> {
@@ -300,7 +284,7 @@ async fn send(
     file: web_sys::File,
     token: &str,
     cancel: &Cancel,
-    tell: &impl Fn(Report),
+    tell: Rc<dyn Fn(Report)>,
     begun: &mut Option<String>,
 ) -> Result<Attachment, Problem> {
     let buffer = JsFuture::from(file.array_buffer())
@@ -355,9 +339,9 @@ async fn send(
 
 /// Announces the file and sends its `bytes` until the server has them all, waiting out
 /// what may pass.
-async fn send_bytes<F: Fn(Report)>(
+async fn send_bytes(
     token: &str,
-    retry: &mut Retry<'_, F>,
+    retry: &mut Retry<'_>,
     announce: &[(&str, String)],
     bytes: &[u8],
     begun: &mut Option<String>,
@@ -403,16 +387,18 @@ async fn send_bytes<F: Fn(Report)>(
                 .ok()
                 .and_then(|from| bytes.get(from..))
                 .ok_or_else(internal)?;
-            let sent = request(
-                "PATCH",
+            let tell = Rc::clone(&retry.tell);
+            let sent = patch(
                 &path,
                 token,
                 &[("Upload-Offset", from.to_string())],
-                Some(rest),
-                cancel.signal().as_ref(),
+                rest,
+                &cancel.sending,
+                move |n| tell(Report::Progress(from + n)),
             )
             .await;
             match sent {
+                _ if cancel.cancelled.get() => return Err(internal()),
                 Ok(answer) if answer.json.get("file").is_some() => {
                     retry.went();
                     return attachment(&answer.json);
@@ -478,98 +464,5 @@ fn stopped(failure: Failure) -> Problem {
             field: None,
         },
         Failure::Temporary { .. } | Failure::Moved(_) | Failure::Cancelled => internal(),
-    }
-}
-
-/// Waits `delay` (the browser's timer: a page has no thread to put to sleep).
-async fn sleep(delay: Duration) {
-    let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// One request to the page's own server; its JSON answer and offset, or why not.
-async fn request(
-    method: &str,
-    path: &str,
-    token: &str,
-    headers: &[(&str, String)],
-    body: Option<&[u8]>,
-    signal: Option<&web_sys::AbortSignal>,
-) -> Result<Answer, Failure> {
-    let js = |_: JsValue| Failure::Refused(internal());
-    let sent = web_sys::Headers::new().map_err(js)?;
-    sent.set("Authorization", &format!("Bearer {token}"))
-        .map_err(js)?;
-    for (name, value) in headers {
-        sent.set(name, value).map_err(js)?;
-    }
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    init.set_headers(&sent);
-    if let Some(body) = body {
-        init.set_body(&js_sys::Uint8Array::from(body));
-    }
-    init.set_signal(signal);
-    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(js)?;
-    let window = web_sys::window().ok_or(Failure::Refused(internal()))?;
-    // A request that gets no answer (the connection lost, the server gone) rejects, as does
-    // one aborted by a cancel.
-    let lost = |_: JsValue| match signal {
-        Some(signal) if signal.aborted() => Failure::Cancelled,
-        _ => Failure::Temporary { busy: false },
-    };
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(lost)?
-        .dyn_into()
-        .map_err(js)?;
-    let offset = response
-        .headers()
-        .get("Upload-Offset")
-        .ok()
-        .flatten()
-        .and_then(|o| o.trim().parse().ok());
-    let text = JsFuture::from(response.text().map_err(js)?)
-        .await
-        .map_err(lost)?
-        .as_string()
-        .unwrap_or_default();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    match response.status() {
-        _ if response.ok() => return Ok(Answer { json, offset }),
-        // As the desktop's engine: these may pass (`is_temporary` in chat-core's HTTP client).
-        status @ (408 | 429 | 500 | 502 | 503 | 504) => {
-            return Err(Failure::Temporary {
-                busy: matches!(status, 429 | 503),
-            });
-        }
-        409 => return Err(Failure::Moved(offset)),
-        404 if method != "POST" => return Err(Failure::Gone),
-        _ => {}
-    }
-    let code = json
-        .get("code")
-        .and_then(|c| serde_json::from_value::<ErrorCode>(c.clone()).ok())
-        .unwrap_or(ErrorCode::Unknown);
-    let field = json
-        .get("field")
-        .and_then(|f| serde_json::from_value::<Field>(f.clone()).ok())
-        .filter(|f| *f != Field::Unknown);
-    Err(Failure::Refused(Problem::Refused { code, field }))
-}
-
-fn attachment(json: &serde_json::Value) -> Result<Attachment, Problem> {
-    serde_json::from_value(json["file"].clone()).map_err(|_| internal())
-}
-
-fn internal() -> Problem {
-    Problem::Refused {
-        code: ErrorCode::Internal,
-        field: None,
     }
 }

@@ -1,0 +1,182 @@
+//! One request to the page's own server for an upload (`fetch`, or `XMLHttpRequest` where the
+//! bytes go and their progress is wanted: `fetch` tells nothing until the answer), and what
+//! its answer means to the upload: go on, wait and try again, or stop.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use chat_core::protocol::{Attachment, ErrorCode, Field};
+use chat_model::transfers::Problem;
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::JsFuture;
+
+/// Why a request got no answer to go on with.
+pub(super) enum Failure {
+    /// The connection was lost, or the server asked to wait (`busy`): worth trying again.
+    Temporary { busy: bool },
+    /// `409`: the upload is elsewhere than the request said, at this offset.
+    Moved(Option<u64>),
+    /// `404`: the upload no longer exists (it lapsed, or ended).
+    Gone,
+    /// Cancelled by the user.
+    Cancelled,
+    /// Refused for good.
+    Refused(Problem),
+}
+
+/// What a request answered.
+pub(super) struct Answer {
+    pub json: serde_json::Value,
+    /// Its `Upload-Offset`, if it had one.
+    pub offset: Option<u64>,
+}
+
+/// Waits `delay` (the browser's timer: a page has no thread to put to sleep).
+pub(super) async fn sleep(delay: Duration) {
+    let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// One request to the page's own server; its JSON answer and offset, or why not.
+pub(super) async fn request(
+    method: &str,
+    path: &str,
+    token: &str,
+    headers: &[(&str, String)],
+    body: Option<&[u8]>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Answer, Failure> {
+    let js = |_: JsValue| Failure::Refused(internal());
+    let sent = web_sys::Headers::new().map_err(js)?;
+    sent.set("Authorization", &format!("Bearer {token}"))
+        .map_err(js)?;
+    for (name, value) in headers {
+        sent.set(name, value).map_err(js)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&sent);
+    if let Some(body) = body {
+        init.set_body(&js_sys::Uint8Array::from(body));
+    }
+    init.set_signal(signal);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(js)?;
+    let window = web_sys::window().ok_or(Failure::Refused(internal()))?;
+    // A request that gets no answer (the connection lost, the server gone) rejects, as does
+    // one aborted by a cancel.
+    let lost = |_: JsValue| match signal {
+        Some(signal) if signal.aborted() => Failure::Cancelled,
+        _ => Failure::Temporary { busy: false },
+    };
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(lost)?
+        .dyn_into()
+        .map_err(js)?;
+    let offset = response.headers().get("Upload-Offset").ok().flatten();
+    let text = JsFuture::from(response.text().map_err(js)?)
+        .await
+        .map_err(lost)?
+        .as_string()
+        .unwrap_or_default();
+    answered(method, response.status(), &text, offset.as_deref())
+}
+
+/// `PATCH path` with `body` through `XMLHttpRequest`, whose upload tells each step of the
+/// bytes sent to `progress`; `in_flight` holds it while it goes, for a cancel to abort.
+pub(super) async fn patch(
+    path: &str,
+    token: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+    in_flight: &RefCell<Option<web_sys::XmlHttpRequest>>,
+    progress: impl Fn(u64) + 'static,
+) -> Result<Answer, Failure> {
+    let js = |_: JsValue| Failure::Refused(internal());
+    let xhr = web_sys::XmlHttpRequest::new().map_err(js)?;
+    xhr.open("PATCH", path).map_err(js)?;
+    xhr.set_request_header("Authorization", &format!("Bearer {token}"))
+        .map_err(js)?;
+    for (name, value) in headers {
+        xhr.set_request_header(name, value).map_err(js)?;
+    }
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            progress(e.loaded() as u64);
+        });
+    xhr.upload()
+        .map_err(js)?
+        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    // Settled by its end, whichever it is: an answer, no answer, or aborted.
+    let ended = js_sys::Promise::new(&mut |resolve, _| {
+        xhr.set_onloadend(Some(&resolve));
+    });
+    *in_flight.borrow_mut() = Some(xhr.clone());
+    xhr.send_with_opt_u8_array(Some(body)).map_err(js)?;
+    let _ = JsFuture::from(ended).await;
+    in_flight.borrow_mut().take();
+    drop(on_progress);
+    // Status 0: no answer came (the connection was lost), or the user aborted it.
+    match xhr.status().map_err(js)? {
+        0 => Err(Failure::Temporary { busy: false }),
+        status => {
+            let text = xhr.response_text().ok().flatten().unwrap_or_default();
+            let offset = xhr.get_response_header("Upload-Offset").ok().flatten();
+            answered("PATCH", status, &text, offset.as_deref())
+        }
+    }
+}
+
+/// What the server's answer to `method` means: its `status`, its body `text` (JSON), its
+/// `Upload-Offset`.
+fn answered(
+    method: &str,
+    status: u16,
+    text: &str,
+    offset: Option<&str>,
+) -> Result<Answer, Failure> {
+    let offset = offset.and_then(|o| o.trim().parse().ok());
+    let json: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    match status {
+        200..=299 => return Ok(Answer { json, offset }),
+        // As the desktop's engine: these may pass (`is_temporary` in chat-core's HTTP client).
+        408 | 429 | 500 | 502 | 503 | 504 => {
+            return Err(Failure::Temporary {
+                busy: matches!(status, 429 | 503),
+            });
+        }
+        409 => return Err(Failure::Moved(offset)),
+        404 if method != "POST" => return Err(Failure::Gone),
+        _ => {}
+    }
+    let code = json
+        .get("code")
+        .and_then(|c| serde_json::from_value::<ErrorCode>(c.clone()).ok())
+        .unwrap_or(ErrorCode::Unknown);
+    let field = json
+        .get("field")
+        .and_then(|f| serde_json::from_value::<Field>(f.clone()).ok())
+        .filter(|f| *f != Field::Unknown);
+    Err(Failure::Refused(Problem::Refused { code, field }))
+}
+
+/// The attachment an answer carries.
+pub(super) fn attachment(json: &serde_json::Value) -> Result<Attachment, Problem> {
+    serde_json::from_value(json["file"].clone()).map_err(|_| internal())
+}
+
+/// What the user is told of a failure the page cannot name.
+pub(super) fn internal() -> Problem {
+    Problem::Refused {
+        code: ErrorCode::Internal,
+        field: None,
+    }
+}
