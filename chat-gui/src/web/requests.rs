@@ -120,9 +120,12 @@ pub(super) async fn patch(
         xhr.set_onloadend(Some(&resolve));
     });
     *in_flight.borrow_mut() = Some(xhr.clone());
-    xhr.send_with_opt_u8_array(Some(body)).map_err(js)?;
-    let _ = JsFuture::from(ended).await;
+    let sent = xhr.send_with_opt_u8_array(Some(body));
+    if sent.is_ok() {
+        let _ = JsFuture::from(ended).await;
+    }
     in_flight.borrow_mut().take();
+    sent.map_err(js)?;
     drop(on_progress);
     // Status 0: no answer came (the connection was lost), or the user aborted it.
     match xhr.status().map_err(js)? {
