@@ -228,6 +228,10 @@ impl Files {
     pub fn update(&mut self, ctx: &egui::Context, room: Option<&str>) -> Vec<News> {
         // The input exists from the start: a script (the browser test) may choose through it.
         self.chooser();
+        // Pasted while logged out: not for whoever logs in next.
+        if self.downloader.token.borrow().is_none() {
+            self.pasted.borrow_mut().clear();
+        }
         let mut news = std::mem::take(&mut *self.downloader.done.borrow_mut());
         let picked = std::mem::take(&mut *self.picked.borrow_mut());
         for Picked { target, file } in picked {
@@ -335,18 +339,16 @@ impl Files {
 
     /// Runs `fetch` with the session's token; what it brings is taken in at the next frame.
     /// `false` while logged out, or while `id`'s server was out of reach a moment ago.
-    fn look<F>(&self, id: &str, fetch: impl FnOnce(String) -> F) -> bool
+    fn look<F>(&mut self, id: &str, fetch: impl FnOnce(String) -> F) -> bool
     where
         F: std::future::Future<Output = Looked> + 'static,
     {
         let Some(token) = self.downloader.token.borrow().clone() else {
             return false;
         };
-        if self
-            .unreachable
-            .get(id)
-            .is_some_and(|at| Instant::now() < *at)
-        {
+        let now = Instant::now();
+        self.unreachable.retain(|_, at| now < *at);
+        if self.unreachable.contains_key(id) {
             return false;
         }
         let (looked, waker) = (

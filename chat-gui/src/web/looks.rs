@@ -40,7 +40,8 @@ const VIEWER_SIDE: u32 = 2048;
 pub enum Failed {
     /// The server answered no (the file is gone, or not this user's to see).
     Answered(u16),
-    /// No answer: the connection was lost.
+    /// No answer (the connection was lost), or one that may pass (busy, a timeout, a server
+    /// error): asked again later.
     Lost,
 }
 
@@ -71,8 +72,11 @@ pub async fn get(path: &str, token: &str, range: Option<&str>) -> Result<Vec<u8>
         .map_err(lost)?
         .dyn_into()
         .map_err(lost)?;
-    if !response.ok() {
-        return Err(Failed::Answered(response.status()));
+    match response.status() {
+        200..=299 => {}
+        // As the desktop's client: these may pass (`is_temporary` in chat-core's HTTP client).
+        408 | 429 | 500 | 502 | 503 | 504 => return Err(Failed::Lost),
+        status => return Err(Failed::Answered(status)),
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(lost)?)
         .await

@@ -2,7 +2,8 @@
 //! bytes go and their progress is wanted: `fetch` tells nothing until the answer), and what
 //! its answer means to the upload: go on, wait and try again, or stop.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 use chat_core::protocol::{Attachment, ErrorCode, Field};
@@ -11,6 +12,11 @@ use wasm_bindgen::JsCast as _;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
+use web_time::Instant;
+
+/// Longest the bytes of an upload may not move before the request is given up as lost (as
+/// the desktop's connections time out, a little longer: a phone's network can pause).
+const STALLED: Duration = Duration::from_secs(30);
 
 /// Why a request got no answer to go on with.
 pub(super) enum Failure {
@@ -107,14 +113,41 @@ pub(super) async fn patch(
     for (name, value) in headers {
         xhr.set_request_header(name, value).map_err(js)?;
     }
-    let on_progress =
-        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+    // When the bytes last moved, and whether they all went: a request whose bytes stop moving
+    // for `STALLED` is given up as lost (a half-open connection after a change of network
+    // would otherwise hold it until the system gives up, minutes later).
+    let moved = Rc::new(Cell::new(Instant::now()));
+    let all_sent = Rc::new(Cell::new(false));
+    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new({
+        let moved = Rc::clone(&moved);
+        move |e: web_sys::ProgressEvent| {
+            moved.set(Instant::now());
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             progress(e.loaded() as u64);
-        });
-    xhr.upload()
-        .map_err(js)?
-        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        }
+    });
+    let on_sent = Closure::<dyn FnMut()>::new({
+        let all_sent = Rc::clone(&all_sent);
+        move || all_sent.set(true)
+    });
+    let upload = xhr.upload().map_err(js)?;
+    upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    upload.set_onload(Some(on_sent.as_ref().unchecked_ref()));
+    let watch = Closure::<dyn FnMut()>::new({
+        let xhr = xhr.clone();
+        move || {
+            if !all_sent.get() && moved.get().elapsed() > STALLED {
+                let _ = xhr.abort();
+            }
+        }
+    });
+    let window = web_sys::window().ok_or(Failure::Refused(internal()))?;
+    let watching = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            watch.as_ref().unchecked_ref(),
+            1_000,
+        )
+        .map_err(js)?;
     // Settled by its end, whichever it is: an answer, no answer, or aborted.
     let ended = js_sys::Promise::new(&mut |resolve, _| {
         xhr.set_onloadend(Some(&resolve));
@@ -124,10 +157,12 @@ pub(super) async fn patch(
     if sent.is_ok() {
         let _ = JsFuture::from(ended).await;
     }
+    window.clear_interval_with_handle(watching);
     in_flight.borrow_mut().take();
     sent.map_err(js)?;
-    drop(on_progress);
-    // Status 0: no answer came (the connection was lost), or the user aborted it.
+    drop((on_progress, on_sent, watch));
+    // Status 0: no answer came (the connection was lost, or it stalled), or the user aborted
+    // it (the caller knows).
     match xhr.status().map_err(js)? {
         0 => Err(Failure::Temporary { busy: false }),
         status => {

@@ -164,6 +164,13 @@ impl Cancel {
     }
 }
 
+/// How many times an upload is announced, as the desktop's engine: again after it vanished.
+const MAX_STARTS: u32 = 3;
+
+/// The largest file a page reads: it holds a file whole in its memory, which only grows (the
+/// server's own limit, 25 MiB by default, is told by its refusal once the file is read).
+const PAGE_MAX_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
+
 /// How long the page waits before trying again, at first and at most: as the desktop's engine.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
@@ -287,11 +294,19 @@ async fn send(
     tell: Rc<dyn Fn(Report)>,
     begun: &mut Option<String>,
 ) -> Result<Attachment, Problem> {
+    if file.size() > PAGE_MAX_BYTES {
+        return Err(Problem::Refused {
+            code: ErrorCode::FileTooLarge,
+            field: Some(chat_core::protocol::Field::Size),
+        });
+    }
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| Problem::Unreadable)?;
     let name = sendable_name(&file.name());
     let prepared = prepare(&name, js_sys::Uint8Array::new(&buffer).to_vec())?;
+    // What goes, not what was chosen (a photo without its metadata, one drawn again).
+    tell(Report::Size(prepared.bytes.len() as u64));
     let sha256: String = Sha256::digest(&prepared.bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -348,9 +363,9 @@ async fn send_bytes(
 ) -> Result<Attachment, Problem> {
     let cancel = retry.cancel;
     // Each turn announces the file; the inner loop sends its bytes until they are all there.
-    // An upload that vanishes (it lapsed while the page waited) is announced once more; twice
-    // is the server's doing (cancelled from another page), and ends it.
-    for _ in 0..2 {
+    // An upload that vanishes (it lapsed while the page waited) is announced again, as many
+    // times as the desktop's engine does; more is the server's doing, and ends it.
+    for _ in 0..MAX_STARTS {
         let id = loop {
             match begin(token, cancel, announce).await {
                 Ok(Begun::Stored(attachment)) => {
@@ -370,16 +385,17 @@ async fn send_bytes(
             if cancel.cancelled.get() {
                 return Err(internal());
             }
-            // After a failure, where the server's copy ends is asked first.
+            // After a failure, where the server's copy ends is asked first (again after a
+            // wait, for as long as the server is out of reach or busy).
             let Some(from) = offset else {
                 match request("HEAD", &path, token, &[], None, cancel.signal().as_ref()).await {
-                    Ok(answer) => offset = answer.offset,
+                    Ok(answer) => {
+                        offset = Some(answer.offset.ok_or_else(internal)?);
+                        retry.went();
+                    }
                     Err(Failure::Temporary { busy }) => retry.wait(busy).await?,
                     Err(Failure::Gone) => break,
                     Err(failure) => return Err(stopped(failure)),
-                }
-                if offset.is_none() {
-                    return Err(internal());
                 }
                 continue;
             };
@@ -404,7 +420,10 @@ async fn send_bytes(
                     return attachment(&answer.json);
                 }
                 // Not the last bytes (a `204` carries the offset reached): the rest follows.
-                Ok(answer) => offset = answer.offset,
+                Ok(answer) => {
+                    offset = answer.offset;
+                    retry.went();
+                }
                 Err(Failure::Moved(at)) => offset = at,
                 Err(Failure::Temporary { busy }) => {
                     offset = None;
@@ -437,8 +456,9 @@ async fn begin(
     if cancel.cancelled.get() {
         return Err(Failure::Cancelled);
     }
-    let signal = cancel.signal();
-    let answer = request("POST", "/uploads", token, announce, None, signal.as_ref()).await?;
+    // Not aborted by a cancel: the server may have begun the upload, and only its answer
+    // names it for the `DELETE` that follows.
+    let answer = request("POST", "/uploads", token, announce, None, None).await?;
     if answer.json.get("file").is_some() {
         return attachment(&answer.json)
             .map(Begun::Stored)

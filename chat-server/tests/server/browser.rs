@@ -15,8 +15,8 @@
 use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chat_core::protocol::{Attachment, Request, ServerMessage};
@@ -247,29 +247,52 @@ fn in_chromium_the_web_client_registers_chats_writes_privately_and_stays_signed_
     keep_screenshot(&phone, "web-390x844");
 }
 
-/// A TCP relay in front of the server (real sockets both ways) that, once armed, cuts the first
-/// connection to carry more than `CUT_AFTER` bytes towards the server from then on: an
-/// upload's, not the page's chat or its loading.
+/// A TCP relay in front of the server (real sockets both ways) that, once armed, goes down the
+/// moment a connection has carried more than `CUT_AFTER` bytes towards the server from then
+/// on (an upload's, not the page's chat or its loading): every HTTP connection through it is
+/// cut (with the idle ones the browser would send the request again on by itself) and new
+/// ones are refused for `DOWN_FOR`. The chat's WebSocket is left alone, so that the line
+/// typed meanwhile goes (a page that lost its chat takes no Enter until it is back). It
+/// counts the bytes that went towards the server.
 struct Relay {
     addr: std::net::SocketAddr,
-    armed: Arc<AtomicBool>,
-    cuts: Arc<AtomicU32>,
+    state: Arc<Relayed>,
+}
+
+#[derive(Default)]
+struct Relayed {
+    armed: AtomicBool,
+    cuts: AtomicU32,
+    /// Bytes from the page to the server, in all.
+    upstream: AtomicUsize,
+    /// Until when new connections are refused.
+    down_until: Mutex<Option<Instant>>,
+    /// The page's side of every HTTP connection, to cut them all.
+    clients: Mutex<Vec<TcpStream>>,
 }
 
 const CUT_AFTER: usize = 256 * 1024;
+const DOWN_FOR: Duration = Duration::from_secs(4);
 
 impl Relay {
     fn start(to: std::net::SocketAddr) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let (armed, cuts) = (
-            Arc::new(AtomicBool::new(false)),
-            Arc::new(AtomicU32::new(0)),
-        );
-        let (armed_here, cuts_here) = (Arc::clone(&armed), Arc::clone(&cuts));
+        let state = Arc::new(Relayed::default());
+        let here = Arc::clone(&state);
         std::thread::spawn(move || {
             for client in listener.incoming() {
-                let (Ok(client), Ok(server)) = (client, TcpStream::connect(to)) else {
+                let Ok(client) = client else { continue };
+                let down = here
+                    .down_until
+                    .lock()
+                    .unwrap()
+                    .is_some_and(|t| Instant::now() < t);
+                if down {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(to) else {
                     continue;
                 };
                 let (mut from_server, mut to_client) =
@@ -278,20 +301,31 @@ impl Relay {
                     let _ = std::io::copy(&mut from_server, &mut to_client);
                     let _ = to_client.shutdown(Shutdown::Write);
                 });
-                let (armed, cuts) = (Arc::clone(&armed_here), Arc::clone(&cuts_here));
+                let state = Arc::clone(&here);
                 std::thread::spawn(move || {
                     let (mut from_client, mut to_server) = (client, server);
                     let mut buf = [0u8; 16 * 1024];
                     let mut since_armed = 0;
+                    let mut first = true;
                     while let Ok(n) = from_client.read(&mut buf) {
                         if n == 0 || to_server.write_all(&buf[..n]).is_err() {
                             break;
                         }
-                        if armed.load(Ordering::SeqCst) {
+                        // Every connection but the chat's WebSocket is cut with the upload's.
+                        if std::mem::take(&mut first) && !buf.starts_with(b"GET /ws") {
+                            let client = from_client.try_clone().unwrap();
+                            state.clients.lock().unwrap().push(client);
+                        }
+                        state.upstream.fetch_add(n, Ordering::SeqCst);
+                        if state.armed.load(Ordering::SeqCst) {
                             since_armed += n;
-                            if since_armed > CUT_AFTER && armed.swap(false, Ordering::SeqCst) {
-                                cuts.fetch_add(1, Ordering::SeqCst);
-                                let _ = from_client.shutdown(Shutdown::Both);
+                            if since_armed > CUT_AFTER && state.armed.swap(false, Ordering::SeqCst)
+                            {
+                                state.cuts.fetch_add(1, Ordering::SeqCst);
+                                *state.down_until.lock().unwrap() = Some(Instant::now() + DOWN_FOR);
+                                for client in state.clients.lock().unwrap().drain(..) {
+                                    let _ = client.shutdown(Shutdown::Both);
+                                }
                                 break;
                             }
                         }
@@ -300,7 +334,7 @@ impl Relay {
                 });
             }
         });
-        Relay { addr, armed, cuts }
+        Relay { addr, state }
     }
 }
 
@@ -373,16 +407,25 @@ fn in_chromium_an_upload_waits_out_a_busy_server_goes_on_after_a_cut_and_takes_d
     let second = bytes(1 << 20);
     let chosen = dir.path().join("segunda.bin");
     std::fs::write(&chosen, &second).unwrap();
-    relay.armed.store(true, Ordering::SeqCst);
+    let before = relay.state.upstream.load(Ordering::SeqCst);
+    relay.state.armed.store(true, Ordering::SeqCst);
     page.choose_file("#attach-files", &chosen);
     page.keys(&format!("la segunda{ENTER}"));
     let got = line_with_file(&mut ana, &mut http, &ana_token, "la segunda");
     assert_eq!(
-        relay.cuts.load(Ordering::SeqCst),
+        relay.state.cuts.load(Ordering::SeqCst),
         1,
         "the upload was never cut"
     );
     assert!(got == second, "the second file came back different");
+    // Sent on from where the server's copy ended, not again from the start (which would be
+    // the 256 KiB before the cut more).
+    let went = relay.state.upstream.load(Ordering::SeqCst) - before;
+    assert!(
+        went < second.len() + 128 * 1024,
+        "{went} bytes went for a file of {}",
+        second.len()
+    );
 
     // A file dropped on the page goes with the next line (the browser's drop, as a person's
     // drag from their desktop makes it).
