@@ -36,6 +36,18 @@ pub enum Looked {
 /// (16 MiB at this side, a quarter of the desktop's largest).
 const VIEWER_SIDE: u32 = 2048;
 
+/// Most a page lets one picture's pixels take while it is decoded (the desktop lets 256 MiB):
+/// a 24-megapixel photo fits; a larger one shows its placeholder rather than swell a page
+/// whose memory never shrinks (a phone's browser closes such a tab).
+const PAGE_DECODE_MAX: u64 = 128 * 1024 * 1024;
+
+/// The desktop's limits for a whole picture, within what a page lets one take.
+pub fn page_limits() -> image::Limits {
+    let mut limits = picture::picture_limits();
+    limits.max_alloc = Some(PAGE_DECODE_MAX);
+    limits
+}
+
 /// Why a fetch brought nothing.
 pub enum Failed {
     /// The server answered no (the file is gone, or not this user's to see).
@@ -128,7 +140,7 @@ pub async fn code(id: String, token: String) -> Looked {
 pub async fn full(id: String, token: String) -> Looked {
     let path = format!("/files/{}", clean_id(&id));
     let shown = match get(&path, &token, None).await {
-        Ok(bytes) => picture::decode(Cursor::new(&bytes), picture::picture_limits())
+        Ok(bytes) => picture::decode(Cursor::new(&bytes), page_limits())
             .inspect_err(|e| tracing::info!(file = id, "a picture cannot be shown: {e}"))
             .ok()
             .map(|p| (picture::for_screen(&p, VIEWER_SIDE), bytes)),

@@ -260,7 +260,7 @@ fn prepare(name: &str, original: Vec<u8>) -> Result<Prepared, Problem> {
                 Err(e) => {
                     tracing::info!("metadata not removed ({e}): the picture is made again");
                     let picture =
-                        picture::decode(Cursor::new(&original), picture::picture_limits())
+                        picture::decode(Cursor::new(&original), super::looks::page_limits())
                             .map_err(|_| Problem::Unreadable)?;
                     let mut png = Cursor::new(Vec::new());
                     picture
@@ -274,7 +274,7 @@ fn prepare(name: &str, original: Vec<u8>) -> Result<Prepared, Problem> {
     };
     let mime = picture::media_type(name, &head(&bytes));
     let (dimensions, preview) = picture::measured(name, &mime, || {
-        picture::decode(Cursor::new(&bytes), picture::picture_limits())
+        picture::decode(Cursor::new(&bytes), super::looks::page_limits())
             .map(|p| picture::measure(&p))
     });
     Ok(Prepared {
