@@ -464,6 +464,15 @@ impl Transfers {
         &self.downloads
     }
 
+    /// The downloads to keep (a card's Download), by file id: what the cards show.
+    pub fn downloads_kept(&self) -> std::collections::HashMap<String, Download> {
+        self.downloads
+            .iter()
+            .filter(|d| d.purpose == Purpose::Keep)
+            .map(|d| (d.file.id.clone(), d.clone()))
+            .collect()
+    }
+
     /// Transfers still moving bytes (or waiting to try again).
     pub fn running(&self) -> usize {
         let up = self.uploads.iter().filter(|u| !u.state.is_over()).count();

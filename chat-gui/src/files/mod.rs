@@ -286,17 +286,10 @@ impl Files {
     }
 
     fn shelf(&self) -> Shelf {
-        let downloads = self
-            .transfers
-            .downloads()
-            .iter()
-            .filter(|d| d.purpose == Purpose::Keep)
-            .map(|d| (d.file.id.clone(), d.clone()))
-            .collect();
         Shelf {
             uploads: self.transfers.uploads().to_vec(),
             waiting: self.transfers.waiting_targets(),
-            downloads,
+            downloads: self.transfers.downloads_kept(),
             previews: self.previews.clone(),
             codes: self.codes.clone(),
             viewer: self.viewer.clone(),

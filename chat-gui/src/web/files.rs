@@ -20,12 +20,12 @@ use web_time::Instant;
 use chat_core::client::Waker;
 use chat_core::protocol::Attachment;
 use chat_model::composer::Target;
-use chat_model::transfers::{Ready, Report, TransferId, Transfers};
-use wasm_bindgen::JsValue;
+use chat_model::transfers::{Problem, Purpose, Ready, Report, TransferId, Transfers};
 
 use crate::save::Saved;
 use crate::ui::files::{Code, FileIntent, Picture, Shelf, Viewed, put_shelf, remember};
 use crate::web::looks::{self, Looked};
+use crate::web::requests;
 use crate::web::uploads::{self, Chooser, Paster, Picked};
 
 /// Pictures: media types by name, decoding within limits (the desktop's module).
@@ -62,12 +62,14 @@ pub enum News {
     Saved(Target, Saved),
 }
 
-/// Starts downloads: shared by the cards' buttons and the page's text of what is said
-/// (`web::said`), whose buttons a screen reader reaches.
+/// Asks for downloads: shared by the cards' buttons and the page's text of what is said
+/// (`web::said`), whose buttons a screen reader reaches; [`Files::update`] starts them.
 #[derive(Clone, Default)]
 pub struct Downloader {
     /// The session's token, while logged in.
     token: Rc<RefCell<Option<String>>>,
+    /// Files asked for since the last frame, and the box of the lines that showed each.
+    asked: Rc<RefCell<Vec<(Attachment, Target)>>>,
     /// How downloads ended, for the app's next frame.
     done: Rc<RefCell<Vec<News>>>,
     waker: Rc<RefCell<Option<Waker>>>,
@@ -81,44 +83,43 @@ impl std::fmt::Debug for Downloader {
 }
 
 impl Downloader {
-    /// Fetches `file` and hands it to the browser; how it ended comes back as news.
-    /// `from` is the box of the lines that showed it, where how it ended is told.
+    /// Asks for `file`: fetched (its card shows how far), then handed to the browser; how it
+    /// ended is told in `from`'s lines, the box of the lines that showed it.
     pub fn start(&self, file: &Attachment, from: Target) {
-        let token = self.token.borrow().clone();
-        let (done, waker) = (Rc::clone(&self.done), self.waker.borrow().clone());
-        let (id, name, mime) = (file.id.clone(), file.name.clone(), file.mime.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let outcome = match token {
-                Some(token) => fetch_and_save(&id, &name, &mime, &token).await,
-                None => Err(JsValue::from_str("not logged in")),
-            };
-            let saved = match outcome {
-                Ok(()) => Saved::To(PathBuf::from(&name)),
-                Err(e) => {
-                    tracing::warn!("download of {name} failed: {e:?}");
-                    Saved::Failed(PathBuf::from(&name))
-                }
-            };
-            done.borrow_mut().push(News::Saved(from, saved));
-            if let Some(wake) = waker {
-                wake();
-            }
-        });
+        self.asked.borrow_mut().push((file.clone(), from));
+        if let Some(wake) = self.waker.borrow().as_ref() {
+            wake();
+        }
     }
 }
 
-/// `GET /files/{id}` on the page's own server with the token, then a download of the bytes
-/// under the file's name and type.
-async fn fetch_and_save(id: &str, name: &str, mime: &str, token: &str) -> Result<(), JsValue> {
-    let bytes = looks::get(&format!("/files/{}", looks::clean_id(id)), token, None)
-        .await
-        .map_err(|e| match e {
-            looks::Failed::Answered(status) => {
-                JsValue::from_str(&format!("the server answered {status}"))
-            }
-            looks::Failed::Lost => JsValue::from_str("the connection was lost"),
-        })?;
-    crate::save::download_bytes(name, mime, &js_sys::Uint8Array::from(bytes.as_slice()))
+/// Fetches `file` with `token` (each step told through `tell`) and hands its bytes to the
+/// browser, which saves it where it saves downloads.
+async fn download(
+    file: &Attachment,
+    token: &str,
+    cancel: &uploads::Cancel,
+    tell: Rc<dyn Fn(Report)>,
+) -> Result<(), Problem> {
+    let path = format!("/files/{}", looks::clean_id(&file.id));
+    let bytes = requests::get_bytes(&path, token, cancel.in_flight(), move |n| {
+        tell(Report::Progress(n));
+    })
+    .await
+    .map_err(|failure| match failure {
+        requests::Failure::Refused(problem) => problem,
+        requests::Failure::Gone => Problem::Refused {
+            code: chat_core::protocol::ErrorCode::FileNotFound,
+            field: None,
+        },
+        _ => requests::internal(),
+    })?;
+    crate::save::download_bytes(
+        &file.name,
+        &file.mime,
+        &js_sys::Uint8Array::from(bytes.as_slice()),
+    )
+    .map_err(|_| Problem::Unwritable)
 }
 
 /// The files' side of the page: downloads, and uploads of files chosen in the browser's dialog.
@@ -243,19 +244,7 @@ impl Files {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             self.transfers.report(id, Report::Size(file.size() as u64));
             let token = self.downloader.token.borrow().clone();
-            let cancel = Rc::new(uploads::Cancel::default());
-            self.cancels.insert(id, Rc::clone(&cancel));
-            let (reports, waker) = (
-                Rc::clone(&self.reports),
-                self.downloader.waker.borrow().clone(),
-            );
-            // Progress, waits and how it ended, for the next frame.
-            let tell: Rc<dyn Fn(Report)> = Rc::new(move |report| {
-                reports.borrow_mut().push((id, report));
-                if let Some(wake) = &waker {
-                    wake();
-                }
-            });
+            let (cancel, tell) = self.follow(id);
             wasm_bindgen_futures::spawn_local(async move {
                 let report = match token {
                     Some(token) => {
@@ -271,7 +260,10 @@ impl Files {
         }
         for (id, report) in std::mem::take(&mut *self.reports.borrow_mut()) {
             self.dirty = true;
-            if matches!(report, Report::Uploaded(_) | Report::Failed(_)) {
+            if matches!(
+                report,
+                Report::Uploaded(_) | Report::Downloaded(_) | Report::Failed(_)
+            ) {
                 self.cancels.remove(&id);
             }
             self.transfers.report(id, report);
@@ -279,6 +271,11 @@ impl Files {
         for ready in self.transfers.take_ready(room) {
             self.dirty = true;
             news.push(News::Ready(ready));
+        }
+        let asked = std::mem::take(&mut *self.downloader.asked.borrow_mut());
+        for (file, from) in asked {
+            self.dirty = true;
+            self.start_download(file, from);
         }
         let looked = std::mem::take(&mut *self.looked.borrow_mut());
         for looked in looked {
@@ -291,14 +288,57 @@ impl Files {
                 std::sync::Arc::new(Shelf {
                     uploads: self.transfers.uploads().to_vec(),
                     waiting: self.transfers.waiting_targets(),
+                    downloads: self.transfers.downloads_kept(),
                     previews: self.previews.clone(),
                     codes: self.codes.clone(),
                     viewer: self.viewer.clone(),
-                    ..Shelf::default()
                 }),
             );
         }
         news
+    }
+
+    /// How transfer `id` is stopped (kept until it ends), and what it tells: its progress,
+    /// its waits and how it ended, for the next frame.
+    fn follow(&mut self, id: TransferId) -> (Rc<uploads::Cancel>, Rc<dyn Fn(Report)>) {
+        let cancel = Rc::new(uploads::Cancel::default());
+        self.cancels.insert(id, Rc::clone(&cancel));
+        let (reports, waker) = (
+            Rc::clone(&self.reports),
+            self.downloader.waker.borrow().clone(),
+        );
+        let tell: Rc<dyn Fn(Report)> = Rc::new(move |report| {
+            reports.borrow_mut().push((id, report));
+            if let Some(wake) = &waker {
+                wake();
+            }
+        });
+        (cancel, tell)
+    }
+
+    /// Starts downloading `file` (unless it is under way): its card shows how far it is, the
+    /// lines of `from` how it ended.
+    fn start_download(&mut self, file: Attachment, from: Target) {
+        let token = self.downloader.token.borrow().clone();
+        let (Some(token), Some(id)) = (token, self.transfers.download(&file, Purpose::Keep)) else {
+            return;
+        };
+        let (cancel, tell) = self.follow(id);
+        let done = Rc::clone(&self.downloader.done);
+        wasm_bindgen_futures::spawn_local(async move {
+            let name = PathBuf::from(&file.name);
+            let (report, saved) = match download(&file, &token, &cancel, Rc::clone(&tell)).await {
+                // Saved where the browser saves downloads: the card offers Download again.
+                Ok(()) => (Report::Downloaded(name.clone()), Saved::To(name)),
+                Err(_) if cancel.cancelled() => return,
+                Err(problem) => {
+                    tracing::warn!("download of {} failed: {problem:?}", file.name);
+                    (Report::Failed(problem), Saved::Failed(name))
+                }
+            };
+            done.borrow_mut().push(News::Saved(from, saved));
+            tell(report);
+        });
     }
 
     /// Takes in what a fetch brought.

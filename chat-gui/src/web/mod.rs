@@ -10,7 +10,7 @@
 //! text for screen readers ([`said`]), and the window's title as the tab's.
 
 pub mod looks;
-mod requests;
+pub(crate) mod requests;
 pub mod said;
 pub mod uploads;
 

@@ -19,7 +19,7 @@ use web_time::Instant;
 const STALLED: Duration = Duration::from_secs(30);
 
 /// Why a request got no answer to go on with.
-pub(super) enum Failure {
+pub(crate) enum Failure {
     /// The connection was lost, or the server asked to wait (`busy`): worth trying again.
     Temporary { busy: bool },
     /// `409`: the upload is elsewhere than the request said, at this offset.
@@ -33,14 +33,14 @@ pub(super) enum Failure {
 }
 
 /// What a request answered.
-pub(super) struct Answer {
+pub(crate) struct Answer {
     pub json: serde_json::Value,
     /// Its `Upload-Offset`, if it had one.
     pub offset: Option<u64>,
 }
 
 /// Waits `delay` (the browser's timer: a page has no thread to put to sleep).
-pub(super) async fn sleep(delay: Duration) {
+pub(crate) async fn sleep(delay: Duration) {
     let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
@@ -51,7 +51,7 @@ pub(super) async fn sleep(delay: Duration) {
 }
 
 /// One request to the page's own server; its JSON answer and offset, or why not.
-pub(super) async fn request(
+pub(crate) async fn request(
     method: &str,
     path: &str,
     token: &str,
@@ -97,7 +97,7 @@ pub(super) async fn request(
 
 /// `PATCH path` with `body` through `XMLHttpRequest`, whose upload tells each step of the
 /// bytes sent to `progress`; `in_flight` holds it while it goes, for a cancel to abort.
-pub(super) async fn patch(
+pub(crate) async fn patch(
     path: &str,
     token: &str,
     headers: &[(&str, String)],
@@ -105,17 +105,68 @@ pub(super) async fn patch(
     in_flight: &RefCell<Option<web_sys::XmlHttpRequest>>,
     progress: impl Fn(u64) + 'static,
 ) -> Result<Answer, Failure> {
+    let xhr = exchange(
+        "PATCH",
+        path,
+        token,
+        headers,
+        Some(body),
+        in_flight,
+        progress,
+    )
+    .await?;
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    let offset = xhr.get_response_header("Upload-Offset").ok().flatten();
+    let status = xhr.status().map_err(|_| Failure::Refused(internal()))?;
+    answered("PATCH", status, &text, offset.as_deref())
+}
+
+/// `GET path` through `XMLHttpRequest`, telling each step of the bytes received to
+/// `progress`: the body, or why not.
+pub(crate) async fn get_bytes(
+    path: &str,
+    token: &str,
+    in_flight: &RefCell<Option<web_sys::XmlHttpRequest>>,
+    progress: impl Fn(u64) + 'static,
+) -> Result<Vec<u8>, Failure> {
+    let xhr = exchange("GET", path, token, &[], None, in_flight, progress).await?;
+    let status = xhr.status().map_err(|_| Failure::Refused(internal()))?;
+    if (200..300).contains(&status) {
+        let body = xhr
+            .response()
+            .map_err(|_| Failure::Temporary { busy: false })?;
+        return Ok(js_sys::Uint8Array::new(&body).to_vec());
+    }
+    // (An error's body is not read: it came as bytes.)
+    answered("GET", status, "", None).map(|_| Vec::new())
+}
+
+/// One request through `XMLHttpRequest`: `progress` hears of the bytes sent (with a `body`)
+/// or received (without); the request, ended with an answer, or why there was none.
+async fn exchange(
+    method: &str,
+    path: &str,
+    token: &str,
+    headers: &[(&str, String)],
+    body: Option<&[u8]>,
+    in_flight: &RefCell<Option<web_sys::XmlHttpRequest>>,
+    progress: impl Fn(u64) + 'static,
+) -> Result<web_sys::XmlHttpRequest, Failure> {
     let js = |_: JsValue| Failure::Refused(internal());
     let xhr = web_sys::XmlHttpRequest::new().map_err(js)?;
-    xhr.open("PATCH", path).map_err(js)?;
+    xhr.open(method, path).map_err(js)?;
     xhr.set_request_header("Authorization", &format!("Bearer {token}"))
         .map_err(js)?;
     for (name, value) in headers {
         xhr.set_request_header(name, value).map_err(js)?;
     }
+    if body.is_none() {
+        xhr.set_response_type(web_sys::XmlHttpRequestResponseType::Arraybuffer);
+    }
     // When the bytes last moved, and whether they all went: a request whose bytes stop moving
     // for `STALLED` is given up as lost (a half-open connection after a change of network
-    // would otherwise hold it until the system gives up, minutes later).
+    // would otherwise hold it until the system gives up, minutes later). An upload's answer,
+    // once its bytes are all sent, is the server's to give.
     let moved = Rc::new(Cell::new(Instant::now()));
     let all_sent = Rc::new(Cell::new(false));
     let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new({
@@ -130,9 +181,13 @@ pub(super) async fn patch(
         let all_sent = Rc::clone(&all_sent);
         move || all_sent.set(true)
     });
-    let upload = xhr.upload().map_err(js)?;
-    upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-    upload.set_onload(Some(on_sent.as_ref().unchecked_ref()));
+    if body.is_some() {
+        let upload = xhr.upload().map_err(js)?;
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        upload.set_onload(Some(on_sent.as_ref().unchecked_ref()));
+    } else {
+        xhr.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
     let watch = Closure::<dyn FnMut()>::new({
         let xhr = xhr.clone();
         move || {
@@ -153,7 +208,7 @@ pub(super) async fn patch(
         xhr.set_onloadend(Some(&resolve));
     });
     *in_flight.borrow_mut() = Some(xhr.clone());
-    let sent = xhr.send_with_opt_u8_array(Some(body));
+    let sent = xhr.send_with_opt_u8_array(body);
     if sent.is_ok() {
         let _ = JsFuture::from(ended).await;
     }
@@ -165,11 +220,7 @@ pub(super) async fn patch(
     // it (the caller knows).
     match xhr.status().map_err(js)? {
         0 => Err(Failure::Temporary { busy: false }),
-        status => {
-            let text = xhr.response_text().ok().flatten().unwrap_or_default();
-            let offset = xhr.get_response_header("Upload-Offset").ok().flatten();
-            answered("PATCH", status, &text, offset.as_deref())
-        }
+        _ => Ok(xhr),
     }
 }
 
@@ -207,12 +258,12 @@ fn answered(
 }
 
 /// The attachment an answer carries.
-pub(super) fn attachment(json: &serde_json::Value) -> Result<Attachment, Problem> {
+pub(crate) fn attachment(json: &serde_json::Value) -> Result<Attachment, Problem> {
     serde_json::from_value(json["file"].clone()).map_err(|_| internal())
 }
 
 /// What the user is told of a failure the page cannot name.
-pub(super) fn internal() -> Problem {
+pub(crate) fn internal() -> Problem {
     Problem::Refused {
         code: ErrorCode::Internal,
         field: None,

@@ -133,8 +133,8 @@ impl Paster {
     }
 }
 
-/// How an upload is stopped from the page: a flag it looks at between its steps, and the
-/// request in flight, aborted.
+/// How an upload (or a download) is stopped from the page: a flag it looks at between its
+/// steps, and the request in flight, aborted.
 #[derive(Default)]
 pub struct Cancel {
     cancelled: std::cell::Cell<bool>,
@@ -153,6 +153,16 @@ impl Cancel {
         if let Some(sending) = self.sending.borrow_mut().take() {
             let _ = sending.abort();
         }
+    }
+
+    /// Whether the user cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    /// Where the request that moves the bytes is held while it goes, for a cancel to abort.
+    pub fn in_flight(&self) -> &RefCell<Option<web_sys::XmlHttpRequest>> {
+        &self.sending
     }
 
     /// A signal for the next request, which [`Cancel::cancel`] aborts.
