@@ -102,6 +102,11 @@ pub struct ServerConfig {
     pub quota_bytes: u64,
     /// How long a file nothing carries any more (nor ever did) stays before it is removed.
     pub file_grace: Duration,
+    /// Bytes a second an upload's body or a download must average once `file_rate_grace` has
+    /// passed, or it is cut (an upload keeps what came); 0: any pace.
+    pub min_file_rate: u64,
+    /// How long a file's bytes may take before `min_file_rate` applies.
+    pub file_rate_grace: Duration,
     /// The web client's bundle (a directory with its `index.html`), served on the chat port;
     /// none when `None`.
     pub web_dir: Option<std::path::PathBuf>,
@@ -171,6 +176,8 @@ impl ServerConfig {
             max_file_bytes: 25 * 1024 * 1024,
             quota_bytes: 500 * 1024 * 1024,
             file_grace: Duration::from_secs(24 * 3600),
+            min_file_rate: 500,
+            file_rate_grace: Duration::from_secs(20),
             web_dir: None,
             files_url: None,
             clock: ServerClock::real(),

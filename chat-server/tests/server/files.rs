@@ -418,6 +418,81 @@ fn lines_reach_a_member_whose_download_and_upload_have_stalled() {
     assert!(got.body == big, "the stalled download came whole");
 }
 
+/// A body or a download that trickles (a byte just before each read's timeout, as a client
+/// holding the server's threads would) is cut once it falls behind the server's pace: the
+/// upload keeps what came and goes on from there, the download's connection closes.
+#[test]
+fn bytes_that_trickle_are_cut_and_an_upload_keeps_what_came() {
+    let server = TestServer::start_with(|c| {
+        c.min_file_rate = 4 * 1024 * 1024;
+        c.file_rate_grace = Duration::from_secs(1);
+    });
+    let (_bob, token) = signed_in(server.addr(), "bob");
+    let mut http = Http::plain(server.addr());
+    let file = bytes(100_000);
+    let id = upload_of(&mut http, &token, "lento.bin", &file);
+    let mut raw = TcpStream::connect(server.addr()).unwrap();
+    raw.write_all(patch_head(&token, &id, 0, file.len()).as_bytes())
+        .unwrap();
+    raw.write_all(&file[..5_000]).unwrap();
+    let mut sent = 5_000;
+    let until = std::time::Instant::now() + Duration::from_secs(8);
+    while sent < file.len() && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(200));
+        if raw.write_all(&file[sent..sent + 100]).is_err() {
+            break;
+        }
+        sent += 100;
+    }
+    // Cut, its writes fail within a second or two; not cut, 9,000 bytes go in the 8 s.
+    assert!(
+        sent < 8_000,
+        "the trickle was never cut ({sent} bytes sent in 8 s)"
+    );
+    let kept = offset_of(&mut http, &token, &id);
+    assert!((5_000..=sent).contains(&kept), "kept {kept} of {sent}");
+    let done = patch(&mut http, &token, &id, kept, &file[kept..]);
+    assert_eq!(done.status, 201, "{:?}", done.json());
+    let stored = done.json()["file"]["id"].as_str().unwrap().to_owned();
+    assert!(download(&mut http, &token, &stored, None).body == file);
+
+    // A download read a little at a time: its connection closes before the end.
+    let big = bytes(16 * 1024 * 1024);
+    let file = upload(&mut http, &token, "grande.bin", &big);
+    let mut slow = TcpStream::connect(server.addr()).unwrap();
+    slow.write_all(
+        format!(
+            "GET /files/{file} HTTP/1.1\r\nHost: chat\r\nAuthorization: Bearer {token}\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let (mut got, mut chunk) = (0usize, vec![0u8; 64 * 1024]);
+    // Slowly for 3 s (well behind 4 MiB a second), then all that is left as fast as it comes:
+    // a download that was not cut would come whole.
+    let slowly_until = std::time::Instant::now() + Duration::from_secs(3);
+    while std::time::Instant::now() < slowly_until {
+        match slow.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    loop {
+        match slow.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    // (The answer's head is in `got` too: the whole would be more than the file.)
+    assert!(
+        got < big.len(),
+        "read {got} bytes of a file of {}",
+        big.len()
+    );
+}
+
 /// A connection kept open between requests (as every client keeps one) neither holds a
 /// stopping server up nor its store: the server restarts at once on the same data.
 #[test]

@@ -264,6 +264,10 @@ settings! {
     /// [default: 24]
     #[arg(long, env = "CHAT_FILE_GRACE_HOURS", value_name = "HOURS")]
     file_grace_hours: u64 => custom,
+    /// Bytes a second an upload or a download must average after its first 20 s, or it is cut
+    /// (an upload keeps what came; the client goes on later); 0: any pace [default: 500]
+    #[arg(long, env = "CHAT_MIN_FILE_RATE", value_name = "BYTES")]
+    min_file_rate: u64 => plain(min_file_rate),
     /// Serve the web client from this directory (built by scripts/web.sh) on the chat port, at
     /// `/` [default: off]
     #[arg(long, env = "CHAT_WEB_DIR", value_name = "DIR")]

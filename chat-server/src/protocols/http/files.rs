@@ -12,6 +12,7 @@ use chat_core::protocol::Field;
 use chat_core::transport::TransportReader;
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
+use super::pace::{Pace, Paced};
 use super::request::Head;
 use super::response::{Body, Response};
 use crate::links;
@@ -278,7 +279,8 @@ fn append(
     };
     let _ = body.set_read_timeout(Some(shared.config.write_timeout));
     let mut limited = body.take(length);
-    match files::append(shared, owner, id, offset, &mut limited, length) {
+    let mut paced = Paced::new(&mut limited, Pace::new(&shared.config));
+    match files::append(shared, owner, id, offset, &mut paced, length) {
         Ok(Progress::More(have)) => {
             let response =
                 Response::new(204, Body::Empty(0)).header("Upload-Offset", have.to_string());
@@ -329,7 +331,8 @@ fn preview(
     }
     let _ = body.set_read_timeout(Some(shared.config.write_timeout));
     let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-    if body.take(length).read_to_end(&mut bytes).is_err() || bytes.len() as u64 != length {
+    let mut paced = Paced::new(body.take(length), Pace::new(&shared.config));
+    if paced.read_to_end(&mut bytes).is_err() || bytes.len() as u64 != length {
         return Response::error(400, "invalid", None, "the preview did not all come").closing();
     }
     if picture_type(&bytes).is_none() {
@@ -382,7 +385,11 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
             tracing::error!(file = %record.id, "a stored file cannot be read: {e}");
             Response::error(500, "internal", None, "the file cannot be read")
         })?;
-        Body::Stream { bytes, len }
+        Body::Stream {
+            bytes,
+            len,
+            pace: Pace::new(&shared.config),
+        }
     };
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",

@@ -8,6 +8,7 @@
 //! its own, and a request's head and bodies are bounded before anything is allocated for them.
 
 mod files;
+mod pace;
 mod request;
 mod response;
 pub(crate) mod web;

@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 
 use chat_core::protocol::Field;
 
+use super::pace::{Pace, Paced};
 use crate::store::files::CHUNK_BYTES;
 
 /// What a response carries.
@@ -14,6 +15,8 @@ pub(super) enum Body {
     Stream {
         bytes: Box<dyn Read + Send>,
         len: u64,
+        /// How fast it must go once it has begun (see `pace`).
+        pace: Pace,
     },
     /// No body (HEAD), though `Content-Length` says how long it would be.
     Empty(u64),
@@ -142,8 +145,13 @@ impl Response {
                 out.write_all(&all)?;
             }
             Body::Empty(_) => out.write_all(head.as_bytes())?,
-            Body::Stream { mut bytes, len } => {
+            Body::Stream {
+                mut bytes,
+                len,
+                pace,
+            } => {
                 out.write_all(head.as_bytes())?;
+                let mut out = Paced::new(&mut *out, pace);
                 let mut left = len;
                 let mut buf = vec![0u8; CHUNK_BYTES];
                 while left > 0 {
