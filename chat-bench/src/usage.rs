@@ -150,22 +150,25 @@ impl CpuReading {
 }
 
 /// The run time of every thread of `pid` now, in ns, by thread id. A thread that ends while the
-/// list is read is left out, as if it had ended just before.
+/// list is read is left out, as if it had ended just before: its entry can vanish, or answer
+/// `ESRCH` or nothing once opened, depending on the moment it ends.
 fn read_threads_ns(pid: u32) -> io::Result<HashMap<u32, u64>> {
     let mut threads = HashMap::new();
     for entry in fs::read_dir(format!("/proc/{pid}/task"))? {
-        let entry = entry?;
+        let Ok(entry) = entry else { continue };
         let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
             continue;
         };
-        match fs::read_to_string(entry.path().join("schedstat")) {
-            Ok(text) => {
-                let ns = parse_schedstat_ns(&text).ok_or_else(|| bad(pid, "task/*/schedstat"))?;
-                threads.insert(tid, ns);
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        let ns = fs::read_to_string(entry.path().join("schedstat"))
+            .ok()
+            .and_then(|text| parse_schedstat_ns(&text));
+        if let Some(ns) = ns {
+            threads.insert(tid, ns);
         }
+    }
+    if threads.is_empty() {
+        // Not one thread readable: the kernel keeps no schedstat.
+        return Err(bad(pid, "task/*/schedstat"));
     }
     Ok(threads)
 }
