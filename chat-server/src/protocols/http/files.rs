@@ -385,11 +385,7 @@ fn download(shared: &Shared, owner: &str, id: &str, head: &Head) -> Result<Respo
             tracing::error!(file = %record.id, "a stored file cannot be read: {e}");
             Response::error(500, "internal", None, "the file cannot be read")
         })?;
-        Body::Stream {
-            bytes,
-            len,
-            pace: Pace::new(&shared.config),
-        }
+        Body::Stream { bytes, len }
     };
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",

@@ -178,5 +178,8 @@ fn route(
         response
     };
     let keep = response.keeps_alive();
-    response.send(out).is_ok() && keep
+    response
+        .send_paced(out, pace::Pace::new(&shared.config))
+        .is_ok()
+        && keep
 }

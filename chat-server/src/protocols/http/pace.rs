@@ -1,9 +1,10 @@
 //! The slowest a file's bytes may move. A connection's thread is held for as long as its body
 //! comes or its download goes; each read and write has a timeout, but a peer that trickles a
 //! byte before each one ends holds the thread for days (a "slowloris"). Past a grace, a body or
-//! a download that has averaged less than the server's `min_file_rate` is cut as if it had
-//! stopped: an upload keeps what came and answers `408` with its offset (the client goes on
-//! from there), a download closes (the client resumes with a `Range`). Apache's
+//! a download (any answer: the web client's bundle is 4 MB) that has averaged less than the
+//! server's `min_file_rate` is cut as if it had stopped: an upload keeps what came and answers
+//! `408` with its offset (the client goes on from there), a download closes (the client
+//! resumes with a `Range`). Apache's
 //! `mod_reqtimeout` does the same for bodies (`body=20,MinRate=500`).
 
 use std::io::{self, Read, Write};

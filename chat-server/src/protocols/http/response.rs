@@ -15,8 +15,6 @@ pub(super) enum Body {
     Stream {
         bytes: Box<dyn Read + Send>,
         len: u64,
-        /// How fast it must go once it has begun (see `pace`).
-        pace: Pace,
     },
     /// No body (HEAD), though `Content-Length` says how long it would be.
     Empty(u64),
@@ -113,6 +111,16 @@ impl Response {
 
     /// Writes the response; a file body goes out a chunk at a time.
     pub fn send(self, out: &mut impl Write) -> io::Result<()> {
+        self.write(out)
+    }
+
+    /// Writes the response at `pace` at least (see `pace`): a download, the web client's
+    /// bundle, any answer a peer could read a byte at a time.
+    pub fn send_paced(self, out: &mut impl Write, pace: Pace) -> io::Result<()> {
+        self.write(&mut Paced::new(out, pace))
+    }
+
+    fn write(self, out: &mut impl Write) -> io::Result<()> {
         let length = match &self.body {
             Body::Bytes(b) => b.len() as u64,
             Body::Stream { len, .. } => *len,
@@ -145,13 +153,8 @@ impl Response {
                 out.write_all(&all)?;
             }
             Body::Empty(_) => out.write_all(head.as_bytes())?,
-            Body::Stream {
-                mut bytes,
-                len,
-                pace,
-            } => {
+            Body::Stream { mut bytes, len } => {
                 out.write_all(head.as_bytes())?;
-                let mut out = Paced::new(&mut *out, pace);
                 let mut left = len;
                 let mut buf = vec![0u8; CHUNK_BYTES];
                 while left > 0 {
