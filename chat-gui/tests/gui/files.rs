@@ -641,6 +641,9 @@ fn the_cards_of_one_message_line_up_and_a_long_name_widens_its_card() {
     wait_until(&mut bob.h, "both cards", |h| {
         shows_button(h, &short) && shows_button(h, &long_button)
     });
+    // And the code under the first, fetched apart: until it comes its box has a guessed
+    // height, and the line grows when it comes (under load, between a resize and the check).
+    wait_for_text(&mut bob.h, "fn main() {\n    println!(\"7, 9\");");
     for size in [[1024.0, 768.0], [640.0, 480.0]] {
         super::screens::resize(&mut bob.h, size);
         let (a, b) = (
