@@ -101,19 +101,10 @@ async fn download(
     cancel: &uploads::Cancel,
     tell: Rc<dyn Fn(Report)>,
 ) -> Result<(), Problem> {
-    let path = format!("/files/{}", looks::clean_id(&file.id));
-    let bytes = requests::get_bytes(&path, token, cancel.in_flight(), move |n| {
-        tell(Report::Progress(n));
-    })
-    .await
-    .map_err(|failure| match failure {
-        requests::Failure::Refused(problem) => problem,
-        requests::Failure::Gone => Problem::Refused {
-            code: chat_core::protocol::ErrorCode::FileNotFound,
-            field: None,
-        },
-        _ => requests::internal(),
-    })?;
+    let path = format!("/files/{}", requests::clean_id(&file.id));
+    let progress = move |n| tell(Report::Progress(n));
+    let fetched = requests::request("GET", &path, token, &[], None, cancel.in_flight(), progress);
+    let bytes = fetched.await.map_err(requests::Failure::problem)?.body;
     crate::save::download_bytes(
         &file.name,
         &file.mime,

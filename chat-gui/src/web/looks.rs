@@ -1,18 +1,17 @@
 //! What a line shows of its files in a page, as the desktop shows it: a picture's preview, the
 //! head of a code file, and the whole picture for the viewer. Each is fetched with the
-//! session's token (`fetch`, on the page's own server) and decoded here, in WebAssembly, within
+//! session's token (on the page's own server: `requests`) and decoded here, in WebAssembly, within
 //! the desktop's limits (`files::picture`: a bomb is a placeholder, never a page out of memory).
 //! A page has one thread: what is decoded is small (a preview is at most 64 KiB), except the
 //! picture a click opens, whose decoding the page waits for as the desktop's viewer does.
 
 use std::io::Cursor;
 
-use wasm_bindgen::JsCast as _;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
+use std::cell::RefCell;
 
 use crate::files::picture;
 use crate::ui::files::code;
+use crate::web::requests::{self, Failure};
 
 /// What a fetch brought, for the next frame.
 pub enum Looked {
@@ -48,57 +47,18 @@ pub fn page_limits() -> image::Limits {
     limits
 }
 
-/// Why a fetch brought nothing.
-pub enum Failed {
-    /// The server answered no (the file is gone, or not this user's to see).
-    Answered(u16),
-    /// No answer (the connection was lost), or one that may pass (busy, a timeout, a server
-    /// error): asked again later.
-    Lost,
-}
-
-/// A file id as it may go in a path: what a server gives is letters, digits, `-` and `_`.
-pub fn clean_id(id: &str) -> String {
-    id.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
-/// `GET path` on the page's own server with `token` (and a `Range`): the body.
-pub async fn get(path: &str, token: &str, range: Option<&str>) -> Result<Vec<u8>, Failed> {
-    let lost = |_: JsValue| Failed::Lost;
-    let headers = web_sys::Headers::new().map_err(lost)?;
-    headers
-        .set("Authorization", &format!("Bearer {token}"))
-        .map_err(lost)?;
-    if let Some(range) = range {
-        headers.set("Range", range).map_err(lost)?;
-    }
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(lost)?;
-    let window = web_sys::window().ok_or(Failed::Lost)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(lost)?
-        .dyn_into()
-        .map_err(lost)?;
-    match response.status() {
-        200..=299 => {}
-        // As the desktop's client: these may pass (`is_temporary` in chat-core's HTTP client).
-        408 | 429 | 500 | 502 | 503 | 504 => return Err(Failed::Lost),
-        status => return Err(Failed::Answered(status)),
-    }
-    let buffer = JsFuture::from(response.array_buffer().map_err(lost)?)
-        .await
-        .map_err(lost)?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+/// `GET path` with `token` (and a `Range`): the body, or why not (a failure that may pass is
+/// `Failure::Temporary`: asked again later).
+async fn get(path: &str, token: &str, range: Option<String>) -> Result<Vec<u8>, Failure> {
+    let headers: Vec<(&str, String)> = range.into_iter().map(|r| ("Range", r)).collect();
+    let in_flight = RefCell::default();
+    let fetched = requests::request("GET", path, token, &headers, None, &in_flight, |_| {});
+    Ok(fetched.await?.body)
 }
 
 /// Fetches and decodes file `id`'s preview.
 pub async fn preview(id: String, token: String) -> Looked {
-    let path = format!("/files/{}/preview", clean_id(&id));
+    let path = format!("/files/{}/preview", requests::clean_id(&id));
     match get(&path, &token, None).await {
         Ok(bytes) if bytes.len() <= picture::PREVIEW_MAX_BYTES => Looked::Preview {
             image: picture::decode_preview(&bytes)
@@ -107,19 +67,19 @@ pub async fn preview(id: String, token: String) -> Looked {
                 .map(|p| picture::for_screen(&p, picture::PREVIEW_SIDE * 2)),
             file: id,
         },
-        Ok(_) | Err(Failed::Answered(_)) => Looked::Preview {
+        Err(Failure::Temporary { .. }) => Looked::Unreachable { file: id },
+        _ => Looked::Preview {
             file: id,
             image: None,
         },
-        Err(Failed::Lost) => Looked::Unreachable { file: id },
     }
 }
 
 /// Fetches the head of code file `id` as text.
 pub async fn code(id: String, token: String) -> Looked {
-    let path = format!("/files/{}", clean_id(&id));
+    let path = format!("/files/{}", requests::clean_id(&id));
     let range = format!("bytes=0-{}", code::CODE_MAX_BYTES - 1);
-    match get(&path, &token, Some(&range)).await {
+    match get(&path, &token, Some(range)).await {
         Ok(mut bytes) => {
             // (A server that ignores the range sends the whole file: its head is kept.)
             bytes.truncate(usize::try_from(code::CODE_MAX_BYTES).unwrap_or(usize::MAX));
@@ -128,17 +88,17 @@ pub async fn code(id: String, token: String) -> Looked {
                 file: id,
             }
         }
-        Err(Failed::Answered(_)) => Looked::Code {
+        Err(Failure::Temporary { .. }) => Looked::Unreachable { file: id },
+        Err(_) => Looked::Code {
             file: id,
             text: None,
         },
-        Err(Failed::Lost) => Looked::Unreachable { file: id },
     }
 }
 
 /// Fetches the whole picture `id` and decodes it for the viewer.
 pub async fn full(id: String, token: String) -> Looked {
-    let path = format!("/files/{}", clean_id(&id));
+    let path = format!("/files/{}", requests::clean_id(&id));
     let shown = match get(&path, &token, None).await {
         Ok(bytes) => picture::decode(Cursor::new(&bytes), page_limits())
             .inspect_err(|e| tracing::info!(file = id, "a picture cannot be shown: {e}"))

@@ -24,7 +24,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_time::Instant;
 
-use super::requests::{Failure, attachment, internal, patch, request, sleep};
+use super::requests::{Failure, attachment, clean_id, internal, request, sleep};
 use crate::files::{metadata, picture};
 
 /// The id of the page's file input.
@@ -138,20 +138,16 @@ impl Paster {
 #[derive(Default)]
 pub struct Cancel {
     cancelled: std::cell::Cell<bool>,
-    request: RefCell<Option<web_sys::AbortController>>,
-    /// The bytes' request, while they go.
-    sending: RefCell<Option<web_sys::XmlHttpRequest>>,
+    /// The request under way, while it goes.
+    in_flight: RefCell<Option<web_sys::XmlHttpRequest>>,
 }
 
 impl Cancel {
-    /// Stops the upload: its request in flight ends at once.
+    /// Stops the transfer: its request in flight ends at once.
     pub fn cancel(&self) {
         self.cancelled.set(true);
-        if let Some(request) = self.request.borrow_mut().take() {
-            request.abort();
-        }
-        if let Some(sending) = self.sending.borrow_mut().take() {
-            let _ = sending.abort();
+        if let Some(request) = self.in_flight.borrow_mut().take() {
+            let _ = request.abort();
         }
     }
 
@@ -160,17 +156,9 @@ impl Cancel {
         self.cancelled.get()
     }
 
-    /// Where the request that moves the bytes is held while it goes, for a cancel to abort.
+    /// Where the request under way is held while it goes, for a cancel to abort.
     pub fn in_flight(&self) -> &RefCell<Option<web_sys::XmlHttpRequest>> {
-        &self.sending
-    }
-
-    /// A signal for the next request, which [`Cancel::cancel`] aborts.
-    fn signal(&self) -> Option<web_sys::AbortSignal> {
-        let controller = web_sys::AbortController::new().ok()?;
-        let signal = controller.signal();
-        *self.request.borrow_mut() = Some(controller);
-        Some(signal)
+        &self.in_flight
     }
 }
 
@@ -201,7 +189,17 @@ pub async fn upload(
     if cancel.cancelled.get()
         && let Some(id) = begun
     {
-        let _ = request("DELETE", &format!("/uploads/{id}"), &token, &[], None, None).await;
+        let path = format!("/uploads/{id}");
+        let _ = request(
+            "DELETE",
+            &path,
+            &token,
+            &[],
+            None,
+            &RefCell::default(),
+            |_| {},
+        )
+        .await;
     }
     sent
 }
@@ -343,8 +341,16 @@ async fn send(
     if let Some(preview) = &prepared.preview {
         let path = format!("/files/{}/preview", attachment.id);
         loop {
-            let signal = cancel.signal();
-            match request("PUT", &path, token, &[], Some(preview), signal.as_ref()).await {
+            let put = request(
+                "PUT",
+                &path,
+                token,
+                &[],
+                Some(preview),
+                cancel.in_flight(),
+                |_| {},
+            );
+            match put.await {
                 Ok(_) => {
                     attachment.preview = true;
                     break;
@@ -384,7 +390,7 @@ async fn send_bytes(
                 }
                 Ok(Begun::Upload(id)) => break id,
                 Err(Failure::Temporary { busy }) => retry.wait(busy).await?,
-                Err(failure) => return Err(stopped(failure)),
+                Err(failure) => return Err(failure.problem()),
             }
         };
         retry.went();
@@ -398,14 +404,15 @@ async fn send_bytes(
             // After a failure, where the server's copy ends is asked first (again after a
             // wait, for as long as the server is out of reach or busy).
             let Some(from) = offset else {
-                match request("HEAD", &path, token, &[], None, cancel.signal().as_ref()).await {
+                let head = request("HEAD", &path, token, &[], None, cancel.in_flight(), |_| {});
+                match head.await {
                     Ok(answer) => {
                         offset = Some(answer.offset.ok_or_else(internal)?);
                         retry.went();
                     }
                     Err(Failure::Temporary { busy }) => retry.wait(busy).await?,
                     Err(Failure::Gone) => break,
-                    Err(failure) => return Err(stopped(failure)),
+                    Err(failure) => return Err(failure.problem()),
                 }
                 continue;
             };
@@ -414,20 +421,21 @@ async fn send_bytes(
                 .and_then(|from| bytes.get(from..))
                 .ok_or_else(internal)?;
             let tell = Rc::clone(&retry.tell);
-            let sent = patch(
+            let sent = request(
+                "PATCH",
                 &path,
                 token,
                 &[("Upload-Offset", from.to_string())],
-                rest,
-                &cancel.sending,
+                Some(rest),
+                cancel.in_flight(),
                 move |n| tell(Report::Progress(from + n)),
             )
             .await;
             match sent {
                 _ if cancel.cancelled.get() => return Err(internal()),
-                Ok(answer) if answer.json.get("file").is_some() => {
+                Ok(answer) if answer.json().get("file").is_some() => {
                     retry.went();
-                    return attachment(&answer.json);
+                    return attachment(&answer.json());
                 }
                 // Not the last bytes (a `204` carries the offset reached): the rest follows.
                 Ok(answer) => {
@@ -441,12 +449,12 @@ async fn send_bytes(
                 }
                 // The upload lapsed while the page waited: the file is announced again.
                 Err(Failure::Gone) => break,
-                Err(failure) => return Err(stopped(failure)),
+                Err(failure) => return Err(failure.problem()),
             }
         }
         *begun = None;
     }
-    Err(stopped(Failure::Gone))
+    Err(Failure::Gone.problem())
 }
 
 /// What announcing a file answered.
@@ -468,31 +476,25 @@ async fn begin(
     }
     // Not aborted by a cancel: the server may have begun the upload, and only its answer
     // names it for the `DELETE` that follows.
-    let answer = request("POST", "/uploads", token, announce, None, None).await?;
-    if answer.json.get("file").is_some() {
-        return attachment(&answer.json)
+    let unabortable = RefCell::default();
+    let posted = request(
+        "POST",
+        "/uploads",
+        token,
+        announce,
+        None,
+        &unabortable,
+        |_| {},
+    );
+    let answer = posted.await?.json();
+    if answer.get("file").is_some() {
+        return attachment(&answer)
             .map(Begun::Stored)
             .map_err(Failure::Refused);
     }
-    let id: String = answer
-        .json
+    let id = answer
         .get("upload")
         .and_then(|u| u.as_str())
-        .ok_or(Failure::Refused(internal()))?
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    Ok(Begun::Upload(id))
-}
-
-/// What the window is told of a failure that ends the upload.
-fn stopped(failure: Failure) -> Problem {
-    match failure {
-        Failure::Refused(problem) => problem,
-        Failure::Gone => Problem::Refused {
-            code: ErrorCode::FileNotFound,
-            field: None,
-        },
-        Failure::Temporary { .. } | Failure::Moved(_) | Failure::Cancelled => internal(),
-    }
+        .ok_or(Failure::Refused(internal()))?;
+    Ok(Begun::Upload(clean_id(id)))
 }
